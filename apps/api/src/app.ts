@@ -1,0 +1,35 @@
+import { bodyParser } from "@koa/bodyparser";
+import Router from "@koa/router";
+import Koa from "koa";
+import { requireSecretKey } from "./framework/auth.ts";
+import { errorMapping } from "./framework/error-mapping.ts";
+import { requestLogging } from "./framework/logging.ts";
+import { requestId } from "./framework/request-id.ts";
+import type { ApiDeps, ApiState, RouteDefinition } from "./framework/types.ts";
+import { apiRoutes, healthz } from "./routes/index.ts";
+
+/** Builds the Koa app and does nothing else; listening and signals live in server.ts. */
+export function buildApp(deps: ApiDeps): Koa<ApiState> {
+  const app = new Koa<ApiState>();
+  // The middleware order, in one place: id, log, errors, then public, then authenticated routes.
+  app.use(requestId());
+  app.use(requestLogging(deps.logger));
+  app.use(errorMapping(deps.logger));
+
+  const publicRouter = new Router<ApiState>();
+  mount(publicRouter, [healthz], deps);
+  app.use(publicRouter.routes());
+
+  const api = new Router<ApiState>({ prefix: "/api/v1" });
+  api.use(requireSecretKey(deps.apiKeys));
+  // Auth runs before the body is read, so an unauthenticated caller cannot make us parse a large body.
+  api.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.maxPayloadBytes, encoding: "utf-8" }));
+  mount(api, apiRoutes, deps);
+  app.use(api.routes());
+  app.use(api.allowedMethods({ throw: true }));
+  return app;
+}
+
+function mount(router: Router<ApiState>, routes: RouteDefinition[], deps: ApiDeps): void {
+  for (const route of routes) router[route.method](route.path, (ctx) => route.handler(ctx, deps));
+}

@@ -1,0 +1,14 @@
+import { defineRoute } from "../framework/types.ts";
+
+/**
+ * A queued or parked run is cancelled at once (`cancellation: "cancelled"`); a running one
+ * at its next durable operation (`"requested"`). A finished run answers 409.
+ */
+export default defineRoute({
+  method: "post",
+  path: "/runs/:id/cancel",
+  handler: async (ctx, { engine }) => {
+    const { outcome, run } = await engine.runs.cancel(ctx.params.id);
+    ctx.body = { ...run, cancellation: outcome };
+  },
+});

@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+/**
+ * Every Helmr setting, read from environment variables. Defaults suit a laptop: no Redis
+ * URL means "start an embedded redis-server under HELMR_DATA_DIR".
+ */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+export const Settings = z.object({
+  HELMR_REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
+  HELMR_PORT: int(0, 65535).default(3000),
+  HELMR_HOST: z.string().min(1).default("127.0.0.1"),
+  HELMR_API_KEYS: optionalText.transform((v) =>
+    v === undefined ? [] : v.split(",").map((k) => k.trim()).filter(Boolean),
+  ).pipe(z.array(z.string().min(16, "each key must be at least 16 characters"))),
+  HELMR_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  HELMR_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional()),
+  HELMR_PREFIX: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -").default("helmr"),
+  HELMR_DATA_DIR: z.string().min(1).default(".helmr"),
+  HELMR_WORKER_CONCURRENCY: int(1, 10_000).default(50),
+  HELMR_LOCK_MS: int(1000, 3_600_000).default(30_000),
+  HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(10_000),
+  HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  HELMR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type Settings = z.infer<typeof Settings>;

@@ -1,0 +1,43 @@
+import { createResources, type ResourceOptions, type Resources } from "./resources.ts";
+import { DispatchSystem } from "./systems/dispatch.ts";
+import { ExecutionsSystem } from "./systems/executions.ts";
+import { RunsSystem } from "./systems/runs.ts";
+import { SessionsSystem } from "./systems/sessions.ts";
+import { TaskRegistry } from "./systems/tasks.ts";
+
+/**
+ * The broker core: a few systems sharing one resources object (STYLE.md). The API and
+ * the SDK's worker each build one engine per process.
+ */
+export class HelmrEngine {
+  readonly dispatch: DispatchSystem;
+  readonly tasks: TaskRegistry;
+  readonly sessions: SessionsSystem;
+  readonly runs: RunsSystem;
+  readonly executions: ExecutionsSystem;
+
+  constructor(readonly resources: Resources) {
+    this.dispatch = new DispatchSystem(resources);
+    this.tasks = new TaskRegistry(resources);
+    this.sessions = new SessionsSystem(resources);
+    this.runs = new RunsSystem(resources, this.dispatch, this.tasks);
+    this.executions = new ExecutionsSystem(resources);
+  }
+
+  /** True when Redis answers. */
+  async healthy(timeoutMs = 1000): Promise<boolean> {
+    const ping = this.resources.redis.ping().then((r) => r === "PONG", () => false);
+    const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
+    return Promise.race([ping, timeout]);
+  }
+
+  async close(): Promise<void> {
+    await this.resources.runsQueue.close();
+    await (this.resources.runsQueue.opts.connection as { quit?: () => Promise<unknown> }).quit?.().catch(() => {});
+    await this.resources.redis.quit().catch(() => {});
+  }
+}
+
+export function createEngine(options: ResourceOptions): HelmrEngine {
+  return new HelmrEngine(createResources(options));
+}

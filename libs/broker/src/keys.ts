@@ -1,0 +1,69 @@
+import { parseRunId, sessionTag } from "@helmr/core";
+
+/**
+ * The one place Redis key names are built (STYLE.md). Every key of a session shares the
+ * hash tag `{<session tag>}`, and run ids carry that tag, so each Lua script touches a
+ * single slot (DESIGN.md, "Scaling out"). Global indexes (lists, external ids,
+ * idempotency keys) are written by plain commands, never from inside a script.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  /** `helmr:{TAG}:`: scripts that reach a session's runs by id build keys from this. */
+  tagPrefix(sessionId: string): string {
+    return `${this.prefix}:{${sessionTag(sessionId)}}:`;
+  }
+
+  session(sessionId: string): string {
+    return `${this.tagPrefix(sessionId)}s`;
+  }
+  sessionRuns(sessionId: string): string {
+    return `${this.tagPrefix(sessionId)}runs`;
+  }
+  sessionActiveRuns(sessionId: string): string {
+    return `${this.tagPrefix(sessionId)}active`;
+  }
+
+  run(runId: string): string {
+    return this.runKey(runId, "r");
+  }
+  journal(runId: string): string {
+    return this.runKey(runId, "j");
+  }
+  runEvents(runId: string): string {
+    return this.runKey(runId, "e");
+  }
+
+  /** All sessions, members are ids (time-sortable), scores 0: paged with ZRANGEBYLEX. */
+  sessionsIndex(): string {
+    return `${this.prefix}:sessions`;
+  }
+  sessionsByTag(tag: string): string {
+    return `${this.prefix}:sessions:tag:${tag}`;
+  }
+  sessionByExternalId(externalId: string): string {
+    return `${this.prefix}:sessions:ext:${externalId}`;
+  }
+  /** All runs, like sessionsIndex. */
+  runsIndex(): string {
+    return `${this.prefix}:runs`;
+  }
+  runByIdempotencyKey(taskId: string, key: string): string {
+    return `${this.prefix}:idem:${taskId}:${key}`;
+  }
+  tasks(): string {
+    return `${this.prefix}:tasks`;
+  }
+  /** Runs whose next job an API process is about to add (DESIGN.md invariant 3). */
+  dispatchOutbox(): string {
+    return `${this.prefix}:outbox`;
+  }
+  sweeperLock(): string {
+    return `${this.prefix}:sweeper`;
+  }
+
+  private runKey(runId: string, kind: string): string {
+    const { own, sessionId } = parseRunId(runId);
+    return `${this.tagPrefix(sessionId)}${kind}:${own}`;
+  }
+}

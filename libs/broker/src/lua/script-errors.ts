@@ -1,0 +1,47 @@
+import { HelmrError, conflict, notFound } from "@helmr/core";
+
+/** Failure codes the Lua scripts return, listed once (STYLE.md, Lua). */
+export enum ScriptError {
+  RunNotFound = -1,
+  StaleExecution = -2,
+  Cancelled = -3,
+  SessionNotFound = -4,
+  SessionClosed = -5,
+  JournalConflict = -6,
+}
+
+/** Thrown into an execution whose writes Redis refused; the executor stops quietly. */
+export class ExecutionRefusedError extends Error {
+  override name = "ExecutionRefusedError";
+  constructor(readonly code: ScriptError.StaleExecution | ScriptError.Cancelled | ScriptError.JournalConflict, runId: string) {
+    super(
+      code === ScriptError.Cancelled
+        ? `run ${runId} was cancelled`
+        : code === ScriptError.StaleExecution
+          ? `run ${runId} is being executed elsewhere; this execution is stale`
+          : `run ${runId}: the journal position was already written by another execution`,
+    );
+  }
+}
+
+/** Turns a negative script result into the typed error it stands for. */
+export function scriptError(code: number, id: string): Error {
+  switch (code) {
+    case ScriptError.RunNotFound:
+      return notFound("run", id, "list runs with GET /api/v1/runs");
+    case ScriptError.SessionNotFound:
+      return notFound("session", id, "create one with POST /api/v1/sessions or list them with GET /api/v1/sessions");
+    case ScriptError.SessionClosed:
+      return conflict("session_closed", `Session ${id} is closed; it takes no new runs or input`);
+    case ScriptError.StaleExecution:
+    case ScriptError.Cancelled:
+    case ScriptError.JournalConflict:
+      return new ExecutionRefusedError(code, id);
+    default:
+      return new HelmrError(500, "internal", `unexpected script result ${code} for ${id}`);
+  }
+}
+
+export function isScriptError(result: unknown): result is number {
+  return typeof result === "number" && result < 0;
+}

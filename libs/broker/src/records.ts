@@ -1,0 +1,60 @@
+import type { RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn } from "@helmr/core";
+
+/** Turns stored hashes and events into the shapes the API returns. */
+
+const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
+
+const parseJson = <T>(text: string | undefined, fallback: T): T => {
+  if (text === undefined || text === "") return fallback;
+  return JSON.parse(text) as T;
+};
+
+export function toSessionRecord(hash: Record<string, string>): SessionRecord {
+  return {
+    id: hash.id,
+    externalId: hash.externalId || null,
+    tags: parseJson(hash.tags, []),
+    metadata: parseJson(hash.metadata, {}),
+    status: hash.status === "closed" ? "closed" : "open",
+    createdAt: iso(hash.createdAt)!,
+    updatedAt: iso(hash.updatedAt)!,
+    closedAt: iso(hash.closedAt),
+  };
+}
+
+interface StoredWait {
+  kind: "timer";
+  pos: number;
+  dueAt: number;
+}
+
+export function toWaitingOn(text: string | undefined): WaitingOn | null {
+  const wait = parseJson<StoredWait | null>(text, null);
+  if (!wait) return null;
+  return { kind: wait.kind, position: wait.pos, dueAt: new Date(wait.dueAt).toISOString() };
+}
+
+export function toRunRecord(hash: Record<string, string>): RunRecord {
+  return {
+    id: hash.id,
+    taskId: hash.task,
+    sessionId: hash.session,
+    status: hash.status as RunStatus,
+    attempt: Number(hash.attempt),
+    payload: parseJson(hash.payload, null),
+    output: parseJson(hash.output, null),
+    error: parseJson<RunError | null>(hash.error, null),
+    waitingOn: hash.status === "waiting" ? toWaitingOn(hash.wait) : null,
+    idempotencyKey: hash.idem || null,
+    createdAt: iso(hash.createdAt)!,
+    updatedAt: iso(hash.updatedAt)!,
+    startedAt: iso(hash.startedAt),
+    finishedAt: iso(hash.finishedAt),
+  };
+}
+
+/** Events are stored compactly as {t, at, a, d} (lua/includes/pushEvent.lua). */
+export function toRunEvent(text: string): RunEvent {
+  const stored = JSON.parse(text) as { t: RunEvent["type"]; at: number; a: number; d?: Record<string, unknown> };
+  return { type: stored.t, at: new Date(stored.at).toISOString(), attempt: stored.a, ...(stored.d ? { detail: stored.d } : {}) };
+}

@@ -1,0 +1,64 @@
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { pino, type Logger } from "pino";
+import { Keys } from "./keys.ts";
+import { defineScripts } from "./lua/loader.ts";
+
+/** What every system shares, wired once in `createEngine` (STYLE.md, broker core). */
+export interface Resources {
+  redis: Redis;
+  keys: Keys;
+  runsQueue: Queue;
+  logger: Logger;
+  /** The BullMQ key prefix; workers use the same one. */
+  queuePrefix: string;
+  redisUrl: string;
+  /** Injected in tests to force interleavings (STYLE.md: races are forced, not hoped for). */
+  hooks: EngineHooks;
+}
+
+export interface EngineHooks {
+  /** Called after a run's state names its next job and before the job is added. */
+  beforeDispatch?: (runId: string) => Promise<void> | void;
+}
+
+export interface ResourceOptions {
+  redisUrl: string;
+  prefix?: string;
+  logger?: Logger;
+  hooks?: EngineHooks;
+}
+
+export const RUNS_QUEUE = "runs";
+
+export function createResources(options: ResourceOptions): Resources {
+  const prefix = options.prefix ?? "helmr";
+  const logger = options.logger ?? pino({ level: "info" });
+  const redis = connect(options.redisUrl, logger, "commands");
+  defineScripts(redis);
+  // BullMQ keys share one tag per queue so its scripts stay single-slot too.
+  const queuePrefix = `{${prefix}}`;
+  const runsQueue = new Queue(RUNS_QUEUE, {
+    connection: connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null }),
+    prefix: queuePrefix,
+  });
+  runsQueue.on("error", (error) => logger.error({ err: error }, "runs queue error"));
+  return { redis, keys: new Keys(prefix), runsQueue, logger, queuePrefix, redisUrl: options.redisUrl, hooks: options.hooks ?? {} };
+}
+
+export function connect(
+  url: string,
+  logger: Logger,
+  role: string,
+  options: { maxRetriesPerRequest?: number | null } = {},
+): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, ...options, connectionName: `helmr:${role}` });
+  let lastError = "";
+  redis.on("error", (error: Error) => {
+    // ioredis retries on its own; log each distinct failure once instead of every retry.
+    if (error.message !== lastError) logger.warn({ role, err: error.message }, "redis connection error");
+    lastError = error.message;
+  });
+  redis.on("ready", () => (lastError = ""));
+  return redis;
+}

@@ -1,0 +1,72 @@
+import type { RunJob } from "@helmr/core";
+import type { ChainableCommander } from "ioredis";
+import type { Resources } from "../resources.ts";
+
+/** How long an outbox entry may wait before the sweeper assumes its writer died. */
+export const OUTBOX_GRACE_MS = 5_000;
+
+/**
+ * Adds the BullMQ jobs that execute and wake runs. A run's hash names the one job it
+ * expects next (`job`, due at `runAt`), and job ids are deterministic, so adding it again
+ * is harmless: any process that is unsure whether a job exists simply ensures it.
+ *
+ * An API process writes an outbox entry before a script resolves a run to `queued` and
+ * removes it after the job is added; the sweeper re-ensures entries older than the grace
+ * period (DESIGN.md invariant 3). Workers need no outbox: a worker that dies before adding
+ * its next job leaves its current job active, and BullMQ hands that job to another worker,
+ * which learns the expected job from `startExecution` and ensures it.
+ */
+export class DispatchSystem {
+  constructor(private readonly resources: Resources) {}
+
+  /** Queues the write-ahead outbox entry for a run on a pipeline that then resolves it. */
+  markIntent(pipeline: ChainableCommander, runId: string, now = Date.now()): ChainableCommander {
+    return pipeline.zadd(this.resources.keys.dispatchOutbox(), now, runId);
+  }
+
+  async clearIntent(runId: string): Promise<void> {
+    await this.resources.redis.zrem(this.resources.keys.dispatchOutbox(), runId);
+  }
+
+  async ensureJob(job: RunJob, jobId: string, runAt: number): Promise<void> {
+    await this.resources.hooks.beforeDispatch?.(job.runId);
+    const delay = Math.max(0, runAt - Date.now());
+    await this.resources.runsQueue.add("run", job, {
+      jobId,
+      delay,
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+      // Infrastructure failures (Redis hiccups in the processor) retry the same job;
+      // task errors never fail a BullMQ job, they are attempts of the run (runs.ts).
+      attempts: 20,
+      backoff: { type: "exponential", delay: 200 },
+    });
+  }
+
+  /** Ensures the job a run's state says it expects, if it expects one. */
+  async ensureFromRunState(runId: string): Promise<boolean> {
+    const [status, jobId, runAt, taskId] = await this.resources.redis.hmget(this.resources.keys.run(runId), "status", "job", "runAt", "task");
+    if ((status !== "queued" && status !== "waiting") || !jobId || !taskId) return false;
+    await this.ensureJob({ runId, taskId }, jobId, Number(runAt ?? 0));
+    return true;
+  }
+
+  /** One sweep of the outbox; returns how many runs it re-dispatched. */
+  async sweep(now = Date.now()): Promise<number> {
+    const { redis, keys, logger } = this.resources;
+    const lock = await redis.set(keys.sweeperLock(), String(process.pid), "PX", OUTBOX_GRACE_MS, "NX");
+    if (lock !== "OK") return 0;
+    let dispatched = 0;
+    const stale = await redis.zrangebyscore(keys.dispatchOutbox(), 0, now - OUTBOX_GRACE_MS, "LIMIT", 0, 500);
+    for (const runId of stale) {
+      try {
+        if (await this.ensureFromRunState(runId)) dispatched++;
+        await redis.zrem(keys.dispatchOutbox(), runId);
+      } catch (error) {
+        logger.error({ err: error, runId }, "outbox sweep could not dispatch a run; will retry");
+      }
+    }
+    if (dispatched) logger.warn({ dispatched }, "outbox sweep re-dispatched runs whose dispatch was interrupted");
+    return dispatched;
+  }
+}

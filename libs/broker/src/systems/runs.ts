@@ -1,0 +1,151 @@
+import {
+  HelmrError,
+  conflict,
+  isRunId,
+  isSessionId,
+  newRunId,
+  newSessionId,
+  notFound,
+  type Page,
+  type RunEvent,
+  type RunListQuery,
+  type RunRecord,
+  type TriggerBody,
+  type TriggerResult,
+} from "@helmr/core";
+import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { pageIds } from "../paging.ts";
+import { toRunEvent, toRunRecord } from "../records.ts";
+import type { Resources } from "../resources.ts";
+import type { DispatchSystem } from "./dispatch.ts";
+import { execOrThrow } from "./sessions.ts";
+import type { TaskRegistry } from "./tasks.ts";
+
+export type CancelOutcome = "cancelled" | "requested" | "finished";
+
+/** How many index entries a filtered run listing reads at most for one page. */
+const FILTER_SCAN_LIMIT = 2_000;
+
+export class RunsSystem {
+  constructor(
+    private readonly resources: Resources,
+    private readonly dispatch: DispatchSystem,
+    private readonly tasks: TaskRegistry,
+  ) {}
+
+  /**
+   * Creates a run and queues its first job. With an idempotencyKey the run id is claimed
+   * under the key first, so a retried trigger (even one whose first try died half way)
+   * completes and returns the same run instead of creating a second.
+   */
+  async trigger(taskId: string, body: TriggerBody, now = Date.now()): Promise<TriggerResult> {
+    const { redis, keys } = this.resources;
+    if (!(await this.tasks.isRegistered(taskId))) {
+      throw new HelmrError(404, "task_not_found", `No worker has registered task "${taskId}"; start a worker whose module exports it (helmr worker ./tasks.ts)`);
+    }
+    if (body.sessionId !== undefined && !isSessionId(body.sessionId)) throw notFound("session", body.sessionId);
+    const createSession = body.sessionId === undefined;
+    let intent = { sessionId: body.sessionId ?? newSessionId(), runId: "", createSession };
+    intent.runId = newRunId(intent.sessionId);
+
+    const idemKey = body.idempotencyKey === undefined ? undefined : keys.runByIdempotencyKey(taskId, body.idempotencyKey);
+    let claimedIdempotencyKey = false;
+    if (idemKey) {
+      claimedIdempotencyKey = (await redis.set(idemKey, JSON.stringify(intent), "NX")) === "OK";
+      if (!claimedIdempotencyKey) intent = JSON.parse((await redis.get(idemKey))!);
+    }
+    const { runId, sessionId } = intent;
+
+    const pipeline = redis.pipeline();
+    this.dispatch.markIntent(pipeline, runId, now);
+    pipeline.zadd(keys.runsIndex(), 0, runId);
+    if (intent.createSession) pipeline.zadd(keys.sessionsIndex(), 0, sessionId);
+    runScript(
+      pipeline,
+      "createRun",
+      [keys.session(sessionId), keys.sessionRuns(sessionId), keys.sessionActiveRuns(sessionId), keys.run(runId), keys.runEvents(runId)],
+      [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0"],
+    );
+    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string?];
+
+    if (isScriptError(outcome)) {
+      const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), runId).zrem(keys.runsIndex(), runId);
+      if (claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
+      await cleanup.exec();
+      throw scriptError(outcome, sessionId);
+    }
+    const created = outcome[0] === "created";
+    if (created) await this.dispatch.ensureJob({ runId, taskId }, `${runId}-1`, 0);
+    else await this.dispatch.ensureFromRunState(runId);
+    await this.dispatch.clearIntent(runId);
+    return { sessionId, runId, deduplicated: !created };
+  }
+
+  async find(runId: string): Promise<RunRecord | null> {
+    if (!isRunId(runId)) return null;
+    const hash = await this.resources.redis.hgetall(this.resources.keys.run(runId));
+    return hash.id ? toRunRecord(hash) : null;
+  }
+
+  async retrieve(runId: string): Promise<RunRecord> {
+    const run = await this.find(runId);
+    if (!run) throw notFound("run", runId, "list runs with GET /api/v1/runs");
+    return run;
+  }
+
+  /** Newest first; status and task filters read at most FILTER_SCAN_LIMIT index entries per page. */
+  async list(query: RunListQuery): Promise<Page<RunRecord>> {
+    const { redis, keys } = this.resources;
+    if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
+    const index = query.session ? keys.sessionRuns(query.session) : keys.runsIndex();
+    const matches = (hash: Record<string, string>) =>
+      Boolean(hash.id) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
+    const data: RunRecord[] = [];
+    let cursor = query.cursor;
+    let scanned = 0;
+    while (data.length < query.limit && scanned < FILTER_SCAN_LIMIT) {
+      const { ids, next } = await pageIds(redis, index, query.limit, cursor);
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hgetall(keys.run(id));
+      const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
+      for (let i = 0; i < ids.length && data.length < query.limit; i++) {
+        cursor = ids[i];
+        if (matches(hashes[i])) data.push(toRunRecord(hashes[i]));
+      }
+      scanned += ids.length;
+      // The index is exhausted once a short page has been read to its end.
+      if (next === null && cursor === ids.at(-1)) return { data, nextCursor: null };
+      if (ids.length === 0) return { data, nextCursor: null };
+    }
+    return { data, nextCursor: cursor ?? null };
+  }
+
+  /** A run's events, oldest first; the cursor is the index of the next event. */
+  async events(runId: string, limit = 200, cursor?: string): Promise<Page<RunEvent>> {
+    await this.retrieve(runId);
+    const start = cursor ? Number(cursor) : 0;
+    if (!Number.isInteger(start) || start < 0) throw new HelmrError(422, "validation_failed", "Invalid cursor: expected the nextCursor of an earlier page");
+    const texts = await this.resources.redis.lrange(this.resources.keys.runEvents(runId), start, start + limit);
+    const more = texts.length > limit;
+    return { data: texts.slice(0, limit).map(toRunEvent), nextCursor: more ? String(start + limit) : null };
+  }
+
+  /** Cancels a run: parked or queued at once, running at its next durable operation. */
+  async cancel(runId: string, reason = "cancelled by request", now = Date.now()): Promise<{ outcome: CancelOutcome; run: RunRecord }> {
+    if (!isRunId(runId)) throw notFound("run", runId, "list runs with GET /api/v1/runs");
+    const { redis, keys } = this.resources;
+    const { sessionId } = await this.retrieve(runId);
+    const outcome = await runScript<number | CancelOutcome>(
+      redis,
+      "cancelRun",
+      [keys.run(runId), keys.journal(runId), keys.runEvents(runId), keys.sessionActiveRuns(sessionId)],
+      [now, runId, reason],
+    );
+    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    const run = await this.retrieve(runId);
+    if (outcome === "finished" && run.status !== "cancelled") {
+      throw conflict("run_finished", `Run ${runId} already ${run.status}; only queued, running or waiting runs can be cancelled`);
+    }
+    return { outcome, run };
+  }
+}

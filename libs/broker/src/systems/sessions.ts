@@ -1,0 +1,80 @@
+import { isSessionId, newSessionId, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord } from "@helmr/core";
+import { pageIds } from "../paging.ts";
+import { toSessionRecord } from "../records.ts";
+import type { Resources } from "../resources.ts";
+import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+
+export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
+
+export class SessionsSystem {
+  constructor(private readonly resources: Resources) {}
+
+  /**
+   * Creates a session. The same externalId always maps to one session: the mapping is
+   * claimed first (SET NX), so concurrent creates agree, and a create that died after
+   * claiming it is completed by the next one.
+   */
+  async create(body: CreateSessionBody, now = Date.now()): Promise<CreateSessionOutcome> {
+    const { redis, keys } = this.resources;
+    let id = newSessionId();
+    if (body.externalId !== undefined) {
+      const claimed = await redis.set(keys.sessionByExternalId(body.externalId), id, "NX");
+      if (claimed !== "OK") {
+        id = (await redis.get(keys.sessionByExternalId(body.externalId)))!;
+        const existing = await this.find(id);
+        if (existing) return { status: "existing", session: existing };
+      }
+    }
+    const tags = body.tags ?? [];
+    // Indexes first: a listing skips ids whose session does not exist (yet).
+    const pipeline = redis.pipeline().zadd(keys.sessionsIndex(), 0, id);
+    for (const tag of new Set(tags)) pipeline.zadd(keys.sessionsByTag(tag), 0, id);
+    runScript(pipeline, "createSession", [keys.session(id)], [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now]);
+    await execOrThrow(pipeline);
+    return { status: "created", session: (await this.find(id))! };
+  }
+
+  async find(id: string): Promise<SessionRecord | null> {
+    if (!isSessionId(id)) return null;
+    const hash = await this.resources.redis.hgetall(this.resources.keys.session(id));
+    return hash.id ? toSessionRecord(hash) : null;
+  }
+
+  async retrieve(id: string): Promise<SessionRecord> {
+    const session = await this.find(id);
+    if (!session) throw notFound("session", id, "list sessions with GET /api/v1/sessions");
+    return session;
+  }
+
+  async list(query: SessionListQuery): Promise<Page<SessionRecord>> {
+    const { redis, keys } = this.resources;
+    if (query.externalId !== undefined) {
+      const id = await redis.get(keys.sessionByExternalId(query.externalId));
+      const session = id ? await this.find(id) : null;
+      const matches = session && (!query.tag || session.tags.includes(query.tag));
+      return { data: matches ? [session] : [], nextCursor: null };
+    }
+    const index = query.tag ? keys.sessionsByTag(query.tag) : keys.sessionsIndex();
+    const { ids, next } = await pageIds(redis, index, query.limit, query.cursor);
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.hgetall(keys.session(id));
+    const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
+    return { data: hashes.filter((h) => h.id).map(toSessionRecord), nextCursor: next };
+  }
+
+  /** Closes the session and cancels its runs that are still queued or parked. */
+  async close(id: string, now = Date.now()): Promise<{ session: SessionRecord; cancelledRuns: number }> {
+    if (!isSessionId(id)) throw notFound("session", id);
+    const { redis, keys } = this.resources;
+    const result = await runScript<number | [string, number?]>(redis, "closeSession", [keys.session(id), keys.sessionActiveRuns(id)], [now, keys.tagPrefix(id)]);
+    if (isScriptError(result)) throw scriptError(result, id);
+    return { session: await this.retrieve(id), cancelledRuns: result[0] === "closed" ? Number(result[1]) : 0 };
+  }
+}
+
+/** Runs a pipeline and throws the first command error instead of returning it. */
+export async function execOrThrow(pipeline: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, value]) => value);
+}

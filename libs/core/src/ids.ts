@@ -1,0 +1,50 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * Ids are `prefix_<16 chars>`: 10 Crockford base32 chars of milliseconds, then 6 random
+ * ones, so ids sort by creation time as plain strings (lists page with ZRANGEBYLEX).
+ *
+ * Every id that is looked up on its own carries the Redis hash tag of the keys it lives
+ * with (DESIGN.md, "Scaling out"): a session's tag is its own 16 chars, and a run id ends
+ * with its session's tag, so the run's keys share the session's slot.
+ */
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const PART = /^[0-9A-HJKMNP-TV-Z]{16}$/;
+
+export function sortablePart(now = Date.now()): string {
+  let time = "";
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const bytes = randomBytes(6);
+  let rand = "";
+  for (const b of bytes) rand += ALPHABET[b & 31];
+  return time + rand;
+}
+
+export const newSessionId = (): string => `ses_${sortablePart()}`;
+export const newRunId = (sessionId: string): string => `run_${sortablePart()}_${sessionTag(sessionId)}`;
+
+export function isSessionId(id: string): boolean {
+  return id.startsWith("ses_") && PART.test(id.slice(4));
+}
+
+export function isRunId(id: string): boolean {
+  const [prefix, own, tag, ...rest] = id.split("_");
+  return prefix === "run" && rest.length === 0 && PART.test(own ?? "") && PART.test(tag ?? "");
+}
+
+/** The hash tag a session's keys share. */
+export function sessionTag(sessionId: string): string {
+  if (!isSessionId(sessionId)) throw new Error(`not a session id: ${sessionId}`);
+  return sessionId.slice(4);
+}
+
+/** A run id's own part and the tag of the session it lives in. */
+export function parseRunId(runId: string): { own: string; tag: string; sessionId: string } {
+  if (!isRunId(runId)) throw new Error(`not a run id: ${runId}`);
+  const [, own, tag] = runId.split("_");
+  return { own, tag, sessionId: `ses_${tag}` };
+}

@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+/** Identifiers users choose (task ids, tags, stream names): short, printable, no spaces. */
+export const Name = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:\-/]*$/, "must start with a letter or digit and use only letters, digits and . _ : - /");
+
+export const ExternalKey = z.string().min(1).max(256);
+export const Tags = z.array(z.string().min(1).max(64)).max(20);
+export const Metadata = z.record(z.string(), z.unknown());
+
+export const PageLimit = z.coerce.number().int().min(1).max(200).default(50);
+export const Cursor = z.string().min(1).max(200).optional();

@@ -1,0 +1,67 @@
+import type { RunStatus } from "./api.ts";
+
+/** Shapes the API returns. Times are ISO 8601 strings. */
+
+export interface Page<T> {
+  data: T[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface SessionRecord {
+  id: string;
+  externalId: string | null;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  status: "open" | "closed";
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
+export interface SessionDetail extends SessionRecord {
+  runs: RunRecord[];
+}
+
+/** What a parked run waits on. */
+export type WaitingOn = { kind: "timer"; position: number; dueAt: string };
+
+export interface RunRecord {
+  id: string;
+  taskId: string;
+  sessionId: string;
+  status: RunStatus;
+  attempt: number;
+  payload: unknown;
+  output: unknown;
+  error: RunError | null;
+  waitingOn: WaitingOn | null;
+  idempotencyKey: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface RunError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export type RunEventType = "triggered" | "started" | "parked" | "resumed" | "retried" | "completed" | "failed" | "cancelled";
+
+export interface RunEvent {
+  type: RunEventType;
+  at: string;
+  attempt: number;
+  /** Extra facts of the event: the wait for `parked`, the error for `retried` and `failed`. */
+  detail?: Record<string, unknown>;
+}
+
+export interface TriggerResult {
+  sessionId: string;
+  runId: string;
+  /** True when an earlier trigger with the same idempotencyKey created this run. */
+  deduplicated: boolean;
+}

@@ -1,0 +1,95 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { freePort } from "./free-port.ts";
+import { ping } from "./ping.ts";
+
+export interface EmbeddedRedis {
+  url: string;
+  port: number;
+  /** True when this process started the server (and so stops it). */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedRedisOptions {
+  /** Where the AOF and the pid file go. */
+  dir: string;
+  port?: number;
+  /** AOF on by default: parked runs must survive a restart (DESIGN.md invariant 6). */
+  appendonly?: boolean;
+  /** Reuse a server another Helmr process started in the same dir. */
+  reuse?: boolean;
+  startTimeoutMs?: number;
+}
+
+export class RedisNotInstalledError extends Error {
+  override name = "RedisNotInstalledError";
+  constructor() {
+    super(
+      "redis-server was not found on PATH. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`, " +
+        "macOS: `brew install redis`) or set HELMR_REDIS_URL to a Redis you run yourself.",
+    );
+  }
+}
+
+export function redisServerInstalled(): boolean {
+  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+/** Starts (or, with `reuse`, joins) a loopback redis-server whose data lives in `dir`. */
+export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true });
+  const stateFile = join(dir, "redis.json");
+  if (options.reuse) {
+    const running = await findRunning(stateFile);
+    if (running) return { url: `redis://127.0.0.1:${running}`, port: running, owned: false, stop: async () => {} };
+  }
+  if (!redisServerInstalled()) throw new RedisNotInstalledError();
+
+  const port = options.port ?? (await freePort());
+  const args = [
+    "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+    "--appendonly", options.appendonly === false ? "no" : "yes", "--appendfsync", "everysec",
+    "--daemonize", "no", "--protected-mode", "yes", "--logfile", join(dir, "redis.log"),
+  ];
+  const child = spawn("redis-server", args, { stdio: "ignore" });
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  await waitUntilUp(child, port, options.startTimeoutMs ?? 10_000, dir);
+  if (options.reuse) writeFileSync(stateFile, JSON.stringify({ pid: child.pid, port }));
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (options.reuse) rmSync(stateFile, { force: true });
+    child.kill("SIGTERM");
+    await exited;
+  };
+  return { url: `redis://127.0.0.1:${port}`, port, owned: true, stop };
+}
+
+async function findRunning(stateFile: string): Promise<number | undefined> {
+  if (!existsSync(stateFile)) return undefined;
+  try {
+    const { pid, port } = JSON.parse(readFileSync(stateFile, "utf8")) as { pid: number; port: number };
+    process.kill(pid, 0);
+    return (await ping(port)) ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitUntilUp(child: ChildProcess, port: number, timeoutMs: number, dir: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`redis-server exited with code ${child.exitCode} on port ${port}; see ${join(dir, "redis.log")}`);
+    }
+    if (await ping(port)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`redis-server did not answer on port ${port} within ${timeoutMs} ms; see ${join(dir, "redis.log")}`);
+}

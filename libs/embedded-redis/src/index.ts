@@ -1,0 +1,3 @@
+export * from "./embedded-redis.ts";
+export { freePort } from "./free-port.ts";
+export { ping } from "./ping.ts";

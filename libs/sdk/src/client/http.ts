@@ -1,0 +1,58 @@
+import type { ErrorBody } from "@helmr/core";
+import { HelmrApiError, HelmrConnectionError } from "./errors.ts";
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  /** Overrides the client's API key (public access tokens). */
+  bearer?: string;
+  signal?: AbortSignal;
+}
+
+/** fetch, JSON and the one error shape; nothing Node-specific, so it runs in browsers. */
+export class HttpTransport {
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string | undefined,
+    private readonly fetchImpl: typeof fetch,
+  ) {}
+
+  url(path: string, query?: RequestOptions["query"]): string {
+    const url = new URL(`/api/v1${path}`, this.baseUrl);
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    return url.toString();
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    const bearer = options.bearer ?? this.apiKey;
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.url(path, options.query), {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
+    } catch (error) {
+      throw new HelmrConnectionError(`could not reach the Helmr API at ${this.baseUrl}: ${(error as Error).message}`, { cause: error });
+    }
+    const text = await response.text();
+    const body = text ? safeJson(text) : undefined;
+    if (!response.ok) {
+      const error = (body as ErrorBody | undefined)?.error;
+      throw new HelmrApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`, error?.issues);
+    }
+    return body as T;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { code: "invalid_response", message: text.slice(0, 200) } };
+  }
+}

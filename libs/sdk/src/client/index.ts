@@ -1,0 +1,36 @@
+import { HttpTransport } from "./http.ts";
+import { RunsResource } from "./resources/runs.ts";
+import { SessionsResource } from "./resources/sessions.ts";
+import { TasksResource } from "./resources/tasks.ts";
+
+export interface HelmrClientOptions {
+  /** The API's base URL; defaults to HELMR_API_URL where there is an environment. */
+  baseUrl?: string;
+  /** A secret API key; defaults to HELMR_API_KEY. Leave it out in browsers. */
+  apiKey?: string;
+  fetch?: typeof fetch;
+}
+
+const env = (name: string): string | undefined => (typeof process !== "undefined" ? process.env?.[name] : undefined);
+
+/** The Helmr API over fetch only, so the same client works in Node and in browsers. */
+export class HelmrClient {
+  readonly tasks: TasksResource;
+  readonly runs: RunsResource;
+  readonly sessions: SessionsResource;
+
+  constructor(options: HelmrClientOptions = {}) {
+    const baseUrl = options.baseUrl ?? env("HELMR_API_URL");
+    if (!baseUrl) throw new Error("HelmrClient needs a baseUrl (or HELMR_API_URL)");
+    const http = new HttpTransport(baseUrl, options.apiKey ?? env("HELMR_API_KEY"), options.fetch ?? globalThis.fetch.bind(globalThis));
+    this.tasks = new TasksResource(http);
+    this.runs = new RunsResource(http);
+    this.sessions = new SessionsResource(http);
+  }
+}
+
+export { HelmrApiError, HelmrConnectionError } from "./errors.ts";
+export { SessionHandle } from "./resources/sessions.ts";
+export type { TriggerOptions } from "./resources/tasks.ts";
+export type { RunListOptions } from "./resources/runs.ts";
+export type { SessionListOptions } from "./resources/sessions.ts";

@@ -1,0 +1,49 @@
+import type { CreateSessionBody, Page, SessionDetail, SessionRecord } from "@helmr/core";
+import type { HttpTransport } from "../http.ts";
+
+export interface SessionListOptions {
+  tag?: string;
+  externalId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A handle on one session; input and output streams hang off it. */
+export class SessionHandle {
+  constructor(
+    readonly id: string,
+    private readonly sessions: SessionsResource,
+  ) {}
+
+  retrieve(): Promise<SessionDetail> {
+    return this.sessions.retrieve(this.id);
+  }
+
+  close(): Promise<SessionRecord> {
+    return this.sessions.close(this.id);
+  }
+}
+
+export class SessionsResource {
+  constructor(private readonly http: HttpTransport) {}
+
+  create(body: CreateSessionBody = {}): Promise<SessionRecord> {
+    return this.http.request("POST", "/sessions", { body });
+  }
+
+  retrieve(sessionId: string): Promise<SessionDetail> {
+    return this.http.request("GET", `/sessions/${encodeURIComponent(sessionId)}`);
+  }
+
+  list(options: SessionListOptions = {}): Promise<Page<SessionRecord>> {
+    return this.http.request("GET", "/sessions", { query: { ...options } });
+  }
+
+  close(sessionId: string): Promise<SessionRecord> {
+    return this.http.request("POST", `/sessions/${encodeURIComponent(sessionId)}/close`);
+  }
+
+  open(sessionId: string): SessionHandle {
+    return new SessionHandle(sessionId, this);
+  }
+}

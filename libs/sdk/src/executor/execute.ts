@@ -1,0 +1,37 @@
+import type { TaskContext, TaskDefinition } from "../task.ts";
+import type { ExecutionOutcome } from "./contract.ts";
+import { executionStorage } from "./context.ts";
+import type { Execution } from "./execution.ts";
+
+/**
+ * Calls the task's run function inside the execution and waits for whichever comes
+ * first: the function's own end, an interruption (park, refusal, failure the task
+ * cannot catch, release), or the end of its maxDuration budget.
+ */
+export async function execute(task: TaskDefinition, execution: Execution, payload: unknown, activeMsBefore: number): Promise<ExecutionOutcome> {
+  const ctx: TaskContext = {
+    session: { id: execution.run.sessionId },
+    run: { id: execution.run.id, taskId: execution.run.taskId, attempt: execution.run.attempt },
+    signal: execution.abort.signal,
+  };
+  const ran = executionStorage.run(execution, async (): Promise<ExecutionOutcome> => {
+    try {
+      return { kind: "completed", output: await task.run(payload, ctx) };
+    } catch (error) {
+      return { kind: "failed", error };
+    }
+  });
+  const racers: Promise<ExecutionOutcome>[] = [ran, execution.interruption];
+  let budget: NodeJS.Timeout | undefined;
+  if (task.maxDurationMs !== null) {
+    const maxDurationMs = task.maxDurationMs;
+    racers.push(new Promise((resolve) => (budget = setTimeout(resolve, Math.max(0, maxDurationMs - activeMsBefore), { kind: "timedOut", maxDurationMs }))));
+  }
+  try {
+    const outcome = await Promise.race(racers);
+    execution.stop(outcome);
+    return outcome;
+  } finally {
+    clearTimeout(budget);
+  }
+}

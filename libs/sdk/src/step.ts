@@ -1,0 +1,11 @@
+import { currentExecution } from "./executor/context.ts";
+
+export const step = {
+  /**
+   * Runs `fn` once per run: its result (JSON) is journaled, and replay returns the
+   * journaled result instead of calling `fn` again. Put side effects here.
+   */
+  run<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
+    return currentExecution("step.run()").step(id, fn);
+  },
+};

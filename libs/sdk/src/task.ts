@@ -1,0 +1,67 @@
+import { Name, parseDuration, type Duration } from "@helmr/core";
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default 3. */
+  maxAttempts?: number;
+  /** Delay before the second attempt; each later one waits `factor` times longer. Default "1s". */
+  minDelay?: Duration;
+  factor?: number;
+  maxDelay?: Duration;
+}
+
+export interface TaskContext {
+  session: { id: string };
+  run: { id: string; taskId: string; attempt: number };
+  /** Aborted when this execution is abandoned: cancelled, out of maxDuration, or stale. */
+  signal: AbortSignal;
+}
+
+export interface TaskOptions<Payload, Output> {
+  id: string;
+  run: (payload: Payload, ctx: TaskContext) => Promise<Output>;
+  retry?: RetryOptions;
+  /** Bound on active time (time parked does not count). */
+  maxDuration?: Duration;
+}
+
+export interface TaskDefinition<Payload = any, Output = unknown> extends TaskOptions<Payload, Output> {
+  /** Brand checked by name, so tasks from another copy of the SDK are recognised. */
+  readonly kind: "helmr.task";
+  readonly maxAttempts: number;
+  readonly maxDurationMs: number | null;
+  retryDelayMs(attempt: number): number;
+}
+
+export function task<Payload = any, Output = unknown>(options: TaskOptions<Payload, Output>): TaskDefinition<Payload, Output> {
+  const id = Name.safeParse(options.id);
+  if (!id.success) throw new TypeError(`task id ${JSON.stringify(options.id)} is invalid: ${id.error.issues[0]?.message}`);
+  if (typeof options.run !== "function") throw new TypeError(`task "${options.id}" needs a run function`);
+  const maxAttempts = options.retry?.maxAttempts ?? 3;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError(`task "${options.id}": retry.maxAttempts must be an integer >= 1`);
+  const minDelay = parseDuration(options.retry?.minDelay ?? "1s");
+  const maxDelay = parseDuration(options.retry?.maxDelay ?? "1m");
+  const factor = options.retry?.factor ?? 2;
+  return {
+    ...options,
+    kind: "helmr.task",
+    maxAttempts,
+    maxDurationMs: options.maxDuration === undefined ? null : parseDuration(options.maxDuration),
+    retryDelayMs: (attempt: number) => Math.min(maxDelay, Math.round(minDelay * factor ** Math.max(0, attempt - 1))),
+  };
+}
+
+export function isTask(value: unknown): value is TaskDefinition {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "helmr.task";
+}
+
+/** The tasks among a module's exports (or a list of tasks), keyed by id; duplicate ids are an error. */
+export function collectTasks(source: Iterable<unknown> | Record<string, unknown>): Map<string, TaskDefinition> {
+  const values = Symbol.iterator in Object(source) ? [...(source as Iterable<unknown>)] : Object.values(source);
+  const tasks = new Map<string, TaskDefinition>();
+  for (const value of values) {
+    if (!isTask(value)) continue;
+    if (tasks.has(value.id) && tasks.get(value.id) !== value) throw new Error(`two tasks share the id "${value.id}"`);
+    tasks.set(value.id, value);
+  }
+  return tasks;
+}

@@ -1,0 +1,93 @@
+import { connect, createEngine, RUNS_QUEUE, type EngineHooks, type HelmrEngine } from "@helmr/broker";
+import { Worker } from "bullmq";
+import { pino, type Logger } from "pino";
+import type { Execution } from "../executor/execution.ts";
+import { collectTasks, type TaskDefinition } from "../task.ts";
+import { createProcessor } from "./job-processor.ts";
+
+export interface WorkerOptions {
+  /** Task definitions, or a module's exports (non-task exports are ignored). */
+  tasks: Iterable<unknown> | Record<string, unknown>;
+  /** Redis URL; defaults to HELMR_REDIS_URL. */
+  redis?: string;
+  /** Runs executing at once. Parked runs do not count. Default 50. */
+  concurrency?: number;
+  /** Key prefix; must match the API's (HELMR_PREFIX). Default "helmr". */
+  prefix?: string;
+  logger?: Logger;
+  /** How long a job's lock lasts without renewal before another worker may take it over. Default 30 s. */
+  lockDurationMs?: number;
+  /** On close, how long running executions may finish before they are handed back. Default 10 s. */
+  shutdownGraceMs?: number;
+  /** How often this worker sweeps the dispatch outbox. Default 5 s. */
+  sweepIntervalMs?: number;
+  hooks?: EngineHooks;
+}
+
+export interface HelmrWorker {
+  engine: HelmrEngine;
+  taskIds: string[];
+  /** Stops taking jobs, lets running executions finish within the grace period, hands the rest back. */
+  close(): Promise<void>;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<HelmrWorker> {
+  const tasks = collectTasks(options.tasks);
+  if (tasks.size === 0) throw new Error("createWorker: no tasks given (export tasks made with task({ id, run }) from the module)");
+  const redisUrl = options.redis ?? process.env.HELMR_REDIS_URL;
+  if (!redisUrl) throw new Error("createWorker: no Redis URL; pass { redis } or set HELMR_REDIS_URL");
+  const logger = options.logger ?? pino({ level: process.env.HELMR_LOG_LEVEL ?? "info" });
+  const engine = createEngine({ redisUrl, prefix: options.prefix, logger, hooks: options.hooks });
+  await engine.tasks.register([...tasks.keys()]);
+
+  const active = new Set<Execution>();
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const bullConnection = connect(redisUrl, logger, "worker", { maxRetriesPerRequest: null });
+  const worker = new Worker(RUNS_QUEUE, createProcessor({ engine, tasks, logger, active }), {
+    connection: bullConnection,
+    prefix: engine.resources.queuePrefix,
+    concurrency: options.concurrency ?? 50,
+    lockDuration,
+    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+    // A job stalls when its worker dies; the run's own attempt count (startExecution)
+    // decides when to give up, so BullMQ must not fail the job first.
+    maxStalledCount: 1_000,
+  });
+  worker.on("error", (error) => logger.error({ err: error }, "worker error"));
+  worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
+
+  const sweepInterval = setInterval(() => {
+    engine.dispatch.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
+  }, options.sweepIntervalMs ?? 5_000);
+  sweepInterval.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(sweepInterval);
+      const closed = worker.close();
+      const grace = options.shutdownGraceMs ?? 10_000;
+      const graceOver = new Promise<"timeout">((resolve) => setTimeout(resolve, grace, "timeout").unref());
+      if ((await Promise.race([closed.then(() => "closed" as const), graceOver])) === "timeout") {
+        logger.warn({ running: active.size }, "shutdown grace period over; handing running executions back to the queue");
+        await Promise.all([...active].map((execution) => handBack(engine, execution)));
+      }
+      await closed;
+      await bullConnection.quit().catch(() => {});
+      await engine.close();
+    })());
+
+  logger.info({ tasks: [...tasks.keys()], concurrency: options.concurrency ?? 50 }, "helmr worker started");
+  return { engine, taskIds: [...tasks.keys()], close };
+}
+
+async function handBack(engine: HelmrEngine, execution: Execution): Promise<void> {
+  try {
+    const jobId = await engine.executions.release(execution.run.id, execution.fence);
+    execution.stop({ kind: "released", jobId });
+  } catch {
+    // Refused: the execution already ended or lost the run; nothing to hand back.
+  }
+}
+
+export type { TaskDefinition };

@@ -1,0 +1,64 @@
+import { ExecutionRefusedError, type HelmrEngine } from "@helmr/broker";
+import { RunJob, parseRunId } from "@helmr/core";
+import { DelayedError, type Job } from "bullmq";
+import type { Logger } from "pino";
+import type { ExecutionOutcome } from "../executor/contract.ts";
+import { execute } from "../executor/execute.ts";
+import { Execution } from "../executor/execution.ts";
+import type { TaskDefinition } from "../task.ts";
+import { outcomeHandlers } from "./outcome-handlers.ts";
+
+/** How long a job for a task this worker does not host waits before another worker may take it. */
+const FOREIGN_TASK_DELAY_MS = 1_000;
+
+export interface ProcessorDeps {
+  engine: HelmrEngine;
+  tasks: Map<string, TaskDefinition>;
+  logger: Logger;
+  /** Executions in flight, so shutdown can hand them back. */
+  active: Set<Execution>;
+}
+
+/** Handles one job of the runs queue: start (or resume) the run, execute it, settle the outcome. */
+export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps) {
+  return async function processRunJob(job: Job, token?: string): Promise<void> {
+    const parsed = RunJob.safeParse(job.data);
+    if (!parsed.success) {
+      logger.error({ jobId: job.id, issues: parsed.error.issues }, "dropping a runs-queue job with an invalid payload");
+      return;
+    }
+    const { runId, taskId } = parsed.data;
+    const task = tasks.get(taskId);
+    if (!task) {
+      // Another worker hosts this task: put the job back for it.
+      await job.moveToDelayed(Date.now() + FOREIGN_TASK_DELAY_MS, token);
+      throw new DelayedError();
+    }
+
+    const start = await engine.executions.start(runId, job.id!, task.maxAttempts);
+    if (start.status === "stale") {
+      // A leftover job, or one whose successor was never added: make sure the run's expected job exists.
+      if ((start.runStatus === "queued" || start.runStatus === "waiting") && start.expectedJob) {
+        await engine.dispatch.ensureJob({ runId, taskId }, start.expectedJob, start.runAt);
+      }
+      return;
+    }
+    if (start.status !== "run") return;
+
+    const run = { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt: start.attempt };
+    const execution = new Execution(run, start.fence, start.journal, engine);
+    active.add(execution);
+    let outcome: ExecutionOutcome;
+    try {
+      outcome = await execute(task, execution, start.payload, start.activeMs);
+    } finally {
+      active.delete(execution);
+    }
+    try {
+      await (outcomeHandlers(engine, task, execution, logger)[outcome.kind] as (o: ExecutionOutcome) => Promise<void>)(outcome);
+    } catch (error) {
+      if (error instanceof ExecutionRefusedError) return;
+      throw error;
+    }
+  };
+}

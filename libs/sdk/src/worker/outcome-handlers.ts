@@ -1,0 +1,51 @@
+import type { HelmrEngine } from "@helmr/broker";
+import type { Logger } from "pino";
+import { isTerminalError, serializeError } from "../errors/index.ts";
+import type { OutcomeHandlers } from "../executor/contract.ts";
+import type { Execution } from "../executor/execution.ts";
+import type { TaskDefinition } from "../task.ts";
+import { MaxDurationExceededError } from "../errors/MaxDurationExceededError.ts";
+
+/**
+ * What happens after an execution ends, one handler per outcome. Writes here are fenced
+ * like the execution's own: a refusal means another execution owns the run, and is ignored.
+ */
+export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execution: Execution, logger: Logger): OutcomeHandlers {
+  const { id: runId, taskId } = execution.run;
+  const { fence } = execution;
+  const fail = async (error: unknown, retryable: boolean) => {
+    const attempt = execution.run.attempt;
+    const outcome = await engine.executions.fail(runId, fence, JSON.stringify(serializeError(error)), {
+      retryable,
+      maxAttempts: task.maxAttempts,
+      delayMs: task.retryDelayMs(attempt),
+    });
+    if (outcome.status === "retry") await engine.dispatch.ensureJob({ runId, taskId }, outcome.jobId, outcome.runAt);
+    logger.info({ runId, attempt, retry: outcome.status === "retry", err: error }, "run attempt failed");
+  };
+
+  return {
+    completed: async ({ output }) => {
+      let text: string;
+      try {
+        text = JSON.stringify(output ?? null);
+      } catch (error) {
+        return fail(new Error(`the task's return value is not JSON-serializable: ${(error as Error).message}`), false);
+      }
+      await engine.executions.complete(runId, fence, text);
+    },
+    failed: ({ error }) => fail(error, !isTerminalError(error)),
+    timedOut: ({ maxDurationMs }) => fail(new MaxDurationExceededError(maxDurationMs), false),
+    parked: async ({ wakeJobId, wakeAt }) => {
+      if (wakeJobId) await engine.dispatch.ensureJob({ runId, taskId }, wakeJobId, wakeAt);
+    },
+    released: ({ jobId }) => engine.dispatch.ensureJob({ runId, taskId }, jobId, 0),
+    refused: async ({ reason }) => {
+      logger.debug({ runId, reason }, "execution refused by Redis; it stops here");
+    },
+    crashed: async ({ error }) => {
+      // Let BullMQ retry this job: its retry finds the run's state and carries on from it.
+      throw error;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+--[[
+  Closes a session: no new runs or input from now on; runs still queued or parked in it
+  are cancelled, running ones at their next durable operation.
+  KEYS[1] session hash   KEYS[2] session active runs
+  ARGV[1] now (ms)   ARGV[2] key prefix of the session's tag ("helmr:{TAG}:")
+  Returns {"closed", cancelledCount} | {"already"}
+  Errors: -4 session not found
+  The run keys are built from ARGV[2]: they share the session's hash tag, so this
+  script still touches a single slot.
+]]
+local sessionKey, activeKey = KEYS[1], KEYS[2]
+local now, tagPrefix = ARGV[1], ARGV[2]
+local rcall = redis.call
+
+-- @include "cancelIdleRun"
+
+local status = rcall("HGET", sessionKey, "status")
+if not status then
+  return -4
+end
+if status == "closed" then
+  return {"already"}
+end
+rcall("HSET", sessionKey, "status", "closed", "closedAt", now, "updatedAt", now)
+local cancelled = 0
+for _, runId in ipairs(rcall("SMEMBERS", activeKey)) do
+  local own = string.sub(runId, 5, 20)
+  local outcome = cancelIdleRun(tagPrefix .. "r:" .. own, tagPrefix .. "j:" .. own, tagPrefix .. "e:" .. own,
+    activeKey, runId, now, "session closed")
+  if outcome ~= "finished" then
+    cancelled = cancelled + 1
+  end
+end
+return {"closed", cancelled}

@@ -1,0 +1,19 @@
+--[[
+  Completes a run with the task's return value.
+  KEYS[1] run hash   KEYS[2] run events   KEYS[3] session active runs
+  ARGV[1] fence   ARGV[2] output JSON   ARGV[3] now (ms)   ARGV[4] run id
+  Returns 1
+  Errors: -2 stale execution, -3 cancelled
+]]
+local runKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3]
+local fence, now, runId = ARGV[1], ARGV[3], ARGV[4]
+local rcall = redis.call
+
+-- @include "guardExecution"
+
+local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+if guard ~= 0 then
+  return guard
+end
+finishRun(runKey, eventsKey, activeKey, runId, "completed", now, "output", ARGV[2], nil)
+return 1

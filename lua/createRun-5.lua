@@ -1,0 +1,40 @@
+--[[
+  Creates a queued run in a session (and the session itself when asked to).
+  KEYS[1] session hash   KEYS[2] session runs (zset, lex)   KEYS[3] session active runs (set)
+  KEYS[4] run hash       KEYS[5] run events (list)
+  ARGV[1] run id   ARGV[2] task id   ARGV[3] payload JSON   ARGV[4] now (ms)
+  ARGV[5] job id   ARGV[6] idempotency key ("" for none)   ARGV[7] session id
+  ARGV[8] "1" to create the session when missing
+  Returns {"created"} | {"exists", status} (the same run id was created before)
+  Errors: -4 session not found, -5 session closed
+]]
+local sessionKey, sessionRunsKey, activeKey, runKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local runId, now = ARGV[1], ARGV[4]
+local rcall = redis.call
+
+-- @include "pushEvent"
+
+local existing = rcall("HGET", runKey, "status")
+if existing then
+  return {"exists", existing}
+end
+
+local sessionStatus = rcall("HGET", sessionKey, "status")
+if not sessionStatus then
+  if ARGV[8] ~= "1" then
+    return -4
+  end
+  rcall("HSET", sessionKey, "id", ARGV[7], "externalId", "", "tags", "[]", "metadata", "{}",
+    "status", "open", "createdAt", now, "updatedAt", now)
+elseif sessionStatus ~= "open" then
+  return -5
+end
+
+rcall("HSET", runKey, "id", runId, "task", ARGV[2], "session", ARGV[7], "status", "queued",
+  "attempt", "1", "fence", "0", "job", ARGV[5], "dseq", "1", "runAt", "0", "payload", ARGV[3],
+  "idem", ARGV[6], "createdAt", now, "updatedAt", now, "activeMs", "0")
+rcall("ZADD", sessionRunsKey, 0, runId)
+rcall("SADD", activeKey, runId)
+rcall("HSET", sessionKey, "updatedAt", now)
+pushEvent(eventsKey, "triggered", now, 1, nil)
+return {"created"}

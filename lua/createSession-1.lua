@@ -1,0 +1,16 @@
+--[[
+  Creates a session unless it exists.
+  KEYS[1] session hash
+  ARGV[1] session id   ARGV[2] externalId ("" for none)   ARGV[3] tags JSON
+  ARGV[4] metadata JSON   ARGV[5] now (ms)
+  Returns 1 when created, 0 when it already existed.
+]]
+local sessionKey = KEYS[1]
+local rcall = redis.call
+
+if rcall("EXISTS", sessionKey) == 1 then
+  return 0
+end
+rcall("HSET", sessionKey, "id", ARGV[1], "externalId", ARGV[2], "tags", ARGV[3], "metadata", ARGV[4],
+  "status", "open", "createdAt", ARGV[5], "updatedAt", ARGV[5])
+return 1

@@ -1,0 +1,21 @@
+-- @include "pushEvent"
+-- Moves a run to a terminal status: stamps times, adds the active time of a running
+-- execution, drops it from the session's active set and records the event.
+-- `field`/`value` (optional) store the output or error; `detail` goes on the event.
+local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field, value, detail)
+  local run = rcall("HMGET", runKey, "attempt", "execAt", "activeMs", "status")
+  local fields = {"status", status, "finishedAt", now, "updatedAt", now, "job", "", "runAt", "0"}
+  if run[4] == "running" then
+    local active = tonumber(run[3] or "0") + (tonumber(now) - tonumber(run[2] or now))
+    table.insert(fields, "activeMs")
+    table.insert(fields, tostring(active))
+  end
+  if field then
+    table.insert(fields, field)
+    table.insert(fields, value)
+  end
+  rcall("HSET", runKey, unpack(fields))
+  rcall("HDEL", runKey, "wait", "cancel")
+  rcall("SREM", activeKey, runId)
+  pushEvent(eventsKey, status, now, run[1], detail)
+end

@@ -1,0 +1,24 @@
+--[[
+  Hands a running run back to the queue without spending an attempt (a worker shutting
+  down). Bumping the fence makes the released execution stale, so it can write nothing.
+  KEYS[1] run hash   KEYS[2] run events   KEYS[3] session active runs
+  ARGV[1] fence   ARGV[2] now (ms)   ARGV[3] run id
+  Returns {jobId}
+  Errors: -2 stale execution, -3 cancelled
+]]
+local runKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3]
+local fence, now, runId = ARGV[1], ARGV[2], ARGV[3]
+local rcall = redis.call
+
+-- @include "guardExecution"
+
+local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+if guard ~= 0 then
+  return guard
+end
+local run = rcall("HMGET", runKey, "execAt", "activeMs")
+local active = tonumber(run[2] or "0") + (tonumber(now) - tonumber(run[1] or now))
+local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
+rcall("HINCRBY", runKey, "fence", 1)
+rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "activeMs", tostring(active), "updatedAt", now)
+return {job}

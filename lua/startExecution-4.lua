@@ -1,0 +1,66 @@
+--[[
+  Starts an execution of a run for a job of the runs queue. Only the job the run
+  expects (run.job) may start it; any other job is stale and learns what the run
+  expects instead, so the worker can re-ensure that job (this closes the gap when a
+  worker died between a park/retry and adding the next job).
+  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
+  ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] max attempts   ARGV[4] run id
+  Returns
+    {"run", fence, attempt, payload, activeMs, journal (flat HGETALL)}
+    {"stale", status, expectedJob, runAt}
+    {"finished", status}
+    {"failed"}     the job was redelivered after its worker died, and no attempt is left
+  Errors: -1 run not found
+]]
+local runKey, journalKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local jobId, now, maxAttempts, runId = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local rcall = redis.call
+
+-- @include "finishRun"
+
+local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt")
+local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
+if not status then
+  return -1
+end
+if status == "completed" or status == "failed" or status == "cancelled" then
+  return {"finished", status}
+end
+if expectedJob ~= jobId then
+  return {"stale", status, expectedJob or "", run[5] or "0"}
+end
+
+if status == "waiting" then
+  -- This job is the wake-up of a timer wait: reaching it resolves the wait.
+  local wait = cjson.decode(run[4])
+  if wait.kind ~= "timer" then
+    return {"stale", status, expectedJob, run[5] or "0"}
+  end
+  rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true}')
+  rcall("HDEL", runKey, "wait")
+  pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"timer"}')
+elseif status == "running" then
+  -- The same job again: its worker died mid-execution (BullMQ found the job stalled).
+  if run[6] == "1" then
+    finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, '{"reason":"cancel requested"}')
+    return {"finished", "cancelled"}
+  end
+  if attempt >= maxAttempts then
+    local err = '{"name":"WorkerLostError","message":"the worker executing the run stopped responding and no attempts are left"}'
+    finishRun(runKey, eventsKey, activeKey, runId, "failed", now, "error", err, err)
+    return {"failed"}
+  end
+  attempt = attempt + 1
+  rcall("HSET", runKey, "attempt", attempt)
+  pushEvent(eventsKey, "retried", now, attempt, '{"reason":"worker lost"}')
+end
+
+local fence = rcall("HINCRBY", runKey, "fence", 1)
+rcall("HSET", runKey, "status", "running", "execAt", now, "updatedAt", now)
+rcall("HSETNX", runKey, "startedAt", now)
+if tonumber(run[7] or "0") ~= attempt then
+  rcall("HSET", runKey, "execAttempt", attempt)
+  pushEvent(eventsKey, "started", now, attempt, nil)
+end
+local info = rcall("HMGET", runKey, "payload", "activeMs")
+return {"run", fence, attempt, info[1], info[2] or "0", rcall("HGETALL", journalKey)}

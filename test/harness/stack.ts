@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { createEngine, type EngineHooks, type HelmrEngine } from "@helmr/broker";
+import { startApiServer, type ApiServer } from "@helmr/api";
+import { HelmrClient, createWorker, type HelmrWorker, type WorkerOptions } from "@helmr/sdk";
+import { pino } from "pino";
+import { inject } from "vitest";
+
+export const testLogger = () => pino({ level: process.env.HELMR_TEST_LOG ?? "silent" });
+
+export interface TestStack {
+  redisUrl: string;
+  prefix: string;
+  engine: HelmrEngine;
+  server: ApiServer;
+  client: HelmrClient;
+  apiKey: string;
+  workers: HelmrWorker[];
+  /** Starts a worker in this process on the stack's Redis and prefix. */
+  startWorker(options: Omit<WorkerOptions, "redis" | "prefix">): Promise<HelmrWorker>;
+  /** Raw HTTP against the API, for status codes and error bodies. */
+  http(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A Helmr API and engine on the suite's redis-server under a fresh key prefix, so tests
+ * never see each other's data (STYLE.md, tests).
+ */
+export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number } = {}): Promise<TestStack> {
+  const redisUrl = inject("redisUrl");
+  const prefix = `t-${randomBytes(5).toString("hex")}`;
+  const logger = testLogger();
+  const engine = createEngine({ redisUrl, prefix, logger, hooks: options.hooks });
+  const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;
+  const server = await startApiServer(
+    { engine, logger, apiKeys: [apiKey], maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024 },
+    { port: 0, host: "127.0.0.1" },
+  );
+  const client = new HelmrClient({ baseUrl: server.url, apiKey });
+  const workers: HelmrWorker[] = [];
+
+  const stack: TestStack = {
+    redisUrl,
+    prefix,
+    engine,
+    server,
+    client,
+    apiKey,
+    workers,
+    async startWorker(workerOptions) {
+      const worker = await createWorker({ logger, lockDurationMs: 5_000, shutdownGraceMs: 2_000, ...workerOptions, redis: redisUrl, prefix });
+      workers.push(worker);
+      return worker;
+    },
+    async http(method, path, { body, rawBody, key, headers = {} } = {}) {
+      const auth = key === null ? {} : { authorization: `Bearer ${key ?? apiKey}` };
+      const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+      const response = await fetch(server.url + path, {
+        method,
+        headers: { ...auth, ...(payload !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+        body: payload,
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await server.close();
+      await engine.close();
+    },
+  };
+  return stack;
+}
