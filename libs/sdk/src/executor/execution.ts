@@ -24,6 +24,9 @@ export interface RunIdentity {
 
 const RESOLVED: WaitOutcome<void> = { ok: true, output: undefined };
 
+/** What durable operations give code that runs on after its execution ended: nothing, ever. */
+const ABANDONED = new Promise<never>(() => {});
+
 /**
  * One execution of a run: replays the journal, then runs live. Every durable operation
  * claims the next position synchronously, when it is called, so positions follow the
@@ -61,6 +64,7 @@ export class Execution {
   }
 
   step<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+    if (this.stopped) return ABANDONED;
     const position = this.claim();
     const recorded = this.recorded(position);
     if (recorded) {
@@ -72,6 +76,7 @@ export class Execution {
 
   /** A timer wait. `dueAtIfNew` is only called the first time, so the due time is fixed then. */
   timer(dueAtIfNew: () => number): WaitResult<void> {
+    if (this.stopped) return new WaitResult(ABANDONED);
     const position = this.beginWait("a timer wait");
     const recorded = this.recorded(position);
     let outcome: Promise<WaitOutcome<void>>;
@@ -88,7 +93,6 @@ export class Execution {
   }
 
   private async liveStep<T>(position: number, name: string, fn: () => Promise<T> | T): Promise<T> {
-    this.assertRunning();
     const value = await fn();
     const text = JSON.stringify({ k: "step", n: name, ...(value === undefined ? {} : { v: value }) } satisfies JournalEntry);
     await this.write(() => this.engine.executions.journalWrite(this.run.id, this.fence, position, text));
@@ -121,12 +125,7 @@ export class Execution {
   }
 
   private claim(): number {
-    this.assertRunning();
     return this.position++;
-  }
-
-  private assertRunning(): void {
-    if (this.stopped) throw new Error(`run ${this.run.id}: this execution has ended (parked, cancelled or superseded); no further durable operations run in it`);
   }
 
   private recorded(position: number): { entry: JournalEntry; result?: WaitOutcome<unknown> } | undefined {
@@ -146,6 +145,10 @@ export class Execution {
 
   /** Runs a fenced write; a refusal or a lost Redis ends the execution whatever the task code does. */
   private async write<T>(operation: () => Promise<T>): Promise<T> {
+    // An execution that has ended (a terminal error, say, while a park was on its way)
+    // must not write: its outcome handler owns the run's next state. The code that asked
+    // for the write is abandoned, so it waits forever rather than seeing an error.
+    if (this.stopped) return ABANDONED;
     try {
       return await operation();
     } catch (error) {

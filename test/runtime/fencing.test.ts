@@ -1,0 +1,65 @@
+import { ExecutionRefusedError } from "@helmr/broker";
+import { step, task } from "@helmr/sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
+import { startStack, type TestStack } from "../harness/stack.ts";
+
+let stack: TestStack;
+afterEach(() => stack?.close());
+
+describe("fencing: a run executes in at most one worker at a time", () => {
+  it("refuses every write of an execution whose job was handed to another worker", async () => {
+    stack = await startStack();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const effects: string[] = [];
+    const slow = task({
+      id: "slow",
+      run: async () => {
+        await gate;
+        await step.run("write", () => effects.push("stale execution ran its step"));
+        return "stale result";
+      },
+    });
+    await stack.startWorker({ tasks: [slow] });
+    const { runId } = await stack.client.tasks.trigger("slow");
+    await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "running");
+
+    // Force the interleaving: BullMQ redelivers the stalled job, so another worker starts it.
+    const takeover = await stack.engine.executions.start(runId, `${runId}-1`, 3);
+    expect(takeover).toMatchObject({ status: "run", fence: "2", attempt: 2 });
+    release();
+
+    // The first execution's step write and completion are both refused.
+    await eventually(() => effects.length === 1);
+    await eventually(async () => (await stack.engine.resources.redis.hlen(stack.engine.resources.keys.journal(runId))) === 0 && (await stack.engine.resources.runsQueue.getActiveCount()) === 0);
+    const run = await stack.client.runs.retrieve(runId);
+    expect(run).toMatchObject({ status: "running", attempt: 2, output: null });
+
+    // The current execution still writes normally.
+    if (takeover.status !== "run") throw new Error("unreachable");
+    await stack.engine.executions.journalWrite(runId, takeover.fence, 0, JSON.stringify({ k: "step", n: "write", v: 1 }));
+    await expect(stack.engine.executions.journalWrite(runId, "1", 1, "{}")).rejects.toBeInstanceOf(ExecutionRefusedError);
+    await stack.engine.executions.complete(runId, takeover.fence, JSON.stringify("current result"));
+    expect((await stack.client.runs.retrieve(runId)).output).toBe("current result");
+  });
+
+  it("counts a redelivered job as a new attempt and fails the run when none is left", async () => {
+    stack = await startStack();
+    await stack.engine.tasks.register(["orphan"]);
+    const { runId } = await stack.client.tasks.trigger("orphan");
+    const jobId = `${runId}-1`;
+    expect((await stack.engine.executions.start(runId, jobId, 2)).status).toBe("run");
+    expect(await stack.engine.executions.start(runId, jobId, 2)).toMatchObject({ status: "run", attempt: 2 });
+    expect(await stack.engine.executions.start(runId, jobId, 2)).toEqual({ status: "failed" });
+    const run = await stack.client.runs.retrieve(runId);
+    expect(run).toMatchObject({ status: "failed", error: { name: "WorkerLostError" } });
+  });
+
+  it("tells a stale job which job the run expects instead", async () => {
+    stack = await startStack();
+    await stack.engine.tasks.register(["orphan"]);
+    const { runId } = await stack.client.tasks.trigger("orphan");
+    expect(await stack.engine.executions.start(runId, `${runId}-7`, 3)).toEqual({ status: "stale", runStatus: "queued", expectedJob: `${runId}-1`, runAt: 0 });
+  });
+});
