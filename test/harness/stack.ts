@@ -53,11 +53,11 @@ export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes
       return worker;
     },
     async http(method, path, { body, rawBody, key, headers = {} } = {}) {
-      const auth = key === null ? {} : { authorization: `Bearer ${key ?? apiKey}` };
+      const auth: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key ?? apiKey}` };
       const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
       const response = await fetch(server.url + path, {
         method,
-        headers: { ...auth, ...(payload !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+        headers: { ...auth, ...(payload !== undefined ? { "content-type": "application/json" } : {}), ...headers } as Record<string, string>,
         body: payload,
       });
       const text = await response.text();

@@ -1,0 +1,73 @@
+import { Args, Command, Flags } from "@oclif/core";
+import type { HelmrWorker } from "@helmr/sdk";
+import { devCredential, makeDevApiKey } from "../runtime/dev-credentials.ts";
+import { loadTaskModule } from "../runtime/load-tasks.ts";
+import { resolveRedis } from "../runtime/redis.ts";
+import { createLogger, startApi, startWorker } from "../runtime/services.ts";
+import { settingsOrExit } from "../runtime/settings.ts";
+import { onShutdownSignal } from "../runtime/shutdown.ts";
+
+export default class Dev extends Command {
+  static override description = "Start Redis (embedded unless HELMR_REDIS_URL is set), the API and a worker in one process, for local development.";
+  static override examples = ["<%= config.bin %> dev ./src/tasks.ts", "<%= config.bin %> dev --port 0 --json"];
+  static override args = {
+    module: Args.string({ description: "module whose exported tasks the worker runs (no worker without it)" }),
+  };
+  static override flags = {
+    port: Flags.integer({ description: "API port (default HELMR_PORT, 3000; 0 picks a free one)", min: 0, max: 65535 }),
+    json: Flags.boolean({ description: "print the startup facts as one JSON line instead of text" }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Dev);
+    const settings = settingsOrExit();
+    const logger = createLogger(settings, "warn");
+    const tasks = args.module ? await loadTaskModule(args.module) : undefined;
+    const apiKey = settings.HELMR_API_KEYS[0] ?? devCredential(settings.HELMR_DATA_DIR, "dev-api-key", makeDevApiKey);
+    const apiKeys = settings.HELMR_API_KEYS.length ? settings.HELMR_API_KEYS : [apiKey];
+
+    const redis = await resolveRedis(settings);
+    const api = await startApi(settings, { redisUrl: redis.url, apiKeys, port: flags.port ?? settings.HELMR_PORT, host: settings.HELMR_HOST, logger });
+    let worker: HelmrWorker | undefined;
+    if (tasks) worker = await startWorker(settings, { redisUrl: redis.url, tasks, logger });
+
+    const apiUrl = `${api.server.url}/api/v1`;
+    const facts = { apiUrl, apiKey, redisUrl: redis.url, embeddedRedis: redis.embedded, tasks: worker?.taskIds ?? [] };
+    this.log(flags.json ? JSON.stringify(facts) : banner(facts, settings.HELMR_DATA_DIR));
+
+    await onShutdownSignal(async () => {
+      await api.close();
+      await worker?.close();
+      await redis.stop();
+    }, (m) => this.log(m));
+  }
+}
+
+function banner(facts: { apiUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] }, dataDir: string): string {
+  const example = facts.tasks.includes("hello") ? "hello" : facts.tasks[0];
+  const lines = [
+    "",
+    "  Helmr is running",
+    "",
+    `    API       ${facts.apiUrl}`,
+    `    API key   ${facts.apiKey}   (development key, kept in ${dataDir}/dev-api-key)`,
+    `    Redis     ${facts.redisUrl}${facts.embeddedRedis ? `   (embedded, AOF in ${dataDir}/redis)` : ""}`,
+    `    Tasks     ${facts.tasks.length ? facts.tasks.join(", ") : "none (pass a module: helmr dev ./tasks.ts)"}`,
+  ];
+  if (example) {
+    lines.push(
+      "",
+      "  Trigger a run:",
+      "",
+      `    curl -s -X POST ${facts.apiUrl}/tasks/${example}/trigger \\`,
+      `      -H "authorization: Bearer ${facts.apiKey}" -H "content-type: application/json" \\`,
+      `      -d '{"payload":{"name":"Ada"}}'`,
+      "",
+      "  Then look at it:",
+      "",
+      `    curl -s ${facts.apiUrl}/runs/<runId> -H "authorization: Bearer ${facts.apiKey}"`,
+    );
+  }
+  lines.push("", "  Ctrl-C stops everything.", "");
+  return lines.join("\n");
+}

@@ -1,0 +1,35 @@
+import { Command, Flags } from "@oclif/core";
+import { resolveRedis } from "../runtime/redis.ts";
+import { createLogger, startApi } from "../runtime/services.ts";
+import { settingsOrExit } from "../runtime/settings.ts";
+import { onShutdownSignal } from "../runtime/shutdown.ts";
+
+export default class Server extends Command {
+  static override description = "Start the Helmr HTTP API (/api/v1). Needs HELMR_API_KEYS; uses HELMR_REDIS_URL or the embedded Redis.";
+  static override examples = [
+    "HELMR_API_KEYS=sk_live_... HELMR_REDIS_URL=redis://localhost:6379 <%= config.bin %> server",
+    "<%= config.bin %> server --port 8080 --host 0.0.0.0",
+  ];
+  static override flags = {
+    port: Flags.integer({ description: "port to listen on (default HELMR_PORT, 3000; 0 picks a free one)", min: 0, max: 65535 }),
+    host: Flags.string({ description: "address to bind (default HELMR_HOST, 127.0.0.1)" }),
+    json: Flags.boolean({ description: "print the startup facts as one JSON line instead of text" }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Server);
+    const settings = settingsOrExit();
+    if (settings.HELMR_API_KEYS.length === 0) {
+      this.error("HELMR_API_KEYS is empty: set it to one or more comma-separated secret keys (16+ characters), or run `helmr dev` for a local setup with a generated key", { exit: 1 });
+    }
+    const logger = createLogger(settings);
+    const redis = await resolveRedis(settings);
+    const api = await startApi(settings, { redisUrl: redis.url, apiKeys: settings.HELMR_API_KEYS, port: flags.port ?? settings.HELMR_PORT, host: flags.host ?? settings.HELMR_HOST, logger });
+    const facts = { apiUrl: `${api.server.url}/api/v1`, redisUrl: redis.url, embeddedRedis: redis.embedded };
+    this.log(flags.json ? JSON.stringify(facts) : `Helmr API listening on ${facts.apiUrl} (Redis ${redis.url}${redis.embedded ? ", embedded" : ""})`);
+    await onShutdownSignal(async () => {
+      await api.close();
+      await redis.stop();
+    }, (m) => logger.info(m));
+  }
+}

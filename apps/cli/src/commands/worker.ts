@@ -1,0 +1,33 @@
+import { Args, Command, Flags } from "@oclif/core";
+import { loadTaskModule } from "../runtime/load-tasks.ts";
+import { resolveRedis } from "../runtime/redis.ts";
+import { createLogger, startWorker } from "../runtime/services.ts";
+import { settingsOrExit } from "../runtime/settings.ts";
+import { onShutdownSignal } from "../runtime/shutdown.ts";
+
+export default class Worker extends Command {
+  static override description = "Run a worker hosting every task a module exports (TypeScript loads without a build step).";
+  static override examples = ["<%= config.bin %> worker ./src/tasks.ts", "<%= config.bin %> worker ./dist/tasks.js --concurrency 20"];
+  static override args = {
+    module: Args.string({ description: "path of the module whose exported tasks this worker runs", required: true }),
+  };
+  static override flags = {
+    concurrency: Flags.integer({ description: "runs executing at once; parked runs do not count (default HELMR_WORKER_CONCURRENCY, 50)", min: 1 }),
+    json: Flags.boolean({ description: "print the startup facts as one JSON line instead of text" }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Worker);
+    const settings = settingsOrExit();
+    const logger = createLogger(settings);
+    const tasks = await loadTaskModule(args.module);
+    const redis = await resolveRedis(settings);
+    const worker = await startWorker(settings, { redisUrl: redis.url, tasks, concurrency: flags.concurrency, logger });
+    const facts = { tasks: worker.taskIds, redisUrl: redis.url, pid: process.pid };
+    this.log(flags.json ? JSON.stringify(facts) : `Helmr worker running tasks ${worker.taskIds.join(", ")} (Redis ${redis.url})`);
+    await onShutdownSignal(async () => {
+      await worker.close();
+      await redis.stop();
+    }, (m) => logger.info(m));
+  }
+}

@@ -1,0 +1,19 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * A development value kept under the data dir, made once: `helmr dev` prints the same
+ * API key across restarts, so curl lines and scripts keep working.
+ */
+export function devCredential(dataDir: string, name: string, make: () => string): string {
+  const file = join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const value = make();
+  writeFileSync(file, value + "\n", { mode: 0o600 });
+  return value;
+}
+
+export const makeDevApiKey = () => `sk_dev_${randomBytes(24).toString("base64url")}`;
+export const makeDevSecret = () => randomBytes(32).toString("base64url");

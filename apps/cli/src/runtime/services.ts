@@ -1,0 +1,54 @@
+import { startApiServer, type ApiServer } from "@helmr/api";
+import { createEngine, type HelmrEngine } from "@helmr/broker";
+import type { Settings } from "@helmr/config";
+import { createWorker, type HelmrWorker } from "@helmr/sdk";
+import { Errors } from "@oclif/core";
+import { pino, type Logger } from "pino";
+
+export function createLogger(settings: Settings, fallbackLevel?: string): Logger {
+  const level = process.env.HELMR_LOG_LEVEL ? settings.HELMR_LOG_LEVEL : (fallbackLevel ?? settings.HELMR_LOG_LEVEL);
+  return pino({ level });
+}
+
+export interface ApiService {
+  engine: HelmrEngine;
+  server: ApiServer;
+  close(): Promise<void>;
+}
+
+export async function startApi(settings: Settings, options: { redisUrl: string; apiKeys: string[]; port: number; host: string; logger: Logger }): Promise<ApiService> {
+  const engine = createEngine({ redisUrl: options.redisUrl, prefix: settings.HELMR_PREFIX, logger: options.logger });
+  let server: ApiServer;
+  try {
+    server = await startApiServer(
+      { engine, logger: options.logger, apiKeys: options.apiKeys, maxPayloadBytes: settings.HELMR_MAX_PAYLOAD_BYTES },
+      { port: options.port, host: options.host },
+    );
+  } catch (error) {
+    await engine.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new Errors.CLIError(`Port ${options.port} on ${options.host} is already in use; set HELMR_PORT or pass --port (0 picks a free one)`, { exit: 1 });
+    }
+    throw error;
+  }
+  return {
+    engine,
+    server,
+    close: async () => {
+      await server.close();
+      await engine.close();
+    },
+  };
+}
+
+export function startWorker(settings: Settings, options: { redisUrl: string; tasks: Record<string, unknown>; concurrency?: number; logger: Logger }): Promise<HelmrWorker> {
+  return createWorker({
+    tasks: options.tasks,
+    redis: options.redisUrl,
+    prefix: settings.HELMR_PREFIX,
+    concurrency: options.concurrency ?? settings.HELMR_WORKER_CONCURRENCY,
+    lockDurationMs: settings.HELMR_LOCK_MS,
+    shutdownGraceMs: settings.HELMR_SHUTDOWN_GRACE_MS,
+    logger: options.logger,
+  });
+}

@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
+import { eventually } from "./poll.ts";
+
+export const REPO = resolve(import.meta.dirname, "../..");
+export const HELMR_BIN = resolve(REPO, "apps/cli/bin/run.js");
+
+export interface HelmrProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** The first stdout line that parses as JSON (commands print their facts that way with --json). */
+  json<T = Record<string, unknown>>(timeoutMs?: number): Promise<T>;
+  exited: Promise<number | null>;
+}
+
+/** Runs the real `helmr` binary with the given environment added to a clean one. */
+export function spawnHelmr(args: string[], env: Record<string, string>, cwd = REPO): HelmrProcess {
+  const child = spawn(process.execPath, [HELMR_BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HELMR_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (err += d));
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    json: <T,>(timeoutMs = 20_000) =>
+      eventually(
+        () => {
+          if (child.exitCode !== null) throw new Error(`helmr ${args.join(" ")} exited ${child.exitCode}: ${err || out}`);
+          for (const line of out.split("\n")) if (line.startsWith("{")) return JSON.parse(line) as T;
+          return undefined;
+        },
+        { timeoutMs, what: `helmr ${args.join(" ")} to print its facts` },
+      ),
+  };
+}

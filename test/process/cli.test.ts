@@ -1,0 +1,57 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ping } from "@helmr/embedded-redis";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
+import { REPO, spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
+
+const processes: HelmrProcess[] = [];
+afterEach(() => {
+  for (const p of processes.splice(0)) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+});
+
+describe("the helmr binary", () => {
+  it("`helmr dev` starts an embedded Redis, the API and a worker; a triggered example completes; SIGTERM stops it all", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "helmr-dev-"));
+    const dev = spawnHelmr(["dev", join(REPO, "apps/examples/src/tasks.ts"), "--port", "0", "--json"], { HELMR_DATA_DIR: dataDir });
+    processes.push(dev);
+    const facts = await dev.json<{ apiUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] }>();
+    expect(facts).toMatchObject({ embeddedRedis: true, tasks: ["hello", "reminder"] });
+
+    const headers = { authorization: `Bearer ${facts.apiKey}`, "content-type": "application/json" };
+    const trigger = await fetch(`${facts.apiUrl}/tasks/hello/trigger`, { method: "POST", headers, body: JSON.stringify({ payload: { name: "Ada" } }) });
+    expect(trigger.status).toBe(201);
+    const { runId } = await trigger.json();
+    const run = await eventually(async () => {
+      const r = await (await fetch(`${facts.apiUrl}/runs/${runId}`, { headers })).json();
+      return r.status === "completed" && r;
+    });
+    expect(run.output).toEqual({ greeting: "Hello, Ada!" });
+
+    dev.child.kill("SIGTERM");
+    expect(await dev.exited).toBe(0);
+    expect(await ping(Number(new URL(facts.redisUrl).port))).toBe(false);
+  });
+
+  it("`helmr server` refuses to start without HELMR_API_KEYS and says what to set", async () => {
+    const server = spawnHelmr(["server", "--port", "0"], { HELMR_REDIS_URL: "redis://127.0.0.1:1" });
+    processes.push(server);
+    expect(await server.exited).toBe(1);
+    expect(server.stderr()).toContain("HELMR_API_KEYS is empty");
+  });
+
+  it("names a bad setting and the fix", async () => {
+    const server = spawnHelmr(["server"], { HELMR_PORT: "eighty", HELMR_API_KEYS: "sk_test_0000000000000000" });
+    processes.push(server);
+    expect(await server.exited).toBe(1);
+    expect(server.stderr()).toContain("HELMR_PORT");
+  });
+
+  it("`helmr worker` explains a module that does not exist", async () => {
+    const worker = spawnHelmr(["worker", "./nope/tasks.ts"], { HELMR_REDIS_URL: "redis://127.0.0.1:1" });
+    processes.push(worker);
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr()).toContain("does not exist");
+  });
+});

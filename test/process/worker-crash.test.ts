@@ -1,0 +1,92 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
+import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
+import { startStack, type TestStack } from "../harness/stack.ts";
+
+let stack: TestStack;
+const processes: HelmrProcess[] = [];
+afterEach(async () => {
+  for (const p of processes.splice(0)) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+  await stack?.close();
+});
+
+const logFile = () => join(mkdtempSync(join(tmpdir(), "helmr-fixture-")), "log");
+const readLog = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : []);
+
+function startWorkerProcess(file: string) {
+  const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
+    HELMR_REDIS_URL: stack.redisUrl,
+    HELMR_PREFIX: stack.prefix,
+    HELMR_LOCK_MS: "1000",
+    FIXTURE_LOG: file,
+  });
+  processes.push(worker);
+  return worker;
+}
+
+describe("worker processes killed with SIGKILL lose nothing", () => {
+  it("a run parked on a timer resumes in a new worker after the old one was killed", async () => {
+    stack = await startStack();
+    const file = logFile();
+    const first = startWorkerProcess(file);
+    const { pid: firstPid } = await first.json<{ pid: number }>();
+    const { runId } = await stack.client.tasks.trigger("nap", { ms: 1500 });
+    await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "waiting");
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = startWorkerProcess(file);
+    const { pid: secondPid } = await second.json<{ pid: number }>();
+    const run = await eventually(async () => {
+      const r = await stack.client.runs.retrieve(runId);
+      return r.status === "completed" && r;
+    }, { timeoutMs: 15_000 });
+    expect(run.output).toEqual({ resumedBy: secondPid });
+    expect(readLog(file)).toEqual([`before ${runId} pid=${firstPid}`, `after ${runId} pid=${secondPid}`]);
+  });
+
+  it("a run whose worker was killed mid-execution is picked up again as the next attempt", async () => {
+    stack = await startStack();
+    const file = logFile();
+    const first = startWorkerProcess(file);
+    const { pid: firstPid } = await first.json<{ pid: number }>();
+    const { runId } = await stack.client.tasks.trigger("hangs-once");
+    await eventually(() => readLog(file).length === 1);
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = startWorkerProcess(file);
+    const { pid: secondPid } = await second.json<{ pid: number }>();
+    const run = await eventually(async () => {
+      const r = await stack.client.runs.retrieve(runId);
+      return r.status === "completed" && r;
+    }, { timeoutMs: 20_000 });
+    expect(run).toMatchObject({ attempt: 2, output: { finishedBy: secondPid, attempt: 2 } });
+    // The step of attempt 1 was journaled, so attempt 2 replayed it instead of running it again.
+    expect(readLog(file)).toEqual([`started attempt=1 pid=${firstPid}`]);
+    const types = (await stack.client.runs.events(runId)).data.map((e) => e.type);
+    expect(types).toEqual(["triggered", "started", "retried", "started", "completed"]);
+  });
+
+  it("a worker stopped with SIGTERM hands its running run back for another worker", async () => {
+    stack = await startStack();
+    const file = logFile();
+    const first = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
+      HELMR_REDIS_URL: stack.redisUrl,
+      HELMR_PREFIX: stack.prefix,
+      HELMR_SHUTDOWN_GRACE_MS: "200",
+      FIXTURE_LOG: file,
+    });
+    processes.push(first);
+    await first.json();
+    const { runId } = await stack.client.tasks.trigger("hangs-once");
+    await eventually(() => readLog(file).length === 1);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    const handedBack = await stack.client.runs.retrieve(runId);
+    expect(handedBack).toMatchObject({ status: "queued", attempt: 1 });
+  });
+});
