@@ -1,4 +1,4 @@
-import { createResources, type ResourceOptions, type Resources } from "./resources.ts";
+import { closeConnection, createResources, type ResourceOptions, type Resources } from "./resources.ts";
 import { DispatchSystem } from "./systems/dispatch.ts";
 import { ExecutionsSystem } from "./systems/executions.ts";
 import { RunsSystem } from "./systems/runs.ts";
@@ -32,9 +32,9 @@ export class HelmrEngine {
   }
 
   async close(): Promise<void> {
-    await this.resources.runsQueue.close();
-    await (this.resources.runsQueue.opts.connection as { quit?: () => Promise<unknown> }).quit?.().catch(() => {});
-    await this.resources.redis.quit().catch(() => {});
+    await this.resources.runsQueue.close().catch(() => {});
+    await closeConnection(this.resources.queueConnection);
+    await closeConnection(this.resources.redis);
   }
 }
 

@@ -1,5 +1,5 @@
 export { HelmrEngine, createEngine } from "./engine.ts";
-export { connect, RUNS_QUEUE, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
+export { closeConnection, connect, RUNS_QUEUE, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
 export { Keys } from "./keys.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";
 export type { StartOutcome, FailOutcome, StoredWait } from "./systems/executions.ts";

@@ -9,6 +9,8 @@ export interface Resources {
   redis: Redis;
   keys: Keys;
   runsQueue: Queue;
+  /** The runs queue's own connection (BullMQ wants maxRetriesPerRequest: null there). */
+  queueConnection: Redis;
   logger: Logger;
   /** The BullMQ key prefix; workers use the same one. */
   queuePrefix: string;
@@ -38,12 +40,10 @@ export function createResources(options: ResourceOptions): Resources {
   defineScripts(redis);
   // BullMQ keys share one tag per queue so its scripts stay single-slot too.
   const queuePrefix = `{${prefix}}`;
-  const runsQueue = new Queue(RUNS_QUEUE, {
-    connection: connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null }),
-    prefix: queuePrefix,
-  });
+  const queueConnection = connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null });
+  const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix });
   runsQueue.on("error", (error) => logger.error({ err: error }, "runs queue error"));
-  return { redis, keys: new Keys(prefix), runsQueue, logger, queuePrefix, redisUrl: options.redisUrl, hooks: options.hooks ?? {} };
+  return { redis, keys: new Keys(prefix), runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, hooks: options.hooks ?? {} };
 }
 
 export function connect(
@@ -61,4 +61,11 @@ export function connect(
   });
   redis.on("ready", () => (lastError = ""));
   return redis;
+}
+
+/** QUIT when Redis answers; a connection still trying to reach a dead Redis is dropped instead. */
+export async function closeConnection(redis: Redis, timeoutMs = 1000): Promise<void> {
+  const quit = redis.quit().then(() => true, () => false);
+  const timedOut = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
+  if (!(await Promise.race([quit, timedOut]))) redis.disconnect();
 }

@@ -1,4 +1,4 @@
-import { connect, createEngine, RUNS_QUEUE, type EngineHooks, type HelmrEngine } from "@helmr/broker";
+import { closeConnection, connect, createEngine, RUNS_QUEUE, type EngineHooks, type HelmrEngine } from "@helmr/broker";
 import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
@@ -73,7 +73,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
         await Promise.all([...active].map((execution) => handBack(engine, execution)));
       }
       await closed;
-      await bullConnection.quit().catch(() => {});
+      await closeConnection(bullConnection);
       await engine.close();
     })());
 

@@ -1,0 +1,56 @@
+import { canonicalJson, isRunId, isSessionId, newRunId, newSessionId, parseDuration, parseRunId, sessionTag } from "@helmr/core";
+import { loadSettings } from "@helmr/config";
+import { describe, expect, it } from "vitest";
+
+describe("durations", () => {
+  it.each([
+    [250, 250],
+    ["250", 250],
+    ["500ms", 500],
+    ["30s", 30_000],
+    ["10m", 600_000],
+    ["1h30m", 5_400_000],
+    ["2d", 172_800_000],
+    ["1w", 604_800_000],
+    ["1.5s", 1500],
+  ])("%s is %d ms", (input, ms) => expect(parseDuration(input)).toBe(ms));
+
+  it.each(["", "10 minutes", "1x", "-5s", "s", "10m5"])("rejects %j with the forms it accepts", (input) => {
+    expect(() => parseDuration(input)).toThrow(/invalid duration/);
+  });
+  it("rejects negative and non-finite numbers", () => {
+    expect(() => parseDuration(-1)).toThrow(RangeError);
+    expect(() => parseDuration(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("ids", () => {
+  it("sort by creation time and carry the session's hash tag", async () => {
+    const first = newSessionId();
+    await new Promise((r) => setTimeout(r, 2));
+    const second = newSessionId();
+    expect(first < second).toBe(true);
+    expect(isSessionId(first)).toBe(true);
+    const run = newRunId(first);
+    expect(isRunId(run)).toBe(true);
+    expect(parseRunId(run)).toEqual({ own: run.slice(4, 20), tag: sessionTag(first), sessionId: first });
+    expect(isRunId("run_x_y")).toBe(false);
+    expect(isSessionId("ses_lowercase00000000")).toBe(false);
+  });
+});
+
+describe("canonical JSON", () => {
+  it("ignores key order and formatting but not values", () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson(JSON.parse('{ "a": {"c": null, "d": [1, {"x":1, "y":2}]}, "b": 1 }')));
+    expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
+    expect(canonicalJson({ a: 1, skip: undefined })).toBe('{"a":1}');
+  });
+});
+
+describe("settings", () => {
+  it("uses defaults and names every bad variable", () => {
+    expect(loadSettings({})).toMatchObject({ HELMR_PORT: 3000, HELMR_PREFIX: "helmr", HELMR_REDIS_URL: undefined, HELMR_API_KEYS: [] });
+    expect(() => loadSettings({ HELMR_PORT: "x", HELMR_SECRET: "short" })).toThrow(/HELMR_PORT[\s\S]*HELMR_SECRET/);
+    expect(() => loadSettings({ HELMR_SECRET: "short" })).not.toThrow(/short/);
+  });
+});
