@@ -53,6 +53,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
     "--appendonly", options.appendonly === false ? "no" : "yes", "--appendfsync", "everysec",
     "--daemonize", "no", "--protected-mode", "yes", "--logfile", join(dir, "redis.log"),
+    // Redis notices a blocked client's timeout on its hz tick; BullMQ wakes delayed jobs
+    // (Helmr's timers) that way, so hz 10 would make timers fire up to 100 ms late.
+    "--hz", "100",
   ];
   const child = spawn("redis-server", args, { stdio: "ignore" });
   const exited = new Promise<void>((done) => child.once("exit", () => done()));

@@ -24,8 +24,15 @@ export class DispatchSystem {
     return pipeline.zadd(this.resources.keys.dispatchOutbox(), now, runId);
   }
 
-  async clearIntent(runId: string): Promise<void> {
-    await this.resources.redis.zrem(this.resources.keys.dispatchOutbox(), runId);
+  /**
+   * Not awaited by callers on the hot path: if it is lost, the sweeper finds the run's
+   * job already there and drops the entry.
+   */
+  clearIntent(runId: string): Promise<void> {
+    return this.resources.redis.zrem(this.resources.keys.dispatchOutbox(), runId).then(
+      () => {},
+      (error) => this.resources.logger.warn({ err: error, runId }, "could not clear an outbox entry; the sweeper will"),
+    );
   }
 
   async ensureJob(job: RunJob, jobId: string, runAt: number): Promise<void> {

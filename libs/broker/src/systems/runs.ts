@@ -77,7 +77,7 @@ export class RunsSystem {
     const created = outcome[0] === "created";
     if (created) await this.dispatch.ensureJob({ runId, taskId }, `${runId}-1`, 0);
     else await this.dispatch.ensureFromRunState(runId);
-    await this.dispatch.clearIntent(runId);
+    void this.dispatch.clearIntent(runId);
     return { sessionId, runId, deduplicated: !created };
   }
 

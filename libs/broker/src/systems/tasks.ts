@@ -12,6 +12,9 @@ export interface RegisteredTask {
  * runs of a registered task queue up while its workers restart.
  */
 export class TaskRegistry {
+  /** Ids seen registered: registration is never undone, so a positive answer can be kept. */
+  private readonly known = new Set<string>();
+
   constructor(private readonly resources: Resources) {}
 
   async register(taskIds: string[], now = Date.now()): Promise<void> {
@@ -27,7 +30,10 @@ export class TaskRegistry {
   }
 
   async isRegistered(taskId: string): Promise<boolean> {
-    return (await this.resources.redis.hexists(this.resources.keys.tasks(), taskId)) === 1;
+    if (this.known.has(taskId)) return true;
+    const registered = (await this.resources.redis.hexists(this.resources.keys.tasks(), taskId)) === 1;
+    if (registered) this.known.add(taskId);
+    return registered;
   }
 
   async list(): Promise<RegisteredTask[]> {
