@@ -2,7 +2,7 @@
   Cancels a run: at once when it is queued or parked, at its next durable operation when
   a worker is executing it.
   KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
-  ARGV[1] now (ms)   ARGV[2] run id   ARGV[3] reason
+  ARGV[1] now (ms)   ARGV[2] run id   ARGV[3] reason   ARGV[4] the session's tag prefix
   Returns "cancelled" | "requested" | "finished"
   Errors: -1 run not found
 ]]
@@ -14,4 +14,4 @@ local rcall = redis.call
 if rcall("EXISTS", runKey) == 0 then
   return -1
 end
-return cancelIdleRun(runKey, journalKey, eventsKey, activeKey, ARGV[2], ARGV[1], ARGV[3])
+return cancelIdleRun(runKey, journalKey, eventsKey, activeKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])

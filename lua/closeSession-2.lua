@@ -26,7 +26,7 @@ local cancelled = 0
 for _, runId in ipairs(rcall("SMEMBERS", activeKey)) do
   local own = string.sub(runId, 5, 20)
   local outcome = cancelIdleRun(tagPrefix .. "r:" .. own, tagPrefix .. "j:" .. own, tagPrefix .. "e:" .. own,
-    activeKey, runId, now, "session closed")
+    activeKey, runId, now, "session closed", tagPrefix)
   if outcome ~= "finished" then
     cancelled = cancelled + 1
   end

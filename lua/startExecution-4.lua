@@ -5,6 +5,7 @@
   worker died between a park/retry and adding the next job).
   KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
   ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] max attempts   ARGV[4] run id
+  ARGV[5] the session's tag prefix
   Returns
     {"run", fence, attempt, payload, activeMs, journal (flat HGETALL)}
     {"stale", status, expectedJob, runAt}
@@ -17,6 +18,7 @@ local jobId, now, maxAttempts, runId = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV
 local rcall = redis.call
 
 -- @include "finishRun"
+-- @include "waitKeys"
 
 local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
@@ -31,14 +33,19 @@ if expectedJob ~= jobId then
 end
 
 if status == "waiting" then
-  -- This job is the wake-up of a timer wait: reaching it resolves the wait.
+  -- This job is the wait's wake-up: a timer is due, or a wait's timeout fired first.
   local wait = cjson.decode(run[4])
-  if wait.kind ~= "timer" then
-    return {"stale", status, expectedJob, run[5] or "0"}
+  if wait.kind == "timer" then
+    rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true}')
+    pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"timer"}')
+  else
+    rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}')
+    if wait.kind == "input" then
+      rcall("LREM", waitsKey(ARGV[5], wait.stream, wait.corr), 0, ARGV[4])
+    end
+    pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"' .. wait.kind .. '","timedOut":true}')
   end
-  rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true}')
   rcall("HDEL", runKey, "wait")
-  pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"timer"}')
 elseif status == "running" then
   -- The same job again: its worker died mid-execution (BullMQ found the job stalled).
   if run[6] == "1" then

@@ -1,9 +1,10 @@
 -- @include "finishRun"
+-- @include "waitKeys"
 -- Cancels a run that no worker is executing (queued or waiting). A pending wait is
 -- resolved by the cancellation (DESIGN.md invariant 1), so a later timer, input or
 -- token finds nothing to resolve. Returns "cancelled", "requested" (running: the
 -- execution stops at its next durable operation) or "finished" (already terminal).
-local function cancelIdleRun(runKey, journalKey, eventsKey, activeKey, runId, now, reason)
+local function cancelIdleRun(runKey, journalKey, eventsKey, activeKey, runId, now, reason, tagPrefix)
   local run = rcall("HMGET", runKey, "status", "wait")
   local status = run[1]
   if status == "running" then
@@ -16,6 +17,9 @@ local function cancelIdleRun(runKey, journalKey, eventsKey, activeKey, runId, no
   if status == "waiting" and run[2] then
     local wait = cjson.decode(run[2])
     rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"RunCancelledError","message":"the run was cancelled"}}')
+    if wait.kind == "input" then
+      rcall("LREM", waitsKey(tagPrefix, wait.stream, wait.corr), 0, runId)
+    end
   end
   finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))
   return "cancelled"

@@ -66,7 +66,7 @@ describe("timer waits", () => {
       const run = await stack.client.runs.retrieve(runId);
       return run.status === "completed" && run;
     });
-    const dueAt = Date.parse(parked.waitingOn!.dueAt);
+    const dueAt = Date.parse(parked.waitingOn!.deadline!);
     expect(done.output as number).toBeGreaterThanOrEqual(dueAt);
     const resumed = (await stack.client.runs.events(runId)).data.find((e) => e.type === "resumed")!;
     expect(Date.parse(resumed.at)).toBeGreaterThanOrEqual(dueAt);

@@ -3,6 +3,8 @@ import { DispatchSystem } from "./systems/dispatch.ts";
 import { ExecutionsSystem } from "./systems/executions.ts";
 import { RunsSystem } from "./systems/runs.ts";
 import { SessionsSystem } from "./systems/sessions.ts";
+import { StreamsSystem } from "./systems/streams.ts";
+import { WaitsSystem } from "./systems/waits.ts";
 import { TaskRegistry } from "./systems/tasks.ts";
 
 /**
@@ -15,6 +17,8 @@ export class HelmrEngine {
   readonly sessions: SessionsSystem;
   readonly runs: RunsSystem;
   readonly executions: ExecutionsSystem;
+  readonly streams: StreamsSystem;
+  readonly waits: WaitsSystem;
 
   constructor(readonly resources: Resources) {
     this.dispatch = new DispatchSystem(resources);
@@ -22,6 +26,8 @@ export class HelmrEngine {
     this.sessions = new SessionsSystem(resources);
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks);
     this.executions = new ExecutionsSystem(resources);
+    this.streams = new StreamsSystem(resources, this.dispatch);
+    this.waits = new WaitsSystem(resources);
   }
 
   /** True when Redis answers. */

@@ -24,6 +24,22 @@ export class Keys {
     return `${this.tagPrefix(sessionId)}active`;
   }
 
+  /** A session input stream's history (a Redis Stream). */
+  inputStream(sessionId: string, stream: string): string {
+    return `${this.tagPrefix(sessionId)}in:${stream}`;
+  }
+  /** Which wait consumed each input entry of a stream. */
+  inputConsumed(sessionId: string, stream: string): string {
+    return `${this.tagPrefix(sessionId)}inc:${stream}`;
+  }
+  /** Buffered (unconsumed) input entry ids for one (stream, correlationId), oldest first. */
+  inputBuffer(sessionId: string, stream: string, correlationId: string): string {
+    return `${this.tagPrefix(sessionId)}buf:${stream}|${correlationId}`;
+  }
+  outputStream(sessionId: string, stream: string): string {
+    return `${this.tagPrefix(sessionId)}out:${stream}`;
+  }
+
   run(runId: string): string {
     return this.runKey(runId, "r");
   }
@@ -50,6 +66,14 @@ export class Keys {
   }
   runByIdempotencyKey(taskId: string, key: string): string {
     return `${this.prefix}:idem:${taskId}:${key}`;
+  }
+  /** Parked runs, oldest first (score: parked at). Written ahead of parking, checked on read. */
+  waitingRuns(): string {
+    return `${this.prefix}:waiting`;
+  }
+  /** JSON Schemas of input streams, published by workers (stream name to schema). */
+  inputSchemas(): string {
+    return `${this.prefix}:schemas:input`;
   }
   tasks(): string {
     return `${this.prefix}:tasks`;

@@ -1,3 +1,4 @@
+import type { StoredWait } from "./systems/executions.ts";
 import type { RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn } from "@helmr/core";
 
 /** Turns stored hashes and events into the shapes the API returns. */
@@ -22,16 +23,11 @@ export function toSessionRecord(hash: Record<string, string>): SessionRecord {
   };
 }
 
-interface StoredWait {
-  kind: "timer";
-  pos: number;
-  dueAt: number;
-}
-
 export function toWaitingOn(text: string | undefined): WaitingOn | null {
   const wait = parseJson<StoredWait | null>(text, null);
   if (!wait) return null;
-  return { kind: wait.kind, position: wait.pos, dueAt: new Date(wait.dueAt).toISOString() };
+  if (wait.kind === "timer") return { kind: "timer", position: wait.pos, deadline: iso(String(wait.dueAt))! };
+  return { kind: "input", position: wait.pos, stream: wait.stream, correlationId: wait.corr || null, deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined) };
 }
 
 export function toRunRecord(hash: Record<string, string>): RunRecord {

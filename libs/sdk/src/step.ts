@@ -1,4 +1,5 @@
 import { currentExecution } from "./executor/context.ts";
+import { runStep } from "./executor/operations/step.ts";
 
 export const step = {
   /**
@@ -6,6 +7,6 @@ export const step = {
    * journaled result instead of calling `fn` again. Put side effects here.
    */
   run<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
-    return currentExecution("step.run()").step(id, fn);
+    return runStep(currentExecution("step.run()"), id, fn);
   },
 };

@@ -1,5 +1,6 @@
 import { parseDuration, type Duration } from "@helmr/core";
 import { currentExecution } from "./executor/context.ts";
+import { waitTimer } from "./executor/operations/timer.ts";
 import type { WaitResult } from "./executor/wait-result.ts";
 
 export const timers = {
@@ -9,13 +10,13 @@ export const timers = {
    */
   waitFor(duration: Duration): WaitResult<void> {
     const ms = parseDuration(duration);
-    return currentExecution("timers.waitFor()").timer(() => Date.now() + ms);
+    return waitTimer(currentExecution("timers.waitFor()"), () => Date.now() + ms);
   },
 
   /** Parks the run until a date; a date in the past returns at once. */
   waitUntil(date: Date | string | number): WaitResult<void> {
     const dueAt = new Date(date).getTime();
     if (Number.isNaN(dueAt)) throw new RangeError(`timers.waitUntil(): invalid date ${JSON.stringify(date)}`);
-    return currentExecution("timers.waitUntil()").timer(() => dueAt);
+    return waitTimer(currentExecution("timers.waitUntil()"), () => dueAt);
   },
 };

@@ -48,7 +48,10 @@ export type ScriptName =
   | "failAttempt"
   | "cancelRun"
   | "closeSession"
-  | "releaseExecution";
+  | "releaseExecution"
+  | "deliverInput"
+  | "waitForInput"
+  | "appendOutput";
 
 /** Registers the scripts on a connection; `runScript` then calls them by name. */
 export function defineScripts(redis: Redis): void {

@@ -19,19 +19,19 @@ export const OUTBOX_GRACE_MS = 5_000;
 export class DispatchSystem {
   constructor(private readonly resources: Resources) {}
 
-  /** Queues the write-ahead outbox entry for a run on a pipeline that then resolves it. */
-  markIntent(pipeline: ChainableCommander, runId: string, now = Date.now()): ChainableCommander {
-    return pipeline.zadd(this.resources.keys.dispatchOutbox(), now, runId);
+  /** Queues the write-ahead outbox entry on a pipeline that then resolves a run (see runsOfIntent). */
+  markIntent(pipeline: ChainableCommander, intent: string, now = Date.now()): ChainableCommander {
+    return pipeline.zadd(this.resources.keys.dispatchOutbox(), now, intent);
   }
 
   /**
    * Not awaited by callers on the hot path: if it is lost, the sweeper finds the run's
    * job already there and drops the entry.
    */
-  clearIntent(runId: string): Promise<void> {
-    return this.resources.redis.zrem(this.resources.keys.dispatchOutbox(), runId).then(
+  clearIntent(intent: string): Promise<void> {
+    return this.resources.redis.zrem(this.resources.keys.dispatchOutbox(), intent).then(
       () => {},
-      (error) => this.resources.logger.warn({ err: error, runId }, "could not clear an outbox entry; the sweeper will"),
+      (error) => this.resources.logger.warn({ err: error, intent }, "could not clear an outbox entry; the sweeper will"),
     );
   }
 
@@ -58,6 +58,16 @@ export class DispatchSystem {
     return true;
   }
 
+  /**
+   * An intent is a run id (a trigger) or `<sessionId>:<nonce>` (an input delivery, whose
+   * run is only known once the script ran): then every active run of the session is checked.
+   */
+  private async runsOfIntent(intent: string): Promise<string[]> {
+    if (!intent.startsWith("ses_")) return [intent];
+    const sessionId = intent.slice(0, intent.indexOf(":"));
+    return this.resources.redis.smembers(this.resources.keys.sessionActiveRuns(sessionId));
+  }
+
   /** One sweep of the outbox; returns how many runs it re-dispatched. */
   async sweep(now = Date.now()): Promise<number> {
     const { redis, keys, logger } = this.resources;
@@ -65,12 +75,12 @@ export class DispatchSystem {
     if (lock !== "OK") return 0;
     let dispatched = 0;
     const stale = await redis.zrangebyscore(keys.dispatchOutbox(), 0, now - OUTBOX_GRACE_MS, "LIMIT", 0, 500);
-    for (const runId of stale) {
+    for (const intent of stale) {
       try {
-        if (await this.ensureFromRunState(runId)) dispatched++;
-        await redis.zrem(keys.dispatchOutbox(), runId);
+        for (const runId of await this.runsOfIntent(intent)) if (await this.ensureFromRunState(runId)) dispatched++;
+        await redis.zrem(keys.dispatchOutbox(), intent);
       } catch (error) {
-        logger.error({ err: error, runId }, "outbox sweep could not dispatch a run; will retry");
+        logger.error({ err: error, intent }, "outbox sweep could not dispatch a run; will retry");
       }
     }
     if (dispatched) logger.warn({ dispatched }, "outbox sweep re-dispatched runs whose dispatch was interrupted");

@@ -1,6 +1,7 @@
 import { parseRunId } from "@helmr/core";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
+import { execOrThrow } from "./sessions.ts";
 
 /** What `startExecution` decided for a job (lua/startExecution-4.lua). */
 export type StartOutcome =
@@ -9,14 +10,18 @@ export type StartOutcome =
   | { status: "finished"; runStatus: string }
   | { status: "failed" };
 
+/** What reaching an input wait did: took a buffered input, parked, or (no parking asked) found nothing. */
+export type InputWaitOutcome =
+  | { status: "consumed"; entryId: string; data: string }
+  | { status: "parked"; timeoutJobId: string }
+  | { status: "empty" };
+
 export type FailOutcome = { status: "retry"; jobId: string; runAt: number } | { status: "failed" };
 
-/** The wait a parked run records: what resolves it, and where its result goes. */
-export interface StoredWait {
-  kind: "timer";
-  pos: number;
-  dueAt: number;
-}
+/** The wait a parked run records (run hash `wait`): what resolves it, and where its result goes. */
+export type StoredWait =
+  | { kind: "timer"; pos: number; since: number; dueAt: number }
+  | { kind: "input"; pos: number; since: number; stream: string; corr: string; timeoutAt?: number };
 
 /**
  * The writes of one execution of a run, each fenced in Redis: a stale execution's write
@@ -26,7 +31,8 @@ export class ExecutionsSystem {
   constructor(private readonly resources: Resources) {}
 
   async start(runId: string, jobId: string, maxAttempts: number, now = Date.now()): Promise<StartOutcome> {
-    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId, "journal"), [jobId, now, maxAttempts, runId]);
+    const tagPrefix = this.resources.keys.tagPrefix(parseRunId(runId).sessionId);
+    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId, "journal"), [jobId, now, maxAttempts, runId, tagPrefix]);
     if (isScriptError(result)) throw scriptError(result, runId);
     const [status, ...rest] = result as [string, ...unknown[]];
     switch (status) {
@@ -51,17 +57,64 @@ export class ExecutionsSystem {
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
   }
 
-  /** Parks the run; returns the id of the job that wakes it ("" when none is needed). */
-  async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, now = Date.now()): Promise<string> {
-    const outcome = await runScript<number | [string]>(this.resources.redis, "parkRun", this.runKeys(runId, "journal"), [
+  /**
+   * Reaches an input wait at `position`: consumes the oldest buffered input of
+   * (stream, correlationId) or, with `park`, parks the run behind earlier waits on it.
+   * `position` may be a sub-position ("3.0") for the inputs an `on()` subscription takes.
+   */
+  async waitForInput(
+    runId: string,
+    fence: string,
+    position: number | string,
+    entry: string,
+    wait: Extract<StoredWait, { kind: "input" }>,
+    park: boolean,
+    now = Date.now(),
+  ): Promise<InputWaitOutcome> {
+    const { keys, redis } = this.resources;
+    const tagPrefix = keys.tagPrefix(parseRunId(runId).sessionId);
+    const pipeline = redis.pipeline();
+    // The waiting-runs index is written ahead and checked on read (waits.ts).
+    if (park) pipeline.zadd(keys.waitingRuns(), now, runId);
+    runScript(pipeline, "waitForInput", this.runKeys(runId, "journal"), [
       fence,
       position,
       entry,
       JSON.stringify(wait),
-      wakeAt === null ? "" : wakeAt,
+      wait.timeoutAt ?? "",
       now,
       runId,
+      tagPrefix,
+      wait.stream,
+      wait.corr,
+      park ? "1" : "0",
     ]);
+    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string?, string?];
+    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    if (outcome[0] === "consumed") return { status: "consumed", entryId: outcome[1]!, data: outcome[2]! };
+    if (outcome[0] === "parked") return { status: "parked", timeoutJobId: outcome[1]! };
+    return { status: "empty" };
+  }
+
+  /** Appends to an output stream and journals it, atomically; returns the entry id. */
+  async appendOutput(runId: string, fence: string, position: number, stream: string, data: string, now = Date.now()): Promise<string> {
+    const { sessionId } = parseRunId(runId);
+    const outcome = await runScript<number | string>(
+      this.resources.redis,
+      "appendOutput",
+      [...this.runKeys(runId, "journal"), this.resources.keys.outputStream(sessionId, stream)],
+      [fence, position, stream, data, now, runId],
+    );
+    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    return String(outcome);
+  }
+
+  /** Parks the run; returns the id of the job that wakes it ("" when none is needed). */
+  async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, now = Date.now()): Promise<string> {
+    const { keys, redis } = this.resources;
+    const pipeline = redis.pipeline().zadd(keys.waitingRuns(), now, runId);
+    runScript(pipeline, "parkRun", this.runKeys(runId, "journal"), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
+    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string];
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     return outcome[0];
   }

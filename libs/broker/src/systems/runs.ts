@@ -139,7 +139,7 @@ export class RunsSystem {
       redis,
       "cancelRun",
       [keys.run(runId), keys.journal(runId), keys.runEvents(runId), keys.sessionActiveRuns(sessionId)],
-      [now, runId, reason],
+      [now, runId, reason, keys.tagPrefix(sessionId)],
     );
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     const run = await this.retrieve(runId);

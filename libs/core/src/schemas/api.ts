@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cursor, ExternalKey, Metadata, Name, PageLimit, Tags } from "./limits.ts";
+import { CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, Tags } from "./limits.ts";
 
 /** Request bodies and queries of /api/v1. The schema and its type share a name (STYLE.md). */
 
@@ -38,3 +38,30 @@ export const RunListQuery = z.object({
 export type RunListQuery = z.infer<typeof RunListQuery>;
 
 export const TaskIdParam = Name;
+
+export const SendInputBody = z.strictObject({
+  data: z.unknown().refine((v) => v !== undefined, "is required (any JSON value)"),
+  correlationId: CorrelationId.optional(),
+});
+export type SendInputBody = z.infer<typeof SendInputBody>;
+
+/** Stream entry ids (`1700000000000-0`): read entries after one. */
+export const StreamCursor = z.string().regex(/^\d+-\d+$/, "must be a stream entry id like 1700000000000-0");
+
+export const StreamReadQuery = z.object({
+  after: StreamCursor.optional(),
+  limit: PageLimit,
+});
+export type StreamReadQuery = z.infer<typeof StreamReadQuery>;
+
+export const WaitKind = z.enum(["timer", "input"]);
+export type WaitKind = z.infer<typeof WaitKind>;
+
+export const WaitListQuery = z.object({
+  session: z.string().min(1).max(64).optional(),
+  run: z.string().min(1).max(64).optional(),
+  kind: WaitKind.optional(),
+  limit: PageLimit,
+  cursor: Cursor,
+});
+export type WaitListQuery = z.infer<typeof WaitListQuery>;

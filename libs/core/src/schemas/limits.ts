@@ -13,3 +13,13 @@ export const Metadata = z.record(z.string(), z.unknown());
 
 export const PageLimit = z.coerce.number().int().min(1).max(200).default(50);
 export const Cursor = z.string().min(1).max(200).optional();
+
+/** Stream names are names (so never contain "|", which separates keys in Lua). */
+export const StreamName = Name;
+
+/** Printable, no spaces: `github:owner/repo#12`, `order-42`, an email address. */
+export const CorrelationId = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\x21-\x7E]+$/, "must be 1-256 printable ASCII characters without spaces");

@@ -23,8 +23,31 @@ export interface SessionDetail extends SessionRecord {
   runs: RunRecord[];
 }
 
-/** What a parked run waits on. */
-export type WaitingOn = { kind: "timer"; position: number; dueAt: string };
+/** What a parked run waits on; `deadline` is when a timer is due or a wait times out (null: never). */
+export type WaitingOn =
+  | { kind: "timer"; position: number; deadline: string }
+  | { kind: "input"; position: number; stream: string; correlationId: string | null; deadline: string | null };
+
+/** A pending wait, for operators: which run waits on what, since when, until when. */
+export type WaitRecord = WaitingOn & { runId: string; sessionId: string; taskId: string; waitingSince: string };
+
+export interface InputEntry {
+  id: string;
+  data: unknown;
+  correlationId: string | null;
+  at: string;
+  status: "consumed" | "buffered";
+  consumedBy: { runId: string; position: number; at: string } | null;
+}
+
+export interface OutputEntry {
+  id: string;
+  data: unknown;
+  runId: string;
+  at: string;
+}
+
+export type SendInputResult = { entryId: string; status: "resumed"; runId: string } | { entryId: string; status: "buffered" };
 
 export interface RunRecord {
   id: string;

@@ -1,0 +1,124 @@
+import { isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
+import type { Redis } from "ioredis";
+import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import type { Resources } from "../resources.ts";
+import type { DispatchSystem } from "./dispatch.ts";
+import { execOrThrow } from "./sessions.ts";
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * Session input and output streams. Input is delivered by one Lua script that appends it
+ * to the stream's history and hands it to the oldest matching parked wait or buffers it
+ * (lua/deliverInput-3.lua); output is appended by executions (appendOutput).
+ */
+export class StreamsSystem {
+  constructor(
+    private readonly resources: Resources,
+    private readonly dispatch: DispatchSystem,
+  ) {}
+
+  /**
+   * Delivers an input. A wait it resolves is resumed through BullMQ; the outbox entry
+   * written first lets the sweeper finish the dispatch if this process dies before it.
+   */
+  async deliver(sessionId: string, stream: string, data: unknown, correlationId?: string, now = Date.now()): Promise<SendInputResult> {
+    if (!isSessionId(sessionId)) throw notFound("session", sessionId);
+    const { redis, keys } = this.resources;
+    const intent = `${sessionId}:${now}:${Math.random().toString(36).slice(2, 8)}`;
+    const pipeline = redis.pipeline();
+    this.dispatch.markIntent(pipeline, intent, now);
+    runScript(
+      pipeline,
+      "deliverInput",
+      [keys.session(sessionId), keys.inputStream(sessionId, stream), keys.inputConsumed(sessionId, stream)],
+      [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream],
+    );
+    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string, string?, string?, string?];
+    if (isScriptError(outcome)) {
+      void this.dispatch.clearIntent(intent);
+      throw scriptError(outcome, sessionId);
+    }
+    const [status, entryId, runId, jobId, taskId] = outcome;
+    if (status === "resumed") {
+      await this.dispatch.ensureJob({ runId: runId!, taskId: taskId! }, jobId!, 0);
+      void this.dispatch.clearIntent(intent);
+      return { entryId, status: "resumed", runId: runId! };
+    }
+    void this.dispatch.clearIntent(intent);
+    return { entryId, status: "buffered" };
+  }
+
+  /** A stream's input history, oldest first, with which wait consumed each entry. */
+  async listInput(sessionId: string, stream: string, query: { after?: string; limit: number }): Promise<Page<InputEntry>> {
+    await this.requireSession(sessionId);
+    const { redis, keys } = this.resources;
+    const { entries, next } = await readRange(redis, keys.inputStream(sessionId, stream), query.after, query.limit);
+    const consumed = entries.length ? await redis.hmget(keys.inputConsumed(sessionId, stream), ...entries.map(([id]) => id)) : [];
+    const data = entries.map(([id, fields], i): InputEntry => {
+      const f = fieldsOf(fields);
+      const by = consumed[i] ? (JSON.parse(consumed[i]!) as { runId: string; position: number; at: number }) : null;
+      return {
+        id,
+        data: JSON.parse(f.d),
+        correlationId: f.c || null,
+        at: new Date(Number(f.at)).toISOString(),
+        status: by ? "consumed" : "buffered",
+        consumedBy: by && { runId: by.runId, position: by.position, at: new Date(by.at).toISOString() },
+      };
+    });
+    return { data, nextCursor: next };
+  }
+
+  /** Output entries after a cursor (an entry id), oldest first. */
+  async readOutput(sessionId: string, stream: string, query: { after?: string; limit: number }): Promise<Page<OutputEntry>> {
+    await this.requireSession(sessionId);
+    const { entries, next } = await readRange(this.resources.redis, this.resources.keys.outputStream(sessionId, stream), query.after, query.limit);
+    return { data: entries.map(toOutputEntry), nextCursor: next };
+  }
+
+  /**
+   * Waits (XREAD BLOCK) for output entries after `after`, on a connection of the caller's
+   * (a blocked connection serves no one else). Returns [] when the block times out.
+   */
+  async tailOutput(blocking: Redis, sessionId: string, stream: string, after: string, blockMs: number): Promise<OutputEntry[]> {
+    const result = (await blocking.xread("COUNT", 100, "BLOCK", blockMs, "STREAMS", this.resources.keys.outputStream(sessionId, stream), after)) as
+      | [string, StreamEntry[]][]
+      | null;
+    return result ? result[0][1].map(toOutputEntry) : [];
+  }
+
+  async requireSession(sessionId: string): Promise<void> {
+    if (!isSessionId(sessionId) || !(await this.resources.redis.exists(this.resources.keys.session(sessionId)))) {
+      throw notFound("session", sessionId, "list sessions with GET /api/v1/sessions");
+    }
+  }
+
+  /** Input stream schemas that workers published (JSON Schema text by stream name). */
+  async publishedSchema(stream: string): Promise<string | null> {
+    return this.resources.redis.hget(this.resources.keys.inputSchemas(), stream);
+  }
+
+  async publishSchemas(schemas: Record<string, string>): Promise<void> {
+    if (Object.keys(schemas).length) await this.resources.redis.hset(this.resources.keys.inputSchemas(), schemas);
+  }
+}
+
+async function readRange(redis: Redis, key: string, after: string | undefined, limit: number): Promise<{ entries: StreamEntry[]; next: string | null }> {
+  const entries = (await redis.xrange(key, after ? `(${after}` : "-", "+", "COUNT", limit + 1)) as StreamEntry[];
+  const more = entries.length > limit;
+  const page = more ? entries.slice(0, limit) : entries;
+  return { entries: page, next: more ? page[page.length - 1][0] : null };
+}
+
+function fieldsOf(fields: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) out[fields[i]] = fields[i + 1];
+  return out;
+}
+
+function toOutputEntry([id, fields]: StreamEntry): OutputEntry {
+  const f = fieldsOf(fields);
+  return { id, data: JSON.parse(f.d), runId: f.r, at: new Date(Number(f.at)).toISOString() };
+}
+

@@ -1,0 +1,54 @@
+--[[
+  Delivers one input to a session stream (DESIGN.md invariants 1 and 2): appends it to the
+  stream's history, then either resolves the oldest wait parked on the same
+  (stream, correlationId), queueing that run to resume, or buffers the input for the next
+  wait. Atomic: an input is consumed by at most one wait, and never dropped.
+  KEYS[1] session hash   KEYS[2] input stream (history)   KEYS[3] consumed-by hash of the stream
+  ARGV[1] data JSON   ARGV[2] correlationId ("" for none)   ARGV[3] now (ms)
+  ARGV[4] the session's tag prefix   ARGV[5] stream name
+  Returns {"resumed", entryId, runId, jobId, taskId} | {"buffered", entryId}
+  Errors: -4 session not found, -5 session closed
+  Run keys are built from ARGV[4]; they share the session's hash tag.
+]]
+local sessionKey, streamKey, consumedKey = KEYS[1], KEYS[2], KEYS[3]
+local data, corr, now, tagPrefix, stream = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local rcall = redis.call
+
+-- @include "pushEvent"
+-- @include "waitKeys"
+-- @include "recordConsumption"
+
+local status = rcall("HGET", sessionKey, "status")
+if not status then
+  return -4
+end
+if status ~= "open" then
+  return -5
+end
+
+local entryId = rcall("XADD", streamKey, "*", "d", data, "c", corr, "at", now)
+local waits = waitsKey(tagPrefix, stream, corr)
+while true do
+  local runId = rcall("LPOP", waits)
+  if not runId then
+    break
+  end
+  local own = string.sub(runId, 5, 20)
+  local runKey = tagPrefix .. "r:" .. own
+  local run = rcall("HMGET", runKey, "status", "wait", "attempt", "task")
+  -- Entries of waits that ended otherwise (timeout, cancel) are skipped and dropped here.
+  if run[1] == "waiting" and run[2] then
+    local wait = cjson.decode(run[2])
+    if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
+      rcall("HSET", tagPrefix .. "j:" .. own, "r" .. wait.pos, '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}')
+      recordConsumption(consumedKey, entryId, runId, wait.pos, now)
+      local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
+      rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
+      rcall("HDEL", runKey, "wait")
+      pushEvent(tagPrefix .. "e:" .. own, "resumed", now, run[3], '{"kind":"input","entry":"' .. entryId .. '"}')
+      return {"resumed", entryId, runId, job, run[4]}
+    end
+  end
+end
+rcall("RPUSH", bufferKey(tagPrefix, stream, corr), entryId)
+return {"buffered", entryId}

@@ -1,0 +1,57 @@
+--[[
+  A run reaches an input wait: if a buffered input matches (stream, correlationId), the
+  oldest is consumed at once and the run does not park; otherwise the run parks, queued
+  behind earlier waits on the same (stream, correlationId).
+  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
+  ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] wait JSON {kind, pos, stream, corr, timeoutAt?}
+  ARGV[5] timeout time in ms ("" for none)   ARGV[6] now (ms)   ARGV[7] run id
+  ARGV[8] the session's tag prefix   ARGV[9] stream name   ARGV[10] correlationId ("" for none)
+  ARGV[11] "1" to park when nothing is buffered, "0" to only take a buffered input (once/on)
+  Returns {"consumed", entryId, data} | {"parked", timeoutJobId} | {"empty"}
+  Errors: -2 stale execution, -3 cancelled
+]]
+local runKey, journalKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local fence, position, timeoutAt, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]
+local tagPrefix, stream, corr = ARGV[8], ARGV[9], ARGV[10]
+local rcall = redis.call
+
+-- @include "guardExecution"
+-- @include "waitKeys"
+-- @include "recordConsumption"
+
+local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+if guard ~= 0 then
+  return guard
+end
+
+local buffered = rcall("LPOP", bufferKey(tagPrefix, stream, corr))
+if buffered then
+  local entry = rcall("XRANGE", tagPrefix .. "in:" .. stream, buffered, buffered)[1]
+  local fields = entry[2]
+  local data
+  for i = 1, #fields, 2 do
+    if fields[i] == "d" then
+      data = fields[i + 1]
+    end
+  end
+  rcall("HSETNX", journalKey, position, ARGV[3])
+  rcall("HSET", journalKey, "r" .. position, '{"ok":true,"output":' .. data .. ',"entry":"' .. buffered .. '"}')
+  recordConsumption(tagPrefix .. "inc:" .. stream, buffered, runId, position, now)
+  return {"consumed", buffered, data}
+end
+if ARGV[11] ~= "1" then
+  return {"empty"}
+end
+
+rcall("HSETNX", journalKey, position, ARGV[3])
+local run = rcall("HMGET", runKey, "attempt", "execAt", "activeMs")
+local active = tonumber(run[3] or "0") + (tonumber(now) - tonumber(run[2] or now))
+local job = ""
+if timeoutAt ~= "" then
+  job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
+end
+rcall("HSET", runKey, "status", "waiting", "wait", ARGV[4], "job", job, "runAt", timeoutAt ~= "" and timeoutAt or "0",
+  "activeMs", tostring(active), "updatedAt", now)
+rcall("RPUSH", waitsKey(tagPrefix, stream, corr), runId)
+pushEvent(eventsKey, "parked", now, run[1], ARGV[4])
+return {"parked", job}
