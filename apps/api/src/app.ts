@@ -5,12 +5,14 @@ import { requireSecretKey } from "./framework/auth.ts";
 import { errorMapping } from "./framework/error-mapping.ts";
 import { requestLogging } from "./framework/logging.ts";
 import { requestId } from "./framework/request-id.ts";
-import type { ApiDeps, ApiState, RouteDefinition } from "./framework/types.ts";
+import { InputSchemas } from "./framework/input-schemas.ts";
+import type { ApiDeps, ApiState, RouteDefinition, RouteDeps } from "./framework/types.ts";
 import { apiRoutes, healthz } from "./routes/index.ts";
 
 /** Builds the Koa app and does nothing else; listening and signals live in server.ts. */
-export function buildApp(deps: ApiDeps): Koa<ApiState> {
+export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortController().signal): Koa<ApiState> {
   const app = new Koa<ApiState>();
+  const deps: RouteDeps = { ...apiDeps, inputSchemas: new InputSchemas(apiDeps.engine), closing };
   // The middleware order, in one place: id, log, errors, then public, then authenticated routes.
   app.use(requestId());
   app.use(requestLogging(deps.logger));
@@ -23,13 +25,14 @@ export function buildApp(deps: ApiDeps): Koa<ApiState> {
   const api = new Router<ApiState>({ prefix: "/api/v1" });
   api.use(requireSecretKey(deps.apiKeys));
   // Auth runs before the body is read, so an unauthenticated caller cannot make us parse a large body.
-  api.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.maxPayloadBytes, encoding: "utf-8" }));
+  // The envelope may exceed the payload limit a little; payloads are checked on their own (framework/payload.ts).
+  api.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.maxPayloadBytes + 64 * 1024, encoding: "utf-8" }));
   mount(api, apiRoutes, deps);
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return app;
 }
 
-function mount(router: Router<ApiState>, routes: RouteDefinition[], deps: ApiDeps): void {
+function mount(router: Router<ApiState>, routes: RouteDefinition[], deps: RouteDeps): void {
   for (const route of routes) router[route.method](route.path, (ctx) => route.handler(ctx, deps));
 }

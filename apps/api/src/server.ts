@@ -11,7 +11,8 @@ export interface ApiServer {
 }
 
 export async function startApiServer(deps: ApiDeps, options: { port: number; host: string }): Promise<ApiServer> {
-  const app = buildApp(deps);
+  const closing = new AbortController();
+  const app = buildApp(deps, closing.signal);
   const server: Server = app.listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -25,6 +26,7 @@ export async function startApiServer(deps: ApiDeps, options: { port: number; hos
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        closing.abort(); // ends event streams, which would otherwise hold close() open
         // Keep-alive sockets with no request in flight would hold close() open.
         server.closeIdleConnections();
       }),

@@ -1,6 +1,7 @@
 import type { HelmrEngine } from "@helmr/broker";
 import type { RouterContext } from "@koa/router";
 import type { Logger } from "pino";
+import type { InputSchemas } from "./input-schemas.ts";
 
 export interface ApiDeps {
   engine: HelmrEngine;
@@ -8,6 +9,13 @@ export interface ApiDeps {
   /** Secret keys that authorize /api/v1 (HELMR_API_KEYS). */
   apiKeys: string[];
   maxPayloadBytes: number;
+}
+
+/** What the routes get: the deps, plus process-wide helpers built once in buildApp. */
+export interface RouteDeps extends ApiDeps {
+  inputSchemas: InputSchemas;
+  /** Aborted when the server shuts down: long-lived responses (SSE) end then. */
+  closing: AbortSignal;
 }
 
 export interface ApiState {
@@ -20,7 +28,7 @@ export type ApiContext = RouterContext<ApiState>;
 export interface RouteDefinition {
   method: "get" | "post";
   path: string;
-  handler: (ctx: ApiContext, deps: ApiDeps) => Promise<void>;
+  handler: (ctx: ApiContext, deps: RouteDeps) => Promise<void>;
 }
 
 export const defineRoute = (route: RouteDefinition): RouteDefinition => route;

@@ -8,6 +8,10 @@ import sessionsCreate from "./sessions-create.ts";
 import sessionsGet from "./sessions-get.ts";
 import sessionsList from "./sessions-list.ts";
 import tasksTrigger from "./tasks-trigger.ts";
+import sessionsInputList from "./sessions-input-list.ts";
+import sessionsInputSend from "./sessions-input-send.ts";
+import sessionsOutputRead from "./sessions-output-read.ts";
+import waitsList from "./waits-list.ts";
 
 /** Every /api/v1 route, all behind a secret key. */
 export const apiRoutes: RouteDefinition[] = [
@@ -20,6 +24,10 @@ export const apiRoutes: RouteDefinition[] = [
   runsGet,
   runsEvents,
   runsCancel,
+  sessionsInputSend,
+  sessionsInputList,
+  sessionsOutputRead,
+  waitsList,
 ];
 
 export { default as healthz } from "./healthz.ts";

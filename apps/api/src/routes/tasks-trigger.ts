@@ -1,14 +1,16 @@
 import { TaskIdParam, TriggerBody } from "@helmr/core";
 import { parseBody, parseParam } from "../framework/input.ts";
+import { checkPayloadSize } from "../framework/payload.ts";
 import { defineRoute } from "../framework/types.ts";
 
 /** 201 with a new run; 200 with the first run when the idempotencyKey was used before. */
 export default defineRoute({
   method: "post",
   path: "/tasks/:taskId/trigger",
-  handler: async (ctx, { engine }) => {
+  handler: async (ctx, { engine, maxPayloadBytes }) => {
     const taskId = parseParam(ctx, "taskId", TaskIdParam);
     const body = parseBody(ctx, TriggerBody);
+    checkPayloadSize(body.payload, maxPayloadBytes, "The payload");
     const result = await engine.runs.trigger(taskId, body);
     ctx.status = result.deduplicated ? 200 : 201;
     ctx.body = result;

@@ -23,6 +23,16 @@ export class HttpTransport {
     return url.toString();
   }
 
+  /** A raw GET for streaming responses (server-sent events). */
+  async fetchRaw(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+    const auth: Record<string, string> = this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {};
+    try {
+      return await this.fetchImpl(this.url(path), { headers: { ...auth, ...headers }, signal });
+    } catch (error) {
+      throw new HelmrConnectionError(`could not reach the Helmr API at ${this.baseUrl}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
     const bearer = options.bearer ?? this.apiKey;

@@ -2,6 +2,7 @@ import { HttpTransport } from "./http.ts";
 import { RunsResource } from "./resources/runs.ts";
 import { SessionsResource } from "./resources/sessions.ts";
 import { TasksResource } from "./resources/tasks.ts";
+import { WaitsResource } from "./resources/waits.ts";
 
 export interface HelmrClientOptions {
   /** The API's base URL; defaults to HELMR_API_URL where there is an environment. */
@@ -18,6 +19,7 @@ export class HelmrClient {
   readonly tasks: TasksResource;
   readonly runs: RunsResource;
   readonly sessions: SessionsResource;
+  readonly waits: WaitsResource;
 
   constructor(options: HelmrClientOptions = {}) {
     const baseUrl = options.baseUrl ?? env("HELMR_API_URL");
@@ -26,11 +28,13 @@ export class HelmrClient {
     this.tasks = new TasksResource(http);
     this.runs = new RunsResource(http);
     this.sessions = new SessionsResource(http);
+    this.waits = new WaitsResource(http);
   }
 }
 
 export { HelmrApiError, HelmrConnectionError } from "./errors.ts";
 export { SessionHandle } from "./resources/sessions.ts";
+export { InputStreamHandle, OutputStreamHandle, type SendOptions } from "./resources/streams.ts";
 export type { TriggerOptions } from "./resources/tasks.ts";
 export type { RunListOptions } from "./resources/runs.ts";
 export type { SessionListOptions } from "./resources/sessions.ts";

@@ -3,6 +3,7 @@ import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
 import { collectTasks, type TaskDefinition } from "../task.ts";
+import { inputSchemasToPublish } from "./publish-schemas.ts";
 import { createProcessor } from "./job-processor.ts";
 
 export interface WorkerOptions {
@@ -39,6 +40,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   const logger = options.logger ?? pino({ level: process.env.HELMR_LOG_LEVEL ?? "info" });
   const engine = createEngine({ redisUrl, prefix: options.prefix, logger, hooks: options.hooks });
   await engine.tasks.register([...tasks.keys()]);
+  await engine.streams.publishSchemas(inputSchemasToPublish(logger));
 
   const active = new Set<Execution>();
   const lockDuration = options.lockDurationMs ?? 30_000;

@@ -1,5 +1,6 @@
 import type { CreateSessionBody, Page, SessionDetail, SessionRecord } from "@helmr/core";
 import type { HttpTransport } from "../http.ts";
+import { InputStreamHandle, OutputStreamHandle } from "./streams.ts";
 
 export interface SessionListOptions {
   tag?: string;
@@ -13,7 +14,17 @@ export class SessionHandle {
   constructor(
     readonly id: string,
     private readonly sessions: SessionsResource,
+    private readonly http: HttpTransport,
   ) {}
+
+  /** A session input stream; `stream` is its id or a stream handle with an `id`. */
+  input(stream: string | { id: string }): InputStreamHandle {
+    return new InputStreamHandle(this.http, this.id, typeof stream === "string" ? stream : stream.id);
+  }
+
+  output(stream: string | { id: string }): OutputStreamHandle {
+    return new OutputStreamHandle(this.http, this.id, typeof stream === "string" ? stream : stream.id);
+  }
 
   retrieve(): Promise<SessionDetail> {
     return this.sessions.retrieve(this.id);
@@ -44,6 +55,6 @@ export class SessionsResource {
   }
 
   open(sessionId: string): SessionHandle {
-    return new SessionHandle(sessionId, this);
+    return new SessionHandle(sessionId, this, this.http);
   }
 }

@@ -1,0 +1,35 @@
+import type { HelmrEngine } from "@helmr/broker";
+import { issuesFromZod, invalid } from "@helmr/core";
+import { z } from "zod";
+
+const TTL_MS = 2_000;
+
+/**
+ * Checks input against the JSON Schema a worker published for its stream (zod rebuilds a
+ * validator from it), so invalid input is refused with 422 before anything is stored.
+ * Compiled schemas are kept briefly: a redeploy's new schema is seen within TTL_MS.
+ */
+export class InputSchemas {
+  private readonly cache = new Map<string, { text: string | null; schema: z.ZodType | null; at: number }>();
+
+  constructor(private readonly engine: HelmrEngine) {}
+
+  async check(stream: string, data: unknown): Promise<void> {
+    const schema = await this.schemaOf(stream);
+    if (!schema) return;
+    const result = schema.safeParse(data);
+    if (!result.success) {
+      const issues = issuesFromZod(result.error, "/data");
+      throw invalid(`Input does not match the schema of stream "${stream}": ${issues[0].path} ${issues[0].message}`, issues);
+    }
+  }
+
+  private async schemaOf(stream: string): Promise<z.ZodType | null> {
+    const cached = this.cache.get(stream);
+    if (cached && Date.now() - cached.at < TTL_MS) return cached.schema;
+    const text = await this.engine.streams.publishedSchema(stream);
+    const schema = text === cached?.text && cached ? cached.schema : text ? z.fromJSONSchema(JSON.parse(text)) : null;
+    this.cache.set(stream, { text, schema, at: Date.now() });
+    return schema;
+  }
+}

@@ -1,0 +1,13 @@
+import { StreamName, StreamReadQuery } from "@helmr/core";
+import { parseParam, parseQuery } from "../framework/input.ts";
+import { defineRoute } from "../framework/types.ts";
+
+/** The stream's input history, oldest first: each entry's correlationId, time, and which wait consumed it. */
+export default defineRoute({
+  method: "get",
+  path: "/sessions/:id/input/:stream",
+  handler: async (ctx, { engine }) => {
+    const stream = parseParam(ctx, "stream", StreamName);
+    ctx.body = await engine.streams.listInput(ctx.params.id, stream, parseQuery(ctx, StreamReadQuery));
+  },
+});

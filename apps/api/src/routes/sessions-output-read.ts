@@ -1,0 +1,27 @@
+import { StreamCursor, StreamName, StreamReadQuery } from "@helmr/core";
+import { parseOrThrow } from "@helmr/core";
+import { parseParam, parseQuery } from "../framework/input.ts";
+import { streamOutputEvents } from "../framework/sse.ts";
+import { defineRoute } from "../framework/types.ts";
+
+/**
+ * Output entries after a cursor, as JSON; with `Accept: text/event-stream`, the same entries
+ * and then live ones as server-sent events whose ids are entry ids, so a client that
+ * reconnects with `Last-Event-ID` misses nothing and sees nothing twice.
+ */
+export default defineRoute({
+  method: "get",
+  path: "/sessions/:id/output/:stream",
+  handler: async (ctx, deps) => {
+    const stream = parseParam(ctx, "stream", StreamName);
+    const query = parseQuery(ctx, StreamReadQuery);
+    if (ctx.get("accept").includes("text/event-stream")) {
+      await deps.engine.streams.requireSession(ctx.params.id);
+      const lastEventId = ctx.get("last-event-id");
+      const after = lastEventId ? parseOrThrow(StreamCursor, lastEventId, "Last-Event-ID header") : (query.after ?? "0-0");
+      streamOutputEvents(ctx, deps, ctx.params.id, stream, after);
+      return;
+    }
+    ctx.body = await deps.engine.streams.readOutput(ctx.params.id, stream, query);
+  },
+});

@@ -1,0 +1,162 @@
+import type { StoredWait } from "@helmr/broker";
+import { issuesFromZod } from "@helmr/core";
+import type { Redis } from "ioredis";
+import type { z } from "zod";
+import { InputValidationError, WaitTimeoutError } from "../../errors/index.ts";
+import { ABANDONED, type Execution } from "../execution.ts";
+import type { JournalEntry } from "../journal.ts";
+import { WaitResult, type WaitOutcome } from "../wait-result.ts";
+
+export interface InputSpec<T> {
+  stream: string;
+  correlationId: string;
+  schema?: z.ZodType<T>;
+}
+
+/** stream.wait: parks until an input on (stream, correlationId) arrives, or takes a buffered one. */
+export function waitInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
+  if (execution.isStopped) return new WaitResult(ABANDONED);
+  const position = execution.beginWait(`a wait on input stream "${spec.stream}"`);
+  const entry: JournalEntry = { k: "input", n: spec.stream, c: spec.correlationId };
+  const recorded = execution.recorded(position);
+  let outcome: Promise<WaitOutcome<unknown>>;
+  if (recorded) {
+    execution.expect(position, recorded.entry, entry);
+    outcome = recorded.result ? Promise.resolve(recorded.result) : parkOnInput(execution, position, entry, spec, timeoutMs);
+  } else {
+    outcome = parkOnInput(execution, position, entry, spec, timeoutMs);
+  }
+  return new WaitResult(outcome.then((o) => validate(o, spec)).finally(() => execution.endWait()));
+}
+
+function parkOnInput<T>(execution: Execution, position: number, entry: JournalEntry, spec: InputSpec<T>, timeoutMs: number | null): Promise<WaitOutcome<unknown>> {
+  const now = Date.now();
+  const timeoutAt = timeoutMs === null ? undefined : now + timeoutMs;
+  const wait: Extract<StoredWait, { kind: "input" }> = { kind: "input", pos: position, since: now, stream: spec.stream, corr: spec.correlationId, ...(timeoutAt ? { timeoutAt } : {}) };
+  return execution.park(async () => {
+    const result = await execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, true, now);
+    if (result.status === "consumed") return { resolved: { ok: true, output: JSON.parse(result.data) } };
+    return { parked: wait, wakeJobId: result.status === "parked" ? result.timeoutJobId : "", wakeAt: timeoutAt ?? 0 };
+  });
+}
+
+/** stream.once: the next input while the run stays active (it does not park). */
+export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
+  if (execution.isStopped) return new WaitResult(ABANDONED);
+  const position = execution.claim();
+  const entry: JournalEntry = { k: "once", n: spec.stream, c: spec.correlationId };
+  const recorded = execution.recorded(position);
+  if (recorded?.result) {
+    execution.expect(position, recorded.entry, entry);
+    return new WaitResult(Promise.resolve(validate(recorded.result, spec)));
+  }
+  if (recorded) execution.expect(position, recorded.entry, entry);
+  const outcome = execution.track(takeNext(execution, spec, String(position), entry, timeoutMs === null ? null : Date.now() + timeoutMs));
+  return new WaitResult(outcome.then((o) => validate(o, spec)));
+}
+
+export interface Subscription {
+  off(): void;
+}
+
+/**
+ * stream.on: calls the handler for each input while the run stays active. The subscription
+ * takes one position; the inputs it takes are journaled at sub-positions ("3.0", "3.1", ...),
+ * so a replayed run hands the handler the same inputs again, in order, before live ones.
+ * Handlers run outside the run's durable sequence: they must not call step.run or waits.
+ */
+export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (data: T) => unknown): Subscription {
+  let active = !execution.isStopped;
+  if (!active) return { off: () => {} };
+  const position = execution.claim();
+  const entry: JournalEntry = { k: "on", n: spec.stream, c: spec.correlationId };
+  const recorded = execution.recorded(position);
+  if (recorded) execution.expect(position, recorded.entry, entry);
+  const deliver = async (outcome: WaitOutcome<unknown>) => {
+    const checked = validate(outcome, spec);
+    if (checked.ok) await handler(checked.output);
+  };
+  void (async () => {
+    try {
+      if (!recorded) await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify(entry)));
+      let i = 0;
+      for (let past = execution.recorded(`${position}.${i}`); past?.result; past = execution.recorded(`${position}.${++i}`)) {
+        if (!active) return;
+        await deliver(past.result);
+      }
+      while (active && !execution.isStopped) {
+        const outcome = await takeNext(execution, spec, `${position}.${i++}`, entry, null, () => !active);
+        if (!active || execution.isStopped) return;
+        await deliver(outcome);
+      }
+    } catch (error) {
+      if (!execution.isStopped) execution.stop({ kind: "failed", error });
+    }
+  })();
+  return { off: () => void (active = false) };
+}
+
+/** stream.peek: the buffered, unconsumed inputs, oldest first; journaled like a step. */
+export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, limit: number): Promise<T[]> {
+  if (execution.isStopped) return ABANDONED;
+  const position = execution.claim();
+  const entry: JournalEntry = { k: "peek", n: spec.stream, c: spec.correlationId };
+  const recorded = execution.recorded(position);
+  if (recorded) {
+    execution.expect(position, recorded.entry, entry);
+    return recorded.entry.v as T[];
+  }
+  const { redis, keys } = execution.engine.resources;
+  const sessionId = execution.run.sessionId;
+  const ids = await redis.lrange(keys.inputBuffer(sessionId, spec.stream, spec.correlationId), 0, limit - 1);
+  const values: unknown[] = [];
+  for (const id of ids) {
+    const [[, fields]] = (await redis.xrange(keys.inputStream(sessionId, spec.stream), id, id)) as [string, string[]][];
+    values.push(JSON.parse(fields[fields.indexOf("d") + 1]));
+  }
+  await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify({ ...entry, v: values })));
+  return values as T[];
+}
+
+/**
+ * Takes the oldest buffered input of (stream, correlationId) at `position`, or waits for
+ * new entries with XREAD BLOCK (on a connection of its own) and tries again. Entries are
+ * read from before the first attempt, so an input arriving in between is not missed.
+ */
+async function takeNext<T>(execution: Execution, spec: InputSpec<T>, position: string, entry: JournalEntry, deadline: number | null, cancelled = () => false): Promise<WaitOutcome<unknown>> {
+  const { redis, keys } = execution.engine.resources;
+  const streamKey = keys.inputStream(execution.run.sessionId, spec.stream);
+  const wait: Extract<StoredWait, { kind: "input" }> = { kind: "input", pos: Number.parseInt(position, 10), since: Date.now(), stream: spec.stream, corr: spec.correlationId };
+  let blocking: Redis | undefined;
+  try {
+    let lastSeen = ((await redis.xrevrange(streamKey, "+", "-", "COUNT", 1)) as [string, string[]][])[0]?.[0] ?? "0-0";
+    for (;;) {
+      const taken = await execution.write(() => execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false));
+      if (taken.status === "consumed") return { ok: true, output: JSON.parse(taken.data) };
+      for (;;) {
+        if (execution.isStopped || cancelled()) return ABANDONED;
+        const left = deadline === null ? 1000 : Math.min(1000, deadline - Date.now());
+        if (left <= 0) {
+          const timedOut = { ok: false, error: { name: "WaitTimeoutError", message: `no input on stream "${spec.stream}" in time` } };
+          await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify(entry), JSON.stringify(timedOut)));
+          return { ok: false, error: new WaitTimeoutError(timedOut.error.message) };
+        }
+        blocking ??= redis.duplicate();
+        const read = (await blocking.xread("BLOCK", Math.max(1, Math.round(left)), "STREAMS", streamKey, lastSeen)) as [string, [string, string[]][]][] | null;
+        if (!read) continue;
+        const entries = read[0][1];
+        lastSeen = entries[entries.length - 1][0];
+        if (entries.some(([, fields]) => (fields[fields.indexOf("c") + 1] ?? "") === spec.correlationId)) break;
+      }
+    }
+  } finally {
+    blocking?.disconnect();
+  }
+}
+
+function validate<T>(outcome: WaitOutcome<unknown>, spec: InputSpec<T>): WaitOutcome<T> {
+  if (!outcome.ok || !spec.schema) return outcome as WaitOutcome<T>;
+  const parsed = spec.schema.safeParse(outcome.output);
+  if (parsed.success) return { ok: true, output: parsed.data };
+  return { ok: false, error: new InputValidationError(spec.stream, issuesFromZod(parsed.error)) };
+}

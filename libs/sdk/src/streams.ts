@@ -1,0 +1,72 @@
+import { CorrelationId, StreamName, parseDuration, type Duration } from "@helmr/core";
+import type { z } from "zod";
+import { currentExecution } from "./executor/context.ts";
+import { onInput, onceInput, peekInput, waitInput, type InputSpec, type Subscription } from "./executor/operations/input.ts";
+import { appendOutput } from "./executor/operations/output.ts";
+import type { WaitResult } from "./executor/wait-result.ts";
+
+export interface InputStream<T> {
+  readonly id: string;
+  readonly schema?: z.ZodType<T>;
+  /** Parks the run until an input with this stream and correlationId arrives (or a buffered one is there). */
+  wait(options?: { timeout?: Duration; correlationId?: string }): WaitResult<T>;
+  /** The buffered, not yet consumed inputs, oldest first, without consuming them. */
+  peek(options?: { correlationId?: string; limit?: number }): Promise<T[]>;
+  /** The next input while the run stays active (no parking; counts against maxDuration). */
+  once(options?: { correlationId?: string; timeout?: Duration }): WaitResult<T>;
+  /** Calls the handler for each input while the run stays active. */
+  on(handler: (data: T) => unknown, options?: { correlationId?: string }): Subscription;
+}
+
+export interface OutputStream<T> {
+  readonly id: string;
+  /** Appends durably; a replayed run does not append again. Returns the entry id. */
+  append(data: T): Promise<string>;
+}
+
+/** Input streams declared in this process; workers publish their schemas so the API checks input at the door. */
+export const declaredInputStreams = new Map<string, InputStream<unknown>>();
+
+export const streams = {
+  input<T = unknown>(id: string, options: { schema?: z.ZodType<T> } = {}): InputStream<T> {
+    checkName(id);
+    const spec = (correlationId?: string): InputSpec<T> => ({ stream: id, correlationId: checkCorrelation(correlationId), schema: options.schema });
+    const handle: InputStream<T> = {
+      id,
+      schema: options.schema,
+      wait: (o = {}) => waitInput(currentExecution(`${id}.wait()`), spec(o.correlationId), o.timeout === undefined ? null : parseDuration(o.timeout)),
+      peek: (o = {}) => peekInput(currentExecution(`${id}.peek()`), spec(o.correlationId), o.limit ?? 100),
+      once: (o = {}) => onceInput(currentExecution(`${id}.once()`), spec(o.correlationId), o.timeout === undefined ? null : parseDuration(o.timeout)),
+      on: (handler, o = {}) => onInput(currentExecution(`${id}.on()`), spec(o.correlationId), handler),
+    };
+    declaredInputStreams.set(id, handle as InputStream<unknown>);
+    return handle;
+  },
+
+  output<T = unknown>(id: string, options: { schema?: z.ZodType<T> } = {}): OutputStream<T> {
+    checkName(id);
+    const maxBytes = Number(process.env.HELMR_MAX_PAYLOAD_BYTES ?? 1024 * 1024);
+    return {
+      id,
+      append: (data: T) => {
+        const execution = currentExecution(`${id}.append()`);
+        const checked = options.schema ? options.schema.parse(data) : data;
+        return appendOutput(execution, id, checked, maxBytes);
+      },
+    };
+  },
+};
+
+function checkName(id: string): void {
+  const result = StreamName.safeParse(id);
+  if (!result.success) throw new TypeError(`stream id ${JSON.stringify(id)} is invalid: ${result.error.issues[0]?.message}`);
+}
+
+function checkCorrelation(correlationId: string | undefined): string {
+  if (correlationId === undefined) return "";
+  const result = CorrelationId.safeParse(correlationId);
+  if (!result.success) throw new TypeError(`correlationId ${JSON.stringify(correlationId)} is invalid: ${result.error.issues[0]?.message}`);
+  return correlationId;
+}
+
+export type { Subscription };
