@@ -13,6 +13,12 @@ import { apiRoutes, healthz } from "./routes/index.ts";
 export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortController().signal): Koa<ApiState> {
   const app = new Koa<ApiState>();
   const deps: RouteDeps = { ...apiDeps, inputSchemas: new InputSchemas(apiDeps.engine), closing };
+  // Errors after a response started (a client leaving an event stream) reach Koa, not our
+  // error mapping; a client going away is normal, anything else is worth a warning.
+  app.on("error", (error: Error & { code?: string }) => {
+    if (error.code === "ERR_STREAM_PREMATURE_CLOSE" || error.code === "ECONNRESET" || error.message === "Premature close") return;
+    deps.logger.warn({ err: error }, "error after the response started");
+  });
   // The middleware order, in one place: id, log, errors, then public, then authenticated routes.
   app.use(requestId());
   app.use(requestLogging(deps.logger));

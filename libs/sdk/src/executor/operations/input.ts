@@ -72,20 +72,19 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
   const entry: JournalEntry = { k: "on", n: spec.stream, c: spec.correlationId };
   const recorded = execution.recorded(position);
   if (recorded) execution.expect(position, recorded.entry, entry);
-  const deliver = async (outcome: WaitOutcome<unknown>) => {
+  const deliver = (outcome: WaitOutcome<unknown>) => {
     const checked = validate(outcome, spec);
-    if (checked.ok) await handler(checked.output);
+    return checked.ok ? handler(checked.output) : undefined;
   };
+  // Replay: the inputs this subscription took before are handed over now, in order and at
+  // once, so code after on() cannot outrun them (off() on replay must not cut them short).
+  let taken = 0;
+  for (let past = execution.recorded(`${position}.0`); past?.result; past = execution.recorded(`${position}.${++taken}`)) deliver(past.result);
   void (async () => {
     try {
       if (!recorded) await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify(entry)));
-      let i = 0;
-      for (let past = execution.recorded(`${position}.${i}`); past?.result; past = execution.recorded(`${position}.${++i}`)) {
-        if (!active) return;
-        await deliver(past.result);
-      }
       while (active && !execution.isStopped) {
-        const outcome = await takeNext(execution, spec, `${position}.${i++}`, entry, null, () => !active);
+        const outcome = await takeNext(execution, spec, `${position}.${taken++}`, entry, null, () => !active);
         if (!active || execution.isStopped) return;
         await deliver(outcome);
       }
