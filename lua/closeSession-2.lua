@@ -23,7 +23,7 @@ if status == "closed" then
 end
 rcall("HSET", sessionKey, "status", "closed", "closedAt", now, "updatedAt", now)
 local cancelled = 0
-for _, runId in ipairs(rcall("SMEMBERS", activeKey)) do
+for _, runId in ipairs(rcall("ZRANGE", activeKey, 0, -1)) do
   local own = string.sub(runId, 5, 20)
   local outcome = cancelIdleRun(tagPrefix .. "r:" .. own, tagPrefix .. "j:" .. own, tagPrefix .. "e:" .. own,
     activeKey, runId, now, "session closed", tagPrefix)

@@ -11,6 +11,9 @@ local rcall = redis.call
 if rcall("EXISTS", sessionKey) == 1 then
   return 0
 end
-rcall("HSET", sessionKey, "id", ARGV[1], "externalId", ARGV[2], "tags", ARGV[3], "metadata", ARGV[4],
-  "status", "open", "createdAt", ARGV[5], "updatedAt", ARGV[5])
+rcall("HSET", sessionKey, "id", ARGV[1], "status", "open", "createdAt", ARGV[5], "updatedAt", ARGV[5])
+-- Defaults (no externalId, no tags, no metadata) are not stored: every byte counts per session.
+if ARGV[2] ~= "" then rcall("HSET", sessionKey, "externalId", ARGV[2]) end
+if ARGV[3] ~= "[]" then rcall("HSET", sessionKey, "tags", ARGV[3]) end
+if ARGV[4] ~= "{}" then rcall("HSET", sessionKey, "metadata", ARGV[4]) end
 return 1

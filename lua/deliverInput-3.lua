@@ -29,7 +29,7 @@ end
 local entryId = rcall("XADD", streamKey, "*", "d", data, "c", corr, "at", now)
 local waits = waitsKey(tagPrefix, stream, corr)
 while true do
-  local runId = rcall("LPOP", waits)
+  local runId = popOldest(waits)
   if not runId then
     break
   end
@@ -50,5 +50,5 @@ while true do
     end
   end
 end
-rcall("RPUSH", bufferKey(tagPrefix, stream, corr), entryId)
+rcall("ZADD", bufferKey(tagPrefix, stream, corr), nextSeq(tagPrefix), entryId)
 return {"buffered", entryId}

@@ -41,7 +41,7 @@ if status == "waiting" then
   else
     rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}')
     if wait.kind == "input" then
-      rcall("LREM", waitsKey(ARGV[5], wait.stream, wait.corr), 0, ARGV[4])
+      rcall("ZREM", waitsKey(ARGV[5], wait.stream, wait.corr), ARGV[4])
     end
     pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"' .. wait.kind .. '","timedOut":true}')
   end

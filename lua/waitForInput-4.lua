@@ -24,7 +24,7 @@ if guard ~= 0 then
   return guard
 end
 
-local buffered = rcall("LPOP", bufferKey(tagPrefix, stream, corr))
+local buffered = popOldest(bufferKey(tagPrefix, stream, corr))
 if buffered then
   local entry = rcall("XRANGE", tagPrefix .. "in:" .. stream, buffered, buffered)[1]
   local fields = entry[2]
@@ -52,6 +52,6 @@ if timeoutAt ~= "" then
 end
 rcall("HSET", runKey, "status", "waiting", "wait", ARGV[4], "job", job, "runAt", timeoutAt ~= "" and timeoutAt or "0",
   "activeMs", tostring(active), "updatedAt", now)
-rcall("RPUSH", waitsKey(tagPrefix, stream, corr), runId)
+rcall("ZADD", waitsKey(tagPrefix, stream, corr), nextSeq(tagPrefix), runId)
 pushEvent(eventsKey, "parked", now, run[1], ARGV[4])
 return {"parked", job}

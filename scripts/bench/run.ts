@@ -3,6 +3,7 @@ import { benchContext } from "./context.ts";
 import { helmrRuns } from "./scenarios/helmr-runs.ts";
 import { rawBullmq } from "./scenarios/raw-bullmq.ts";
 import { DELAY_MS, row } from "./stats.ts";
+import { streamBenchmarks } from "./streams.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
@@ -24,4 +25,10 @@ try {
 } finally {
   await ctx.close();
 }
+console.log("");
+await streamBenchmarks({
+  probes: Number(process.env.BENCH_PROBES ?? 1000),
+  parked: Number(process.env.BENCH_PARKED ?? 100_000),
+  throughputRuns: Number(process.env.BENCH_THROUGHPUT_RUNS ?? 20_000),
+});
 process.exit(0);

@@ -120,7 +120,7 @@ describe("input waits", () => {
     expect(history.filter((e) => e.status === "consumed").map((e) => e.data)).toEqual([run.output]);
     expect(new Set(history.map((e) => (e.data as { voter: number }).voter)).size).toBe(50);
     const { redis, keys } = stack.engine.resources;
-    expect(await redis.llen(keys.inputBuffer(session.id, "votes", "poll-1"))).toBe(49);
+    expect(await redis.zcard(keys.inputBuffer(session.id, "votes", "poll-1"))).toBe(49);
   });
 
   it("resumes with { ok: false } on timeout, and unwrap() throws a WaitTimeoutError", async () => {

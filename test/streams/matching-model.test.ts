@@ -120,7 +120,7 @@ describe("input matching against an in-memory model", () => {
 
         // Nothing lost: every value is either buffered (in order) or received by exactly one run.
         for (const c of ["", "a", "b"] as Corr[]) {
-          const ids = await redis.lrange(keys.inputBuffer(session.id, "s", c), 0, -1);
+          const ids = await redis.zrange(keys.inputBuffer(session.id, "s", c), 0, -1);
           const values = await Promise.all(ids.map(async (id) => {
             const [[, fields]] = (await redis.xrange(keys.inputStream(session.id, "s"), id, id)) as [string, string[]][];
             return JSON.parse(fields[fields.indexOf("d") + 1]) as number;

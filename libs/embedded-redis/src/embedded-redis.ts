@@ -56,6 +56,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     // Redis notices a blocked client's timeout on its hz tick; BullMQ wakes delayed jobs
     // (Helmr's timers) that way, so hz 10 would make timers fire up to 100 ms late.
     "--hz", "100",
+    // Run hashes hold JSON values (payloads, waits) longer than Redis's default 64-byte
+    // listpack limit; above it a small hash turns into a hashtable several times its size.
+    "--hash-max-listpack-value", "1024",
   ];
   const child = spawn("redis-server", args, { stdio: "ignore" });
   const exited = new Promise<void>((done) => child.once("exit", () => done()));

@@ -65,7 +65,7 @@ export class DispatchSystem {
   private async runsOfIntent(intent: string): Promise<string[]> {
     if (!intent.startsWith("ses_")) return [intent];
     const sessionId = intent.slice(0, intent.indexOf(":"));
-    return this.resources.redis.smembers(this.resources.keys.sessionActiveRuns(sessionId));
+    return this.resources.redis.zrange(this.resources.keys.sessionActiveRuns(sessionId), 0, -1);
   }
 
   /** One sweep of the outbox; returns how many runs it re-dispatched. */

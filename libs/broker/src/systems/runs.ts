@@ -125,9 +125,10 @@ export class RunsSystem {
     await this.retrieve(runId);
     const start = cursor ? Number(cursor) : 0;
     if (!Number.isInteger(start) || start < 0) throw new HelmrError(422, "validation_failed", "Invalid cursor: expected the nextCursor of an earlier page");
-    const texts = await this.resources.redis.lrange(this.resources.keys.runEvents(runId), start, start + limit);
-    const more = texts.length > limit;
-    return { data: texts.slice(0, limit).map(toRunEvent), nextCursor: more ? String(start + limit) : null };
+    // Events are JSON lines of one string (lua/includes/pushEvent.lua): a run has few.
+    const lines = ((await this.resources.redis.get(this.resources.keys.runEvents(runId))) ?? "").split("\n").filter(Boolean);
+    const page = lines.slice(start, start + limit);
+    return { data: page.map(toRunEvent), nextCursor: start + limit < lines.length ? String(start + limit) : null };
   }
 
   /** Cancels a run: parked or queued at once, running at its next durable operation. */

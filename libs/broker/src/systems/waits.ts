@@ -17,7 +17,7 @@ export class WaitsSystem {
     const { redis, keys } = this.resources;
     let candidates: string[];
     if (query.run !== undefined) candidates = isRunId(query.run) ? [query.run] : [];
-    else if (query.session !== undefined) candidates = isSessionId(query.session) ? await redis.smembers(keys.sessionActiveRuns(query.session)) : [];
+    else if (query.session !== undefined) candidates = isSessionId(query.session) ? await redis.zrange(keys.sessionActiveRuns(query.session), 0, -1) : [];
     else return this.listGlobal(query);
     const waits = (await this.load(candidates)).filter((w) => !query.kind || w.kind === query.kind);
     waits.sort(byAge);

@@ -107,7 +107,7 @@ export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, lim
   }
   const { redis, keys } = execution.engine.resources;
   const sessionId = execution.run.sessionId;
-  const ids = await redis.lrange(keys.inputBuffer(sessionId, spec.stream, spec.correlationId), 0, limit - 1);
+  const ids = await redis.zrange(keys.inputBuffer(sessionId, spec.stream, spec.correlationId), 0, limit - 1);
   const values: unknown[] = [];
   for (const id of ids) {
     const [[, fields]] = (await redis.xrange(keys.inputStream(sessionId, spec.stream), id, id)) as [string, string[]][];

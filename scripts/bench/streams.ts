@@ -1,0 +1,52 @@
+import { benchContext } from "./context.ts";
+import { rawBullmq } from "./scenarios/raw-bullmq.ts";
+import { appendThroughput, httpInputToResume, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi } from "./scenarios/helmr-streams.ts";
+import { row } from "./stats.ts";
+
+/**
+ * Issue 3's figures: input to resumed code with 1,000 and with 100,000 other runs parked,
+ * resumes per second, Redis memory per parked run, output appends per second and SSE
+ * delivery latency, beside raw BullMQ measured in the same run.
+ */
+export async function streamBenchmarks(options: { probes: number; parked: number; throughputRuns: number }): Promise<void> {
+  const ctx = await benchContext();
+  try {
+    const raw = await rawBullmq(ctx.redisUrl, 2000, 0);
+    const worker = await startBenchWorker(ctx);
+    console.log(row("raw BullMQ: add -> handler", raw.handoff));
+
+    const memoryBefore = await usedMemory(ctx);
+    await parkRuns(ctx, 1_000, "bg1k");
+    const probes1k = await parkRuns(ctx, options.probes, "probe1k");
+    const at1k = await inputToResume(ctx, probes1k);
+    console.log(row(`Helmr: input -> resumed code, 1,000 parked`, at1k, raw.handoff));
+    const httpProbes = await parkRuns(ctx, options.probes, "probehttp");
+    const http = await withApi(ctx, (client) => httpInputToResume(client, httpProbes));
+    console.log(row(`Helmr: HTTP input send -> resumed code`, http, raw.handoff));
+
+    const memoryAt = await usedMemory(ctx);
+    const parkedSoFar = 1_000;
+    const more = options.parked - parkedSoFar;
+    const t0 = performance.now();
+    await parkRuns(ctx, more, "bg");
+    const parkSeconds = (performance.now() - t0) / 1000;
+    const memoryAfter = await usedMemory(ctx);
+    const probesMany = await parkRuns(ctx, options.probes, "probemany");
+    const atMany = await inputToResume(ctx, probesMany);
+    console.log(row(`Helmr: input -> resumed code, ${options.parked.toLocaleString("en")} parked`, atMany, raw.handoff));
+    console.log(`Redis memory per parked run (waiting on input, one session each): ${((memoryAfter - memoryAt) / more).toFixed(0)} bytes (over ${more.toLocaleString("en")} runs; ${(more / parkSeconds).toFixed(0)} runs triggered and parked per second)`);
+    void memoryBefore;
+
+    const targets = await parkRuns(ctx, options.throughputRuns, "tput");
+    const perSecond = await resumeThroughput(ctx, targets);
+    console.log(`Helmr: inputs matched and runs resumed: ${perSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} runs, 64 concurrent senders, worker concurrency 200)`);
+
+    const appends = await appendThroughput(ctx, 50, 200);
+    console.log(`Helmr: output appends: ${appends.toFixed(0)} per second (50 runs appending 200 entries each)`);
+    const sse = await sseLatency(ctx, 500);
+    console.log(row("Helmr: output append -> SSE event at the client", sse));
+    await worker.close();
+  } finally {
+    await ctx.close();
+  }
+}
