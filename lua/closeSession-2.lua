@@ -1,7 +1,7 @@
 --[[
   Closes a session: no new runs or input from now on; runs still queued or parked in it
   are cancelled, running ones at their next durable operation.
-  KEYS[1] session hash   KEYS[2] session active runs
+  KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<runId>)
   ARGV[1] now (ms)   ARGV[2] key prefix of the session's tag ("helmr:{TAG}:")
   Returns {"closed", cancelledCount} | {"already"}
   Errors: -4 session not found
@@ -23,12 +23,15 @@ if status == "closed" then
 end
 rcall("HSET", sessionKey, "status", "closed", "closedAt", now, "updatedAt", now)
 local cancelled = 0
-for _, runId in ipairs(rcall("ZRANGE", activeKey, 0, -1)) do
-  local own = string.sub(runId, 5, 20)
-  local outcome = cancelIdleRun(tagPrefix .. "r:" .. own, tagPrefix .. "j:" .. own, tagPrefix .. "e:" .. own,
-    activeKey, runId, now, "session closed", tagPrefix)
-  if outcome ~= "finished" then
-    cancelled = cancelled + 1
+for _, field in ipairs(rcall("HKEYS", activeKey)) do
+  if string.sub(field, 1, 2) == "a:" then
+    local runId = string.sub(field, 3)
+    local own = string.sub(runId, 5, 20)
+    local outcome = cancelIdleRun(tagPrefix .. "r:" .. own, tagPrefix .. "j:" .. own, tagPrefix .. "e:" .. own,
+      activeKey, runId, now, "session closed", tagPrefix)
+    if outcome ~= "finished" then
+      cancelled = cancelled + 1
+    end
   end
 end
 return {"closed", cancelled}

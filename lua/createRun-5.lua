@@ -1,6 +1,6 @@
 --[[
   Creates a queued run in a session (and the session itself when asked to).
-  KEYS[1] session hash   KEYS[2] session runs (zset, lex)   KEYS[3] session active runs (zset, lex)
+  KEYS[1] session hash   KEYS[2] session runs (zset, lex)   KEYS[3] session active runs (the session hash: fields a:<runId>)
   KEYS[4] run hash       KEYS[5] run events (list)
   ARGV[1] run id   ARGV[2] task id   ARGV[3] payload JSON   ARGV[4] now (ms)
   ARGV[5] job id   ARGV[6] idempotency key ("" for none)   ARGV[7] session id
@@ -29,14 +29,14 @@ elseif sessionStatus ~= "open" then
   return -5
 end
 
-rcall("HSET", runKey, "id", runId, "task", ARGV[2], "session", ARGV[7], "status", "queued",
+rcall("HSET", runKey, "task", ARGV[2], "status", "queued",
   "attempt", "1", "fence", "0", "job", ARGV[5], "dseq", "1", "runAt", "0", "payload", ARGV[3],
   "createdAt", now, "updatedAt", now, "activeMs", "0")
 if ARGV[6] ~= "" then
   rcall("HSET", runKey, "idem", ARGV[6])
 end
 rcall("ZADD", sessionRunsKey, 0, runId)
-rcall("ZADD", activeKey, 0, runId)
+rcall("HSET", activeKey, "a:" .. runId, "1")
 rcall("HSET", sessionKey, "updatedAt", now)
 pushEvent(eventsKey, "triggered", now, 1, nil)
 return {"created"}

@@ -16,6 +16,6 @@ local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field
   end
   rcall("HSET", runKey, unpack(fields))
   rcall("HDEL", runKey, "wait", "cancel")
-  rcall("ZREM", activeKey, runId)
+  rcall("HDEL", activeKey, "a:" .. runId)
   pushEvent(eventsKey, status, now, run[1], detail)
 end

@@ -6,5 +6,6 @@ local function pushEvent(eventsKey, eventType, now, attempt, detail)
   if detail and detail ~= "" then
     event = event .. ',"d":' .. detail
   end
-  rcall("APPEND", eventsKey, event .. "}\n")
+  -- GET and SET rather than APPEND: APPEND leaves room to grow, doubling the memory of short strings.
+  rcall("SET", eventsKey, (rcall("GET", eventsKey) or "") .. event .. "}\n")
 end

@@ -20,8 +20,12 @@ export class Keys {
   sessionRuns(sessionId: string): string {
     return `${this.tagPrefix(sessionId)}runs`;
   }
+  /**
+   * Runs not finished yet are fields `a:<runId>` of the session hash itself: a key of
+   * their own would cost more memory than the fields (DESIGN.md targets 1 KB per parked run).
+   */
   sessionActiveRuns(sessionId: string): string {
-    return `${this.tagPrefix(sessionId)}active`;
+    return this.session(sessionId);
   }
 
   /** A session input stream's history (a Redis Stream). */

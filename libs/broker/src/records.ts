@@ -1,4 +1,5 @@
 import type { StoredWait } from "./systems/executions.ts";
+import { parseRunId } from "@helmr/core";
 import type { RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn } from "@helmr/core";
 
 /** Turns stored hashes and events into the shapes the API returns. */
@@ -30,11 +31,12 @@ export function toWaitingOn(text: string | undefined): WaitingOn | null {
   return { kind: "input", position: wait.pos, stream: wait.stream, correlationId: wait.corr || null, deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined) };
 }
 
-export function toRunRecord(hash: Record<string, string>): RunRecord {
+/** The run id and its session are not stored in the run hash: the id carries both. */
+export function toRunRecord(runId: string, hash: Record<string, string>): RunRecord {
   return {
-    id: hash.id,
+    id: runId,
     taskId: hash.task,
-    sessionId: hash.session,
+    sessionId: parseRunId(runId).sessionId,
     status: hash.status as RunStatus,
     attempt: Number(hash.attempt),
     payload: parseJson(hash.payload, null),

@@ -41,7 +41,8 @@ export function createResources(options: ResourceOptions): Resources {
   // BullMQ keys share one tag per queue so its scripts stay single-slot too.
   const queuePrefix = `{${prefix}}`;
   const queueConnection = connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null });
-  const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix });
+  // Helmr keeps its own run events; BullMQ's event stream is only kept short.
+  const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix, streams: { events: { maxLen: 100 } } });
   runsQueue.on("error", (error) => logger.error({ err: error }, "runs queue error"));
   return { redis, keys: new Keys(prefix), runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, hooks: options.hooks ?? {} };
 }

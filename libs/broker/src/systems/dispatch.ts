@@ -1,6 +1,7 @@
 import type { RunJob } from "@helmr/core";
 import type { ChainableCommander } from "ioredis";
 import type { Resources } from "../resources.ts";
+import { activeRunIds } from "./sessions.ts";
 
 /** How long an outbox entry may wait before the sweeper assumes its writer died. */
 export const OUTBOX_GRACE_MS = 5_000;
@@ -65,7 +66,7 @@ export class DispatchSystem {
   private async runsOfIntent(intent: string): Promise<string[]> {
     if (!intent.startsWith("ses_")) return [intent];
     const sessionId = intent.slice(0, intent.indexOf(":"));
-    return this.resources.redis.zrange(this.resources.keys.sessionActiveRuns(sessionId), 0, -1);
+    return activeRunIds(await this.resources.redis.hkeys(this.resources.keys.sessionActiveRuns(sessionId)));
   }
 
   /** One sweep of the outbox; returns how many runs it re-dispatched. */

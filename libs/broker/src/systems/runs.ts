@@ -84,7 +84,7 @@ export class RunsSystem {
   async find(runId: string): Promise<RunRecord | null> {
     if (!isRunId(runId)) return null;
     const hash = await this.resources.redis.hgetall(this.resources.keys.run(runId));
-    return hash.id ? toRunRecord(hash) : null;
+    return hash.status ? toRunRecord(runId, hash) : null;
   }
 
   async retrieve(runId: string): Promise<RunRecord> {
@@ -99,7 +99,7 @@ export class RunsSystem {
     if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
     const index = query.session ? keys.sessionRuns(query.session) : keys.runsIndex();
     const matches = (hash: Record<string, string>) =>
-      Boolean(hash.id) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
+      Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
     const data: RunRecord[] = [];
     let cursor = query.cursor;
     let scanned = 0;
@@ -110,7 +110,7 @@ export class RunsSystem {
       const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
       for (let i = 0; i < ids.length && data.length < query.limit; i++) {
         cursor = ids[i];
-        if (matches(hashes[i])) data.push(toRunRecord(hashes[i]));
+        if (matches(hashes[i])) data.push(toRunRecord(ids[i], hashes[i]));
       }
       scanned += ids.length;
       // The index is exhausted once a short page has been read to its end.

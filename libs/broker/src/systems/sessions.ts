@@ -72,6 +72,11 @@ export class SessionsSystem {
   }
 }
 
+/** The run ids among a session hash's fields (active runs are fields `a:<runId>`, keys.ts). */
+export function activeRunIds(fields: string[]): string[] {
+  return fields.filter((f) => f.startsWith("a:")).map((f) => f.slice(2));
+}
+
 /** Runs a pipeline and throws the first command error instead of returning it. */
 export async function execOrThrow(pipeline: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
   const results = (await pipeline.exec()) ?? [];

@@ -1,8 +1,8 @@
-import { isRunId, isSessionId, type Page, type WaitListQuery, type WaitRecord } from "@helmr/core";
+import { isRunId, isSessionId, parseRunId, type Page, type WaitListQuery, type WaitRecord } from "@helmr/core";
 import { toWaitingOn } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { StoredWait } from "./executions.ts";
-import { execOrThrow } from "./sessions.ts";
+import { activeRunIds, execOrThrow } from "./sessions.ts";
 
 /**
  * Pending waits for operators. A run's wait lives in its hash (`wait`); the global index of
@@ -17,7 +17,7 @@ export class WaitsSystem {
     const { redis, keys } = this.resources;
     let candidates: string[];
     if (query.run !== undefined) candidates = isRunId(query.run) ? [query.run] : [];
-    else if (query.session !== undefined) candidates = isSessionId(query.session) ? await redis.zrange(keys.sessionActiveRuns(query.session), 0, -1) : [];
+    else if (query.session !== undefined) candidates = isSessionId(query.session) ? activeRunIds(await redis.hkeys(keys.sessionActiveRuns(query.session))) : [];
     else return this.listGlobal(query);
     const waits = (await this.load(candidates)).filter((w) => !query.kind || w.kind === query.kind);
     waits.sort(byAge);
@@ -57,13 +57,13 @@ export class WaitsSystem {
   private async load(runIds: string[]): Promise<WaitRecord[]> {
     if (runIds.length === 0) return [];
     const pipeline = this.resources.redis.pipeline();
-    for (const id of runIds) pipeline.hmget(this.resources.keys.run(id), "status", "wait", "task", "session");
+    for (const id of runIds) pipeline.hmget(this.resources.keys.run(id), "status", "wait", "task");
     const rows = (await execOrThrow(pipeline)) as (string | null)[][];
     const waits: WaitRecord[] = [];
-    rows.forEach(([status, wait, taskId, sessionId], i) => {
+    rows.forEach(([status, wait, taskId], i) => {
       if (status !== "waiting" || !wait) return;
       const stored = JSON.parse(wait) as StoredWait;
-      waits.push({ ...toWaitingOn(wait)!, runId: runIds[i], sessionId: sessionId!, taskId: taskId!, waitingSince: new Date(stored.since).toISOString() });
+      waits.push({ ...toWaitingOn(wait)!, runId: runIds[i], sessionId: parseRunId(runIds[i]).sessionId, taskId: taskId!, waitingSince: new Date(stored.since).toISOString() });
     });
     return waits;
   }
