@@ -17,14 +17,12 @@ local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-local run = rcall("HMGET", runKey, "attempt", "execAt", "activeMs")
-local attempt = tonumber(run[1])
+local attempt = tonumber(rcall("HGET", runKey, "attempt"))
 if ARGV[3] == "1" and attempt < tonumber(ARGV[4]) then
-  local active = tonumber(run[3] or "0") + (tonumber(now) - tonumber(run[2] or now))
   local runAt = tostring(tonumber(now) + tonumber(ARGV[5]))
   local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
   rcall("HSET", runKey, "status", "queued", "attempt", attempt + 1, "job", job, "runAt", runAt,
-    "activeMs", tostring(active), "error", err, "updatedAt", now)
+    "activeMs", activeTimeUntil(runKey, now), "error", err, "updatedAt", now)
   pushEvent(eventsKey, "retried", now, attempt + 1, '{"error":' .. err .. ',"delayMs":' .. ARGV[5] .. '}')
   return {"retry", job, runAt}
 end

@@ -13,22 +13,10 @@ local fence, position, wakeAt, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6], 
 local rcall = redis.call
 
 -- @include "guardExecution"
+-- @include "parkWait"
 
 local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
--- The entry may already be there when an earlier execution parked at this position
--- and the run came back without the wait resolving; the entry keeps its first form.
-rcall("HSETNX", journalKey, position, ARGV[3])
-
-local run = rcall("HMGET", runKey, "attempt", "execAt", "activeMs")
-local active = tonumber(run[3] or "0") + (tonumber(now) - tonumber(run[2] or now))
-local job = ""
-if wakeAt ~= "" then
-  job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
-end
-rcall("HSET", runKey, "status", "waiting", "wait", ARGV[4], "job", job, "runAt", wakeAt ~= "" and wakeAt or "0",
-  "activeMs", tostring(active), "updatedAt", now)
-pushEvent(eventsKey, "parked", now, run[1], ARGV[4])
-return {job}
+return {parkWait(runKey, journalKey, eventsKey, runId, position, ARGV[3], ARGV[4], wakeAt, now)}

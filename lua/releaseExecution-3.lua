@@ -16,9 +16,7 @@ local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-local run = rcall("HMGET", runKey, "execAt", "activeMs")
-local active = tonumber(run[2] or "0") + (tonumber(now) - tonumber(run[1] or now))
 local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
 rcall("HINCRBY", runKey, "fence", 1)
-rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "activeMs", tostring(active), "updatedAt", now)
+rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "activeMs", activeTimeUntil(runKey, now), "updatedAt", now)
 return {job}

@@ -16,6 +16,7 @@ local tagPrefix, stream, corr = ARGV[8], ARGV[9], ARGV[10]
 local rcall = redis.call
 
 -- @include "guardExecution"
+-- @include "parkWait"
 -- @include "waitKeys"
 -- @include "recordConsumption"
 
@@ -43,15 +44,6 @@ if ARGV[11] ~= "1" then
   return {"empty"}
 end
 
-rcall("HSETNX", journalKey, position, ARGV[3])
-local run = rcall("HMGET", runKey, "attempt", "execAt", "activeMs")
-local active = tonumber(run[3] or "0") + (tonumber(now) - tonumber(run[2] or now))
-local job = ""
-if timeoutAt ~= "" then
-  job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
-end
-rcall("HSET", runKey, "status", "waiting", "wait", ARGV[4], "job", job, "runAt", timeoutAt ~= "" and timeoutAt or "0",
-  "activeMs", tostring(active), "updatedAt", now)
+local job = parkWait(runKey, journalKey, eventsKey, runId, position, ARGV[3], ARGV[4], timeoutAt, now)
 rcall("ZADD", waitsKey(tagPrefix, stream, corr), nextSeq(tagPrefix), runId)
-pushEvent(eventsKey, "parked", now, run[1], ARGV[4])
 return {"parked", job}

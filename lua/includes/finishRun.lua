@@ -1,14 +1,14 @@
 -- @include "pushEvent"
+-- @include "activeTime"
 -- Moves a run to a terminal status: stamps times, adds the active time of a running
 -- execution, drops it from the session's active set and records the event.
 -- `field`/`value` (optional) store the output or error; `detail` goes on the event.
 local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field, value, detail)
-  local run = rcall("HMGET", runKey, "attempt", "execAt", "activeMs", "status")
+  local run = rcall("HMGET", runKey, "attempt", "status")
   local fields = {"status", status, "finishedAt", now, "updatedAt", now, "job", "", "runAt", "0"}
-  if run[4] == "running" then
-    local active = tonumber(run[3] or "0") + (tonumber(now) - tonumber(run[2] or now))
+  if run[2] == "running" then
     table.insert(fields, "activeMs")
-    table.insert(fields, tostring(active))
+    table.insert(fields, activeTimeUntil(runKey, now))
   end
   if field then
     table.insert(fields, field)

@@ -1,16 +1,14 @@
 import { step, task, timers } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import type { RunRecord } from "@helmr/core";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
 
-const waitForStatus = (runId: string, status: string) =>
-  eventually(async () => {
-    const run = await stack.client.runs.retrieve(runId);
-    return run.status === status && run;
-  }, { what: `run ${runId} to be ${status}` });
+const waitForStatus = (runId: string, status: RunRecord["status"]) => runReaches(stack.client, runId, status);
 
 describe("cancellation", () => {
   it("cancels a parked run at once, and its timer later resumes nothing", async () => {

@@ -1,16 +1,13 @@
 import { NonRetriableError, step, task, timers } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
+import { FINISHED, runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
 
-const finished = (runId: string) =>
-  eventually(async () => {
-    const run = await stack.client.runs.retrieve(runId);
-    return ["completed", "failed", "cancelled"].includes(run.status) && run;
-  });
+const finished = (runId: string) => runReaches(stack.client, runId, ...FINISHED);
 
 describe("replay", () => {
   it("does not repeat a step.run side effect when the run resumes", async () => {

@@ -1,17 +1,14 @@
 import { WaitTimeoutError, step, streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import type { RunRecord } from "@helmr/core";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
 
-const runIn = (runId: string, ...statuses: string[]) =>
-  eventually(async () => {
-    const run = await stack.client.runs.retrieve(runId);
-    return statuses.includes(run.status) && run;
-  }, { what: `run ${runId} to be ${statuses.join("/")}` });
+const runIn = (runId: string, ...statuses: RunRecord["status"][]) => runReaches(stack.client, runId, ...statuses);
 
 const approval = streams.input("approval", {
   schema: z.object({ decision: z.enum(["approve", "reject", "edit"]), note: z.string().optional() }),
