@@ -12,7 +12,7 @@ import { apiRoutes, healthz } from "./routes/index.ts";
 /** Builds the Koa app and does nothing else; listening and signals live in server.ts. */
 export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortController().signal): Koa<ApiState> {
   const app = new Koa<ApiState>();
-  const deps: RouteDeps = { ...apiDeps, inputSchemas: new InputSchemas(apiDeps.engine), closing };
+  const deps: RouteDeps = { ...apiDeps, inputSchemas: new InputSchemas(apiDeps.engine, apiDeps.logger), closing };
   // Errors after a response started (a client leaving an event stream) reach Koa, not our
   // error mapping; a client going away is normal, anything else is worth a warning.
   app.on("error", (error: Error & { code?: string }) => {

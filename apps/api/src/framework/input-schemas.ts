@@ -1,5 +1,6 @@
 import type { HelmrEngine } from "@helmr/broker";
 import { issuesFromZod, invalid } from "@helmr/core";
+import type { Logger } from "pino";
 import { z } from "zod";
 
 const TTL_MS = 2_000;
@@ -12,7 +13,10 @@ const TTL_MS = 2_000;
 export class InputSchemas {
   private readonly cache = new Map<string, { text: string | null; schema: z.ZodType | null; at: number }>();
 
-  constructor(private readonly engine: HelmrEngine) {}
+  constructor(
+    private readonly engine: HelmrEngine,
+    private readonly logger: Logger,
+  ) {}
 
   async check(stream: string, data: unknown): Promise<void> {
     const schema = await this.schemaOf(stream);
@@ -28,8 +32,18 @@ export class InputSchemas {
     const cached = this.cache.get(stream);
     if (cached && Date.now() - cached.at < TTL_MS) return cached.schema;
     const text = await this.engine.streams.publishedSchema(stream);
-    const schema = text === cached?.text && cached ? cached.schema : text ? z.fromJSONSchema(JSON.parse(text)) : null;
+    const schema = text === cached?.text && cached ? cached.schema : text ? this.compile(stream, text) : null;
     this.cache.set(stream, { text, schema, at: Date.now() });
     return schema;
+  }
+
+  /** A schema zod cannot rebuild is skipped: the wait still validates with the worker's own schema. */
+  private compile(stream: string, text: string): z.ZodType | null {
+    try {
+      return z.fromJSONSchema(JSON.parse(text));
+    } catch (error) {
+      this.logger.warn({ stream, err: error }, "cannot check input against the published schema; the wait validates it on resume");
+      return null;
+    }
   }
 }

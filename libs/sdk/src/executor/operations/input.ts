@@ -51,7 +51,9 @@ export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs
     return new WaitResult(Promise.resolve(validate(recorded.result, spec)));
   }
   if (recorded) execution.expect(position, recorded.entry, entry);
-  const outcome = execution.track(takeNext(execution, spec, String(position), entry, timeoutMs === null ? null : Date.now() + timeoutMs));
+  // Not tracked: a park must not wait for it. If the run parks first, its claim is refused
+  // (the run is no longer running) and a replay reaches this once() again, live.
+  const outcome = takeNext(execution, spec, String(position), entry, timeoutMs === null ? null : Date.now() + timeoutMs);
   return new WaitResult(outcome.then((o) => validate(o, spec)));
 }
 
