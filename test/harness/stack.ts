@@ -9,6 +9,8 @@ export const testLogger = () => pino({ level: process.env.HELMR_TEST_LOG ?? "sil
 
 export interface TestStack {
   redisUrl: string;
+  /** HELMR_SECRET of this stack: token secrets derive from it. */
+  secret: string;
   prefix: string;
   engine: HelmrEngine;
   server: ApiServer;
@@ -30,17 +32,21 @@ export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes
   const redisUrl = inject("redisUrl");
   const prefix = `t-${randomBytes(5).toString("hex")}`;
   const logger = testLogger();
-  const engine = createEngine({ redisUrl, prefix, logger, hooks: options.hooks });
+  const secret = randomBytes(32).toString("base64url");
+  const engine = createEngine({ redisUrl, prefix, logger, hooks: options.hooks, secret });
   const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;
   const server = await startApiServer(
     { engine, logger, apiKeys: [apiKey], maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024 },
     { port: 0, host: "127.0.0.1" },
   );
+  // The URL is known once the server listens (port 0); callback URLs are built from it.
+  engine.resources.publicUrl = server.url;
   const client = new HelmrClient({ baseUrl: server.url, apiKey });
   const workers: HelmrWorker[] = [];
 
   const stack: TestStack = {
     redisUrl,
+    secret,
     prefix,
     engine,
     server,
@@ -48,7 +54,7 @@ export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes
     apiKey,
     workers,
     async startWorker(workerOptions) {
-      const worker = await createWorker({ logger, lockDurationMs: 5_000, shutdownGraceMs: 2_000, ...workerOptions, redis: redisUrl, prefix });
+      const worker = await createWorker({ logger, lockDurationMs: 5_000, shutdownGraceMs: 2_000, secret, publicUrl: server.url, ...workerOptions, redis: redisUrl, prefix });
       workers.push(worker);
       return worker;
     },

@@ -35,7 +35,7 @@ describe("the helmr binary", () => {
   });
 
   it("`helmr server` refuses to start without HELMR_API_KEYS and says what to set", async () => {
-    const server = spawnHelmr(["server", "--port", "0"], { HELMR_REDIS_URL: "redis://127.0.0.1:1" });
+    const server = spawnHelmr(["server", "--port", "0"], { HELMR_REDIS_URL: "redis://127.0.0.1:1", HELMR_SECRET: "s".repeat(32) });
     processes.push(server);
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toContain("HELMR_API_KEYS is empty");

@@ -6,6 +6,7 @@ import { SessionsSystem } from "./systems/sessions.ts";
 import { StreamsSystem } from "./systems/streams.ts";
 import { WaitsSystem } from "./systems/waits.ts";
 import { TaskRegistry } from "./systems/tasks.ts";
+import { TokensSystem } from "./systems/tokens.ts";
 
 /**
  * The broker core: a few systems sharing one resources object (STYLE.md). The API and
@@ -19,6 +20,7 @@ export class HelmrEngine {
   readonly executions: ExecutionsSystem;
   readonly streams: StreamsSystem;
   readonly waits: WaitsSystem;
+  readonly tokens: TokensSystem;
 
   constructor(readonly resources: Resources) {
     this.dispatch = new DispatchSystem(resources);
@@ -28,6 +30,8 @@ export class HelmrEngine {
     this.executions = new ExecutionsSystem(resources);
     this.streams = new StreamsSystem(resources, this.dispatch);
     this.waits = new WaitsSystem(resources);
+    this.tokens = new TokensSystem(resources, this.dispatch);
+    this.dispatch.settleToken = (tokenId) => this.tokens.settleWaiter(tokenId);
   }
 
   /** True when Redis answers. */

@@ -6,4 +6,5 @@ export type { StartOutcome, FailOutcome, StoredWait, InputWaitOutcome } from "./
 export type { CancelOutcome } from "./systems/runs.ts";
 export type { CreateSessionOutcome } from "./systems/sessions.ts";
 export type { RegisteredTask } from "./systems/tasks.ts";
+export type { WatchOutcome } from "./systems/tokens.ts";
 export { OUTBOX_GRACE_MS } from "./systems/dispatch.ts";

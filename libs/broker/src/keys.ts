@@ -1,4 +1,4 @@
-import { parseRunId, sessionTag } from "@helmr/core";
+import { parseRunId, parseTokenId, sessionTag } from "@helmr/core";
 
 /**
  * The one place Redis key names are built (STYLE.md). Every key of a session shares the
@@ -52,6 +52,21 @@ export class Keys {
   }
   runEvents(runId: string): string {
     return this.runKey(runId, "e");
+  }
+
+  token(tokenId: string): string {
+    const { own, tag } = parseTokenId(tokenId);
+    return `${this.prefix}:{${tag}}:t:${own}`;
+  }
+  /** All tokens, like sessionsIndex (token ids sort by creation time too). */
+  tokensIndex(): string {
+    return `${this.prefix}:tokens`;
+  }
+  tokensByTag(tag: string): string {
+    return `${this.prefix}:tokens:tag:${tag}`;
+  }
+  tokenByIdempotencyKey(key: string): string {
+    return `${this.prefix}:tokens:idem:${key}`;
   }
 
   /** All sessions, members are ids (time-sortable), scores 0: paged with ZRANGEBYLEX. */

@@ -1,5 +1,6 @@
 import type { StoredWait } from "./systems/executions.ts";
 import { parseRunId } from "@helmr/core";
+import type { TokenRecord, TokenStatus } from "@helmr/core";
 import type { RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn } from "@helmr/core";
 
 /** Turns stored hashes and events into the shapes the API returns. */
@@ -28,6 +29,7 @@ export function toWaitingOn(text: string | undefined): WaitingOn | null {
   const wait = parseJson<StoredWait | null>(text, null);
   if (!wait) return null;
   if (wait.kind === "timer") return { kind: "timer", position: wait.pos, deadline: iso(String(wait.dueAt))! };
+  if (wait.kind === "token") return { kind: "token", position: wait.pos, tokenId: wait.token, deadline: iso(String(wait.timeoutAt))! };
   return { kind: "input", position: wait.pos, stream: wait.stream, correlationId: wait.corr || null, deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined) };
 }
 
@@ -55,4 +57,21 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
 export function toRunEvent(text: string): RunEvent {
   const stored = JSON.parse(text) as { t: RunEvent["type"]; at: number; a: number; d?: Record<string, unknown> };
   return { type: stored.t, at: new Date(stored.at).toISOString(), attempt: stored.a, ...(stored.d ? { detail: stored.d } : {}) };
+}
+
+/** A token hash as the API shows it. A waiting token past its timeout reads as timed_out. */
+export function toTokenRecord(tokenId: string, hash: Record<string, string>, now = Date.now()): TokenRecord {
+  const timedOut = hash.status === "timed_out" || (hash.status === "waiting" && now >= Number(hash.timeoutAt));
+  return {
+    id: tokenId,
+    status: (timedOut ? "timed_out" : hash.status) as TokenStatus,
+    tags: parseJson(hash.tags, []),
+    metadata: parseJson(hash.metadata, {}),
+    timeoutAt: iso(hash.timeoutAt)!,
+    createdAt: iso(hash.createdAt)!,
+    updatedAt: iso(hash.updatedAt)!,
+    completedAt: iso(hash.completedAt),
+    data: parseJson(hash.data, null),
+    runId: hash.runId || null,
+  };
 }

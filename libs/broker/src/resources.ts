@@ -15,6 +15,10 @@ export interface Resources {
   /** The BullMQ key prefix; workers use the same one. */
   queuePrefix: string;
   redisUrl: string;
+  /** HELMR_SECRET: the key every handed-out secret is derived from (core/secrets.ts). */
+  secret?: string;
+  /** HELMR_PUBLIC_URL: the base of links Helmr hands out (callback URLs). */
+  publicUrl?: string;
   /** Injected in tests to force interleavings (STYLE.md: races are forced, not hoped for). */
   hooks: EngineHooks;
 }
@@ -29,6 +33,8 @@ export interface ResourceOptions {
   prefix?: string;
   logger?: Logger;
   hooks?: EngineHooks;
+  secret?: string;
+  publicUrl?: string;
 }
 
 export const RUNS_QUEUE = "runs";
@@ -44,7 +50,7 @@ export function createResources(options: ResourceOptions): Resources {
   // Helmr keeps its own run events; BullMQ's event stream is only kept short.
   const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix, streams: { events: { maxLen: 100 } } });
   runsQueue.on("error", (error) => logger.error({ err: error }, "runs queue error"));
-  return { redis, keys: new Keys(prefix), runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, hooks: options.hooks ?? {} };
+  return { redis, keys: new Keys(prefix), runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl };
 }
 
 export function connect(

@@ -48,3 +48,20 @@ export function parseRunId(runId: string): { own: string; tag: string; sessionId
   const [, own, tag] = runId.split("_");
   return { own, tag, sessionId: `ses_${tag}` };
 }
+
+/**
+ * Token ids carry a hash tag too: the run's session tag for a token created in a run, a
+ * fresh one for a token created outside any run (DESIGN.md, "Scaling out").
+ */
+export const newTokenId = (tag: string = sortablePart()): string => `tok_${sortablePart()}_${tag}`;
+
+export function isTokenId(id: string): boolean {
+  const [prefix, own, tag, ...rest] = id.split("_");
+  return prefix === "tok" && rest.length === 0 && PART.test(own ?? "") && PART.test(tag ?? "");
+}
+
+export function parseTokenId(tokenId: string): { own: string; tag: string } {
+  if (!isTokenId(tokenId)) throw new Error(`not a token id: ${tokenId}`);
+  const [, own, tag] = tokenId.split("_");
+  return { own, tag };
+}

@@ -1,6 +1,7 @@
 export * from "./ids.ts";
 export * from "./duration.ts";
 export * from "./canonical-json.ts";
+export * from "./secrets.ts";
 export * from "./errors.ts";
 export * from "./schemas/limits.ts";
 export * from "./schemas/api.ts";

@@ -1,6 +1,7 @@
 import type { HelmrEngine } from "@helmr/broker";
 import type { RouterContext } from "@koa/router";
 import type { Logger } from "pino";
+import type { Principal } from "./auth.ts";
 import type { InputSchemas } from "./input-schemas.ts";
 
 export interface ApiDeps {
@@ -20,6 +21,7 @@ export interface RouteDeps extends ApiDeps {
 
 export interface ApiState {
   requestId: string;
+  principal: Principal;
 }
 
 export type ApiContext = RouterContext<ApiState>;
@@ -28,6 +30,8 @@ export type ApiContext = RouterContext<ApiState>;
 export interface RouteDefinition {
   method: "get" | "post";
   path: string;
+  /** Also open to a public access token, which the handler checks against its scope. */
+  acceptsPublicToken?: boolean;
   handler: (ctx: ApiContext, deps: RouteDeps) => Promise<void>;
 }
 

@@ -6,28 +6,37 @@ import runsList from "./runs-list.ts";
 import sessionsClose from "./sessions-close.ts";
 import sessionsCreate from "./sessions-create.ts";
 import sessionsGet from "./sessions-get.ts";
-import sessionsList from "./sessions-list.ts";
-import tasksTrigger from "./tasks-trigger.ts";
 import sessionsInputList from "./sessions-input-list.ts";
 import sessionsInputSend from "./sessions-input-send.ts";
+import sessionsList from "./sessions-list.ts";
 import sessionsOutputRead from "./sessions-output-read.ts";
+import tasksTrigger from "./tasks-trigger.ts";
+import tokensComplete from "./tokens-complete.ts";
+import tokensCreate from "./tokens-create.ts";
+import tokensGet from "./tokens-get.ts";
+import tokensList from "./tokens-list.ts";
 import waitsList from "./waits-list.ts";
 
-/** Every /api/v1 route, all behind a secret key. */
+/** Every authenticated /api/v1 route; only those marked acceptsPublicToken take a public access token. */
 export const apiRoutes: RouteDefinition[] = [
   sessionsCreate,
   sessionsList,
   sessionsGet,
   sessionsClose,
+  sessionsInputSend,
+  sessionsInputList,
+  sessionsOutputRead,
   tasksTrigger,
   runsList,
   runsGet,
   runsEvents,
   runsCancel,
-  sessionsInputSend,
-  sessionsInputList,
-  sessionsOutputRead,
   waitsList,
+  tokensCreate,
+  tokensList,
+  tokensGet,
+  tokensComplete,
 ];
 
 export { default as healthz } from "./healthz.ts";
+export { default as tokensCallback } from "./tokens-callback.ts";

@@ -1,6 +1,6 @@
 import { Args, Command, Flags } from "@oclif/core";
 import type { HelmrWorker } from "@helmr/sdk";
-import { devCredential, makeDevApiKey } from "../runtime/dev-credentials.ts";
+import { devCredential, makeDevApiKey, makeDevSecret } from "../runtime/dev-credentials.ts";
 import { loadTaskModule } from "../runtime/load-tasks.ts";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger, startApi, startWorker } from "../runtime/services.ts";
@@ -25,11 +25,12 @@ export default class Dev extends Command {
     const tasks = args.module ? await loadTaskModule(args.module) : undefined;
     const apiKey = settings.HELMR_API_KEYS[0] ?? devCredential(settings.HELMR_DATA_DIR, "dev-api-key", makeDevApiKey);
     const apiKeys = settings.HELMR_API_KEYS.length ? settings.HELMR_API_KEYS : [apiKey];
+    const secret = settings.HELMR_SECRET ?? devCredential(settings.HELMR_DATA_DIR, "dev-secret", makeDevSecret);
 
     const redis = await resolveRedis(settings);
-    const api = await startApi(settings, { redisUrl: redis.url, apiKeys, port: flags.port ?? settings.HELMR_PORT, host: settings.HELMR_HOST, logger });
+    const api = await startApi(settings, { redisUrl: redis.url, apiKeys, secret, port: flags.port ?? settings.HELMR_PORT, host: settings.HELMR_HOST, logger });
     let worker: HelmrWorker | undefined;
-    if (tasks) worker = await startWorker(settings, { redisUrl: redis.url, tasks, logger });
+    if (tasks) worker = await startWorker(settings, { redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl });
 
     const apiUrl = `${api.server.url}/api/v1`;
     const facts = { apiUrl, apiKey, redisUrl: redis.url, embeddedRedis: redis.embedded, tasks: worker?.taskIds ?? [] };

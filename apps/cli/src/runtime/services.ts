@@ -16,8 +16,11 @@ export interface ApiService {
   close(): Promise<void>;
 }
 
-export async function startApi(settings: Settings, options: { redisUrl: string; apiKeys: string[]; port: number; host: string; logger: Logger }): Promise<ApiService> {
-  const engine = createEngine({ redisUrl: options.redisUrl, prefix: settings.HELMR_PREFIX, logger: options.logger });
+export async function startApi(
+  settings: Settings,
+  options: { redisUrl: string; apiKeys: string[]; secret: string; port: number; host: string; logger: Logger },
+): Promise<ApiService> {
+  const engine = createEngine({ redisUrl: options.redisUrl, prefix: settings.HELMR_PREFIX, logger: options.logger, secret: options.secret, publicUrl: settings.HELMR_PUBLIC_URL });
   let server: ApiServer;
   try {
     server = await startApiServer(
@@ -31,6 +34,8 @@ export async function startApi(settings: Settings, options: { redisUrl: string; 
     }
     throw error;
   }
+  // Without HELMR_PUBLIC_URL, links point at this server as it listens.
+  engine.resources.publicUrl ??= server.url;
   return {
     engine,
     server,
@@ -41,7 +46,10 @@ export async function startApi(settings: Settings, options: { redisUrl: string; 
   };
 }
 
-export function startWorker(settings: Settings, options: { redisUrl: string; tasks: Record<string, unknown>; concurrency?: number; logger: Logger }): Promise<HelmrWorker> {
+export function startWorker(
+  settings: Settings,
+  options: { redisUrl: string; tasks: Record<string, unknown>; concurrency?: number; logger: Logger; secret?: string; publicUrl?: string },
+): Promise<HelmrWorker> {
   return createWorker({
     tasks: options.tasks,
     redis: options.redisUrl,
@@ -50,5 +58,7 @@ export function startWorker(settings: Settings, options: { redisUrl: string; tas
     lockDurationMs: settings.HELMR_LOCK_MS,
     shutdownGraceMs: settings.HELMR_SHUTDOWN_GRACE_MS,
     logger: options.logger,
+    secret: options.secret ?? settings.HELMR_SECRET,
+    publicUrl: options.publicUrl ?? settings.HELMR_PUBLIC_URL,
   });
 }

@@ -51,7 +51,11 @@ export type ScriptName =
   | "releaseExecution"
   | "deliverInput"
   | "waitForInput"
-  | "appendOutput";
+  | "appendOutput"
+  | "createToken"
+  | "completeToken"
+  | "watchToken"
+  | "resolveTokenWait";
 
 /** Registers the scripts on a connection; `runScript` then calls them by name. */
 export function defineScripts(redis: Redis): void {

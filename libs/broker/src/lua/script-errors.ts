@@ -8,6 +8,10 @@ export enum ScriptError {
   SessionNotFound = -4,
   SessionClosed = -5,
   JournalConflict = -6,
+  TokenNotFound = -7,
+  TokenCompletedOtherwise = -8,
+  TokenTimedOut = -9,
+  TokenHasWaiter = -10,
 }
 
 /** Thrown into an execution whose writes Redis refused; the executor stops quietly. */
@@ -33,6 +37,14 @@ export function scriptError(code: number, id: string): Error {
       return notFound("session", id, "create one with POST /api/v1/sessions or list them with GET /api/v1/sessions");
     case ScriptError.SessionClosed:
       return conflict("session_closed", `Session ${id} is closed; it takes no new runs or input`);
+    case ScriptError.TokenNotFound:
+      return notFound("token", id, "list tokens with GET /api/v1/tokens");
+    case ScriptError.TokenCompletedOtherwise:
+      return conflict("token_already_completed", `Token ${id} was already completed with different data; a token completes once`);
+    case ScriptError.TokenTimedOut:
+      return conflict("token_timed_out", `Token ${id} timed out; it can no longer be completed`);
+    case ScriptError.TokenHasWaiter:
+      return conflict("token_has_waiter", `Another run already waits on token ${id}; a token unblocks one run`);
     case ScriptError.StaleExecution:
     case ScriptError.Cancelled:
     case ScriptError.JournalConflict:

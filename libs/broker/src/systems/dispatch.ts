@@ -18,6 +18,9 @@ export const OUTBOX_GRACE_MS = 5_000;
  * which learns the expected job from `startExecution` and ensures it.
  */
 export class DispatchSystem {
+  /** Set by the engine: resumes the run waiting on a completed token (tokens.ts). */
+  settleToken?: (tokenId: string) => Promise<boolean>;
+
   constructor(private readonly resources: Resources) {}
 
   /** Queues the write-ahead outbox entry on a pipeline that then resolves a run (see runsOfIntent). */
@@ -60,8 +63,9 @@ export class DispatchSystem {
   }
 
   /**
-   * An intent is a run id (a trigger) or `<sessionId>:<nonce>` (an input delivery, whose
-   * run is only known once the script ran): then every active run of the session is checked.
+   * An intent is a run id (a trigger), `<sessionId>:<nonce>` (an input delivery, whose
+   * run is only known once the script ran: every active run of the session is checked), or
+   * a token id (a completion: its waiting run is resolved).
    */
   private async runsOfIntent(intent: string): Promise<string[]> {
     if (!intent.startsWith("ses_")) return [intent];
@@ -78,7 +82,9 @@ export class DispatchSystem {
     const stale = await redis.zrangebyscore(keys.dispatchOutbox(), 0, now - OUTBOX_GRACE_MS, "LIMIT", 0, 500);
     for (const intent of stale) {
       try {
-        for (const runId of await this.runsOfIntent(intent)) if (await this.ensureFromRunState(runId)) dispatched++;
+        if (intent.startsWith("tok_")) {
+          if (await this.settleToken?.(intent)) dispatched++;
+        } else for (const runId of await this.runsOfIntent(intent)) if (await this.ensureFromRunState(runId)) dispatched++;
         await redis.zrem(keys.dispatchOutbox(), intent);
       } catch (error) {
         logger.error({ err: error, intent }, "outbox sweep could not dispatch a run; will retry");

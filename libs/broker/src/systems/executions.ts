@@ -21,7 +21,8 @@ export type FailOutcome = { status: "retry"; jobId: string; runAt: number } | { 
 /** The wait a parked run records (run hash `wait`): what resolves it, and where its result goes. */
 export type StoredWait =
   | { kind: "timer"; pos: number; since: number; dueAt: number }
-  | { kind: "input"; pos: number; since: number; stream: string; corr: string; timeoutAt?: number };
+  | { kind: "input"; pos: number; since: number; stream: string; corr: string; timeoutAt?: number }
+  | { kind: "token"; pos: number; since: number; token: string; timeoutAt: number };
 
 /**
  * The writes of one execution of a run, each fenced in Redis: a stale execution's write

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isValidDuration } from "../duration.ts";
 import { CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, Tags } from "./limits.ts";
 
 /** Request bodies and queries of /api/v1. The schema and its type share a name (STYLE.md). */
@@ -54,7 +55,7 @@ export const StreamReadQuery = z.object({
 });
 export type StreamReadQuery = z.infer<typeof StreamReadQuery>;
 
-export const WaitKind = z.enum(["timer", "input"]);
+export const WaitKind = z.enum(["timer", "input", "token"]);
 export type WaitKind = z.infer<typeof WaitKind>;
 
 export const WaitListQuery = z.object({
@@ -65,3 +66,30 @@ export const WaitListQuery = z.object({
   cursor: Cursor,
 });
 export type WaitListQuery = z.infer<typeof WaitListQuery>;
+
+/** A duration as ms or "30s", "10m", "1h30m", "2d". */
+export const DurationInput = z.union([z.number().int().min(0), z.string().min(1).max(32)]).refine((v) => isValidDuration(v), 'must be milliseconds or a duration like "30s", "10m", "1h"');
+
+export const CreateTokenBody = z.strictObject({
+  timeout: DurationInput,
+  tags: Tags.optional(),
+  metadata: Metadata.optional(),
+  idempotencyKey: ExternalKey.optional(),
+});
+export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
+
+export const CompleteTokenBody = z.strictObject({
+  data: z.unknown().refine((v) => v !== undefined, "is required (any JSON value)"),
+});
+export type CompleteTokenBody = z.infer<typeof CompleteTokenBody>;
+
+export const TokenStatus = z.enum(["waiting", "completed", "timed_out"]);
+export type TokenStatus = z.infer<typeof TokenStatus>;
+
+export const TokenListQuery = z.object({
+  status: TokenStatus.optional(),
+  tag: z.string().min(1).max(64).optional(),
+  limit: PageLimit,
+  cursor: Cursor,
+});
+export type TokenListQuery = z.infer<typeof TokenListQuery>;

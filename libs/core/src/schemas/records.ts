@@ -1,4 +1,4 @@
-import type { RunStatus } from "./api.ts";
+import type { RunStatus, TokenStatus } from "./api.ts";
 
 /** Shapes the API returns. Times are ISO 8601 strings. */
 
@@ -26,7 +26,8 @@ export interface SessionDetail extends SessionRecord {
 /** What a parked run waits on; `deadline` is when a timer is due or a wait times out (null: never). */
 export type WaitingOn =
   | { kind: "timer"; position: number; deadline: string }
-  | { kind: "input"; position: number; stream: string; correlationId: string | null; deadline: string | null };
+  | { kind: "input"; position: number; stream: string; correlationId: string | null; deadline: string | null }
+  | { kind: "token"; position: number; tokenId: string; deadline: string };
 
 /** A pending wait, for operators: which run waits on what, since when, until when. */
 export type WaitRecord = WaitingOn & { runId: string; sessionId: string; taskId: string; waitingSince: string };
@@ -87,4 +88,32 @@ export interface TriggerResult {
   runId: string;
   /** True when an earlier trigger with the same idempotencyKey created this run. */
   deduplicated: boolean;
+}
+
+/** A token as retrieve and list show it: never its completion secrets. */
+export interface TokenRecord {
+  id: string;
+  status: TokenStatus;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  timeoutAt: string;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  /** The completion data, once completed. */
+  data: unknown;
+  /** The run that created it, if one did. */
+  runId: string | null;
+}
+
+/** The create response: the only place the completion secrets ever appear. */
+export interface CreatedToken extends TokenRecord {
+  publicAccessToken: string;
+  callbackUrl: string;
+}
+
+export interface TokenCompletion {
+  token: TokenRecord;
+  /** False when this call repeated an earlier completion with the same data. */
+  firstCompletion: boolean;
 }

@@ -2,6 +2,7 @@ import { HttpTransport } from "./http.ts";
 import { RunsResource } from "./resources/runs.ts";
 import { SessionsResource } from "./resources/sessions.ts";
 import { TasksResource } from "./resources/tasks.ts";
+import { TokensResource } from "./resources/tokens.ts";
 import { WaitsResource } from "./resources/waits.ts";
 
 export interface HelmrClientOptions {
@@ -20,6 +21,7 @@ export class HelmrClient {
   readonly runs: RunsResource;
   readonly sessions: SessionsResource;
   readonly waits: WaitsResource;
+  readonly tokens: TokensResource;
 
   constructor(options: HelmrClientOptions = {}) {
     const baseUrl = options.baseUrl ?? env("HELMR_API_URL");
@@ -29,6 +31,7 @@ export class HelmrClient {
     this.runs = new RunsResource(http);
     this.sessions = new SessionsResource(http);
     this.waits = new WaitsResource(http);
+    this.tokens = new TokensResource(http);
   }
 }
 

@@ -1,12 +1,16 @@
 import type { ErrorIssue } from "@helmr/core";
 
-/** An input did not match its stream's schema; `issues` names each problem by JSON Pointer. */
+/**
+ * What a wait received (an input, a token's completion data) did not match the wait's
+ * schema; `issues` names each problem by JSON Pointer. `source` says where it came from:
+ * `input stream "approval"`, `token tok_…`.
+ */
 export class InputValidationError extends Error {
   override name = "InputValidationError";
   constructor(
-    readonly stream: string,
+    readonly source: string,
     readonly issues: ErrorIssue[],
   ) {
-    super(`Input on stream "${stream}" does not match its schema: ${issues.map((i) => `${i.path || "/"} ${i.message}`).join("; ")}`);
+    super(`Data from ${source} does not match the schema: ${issues.map((i) => `${i.path || "/"} ${i.message}`).join("; ")}`);
   }
 }

@@ -23,6 +23,10 @@ export interface WorkerOptions {
   /** How often this worker sweeps the dispatch outbox. Default 5 s. */
   sweepIntervalMs?: number;
   hooks?: EngineHooks;
+  /** Key token secrets derive from; must match the API's. Defaults to HELMR_SECRET. */
+  secret?: string;
+  /** Base URL of callback URLs; defaults to HELMR_PUBLIC_URL. */
+  publicUrl?: string;
 }
 
 export interface HelmrWorker {
@@ -38,7 +42,14 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   const redisUrl = options.redis ?? process.env.HELMR_REDIS_URL;
   if (!redisUrl) throw new Error("createWorker: no Redis URL; pass { redis } or set HELMR_REDIS_URL");
   const logger = options.logger ?? pino({ level: process.env.HELMR_LOG_LEVEL ?? "info" });
-  const engine = createEngine({ redisUrl, prefix: options.prefix, logger, hooks: options.hooks });
+  const engine = createEngine({
+    redisUrl,
+    prefix: options.prefix,
+    logger,
+    hooks: options.hooks,
+    secret: options.secret ?? process.env.HELMR_SECRET,
+    publicUrl: options.publicUrl ?? process.env.HELMR_PUBLIC_URL,
+  });
   await engine.tasks.register([...tasks.keys()]);
   await engine.streams.publishSchemas(inputSchemasToPublish(logger));
 

@@ -1,11 +1,11 @@
 import type { StoredWait } from "@helmr/broker";
-import { issuesFromZod } from "@helmr/core";
 import type { Redis } from "ioredis";
 import type { z } from "zod";
-import { InputValidationError, WaitTimeoutError } from "../../errors/index.ts";
+import { WaitTimeoutError } from "../../errors/index.ts";
 import { ABANDONED, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
+import { validateOutcome } from "./validate.ts";
 
 export interface InputSpec<T> {
   stream: string;
@@ -26,7 +26,7 @@ export function waitInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs
   } else {
     outcome = parkOnInput(execution, position, entry, spec, timeoutMs);
   }
-  return new WaitResult(outcome.then((o) => validate(o, spec)).finally(() => execution.endWait()));
+  return new WaitResult(outcome.then((o) => validateFor(o, spec)).finally(() => execution.endWait()));
 }
 
 function parkOnInput<T>(execution: Execution, position: number, entry: JournalEntry, spec: InputSpec<T>, timeoutMs: number | null): Promise<WaitOutcome<unknown>> {
@@ -48,13 +48,13 @@ export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs
   const recorded = execution.recorded(position);
   if (recorded?.result) {
     execution.expect(position, recorded.entry, entry);
-    return new WaitResult(Promise.resolve(validate(recorded.result, spec)));
+    return new WaitResult(Promise.resolve(validateFor(recorded.result, spec)));
   }
   if (recorded) execution.expect(position, recorded.entry, entry);
   // Not tracked: a park must not wait for it. If the run parks first, its claim is refused
   // (the run is no longer running) and a replay reaches this once() again, live.
   const outcome = takeNext(execution, spec, String(position), entry, timeoutMs === null ? null : Date.now() + timeoutMs);
-  return new WaitResult(outcome.then((o) => validate(o, spec)));
+  return new WaitResult(outcome.then((o) => validateFor(o, spec)));
 }
 
 export interface Subscription {
@@ -75,7 +75,7 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
   const recorded = execution.recorded(position);
   if (recorded) execution.expect(position, recorded.entry, entry);
   const deliver = (outcome: WaitOutcome<unknown>) => {
-    const checked = validate(outcome, spec);
+    const checked = validateFor(outcome, spec);
     return checked.ok ? handler(checked.output) : undefined;
   };
   // Replay: the inputs this subscription took before are handed over now, in order and at
@@ -155,9 +155,4 @@ async function takeNext<T>(execution: Execution, spec: InputSpec<T>, position: s
   }
 }
 
-function validate<T>(outcome: WaitOutcome<unknown>, spec: InputSpec<T>): WaitOutcome<T> {
-  if (!outcome.ok || !spec.schema) return outcome as WaitOutcome<T>;
-  const parsed = spec.schema.safeParse(outcome.output);
-  if (parsed.success) return { ok: true, output: parsed.data };
-  return { ok: false, error: new InputValidationError(spec.stream, issuesFromZod(parsed.error)) };
-}
+const validateFor = <T>(outcome: WaitOutcome<unknown>, spec: InputSpec<T>) => validateOutcome(outcome, spec.schema, `input stream "${spec.stream}"`);

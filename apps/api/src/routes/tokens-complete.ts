@@ -1,0 +1,26 @@
+import { CompleteTokenBody, HelmrError } from "@helmr/core";
+import { publicToken } from "../framework/access.ts";
+import { parseBody } from "../framework/input.ts";
+import { checkPayloadSize } from "../framework/payload.ts";
+import { defineRoute } from "../framework/types.ts";
+
+/**
+ * `{ data }` completes the token: with a secret key, or with this token's publicAccessToken
+ * (browsers; CORS is on). 200 with the token; a repeat with the same canonical data returns
+ * the first completion, other data is 409 token_already_completed, after the timeout 409
+ * token_timed_out. A public token for another token is 401, telling nothing about this id.
+ */
+export default defineRoute({
+  method: "post",
+  path: "/tokens/:id/complete",
+  acceptsPublicToken: true,
+  handler: async (ctx, { engine, maxPayloadBytes }) => {
+    const bearer = publicToken(ctx);
+    if (bearer !== null && !engine.tokens.verifyPublicAccessToken(ctx.params.id, bearer)) {
+      throw new HelmrError(401, "unauthorized", "This public access token does not complete this token");
+    }
+    const body = parseBody(ctx, CompleteTokenBody);
+    checkPayloadSize(body.data, maxPayloadBytes, "The completion data");
+    ctx.body = await engine.tokens.complete(ctx.params.id, body.data);
+  },
+});

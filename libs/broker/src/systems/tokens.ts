@@ -1,0 +1,180 @@
+import {
+  HelmrError,
+  TOKEN_PAT_PREFIX,
+  canonicalJson,
+  constantTimeEqual,
+  deriveSecret,
+  isTokenId,
+  newTokenId,
+  notFound,
+  parseDuration,
+  parseRunId,
+  type CreateTokenBody,
+  type CreatedToken,
+  type Page,
+  type TokenCompletion,
+  type TokenListQuery,
+  type TokenRecord,
+} from "@helmr/core";
+import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { pageIds } from "../paging.ts";
+import { toTokenRecord } from "../records.ts";
+import type { Resources } from "../resources.ts";
+import type { DispatchSystem } from "./dispatch.ts";
+import { execOrThrow } from "./sessions.ts";
+
+export type WatchOutcome = { status: "completed"; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
+
+/**
+ * Externally completable tokens. A token and the run waiting on it may live under
+ * different hash tags, so no script touches both: waiting registers the run on the token
+ * (watch), parks the run, then looks at the token again; completing marks the token, then
+ * resolves its registered run. Both end in resolveWaiter, which is idempotent, and an
+ * outbox entry (`tok_…`) covers a completion that dies before it.
+ */
+export class TokensSystem {
+  constructor(
+    private readonly resources: Resources,
+    private readonly dispatch: DispatchSystem,
+  ) {}
+
+  /** Creates a token; with an idempotencyKey the same key returns the same token. */
+  async create(body: CreateTokenBody, options: { tokenId?: string; runId?: string } = {}, now = Date.now()): Promise<CreatedToken> {
+    const { redis, keys } = this.resources;
+    let tokenId = options.tokenId ?? newTokenId();
+    if (body.idempotencyKey !== undefined) {
+      const claimed = await redis.set(keys.tokenByIdempotencyKey(body.idempotencyKey), tokenId, "NX");
+      if (claimed !== "OK") tokenId = (await redis.get(keys.tokenByIdempotencyKey(body.idempotencyKey)))!;
+    }
+    const tags = body.tags ?? [];
+    const pipeline = redis.pipeline().zadd(keys.tokensIndex(), 0, tokenId);
+    for (const tag of new Set(tags)) pipeline.zadd(keys.tokensByTag(tag), 0, tokenId);
+    runScript(pipeline, "createToken", [keys.token(tokenId)], [
+      tokenId,
+      now + parseDuration(body.timeout),
+      JSON.stringify(tags),
+      JSON.stringify(body.metadata ?? {}),
+      now,
+      options.runId ?? "",
+    ]);
+    await execOrThrow(pipeline);
+    return this.withSecrets(await this.retrieve(tokenId));
+  }
+
+  /** The create response's secrets, derived again (they are never stored). */
+  withSecrets(token: TokenRecord): CreatedToken {
+    return { ...token, publicAccessToken: this.publicAccessToken(token.id), callbackUrl: this.callbackUrl(token.id) };
+  }
+
+  publicAccessToken(tokenId: string): string {
+    return TOKEN_PAT_PREFIX + deriveSecret(this.serverSecret(), "token-complete", tokenId);
+  }
+
+  callbackUrl(tokenId: string): string {
+    const base = this.resources.publicUrl;
+    if (!base) throw new HelmrError(500, "not_configured", "HELMR_PUBLIC_URL is not set, so Helmr cannot hand out callback URLs");
+    return `${base.replace(/\/$/, "")}/api/v1/tokens/${tokenId}/callback/${deriveSecret(this.serverSecret(), "token-callback", tokenId)}`;
+  }
+
+  verifyPublicAccessToken(tokenId: string, bearer: string): boolean {
+    return isTokenId(tokenId) && constantTimeEqual(bearer, this.publicAccessToken(tokenId));
+  }
+
+  verifyCallbackSecret(tokenId: string, secret: string): boolean {
+    return isTokenId(tokenId) && constantTimeEqual(secret, deriveSecret(this.serverSecret(), "token-callback", tokenId));
+  }
+
+  async find(tokenId: string): Promise<TokenRecord | null> {
+    if (!isTokenId(tokenId)) return null;
+    const hash = await this.resources.redis.hgetall(this.resources.keys.token(tokenId));
+    return hash.status ? toTokenRecord(tokenId, hash) : null;
+  }
+
+  async retrieve(tokenId: string): Promise<TokenRecord> {
+    const token = await this.find(tokenId);
+    if (!token) throw notFound("token", tokenId, "list tokens with GET /api/v1/tokens");
+    return token;
+  }
+
+  /** Newest first; the status filter reads at most a few thousand index entries per page. */
+  async list(query: TokenListQuery): Promise<Page<TokenRecord>> {
+    const { redis, keys } = this.resources;
+    const index = query.tag ? keys.tokensByTag(query.tag) : keys.tokensIndex();
+    const data: TokenRecord[] = [];
+    let cursor = query.cursor;
+    for (let scanned = 0; data.length < query.limit && scanned < 2_000; ) {
+      const { ids, next } = await pageIds(redis, index, query.limit, cursor);
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hgetall(keys.token(id));
+      const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
+      for (let i = 0; i < ids.length && data.length < query.limit; i++) {
+        cursor = ids[i];
+        if (!hashes[i].status) continue;
+        const token = toTokenRecord(ids[i], hashes[i]);
+        if (!query.status || token.status === query.status) data.push(token);
+      }
+      scanned += ids.length;
+      if (ids.length === 0 || (next === null && cursor === ids.at(-1))) return { data, nextCursor: null };
+    }
+    return { data, nextCursor: cursor ?? null };
+  }
+
+  /**
+   * Completes a token. The same canonical data again returns the first completion
+   * (firstCompletion false); other data is 409 token_already_completed; after the timeout,
+   * 409 token_timed_out. A run waiting on the token is resumed.
+   */
+  async complete(tokenId: string, data: unknown, now = Date.now()): Promise<TokenCompletion> {
+    if (!isTokenId(tokenId)) throw notFound("token", tokenId);
+    const { redis, keys } = this.resources;
+    const text = JSON.stringify(data ?? null);
+    const pipeline = redis.pipeline();
+    this.dispatch.markIntent(pipeline, tokenId, now);
+    runScript(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data ?? null), now]);
+    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string, string, string?];
+    if (isScriptError(outcome)) {
+      void this.dispatch.clearIntent(tokenId);
+      throw scriptError(outcome, tokenId);
+    }
+    const [status] = outcome;
+    const waiter = status === "completed" ? outcome[1] : outcome[3]!;
+    const storedData = status === "completed" ? text : outcome[1];
+    // A repeated completion resolves the waiter again too: the first one may have died before it.
+    if (waiter) await this.resolveWaiter(tokenId, waiter.split("|")[0], storedData);
+    void this.dispatch.clearIntent(tokenId);
+    return { token: await this.retrieve(tokenId), firstCompletion: status === "completed" };
+  }
+
+  /** Registers a run as the token's waiter, or says the token is already settled. */
+  async watch(tokenId: string, runId: string, position: number, now = Date.now()): Promise<WatchOutcome> {
+    if (!isTokenId(tokenId)) throw notFound("token", tokenId);
+    const outcome = await runScript<number | [string, string?]>(this.resources.redis, "watchToken", [this.resources.keys.token(tokenId)], [`${runId}|${position}`, now]);
+    if (isScriptError(outcome)) throw scriptError(outcome, tokenId);
+    if (outcome[0] === "completed") return { status: "completed", data: outcome[1]! };
+    if (outcome[0] === "timed_out") return { status: "timed_out" };
+    return { status: "waiting", timeoutAt: Number(outcome[1]) };
+  }
+
+  /** Resumes the run if it still waits on the token (idempotent). */
+  async resolveWaiter(tokenId: string, runId: string, data: string, now = Date.now()): Promise<boolean> {
+    const { keys, redis } = this.resources;
+    const result = await runScript<[string?, string?]>(redis, "resolveTokenWait", [keys.run(runId), keys.journal(runId), keys.runEvents(runId)], [tokenId, data, now, runId]);
+    if (!result[0]) return false;
+    await this.dispatch.ensureJob({ runId, taskId: result[1]! }, result[0], 0);
+    return true;
+  }
+
+  /** After a parked run registered on a completed token: resolve it now (the sweeper's path too). */
+  async settleWaiter(tokenId: string): Promise<boolean> {
+    const [status, waiter, data] = await this.resources.redis.hmget(this.resources.keys.token(tokenId), "status", "waiter", "data");
+    if (status !== "completed" || !waiter || data === null) return false;
+    const runId = waiter.split("|")[0];
+    parseRunId(runId);
+    return this.resolveWaiter(tokenId, runId, data);
+  }
+
+  private serverSecret(): string {
+    if (!this.resources.secret) throw new HelmrError(500, "not_configured", "HELMR_SECRET is not set, so Helmr cannot create or check token secrets");
+    return this.resources.secret;
+  }
+}

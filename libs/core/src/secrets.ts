@@ -1,0 +1,23 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * Secrets Helmr hands out (a token's public access token, its callback URL's secret) are
+ * never stored: each is an HMAC of the server secret (HELMR_SECRET) over a purpose and an
+ * id, so it can be checked by deriving it again (DESIGN.md invariant 5). The purpose keeps
+ * one kind of secret from ever working as another.
+ */
+export type SecretPurpose = "token-complete" | "token-callback";
+
+export function deriveSecret(serverSecret: string, purpose: SecretPurpose, id: string): string {
+  return createHmac("sha256", serverSecret).update(`${purpose}:${id}`).digest("base64url");
+}
+
+/** Equal strings, compared in time that does not depend on where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** The bearer a browser uses to complete one token: `pat_tok_<secret>`. */
+export const TOKEN_PAT_PREFIX = "pat_tok_";

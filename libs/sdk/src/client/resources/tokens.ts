@@ -1,0 +1,28 @@
+import type { CreateTokenBody, CreatedToken, Page, TokenCompletion, TokenRecord, TokenStatus } from "@helmr/core";
+import type { HttpTransport } from "../http.ts";
+
+export class TokensResource {
+  constructor(private readonly http: HttpTransport) {}
+
+  /** The result is the only place its publicAccessToken and callbackUrl ever appear. */
+  create(options: CreateTokenBody): Promise<CreatedToken> {
+    return this.http.request("POST", "/tokens", { body: options });
+  }
+
+  retrieve(tokenId: string): Promise<TokenRecord> {
+    return this.http.request("GET", `/tokens/${encodeURIComponent(tokenId)}`);
+  }
+
+  list(options: { status?: TokenStatus; tag?: string; limit?: number; cursor?: string } = {}): Promise<Page<TokenRecord>> {
+    return this.http.request("GET", "/tokens", { query: { ...options } });
+  }
+
+  /**
+   * Completes the token with `data`, with the client's API key or the token's
+   * publicAccessToken (browsers). Completing again with the same data returns the first
+   * completion; other data is a 409 (token_already_completed).
+   */
+  complete(tokenId: string, data: unknown, options: { publicAccessToken?: string } = {}): Promise<TokenCompletion> {
+    return this.http.request("POST", `/tokens/${encodeURIComponent(tokenId)}/complete`, { body: { data }, bearer: options.publicAccessToken });
+  }
+}

@@ -1,0 +1,67 @@
+import type { StoredWait } from "@helmr/broker";
+import { HelmrError, newTokenId, sessionTag, type CreateTokenBody, type CreatedToken } from "@helmr/core";
+import type { z } from "zod";
+import { WaitTimeoutError } from "../../errors/index.ts";
+import { ABANDONED, type Execution } from "../execution.ts";
+import type { JournalEntry } from "../journal.ts";
+import { WaitResult, type WaitOutcome } from "../wait-result.ts";
+import { validateOutcome } from "./validate.ts";
+
+const TIMED_OUT = { ok: false, error: { name: "WaitTimeoutError", message: "the token timed out" } };
+
+/**
+ * tokens.create in a run: the token's id is journaled first, then the token is created
+ * (idempotently), so a replay, even one after a crash in between, gets the same token and,
+ * since secrets derive from the id, the same secrets.
+ */
+export async function createToken(execution: Execution, body: CreateTokenBody): Promise<CreatedToken> {
+  if (execution.isStopped) return ABANDONED;
+  const position = execution.claim();
+  const recorded = execution.recorded(position);
+  let tokenId: string;
+  if (recorded) {
+    execution.expect(position, recorded.entry, { k: "token" });
+    tokenId = recorded.entry.n!;
+  } else {
+    tokenId = newTokenId(sessionTag(execution.run.sessionId));
+    const entry = JSON.stringify({ k: "token", n: tokenId } satisfies JournalEntry);
+    await execution.track(execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, entry)));
+  }
+  return execution.engine.tokens.create(body, { tokenId, runId: execution.run.id });
+}
+
+/** token.wait / tokens.wait: the completion data, or { ok: false } on timeout. */
+export function waitToken<T>(execution: Execution, tokenId: string, schema?: z.ZodType<T>): WaitResult<T> {
+  if (execution.isStopped) return new WaitResult(ABANDONED);
+  const position = execution.beginWait(`a wait on token ${tokenId}`);
+  const entry: JournalEntry = { k: "tokenWait", n: tokenId };
+  const recorded = execution.recorded(position);
+  if (recorded) execution.expect(position, recorded.entry, entry);
+  const outcome = recorded?.result ? Promise.resolve(recorded.result) : live(execution, position, tokenId, entry);
+  return new WaitResult(outcome.then((o) => validateOutcome(o, schema, `token ${tokenId}`)).finally(() => execution.endWait()));
+}
+
+async function live(execution: Execution, position: number, tokenId: string, entry: JournalEntry): Promise<WaitOutcome<unknown>> {
+  const { engine, run, fence } = execution;
+  const entryText = JSON.stringify(entry);
+  let watched;
+  try {
+    watched = await execution.write(() => engine.tokens.watch(tokenId, run.id, position));
+  } catch (error) {
+    // An unknown token or one another run waits on is the task's to handle, not a crash.
+    if (HelmrError.is(error) && error.status < 500) return { ok: false, error };
+    throw error;
+  }
+  if (watched.status !== "waiting") {
+    const result = watched.status === "completed" ? `{"ok":true,"output":${watched.data}}` : JSON.stringify(TIMED_OUT);
+    await execution.write(() => engine.executions.journalWrite(run.id, fence, position, entryText, result));
+    return watched.status === "completed" ? { ok: true, output: JSON.parse(watched.data) } : { ok: false, error: new WaitTimeoutError(TIMED_OUT.error.message) };
+  }
+  const wait: StoredWait = { kind: "token", pos: position, since: Date.now(), token: tokenId, timeoutAt: watched.timeoutAt };
+  return execution.park(async () => {
+    const wakeJobId = await engine.executions.park(run.id, fence, position, entryText, wait, watched.timeoutAt);
+    // Completed between the watch and the park: its completion found no parked run.
+    await engine.tokens.settleWaiter(tokenId);
+    return { parked: wait, wakeJobId, wakeAt: watched.timeoutAt };
+  });
+}

@@ -1,0 +1,18 @@
+--[[
+  Creates a token unless it exists (creation is retried with the same id after a crash).
+  KEYS[1] token hash
+  ARGV[1] token id   ARGV[2] timeout at (ms)   ARGV[3] tags JSON   ARGV[4] metadata JSON
+  ARGV[5] now (ms)   ARGV[6] id of the run that created it ("" outside a run)
+  Returns 1 when created, 0 when it existed.
+]]
+local tokenKey = KEYS[1]
+local rcall = redis.call
+
+if rcall("EXISTS", tokenKey) == 1 then
+  return 0
+end
+rcall("HSET", tokenKey, "status", "waiting", "timeoutAt", ARGV[2], "createdAt", ARGV[5], "updatedAt", ARGV[5])
+if ARGV[3] ~= "[]" then rcall("HSET", tokenKey, "tags", ARGV[3]) end
+if ARGV[4] ~= "{}" then rcall("HSET", tokenKey, "metadata", ARGV[4]) end
+if ARGV[6] ~= "" then rcall("HSET", tokenKey, "runId", ARGV[6]) end
+return 1

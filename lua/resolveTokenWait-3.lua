@@ -1,0 +1,28 @@
+--[[
+  Resolves a run's wait on a token with the token's completion data, if the run still
+  waits on that token; queues the run to resume. Idempotent: the completion and the
+  waiting run may both call it (their scripts live under different hash tags).
+  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events
+  ARGV[1] token id   ARGV[2] data JSON   ARGV[3] now (ms)   ARGV[4] run id
+  Returns {jobId, taskId} | {} when the run no longer waits on the token
+]]
+local runKey, journalKey, eventsKey = KEYS[1], KEYS[2], KEYS[3]
+local tokenId, data, now, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local rcall = redis.call
+
+-- @include "pushEvent"
+
+local run = rcall("HMGET", runKey, "status", "wait", "attempt", "task")
+if run[1] ~= "waiting" or not run[2] then
+  return {}
+end
+local wait = cjson.decode(run[2])
+if wait.kind ~= "token" or wait.token ~= tokenId then
+  return {}
+end
+rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true,"output":' .. data .. '}')
+local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
+rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
+rcall("HDEL", runKey, "wait")
+pushEvent(eventsKey, "resumed", now, run[3], '{"kind":"token","token":"' .. tokenId .. '"}')
+return {job, run[4]}

@@ -1,0 +1,29 @@
+--[[
+  A run is about to wait on a token: registers it as the token's waiter, or reports that
+  the token is already completed or timed out. A token unblocks one waiting run.
+  KEYS[1] token hash
+  ARGV[1] waiter "runId|position"   ARGV[2] now (ms)
+  Returns {"completed", data} | {"timed_out"} | {"waiting", timeoutAt}
+  Errors: -7 token not found, -10 another run waits on the token
+]]
+local tokenKey = KEYS[1]
+local waiter, now = ARGV[1], ARGV[2]
+local rcall = redis.call
+
+local token = rcall("HMGET", tokenKey, "status", "timeoutAt", "data", "waiter")
+if not token[1] then
+  return -7
+end
+if token[1] == "completed" then
+  return {"completed", token[3]}
+end
+if token[1] == "timed_out" or tonumber(now) >= tonumber(token[2]) then
+  return {"timed_out"}
+end
+-- The same run again (a replay after a crash reaches the same wait) is the same waiter.
+local runOf = function(w) return string.match(w, "^[^|]+") end
+if token[4] and runOf(token[4]) ~= runOf(waiter) then
+  return -10
+end
+rcall("HSET", tokenKey, "waiter", waiter)
+return {"waiting", token[2]}
