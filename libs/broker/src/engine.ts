@@ -6,6 +6,7 @@ import { SessionsSystem } from "./systems/sessions.ts";
 import { StreamsSystem } from "./systems/streams.ts";
 import { WaitsSystem } from "./systems/waits.ts";
 import { TaskRegistry } from "./systems/tasks.ts";
+import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
 
 /**
@@ -21,6 +22,7 @@ export class HelmrEngine {
   readonly streams: StreamsSystem;
   readonly waits: WaitsSystem;
   readonly tokens: TokensSystem;
+  readonly publicTokens: PublicTokensSystem;
 
   constructor(readonly resources: Resources) {
     this.dispatch = new DispatchSystem(resources);
@@ -32,6 +34,7 @@ export class HelmrEngine {
     this.waits = new WaitsSystem(resources);
     this.tokens = new TokensSystem(resources, this.dispatch);
     this.dispatch.settleToken = (tokenId) => this.tokens.settleWaiter(tokenId);
+    this.publicTokens = new PublicTokensSystem(resources);
   }
 
   /** True when Redis answers. */

@@ -1,4 +1,4 @@
-import { parseRunId, parseTokenId, sessionTag } from "@helmr/core";
+import { parsePublicTokenId, parseRunId, parseTokenId, sessionTag } from "@helmr/core";
 
 /**
  * The one place Redis key names are built (STYLE.md). Every key of a session shares the
@@ -52,6 +52,13 @@ export class Keys {
   }
   runEvents(runId: string): string {
     return this.runKey(runId, "e");
+  }
+
+  /** A public access token's scope and uses, in its session's hash tag. */
+  publicToken(id: string): string {
+    const parsed = parsePublicTokenId(id);
+    if (!parsed) throw new Error(`not a public token id: ${id}`);
+    return `${this.prefix}:{${parsed.tag}}:pat:${parsed.own}`;
   }
 
   token(tokenId: string): string {

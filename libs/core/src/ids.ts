@@ -60,6 +60,15 @@ export function isTokenId(id: string): boolean {
   return prefix === "tok" && rest.length === 0 && PART.test(own ?? "") && PART.test(tag ?? "");
 }
 
+/** Public access tokens for session input live in their session's hash tag. */
+export const newPublicTokenId = (sessionId: string): string => `pin_${sortablePart()}_${sessionTag(sessionId)}`;
+
+export function parsePublicTokenId(id: string): { own: string; tag: string; sessionId: string } | null {
+  const [prefix, own, tag, ...rest] = id.split("_");
+  if (prefix !== "pin" || rest.length || !PART.test(own ?? "") || !PART.test(tag ?? "")) return null;
+  return { own, tag, sessionId: `ses_${tag}` };
+}
+
 export function parseTokenId(tokenId: string): { own: string; tag: string } {
   if (!isTokenId(tokenId)) throw new Error(`not a token id: ${tokenId}`);
   const [, own, tag] = tokenId.split("_");

@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * id, so it can be checked by deriving it again (DESIGN.md invariant 5). The purpose keeps
  * one kind of secret from ever working as another.
  */
-export type SecretPurpose = "token-complete" | "token-callback";
+export type SecretPurpose = "token-complete" | "token-callback" | "input-send";
 
 export function deriveSecret(serverSecret: string, purpose: SecretPurpose, id: string): string {
   return createHmac("sha256", serverSecret).update(`${purpose}:${id}`).digest("base64url");
@@ -21,3 +21,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** The bearer a browser uses to complete one token: `pat_tok_<secret>`. */
 export const TOKEN_PAT_PREFIX = "pat_tok_";
+
+/** The bearer of a scoped session-input token: `pat_in_<id>.<signature>`. */
+export const INPUT_PAT_PREFIX = "pat_in_";

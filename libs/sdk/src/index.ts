@@ -3,6 +3,7 @@ export { step } from "./step.ts";
 export { timers } from "./timers.ts";
 export { streams, type InputStream, type OutputStream, type Subscription } from "./streams.ts";
 export { tokens, type TokenHandle, type TokenOptions } from "./tokens.ts";
+export { auth, type PublicTokenOptions } from "./auth.ts";
 export { WaitResult, type WaitOutcome } from "./executor/wait-result.ts";
 export { createWorker, type WorkerOptions, type HelmrWorker } from "./worker/create-worker.ts";
 export * from "./errors/index.ts";

@@ -1,4 +1,5 @@
 import type { RouteDefinition } from "../framework/types.ts";
+import authPublicTokens from "./auth-public-tokens.ts";
 import runsCancel from "./runs-cancel.ts";
 import runsEvents from "./runs-events.ts";
 import runsGet from "./runs-get.ts";
@@ -36,6 +37,7 @@ export const apiRoutes: RouteDefinition[] = [
   tokensList,
   tokensGet,
   tokensComplete,
+  authPublicTokens,
 ];
 
 export { default as healthz } from "./healthz.ts";

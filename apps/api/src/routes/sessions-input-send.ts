@@ -1,22 +1,34 @@
-import { SendInputBody, StreamName } from "@helmr/core";
+import { HelmrError, SendInputBody, StreamName } from "@helmr/core";
+import { publicToken } from "../framework/access.ts";
 import { parseBody, parseParam } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
 import { defineRoute } from "../framework/types.ts";
 
 /**
  * 202 with the entry id and whether the input resumed a parked run or was buffered for the
- * next wait. Every check (stream name, correlationId, size, the stream's schema) runs before
- * anything is stored.
+ * next wait. Every check (credential and scope, stream name, correlationId, size, the
+ * stream's schema) runs before anything is stored or a public token's use is spent.
+ * With a public access token (browsers; CORS is on): only its session, stream and, if it
+ * names one, correlationId (else 403), at most maxUses times (then 403 token_exhausted).
  */
 export default defineRoute({
   method: "post",
   path: "/sessions/:id/input/:stream",
+  acceptsPublicToken: true,
   handler: async (ctx, { engine, inputSchemas, maxPayloadBytes }) => {
+    const bearer = publicToken(ctx);
+    const granted = bearer === null ? null : await engine.publicTokens.verify(bearer);
     const stream = parseParam(ctx, "stream", StreamName);
     const body = parseBody(ctx, SendInputBody);
+    if (granted) {
+      const { scope } = granted;
+      if (scope.session !== ctx.params.id || scope.stream !== stream || (scope.correlationId !== null && scope.correlationId !== body.correlationId)) {
+        throw new HelmrError(403, "forbidden", "This public access token does not allow sending to this session, stream or correlationId");
+      }
+    }
     checkPayloadSize(body.data, maxPayloadBytes, "The input's data");
     await inputSchemas.check(stream, body.data);
     ctx.status = 202;
-    ctx.body = await engine.streams.deliver(ctx.params.id, stream, body.data, body.correlationId);
+    ctx.body = await engine.streams.deliver(ctx.params.id, stream, body.data, body.correlationId, { publicTokenId: granted?.id });
   },
 });

@@ -55,7 +55,8 @@ export type ScriptName =
   | "createToken"
   | "completeToken"
   | "watchToken"
-  | "resolveTokenWait";
+  | "resolveTokenWait"
+  | "createPublicToken";
 
 /** Registers the scripts on a connection; `runScript` then calls them by name. */
 export function defineScripts(redis: Redis): void {

@@ -12,6 +12,8 @@ export enum ScriptError {
   TokenCompletedOtherwise = -8,
   TokenTimedOut = -9,
   TokenHasWaiter = -10,
+  PublicTokenInvalid = -11,
+  PublicTokenExhausted = -12,
 }
 
 /** Thrown into an execution whose writes Redis refused; the executor stops quietly. */
@@ -45,6 +47,10 @@ export function scriptError(code: number, id: string): Error {
       return conflict("token_timed_out", `Token ${id} timed out; it can no longer be completed`);
     case ScriptError.TokenHasWaiter:
       return conflict("token_has_waiter", `Another run already waits on token ${id}; a token unblocks one run`);
+    case ScriptError.PublicTokenInvalid:
+      return new HelmrError(401, "unauthorized", "This public access token has expired or is not valid");
+    case ScriptError.PublicTokenExhausted:
+      return new HelmrError(403, "token_exhausted", "This public access token has been used as many times as it allows (maxUses)");
     case ScriptError.StaleExecution:
     case ScriptError.Cancelled:
     case ScriptError.JournalConflict:

@@ -22,7 +22,7 @@ export class StreamsSystem {
    * Delivers an input. A wait it resolves is resumed through BullMQ; the outbox entry
    * written first lets the sweeper finish the dispatch if this process dies before it.
    */
-  async deliver(sessionId: string, stream: string, data: unknown, correlationId?: string, now = Date.now()): Promise<SendInputResult> {
+  async deliver(sessionId: string, stream: string, data: unknown, correlationId?: string, options: { publicTokenId?: string } = {}, now = Date.now()): Promise<SendInputResult> {
     if (!isSessionId(sessionId)) throw notFound("session", sessionId);
     const { redis, keys } = this.resources;
     const intent = `${sessionId}:${now}:${Math.random().toString(36).slice(2, 8)}`;
@@ -31,8 +31,13 @@ export class StreamsSystem {
     runScript(
       pipeline,
       "deliverInput",
-      [keys.session(sessionId), keys.inputStream(sessionId, stream), keys.inputConsumed(sessionId, stream)],
-      [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream],
+      [
+        keys.session(sessionId),
+        keys.inputStream(sessionId, stream),
+        keys.inputConsumed(sessionId, stream),
+        options.publicTokenId ? keys.publicToken(options.publicTokenId) : keys.session(sessionId),
+      ],
+      [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"],
     );
     const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string, string?, string?, string?];
     if (isScriptError(outcome)) {

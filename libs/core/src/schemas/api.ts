@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isValidDuration } from "../duration.ts";
-import { CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, Tags } from "./limits.ts";
+import { CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, StreamName, Tags } from "./limits.ts";
 
 /** Request bodies and queries of /api/v1. The schema and its type share a name (STYLE.md). */
 
@@ -93,3 +93,18 @@ export const TokenListQuery = z.object({
   cursor: Cursor,
 });
 export type TokenListQuery = z.infer<typeof TokenListQuery>;
+
+export const InputSendScope = z.strictObject({
+  type: z.literal("session.input.send"),
+  session: z.string().min(1).max(64),
+  stream: StreamName,
+  correlationId: CorrelationId.optional(),
+});
+export type InputSendScope = z.infer<typeof InputSendScope>;
+
+export const CreatePublicTokenBody = z.strictObject({
+  scope: InputSendScope,
+  maxUses: z.number().int().min(1).max(1_000_000).optional(),
+  expiresIn: DurationInput.optional(),
+});
+export type CreatePublicTokenBody = z.infer<typeof CreatePublicTokenBody>;

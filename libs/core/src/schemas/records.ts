@@ -117,3 +117,11 @@ export interface TokenCompletion {
   /** False when this call repeated an earlier completion with the same data. */
   firstCompletion: boolean;
 }
+
+/** A scoped public access token, as created (the only time its secret is shown). */
+export interface PublicTokenRecord {
+  publicAccessToken: string;
+  scope: { type: "session.input.send"; session: string; stream: string; correlationId: string | null };
+  maxUses: number | null;
+  expiresAt: string | null;
+}

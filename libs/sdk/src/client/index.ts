@@ -1,4 +1,5 @@
 import { HttpTransport } from "./http.ts";
+import { AuthResource } from "./resources/auth.ts";
 import { RunsResource } from "./resources/runs.ts";
 import { SessionsResource } from "./resources/sessions.ts";
 import { TasksResource } from "./resources/tasks.ts";
@@ -22,6 +23,7 @@ export class HelmrClient {
   readonly sessions: SessionsResource;
   readonly waits: WaitsResource;
   readonly tokens: TokensResource;
+  readonly auth: AuthResource;
 
   constructor(options: HelmrClientOptions = {}) {
     const baseUrl = options.baseUrl ?? env("HELMR_API_URL");
@@ -32,6 +34,7 @@ export class HelmrClient {
     this.sessions = new SessionsResource(http);
     this.waits = new WaitsResource(http);
     this.tokens = new TokensResource(http);
+    this.auth = new AuthResource(http);
   }
 }
 

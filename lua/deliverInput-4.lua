@@ -3,14 +3,18 @@
   stream's history, then either resolves the oldest wait parked on the same
   (stream, correlationId), queueing that run to resume, or buffers the input for the next
   wait. Atomic: an input is consumed by at most one wait, and never dropped.
+  A send with a public access token spends one of its uses in the same step, so concurrent
+  sends never exceed maxUses (DESIGN.md invariant 5).
   KEYS[1] session hash   KEYS[2] input stream (history)   KEYS[3] consumed-by hash of the stream
+  KEYS[4] the public access token's hash (the session hash again when there is none)
   ARGV[1] data JSON   ARGV[2] correlationId ("" for none)   ARGV[3] now (ms)
-  ARGV[4] the session's tag prefix   ARGV[5] stream name
+  ARGV[4] the session's tag prefix   ARGV[5] stream name   ARGV[6] "1" when sent with a public access token
   Returns {"resumed", entryId, runId, jobId, taskId} | {"buffered", entryId}
-  Errors: -4 session not found, -5 session closed
+  Errors: -4 session not found, -5 session closed, -11 public token unknown or expired,
+          -12 public token used up
   Run keys are built from ARGV[4]; they share the session's hash tag.
 ]]
-local sessionKey, streamKey, consumedKey = KEYS[1], KEYS[2], KEYS[3]
+local sessionKey, streamKey, consumedKey, publicTokenKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local data, corr, now, tagPrefix, stream = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local rcall = redis.call
 
@@ -24,6 +28,16 @@ if not status then
 end
 if status ~= "open" then
   return -5
+end
+if ARGV[6] == "1" then
+  local pat = rcall("HMGET", publicTokenKey, "expiresAt", "maxUses", "uses")
+  if not pat[3] or (pat[1] and tonumber(now) >= tonumber(pat[1])) then
+    return -11
+  end
+  if pat[2] and tonumber(pat[3]) >= tonumber(pat[2]) then
+    return -12
+  end
+  rcall("HINCRBY", publicTokenKey, "uses", 1)
 end
 
 local entryId = rcall("XADD", streamKey, "*", "d", data, "c", corr, "at", now)

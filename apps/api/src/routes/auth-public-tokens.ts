@@ -1,0 +1,14 @@
+import { CreatePublicTokenBody } from "@helmr/core";
+import { parseBody } from "../framework/input.ts";
+import { defineRoute } from "../framework/types.ts";
+
+/** 201 with a scoped public access token; the token itself appears only in this response. */
+export default defineRoute({
+  method: "post",
+  path: "/auth/public-tokens",
+  handler: async (ctx, { engine }) => {
+    const body = parseBody(ctx, CreatePublicTokenBody);
+    ctx.status = 201;
+    ctx.body = await engine.publicTokens.create(body);
+  },
+});
