@@ -9,7 +9,7 @@ import { InputSchemas } from "./framework/input-schemas.ts";
 import { requestLogging } from "./framework/logging.ts";
 import { requestId } from "./framework/request-id.ts";
 import type { ApiDeps, ApiState, RouteDefinition, RouteDeps } from "./framework/types.ts";
-import { apiRoutes, healthz, tokensCallback } from "./routes/index.ts";
+import { apiRoutes, approvePage, healthz, tokensCallback } from "./routes/index.ts";
 
 /** Routes a browser calls directly with a public access token. */
 const BROWSER_ROUTES = [/^\/api\/v1\/tokens\/[^/]+\/complete$/, /^\/api\/v1\/sessions\/[^/]+\/input\/[^/]+$/];
@@ -35,9 +35,9 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
   // The envelope may exceed the payload limit a little; payloads are checked on their own (framework/payload.ts).
   const body = bodyParser({ enableTypes: ["json"], jsonLimit: deps.maxPayloadBytes + 64 * 1024, encoding: "utf-8" });
 
-  // No Authorization header here: health checks, and callback URLs whose path holds the credential.
+  // No Authorization header here: health checks, the approval page, and callback URLs whose path holds the credential.
   const open = new Router<ApiState>();
-  mount(open, [healthz], deps);
+  mount(open, [healthz, approvePage], deps);
   open.use("/api/v1/tokens/:id/callback/:secret", body);
   mount(open, [tokensCallback], deps);
   app.use(open.routes());

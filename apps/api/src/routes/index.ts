@@ -40,5 +40,6 @@ export const apiRoutes: RouteDefinition[] = [
   authPublicTokens,
 ];
 
+export { default as approvePage } from "./approve-page.ts";
 export { default as healthz } from "./healthz.ts";
 export { default as tokensCallback } from "./tokens-callback.ts";
