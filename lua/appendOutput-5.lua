@@ -1,7 +1,8 @@
 --[[
   Appends to a session output stream and journals the entry id in one step, so a
   replayed run never appends twice.
-  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
+  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events
+  KEYS[4] session active runs (the session hash itself, which also counts entries per stream)
   KEYS[5] output stream
   ARGV[1] fence   ARGV[2] position   ARGV[3] stream name   ARGV[4] data JSON   ARGV[5] now (ms)   ARGV[6] run id
   Returns the entry id
@@ -21,5 +22,6 @@ if rcall("HEXISTS", journalKey, position) == 1 then
   return -6
 end
 local entryId = rcall("XADD", streamKey, "*", "d", ARGV[4], "r", runId, "at", now)
+rcall("HINCRBY", activeKey, "out:" .. ARGV[3], 1)
 rcall("HSET", journalKey, position, '{"k":"output","n":"' .. ARGV[3] .. '","v":"' .. entryId .. '"}')
 return entryId

@@ -41,6 +41,8 @@ if ARGV[6] == "1" then
 end
 
 local entryId = rcall("XADD", streamKey, "*", "d", data, "c", corr, "at", now)
+-- The session counts its streams' entries, so a session can list its streams (in:<name>).
+rcall("HINCRBY", sessionKey, "in:" .. stream, 1)
 local waits = waitsKey(tagPrefix, stream, corr)
 while true do
   local runId = popOldest(waits)

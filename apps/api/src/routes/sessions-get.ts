@@ -1,12 +1,12 @@
 import { defineRoute } from "../framework/types.ts";
 
-/** The session with its newest runs (up to 100; page the rest with GET /runs?session=). */
+/** The session, its streams with entry counts, and its newest runs (up to 100; page the rest with GET /runs?session=). */
 export default defineRoute({
   method: "get",
   path: "/sessions/:id",
   handler: async (ctx, { engine }) => {
     const session = await engine.sessions.retrieve(ctx.params.id);
-    const runs = await engine.runs.list({ session: session.id, limit: 100 });
-    ctx.body = { ...session, runs: runs.data };
+    const [runs, streams] = await Promise.all([engine.runs.list({ session: session.id, limit: 100 }), engine.sessions.streams(session.id)]);
+    ctx.body = { ...session, streams, runs: runs.data };
   },
 });

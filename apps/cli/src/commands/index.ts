@@ -1,5 +1,20 @@
 import Dev from "./dev.ts";
+import InputList from "./input/list.ts";
+import InputSend from "./input/send.ts";
+import OutputRead from "./output/read.ts";
+import RunCancel from "./run/cancel.ts";
+import RunEvents from "./run/events.ts";
+import RunGet from "./run/get.ts";
+import RunList from "./run/list.ts";
 import Server from "./server.ts";
+import SessionGet from "./session/get.ts";
+import SessionList from "./session/list.ts";
+import TaskTrigger from "./task/trigger.ts";
+import TokenComplete from "./token/complete.ts";
+import TokenCreate from "./token/create.ts";
+import TokenGet from "./token/get.ts";
+import TokenList from "./token/list.ts";
+import WaitList from "./wait/list.ts";
 import Worker from "./worker.ts";
 
 /** Every command, by id (oclif's explicit strategy: no directory scanning at startup). */
@@ -7,4 +22,19 @@ export const commands = {
   dev: Dev,
   server: Server,
   worker: Worker,
+  "session:get": SessionGet,
+  "session:list": SessionList,
+  "run:list": RunList,
+  "run:get": RunGet,
+  "run:events": RunEvents,
+  "run:cancel": RunCancel,
+  "wait:list": WaitList,
+  "token:list": TokenList,
+  "token:get": TokenGet,
+  "token:create": TokenCreate,
+  "token:complete": TokenComplete,
+  "input:send": InputSend,
+  "input:list": InputList,
+  "output:read": OutputRead,
+  "task:trigger": TaskTrigger,
 };

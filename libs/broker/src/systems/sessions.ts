@@ -1,4 +1,4 @@
-import { isSessionId, newSessionId, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord } from "@helmr/core";
+import { isSessionId, newSessionId, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
 import { pageIds } from "../paging.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
@@ -44,6 +44,17 @@ export class SessionsSystem {
     const session = await this.find(id);
     if (!session) throw notFound("session", id, "list sessions with GET /api/v1/sessions");
     return session;
+  }
+
+  /** The session's streams with their entry counts (the session hash counts them: in:<name>, out:<name>). */
+  async streams(id: string): Promise<SessionStreams> {
+    const hash = await this.resources.redis.hgetall(this.resources.keys.session(id));
+    const of = (prefix: string) =>
+      Object.entries(hash)
+        .filter(([field]) => field.startsWith(prefix))
+        .map(([field, count]) => ({ name: field.slice(prefix.length), count: Number(count) }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    return { input: of("in:"), output: of("out:") };
   }
 
   async list(query: SessionListQuery): Promise<Page<SessionRecord>> {

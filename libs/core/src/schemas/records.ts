@@ -19,8 +19,14 @@ export interface SessionRecord {
   closedAt: string | null;
 }
 
+export interface SessionStreams {
+  input: { name: string; count: number }[];
+  output: { name: string; count: number }[];
+}
+
 export interface SessionDetail extends SessionRecord {
   runs: RunRecord[];
+  streams: SessionStreams;
 }
 
 /** What a parked run waits on; `deadline` is when a timer is due or a wait times out (null: never). */

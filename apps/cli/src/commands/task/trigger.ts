@@ -1,0 +1,38 @@
+import type { RunRecord, TriggerResult } from "@helmr/core";
+import { Args, Flags } from "@oclif/core";
+import { ApiCommand } from "../../base/api-command.ts";
+import { followRunEvents } from "../../format/follow.ts";
+import { parseJsonFlag } from "../../format/json-input.ts";
+
+/** Exit code of `--wait` when the run ended failed or cancelled. */
+const RUN_FAILED = 2;
+
+export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
+  static override description = "Trigger a task. --wait follows the run to its end and exits 2 if it failed.";
+  static override examples = ["<%= config.bin %> task trigger hello --payload '{\"name\":\"Ada\"}'", "<%= config.bin %> task trigger publish-review --payload '{...}' --session ses_01J9Z8K3M4N5P6Q7 --wait"];
+  static override args = { taskId: Args.string({ description: "task id", required: true }) };
+  static override flags = {
+    payload: Flags.string({ description: "payload as JSON" }),
+    session: Flags.string({ description: "run in this session (default: a new one)" }),
+    "idempotency-key": Flags.string({ description: "the same key returns the first run" }),
+    wait: Flags.boolean({ description: "follow the run until it ends; exit 2 if it failed" }),
+  };
+
+  async run(): Promise<TriggerResult & { run?: RunRecord }> {
+    const payload = this.flags.payload === undefined ? undefined : parseJsonFlag(this.flags.payload, "--payload");
+    const triggered = await this.client.tasks.trigger(this.args.taskId, payload, { sessionId: this.flags.session, idempotencyKey: this.flags["idempotency-key"] });
+    this.say(`${triggered.deduplicated ? "Already triggered" : "Triggered"} run ${triggered.runId} in session ${triggered.sessionId}.`);
+    if (!this.flags.wait) return triggered;
+
+    await followRunEvents(this.client, triggered.runId, { follow: true, onEvent: (line) => this.say(line) });
+    const run = await this.client.runs.retrieve(triggered.runId);
+    const result = { ...triggered, run };
+    if (run.status === "completed") {
+      this.say(`Output: ${JSON.stringify(run.output)}`);
+      return result;
+    }
+    if (this.jsonEnabled()) this.logJson(result);
+    else this.logToStderr(`Run ${run.id} ${run.status}${run.error ? `: ${run.error.name}: ${run.error.message}` : ""}`);
+    this.exit(RUN_FAILED);
+  }
+}

@@ -1,0 +1,172 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NonRetriableError, streams, task, timers, tokens } from "@helmr/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { helmr } from "../harness/cli.ts";
+import { eventually } from "../harness/poll.ts";
+import { HELMR_BIN, REPO } from "../harness/processes.ts";
+import { runReaches } from "../harness/runs.ts";
+import { startStack, type TestStack } from "../harness/stack.ts";
+
+const approval = streams.input<{ decision: string }>("op-approval");
+const go = streams.input("op-go");
+const events = streams.output("op-events");
+const opTasks = [
+  task({ id: "op-review", run: async (p: { corr: string }) => approval.wait({ correlationId: p.corr }).unwrap() }),
+  task({ id: "op-nap", run: async (p: { ms: number }) => (await timers.waitFor(p.ms), "rested") }),
+  task({ id: "op-fast", run: async () => ({ fast: true }) }),
+  task({ id: "op-fail", run: async () => { throw new NonRetriableError("no good"); } }),
+  task({ id: "op-token", run: async () => { const t = await tokens.create({ timeout: "1h", tags: ["op"] }); return t.wait().unwrap(); } }),
+  task({
+    id: "op-output",
+    run: async () => {
+      for (const i of [1, 2, 3]) await events.append({ i });
+      await go.wait();
+      await events.append({ i: 4 });
+      return "done";
+    },
+  }),
+];
+
+let stack: TestStack;
+let env: Record<string, string>;
+beforeAll(async () => {
+  stack = await startStack();
+  await stack.startWorker({ tasks: opTasks });
+  env = { HELMR_API_URL: stack.server.url, HELMR_API_KEY: stack.apiKey };
+});
+afterAll(() => stack?.close());
+
+const cli = (...args: string[]) => helmr(args, env);
+
+describe("helmr operator commands (--json prints what run() returns)", () => {
+  it("triggers, inspects a session and its waits, sends input and lists the history", async () => {
+    const triggered = await cli("task", "trigger", "op-review", "--payload", '{"corr":"pr-1"}', "--json");
+    expect(triggered.code).toBe(0);
+    const { runId, sessionId } = triggered.json();
+    await runReaches(stack.client, runId, "waiting");
+
+    const [sessions, session, runs, run, waits, sessionWaits] = await Promise.all([
+      cli("session", "list", "--json"),
+      cli("session", "get", sessionId, "--json"),
+      cli("run", "list", "--session", sessionId, "--json"),
+      cli("run", "get", runId, "--json"),
+      cli("wait", "list", "--json"),
+      cli("wait", "list", "--session", sessionId, "--kind", "input", "--json"),
+    ]);
+    expect(sessions.json().data.map((s: { id: string }) => s.id)).toContain(sessionId);
+    expect(session.json()).toMatchObject({ id: sessionId, runs: [{ id: runId, status: "waiting" }], waits: [{ runId, kind: "input", stream: "op-approval", correlationId: "pr-1" }] });
+    expect(runs.json().data.map((r: { id: string }) => r.id)).toEqual([runId]);
+    expect(run.json()).toMatchObject({ id: runId, taskId: "op-review", waitingOn: { kind: "input", stream: "op-approval" } });
+    expect(waits.json().data.map((w: { runId: string }) => w.runId)).toContain(runId);
+    expect(sessionWaits.json().data).toHaveLength(1);
+
+    const sent = await cli("input", "send", sessionId, "op-approval", "--data", '{"decision":"approve"}', "--correlation-id", "pr-1", "--json");
+    expect(sent.json()).toMatchObject({ status: "resumed", runId });
+    await runReaches(stack.client, runId, "completed");
+    const listed = await cli("input", "list", sessionId, "op-approval", "--json");
+    expect(listed.json().data).toMatchObject([{ data: { decision: "approve" }, correlationId: "pr-1", status: "consumed", consumedBy: { runId } }]);
+    const withStreams = await cli("session", "get", sessionId, "--json");
+    expect(withStreams.json().streams.input).toEqual([{ name: "op-approval", count: 1 }]);
+    const eventsOut = await cli("run", "events", runId, "--json");
+    expect(eventsOut.json().events.map((e: { type: string }) => e.type)).toEqual(["triggered", "started", "parked", "resumed", "completed"]);
+  });
+
+  it("shows readable tables for session get and run list", async () => {
+    const { runId, sessionId } = await stack.client.tasks.trigger("op-nap", { ms: 3_600_000 });
+    await runReaches(stack.client, runId, "waiting");
+    const [session, runs] = await Promise.all([cli("session", "get", sessionId), cli("run", "list", "--session", sessionId)]);
+    expect(session.stdout).toMatch(/^session: +ses_/m);
+    expect(session.stdout).toMatch(/RUN +TASK +STATUS +ATTEMPT +CREATED +WAITING ON/);
+    expect(session.stdout).toContain(`${runId}  op-nap`);
+    expect(session.stdout).toMatch(/timer due in 1h/);
+    expect(runs.stdout).toMatch(new RegExp(`${runId} +op-nap +waiting +1 +\\d+s ago`));
+    const cancelled = await cli("run", "cancel", runId, "--json");
+    expect(cancelled.json()).toMatchObject({ id: runId, status: "cancelled", cancellation: "cancelled" });
+  });
+
+  it("creates, lists, gets and completes tokens; only create shows the secrets", async () => {
+    const created = await cli("token", "create", "--timeout", "1h", "--tag", "cli", "--metadata", '{"release":"2026.06.15"}', "--json");
+    const token = created.json();
+    expect(token).toMatchObject({ id: expect.stringMatching(/^tok_/), tags: ["cli"], metadata: { release: "2026.06.15" }, publicAccessToken: expect.stringMatching(/^pat_tok_/) });
+    const secret = token.publicAccessToken.slice("pat_tok_".length);
+    const [list, get, listHuman, getHuman] = await Promise.all([cli("token", "list", "--tag", "cli", "--json"), cli("token", "get", token.id, "--json"), cli("token", "list"), cli("token", "get", token.id)]);
+    expect(list.json().data.map((t: { id: string }) => t.id)).toEqual([token.id]);
+    expect(get.json()).toMatchObject({ id: token.id, status: "waiting" });
+    for (const out of [list, get, listHuman, getHuman]) {
+      expect(out.stdout).not.toContain(secret);
+      expect(out.stdout).not.toContain("callback");
+    }
+    const completed = await cli("token", "complete", token.id, "--data", '{"approved":true}', "--json");
+    expect(completed.json()).toMatchObject({ firstCompletion: true, token: { status: "completed", data: { approved: true } } });
+
+    const viaStdin = (await stack.client.tokens.create({ timeout: "1h" })).id;
+    const fromStdin = await helmr(["token", "complete", viaStdin, "--data", "-", "--json"], env, '{"approved":false}');
+    expect(fromStdin.json().token.data).toEqual({ approved: false });
+    const viaFile = (await stack.client.tokens.create({ timeout: "1h" })).id;
+    const file = join(mkdtempSync(join(tmpdir(), "helmr-cli-")), "data.json");
+    writeFileSync(file, '{"approved":"file"}');
+    expect((await cli("token", "complete", viaFile, "--data-file", file, "--json")).json().token.data).toEqual({ approved: "file" });
+  });
+
+  it("reads output, and follows it live", async () => {
+    const { runId, sessionId } = await stack.client.tasks.trigger("op-output");
+    await runReaches(stack.client, runId, "waiting");
+    const read = await cli("output", "read", sessionId, "op-events", "--json");
+    expect(read.json().data.map((e: { data: unknown }) => e.data)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
+
+    const follower = spawn(process.execPath, [HELMR_BIN, "output", "read", sessionId, "op-events", "--follow", "--json"], { cwd: REPO, env: { PATH: process.env.PATH!, ...env } });
+    let out = "";
+    follower.stdout.on("data", (d) => (out += d));
+    try {
+      await eventually(() => out.split("\n").filter(Boolean).length === 3, { timeoutMs: 15_000 });
+      await stack.client.sessions.open(sessionId).input("op-go").send(true);
+      await eventually(() => out.split("\n").filter(Boolean).length === 4, { timeoutMs: 15_000 });
+      expect(out.trim().split("\n").map((line) => JSON.parse(line).data)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }]);
+    } finally {
+      follower.kill("SIGTERM");
+    }
+  });
+
+  it("task trigger --wait exits 0 with the output, or 2 when the run failed; run events --follow stops when the run ends", async () => {
+    const [fast, failed] = await Promise.all([cli("task", "trigger", "op-fast", "--wait", "--json"), cli("task", "trigger", "op-fail", "--wait")]);
+    expect(fast.code).toBe(0);
+    expect(fast.json().run).toMatchObject({ status: "completed", output: { fast: true } });
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain("NonRetriableError: no good");
+
+    const { runId } = await stack.client.tasks.trigger("op-nap", { ms: 800 });
+    const followed = await cli("run", "events", runId, "--follow");
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/resumed[\s\S]*completed/);
+  });
+});
+
+describe("helmr errors say what to do next", () => {
+  it("names the list command for an unknown id, the variable for a refused key, the position of bad JSON, and how to start the API", async () => {
+    const [unknownRun, unknownSession, unknownToken, badKey, badJson, noData, unreachable] = await Promise.all([
+      cli("run", "get", "run_0000000000000000_0000000000000000"),
+      cli("session", "get", "ses_0000000000000000"),
+      cli("token", "get", "tok_0000000000000000_0000000000000000"),
+      helmr(["run", "list"], { ...env, HELMR_API_KEY: "sk_wrong_00000000000000" }),
+      cli("token", "complete", "tok_0000000000000000_0000000000000000", "--data", '{"approved": tru}'),
+      cli("input", "send", "ses_0000000000000000", "s"),
+      helmr(["run", "list"], { HELMR_API_URL: "http://127.0.0.1:1", HELMR_API_KEY: "x" }),
+    ]);
+    for (const result of [unknownRun, unknownSession, unknownToken, badKey, badJson, noData, unreachable]) expect(result.code).toBe(1);
+    expect(unknownRun.stderr).toContain("helmr run list");
+    expect(unknownSession.stderr).toContain("helmr session list");
+    expect(unknownToken.stderr).toContain("helmr token list");
+    expect(badKey.stderr).toContain("HELMR_API_KEY");
+    expect(badJson.stderr).toContain("position 16");
+    expect(noData.stderr).toContain("--data");
+    expect(unreachable.stderr).toContain("helmr dev");
+  });
+
+  it("lists server, worker, dev and the operator topics in --help", async () => {
+    const help = await cli("--help");
+    for (const word of ["server", "worker", "dev", "session", "run", "wait", "token", "input", "output", "task"]) expect(help.stdout).toContain(word);
+  });
+});
