@@ -53,7 +53,10 @@ export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs
   if (recorded) execution.expect(position, recorded.entry, entry);
   // Not tracked: a park must not wait for it. If the run parks first, its claim is refused
   // (the run is no longer running) and a replay reaches this once() again, live.
-  const outcome = takeNext(execution, spec, String(position), entry, timeoutMs === null ? null : Date.now() + timeoutMs);
+  const reader = new BlockingReader(execution.engine.resources.redis);
+  const outcome = takeNext(execution, spec, String(position), entry, timeoutMs === null ? null : Date.now() + timeoutMs, reader);
+  outcome.then(() => reader.close(), () => reader.close());
+  execution.abort.signal.addEventListener("abort", () => reader.close(), { once: true });
   return new WaitResult(outcome.then((o) => validateFor(o, spec)));
 }
 
@@ -82,16 +85,20 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
   // once, so code after on() cannot outrun them (off() on replay must not cut them short).
   let taken = 0;
   for (let past = execution.recorded(`${position}.0`); past?.result; past = execution.recorded(`${position}.${++taken}`)) deliver(past.result);
+  const reader = new BlockingReader(execution.engine.resources.redis);
+  execution.abort.signal.addEventListener("abort", () => reader.close(), { once: true });
   void (async () => {
     try {
       if (!recorded) await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify(entry)));
       while (active && !execution.isStopped) {
-        const outcome = await takeNext(execution, spec, `${position}.${taken++}`, entry, null, () => !active);
+        const outcome = await takeNext(execution, spec, `${position}.${taken++}`, entry, null, reader, () => !active);
         if (!active || execution.isStopped) return;
         await deliver(outcome);
       }
     } catch (error) {
       if (!execution.isStopped) execution.stop({ kind: "failed", error });
+    } finally {
+      reader.close();
     }
   })();
   return { off: () => void (active = false) };
@@ -110,26 +117,47 @@ export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, lim
   const { redis, keys } = execution.engine.resources;
   const sessionId = execution.run.sessionId;
   const ids = await redis.zrange(keys.inputBuffer(sessionId, spec.stream, spec.correlationId), 0, limit - 1);
-  const values: unknown[] = [];
-  for (const id of ids) {
-    const [[, fields]] = (await redis.xrange(keys.inputStream(sessionId, spec.stream), id, id)) as [string, string[]][];
-    values.push(JSON.parse(fields[fields.indexOf("d") + 1]));
-  }
+  const reads = redis.pipeline();
+  for (const id of ids) reads.xrange(keys.inputStream(sessionId, spec.stream), id, id);
+  const values = ((await reads.exec()) ?? []).map(([error, entries]) => {
+    if (error) throw error;
+    const [[, fields]] = entries as [string, string[]][];
+    return JSON.parse(fields[fields.indexOf("d") + 1]) as unknown;
+  });
   await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify({ ...entry, v: values })));
   return values as T[];
 }
 
+/** A blocking connection for XREAD, opened on first use and held by one once() or on(). */
+class BlockingReader {
+  private connection?: Redis;
+  constructor(private readonly redis: Redis) {}
+  get(): Redis {
+    return (this.connection ??= this.redis.duplicate());
+  }
+  close(): void {
+    this.connection?.disconnect();
+  }
+}
+
 /**
  * Takes the oldest buffered input of (stream, correlationId) at `position`, or waits for
- * new entries with XREAD BLOCK (on a connection of its own) and tries again. Entries are
- * read from before the first attempt, so an input arriving in between is not missed.
+ * new entries with XREAD BLOCK and tries again. Entries are read from before the first
+ * attempt, so an input arriving in between is not missed.
  */
-async function takeNext<T>(execution: Execution, spec: InputSpec<T>, position: string, entry: JournalEntry, deadline: number | null, cancelled = () => false): Promise<WaitOutcome<unknown>> {
+async function takeNext<T>(
+  execution: Execution,
+  spec: InputSpec<T>,
+  position: string,
+  entry: JournalEntry,
+  deadline: number | null,
+  reader: BlockingReader,
+  cancelled = () => false,
+): Promise<WaitOutcome<unknown>> {
   const { redis, keys } = execution.engine.resources;
   const streamKey = keys.inputStream(execution.run.sessionId, spec.stream);
   const wait: Extract<StoredWait, { kind: "input" }> = { kind: "input", pos: Number.parseInt(position, 10), since: Date.now(), stream: spec.stream, corr: spec.correlationId };
-  let blocking: Redis | undefined;
-  try {
+  {
     let lastSeen = ((await redis.xrevrange(streamKey, "+", "-", "COUNT", 1)) as [string, string[]][])[0]?.[0] ?? "0-0";
     for (;;) {
       const taken = await execution.write(() => execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false));
@@ -142,16 +170,20 @@ async function takeNext<T>(execution: Execution, spec: InputSpec<T>, position: s
           await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify(entry), JSON.stringify(timedOut)));
           return { ok: false, error: new WaitTimeoutError(timedOut.error.message) };
         }
-        blocking ??= redis.duplicate();
-        const read = (await blocking.xread("BLOCK", Math.max(1, Math.round(left)), "STREAMS", streamKey, lastSeen)) as [string, [string, string[]][]][] | null;
+        let read: [string, [string, string[]][]][] | null;
+        try {
+          read = (await reader.get().xread("BLOCK", Math.max(1, Math.round(left)), "STREAMS", streamKey, lastSeen)) as typeof read;
+        } catch (error) {
+          // The reader is closed when the execution ends: that read is simply abandoned.
+          if (execution.isStopped || cancelled()) return ABANDONED;
+          throw error;
+        }
         if (!read) continue;
         const entries = read[0][1];
         lastSeen = entries[entries.length - 1][0];
         if (entries.some(([, fields]) => (fields[fields.indexOf("c") + 1] ?? "") === spec.correlationId)) break;
       }
     }
-  } finally {
-    blocking?.disconnect();
   }
 }
 
