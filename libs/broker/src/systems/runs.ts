@@ -14,7 +14,7 @@ import {
   type TriggerResult,
 } from "@helmr/core";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
-import { pageIds } from "../paging.ts";
+import { pageRecords } from "../paging.ts";
 import { toRunEvent, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -22,9 +22,6 @@ import { execOrThrow } from "./sessions.ts";
 import type { TaskRegistry } from "./tasks.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
-
-/** How many index entries a filtered run listing reads at most for one page. */
-const FILTER_SCAN_LIMIT = 2_000;
 
 export class RunsSystem {
   constructor(
@@ -93,31 +90,14 @@ export class RunsSystem {
     return run;
   }
 
-  /** Newest first; status and task filters read at most FILTER_SCAN_LIMIT index entries per page. */
+  /** Newest first; status and task filters are applied while paging (paging.ts). */
   async list(query: RunListQuery): Promise<Page<RunRecord>> {
     const { redis, keys } = this.resources;
     if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
     const index = query.session ? keys.sessionRuns(query.session) : keys.runsIndex();
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
-    const data: RunRecord[] = [];
-    let cursor = query.cursor;
-    let scanned = 0;
-    while (data.length < query.limit && scanned < FILTER_SCAN_LIMIT) {
-      const { ids, next } = await pageIds(redis, index, query.limit, cursor);
-      const pipeline = redis.pipeline();
-      for (const id of ids) pipeline.hgetall(keys.run(id));
-      const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
-      for (let i = 0; i < ids.length && data.length < query.limit; i++) {
-        cursor = ids[i];
-        if (matches(hashes[i])) data.push(toRunRecord(ids[i], hashes[i]));
-      }
-      scanned += ids.length;
-      // The index is exhausted once a short page has been read to its end.
-      if (next === null && cursor === ids.at(-1)) return { data, nextCursor: null };
-      if (ids.length === 0) return { data, nextCursor: null };
-    }
-    return { data, nextCursor: cursor ?? null };
+    return pageRecords(redis, index, query, (id) => keys.run(id), (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null));
   }
 
   /** A run's events, oldest first; the cursor is the index of the next event. */

@@ -17,7 +17,7 @@ import {
   type TokenRecord,
 } from "@helmr/core";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
-import { pageIds } from "../paging.ts";
+import { pageRecords } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -96,27 +96,15 @@ export class TokensSystem {
     return token;
   }
 
-  /** Newest first; the status filter reads at most a few thousand index entries per page. */
+  /** Newest first; the status filter is applied while paging (paging.ts). */
   async list(query: TokenListQuery): Promise<Page<TokenRecord>> {
     const { redis, keys } = this.resources;
     const index = query.tag ? keys.tokensByTag(query.tag) : keys.tokensIndex();
-    const data: TokenRecord[] = [];
-    let cursor = query.cursor;
-    for (let scanned = 0; data.length < query.limit && scanned < 2_000; ) {
-      const { ids, next } = await pageIds(redis, index, query.limit, cursor);
-      const pipeline = redis.pipeline();
-      for (const id of ids) pipeline.hgetall(keys.token(id));
-      const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
-      for (let i = 0; i < ids.length && data.length < query.limit; i++) {
-        cursor = ids[i];
-        if (!hashes[i].status) continue;
-        const token = toTokenRecord(ids[i], hashes[i]);
-        if (!query.status || token.status === query.status) data.push(token);
-      }
-      scanned += ids.length;
-      if (ids.length === 0 || (next === null && cursor === ids.at(-1))) return { data, nextCursor: null };
-    }
-    return { data, nextCursor: cursor ?? null };
+    return pageRecords(redis, index, query, (id) => keys.token(id), (id, hash) => {
+      if (!hash.status) return null;
+      const token = toTokenRecord(id, hash);
+      return !query.status || token.status === query.status ? token : null;
+    });
   }
 
   /**

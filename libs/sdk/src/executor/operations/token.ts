@@ -5,28 +5,15 @@ import { WaitTimeoutError } from "../../errors/index.ts";
 import { ABANDONED, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
+import { journaledId } from "./journaled-id.ts";
 import { validateOutcome } from "./validate.ts";
 
 const TIMED_OUT = { ok: false, error: { name: "WaitTimeoutError", message: "the token timed out" } };
 
-/**
- * tokens.create in a run: the token's id is journaled first, then the token is created
- * (idempotently), so a replay, even one after a crash in between, gets the same token and,
- * since secrets derive from the id, the same secrets.
- */
+/** tokens.create in a run: a replay gets the same token and, since secrets derive from the id, the same secrets. */
 export async function createToken(execution: Execution, body: CreateTokenBody): Promise<CreatedToken> {
   if (execution.isStopped) return ABANDONED;
-  const position = execution.claim();
-  const recorded = execution.recorded(position);
-  let tokenId: string;
-  if (recorded) {
-    execution.expect(position, recorded.entry, { k: "token" });
-    tokenId = recorded.entry.n!;
-  } else {
-    tokenId = newTokenId(sessionTag(execution.run.sessionId));
-    const entry = JSON.stringify({ k: "token", n: tokenId } satisfies JournalEntry);
-    await execution.track(execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, entry)));
-  }
+  const tokenId = await journaledId(execution, "token", () => newTokenId(sessionTag(execution.run.sessionId)));
   return execution.engine.tokens.create(body, { tokenId, runId: execution.run.id });
 }
 
