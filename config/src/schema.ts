@@ -17,7 +17,15 @@ export const Settings = z.object({
   HELMR_HOST: z.string().min(1).default("127.0.0.1"),
   HELMR_API_KEYS: optionalText.transform((v) =>
     v === undefined ? [] : v.split(",").map((k) => k.trim()).filter(Boolean),
-  ).pipe(z.array(z.string().min(16, "each key must be at least 16 characters"))),
+  ).pipe(
+    z.array(
+      z
+        .string()
+        .min(16, "each key must be at least 16 characters")
+        // Bearers starting with pat_ are public access tokens (apps/api/src/framework/auth.ts).
+        .refine((key) => !key.startsWith("pat_"), "a secret key must not start with pat_ (that prefix marks public access tokens)"),
+    ),
+  ),
   HELMR_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   HELMR_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional()),
   HELMR_PREFIX: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -").default("helmr"),

@@ -52,5 +52,6 @@ describe("settings", () => {
     expect(loadSettings({})).toMatchObject({ HELMR_PORT: 3000, HELMR_PREFIX: "helmr", HELMR_REDIS_URL: undefined, HELMR_API_KEYS: [] });
     expect(() => loadSettings({ HELMR_PORT: "x", HELMR_SECRET: "short" })).toThrow(/HELMR_PORT[\s\S]*HELMR_SECRET/);
     expect(() => loadSettings({ HELMR_SECRET: "short" })).not.toThrow(/short/);
+    expect(() => loadSettings({ HELMR_API_KEYS: "pat_looks_like_a_public_token" })).toThrow(/HELMR_API_KEYS: a secret key must not start with pat_/);
   });
 });
