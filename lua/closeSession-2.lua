@@ -27,7 +27,9 @@ for _, field in ipairs(rcall("HKEYS", activeKey)) do
   if string.sub(field, 1, 2) == "a:" then
     local runId = string.sub(field, 3)
     local own = string.sub(runId, 5, 20)
-    local outcome = cancelIdleRun(tagPrefix .. "r:" .. own, tagPrefix .. "j:" .. own, tagPrefix .. "e:" .. own,
+    -- A run's journal and events live in its hash (keys.ts), so all three keys are the same.
+    local runKey = tagPrefix .. "r:" .. own
+    local outcome = cancelIdleRun(runKey, runKey, runKey,
       activeKey, runId, now, "session closed", tagPrefix)
     if outcome ~= "finished" then
       cancelled = cancelled + 1

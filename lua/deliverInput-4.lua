@@ -56,12 +56,13 @@ while true do
   if run[1] == "waiting" and run[2] then
     local wait = cjson.decode(run[2])
     if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
-      rcall("HSET", tagPrefix .. "j:" .. own, "r" .. wait.pos, '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}')
+      -- The run's journal and events are fields of its hash (keys.ts).
+      rcall("HSET", runKey, "r" .. wait.pos, '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}')
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
       local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
       rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
       rcall("HDEL", runKey, "wait")
-      pushEvent(tagPrefix .. "e:" .. own, "resumed", now, run[3], '{"kind":"input","entry":"' .. entryId .. '"}')
+      pushEvent(runKey, "resumed", now, run[3], '{"kind":"input","entry":"' .. entryId .. '"}')
       return {"resumed", entryId, runId, job, run[4]}
     end
   end

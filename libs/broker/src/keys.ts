@@ -47,11 +47,16 @@ export class Keys {
   run(runId: string): string {
     return this.runKey(runId, "r");
   }
+  /**
+   * A run's journal (fields `N`, `rN`) and events (field `events`) are fields of the run
+   * hash itself: one key per run instead of three (DESIGN.md targets 1 KB per parked run).
+   * Scripts still take them as separate KEYS, so they read as what they are.
+   */
   journal(runId: string): string {
-    return this.runKey(runId, "j");
+    return this.run(runId);
   }
   runEvents(runId: string): string {
-    return this.runKey(runId, "e");
+    return this.run(runId);
   }
 
   /** A public access token's scope and uses, in its session's hash tag. */

@@ -26,16 +26,27 @@ export async function pageRecords<T>(
   query: { limit: number; cursor?: string },
   keyOf: (id: string) => string,
   toRecord: (id: string, hash: Record<string, string>) => T | null,
+  /** Read only these fields (HMGET) instead of the whole hash. */
+  fields?: readonly string[],
 ): Promise<{ data: T[]; nextCursor: string | null }> {
   const data: T[] = [];
   let cursor = query.cursor;
   for (let scanned = 0; data.length < query.limit && scanned < FILTER_SCAN_LIMIT; ) {
     const { ids, next } = await pageIds(redis, index, query.limit, cursor);
     const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.hgetall(keyOf(id));
-    const hashes = ((await pipeline.exec()) ?? []).map(([error, hash]) => {
+    for (const id of ids) {
+      if (fields) pipeline.hmget(keyOf(id), ...fields);
+      else pipeline.hgetall(keyOf(id));
+    }
+    const hashes = ((await pipeline.exec()) ?? []).map(([error, result]) => {
       if (error) throw error;
-      return hash as Record<string, string>;
+      if (!fields) return result as Record<string, string>;
+      const hash: Record<string, string> = {};
+      fields.forEach((field, i) => {
+        const value = (result as (string | null)[])[i];
+        if (value !== null) hash[field] = value;
+      });
+      return hash;
     });
     for (let i = 0; i < ids.length && data.length < query.limit; i++) {
       cursor = ids[i];

@@ -33,6 +33,18 @@ export function toWaitingOn(text: string | undefined): WaitingOn | null {
   return { kind: "input", position: wait.pos, stream: wait.stream, correlationId: wait.corr || null, deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined) };
 }
 
+/** The run hash fields a record is made of (the hash also holds the journal and events). */
+export const RUN_FIELDS = ["task", "status", "attempt", "payload", "output", "error", "wait", "idem", "createdAt", "updatedAt", "startedAt", "finishedAt"] as const;
+
+/** HMGET results of RUN_FIELDS as a hash (missing fields left out). */
+export function runFieldsOf(values: (string | null)[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  RUN_FIELDS.forEach((field, i) => {
+    if (values[i] !== null && values[i] !== undefined) hash[field] = values[i]!;
+  });
+  return hash;
+}
+
 /** The run id and its session are not stored in the run hash: the id carries both. */
 export function toRunRecord(runId: string, hash: Record<string, string>): RunRecord {
   return {

@@ -15,7 +15,7 @@ import {
 } from "@helmr/core";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { pageRecords } from "../paging.ts";
-import { toRunEvent, toRunRecord } from "../records.ts";
+import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { execOrThrow } from "./sessions.ts";
@@ -80,7 +80,7 @@ export class RunsSystem {
 
   async find(runId: string): Promise<RunRecord | null> {
     if (!isRunId(runId)) return null;
-    const hash = await this.resources.redis.hgetall(this.resources.keys.run(runId));
+    const hash = runFieldsOf(await this.resources.redis.hmget(this.resources.keys.run(runId), ...RUN_FIELDS));
     return hash.status ? toRunRecord(runId, hash) : null;
   }
 
@@ -97,7 +97,7 @@ export class RunsSystem {
     const index = query.session ? keys.sessionRuns(query.session) : keys.runsIndex();
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
-    return pageRecords(redis, index, query, (id) => keys.run(id), (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null));
+    return pageRecords(redis, index, query, (id) => keys.run(id), (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null), RUN_FIELDS);
   }
 
   /** A run's events, oldest first; the cursor is the index of the next event. */
@@ -106,7 +106,7 @@ export class RunsSystem {
     const start = cursor ? Number(cursor) : 0;
     if (!Number.isInteger(start) || start < 0) throw new HelmrError(422, "validation_failed", "Invalid cursor: expected the nextCursor of an earlier page");
     // Events are JSON lines of one string (lua/includes/pushEvent.lua): a run has few.
-    const lines = ((await this.resources.redis.get(this.resources.keys.runEvents(runId))) ?? "").split("\n").filter(Boolean);
+    const lines = ((await this.resources.redis.hget(this.resources.keys.runEvents(runId), "events")) ?? "").split("\n").filter(Boolean);
     const page = lines.slice(start, start + limit);
     return { data: page.map(toRunEvent), nextCursor: start + limit < lines.length ? String(start + limit) : null };
   }
