@@ -22,6 +22,13 @@ export function helmr(args: string[], env: Record<string, string>, stdin?: strin
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
     child.stdin.end(stdin ?? "");
-    child.on("exit", (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+    const json = () => {
+      try {
+        return JSON.parse(stdout);
+      } catch {
+        throw new Error(`helmr ${args.join(" ")} printed no JSON (exit ${child.exitCode}); stderr: ${stderr.slice(0, 2000)}; stdout: ${stdout.slice(0, 500)}`);
+      }
+    };
+    child.on("exit", (code) => resolve({ code, stdout, stderr, json }));
   });
 }

@@ -34,6 +34,7 @@ export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes
   const logger = testLogger();
   const secret = randomBytes(32).toString("base64url");
   const engine = createEngine({ redisUrl, prefix, logger, hooks: options.hooks, secret });
+  await engine.ready();
   const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;
   const server = await startApiServer(
     { engine, logger, apiKeys: [apiKey], maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024 },

@@ -37,6 +37,11 @@ export class HelmrEngine {
     this.publicTokens = new PublicTokensSystem(resources);
   }
 
+  /** Resolves once the runs queue's connection is ready (a BullMQ queue closed while initializing leaks rejections). */
+  async ready(): Promise<void> {
+    await this.resources.runsQueue.waitUntilReady();
+  }
+
   /** True when Redis answers. */
   async healthy(timeoutMs = 1000): Promise<boolean> {
     const ping = this.resources.redis.ping().then((r) => r === "PONG", () => false);

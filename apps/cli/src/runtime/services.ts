@@ -23,6 +23,7 @@ export async function startApi(
   const engine = createEngine({ redisUrl: options.redisUrl, prefix: settings.HELMR_PREFIX, logger: options.logger, secret: options.secret, publicUrl: settings.HELMR_PUBLIC_URL });
   let server: ApiServer;
   try {
+    await engine.ready();
     server = await startApiServer(
       { engine, logger: options.logger, apiKeys: options.apiKeys, maxPayloadBytes: settings.HELMR_MAX_PAYLOAD_BYTES },
       { port: options.port, host: options.host },

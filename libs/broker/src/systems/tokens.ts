@@ -8,7 +8,6 @@ import {
   newTokenId,
   notFound,
   parseDuration,
-  parseRunId,
   type CreateTokenBody,
   type CreatedToken,
   type Page,
@@ -156,9 +155,7 @@ export class TokensSystem {
   async settleWaiter(tokenId: string): Promise<boolean> {
     const [status, waiter, data] = await this.resources.redis.hmget(this.resources.keys.token(tokenId), "status", "waiter", "data");
     if (status !== "completed" || !waiter || data === null) return false;
-    const runId = waiter.split("|")[0];
-    parseRunId(runId);
-    return this.resolveWaiter(tokenId, runId, data);
+    return this.resolveWaiter(tokenId, waiter.split("|")[0], data);
   }
 
   private serverSecret(): string {

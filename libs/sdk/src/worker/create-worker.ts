@@ -67,6 +67,9 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     maxStalledCount: 1_000,
   });
   worker.on("error", (error) => logger.error({ err: error }, "worker error"));
+  // Closing a BullMQ worker whose connections are still initializing drops their init
+  // commands as unhandled rejections; a worker is only handed out once it is ready.
+  await worker.waitUntilReady();
   worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
 
   const sweepInterval = setInterval(() => {
