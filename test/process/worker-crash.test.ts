@@ -14,7 +14,8 @@ afterEach(async () => {
 });
 
 const logFile = () => join(mkdtempSync(join(tmpdir(), "helmr-fixture-")), "log");
-const readLog = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : []);
+/** Complete lines only: the file exists, empty, for a moment before its first line is written. */
+const readLog = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
 function startWorkerProcess(file: string) {
   const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
