@@ -8,8 +8,14 @@ import { eventually } from "../harness/poll.ts";
 import { REPO, spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
 
 const processes: HelmrProcess[] = [];
-afterEach(() => {
-  for (const p of processes.splice(0)) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+afterEach(async () => {
+  // SIGTERM first: `helmr dev` then stops its embedded Redis (a SIGKILL would orphan it).
+  for (const p of processes.splice(0)) {
+    if (p.child.exitCode !== null) continue;
+    p.child.kill("SIGTERM");
+    const exited = await Promise.race([p.exited.then(() => true), new Promise((r) => setTimeout(r, 5000, false))]);
+    if (!exited) p.child.kill("SIGKILL");
+  }
 });
 
 describe("the helmr binary", () => {
