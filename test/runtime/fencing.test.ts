@@ -63,3 +63,16 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     expect(await stack.engine.executions.start(runId, `${runId}-7`, 3)).toEqual({ status: "stale", runStatus: "queued", expectedJob: `${runId}-1`, runAt: 0 });
   });
 });
+
+describe("jobs without a run", () => {
+  it("drops a runs-queue job whose run does not exist instead of retrying it", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [task({ id: "ghost", run: async () => "never" })] });
+    const ghost = "run_0000000000000000_0000000000000000";
+    await stack.engine.dispatch.ensureJob({ runId: ghost, taskId: "ghost" }, `${ghost}-1`, 0);
+    await eventually(async () => {
+      const counts = await stack.engine.resources.runsQueue.getJobCounts("waiting", "active", "delayed", "failed");
+      return counts.waiting + counts.active + counts.delayed + counts.failed === 0;
+    });
+  });
+});

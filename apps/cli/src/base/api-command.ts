@@ -57,6 +57,5 @@ function explain(error: HelmrApiError): string {
   const issues = error.issues.length ? `\n${error.issues.map((i) => `  ${i.path || "/"}: ${i.message}`).join("\n")}` : "";
   if (error.status === 401) return `${base}\nSet HELMR_API_KEY (or --api-key) to one of the server's HELMR_API_KEYS.`;
   if (LIST_COMMAND[error.code]) return `${base}\nRun \`${LIST_COMMAND[error.code]}\` to see ids.`;
-  if (error.code === "task_not_found") return `${base}`;
   return `${base}${issues}`;
 }

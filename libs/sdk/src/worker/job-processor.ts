@@ -1,5 +1,5 @@
 import { ExecutionRefusedError, type HelmrEngine } from "@helmr/broker";
-import { RunJob, parseRunId } from "@helmr/core";
+import { HelmrError, RunJob, parseRunId } from "@helmr/core";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { ExecutionOutcome } from "../executor/contract.ts";
@@ -35,7 +35,17 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
       throw new DelayedError();
     }
 
-    const start = await engine.executions.start(runId, job.id!, task.maxAttempts);
+    let start;
+    try {
+      start = await engine.executions.start(runId, job.id!, task.maxAttempts);
+    } catch (error) {
+      // A job whose run is gone (never created, or deleted) has nothing to execute; retrying cannot help.
+      if (HelmrError.is(error) && error.status === 404) {
+        logger.warn({ jobId: job.id, runId }, "dropping a runs-queue job whose run does not exist");
+        return;
+      }
+      throw error;
+    }
     if (start.status === "stale") {
       // A leftover job, or one whose successor was never added: make sure the run's expected job exists.
       if ((start.runStatus === "queued" || start.runStatus === "waiting") && start.expectedJob) {
