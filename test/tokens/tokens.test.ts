@@ -1,3 +1,4 @@
+import { OUTBOX_GRACE_MS } from "@helmr/broker";
 import { HelmrApiError, WaitTimeoutError, step, task, timers, tokens, type TokenHandle } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -176,5 +177,35 @@ describe("tokens", () => {
     const winner = (won[0] as PromiseFulfilledResult<{ token: { data: unknown } }>).value.token.data;
     expect((await stack.client.tokens.retrieve(different.id)).data).toEqual(winner);
     expect(HelmrApiError.is((settled.find((r) => r.status === "rejected") as PromiseRejectedResult).reason)).toBe(true);
+  });
+});
+
+describe("token completion outbox (DESIGN.md invariant 3)", () => {
+  it("resumes the waiting run when the completing process died after resolving it but before adding its job", async () => {
+    let failDispatch = false;
+    stack = await startStack({
+      hooks: {
+        beforeDispatch: () => {
+          if (failDispatch) {
+            failDispatch = false;
+            throw new Error("process died before the enqueue");
+          }
+        },
+      },
+    });
+    await stack.startWorker({ tasks: [waitsOn], sweepIntervalMs: 60_000 });
+    const token = await stack.client.tokens.create({ timeout: "1h" });
+    const { runId } = await stack.client.tasks.trigger("waits-on", { tokenId: token.id });
+    await runReaches(stack.client, runId, "waiting");
+
+    failDispatch = true;
+    const response = await stack.http("POST", `/api/v1/tokens/${token.id}/complete`, { body: { data: { approved: true } } });
+    expect(response.status).toBe(500);
+    expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
+    expect((await stack.client.tokens.retrieve(token.id)).status).toBe("completed");
+
+    await stack.engine.resources.redis.del(stack.engine.resources.keys.sweeperLock());
+    expect(await stack.engine.dispatch.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
+    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ ok: true, output: { approved: true } });
   });
 });

@@ -18,8 +18,8 @@ export const OUTBOX_GRACE_MS = 5_000;
  * which learns the expected job from `startExecution` and ensures it.
  */
 export class DispatchSystem {
-  /** Set by the engine: resumes the run waiting on a completed token (tokens.ts). */
-  settleToken?: (tokenId: string) => Promise<boolean>;
+  /** Set by the engine: resumes the run waiting on a completed token and names it (tokens.ts). */
+  settleToken?: (tokenId: string) => Promise<string | null>;
 
   constructor(private readonly resources: Resources) {}
 
@@ -68,6 +68,10 @@ export class DispatchSystem {
    * a token id (a completion: its waiting run is resolved).
    */
   private async runsOfIntent(intent: string): Promise<string[]> {
+    if (intent.startsWith("tok_")) {
+      const runId = await this.settleToken?.(intent);
+      return runId ? [runId] : [];
+    }
     if (!intent.startsWith("ses_")) return [intent];
     const sessionId = intent.slice(0, intent.indexOf(":"));
     return activeRunIds(await this.resources.redis.hkeys(this.resources.keys.sessionActiveRuns(sessionId)));
@@ -82,9 +86,7 @@ export class DispatchSystem {
     const stale = await redis.zrangebyscore(keys.dispatchOutbox(), 0, now - OUTBOX_GRACE_MS, "LIMIT", 0, 500);
     for (const intent of stale) {
       try {
-        if (intent.startsWith("tok_")) {
-          if (await this.settleToken?.(intent)) dispatched++;
-        } else for (const runId of await this.runsOfIntent(intent)) if (await this.ensureFromRunState(runId)) dispatched++;
+        for (const runId of await this.runsOfIntent(intent)) if (await this.ensureFromRunState(runId)) dispatched++;
         await redis.zrem(keys.dispatchOutbox(), intent);
       } catch (error) {
         logger.error({ err: error, intent }, "outbox sweep could not dispatch a run; will retry");

@@ -151,11 +151,18 @@ export class TokensSystem {
     return true;
   }
 
-  /** After a parked run registered on a completed token: resolve it now (the sweeper's path too). */
-  async settleWaiter(tokenId: string): Promise<boolean> {
+  /**
+   * For a completed token: resolves its waiting run if it still waits (a completion that
+   * raced the park, or one that died before resolving). Returns the waiter's run id, so
+   * the sweeper can also ensure the run's job (a completion may have died after resolving
+   * the run but before adding its job).
+   */
+  async settleWaiter(tokenId: string): Promise<string | null> {
     const [status, waiter, data] = await this.resources.redis.hmget(this.resources.keys.token(tokenId), "status", "waiter", "data");
-    if (status !== "completed" || !waiter || data === null) return false;
-    return this.resolveWaiter(tokenId, waiter.split("|")[0], data);
+    if (status !== "completed" || !waiter || data === null) return null;
+    const runId = waiter.split("|")[0];
+    await this.resolveWaiter(tokenId, runId, data);
+    return runId;
   }
 
   private serverSecret(): string {
