@@ -23,6 +23,9 @@ export default class Worker extends Command {
     const tasks = await loadTaskModule(args.module);
     const redis = await resolveRedis(settings);
     const worker = await startWorker(settings, { redisUrl: redis.url, tasks, concurrency: flags.concurrency, logger });
+    if (!settings.HELMR_SECRET) {
+      logger.warn("HELMR_SECRET is not set: tasks that create tokens or public access tokens will fail; set it to the API's HELMR_SECRET");
+    }
     const facts = { tasks: worker.taskIds, redisUrl: redis.url, pid: process.pid };
     this.log(flags.json ? JSON.stringify(facts) : `Helmr worker running tasks ${worker.taskIds.join(", ")} (Redis ${redis.url})`);
     await onShutdownSignal(async () => {
