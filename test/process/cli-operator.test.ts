@@ -41,21 +41,20 @@ afterAll(() => stack?.close());
 
 const cli = (...args: string[]) => helmr(args, env);
 
-describe("helmr operator commands (--json prints what run() returns)", () => {
+// Each test runs the real binary several times (about a second of CPU each): generous limits
+// for a shared two-core machine.
+const PROCESS_TESTS = { timeout: 120_000 };
+
+describe("helmr operator commands (--json prints what run() returns)", PROCESS_TESTS, () => {
   it("triggers, inspects a session and its waits, sends input and lists the history", async () => {
     const triggered = await cli("task", "trigger", "op-review", "--payload", '{"corr":"pr-1"}', "--json");
     expect(triggered.code).toBe(0);
     const { runId, sessionId } = triggered.json();
     await runReaches(stack.client, runId, "waiting");
 
-    const [sessions, session, runs, run, waits, sessionWaits] = await Promise.all([
-      cli("session", "list", "--json"),
-      cli("session", "get", sessionId, "--json"),
-      cli("run", "list", "--session", sessionId, "--json"),
-      cli("run", "get", runId, "--json"),
-      cli("wait", "list", "--json"),
-      cli("wait", "list", "--session", sessionId, "--kind", "input", "--json"),
-    ]);
+    // Three at a time: six node processes at once starve a two-core machine.
+    const [sessions, session, runs] = await Promise.all([cli("session", "list", "--json"), cli("session", "get", sessionId, "--json"), cli("run", "list", "--session", sessionId, "--json")]);
+    const [run, waits, sessionWaits] = await Promise.all([cli("run", "get", runId, "--json"), cli("wait", "list", "--json"), cli("wait", "list", "--session", sessionId, "--kind", "input", "--json")]);
     expect(sessions.json().data.map((s: { id: string }) => s.id)).toContain(sessionId);
     expect(session.json()).toMatchObject({ id: sessionId, runs: [{ id: runId, status: "waiting" }], waits: [{ runId, kind: "input", stream: "op-approval", correlationId: "pr-1" }] });
     expect(runs.json().data.map((r: { id: string }) => r.id)).toEqual([runId]);
@@ -144,13 +143,15 @@ describe("helmr operator commands (--json prints what run() returns)", () => {
   });
 });
 
-describe("helmr errors say what to do next", () => {
+describe("helmr errors say what to do next", PROCESS_TESTS, () => {
   it("names the list command for an unknown id, the variable for a refused key, the position of bad JSON, and how to start the API", async () => {
-    const [unknownRun, unknownSession, unknownToken, badKey, badJson, noData, unreachable] = await Promise.all([
+    const [unknownRun, unknownSession, unknownToken, badKey] = await Promise.all([
       cli("run", "get", "run_0000000000000000_0000000000000000"),
       cli("session", "get", "ses_0000000000000000"),
       cli("token", "get", "tok_0000000000000000_0000000000000000"),
       helmr(["run", "list"], { ...env, HELMR_API_KEY: "sk_wrong_00000000000000" }),
+    ]);
+    const [badJson, noData, unreachable] = await Promise.all([
       cli("token", "complete", "tok_0000000000000000_0000000000000000", "--data", '{"approved": tru}'),
       cli("input", "send", "ses_0000000000000000", "s"),
       helmr(["run", "list"], { HELMR_API_URL: "http://127.0.0.1:1", HELMR_API_KEY: "x" }),

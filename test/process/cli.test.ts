@@ -18,7 +18,7 @@ afterEach(async () => {
   }
 });
 
-describe("the helmr binary", () => {
+describe("the helmr binary", { timeout: 90_000 }, () => {
   it("`helmr dev` starts an embedded Redis, the API and a worker; a triggered example completes; SIGTERM stops it all", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "helmr-dev-"));
     const dev = spawnHelmr(["dev", join(REPO, "apps/examples/src/tasks.ts"), "--port", "0", "--json"], { HELMR_DATA_DIR: dataDir });

@@ -28,7 +28,7 @@ function startWorkerProcess(file: string) {
   return worker;
 }
 
-describe("worker processes killed with SIGKILL lose nothing", () => {
+describe("worker processes killed with SIGKILL lose nothing", { timeout: 90_000 }, () => {
   it("a run parked on a timer resumes in a new worker after the old one was killed", async () => {
     stack = await startStack();
     const file = logFile();
