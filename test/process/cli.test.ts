@@ -75,6 +75,17 @@ describe("the helmr binary", { timeout: 90_000 }, () => {
     expect(server.stderr()).toContain("HELMR_PORT");
   });
 
+  it("`helmr worker` and `helmr server` say so at once when Redis cannot be reached", async () => {
+    const env = { HELMR_REDIS_URL: "redis://127.0.0.1:1", HELMR_API_KEYS: "sk_test_0000000000000000", HELMR_SECRET: "s".repeat(32) };
+    const worker = spawnHelmr(["worker", join(REPO, "apps/examples/src/tasks.ts")], env);
+    const server = spawnHelmr(["server", "--port", "0"], env);
+    processes.push(worker, server);
+    expect(await worker.exited).toBe(1);
+    expect(await server.exited).toBe(1);
+    expect(worker.stderr()).toContain("reach Redis at redis://127.0.0.1:1");
+    expect(server.stderr()).toContain("Cannot reach Redis at redis://127.0.0.1:1");
+  });
+
   it("`helmr worker` explains a module that does not exist", async () => {
     const worker = spawnHelmr(["worker", "./nope/tasks.ts"], { HELMR_REDIS_URL: "redis://127.0.0.1:1" });
     processes.push(worker);

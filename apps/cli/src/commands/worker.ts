@@ -1,4 +1,4 @@
-import { Args, Command, Flags } from "@oclif/core";
+import { Args, Command, Errors, Flags } from "@oclif/core";
 import { loadTaskModule } from "../runtime/load-tasks.ts";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger, startWorker } from "../runtime/services.ts";
@@ -22,7 +22,9 @@ export default class Worker extends Command {
     const logger = createLogger(settings);
     const tasks = await loadTaskModule(args.module);
     const redis = await resolveRedis(settings);
-    const worker = await startWorker(settings, { redisUrl: redis.url, tasks, concurrency: flags.concurrency, logger });
+    const worker = await startWorker(settings, { redisUrl: redis.url, tasks, concurrency: flags.concurrency, logger }).catch((error: Error) => {
+      throw new Errors.CLIError(error.message, { exit: 1 });
+    });
     if (!settings.HELMR_SECRET) {
       logger.warn("HELMR_SECRET is not set: tasks that create tokens or public access tokens will fail; set it to the API's HELMR_SECRET");
     }

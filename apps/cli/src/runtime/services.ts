@@ -21,6 +21,10 @@ export async function startApi(
   options: { redisUrl: string; apiKeys: string[]; secret: string; port: number; host: string; logger: Logger },
 ): Promise<ApiService> {
   const engine = createEngine({ redisUrl: options.redisUrl, prefix: settings.HELMR_PREFIX, logger: options.logger, secret: options.secret, publicUrl: settings.HELMR_PUBLIC_URL });
+  if (!(await engine.healthy(5_000))) {
+    await engine.close();
+    throw new Errors.CLIError(`Cannot reach Redis at ${options.redisUrl}: start it, or point HELMR_REDIS_URL at a running one (unset, Helmr starts its own)`, { exit: 1 });
+  }
   let server: ApiServer;
   try {
     await engine.ready();

@@ -50,6 +50,11 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     secret: options.secret ?? process.env.HELMR_SECRET,
     publicUrl: options.publicUrl ?? process.env.HELMR_PUBLIC_URL,
   });
+  // Fail at once, saying why, rather than retrying quietly against a Redis that is not there.
+  if (!(await engine.healthy(5_000))) {
+    await engine.close();
+    throw new Error(`cannot reach Redis at ${redisUrl}; start it, or point HELMR_REDIS_URL at a running one`);
+  }
   await engine.tasks.register([...tasks.keys()]);
   await engine.streams.publishSchemas(inputSchemasToPublish(logger));
 
