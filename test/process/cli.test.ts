@@ -13,8 +13,7 @@ afterEach(async () => {
   for (const p of processes.splice(0)) {
     if (p.child.exitCode !== null) continue;
     p.child.kill("SIGTERM");
-    const exited = await Promise.race([p.exited.then(() => true), new Promise((r) => setTimeout(r, 5000, false))]);
-    if (!exited) p.child.kill("SIGKILL");
+    await eventually(() => p.child.exitCode !== null || p.child.signalCode !== null, { timeoutMs: 5000, what: "helmr to exit on SIGTERM" }).catch(() => p.child.kill("SIGKILL"));
   }
 });
 

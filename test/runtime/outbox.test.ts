@@ -2,6 +2,7 @@ import { OUTBOX_GRACE_MS } from "@helmr/broker";
 import { task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
+import { dispatchFault } from "../harness/faults.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -9,17 +10,9 @@ afterEach(() => stack?.close());
 
 describe("dispatch outbox (DESIGN.md invariant 3)", () => {
   it("dispatches a run whose trigger died between creating it and adding its job", async () => {
-    let failNext = true;
-    stack = await startStack({
-      hooks: {
-        beforeDispatch: () => {
-          if (failNext) {
-            failNext = false;
-            throw new Error("process died before the enqueue");
-          }
-        },
-      },
-    });
+    const fault = dispatchFault();
+    stack = await startStack({ hooks: fault.hooks });
+    fault.arm();
     await stack.startWorker({ tasks: [task({ id: "rescued", run: async () => "ran" })], sweepIntervalMs: 60_000 });
     const response = await stack.http("POST", "/api/v1/tasks/rescued/trigger", { body: { payload: 1 } });
     expect(response.status).toBe(500);

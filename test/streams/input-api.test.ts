@@ -3,6 +3,7 @@ import { streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { eventually } from "../harness/poll.ts";
+import { dispatchFault } from "../harness/faults.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -67,22 +68,13 @@ describe("sending input over HTTP", () => {
   });
 
   it("resumes a run whose delivery died between the match and the enqueue (outbox sweep)", async () => {
-    let failDispatch = false;
-    stack = await startStack({
-      hooks: {
-        beforeDispatch: () => {
-          if (failDispatch) {
-            failDispatch = false;
-            throw new Error("process died before the enqueue");
-          }
-        },
-      },
-    });
+    const fault = dispatchFault();
+    stack = await startStack({ hooks: fault.hooks });
     await stack.startWorker({ tasks: [waitsForDecision], sweepIntervalMs: 60_000 });
     const { runId, sessionId } = await stack.client.tasks.trigger("waits-for-decision", null);
     await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "waiting");
 
-    failDispatch = true;
+    fault.arm();
     const response = await stack.http("POST", `/api/v1/sessions/${sessionId}/input/decisions`, { body: { data: { decision: "reject" } } });
     expect(response.status).toBe(500);
     expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");

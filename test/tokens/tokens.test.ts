@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { runReaches } from "../harness/runs.ts";
 import { eventually } from "../harness/poll.ts";
+import { dispatchFault } from "../harness/faults.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -182,23 +183,14 @@ describe("tokens", () => {
 
 describe("token completion outbox (DESIGN.md invariant 3)", () => {
   it("resumes the waiting run when the completing process died after resolving it but before adding its job", async () => {
-    let failDispatch = false;
-    stack = await startStack({
-      hooks: {
-        beforeDispatch: () => {
-          if (failDispatch) {
-            failDispatch = false;
-            throw new Error("process died before the enqueue");
-          }
-        },
-      },
-    });
+    const fault = dispatchFault();
+    stack = await startStack({ hooks: fault.hooks });
     await stack.startWorker({ tasks: [waitsOn], sweepIntervalMs: 60_000 });
     const token = await stack.client.tokens.create({ timeout: "1h" });
     const { runId } = await stack.client.tasks.trigger("waits-on", { tokenId: token.id });
     await runReaches(stack.client, runId, "waiting");
 
-    failDispatch = true;
+    fault.arm();
     const response = await stack.http("POST", `/api/v1/tokens/${token.id}/complete`, { body: { data: { approved: true } } });
     expect(response.status).toBe(500);
     expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
