@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
+import { runReachesWithin } from "../harness/runs.ts";
 import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
@@ -41,10 +42,7 @@ describe("worker processes killed with SIGKILL lose nothing", { timeout: 90_000 
 
     const second = startWorkerProcess(file);
     const { pid: secondPid } = await second.json<{ pid: number }>();
-    const run = await eventually(async () => {
-      const r = await stack.client.runs.retrieve(runId);
-      return r.status === "completed" && r;
-    }, { timeoutMs: 15_000 });
+    const run = await runReachesWithin(15_000, stack.client, runId, "completed");
     expect(run.output).toEqual({ resumedBy: secondPid });
     expect(readLog(file)).toEqual([`before ${runId} pid=${firstPid}`, `after ${runId} pid=${secondPid}`]);
   });
@@ -61,10 +59,7 @@ describe("worker processes killed with SIGKILL lose nothing", { timeout: 90_000 
 
     const second = startWorkerProcess(file);
     const { pid: secondPid } = await second.json<{ pid: number }>();
-    const run = await eventually(async () => {
-      const r = await stack.client.runs.retrieve(runId);
-      return r.status === "completed" && r;
-    }, { timeoutMs: 20_000 });
+    const run = await runReachesWithin(20_000, stack.client, runId, "completed");
     expect(run).toMatchObject({ attempt: 2, output: { finishedBy: secondPid, attempt: 2 } });
     // The step of attempt 1 was journaled, so attempt 2 replayed it instead of running it again.
     expect(readLog(file)).toEqual([`started attempt=1 pid=${firstPid}`]);

@@ -1,6 +1,7 @@
 import { step, task, timers } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -27,10 +28,7 @@ describe("timer waits", () => {
       return run.status === "waiting" && run;
     });
     expect(parked.waitingOn).toMatchObject({ kind: "timer", position: 1 });
-    const run = await eventually(async () => {
-      const r = await stack.client.runs.retrieve(runId);
-      return r.status === "completed" && r;
-    });
+    const run = await runReaches(stack.client, runId, "completed");
     expect((run.output as { slept: number }).slept).toBeGreaterThanOrEqual(400);
     const types = (await stack.client.runs.events(runId)).data.map((e) => e.type);
     expect(types).toEqual(["triggered", "started", "parked", "resumed", "completed"]);
@@ -62,10 +60,7 @@ describe("timer waits", () => {
     stack.workers.splice(stack.workers.indexOf(first), 1);
 
     await stack.startWorker({ tasks: [makeTask()] });
-    const done = await eventually(async () => {
-      const run = await stack.client.runs.retrieve(runId);
-      return run.status === "completed" && run;
-    });
+    const done = await runReaches(stack.client, runId, "completed");
     const dueAt = Date.parse(parked.waitingOn!.deadline!);
     expect(done.output as number).toBeGreaterThanOrEqual(dueAt);
     const resumed = (await stack.client.runs.events(runId)).data.find((e) => e.type === "resumed")!;

@@ -1,6 +1,6 @@
 import { step, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -19,10 +19,7 @@ describe("trigger to completion", () => {
     await stack.startWorker({ tasks: [greet] });
 
     const { runId, sessionId } = await stack.client.tasks.trigger("greet", { name: "ada" });
-    const run = await eventually(async () => {
-      const r = await stack.client.runs.retrieve(runId);
-      return r.status === "completed" && r;
-    });
+    const run = await runReaches(stack.client, runId, "completed");
     expect(run.output).toEqual({ greeting: "hello ADA", session: sessionId, run: runId, attempt: 1 });
     expect(run.sessionId).toBe(sessionId);
     expect(run.payload).toEqual({ name: "ada" });

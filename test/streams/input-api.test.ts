@@ -3,6 +3,7 @@ import { streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
 import { dispatchFault } from "../harness/faults.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
@@ -82,10 +83,7 @@ describe("sending input over HTTP", () => {
     expect(history.data).toMatchObject([{ status: "consumed", consumedBy: { runId } }]);
 
     expect(await stack.engine.dispatch.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
-    const run = await eventually(async () => {
-      const r = await stack.client.runs.retrieve(runId);
-      return r.status === "completed" && r;
-    });
+    const run = await runReaches(stack.client, runId, "completed");
     expect(run.output).toEqual({ decision: "reject" });
   });
 });

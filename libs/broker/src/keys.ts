@@ -45,7 +45,8 @@ export class Keys {
   }
 
   run(runId: string): string {
-    return this.runKey(runId, "r");
+    const { own, sessionId } = parseRunId(runId);
+    return `${this.tagPrefix(sessionId)}r:${own}`;
   }
   /**
    * A run's journal (fields `N`, `rN`) and events (field `events`) are fields of the run
@@ -117,8 +118,4 @@ export class Keys {
     return `${this.prefix}:sweeper`;
   }
 
-  private runKey(runId: string, kind: string): string {
-    const { own, sessionId } = parseRunId(runId);
-    return `${this.tagPrefix(sessionId)}${kind}:${own}`;
-  }
 }
