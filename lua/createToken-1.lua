@@ -3,6 +3,7 @@
   KEYS[1] token hash
   ARGV[1] token id   ARGV[2] timeout at (ms)   ARGV[3] tags JSON   ARGV[4] metadata JSON
   ARGV[5] now (ms)   ARGV[6] id of the run that created it ("" outside a run)
+  ARGV[7] idempotency key ("" for none; kept so a restored snapshot rebuilds its index)
   Returns 1 when created, 0 when it existed.
 ]]
 local tokenKey = KEYS[1]
@@ -15,4 +16,5 @@ rcall("HSET", tokenKey, "status", "waiting", "timeoutAt", ARGV[2], "createdAt", 
 if ARGV[3] ~= "[]" then rcall("HSET", tokenKey, "tags", ARGV[3]) end
 if ARGV[4] ~= "{}" then rcall("HSET", tokenKey, "metadata", ARGV[4]) end
 if ARGV[6] ~= "" then rcall("HSET", tokenKey, "runId", ARGV[6]) end
+if ARGV[7] ~= "" then rcall("HSET", tokenKey, "idem", ARGV[7]) end
 return 1

@@ -1,3 +1,4 @@
+import { isValidDuration } from "@helmr/core";
 import { z } from "zod";
 
 /**
@@ -35,5 +36,20 @@ export const Settings = z.object({
   HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(10_000),
   HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   HELMR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  // Snapshots (libs/broker/src/snapshots): to S3 when HELMR_S3_BUCKET is set, else under
+  // HELMR_DATA_DIR/snapshots in the same format.
+  HELMR_S3_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional()),
+  HELMR_S3_BUCKET: optionalText,
+  HELMR_S3_REGION: z.string().min(1).default("us-east-1"),
+  HELMR_S3_ACCESS_KEY_ID: optionalText,
+  HELMR_S3_SECRET_ACCESS_KEY: optionalText,
+  HELMR_S3_PREFIX: z.string().regex(/^([\w.-]+\/)*$/, "must be empty or folder names each ending in /, like helmr/snapshots/").default("helmr/snapshots/"),
+  /** "0" turns periodic snapshots off; `helmr snapshot create` still works. */
+  HELMR_SNAPSHOT_INTERVAL: z.string().default("5m").refine(isValidDuration, 'must be a duration like "30s", "5m" or "1h" ("0" turns periodic snapshots off)'),
+  /** A full snapshot after this many incremental ones. */
+  HELMR_SNAPSHOT_FULL_EVERY: int(0, 10_000).default(12),
+  /** How many full snapshots (each with its increments) to keep; older ones are pruned. */
+  HELMR_SNAPSHOT_RETAIN: int(1, 1000).default(3),
 });
 export type Settings = z.infer<typeof Settings>;

@@ -118,4 +118,37 @@ export class Keys {
     return `${this.prefix}:sweeper`;
   }
 
+  /** Units (session and token ids) changed since the last snapshot (see changedUnitOf). */
+  changes(): string {
+    return changesKey(this.prefix);
+  }
+  /** The changes a snapshot is writing now; merged back into changes() if it fails. */
+  changesInFlight(): string {
+    return `${this.prefix}:changes:snapshotting`;
+  }
+  /** Held by the one process writing a snapshot. */
+  snapshotLock(): string {
+    return `${this.prefix}:snapshot:lock`;
+  }
+  /** Which snapshot comes next: counts increments since the last full one. */
+  snapshotState(): string {
+    return `${this.prefix}:snapshot:state`;
+  }
+}
+
+const changesKey = (prefix: string) => `${prefix}:changes`;
+
+/**
+ * The snapshot unit a script's first key belongs to, and the set that collects changed
+ * units. A snapshot captures a session whole (every key of its tag but tokens) and a token
+ * alone (one hash: `{TAG}:t:<own>` is token `tok_<own>_<TAG>`).
+ */
+export function changedUnitOf(key: string): { changes: string; unit: string } | null {
+  const open = key.indexOf(":{");
+  const close = key.indexOf("}:", open);
+  if (open < 0 || close < 0) return null;
+  const tag = key.slice(open + 2, close);
+  const rest = key.slice(close + 2);
+  const unit = rest.startsWith("t:") ? `tok_${rest.slice(2)}_${tag}` : `ses_${tag}`;
+  return { changes: changesKey(key.slice(0, open)), unit };
 }

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChainableCommander, Redis } from "ioredis";
+import { changedUnitOf } from "../keys.ts";
 
 /** The repository's `lua/` folder: one script per file, `verb-N.lua` for N keys. */
 export const LUA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../lua");
@@ -56,7 +57,12 @@ export type ScriptName =
   | "completeToken"
   | "watchToken"
   | "resolveTokenWait"
-  | "createPublicToken";
+  | "createPublicToken"
+  | "dumpSession"
+  | "holdLock";
+
+/** Scripts that change nothing, so they mark nothing changed (markChanged). */
+const READ_ONLY = new Set<ScriptName>(["dumpSession"]);
 
 /** Registers the scripts on a connection; `runScript` then calls them by name. */
 export function defineScripts(redis: Redis): void {
@@ -77,5 +83,26 @@ export function runScript(target: ChainableCommander, name: ScriptName, keys: st
 export function runScript(target: ScriptTarget, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
   const command = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
   if (typeof command !== "function") throw new Error(`Lua script ${name} is not defined on this connection`);
-  return command.call(target, ...keys, ...args.map(String));
+  const result = command.call(target, ...keys, ...args.map(String));
+  if (!READ_ONLY.has(name)) markChanged(target, keys[0]);
+  return result;
+}
+
+/**
+ * Every script writes its unit; incremental snapshots capture the units marked since the
+ * last one. The mark is sent after the script on the same connection (or pipeline), so
+ * Redis applies it after the change: a snapshot that takes the marks never misses a change
+ * made before them. On a pipeline the script's result is therefore second to last
+ * (scriptResult).
+ */
+function markChanged(target: ScriptTarget, firstKey: string): void {
+  const mark = changedUnitOf(firstKey);
+  if (!mark) return;
+  const queued = target.sadd(mark.changes, mark.unit);
+  if (queued instanceof Promise) queued.catch(() => {});
+}
+
+/** The result of a pipeline's last runScript (its change mark follows it). */
+export function scriptResult<T>(results: unknown[]): T {
+  return results.at(-2) as T;
 }

@@ -1,5 +1,5 @@
 import { parseRunId } from "@helmr/core";
-import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { execOrThrow } from "./sessions.ts";
 
@@ -90,7 +90,7 @@ export class ExecutionsSystem {
       wait.corr,
       park ? "1" : "0",
     ]);
-    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string?, string?];
+    const outcome = scriptResult<number | [string, string?, string?]>(await execOrThrow(pipeline));
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     if (outcome[0] === "consumed") return { status: "consumed", entryId: outcome[1]!, data: outcome[2]! };
     if (outcome[0] === "parked") return { status: "parked", timeoutJobId: outcome[1]! };
@@ -115,7 +115,7 @@ export class ExecutionsSystem {
     const { keys, redis } = this.resources;
     const pipeline = redis.pipeline().zadd(keys.waitingRuns(), now, runId);
     runScript(pipeline, "parkRun", this.runKeys(runId, "journal"), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
-    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string];
+    const outcome = scriptResult<number | [string]>(await execOrThrow(pipeline));
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     return outcome[0];
   }

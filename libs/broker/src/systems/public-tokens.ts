@@ -47,11 +47,13 @@ export class PublicTokensSystem {
     const id = options.id ?? newPublicTokenId(scope.session);
     const expiresAt = body.expiresIn === undefined ? null : now + parseDuration(body.expiresIn);
     const stored: StoredScope = { type: scope.type, session: scope.session, stream: scope.stream, correlationId: scope.correlationId ?? null };
-    await runScript(this.resources.redis, "createPublicToken", [this.resources.keys.publicToken(id)], [
+    const { keys } = this.resources;
+    await runScript(this.resources.redis, "createPublicToken", [keys.publicToken(id), keys.session(scope.session)], [
       JSON.stringify(stored),
       body.maxUses ?? "",
       expiresAt ?? "",
       now,
+      parsePublicTokenId(id)!.own,
     ]);
     return {
       publicAccessToken: `${INPUT_PAT_PREFIX}${id}.${this.signature(id)}`,

@@ -13,7 +13,7 @@ import {
   type TriggerBody,
   type TriggerResult,
 } from "@helmr/core";
-import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
 import { pageRecords } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
@@ -63,7 +63,7 @@ export class RunsSystem {
       [keys.session(sessionId), keys.sessionRuns(sessionId), keys.sessionActiveRuns(sessionId), keys.run(runId), keys.runEvents(runId)],
       [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0"],
     );
-    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string?];
+    const outcome = scriptResult<number | [string, string?]>(await execOrThrow(pipeline));
 
     if (isScriptError(outcome)) {
       const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), runId).zrem(keys.runsIndex(), runId);

@@ -1,6 +1,6 @@
 import { isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
 import type { Redis } from "ioredis";
-import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { execOrThrow } from "./sessions.ts";
@@ -39,7 +39,7 @@ export class StreamsSystem {
       ],
       [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"],
     );
-    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string, string?, string?, string?];
+    const outcome = scriptResult<number | [string, string, string?, string?, string?]>(await execOrThrow(pipeline));
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(intent);
       throw scriptError(outcome, sessionId);

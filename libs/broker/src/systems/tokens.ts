@@ -15,7 +15,7 @@ import {
   type TokenListQuery,
   type TokenRecord,
 } from "@helmr/core";
-import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
 import { pageRecords } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
@@ -55,6 +55,7 @@ export class TokensSystem {
       JSON.stringify(body.metadata ?? {}),
       now,
       options.runId ?? "",
+      body.idempotencyKey ?? "",
     ]);
     await execOrThrow(pipeline);
     return this.withSecrets(await this.retrieve(tokenId));
@@ -118,7 +119,7 @@ export class TokensSystem {
     const pipeline = redis.pipeline();
     this.dispatch.markIntent(pipeline, tokenId, now);
     runScript(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data ?? null), now]);
-    const outcome = (await execOrThrow(pipeline)).at(-1) as number | [string, string, string, string?];
+    const outcome = scriptResult<number | [string, string, string, string?]>(await execOrThrow(pipeline));
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(tokenId);
       throw scriptError(outcome, tokenId);

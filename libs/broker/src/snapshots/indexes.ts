@@ -1,0 +1,57 @@
+import type { ChainableCommander } from "ioredis";
+import type { Keys } from "../keys.ts";
+import type { UnitRecord } from "./units.ts";
+
+/** What a restored unit needs once its keys are back: jobs to add, tokens to settle. */
+export interface PendingWork {
+  /** Runs that expect a job: queued or running ones now, waiting ones at their due time. */
+  jobs: { runId: string; taskId: string; jobId: string; runAt: number }[];
+  /** Completed tokens with a registered waiter, which may still wait on them. */
+  settle: string[];
+}
+
+/**
+ * Queues the global index entries of a restored unit: the same ones SessionsSystem.create,
+ * RunsSystem.trigger, ExecutionsSystem (waiting runs) and TokensSystem.create write, so
+ * lists, externalId and idempotency lookups find the unit again. Snapshots leave global
+ * keys out; they are all derived from the units.
+ */
+export function indexUnit(pipeline: ChainableCommander, keys: Keys, record: UnitRecord, work: PendingWork): void {
+  if (record.unit.startsWith("tok_")) indexToken(pipeline, keys, record, work);
+  else indexSession(pipeline, keys, record, work);
+}
+
+function indexSession(pipeline: ChainableCommander, keys: Keys, record: UnitRecord, work: PendingWork): void {
+  const sessionId = record.unit;
+  const tag = sessionId.slice(4);
+  for (const key of record.keys) {
+    if (key.t !== "hash") continue;
+    if (key.k === "s") {
+      pipeline.zadd(keys.sessionsIndex(), 0, sessionId);
+      for (const tagName of tagsOf(key.v.tags)) pipeline.zadd(keys.sessionsByTag(tagName), 0, sessionId);
+      if (key.v.externalId) pipeline.set(keys.sessionByExternalId(key.v.externalId), sessionId);
+    } else if (key.k.startsWith("r:")) {
+      const runId = `run_${key.k.slice(2)}_${tag}`;
+      const run = key.v;
+      pipeline.zadd(keys.runsIndex(), 0, runId);
+      if (run.idem) pipeline.set(keys.runByIdempotencyKey(run.task, run.idem), JSON.stringify({ sessionId, runId, createSession: false }));
+      if (run.status === "waiting") pipeline.zadd(keys.waitingRuns(), Number(run.updatedAt), runId);
+      const expectsJob = run.status === "queued" || run.status === "running" || (run.status === "waiting" && run.job);
+      if (expectsJob && run.job) work.jobs.push({ runId, taskId: run.task, jobId: run.job, runAt: Number(run.runAt ?? 0) });
+    }
+  }
+}
+
+function indexToken(pipeline: ChainableCommander, keys: Keys, record: UnitRecord, work: PendingWork): void {
+  const tokenId = record.unit;
+  const token = record.keys[0]?.v as Record<string, string> | undefined;
+  if (!token) return;
+  pipeline.zadd(keys.tokensIndex(), 0, tokenId);
+  for (const tagName of tagsOf(token.tags)) pipeline.zadd(keys.tokensByTag(tagName), 0, tokenId);
+  if (token.idem) pipeline.set(keys.tokenByIdempotencyKey(token.idem), tokenId);
+  if (token.status === "completed" && token.waiter) work.settle.push(tokenId);
+}
+
+function tagsOf(json: string | undefined): string[] {
+  return json ? (JSON.parse(json) as string[]) : [];
+}

@@ -1,0 +1,144 @@
+import type { HelmrEngine } from "../engine.ts";
+import { execOrThrow } from "../systems/sessions.ts";
+import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
+import { decodePart, type Manifest } from "./format.ts";
+import { indexUnit, type PendingWork } from "./indexes.ts";
+import type { SnapshotStore } from "./stores/store.ts";
+import { writeUnit } from "./units.ts";
+
+export interface RestoreOptions {
+  /** Default: the newest snapshot. */
+  snapshotId?: string;
+  /** Replace Helmr's data in a Redis that has some (default: refuse). */
+  force?: boolean;
+  /** Units applied so far, of `total` (an upper bound: a unit changed in several snapshots of the chain counts once per copy). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RestoreResult {
+  snapshotId: string;
+  /** The snapshots applied, newest first. */
+  chain: string[];
+  sessions: number;
+  tokens: number;
+  /** Jobs added again: runs queued or running at snapshot time, and timers and timeouts at their due times. */
+  jobs: number;
+  /** Completed tokens whose waiting run was resumed. */
+  settledTokens: number;
+  durationMs: number;
+}
+
+export class RestoreRefusedError extends Error {
+  override name = "RestoreRefusedError";
+}
+
+/** Pipelined units per round trip, and jobs added at once. */
+const UNITS_PER_WRITE = 200;
+const JOBS_AT_ONCE = 32;
+
+/**
+ * Restores a snapshot chain into a Redis without Helmr data: writes every unit back (each
+ * from its newest snapshot), rebuilds the global indexes, then adds each run's expected job
+ * again, timers and timeouts with their original due times (overdue ones fire at once), and
+ * resumes runs whose token was completed after they parked.
+ */
+export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore, options: RestoreOptions = {}): Promise<RestoreResult> {
+  const started = Date.now();
+  const snapshotId = options.snapshotId ?? (await latestSnapshotId(store));
+  const chain = await chainOf(store, snapshotId);
+  await prepareTarget(engine, options.force === true);
+
+  const { redis, keys } = engine.resources;
+  const work: PendingWork = { jobs: [], settle: [] };
+  const seen = new Set<string>();
+  const total = chain.reduce((sum, manifest) => sum + manifest.parts.reduce((n, part) => n + part.units, 0), 0);
+  let done = 0;
+  let sessions = 0;
+  let tokens = 0;
+  for (const manifest of chain) {
+    for (const part of manifest.parts) {
+      const name = `${manifest.id}/${part.name}`;
+      const body = await store.get(name);
+      if (!body) throw new SnapshotNotFoundError(`snapshot ${manifest.id} is missing its part ${part.name}; restore an older snapshot (helmr snapshot list)`);
+      const units = await decodePart(body);
+      for (let i = 0; i < units.length; i += UNITS_PER_WRITE) {
+        const pipeline = redis.pipeline();
+        for (const unit of units.slice(i, i + UNITS_PER_WRITE)) {
+          if (seen.has(unit.unit)) continue;
+          seen.add(unit.unit);
+          if (unit.unit.startsWith("tok_")) tokens++;
+          else sessions++;
+          writeUnit(pipeline, keys, unit);
+          indexUnit(pipeline, keys, unit, work);
+        }
+        await execOrThrow(pipeline);
+        done += Math.min(UNITS_PER_WRITE, units.length - i);
+        options.onProgress?.(done, total);
+      }
+    }
+  }
+  await restoreGlobals(engine, chain[0]);
+
+  await inBatches(work.jobs, (job) => engine.dispatch.ensureJob({ runId: job.runId, taskId: job.taskId }, job.jobId, job.runAt));
+  let settledTokens = 0;
+  await inBatches(work.settle, async (tokenId) => {
+    if (await engine.tokens.settleWaiter(tokenId)) settledTokens++;
+  });
+  options.onProgress?.(total, total);
+  return { snapshotId, chain: chain.map((m) => m.id), sessions, tokens, jobs: work.jobs.length, settledTokens, durationMs: Date.now() - started };
+}
+
+async function latestSnapshotId(store: SnapshotStore): Promise<string> {
+  const latest = (await listSnapshots(store)).at(-1);
+  if (!latest) throw new SnapshotNotFoundError("there are no snapshots to restore; `helmr snapshot create` writes one");
+  return latest.id;
+}
+
+/**
+ * Refuses a Redis that holds sessions or tokens under this prefix (their keys carry a hash
+ * tag: `helmr:{…`); with force, removes them and every job of the runs queue first.
+ * Worker registrations and other bookkeeping do not count as data.
+ */
+async function prepareTarget(engine: HelmrEngine, force: boolean): Promise<void> {
+  const { keys } = engine.resources;
+  if (!(await anyKey(engine, `${keys.prefix}:{*`))) return;
+  if (!force) {
+    throw new RestoreRefusedError(
+      `Redis already holds Helmr data under the prefix "${keys.prefix}". Restore into an empty Redis (point HELMR_REDIS_URL at a new one), or pass --force to replace that data`,
+    );
+  }
+  await deleteMatching(engine, `${keys.prefix}:*`);
+  await engine.resources.runsQueue.obliterate({ force: true });
+}
+
+async function anyKey(engine: HelmrEngine, pattern: string): Promise<boolean> {
+  let cursor = "0";
+  do {
+    const [next, found] = await engine.resources.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    if (found.length) return true;
+    cursor = next;
+  } while (cursor !== "0");
+  return false;
+}
+
+async function deleteMatching(engine: HelmrEngine, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, found] = await engine.resources.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    if (found.length) await engine.resources.redis.unlink(...found);
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+/** Registered tasks and input schemas, unless a worker has published newer ones since. */
+async function restoreGlobals(engine: HelmrEngine, newest: Manifest): Promise<void> {
+  const { redis, keys } = engine.resources;
+  const pipeline = redis.pipeline();
+  for (const [field, value] of Object.entries(newest.globals.tasks)) pipeline.hsetnx(keys.tasks(), field, value);
+  for (const [field, value] of Object.entries(newest.globals.inputSchemas)) pipeline.hsetnx(keys.inputSchemas(), field, value);
+  await execOrThrow(pipeline);
+}
+
+async function inBatches<T>(items: T[], task: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += JOBS_AT_ONCE) await Promise.all(items.slice(i, i + JOBS_AT_ONCE).map(task));
+}

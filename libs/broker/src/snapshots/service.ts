@@ -1,0 +1,93 @@
+import { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { HelmrEngine } from "../engine.ts";
+import { defineScripts } from "../lua/index.ts";
+import { closeConnection, connect } from "../resources.ts";
+import { listSnapshots } from "./catalog.ts";
+import type { Manifest } from "./format.ts";
+import { restoreSnapshot, type RestoreOptions, type RestoreResult } from "./restore.ts";
+import type { SnapshotStore } from "./stores/store.ts";
+import { SnapshotInProgressError, SnapshotWriter, type SnapshotPolicy, type SnapshotResult } from "./writer.ts";
+
+export const SNAPSHOTS_QUEUE = "snapshots";
+const SCHEDULER_ID = "periodic";
+
+export interface SnapshotServiceOptions extends SnapshotPolicy {
+  /** Between periodic snapshots; 0 for none. */
+  intervalMs: number;
+}
+
+/**
+ * Snapshots for one process: create, list and restore, and, once `schedule()` is called,
+ * periodic snapshots through a BullMQ job scheduler. Every API process runs a snapshot
+ * worker; the scheduler makes one job per interval and the writer's lock keeps a manual
+ * snapshot from overlapping it. A failed snapshot (storage down, say) is logged and the
+ * next interval tries again; it never touches input delivery or run execution, which do not
+ * wait for it.
+ */
+export class SnapshotService {
+  private readonly connection: Redis;
+  private readonly writer: SnapshotWriter;
+  private queue?: Queue;
+  private worker?: Worker;
+  /** The queue's and the worker's connections (BullMQ leaves connections it is given open). */
+  private readonly queueConnections: Redis[] = [];
+
+  constructor(
+    private readonly engine: HelmrEngine,
+    readonly store: SnapshotStore,
+    private readonly options: SnapshotServiceOptions,
+  ) {
+    const { redisUrl, logger, keys } = engine.resources;
+    this.connection = connect(redisUrl, logger, "snapshots");
+    defineScripts(this.connection);
+    this.writer = new SnapshotWriter(this.connection, keys, store, options, logger);
+  }
+
+  create(options: { full?: boolean } = {}): Promise<SnapshotResult> {
+    return this.writer.create(options);
+  }
+
+  list(): Promise<Manifest[]> {
+    return listSnapshots(this.store);
+  }
+
+  restore(options: RestoreOptions = {}): Promise<RestoreResult> {
+    return restoreSnapshot(this.engine, this.store, options);
+  }
+
+  /** Starts periodic snapshots (or removes the schedule when the interval is 0). */
+  async schedule(): Promise<void> {
+    const { redisUrl, logger, queuePrefix } = this.engine.resources;
+    const connection = connect(redisUrl, logger, "snapshots-queue", { maxRetriesPerRequest: null });
+    const workerConnection = connection.duplicate();
+    this.queueConnections.push(connection, workerConnection);
+    this.queue = new Queue(SNAPSHOTS_QUEUE, { connection, prefix: queuePrefix });
+    if (this.options.intervalMs === 0) {
+      await this.queue.removeJobScheduler(SCHEDULER_ID);
+      return;
+    }
+    await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: this.options.intervalMs }, { name: "snapshot", opts: { removeOnComplete: 20, removeOnFail: 20 } });
+    this.worker = new Worker(SNAPSHOTS_QUEUE, () => this.periodic(), { connection: workerConnection, prefix: queuePrefix, concurrency: 1 });
+    this.worker.on("error", (error) => logger.error({ err: error }, "snapshot worker error"));
+    await this.worker.waitUntilReady();
+  }
+
+  private async periodic(): Promise<void> {
+    const { logger } = this.engine.resources;
+    try {
+      const { manifest, location, durationMs } = await this.writer.create();
+      logger.info({ snapshot: manifest.id, kind: manifest.kind, sessions: manifest.sessions, tokens: manifest.tokens, bytes: manifest.bytes, durationMs, location }, "snapshot written");
+    } catch (error) {
+      if (error instanceof SnapshotInProgressError) return;
+      logger.error({ err: (error as Error).message }, "snapshot failed; its changes are kept and the next interval tries again");
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue?.close();
+    for (const connection of [this.connection, ...this.queueConnections]) await closeConnection(connection);
+    this.store.close?.();
+  }
+}

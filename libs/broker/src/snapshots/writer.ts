@@ -1,0 +1,198 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Keys } from "../keys.ts";
+import { runScript } from "../lua/index.ts";
+import { execOrThrow } from "../systems/sessions.ts";
+import { listSnapshots, readManifest } from "./catalog.ts";
+import { encodePart, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
+import type { SnapshotStore } from "./stores/store.ts";
+import { readSessionUnit, readTokenUnits, sessionUnitOf, type UnitRecord } from "./units.ts";
+
+export interface SnapshotPolicy {
+  /** A full snapshot after this many incremental ones (0: every snapshot is full). */
+  fullEvery: number;
+  /** Full snapshots kept, each with the increments on top of it. */
+  retain: number;
+}
+
+export interface SnapshotResult {
+  manifest: Manifest;
+  location: string;
+  durationMs: number;
+}
+
+export class SnapshotInProgressError extends Error {
+  override name = "SnapshotInProgressError";
+  constructor() {
+    super("another process is writing a snapshot right now; try again when it finishes");
+  }
+}
+
+const LOCK_TTL_MS = 60_000;
+/** Units read per round trip. */
+const BATCH = 200;
+/** A part is closed once its NDJSON reaches this size (before compression). */
+const PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Writes snapshots (format.ts). Which units changed is collected as changes happen: every
+ * script marks its unit (lua/loader.ts), and a snapshot takes the marks at its start. If
+ * it fails (storage down, say) the marks go back, so the next one carries them.
+ *
+ * Reads use their own connection: a session's dump can be a large reply, and it must not
+ * queue in front of the commands that deliver inputs and resume runs.
+ */
+export class SnapshotWriter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly store: SnapshotStore,
+    private readonly policy: SnapshotPolicy,
+    private readonly logger: Logger,
+  ) {}
+
+  async create(options: { full?: boolean } = {}): Promise<SnapshotResult> {
+    const started = Date.now();
+    const lock = randomBytes(12).toString("hex");
+    if ((await this.redis.set(this.keys.snapshotLock(), lock, "PX", LOCK_TTL_MS, "NX")) !== "OK") throw new SnapshotInProgressError();
+    const id = newSnapshotId();
+    const written: string[] = [];
+    try {
+      const parent = options.full ? null : await this.incrementalParent();
+      const unitIds = await this.takeChanges(parent === null);
+      const manifest = await this.write(id, parent, unitIds, written, () => this.holdLock(lock));
+      const increments = parent ? (await this.increments()) + 1 : 0;
+      await this.redis
+        .multi()
+        .hset(this.keys.snapshotState(), "last", id, "increments", increments)
+        .del(this.keys.changesInFlight())
+        .exec();
+      await this.prune().catch((error) => this.logger.warn({ err: error }, "could not prune old snapshots; will try after the next one"));
+      return { manifest, location: this.store.locationOf(id), durationMs: Date.now() - started };
+    } catch (error) {
+      await this.returnChanges();
+      await this.store.remove(written).catch(() => {});
+      throw error;
+    } finally {
+      await runScript(this.redis, "holdLock", [this.keys.snapshotLock()], [lock, 0]).catch(() => {});
+    }
+  }
+
+  /** The snapshot the next one adds to, or null when the next one must be full. */
+  private async incrementalParent(): Promise<string | null> {
+    const last = await this.redis.hget(this.keys.snapshotState(), "last");
+    if (!last || (await this.increments()) >= this.policy.fullEvery) return null;
+    // A parent missing from the store (pruned by hand, another bucket) would break the chain.
+    return (await readManifest(this.store, last)) ? last : null;
+  }
+
+  private async increments(): Promise<number> {
+    return Number((await this.redis.hget(this.keys.snapshotState(), "increments")) ?? 0);
+  }
+
+  /**
+   * Moves the change marks aside (atomically, so a mark made meanwhile stays for the next
+   * snapshot) and returns the units to write: the marked ones, or every unit for a full
+   * snapshot. Marks left aside by a snapshot that died are taken along.
+   */
+  private async takeChanges(full: boolean): Promise<string[]> {
+    const { keys, redis } = this;
+    await redis.multi().sunionstore(keys.changesInFlight(), keys.changesInFlight(), keys.changes()).del(keys.changes()).exec();
+    if (!full) return (await redis.smembers(keys.changesInFlight())).sort();
+    const [sessions, tokens] = await Promise.all([redis.zrange(keys.sessionsIndex(), 0, -1), redis.zrange(keys.tokensIndex(), 0, -1)]);
+    return [...sessions, ...tokens];
+  }
+
+  private async returnChanges(): Promise<void> {
+    const { keys } = this;
+    await this.redis
+      .multi()
+      .sunionstore(keys.changes(), keys.changes(), keys.changesInFlight())
+      .del(keys.changesInFlight())
+      .exec()
+      .catch((error) => this.logger.error({ err: error }, "could not put snapshot change marks back; the next full snapshot covers them"));
+  }
+
+  private async write(id: string, parent: string | null, unitIds: string[], written: string[], keepLock: () => Promise<void>): Promise<Manifest> {
+    const parts: Manifest["parts"] = [];
+    let pending: UnitRecord[] = [];
+    let pendingBytes = 0;
+    let sessions = 0;
+    let tokens = 0;
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const name = partName(id, parts.length + 1);
+      const body = await encodePart(pending);
+      await this.store.put(name, body);
+      written.push(name);
+      parts.push({ name: name.slice(id.length + 1), units: pending.length, bytes: body.length });
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (let i = 0; i < unitIds.length; i += BATCH) {
+      for (const unit of await this.readUnits(unitIds.slice(i, i + BATCH))) {
+        if (unit.unit.startsWith("ses_")) sessions++;
+        else tokens++;
+        pending.push(unit);
+        pendingBytes += JSON.stringify(unit).length;
+      }
+      if (pendingBytes >= PART_BYTES) await flush();
+      await keepLock();
+    }
+    await flush();
+    const [tasks, inputSchemas] = await Promise.all([this.redis.hgetall(this.keys.tasks()), this.redis.hgetall(this.keys.inputSchemas())]);
+    const manifest: Manifest = {
+      version: SNAPSHOT_FORMAT_VERSION,
+      id,
+      kind: parent ? "incremental" : "full",
+      createdAt: new Date().toISOString(),
+      parent,
+      prefix: this.keys.prefix,
+      sessions,
+      tokens,
+      bytes: parts.reduce((sum, part) => sum + part.bytes, 0),
+      parts,
+      globals: { tasks, inputSchemas },
+    };
+    await this.store.put(manifestName(id), Buffer.from(JSON.stringify(manifest, null, 2)));
+    return manifest;
+  }
+
+  private async readUnits(unitIds: string[]): Promise<UnitRecord[]> {
+    const sessionIds = unitIds.filter((id) => id.startsWith("ses_"));
+    const tokenIds = unitIds.filter((id) => id.startsWith("tok_"));
+    const units: UnitRecord[] = [];
+    if (sessionIds.length) {
+      const pipeline = this.redis.pipeline();
+      for (const id of sessionIds) readSessionUnit(pipeline, this.keys, id);
+      const results = await execOrThrow(pipeline);
+      results.forEach((flat, i) => {
+        const unit = sessionUnitOf(sessionIds[i], flat as unknown[]);
+        if (unit) units.push(unit);
+      });
+    }
+    if (tokenIds.length) units.push(...(await readTokenUnits(this.redis, this.keys, tokenIds)));
+    return units;
+  }
+
+  private async holdLock(lock: string): Promise<void> {
+    const held = await runScript<number>(this.redis, "holdLock", [this.keys.snapshotLock()], [lock, LOCK_TTL_MS]);
+    if (held !== 1) throw new Error("lost the snapshot lock (a step took longer than a minute); the snapshot was abandoned and its changes kept for the next one");
+  }
+
+  /**
+   * Keeps the newest `retain` full snapshots and everything after the oldest of them.
+   * Each snapshot's manifest goes first, so no reader finds a manifest without its parts.
+   */
+  private async prune(): Promise<void> {
+    const snapshots = await listSnapshots(this.store);
+    const fulls = snapshots.filter((s) => s.kind === "full");
+    if (fulls.length <= this.policy.retain) return;
+    const oldestKept = fulls[fulls.length - this.policy.retain].id;
+    for (const snapshot of snapshots.filter((s) => s.id < oldestKept)) {
+      await this.store.remove([manifestName(snapshot.id)]);
+      await this.store.remove(snapshot.parts.map((part) => `${snapshot.id}/${part.name}`));
+    }
+  }
+}

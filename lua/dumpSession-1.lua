@@ -1,0 +1,84 @@
+--[[
+  Reads every key of one session for a snapshot in one step, so a snapshot never holds a
+  half-applied change of the session (a delivery, a park, a public token's spent use).
+  Tokens are captured on their own (they are single keys). The keys are found from the
+  session hash: runs from the session's run list; streams from its in:/out: counters;
+  public tokens from its pat: fields; the wait queues of its parked runs from their waits;
+  the buffers of its unconsumed inputs from those inputs' correlationIds.
+  KEYS[1] session hash
+  ARGV[1] the session's tag prefix
+  Returns a flat list of (suffix, type, contents) triples, {} when the session is gone:
+    "hash"   flat field/value list
+    "zset"   flat member/score list
+    "stream" XRANGE entries
+]]
+local sessionKey, tagPrefix = KEYS[1], ARGV[1]
+local rcall = redis.call
+
+-- @include "waitKeys"
+
+local session = rcall("HGETALL", sessionKey)
+if #session == 0 then
+  return {}
+end
+
+local out = {}
+local function add(suffix, kind, contents)
+  if #contents > 0 then
+    out[#out + 1] = suffix
+    out[#out + 1] = kind
+    out[#out + 1] = contents
+  end
+end
+local function zsetOf(suffix)
+  return rcall("ZRANGE", tagPrefix .. suffix, 0, -1, "WITHSCORES")
+end
+
+add("s", "hash", session)
+add("runs", "zset", zsetOf("runs"))
+for _, runId in ipairs(rcall("ZRANGE", tagPrefix .. "runs", 0, -1)) do
+  local suffix = "r:" .. string.sub(runId, 5, 20)
+  add(suffix, "hash", rcall("HGETALL", tagPrefix .. suffix))
+end
+
+-- Wait queues and input buffers, by key suffix; a set, since several runs or inputs share one.
+local queues = {}
+for i = 1, #session, 2 do
+  local kind, name = string.match(session[i], "^(%a+):(.*)$")
+  if kind == "a" then
+    local run = rcall("HMGET", tagPrefix .. "r:" .. string.sub(name, 5, 20), "status", "wait")
+    if run[1] == "waiting" and run[2] then
+      local wait = cjson.decode(run[2])
+      if wait.kind == "input" then
+        queues[waitsKey("", wait.stream, wait.corr)] = true
+      end
+    end
+  elseif kind == "in" then
+    local consumedPairs = rcall("HGETALL", tagPrefix .. "inc:" .. name)
+    local consumed = {}
+    for j = 1, #consumedPairs, 2 do
+      consumed[consumedPairs[j]] = true
+    end
+    local entries = rcall("XRANGE", tagPrefix .. "in:" .. name, "-", "+")
+    add("in:" .. name, "stream", entries)
+    add("inc:" .. name, "hash", consumedPairs)
+    for _, entry in ipairs(entries) do
+      if not consumed[entry[1]] then
+        local fields = entry[2]
+        for j = 1, #fields, 2 do
+          if fields[j] == "c" then
+            queues[bufferKey("", name, fields[j + 1])] = true
+          end
+        end
+      end
+    end
+  elseif kind == "out" then
+    add("out:" .. name, "stream", rcall("XRANGE", tagPrefix .. "out:" .. name, "-", "+"))
+  elseif kind == "pat" then
+    add("pat:" .. name, "hash", rcall("HGETALL", tagPrefix .. "pat:" .. name))
+  end
+end
+for suffix in pairs(queues) do
+  add(suffix, "zset", zsetOf(suffix))
+end
+return out
