@@ -28,8 +28,8 @@ export interface TestStack {
  * A Helmr API and engine on the suite's redis-server under a fresh key prefix, so tests
  * never see each other's data (STYLE.md, tests).
  */
-export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number } = {}): Promise<TestStack> {
-  const redisUrl = inject("redisUrl");
+export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number; redisUrl?: string } = {}): Promise<TestStack> {
+  const redisUrl = options.redisUrl ?? inject("redisUrl");
   const prefix = `t-${randomBytes(5).toString("hex")}`;
   const logger = testLogger();
   const secret = randomBytes(32).toString("base64url");

@@ -12,6 +12,10 @@ export interface S3StoreOptions {
   secretAccessKey?: string;
 }
 
+// Helmr runs on Node 20 (the lockfile pins an SDK that supports it); without this, every
+// CLI command that touches S3 would print the SDK's notice about future versions.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /**
  * Snapshots in S3-compatible storage through the AWS SDK. Requests give up quickly (two
  * attempts, short timeouts): a failed snapshot is retried on the next interval, and a slow

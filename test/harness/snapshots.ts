@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SnapshotService, type SnapshotStore } from "@helmr/broker";
+import { startEmbeddedRedis, type EmbeddedRedis } from "@helmr/embedded-redis";
+import { Redis } from "ioredis";
+import { startStack, type TestStack } from "./stack.ts";
+
+export interface SnapshotStack extends TestStack {
+  snapshots: SnapshotService;
+  /** A plain connection to this stack's own Redis, for FLUSHALL and inspection. */
+  admin: Redis;
+}
+
+/**
+ * A test stack on a Redis of its own (FLUSHALL must not touch the suite's shared one),
+ * without AOF, like an instance that loses everything when it dies, plus a snapshot
+ * service on the given store.
+ */
+export async function startSnapshotStack(store: SnapshotStore, policy = { fullEvery: 12, retain: 3 }): Promise<SnapshotStack> {
+  const dir = mkdtempSync(join(tmpdir(), "helmr-snapshot-redis-"));
+  const redis: EmbeddedRedis = await startEmbeddedRedis({ dir, appendonly: false });
+  const stack = await startStack({ redisUrl: redis.url });
+  const snapshots = new SnapshotService(stack.engine, store, { ...policy, intervalMs: 0 });
+  const admin = new Redis(redis.url);
+  const closeStack = stack.close;
+  return Object.assign(stack, {
+    snapshots,
+    admin,
+    close: async () => {
+      await closeStack();
+      await snapshots.close();
+      admin.disconnect();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}

@@ -1,0 +1,99 @@
+import { auth, streams, task, timers, tokens } from "@helmr/sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
+import { startS3, type TestS3 } from "../harness/s3.ts";
+import { startSnapshotStack, type SnapshotStack } from "../harness/snapshots.ts";
+
+let s3: TestS3 | undefined;
+let stack: SnapshotStack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  await s3?.close();
+  stack = s3 = undefined;
+});
+
+const answer = streams.input<string>("snap-answer");
+const onInput = task({ id: "snap-input", run: async () => answer.wait({ correlationId: "q" }).unwrap() });
+const onToken = task({ id: "snap-token", run: async ({ tokenId }: { tokenId: string }) => tokens.wait(tokenId).unwrap() });
+const onTimer = task({ id: "snap-timer", run: async ({ until }: { until: number }) => (await timers.waitUntil(until), "rang") });
+
+describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back from the latest snapshot", () => {
+  it("restores runs parked on an input, a token and a timer, the input history, token completions and spent public tokens", async () => {
+    s3 = await startS3();
+    stack = await startSnapshotStack(s3.store());
+    const { client } = stack;
+    await stack.startWorker({ tasks: [onInput, onToken, onTimer] });
+
+    const inputRun = await client.tasks.trigger("snap-input");
+    const awaited = await client.tokens.create({ timeout: "1h" });
+    const tokenRun = await client.tasks.trigger("snap-token", { tokenId: awaited.id });
+    const until = Date.now() + 1500;
+    const timerRun = await client.tasks.trigger("snap-timer", { until });
+    for (const { runId } of [inputRun, tokenRun, timerRun]) await runReaches(client, runId, "waiting");
+
+    const session = client.sessions.open(inputRun.sessionId);
+    expect(await session.input("snap-answer").send("not for this run", { correlationId: "other" })).toMatchObject({ status: "buffered" });
+    const done = await client.tokens.create({ timeout: "1h" });
+    expect((await client.tokens.complete(done.id, { ok: 1 })).firstCompletion).toBe(true);
+    const { publicAccessToken } = await client.auth.createPublicToken({
+      scope: { type: "session.input.send", session: inputRun.sessionId, stream: "snap-answer", correlationId: "pat" },
+      maxUses: 1,
+    });
+    await session.input("snap-answer").send("sent from a browser", { correlationId: "pat", publicAccessToken });
+
+    const snapshot = await stack.snapshots.create();
+    expect(snapshot.manifest).toMatchObject({ kind: "full", parent: null, sessions: 3, tokens: 2 });
+    expect(snapshot.location).toBe(`s3://${s3.bucket}/snapshots/${snapshot.manifest.id}/`);
+
+    await stack.admin.flushall();
+    // The timer falls due while Redis is gone: the restore fires it at once.
+    await eventually(() => Date.now() > until, { what: "the timer's due time to pass" });
+    const restored = await stack.snapshots.restore();
+    expect(restored).toMatchObject({ snapshotId: snapshot.manifest.id, chain: [snapshot.manifest.id], sessions: 3, tokens: 2 });
+
+    expect((await runReaches(client, timerRun.runId, "completed")).output).toBe("rang");
+    expect((await client.runs.retrieve(inputRun.runId)).status).toBe("waiting");
+    expect(await session.input("snap-answer").send("the answer", { correlationId: "q" })).toMatchObject({ status: "resumed", runId: inputRun.runId });
+    expect((await client.tokens.complete(awaited.id, { approved: true })).firstCompletion).toBe(true);
+    expect((await runReaches(client, inputRun.runId, "completed")).output).toBe("the answer");
+    expect((await runReaches(client, tokenRun.runId, "completed")).output).toEqual({ approved: true });
+
+    const history = (await session.input("snap-answer").list()).data;
+    expect(history.map((e) => [e.data, e.correlationId, e.status, e.consumedBy?.runId ?? null])).toEqual([
+      ["not for this run", "other", "buffered", null],
+      ["sent from a browser", "pat", "buffered", null],
+      ["the answer", "q", "consumed", inputRun.runId],
+    ]);
+
+    const again = await client.tokens.complete(done.id, { ok: 1 });
+    expect(again.firstCompletion).toBe(false);
+    expect(again.token.status).toBe("completed");
+    const conflict = await stack.http("POST", `/api/v1/tokens/${done.id}/complete`, { body: { data: { ok: 2 } } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe("token_already_completed");
+
+    const spent = await stack.http("POST", `/api/v1/sessions/${inputRun.sessionId}/input/snap-answer`, {
+      key: publicAccessToken,
+      body: { data: "again", correlationId: "pat" },
+    });
+    expect(spent.status).toBe(403);
+    expect(spent.body.error.code).toBe("token_exhausted");
+  });
+
+  it("refuses to restore into a Redis that holds Helmr data, unless forced", async () => {
+    s3 = await startS3();
+    stack = await startSnapshotStack(s3.store());
+    const kept = await stack.client.sessions.create({ externalId: "kept" });
+    const snapshot = await stack.snapshots.create();
+    const later = await stack.client.sessions.create({ externalId: "later" });
+
+    await expect(stack.snapshots.restore()).rejects.toThrow(/already holds Helmr data.*--force/);
+    expect((await stack.client.sessions.retrieve(later.id)).id).toBe(later.id);
+
+    const restored = await stack.snapshots.restore({ snapshotId: snapshot.manifest.id, force: true });
+    expect(restored.sessions).toBe(1);
+    expect((await stack.client.sessions.list({ externalId: "kept" })).data.map((s) => s.id)).toEqual([kept.id]);
+    expect((await stack.http("GET", `/api/v1/sessions/${later.id}`)).status).toBe(404);
+  });
+});
