@@ -1,0 +1,82 @@
+import { S3SnapshotStore, SNAPSHOTS_QUEUE, SnapshotService } from "@helmr/broker";
+import { freePort } from "@helmr/embedded-redis";
+import { streams, task } from "@helmr/sdk";
+import { Queue } from "bullmq";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
+import { startS3, type TestS3 } from "../harness/s3.ts";
+import { startSnapshotStack, type SnapshotStack } from "../harness/snapshots.ts";
+
+let s3: TestS3 | undefined;
+let stack: SnapshotStack | undefined;
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {});
+  await stack?.close();
+  await s3?.close();
+  stack = s3 = undefined;
+});
+
+const go = streams.input<string>("snap-go");
+const waiting = task({ id: "snap-go-waiter", run: async () => go.wait().unwrap() });
+
+async function unreachableStore(): Promise<S3SnapshotStore> {
+  // A loopback port nothing listens on: connections are refused at once.
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
+  return new S3SnapshotStore({ bucket: "helmr", prefix: "", region: "us-east-1", endpoint, accessKeyId: "x", secretAccessKey: "y" });
+}
+
+describe("a failing S3 endpoint", () => {
+  it("fails the snapshot with what to fix, keeps its changes for the next one, and leaves delivery untouched", async () => {
+    stack = await startSnapshotStack(await unreachableStore());
+    await stack.startWorker({ tasks: [waiting] });
+    const run = await stack.client.tasks.trigger("snap-go-waiter");
+    await runReaches(stack.client, run.runId, "waiting");
+
+    await expect(stack.snapshots.create()).rejects.toThrow(/cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ .*HELMR_S3_ENDPOINT/);
+    expect(await stack.admin.smembers(`${stack.prefix}:changes`)).toContain(run.sessionId);
+
+    await stack.client.sessions.open(run.sessionId).input("snap-go").send("still delivered");
+    expect((await runReaches(stack.client, run.runId, "completed")).output).toBe("still delivered");
+
+    // Once storage is back, the next snapshot carries the session changed meanwhile.
+    s3 = await startS3();
+    const working = new SnapshotService(stack.engine, s3.store(), { fullEvery: 12, retain: 3, intervalMs: 0 });
+    cleanup.push(() => working.close());
+    const snapshot = await working.create();
+    expect(snapshot.manifest.sessions).toBe(1);
+    expect(await stack.admin.smembers(`${stack.prefix}:changes`)).toEqual([]);
+  });
+
+  it("names a missing bucket and wrong credentials", async () => {
+    s3 = await startS3();
+    const base = { prefix: "", region: "us-east-1", endpoint: s3.endpoint };
+    const noBucket = new S3SnapshotStore({ ...base, bucket: "no-such-bucket", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+    await expect(noBucket.put("x", Buffer.from("x"))).rejects.toThrow('S3 bucket "no-such-bucket" does not exist');
+    const badKeys = new S3SnapshotStore({ ...base, bucket: s3.bucket, accessKeyId: "WRONG", secretAccessKey: "WRONG" });
+    await expect(badKeys.put("x", Buffer.from("x"))).rejects.toThrow(/refused the credentials.*HELMR_S3_ACCESS_KEY_ID/);
+    noBucket.close();
+    badKeys.close();
+  });
+
+  it("periodic snapshots keep failing and retrying on their interval while runs resume", async () => {
+    stack = await startSnapshotStack(await unreachableStore());
+    const periodic = new SnapshotService(stack.engine, await unreachableStore(), { fullEvery: 12, retain: 3, intervalMs: 200 });
+    cleanup.push(() => periodic.close());
+    await periodic.schedule();
+    await stack.startWorker({ tasks: [waiting] });
+
+    const queue = new Queue(SNAPSHOTS_QUEUE, { connection: { url: stack.redisUrl }, prefix: `{${stack.prefix}}` });
+    cleanup.push(() => queue.close());
+    for (let i = 0; i < 3; i++) {
+      const run = await stack.client.tasks.trigger("snap-go-waiter");
+      await runReaches(stack.client, run.runId, "waiting");
+      await stack.client.sessions.open(run.sessionId).input("snap-go").send(`round ${i}`);
+      expect((await runReaches(stack.client, run.runId, "completed")).output).toBe(`round ${i}`);
+    }
+    // Each interval ran a snapshot job; each failed inside and left its changes for the next.
+    await eventually(async () => (await queue.getJobCounts("completed")).completed >= 3, { what: "three periodic snapshot attempts" });
+    expect((await stack.admin.smembers(`${stack.prefix}:changes`)).length).toBe(3);
+  });
+});

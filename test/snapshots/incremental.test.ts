@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { gunzipSync } from "node:zlib";
+import { startS3, type TestS3 } from "../harness/s3.ts";
+import { startSnapshotStack, type SnapshotStack } from "../harness/snapshots.ts";
+
+let s3: TestS3 | undefined;
+let stack: SnapshotStack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  await s3?.close();
+  stack = s3 = undefined;
+});
+
+/** The unit ids (session and token ids) a snapshot's parts hold. */
+async function unitsOf(s3: TestS3, snapshotId: string): Promise<string[]> {
+  const store = s3.store();
+  const names = (await store.list(`${snapshotId}/`)).filter((name) => name.endsWith(".ndjson.gz"));
+  const units: string[] = [];
+  for (const name of names) {
+    const text = gunzipSync((await store.get(name))!).toString("utf8");
+    units.push(...text.split("\n").filter(Boolean).map((line) => JSON.parse(line).unit as string));
+  }
+  return units.sort();
+}
+
+describe("incremental snapshots", () => {
+  it("carry only the sessions and tokens changed since the last snapshot, and restore as a chain", async () => {
+    s3 = await startS3();
+    stack = await startSnapshotStack(s3.store());
+    const { client } = stack;
+    const quiet = await client.sessions.create();
+    const busy = await client.sessions.create();
+    const token = await client.tokens.create({ timeout: "1h" });
+    const first = await stack.snapshots.create();
+    expect(first.manifest).toMatchObject({ kind: "full", sessions: 2, tokens: 1 });
+    expect(await unitsOf(s3, first.manifest.id)).toEqual([quiet.id, busy.id, token.id].sort());
+
+    await client.sessions.open(busy.id).input("notes").send("one");
+    const second = await stack.snapshots.create();
+    expect(second.manifest).toMatchObject({ kind: "incremental", parent: first.manifest.id, sessions: 1, tokens: 0 });
+    expect(await unitsOf(s3, second.manifest.id)).toEqual([busy.id]);
+
+    await client.tokens.complete(token.id, "done");
+    await client.sessions.open(busy.id).input("notes").send("two");
+    const third = await stack.snapshots.create();
+    expect(third.manifest).toMatchObject({ kind: "incremental", parent: second.manifest.id });
+    expect(await unitsOf(s3, third.manifest.id)).toEqual([busy.id, token.id].sort());
+
+    const nothing = await stack.snapshots.create();
+    expect(nothing.manifest).toMatchObject({ kind: "incremental", sessions: 0, tokens: 0, parts: [] });
+
+    await stack.admin.flushall();
+    const restored = await stack.snapshots.restore();
+    expect(restored.chain).toEqual([nothing, third, second, first].map((s) => s.manifest.id));
+    expect(restored).toMatchObject({ sessions: 2, tokens: 1 });
+    expect((await client.sessions.open(busy.id).input("notes").list()).data.map((e) => e.data)).toEqual(["one", "two"]);
+    expect((await client.sessions.retrieve(quiet.id)).id).toBe(quiet.id);
+    expect((await client.tokens.retrieve(token.id)).status).toBe("completed");
+  });
+
+  it("writes a full snapshot after fullEvery increments, and prunes chains beyond the retained ones", async () => {
+    s3 = await startS3();
+    stack = await startSnapshotStack(s3.store(), { fullEvery: 1, retain: 1 });
+    const session = await stack.client.sessions.create();
+    const kinds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await stack.client.sessions.open(session.id).input("notes").send(i);
+      kinds.push((await stack.snapshots.create()).manifest.kind);
+    }
+    expect(kinds).toEqual(["full", "incremental", "full"]);
+    const left = await stack.snapshots.list();
+    expect(left.map((s) => s.kind)).toEqual(["full"]);
+    // Nothing of the pruned snapshots is left in the bucket.
+    expect((await s3.store().list()).every((name) => name.startsWith(`${left[0].id}/`))).toBe(true);
+  });
+
+  it("after a restore, the next snapshot is a full one (the chain it would add to is gone with the old Redis)", async () => {
+    s3 = await startS3();
+    stack = await startSnapshotStack(s3.store());
+    await stack.client.sessions.create();
+    await stack.snapshots.create();
+    await stack.admin.flushall();
+    await stack.snapshots.restore();
+    expect((await stack.snapshots.create()).manifest).toMatchObject({ kind: "full", sessions: 1 });
+  });
+});
