@@ -1,4 +1,4 @@
-import { auth, streams, task, timers, tokens } from "@helmr/sdk";
+import { streams, task, timers, tokens } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";

@@ -9,6 +9,9 @@ import RunList from "./run/list.ts";
 import Server from "./server.ts";
 import SessionGet from "./session/get.ts";
 import SessionList from "./session/list.ts";
+import SnapshotCreate from "./snapshot/create.ts";
+import SnapshotList from "./snapshot/list.ts";
+import SnapshotRestore from "./snapshot/restore.ts";
 import TaskTrigger from "./task/trigger.ts";
 import TokenComplete from "./token/complete.ts";
 import TokenCreate from "./token/create.ts";
@@ -37,4 +40,7 @@ export const commands = {
   "input:list": InputList,
   "output:read": OutputRead,
   "task:trigger": TaskTrigger,
+  "snapshot:create": SnapshotCreate,
+  "snapshot:list": SnapshotList,
+  "snapshot:restore": SnapshotRestore,
 };

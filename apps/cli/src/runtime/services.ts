@@ -1,9 +1,10 @@
 import { startApiServer, type ApiServer } from "@helmr/api";
-import { createEngine, type HelmrEngine } from "@helmr/broker";
+import { createEngine, type HelmrEngine, type SnapshotService } from "@helmr/broker";
 import type { Settings } from "@helmr/config";
 import { createWorker, type HelmrWorker } from "@helmr/sdk";
 import { Errors } from "@oclif/core";
 import { pino, type Logger } from "pino";
+import { snapshotServiceFor } from "./snapshots.ts";
 
 export function createLogger(settings: Settings, fallbackLevel?: string): Logger {
   const level = process.env.HELMR_LOG_LEVEL ? settings.HELMR_LOG_LEVEL : (fallbackLevel ?? settings.HELMR_LOG_LEVEL);
@@ -13,6 +14,7 @@ export function createLogger(settings: Settings, fallbackLevel?: string): Logger
 export interface ApiService {
   engine: HelmrEngine;
   server: ApiServer;
+  snapshots: SnapshotService;
   close(): Promise<void>;
 }
 
@@ -41,11 +43,16 @@ export async function startApi(
   }
   // Without HELMR_PUBLIC_URL, links point at this server as it listens.
   engine.resources.publicUrl ??= server.url;
+  // API processes take the periodic snapshots (workers need no storage settings).
+  const snapshots = snapshotServiceFor(engine, settings);
+  await snapshots.schedule();
   return {
     engine,
     server,
+    snapshots,
     close: async () => {
       await server.close();
+      await snapshots.close();
       await engine.close();
     },
   };
