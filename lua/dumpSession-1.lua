@@ -4,7 +4,8 @@
   Tokens are captured on their own (they are single keys). The keys are found from the
   session hash: runs from the session's run list; streams from its in:/out: counters;
   public tokens from its pat: fields; the wait queues of its parked runs from their waits;
-  the buffers of its unconsumed inputs from those inputs' correlationIds.
+  the buffers of its unconsumed inputs from those inputs' correlationIds. A
+  session's runs, finished ones too, are part of it (their output stays readable).
   KEYS[1] session hash
   ARGV[1] the session's tag prefix
   Returns a flat list of (suffix, type, contents) triples, {} when the session is gone:
@@ -12,6 +13,7 @@
     "zset"   flat member/score list
     "stream" XRANGE entries
 ]]
+-- Each redis.call costs a few µs here, far more than the Lua around it: each key is read once.
 local sessionKey, tagPrefix = KEYS[1], ARGV[1]
 local rcall = redis.call
 
@@ -35,25 +37,33 @@ local function zsetOf(suffix)
 end
 
 add("s", "hash", session)
-add("runs", "zset", zsetOf("runs"))
-for _, runId in ipairs(rcall("ZRANGE", tagPrefix .. "runs", 0, -1)) do
-  local suffix = "r:" .. string.sub(runId, 5, 20)
-  add(suffix, "hash", rcall("HGETALL", tagPrefix .. suffix))
-end
-
 -- Wait queues and input buffers, by key suffix; a set, since several runs or inputs share one.
 local queues = {}
+local runs = zsetOf("runs")
+add("runs", "zset", runs)
+for i = 1, #runs, 2 do
+  local suffix = "r:" .. string.sub(runs[i], 5, 20)
+  local run = rcall("HGETALL", tagPrefix .. suffix)
+  add(suffix, "hash", run)
+  local status, wait
+  for j = 1, #run, 2 do
+    if run[j] == "status" then
+      status = run[j + 1]
+    elseif run[j] == "wait" then
+      wait = run[j + 1]
+    end
+  end
+  if status == "waiting" and wait then
+    local decoded = cjson.decode(wait)
+    if decoded.kind == "input" then
+      queues[waitsKey("", decoded.stream, decoded.corr)] = true
+    end
+  end
+end
+
 for i = 1, #session, 2 do
   local kind, name = string.match(session[i], "^(%a+):(.*)$")
-  if kind == "a" then
-    local run = rcall("HMGET", tagPrefix .. "r:" .. string.sub(name, 5, 20), "status", "wait")
-    if run[1] == "waiting" and run[2] then
-      local wait = cjson.decode(run[2])
-      if wait.kind == "input" then
-        queues[waitsKey("", wait.stream, wait.corr)] = true
-      end
-    end
-  elseif kind == "in" then
+  if kind == "in" then
     local consumedPairs = rcall("HGETALL", tagPrefix .. "inc:" .. name)
     local consumed = {}
     for j = 1, #consumedPairs, 2 do

@@ -2,33 +2,44 @@ import { cpus } from "node:os";
 import { benchContext } from "./context.ts";
 import { helmrRuns } from "./scenarios/helmr-runs.ts";
 import { rawBullmq } from "./scenarios/raw-bullmq.ts";
+import { snapshotBenchmarks } from "./snapshots.ts";
 import { DELAY_MS, row } from "./stats.ts";
 import { streamBenchmarks } from "./streams.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|snapshots runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
+const only = process.env.BENCH_ONLY;
 
-const ctx = await benchContext();
-try {
-  console.log(`Helmr benchmarks: node ${process.version}, ${cpus().length} cores, Redis AOF on (appendfsync everysec), ${RUNS} runs, ${TIMER_RUNS} timers due ${DELAY_MS} ms ahead\n`);
-  const raw = await rawBullmq(ctx.redisUrl, RUNS, TIMER_RUNS);
-  const helmr = await helmrRuns(ctx, RUNS, TIMER_RUNS);
-  console.log(row("raw BullMQ: add -> handler", raw.handoff));
-  console.log(row("Helmr: trigger -> task's first line", helmr.trigger, raw.handoff));
-  console.log(row("raw BullMQ: delayed job due -> handler", raw.delayed));
-  console.log(row("Helmr: timer due -> resumed code", helmr.timer, raw.delayed));
-} finally {
-  await ctx.close();
+console.log(`Helmr benchmarks: node ${process.version}, ${cpus().length} cores, Redis AOF on (appendfsync everysec)\n`);
+if (!only || only === "runs") {
+  const ctx = await benchContext();
+  try {
+    console.log(`${RUNS} runs, ${TIMER_RUNS} timers due ${DELAY_MS} ms ahead`);
+    const raw = await rawBullmq(ctx.redisUrl, RUNS, TIMER_RUNS);
+    const helmr = await helmrRuns(ctx, RUNS, TIMER_RUNS);
+    console.log(row("raw BullMQ: add -> handler", raw.handoff));
+    console.log(row("Helmr: trigger -> task's first line", helmr.trigger, raw.handoff));
+    console.log(row("raw BullMQ: delayed job due -> handler", raw.delayed));
+    console.log(row("Helmr: timer due -> resumed code", helmr.timer, raw.delayed));
+  } finally {
+    await ctx.close();
+  }
+  console.log("");
 }
-console.log("");
-await streamBenchmarks({
-  probes: Number(process.env.BENCH_PROBES ?? 1000),
-  parked: Number(process.env.BENCH_PARKED ?? 100_000),
-  throughputRuns: Number(process.env.BENCH_THROUGHPUT_RUNS ?? 20_000),
-});
+if (!only || only === "streams") {
+  await streamBenchmarks({
+    probes: Number(process.env.BENCH_PROBES ?? 1000),
+    parked: Number(process.env.BENCH_PARKED ?? 100_000),
+    throughputRuns: Number(process.env.BENCH_THROUGHPUT_RUNS ?? 20_000),
+  });
+  console.log("");
+}
+if (!only || only === "snapshots") {
+  await snapshotBenchmarks({ parked: Number(process.env.BENCH_SNAPSHOT_PARKED ?? 100_000), probes: Number(process.env.BENCH_PROBES ?? 1000) });
+}
 process.exit(0);

@@ -1,4 +1,5 @@
 import { streams, task, timers, tokens } from "@helmr/sdk";
+import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
@@ -45,6 +46,11 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
     const snapshot = await stack.snapshots.create();
     expect(snapshot.manifest).toMatchObject({ kind: "full", parent: null, sessions: 3, tokens: 2 });
     expect(snapshot.location).toBe(`s3://${s3.bucket}/snapshots/${snapshot.manifest.id}/`);
+    // Secrets are derived from HELMR_SECRET on demand, never stored, so never snapshotted.
+    const stored = await Promise.all(snapshot.manifest.parts.map(async (part) => gunzipSync((await s3!.store().get(`${snapshot.manifest.id}/${part.name}`))!).toString()));
+    for (const secret of [done.publicAccessToken, done.callbackUrl.split("/").at(-1)!, publicAccessToken, publicAccessToken.split(".")[1]]) {
+      expect(stored.join("\n")).not.toContain(secret);
+    }
 
     await stack.admin.flushall();
     // The timer falls due while Redis is gone: the restore fires it at once.

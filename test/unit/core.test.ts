@@ -54,4 +54,13 @@ describe("settings", () => {
     expect(() => loadSettings({ HELMR_SECRET: "short" })).not.toThrow(/short/);
     expect(() => loadSettings({ HELMR_API_KEYS: "pat_looks_like_a_public_token" })).toThrow(/HELMR_API_KEYS: a secret key must not start with pat_/);
   });
+
+  it("snapshot settings default to every 5 minutes, a full one every 12, three chains kept, and refuse bad values by name", () => {
+    expect(loadSettings({})).toMatchObject({ HELMR_SNAPSHOT_INTERVAL: "5m", HELMR_SNAPSHOT_FULL_EVERY: 12, HELMR_SNAPSHOT_RETAIN: 3, HELMR_S3_BUCKET: undefined, HELMR_S3_PREFIX: "helmr/snapshots/" });
+    expect(() => loadSettings({ HELMR_SNAPSHOT_INTERVAL: "soon" })).toThrow(/HELMR_SNAPSHOT_INTERVAL: must be a duration/);
+    expect(() => loadSettings({ HELMR_S3_ENDPOINT: "minio:9000" })).toThrow(/HELMR_S3_ENDPOINT: must be an http/);
+    expect(() => loadSettings({ HELMR_S3_PREFIX: "no-slash" })).toThrow(/HELMR_S3_PREFIX: must be empty or folder names/);
+    expect(() => loadSettings({ HELMR_SNAPSHOT_RETAIN: "0" })).toThrow(/HELMR_SNAPSHOT_RETAIN/);
+    expect(loadSettings({ HELMR_S3_PREFIX: "" }).HELMR_S3_PREFIX).toBe("");
+  });
 });

@@ -41,9 +41,12 @@ export const isSnapshotId = (id: string): boolean => /^snp_[0-9A-Z]{16}$/.test(i
 export const manifestName = (snapshotId: string) => `${snapshotId}/${MANIFEST}`;
 export const partName = (snapshotId: string, index: number) => `${snapshotId}/part-${String(index).padStart(5, "0")}.ndjson.gz`;
 
-export function encodePart(units: UnitRecord[]): Promise<Buffer> {
+/** One unit's line of a part. */
+export const encodeUnit = (unit: UnitRecord): string => JSON.stringify(unit);
+
+export function encodePart(lines: string[]): Promise<Buffer> {
   // zlib runs on libuv's thread pool: compressing a part does not hold up request handling.
-  return gzipAsync(units.map((unit) => JSON.stringify(unit)).join("\n") + "\n");
+  return gzipAsync(lines.join("\n") + "\n");
 }
 
 export async function decodePart(body: Buffer): Promise<UnitRecord[]> {

@@ -5,7 +5,7 @@ import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
 import { execOrThrow } from "../systems/sessions.ts";
 import { listSnapshots, readManifest } from "./catalog.ts";
-import { encodePart, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
+import { encodePart, encodeUnit, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
 import type { SnapshotStore } from "./stores/store.ts";
 import { readSessionUnit, readTokenUnits, sessionUnitOf, type UnitRecord } from "./units.ts";
 
@@ -30,8 +30,12 @@ export class SnapshotInProgressError extends Error {
 }
 
 const LOCK_TTL_MS = 60_000;
-/** Units read per round trip. */
-const BATCH = 200;
+/**
+ * Units read per round trip. Redis runs one client's pipeline before serving the next, and
+ * reading a session costs it ~50 µs, so small batches (one in flight) keep a delivery from
+ * queueing long behind a running snapshot. Tokens are single HGETALLs, far cheaper.
+ */
+const BATCH = 10;
 /** A part is closed once its NDJSON reaches this size (before compression). */
 const PART_BYTES = 8 * 1024 * 1024;
 
@@ -116,26 +120,27 @@ export class SnapshotWriter {
 
   private async write(id: string, parent: string | null, unitIds: string[], written: string[], keepLock: () => Promise<void>): Promise<Manifest> {
     const parts: Manifest["parts"] = [];
-    let pending: UnitRecord[] = [];
+    let lines: string[] = [];
     let pendingBytes = 0;
     let sessions = 0;
     let tokens = 0;
     const flush = async () => {
-      if (pending.length === 0) return;
+      if (lines.length === 0) return;
       const name = partName(id, parts.length + 1);
-      const body = await encodePart(pending);
+      const body = await encodePart(lines);
       await this.store.put(name, body);
       written.push(name);
-      parts.push({ name: name.slice(id.length + 1), units: pending.length, bytes: body.length });
-      pending = [];
+      parts.push({ name: name.slice(id.length + 1), units: lines.length, bytes: body.length });
+      lines = [];
       pendingBytes = 0;
     };
     for (let i = 0; i < unitIds.length; i += BATCH) {
       for (const unit of await this.readUnits(unitIds.slice(i, i + BATCH))) {
         if (unit.unit.startsWith("ses_")) sessions++;
         else tokens++;
-        pending.push(unit);
-        pendingBytes += JSON.stringify(unit).length;
+        const line = encodeUnit(unit);
+        lines.push(line);
+        pendingBytes += line.length;
       }
       if (pendingBytes >= PART_BYTES) await flush();
       await keepLock();

@@ -40,7 +40,8 @@ export class RunsSystem {
     if (!(await this.tasks.isRegistered(taskId))) {
       throw new HelmrError(404, "task_not_found", `No worker has registered task "${taskId}"; start a worker whose module exports it (helmr worker ./tasks.ts)`);
     }
-    if (body.sessionId !== undefined && !isSessionId(body.sessionId)) throw notFound("session", body.sessionId);
+    // An unknown session is refused before anything is written (createRun checks again, atomically).
+    if (body.sessionId !== undefined && (!isSessionId(body.sessionId) || !(await redis.exists(keys.session(body.sessionId))))) throw notFound("session", body.sessionId);
     const createSession = body.sessionId === undefined;
     let intent = { sessionId: body.sessionId ?? newSessionId(), runId: "", createSession };
     intent.runId = newRunId(intent.sessionId);
