@@ -17,6 +17,10 @@ afterEach(async () => {
 const answer = streams.input<string>("snap-answer");
 const onInput = task({ id: "snap-input", run: async () => answer.wait({ correlationId: "q" }).unwrap() });
 const onToken = task({ id: "snap-token", run: async ({ tokenId }: { tokenId: string }) => tokens.wait(tokenId).unwrap() });
+let openGate: () => void = () => {};
+const gate = new Promise<void>((resolve) => (openGate = resolve));
+const slow = task({ id: "snap-slow", run: async () => (await gate, "finished") });
+const quick = task({ id: "snap-quick", run: async () => "ran" });
 const onTimer = task({ id: "snap-timer", run: async ({ until }: { until: number }) => (await timers.waitUntil(until), "rang") });
 
 describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back from the latest snapshot", () => {
@@ -85,6 +89,32 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
     });
     expect(spent.status).toBe(403);
     expect(spent.body.error.code).toBe("token_exhausted");
+  });
+
+  it("re-queues runs that were queued or running when the snapshot was taken", async () => {
+    s3 = await startS3();
+    stack = await startSnapshotStack(s3.store());
+    const { client } = stack;
+    await stack.startWorker({ tasks: [slow] });
+    const running = await client.tasks.trigger("snap-slow");
+    await runReaches(client, running.runId, "running");
+    // No worker serves snap-quick yet: its run stays queued. Registering the task needs one.
+    const registrar = await stack.startWorker({ tasks: [quick], concurrency: 1 });
+    await registrar.close();
+    const queued = await client.tasks.trigger("snap-quick");
+    expect((await client.runs.retrieve(queued.runId)).status).toBe("queued");
+
+    await stack.snapshots.create();
+    await stack.admin.flushall();
+    const restored = await stack.snapshots.restore();
+    expect(restored.jobs).toBe(2);
+    await stack.startWorker({ tasks: [quick] });
+    expect((await runReaches(client, queued.runId, "completed")).output).toBe("ran");
+    // The execution that was running is lost with the old Redis: a new attempt takes over,
+    // and the old one is fenced out.
+    await eventually(async () => (await client.runs.retrieve(running.runId)).attempt === 2, { what: "a second attempt of the running run" });
+    openGate();
+    expect((await runReaches(client, running.runId, "completed")).output).toBe("finished");
   });
 
   it("refuses to restore into a Redis that holds Helmr data, unless forced", async () => {

@@ -82,5 +82,7 @@ function pairs(flat: string[]): [string, string][] {
 }
 
 function pairsToObject(flat: string[]): Record<string, string> {
-  return Object.fromEntries(pairs(flat));
+  const object: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) object[flat[i]] = flat[i + 1];
+  return object;
 }

@@ -134,8 +134,13 @@ export class SnapshotWriter {
       lines = [];
       pendingBytes = 0;
     };
+    let lockCheckedAt = Date.now();
+    // One batch is read while the one before it is encoded.
+    let reading = this.readUnits(unitIds.slice(0, BATCH));
     for (let i = 0; i < unitIds.length; i += BATCH) {
-      for (const unit of await this.readUnits(unitIds.slice(i, i + BATCH))) {
+      const units = await reading;
+      if (i + BATCH < unitIds.length) reading = this.readUnits(unitIds.slice(i + BATCH, i + 2 * BATCH));
+      for (const unit of units) {
         if (unit.unit.startsWith("ses_")) sessions++;
         else tokens++;
         const line = encodeUnit(unit);
@@ -143,7 +148,10 @@ export class SnapshotWriter {
         pendingBytes += line.length;
       }
       if (pendingBytes >= PART_BYTES) await flush();
-      await keepLock();
+      if (Date.now() - lockCheckedAt > LOCK_TTL_MS / 4) {
+        await keepLock();
+        lockCheckedAt = Date.now();
+      }
     }
     await flush();
     const [tasks, inputSchemas] = await Promise.all([this.redis.hgetall(this.keys.tasks()), this.redis.hgetall(this.keys.inputSchemas())]);
