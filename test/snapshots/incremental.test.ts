@@ -1,5 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
 import { gunzipSync } from "node:zlib";
+import { streams, task } from "@helmr/sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { runReaches } from "../harness/runs.ts";
 import { startS3, type TestS3 } from "../harness/s3.ts";
 import { startSnapshotStack, type SnapshotStack } from "../harness/snapshots.ts";
 
@@ -22,6 +24,12 @@ async function unitsOf(s3: TestS3, snapshotId: string): Promise<string[]> {
   }
   return units.sort();
 }
+
+const log = streams.output<string>("snap-log");
+const logger = task({ id: "snap-logger", run: async () => {
+  for (const line of ["one", "two", "three"]) await log.append(line);
+  return "logged";
+} });
 
 describe("incremental snapshots", () => {
   it("carry only the sessions and tokens changed since the last snapshot, and restore as a chain", async () => {
@@ -56,6 +64,24 @@ describe("incremental snapshots", () => {
     expect((await client.sessions.open(busy.id).input("notes").list()).data.map((e) => e.data)).toEqual(["one", "two"]);
     expect((await client.sessions.retrieve(quiet.id)).id).toBe(quiet.id);
     expect((await client.tokens.retrieve(token.id)).status).toBe("completed");
+  });
+
+  it("carry what a run wrote while executing (outputs, journal): its end marks its session", async () => {
+    s3 = await startS3();
+    stack = await startSnapshotStack(s3.store());
+    const { client } = stack;
+    await stack.startWorker({ tasks: [logger] });
+    await stack.snapshots.create();
+    const run = await client.tasks.trigger("snap-logger");
+    await runReaches(client, run.runId, "completed");
+    const snapshot = await stack.snapshots.create();
+    expect(snapshot.manifest.kind).toBe("incremental");
+    expect(await unitsOf(s3, snapshot.manifest.id)).toEqual([run.sessionId]);
+
+    await stack.admin.flushall();
+    await stack.snapshots.restore();
+    expect((await client.runs.retrieve(run.runId)).output).toBe("logged");
+    expect((await client.sessions.open(run.sessionId).output("snap-log").read()).data.map((e) => e.data)).toEqual(["one", "two", "three"]);
   });
 
   it("writes a full snapshot after fullEvery increments, and prunes chains beyond the retained ones", async () => {

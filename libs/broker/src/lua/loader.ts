@@ -61,8 +61,15 @@ export type ScriptName =
   | "dumpSession"
   | "holdLock";
 
-/** Scripts that change nothing, so they mark nothing changed (markChanged). */
-const READ_ONLY = new Set<ScriptName>(["dumpSession"]);
+/**
+ * Scripts that mark nothing changed (markChanged): reads, and the writes a running
+ * execution makes between its start and its end (journal entries, outputs). The script
+ * that ends an execution (park, complete, fail, release) marks the session, which covers
+ * them; a snapshot taken mid-execution holds the run as running, and a restore re-executes
+ * it from that journal, as after a worker crash. Marking those too would double the
+ * commands of the busiest paths (an output append is one script).
+ */
+const UNMARKED = new Set<ScriptName>(["dumpSession", "startExecution", "journalWrite", "appendOutput"]);
 
 /** Registers the scripts on a connection; `runScript` then calls them by name. */
 export function defineScripts(redis: Redis): void {
@@ -84,7 +91,7 @@ export function runScript(target: ScriptTarget, name: ScriptName, keys: string[]
   const command = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
   if (typeof command !== "function") throw new Error(`Lua script ${name} is not defined on this connection`);
   const result = command.call(target, ...keys, ...args.map(String));
-  if (!READ_ONLY.has(name)) markChanged(target, keys[0]);
+  if (!UNMARKED.has(name)) markChanged(target, keys[0]);
   return result;
 }
 

@@ -10,7 +10,7 @@ type StreamEntry = [id: string, fields: string[]];
 /**
  * Session input and output streams. Input is delivered by one Lua script that appends it
  * to the stream's history and hands it to the oldest matching parked wait or buffers it
- * (lua/deliverInput-3.lua); output is appended by executions (appendOutput).
+ * (lua/deliverInput-4.lua); output is appended by executions (appendOutput).
  */
 export class StreamsSystem {
   constructor(
