@@ -5,7 +5,8 @@
   ARGV[1] run id   ARGV[2] task id   ARGV[3] payload JSON   ARGV[4] now (ms)
   ARGV[5] job id   ARGV[6] idempotency key ("" for none)   ARGV[7] session id
   ARGV[8] "1" to create the session when missing
-  Returns {"created"} | {"exists", status} (the same run id was created before)
+  Returns {"created", claim} | {"exists", status} (the same run id was created before)
+    (claim: what the run's first job carries so its worker starts at once; claimStart)
   Errors: -4 session not found, -5 session closed
 ]]
 local sessionKey, sessionRunsKey, activeKey, runKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -13,6 +14,7 @@ local runId, now = ARGV[1], ARGV[4]
 local rcall = redis.call
 
 -- @include "pushEvent"
+-- @include "claimStart"
 
 local existing = rcall("HGET", runKey, "status")
 if existing then
@@ -39,4 +41,4 @@ rcall("ZADD", sessionRunsKey, 0, runId)
 rcall("HSET", activeKey, "a:" .. runId, "1")
 rcall("HSET", sessionKey, "updatedAt", now)
 pushEvent(eventsKey, "triggered", now, 1, nil)
-return {"created"}
+return {"created", claimStart(runKey)}

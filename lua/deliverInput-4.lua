@@ -9,7 +9,8 @@
   KEYS[4] the public access token's hash (the session hash again when there is none)
   ARGV[1] data JSON   ARGV[2] correlationId ("" for none)   ARGV[3] now (ms)
   ARGV[4] the session's tag prefix   ARGV[5] stream name   ARGV[6] "1" when sent with a public access token
-  Returns {"resumed", entryId, runId, jobId, taskId} | {"buffered", entryId}
+  Returns {"resumed", entryId, runId, jobId, taskId, claim} | {"buffered", entryId}
+    (claim: what the resumed run's job carries so its worker starts at once; claimStart)
   Errors: -4 session not found, -5 session closed, -11 public token unknown or expired,
           -12 public token used up
   Run keys are built from ARGV[4]; they share the session's hash tag.
@@ -21,6 +22,7 @@ local rcall = redis.call
 -- @include "pushEvent"
 -- @include "waitKeys"
 -- @include "recordConsumption"
+-- @include "claimStart"
 
 local status = rcall("HGET", sessionKey, "status")
 if not status then
@@ -63,7 +65,7 @@ while true do
       rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
       rcall("HDEL", runKey, "wait")
       pushEvent(runKey, "resumed", now, run[3], '{"kind":"input","entry":"' .. entryId .. '"}')
-      return {"resumed", entryId, runId, job, run[4]}
+      return {"resumed", entryId, runId, job, run[4], claimStart(runKey)}
     end
   end
 end

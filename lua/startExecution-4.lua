@@ -5,7 +5,7 @@
   worker died between a park/retry and adding the next job).
   KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
   ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] max attempts   ARGV[4] run id
-  ARGV[5] the session's tag prefix
+  ARGV[5] the session's tag prefix   ARGV[6] "1" when the job carried a claim (claimStart)
   Returns
     {"run", fence, attempt, payload, activeMs, journal (flat HGETALL)}
     {"stale", status, expectedJob, runAt}
@@ -19,8 +19,9 @@ local rcall = redis.call
 
 -- @include "finishRun"
 -- @include "waitKeys"
+-- @include "beginExecution"
 
-local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt")
+local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
 if not status then
   return -1
@@ -46,8 +47,9 @@ if status == "waiting" then
     pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"' .. wait.kind .. '","timedOut":true}')
   end
   rcall("HDEL", runKey, "wait")
-elseif status == "running" then
-  -- The same job again: its worker died mid-execution (BullMQ found the job stalled).
+elseif status == "running" or (status == "queued" and run[8] and ARGV[6] == "1") then
+  -- The same job again: its worker died mid-execution (BullMQ found the job stalled), or
+  -- died after starting from the job's claim and before its first write.
   if run[6] == "1" then
     finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, '{"reason":"cancel requested"}')
     return {"finished", "cancelled"}
@@ -63,11 +65,7 @@ elseif status == "running" then
 end
 
 local fence = rcall("HINCRBY", runKey, "fence", 1)
-rcall("HSET", runKey, "status", "running", "execAt", now, "updatedAt", now)
-rcall("HSETNX", runKey, "startedAt", now)
-if tonumber(run[7] or "0") ~= attempt then
-  rcall("HSET", runKey, "execAttempt", attempt)
-  pushEvent(eventsKey, "started", now, attempt, nil)
-end
+rcall("HDEL", runKey, "claim")
+beginExecution(runKey, attempt, run[7], now)
 local info = rcall("HMGET", runKey, "payload", "activeMs")
 return {"run", fence, attempt, info[1], info[2] or "0", rcall("HGETALL", journalKey)}

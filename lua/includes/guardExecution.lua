@@ -1,11 +1,21 @@
 -- @include "finishRun"
+-- @include "beginExecution"
 -- Fencing (DESIGN.md: a run executes in at most one worker at a time). A write from an
 -- execution whose fence is not the run's current one is refused with -2. A cancel
 -- requested while the run was executing takes effect here, at its next durable
 -- operation, and the write is refused with -3.
+-- The first write of an execution started from its job's claim (claimStart) finds the run
+-- still queued with that claim, and begins the execution here. Its active time counts
+-- from this write: the code before its first durable operation is not counted.
 local function guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
-  local run = rcall("HMGET", runKey, "status", "fence", "cancel")
-  if run[1] ~= "running" or run[2] ~= fence then
+  local run = rcall("HMGET", runKey, "status", "fence", "cancel", "claim", "attempt", "execAttempt")
+  if run[2] ~= fence then
+    return -2
+  end
+  if run[1] == "queued" and run[4] == fence then
+    rcall("HDEL", runKey, "claim")
+    beginExecution(runKey, run[5], run[6], now)
+  elseif run[1] ~= "running" then
     return -2
   end
   if run[3] == "1" then

@@ -56,6 +56,36 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     expect(run).toMatchObject({ status: "failed", error: { name: "WorkerLostError" } });
   });
 
+  it("a claimed job starts from what it carries; its execution begins at its first write, with the claimed fence only", async () => {
+    stack = await startStack();
+    await stack.engine.tasks.register(["orphan"]);
+    const { runId } = await stack.client.tasks.trigger("orphan", { n: 1 });
+    const job = await stack.engine.resources.runsQueue.getJob(`${runId}-1`);
+    expect(job!.data).toMatchObject({ runId, start: { fence: "1", attempt: 1, payload: '{"n":1}', journal: [] } });
+    expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
+
+    await expect(stack.engine.executions.journalWrite(runId, "0", 0, "{}")).rejects.toBeInstanceOf(ExecutionRefusedError);
+    await stack.engine.executions.journalWrite(runId, "1", 0, JSON.stringify({ k: "step", n: "a", v: 1 }));
+    const run = await stack.client.runs.retrieve(runId);
+    expect(run).toMatchObject({ status: "running", attempt: 1 });
+    expect((await stack.client.runs.events(runId)).data.map((e) => e.type)).toEqual(["triggered", "started"]);
+  });
+
+  it("a claimed job handed out again starts the usual way, counts the claimed execution as lost, and fences it out", async () => {
+    stack = await startStack();
+    await stack.engine.tasks.register(["orphan"]);
+    const { runId } = await stack.client.tasks.trigger("orphan");
+    const again = await stack.engine.executions.start(runId, `${runId}-1`, 3, true);
+    expect(again).toMatchObject({ status: "run", fence: "2", attempt: 2 });
+    await expect(stack.engine.executions.journalWrite(runId, "1", 0, "{}")).rejects.toBeInstanceOf(ExecutionRefusedError);
+    await stack.engine.executions.complete(runId, "2", JSON.stringify("done"));
+    expect(await stack.client.runs.retrieve(runId)).toMatchObject({ status: "completed", attempt: 2, output: "done" });
+
+    // A job added without the claim (by the outbox sweeper) starts as a first attempt.
+    const { runId: swept } = await stack.client.tasks.trigger("orphan");
+    expect(await stack.engine.executions.start(swept, `${swept}-1`, 3, false)).toMatchObject({ status: "run", fence: "2", attempt: 1 });
+  });
+
   it("tells a stale job which job the run expects instead", async () => {
     stack = await startStack();
     await stack.engine.tasks.register(["orphan"]);

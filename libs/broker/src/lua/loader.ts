@@ -59,7 +59,8 @@ export type ScriptName =
   | "resolveTokenWait"
   | "createPublicToken"
   | "dumpSession"
-  | "holdLock";
+  | "holdLock"
+  | "beginClaimed";
 
 /**
  * Scripts that mark nothing changed (markChanged): reads, and the writes a running
@@ -69,7 +70,7 @@ export type ScriptName =
  * it from that journal, as after a worker crash. Marking those too would double the
  * commands of the busiest paths (an output append is one script).
  */
-const UNMARKED = new Set<ScriptName>(["dumpSession", "startExecution", "journalWrite", "appendOutput"]);
+const UNMARKED = new Set<ScriptName>(["dumpSession", "startExecution", "beginClaimed", "journalWrite", "appendOutput"]);
 
 /** Registers the scripts on a connection; `runScript` then calls them by name. */
 export function defineScripts(redis: Redis): void {

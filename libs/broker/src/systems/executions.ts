@@ -1,4 +1,4 @@
-import { parseRunId } from "@helmr/core";
+import { parseRunId, type RunStart } from "@helmr/core";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { execOrThrow } from "./sessions.ts";
@@ -31,17 +31,19 @@ export type StoredWait =
 export class ExecutionsSystem {
   constructor(private readonly resources: Resources) {}
 
-  async start(runId: string, jobId: string, maxAttempts: number, now = Date.now()): Promise<StartOutcome> {
+  /**
+   * Starts an execution for a job. `claimed`: the job carried a claim (claimStart) but is
+   * not starting from it (BullMQ delivered it again), so an execution may have been lost.
+   */
+  async start(runId: string, jobId: string, maxAttempts: number, claimed = false, now = Date.now()): Promise<StartOutcome> {
     const tagPrefix = this.resources.keys.tagPrefix(parseRunId(runId).sessionId);
-    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId, "journal"), [jobId, now, maxAttempts, runId, tagPrefix]);
+    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId, "journal"), [jobId, now, maxAttempts, runId, tagPrefix, claimed ? "1" : "0"]);
     if (isScriptError(result)) throw scriptError(result, runId);
     const [status, ...rest] = result as [string, ...unknown[]];
     switch (status) {
       case "run": {
         const [fence, attempt, payload, activeMs, flat] = rest as [number, number, string, string, string[]];
-        const journal = new Map<string, string>();
-        for (let i = 0; i < flat.length; i += 2) journal.set(flat[i], flat[i + 1]);
-        return { status, fence: String(fence), attempt: Number(attempt), payload: JSON.parse(payload), activeMs: Number(activeMs), journal };
+        return { status, fence: String(fence), attempt: Number(attempt), payload: JSON.parse(payload), activeMs: Number(activeMs), journal: journalOf(flat) };
       }
       case "stale":
         return { status, runStatus: String(rest[0]), expectedJob: String(rest[1]), runAt: Number(rest[2]) };
@@ -50,6 +52,16 @@ export class ExecutionsSystem {
       default:
         return { status: "failed" };
     }
+  }
+
+  /**
+   * An execution started from its job's claim. The run is marked running by a write sent
+   * now and not awaited (lua/beginClaimed-3.lua): the task's code starts without a round
+   * trip; a refusal shows at the execution's next write, which is fenced like any other.
+   */
+  startFromClaim(runId: string, start: RunStart, now = Date.now()): StartOutcome {
+    runScript<number>(this.resources.redis, "beginClaimed", this.runKeys(runId), [start.fence, now, runId]).catch(() => {});
+    return { status: "run", fence: start.fence, attempt: start.attempt, payload: JSON.parse(start.payload), activeMs: start.activeMs, journal: journalOf(start.journal) };
   }
 
   /** Journals a durable operation's result; `result` marks a wait resolved on the spot. */
@@ -153,4 +165,17 @@ export class ExecutionsSystem {
     const base = withJournal ? [keys.run(runId), keys.journal(runId)] : [keys.run(runId)];
     return [...base, keys.runEvents(runId), keys.sessionActiveRuns(sessionId)];
   }
+}
+
+function journalOf(flat: string[]): Map<string, string> {
+  const journal = new Map<string, string>();
+  for (let i = 0; i < flat.length; i += 2) journal.set(flat[i], flat[i + 1]);
+  return journal;
+}
+
+/** A claiming script's claim (lua/includes/claimStart.lua) as job data; undefined when it did not claim. */
+export function claimOf(reply: unknown): RunStart | undefined {
+  if (!Array.isArray(reply) || reply.length === 0) return undefined;
+  const [fence, attempt, payload, activeMs, journal] = reply as [number, string, string, string, string[]];
+  return { fence: String(fence), attempt: Number(attempt), payload, activeMs: Number(activeMs), journal };
 }

@@ -18,6 +18,7 @@ import { pageRecords } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
+import { claimOf } from "./executions.ts";
 import { execOrThrow } from "./sessions.ts";
 import type { TaskRegistry } from "./tasks.ts";
 
@@ -64,7 +65,7 @@ export class RunsSystem {
       [keys.session(sessionId), keys.sessionRuns(sessionId), keys.sessionActiveRuns(sessionId), keys.run(runId), keys.runEvents(runId)],
       [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0"],
     );
-    const outcome = scriptResult<number | [string, string?]>(await execOrThrow(pipeline));
+    const outcome = scriptResult<number | [string, unknown?]>(await execOrThrow(pipeline));
 
     if (isScriptError(outcome)) {
       const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), runId).zrem(keys.runsIndex(), runId);
@@ -73,7 +74,7 @@ export class RunsSystem {
       throw scriptError(outcome, sessionId);
     }
     const created = outcome[0] === "created";
-    if (created) await this.dispatch.ensureJob({ runId, taskId }, `${runId}-1`, 0);
+    if (created) await this.dispatch.ensureJob({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`, 0);
     else await this.dispatch.ensureFromRunState(runId);
     void this.dispatch.clearIntent(runId);
     return { sessionId, runId, deduplicated: !created };

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
+import { claimOf } from "./executions.ts";
 import { execOrThrow } from "./sessions.ts";
 
 type StreamEntry = [id: string, fields: string[]];
@@ -39,14 +40,14 @@ export class StreamsSystem {
       ],
       [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"],
     );
-    const outcome = scriptResult<number | [string, string, string?, string?, string?]>(await execOrThrow(pipeline));
+    const outcome = scriptResult<number | [string, string, string?, string?, string?, unknown?]>(await execOrThrow(pipeline));
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(intent);
       throw scriptError(outcome, sessionId);
     }
-    const [status, entryId, runId, jobId, taskId] = outcome;
+    const [status, entryId, runId, jobId, taskId, claim] = outcome;
     if (status === "resumed") {
-      await this.dispatch.ensureJob({ runId: runId!, taskId: taskId! }, jobId!, 0);
+      await this.dispatch.ensureJob({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, 0);
       void this.dispatch.clearIntent(intent);
       return { entryId, status: "resumed", runId: runId! };
     }

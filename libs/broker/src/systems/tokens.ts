@@ -20,6 +20,7 @@ import { pageRecords } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
+import { claimOf } from "./executions.ts";
 import { execOrThrow } from "./sessions.ts";
 
 export type WatchOutcome = { status: "completed"; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
@@ -146,9 +147,9 @@ export class TokensSystem {
   /** Resumes the run if it still waits on the token (idempotent). */
   async resolveWaiter(tokenId: string, runId: string, data: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?]>(redis, "resolveTokenWait", [keys.run(runId), keys.journal(runId), keys.runEvents(runId)], [tokenId, data, now, runId]);
+    const result = await runScript<[string?, string?, unknown?]>(redis, "resolveTokenWait", [keys.run(runId), keys.journal(runId), keys.runEvents(runId)], [tokenId, data, now, runId]);
     if (!result[0]) return false;
-    await this.dispatch.ensureJob({ runId, taskId: result[1]! }, result[0], 0);
+    await this.dispatch.ensureJob({ runId, taskId: result[1]!, start: claimOf(result[2]) }, result[0], 0);
     return true;
   }
 

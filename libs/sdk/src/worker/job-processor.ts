@@ -27,17 +27,24 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
       logger.error({ jobId: job.id, issues: parsed.error.issues }, "dropping a runs-queue job with an invalid payload");
       return;
     }
-    const { runId, taskId } = parsed.data;
+    const { runId, taskId, start: claim } = parsed.data;
     const task = tasks.get(taskId);
     if (!task) {
-      // Another worker hosts this task: put the job back for it.
+      // Another worker hosts this task: put the job back for it. Without its claim: that
+      // worker sees the job handed out again and must not take the claim as an execution lost.
+      if (claim) await job.updateData({ runId, taskId });
       await job.moveToDelayed(Date.now() + FOREIGN_TASK_DELAY_MS, token);
       throw new DelayedError();
     }
 
     let start;
     try {
-      start = await engine.executions.start(runId, job.id!, task.maxAttempts);
+      // A claimed job starts at once from what it carries, the first time BullMQ hands it
+      // out; handed out again (its worker died, or its processing failed), it starts the
+      // usual way, which fences out whatever execution the claim began.
+      start = claim && job.attemptsStarted <= 1
+        ? engine.executions.startFromClaim(runId, claim)
+        : await engine.executions.start(runId, job.id!, task.maxAttempts, claim !== undefined);
     } catch (error) {
       // A job whose run is gone (never created, or deleted) has nothing to execute; retrying cannot help.
       if (HelmrError.is(error) && error.status === 404) {

@@ -1,0 +1,15 @@
+--[[
+  Begins an execution its worker started from the job's claim (lua/includes/claimStart.lua):
+  the run shows running from now on. Sent as the execution starts, not awaited, so it costs
+  the resume no round trip; whichever of it and the execution's first write lands first
+  begins the execution (guardExecution).
+  KEYS[1] run hash   KEYS[2] run events   KEYS[3] session active runs
+  ARGV[1] fence   ARGV[2] now (ms)   ARGV[3] run id
+  Returns 0
+  Errors: -2 stale execution, -3 cancelled
+]]
+local rcall = redis.call
+
+-- @include "guardExecution"
+
+return guardExecution(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[1], ARGV[2])
