@@ -1,6 +1,6 @@
 import { benchContext } from "./context.ts";
 import { rawBullmq } from "./scenarios/raw-bullmq.ts";
-import { appendThroughput, httpInputToResume, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi } from "./scenarios/helmr-streams.ts";
+import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi } from "./scenarios/helmr-streams.ts";
 import { row } from "./stats.ts";
 
 /**
@@ -20,9 +20,13 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     const probes1k = await parkRuns(ctx, options.probes, "probe1k");
     const at1k = await inputToResume(ctx, probes1k);
     console.log(row(`Helmr: input -> resumed code, 1,000 parked`, at1k, raw.handoff));
-    const httpProbes = await parkRuns(ctx, options.probes, "probehttp");
-    const http = await withApi(ctx, (client) => httpInputToResume(client, httpProbes));
-    console.log(row(`Helmr: HTTP input send -> resumed code`, http, raw.handoff));
+    const viaFetch = await parkRuns(ctx, options.probes, "probefetch");
+    const viaNodeHttp = await parkRuns(ctx, options.probes, "probehttp");
+    await withApi(ctx, async (api) => {
+      console.log(row("HTTP no-op round trip (GET /healthz)", await httpRoundTrip(api, options.probes)));
+      console.log(row("Helmr: HTTP input -> resumed, node:http", await httpInputToResume(api, viaNodeHttp, "node:http"), raw.handoff));
+      console.log(row("Helmr: HTTP input -> resumed, HelmrClient", await httpInputToResume(api, viaFetch, "fetch"), raw.handoff));
+    });
 
     const memoryAt = await usedMemory(ctx);
     const parkedSoFar = 1_000;

@@ -2,6 +2,7 @@ import { startApiServer } from "@helmr/api";
 import { HelmrClient, createWorker, streams, task, type HelmrWorker } from "@helmr/sdk";
 import { pino } from "pino";
 import type { BenchContext } from "../context.ts";
+import { keepAliveClient } from "./http-client.ts";
 import { Signal, now, summarize, type Summary } from "../stats.ts";
 
 const reply = streams.input<number>("reply");
@@ -67,15 +68,30 @@ export async function inputToResume(ctx: BenchContext, probes: { sessionId: stri
   return summarize(samples);
 }
 
-/** The same over HTTP, through the client, as an app server would send it. */
-export async function httpInputToResume(client: HelmrClient, probes: { sessionId: string; corr: string }[]): Promise<Summary> {
+/**
+ * The same over HTTP, as an app server would send it: through HelmrClient (fetch), or
+ * through a bare keep-alive node:http client (fetch's own cost in this process is large).
+ */
+export async function httpInputToResume(api: BenchApi, probes: { sessionId: string; corr: string }[], via: "fetch" | "node:http"): Promise<Summary> {
   const samples: number[] = [];
   for (const [i, probe] of probes.entries()) {
     const next = resumed.next();
     const t0 = now();
-    await client.sessions.open(probe.sessionId).input("reply").send(i, { correlationId: probe.corr });
+    if (via === "fetch") await api.client.sessions.open(probe.sessionId).input("reply").send(i, { correlationId: probe.corr });
+    else await api.post(`/api/v1/sessions/${probe.sessionId}/input/reply`, { data: i, correlationId: probe.corr });
     const at = await next;
     if (i >= 50) samples.push(at - t0);
+  }
+  return summarize(samples);
+}
+
+/** A no-op request (GET /healthz) through the bare client: what HTTP itself costs here. */
+export async function httpRoundTrip(api: BenchApi, count: number): Promise<Summary> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = now();
+    await api.get("/healthz");
+    samples.push(now() - t0);
   }
   return summarize(samples);
 }
@@ -130,12 +146,20 @@ export async function sseLatency(ctx: BenchContext, count: number): Promise<Summ
   return summarize(samples);
 }
 
-export async function withApi<T>(ctx: BenchContext, fn: (client: HelmrClient) => Promise<T>): Promise<T> {
+export interface BenchApi {
+  client: HelmrClient;
+  get(path: string): Promise<number>;
+  post(path: string, body: unknown): Promise<number>;
+}
+
+export async function withApi<T>(ctx: BenchContext, fn: (api: BenchApi) => Promise<T>): Promise<T> {
   const apiKey = "sk_bench_000000000000000000";
   const server = await startApiServer({ engine: ctx.engine, logger: pino({ level: "warn" }), apiKeys: [apiKey], maxPayloadBytes: 1 << 20 }, { port: 0, host: "127.0.0.1" });
+  const bare = keepAliveClient(server.url, apiKey);
   try {
-    return await fn(new HelmrClient({ baseUrl: server.url, apiKey }));
+    return await fn({ client: new HelmrClient({ baseUrl: server.url, apiKey }), ...bare });
   } finally {
+    bare.close();
     await server.close();
   }
 }
