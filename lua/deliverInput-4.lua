@@ -45,9 +45,8 @@ end
 local entryId = rcall("XADD", streamKey, "*", "d", data, "c", corr, "at", now)
 -- The session counts its streams' entries, so a session can list its streams (in:<name>).
 rcall("HINCRBY", sessionKey, "in:" .. stream, 1)
-local waits = waitsKey(tagPrefix, stream, corr)
 while true do
-  local runId = popOldest(waits)
+  local runId = takeOldestWait(sessionKey, stream, corr)
   if not runId then
     break
   end

@@ -2,10 +2,10 @@
   Reads every key of one session for a snapshot in one step, so a snapshot never holds a
   half-applied change of the session (a delivery, a park, a public token's spent use).
   Tokens are captured on their own (they are single keys). The keys are found from the
-  session hash: runs from the session's run list; streams from its in:/out: counters;
-  public tokens from its pat: fields; the wait queues of its parked runs from their waits;
-  the buffers of its unconsumed inputs from those inputs' correlationIds. A
-  session's runs, finished ones too, are part of it (their output stays readable).
+  session hash: runs (finished ones too: their output stays readable) from its a:/f:
+  fields; streams from its in:/out: counters; public tokens from its pat: fields; the
+  buffers of its unconsumed inputs from those inputs' correlationIds. Wait queues are
+  fields of the session hash itself.
   KEYS[1] session hash
   ARGV[1] the session's tag prefix
   Returns a flat list of (suffix, type, contents) triples, {} when the session is gone:
@@ -37,33 +37,15 @@ local function zsetOf(suffix)
 end
 
 add("s", "hash", session)
--- Wait queues and input buffers, by key suffix; a set, since several runs or inputs share one.
-local queues = {}
-local runs = zsetOf("runs")
-add("runs", "zset", runs)
-for i = 1, #runs, 2 do
-  local suffix = "r:" .. string.sub(runs[i], 5, 20)
-  local run = rcall("HGETALL", tagPrefix .. suffix)
-  add(suffix, "hash", run)
-  local status, wait
-  for j = 1, #run, 2 do
-    if run[j] == "status" then
-      status = run[j + 1]
-    elseif run[j] == "wait" then
-      wait = run[j + 1]
-    end
-  end
-  if status == "waiting" and wait then
-    local decoded = cjson.decode(wait)
-    if decoded.kind == "input" then
-      queues[waitsKey("", decoded.stream, decoded.corr)] = true
-    end
-  end
-end
 
+-- Input buffers, by key suffix; a set, since several inputs share one.
+local buffers = {}
 for i = 1, #session, 2 do
   local kind, name = string.match(session[i], "^(%a+):(.*)$")
-  if kind == "in" then
+  if kind == "a" or kind == "f" then
+    local suffix = "r:" .. string.sub(name, 5, 20)
+    add(suffix, "hash", rcall("HGETALL", tagPrefix .. suffix))
+  elseif kind == "in" then
     local consumedPairs = rcall("HGETALL", tagPrefix .. "inc:" .. name)
     local consumed = {}
     for j = 1, #consumedPairs, 2 do
@@ -77,7 +59,7 @@ for i = 1, #session, 2 do
         local fields = entry[2]
         for j = 1, #fields, 2 do
           if fields[j] == "c" then
-            queues[bufferKey("", name, fields[j + 1])] = true
+            buffers[bufferKey("", name, fields[j + 1])] = true
           end
         end
       end
@@ -88,7 +70,7 @@ for i = 1, #session, 2 do
     add("pat:" .. name, "hash", rcall("HGETALL", tagPrefix .. "pat:" .. name))
   end
 end
-for suffix in pairs(queues) do
+for suffix in pairs(buffers) do
   add(suffix, "zset", zsetOf(suffix))
 end
 return out

@@ -42,7 +42,7 @@ if status == "waiting" then
   else
     rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}')
     if wait.kind == "input" then
-      rcall("ZREM", waitsKey(ARGV[5], wait.stream, wait.corr), ARGV[4])
+      dropWait(activeKey, wait.stream, wait.corr, ARGV[4])
     end
     pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"' .. wait.kind .. '","timedOut":true}')
   end

@@ -45,5 +45,5 @@ if ARGV[11] ~= "1" then
 end
 
 local job = parkWait(runKey, journalKey, eventsKey, runId, position, ARGV[3], ARGV[4], timeoutAt, now)
-rcall("ZADD", waitsKey(tagPrefix, stream, corr), nextSeq(tagPrefix), runId)
+queueWait(activeKey, stream, corr, runId)
 return {"parked", job}

@@ -18,7 +18,7 @@ local function cancelIdleRun(runKey, journalKey, eventsKey, activeKey, runId, no
     local wait = cjson.decode(run[2])
     rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"RunCancelledError","message":"the run was cancelled"}}')
     if wait.kind == "input" then
-      rcall("ZREM", waitsKey(tagPrefix, wait.stream, wait.corr), runId)
+      dropWait(activeKey, wait.stream, wait.corr, runId)
     end
   end
   finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))

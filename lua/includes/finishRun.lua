@@ -16,6 +16,8 @@ local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field
   end
   rcall("HSET", runKey, unpack(fields))
   rcall("HDEL", runKey, "wait", "cancel")
+  -- The session lists its runs as fields: a:<runId> while active, f:<runId> once finished.
   rcall("HDEL", activeKey, "a:" .. runId)
+  rcall("HSET", activeKey, "f:" .. runId, "1")
   pushEvent(eventsKey, status, now, run[1], detail)
 end

@@ -1,9 +1,12 @@
--- The keys of one (stream, correlationId) of a session, from the session's tag prefix:
--- the parked waits and the buffered inputs, each a zset ordered by the session's sequence
--- (so both are served oldest first; a small zset is far smaller than a list on Redis 7.0).
--- Stream names cannot contain "|" (they are validated as names), so "stream|corr" is unique.
-local function waitsKey(tagPrefix, stream, corr)
-  return tagPrefix .. "w:" .. stream .. "|" .. corr
+-- Parked waits and buffered inputs of one (stream, correlationId) of a session, each
+-- served oldest first. Stream names cannot contain "|" (they are validated as names), so
+-- "stream|corr" is unique.
+-- Waits are a field of the session hash, `w:<stream>|<corr>`, holding the parked run ids in
+-- park order, space-separated: a field costs far less than a key of its own, and a queue
+-- usually holds one run (DESIGN.md targets 1 KB per parked run).
+-- Buffered inputs are a zset of entry ids ordered by the session's sequence.
+local function waitsField(stream, corr)
+  return "w:" .. stream .. "|" .. corr
 end
 local function bufferKey(tagPrefix, stream, corr)
   return tagPrefix .. "buf:" .. stream .. "|" .. corr
@@ -14,4 +17,47 @@ end
 local function popOldest(key)
   local popped = rcall("ZPOPMIN", key)
   return popped[1]
+end
+
+local function queueWait(sessionKey, stream, corr, runId)
+  local field = waitsField(stream, corr)
+  local queue = rcall("HGET", sessionKey, field)
+  rcall("HSET", sessionKey, field, queue and (queue .. " " .. runId) or runId)
+end
+
+-- The oldest parked run id of the queue, taken off it; nil when none waits.
+local function takeOldestWait(sessionKey, stream, corr)
+  local field = waitsField(stream, corr)
+  local queue = rcall("HGET", sessionKey, field)
+  if not queue then
+    return nil
+  end
+  local space = string.find(queue, " ", 1, true)
+  if not space then
+    rcall("HDEL", sessionKey, field)
+    return queue
+  end
+  rcall("HSET", sessionKey, field, string.sub(queue, space + 1))
+  return string.sub(queue, 1, space - 1)
+end
+
+-- Takes a run off the queue (its wait ended otherwise: timeout, cancel).
+local function dropWait(sessionKey, stream, corr, runId)
+  local field = waitsField(stream, corr)
+  local queue = rcall("HGET", sessionKey, field)
+  if not queue then
+    return
+  end
+  local padded = " " .. queue .. " "
+  local at = string.find(padded, " " .. runId .. " ", 1, true)
+  if not at then
+    return
+  end
+  local rest = string.sub(padded, 1, at) .. string.sub(padded, at + #runId + 2)
+  rest = string.sub(rest, 2, -2)
+  if rest == "" then
+    rcall("HDEL", sessionKey, field)
+  else
+    rcall("HSET", sessionKey, field, rest)
+  end
 end

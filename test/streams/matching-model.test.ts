@@ -134,6 +134,11 @@ describe("input matching against an in-memory model", () => {
           const status = await redis.hget(keys.run(runIds[i]), "status");
           expect(status === "cancelled").toBe(model[i].state === "cancelled");
         }
+        // The wait queues (session hash fields, lua/includes/waitKeys.lua) hold exactly the parked runs, in park order.
+        for (const c of ["", "a", "b"] as Corr[]) {
+          const queue = await redis.hget(keys.session(session.id), `w:s|${c}`);
+          expect(queue ? queue.split(" ") : []).toEqual(waiters[c].map((i) => runIds[i]));
+        }
       }),
       { numRuns: 40 },
     );

@@ -17,12 +17,10 @@ export class Keys {
   session(sessionId: string): string {
     return `${this.tagPrefix(sessionId)}s`;
   }
-  sessionRuns(sessionId: string): string {
-    return `${this.tagPrefix(sessionId)}runs`;
-  }
   /**
-   * Runs not finished yet are fields `a:<runId>` of the session hash itself: a key of
-   * their own would cost more memory than the fields (DESIGN.md targets 1 KB per parked run).
+   * A session's runs are fields of the session hash itself, `a:<runId>` while active and
+   * `f:<runId>` once finished: a key of their own would cost more memory than the fields
+   * (DESIGN.md targets 1 KB per parked run). So are its wait queues (lua/includes/waitKeys.lua).
    */
   sessionActiveRuns(sessionId: string): string {
     return this.session(sessionId);

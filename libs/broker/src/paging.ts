@@ -12,6 +12,27 @@ export async function pageIds(redis: Redis, key: string, limit: number, cursor?:
   return { ids: page, next: more ? page[page.length - 1] : null };
 }
 
+/** Pages of ids, newest first, after a cursor (the last id of the page before). */
+export type IdSource = (limit: number, cursor?: string) => Promise<{ ids: string[]; next: string | null }>;
+
+/** A lex-sorted zset index of ids. */
+export const lexIndex = (redis: Redis, key: string): IdSource => (limit, cursor) => pageIds(redis, key, limit, cursor);
+
+/**
+ * Ids kept as fields of a hash under given prefixes (a session's runs: `a:`/`f:`), sorted
+ * here: such a hash holds one session's runs, few enough to read whole.
+ */
+export const hashFieldIds = (redis: Redis, key: string, prefixes: string[]): IdSource => async (limit, cursor) => {
+  const ids = (await redis.hkeys(key))
+    .filter((field) => prefixes.some((prefix) => field.startsWith(prefix)))
+    .map((field) => field.slice(field.indexOf(":") + 1))
+    .filter((id) => cursor === undefined || id < cursor)
+    .sort()
+    .reverse();
+  const page = ids.slice(0, limit);
+  return { ids: page, next: ids.length > limit ? page[page.length - 1] : null };
+};
+
 /** How many index entries a filtered listing reads at most for one page. */
 const FILTER_SCAN_LIMIT = 2_000;
 
@@ -22,7 +43,7 @@ const FILTER_SCAN_LIMIT = 2_000;
  */
 export async function pageRecords<T>(
   redis: Redis,
-  index: string,
+  source: IdSource,
   query: { limit: number; cursor?: string },
   keyOf: (id: string) => string,
   toRecord: (id: string, hash: Record<string, string>) => T | null,
@@ -32,7 +53,7 @@ export async function pageRecords<T>(
   const data: T[] = [];
   let cursor = query.cursor;
   for (let scanned = 0; data.length < query.limit && scanned < FILTER_SCAN_LIMIT; ) {
-    const { ids, next } = await pageIds(redis, index, query.limit, cursor);
+    const { ids, next } = await source(query.limit, cursor);
     const pipeline = redis.pipeline();
     for (const id of ids) {
       if (fields) pipeline.hmget(keyOf(id), ...fields);

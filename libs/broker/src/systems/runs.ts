@@ -14,7 +14,7 @@ import {
   type TriggerResult,
 } from "@helmr/core";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
-import { pageRecords } from "../paging.ts";
+import { hashFieldIds, lexIndex, pageRecords } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -62,7 +62,7 @@ export class RunsSystem {
     runScript(
       pipeline,
       "createRun",
-      [keys.session(sessionId), keys.sessionRuns(sessionId), keys.sessionActiveRuns(sessionId), keys.run(runId), keys.runEvents(runId)],
+      [keys.session(sessionId), keys.sessionActiveRuns(sessionId), keys.run(runId), keys.runEvents(runId)],
       [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0"],
     );
     const outcome = scriptResult<number | [string, unknown?]>(await execOrThrow(pipeline));
@@ -96,10 +96,10 @@ export class RunsSystem {
   async list(query: RunListQuery): Promise<Page<RunRecord>> {
     const { redis, keys } = this.resources;
     if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
-    const index = query.session ? keys.sessionRuns(query.session) : keys.runsIndex();
+    const source = query.session ? hashFieldIds(redis, keys.session(query.session), ["a:", "f:"]) : lexIndex(redis, keys.runsIndex());
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
-    return pageRecords(redis, index, query, (id) => keys.run(id), (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null), RUN_FIELDS);
+    return pageRecords(redis, source, query, (id) => keys.run(id), (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null), RUN_FIELDS);
   }
 
   /** A run's events, oldest first; the cursor is the index of the next event. */

@@ -16,7 +16,7 @@ import {
   type TokenRecord,
 } from "@helmr/core";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
-import { pageRecords } from "../paging.ts";
+import { lexIndex, pageRecords } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -101,7 +101,7 @@ export class TokensSystem {
   async list(query: TokenListQuery): Promise<Page<TokenRecord>> {
     const { redis, keys } = this.resources;
     const index = query.tag ? keys.tokensByTag(query.tag) : keys.tokensIndex();
-    return pageRecords(redis, index, query, (id) => keys.token(id), (id, hash) => {
+    return pageRecords(redis, lexIndex(redis, index), query, (id) => keys.token(id), (id, hash) => {
       if (!hash.status) return null;
       const token = toTokenRecord(id, hash);
       return !query.status || token.status === query.status ? token : null;

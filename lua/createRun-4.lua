@@ -1,7 +1,7 @@
 --[[
   Creates a queued run in a session (and the session itself when asked to).
-  KEYS[1] session hash   KEYS[2] session runs (zset, lex)   KEYS[3] session active runs (the session hash: fields a:<runId>)
-  KEYS[4] run hash       KEYS[5] run events (list)
+  KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<runId>)
+  KEYS[3] run hash       KEYS[4] run events (the run hash: field events)
   ARGV[1] run id   ARGV[2] task id   ARGV[3] payload JSON   ARGV[4] now (ms)
   ARGV[5] job id   ARGV[6] idempotency key ("" for none)   ARGV[7] session id
   ARGV[8] "1" to create the session when missing
@@ -9,7 +9,7 @@
     (claim: what the run's first job carries so its worker starts at once; claimStart)
   Errors: -4 session not found, -5 session closed
 ]]
-local sessionKey, sessionRunsKey, activeKey, runKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local sessionKey, activeKey, runKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local runId, now = ARGV[1], ARGV[4]
 local rcall = redis.call
 
@@ -37,7 +37,6 @@ rcall("HSET", runKey, "task", ARGV[2], "status", "queued",
 if ARGV[6] ~= "" then
   rcall("HSET", runKey, "idem", ARGV[6])
 end
-rcall("ZADD", sessionRunsKey, 0, runId)
 rcall("HSET", activeKey, "a:" .. runId, "1")
 rcall("HSET", sessionKey, "updatedAt", now)
 pushEvent(eventsKey, "triggered", now, 1, nil)
