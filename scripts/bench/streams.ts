@@ -1,6 +1,7 @@
 import { benchContext } from "./context.ts";
 import { rawBullmq } from "./scenarios/raw-bullmq.ts";
 import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi } from "./scenarios/helmr-streams.ts";
+import type { BenchContext } from "./context.ts";
 import { row } from "./stats.ts";
 
 /**
@@ -15,7 +16,6 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     const worker = await startBenchWorker(ctx);
     console.log(row("raw BullMQ: add -> handler", raw.handoff));
 
-    const memoryBefore = await usedMemory(ctx);
     await parkRuns(ctx, 1_000, "bg1k");
     const probes1k = await parkRuns(ctx, options.probes, "probe1k");
     const at1k = await inputToResume(ctx, probes1k);
@@ -29,17 +29,20 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     });
 
     const memoryAt = await usedMemory(ctx);
+    const marksAt = await changeMarksBytes(ctx);
     const parkedSoFar = 1_000;
     const more = options.parked - parkedSoFar;
     const t0 = performance.now();
     await parkRuns(ctx, more, "bg");
     const parkSeconds = (performance.now() - t0) / 1000;
     const memoryAfter = await usedMemory(ctx);
+    const marks = (await changeMarksBytes(ctx)) - marksAt;
     const probesMany = await parkRuns(ctx, options.probes, "probemany");
     const atMany = await inputToResume(ctx, probesMany);
     console.log(row(`Helmr: input -> resumed code, ${options.parked.toLocaleString("en")} parked`, atMany, raw.handoff));
-    console.log(`Redis memory per parked run (waiting on input, one session each): ${((memoryAfter - memoryAt) / more).toFixed(0)} bytes (over ${more.toLocaleString("en")} runs; ${(more / parkSeconds).toFixed(0)} runs triggered and parked per second)`);
-    void memoryBefore;
+    // Snapshot change marks (one per session changed since the last snapshot) are counted
+    // apart: a snapshot clears them, so a run parked for longer than the interval has none.
+    console.log(`Redis memory per parked run (waiting on input, one session each): ${((memoryAfter - memoryAt - marks) / more).toFixed(0)} bytes, plus ${(marks / more).toFixed(0)} bytes of snapshot change marks until the next snapshot (over ${more.toLocaleString("en")} runs; ${(more / parkSeconds).toFixed(0)} runs triggered and parked per second)`);
 
     const targets = await parkRuns(ctx, options.throughputRuns, "tput");
     const perSecond = await resumeThroughput(ctx, targets);
@@ -53,4 +56,9 @@ export async function streamBenchmarks(options: { probes: number; parked: number
   } finally {
     await ctx.close();
   }
+}
+
+async function changeMarksBytes(ctx: BenchContext): Promise<number> {
+  const { redis, keys } = ctx.engine.resources;
+  return Number((await redis.call("MEMORY", "USAGE", keys.changes(), "SAMPLES", "0")) ?? 0);
 }
