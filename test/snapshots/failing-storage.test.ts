@@ -2,6 +2,7 @@ import { S3SnapshotStore, SNAPSHOTS_QUEUE, SnapshotService } from "@helmr/broker
 import { freePort } from "@helmr/embedded-redis";
 import { streams, task } from "@helmr/sdk";
 import { Queue } from "bullmq";
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
@@ -62,6 +63,9 @@ describe("a failing S3 endpoint", () => {
 
   it("periodic snapshots keep failing and retrying on their interval while runs resume", async () => {
     stack = await startSnapshotStack(await unreachableStore());
+    // The snapshot worker logs through the engine's logger: capture what it says.
+    const logged: { msg: string; err?: string }[] = [];
+    stack.engine.resources.logger = pino({ level: "info" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     const periodic = new SnapshotService(stack.engine, await unreachableStore(), { fullEvery: 12, retain: 3, intervalMs: 200 });
     cleanup.push(() => periodic.close());
     await periodic.schedule();
@@ -78,5 +82,9 @@ describe("a failing S3 endpoint", () => {
     // Each interval ran a snapshot job; each failed inside and left its changes for the next.
     await eventually(async () => (await queue.getJobCounts("completed")).completed >= 3, { what: "three periodic snapshot attempts" });
     expect((await stack.admin.smembers(`${stack.prefix}:changes`)).length).toBe(3);
+    const failures = logged.filter((line) => line.msg.startsWith("snapshot failed"));
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    expect(failures[0]).toMatchObject({ msg: "snapshot failed; its changes are kept and the next interval tries again" });
+    expect(failures[0].err).toMatch(/^cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ .*check HELMR_S3_ENDPOINT/);
   });
 });
