@@ -131,5 +131,9 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
     expect(restored.sessions).toBe(1);
     expect((await stack.client.sessions.list({ externalId: "kept" })).data.map((s) => s.id)).toEqual([kept.id]);
     expect((await stack.http("GET", `/api/v1/sessions/${later.id}`)).status).toBe(404);
+    // The runs queue was emptied, not left paused: runs still execute.
+    await stack.startWorker({ tasks: [quick] });
+    const run = await stack.client.tasks.trigger("snap-quick");
+    expect((await runReaches(stack.client, run.runId, "completed")).output).toBe("ran");
   });
 });

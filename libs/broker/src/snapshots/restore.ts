@@ -108,7 +108,9 @@ async function prepareTarget(engine: HelmrEngine, force: boolean): Promise<void>
     );
   }
   await deleteMatching(engine, `${keys.prefix}:*`);
+  // obliterate pauses the queue before deleting it; resuming makes sure no pause outlives it.
   await engine.resources.runsQueue.obliterate({ force: true });
+  await engine.resources.runsQueue.resume();
 }
 
 async function anyKey(engine: HelmrEngine, pattern: string): Promise<boolean> {
