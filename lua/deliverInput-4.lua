@@ -23,6 +23,7 @@ local rcall = redis.call
 -- @include "waitKeys"
 -- @include "recordConsumption"
 -- @include "claimStart"
+-- @include "endWait"
 
 local status = rcall("HGET", sessionKey, "status")
 if not status then
@@ -62,7 +63,7 @@ while true do
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
       local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
       rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
-      rcall("HDEL", runKey, "wait")
+      endWait(runKey)
       pushEvent(runKey, "resumed", now, run[3], '{"kind":"input","entry":"' .. entryId .. '"}')
       return {"resumed", entryId, runId, job, run[4], claimStart(runKey)}
     end

@@ -13,6 +13,7 @@ local rcall = redis.call
 
 -- @include "pushEvent"
 -- @include "claimStart"
+-- @include "endWait"
 
 local run = rcall("HMGET", runKey, "status", "wait", "attempt", "task")
 if run[1] ~= "waiting" or not run[2] then
@@ -25,6 +26,6 @@ end
 rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true,"output":' .. data .. '}')
 local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
 rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
-rcall("HDEL", runKey, "wait")
+endWait(runKey)
 pushEvent(eventsKey, "resumed", now, run[3], '{"kind":"token","token":"' .. tokenId .. '"}')
 return {job, run[4], claimStart(runKey)}

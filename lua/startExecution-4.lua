@@ -20,6 +20,7 @@ local rcall = redis.call
 -- @include "finishRun"
 -- @include "waitKeys"
 -- @include "beginExecution"
+-- @include "endWait"
 
 local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
@@ -36,6 +37,7 @@ end
 if status == "waiting" then
   -- This job is the wait's wake-up: a timer is due, or a wait's timeout fired first.
   local wait = cjson.decode(run[4])
+  endWait(runKey)
   if wait.kind == "timer" then
     rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true}')
     pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"timer"}')
@@ -46,7 +48,6 @@ if status == "waiting" then
     end
     pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"' .. wait.kind .. '","timedOut":true}')
   end
-  rcall("HDEL", runKey, "wait")
 elseif status == "running" or (status == "queued" and run[8] and ARGV[6] == "1") then
   -- The same job again: its worker died mid-execution (BullMQ found the job stalled), or
   -- died after starting from the job's claim and before its first write.

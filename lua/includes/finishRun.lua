@@ -1,5 +1,6 @@
 -- @include "pushEvent"
 -- @include "activeTime"
+-- @include "endWait"
 -- Moves a run to a terminal status: stamps times, adds the active time of a running
 -- execution, drops it from the session's active set and records the event.
 -- `field`/`value` (optional) store the output or error; `detail` goes on the event.
@@ -15,7 +16,8 @@ local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field
     table.insert(fields, value)
   end
   rcall("HSET", runKey, unpack(fields))
-  rcall("HDEL", runKey, "wait", "cancel")
+  endWait(runKey)
+  rcall("HDEL", runKey, "cancel")
   -- The session lists its runs as fields: a:<runId> while active, f:<runId> once finished.
   rcall("HDEL", activeKey, "a:" .. runId)
   rcall("HSET", activeKey, "f:" .. runId, "1")

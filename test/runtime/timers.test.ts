@@ -28,10 +28,14 @@ describe("timer waits", () => {
       return run.status === "waiting" && run;
     });
     expect(parked.waitingOn).toMatchObject({ kind: "timer", position: 1 });
+    const parkedEvent = (await stack.client.runs.events(runId)).data.at(-1);
+    expect(parkedEvent).toMatchObject({ type: "parked", detail: { kind: "timer", pos: 1 } });
     const run = await runReaches(stack.client, runId, "completed");
     expect((run.output as { slept: number }).slept).toBeGreaterThanOrEqual(400);
-    const types = (await stack.client.runs.events(runId)).data.map((e) => e.type);
-    expect(types).toEqual(["triggered", "started", "parked", "resumed", "completed"]);
+    const events = (await stack.client.runs.events(runId)).data;
+    expect(events.map((e) => e.type)).toEqual(["triggered", "started", "parked", "resumed", "completed"]);
+    // The wait stays on its parked event once it has ended.
+    expect(events[2].detail).toEqual(parkedEvent!.detail);
   });
 
   it("gives the concurrency slot back while parked: a worker with concurrency 1 runs other runs", async () => {

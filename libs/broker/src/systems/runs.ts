@@ -108,9 +108,12 @@ export class RunsSystem {
     const start = cursor ? Number(cursor) : 0;
     if (!Number.isInteger(start) || start < 0) throw new HelmrError(422, "validation_failed", "Invalid cursor: expected the nextCursor of an earlier page");
     // Events are JSON lines of one string (lua/includes/pushEvent.lua): a run has few.
-    const lines = ((await this.resources.redis.hget(this.resources.keys.runEvents(runId), "events")) ?? "").split("\n").filter(Boolean);
-    const page = lines.slice(start, start + limit);
-    return { data: page.map(toRunEvent), nextCursor: start + limit < lines.length ? String(start + limit) : null };
+    const [text, wait] = await this.resources.redis.hmget(this.resources.keys.runEvents(runId), "events", "wait");
+    const events = (text ?? "").split("\n").filter(Boolean).map(toRunEvent);
+    // A pending wait is kept once, in the run's `wait` field, not in its parked event (lua/includes/endWait.lua).
+    const last = events.at(-1);
+    if (wait && last?.type === "parked" && !last.detail) last.detail = JSON.parse(wait);
+    return { data: events.slice(start, start + limit), nextCursor: start + limit < events.length ? String(start + limit) : null };
   }
 
   /** Cancels a run: parked or queued at once, running at its next durable operation. */

@@ -1,0 +1,26 @@
+-- Ends a run's pending wait. While a wait is pending, its "parked" event leaves the wait
+-- out: the run's `wait` field holds it, and the same JSON twice would cost ~90 bytes per
+-- parked run (DESIGN.md targets 1 KB). When the wait ends, the wait moves into that event
+-- (the last one: nothing else happens to a parked run) and the field goes.
+local function endWait(runKey)
+  local wait = rcall("HGET", runKey, "wait")
+  if not wait then
+    return
+  end
+  local events = rcall("HGET", runKey, "events") or ""
+  local lastStart = 1
+  local search = 1
+  while true do
+    local found = string.find(events, "\n", search, true)
+    if not found or found >= #events then
+      break
+    end
+    lastStart = found + 1
+    search = found + 1
+  end
+  local last = string.sub(events, lastStart)
+  if string.find(last, '{"t":"parked",', 1, true) == 1 and not string.find(last, '"d":', 1, true) then
+    rcall("HSET", runKey, "events", string.sub(events, 1, -3) .. ',"d":' .. wait .. "}\n")
+  end
+  rcall("HDEL", runKey, "wait")
+end
