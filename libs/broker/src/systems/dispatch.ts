@@ -92,7 +92,9 @@ export class DispatchSystem {
         logger.error({ err: error, intent }, "outbox sweep could not dispatch a run; will retry");
       }
     }
-    if (dispatched) logger.warn({ dispatched }, "outbox sweep re-dispatched runs whose dispatch was interrupted");
+    // Adding a job that exists changes nothing, so these are runs whose dispatch was either
+    // lost (a process died) or only slow to confirm (a loaded Redis).
+    if (dispatched) logger.warn({ dispatched }, `outbox sweep ensured the jobs of runs whose dispatch was not confirmed within ${OUTBOX_GRACE_MS} ms`);
     return dispatched;
   }
 }
