@@ -11,8 +11,13 @@ export interface RunIdentity {
   attempt: number;
 }
 
-/** What durable operations give code that runs on after its execution ended: nothing, ever. */
-export const ABANDONED = new Promise<never>(() => {});
+/**
+ * What durable operations give code that runs on after its execution ended: nothing, ever.
+ * A fresh promise each time, referenced by nobody: the abandoned code awaiting it is then
+ * garbage. One shared never-settling promise would keep every parked run's code alive
+ * through its reactions, for the life of the worker.
+ */
+export const abandoned = (): Promise<never> => new Promise<never>(() => {});
 
 /**
  * One execution of a run: the replay core that every durable operation
@@ -91,7 +96,7 @@ export class Execution {
     // An execution that has ended (a terminal error, say, while a park was on its way)
     // must not write: its outcome handler owns the run's next state. The code that asked
     // for the write is abandoned, so it waits forever rather than seeing an error.
-    if (this.stopped) return ABANDONED;
+    if (this.stopped) return abandoned();
     try {
       return await operation();
     } catch (error) {
@@ -121,6 +126,6 @@ export class Execution {
     const result = await this.write(parkScript);
     if ("resolved" in result) return result.resolved;
     this.stop({ kind: "parked", wait: result.parked, wakeJobId: result.wakeJobId, wakeAt: result.wakeAt });
-    return ABANDONED;
+    return abandoned();
   }
 }

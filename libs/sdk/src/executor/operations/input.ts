@@ -2,7 +2,7 @@ import type { StoredWait } from "@helmr/broker";
 import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { WaitTimeoutError } from "../../errors/index.ts";
-import { ABANDONED, type Execution } from "../execution.ts";
+import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
 import { validateOutcome } from "./validate.ts";
@@ -15,7 +15,7 @@ export interface InputSpec<T> {
 
 /** stream.wait: parks until an input on (stream, correlationId) arrives, or takes a buffered one. */
 export function waitInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
-  if (execution.isStopped) return new WaitResult(ABANDONED);
+  if (execution.isStopped) return new WaitResult(abandoned());
   const position = execution.beginWait(`a wait on input stream "${spec.stream}"`);
   const entry: JournalEntry = { k: "input", n: spec.stream, c: spec.correlationId };
   const recorded = execution.recorded(position);
@@ -42,7 +42,7 @@ function parkOnInput<T>(execution: Execution, position: number, entry: JournalEn
 
 /** stream.once: the next input while the run stays active (it does not park). */
 export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
-  if (execution.isStopped) return new WaitResult(ABANDONED);
+  if (execution.isStopped) return new WaitResult(abandoned());
   const position = execution.claim();
   const entry: JournalEntry = { k: "once", n: spec.stream, c: spec.correlationId };
   const recorded = execution.recorded(position);
@@ -106,7 +106,7 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
 
 /** stream.peek: the buffered, unconsumed inputs, oldest first; journaled like a step. */
 export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, limit: number): Promise<T[]> {
-  if (execution.isStopped) return ABANDONED;
+  if (execution.isStopped) return abandoned();
   const position = execution.claim();
   const entry: JournalEntry = { k: "peek", n: spec.stream, c: spec.correlationId };
   const recorded = execution.recorded(position);
@@ -163,7 +163,7 @@ async function takeNext<T>(
       const taken = await execution.write(() => execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false));
       if (taken.status === "consumed") return { ok: true, output: JSON.parse(taken.data) };
       for (;;) {
-        if (execution.isStopped || cancelled()) return ABANDONED;
+        if (execution.isStopped || cancelled()) return abandoned();
         const left = deadline === null ? 1000 : Math.min(1000, deadline - Date.now());
         if (left <= 0) {
           const timedOut = { ok: false, error: { name: "WaitTimeoutError", message: `no input on stream "${spec.stream}" in time` } };
@@ -175,7 +175,7 @@ async function takeNext<T>(
           read = (await reader.get().xread("BLOCK", Math.max(1, Math.round(left)), "STREAMS", streamKey, lastSeen)) as typeof read;
         } catch (error) {
           // The reader is closed when the execution ends: that read is simply abandoned.
-          if (execution.isStopped || cancelled()) return ABANDONED;
+          if (execution.isStopped || cancelled()) return abandoned();
           throw error;
         }
         if (!read) continue;

@@ -1,9 +1,9 @@
-import { ABANDONED, type Execution } from "../execution.ts";
+import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 
 /** output.append: appends once per run; replay returns the journaled entry id. */
 export function appendOutput(execution: Execution, stream: string, data: unknown, maxBytes: number): Promise<string> {
-  if (execution.isStopped) return ABANDONED;
+  if (execution.isStopped) return abandoned();
   const position = execution.claim();
   const recorded = execution.recorded(position);
   if (recorded) {

@@ -1,10 +1,10 @@
 import { newPublicTokenId, type CreatePublicTokenBody, type PublicTokenRecord } from "@helmr/core";
-import { ABANDONED, type Execution } from "../execution.ts";
+import { abandoned, type Execution } from "../execution.ts";
 import { journaledId } from "./journaled-id.ts";
 
 /** auth.createPublicToken in a run: a replay gets the same token (signed from its id), not a second one with fresh uses. */
 export async function createPublicToken(execution: Execution, body: CreatePublicTokenBody): Promise<PublicTokenRecord> {
-  if (execution.isStopped) return ABANDONED;
+  if (execution.isStopped) return abandoned();
   const id = await journaledId(execution, "publicToken", () => newPublicTokenId(body.scope.session));
   return execution.engine.publicTokens.create(body, { id });
 }

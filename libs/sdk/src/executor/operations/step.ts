@@ -1,9 +1,9 @@
-import { ABANDONED, type Execution } from "../execution.ts";
+import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 
 /** step.run: `fn` runs once per run; its JSON result is journaled and replayed. */
 export function runStep<T>(execution: Execution, name: string, fn: () => Promise<T> | T): Promise<T> {
-  if (execution.isStopped) return ABANDONED;
+  if (execution.isStopped) return abandoned();
   const position = execution.claim();
   const recorded = execution.recorded(position);
   if (recorded) {

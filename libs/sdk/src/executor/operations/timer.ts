@@ -1,5 +1,5 @@
 import type { StoredWait } from "@helmr/broker";
-import { ABANDONED, type Execution } from "../execution.ts";
+import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
 
@@ -7,7 +7,7 @@ const RESOLVED: WaitOutcome<void> = { ok: true, output: undefined };
 
 /** A timer wait. `dueAtIfNew` is only called the first time, so the due time is fixed then. */
 export function waitTimer(execution: Execution, dueAtIfNew: () => number): WaitResult<void> {
-  if (execution.isStopped) return new WaitResult(ABANDONED);
+  if (execution.isStopped) return new WaitResult(abandoned());
   const position = execution.beginWait("a timer wait");
   const recorded = execution.recorded(position);
   let outcome: Promise<WaitOutcome<void>>;

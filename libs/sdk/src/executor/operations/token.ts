@@ -2,7 +2,7 @@ import type { StoredWait } from "@helmr/broker";
 import { HelmrError, newTokenId, sessionTag, type CreateTokenBody, type CreatedToken } from "@helmr/core";
 import type { z } from "zod";
 import { WaitTimeoutError } from "../../errors/index.ts";
-import { ABANDONED, type Execution } from "../execution.ts";
+import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
 import { journaledId } from "./journaled-id.ts";
@@ -12,14 +12,14 @@ const TIMED_OUT = { ok: false, error: { name: "WaitTimeoutError", message: "the 
 
 /** tokens.create in a run: a replay gets the same token and, since secrets derive from the id, the same secrets. */
 export async function createToken(execution: Execution, body: CreateTokenBody): Promise<CreatedToken> {
-  if (execution.isStopped) return ABANDONED;
+  if (execution.isStopped) return abandoned();
   const tokenId = await journaledId(execution, "token", () => newTokenId(sessionTag(execution.run.sessionId)));
   return execution.engine.tokens.create(body, { tokenId, runId: execution.run.id });
 }
 
 /** token.wait / tokens.wait: the completion data, or { ok: false } on timeout. */
 export function waitToken<T>(execution: Execution, tokenId: string, schema?: z.ZodType<T>): WaitResult<T> {
-  if (execution.isStopped) return new WaitResult(ABANDONED);
+  if (execution.isStopped) return new WaitResult(abandoned());
   const position = execution.beginWait(`a wait on token ${tokenId}`);
   const entry: JournalEntry = { k: "tokenWait", n: tokenId };
   const recorded = execution.recorded(position);
