@@ -4,9 +4,9 @@
 -- execution whose fence is not the run's current one is refused with -2. A cancel
 -- requested while the run was executing takes effect here, at its next durable
 -- operation, and the write is refused with -3.
--- The first write of an execution started from its job's claim (claimStart) finds the run
--- still queued with that claim, and begins the execution here. Its active time counts
--- from this write: the code before its first durable operation is not counted.
+-- An execution started from its job's claim (claimStart) begins here, at its first write
+-- that finds the run still queued with that claim: normally lua/beginClaimed-3.lua, sent
+-- as the execution starts; otherwise its first durable operation.
 local function guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
   local run = rcall("HMGET", runKey, "status", "fence", "cancel", "claim", "attempt", "execAttempt")
   if run[2] ~= fence then
