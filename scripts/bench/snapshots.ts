@@ -46,7 +46,7 @@ export async function snapshotBenchmarks(options: { parked: number; probes: numb
     const busy = await inputToResume(ctx, probes.slice(options.probes / 2));
     running = false;
     await loop;
-    console.log(row(`Helmr: input -> resumed code, during snapshots`, busy, quiet) + `  (${during} full snapshots meanwhile)`);
+    console.log(row(`Helmr: input -> resumed code, during snapshots`, busy, quiet, "no-snapshot") + `  (${during} full snapshots meanwhile)`);
 
     await worker.close();
     await redis.flushall();

@@ -18,9 +18,10 @@ export const DELAY_MS = 20;
 
 export const now = (): number => performance.timeOrigin + performance.now();
 
-export function row(label: string, s: Summary, baseline?: Summary): string {
+/** A printable row; with a baseline, Helmr's p50 as a multiple of it (raw BullMQ's unless named). */
+export function row(label: string, s: Summary, baseline?: Summary, baselineName = "raw"): string {
   const ms = (v: number) => v.toFixed(3).padStart(8);
-  const ratio = baseline ? `   ${(s.p50 / baseline.p50).toFixed(2)}x raw p50` : "";
+  const ratio = baseline ? `   ${(s.p50 / baseline.p50).toFixed(2)}x ${baselineName} p50` : "";
   return `${label.padEnd(44)} n=${String(s.n).padStart(5)}  p50 ${ms(s.p50)}  p90 ${ms(s.p90)}  p99 ${ms(s.p99)} ms${ratio}`;
 }
 
