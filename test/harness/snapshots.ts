@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { SnapshotService, type SnapshotStore } from "@helmr/broker";
 import { startEmbeddedRedis, type EmbeddedRedis } from "@helmr/embedded-redis";
 import { Redis } from "ioredis";
+import { afterEach } from "vitest";
+import { startS3, type TestS3 } from "./s3.ts";
 import { startStack, type TestStack } from "./stack.ts";
 
 export interface SnapshotStack extends TestStack {
@@ -35,4 +37,21 @@ export async function startSnapshotStack(store: SnapshotStore, policy = { fullEv
       rmSync(dir, { recursive: true, force: true });
     },
   });
+}
+
+/**
+ * What the tests of one file open (S3 servers, snapshot stacks, anything with close()),
+ * each closed after its test, the last opened first.
+ */
+export function closedAfterEachTest() {
+  const open: { close(): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    for (const resource of open.splice(0).reverse()) await resource.close().catch(() => {});
+  });
+  const track = <T extends { close(): Promise<unknown> }>(resource: T): T => (open.push(resource), resource);
+  return {
+    track,
+    s3: async (): Promise<TestS3> => track(await startS3()),
+    snapshotStack: async (store: SnapshotStore, policy?: { fullEvery: number; retain: number }): Promise<SnapshotStack> => track(await startSnapshotStack(store, policy)),
+  };
 }

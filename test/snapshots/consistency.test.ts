@@ -1,18 +1,11 @@
 import type { InputEntry } from "@helmr/core";
 import { streams, task, type HelmrClient } from "@helmr/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
-import { startS3, type TestS3 } from "../harness/s3.ts";
-import { startSnapshotStack, type SnapshotStack } from "../harness/snapshots.ts";
+import { closedAfterEachTest } from "../harness/snapshots.ts";
 
-let s3: TestS3 | undefined;
-let stack: SnapshotStack | undefined;
-afterEach(async () => {
-  await stack?.close();
-  await s3?.close();
-  stack = s3 = undefined;
-});
+const open = closedAfterEachTest();
 
 const reply = streams.input<number>("snap-flow");
 const waiter = task({ id: "snap-waiter", run: async ({ corr }: { corr: string }) => reply.wait({ correlationId: corr }).unwrap() });
@@ -33,8 +26,8 @@ const INPUTS = 240;
 
 describe("a snapshot taken while inputs are delivered", () => {
   it("restores without a lost or duplicated input, and with each delivery whole (input consumed if and only if its run resumed)", async () => {
-    s3 = await startS3();
-    stack = await startSnapshotStack(s3.store());
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
     const { client } = stack;
     await stack.startWorker({ tasks: [waiter], concurrency: 50 });
     const session = await client.sessions.create();

@@ -3,21 +3,12 @@ import { freePort } from "@helmr/embedded-redis";
 import { streams, task } from "@helmr/sdk";
 import { Queue } from "bullmq";
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
-import { startS3, type TestS3 } from "../harness/s3.ts";
-import { startSnapshotStack, type SnapshotStack } from "../harness/snapshots.ts";
+import { closedAfterEachTest } from "../harness/snapshots.ts";
 
-let s3: TestS3 | undefined;
-let stack: SnapshotStack | undefined;
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {});
-  await stack?.close();
-  await s3?.close();
-  stack = s3 = undefined;
-});
+const open = closedAfterEachTest();
 
 const go = streams.input<string>("snap-go");
 const waiting = task({ id: "snap-go-waiter", run: async () => go.wait().unwrap() });
@@ -30,7 +21,7 @@ async function unreachableStore(): Promise<S3SnapshotStore> {
 
 describe("a failing S3 endpoint", () => {
   it("fails the snapshot with what to fix, keeps its changes for the next one, and leaves delivery untouched", async () => {
-    stack = await startSnapshotStack(await unreachableStore());
+    const stack = await open.snapshotStack(await unreachableStore());
     await stack.startWorker({ tasks: [waiting] });
     const run = await stack.client.tasks.trigger("snap-go-waiter");
     await runReaches(stack.client, run.runId, "waiting");
@@ -42,16 +33,16 @@ describe("a failing S3 endpoint", () => {
     expect((await runReaches(stack.client, run.runId, "completed")).output).toBe("still delivered");
 
     // Once storage is back, the next snapshot carries the session changed meanwhile.
-    s3 = await startS3();
+    const s3 = await open.s3();
     const working = new SnapshotService(stack.engine, s3.store(), { fullEvery: 12, retain: 3, intervalMs: 0 });
-    cleanup.push(() => working.close());
+    open.track(working);
     const snapshot = await working.create();
     expect(snapshot.manifest.sessions).toBe(1);
     expect(await stack.admin.smembers(`${stack.prefix}:changes`)).toEqual([]);
   });
 
   it("names a missing bucket and wrong credentials", async () => {
-    s3 = await startS3();
+    const s3 = await open.s3();
     const base = { prefix: "", region: "us-east-1", endpoint: s3.endpoint };
     const noBucket = new S3SnapshotStore({ ...base, bucket: "no-such-bucket", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
     await expect(noBucket.put("x", Buffer.from("x"))).rejects.toThrow('S3 bucket "no-such-bucket" does not exist');
@@ -62,17 +53,17 @@ describe("a failing S3 endpoint", () => {
   });
 
   it("periodic snapshots keep failing and retrying on their interval while runs resume", async () => {
-    stack = await startSnapshotStack(await unreachableStore());
+    const stack = await open.snapshotStack(await unreachableStore());
     // The snapshot worker logs through the engine's logger: capture what it says.
     const logged: { msg: string; err?: string }[] = [];
     stack.engine.resources.logger = pino({ level: "info" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     const periodic = new SnapshotService(stack.engine, await unreachableStore(), { fullEvery: 12, retain: 3, intervalMs: 200 });
-    cleanup.push(() => periodic.close());
+    open.track(periodic);
     await periodic.schedule();
     await stack.startWorker({ tasks: [waiting] });
 
     const queue = new Queue(SNAPSHOTS_QUEUE, { connection: { url: stack.redisUrl }, prefix: `{${stack.prefix}}` });
-    cleanup.push(() => queue.close());
+    open.track(queue);
     for (let i = 0; i < 3; i++) {
       const run = await stack.client.tasks.trigger("snap-go-waiter");
       await runReaches(stack.client, run.runId, "waiting");

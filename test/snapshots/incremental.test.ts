@@ -1,17 +1,11 @@
 import { gunzipSync } from "node:zlib";
 import { streams, task } from "@helmr/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runReaches } from "../harness/runs.ts";
-import { startS3, type TestS3 } from "../harness/s3.ts";
-import { startSnapshotStack, type SnapshotStack } from "../harness/snapshots.ts";
+import type { TestS3 } from "../harness/s3.ts";
+import { closedAfterEachTest } from "../harness/snapshots.ts";
 
-let s3: TestS3 | undefined;
-let stack: SnapshotStack | undefined;
-afterEach(async () => {
-  await stack?.close();
-  await s3?.close();
-  stack = s3 = undefined;
-});
+const open = closedAfterEachTest();
 
 /** The unit ids (session and token ids) a snapshot's parts hold. */
 async function unitsOf(s3: TestS3, snapshotId: string): Promise<string[]> {
@@ -33,8 +27,8 @@ const logger = task({ id: "snap-logger", run: async () => {
 
 describe("incremental snapshots", () => {
   it("carry only the sessions and tokens changed since the last snapshot, and restore as a chain", async () => {
-    s3 = await startS3();
-    stack = await startSnapshotStack(s3.store());
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
     const { client } = stack;
     const quiet = await client.sessions.create();
     const busy = await client.sessions.create();
@@ -67,8 +61,8 @@ describe("incremental snapshots", () => {
   });
 
   it("carry what a run wrote while executing (outputs, journal): its end marks its session", async () => {
-    s3 = await startS3();
-    stack = await startSnapshotStack(s3.store());
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
     const { client } = stack;
     await stack.startWorker({ tasks: [logger] });
     await stack.snapshots.create();
@@ -85,8 +79,8 @@ describe("incremental snapshots", () => {
   });
 
   it("writes a full snapshot after fullEvery increments, and prunes chains beyond the retained ones", async () => {
-    s3 = await startS3();
-    stack = await startSnapshotStack(s3.store(), { fullEvery: 1, retain: 1 });
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store(), { fullEvery: 1, retain: 1 });
     const session = await stack.client.sessions.create();
     const kinds: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -101,8 +95,8 @@ describe("incremental snapshots", () => {
   });
 
   it("after a restore, the next snapshot is a full one (the chain it would add to is gone with the old Redis)", async () => {
-    s3 = await startS3();
-    stack = await startSnapshotStack(s3.store());
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
     await stack.client.sessions.create();
     await stack.snapshots.create();
     await stack.admin.flushall();

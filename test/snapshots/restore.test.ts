@@ -1,18 +1,11 @@
 import { streams, task, timers, tokens } from "@helmr/sdk";
 import { gunzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
-import { startS3, type TestS3 } from "../harness/s3.ts";
-import { startSnapshotStack, type SnapshotStack } from "../harness/snapshots.ts";
+import { closedAfterEachTest } from "../harness/snapshots.ts";
 
-let s3: TestS3 | undefined;
-let stack: SnapshotStack | undefined;
-afterEach(async () => {
-  await stack?.close();
-  await s3?.close();
-  stack = s3 = undefined;
-});
+const open = closedAfterEachTest();
 
 const answer = streams.input<string>("snap-answer");
 const onInput = task({ id: "snap-input", run: async () => answer.wait({ correlationId: "q" }).unwrap() });
@@ -25,8 +18,8 @@ const onTimer = task({ id: "snap-timer", run: async ({ until }: { until: number 
 
 describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back from the latest snapshot", () => {
   it("restores runs parked on an input, a token and a timer, the input history, token completions and spent public tokens", async () => {
-    s3 = await startS3();
-    stack = await startSnapshotStack(s3.store());
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
     const { client } = stack;
     await stack.startWorker({ tasks: [onInput, onToken, onTimer] });
 
@@ -51,7 +44,7 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
     expect(snapshot.manifest).toMatchObject({ kind: "full", parent: null, sessions: 3, tokens: 2 });
     expect(snapshot.location).toBe(`s3://${s3.bucket}/snapshots/${snapshot.manifest.id}/`);
     // Secrets are derived from HELMR_SECRET on demand, never stored, so never snapshotted.
-    const stored = await Promise.all(snapshot.manifest.parts.map(async (part) => gunzipSync((await s3!.store().get(`${snapshot.manifest.id}/${part.name}`))!).toString()));
+    const stored = await Promise.all(snapshot.manifest.parts.map(async (part) => gunzipSync((await s3.store().get(`${snapshot.manifest.id}/${part.name}`))!).toString()));
     for (const secret of [done.publicAccessToken, done.callbackUrl.split("/").at(-1)!, publicAccessToken, publicAccessToken.split(".")[1]]) {
       expect(stored.join("\n")).not.toContain(secret);
     }
@@ -92,8 +85,8 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
   });
 
   it("re-queues runs that were queued or running when the snapshot was taken", async () => {
-    s3 = await startS3();
-    stack = await startSnapshotStack(s3.store());
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
     const { client } = stack;
     await stack.startWorker({ tasks: [slow] });
     const running = await client.tasks.trigger("snap-slow");
@@ -118,8 +111,8 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
   });
 
   it("refuses to restore into a Redis that holds Helmr data, unless forced", async () => {
-    s3 = await startS3();
-    stack = await startSnapshotStack(s3.store());
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
     const kept = await stack.client.sessions.create({ externalId: "kept" });
     const snapshot = await stack.snapshots.create();
     const later = await stack.client.sessions.create({ externalId: "later" });
