@@ -19,8 +19,9 @@ local function endWait(runKey)
     search = found + 1
   end
   local last = string.sub(events, lastStart)
-  if string.find(last, '{"t":"parked",', 1, true) == 1 and not string.find(last, '"d":', 1, true) then
-    rcall("HSET", runKey, "events", string.sub(events, 1, -3) .. ',"d":' .. wait .. "}\n")
+  -- A parked event without its detail (lua/includes/pushEvent.lua: "P<at>[:<attempt>]").
+  if string.sub(last, 1, 1) == "P" and not string.find(last, " ", 1, true) then
+    rcall("HSET", runKey, "events", string.sub(events, 1, -2) .. " " .. wait .. "\n")
   end
   rcall("HDEL", runKey, "wait")
 end

@@ -1,11 +1,18 @@
--- Appends one run event. `detail` is a JSON text or nil. Events are compact JSON
--- ({t, at, a, d}), one per line of the run hash's `events` field: a run's few events cost
--- far less there than in a key of their own (keys.ts: the events key is the run hash).
--- The TypeScript side expands them for the API.
+-- Appends one run event. Events are lines of the run hash's `events` field (a run's few
+-- events cost far less there than in a key of their own), written compactly since every
+-- run keeps them: a letter for the type, the time in ms, ":<attempt>" unless it is 1, and
+-- " <detail JSON>" when there is one. records.ts (toRunEvent) expands them for the API.
+local EVENT_LETTERS = {
+  triggered = "T", started = "S", parked = "P", resumed = "R",
+  retried = "Y", completed = "C", failed = "F", cancelled = "X",
+}
 local function pushEvent(eventsKey, eventType, now, attempt, detail)
-  local event = '{"t":"' .. eventType .. '","at":' .. now .. ',"a":' .. (attempt or 1)
-  if detail and detail ~= "" then
-    event = event .. ',"d":' .. detail
+  local event = EVENT_LETTERS[eventType] .. now
+  if attempt and tostring(attempt) ~= "1" then
+    event = event .. ":" .. attempt
   end
-  rcall("HSET", eventsKey, "events", (rcall("HGET", eventsKey, "events") or "") .. event .. "}\n")
+  if detail and detail ~= "" then
+    event = event .. " " .. detail
+  end
+  rcall("HSET", eventsKey, "events", (rcall("HGET", eventsKey, "events") or "") .. event .. "\n")
 end

@@ -80,6 +80,9 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     await expect(stack.engine.executions.journalWrite(runId, "1", 0, "{}")).rejects.toBeInstanceOf(ExecutionRefusedError);
     await stack.engine.executions.complete(runId, "2", JSON.stringify("done"));
     expect(await stack.client.runs.retrieve(runId)).toMatchObject({ status: "completed", attempt: 2, output: "done" });
+    const events = (await stack.client.runs.events(runId)).data;
+    expect(events.map((e) => [e.type, e.attempt])).toEqual([["triggered", 1], ["retried", 2], ["started", 2], ["completed", 2]]);
+    expect(events[1].detail).toEqual({ reason: "worker lost" });
 
     // A job added without the claim (by the outbox sweeper) starts as a first attempt.
     const { runId: swept } = await stack.client.tasks.trigger("orphan");

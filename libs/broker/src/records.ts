@@ -66,9 +66,17 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
 }
 
 /** Events are stored compactly as {t, at, a, d} (lua/includes/pushEvent.lua). */
-export function toRunEvent(text: string): RunEvent {
-  const stored = JSON.parse(text) as { t: RunEvent["type"]; at: number; a: number; d?: Record<string, unknown> };
-  return { type: stored.t, at: new Date(stored.at).toISOString(), attempt: stored.a, ...(stored.d ? { detail: stored.d } : {}) };
+const EVENT_TYPES: Record<string, RunEvent["type"]> = {
+  T: "triggered", S: "started", P: "parked", R: "resumed", Y: "retried", C: "completed", F: "failed", X: "cancelled",
+};
+
+/** One stored event line (lua/includes/pushEvent.lua): `<letter><at ms>[:<attempt>][ <detail JSON>]`. */
+export function toRunEvent(line: string): RunEvent {
+  const space = line.indexOf(" ");
+  const head = space < 0 ? line : line.slice(0, space);
+  const [at, attempt] = head.slice(1).split(":");
+  const detail = space < 0 ? undefined : (JSON.parse(line.slice(space + 1)) as Record<string, unknown>);
+  return { type: EVENT_TYPES[head[0]], at: new Date(Number(at)).toISOString(), attempt: Number(attempt ?? 1), ...(detail ? { detail } : {}) };
 }
 
 /** A token hash as the API shows it. A waiting token past its timeout reads as timed_out. */
