@@ -36,6 +36,14 @@ const LOCK_TTL_MS = 60_000;
  * queueing long behind a running snapshot. Tokens are single HGETALLs, far cheaper.
  */
 const BATCH = 10;
+
+/**
+ * A snapshot paces itself: after each batch it rests as long as the batch took, so Redis
+ * and the process's event loop serve deliveries at least half the time. Measured (20,000
+ * parked runs, BENCHMARKS.md): resumes during a full snapshot 2.1 ms p50 paced against
+ * 3.3 ms unpaced (1.4 ms with no snapshot); the snapshot takes about twice as long.
+ */
+const rest = (batchMs: number) => new Promise((resolve) => setTimeout(resolve, batchMs));
 /** A part is closed once its NDJSON reaches this size (before compression). */
 const PART_BYTES = 8 * 1024 * 1024;
 
@@ -137,8 +145,11 @@ export class SnapshotWriter {
     let lockCheckedAt = Date.now();
     // One batch is read while the one before it is encoded.
     let reading = this.readUnits(unitIds.slice(0, BATCH));
+    let batchStarted = performance.now();
     for (let i = 0; i < unitIds.length; i += BATCH) {
       const units = await reading;
+      await rest(performance.now() - batchStarted);
+      batchStarted = performance.now();
       if (i + BATCH < unitIds.length) reading = this.readUnits(unitIds.slice(i + BATCH, i + 2 * BATCH));
       for (const unit of units) {
         if (unit.unit.startsWith("ses_")) sessions++;
