@@ -1,6 +1,8 @@
 import { gunzipSync } from "node:zlib";
+import { SnapshotService } from "@helmr/broker";
 import { streams, task } from "@helmr/sdk";
 import { describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
 import type { TestS3 } from "../harness/s3.ts";
 import { closedAfterEachTest } from "../harness/snapshots.ts";
@@ -92,6 +94,19 @@ describe("incremental snapshots", () => {
     expect(left.map((s) => s.kind)).toEqual(["full"]);
     // Nothing of the pruned snapshots is left in the bucket.
     expect((await s3.store().list()).every((name) => name.startsWith(`${left[0].id}/`))).toBe(true);
+  });
+
+  it("with periodic snapshots off, change marks are dropped instead of piling up, and the next snapshot is full", async () => {
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
+    await stack.client.sessions.create();
+    await stack.snapshots.create();
+    const changed = await stack.client.sessions.create();
+    expect(await stack.admin.smembers(`${stack.prefix}:changes`)).toEqual([changed.id]);
+    const off = open.track(new SnapshotService(stack.engine, s3.store(), { fullEvery: 12, retain: 3, intervalMs: 0, forgetEveryMs: 200 }));
+    await off.schedule();
+    await eventually(async () => (await stack.admin.scard(`${stack.prefix}:changes`)) === 0, { what: "the change marks to be dropped" });
+    expect((await stack.snapshots.create()).manifest).toMatchObject({ kind: "full", sessions: 2 });
   });
 
   it("after a restore, the next snapshot is a full one (the chain it would add to is gone with the old Redis)", async () => {

@@ -88,12 +88,10 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
     const s3 = await open.s3();
     const stack = await open.snapshotStack(s3.store());
     const { client } = stack;
-    await stack.startWorker({ tasks: [slow] });
+    // One slot, taken by the slow run: the quick run stays queued behind it.
+    await stack.startWorker({ tasks: [slow, quick], concurrency: 1 });
     const running = await client.tasks.trigger("snap-slow");
     await runReaches(client, running.runId, "running");
-    // No worker serves snap-quick yet: its run stays queued. Registering the task needs one.
-    const registrar = await stack.startWorker({ tasks: [quick], concurrency: 1 });
-    await registrar.close();
     const queued = await client.tasks.trigger("snap-quick");
     expect((await client.runs.retrieve(queued.runId)).status).toBe("queued");
 
@@ -101,7 +99,8 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
     await stack.admin.flushall();
     const restored = await stack.snapshots.restore();
     expect(restored.jobs).toBe(2);
-    await stack.startWorker({ tasks: [quick] });
+    // The first worker's slot is still held by the old execution: a second worker takes the restored jobs.
+    await stack.startWorker({ tasks: [slow, quick] });
     expect((await runReaches(client, queued.runId, "completed")).output).toBe("ran");
     // The execution that was running is lost with the old Redis: a new attempt takes over,
     // and the old one is fenced out.

@@ -15,6 +15,8 @@ const SCHEDULER_ID = "periodic";
 export interface SnapshotServiceOptions extends SnapshotPolicy {
   /** Between periodic snapshots; 0 for none. */
   intervalMs: number;
+  /** With periodic snapshots off: how often change marks are dropped (default 5 minutes). */
+  forgetEveryMs?: number;
 }
 
 /**
@@ -56,19 +58,23 @@ export class SnapshotService {
     return restoreSnapshot(this.engine, this.store, options);
   }
 
-  /** Starts periodic snapshots (or removes the schedule when the interval is 0). */
+  /** Starts periodic snapshots (with the interval 0, only the dropping of change marks). */
   async schedule(): Promise<void> {
     const { redisUrl, logger, queuePrefix } = this.engine.resources;
     const connection = connect(redisUrl, logger, "snapshots-queue", { maxRetriesPerRequest: null });
     const workerConnection = connection.duplicate();
     this.queueConnections.push(connection, workerConnection);
     this.queue = new Queue(SNAPSHOTS_QUEUE, { connection, prefix: queuePrefix });
-    if (this.options.intervalMs === 0) {
-      await this.queue.removeJobScheduler(SCHEDULER_ID);
-      return;
-    }
-    await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: this.options.intervalMs }, { name: "snapshot", opts: { removeOnComplete: 20, removeOnFail: 20 } });
-    this.worker = new Worker(SNAPSHOTS_QUEUE, () => this.periodic(), { connection: workerConnection, prefix: queuePrefix, concurrency: 1 });
+    // Periodic snapshots off: change marks would pile up (one per changed session) with no
+    // snapshot to clear them, so a job drops them instead and the next snapshot is full.
+    const off = this.options.intervalMs === 0;
+    const every = off ? (this.options.forgetEveryMs ?? 5 * 60_000) : this.options.intervalMs;
+    await this.queue.upsertJobScheduler(SCHEDULER_ID, { every }, { name: off ? "forget-changes" : "snapshot", opts: { removeOnComplete: 20, removeOnFail: 20 } });
+    this.worker = new Worker(SNAPSHOTS_QUEUE, (job) => (job.name === "forget-changes" ? this.writer.forgetChanges() : this.periodic()), {
+      connection: workerConnection,
+      prefix: queuePrefix,
+      concurrency: 1,
+    });
     this.worker.on("error", (error) => logger.error({ err: error }, "snapshot worker error"));
     await this.worker.waitUntilReady();
   }

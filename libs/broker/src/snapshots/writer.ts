@@ -66,8 +66,8 @@ export class SnapshotWriter {
 
   async create(options: { full?: boolean } = {}): Promise<SnapshotResult> {
     const started = Date.now();
-    const lock = randomBytes(12).toString("hex");
-    if ((await this.redis.set(this.keys.snapshotLock(), lock, "PX", LOCK_TTL_MS, "NX")) !== "OK") throw new SnapshotInProgressError();
+    const lock = await this.takeLock();
+    if (!lock) throw new SnapshotInProgressError();
     const id = newSnapshotId();
     const written: string[] = [];
     try {
@@ -87,8 +87,33 @@ export class SnapshotWriter {
       await this.store.remove(written).catch(() => {});
       throw error;
     } finally {
-      await runScript(this.redis, "holdLock", [this.keys.snapshotLock()], [lock, 0]).catch(() => {});
+      await this.releaseLock(lock);
     }
+  }
+
+  /**
+   * Drops the change marks, for when no periodic snapshot clears them; the next snapshot
+   * is then a full one, since an increment could no longer say what changed. Skipped while
+   * a snapshot is being written (it takes the marks itself).
+   */
+  async forgetChanges(): Promise<void> {
+    const lock = await this.takeLock();
+    if (!lock) return;
+    try {
+      await this.redis.multi().del(this.keys.changes()).hdel(this.keys.snapshotState(), "last").exec();
+    } finally {
+      await this.releaseLock(lock);
+    }
+  }
+
+  /** The snapshot lock's token when this process got it, null when another holds it. */
+  private async takeLock(): Promise<string | null> {
+    const lock = randomBytes(12).toString("hex");
+    return (await this.redis.set(this.keys.snapshotLock(), lock, "PX", LOCK_TTL_MS, "NX")) === "OK" ? lock : null;
+  }
+
+  private async releaseLock(lock: string): Promise<void> {
+    await runScript(this.redis, "holdLock", [this.keys.snapshotLock()], [lock, 0]).catch(() => {});
   }
 
   /** The snapshot the next one adds to, or null when the next one must be full. */
