@@ -45,7 +45,7 @@ export const Settings = z.object({
   HELMR_S3_ACCESS_KEY_ID: optionalText,
   HELMR_S3_SECRET_ACCESS_KEY: optionalText,
   HELMR_S3_PREFIX: z.string().regex(/^([\w.-]+\/)*$/, "must be empty or folder names each ending in /, like helmr/snapshots/").default("helmr/snapshots/"),
-  /** "0" turns periodic snapshots off; `helmr snapshot create` still works. */
+  /** "0" turns periodic snapshots off; `helmr snapshot create` still works (and writes full ones). */
   HELMR_SNAPSHOT_INTERVAL: z.string().default("5m").refine(isValidDuration, 'must be a duration like "30s", "5m" or "1h" ("0" turns periodic snapshots off)'),
   /** A full snapshot after this many incremental ones. */
   HELMR_SNAPSHOT_FULL_EVERY: int(0, 10_000).default(12),
