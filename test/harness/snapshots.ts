@@ -30,11 +30,15 @@ export async function startSnapshotStack(store: SnapshotStore, policy = { fullEv
     snapshots,
     admin,
     close: async () => {
-      await closeStack();
-      await snapshots.close();
-      admin.disconnect();
-      await redis.stop();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        // A test that failed half way can leave an execution that never ends: give closing
+        // a deadline, so this stack's redis-server is stopped whatever happens.
+        await Promise.race([Promise.all([closeStack(), snapshots.close()]), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      } finally {
+        admin.disconnect();
+        await redis.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   });
 }
