@@ -1,5 +1,5 @@
 import { benchContext } from "./context.ts";
-import { rawBullmq } from "./scenarios/raw-bullmq.ts";
+import { rawBullmq, rawBullmqThroughput } from "./scenarios/raw-bullmq.ts";
 import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi } from "./scenarios/helmr-streams.ts";
 import type { BenchContext } from "./context.ts";
 import { row } from "./stats.ts";
@@ -46,7 +46,9 @@ export async function streamBenchmarks(options: { probes: number; parked: number
 
     const targets = await parkRuns(ctx, options.throughputRuns, "tput");
     const perSecond = await resumeThroughput(ctx, targets);
-    console.log(`Helmr: inputs matched and runs resumed: ${perSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} runs, 64 concurrent senders, worker concurrency 200)`);
+    const rawPerSecond = await rawBullmqThroughput(ctx.redisUrl, options.throughputRuns);
+    console.log(`raw BullMQ: jobs added, handled and completed: ${rawPerSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} jobs, 64 concurrent producers, worker concurrency 200)`);
+    console.log(`Helmr: inputs matched and runs resumed: ${perSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} runs, 64 concurrent senders, worker concurrency 200)   ${(perSecond / rawPerSecond).toFixed(2)}x raw`);
 
     const appends = await appendThroughput(ctx, 50, 200);
     console.log(`Helmr: output appends: ${appends.toFixed(0)} per second (50 runs appending 200 entries each)`);

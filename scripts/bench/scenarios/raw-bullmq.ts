@@ -40,3 +40,27 @@ export async function rawBullmq(redisUrl: string, runs: number, delayedRuns: num
   await workerConnection.quit();
   return { handoff: summarize(handoff), delayed: summarize(delayed) };
 }
+
+/** The throughput baseline: jobs added by 64 concurrent producers, each handled and completed, per second. */
+export async function rawBullmqThroughput(redisUrl: string, jobs: number): Promise<number> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue("rawtput", { connection, prefix: "{rawbench}" });
+  const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  let handled = 0;
+  let finish!: () => void;
+  const allHandled = new Promise<void>((resolve) => (finish = resolve));
+  const worker = new Worker("rawtput", async () => void (++handled === jobs && finish()), { connection: workerConnection, prefix: "{rawbench}", concurrency: 200 });
+  await worker.waitUntilReady();
+  const t0 = now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next++ < jobs) await queue.add("x", {}, { removeOnComplete: true });
+  }));
+  await allHandled;
+  const perSecond = jobs / ((now() - t0) / 1000);
+  await worker.close();
+  await queue.close();
+  connection.disconnect();
+  workerConnection.disconnect();
+  return perSecond;
+}
