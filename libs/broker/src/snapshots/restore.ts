@@ -113,23 +113,23 @@ async function prepareTarget(engine: HelmrEngine, force: boolean): Promise<void>
   await engine.resources.runsQueue.resume();
 }
 
-async function anyKey(engine: HelmrEngine, pattern: string): Promise<boolean> {
+/** The keys matching a pattern, a SCAN batch at a time. */
+async function* scanKeys(engine: HelmrEngine, pattern: string): AsyncGenerator<string[]> {
   let cursor = "0";
   do {
     const [next, found] = await engine.resources.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    if (found.length) return true;
+    if (found.length) yield found;
     cursor = next;
   } while (cursor !== "0");
+}
+
+async function anyKey(engine: HelmrEngine, pattern: string): Promise<boolean> {
+  for await (const _batch of scanKeys(engine, pattern)) return true;
   return false;
 }
 
 async function deleteMatching(engine: HelmrEngine, pattern: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, found] = await engine.resources.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    if (found.length) await engine.resources.redis.unlink(...found);
-    cursor = next;
-  } while (cursor !== "0");
+  for await (const batch of scanKeys(engine, pattern)) await engine.resources.redis.unlink(...batch);
 }
 
 /** Registered tasks and input schemas, unless a worker has published newer ones since. */

@@ -71,10 +71,9 @@ export class SnapshotWriter {
     const id = newSnapshotId();
     const written: string[] = [];
     try {
-      const parent = options.full ? null : await this.incrementalParent();
+      const { parent, increments } = options.full ? { parent: null, increments: 0 } : await this.nextInChain();
       const unitIds = await this.takeChanges(parent === null);
       const manifest = await this.write(id, parent, unitIds, written, () => this.holdLock(lock));
-      const increments = parent ? (await this.increments()) + 1 : 0;
       await this.redis
         .multi()
         .hset(this.keys.snapshotState(), "last", id, "increments", increments)
@@ -116,16 +115,16 @@ export class SnapshotWriter {
     await runScript(this.redis, "holdLock", [this.keys.snapshotLock()], [lock, 0]).catch(() => {});
   }
 
-  /** The snapshot the next one adds to, or null when the next one must be full. */
-  private async incrementalParent(): Promise<string | null> {
-    const last = await this.redis.hget(this.keys.snapshotState(), "last");
-    if (!last || (await this.increments()) >= this.policy.fullEvery) return null;
+  /**
+   * The snapshot the next one adds to and the next one's count of increments since the
+   * last full one; parent null (and count 0) when the next one must be full.
+   */
+  private async nextInChain(): Promise<{ parent: string | null; increments: number }> {
+    const [last, count] = await this.redis.hmget(this.keys.snapshotState(), "last", "increments");
+    const increments = Number(count ?? 0);
+    if (!last || increments >= this.policy.fullEvery) return { parent: null, increments: 0 };
     // A parent missing from the store (pruned by hand, another bucket) would break the chain.
-    return (await readManifest(this.store, last)) ? last : null;
-  }
-
-  private async increments(): Promise<number> {
-    return Number((await this.redis.hget(this.keys.snapshotState(), "increments")) ?? 0);
+    return (await readManifest(this.store, last)) ? { parent: last, increments: increments + 1 } : { parent: null, increments: 0 };
   }
 
   /**
