@@ -13,8 +13,8 @@ afterEach(() => stack?.close());
 async function snapshot() {
   const { redis, keys, runsQueue } = stack.engine.resources;
   return {
-    sessions: await redis.zcard(keys.sessionsIndex()),
-    runs: await redis.zcard(keys.runsIndex()),
+    sessions: await redis.xlen(keys.sessionsIndex()),
+    runs: await redis.xlen(keys.runsIndex()),
     jobs: await runsQueue.count(),
     keys: (await redis.keys(`${stack.prefix}:*`)).sort(),
   };
@@ -59,5 +59,13 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
     const response = await stack.http("GET", "/api/v1/runs?status=sleeping&limit=0");
     expect(response.status).toBe(422);
     expect(response.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(["/limit", "/status"]);
+  });
+
+  it("rejects a cursor that no page of that list handed out with 422", async () => {
+    for (const path of ["/api/v1/runs?cursor=garbage", "/api/v1/sessions?cursor=ses_0000000000000000", "/api/v1/tokens?cursor=1-x"]) {
+      const response = await stack.http("GET", path);
+      expect(response.status, path).toBe(422);
+      expect(response.body.error.message).toMatch(/nextCursor/);
+    }
   });
 });

@@ -24,7 +24,9 @@ describe("idempotent trigger", () => {
     expect(racing.filter((r) => !r.deduplicated)).toHaveLength(1);
 
     await eventually(async () => (await stack.client.runs.list({ status: "completed" })).data.length === 2);
+    // Each run and its session are listed once, however many triggers raced for them.
     expect((await stack.client.runs.list()).data).toHaveLength(2);
+    expect((await stack.client.sessions.list()).data).toHaveLength(2);
     expect(executions).toBe(2);
   });
 });

@@ -17,7 +17,7 @@ describe("dispatch outbox (DESIGN.md invariant 3)", () => {
     const response = await stack.http("POST", "/api/v1/tasks/rescued/trigger", { body: { payload: 1 } });
     expect(response.status).toBe(500);
 
-    const [runId] = await stack.engine.resources.redis.zrange(stack.engine.resources.keys.runsIndex(), 0, -1);
+    const [[, [, runId]]] = (await stack.engine.resources.redis.xrange(stack.engine.resources.keys.runsIndex(), "-", "+")) as [string, string[]][];
     expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
     expect(await stack.engine.resources.runsQueue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
 

@@ -49,11 +49,19 @@ describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back
       expect(stored.join("\n")).not.toContain(secret);
     }
 
+    const listed = async () => ({
+      runs: (await client.runs.list()).data.map((r) => r.id),
+      sessions: (await client.sessions.list()).data.map((s) => s.id),
+      tokens: (await client.tokens.list()).data.map((t) => t.id),
+    });
+    const listedBefore = await listed();
     await stack.admin.flushall();
     // The timer falls due while Redis is gone: the restore fires it at once.
     await eventually(() => Date.now() > until, { what: "the timer's due time to pass" });
     const restored = await stack.snapshots.restore();
     expect(restored).toMatchObject({ snapshotId: snapshot.manifest.id, chain: [snapshot.manifest.id], sessions: 3, tokens: 2 });
+    // Lists page as before: the id logs are rebuilt in creation order.
+    expect(await listed()).toEqual(listedBefore);
 
     expect((await runReaches(client, timerRun.runId, "completed")).output).toBe("rang");
     expect((await client.runs.retrieve(inputRun.runId)).status).toBe("waiting");

@@ -159,6 +159,10 @@ describe("tokens", () => {
     expect((await stack.client.tokens.list({ tag: "email" })).data.map((t) => t.id)).toEqual([a.id]);
     const again = await stack.client.tokens.create({ timeout: "1h", idempotencyKey: "k-1" });
     expect((await stack.client.tokens.create({ timeout: "1h", idempotencyKey: "k-1" })).id).toBe(again.id);
+    const racing = await Promise.all(Array.from({ length: 10 }, () => stack.client.tokens.create({ timeout: "1h", idempotencyKey: "k-2" })));
+    expect(new Set(racing.map((t) => t.id)).size).toBe(1);
+    // Listed once each, however many creates raced.
+    expect((await stack.client.tokens.list()).data.map((t) => t.id)).toEqual([racing[0].id, again.id, b.id, a.id]);
   });
 
   it("completes concurrently: same data all succeed with the first result; different data, exactly one wins", async () => {

@@ -69,7 +69,7 @@ export class Keys {
     const { own, tag } = parseTokenId(tokenId);
     return `${this.prefix}:{${tag}}:t:${own}`;
   }
-  /** All tokens, like sessionsIndex (token ids sort by creation time too). */
+  /** All tokens, an id log like sessionsIndex. */
   tokensIndex(): string {
     return `${this.prefix}:tokens`;
   }
@@ -80,7 +80,7 @@ export class Keys {
     return `${this.prefix}:tokens:idem:${key}`;
   }
 
-  /** All sessions, members are ids (time-sortable), scores 0: paged with ZRANGEBYLEX. */
+  /** All sessions, in creation order: an id log (a stream, paging.ts). */
   sessionsIndex(): string {
     return `${this.prefix}:sessions`;
   }
@@ -90,7 +90,7 @@ export class Keys {
   sessionByExternalId(externalId: string): string {
     return `${this.prefix}:sessions:ext:${externalId}`;
   }
-  /** All runs, like sessionsIndex. */
+  /** All runs, an id log like sessionsIndex. */
   runsIndex(): string {
     return `${this.prefix}:runs`;
   }

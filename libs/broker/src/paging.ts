@@ -1,45 +1,103 @@
-import type { Redis } from "ioredis";
+import { HelmrError } from "@helmr/core";
+import type { ChainableCommander, Redis } from "ioredis";
 
 /**
- * One page of a lex-sorted id index, newest first. Ids sort by creation time
- * (`@helmr/core` ids), so the cursor is simply the last id returned.
+ * A page of ids, newest first, with the cursor that resumes after each one (for most
+ * sources the id itself; for an id log, its stream entry id) and the cursor of the next
+ * page (null on the last).
  */
-export async function pageIds(redis: Redis, key: string, limit: number, cursor?: string): Promise<{ ids: string[]; next: string | null }> {
-  const max = cursor ? `(${cursor}` : "+";
-  const ids = await redis.zrevrangebylex(key, max, "-", "LIMIT", 0, limit + 1);
-  const more = ids.length > limit;
-  const page = more ? ids.slice(0, limit) : ids;
-  return { ids: page, next: more ? page[page.length - 1] : null };
+export interface IdPage {
+  ids: string[];
+  cursors: string[];
+  next: string | null;
 }
 
-/** Pages of ids, newest first, after a cursor (the last id of the page before). */
-export type IdSource = (limit: number, cursor?: string) => Promise<{ ids: string[]; next: string | null }>;
+/** Pages of ids, newest first, after a cursor taken from an earlier page. */
+export type IdSource = (limit: number, cursor?: string) => Promise<IdPage>;
 
-/** A lex-sorted zset index of ids. */
-export const lexIndex = (redis: Redis, key: string): IdSource => (limit, cursor) => pageIds(redis, key, limit, cursor);
+function pageOf(ids: string[], cursors: string[], limit: number): IdPage {
+  const more = ids.length > limit;
+  const page = more ? ids.slice(0, limit) : ids;
+  const pageCursors = more ? cursors.slice(0, limit) : cursors;
+  return { ids: page, cursors: pageCursors, next: more ? pageCursors[pageCursors.length - 1] : null };
+}
+
+/** A lex-sorted zset of ids (ids sort by creation time, `@helmr/core`): the per-tag indexes. */
+export const lexIndex =
+  (redis: Redis, key: string): IdSource =>
+  async (limit, cursor) => {
+    const ids = await redis.zrevrangebylex(key, cursor ? `(${cursor}` : "+", "-", "LIMIT", 0, limit + 1);
+    return pageOf(ids, ids, limit);
+  };
+
+/**
+ * Id logs: the global lists of sessions, runs and tokens. Ids are appended in creation
+ * order to a Redis Stream and never rewritten, which a stream stores in ~30-50 bytes an
+ * entry against ~130-145 for a sorted-set member (DESIGN.md: 1 KB per parked run). A
+ * cursor is the stream entry id of the last id returned.
+ */
+const ID_FIELD = "i";
+const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
+
+/** Queues an id's append; the reply is its entry id (what `removeFromIdLog` takes). */
+export function appendToIdLog(pipeline: ChainableCommander, key: string, id: string, entryId = "*"): ChainableCommander {
+  return pipeline.xadd(key, entryId, ID_FIELD, id);
+}
+
+export function removeFromIdLog(pipeline: ChainableCommander, key: string, entryId: string): ChainableCommander {
+  return pipeline.xdel(key, entryId);
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+export const idLog =
+  (redis: Redis, key: string): IdSource =>
+  async (limit, cursor) => {
+    if (cursor !== undefined && !ENTRY_ID.test(cursor)) throw invalidCursor();
+    const entries = (await redis.xrevrange(key, cursor ? `(${cursor}` : "+", "-", "COUNT", limit + 1)) as StreamEntry[];
+    return pageOf(
+      entries.map(([, fields]) => fields[1]),
+      entries.map(([entryId]) => entryId),
+      limit,
+    );
+  };
+
+/** Every id of a log, oldest first, a batch at a time. */
+export async function* idsOfLog(redis: Redis, key: string, batch = 5_000): AsyncGenerator<string[]> {
+  let after = "-";
+  for (;;) {
+    const entries = (await redis.xrange(key, after === "-" ? "-" : `(${after}`, "+", "COUNT", batch)) as StreamEntry[];
+    if (entries.length === 0) return;
+    yield entries.map(([, fields]) => fields[1]);
+    after = entries[entries.length - 1][0];
+  }
+}
 
 /**
  * Ids kept as fields of a hash under given prefixes (a session's runs: `a:`/`f:`), sorted
  * here: such a hash holds one session's runs, few enough to read whole.
  */
-export const hashFieldIds = (redis: Redis, key: string, prefixes: string[]): IdSource => async (limit, cursor) => {
-  const ids = (await redis.hkeys(key))
-    .filter((field) => prefixes.some((prefix) => field.startsWith(prefix)))
-    .map((field) => field.slice(field.indexOf(":") + 1))
-    .filter((id) => cursor === undefined || id < cursor)
-    .sort()
-    .reverse();
-  const page = ids.slice(0, limit);
-  return { ids: page, next: ids.length > limit ? page[page.length - 1] : null };
-};
+export const hashFieldIds =
+  (redis: Redis, key: string, prefixes: string[]): IdSource =>
+  async (limit, cursor) => {
+    const ids = (await redis.hkeys(key))
+      .filter((field) => prefixes.some((prefix) => field.startsWith(prefix)))
+      .map((field) => field.slice(field.indexOf(":") + 1))
+      .filter((id) => cursor === undefined || id < cursor)
+      .sort()
+      .reverse();
+    return pageOf(ids, ids, limit);
+  };
+
+const invalidCursor = () => new HelmrError(422, "validation_failed", "Invalid cursor: pass the nextCursor of an earlier page of the same list");
 
 /** How many index entries a filtered listing reads at most for one page. */
 const FILTER_SCAN_LIMIT = 2_000;
 
 /**
- * A page of records from a lex-sorted id index, newest first: each id's hash is loaded,
- * turned into a record (null when it is gone) and kept if it matches. A filter that
- * matches rarely reads at most FILTER_SCAN_LIMIT entries, then hands back a cursor.
+ * A page of records from an id source, newest first: each id's hash is loaded, turned
+ * into a record (null when it is gone) and kept if it matches. A filter that matches
+ * rarely reads at most FILTER_SCAN_LIMIT entries, then hands back a cursor.
  */
 export async function pageRecords<T>(
   redis: Redis,
@@ -53,7 +111,7 @@ export async function pageRecords<T>(
   const data: T[] = [];
   let cursor = query.cursor;
   for (let scanned = 0; data.length < query.limit && scanned < FILTER_SCAN_LIMIT; ) {
-    const { ids, next } = await source(query.limit, cursor);
+    const { ids, cursors, next } = await source(query.limit, cursor);
     const pipeline = redis.pipeline();
     for (const id of ids) {
       if (fields) pipeline.hmget(keyOf(id), ...fields);
@@ -69,14 +127,16 @@ export async function pageRecords<T>(
       });
       return hash;
     });
+    let last = -1;
     for (let i = 0; i < ids.length && data.length < query.limit; i++) {
-      cursor = ids[i];
+      last = i;
+      cursor = cursors[i];
       const record = toRecord(ids[i], hashes[i]);
       if (record !== null) data.push(record);
     }
     scanned += ids.length;
-    // The index is exhausted once a short page has been read to its end.
-    if (ids.length === 0 || (next === null && cursor === ids.at(-1))) return { data, nextCursor: null };
+    // The source is exhausted once a last page has been read to its end.
+    if (ids.length === 0 || (next === null && last === ids.length - 1)) return { data, nextCursor: null };
   }
   return { data, nextCursor: cursor ?? null };
 }

@@ -1,19 +1,25 @@
-import type { ChainableCommander } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
+import { appendToIdLog } from "../paging.ts";
 import type { UnitRecord } from "./units.ts";
 
-/** What a restored unit needs once its keys are back: jobs to add, tokens to settle. */
+/** What a restored unit needs once its keys are back: ids to log, jobs to add, tokens to settle. */
 export interface PendingWork {
+  /** The ids of the id logs (paging.ts), written once every unit is back, oldest first. */
+  logged: { sessions: string[]; runs: string[]; tokens: string[] };
   /** Runs that expect a job: queued or running ones now, waiting ones at their due time. */
   jobs: { runId: string; taskId: string; jobId: string; runAt: number }[];
   /** Completed tokens with a registered waiter, which may still wait on them. */
   settle: string[];
 }
 
+export const pendingWork = (): PendingWork => ({ logged: { sessions: [], runs: [], tokens: [] }, jobs: [], settle: [] });
+
 /**
- * Queues the global index entries of a restored unit: the same ones SessionsSystem.create,
- * RunsSystem.trigger, ExecutionsSystem (waiting runs) and TokensSystem.create write, so
- * lists, externalId and idempotency lookups find the unit again. Snapshots leave global
+ * Queues the global index entries of a restored unit (and notes its ids for the id logs):
+ * the same ones SessionsSystem.create, RunsSystem.trigger, ExecutionsSystem (waiting runs)
+ * and TokensSystem.create write, so lists, externalId and idempotency lookups find the
+ * unit again. Snapshots leave global
  * keys out; they are all derived from the units.
  */
 export function indexUnit(pipeline: ChainableCommander, keys: Keys, record: UnitRecord, work: PendingWork): void {
@@ -27,13 +33,13 @@ function indexSession(pipeline: ChainableCommander, keys: Keys, record: UnitReco
   for (const key of record.keys) {
     if (key.t !== "hash") continue;
     if (key.k === "s") {
-      pipeline.zadd(keys.sessionsIndex(), 0, sessionId);
+      work.logged.sessions.push(sessionId);
       for (const tagName of tagsOf(key.v.tags)) pipeline.zadd(keys.sessionsByTag(tagName), 0, sessionId);
       if (key.v.externalId) pipeline.set(keys.sessionByExternalId(key.v.externalId), sessionId);
     } else if (key.k.startsWith("r:")) {
       const runId = `run_${key.k.slice(2)}_${tag}`;
       const run = key.v;
-      pipeline.zadd(keys.runsIndex(), 0, runId);
+      work.logged.runs.push(runId);
       if (run.idem) pipeline.set(keys.runByIdempotencyKey(run.task, run.idem), JSON.stringify({ sessionId, runId, createSession: false }));
       if (run.status === "waiting") pipeline.zadd(keys.waitingRuns(), Number(run.updatedAt), runId);
       const expectsJob = run.status === "queued" || run.status === "running" || (run.status === "waiting" && run.job);
@@ -46,10 +52,29 @@ function indexToken(pipeline: ChainableCommander, keys: Keys, record: UnitRecord
   const tokenId = record.unit;
   const token = record.keys[0]?.v as Record<string, string> | undefined;
   if (!token) return;
-  pipeline.zadd(keys.tokensIndex(), 0, tokenId);
+  work.logged.tokens.push(tokenId);
   for (const tagName of tagsOf(token.tags)) pipeline.zadd(keys.tokensByTag(tagName), 0, tokenId);
   if (token.idem) pipeline.set(keys.tokenByIdempotencyKey(token.idem), tokenId);
   if (token.status === "completed" && token.waiter) work.settle.push(tokenId);
+}
+
+/**
+ * Writes the id logs in creation order (ids sort by creation time), so lists page as they
+ * did before the snapshot.
+ */
+export async function writeIdLogs(redis: Redis, keys: Keys, logged: PendingWork["logged"], batch = 2_000): Promise<void> {
+  for (const [key, ids] of [
+    [keys.sessionsIndex(), logged.sessions],
+    [keys.runsIndex(), logged.runs],
+    [keys.tokensIndex(), logged.tokens],
+  ] as const) {
+    const sorted = [...ids].sort();
+    for (let i = 0; i < sorted.length; i += batch) {
+      const pipeline = redis.pipeline();
+      for (const id of sorted.slice(i, i + batch)) appendToIdLog(pipeline, key, id);
+      await pipeline.exec();
+    }
+  }
 }
 
 function tagsOf(json: string | undefined): string[] {

@@ -2,7 +2,7 @@ import type { HelmrEngine } from "../engine.ts";
 import { execOrThrow } from "../systems/sessions.ts";
 import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
 import { decodePart, type Manifest } from "./format.ts";
-import { indexUnit, type PendingWork } from "./indexes.ts";
+import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
 import type { SnapshotStore } from "./stores/store.ts";
 import { writeUnit } from "./units.ts";
 
@@ -49,7 +49,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
   await prepareTarget(engine, options.force === true);
 
   const { redis, keys } = engine.resources;
-  const work: PendingWork = { jobs: [], settle: [] };
+  const work = pendingWork();
   const seen = new Set<string>();
   const total = chain.reduce((sum, manifest) => sum + manifest.parts.reduce((n, part) => n + part.units, 0), 0);
   let done = 0;
@@ -77,6 +77,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
       }
     }
   }
+  await writeIdLogs(redis, keys, work.logged);
   await restoreGlobals(engine, chain[0]);
 
   await inBatches(work.jobs, (job) => engine.dispatch.ensureJob({ runId: job.runId, taskId: job.taskId }, job.jobId, job.runAt));

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
+import { idsOfLog } from "../paging.ts";
 import { execOrThrow } from "../systems/sessions.ts";
 import { listSnapshots, readManifest } from "./catalog.ts";
 import { encodePart, encodeUnit, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
@@ -136,8 +137,10 @@ export class SnapshotWriter {
     const { keys, redis } = this;
     await redis.multi().sunionstore(keys.changesInFlight(), keys.changesInFlight(), keys.changes()).del(keys.changes()).exec();
     if (!full) return (await redis.smembers(keys.changesInFlight())).sort();
-    const [sessions, tokens] = await Promise.all([redis.zrange(keys.sessionsIndex(), 0, -1), redis.zrange(keys.tokensIndex(), 0, -1)]);
-    return [...sessions, ...tokens];
+    // A set: an id log may hold an id twice after a crash mid-create (paging.ts).
+    const units = new Set<string>();
+    for (const key of [keys.sessionsIndex(), keys.tokensIndex()]) for await (const ids of idsOfLog(redis, key)) for (const id of ids) units.add(id);
+    return [...units];
   }
 
   private async returnChanges(): Promise<void> {

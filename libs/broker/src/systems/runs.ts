@@ -14,7 +14,7 @@ import {
   type TriggerResult,
 } from "@helmr/core";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
-import { hashFieldIds, lexIndex, pageRecords } from "../paging.ts";
+import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -54,27 +54,37 @@ export class RunsSystem {
       if (!claimedIdempotencyKey) intent = JSON.parse((await redis.get(idemKey))!);
     }
     const { runId, sessionId } = intent;
+    // A repeated trigger of a run that exists writes nothing (the id logs take an id once).
+    if (!claimedIdempotencyKey && idemKey && (await redis.exists(keys.run(runId)))) {
+      await this.dispatch.ensureFromRunState(runId);
+      return { sessionId, runId, deduplicated: true };
+    }
 
+    // The id logs first: a listing skips ids whose run does not exist (yet).
     const pipeline = redis.pipeline();
     this.dispatch.markIntent(pipeline, runId, now);
-    pipeline.zadd(keys.runsIndex(), 0, runId);
-    if (intent.createSession) pipeline.zadd(keys.sessionsIndex(), 0, sessionId);
+    appendToIdLog(pipeline, keys.runsIndex(), runId);
+    if (intent.createSession) appendToIdLog(pipeline, keys.sessionsIndex(), sessionId);
     runScript(
       pipeline,
       "createRun",
       [keys.session(sessionId), keys.sessionActiveRuns(sessionId), keys.run(runId), keys.runEvents(runId)],
       [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0"],
     );
-    const outcome = scriptResult<number | [string, unknown?]>(await execOrThrow(pipeline));
+    const results = await execOrThrow(pipeline);
+    const outcome = scriptResult<number | [string, unknown?]>(results);
+    const created = !isScriptError(outcome) && outcome[0] === "created";
 
-    if (isScriptError(outcome)) {
-      const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), runId).zrem(keys.runsIndex(), runId);
-      if (claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
+    if (!created) {
+      // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
+      const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), runId);
+      removeFromIdLog(cleanup, keys.runsIndex(), String(results[1]));
+      if (intent.createSession) removeFromIdLog(cleanup, keys.sessionsIndex(), String(results[2]));
+      if (isScriptError(outcome) && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
       await cleanup.exec();
-      throw scriptError(outcome, sessionId);
+      if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
     }
-    const created = outcome[0] === "created";
-    if (created) await this.dispatch.ensureJob({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`, 0);
+    if (created) await this.dispatch.ensureJob({ runId, taskId, start: claimOf((outcome as [string, unknown?])[1]) }, `${runId}-1`, 0);
     else await this.dispatch.ensureFromRunState(runId);
     void this.dispatch.clearIntent(runId);
     return { sessionId, runId, deduplicated: !created };
@@ -96,7 +106,7 @@ export class RunsSystem {
   async list(query: RunListQuery): Promise<Page<RunRecord>> {
     const { redis, keys } = this.resources;
     if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
-    const source = query.session ? hashFieldIds(redis, keys.session(query.session), ["a:", "f:"]) : lexIndex(redis, keys.runsIndex());
+    const source = query.session ? hashFieldIds(redis, keys.session(query.session), ["a:", "f:"]) : idLog(redis, keys.runsIndex());
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
     return pageRecords(redis, source, query, (id) => keys.run(id), (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null), RUN_FIELDS);

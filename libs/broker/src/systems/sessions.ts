@@ -1,5 +1,5 @@
 import { isSessionId, newSessionId, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
-import { pageIds } from "../paging.ts";
+import { appendToIdLog, idLog, lexIndex } from "../paging.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
@@ -27,7 +27,7 @@ export class SessionsSystem {
     }
     const tags = body.tags ?? [];
     // Indexes first: a listing skips ids whose session does not exist (yet).
-    const pipeline = redis.pipeline().zadd(keys.sessionsIndex(), 0, id);
+    const pipeline = appendToIdLog(redis.pipeline(), keys.sessionsIndex(), id);
     for (const tag of new Set(tags)) pipeline.zadd(keys.sessionsByTag(tag), 0, id);
     runScript(pipeline, "createSession", [keys.session(id)], [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now]);
     await execOrThrow(pipeline);
@@ -65,8 +65,8 @@ export class SessionsSystem {
       const matches = session && (!query.tag || session.tags.includes(query.tag));
       return { data: matches ? [session] : [], nextCursor: null };
     }
-    const index = query.tag ? keys.sessionsByTag(query.tag) : keys.sessionsIndex();
-    const { ids, next } = await pageIds(redis, index, query.limit, query.cursor);
+    const source = query.tag ? lexIndex(redis, keys.sessionsByTag(query.tag)) : idLog(redis, keys.sessionsIndex());
+    const { ids, next } = await source(query.limit, query.cursor);
     const pipeline = redis.pipeline();
     for (const id of ids) pipeline.hgetall(keys.session(id));
     const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];

@@ -16,7 +16,7 @@ import {
   type TokenRecord,
 } from "@helmr/core";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
-import { lexIndex, pageRecords } from "../paging.ts";
+import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -44,10 +44,16 @@ export class TokensSystem {
     let tokenId = options.tokenId ?? newTokenId();
     if (body.idempotencyKey !== undefined) {
       const claimed = await redis.set(keys.tokenByIdempotencyKey(body.idempotencyKey), tokenId, "NX");
-      if (claimed !== "OK") tokenId = (await redis.get(keys.tokenByIdempotencyKey(body.idempotencyKey)))!;
+      if (claimed !== "OK") {
+        tokenId = (await redis.get(keys.tokenByIdempotencyKey(body.idempotencyKey)))!;
+        // The id log takes an id once; a create that died before writing the token is finished below.
+        const existing = await this.find(tokenId);
+        if (existing) return this.withSecrets(existing);
+      }
     }
     const tags = body.tags ?? [];
-    const pipeline = redis.pipeline().zadd(keys.tokensIndex(), 0, tokenId);
+    // The id log first: a listing skips ids whose token does not exist (yet).
+    const pipeline = appendToIdLog(redis.pipeline(), keys.tokensIndex(), tokenId);
     for (const tag of new Set(tags)) pipeline.zadd(keys.tokensByTag(tag), 0, tokenId);
     runScript(pipeline, "createToken", [keys.token(tokenId)], [
       tokenId,
@@ -58,7 +64,9 @@ export class TokensSystem {
       options.runId ?? "",
       body.idempotencyKey ?? "",
     ]);
-    await execOrThrow(pipeline);
+    const results = await execOrThrow(pipeline);
+    // 0: a concurrent create with the same idempotency key made it; its entry stays.
+    if (scriptResult<number>(results) === 0) await removeFromIdLog(redis.pipeline(), keys.tokensIndex(), String(results[0])).exec();
     return this.withSecrets(await this.retrieve(tokenId));
   }
 
@@ -100,8 +108,8 @@ export class TokensSystem {
   /** Newest first; the status filter is applied while paging (paging.ts). */
   async list(query: TokenListQuery): Promise<Page<TokenRecord>> {
     const { redis, keys } = this.resources;
-    const index = query.tag ? keys.tokensByTag(query.tag) : keys.tokensIndex();
-    return pageRecords(redis, lexIndex(redis, index), query, (id) => keys.token(id), (id, hash) => {
+    const source = query.tag ? lexIndex(redis, keys.tokensByTag(query.tag)) : idLog(redis, keys.tokensIndex());
+    return pageRecords(redis, source, query, (id) => keys.token(id), (id, hash) => {
       if (!hash.status) return null;
       const token = toTokenRecord(id, hash);
       return !query.status || token.status === query.status ? token : null;
