@@ -3,7 +3,8 @@
   are cancelled, running ones at their next durable operation.
   KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<runId>)
   ARGV[1] now (ms)   ARGV[2] key prefix of the session's tag ("helmr:{TAG}:")
-  Returns {"closed", cancelledCount} | {"already"}
+  Returns {"closed", cancelledCount, {runId, waitedSince, ...}} | {"already"}
+    (the parked runs it cancelled, for the caller to take out of the waiting index)
   Errors: -4 session not found
   The run keys are built from ARGV[2]: they share the session's hash tag, so this
   script still touches a single slot.
@@ -23,17 +24,22 @@ if status == "closed" then
 end
 rcall("HSET", sessionKey, "status", "closed", "closedAt", now, "updatedAt", now)
 local cancelled = 0
+local ended = {}
 for _, field in ipairs(rcall("HKEYS", activeKey)) do
   if string.sub(field, 1, 2) == "a:" then
     local runId = string.sub(field, 3)
     local own = string.sub(runId, 5, 20)
     -- A run's journal and events live in its hash (keys.ts), so all three keys are the same.
     local runKey = tagPrefix .. "r:" .. own
-    local outcome = cancelIdleRun(runKey, runKey, runKey,
+    local outcome, since = cancelIdleRun(runKey, runKey, runKey,
       activeKey, runId, now, "session closed", tagPrefix)
     if outcome ~= "finished" then
       cancelled = cancelled + 1
     end
+    if since then
+      table.insert(ended, runId)
+      table.insert(ended, since)
+    end
   end
 end
-return {"closed", cancelled}
+return {"closed", cancelled, ended}

@@ -9,8 +9,9 @@
   KEYS[4] the public access token's hash (the session hash again when there is none)
   ARGV[1] data JSON   ARGV[2] correlationId ("" for none)   ARGV[3] now (ms)
   ARGV[4] the session's tag prefix   ARGV[5] stream name   ARGV[6] "1" when sent with a public access token
-  Returns {"resumed", entryId, runId, jobId, taskId, claim} | {"buffered", entryId}
-    (claim: what the resumed run's job carries so its worker starts at once; claimStart)
+  Returns {"resumed", entryId, runId, jobId, taskId, waitedSince, claim} | {"buffered", entryId}
+    (waitedSince: when the wait began, to take the run out of the waiting index;
+    claim: what the resumed run's job carries so its worker starts at once; claimStart)
   Errors: -4 session not found, -5 session closed, -11 public token unknown or expired,
           -12 public token used up
   Run keys are built from ARGV[4]; they share the session's hash tag.
@@ -63,9 +64,9 @@ while true do
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
       local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
       rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
-      endWait(runKey)
+      local since = endWait(runKey)
       pushEvent(runKey, "resumed", now, run[3], '{"kind":"input","entry":"' .. entryId .. '"}')
-      return {"resumed", entryId, runId, job, run[4], claimStart(runKey)}
+      return {"resumed", entryId, runId, job, run[4], since, claimStart(runKey)}
     end
   end
 end

@@ -4,8 +4,9 @@
   waiting run may both call it (their scripts live under different hash tags).
   KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events
   ARGV[1] token id   ARGV[2] data JSON   ARGV[3] now (ms)   ARGV[4] run id
-  Returns {jobId, taskId, claim} | {} when the run no longer waits on the token
-    (claim: what the run's job carries so its worker starts at once; claimStart)
+  Returns {jobId, taskId, waitedSince, claim} | {} when the run no longer waits on the token
+    (waitedSince: when the wait began, to take the run out of the waiting index;
+    claim: what the run's job carries so its worker starts at once; claimStart)
 ]]
 local runKey, journalKey, eventsKey = KEYS[1], KEYS[2], KEYS[3]
 local tokenId, data, now, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -26,6 +27,6 @@ end
 rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true,"output":' .. data .. '}')
 local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
 rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
-endWait(runKey)
+local since = endWait(runKey)
 pushEvent(eventsKey, "resumed", now, run[3], '{"kind":"token","token":"' .. tokenId .. '"}')
-return {job, run[4], claimStart(runKey)}
+return {job, run[4], since, claimStart(runKey)}

@@ -7,7 +7,8 @@
   ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] max attempts   ARGV[4] run id
   ARGV[5] the session's tag prefix   ARGV[6] "1" when the job carried a claim (claimStart)
   Returns
-    {"run", fence, attempt, payload, activeMs, journal (flat HGETALL)}
+    {"run", fence, attempt, payload, activeMs, journal (flat HGETALL), waitedSince?}
+      (waitedSince: when the wait this start ended began, to take the run out of the waiting index)
     {"stale", status, expectedJob, runAt}
     {"finished", status}
     {"failed"}     the job was redelivered after its worker died, and no attempt is left
@@ -34,10 +35,11 @@ if expectedJob ~= jobId then
   return {"stale", status, expectedJob or "", run[5] or "0"}
 end
 
+local since
 if status == "waiting" then
   -- This job is the wait's wake-up: a timer is due, or a wait's timeout fired first.
   local wait = cjson.decode(run[4])
-  endWait(runKey)
+  since = endWait(runKey)
   if wait.kind == "timer" then
     rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true}')
     pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"timer"}')
@@ -69,4 +71,4 @@ local fence = rcall("HINCRBY", runKey, "fence", 1)
 rcall("HDEL", runKey, "claim")
 beginExecution(runKey, attempt, run[7], now)
 local info = rcall("HMGET", runKey, "payload", "activeMs")
-return {"run", fence, attempt, info[1], info[2] or "0", rcall("HGETALL", journalKey)}
+return {"run", fence, attempt, info[1], info[2] or "0", rcall("HGETALL", journalKey), since}

@@ -3,7 +3,8 @@
 -- Cancels a run that no worker is executing (queued or waiting). A pending wait is
 -- resolved by the cancellation (DESIGN.md invariant 1), so a later timer, input or
 -- token finds nothing to resolve. Returns "cancelled", "requested" (running: the
--- execution stops at its next durable operation) or "finished" (already terminal).
+-- execution stops at its next durable operation) or "finished" (already terminal), and
+-- when the wait it ended began (endWait), if any.
 local function cancelIdleRun(runKey, journalKey, eventsKey, activeKey, runId, now, reason, tagPrefix)
   local run = rcall("HMGET", runKey, "status", "wait")
   local status = run[1]
@@ -21,6 +22,6 @@ local function cancelIdleRun(runKey, journalKey, eventsKey, activeKey, runId, no
       dropWait(activeKey, wait.stream, wait.corr, runId)
     end
   end
-  finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))
-  return "cancelled"
+  local since = finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))
+  return "cancelled", since
 end

@@ -2,10 +2,12 @@
 -- out: the run's `wait` field holds it, and the same JSON twice would cost ~90 bytes per
 -- parked run (DESIGN.md targets 1 KB). When the wait ends, the wait moves into that event
 -- (the last one: nothing else happens to a parked run) and the field goes.
+-- Returns when the wait began (nil when none was pending): its caller takes the run out of
+-- the waiting-runs index with it (systems/waiting-index.ts).
 local function endWait(runKey)
   local wait = rcall("HGET", runKey, "wait")
   if not wait then
-    return
+    return nil
   end
   local events = rcall("HGET", runKey, "events") or ""
   local lastStart = 1
@@ -24,4 +26,5 @@ local function endWait(runKey)
     rcall("HSET", runKey, "events", string.sub(events, 1, -2) .. " " .. wait .. "\n")
   end
   rcall("HDEL", runKey, "wait")
+  return string.match(wait, '"since":(%d+)')
 end

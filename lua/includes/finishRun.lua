@@ -4,6 +4,7 @@
 -- Moves a run to a terminal status: stamps times, adds the active time of a running
 -- execution, drops it from the session's active set and records the event.
 -- `field`/`value` (optional) store the output or error; `detail` goes on the event.
+-- Returns when the wait it ended began (endWait), or nil.
 local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field, value, detail)
   local run = rcall("HMGET", runKey, "attempt", "status")
   local fields = {"status", status, "finishedAt", now, "updatedAt", now, "job", "", "runAt", "0"}
@@ -16,10 +17,11 @@ local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field
     table.insert(fields, value)
   end
   rcall("HSET", runKey, unpack(fields))
-  endWait(runKey)
+  local since = endWait(runKey)
   rcall("HDEL", runKey, "cancel")
   -- The session lists its runs as fields: a:<runId> while active, f:<runId> once finished.
   rcall("HDEL", activeKey, "a:" .. runId)
   rcall("HSET", activeKey, "f:" .. runId, "1")
   pushEvent(eventsKey, status, now, run[1], detail)
+  return since
 end

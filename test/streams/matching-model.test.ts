@@ -1,4 +1,4 @@
-import type { StoredWait } from "@helmr/broker";
+import { WaitingIndex, type StoredWait } from "@helmr/broker";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type TestStack } from "../harness/stack.ts";
@@ -134,6 +134,10 @@ describe("input matching against an in-memory model", () => {
           const status = await redis.hget(keys.run(runIds[i]), "status");
           expect(status === "cancelled").toBe(model[i].state === "cancelled");
         }
+        // The waiting index (GET /waits) holds exactly the parked runs: every wait that ended took its entry out.
+        const indexed: string[] = [];
+        for await (const entries of new WaitingIndex(engine.resources).entries()) indexed.push(...entries.map((e) => e.runId).filter((id) => runIds.includes(id)));
+        expect(indexed.sort()).toEqual(runIds.filter((_, i) => model[i].state === "waiting").sort());
         // The wait queues (session hash fields, lua/includes/waitKeys.lua) hold exactly the parked runs, in park order.
         for (const c of ["", "a", "b"] as Corr[]) {
           const queue = await redis.hget(keys.session(session.id), `w:s|${c}`);

@@ -97,9 +97,15 @@ export class Keys {
   runByIdempotencyKey(taskId: string, key: string): string {
     return `${this.prefix}:idem:${taskId}:${key}`;
   }
-  /** Parked runs, oldest first (score: parked at). Written ahead of parking, checked on read. */
-  waitingRuns(): string {
-    return `${this.prefix}:waiting`;
+  /**
+   * Parked runs, oldest first: small sorted sets (score: parked at) under this prefix,
+   * listed in waitingDirectory() (systems/waiting-index.ts). No hash tag: a global index.
+   */
+  waitingBuckets(): string {
+    return `${this.prefix}:waiting:`;
+  }
+  waitingDirectory(): string {
+    return `${this.prefix}:waiting:dir`;
   }
   /** JSON Schemas of input streams, published by workers (stream name to schema). */
   inputSchemas(): string {

@@ -60,7 +60,9 @@ export type ScriptName =
   | "createPublicToken"
   | "dumpSession"
   | "holdLock"
-  | "beginClaimed";
+  | "beginClaimed"
+  | "waitingAdd"
+  | "waitingRemove";
 
 /**
  * Scripts that mark nothing changed (markChanged): reads, and the writes a running

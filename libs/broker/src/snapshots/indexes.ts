@@ -1,6 +1,7 @@
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
 import { appendToIdLog } from "../paging.ts";
+import type { WaitingIndex } from "../systems/waiting-index.ts";
 import type { UnitRecord } from "./units.ts";
 
 /** What a restored unit needs once its keys are back: ids to log, jobs to add, tokens to settle. */
@@ -22,12 +23,12 @@ export const pendingWork = (): PendingWork => ({ logged: { sessions: [], runs: [
  * unit again. Snapshots leave global
  * keys out; they are all derived from the units.
  */
-export function indexUnit(pipeline: ChainableCommander, keys: Keys, record: UnitRecord, work: PendingWork): void {
+export function indexUnit(pipeline: ChainableCommander, keys: Keys, waiting: WaitingIndex, record: UnitRecord, work: PendingWork): void {
   if (record.unit.startsWith("tok_")) indexToken(pipeline, keys, record, work);
-  else indexSession(pipeline, keys, record, work);
+  else indexSession(pipeline, keys, waiting, record, work);
 }
 
-function indexSession(pipeline: ChainableCommander, keys: Keys, record: UnitRecord, work: PendingWork): void {
+function indexSession(pipeline: ChainableCommander, keys: Keys, waiting: WaitingIndex, record: UnitRecord, work: PendingWork): void {
   const sessionId = record.unit;
   const tag = sessionId.slice(4);
   for (const key of record.keys) {
@@ -41,7 +42,7 @@ function indexSession(pipeline: ChainableCommander, keys: Keys, record: UnitReco
       const run = key.v;
       work.logged.runs.push(runId);
       if (run.idem) pipeline.set(keys.runByIdempotencyKey(run.task, run.idem), JSON.stringify({ sessionId, runId, createSession: false }));
-      if (run.status === "waiting") pipeline.zadd(keys.waitingRuns(), Number(run.updatedAt), runId);
+      if (run.status === "waiting" && run.wait) waiting.add(pipeline, runId, (JSON.parse(run.wait) as { since: number }).since);
       const expectsJob = run.status === "queued" || run.status === "running" || (run.status === "waiting" && run.job);
       if (expectsJob && run.job) work.jobs.push({ runId, taskId: run.task, jobId: run.job, runAt: Number(run.runAt ?? 0) });
     }

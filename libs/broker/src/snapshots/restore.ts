@@ -3,6 +3,7 @@ import { execOrThrow } from "../systems/sessions.ts";
 import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
 import { decodePart, type Manifest } from "./format.ts";
 import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
+import { WaitingIndex } from "../systems/waiting-index.ts";
 import type { SnapshotStore } from "./stores/store.ts";
 import { writeUnit } from "./units.ts";
 
@@ -50,6 +51,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
 
   const { redis, keys } = engine.resources;
   const work = pendingWork();
+  const waiting = new WaitingIndex(engine.resources);
   const seen = new Set<string>();
   const total = chain.reduce((sum, manifest) => sum + manifest.parts.reduce((n, part) => n + part.units, 0), 0);
   let done = 0;
@@ -69,7 +71,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
           if (unit.unit.startsWith("tok_")) tokens++;
           else sessions++;
           writeUnit(pipeline, keys, unit);
-          indexUnit(pipeline, keys, unit, work);
+          indexUnit(pipeline, keys, waiting, unit, work);
         }
         await execOrThrow(pipeline);
         done += Math.min(UNITS_PER_WRITE, units.length - i);

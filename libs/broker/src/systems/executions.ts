@@ -2,6 +2,7 @@ import { parseRunId, type RunStart } from "@helmr/core";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { execOrThrow } from "./sessions.ts";
+import { WaitingIndex } from "./waiting-index.ts";
 
 /** What `startExecution` decided for a job (lua/startExecution-4.lua). */
 export type StartOutcome =
@@ -29,7 +30,11 @@ export type StoredWait =
  * is refused with ExecutionRefusedError and changes nothing.
  */
 export class ExecutionsSystem {
-  constructor(private readonly resources: Resources) {}
+  private readonly waiting: WaitingIndex;
+
+  constructor(private readonly resources: Resources) {
+    this.waiting = new WaitingIndex(resources);
+  }
 
   /**
    * Starts an execution for a job. `claimed`: the job carried a claim (claimStart) but is
@@ -42,7 +47,8 @@ export class ExecutionsSystem {
     const [status, ...rest] = result as [string, ...unknown[]];
     switch (status) {
       case "run": {
-        const [fence, attempt, payload, activeMs, flat] = rest as [number, number, string, string, string[]];
+        const [fence, attempt, payload, activeMs, flat, waitedSince] = rest as [number, number, string, string, string[], string?];
+        this.waiting.remove(runId, waitedSince);
         return { status, fence: String(fence), attempt: Number(attempt), payload: JSON.parse(payload), activeMs: Number(activeMs), journal: journalOf(flat) };
       }
       case "stale":
@@ -87,8 +93,9 @@ export class ExecutionsSystem {
     const { keys, redis } = this.resources;
     const tagPrefix = keys.tagPrefix(parseRunId(runId).sessionId);
     const pipeline = redis.pipeline();
-    // The waiting-runs index is written ahead and checked on read (waits.ts).
-    if (park) pipeline.zadd(keys.waitingRuns(), now, runId);
+    // The waiting index is written ahead (a listing never misses a parked run) and taken back when the run did not park.
+    // Its score is the wait's `since`, which the script that ends the wait reports back.
+    if (park) this.waiting.add(pipeline, runId, wait.since);
     runScript(pipeline, "waitForInput", this.runKeys(runId, "journal"), [
       fence,
       position,
@@ -103,6 +110,7 @@ export class ExecutionsSystem {
       park ? "1" : "0",
     ]);
     const outcome = scriptResult<number | [string, string?, string?]>(await execOrThrow(pipeline));
+    if (park && (isScriptError(outcome) || outcome[0] !== "parked")) this.waiting.remove(runId, wait.since);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     if (outcome[0] === "consumed") return { status: "consumed", entryId: outcome[1]!, data: outcome[2]! };
     if (outcome[0] === "parked") return { status: "parked", timeoutJobId: outcome[1]! };
@@ -124,11 +132,13 @@ export class ExecutionsSystem {
 
   /** Parks the run; returns the id of the job that wakes it ("" when none is needed). */
   async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, now = Date.now()): Promise<string> {
-    const { keys, redis } = this.resources;
-    const pipeline = redis.pipeline().zadd(keys.waitingRuns(), now, runId);
+    const pipeline = this.waiting.add(this.resources.redis.pipeline(), runId, wait.since);
     runScript(pipeline, "parkRun", this.runKeys(runId, "journal"), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
     const outcome = scriptResult<number | [string]>(await execOrThrow(pipeline));
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    if (isScriptError(outcome)) {
+      this.waiting.remove(runId, wait.since);
+      throw scriptError(outcome, runId);
+    }
     return outcome[0];
   }
 

@@ -21,15 +21,20 @@ import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
 import { execOrThrow } from "./sessions.ts";
 import type { TaskRegistry } from "./tasks.ts";
+import { WaitingIndex } from "./waiting-index.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
 
 export class RunsSystem {
+  private readonly waiting: WaitingIndex;
+
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
     private readonly tasks: TaskRegistry,
-  ) {}
+  ) {
+    this.waiting = new WaitingIndex(resources);
+  }
 
   /**
    * Creates a run and queues its first job. With an idempotencyKey the run id is claimed
@@ -131,13 +136,15 @@ export class RunsSystem {
     if (!isRunId(runId)) throw notFound("run", runId, "list runs with GET /api/v1/runs");
     const { redis, keys } = this.resources;
     const { sessionId } = await this.retrieve(runId);
-    const outcome = await runScript<number | CancelOutcome>(
+    const result = await runScript<number | [CancelOutcome, string?]>(
       redis,
       "cancelRun",
       [keys.run(runId), keys.journal(runId), keys.runEvents(runId), keys.sessionActiveRuns(sessionId)],
       [now, runId, reason, keys.tagPrefix(sessionId)],
     );
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    if (isScriptError(result)) throw scriptError(result, runId);
+    const [outcome, waitedSince] = result;
+    this.waiting.remove(runId, waitedSince);
     const run = await this.retrieve(runId);
     if (outcome === "finished" && run.status !== "cancelled") {
       throw conflict("run_finished", `Run ${runId} already ${run.status}; only queued, running or waiting runs can be cancelled`);

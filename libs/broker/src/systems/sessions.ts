@@ -3,11 +3,16 @@ import { appendToIdLog, idLog, lexIndex } from "../paging.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { WaitingIndex } from "./waiting-index.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
 
 export class SessionsSystem {
-  constructor(private readonly resources: Resources) {}
+  private readonly waiting: WaitingIndex;
+
+  constructor(private readonly resources: Resources) {
+    this.waiting = new WaitingIndex(resources);
+  }
 
   /**
    * Creates a session. The same externalId always maps to one session: the mapping is
@@ -77,8 +82,10 @@ export class SessionsSystem {
   async close(id: string, now = Date.now()): Promise<{ session: SessionRecord; cancelledRuns: number }> {
     if (!isSessionId(id)) throw notFound("session", id);
     const { redis, keys } = this.resources;
-    const result = await runScript<number | [string, number?]>(redis, "closeSession", [keys.session(id), keys.sessionActiveRuns(id)], [now, keys.tagPrefix(id)]);
+    const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id), keys.sessionActiveRuns(id)], [now, keys.tagPrefix(id)]);
     if (isScriptError(result)) throw scriptError(result, id);
+    const ended = result[2] ?? [];
+    for (let i = 0; i < ended.length; i += 2) this.waiting.remove(ended[i], ended[i + 1]);
     return { session: await this.retrieve(id), cancelledRuns: result[0] === "closed" ? Number(result[1]) : 0 };
   }
 }

@@ -5,6 +5,7 @@ import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
 import { execOrThrow } from "./sessions.ts";
+import { WaitingIndex } from "./waiting-index.ts";
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -14,10 +15,14 @@ type StreamEntry = [id: string, fields: string[]];
  * (lua/deliverInput-4.lua); output is appended by executions (appendOutput).
  */
 export class StreamsSystem {
+  private readonly waiting: WaitingIndex;
+
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
-  ) {}
+  ) {
+    this.waiting = new WaitingIndex(resources);
+  }
 
   /**
    * Delivers an input. A wait it resolves is resumed through BullMQ; the outbox entry
@@ -40,15 +45,16 @@ export class StreamsSystem {
       ],
       [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"],
     );
-    const outcome = scriptResult<number | [string, string, string?, string?, string?, unknown?]>(await execOrThrow(pipeline));
+    const outcome = scriptResult<number | [string, string, string?, string?, string?, string?, unknown?]>(await execOrThrow(pipeline));
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(intent);
       throw scriptError(outcome, sessionId);
     }
-    const [status, entryId, runId, jobId, taskId, claim] = outcome;
+    const [status, entryId, runId, jobId, taskId, waitedSince, claim] = outcome;
     if (status === "resumed") {
       await this.dispatch.ensureJob({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, 0);
       void this.dispatch.clearIntent(intent);
+      this.waiting.remove(runId!, waitedSince);
       return { entryId, status: "resumed", runId: runId! };
     }
     void this.dispatch.clearIntent(intent);

@@ -22,6 +22,7 @@ import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
 import { execOrThrow } from "./sessions.ts";
+import { WaitingIndex } from "./waiting-index.ts";
 
 export type WatchOutcome = { status: "completed"; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
 
@@ -33,10 +34,14 @@ export type WatchOutcome = { status: "completed"; data: string } | { status: "ti
  * outbox entry (`tok_…`) covers a completion that dies before it.
  */
 export class TokensSystem {
+  private readonly waiting: WaitingIndex;
+
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
-  ) {}
+  ) {
+    this.waiting = new WaitingIndex(resources);
+  }
 
   /** Creates a token; with an idempotencyKey the same key returns the same token. */
   async create(body: CreateTokenBody, options: { tokenId?: string; runId?: string } = {}, now = Date.now()): Promise<CreatedToken> {
@@ -155,9 +160,11 @@ export class TokensSystem {
   /** Resumes the run if it still waits on the token (idempotent). */
   async resolveWaiter(tokenId: string, runId: string, data: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, unknown?]>(redis, "resolveTokenWait", [keys.run(runId), keys.journal(runId), keys.runEvents(runId)], [tokenId, data, now, runId]);
+    const result = await runScript<[string?, string?, string?, unknown?]>(redis, "resolveTokenWait", [keys.run(runId), keys.journal(runId), keys.runEvents(runId)], [tokenId, data, now, runId]);
     if (!result[0]) return false;
-    await this.dispatch.ensureJob({ runId, taskId: result[1]!, start: claimOf(result[2]) }, result[0], 0);
+    const [jobId, taskId, waitedSince, claim] = result;
+    await this.dispatch.ensureJob({ runId, taskId: taskId!, start: claimOf(claim) }, jobId, 0);
+    this.waiting.remove(runId, waitedSince);
     return true;
   }
 

@@ -1,16 +1,21 @@
-import { isRunId, isSessionId, parseRunId, type Page, type WaitListQuery, type WaitRecord } from "@helmr/core";
+import { HelmrError, isRunId, isSessionId, parseRunId, type Page, type WaitListQuery, type WaitRecord } from "@helmr/core";
 import { toWaitingOn } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { StoredWait } from "./executions.ts";
 import { activeRunIds, execOrThrow } from "./sessions.ts";
+import { WaitingIndex, type WaitingEntry } from "./waiting-index.ts";
 
 /**
  * Pending waits for operators. A run's wait lives in its hash (`wait`); the global index of
- * waiting runs is written ahead of parking and may hold runs that already moved on, so
- * every listing checks each run and drops the ones that no longer wait.
+ * waiting runs (waiting-index.ts) is written ahead of parking and may hold runs that
+ * already moved on, so every listing checks each run and drops the ones that no longer wait.
  */
 export class WaitsSystem {
-  constructor(private readonly resources: Resources) {}
+  private readonly waiting: WaitingIndex;
+
+  constructor(private readonly resources: Resources) {
+    this.waiting = new WaitingIndex(resources);
+  }
 
   /** Oldest first. The cursor is `<waitingSince ms>:<runId>` of the last wait returned. */
   async list(query: WaitListQuery): Promise<Page<WaitRecord>> {
@@ -26,31 +31,30 @@ export class WaitsSystem {
     return { data: page, nextCursor: start + query.limit < waits.length ? cursorOf(page[page.length - 1]) : null };
   }
 
-  /** Walks the waiting-runs index in park order, dropping entries of runs that moved on. */
+  /**
+   * Walks the waiting-runs index in park order. Entries of runs that moved on (their wait's
+   * end was not taken out of the index, or they never parked) are dropped on the way.
+   */
   private async listGlobal(query: WaitListQuery): Promise<Page<WaitRecord>> {
-    const { redis, keys } = this.resources;
     const data: WaitRecord[] = [];
-    let after = query.cursor ? splitCursor(query.cursor) : null;
-    for (let round = 0; round < 20; round++) {
-      const flat = await redis.zrangebyscore(keys.waitingRuns(), after ? after[0] : "-inf", "+inf", "WITHSCORES", "LIMIT", 0, query.limit + 50);
-      const entries: [string, number][] = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        const entry: [string, number] = [flat[i], Number(flat[i + 1])];
-        if (!after || entry[1] > after[0] || entry[0] > after[1]) entries.push(entry);
-      }
-      if (entries.length === 0) return { data, nextCursor: null };
-      const waiting = new Map((await this.load(entries.map(([id]) => id))).map((w) => [w.runId, w]));
-      const gone = entries.filter(([id]) => !waiting.has(id)).map(([id]) => id);
-      if (gone.length) await redis.zrem(keys.waitingRuns(), ...gone);
-      for (const [id, score] of entries) {
-        after = [score, id];
-        const wait = waiting.get(id);
-        if (!wait || (query.kind && wait.kind !== query.kind)) continue;
+    let read = 0;
+    for await (const entries of this.waiting.entries(query.cursor ? splitCursor(query.cursor) : undefined)) {
+      const waiting = new Map((await this.load(entries.map((e) => e.runId))).map((w) => [w.runId, w]));
+      for (const entry of entries) {
+        const wait = waiting.get(entry.runId);
+        if (!wait || Date.parse(wait.waitingSince) !== entry.since) {
+          await this.waiting.removeNow(this.resources.redis, entry.runId, entry.since);
+          continue;
+        }
+        if (query.kind && wait.kind !== query.kind) continue;
         data.push(wait);
-        if (data.length === query.limit) return { data, nextCursor: `${score}:${id}` };
+        if (data.length === query.limit) return { data, nextCursor: cursorOf(wait) };
       }
+      // A filter that matches rarely hands back a cursor instead of reading on.
+      const last = entries[entries.length - 1];
+      if ((read += entries.length) >= SCAN_LIMIT) return { data, nextCursor: `${last.since}:${last.runId}` };
     }
-    return { data, nextCursor: after ? `${after[0]}:${after[1]}` : null };
+    return { data, nextCursor: null };
   }
 
   /** The waits of the runs that still wait; others are left out. */
@@ -72,7 +76,12 @@ export class WaitsSystem {
 const cursorOf = (wait: WaitRecord) => `${Date.parse(wait.waitingSince)}:${wait.runId}`;
 const byAge = (a: WaitRecord, b: WaitRecord) => Date.parse(a.waitingSince) - Date.parse(b.waitingSince) || (a.runId < b.runId ? -1 : 1);
 
-function splitCursor(cursor: string): [number, string] {
+/** How many index entries one page of the global listing reads at most. */
+const SCAN_LIMIT = 2_000;
+
+function splitCursor(cursor: string): WaitingEntry {
   const at = cursor.indexOf(":");
-  return [Number(cursor.slice(0, at)) || 0, cursor.slice(at + 1)];
+  const since = Number(cursor.slice(0, at));
+  if (at < 0 || !Number.isSafeInteger(since)) throw new HelmrError(422, "validation_failed", "Invalid cursor: pass the nextCursor of an earlier page of the same list");
+  return { since, runId: cursor.slice(at + 1) };
 }

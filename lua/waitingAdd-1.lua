@@ -1,0 +1,52 @@
+--[[
+  Adds a parked run to the waiting-runs index (systems/waiting-index.ts): sorted sets of at
+  most ARGV[4] members each ("buckets", which Redis keeps as compact listpacks while they
+  stay under zset-max-listpack-entries), listed in a directory by the lowest score each may
+  hold. Every member lies in the bucket whose range holds its score: [its start, the next
+  bucket's start). That is what lets waitingRemove find a member from its score alone.
+  KEYS[1] directory (zset: bucket number -> start score)
+  ARGV[1] member (run id)   ARGV[2] score (parked at, ms)   ARGV[3] bucket key prefix
+  ARGV[4] bucket size
+  Returns the bucket number.
+]]
+local dir = KEYS[1]
+local member, score, prefix, size = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local rcall = redis.call
+
+local function newBucket(start)
+  local bucket = tostring(rcall("INCR", prefix .. "seq"))
+  rcall("ZADD", dir, start, bucket)
+  return bucket
+end
+
+local bucket = rcall("ZREVRANGEBYSCORE", dir, score, "-inf", "LIMIT", 0, 1)[1]
+if not bucket then
+  -- Older than every bucket's start, or no bucket yet: the oldest bucket's range is widened.
+  bucket = rcall("ZRANGE", dir, 0, 0)[1]
+  if bucket then
+    rcall("ZADD", dir, score, bucket)
+  else
+    bucket = newBucket(score)
+  end
+elseif rcall("ZCARD", prefix .. bucket) >= size then
+  -- A full bucket is split at this score: its members from here on (none when this is the
+  -- newest score, usually; late arrivals otherwise) move to a new bucket starting here.
+  -- When every member would move, the bucket is filled past its size instead.
+  local moving = rcall("ZRANGEBYSCORE", prefix .. bucket, score, "+inf", "WITHSCORES")
+  if #moving / 2 < size then
+    local from = prefix .. bucket
+    bucket = newBucket(score)
+    if #moving > 0 then
+      local members, scored = {}, {}
+      for i = 1, #moving, 2 do
+        members[#members + 1] = moving[i]
+        scored[#scored + 1] = moving[i + 1]
+        scored[#scored + 1] = moving[i]
+      end
+      rcall("ZREM", from, unpack(members))
+      rcall("ZADD", prefix .. bucket, unpack(scored))
+    end
+  end
+end
+rcall("ZADD", prefix .. bucket, score, member)
+return bucket
