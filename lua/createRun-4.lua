@@ -26,7 +26,7 @@ if not sessionStatus then
   if ARGV[8] ~= "1" then
     return -4
   end
-  rcall("HSET", sessionKey, "id", ARGV[7], "status", "open", "createdAt", now, "updatedAt", now)
+  rcall("HSET", sessionKey, "status", "open", "createdAt", now, "updatedAt", now)
 elseif sessionStatus ~= "open" then
   return -5
 end

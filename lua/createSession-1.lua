@@ -11,7 +11,8 @@ local rcall = redis.call
 if rcall("EXISTS", sessionKey) == 1 then
   return 0
 end
-rcall("HSET", sessionKey, "id", ARGV[1], "status", "open", "createdAt", ARGV[5], "updatedAt", ARGV[5])
+-- No id field: the key carries it (its hash tag), and every parked run pays for each byte.
+rcall("HSET", sessionKey, "status", "open", "createdAt", ARGV[5], "updatedAt", ARGV[5])
 -- Defaults (no externalId, no tags, no metadata) are not stored: every byte counts per session.
 if ARGV[2] ~= "" then rcall("HSET", sessionKey, "externalId", ARGV[2]) end
 if ARGV[3] ~= "[]" then rcall("HSET", sessionKey, "tags", ARGV[3]) end

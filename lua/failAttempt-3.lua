@@ -22,7 +22,7 @@ if ARGV[3] == "1" and attempt < tonumber(ARGV[4]) then
   local runAt = tostring(tonumber(now) + tonumber(ARGV[5]))
   local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
   rcall("HSET", runKey, "status", "queued", "attempt", attempt + 1, "job", job, "runAt", runAt,
-    "activeMs", activeTimeUntil(runKey, now), "error", err, "updatedAt", now)
+    "activeMs", stopActiveClock(runKey, now), "error", err, "updatedAt", now)
   pushEvent(eventsKey, "retried", now, attempt + 1, '{"error":' .. err .. ',"delayMs":' .. ARGV[5] .. '}')
   return {"retry", job, runAt}
 end

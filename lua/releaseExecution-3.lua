@@ -18,5 +18,5 @@ if guard ~= 0 then
 end
 local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
 rcall("HINCRBY", runKey, "fence", 1)
-rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "activeMs", activeTimeUntil(runKey, now), "updatedAt", now)
+rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "activeMs", stopActiveClock(runKey, now), "updatedAt", now)
 return {job}

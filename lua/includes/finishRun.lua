@@ -10,7 +10,7 @@ local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field
   local fields = {"status", status, "finishedAt", now, "updatedAt", now, "job", "", "runAt", "0"}
   if run[2] == "running" then
     table.insert(fields, "activeMs")
-    table.insert(fields, activeTimeUntil(runKey, now))
+    table.insert(fields, stopActiveClock(runKey, now))
   end
   if field then
     table.insert(fields, field)

@@ -11,7 +11,7 @@ local function parkWait(runKey, journalKey, eventsKey, runId, position, entry, w
     job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
   end
   rcall("HSET", runKey, "status", "waiting", "wait", waitJson, "job", job, "runAt", wakeAt ~= "" and wakeAt or "0",
-    "activeMs", activeTimeUntil(runKey, now), "updatedAt", now)
+    "activeMs", stopActiveClock(runKey, now), "updatedAt", now)
   -- Without the wait: the `wait` field holds it until the wait ends (endWait).
   pushEvent(eventsKey, "parked", now, rcall("HGET", runKey, "attempt"), nil)
   return job

@@ -1,13 +1,15 @@
 -- Appends one run event. Events are lines of the run hash's `events` field (a run's few
 -- events cost far less there than in a key of their own), written compactly since every
--- run keeps them: a letter for the type, the time in ms, ":<attempt>" unless it is 1, and
--- " <detail JSON>" when there is one. records.ts (toRunEvent) expands them for the API.
+-- run keeps them: a letter for the type, the time as "+<ms since the run was created>",
+-- ":<attempt>" unless it is 1, and " <detail JSON>" when there is one. records.ts
+-- (toRunEvent) expands them for the API.
 local EVENT_LETTERS = {
   triggered = "T", started = "S", parked = "P", resumed = "R",
   retried = "Y", completed = "C", failed = "F", cancelled = "X",
 }
 local function pushEvent(eventsKey, eventType, now, attempt, detail)
-  local event = EVENT_LETTERS[eventType] .. now
+  local createdAt = tonumber(rcall("HGET", eventsKey, "createdAt") or now)
+  local event = EVENT_LETTERS[eventType] .. "+" .. (tonumber(now) - createdAt)
   if attempt and tostring(attempt) ~= "1" then
     event = event .. ":" .. attempt
   end

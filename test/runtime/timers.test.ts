@@ -36,6 +36,12 @@ describe("timer waits", () => {
     expect(events.map((e) => e.type)).toEqual(["triggered", "started", "parked", "resumed", "completed"]);
     // The wait stays on its parked event once it has ended.
     expect(events[2].detail).toEqual(parkedEvent!.detail);
+    // Times are stored relative to the run's creation and read back as absolute ones.
+    const times = events.map((e) => Date.parse(e.at));
+    expect(times[0]).toBe(Date.parse(run.createdAt));
+    expect(times[3] - times[2]).toBeGreaterThanOrEqual(400);
+    expect(times.at(-1)).toBe(Date.parse(run.finishedAt!));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 
   it("gives the concurrency slot back while parked: a worker with concurrency 1 runs other runs", async () => {

@@ -12,9 +12,10 @@ const parseJson = <T>(text: string | undefined, fallback: T): T => {
   return JSON.parse(text) as T;
 };
 
-export function toSessionRecord(hash: Record<string, string>): SessionRecord {
+/** The session id is not stored in its hash: the key's hash tag carries it. */
+export function toSessionRecord(id: string, hash: Record<string, string>): SessionRecord {
   return {
-    id: hash.id,
+    id,
     externalId: hash.externalId || null,
     tags: parseJson(hash.tags, []),
     metadata: parseJson(hash.metadata, {}),
@@ -70,13 +71,17 @@ const EVENT_TYPES: Record<string, RunEvent["type"]> = {
   T: "triggered", S: "started", P: "parked", R: "resumed", Y: "retried", C: "completed", F: "failed", X: "cancelled",
 };
 
-/** One stored event line (lua/includes/pushEvent.lua): `<letter><at ms>[:<attempt>][ <detail JSON>]`. */
-export function toRunEvent(line: string): RunEvent {
+/**
+ * One stored event line (lua/includes/pushEvent.lua): `<letter>+<ms since createdAt>[:<attempt>][ <detail JSON>]`
+ * (`<letter><at ms>…` in runs written before times were relative).
+ */
+export function toRunEvent(line: string, createdAt: number): RunEvent {
   const space = line.indexOf(" ");
   const head = space < 0 ? line : line.slice(0, space);
-  const [at, attempt] = head.slice(1).split(":");
+  const [time, attempt] = head.slice(1).split(":");
+  const at = time.startsWith("+") ? createdAt + Number(time.slice(1)) : Number(time);
   const detail = space < 0 ? undefined : (JSON.parse(line.slice(space + 1)) as Record<string, unknown>);
-  return { type: EVENT_TYPES[head[0]], at: new Date(Number(at)).toISOString(), attempt: Number(attempt ?? 1), ...(detail ? { detail } : {}) };
+  return { type: EVENT_TYPES[head[0]], at: new Date(at).toISOString(), attempt: Number(attempt ?? 1), ...(detail ? { detail } : {}) };
 }
 
 /** A token hash as the API shows it. A waiting token past its timeout reads as timed_out. */

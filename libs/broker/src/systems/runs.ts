@@ -123,8 +123,11 @@ export class RunsSystem {
     const start = cursor ? Number(cursor) : 0;
     if (!Number.isInteger(start) || start < 0) throw new HelmrError(422, "validation_failed", "Invalid cursor: expected the nextCursor of an earlier page");
     // Events are JSON lines of one string (lua/includes/pushEvent.lua): a run has few.
-    const [text, wait] = await this.resources.redis.hmget(this.resources.keys.runEvents(runId), "events", "wait");
-    const events = (text ?? "").split("\n").filter(Boolean).map(toRunEvent);
+    const [text, wait, createdAt] = await this.resources.redis.hmget(this.resources.keys.runEvents(runId), "events", "wait", "createdAt");
+    const events = (text ?? "")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => toRunEvent(line, Number(createdAt)));
     // A pending wait is kept once, in the run's `wait` field, not in its parked event (lua/includes/endWait.lua).
     const last = events.at(-1);
     if (wait && last?.type === "parked" && !last.detail) last.detail = JSON.parse(wait);

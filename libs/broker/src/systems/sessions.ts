@@ -42,7 +42,7 @@ export class SessionsSystem {
   async find(id: string): Promise<SessionRecord | null> {
     if (!isSessionId(id)) return null;
     const hash = await this.resources.redis.hgetall(this.resources.keys.session(id));
-    return hash.id ? toSessionRecord(hash) : null;
+    return hash.status ? toSessionRecord(id, hash) : null;
   }
 
   async retrieve(id: string): Promise<SessionRecord> {
@@ -75,7 +75,8 @@ export class SessionsSystem {
     const pipeline = redis.pipeline();
     for (const id of ids) pipeline.hgetall(keys.session(id));
     const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
-    return { data: hashes.filter((h) => h.id).map(toSessionRecord), nextCursor: next };
+    const data = ids.flatMap((id, i) => (hashes[i].status ? [toSessionRecord(id, hashes[i])] : []));
+    return { data, nextCursor: next };
   }
 
   /** Closes the session and cancels its runs that are still queued or parked. */
