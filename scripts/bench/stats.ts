@@ -22,7 +22,7 @@ export const now = (): number => performance.timeOrigin + performance.now();
 export function row(label: string, s: Summary, baseline?: Summary, baselineName = "raw"): string {
   const ms = (v: number) => v.toFixed(3).padStart(8);
   const ratio = baseline ? `   ${(s.p50 / baseline.p50).toFixed(2)}x ${baselineName} p50` : "";
-  return `${label.padEnd(44)} n=${String(s.n).padStart(5)}  p50 ${ms(s.p50)}  p90 ${ms(s.p90)}  p99 ${ms(s.p99)} ms${ratio}`;
+  return `${label.padEnd(52)} n=${String(s.n).padStart(5)}  p50 ${ms(s.p50)}  p90 ${ms(s.p90)}  p99 ${ms(s.p99)} ms${ratio}`;
 }
 
 /** Resolves the next value pushed, for measuring one handoff at a time. */

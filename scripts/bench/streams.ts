@@ -1,6 +1,6 @@
 import { benchContext } from "./context.ts";
 import { rawBullmq, rawBullmqThroughput } from "./scenarios/raw-bullmq.ts";
-import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi } from "./scenarios/helmr-streams.ts";
+import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi, withApiProcess } from "./scenarios/helmr-streams.ts";
 import type { BenchContext } from "./context.ts";
 import { row } from "./stats.ts";
 
@@ -26,6 +26,14 @@ export async function streamBenchmarks(options: { probes: number; parked: number
       console.log(row("HTTP no-op round trip (GET /healthz)", await httpRoundTrip(api, options.probes)));
       console.log(row("Helmr: HTTP input -> resumed, node:http", await httpInputToResume(api, viaNodeHttp, "node:http"), raw.handoff));
       console.log(row("Helmr: HTTP input -> resumed, HelmrClient", await httpInputToResume(api, viaFetch, "fetch"), raw.handoff));
+    });
+    // As deployed: the API in its own process (helmr server), sender and worker in this one.
+    const viaServerFetch = await parkRuns(ctx, options.probes, "probeserverfetch");
+    const viaServerNodeHttp = await parkRuns(ctx, options.probes, "probeserverhttp");
+    await withApiProcess(ctx, async (api) => {
+      console.log(row("HTTP no-op round trip, API process apart", await httpRoundTrip(api, options.probes)));
+      console.log(row("Helmr: HTTP input -> resumed, API apart, node:http", await httpInputToResume(api, viaServerNodeHttp, "node:http"), raw.handoff));
+      console.log(row("Helmr: HTTP input -> resumed, API apart, HelmrClient", await httpInputToResume(api, viaServerFetch, "fetch"), raw.handoff));
     });
 
     const memoryAt = await usedMemory(ctx);

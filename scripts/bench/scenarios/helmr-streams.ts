@@ -1,3 +1,7 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { startApiServer } from "@helmr/api";
 import { HelmrClient, createWorker, streams, task, type HelmrWorker } from "@helmr/sdk";
 import { pino } from "pino";
@@ -152,15 +156,47 @@ export interface BenchApi {
   post(path: string, body: unknown): Promise<number>;
 }
 
+const BENCH_API_KEY = "sk_bench_000000000000000000";
+
+/** The API in this process: sender, API and worker share one event loop. */
 export async function withApi<T>(ctx: BenchContext, fn: (api: BenchApi) => Promise<T>): Promise<T> {
-  const apiKey = "sk_bench_000000000000000000";
-  const server = await startApiServer({ engine: ctx.engine, logger: pino({ level: "warn" }), apiKeys: [apiKey], maxPayloadBytes: 1 << 20 }, { port: 0, host: "127.0.0.1" });
-  const bare = keepAliveClient(server.url, apiKey);
+  const server = await startApiServer({ engine: ctx.engine, logger: pino({ level: "warn" }), apiKeys: [BENCH_API_KEY], maxPayloadBytes: 1 << 20 }, { port: 0, host: "127.0.0.1" });
   try {
-    return await fn({ client: new HelmrClient({ baseUrl: server.url, apiKey }), ...bare });
+    return await withClients(server.url, fn);
+  } finally {
+    await server.close();
+  }
+}
+
+/** The API as deployed: `helmr server` in a process of its own, the sender and the worker in this one. */
+export async function withApiProcess<T>(ctx: BenchContext, fn: (api: BenchApi) => Promise<T>): Promise<T> {
+  const bin = join(import.meta.dirname, "../../../apps/cli/bin/run.js");
+  const env = {
+    ...process.env,
+    HELMR_REDIS_URL: ctx.redisUrl,
+    HELMR_PREFIX: ctx.prefix,
+    HELMR_API_KEYS: BENCH_API_KEY,
+    HELMR_SECRET: "bench-secret-bench-secret-bench-secret",
+    HELMR_SNAPSHOT_INTERVAL: "0",
+    HELMR_LOG_LEVEL: "warn",
+  };
+  const server = spawn(process.execPath, [bin, "server", "--port", "0", "--json"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const [line] = (await once(createInterface({ input: server.stdout! }), "line")) as [string];
+    const { apiUrl } = JSON.parse(line) as { apiUrl: string };
+    return await withClients(apiUrl.replace(/\/api\/v1$/, ""), fn);
+  } finally {
+    server.kill("SIGTERM");
+    await once(server, "exit");
+  }
+}
+
+async function withClients<T>(baseUrl: string, fn: (api: BenchApi) => Promise<T>): Promise<T> {
+  const bare = keepAliveClient(baseUrl, BENCH_API_KEY);
+  try {
+    return await fn({ client: new HelmrClient({ baseUrl, apiKey: BENCH_API_KEY }), ...bare });
   } finally {
     bare.close();
-    await server.close();
   }
 }
 
