@@ -1,7 +1,7 @@
 --[[
   Closes a session: no new runs or input from now on; runs still queued or parked in it
   are cancelled, running ones at their next durable operation.
-  KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<runId>)
+  KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<own part of the run id>)
   ARGV[1] now (ms)   ARGV[2] key prefix of the session's tag ("helmr:{TAG}:")
   Returns {"closed", cancelledCount, {runId, waitedSince, ...}} | {"already"}
     (the parked runs it cancelled, for the caller to take out of the waiting index)
@@ -27,8 +27,8 @@ local cancelled = 0
 local ended = {}
 for _, field in ipairs(rcall("HKEYS", activeKey)) do
   if string.sub(field, 1, 2) == "a:" then
-    local runId = string.sub(field, 3)
-    local own = string.sub(runId, 5, 20)
+    local own = string.sub(field, 3)
+    local runId = runIdIn(sessionKey, own)
     -- A run's journal and events live in its hash (keys.ts), so all three keys are the same.
     local runKey = tagPrefix .. "r:" .. own
     local outcome, since = cancelIdleRun(runKey, runKey, runKey,

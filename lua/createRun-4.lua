@@ -1,6 +1,6 @@
 --[[
   Creates a queued run in a session (and the session itself when asked to).
-  KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<runId>)
+  KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<own part of the run id>)
   KEYS[3] run hash       KEYS[4] run events (the run hash: field events)
   ARGV[1] run id   ARGV[2] task id   ARGV[3] payload JSON   ARGV[4] now (ms)
   ARGV[5] job id   ARGV[6] idempotency key ("" for none)   ARGV[7] session id
@@ -15,6 +15,7 @@ local rcall = redis.call
 
 -- @include "pushEvent"
 -- @include "claimStart"
+-- @include "sessionRuns"
 
 local existing = rcall("HGET", runKey, "status")
 if existing then
@@ -37,7 +38,7 @@ rcall("HSET", runKey, "task", ARGV[2], "status", "queued",
 if ARGV[6] ~= "" then
   rcall("HSET", runKey, "idem", ARGV[6])
 end
-rcall("HSET", activeKey, "a:" .. runId, "1")
+rcall("HSET", activeKey, "a:" .. ownOfRun(runId), "1")
 rcall("HSET", sessionKey, "updatedAt", now)
 pushEvent(eventsKey, "triggered", now, 1, nil)
 return {"created", claimStart(runKey)}

@@ -43,7 +43,7 @@ local buffers = {}
 for i = 1, #session, 2 do
   local kind, name = string.match(session[i], "^(%a+):(.*)$")
   if kind == "a" or kind == "f" then
-    local suffix = "r:" .. string.sub(name, 5, 20)
+    local suffix = "r:" .. name
     add(suffix, "hash", rcall("HGETALL", tagPrefix .. suffix))
   elseif kind == "in" then
     local consumedPairs = rcall("HGETALL", tagPrefix .. "inc:" .. name)

@@ -1,6 +1,7 @@
 -- @include "pushEvent"
 -- @include "activeTime"
 -- @include "endWait"
+-- @include "sessionRuns"
 -- Moves a run to a terminal status: stamps times, adds the active time of a running
 -- execution, drops it from the session's active set and records the event.
 -- `field`/`value` (optional) store the output or error; `detail` goes on the event.
@@ -19,9 +20,9 @@ local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field
   rcall("HSET", runKey, unpack(fields))
   local since = endWait(runKey)
   rcall("HDEL", runKey, "cancel")
-  -- The session lists its runs as fields: a:<runId> while active, f:<runId> once finished.
-  rcall("HDEL", activeKey, "a:" .. runId)
-  rcall("HSET", activeKey, "f:" .. runId, "1")
+  -- The session lists its runs as fields: a:<own> while active, f:<own> once finished.
+  rcall("HDEL", activeKey, "a:" .. ownOfRun(runId))
+  rcall("HSET", activeKey, "f:" .. ownOfRun(runId), "1")
   pushEvent(eventsKey, status, now, run[1], detail)
   return since
 end

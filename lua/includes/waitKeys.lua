@@ -1,10 +1,12 @@
 -- Parked waits and buffered inputs of one (stream, correlationId) of a session, each
 -- served oldest first. Stream names cannot contain "|" (they are validated as names), so
 -- "stream|corr" is unique.
--- Waits are a field of the session hash, `w:<stream>|<corr>`, holding the parked run ids in
--- park order, space-separated: a field costs far less than a key of its own, and a queue
--- usually holds one run (DESIGN.md targets 1 KB per parked run).
+-- Waits are a field of the session hash, `w:<stream>|<corr>`, holding the parked runs in
+-- park order, space-separated, by their own part (sessionRuns): a field costs far less than
+-- a key of its own, and a queue usually holds one run (DESIGN.md targets 1 KB per parked run).
+-- The functions below take and return whole run ids.
 -- Buffered inputs are a zset of entry ids ordered by the session's sequence.
+-- @include "sessionRuns"
 local function waitsField(stream, corr)
   return "w:" .. stream .. "|" .. corr
 end
@@ -22,7 +24,8 @@ end
 local function queueWait(sessionKey, stream, corr, runId)
   local field = waitsField(stream, corr)
   local queue = rcall("HGET", sessionKey, field)
-  rcall("HSET", sessionKey, field, queue and (queue .. " " .. runId) or runId)
+  local own = ownOfRun(runId)
+  rcall("HSET", sessionKey, field, queue and (queue .. " " .. own) or own)
 end
 
 -- The oldest parked run id of the queue, taken off it; nil when none waits.
@@ -35,10 +38,10 @@ local function takeOldestWait(sessionKey, stream, corr)
   local space = string.find(queue, " ", 1, true)
   if not space then
     rcall("HDEL", sessionKey, field)
-    return queue
+    return runIdIn(sessionKey, queue)
   end
   rcall("HSET", sessionKey, field, string.sub(queue, space + 1))
-  return string.sub(queue, 1, space - 1)
+  return runIdIn(sessionKey, string.sub(queue, 1, space - 1))
 end
 
 -- Takes a run off the queue (its wait ended otherwise: timeout, cancel).
@@ -48,12 +51,13 @@ local function dropWait(sessionKey, stream, corr, runId)
   if not queue then
     return
   end
+  local own = ownOfRun(runId)
   local padded = " " .. queue .. " "
-  local at = string.find(padded, " " .. runId .. " ", 1, true)
+  local at = string.find(padded, " " .. own .. " ", 1, true)
   if not at then
     return
   end
-  local rest = string.sub(padded, 1, at) .. string.sub(padded, at + #runId + 2)
+  local rest = string.sub(padded, 1, at) .. string.sub(padded, at + #own + 2)
   rest = string.sub(rest, 2, -2)
   if rest == "" then
     rcall("HDEL", sessionKey, field)

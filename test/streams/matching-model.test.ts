@@ -141,7 +141,7 @@ describe("input matching against an in-memory model", () => {
         // The wait queues (session hash fields, lua/includes/waitKeys.lua) hold exactly the parked runs, in park order.
         for (const c of ["", "a", "b"] as Corr[]) {
           const queue = await redis.hget(keys.session(session.id), `w:s|${c}`);
-          expect(queue ? queue.split(" ") : []).toEqual(waiters[c].map((i) => runIds[i]));
+          expect(queue ? queue.split(" ") : []).toEqual(waiters[c].map((i) => runIds[i].split("_")[1]));
         }
       }),
       { numRuns: 40 },

@@ -18,9 +18,10 @@ export class Keys {
     return `${this.tagPrefix(sessionId)}s`;
   }
   /**
-   * A session's runs are fields of the session hash itself, `a:<runId>` while active and
-   * `f:<runId>` once finished: a key of their own would cost more memory than the fields
-   * (DESIGN.md targets 1 KB per parked run). So are its wait queues (lua/includes/waitKeys.lua).
+   * A session's runs are fields of the session hash itself, `a:<own>` while active and
+   * `f:<own>` once finished (`own`: the run id's own part; the tag is the session's,
+   * runInSession): a key of their own would cost more memory than the fields (DESIGN.md
+   * targets 1 KB per parked run). So are its wait queues (lua/includes/waitKeys.lua).
    */
   sessionActiveRuns(sessionId: string): string {
     return this.session(sessionId);

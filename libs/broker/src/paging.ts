@@ -74,15 +74,16 @@ export async function* idsOfLog(redis: Redis, key: string, batch = 5_000): Async
 }
 
 /**
- * Ids kept as fields of a hash under given prefixes (a session's runs: `a:`/`f:`), sorted
- * here: such a hash holds one session's runs, few enough to read whole.
+ * Ids kept as fields of a hash under given prefixes (a session's runs: `a:`/`f:`), turned
+ * into ids by `toId` and sorted here: such a hash holds one session's runs, few enough to
+ * read whole.
  */
 export const hashFieldIds =
-  (redis: Redis, key: string, prefixes: string[]): IdSource =>
+  (redis: Redis, key: string, prefixes: string[], toId: (name: string) => string = (name) => name): IdSource =>
   async (limit, cursor) => {
     const ids = (await redis.hkeys(key))
       .filter((field) => prefixes.some((prefix) => field.startsWith(prefix)))
-      .map((field) => field.slice(field.indexOf(":") + 1))
+      .map((field) => toId(field.slice(field.indexOf(":") + 1)))
       .filter((id) => cursor === undefined || id < cursor)
       .sort()
       .reverse();

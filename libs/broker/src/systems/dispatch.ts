@@ -74,7 +74,7 @@ export class DispatchSystem {
     }
     if (!intent.startsWith("ses_")) return [intent];
     const sessionId = intent.slice(0, intent.indexOf(":"));
-    return activeRunIds(await this.resources.redis.hkeys(this.resources.keys.sessionActiveRuns(sessionId)));
+    return activeRunIds(sessionId, await this.resources.redis.hkeys(this.resources.keys.sessionActiveRuns(sessionId)));
   }
 
   /** One sweep of the outbox; returns how many runs it re-dispatched. */

@@ -19,7 +19,7 @@ import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts"
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
-import { execOrThrow } from "./sessions.ts";
+import { execOrThrow, runInSession } from "./sessions.ts";
 import type { TaskRegistry } from "./tasks.ts";
 import { WaitingIndex } from "./waiting-index.ts";
 
@@ -111,7 +111,8 @@ export class RunsSystem {
   async list(query: RunListQuery): Promise<Page<RunRecord>> {
     const { redis, keys } = this.resources;
     if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
-    const source = query.session ? hashFieldIds(redis, keys.session(query.session), ["a:", "f:"]) : idLog(redis, keys.runsIndex());
+    const { session } = query;
+    const source = session ? hashFieldIds(redis, keys.session(session), ["a:", "f:"], (own) => runInSession(session, own)) : idLog(redis, keys.runsIndex());
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
     return pageRecords(redis, source, query, (id) => keys.run(id), (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null), RUN_FIELDS);

@@ -1,4 +1,4 @@
-import { isSessionId, newSessionId, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
+import { isSessionId, newSessionId, sessionTag, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
 import { appendToIdLog, idLog, lexIndex } from "../paging.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
@@ -91,10 +91,13 @@ export class SessionsSystem {
   }
 }
 
-/** The run ids among a session hash's fields (active runs are fields `a:<runId>`, keys.ts). */
-export function activeRunIds(fields: string[]): string[] {
-  return fields.filter((f) => f.startsWith("a:")).map((f) => f.slice(2));
+/** The ids of a session's active runs, from its hash's fields (`a:<own>`, keys.ts). */
+export function activeRunIds(sessionId: string, fields: string[]): string[] {
+  return fields.filter((f) => f.startsWith("a:")).map((f) => runInSession(sessionId, f.slice(2)));
 }
+
+/** A run id from its own part, as a session hash names it (lua/includes/sessionRuns.lua). */
+export const runInSession = (sessionId: string, own: string): string => `run_${own}_${sessionTag(sessionId)}`;
 
 /** Runs a pipeline and throws the first command error instead of returning it. */
 export async function execOrThrow(pipeline: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
