@@ -2,7 +2,7 @@ import { benchContext } from "./context.ts";
 import { rawBullmq, rawBullmqThroughput } from "./scenarios/raw-bullmq.ts";
 import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi, withApiProcess } from "./scenarios/helmr-streams.ts";
 import type { BenchContext } from "./context.ts";
-import { row } from "./stats.ts";
+import { row, type Summary } from "./stats.ts";
 
 /**
  * Issue 3's figures: input to resumed code with 1,000 and with 100,000 other runs parked,
@@ -20,21 +20,9 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     const probes1k = await parkRuns(ctx, options.probes, "probe1k");
     const at1k = await inputToResume(ctx, probes1k);
     console.log(row(`Helmr: input -> resumed code, 1,000 parked`, at1k, raw.handoff));
-    const viaFetch = await parkRuns(ctx, options.probes, "probefetch");
-    const viaNodeHttp = await parkRuns(ctx, options.probes, "probehttp");
-    await withApi(ctx, async (api) => {
-      console.log(row("HTTP no-op round trip (GET /healthz)", await httpRoundTrip(api, options.probes)));
-      console.log(row("Helmr: HTTP input -> resumed, node:http", await httpInputToResume(api, viaNodeHttp, "node:http"), raw.handoff));
-      console.log(row("Helmr: HTTP input -> resumed, HelmrClient", await httpInputToResume(api, viaFetch, "fetch"), raw.handoff));
-    });
+    await httpSeries(ctx, options.probes, raw.handoff, withApi, { tag: "inproc", label: "" });
     // As deployed: the API in its own process (helmr server), sender and worker in this one.
-    const viaServerFetch = await parkRuns(ctx, options.probes, "probeserverfetch");
-    const viaServerNodeHttp = await parkRuns(ctx, options.probes, "probeserverhttp");
-    await withApiProcess(ctx, async (api) => {
-      console.log(row("HTTP no-op round trip, API process apart", await httpRoundTrip(api, options.probes)));
-      console.log(row("Helmr: HTTP input -> resumed, API apart, node:http", await httpInputToResume(api, viaServerNodeHttp, "node:http"), raw.handoff));
-      console.log(row("Helmr: HTTP input -> resumed, API apart, HelmrClient", await httpInputToResume(api, viaServerFetch, "fetch"), raw.handoff));
-    });
+    await httpSeries(ctx, options.probes, raw.handoff, withApiProcess, { tag: "apart", label: ", API apart" });
 
     const memoryAt = await usedMemory(ctx);
     const marksAt = await changeMarksBytes(ctx);
@@ -66,6 +54,18 @@ export async function streamBenchmarks(options: { probes: number; parked: number
   } finally {
     await ctx.close();
   }
+}
+
+/** A no-op HTTP round trip, then input sent over HTTP to resumed code, through a bare client and through HelmrClient. */
+async function httpSeries(ctx: BenchContext, probes: number, baseline: Summary, serve: typeof withApi, series: { tag: string; label: string }): Promise<void> {
+  const where = series.label;
+  const viaFetch = await parkRuns(ctx, probes, `${series.tag}-fetch`);
+  const viaNodeHttp = await parkRuns(ctx, probes, `${series.tag}-http`);
+  await serve(ctx, async (api) => {
+    console.log(row(`HTTP no-op round trip (GET /healthz)${where}`, await httpRoundTrip(api, probes)));
+    console.log(row(`Helmr: HTTP input -> resumed${where}, node:http`, await httpInputToResume(api, viaNodeHttp, "node:http"), baseline));
+    console.log(row(`Helmr: HTTP input -> resumed${where}, HelmrClient`, await httpInputToResume(api, viaFetch, "fetch"), baseline));
+  });
 }
 
 async function changeMarksBytes(ctx: BenchContext): Promise<number> {
