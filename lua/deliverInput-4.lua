@@ -20,11 +20,9 @@ local sessionKey, streamKey, consumedKey, publicTokenKey = KEYS[1], KEYS[2], KEY
 local data, corr, now, tagPrefix, stream = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local rcall = redis.call
 
--- @include "pushEvent"
 -- @include "waitKeys"
 -- @include "recordConsumption"
--- @include "claimStart"
--- @include "endWait"
+-- @include "resumeRun"
 
 local status = rcall("HGET", sessionKey, "status")
 if not status then
@@ -54,19 +52,21 @@ while true do
   end
   local own = string.sub(runId, 5, 20)
   local runKey = tagPrefix .. "r:" .. own
-  local run = rcall("HMGET", runKey, "status", "wait", "attempt", "task")
+  -- The whole run hash: resumeRun needs it for the claim (its journal and events are fields of it, keys.ts).
+  local flat = rcall("HGETALL", runKey)
+  local status, waitJson, task
+  for i = 1, #flat, 2 do
+    local field = flat[i]
+    if field == "status" then status = flat[i + 1] elseif field == "wait" then waitJson = flat[i + 1] elseif field == "task" then task = flat[i + 1] end
+  end
   -- Entries of waits that ended otherwise (timeout, cancel) are skipped and dropped here.
-  if run[1] == "waiting" and run[2] then
-    local wait = cjson.decode(run[2])
+  if status == "waiting" and waitJson then
+    local wait = cjson.decode(waitJson)
     if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
-      -- The run's journal and events are fields of its hash (keys.ts).
-      rcall("HSET", runKey, "r" .. wait.pos, '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}')
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
-      local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
-      rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
-      local since = endWait(runKey)
-      pushEvent(runKey, "resumed", now, run[3], '{"kind":"input","entry":"' .. entryId .. '"}')
-      return {"resumed", entryId, runId, job, run[4], since, claimStart(runKey)}
+      local result = '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}'
+      local job, since, claim = resumeRun(runKey, runId, flat, wait, result, now, '{"kind":"input","entry":"' .. entryId .. '"}')
+      return {"resumed", entryId, runId, job, task, since, claim}
     end
   end
 end

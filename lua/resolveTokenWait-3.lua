@@ -8,15 +8,14 @@
     (waitedSince: when the wait began, to take the run out of the waiting index;
     claim: what the run's job carries so its worker starts at once; claimStart)
 ]]
-local runKey, journalKey, eventsKey = KEYS[1], KEYS[2], KEYS[3]
+-- KEYS[2] and KEYS[3] name the run hash too: a run's journal and events are fields of it (keys.ts).
+local runKey = KEYS[1]
 local tokenId, data, now, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local rcall = redis.call
 
--- @include "pushEvent"
--- @include "claimStart"
--- @include "endWait"
+-- @include "resumeRun"
 
-local run = rcall("HMGET", runKey, "status", "wait", "attempt", "task")
+local run = rcall("HMGET", runKey, "status", "wait", "task")
 if run[1] ~= "waiting" or not run[2] then
   return {}
 end
@@ -24,9 +23,5 @@ local wait = cjson.decode(run[2])
 if wait.kind ~= "token" or wait.token ~= tokenId then
   return {}
 end
-rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true,"output":' .. data .. '}')
-local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
-rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now)
-local since = endWait(runKey)
-pushEvent(eventsKey, "resumed", now, run[3], '{"kind":"token","token":"' .. tokenId .. '"}')
-return {job, run[4], since, claimStart(runKey)}
+local job, since, claim = resumeRun(runKey, runId, rcall("HGETALL", runKey), wait, '{"ok":true,"output":' .. data .. '}', now, '{"kind":"token","token":"' .. tokenId .. '"}')
+return {job, run[3], since, claim}

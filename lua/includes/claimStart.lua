@@ -3,15 +3,24 @@
 -- trip less per resume. The run stays queued until the claimed execution's first write
 -- (guardExecution), which must carry the claimed fence. A journal and payload too large to
 -- carry in a job are not claimed; that job starts the usual way.
--- Returns {fence, attempt, payload, activeMs, journal (flat field/value list)}, or {}.
 local CLAIM_MAX_BYTES = 16384
+
+-- Journal fields are positions (N, N.M) and results (rN): see keys.ts.
+local function isJournalField(field)
+  return string.match(field, "^r?%d") ~= nil
+end
+
+local function claimFits(journalBytes, payload)
+  return journalBytes + #(payload or "") <= CLAIM_MAX_BYTES
+end
+
+-- Returns {fence, attempt, payload, activeMs, journal (flat field/value list)}, or {}.
 local function claimStart(runKey)
   local flat = rcall("HGETALL", runKey)
   local journal, fields, size = {}, {}, 0
   for i = 1, #flat, 2 do
     local field, value = flat[i], flat[i + 1]
-    -- Journal fields are positions (N, N.M) and results (rN): see keys.ts.
-    if string.match(field, "^r?%d") then
+    if isJournalField(field) then
       journal[#journal + 1] = field
       journal[#journal + 1] = value
       size = size + #value
@@ -19,7 +28,7 @@ local function claimStart(runKey)
       fields[field] = value
     end
   end
-  if size + #(fields.payload or "") > CLAIM_MAX_BYTES then
+  if not claimFits(size, fields.payload) then
     return {}
   end
   local fence = rcall("HINCRBY", runKey, "fence", 1)

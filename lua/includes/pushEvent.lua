@@ -7,14 +7,18 @@ local EVENT_LETTERS = {
   triggered = "T", started = "S", parked = "P", resumed = "R",
   retried = "Y", completed = "C", failed = "F", cancelled = "X",
 }
-local function pushEvent(eventsKey, eventType, now, attempt, detail)
-  local createdAt = tonumber(rcall("HGET", eventsKey, "createdAt") or now)
-  local event = EVENT_LETTERS[eventType] .. "+" .. (tonumber(now) - createdAt)
+-- One event line, newline included.
+local function eventLine(eventType, now, createdAt, attempt, detail)
+  local event = EVENT_LETTERS[eventType] .. "+" .. (tonumber(now) - tonumber(createdAt or now))
   if attempt and tostring(attempt) ~= "1" then
     event = event .. ":" .. attempt
   end
   if detail and detail ~= "" then
     event = event .. " " .. detail
   end
-  rcall("HSET", eventsKey, "events", (rcall("HGET", eventsKey, "events") or "") .. event .. "\n")
+  return event .. "\n"
+end
+local function pushEvent(eventsKey, eventType, now, attempt, detail)
+  local run = rcall("HMGET", eventsKey, "createdAt", "events")
+  rcall("HSET", eventsKey, "events", (run[2] or "") .. eventLine(eventType, now, run[1], attempt, detail))
 end

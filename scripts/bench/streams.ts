@@ -1,5 +1,5 @@
 import { benchContext } from "./context.ts";
-import { rawBullmq, rawBullmqThroughput } from "./scenarios/raw-bullmq.ts";
+import { rawBullmq, rawBullmqThroughput, startRawBaseline } from "./scenarios/raw-bullmq.ts";
 import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi, withApiProcess } from "./scenarios/helmr-streams.ts";
 import type { BenchContext } from "./context.ts";
 import { row, type Summary } from "./stats.ts";
@@ -13,13 +13,15 @@ export async function streamBenchmarks(options: { probes: number; parked: number
   const ctx = await benchContext();
   try {
     const raw = await rawBullmq(ctx.redisUrl, 2000, 0);
+    const baseline = await startRawBaseline(ctx.redisUrl);
     const worker = await startBenchWorker(ctx);
     console.log(row("raw BullMQ: add -> handler", raw.handoff));
 
     await parkRuns(ctx, 1_000, "bg1k");
     const probes1k = await parkRuns(ctx, options.probes, "probe1k");
-    const at1k = await inputToResume(ctx, probes1k);
-    console.log(row(`Helmr: input -> resumed code, 1,000 parked`, at1k, raw.handoff));
+    const at1k = await inputToResume(ctx, probes1k, baseline);
+    console.log(row(`raw BullMQ: add -> handler, interleaved`, at1k.raw));
+    console.log(row(`Helmr: input -> resumed code, 1,000 parked`, at1k.helmr, at1k.raw));
     await httpSeries(ctx, options.probes, raw.handoff, withApi, { tag: "inproc", label: "" });
     // As deployed: the API in its own process (helmr server), sender and worker in this one.
     await httpSeries(ctx, options.probes, raw.handoff, withApiProcess, { tag: "apart", label: ", API apart" });
@@ -34,8 +36,9 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     const memoryAfter = await usedMemory(ctx);
     const marks = (await changeMarksBytes(ctx)) - marksAt;
     const probesMany = await parkRuns(ctx, options.probes, "probemany");
-    const atMany = await inputToResume(ctx, probesMany);
-    console.log(row(`Helmr: input -> resumed code, ${options.parked.toLocaleString("en")} parked`, atMany, raw.handoff));
+    const atMany = await inputToResume(ctx, probesMany, baseline);
+    console.log(row(`raw BullMQ: add -> handler, interleaved`, atMany.raw));
+    console.log(row(`Helmr: input -> resumed code, ${options.parked.toLocaleString("en")} parked`, atMany.helmr, atMany.raw));
     // Snapshot change marks (one per session changed since the last snapshot) are counted
     // apart: a snapshot clears them, so a run parked for longer than the interval has none.
     console.log(`Redis memory per parked run (waiting on input, one session each): ${((memoryAfter - memoryAt - marks) / more).toFixed(0)} bytes, plus ${(marks / more).toFixed(0)} bytes of snapshot change marks until the next snapshot (over ${more.toLocaleString("en")} runs; ${(more / parkSeconds).toFixed(0)} runs triggered and parked per second)`);
@@ -51,6 +54,7 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     const sse = await sseLatency(ctx, 500);
     console.log(row("Helmr: output append -> SSE event at the client", sse));
     await worker.close();
+    await baseline.close();
   } finally {
     await ctx.close();
   }

@@ -1,5 +1,5 @@
 import { ExecutionRefusedError } from "@helmr/broker";
-import { step, task } from "@helmr/sdk";
+import { step, streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
@@ -69,6 +69,39 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     const run = await stack.client.runs.retrieve(runId);
     expect(run).toMatchObject({ status: "running", attempt: 1 });
     expect((await stack.client.runs.events(runId)).data.map((e) => e.type)).toEqual(["triggered", "started"]);
+  });
+
+  it("a resumed run's job carries its journal with the resolved wait, and a run too large to carry is not claimed", async () => {
+    stack = await startStack();
+    const reply = streams.input<string>("reply");
+    const echo = task({ id: "echo-size", run: async (payload: { text: string }) => `${await reply.wait().unwrap()} ${payload.text.length}` });
+    await stack.engine.tasks.register(["echo-size"]);
+    const { redis, keys, runsQueue } = stack.engine.resources;
+    const expectedJob = async (runId: string) => (await runsQueue.getJob((await redis.hget(keys.run(runId), "job"))!))!;
+
+    for (const text of ["small", "x".repeat(20_000)]) {
+      const { runId, sessionId } = await stack.engine.runs.trigger("echo-size", { payload: { text } });
+      const worker = await stack.startWorker({ tasks: [echo] });
+      await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "waiting");
+      await worker.close();
+
+      expect(await stack.engine.streams.deliver(sessionId, "reply", "answer")).toMatchObject({ status: "resumed", runId });
+      const job = await expectedJob(runId);
+      if (text === "small") {
+        // Claimed: the fence after the first execution's, and the wait's result already in the journal.
+        expect(job.data.start).toMatchObject({ fence: "2", attempt: 1 });
+        const journal = job.data.start.journal as string[];
+        expect(JSON.parse(journal[journal.indexOf("r0") + 1])).toMatchObject({ ok: true, output: "answer" });
+      } else {
+        // Over 16 KB of journal and payload: the job names the run only and starts the usual way.
+        expect(job.data).toEqual({ runId, taskId: "echo-size" });
+      }
+      await stack.startWorker({ tasks: [echo] });
+      expect((await eventually(async () => {
+        const run = await stack.client.runs.retrieve(runId);
+        return run.status === "completed" && run;
+      })).output).toBe(`answer ${text.length}`);
+    }
   });
 
   it("a claimed job handed out again starts the usual way, counts the claimed execution as lost, and fences it out", async () => {

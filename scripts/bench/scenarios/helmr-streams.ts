@@ -6,6 +6,7 @@ import { startApiServer } from "@helmr/api";
 import { HelmrClient, createWorker, streams, task, type HelmrWorker } from "@helmr/sdk";
 import { pino } from "pino";
 import type { BenchContext } from "../context.ts";
+import type { RawBaseline } from "./raw-bullmq.ts";
 import { keepAliveClient } from "./http-client.ts";
 import { Signal, now, summarize, type Summary } from "../stats.ts";
 
@@ -59,17 +60,27 @@ export async function parkRuns(ctx: BenchContext, count: number, tag: string): P
   return parked;
 }
 
-/** Input sent (engine delivery) to the first line after the wait, one at a time. */
-export async function inputToResume(ctx: BenchContext, probes: { sessionId: string; corr: string }[]): Promise<Summary> {
+/**
+ * Input sent (engine delivery) to the first line after the wait, one at a time. With a
+ * raw baseline, each probe is preceded by one raw BullMQ handoff, so both series see the
+ * same moments of a noisy machine and their ratio is fair.
+ */
+export async function inputToResume(ctx: BenchContext, probes: { sessionId: string; corr: string }[]): Promise<Summary>;
+export async function inputToResume(ctx: BenchContext, probes: { sessionId: string; corr: string }[], raw: RawBaseline): Promise<{ helmr: Summary; raw: Summary }>;
+export async function inputToResume(ctx: BenchContext, probes: { sessionId: string; corr: string }[], raw?: RawBaseline): Promise<Summary | { helmr: Summary; raw: Summary }> {
   const samples: number[] = [];
+  const rawSamples: number[] = [];
   for (const [i, probe] of probes.entries()) {
+    const rawMs = raw ? await raw.handoff() : 0;
     const next = resumed.next();
     const t0 = now();
     await ctx.engine.streams.deliver(probe.sessionId, "reply", i, probe.corr);
     const at = await next;
-    if (i >= 50) samples.push(at - t0);
+    if (i < 50) continue; // warm-up
+    samples.push(at - t0);
+    rawSamples.push(rawMs);
   }
-  return summarize(samples);
+  return raw ? { helmr: summarize(samples), raw: summarize(rawSamples) } : summarize(samples);
 }
 
 /**

@@ -2,42 +2,61 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { DELAY_MS, Signal, now, summarize, type Summary } from "../stats.ts";
 
-/**
- * The baseline: a bare BullMQ queue and worker on the same Redis, measured like Helmr.
- * `handoff`: queue.add() to the first line of the handler. `delayed`: a delayed job's due
- * time to the first line of its handler.
- */
-export async function rawBullmq(redisUrl: string, runs: number, delayedRuns: number): Promise<{ handoff: Summary; delayed: Summary }> {
+/** A bare BullMQ queue and worker on the same Redis, kept running to measure handoffs on demand. */
+export interface RawBaseline {
+  /** One queue.add() to the first line of the handler, in ms. */
+  handoff(): Promise<number>;
+  /** A delayed job's due time to the first line of its handler, in ms. */
+  delayed(delayMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startRawBaseline(redisUrl: string): Promise<RawBaseline> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue("raw", { connection, prefix: "{rawbench}" });
   const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const started = new Signal<number>();
   const worker = new Worker("raw", async () => started.push(now()), { connection: workerConnection, prefix: "{rawbench}", concurrency: 50 });
   await worker.waitUntilReady();
+  return {
+    async handoff() {
+      const t0 = now();
+      const next = started.next();
+      await queue.add("x", {}, { removeOnComplete: true });
+      return (await next) - t0;
+    },
+    async delayed(delay) {
+      const next = started.next();
+      const dueAt = now() + delay;
+      await queue.add("d", {}, { delay, removeOnComplete: true });
+      return (await next) - dueAt;
+    },
+    async close() {
+      await worker.close();
+      await queue.close();
+      await connection.quit();
+      await workerConnection.quit();
+    },
+  };
+}
 
+/**
+ * The baseline: a bare BullMQ queue and worker on the same Redis, measured like Helmr.
+ * `handoff`: queue.add() to the first line of the handler. `delayed`: a delayed job's due
+ * time to the first line of its handler.
+ */
+export async function rawBullmq(redisUrl: string, runs: number, delayedRuns: number): Promise<{ handoff: Summary; delayed: Summary }> {
+  const raw = await startRawBaseline(redisUrl);
   const handoff: number[] = [];
   for (let i = 0; i < runs + 100; i++) {
-    const t0 = now();
-    const next = started.next();
-    await queue.add("x", { i }, { removeOnComplete: true });
-    const at = await next;
-    if (i >= 100) handoff.push(at - t0); // the first 100 warm up the JIT and connections
+    const ms = await raw.handoff();
+    if (i >= 100) handoff.push(ms); // the first 100 warm up the JIT and connections
   }
 
   // One delayed job at a time, so this is the latency of a due job, not of a backlog.
   const delayed: number[] = [];
-  for (let i = 0; i < delayedRuns; i++) {
-    const next = started.next();
-    const delay = DELAY_MS;
-    const dueAt = now() + delay;
-    await queue.add("d", { i }, { delay, removeOnComplete: true });
-    delayed.push((await next) - dueAt);
-  }
-
-  await worker.close();
-  await queue.close();
-  await connection.quit();
-  await workerConnection.quit();
+  for (let i = 0; i < delayedRuns; i++) delayed.push(await raw.delayed(DELAY_MS));
+  await raw.close();
   return { handoff: summarize(handoff), delayed: summarize(delayed) };
 }
 
