@@ -1,5 +1,5 @@
 import type { RunJob } from "@helmr/core";
-import type { ChainableCommander } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { Resources } from "../resources.ts";
 import { activeRunIds } from "./sessions.ts";
 
@@ -23,9 +23,14 @@ export class DispatchSystem {
 
   constructor(private readonly resources: Resources) {}
 
-  /** Queues the write-ahead outbox entry on a pipeline that then resolves a run (see runsOfIntent). */
-  markIntent(pipeline: ChainableCommander, intent: string, now = Date.now()): ChainableCommander {
-    return pipeline.zadd(this.resources.keys.dispatchOutbox(), now, intent);
+  /**
+   * The write-ahead outbox entry, sent before the script that resolves a run (see
+   * runsOfIntent), on a pipeline or on the connection that then sends that script.
+   */
+  markIntent(target: ChainableCommander, intent: string, now?: number): ChainableCommander;
+  markIntent(target: Redis, intent: string, now?: number): Promise<number>;
+  markIntent(target: ChainableCommander | Redis, intent: string, now = Date.now()): ChainableCommander | Promise<number> {
+    return target.zadd(this.resources.keys.dispatchOutbox(), now, intent);
   }
 
   /**

@@ -61,12 +61,14 @@ export class ExecutionsSystem {
   }
 
   /**
-   * An execution started from its job's claim. The run is marked running by a write sent
-   * now and not awaited (lua/beginClaimed-3.lua): the task's code starts without a round
-   * trip; a refusal shows at the execution's next write, which is fenced like any other.
+   * An execution started from its job's claim. The run is marked running by a write that
+   * is not awaited (lua/beginClaimed-3.lua), and sent once the task's code has had its
+   * first turn (setImmediate): the code resumes without waiting for it. A refusal shows at
+   * the execution's next write, which is fenced like any other; a first write that lands
+   * before it begins the execution itself (guardExecution).
    */
   startFromClaim(runId: string, start: RunStart, now = Date.now()): StartOutcome {
-    runScript<number>(this.resources.redis, "beginClaimed", this.runKeys(runId), [start.fence, now, runId]).catch(() => {});
+    setImmediate(() => runScript<number>(this.resources.redis, "beginClaimed", this.runKeys(runId), [start.fence, now, runId]).catch(() => {}));
     return { status: "run", fence: start.fence, attempt: start.attempt, payload: JSON.parse(start.payload), activeMs: start.activeMs, journal: journalOf(start.journal) };
   }
 

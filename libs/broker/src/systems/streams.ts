@@ -1,10 +1,9 @@
 import { isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
 import type { Redis } from "ioredis";
-import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
+import { isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
-import { execOrThrow } from "./sessions.ts";
 import { WaitingIndex } from "./waiting-index.ts";
 
 type StreamEntry = [id: string, fields: string[]];
@@ -32,20 +31,19 @@ export class StreamsSystem {
     if (!isSessionId(sessionId)) throw notFound("session", sessionId);
     const { redis, keys } = this.resources;
     const intent = `${sessionId}:${now}:${Math.random().toString(36).slice(2, 8)}`;
-    const pipeline = redis.pipeline();
-    this.dispatch.markIntent(pipeline, intent, now);
-    runScript(
-      pipeline,
-      "deliverInput",
-      [
-        keys.session(sessionId),
-        keys.inputStream(sessionId, stream),
-        keys.inputConsumed(sessionId, stream),
-        options.publicTokenId ? keys.publicToken(options.publicTokenId) : keys.session(sessionId),
-      ],
-      [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"],
-    );
-    const outcome = scriptResult<number | [string, string, string?, string?, string?, string?, unknown?]>(await execOrThrow(pipeline));
+    const sessionKeys = [
+      keys.session(sessionId),
+      keys.inputStream(sessionId, stream),
+      keys.inputConsumed(sessionId, stream),
+      options.publicTokenId ? keys.publicToken(options.publicTokenId) : keys.session(sessionId),
+    ];
+    const args = [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"];
+    // Sent one after the other on one connection, so Redis applies them in this order (the
+    // outbox entry first); no pipeline object: this is the hot path of every resume.
+    const [, outcome] = await Promise.all([
+      this.dispatch.markIntent(redis, intent, now),
+      runScript<number | [string, string, string?, string?, string?, string?, unknown?]>(redis, "deliverInput", sessionKeys, args),
+    ]);
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(intent);
       throw scriptError(outcome, sessionId);
