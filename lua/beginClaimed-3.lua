@@ -1,10 +1,10 @@
 --[[
   Begins an execution its worker started from the job's claim (lua/includes/claimStart.lua):
-  the run shows running from now on. Sent as the execution starts, not awaited, so it costs
-  the resume no round trip; whichever of it and the execution's first write lands first
-  begins the execution (guardExecution).
+  the run shows running from now on. Sent once the task's code has had its first turn, not
+  awaited, so it costs the resume nothing; whichever of it and the execution's first write
+  lands first begins the execution (guardExecution), and a late one is refused.
   KEYS[1] run hash   KEYS[2] run events   KEYS[3] session active runs
-  ARGV[1] fence   ARGV[2] now (ms)   ARGV[3] run id
+  ARGV[1] fence   ARGV[2] when the execution started (ms)   ARGV[3] run id
   Returns 0
   Errors: -2 stale execution, -3 cancelled
 ]]
