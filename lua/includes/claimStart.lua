@@ -5,9 +5,21 @@
 -- carry in a job are not claimed; that job starts the usual way.
 local CLAIM_MAX_BYTES = 16384
 
--- Journal fields are positions (N, N.M) and results (rN): see keys.ts.
-local function isJournalField(field)
-  return string.match(field, "^r?%d") ~= nil
+-- A run hash (HGETALL) split into its journal (flat field/value list: positions N, N.M and
+-- results rN, see keys.ts), the journal's size in bytes, and its other fields by name.
+local function splitRunHash(flat)
+  local journal, fields, size = {}, {}, 0
+  for i = 1, #flat, 2 do
+    local field, value = flat[i], flat[i + 1]
+    if string.match(field, "^r?%d") then
+      journal[#journal + 1] = field
+      journal[#journal + 1] = value
+      size = size + #value
+    else
+      fields[field] = value
+    end
+  end
+  return journal, size, fields
 end
 
 local function claimFits(journalBytes, payload)
@@ -16,18 +28,7 @@ end
 
 -- Returns {fence, attempt, payload, activeMs, journal (flat field/value list)}, or {}.
 local function claimStart(runKey)
-  local flat = rcall("HGETALL", runKey)
-  local journal, fields, size = {}, {}, 0
-  for i = 1, #flat, 2 do
-    local field, value = flat[i], flat[i + 1]
-    if isJournalField(field) then
-      journal[#journal + 1] = field
-      journal[#journal + 1] = value
-      size = size + #value
-    else
-      fields[field] = value
-    end
-  end
+  local journal, size, fields = splitRunHash(rcall("HGETALL", runKey))
   if not claimFits(size, fields.payload) then
     return {}
   end

@@ -8,17 +8,7 @@
 -- token completion to resumed code.
 -- Returns jobId, when the wait began (endWait), and the claim ({} when none).
 local function resumeRun(runKey, runId, flat, wait, result, now, detail)
-  local run, journal, size = {}, {}, 0
-  for i = 1, #flat, 2 do
-    local field, value = flat[i], flat[i + 1]
-    if isJournalField(field) then
-      journal[#journal + 1] = field
-      journal[#journal + 1] = value
-      size = size + #value
-    else
-      run[field] = value
-    end
-  end
+  local journal, size, run = splitRunHash(flat)
   local resultField = "r" .. wait.pos
   journal[#journal + 1] = resultField
   journal[#journal + 1] = result
