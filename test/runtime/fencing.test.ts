@@ -71,6 +71,19 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     expect((await stack.client.runs.events(runId)).data.map((e) => e.type)).toEqual(["triggered", "started"]);
   });
 
+  it("a claimed run shows running while its code awaits something that is not Helmr's", async () => {
+    stack = await startStack();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await stack.startWorker({ tasks: [task({ id: "gated", run: async () => (await gate, "through") })] });
+    const { runId } = await stack.client.tasks.trigger("gated");
+    // Its begin-write went out because the code was still awaiting after its first turn.
+    await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "running");
+    expect((await stack.client.runs.events(runId)).data.map((e) => e.type)).toEqual(["triggered", "started"]);
+    release();
+    await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "completed");
+  });
+
   it("a resumed run's job carries its journal with the resolved wait, and a run too large to carry is not claimed", async () => {
     stack = await startStack();
     const reply = streams.input<string>("reply");

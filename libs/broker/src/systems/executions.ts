@@ -61,15 +61,23 @@ export class ExecutionsSystem {
   }
 
   /**
-   * An execution started from its job's claim. The run is marked running by a write that
-   * is not awaited (lua/beginClaimed-3.lua), and sent once the task's code has had its
-   * first turn (setImmediate): the code resumes without waiting for it. A refusal shows at
-   * the execution's next write, which is fenced like any other; a first write that lands
-   * before it begins the execution itself (guardExecution).
+   * An execution started from its job's claim, with no round trip: the run stays queued
+   * until beginClaimed or the execution's first write, whichever lands first, begins the
+   * execution (guardExecution). A refusal shows at the execution's next write, which is
+   * fenced like any other.
    */
-  startFromClaim(runId: string, start: RunStart, now = Date.now()): StartOutcome {
-    setImmediate(() => runScript<number>(this.resources.redis, "beginClaimed", this.runKeys(runId), [start.fence, now, runId]).catch(() => {}));
+  startFromClaim(start: RunStart): StartOutcome {
     return { status: "run", fence: start.fence, attempt: start.attempt, payload: JSON.parse(start.payload), activeMs: start.activeMs, journal: journalOf(start.journal) };
+  }
+
+  /**
+   * Marks a claimed execution running (lua/beginClaimed-3.lua), from `startedAt` on. Not
+   * awaited: the caller sends it only for an execution still running without having
+   * written once its code has had a first turn; quicker ones are begun by their first
+   * write, which saves a script per resume.
+   */
+  beginClaimed(runId: string, fence: string, startedAt: number): void {
+    runScript<number>(this.resources.redis, "beginClaimed", this.runKeys(runId), [fence, startedAt, runId]).catch(() => {});
   }
 
   /** Journals a durable operation's result; `result` marks a wait resolved on the spot. */

@@ -30,6 +30,7 @@ export class Execution {
   readonly interruption: Promise<ExecutionOutcome>;
   private settleInterruption!: (outcome: ExecutionOutcome) => void;
   private stopped = false;
+  private wrote = false;
   private position = 0;
   private pendingWait: string | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -45,6 +46,11 @@ export class Execution {
 
   get isStopped(): boolean {
     return this.stopped;
+  }
+
+  /** Whether a fenced write has been sent (each one begins a claimed execution, guardExecution). */
+  get hasWritten(): boolean {
+    return this.wrote;
   }
 
   /** Ends the execution; the first outcome wins. Task code still running is abandoned. */
@@ -97,6 +103,7 @@ export class Execution {
     // must not write: its outcome handler owns the run's next state. The code that asked
     // for the write is abandoned, so it waits forever rather than seeing an error.
     if (this.stopped) return abandoned();
+    this.wrote = true;
     try {
       return await operation();
     } catch (error) {

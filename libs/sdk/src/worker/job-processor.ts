@@ -38,13 +38,13 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
     }
 
     let start;
+    const startedAt = Date.now();
+    const fromClaim = claim !== undefined && job.attemptsStarted <= 1;
     try {
       // A claimed job starts at once from what it carries, the first time BullMQ hands it
       // out; handed out again (its worker died, or its processing failed), it starts the
       // usual way, which fences out whatever execution the claim began.
-      start = claim && job.attemptsStarted <= 1
-        ? engine.executions.startFromClaim(runId, claim)
-        : await engine.executions.start(runId, job.id!, task.maxAttempts, claim !== undefined);
+      start = fromClaim ? engine.executions.startFromClaim(claim) : await engine.executions.start(runId, job.id!, task.maxAttempts, claim !== undefined);
     } catch (error) {
       // A job whose run is gone (never created, or deleted) has nothing to execute; retrying cannot help.
       if (HelmrError.is(error) && error.status === 404) {
@@ -65,6 +65,12 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
     const run = { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt: start.attempt };
     const execution = new Execution(run, start.fence, start.journal, engine);
     active.add(execution);
+    // A claimed execution shows running once its code has had a first turn, unless it
+    // already wrote (a park, a step) or ended: those writes begin it themselves.
+    if (fromClaim) {
+      const { fence } = start;
+      setImmediate(() => !execution.isStopped && !execution.hasWritten && engine.executions.beginClaimed(runId, fence, startedAt));
+    }
     let outcome: ExecutionOutcome;
     try {
       outcome = await execute(task, execution, start.payload, start.activeMs);
