@@ -108,4 +108,22 @@ describe("waiting index", () => {
     expect(await listAll(new WaitingIndex(engine.resources))).toEqual([]);
     expect((await engine.waits.list({ limit: 50 })).data).toEqual([]);
   });
+
+  it("a wait listing skips entries of runs that do not wait, and drops them once they are old enough not to be mid-park", async () => {
+    const { engine } = stack;
+    const { redis, keys } = engine.resources;
+    await redis.del(...(await redis.keys(`${keys.waitingBuckets()}*`)), "unused");
+    const index = new WaitingIndex(engine.resources);
+    await engine.tasks.register(["idx"]);
+    const { runId } = await engine.runs.trigger("idx", {}); // queued: it does not wait
+    const old = Date.now() - 60_000;
+    const recent = Date.now();
+    await index.add(redis.pipeline(), runId, old).exec();
+    expect((await engine.waits.list({ limit: 50 })).data).toEqual([]);
+    expect(await listAll(index)).toEqual([]);
+    // A recent entry may be a run whose park script is still on its way: skipped, but kept.
+    await index.add(redis.pipeline(), runId, recent).exec();
+    expect((await engine.waits.list({ limit: 50 })).data).toEqual([]);
+    expect(await listAll(index)).toEqual([{ runId, since: recent }]);
+  });
 });

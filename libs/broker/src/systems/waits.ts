@@ -43,7 +43,8 @@ export class WaitsSystem {
       for (const entry of entries) {
         const wait = waiting.get(entry.runId);
         if (!wait || Date.parse(wait.waitingSince) !== entry.since) {
-          await this.waiting.removeNow(this.resources.redis, entry.runId, entry.since);
+          // A recent entry may belong to a run whose park script has not run yet (the entry is written first).
+          if (entry.since < Date.now() - PARKING_GRACE_MS) await this.waiting.removeNow(this.resources.redis, entry.runId, entry.since);
           continue;
         }
         if (query.kind && wait.kind !== query.kind) continue;
@@ -78,6 +79,8 @@ const byAge = (a: WaitRecord, b: WaitRecord) => Date.parse(a.waitingSince) - Dat
 
 /** How many index entries one page of the global listing reads at most. */
 const SCAN_LIMIT = 2_000;
+/** How long an index entry may wait for its run's park script before a listing drops it. */
+const PARKING_GRACE_MS = 10_000;
 
 function splitCursor(cursor: string): WaitingEntry {
   const at = cursor.indexOf(":");
