@@ -20,8 +20,7 @@ export const pendingWork = (): PendingWork => ({ logged: { sessions: [], runs: [
  * Queues the global index entries of a restored unit (and notes its ids for the id logs):
  * the same ones SessionsSystem.create, RunsSystem.trigger, ExecutionsSystem (waiting runs)
  * and TokensSystem.create write, so lists, externalId and idempotency lookups find the
- * unit again. Snapshots leave global
- * keys out; they are all derived from the units.
+ * unit again. Snapshots leave global keys out; they are all derived from the units.
  */
 export function indexUnit(pipeline: ChainableCommander, keys: Keys, waiting: WaitingIndex, record: UnitRecord, work: PendingWork): void {
   if (record.unit.startsWith("tok_")) indexToken(pipeline, keys, record, work);

@@ -78,9 +78,8 @@ export class RunsSystem {
     );
     const results = await execOrThrow(pipeline);
     const outcome = scriptResult<number | [string, unknown?]>(results);
-    const created = !isScriptError(outcome) && outcome[0] === "created";
 
-    if (!created) {
+    if (isScriptError(outcome) || outcome[0] !== "created") {
       // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
       const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), runId);
       removeFromIdLog(cleanup, keys.runsIndex(), String(results[1]));
@@ -88,11 +87,12 @@ export class RunsSystem {
       if (isScriptError(outcome) && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
       await cleanup.exec();
       if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
+      await this.dispatch.ensureFromRunState(runId);
+      return { sessionId, runId, deduplicated: true };
     }
-    if (created) await this.dispatch.ensureJob({ runId, taskId, start: claimOf((outcome as [string, unknown?])[1]) }, `${runId}-1`, 0);
-    else await this.dispatch.ensureFromRunState(runId);
+    await this.dispatch.ensureJob({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`, 0);
     void this.dispatch.clearIntent(runId);
-    return { sessionId, runId, deduplicated: !created };
+    return { sessionId, runId, deduplicated: false };
   }
 
   async find(runId: string): Promise<RunRecord | null> {
