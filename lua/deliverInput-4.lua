@@ -54,13 +54,13 @@ while true do
   local runKey = tagPrefix .. "r:" .. own
   -- The whole run hash: resumeRun needs it for the claim (its journal and events are fields of it, keys.ts).
   local flat = rcall("HGETALL", runKey)
-  local status, waitJson, task
+  local runStatus, waitJson, task
   for i = 1, #flat, 2 do
     local field = flat[i]
-    if field == "status" then status = flat[i + 1] elseif field == "wait" then waitJson = flat[i + 1] elseif field == "task" then task = flat[i + 1] end
+    if field == "status" then runStatus = flat[i + 1] elseif field == "wait" then waitJson = flat[i + 1] elseif field == "task" then task = flat[i + 1] end
   end
   -- Entries of waits that ended otherwise (timeout, cancel) are skipped and dropped here.
-  if status == "waiting" and waitJson then
+  if runStatus == "waiting" and waitJson then
     local wait = cjson.decode(waitJson)
     if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
