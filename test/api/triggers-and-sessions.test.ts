@@ -1,3 +1,4 @@
+import { newSessionId } from "@helmr/core";
 import { task, timers } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
@@ -42,6 +43,15 @@ describe("sessions", () => {
     expect(same.status).toBe(200);
     expect(same.body.id).toBe(created.body.id);
     const other = await stack.client.sessions.create({ tags: ["support"] });
+    // A create that died after claiming an externalId is completed by the next ones; racing,
+    // they agree on one session, created once and listed once.
+    const { redis, keys } = stack.engine.resources;
+    const orphan = newSessionId();
+    await redis.set(keys.sessionByExternalId("conv-43"), orphan);
+    const racing = await Promise.all(Array.from({ length: 5 }, () => stack.engine.sessions.create({ externalId: "conv-43" })));
+    expect(racing.map((r) => r.session.id)).toEqual(Array(5).fill(orphan));
+    expect(racing.filter((r) => r.status === "created")).toHaveLength(1);
+    expect((await stack.client.sessions.list()).data.map((s) => s.id)).toEqual([orphan, other.id, created.body.id]);
 
     expect((await stack.client.sessions.list({ tag: "vip" })).data.map((s) => s.id)).toEqual([created.body.id]);
     expect((await stack.client.sessions.list({ tag: "support" })).data.map((s) => s.id)).toEqual([other.id, created.body.id]);

@@ -1,8 +1,8 @@
 import { isSessionId, newSessionId, sessionTag, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
-import { appendToIdLog, idLog, lexIndex } from "../paging.ts";
+import { appendToIdLog, idLog, lexIndex, removeFromIdLog } from "../paging.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
-import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { isScriptError, runScript, scriptError, scriptResult } from "../lua/index.ts";
 import { WaitingIndex } from "./waiting-index.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
@@ -35,7 +35,12 @@ export class SessionsSystem {
     const pipeline = appendToIdLog(redis.pipeline(), keys.sessionsIndex(), id);
     for (const tag of new Set(tags)) pipeline.zadd(keys.sessionsByTag(tag), 0, id);
     runScript(pipeline, "createSession", [keys.session(id)], [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now]);
-    await execOrThrow(pipeline);
+    const results = await execOrThrow(pipeline);
+    if (scriptResult<number>(results) === 0) {
+      // A concurrent create with the same externalId made it first; its log entry stays.
+      await removeFromIdLog(redis.pipeline(), keys.sessionsIndex(), String(results[0])).exec();
+      return { status: "existing", session: (await this.find(id))! };
+    }
     return { status: "created", session: (await this.find(id))! };
   }
 
