@@ -114,6 +114,33 @@ describe("tokens", () => {
     expect((await runReaches(stack.client, unwrapped.runId, "completed")).output).toBe("timed out");
   });
 
+  it("a completion that lands before the timeout wins, even when its completer never reached the run and the run's timeout fires first", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [waitsOn] });
+    const token = await stack.client.tokens.create({ timeout: "1s" });
+    const { runId } = await stack.client.tasks.trigger("waits-on", { tokenId: token.id });
+    await runReaches(stack.client, runId, "waiting");
+    // What completeToken writes, by a completer that died before resuming the run (and
+    // before its outbox entry could matter: the run's timeout comes first).
+    const { redis, keys } = stack.engine.resources;
+    const data = JSON.stringify({ approved: true });
+    await redis.hset(keys.token(token.id), { status: "completed", data, canon: data, completedAt: Date.now(), updatedAt: Date.now() });
+    const run = await runReaches(stack.client, runId, "completed");
+    expect(run.output).toEqual({ ok: true, output: { approved: true } });
+    expect((await stack.client.tokens.retrieve(token.id)).status).toBe("completed");
+  });
+
+  it("a run's due timeout times its token out, so a completion after it is refused", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [waitsOn] });
+    const token = await stack.client.tokens.create({ timeout: "300ms" });
+    const { runId } = await stack.client.tasks.trigger("waits-on", { tokenId: token.id });
+    expect((await runReaches(stack.client, runId, "completed")).output).toMatchObject({ ok: false, error: "WaitTimeoutError" });
+    // The token recorded the timeout itself (not only by its clock): the run and the token agree.
+    expect(await stack.engine.resources.redis.hget(stack.engine.resources.keys.token(token.id), "status")).toBe("timed_out");
+    await expect(stack.client.tokens.complete(token.id, { approved: true })).rejects.toMatchObject({ status: 409, code: "token_timed_out" });
+  });
+
   it("gives { ok: false } naming the issue when completion data fails the wait's schema; the token stays completed", async () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [waitsOn] });

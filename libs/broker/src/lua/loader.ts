@@ -62,7 +62,8 @@ export type ScriptName =
   | "holdLock"
   | "beginClaimed"
   | "waitingAdd"
-  | "waitingRemove";
+  | "waitingRemove"
+  | "settleTokenTimeout";
 
 /**
  * Scripts that mark nothing changed (markChanged): reads, and the writes a running

@@ -20,7 +20,7 @@ import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog } from "..
 import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf } from "./executions.ts";
+import { claimOf, type StoredWait } from "./executions.ts";
 import { execOrThrow } from "./sessions.ts";
 import { WaitingIndex } from "./waiting-index.ts";
 
@@ -180,6 +180,23 @@ export class TokensSystem {
     const runId = waiter.split("|")[0];
     await this.resolveWaiter(tokenId, runId, data);
     return runId;
+  }
+
+  /**
+   * Before a run's wait on a token times out (its wake job is due), the token decides: a
+   * token completed in time resumes the run with its data (its completer may not have
+   * reached the run yet, or died before), and otherwise the token is marked timed out, so
+   * a completion that comes later is refused instead of being lost. Returns true when the
+   * run was resumed here; the due job then finds itself stale.
+   */
+  async settleDueTimeout(runId: string, now = Date.now()): Promise<boolean> {
+    const [status, waitJson] = await this.resources.redis.hmget(this.resources.keys.run(runId), "status", "wait");
+    if (status !== "waiting" || !waitJson) return false;
+    const wait = JSON.parse(waitJson) as StoredWait;
+    if (wait.kind !== "token" || now < wait.timeoutAt) return false;
+    const outcome = await runScript<number | [string, string?]>(this.resources.redis, "settleTokenTimeout", [this.resources.keys.token(wait.token)], [now]);
+    if (isScriptError(outcome) || outcome[0] !== "completed") return false;
+    return this.resolveWaiter(wait.token, runId, outcome[1]!);
   }
 
   private serverSecret(): string {

@@ -41,6 +41,9 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
     const startedAt = Date.now();
     const fromClaim = claim !== undefined && job.attemptsStarted <= 1;
     try {
+      // A due timeout of a wait on a token is settled by the token first (a completion may
+      // have landed just in time); a run resumed that way makes this job stale.
+      if (!claim) await engine.tokens.settleDueTimeout(runId);
       // A claimed job starts at once from what it carries, the first time BullMQ hands it
       // out; handed out again (its worker died, or its processing failed), it starts the
       // usual way, which fences out whatever execution the claim began.

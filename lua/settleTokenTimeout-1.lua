@@ -1,0 +1,25 @@
+--[[
+  Decides, on the token, how a run's wait on it ends when the wait's timeout is due: with
+  the token's data if it was completed in time (its completer may not have resumed the run
+  yet, or died before), or with the timeout, which the token then records so that no later
+  completion succeeds (DESIGN.md invariant 4). The token is the one place that decides, for
+  completions and timeouts alike.
+  KEYS[1] token hash
+  ARGV[1] now (ms)
+  Returns {"completed", data} | {"timed_out"}
+  Errors: -7 token not found
+]]
+local tokenKey = KEYS[1]
+local rcall = redis.call
+
+local token = rcall("HMGET", tokenKey, "status", "data")
+if not token[1] then
+  return -7
+end
+if token[1] == "completed" then
+  return {"completed", token[2]}
+end
+if token[1] ~= "timed_out" then
+  rcall("HSET", tokenKey, "status", "timed_out", "updatedAt", ARGV[1])
+end
+return {"timed_out"}
