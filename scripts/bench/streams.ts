@@ -22,9 +22,10 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     const at1k = await inputToResume(ctx, probes1k, baseline);
     console.log(row(`raw BullMQ: add -> handler, interleaved`, at1k.raw));
     console.log(row(`Helmr: input -> resumed code, 1,000 parked`, at1k.helmr, at1k.raw));
-    await httpSeries(ctx, options.probes, raw.handoff, withApi, { tag: "inproc", label: "" });
+    // HTTP probes also reach an idle worker: compared with the interleaved raw handoff.
+    await httpSeries(ctx, options.probes, at1k.raw, withApi, { tag: "inproc", label: "" });
     // As deployed: the API in its own process (helmr server), sender and worker in this one.
-    await httpSeries(ctx, options.probes, raw.handoff, withApiProcess, { tag: "apart", label: ", API apart" });
+    await httpSeries(ctx, options.probes, at1k.raw, withApiProcess, { tag: "apart", label: ", API apart" });
 
     const memoryAt = await usedMemory(ctx);
     const marksAt = await changeMarksBytes(ctx);
