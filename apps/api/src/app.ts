@@ -1,4 +1,3 @@
-import { bodyParser } from "@koa/bodyparser";
 import Router from "@koa/router";
 import Koa from "koa";
 import { publicTokenRefused } from "./framework/access.ts";
@@ -6,13 +5,17 @@ import { authenticate } from "./framework/auth.ts";
 import { cors } from "./framework/cors.ts";
 import { errorMapping } from "./framework/error-mapping.ts";
 import { InputSchemas } from "./framework/input-schemas.ts";
+import { jsonBodies } from "./framework/json-body.ts";
 import { requestLogging } from "./framework/logging.ts";
+import { redisGate } from "./framework/redis-gate.ts";
 import { requestId } from "./framework/request-id.ts";
 import type { ApiDeps, ApiState, RouteDefinition, RouteDeps } from "./framework/types.ts";
 import { apiRoutes, approvePage, healthz, tokensCallback } from "./routes/index.ts";
 
-/** Routes a browser calls directly with a public access token. */
-const BROWSER_ROUTES = [/^\/api\/v1\/tokens\/[^/]+\/complete$/, /^\/api\/v1\/sessions\/[^/]+\/input\/[^/]+$/];
+const API_PREFIX = "/api/v1";
+
+/** The routes a browser calls directly with a public access token: the only ones with CORS. */
+const browserRoutes = apiRoutes.filter((route) => route.acceptsPublicToken);
 
 /** Builds the Koa app and does nothing else; listening and signals live in server.ts. */
 export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortController().signal): Koa<ApiState> {
@@ -25,26 +28,26 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
     deps.logger.warn({ err: error }, "error after the response started");
   });
 
-  // The middleware order, in one place: id, log, errors, CORS, then unauthenticated routes,
-  // then authenticated ones (authentication before the body is read, so an unauthenticated
-  // caller cannot make us parse a large body).
+  // The middleware order, in one place: id, log, errors, CORS, the body reader (lazy: a
+  // route reads its body after its own checks), then unauthenticated routes, then
+  // authenticated ones. Routes under /api/v1 answer 503 at once while Redis is down.
   app.use(requestId());
   app.use(requestLogging(deps.logger));
   app.use(errorMapping(deps.logger));
-  app.use(cors(BROWSER_ROUTES));
+  app.use(cors(browserRoutes, API_PREFIX));
   // The envelope may exceed the payload limit a little; payloads are checked on their own (framework/payload.ts).
-  const body = bodyParser({ enableTypes: ["json"], jsonLimit: deps.maxPayloadBytes + 64 * 1024, encoding: "utf-8" });
+  app.use(jsonBodies(deps.maxPayloadBytes + 64 * 1024));
 
   // No Authorization header here: health checks, the approval page, and callback URLs whose path holds the credential.
   const open = new Router<ApiState>();
   mount(open, [healthz, approvePage], deps);
-  open.use("/api/v1/tokens/:id/callback/:secret", body);
+  open.use(tokensCallback.path, redisGate(deps.engine));
   mount(open, [tokensCallback], deps);
   app.use(open.routes());
 
-  const api = new Router<ApiState>({ prefix: "/api/v1" });
+  const api = new Router<ApiState>({ prefix: API_PREFIX });
   api.use(authenticate(deps.apiKeys));
-  api.use(body);
+  api.use(redisGate(deps.engine));
   mount(api, apiRoutes, deps);
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));

@@ -95,8 +95,12 @@ export class Keys {
   runsIndex(): string {
     return `${this.prefix}:runs`;
   }
+  /**
+   * `|` separates the task id from the key: task ids never contain it (core's Name), so no
+   * two (task, key) pairs share a Redis key, whatever `:` either holds.
+   */
   runByIdempotencyKey(taskId: string, key: string): string {
-    return `${this.prefix}:idem:${taskId}:${key}`;
+    return `${this.prefix}:idem:${taskId}|${key}`;
   }
   /**
    * Parked runs, oldest first: small sorted sets (score: parked at) under this prefix,

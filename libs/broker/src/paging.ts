@@ -1,5 +1,6 @@
-import { HelmrError } from "@helmr/core";
+import { HelmrError, isStreamCursorBefore } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
+import type { Logger } from "pino";
 
 /**
  * A page of ids, newest first, with the cursor that resumes after each one (for most
@@ -37,7 +38,6 @@ export const lexIndex =
  * cursor is the stream entry id of the last id returned.
  */
 const ID_FIELD = "i";
-const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
 
 /** Queues an id's append; the reply is its entry id (what `removeFromIdLog` takes). */
 export function appendToIdLog(pipeline: ChainableCommander, key: string, id: string, entryId = "*"): ChainableCommander {
@@ -53,7 +53,7 @@ type StreamEntry = [id: string, fields: string[]];
 export const idLog =
   (redis: Redis, key: string): IdSource =>
   async (limit, cursor) => {
-    if (cursor !== undefined && !ENTRY_ID.test(cursor)) throw invalidCursor();
+    if (cursor !== undefined && !isStreamCursorBefore(cursor)) throw invalidCursor();
     const entries = (await redis.xrevrange(key, cursor ? `(${cursor}` : "+", "-", "COUNT", limit + 1)) as StreamEntry[];
     return pageOf(
       entries.map(([, fields]) => fields[1]),
@@ -140,4 +140,20 @@ export async function pageRecords<T>(
     if (ids.length === 0 || (next === null && last === ids.length - 1)) return { data, nextCursor: null };
   }
   return { data, nextCursor: cursor ?? null };
+}
+
+/**
+ * A record conversion for listings that skips, with a warning, a stored record it cannot
+ * read (a hash damaged by hand, or written by a defect since fixed): one such record must
+ * never make a whole listing fail for everyone.
+ */
+export function skippingUnreadable<T>(logger: Logger, what: string, toRecord: (id: string, hash: Record<string, string>) => T | null) {
+  return (id: string, hash: Record<string, string>): T | null => {
+    try {
+      return toRecord(id, hash);
+    } catch (error) {
+      logger.warn({ id, err: error }, `skipping a stored ${what} that cannot be read`);
+      return null;
+    }
+  };
 }

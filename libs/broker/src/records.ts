@@ -5,7 +5,11 @@ import type { RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn
 
 /** Turns stored hashes and events into the shapes the API returns. */
 
-const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
+/** A stored time (ms) as ISO 8601; null when unset or outside the range a Date can show. */
+const iso = (ms: string | undefined): string | null => {
+  const date = ms ? new Date(Number(ms)) : null;
+  return date && Number.isFinite(date.getTime()) ? date.toISOString() : null;
+};
 
 const parseJson = <T>(text: string | undefined, fallback: T): T => {
   if (text === undefined || text === "") return fallback;

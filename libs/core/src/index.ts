@@ -1,5 +1,6 @@
 export * from "./ids.ts";
 export * from "./duration.ts";
+export * from "./stream-ids.ts";
 export * from "./canonical-json.ts";
 export * from "./secrets.ts";
 export * from "./errors.ts";

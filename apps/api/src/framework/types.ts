@@ -3,6 +3,7 @@ import type { RouterContext } from "@koa/router";
 import type { Logger } from "pino";
 import type { Principal } from "./auth.ts";
 import type { InputSchemas } from "./input-schemas.ts";
+import type { JsonBody } from "./json-body.ts";
 
 export interface ApiDeps {
   engine: HelmrEngine;
@@ -22,6 +23,8 @@ export interface RouteDeps extends ApiDeps {
 export interface ApiState {
   requestId: string;
   principal: Principal;
+  /** Reads and parses the request's JSON body once, when a route asks (framework/json-body.ts). */
+  readBody: () => Promise<JsonBody>;
 }
 
 export type ApiContext = RouterContext<ApiState>;

@@ -7,7 +7,7 @@ export default defineRoute({
   method: "post",
   path: "/auth/public-tokens",
   handler: async (ctx, { engine }) => {
-    const body = parseBody(ctx, CreatePublicTokenBody);
+    const body = await parseBody(ctx, CreatePublicTokenBody, { required: true });
     ctx.status = 201;
     ctx.body = await engine.publicTokens.create(body);
   },

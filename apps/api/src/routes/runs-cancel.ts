@@ -1,3 +1,5 @@
+import { NoBody } from "@helmr/core";
+import { parseBody } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
 
 /**
@@ -8,6 +10,7 @@ export default defineRoute({
   method: "post",
   path: "/runs/:id/cancel",
   handler: async (ctx, { engine }) => {
+    await parseBody(ctx, NoBody);
     const { outcome, run } = await engine.runs.cancel(ctx.params.id);
     ctx.body = { ...run, cancellation: outcome };
   },

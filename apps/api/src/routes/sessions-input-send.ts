@@ -19,7 +19,7 @@ export default defineRoute({
     const bearer = publicToken(ctx);
     const granted = bearer === null ? null : await engine.publicTokens.verify(bearer);
     const stream = parseParam(ctx, "stream", StreamName);
-    const body = parseBody(ctx, SendInputBody);
+    const body = await parseBody(ctx, SendInputBody, { required: true });
     if (granted) {
       const { scope } = granted;
       if (scope.session !== ctx.params.id || scope.stream !== stream || (scope.correlationId !== null && scope.correlationId !== body.correlationId)) {

@@ -9,7 +9,7 @@ export default defineRoute({
   path: "/tasks/:taskId/trigger",
   handler: async (ctx, { engine, maxPayloadBytes }) => {
     const taskId = parseParam(ctx, "taskId", TaskIdParam);
-    const body = parseBody(ctx, TriggerBody);
+    const body = await parseBody(ctx, TriggerBody);
     checkPayloadSize(body.payload, maxPayloadBytes, "The payload");
     const result = await engine.runs.trigger(taskId, body);
     ctx.status = result.deduplicated ? 200 : 201;

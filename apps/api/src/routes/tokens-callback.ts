@@ -1,11 +1,14 @@
 import { notFound } from "@helmr/core";
+import { requiredJsonBody } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
 import { defineRoute } from "../framework/types.ts";
 
 /**
  * A token's pre-signed callback URL, for webhook providers: the secret in the path is the
- * credential, and the JSON body is the completion data. A wrong secret and an unknown
- * token answer the same 404.
+ * credential, and the JSON body is the completion data. The secret is checked before the
+ * body is read; a wrong secret and an unknown token answer the same 404. Only JSON bodies
+ * complete a token (415 for form posts and other types, 400 for an empty body), so a
+ * provider's data is never replaced by something Helmr could not read.
  */
 export default defineRoute({
   method: "post",
@@ -14,7 +17,7 @@ export default defineRoute({
     if (!engine.tokens.verifyCallbackSecret(ctx.params.id, ctx.params.secret) || !(await engine.tokens.find(ctx.params.id))) {
       throw notFound("token", ctx.params.id);
     }
-    const data = (ctx.request as { body?: unknown }).body ?? null;
+    const data = await requiredJsonBody(ctx);
     checkPayloadSize(data, maxPayloadBytes, "The callback body");
     ctx.body = await engine.tokens.complete(ctx.params.id, data);
   },

@@ -19,7 +19,7 @@ export default defineRoute({
     if (bearer !== null && !engine.tokens.verifyPublicAccessToken(ctx.params.id, bearer)) {
       throw new HelmrError(401, "unauthorized", "This public access token does not complete this token");
     }
-    const body = parseBody(ctx, CompleteTokenBody);
+    const body = await parseBody(ctx, CompleteTokenBody, { required: true });
     checkPayloadSize(body.data, maxPayloadBytes, "The completion data");
     ctx.body = await engine.tokens.complete(ctx.params.id, body.data);
   },

@@ -1,13 +1,15 @@
 import { CreateTokenBody } from "@helmr/core";
 import { parseBody } from "../framework/input.ts";
+import { checkPayloadSize } from "../framework/payload.ts";
 import { defineRoute } from "../framework/types.ts";
 
 /** 201 with the token and, only here, its publicAccessToken and callbackUrl. */
 export default defineRoute({
   method: "post",
   path: "/tokens",
-  handler: async (ctx, { engine }) => {
-    const body = parseBody(ctx, CreateTokenBody);
+  handler: async (ctx, { engine, maxPayloadBytes }) => {
+    const body = await parseBody(ctx, CreateTokenBody, { required: true });
+    checkPayloadSize(body.metadata, maxPayloadBytes, "The metadata");
     ctx.status = 201;
     ctx.body = await engine.tokens.create(body);
   },

@@ -14,7 +14,7 @@ import {
   type TriggerResult,
 } from "@helmr/core";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
-import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog } from "../paging.ts";
+import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -115,7 +115,8 @@ export class RunsSystem {
     const source = session ? hashFieldIds(redis, keys.session(session), ["a:", "f:"], (own) => runInSession(session, own)) : idLog(redis, keys.runsIndex());
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
-    return pageRecords(redis, source, query, (id) => keys.run(id), (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null), RUN_FIELDS);
+    const toRecord = skippingUnreadable(this.resources.logger, "run", (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null));
+    return pageRecords(redis, source, query, (id) => keys.run(id), toRecord, RUN_FIELDS);
   }
 
   /** A run's events, oldest first; the cursor is the index of the next event. */

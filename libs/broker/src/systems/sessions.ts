@@ -1,5 +1,5 @@
 import { isSessionId, newSessionId, sessionTag, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
-import { appendToIdLog, idLog, lexIndex, removeFromIdLog } from "../paging.ts";
+import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { isScriptError, runScript, scriptError, scriptResult } from "../lua/index.ts";
@@ -80,7 +80,8 @@ export class SessionsSystem {
     const pipeline = redis.pipeline();
     for (const id of ids) pipeline.hgetall(keys.session(id));
     const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
-    const data = ids.flatMap((id, i) => (hashes[i].status ? [toSessionRecord(id, hashes[i])] : []));
+    const toRecord = skippingUnreadable(this.resources.logger, "session", (id, hash) => (hash.status ? toSessionRecord(id, hash) : null));
+    const data = ids.flatMap((id, i) => toRecord(id, hashes[i]) ?? []);
     return { data, nextCursor: next };
   }
 

@@ -16,7 +16,7 @@ import {
   type TokenRecord,
 } from "@helmr/core";
 import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
-import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog } from "../paging.ts";
+import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -114,11 +114,11 @@ export class TokensSystem {
   async list(query: TokenListQuery): Promise<Page<TokenRecord>> {
     const { redis, keys } = this.resources;
     const source = query.tag ? lexIndex(redis, keys.tokensByTag(query.tag)) : idLog(redis, keys.tokensIndex());
-    return pageRecords(redis, source, query, (id) => keys.token(id), (id, hash) => {
+    return pageRecords(redis, source, query, (id) => keys.token(id), skippingUnreadable(this.resources.logger, "token", (id, hash) => {
       if (!hash.status) return null;
       const token = toTokenRecord(id, hash);
       return !query.status || token.status === query.status ? token : null;
-    });
+    }));
   }
 
   /**

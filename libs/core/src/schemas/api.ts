@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isValidDuration } from "../duration.ts";
+import { isStreamCursorAfter } from "../stream-ids.ts";
 import { CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, StreamName, Tags } from "./limits.ts";
 
 /** Request bodies and queries of /api/v1. The schema and its type share a name (STYLE.md). */
@@ -47,7 +48,7 @@ export const SendInputBody = z.strictObject({
 export type SendInputBody = z.infer<typeof SendInputBody>;
 
 /** Stream entry ids (`1700000000000-0`): read entries after one. */
-export const StreamCursor = z.string().regex(/^\d+-\d+$/, "must be a stream entry id like 1700000000000-0");
+export const StreamCursor = z.string().refine(isStreamCursorAfter, "must be a stream entry id like 1700000000000-0 (two unsigned 64-bit integers)");
 
 export const StreamReadQuery = z.object({
   after: StreamCursor.optional(),
@@ -67,8 +68,10 @@ export const WaitListQuery = z.object({
 });
 export type WaitListQuery = z.infer<typeof WaitListQuery>;
 
-/** A duration as ms or "30s", "10m", "1h30m", "2d". */
-export const DurationInput = z.union([z.number().int().min(0), z.string().min(1).max(32)]).refine((v) => isValidDuration(v), 'must be milliseconds or a duration like "30s", "10m", "1h"');
+/** A duration as ms or "30s", "10m", "1h30m", "2d", at most MAX_DURATION_MS (3650 days). */
+export const DurationInput = z
+  .union([z.number().int().min(0), z.string().min(1).max(32)])
+  .refine((v) => isValidDuration(v), 'must be milliseconds or a duration like "30s", "10m", "1h", at most 3650 days');
 
 export const CreateTokenBody = z.strictObject({
   timeout: DurationInput,
@@ -108,3 +111,6 @@ export const CreatePublicTokenBody = z.strictObject({
   expiresIn: DurationInput.optional(),
 });
 export type CreatePublicTokenBody = z.infer<typeof CreatePublicTokenBody>;
+
+/** The body of a POST that takes none (cancel, close): absent, or `{}`. */
+export const NoBody = z.strictObject({});

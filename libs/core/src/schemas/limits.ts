@@ -23,3 +23,11 @@ export const CorrelationId = z
   .min(1)
   .max(256)
   .regex(/^[\x21-\x7E]+$/, "must be 1-256 printable ASCII characters without spaces");
+
+/**
+ * How deep a request body may nest (objects and arrays, the body itself counting as one
+ * level). Deeper JSON is refused with 422 before it is parsed: recursive code (key sorting
+ * for canonical JSON, schema checks, serializers) must never meet a value deep enough to
+ * overflow its stack.
+ */
+export const MAX_JSON_DEPTH = 64;
