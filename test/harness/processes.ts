@@ -14,10 +14,15 @@ export interface HelmrProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the real `helmr` binary with the given environment added to a clean one. */
-export function spawnHelmr(args: string[], env: Record<string, string>, cwd = REPO): HelmrProcess {
+/**
+ * Runs the real `helmr` binary with the given environment added to a clean one. With
+ * `processGroup`, it leads a process group of its own, as under a shell or a supervisor, so
+ * a test can signal the whole group.
+ */
+export function spawnHelmr(args: string[], env: Record<string, string>, cwd = REPO, options: { processGroup?: boolean } = {}): HelmrProcess {
   const child = spawn(process.execPath, [HELMR_BIN, ...args], {
     cwd,
+    detached: options.processGroup ?? false,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HELMR_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

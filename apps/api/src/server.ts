@@ -6,8 +6,11 @@ import type { ApiDeps } from "./framework/types.ts";
 export interface ApiServer {
   url: string;
   port: number;
-  /** Stops accepting, lets in-flight requests finish, then resolves. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish, then resolves. Requests still running
+   * after `graceMs` (one stuck on a Redis that went away, say) have their connections closed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startApiServer(deps: ApiDeps, options: { port: number; host: string }): Promise<ApiServer> {
@@ -23,9 +26,13 @@ export async function startApiServer(deps: ApiDeps, options: { port: number; hos
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    close: () =>
+    close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cutOff);
+          resolve();
+        });
         closing.abort(); // ends event streams, which would otherwise hold close() open
         // Keep-alive sockets with no request in flight would hold close() open.
         server.closeIdleConnections();

@@ -1,3 +1,4 @@
+import { settlesWithin } from "./closing.ts";
 import { closeConnection, createResources, type ResourceOptions, type Resources } from "./resources.ts";
 import { DispatchSystem } from "./systems/dispatch.ts";
 import { ExecutionsSystem } from "./systems/executions.ts";
@@ -50,7 +51,7 @@ export class HelmrEngine {
   }
 
   async close(): Promise<void> {
-    await this.resources.runsQueue.close().catch(() => {});
+    await settlesWithin(this.resources.runsQueue.close(), 1_000);
     await closeConnection(this.resources.queueConnection);
     await closeConnection(this.resources.redis);
   }

@@ -1,7 +1,8 @@
 export { HelmrEngine, createEngine } from "./engine.ts";
 export { closeConnection, connect, RUNS_QUEUE, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
 export { Keys } from "./keys.ts";
-export { isConnected, isRedisUnavailable } from "./redis-availability.ts";
+export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";
+export { closeBullWorker, logDistinctErrors, settlesWithin } from "./closing.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";
 export type { StartOutcome, FailOutcome, StoredWait, InputWaitOutcome } from "./systems/executions.ts";
 export type { CancelOutcome } from "./systems/runs.ts";

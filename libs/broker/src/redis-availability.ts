@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 
 /** Socket errors that mean Redis cannot be reached right now (not that a command was wrong). */
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
@@ -25,3 +25,22 @@ export function isRedisUnavailable(error: unknown): boolean {
  * quickly checks this first.
  */
 export const isConnected = (redis: Redis): boolean => redis.status === "ready";
+
+/**
+ * Whether a Redis URL answers a PING within `timeoutMs`, asked on a connection of its own
+ * that neither retries nor logs: a command that is about to stop with "cannot reach Redis"
+ * says that one line and nothing else.
+ */
+export async function redisAnswers(url: string, timeoutMs = 3_000): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs });
+  probe.on("error", () => {});
+  try {
+    const answer = probe.connect().then(() => probe.ping());
+    const timedOut = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), timeoutMs).unref());
+    return (await Promise.race([answer, timedOut])) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}

@@ -1,6 +1,7 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
+import { logDistinctErrors } from "./closing.ts";
 import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
 
@@ -49,7 +50,7 @@ export function createResources(options: ResourceOptions): Resources {
   const queueConnection = connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null });
   // Helmr keeps its own run events; BullMQ's event stream is only kept short.
   const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix, streams: { events: { maxLen: 100 } } });
-  runsQueue.on("error", (error) => logger.error({ err: error }, "runs queue error"));
+  runsQueue.on("error", logDistinctErrors(logger, "runs queue error"));
   return { redis, keys: new Keys(prefix), runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl };
 }
 

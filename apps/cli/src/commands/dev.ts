@@ -36,11 +36,16 @@ export default class Dev extends Command {
     const facts = { apiUrl, apiKey, redisUrl: redis.url, embeddedRedis: redis.embedded, tasks: worker?.taskIds ?? [] };
     this.log(flags.json ? JSON.stringify(facts) : banner(facts, settings.HELMR_DATA_DIR));
 
-    await onShutdownSignal(async () => {
-      await api.close();
-      await worker?.close();
-      await redis.stop();
-    }, (m) => this.log(m));
+    // The API and the worker drain side by side, within one grace period; the embedded
+    // Redis (in a process group of its own, so a signal to ours does not reach it) goes last.
+    await onShutdownSignal(
+      async () => {
+        await Promise.all([api.close(), worker?.close()]);
+        await redis.stop();
+      },
+      (m) => this.log(m),
+      settings.HELMR_SHUTDOWN_GRACE_MS,
+    );
   }
 }
 

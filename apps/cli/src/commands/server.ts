@@ -30,9 +30,13 @@ export default class Server extends Command {
     const api = await startApi(settings, { redisUrl: redis.url, apiKeys: settings.HELMR_API_KEYS, secret: settings.HELMR_SECRET, port: flags.port ?? settings.HELMR_PORT, host: flags.host ?? settings.HELMR_HOST, logger });
     const facts = { apiUrl: `${api.server.url}/api/v1`, redisUrl: redis.url, embeddedRedis: redis.embedded };
     this.log(flags.json ? JSON.stringify(facts) : `Helmr API listening on ${facts.apiUrl} (Redis ${redis.url}${redis.embedded ? ", embedded" : ""})`);
-    await onShutdownSignal(async () => {
-      await api.close();
-      await redis.stop();
-    }, (m) => logger.info(m));
+    await onShutdownSignal(
+      async () => {
+        await api.close();
+        await redis.stop();
+      },
+      (m) => logger.info(m),
+      settings.HELMR_SHUTDOWN_GRACE_MS,
+    );
   }
 }

@@ -30,9 +30,13 @@ export default class Worker extends Command {
     }
     const facts = { tasks: worker.taskIds, redisUrl: redis.url, pid: process.pid };
     this.log(flags.json ? JSON.stringify(facts) : `Helmr worker running tasks ${worker.taskIds.join(", ")} (Redis ${redis.url})`);
-    await onShutdownSignal(async () => {
-      await worker.close();
-      await redis.stop();
-    }, (m) => logger.info(m));
+    await onShutdownSignal(
+      async () => {
+        await worker.close();
+        await redis.stop();
+      },
+      (m) => logger.info(m),
+      settings.HELMR_SHUTDOWN_GRACE_MS,
+    );
   }
 }

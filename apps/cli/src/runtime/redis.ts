@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { redisAnswers } from "@helmr/broker";
 import type { Settings } from "@helmr/config";
 import { RedisNotInstalledError, startEmbeddedRedis } from "@helmr/embedded-redis";
 import { Errors } from "@oclif/core";
@@ -10,12 +11,18 @@ export interface RedisTarget {
 }
 
 /**
- * HELMR_REDIS_URL when set; otherwise the embedded default: a redis-server this project
+ * HELMR_REDIS_URL when set (a Redis that does not answer stops the command with one line
+ * saying so); otherwise the embedded default: a redis-server this project
  * starts on a loopback port with its AOF under HELMR_DATA_DIR, shared by every Helmr
  * process started from the same directory, and stopped by the one that started it.
  */
 export async function resolveRedis(settings: Settings): Promise<RedisTarget> {
-  if (settings.HELMR_REDIS_URL) return { url: settings.HELMR_REDIS_URL, embedded: false, stop: async () => {} };
+  if (settings.HELMR_REDIS_URL) {
+    if (!(await redisAnswers(settings.HELMR_REDIS_URL))) {
+      throw new Errors.CLIError(`Cannot reach Redis at ${settings.HELMR_REDIS_URL}: start it, or point HELMR_REDIS_URL at a running one (unset, Helmr starts its own)`, { exit: 1 });
+    }
+    return { url: settings.HELMR_REDIS_URL, embedded: false, stop: async () => {} };
+  }
   try {
     const embedded = await startEmbeddedRedis({ dir: join(settings.HELMR_DATA_DIR, "redis"), reuse: true });
     return { url: embedded.url, embedded: true, stop: embedded.stop };

@@ -23,10 +23,6 @@ export async function startApi(
   options: { redisUrl: string; apiKeys: string[]; secret: string; port: number; host: string; logger: Logger },
 ): Promise<ApiService> {
   const engine = createEngine({ redisUrl: options.redisUrl, prefix: settings.HELMR_PREFIX, logger: options.logger, secret: options.secret, publicUrl: settings.HELMR_PUBLIC_URL });
-  if (!(await engine.healthy(5_000))) {
-    await engine.close();
-    throw new Errors.CLIError(`Cannot reach Redis at ${options.redisUrl}: start it, or point HELMR_REDIS_URL at a running one (unset, Helmr starts its own)`, { exit: 1 });
-  }
   let server: ApiServer;
   try {
     await engine.ready();
@@ -51,8 +47,8 @@ export async function startApi(
     server,
     snapshots,
     close: async () => {
-      await server.close();
-      await snapshots.close();
+      await server.close(settings.HELMR_SHUTDOWN_GRACE_MS);
+      await snapshots.close(settings.HELMR_SHUTDOWN_GRACE_MS);
       await engine.close();
     },
   };

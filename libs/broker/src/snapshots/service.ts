@@ -2,6 +2,7 @@ import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { HelmrEngine } from "../engine.ts";
 import { defineScripts } from "../lua/index.ts";
+import { closeBullWorker, logDistinctErrors, settlesWithin } from "../closing.ts";
 import { closeConnection, connect } from "../resources.ts";
 import { listSnapshots } from "./catalog.ts";
 import type { Manifest } from "./format.ts";
@@ -65,6 +66,7 @@ export class SnapshotService {
     const workerConnection = connection.duplicate();
     this.queueConnections.push(connection, workerConnection);
     this.queue = new Queue(SNAPSHOTS_QUEUE, { connection, prefix: queuePrefix });
+    this.queue.on("error", logDistinctErrors(logger, "snapshot queue error"));
     // Periodic snapshots off: change marks would pile up (one per changed session) with no
     // snapshot to clear them, so a job drops them instead and the next snapshot is full.
     const off = this.options.intervalMs === 0;
@@ -75,7 +77,7 @@ export class SnapshotService {
       prefix: queuePrefix,
       concurrency: 1,
     });
-    this.worker.on("error", (error) => logger.error({ err: error }, "snapshot worker error"));
+    this.worker.on("error", logDistinctErrors(logger, "snapshot worker error"));
     await this.worker.waitUntilReady();
   }
 
@@ -90,9 +92,10 @@ export class SnapshotService {
     }
   }
 
-  async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue?.close();
+  /** A snapshot being written is finished while Redis answers (bounded by `waitMs`), abandoned when it does not. */
+  async close(waitMs = 10_000): Promise<void> {
+    if (this.worker) await settlesWithin(closeBullWorker(this.worker, await this.engine.healthy(500)), waitMs);
+    await settlesWithin(this.queue?.close() ?? Promise.resolve(), 1_000);
     for (const connection of [this.connection, ...this.queueConnections]) await closeConnection(connection);
     this.store.close?.();
   }

@@ -1,4 +1,15 @@
-import { closeConnection, connect, createEngine, RUNS_QUEUE, type EngineHooks, type HelmrEngine } from "@helmr/broker";
+import {
+  ExecutionRefusedError,
+  closeBullWorker,
+  closeConnection,
+  connect,
+  createEngine,
+  logDistinctErrors,
+  RUNS_QUEUE,
+  settlesWithin,
+  type EngineHooks,
+  type HelmrEngine,
+} from "@helmr/broker";
 import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
@@ -71,7 +82,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     // decides when to give up, so BullMQ must not fail the job first.
     maxStalledCount: 1_000,
   });
-  worker.on("error", (error) => logger.error({ err: error }, "worker error"));
+  worker.on("error", logDistinctErrors(logger, "worker error"));
   // Closing a BullMQ worker whose connections are still initializing drops their init
   // commands as unhandled rejections; a worker is only handed out once it is ready.
   await worker.waitUntilReady();
@@ -86,14 +97,19 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   const close = () =>
     (closing ??= (async () => {
       clearInterval(sweepInterval);
-      const closed = worker.close();
+      const redisAnswers = await engine.healthy(500);
+      const closed = closeBullWorker(worker, redisAnswers);
       const grace = options.shutdownGraceMs ?? 10_000;
-      const graceOver = new Promise<"timeout">((resolve) => setTimeout(resolve, grace, "timeout").unref());
-      if ((await Promise.race([closed.then(() => "closed" as const), graceOver])) === "timeout") {
+      if (!redisAnswers) {
+        if (active.size) logger.warn({ running: active.size }, `Redis is unreachable: ${active.size} running executions cannot be handed back; another worker takes them over once their locks expire (${lockDuration} ms)`);
+      } else if (!(await settlesWithin(closed, grace))) {
         logger.warn({ running: active.size }, "shutdown grace period over; handing running executions back to the queue");
-        await Promise.all([...active].map((execution) => handBack(engine, execution)));
+        const handedBack = await Promise.all([...active].map((execution) => handBack(engine, execution)));
+        const kept = handedBack.filter((outcome) => outcome === "failed").length;
+        if (kept) logger.warn({ kept }, `${kept} running executions could not be handed back (Redis did not answer); another worker takes them over once their locks expire (${lockDuration} ms)`);
       }
-      await closed;
+      // Handed-back executions end at once; what is left (Redis gone meanwhile) is not waited for.
+      await settlesWithin(closed, HAND_BACK_WAIT_MS);
       await closeConnection(bullConnection);
       await engine.close();
     })());
@@ -102,12 +118,18 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   return { engine, taskIds: [...tasks.keys()], close };
 }
 
-async function handBack(engine: HelmrEngine, execution: Execution): Promise<void> {
+/** How long a close waits, after the grace period, for handed-back executions to end. */
+const HAND_BACK_WAIT_MS = 2_000;
+
+async function handBack(engine: HelmrEngine, execution: Execution): Promise<"released" | "ended" | "failed"> {
   try {
     const jobId = await engine.executions.release(execution.run.id, execution.fence);
     execution.stop({ kind: "released", jobId });
-  } catch {
+    return "released";
+  } catch (error) {
     // Refused: the execution already ended or lost the run; nothing to hand back.
+    if (error instanceof ExecutionRefusedError) return "ended";
+    return "failed";
   }
 }
 
