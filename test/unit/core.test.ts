@@ -1,4 +1,4 @@
-import { canonicalJson, isRunId, isSessionId, newRunId, newSessionId, parseDuration, parseRunId, sessionTag } from "@helmr/core";
+import { MAX_DURATION_MS, canonicalJson, isRunId, isSessionId, isStreamCursorAfter, isStreamCursorBefore, newRunId, newSessionId, parseDuration, parseRunId, sessionTag } from "@helmr/core";
 import { loadSettings } from "@helmr/config";
 import { describe, expect, it } from "vitest";
 
@@ -21,6 +21,24 @@ describe("durations", () => {
   it("rejects negative and non-finite numbers", () => {
     expect(() => parseDuration(-1)).toThrow(RangeError);
     expect(() => parseDuration(Number.NaN)).toThrow(RangeError);
+  });
+  it("bounds every form at 3650 days, so a deadline stays inside the range of a Date", () => {
+    expect(parseDuration("3650d")).toBe(MAX_DURATION_MS);
+    for (const input of ["3651d", "99999999999999999999999999999999", "99999999999999d", MAX_DURATION_MS + 1, 1e300]) {
+      expect(() => parseDuration(input), String(input)).toThrow(/longer than the limit of 3650 days/);
+    }
+  });
+});
+
+describe("stream entry ids as cursors", () => {
+  it("take two unsigned 64-bit parts, and refuse what an exclusive range cannot step past", () => {
+    for (const id of ["0-0", "1-0", "18446744073709551615-0", "0-18446744073709551615"]) expect(isStreamCursorAfter(id), id).toBe(true);
+    for (const id of ["18446744073709551616-0", "0-18446744073709551616", "18446744073709551615-18446744073709551615", "1", "-1", "1-x", "01-2-3", ""]) {
+      expect(isStreamCursorAfter(id), id).toBe(false);
+    }
+    expect(isStreamCursorBefore("0-0")).toBe(false);
+    expect(isStreamCursorBefore("0-1")).toBe(true);
+    expect(isStreamCursorBefore("18446744073709551615-18446744073709551615")).toBe(true);
   });
 });
 

@@ -63,3 +63,15 @@ export function scriptError(code: number, id: string): Error {
 export function isScriptError(result: unknown): result is number {
   return typeof result === "number" && result < 0;
 }
+
+/**
+ * Failures that still wrote: a cancel requested during execution takes effect as the
+ * write is refused (guardExecution), and a completion that comes too late marks its token
+ * timed out. Every other failure is returned before the script writes anything.
+ */
+const FAILURES_THAT_WRITE = new Set<number>([ScriptError.Cancelled, ScriptError.TokenTimedOut]);
+
+/** Whether a script's result says it may have changed what it touched. */
+export function changed(result: unknown): boolean {
+  return !isScriptError(result) || FAILURES_THAT_WRITE.has(result);
+}

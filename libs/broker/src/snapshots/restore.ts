@@ -1,5 +1,5 @@
 import type { HelmrEngine } from "../engine.ts";
-import { execOrThrow } from "../systems/sessions.ts";
+import { execOrThrow } from "../pipelines.ts";
 import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
 import { decodePart, type Manifest } from "./format.ts";
 import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
 import { idsOfLog } from "../paging.ts";
-import { execOrThrow } from "../systems/sessions.ts";
+import { execOrThrow } from "../pipelines.ts";
 import { listSnapshots, readManifest } from "./catalog.ts";
 import { encodePart, encodeUnit, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
 import type { SnapshotStore } from "./stores/store.ts";

@@ -1,7 +1,6 @@
 import { parseRunId, type RunStart } from "@helmr/core";
-import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
+import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
-import { execOrThrow } from "./sessions.ts";
 import { WaitingIndex } from "./waiting-index.ts";
 
 /** What `startExecution` decided for a job (lua/startExecution-4.lua). */
@@ -106,7 +105,7 @@ export class ExecutionsSystem {
     // The waiting index is written ahead (a listing never misses a parked run) and taken back when the run did not park.
     // Its score is the wait's `since`, which the script that ends the wait reports back.
     if (park) this.waiting.add(pipeline, runId, wait.since);
-    runScript(pipeline, "waitForInput", this.runKeys(runId, "journal"), [
+    const { outcome } = await execWithScript<number | [string, string?, string?]>(pipeline, "waitForInput", this.runKeys(runId, "journal"), [
       fence,
       position,
       entry,
@@ -119,7 +118,6 @@ export class ExecutionsSystem {
       wait.corr,
       park ? "1" : "0",
     ]);
-    const outcome = scriptResult<number | [string, string?, string?]>(await execOrThrow(pipeline));
     if (park && (isScriptError(outcome) || outcome[0] !== "parked")) this.waiting.remove(runId, wait.since);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     if (outcome[0] === "consumed") return { status: "consumed", entryId: outcome[1]!, data: outcome[2]! };
@@ -143,8 +141,7 @@ export class ExecutionsSystem {
   /** Parks the run; returns the id of the job that wakes it ("" when none is needed). */
   async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, now = Date.now()): Promise<string> {
     const pipeline = this.waiting.add(this.resources.redis.pipeline(), runId, wait.since);
-    runScript(pipeline, "parkRun", this.runKeys(runId, "journal"), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
-    const outcome = scriptResult<number | [string]>(await execOrThrow(pipeline));
+    const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId, "journal"), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
     if (isScriptError(outcome)) {
       this.waiting.remove(runId, wait.since);
       throw scriptError(outcome, runId);

@@ -13,13 +13,13 @@ import {
   type TriggerBody,
   type TriggerResult,
 } from "@helmr/core";
-import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
+import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
-import { execOrThrow, runInSession } from "./sessions.ts";
+import { runInSession } from "./sessions.ts";
 import type { TaskRegistry } from "./tasks.ts";
 import { WaitingIndex } from "./waiting-index.ts";
 
@@ -70,14 +70,12 @@ export class RunsSystem {
     this.dispatch.markIntent(pipeline, runId, now);
     appendToIdLog(pipeline, keys.runsIndex(), runId);
     if (intent.createSession) appendToIdLog(pipeline, keys.sessionsIndex(), sessionId);
-    runScript(
+    const { outcome, results } = await execWithScript<number | [string, unknown?]>(
       pipeline,
       "createRun",
       [keys.session(sessionId), keys.sessionActiveRuns(sessionId), keys.run(runId), keys.runEvents(runId)],
       [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0"],
     );
-    const results = await execOrThrow(pipeline);
-    const outcome = scriptResult<number | [string, unknown?]>(results);
 
     if (isScriptError(outcome) || outcome[0] !== "created") {
       // Take back what this attempt logged: the run was refused, or a concurrent retry made it.

@@ -1,8 +1,9 @@
 import { isSessionId, newSessionId, sessionTag, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
+import { execOrThrow } from "../pipelines.ts";
 import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
-import { isScriptError, runScript, scriptError, scriptResult } from "../lua/index.ts";
+import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { WaitingIndex } from "./waiting-index.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
@@ -34,9 +35,8 @@ export class SessionsSystem {
     // Indexes first: a listing skips ids whose session does not exist (yet).
     const pipeline = appendToIdLog(redis.pipeline(), keys.sessionsIndex(), id);
     for (const tag of new Set(tags)) pipeline.zadd(keys.sessionsByTag(tag), 0, id);
-    runScript(pipeline, "createSession", [keys.session(id)], [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now]);
-    const results = await execOrThrow(pipeline);
-    if (scriptResult<number>(results) === 0) {
+    const { outcome, results } = await execWithScript<number>(pipeline, "createSession", [keys.session(id)], [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now]);
+    if (outcome === 0) {
       // A concurrent create with the same externalId made it first; its log entry stays.
       await removeFromIdLog(redis.pipeline(), keys.sessionsIndex(), String(results[0])).exec();
       return { status: "existing", session: (await this.find(id))! };
@@ -104,10 +104,3 @@ export function activeRunIds(sessionId: string, fields: string[]): string[] {
 
 /** A run id from its own part, as a session hash names it (lua/includes/sessionRuns.lua). */
 export const runInSession = (sessionId: string, own: string): string => `run_${own}_${sessionTag(sessionId)}`;
-
-/** Runs a pipeline and throws the first command error instead of returning it. */
-export async function execOrThrow(pipeline: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
-  const results = (await pipeline.exec()) ?? [];
-  for (const [error] of results) if (error) throw error;
-  return results.map(([, value]) => value);
-}

@@ -15,13 +15,12 @@ import {
   type TokenListQuery,
   type TokenRecord,
 } from "@helmr/core";
-import { isScriptError, runScript, scriptResult, scriptError } from "../lua/index.ts";
+import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf, type StoredWait } from "./executions.ts";
-import { execOrThrow } from "./sessions.ts";
 import { WaitingIndex } from "./waiting-index.ts";
 
 export type WatchOutcome = { status: "completed"; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
@@ -60,7 +59,7 @@ export class TokensSystem {
     // The id log first: a listing skips ids whose token does not exist (yet).
     const pipeline = appendToIdLog(redis.pipeline(), keys.tokensIndex(), tokenId);
     for (const tag of new Set(tags)) pipeline.zadd(keys.tokensByTag(tag), 0, tokenId);
-    runScript(pipeline, "createToken", [keys.token(tokenId)], [
+    const { outcome, results } = await execWithScript<number>(pipeline, "createToken", [keys.token(tokenId)], [
       tokenId,
       now + parseDuration(body.timeout),
       JSON.stringify(tags),
@@ -69,9 +68,8 @@ export class TokensSystem {
       options.runId ?? "",
       body.idempotencyKey ?? "",
     ]);
-    const results = await execOrThrow(pipeline);
     // 0: a concurrent create with the same idempotency key made it; its entry stays.
-    if (scriptResult<number>(results) === 0) await removeFromIdLog(redis.pipeline(), keys.tokensIndex(), String(results[0])).exec();
+    if (outcome === 0) await removeFromIdLog(redis.pipeline(), keys.tokensIndex(), String(results[0])).exec();
     return this.withSecrets(await this.retrieve(tokenId));
   }
 
@@ -132,8 +130,7 @@ export class TokensSystem {
     const text = JSON.stringify(data ?? null);
     const pipeline = redis.pipeline();
     this.dispatch.markIntent(pipeline, tokenId, now);
-    runScript(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data ?? null), now]);
-    const outcome = scriptResult<number | [string, string, string, string?]>(await execOrThrow(pipeline));
+    const { outcome } = await execWithScript<number | [string, string, string, string?]>(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data ?? null), now]);
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(tokenId);
       throw scriptError(outcome, tokenId);

@@ -2,7 +2,8 @@ import { HelmrError, isRunId, isSessionId, parseRunId, type Page, type WaitListQ
 import { toWaitingOn } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { StoredWait } from "./executions.ts";
-import { activeRunIds, execOrThrow } from "./sessions.ts";
+import { execOrThrow } from "../pipelines.ts";
+import { activeRunIds } from "./sessions.ts";
 import { WaitingIndex, type WaitingEntry } from "./waiting-index.ts";
 
 /**
