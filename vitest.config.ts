@@ -1,6 +1,11 @@
 import { defineConfig } from "vitest/config";
 
+/** Workspace packages resolve to their TypeScript sources in the repository (package.json "@helmr/source"). */
+const conditions = ["@helmr/source"];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/harness/global-setup.ts"],

@@ -20,6 +20,12 @@ export interface EmbeddedRedisOptions {
   appendonly?: boolean;
   /** Reuse a server another Helmr process started in the same dir. */
   reuse?: boolean;
+  /**
+   * Start it in a process group of its own, so a signal sent to the group of the process
+   * that started it (Ctrl-C, `timeout`, `docker stop`, systemd) does not stop Redis before
+   * that process has drained its work into it; the owner stops it last (stop()).
+   */
+  ownProcessGroup?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -60,10 +66,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     // listpack limit; above it a small hash turns into a hashtable several times its size.
     "--hash-max-listpack-value", "1024",
   ];
-  // A process group of its own: a signal sent to the group of the process that started it
-  // (Ctrl-C, `timeout`, `docker stop`, systemd) must not stop Redis before that process
-  // has drained its work into it; the owner stops it last (stop()).
-  const child = spawn("redis-server", args, { stdio: "ignore", detached: true });
+  const child = spawn("redis-server", args, { stdio: "ignore", detached: options.ownProcessGroup ?? false });
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   await waitUntilUp(child, port, options.startTimeoutMs ?? 10_000, dir);
   if (options.reuse) writeFileSync(stateFile, JSON.stringify({ pid: child.pid, port }));

@@ -1,6 +1,7 @@
 import { CorrelationId, StreamName, parseDuration, type Duration } from "@helmr/core";
 import type { z } from "zod";
 import { currentExecution } from "./executor/context.ts";
+import { processGlobal } from "./process-global.ts";
 import { onInput, onceInput, peekInput, waitInput, type InputSpec, type Subscription } from "./executor/operations/input.ts";
 import { appendOutput } from "./executor/operations/output.ts";
 import type { WaitResult } from "./executor/wait-result.ts";
@@ -24,8 +25,11 @@ export interface OutputStream<T> {
   append(data: T): Promise<string>;
 }
 
-/** Input streams declared in this process; workers publish their schemas so the API checks input at the door. */
-export const declaredInputStreams = new Map<string, InputStream<unknown>>();
+/**
+ * Input streams declared in this process (by any copy of the SDK, process-global.ts);
+ * workers publish their schemas so the API checks input at the door.
+ */
+export const declaredInputStreams = processGlobal("declaredInputStreams", () => new Map<string, InputStream<unknown>>());
 
 export const streams = {
   input<T = unknown>(id: string, options: { schema?: z.ZodType<T> } = {}): InputStream<T> {

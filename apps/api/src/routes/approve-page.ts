@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { defineRoute } from "../framework/types.ts";
 
-const page = readFileSync(new URL("../pages/approve.html", import.meta.url), "utf8");
+const page = readFileSync(new URL("../../pages/approve.html", import.meta.url), "utf8");
 
 /**
  * A small approval page for people: it gets a public access token (and what it applies to)

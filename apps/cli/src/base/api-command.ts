@@ -1,5 +1,6 @@
 import { HelmrApiError, HelmrClient, HelmrConnectionError } from "@helmr/sdk";
 import { Command, Errors, Flags, type Interfaces } from "@oclif/core";
+import { DEV_API_KEY_FILE, readDevCredential } from "../runtime/dev-credentials.ts";
 
 /** Where each kind of id can be listed, for "not found" errors. */
 const LIST_COMMAND: Record<string, string> = {
@@ -15,8 +16,11 @@ const LIST_COMMAND: Record<string, string> = {
 export abstract class ApiCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
   static override baseFlags = {
-    "api-url": Flags.string({ description: "Helmr API base URL (default HELMR_API_URL, or http://127.0.0.1:3000)", helpGroup: "GLOBAL" }),
-    "api-key": Flags.string({ description: "secret API key (default HELMR_API_KEY)", helpGroup: "GLOBAL" }),
+    "api-url": Flags.string({ description: "Helmr API base URL (default HELMR_API_URL, or http://127.0.0.1:HELMR_PORT, the local development API)", helpGroup: "GLOBAL" }),
+    "api-key": Flags.string({
+      description: "secret API key (default HELMR_API_KEY; against the local development API, the key `helmr dev` keeps in HELMR_DATA_DIR/dev-api-key)",
+      helpGroup: "GLOBAL",
+    }),
   };
 
   protected flags!: Interfaces.InferredFlags<(typeof ApiCommand)["baseFlags"] & T["flags"]>;
@@ -30,11 +34,15 @@ export abstract class ApiCommand<T extends typeof Command> extends Command {
     this.args = args as typeof this.args;
   }
 
+  /**
+   * The API named by --api-url or HELMR_API_URL, else the local development one that
+   * `helmr dev` starts from this directory; for that one, without a key given, the
+   * development key `helmr dev` keeps under HELMR_DATA_DIR.
+   */
   protected get client(): HelmrClient {
-    this.apiClient ??= new HelmrClient({
-      baseUrl: this.flags["api-url"] ?? process.env.HELMR_API_URL ?? "http://127.0.0.1:3000",
-      apiKey: this.flags["api-key"] ?? process.env.HELMR_API_KEY,
-    });
+    const given = this.flags["api-url"] ?? process.env.HELMR_API_URL;
+    const apiKey = this.flags["api-key"] ?? process.env.HELMR_API_KEY ?? (given === undefined ? readDevCredential(process.env.HELMR_DATA_DIR || ".helmr", DEV_API_KEY_FILE) : undefined);
+    this.apiClient ??= new HelmrClient({ baseUrl: given ?? `http://127.0.0.1:${process.env.HELMR_PORT || 3000}`, apiKey });
     return this.apiClient;
   }
 

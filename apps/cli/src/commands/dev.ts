@@ -1,6 +1,6 @@
 import { Args, Command, Flags } from "@oclif/core";
 import type { HelmrWorker } from "@helmr/sdk";
-import { devCredential, makeDevApiKey, makeDevSecret } from "../runtime/dev-credentials.ts";
+import { DEV_API_KEY_FILE, devCredential, makeDevApiKey, makeDevSecret } from "../runtime/dev-credentials.ts";
 import { loadTaskModule } from "../runtime/load-tasks.ts";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger, startApi, startWorker } from "../runtime/services.ts";
@@ -23,7 +23,7 @@ export default class Dev extends Command {
     const settings = settingsOrExit();
     const logger = createLogger(settings, "warn");
     const tasks = args.module ? await loadTaskModule(args.module) : undefined;
-    const apiKey = settings.HELMR_API_KEYS[0] ?? devCredential(settings.HELMR_DATA_DIR, "dev-api-key", makeDevApiKey);
+    const apiKey = settings.HELMR_API_KEYS[0] ?? devCredential(settings.HELMR_DATA_DIR, DEV_API_KEY_FILE, makeDevApiKey);
     const apiKeys = settings.HELMR_API_KEYS.length ? settings.HELMR_API_KEYS : [apiKey];
     const secret = settings.HELMR_SECRET ?? devCredential(settings.HELMR_DATA_DIR, "dev-secret", makeDevSecret);
 

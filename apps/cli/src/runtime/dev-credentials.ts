@@ -15,5 +15,13 @@ export function devCredential(dataDir: string, name: string, make: () => string)
   return value;
 }
 
+/** A development value `helmr dev` made earlier under the data dir, or undefined (never made here). */
+export function readDevCredential(dataDir: string, name: string): string | undefined {
+  const file = join(dataDir, name);
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
+}
+
+export const DEV_API_KEY_FILE = "dev-api-key";
+
 export const makeDevApiKey = () => `sk_dev_${randomBytes(24).toString("base64url")}`;
 export const makeDevSecret = () => randomBytes(32).toString("base64url");

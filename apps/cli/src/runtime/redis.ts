@@ -24,7 +24,7 @@ export async function resolveRedis(settings: Settings): Promise<RedisTarget> {
     return { url: settings.HELMR_REDIS_URL, embedded: false, stop: async () => {} };
   }
   try {
-    const embedded = await startEmbeddedRedis({ dir: join(settings.HELMR_DATA_DIR, "redis"), reuse: true });
+    const embedded = await startEmbeddedRedis({ dir: join(settings.HELMR_DATA_DIR, "redis"), reuse: true, ownProcessGroup: true });
     return { url: embedded.url, embedded: true, stop: embedded.stop };
   } catch (error) {
     if (error instanceof RedisNotInstalledError) throw new Errors.CLIError(error.message, { exit: 1 });

@@ -6,8 +6,8 @@ import { changedUnitOf } from "../keys.ts";
 import { execOrThrow } from "../pipelines.ts";
 import { changed } from "./script-errors.ts";
 
-/** The repository's `lua/` folder: one script per file, `verb-N.lua` for N keys. */
-export const LUA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../lua");
+/** The package's `lua/` folder (in the repository, a link to the top-level `lua/`): one script per file, `verb-N.lua` for N keys. */
+export const LUA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../lua");
 
 const INCLUDE = /^--\s*@include\s+"([\w-]+)"\s*$/gm;
 
