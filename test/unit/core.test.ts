@@ -1,4 +1,4 @@
-import { MAX_DURATION_MS, canonicalJson, isRunId, isSessionId, isStreamCursorAfter, isStreamCursorBefore, newRunId, newSessionId, parseDuration, parseRunId, sessionTag } from "@helmr/core";
+import { MAX_DURATION_MS, MAX_JSON_DEPTH, canonicalJson, isRunId, isSessionId, isStreamCursorAfter, isStreamCursorBefore, newRunId, newSessionId, parseDuration, parseRunId, sessionTag } from "@helmr/core";
 import { loadSettings } from "@helmr/config";
 import { describe, expect, it } from "vitest";
 
@@ -62,6 +62,11 @@ describe("canonical JSON", () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson(JSON.parse('{ "a": {"c": null, "d": [1, {"x":1, "y":2}]}, "b": 1 }')));
     expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
     expect(canonicalJson({ a: 1, skip: undefined })).toBe('{"a":1}');
+  });
+  it("is bounded: a value nested deeper than the API allows is a RangeError, not a stack overflow", () => {
+    const deep = (depth: number) => JSON.parse("[".repeat(depth) + "]".repeat(depth));
+    expect(canonicalJson(deep(MAX_JSON_DEPTH))).toBe("[".repeat(MAX_JSON_DEPTH) + "]".repeat(MAX_JSON_DEPTH));
+    expect(() => canonicalJson(deep(20_000))).toThrow(/nests deeper than 64 levels/);
   });
 });
 
