@@ -11,6 +11,18 @@ import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
 
 /**
+ * The version of how Helmr lays its data out in Redis (the keys, hash fields and values
+ * libs/broker/ARCHITECTURE.md lists). A change to the layout raises it and comes with its
+ * upgrade and a test; an engine refuses a prefix written in another layout rather than
+ * misread it. Snapshots carry their own format version (snapshots/format.ts).
+ */
+export const LAYOUT_VERSION = 1;
+
+export class LayoutMismatchError extends Error {
+  override name = "LayoutMismatchError";
+}
+
+/**
  * The broker core: a few systems sharing one resources object (STYLE.md). The API and
  * the SDK's worker each build one engine per process.
  */
@@ -38,9 +50,21 @@ export class HelmrEngine {
     this.publicTokens = new PublicTokensSystem(resources);
   }
 
-  /** Resolves once the runs queue's connection is ready (a BullMQ queue closed while initializing leaks rejections). */
+  /**
+   * Resolves once the runs queue's connection is ready (a BullMQ queue closed while
+   * initializing leaks rejections) and the prefix holds data of this layout (a fresh prefix
+   * is marked with it).
+   */
   async ready(): Promise<void> {
     await this.resources.runsQueue.waitUntilReady();
+    const { redis, keys } = this.resources;
+    await redis.set(keys.layout(), String(LAYOUT_VERSION), "NX");
+    const stored = await redis.get(keys.layout());
+    if (stored !== String(LAYOUT_VERSION)) {
+      throw new LayoutMismatchError(
+        `The data under the key prefix "${keys.prefix}" is in layout version ${stored}, and this Helmr reads version ${LAYOUT_VERSION}; run the Helmr version that wrote it, or restore a snapshot into an empty prefix`,
+      );
+    }
   }
 
   /** True when Redis answers. */

@@ -1,4 +1,4 @@
-export { HelmrEngine, createEngine } from "./engine.ts";
+export { HelmrEngine, LAYOUT_VERSION, LayoutMismatchError, createEngine } from "./engine.ts";
 export { closeConnection, connect, RUNS_QUEUE, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
 export { Keys } from "./keys.ts";
 export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";

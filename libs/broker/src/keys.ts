@@ -127,6 +127,11 @@ export class Keys {
     return `${this.prefix}:sweeper`;
   }
 
+  /** The version of the layout of everything under the prefix (engine.ts, LAYOUT_VERSION). */
+  layout(): string {
+    return `${this.prefix}:layout`;
+  }
+
   /** Units (session and token ids) changed since the last snapshot (see changedUnitOf). */
   changes(): string {
     return changesKey(this.prefix);

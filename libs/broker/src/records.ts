@@ -75,15 +75,12 @@ const EVENT_TYPES: Record<string, RunEvent["type"]> = {
   T: "triggered", S: "started", P: "parked", R: "resumed", Y: "retried", C: "completed", F: "failed", X: "cancelled",
 };
 
-/**
- * One stored event line (lua/includes/pushEvent.lua): `<letter>+<ms since createdAt>[:<attempt>][ <detail JSON>]`
- * (`<letter><at ms>…` in runs written before times were relative).
- */
+/** One stored event line (lua/includes/pushEvent.lua): `<letter>+<ms since createdAt>[:<attempt>][ <detail JSON>]`. */
 export function toRunEvent(line: string, createdAt: number): RunEvent {
   const space = line.indexOf(" ");
   const head = space < 0 ? line : line.slice(0, space);
   const [time, attempt] = head.slice(1).split(":");
-  const at = time.startsWith("+") ? createdAt + Number(time.slice(1)) : Number(time);
+  const at = createdAt + Number(time.slice(1));
   const detail = space < 0 ? undefined : (JSON.parse(line.slice(space + 1)) as Record<string, unknown>);
   return { type: EVENT_TYPES[head[0]], at: new Date(at).toISOString(), attempt: Number(attempt ?? 1), ...(detail ? { detail } : {}) };
 }

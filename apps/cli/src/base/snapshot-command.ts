@@ -1,4 +1,4 @@
-import { createEngine, RestoreRefusedError, SnapshotInProgressError, SnapshotNotFoundError, StoreError, type SnapshotService } from "@helmr/broker";
+import { createEngine, LayoutMismatchError, RestoreRefusedError, SnapshotInProgressError, SnapshotNotFoundError, StoreError, type SnapshotService } from "@helmr/broker";
 import { Command, Errors, type Interfaces } from "@oclif/core";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger } from "../runtime/services.ts";
@@ -45,7 +45,7 @@ export abstract class SnapshotCommand<T extends typeof Command> extends Command 
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (error instanceof SnapshotNotFoundError || error instanceof RestoreRefusedError || error instanceof SnapshotInProgressError) {
+    if (error instanceof SnapshotNotFoundError || error instanceof RestoreRefusedError || error instanceof SnapshotInProgressError || error instanceof LayoutMismatchError) {
       return super.catch(new Errors.CLIError(error.message, { exit: 1 }));
     }
     if (error instanceof StoreError) {

@@ -1,5 +1,5 @@
 import { startApiServer, type ApiServer } from "@helmr/api";
-import { createEngine, type HelmrEngine, type SnapshotService } from "@helmr/broker";
+import { LayoutMismatchError, createEngine, type HelmrEngine, type SnapshotService } from "@helmr/broker";
 import type { Settings } from "@helmr/config";
 import { createWorker, type HelmrWorker } from "@helmr/sdk";
 import { Errors } from "@oclif/core";
@@ -32,6 +32,7 @@ export async function startApi(
     );
   } catch (error) {
     await engine.close();
+    if (error instanceof LayoutMismatchError) throw new Errors.CLIError(error.message, { exit: 1 });
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new Errors.CLIError(`Port ${options.port} on ${options.host} is already in use; set HELMR_PORT or pass --port (0 picks a free one)`, { exit: 1 });
     }

@@ -6,7 +6,6 @@ import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
 import { WaitingIndex } from "../systems/waiting-index.ts";
 import type { SnapshotStore } from "./stores/store.ts";
 import { writeUnit } from "./units.ts";
-import { upgradeUnit } from "./upgrade.ts";
 
 export interface RestoreOptions {
   /** Default: the newest snapshot. */
@@ -66,9 +65,8 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
       const units = await decodePart(body);
       for (let i = 0; i < units.length; i += UNITS_PER_WRITE) {
         const pipeline = redis.pipeline();
-        for (const stored of units.slice(i, i + UNITS_PER_WRITE)) {
-          if (seen.has(stored.unit)) continue;
-          const unit = upgradeUnit(stored);
+        for (const unit of units.slice(i, i + UNITS_PER_WRITE)) {
+          if (seen.has(unit.unit)) continue;
           seen.add(unit.unit);
           if (unit.unit.startsWith("tok_")) tokens++;
           else sessions++;

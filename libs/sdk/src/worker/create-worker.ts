@@ -66,6 +66,12 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     await engine.close();
     throw new Error(`cannot reach Redis at ${redisUrl}; start it, or point HELMR_REDIS_URL at a running one`);
   }
+  try {
+    await engine.ready();
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
   await engine.tasks.register([...tasks.keys()]);
   await engine.streams.publishSchemas(inputSchemasToPublish(logger));
 
