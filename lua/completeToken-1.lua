@@ -1,5 +1,5 @@
 --[[
-  Completes a token (DESIGN.md invariant 4). The same canonical data again returns the
+  Completes a token (ARCHITECTURE.md invariant 4). The same canonical data again returns the
   first completion; other data, or any completion at or after the timeout, is refused.
   KEYS[1] token hash
   ARGV[1] data JSON   ARGV[2] canonical data JSON   ARGV[3] now (ms)

@@ -1,10 +1,10 @@
 --[[
-  Delivers one input to a session stream (DESIGN.md invariants 1 and 2): appends it to the
+  Delivers one input to a session stream (ARCHITECTURE.md invariants 1 and 2): appends it to the
   stream's history, then either resolves the oldest wait parked on the same
   (stream, correlationId), queueing that run to resume, or buffers the input for the next
   wait. Atomic: an input is consumed by at most one wait, and never dropped.
   A send with a public access token spends one of its uses in the same step, so concurrent
-  sends never exceed maxUses (DESIGN.md invariant 5).
+  sends never exceed maxUses (ARCHITECTURE.md invariant 5).
   KEYS[1] session hash   KEYS[2] input stream (history)   KEYS[3] consumed-by hash of the stream
   KEYS[4] the public access token's hash (the session hash again when there is none)
   ARGV[1] data JSON   ARGV[2] correlationId ("" for none)   ARGV[3] now (ms)

@@ -2,7 +2,7 @@
   Decides, on the token, how a run's wait on it ends when the wait's timeout is due: with
   the token's data if it was completed in time (its completer may not have resumed the run
   yet, or died before), or with the timeout, which the token then records so that no later
-  completion succeeds (DESIGN.md invariant 4). The token is the one place that decides, for
+  completion succeeds (ARCHITECTURE.md invariant 4). The token is the one place that decides, for
   completions and timeouts alike.
   KEYS[1] token hash
   ARGV[1] now (ms)

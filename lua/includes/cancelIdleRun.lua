@@ -1,7 +1,7 @@
 -- @include "finishRun"
 -- @include "waitKeys"
 -- Cancels a run that no worker is executing (queued or waiting). A pending wait is
--- resolved by the cancellation (DESIGN.md invariant 1), so a later timer, input or
+-- resolved by the cancellation (ARCHITECTURE.md invariant 1), so a later timer, input or
 -- token finds nothing to resolve. Returns "cancelled", "requested" (running: the
 -- execution stops at its next durable operation) or "finished" (already terminal), and
 -- when the wait it ended began (endWait), if any.

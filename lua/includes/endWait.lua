@@ -1,6 +1,6 @@
 -- Ends a run's pending wait. While a wait is pending, its "parked" event leaves the wait
 -- out: the run's `wait` field holds it, and the same JSON twice would cost ~90 bytes per
--- parked run (DESIGN.md targets 1 KB). When the wait ends, the wait moves into that event
+-- parked run (ARCHITECTURE.md targets 1 KB). When the wait ends, the wait moves into that event
 -- (the last one: nothing else happens to a parked run) and the field goes.
 
 -- The events text with `wait` added to its last event, if that is a parked event without

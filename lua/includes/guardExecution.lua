@@ -1,6 +1,6 @@
 -- @include "finishRun"
 -- @include "beginExecution"
--- Fencing (DESIGN.md: a run executes in at most one worker at a time). A write from an
+-- Fencing (ARCHITECTURE.md: a run executes in at most one worker at a time). A write from an
 -- execution whose fence is not the run's current one is refused with -2. A cancel
 -- requested while the run was executing takes effect here, at its next durable
 -- operation, and the write is refused with -3.

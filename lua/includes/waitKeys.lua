@@ -3,7 +3,7 @@
 -- "stream|corr" is unique.
 -- Waits are a field of the session hash, `w:<stream>|<corr>`, holding the parked runs in
 -- park order, space-separated, by their own part (sessionRuns): a field costs far less than
--- a key of its own, and a queue usually holds one run (DESIGN.md targets 1 KB per parked run).
+-- a key of its own, and a queue usually holds one run (ARCHITECTURE.md targets 1 KB per parked run).
 -- The functions below take and return whole run ids.
 -- Buffered inputs are a zset of entry ids ordered by the session's sequence.
 -- @include "sessionRuns"

@@ -1,7 +1,7 @@
 import type { EngineHooks } from "@helmr/broker";
 
 /**
- * Forces the crash DESIGN.md invariant 3 is about: once armed, the next dispatch throws as
+ * Forces the crash ARCHITECTURE.md invariant 3 is about: once armed, the next dispatch throws as
  * if its process died after a script resolved a run and before the run's job was added.
  */
 export function dispatchFault(): { hooks: EngineHooks; arm: () => void } {

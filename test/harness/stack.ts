@@ -26,7 +26,7 @@ export interface TestStack {
 
 /**
  * A Helmr API and engine on the suite's redis-server under a fresh key prefix, so tests
- * never see each other's data (STYLE.md, tests).
+ * never see each other's data (CONTRIBUTING.md, tests).
  */
 export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number; redisUrl?: string } = {}): Promise<TestStack> {
   const redisUrl = options.redisUrl ?? inject("redisUrl");

@@ -20,7 +20,7 @@ const parkedOnInput = task({ id: "restart-input", run: async () => answer.wait({
 const parkedOnToken = task({ id: "restart-token", run: async ({ tokenId }: { tokenId: string }) => tokens.wait(tokenId).unwrap() });
 const parkedOnTimer = task({ id: "restart-timer", run: async ({ until }: { until: number }) => (await timers.waitUntil(until), "rang") });
 
-describe("DESIGN.md invariant 6: a Redis restart with AOF loses nothing acknowledged", () => {
+describe("ARCHITECTURE.md invariant 6: a Redis restart with AOF loses nothing acknowledged", () => {
   it("resumes runs parked on an input, a token and a timer after Redis restarts", async () => {
     const dir = mkdtempSync(join(tmpdir(), "helmr-restart-"));
     let redis: EmbeddedRedis = await startEmbeddedRedis({ dir, appendonly: true });

@@ -8,7 +8,7 @@ import { startStack, type TestStack } from "../harness/stack.ts";
 let stack: TestStack;
 afterEach(() => stack?.close());
 
-describe("dispatch outbox (DESIGN.md invariant 3)", () => {
+describe("dispatch outbox (ARCHITECTURE.md invariant 3)", () => {
   it("dispatches a run whose trigger died between creating it and adding its job", async () => {
     const fault = dispatchFault();
     stack = await startStack({ hooks: fault.hooks });

@@ -16,7 +16,7 @@ const slow = task({ id: "snap-slow", run: async () => (await gate, "finished") }
 const quick = task({ id: "snap-quick", run: async () => "ran" });
 const onTimer = task({ id: "snap-timer", run: async ({ until }: { until: number }) => (await timers.waitUntil(until), "rang") });
 
-describe("DESIGN.md invariant 6: after a total Redis loss, parked runs come back from the latest snapshot", () => {
+describe("ARCHITECTURE.md invariant 6: after a total Redis loss, parked runs come back from the latest snapshot", () => {
   it("restores runs parked on an input, a token and a timer, the input history, token completions and spent public tokens", async () => {
     const s3 = await open.s3();
     const stack = await open.snapshotStack(s3.store());

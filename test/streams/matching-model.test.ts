@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 /**
- * The matching rules (DESIGN.md invariants 1 and 2), as a small in-memory model:
+ * The matching rules (ARCHITECTURE.md invariants 1 and 2), as a small in-memory model:
  * per correlationId a FIFO of buffered inputs and a FIFO of parked runs. Random sequences
  * of park, deliver, timeout and cancel run against the real Lua scripts and the model,
  * and every step's outcome, and the final buffers, must agree.

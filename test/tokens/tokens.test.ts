@@ -212,7 +212,7 @@ describe("tokens", () => {
   });
 });
 
-describe("token completion outbox (DESIGN.md invariant 3)", () => {
+describe("token completion outbox (ARCHITECTURE.md invariant 3)", () => {
   it("resumes the waiting run when the completing process died after resolving it but before adding its job", async () => {
     const fault = dispatchFault();
     stack = await startStack({ hooks: fault.hooks });

@@ -23,7 +23,7 @@ export class LayoutMismatchError extends Error {
 }
 
 /**
- * The broker core: a few systems sharing one resources object (STYLE.md). The API and
+ * The broker core: a few systems sharing one resources object (CONTRIBUTING.md). The API and
  * the SDK's worker each build one engine per process.
  */
 export class HelmrEngine {

@@ -1,9 +1,9 @@
 import { parsePublicTokenId, parseRunId, parseTokenId, sessionTag } from "@helmr/core";
 
 /**
- * The one place Redis key names are built (STYLE.md). Every key of a session shares the
+ * The one place Redis key names are built (CONTRIBUTING.md). Every key of a session shares the
  * hash tag `{<session tag>}`, and run ids carry that tag, so each Lua script touches a
- * single slot (DESIGN.md, "Scaling out"). Global indexes (lists, external ids,
+ * single slot (ARCHITECTURE.md, "Scaling out"). Global indexes (lists, external ids,
  * idempotency keys) are written by plain commands, never from inside a script.
  */
 export class Keys {
@@ -20,7 +20,7 @@ export class Keys {
   /**
    * A session's runs are fields of the session hash itself, `a:<own>` while active and
    * `f:<own>` once finished (`own`: the run id's own part; the tag is the session's,
-   * runInSession): a key of their own would cost more memory than the fields (DESIGN.md
+   * runInSession): a key of their own would cost more memory than the fields (ARCHITECTURE.md
    * targets 1 KB per parked run). So are its wait queues (lua/includes/waitKeys.lua).
    */
   sessionActiveRuns(sessionId: string): string {
@@ -49,7 +49,7 @@ export class Keys {
   }
   /**
    * A run's journal (fields `N`, `rN`) and events (field `events`) are fields of the run
-   * hash itself: one key per run instead of three (DESIGN.md targets 1 KB per parked run).
+   * hash itself: one key per run instead of three (ARCHITECTURE.md targets 1 KB per parked run).
    * Scripts still take them as separate KEYS, so they read as what they are.
    */
   journal(runId: string): string {
@@ -119,7 +119,7 @@ export class Keys {
   tasks(): string {
     return `${this.prefix}:tasks`;
   }
-  /** Runs whose next job an API process is about to add (DESIGN.md invariant 3). */
+  /** Runs whose next job an API process is about to add (ARCHITECTURE.md invariant 3). */
   dispatchOutbox(): string {
     return `${this.prefix}:outbox`;
   }

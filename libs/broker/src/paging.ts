@@ -34,7 +34,7 @@ export const lexIndex =
 /**
  * Id logs: the global lists of sessions, runs and tokens. Ids are appended in creation
  * order to a Redis Stream and never rewritten, which a stream stores in ~30-50 bytes an
- * entry against ~130-145 for a sorted-set member (DESIGN.md: 1 KB per parked run). A
+ * entry against ~130-145 for a sorted-set member (ARCHITECTURE.md: 1 KB per parked run). A
  * cursor is the stream entry id of the last id returned.
  */
 const ID_FIELD = "i";

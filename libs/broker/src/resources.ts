@@ -5,7 +5,7 @@ import { logDistinctErrors } from "./closing.ts";
 import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
 
-/** What every system shares, wired once in `createEngine` (STYLE.md, broker core). */
+/** What every system shares, wired once in `createEngine` (CONTRIBUTING.md, broker core). */
 export interface Resources {
   redis: Redis;
   keys: Keys;
@@ -20,7 +20,7 @@ export interface Resources {
   secret?: string;
   /** HELMR_PUBLIC_URL: the base of links Helmr hands out (callback URLs). */
   publicUrl?: string;
-  /** Injected in tests to force interleavings (STYLE.md: races are forced, not hoped for). */
+  /** Injected in tests to force interleavings (CONTRIBUTING.md: races are forced, not hoped for). */
   hooks: EngineHooks;
 }
 

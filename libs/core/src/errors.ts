@@ -6,7 +6,7 @@ export interface ErrorIssue {
   message: string;
 }
 
-/** The one error shape every API response and client error uses (STYLE.md, REST API). */
+/** The one error shape every API response and client error uses (CONTRIBUTING.md, HTTP API). */
 export interface ErrorBody {
   error: { code: string; message: string; issues?: ErrorIssue[] };
 }

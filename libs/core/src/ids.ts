@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
  * ones, so ids sort by creation time as plain strings (lists page with ZRANGEBYLEX).
  *
  * Every id that is looked up on its own carries the Redis hash tag of the keys it lives
- * with (DESIGN.md, "Scaling out"): a session's tag is its own 16 chars, and a run id ends
+ * with (ARCHITECTURE.md, "Scaling out"): a session's tag is its own 16 chars, and a run id ends
  * with its session's tag, so the run's keys share the session's slot.
  */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -51,7 +51,7 @@ export function parseRunId(runId: string): { own: string; tag: string; sessionId
 
 /**
  * Token ids carry a hash tag too: the run's session tag for a token created in a run, a
- * fresh one for a token created outside any run (DESIGN.md, "Scaling out").
+ * fresh one for a token created outside any run (ARCHITECTURE.md, "Scaling out").
  */
 export const newTokenId = (tag: string = sortablePart()): string => `tok_${sortablePart()}_${tag}`;
 

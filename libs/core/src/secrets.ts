@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 /**
  * Secrets Helmr hands out (a token's public access token, its callback URL's secret) are
  * never stored: each is an HMAC of the server secret (HELMR_SECRET) over a purpose and an
- * id, so it can be checked by deriving it again (DESIGN.md invariant 5). The purpose keeps
+ * id, so it can be checked by deriving it again (ARCHITECTURE.md invariant 5). The purpose keeps
  * one kind of secret from ever working as another.
  */
 export type SecretPurpose = "token-complete" | "token-callback" | "input-send";

@@ -16,7 +16,7 @@ export interface EmbeddedRedisOptions {
   /** Where the AOF and the pid file go. */
   dir: string;
   port?: number;
-  /** AOF on by default: parked runs must survive a restart (DESIGN.md invariant 6). */
+  /** AOF on by default: parked runs must survive a restart (ARCHITECTURE.md invariant 6). */
   appendonly?: boolean;
   /** Reuse a server another Helmr process started in the same dir. */
   reuse?: boolean;

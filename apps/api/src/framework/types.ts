@@ -29,7 +29,7 @@ export interface ApiState {
 
 export type ApiContext = RouterContext<ApiState>;
 
-/** One route handler per file (STYLE.md); routes/index.ts mounts them all. */
+/** One route handler per file (CONTRIBUTING.md); routes/index.ts mounts them all. */
 export interface RouteDefinition {
   method: "get" | "post";
   path: string;

@@ -10,7 +10,7 @@ const LIST_COMMAND: Record<string, string> = {
 };
 
 /**
- * An operator command over the HTTP API (STYLE.md, CLI): `--json` prints exactly what
+ * An operator command over the HTTP API (CONTRIBUTING.md, CLI): `--json` prints exactly what
  * `run()` returns; otherwise readable text. Every error says what to do next.
  */
 export abstract class ApiCommand<T extends typeof Command> extends Command {

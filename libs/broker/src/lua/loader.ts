@@ -45,7 +45,7 @@ export type ScriptName =
   | "createSession"
   | "createRun"
   | "startExecution"
-  | "journalWrite"
+  | "writeJournal"
   | "parkRun"
   | "completeRun"
   | "failAttempt"
@@ -61,10 +61,10 @@ export type ScriptName =
   | "resolveTokenWait"
   | "createPublicToken"
   | "dumpSession"
-  | "holdLock"
+  | "extendLock"
   | "beginClaimed"
-  | "waitingAdd"
-  | "waitingRemove"
+  | "addWaiting"
+  | "removeWaiting"
   | "settleTokenTimeout";
 
 /**
@@ -75,7 +75,7 @@ export type ScriptName =
  * it from that journal, as after a worker crash. Marking those too would double the
  * commands of the busiest paths (an output append is one script).
  */
-const UNMARKED = new Set<ScriptName>(["dumpSession", "startExecution", "beginClaimed", "journalWrite", "appendOutput"]);
+const UNMARKED = new Set<ScriptName>(["dumpSession", "startExecution", "beginClaimed", "writeJournal", "appendOutput"]);
 
 /** Registers the scripts on a connection; `runScript` then calls them by name. */
 export function defineScripts(redis: Redis): void {

@@ -1,6 +1,6 @@
 import { HelmrError, conflict, notFound } from "@helmr/core";
 
-/** Failure codes the Lua scripts return, listed once (STYLE.md, Lua). */
+/** Failure codes the Lua scripts return, listed once (CONTRIBUTING.md, Lua). */
 export enum ScriptError {
   RunNotFound = -1,
   StaleExecution = -2,

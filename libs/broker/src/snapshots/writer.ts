@@ -74,7 +74,7 @@ export class SnapshotWriter {
     try {
       const { parent, increments } = options.full ? { parent: null, increments: 0 } : await this.nextInChain();
       const unitIds = await this.takeChanges(parent === null);
-      const manifest = await this.write(id, parent, unitIds, written, () => this.holdLock(lock));
+      const manifest = await this.write(id, parent, unitIds, written, () => this.extendLock(lock));
       await this.redis
         .multi()
         .hset(this.keys.snapshotState(), "last", id, "increments", increments)
@@ -113,7 +113,7 @@ export class SnapshotWriter {
   }
 
   private async releaseLock(lock: string): Promise<void> {
-    await runScript(this.redis, "holdLock", [this.keys.snapshotLock()], [lock, 0]).catch(() => {});
+    await runScript(this.redis, "extendLock", [this.keys.snapshotLock()], [lock, 0]).catch(() => {});
   }
 
   /**
@@ -227,8 +227,8 @@ export class SnapshotWriter {
     return units;
   }
 
-  private async holdLock(lock: string): Promise<void> {
-    const held = await runScript<number>(this.redis, "holdLock", [this.keys.snapshotLock()], [lock, LOCK_TTL_MS]);
+  private async extendLock(lock: string): Promise<void> {
+    const held = await runScript<number>(this.redis, "extendLock", [this.keys.snapshotLock()], [lock, LOCK_TTL_MS]);
     if (held !== 1) throw new Error("lost the snapshot lock (a step took longer than a minute); the snapshot was abandoned and its changes kept for the next one");
   }
 

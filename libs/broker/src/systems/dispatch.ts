@@ -13,7 +13,7 @@ export const OUTBOX_GRACE_MS = 5_000;
  *
  * An API process writes an outbox entry before a script resolves a run to `queued` and
  * removes it after the job is added; the sweeper re-ensures entries older than the grace
- * period (DESIGN.md invariant 3). Workers need no outbox: a worker that dies before adding
+ * period (ARCHITECTURE.md invariant 3). Workers need no outbox: a worker that dies before adding
  * its next job leaves its current job active, and BullMQ hands that job to another worker,
  * which learns the expected job from `startExecution` and ensures it.
  */

@@ -80,8 +80,8 @@ export class ExecutionsSystem {
   }
 
   /** Journals a durable operation's result; `result` marks a wait resolved on the spot. */
-  async journalWrite(runId: string, fence: string, position: number | string, entry: string, result = "", now = Date.now()): Promise<void> {
-    const outcome = await runScript<number>(this.resources.redis, "journalWrite", this.runKeys(runId, "journal"), [fence, position, entry, result, now, runId]);
+  async writeJournal(runId: string, fence: string, position: number | string, entry: string, result = "", now = Date.now()): Promise<void> {
+    const outcome = await runScript<number>(this.resources.redis, "writeJournal", this.runKeys(runId, "journal"), [fence, position, entry, result, now, runId]);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
   }
 

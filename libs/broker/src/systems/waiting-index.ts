@@ -4,7 +4,7 @@ import type { Resources } from "../resources.ts";
 
 /**
  * Members per bucket: Redis's default zset-max-listpack-entries, below which a sorted set
- * is a listpack (~55 bytes a member here against ~145 in a skiplist; DESIGN.md: 1 KB per
+ * is a listpack (~55 bytes a member here against ~145 in a skiplist; ARCHITECTURE.md: 1 KB per
  * parked run).
  */
 export const WAITING_BUCKET_SIZE = 128;
@@ -21,7 +21,7 @@ export interface WaitingEntry {
  * The global index of parked runs, oldest first, for listing waits across sessions
  * (GET /waits). One sorted set would cost ~145 bytes a run; this keeps runs in buckets
  * of at most WAITING_BUCKET_SIZE, each a compact listpack, found through a directory of
- * their start scores (lua/waitingAdd-1.lua has the invariant). A run is added before the
+ * their start scores (lua/addWaiting-1.lua has the invariant). A run is added before the
  * script that parks it (so a listing never misses one; entries of runs that did not park
  * are checked on read) and removed with the score it was added with by whoever ends its
  * wait: the scripts that end a wait report when it began (lua/includes/endWait.lua).
@@ -35,7 +35,7 @@ export class WaitingIndex {
 
   add(target: ChainableCommander, runId: string, since: number): ChainableCommander {
     const { keys } = this.resources;
-    return runScript(target, "waitingAdd", [keys.waitingDirectory()], [runId, since, keys.waitingBuckets(), this.bucketSize]);
+    return runScript(target, "addWaiting", [keys.waitingDirectory()], [runId, since, keys.waitingBuckets(), this.bucketSize]);
   }
 
   /** Not awaited on the hot paths: a failed removal is found and repaired by the next listing. */
@@ -48,7 +48,7 @@ export class WaitingIndex {
 
   removeNow(target: Redis, runId: string, since: number): Promise<number> {
     const { keys } = this.resources;
-    return runScript<number>(target, "waitingRemove", [keys.waitingDirectory()], [runId, since, keys.waitingBuckets()]);
+    return runScript<number>(target, "removeWaiting", [keys.waitingDirectory()], [runId, since, keys.waitingBuckets()]);
   }
 
   /** Entries oldest first (by since, then run id), after `after` when given. */

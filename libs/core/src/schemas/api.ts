@@ -3,7 +3,7 @@ import { isValidDuration } from "../duration.ts";
 import { isStreamCursorAfter } from "../stream-ids.ts";
 import { CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, StreamName, Tags } from "./limits.ts";
 
-/** Request bodies and queries of /api/v1. The schema and its type share a name (STYLE.md). */
+/** Request bodies and queries of /api/v1. The schema and its type share a name (CONTRIBUTING.md). */
 
 export const CreateSessionBody = z.strictObject({
   externalId: ExternalKey.optional(),

@@ -89,7 +89,7 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
   execution.abort.signal.addEventListener("abort", () => reader.close(), { once: true });
   void (async () => {
     try {
-      if (!recorded) await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify(entry)));
+      if (!recorded) await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, JSON.stringify(entry)));
       while (active && !execution.isStopped) {
         const outcome = await takeNext(execution, spec, `${position}.${taken++}`, entry, null, reader, () => !active);
         if (!active || execution.isStopped) return;
@@ -124,7 +124,7 @@ export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, lim
     const [[, fields]] = entries as [string, string[]][];
     return JSON.parse(fields[fields.indexOf("d") + 1]) as unknown;
   });
-  await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify({ ...entry, v: values })));
+  await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, JSON.stringify({ ...entry, v: values })));
   return values as T[];
 }
 
@@ -167,7 +167,7 @@ async function takeNext<T>(
         const left = deadline === null ? 1000 : Math.min(1000, deadline - Date.now());
         if (left <= 0) {
           const timedOut = { ok: false, error: { name: "WaitTimeoutError", message: `no input on stream "${spec.stream}" in time` } };
-          await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, JSON.stringify(entry), JSON.stringify(timedOut)));
+          await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, JSON.stringify(entry), JSON.stringify(timedOut)));
           return { ok: false, error: new WaitTimeoutError(timedOut.error.message) };
         }
         let read: [string, [string, string[]][]][] | null;

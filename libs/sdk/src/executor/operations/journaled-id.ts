@@ -16,6 +16,6 @@ export async function journaledId(execution: Execution, kind: string, makeId: ()
   }
   const id = makeId();
   const entry = JSON.stringify({ k: kind, n: id } satisfies JournalEntry);
-  await execution.track(execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, entry)));
+  await execution.track(execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, entry)));
   return id;
 }

@@ -16,7 +16,7 @@ export function runStep<T>(execution: Execution, name: string, fn: () => Promise
 async function live<T>(execution: Execution, position: number, name: string, fn: () => Promise<T> | T): Promise<T> {
   const value = await fn();
   const text = JSON.stringify({ k: "step", n: name, ...(value === undefined ? {} : { v: value }) } satisfies JournalEntry);
-  await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, text));
+  await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, text));
   // Return what replay will return: the value as JSON gives it back.
   return (JSON.parse(text) as JournalEntry).v as T;
 }

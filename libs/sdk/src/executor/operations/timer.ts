@@ -23,7 +23,7 @@ export function waitTimer(execution: Execution, dueAtIfNew: () => number): WaitR
 
 async function resolveNow(execution: Execution, position: number, dueAt: number): Promise<WaitOutcome<void>> {
   const entry = JSON.stringify({ k: "timer", dueAt } satisfies JournalEntry);
-  await execution.write(() => execution.engine.executions.journalWrite(execution.run.id, execution.fence, position, entry, JSON.stringify(RESOLVED)));
+  await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, entry, JSON.stringify(RESOLVED)));
   return RESOLVED;
 }
 

@@ -41,7 +41,7 @@ async function live(execution: Execution, position: number, tokenId: string, ent
   }
   if (watched.status !== "waiting") {
     const result = watched.status === "completed" ? `{"ok":true,"output":${watched.data}}` : JSON.stringify(TIMED_OUT);
-    await execution.write(() => engine.executions.journalWrite(run.id, fence, position, entryText, result));
+    await execution.write(() => engine.executions.writeJournal(run.id, fence, position, entryText, result));
     return watched.status === "completed" ? { ok: true, output: JSON.parse(watched.data) } : { ok: false, error: new WaitTimeoutError(TIMED_OUT.error.message) };
   }
   const wait: StoredWait = { kind: "token", pos: position, since: Date.now(), token: tokenId, timeoutAt: watched.timeoutAt };

@@ -3,7 +3,7 @@
   most ARGV[4] members each ("buckets", which Redis keeps as compact listpacks while they
   stay under zset-max-listpack-entries), listed in a directory by the lowest score each may
   hold. Every member lies in the bucket whose range holds its score: [its start, the next
-  bucket's start). That is what lets waitingRemove find a member from its score alone.
+  bucket's start). That is what lets removeWaiting find a member from its score alone.
   KEYS[1] directory (zset: bucket number -> start score)
   ARGV[1] member (run id)   ARGV[2] score (parked at, ms)   ARGV[3] bucket key prefix
   ARGV[4] bucket size
