@@ -47,11 +47,12 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
     });
   }
 
-  it("answers 404 for unknown run and session ids, malformed or not", async () => {
+  it("answers 404 for unknown run and session ids, malformed or not, saying which route lists them", async () => {
     for (const path of ["/api/v1/runs/run_0000000000000000_0000000000000000", "/api/v1/runs/garbage", "/api/v1/sessions/ses_0000000000000000", "/api/v1/sessions/garbage", "/api/v1/runs/garbage/events"]) {
       const response = await stack.http("GET", path);
       expect(response.status, path).toBe(404);
       expect(response.body.error.code).toMatch(/_not_found$/);
+      expect(response.body.error.message, path).toMatch(/; (list runs with GET \/api\/v1\/runs|create one with POST \/api\/v1\/sessions or list them with GET \/api\/v1\/sessions)$/);
     }
   });
 

@@ -160,6 +160,8 @@ describe("helmr errors say what to do next", PROCESS_TESTS, () => {
     expect(unknownRun.stderr).toContain("helmr run list");
     expect(unknownSession.stderr).toContain("helmr session list");
     expect(unknownToken.stderr).toContain("helmr token list");
+    // The CLI says what to do in helmr commands, not in the API's HTTP routes.
+    for (const result of [unknownRun, unknownSession, unknownToken]) expect(result.stderr).not.toContain("/api/v1");
     expect(badKey.stderr).toContain("HELMR_API_KEY");
     expect(badJson.stderr).toContain("position 16");
     expect(noData.stderr).toContain("--data");

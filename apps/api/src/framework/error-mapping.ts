@@ -2,6 +2,7 @@ import { isRedisUnavailable } from "@helmr/broker";
 import { HelmrError, type ErrorBody } from "@helmr/core";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
+import { withHint } from "./hints.ts";
 import type { ApiState } from "./types.ts";
 
 /** Seconds a client is told to wait before retrying while Redis is unavailable. */
@@ -11,7 +12,8 @@ export const redisUnavailable = (cause?: unknown) =>
   new HelmrError(503, "redis_unavailable", `Helmr cannot reach Redis right now; nothing was done. Retry in ${RETRY_AFTER_SECONDS} s`, undefined, { cause });
 
 /**
- * Every failure leaves in the one error shape (CONTRIBUTING.md): HelmrErrors as they are,
+ * Every failure leaves in the one error shape (CONTRIBUTING.md): HelmrErrors with the hint
+ * for their code (hints.ts),
  * Redis outages as 503 with Retry-After, unknown routes as 404, Koa's own HTTP errors by
  * their status, anything else as a 500 that is logged with the request id and tells the
  * caller nothing internal.
@@ -37,7 +39,7 @@ function respond(ctx: Parameters<Middleware>[0], error: HelmrError): void {
 }
 
 function toHelmrError(error: unknown, logger: Logger, requestId: string): HelmrError {
-  if (HelmrError.is(error)) return error;
+  if (HelmrError.is(error)) return withHint(error);
   if (isRedisUnavailable(error)) {
     logger.warn({ err: (error as Error).message, requestId }, "Redis unavailable; answered 503");
     return redisUnavailable(error);

@@ -1,12 +1,15 @@
+import { API_HINTS } from "@helmr/api";
 import { HelmrApiError, HelmrClient, HelmrConnectionError } from "@helmr/sdk";
 import { Command, Errors, Flags, type Interfaces } from "@oclif/core";
 import { DEV_API_KEY_FILE, readDevCredential } from "../runtime/dev-credentials.ts";
 
-/** Where each kind of id can be listed, for "not found" errors. */
-const LIST_COMMAND: Record<string, string> = {
-  run_not_found: "helmr run list",
-  session_not_found: "helmr session list",
-  token_not_found: "helmr token list",
+/** What to do next, by error code, said in helmr commands (the API's own hints name HTTP routes). */
+const CLI_HINTS: Record<string, string> = {
+  run_not_found: "Run `helmr run list` to see ids.",
+  session_not_found: "Run `helmr session list` to see ids.",
+  token_not_found: "Run `helmr token list` to see ids.",
+  task_not_found: "Start a worker whose module exports the task: `helmr worker ./tasks.ts`.",
+  unauthorized: "Set HELMR_API_KEY (or --api-key) to one of the server's HELMR_API_KEYS.",
 };
 
 /**
@@ -60,10 +63,11 @@ export abstract class ApiCommand<T extends typeof Command> extends Command {
   }
 }
 
+/** The API's message without its HTTP hint, then the issues, then what to do next in helmr terms. */
 function explain(error: HelmrApiError): string {
-  const base = error.message.replace(/; list \w+ with GET \/api\/v1\/\w+$/, "");
+  const apiHint = API_HINTS[error.code];
+  const base = apiHint && error.message.endsWith(`; ${apiHint}`) ? error.message.slice(0, -(apiHint.length + 2)) : error.message;
   const issues = error.issues.length ? `\n${error.issues.map((i) => `  ${i.path || "/"}: ${i.message}`).join("\n")}` : "";
-  if (error.status === 401) return `${base}\nSet HELMR_API_KEY (or --api-key) to one of the server's HELMR_API_KEYS.`;
-  if (LIST_COMMAND[error.code]) return `${base}\nRun \`${LIST_COMMAND[error.code]}\` to see ids.`;
-  return `${base}${issues}`;
+  const hint = CLI_HINTS[error.code];
+  return `${base}${issues}${hint ? `\n${hint}` : ""}`;
 }

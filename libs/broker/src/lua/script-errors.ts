@@ -34,13 +34,13 @@ export class ExecutionRefusedError extends Error {
 export function scriptError(code: number, id: string): Error {
   switch (code) {
     case ScriptError.RunNotFound:
-      return notFound("run", id, "list runs with GET /api/v1/runs");
+      return notFound("run", id);
     case ScriptError.SessionNotFound:
-      return notFound("session", id, "create one with POST /api/v1/sessions or list them with GET /api/v1/sessions");
+      return notFound("session", id);
     case ScriptError.SessionClosed:
       return conflict("session_closed", `Session ${id} is closed; it takes no new runs or input`);
     case ScriptError.TokenNotFound:
-      return notFound("token", id, "list tokens with GET /api/v1/tokens");
+      return notFound("token", id);
     case ScriptError.TokenCompletedOtherwise:
       return conflict("token_already_completed", `Token ${id} was already completed with different data; a token completes once`);
     case ScriptError.TokenTimedOut:

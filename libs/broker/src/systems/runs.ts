@@ -44,7 +44,7 @@ export class RunsSystem {
   async trigger(taskId: string, body: TriggerBody, now = Date.now()): Promise<TriggerResult> {
     const { redis, keys } = this.resources;
     if (!(await this.tasks.isRegistered(taskId))) {
-      throw new HelmrError(404, "task_not_found", `No worker has registered task "${taskId}"; start a worker whose module exports it (helmr worker ./tasks.ts)`);
+      throw new HelmrError(404, "task_not_found", `No worker has registered task "${taskId}"`);
     }
     // An unknown session is refused before anything is written (createRun checks again, atomically).
     if (body.sessionId !== undefined && (!isSessionId(body.sessionId) || !(await redis.exists(keys.session(body.sessionId))))) throw notFound("session", body.sessionId);
@@ -101,7 +101,7 @@ export class RunsSystem {
 
   async retrieve(runId: string): Promise<RunRecord> {
     const run = await this.find(runId);
-    if (!run) throw notFound("run", runId, "list runs with GET /api/v1/runs");
+    if (!run) throw notFound("run", runId);
     return run;
   }
 
@@ -136,7 +136,7 @@ export class RunsSystem {
 
   /** Cancels a run: parked or queued at once, running at its next durable operation. */
   async cancel(runId: string, reason = "cancelled by request", now = Date.now()): Promise<{ outcome: CancelOutcome; run: RunRecord }> {
-    if (!isRunId(runId)) throw notFound("run", runId, "list runs with GET /api/v1/runs");
+    if (!isRunId(runId)) throw notFound("run", runId);
     const { redis, keys } = this.resources;
     const { sessionId } = await this.retrieve(runId);
     const result = await runScript<number | [CancelOutcome, string?]>(

@@ -52,7 +52,7 @@ export class SessionsSystem {
 
   async retrieve(id: string): Promise<SessionRecord> {
     const session = await this.find(id);
-    if (!session) throw notFound("session", id, "list sessions with GET /api/v1/sessions");
+    if (!session) throw notFound("session", id);
     return session;
   }
 

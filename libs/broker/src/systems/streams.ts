@@ -100,7 +100,7 @@ export class StreamsSystem {
 
   async requireSession(sessionId: string): Promise<void> {
     if (!isSessionId(sessionId) || !(await this.resources.redis.exists(this.resources.keys.session(sessionId)))) {
-      throw notFound("session", sessionId, "list sessions with GET /api/v1/sessions");
+      throw notFound("session", sessionId);
     }
   }
 

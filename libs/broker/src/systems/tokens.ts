@@ -104,7 +104,7 @@ export class TokensSystem {
 
   async retrieve(tokenId: string): Promise<TokenRecord> {
     const token = await this.find(tokenId);
-    if (!token) throw notFound("token", tokenId, "list tokens with GET /api/v1/tokens");
+    if (!token) throw notFound("token", tokenId);
     return token;
   }
 
