@@ -22,10 +22,10 @@ describe("dispatch outbox (ARCHITECTURE.md invariant 3)", () => {
     expect(await stack.engine.resources.runsQueue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
 
     // Within the grace period the sweeper leaves it alone (the writer may still be working).
-    expect(await stack.engine.dispatch.sweep()).toBe(0);
-    expect(await stack.engine.dispatch.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(0); // lock held by the first sweep
+    expect(await stack.engine.outbox.sweep()).toBe(0);
+    expect(await stack.engine.outbox.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(0); // lock held by the first sweep
     await stack.engine.resources.redis.del(stack.engine.resources.keys.sweeperLock());
-    expect(await stack.engine.dispatch.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
+    expect(await stack.engine.outbox.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
     await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "completed");
     expect(await stack.engine.resources.redis.zcard(stack.engine.resources.keys.dispatchOutbox())).toBe(0);
   });

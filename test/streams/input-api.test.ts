@@ -82,7 +82,7 @@ describe("sending input over HTTP", () => {
     const history = await stack.client.sessions.open(sessionId).input("decisions").list();
     expect(history.data).toMatchObject([{ status: "consumed", consumedBy: { runId } }]);
 
-    expect(await stack.engine.dispatch.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
+    expect(await stack.engine.outbox.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
     const run = await runReaches(stack.client, runId, "completed");
     expect(run.output).toEqual({ decision: "reject" });
   });

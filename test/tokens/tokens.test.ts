@@ -228,7 +228,7 @@ describe("token completion outbox (ARCHITECTURE.md invariant 3)", () => {
     expect((await stack.client.tokens.retrieve(token.id)).status).toBe("completed");
 
     await stack.engine.resources.redis.del(stack.engine.resources.keys.sweeperLock());
-    expect(await stack.engine.dispatch.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
+    expect(await stack.engine.outbox.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ ok: true, output: { approved: true } });
   });
 });

@@ -1,6 +1,7 @@
 import { settlesWithin } from "./closing.ts";
 import { closeConnection, createResources, type ResourceOptions, type Resources } from "./resources.ts";
 import { DispatchSystem } from "./systems/dispatch.ts";
+import { OutboxSweeper } from "./systems/outbox-sweeper.ts";
 import { ExecutionsSystem } from "./systems/executions.ts";
 import { RunsSystem } from "./systems/runs.ts";
 import { SessionsSystem } from "./systems/sessions.ts";
@@ -36,6 +37,7 @@ export class HelmrEngine {
   readonly waits: WaitsSystem;
   readonly tokens: TokensSystem;
   readonly publicTokens: PublicTokensSystem;
+  readonly outbox: OutboxSweeper;
 
   constructor(readonly resources: Resources) {
     this.dispatch = new DispatchSystem(resources);
@@ -46,7 +48,7 @@ export class HelmrEngine {
     this.streams = new StreamsSystem(resources, this.dispatch);
     this.waits = new WaitsSystem(resources);
     this.tokens = new TokensSystem(resources, this.dispatch);
-    this.dispatch.settleToken = (tokenId) => this.tokens.settleWaiter(tokenId);
+    this.outbox = new OutboxSweeper(resources, this.dispatch, this.tokens);
     this.publicTokens = new PublicTokensSystem(resources);
   }
 

@@ -1,4 +1,4 @@
-import { HelmrError, isStreamCursorBefore } from "@helmr/core";
+import { invalidCursor, isStreamCursorBefore } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "pino";
 
@@ -90,7 +90,6 @@ export const hashFieldIds =
     return pageOf(ids, ids, limit);
   };
 
-const invalidCursor = () => new HelmrError(422, "validation_failed", "Invalid cursor: pass the nextCursor of an earlier page of the same list");
 
 /** How many index entries a filtered listing reads at most for one page. */
 const FILTER_SCAN_LIMIT = 2_000;

@@ -4,6 +4,7 @@ import { pino, type Logger } from "pino";
 import { logDistinctErrors } from "./closing.ts";
 import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
+import { WaitingIndex } from "./systems/waiting-index.ts";
 
 /** What every system shares, wired once in `createEngine` (CONTRIBUTING.md, broker core). */
 export interface Resources {
@@ -20,6 +21,8 @@ export interface Resources {
   secret?: string;
   /** HELMR_PUBLIC_URL: the base of links Helmr hands out (callback URLs). */
   publicUrl?: string;
+  /** The index of parked runs, shared by every system that parks or ends a wait. */
+  waiting: WaitingIndex;
   /** Injected in tests to force interleavings (CONTRIBUTING.md: races are forced, not hoped for). */
   hooks: EngineHooks;
 }
@@ -51,7 +54,9 @@ export function createResources(options: ResourceOptions): Resources {
   // Helmr keeps its own run events; BullMQ's event stream is only kept short.
   const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix, streams: { events: { maxLen: 100 } } });
   runsQueue.on("error", logDistinctErrors(logger, "runs queue error"));
-  return { redis, keys: new Keys(prefix), runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl };
+  const keys = new Keys(prefix);
+  const waiting = new WaitingIndex({ redis, keys, logger });
+  return { redis, keys, runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl };
 }
 
 export function connect(

@@ -3,7 +3,6 @@ import { execOrThrow } from "../pipelines.ts";
 import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
 import { decodePart, type Manifest } from "./format.ts";
 import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
-import { WaitingIndex } from "../systems/waiting-index.ts";
 import type { SnapshotStore } from "./stores/store.ts";
 import { writeUnit } from "./units.ts";
 
@@ -51,7 +50,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
 
   const { redis, keys } = engine.resources;
   const work = pendingWork();
-  const waiting = new WaitingIndex(engine.resources);
+  const { waiting } = engine.resources;
   const seen = new Set<string>();
   const total = chain.reduce((sum, manifest) => sum + manifest.parts.reduce((n, part) => n + part.units, 0), 0);
   let done = 0;

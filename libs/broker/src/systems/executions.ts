@@ -1,7 +1,6 @@
 import { parseRunId, type RunStart } from "@helmr/core";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
-import { WaitingIndex } from "./waiting-index.ts";
 
 /** What `startExecution` decided for a job (lua/startExecution-4.lua). */
 export type StartOutcome =
@@ -29,11 +28,7 @@ export type StoredWait =
  * is refused with ExecutionRefusedError and changes nothing.
  */
 export class ExecutionsSystem {
-  private readonly waiting: WaitingIndex;
-
-  constructor(private readonly resources: Resources) {
-    this.waiting = new WaitingIndex(resources);
-  }
+  constructor(private readonly resources: Resources) {}
 
   /**
    * Starts an execution for a job. `claimed`: the job carried a claim (claimStart) but is
@@ -47,7 +42,7 @@ export class ExecutionsSystem {
     switch (status) {
       case "run": {
         const [fence, attempt, payload, activeMs, flat, waitedSince] = rest as [number, number, string, string, string[], string?];
-        this.waiting.remove(runId, waitedSince);
+        this.resources.waiting.remove(runId, waitedSince);
         return { status, fence: String(fence), attempt: Number(attempt), payload: JSON.parse(payload), activeMs: Number(activeMs), journal: journalOf(flat) };
       }
       case "stale":
@@ -104,7 +99,7 @@ export class ExecutionsSystem {
     const pipeline = redis.pipeline();
     // The waiting index is written ahead (a listing never misses a parked run) and taken back when the run did not park.
     // Its score is the wait's `since`, which the script that ends the wait reports back.
-    if (park) this.waiting.add(pipeline, runId, wait.since);
+    if (park) this.resources.waiting.add(pipeline, runId, wait.since);
     const { outcome } = await execWithScript<number | [string, string?, string?]>(pipeline, "waitForInput", this.runKeys(runId, "journal"), [
       fence,
       position,
@@ -118,7 +113,7 @@ export class ExecutionsSystem {
       wait.corr,
       park ? "1" : "0",
     ]);
-    if (park && (isScriptError(outcome) || outcome[0] !== "parked")) this.waiting.remove(runId, wait.since);
+    if (park && (isScriptError(outcome) || outcome[0] !== "parked")) this.resources.waiting.remove(runId, wait.since);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     if (outcome[0] === "consumed") return { status: "consumed", entryId: outcome[1]!, data: outcome[2]! };
     if (outcome[0] === "parked") return { status: "parked", timeoutJobId: outcome[1]! };
@@ -140,10 +135,10 @@ export class ExecutionsSystem {
 
   /** Parks the run; returns the id of the job that wakes it ("" when none is needed). */
   async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, now = Date.now()): Promise<string> {
-    const pipeline = this.waiting.add(this.resources.redis.pipeline(), runId, wait.since);
+    const pipeline = this.resources.waiting.add(this.resources.redis.pipeline(), runId, wait.since);
     const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId, "journal"), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
     if (isScriptError(outcome)) {
-      this.waiting.remove(runId, wait.since);
+      this.resources.waiting.remove(runId, wait.since);
       throw scriptError(outcome, runId);
     }
     return outcome[0];

@@ -1,5 +1,6 @@
 import {
   HelmrError,
+  invalidCursor,
   conflict,
   isRunId,
   isSessionId,
@@ -21,20 +22,15 @@ import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
 import { runInSession } from "./sessions.ts";
 import type { TaskRegistry } from "./tasks.ts";
-import { WaitingIndex } from "./waiting-index.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
 
 export class RunsSystem {
-  private readonly waiting: WaitingIndex;
-
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
     private readonly tasks: TaskRegistry,
-  ) {
-    this.waiting = new WaitingIndex(resources);
-  }
+  ) {}
 
   /**
    * Creates a run and queues its first job. With an idempotencyKey the run id is claimed
@@ -121,7 +117,7 @@ export class RunsSystem {
   async events(runId: string, limit = 200, cursor?: string): Promise<Page<RunEvent>> {
     await this.retrieve(runId);
     const start = cursor ? Number(cursor) : 0;
-    if (!Number.isInteger(start) || start < 0) throw new HelmrError(422, "validation_failed", "Invalid cursor: expected the nextCursor of an earlier page");
+    if (!Number.isInteger(start) || start < 0) throw invalidCursor();
     // Events are JSON lines of one string (lua/includes/pushEvent.lua): a run has few.
     const [text, wait, createdAt] = await this.resources.redis.hmget(this.resources.keys.runEvents(runId), "events", "wait", "createdAt");
     const events = (text ?? "")
@@ -147,7 +143,7 @@ export class RunsSystem {
     );
     if (isScriptError(result)) throw scriptError(result, runId);
     const [outcome, waitedSince] = result;
-    this.waiting.remove(runId, waitedSince);
+    this.resources.waiting.remove(runId, waitedSince);
     const run = await this.retrieve(runId);
     if (outcome === "finished" && run.status !== "cancelled") {
       throw conflict("run_finished", `Run ${runId} already ${run.status}; only queued, running or waiting runs can be cancelled`);

@@ -4,16 +4,11 @@ import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } f
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
-import { WaitingIndex } from "./waiting-index.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
 
 export class SessionsSystem {
-  private readonly waiting: WaitingIndex;
-
-  constructor(private readonly resources: Resources) {
-    this.waiting = new WaitingIndex(resources);
-  }
+  constructor(private readonly resources: Resources) {}
 
   /**
    * Creates a session. The same externalId always maps to one session: the mapping is
@@ -92,7 +87,7 @@ export class SessionsSystem {
     const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id), keys.sessionActiveRuns(id)], [now, keys.tagPrefix(id)]);
     if (isScriptError(result)) throw scriptError(result, id);
     const ended = result[2] ?? [];
-    for (let i = 0; i < ended.length; i += 2) this.waiting.remove(ended[i], ended[i + 1]);
+    for (let i = 0; i < ended.length; i += 2) this.resources.waiting.remove(ended[i], ended[i + 1]);
     return { session: await this.retrieve(id), cancelledRuns: result[0] === "closed" ? Number(result[1]) : 0 };
   }
 }

@@ -4,7 +4,6 @@ import { isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
-import { WaitingIndex } from "./waiting-index.ts";
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -14,14 +13,10 @@ type StreamEntry = [id: string, fields: string[]];
  * (lua/deliverInput-4.lua); output is appended by executions (appendOutput).
  */
 export class StreamsSystem {
-  private readonly waiting: WaitingIndex;
-
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
-  ) {
-    this.waiting = new WaitingIndex(resources);
-  }
+  ) {}
 
   /**
    * Delivers an input. A wait it resolves is resumed through BullMQ; the outbox entry
@@ -52,7 +47,7 @@ export class StreamsSystem {
     if (status === "resumed") {
       await this.dispatch.ensureJob({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, 0);
       void this.dispatch.clearIntent(intent);
-      this.waiting.remove(runId!, waitedSince);
+      this.resources.waiting.remove(runId!, waitedSince);
       return { entryId, status: "resumed", runId: runId! };
     }
     void this.dispatch.clearIntent(intent);

@@ -21,7 +21,6 @@ import { toTokenRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf, type StoredWait } from "./executions.ts";
-import { WaitingIndex } from "./waiting-index.ts";
 
 export type WatchOutcome = { status: "completed"; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
 
@@ -33,14 +32,10 @@ export type WatchOutcome = { status: "completed"; data: string } | { status: "ti
  * outbox entry (`tok_…`) covers a completion that dies before it.
  */
 export class TokensSystem {
-  private readonly waiting: WaitingIndex;
-
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
-  ) {
-    this.waiting = new WaitingIndex(resources);
-  }
+  ) {}
 
   /** Creates a token; with an idempotencyKey the same key returns the same token. */
   async create(body: CreateTokenBody, options: { tokenId?: string; runId?: string } = {}, now = Date.now()): Promise<CreatedToken> {
@@ -161,7 +156,7 @@ export class TokensSystem {
     if (!result[0]) return false;
     const [jobId, taskId, waitedSince, claim] = result;
     await this.dispatch.ensureJob({ runId, taskId: taskId!, start: claimOf(claim) }, jobId, 0);
-    this.waiting.remove(runId, waitedSince);
+    this.resources.waiting.remove(runId, waitedSince);
     return true;
   }
 

@@ -28,7 +28,7 @@ export interface WaitingEntry {
  */
 export class WaitingIndex {
   constructor(
-    private readonly resources: Resources,
+    private readonly resources: Pick<Resources, "redis" | "keys" | "logger">,
     /** Smaller in tests, to split buckets often. */
     private readonly bucketSize = WAITING_BUCKET_SIZE,
   ) {}

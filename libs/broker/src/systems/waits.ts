@@ -1,10 +1,10 @@
-import { HelmrError, isRunId, isSessionId, parseRunId, type Page, type WaitListQuery, type WaitRecord } from "@helmr/core";
+import { invalidCursor, isRunId, isSessionId, parseRunId, type Page, type WaitListQuery, type WaitRecord } from "@helmr/core";
 import { toWaitingOn } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { StoredWait } from "./executions.ts";
 import { execOrThrow } from "../pipelines.ts";
 import { activeRunIds } from "./sessions.ts";
-import { WaitingIndex, type WaitingEntry } from "./waiting-index.ts";
+import type { WaitingEntry } from "./waiting-index.ts";
 
 /**
  * Pending waits for operators. A run's wait lives in its hash (`wait`); the global index of
@@ -12,11 +12,7 @@ import { WaitingIndex, type WaitingEntry } from "./waiting-index.ts";
  * already moved on, so every listing checks each run and drops the ones that no longer wait.
  */
 export class WaitsSystem {
-  private readonly waiting: WaitingIndex;
-
-  constructor(private readonly resources: Resources) {
-    this.waiting = new WaitingIndex(resources);
-  }
+  constructor(private readonly resources: Resources) {}
 
   /** Oldest first. The cursor is `<waitingSince ms>:<runId>` of the last wait returned. */
   async list(query: WaitListQuery): Promise<Page<WaitRecord>> {
@@ -39,13 +35,13 @@ export class WaitsSystem {
   private async listGlobal(query: WaitListQuery): Promise<Page<WaitRecord>> {
     const data: WaitRecord[] = [];
     let read = 0;
-    for await (const entries of this.waiting.entries(query.cursor ? splitCursor(query.cursor) : undefined)) {
+    for await (const entries of this.resources.waiting.entries(query.cursor ? splitCursor(query.cursor) : undefined)) {
       const waiting = new Map((await this.load(entries.map((e) => e.runId))).map((w) => [w.runId, w]));
       for (const entry of entries) {
         const wait = waiting.get(entry.runId);
         if (!wait || Date.parse(wait.waitingSince) !== entry.since) {
           // A recent entry may belong to a run whose park script has not run yet (the entry is written first).
-          if (entry.since < Date.now() - PARKING_GRACE_MS) await this.waiting.removeNow(this.resources.redis, entry.runId, entry.since);
+          if (entry.since < Date.now() - PARKING_GRACE_MS) await this.resources.waiting.removeNow(this.resources.redis, entry.runId, entry.since);
           continue;
         }
         if (query.kind && wait.kind !== query.kind) continue;
@@ -86,6 +82,6 @@ const PARKING_GRACE_MS = 10_000;
 function splitCursor(cursor: string): WaitingEntry {
   const at = cursor.indexOf(":");
   const since = Number(cursor.slice(0, at));
-  if (at < 0 || !Number.isSafeInteger(since)) throw new HelmrError(422, "validation_failed", "Invalid cursor: pass the nextCursor of an earlier page of the same list");
+  if (at < 0 || !Number.isSafeInteger(since)) throw invalidCursor();
   return { since, runId: cursor.slice(at + 1) };
 }

@@ -95,7 +95,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
 
   const sweepInterval = setInterval(() => {
-    engine.dispatch.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
+    engine.outbox.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
   }, options.sweepIntervalMs ?? 5_000);
   sweepInterval.unref();
 

@@ -1,0 +1,54 @@
+import type { Resources } from "../resources.ts";
+import { OUTBOX_GRACE_MS, type DispatchSystem } from "./dispatch.ts";
+import { activeRunIds } from "./sessions.ts";
+import type { TokensSystem } from "./tokens.ts";
+
+/**
+ * Closes the gap between a script that resolved a run and the enqueue of the run's job
+ * (ARCHITECTURE.md invariant 3): outbox entries older than the grace period are taken to
+ * belong to a process that died, or was only slow, and their runs' jobs are ensured.
+ * Workers sweep every few seconds (one at a time, under a lock).
+ */
+export class OutboxSweeper {
+  constructor(
+    private readonly resources: Resources,
+    private readonly dispatch: DispatchSystem,
+    private readonly tokens: TokensSystem,
+  ) {}
+
+  /**
+   * An intent is a run id (a trigger), `<sessionId>:<nonce>` (an input delivery, whose
+   * run is only known once the script ran: every active run of the session is checked), or
+   * a token id (a completion: its waiting run is resolved).
+   */
+  private async runsOfIntent(intent: string): Promise<string[]> {
+    if (intent.startsWith("tok_")) {
+      const runId = await this.tokens.settleWaiter(intent);
+      return runId ? [runId] : [];
+    }
+    if (!intent.startsWith("ses_")) return [intent];
+    const sessionId = intent.slice(0, intent.indexOf(":"));
+    return activeRunIds(sessionId, await this.resources.redis.hkeys(this.resources.keys.sessionActiveRuns(sessionId)));
+  }
+
+  /** One sweep of the outbox; returns how many runs it re-dispatched. */
+  async sweep(now = Date.now()): Promise<number> {
+    const { redis, keys, logger } = this.resources;
+    const lock = await redis.set(keys.sweeperLock(), String(process.pid), "PX", OUTBOX_GRACE_MS, "NX");
+    if (lock !== "OK") return 0;
+    let dispatched = 0;
+    const stale = await redis.zrangebyscore(keys.dispatchOutbox(), 0, now - OUTBOX_GRACE_MS, "LIMIT", 0, 500);
+    for (const intent of stale) {
+      try {
+        for (const runId of await this.runsOfIntent(intent)) if (await this.dispatch.ensureFromRunState(runId)) dispatched++;
+        await redis.zrem(keys.dispatchOutbox(), intent);
+      } catch (error) {
+        logger.error({ err: error, intent }, "outbox sweep could not dispatch a run; will retry");
+      }
+    }
+    // Adding a job that exists changes nothing, so these are runs whose dispatch was either
+    // lost (a process died) or only slow to confirm (a loaded Redis).
+    if (dispatched) logger.warn({ dispatched }, `outbox sweep ensured the jobs of runs whose dispatch was not confirmed within ${OUTBOX_GRACE_MS} ms`);
+    return dispatched;
+  }
+}
