@@ -87,10 +87,12 @@ describe("token secrets and public access tokens", () => {
 
   it("refuses a bad create body and stores nothing", async () => {
     stack = await startStack();
+    // A fresh prefix holds only its layout's version.
+    expect(await stack.engine.resources.redis.keys(`${stack.prefix}:*`)).toEqual([stack.engine.resources.keys.layout()]);
     for (const body of [{}, { timeout: "soon" }, { timeout: -5 }, { timeout: "1h", tags: "x" }, { timeout: "1h", extra: 1 }]) {
       const response = await stack.http("POST", "/api/v1/tokens", { body });
       expect(response.status, JSON.stringify(body)).toBe(422);
     }
-    expect(await stack.engine.resources.redis.keys(`${stack.prefix}:*`)).toEqual([]);
+    expect(await stack.engine.resources.redis.keys(`${stack.prefix}:*`)).toEqual([stack.engine.resources.keys.layout()]);
   });
 });
