@@ -1,7 +1,7 @@
 import { ExecutionRefusedError, ScriptError, type HelmrEngine, type StoredWait } from "@helmr/broker";
 import { ConcurrentWaitError, NonDeterminismError } from "../errors/index.ts";
 import type { ExecutionOutcome } from "./contract.ts";
-import { describeEntry, sameOperation, toWaitOutcome, type JournalEntry } from "./journal.ts";
+import { describeOperation, sameOperation, toWaitOutcome, type JournalEntry, type Operation } from "./journal.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
 export interface RunIdentity {
@@ -90,9 +90,9 @@ export class Execution {
   }
 
   /** Replay must meet the operation it recorded; anything else fails the run, even if caught. */
-  expect(position: number, recorded: JournalEntry, reached: JournalEntry): void {
+  expect(position: number, recorded: JournalEntry, reached: Operation): void {
     if (sameOperation(recorded, reached)) return;
-    const error = new NonDeterminismError(position, describeEntry(recorded), describeEntry(reached));
+    const error = new NonDeterminismError(position, describeOperation(recorded), describeOperation(reached));
     this.stop({ kind: "failed", error });
     throw error;
   }

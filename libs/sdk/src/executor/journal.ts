@@ -1,36 +1,61 @@
 import { RunCancelledError, WaitTimeoutError } from "../errors/index.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
-/** One journaled durable operation, as stored at its position (see ARCHITECTURE.md). */
-export interface JournalEntry {
-  /** Kind: "step", "timer", "input", "once", "on", "peek", "output". */
-  k: string;
-  /** Name: a step's id, a stream's name. */
+/**
+ * One journaled durable operation, as stored at its position (the run hash's field `N`; see
+ * ARCHITECTURE.md). `k` is the kind, `n` the name (a step's id, a stream's name, a token's
+ * id), `c` a stream operation's correlationId ("" for none), `v` what replay returns.
+ */
+export type JournalEntry =
+  | { k: "step"; n: string; v?: unknown }
+  | { k: "timer"; dueAt: number }
+  | { k: "input" | "once" | "on"; n: string; c: string }
+  | { k: "peek"; n: string; c: string; v: unknown[] }
+  | { k: "output"; n: string; v: string }
+  | { k: "token" | "publicToken"; n: string }
+  | { k: "tokenWait"; n: string };
+
+export type OperationKind = JournalEntry["k"];
+
+/**
+ * What replay compares at a position: the kind always, the name and correlationId where
+ * the reached operation knows them (a created token's id is only known from the journal).
+ */
+export interface Operation {
+  k: OperationKind;
   n?: string;
-  /** CorrelationId of stream operations ("" for none). */
   c?: string;
-  /** A step's value, a peek's inputs, an output's entry id. */
-  v?: unknown;
-  /** A timer's due time, fixed when the timer was first reached. */
-  dueAt?: number;
 }
 
-export function describeEntry(entry: JournalEntry): string {
-  const corr = entry.c ? ` (correlationId "${entry.c}")` : "";
-  switch (entry.k) {
+export function describeOperation(operation: Operation): string {
+  const name = operation.n === undefined ? "" : ` "${operation.n}"`;
+  const corr = operation.c ? ` (correlationId "${operation.c}")` : "";
+  switch (operation.k) {
     case "step":
-      return `step "${entry.n}"`;
+      return `step${name}`;
     case "timer":
       return "a timer wait";
+    case "input":
+      return `a wait on input stream${name}${corr}`;
+    case "once":
+      return `once() on input stream${name}${corr}`;
+    case "on":
+      return `on() on input stream${name}${corr}`;
+    case "peek":
+      return `peek() of input stream${name}${corr}`;
     case "output":
-      return `an append to output stream "${entry.n}"`;
-    default:
-      return `input stream "${entry.n}" ${entry.k}${corr}`;
+      return `an append to output stream${name}`;
+    case "token":
+      return operation.n === undefined ? "tokens.create()" : `tokens.create() (token ${operation.n})`;
+    case "publicToken":
+      return "auth.createPublicToken()";
+    case "tokenWait":
+      return `a wait on token${name}`;
   }
 }
 
 /** Same operation? Kind always; name and correlationId where the reached one has them. */
-export function sameOperation(recorded: JournalEntry, reached: JournalEntry): boolean {
+export function sameOperation(recorded: Operation, reached: Operation): boolean {
   return recorded.k === reached.k && (reached.n === undefined || recorded.n === reached.n) && (reached.c === undefined || (recorded.c ?? "") === reached.c);
 }
 

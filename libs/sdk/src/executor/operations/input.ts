@@ -108,11 +108,11 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
 export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, limit: number): Promise<T[]> {
   if (execution.isStopped) return abandoned();
   const position = execution.claim();
-  const entry: JournalEntry = { k: "peek", n: spec.stream, c: spec.correlationId };
+  const entry = { k: "peek", n: spec.stream, c: spec.correlationId } as const;
   const recorded = execution.recorded(position);
   if (recorded) {
     execution.expect(position, recorded.entry, entry);
-    return recorded.entry.v as T[];
+    return (recorded.entry as Extract<JournalEntry, { k: "peek" }>).v as T[];
   }
   const { redis, keys } = execution.engine.resources;
   const sessionId = execution.run.sessionId;
@@ -124,7 +124,7 @@ export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, lim
     const [[, fields]] = entries as [string, string[]][];
     return JSON.parse(fields[fields.indexOf("d") + 1]) as unknown;
   });
-  await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, JSON.stringify({ ...entry, v: values })));
+  await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, JSON.stringify({ ...entry, v: values } satisfies JournalEntry)));
   return values as T[];
 }
 

@@ -7,12 +7,12 @@ import type { JournalEntry } from "../journal.ts";
  * idempotent, so a replay (even after a crash in between) reads the same id back and gets
  * the same thing, never a second one.
  */
-export async function journaledId(execution: Execution, kind: string, makeId: () => string): Promise<string> {
+export async function journaledId(execution: Execution, kind: "token" | "publicToken", makeId: () => string): Promise<string> {
   const position = execution.claim();
   const recorded = execution.recorded(position);
   if (recorded) {
     execution.expect(position, recorded.entry, { k: kind });
-    return recorded.entry.n!;
+    return (recorded.entry as Extract<JournalEntry, { k: typeof kind }>).n;
   }
   const id = makeId();
   const entry = JSON.stringify({ k: kind, n: id } satisfies JournalEntry);

@@ -7,8 +7,8 @@ export function appendOutput(execution: Execution, stream: string, data: unknown
   const position = execution.claim();
   const recorded = execution.recorded(position);
   if (recorded) {
-    execution.expect(position, recorded.entry, { k: "output", n: stream } satisfies JournalEntry);
-    return Promise.resolve(recorded.entry.v as string);
+    execution.expect(position, recorded.entry, { k: "output", n: stream });
+    return Promise.resolve((recorded.entry as Extract<JournalEntry, { k: "output" }>).v);
   }
   const text = JSON.stringify(data ?? null);
   if (Buffer.byteLength(text) > maxBytes) {

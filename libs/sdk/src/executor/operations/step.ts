@@ -8,7 +8,7 @@ export function runStep<T>(execution: Execution, name: string, fn: () => Promise
   const recorded = execution.recorded(position);
   if (recorded) {
     execution.expect(position, recorded.entry, { k: "step", n: name });
-    return Promise.resolve(recorded.entry.v as T);
+    return Promise.resolve((recorded.entry as Extract<JournalEntry, { k: "step" }>).v as T);
   }
   return execution.track(live(execution, position, name, fn));
 }
@@ -18,5 +18,5 @@ async function live<T>(execution: Execution, position: number, name: string, fn:
   const text = JSON.stringify({ k: "step", n: name, ...(value === undefined ? {} : { v: value }) } satisfies JournalEntry);
   await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, text));
   // Return what replay will return: the value as JSON gives it back.
-  return (JSON.parse(text) as JournalEntry).v as T;
+  return (JSON.parse(text) as Extract<JournalEntry, { k: "step" }>).v as T;
 }

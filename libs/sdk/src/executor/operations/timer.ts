@@ -13,7 +13,7 @@ export function waitTimer(execution: Execution, dueAtIfNew: () => number): WaitR
   let outcome: Promise<WaitOutcome<void>>;
   if (recorded) {
     execution.expect(position, recorded.entry, { k: "timer" });
-    outcome = recorded.result ? Promise.resolve(recorded.result as WaitOutcome<void>) : park(execution, position, recorded.entry.dueAt!);
+    outcome = recorded.result ? Promise.resolve(recorded.result as WaitOutcome<void>) : park(execution, position, (recorded.entry as Extract<JournalEntry, { k: "timer" }>).dueAt);
   } else {
     const dueAt = dueAtIfNew();
     outcome = dueAt <= Date.now() ? resolveNow(execution, position, dueAt) : park(execution, position, dueAt);
