@@ -7,6 +7,14 @@ import { z } from "zod";
  */
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Defaults that code outside the environment (createWorker, createEngine) applies too. */
+export const DEFAULTS = {
+  prefix: "helmr",
+  workerConcurrency: 50,
+  lockMs: 30_000,
+  shutdownGraceMs: 10_000,
+} as const;
+
 const optionalText = z
   .string()
   .optional()
@@ -29,11 +37,11 @@ export const Settings = z.object({
   ),
   HELMR_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   HELMR_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional()),
-  HELMR_PREFIX: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -").default("helmr"),
+  HELMR_PREFIX: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -").default(DEFAULTS.prefix),
   HELMR_DATA_DIR: z.string().min(1).default(".helmr"),
-  HELMR_WORKER_CONCURRENCY: int(1, 10_000).default(50),
-  HELMR_LOCK_MS: int(1000, 3_600_000).default(30_000),
-  HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(10_000),
+  HELMR_WORKER_CONCURRENCY: int(1, 10_000).default(DEFAULTS.workerConcurrency),
+  HELMR_LOCK_MS: int(1000, 3_600_000).default(DEFAULTS.lockMs),
+  HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(DEFAULTS.shutdownGraceMs),
   HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   HELMR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 

@@ -1,3 +1,4 @@
+import { DEFAULTS } from "@helmr/config";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -44,7 +45,7 @@ export interface ResourceOptions {
 export const RUNS_QUEUE = "runs";
 
 export function createResources(options: ResourceOptions): Resources {
-  const prefix = options.prefix ?? "helmr";
+  const prefix = options.prefix ?? DEFAULTS.prefix;
   const logger = options.logger ?? pino({ level: "info" });
   const redis = connect(options.redisUrl, logger, "commands");
   defineScripts(redis);

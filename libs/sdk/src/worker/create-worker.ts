@@ -10,6 +10,7 @@ import {
   type EngineHooks,
   type HelmrEngine,
 } from "@helmr/broker";
+import { DEFAULTS } from "@helmr/config";
 import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
@@ -76,12 +77,13 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   await engine.streams.publishSchemas(inputSchemasToPublish(logger));
 
   const active = new Set<Execution>();
-  const lockDuration = options.lockDurationMs ?? 30_000;
+  const lockDuration = options.lockDurationMs ?? DEFAULTS.lockMs;
+  const concurrency = options.concurrency ?? DEFAULTS.workerConcurrency;
   const bullConnection = connect(redisUrl, logger, "worker", { maxRetriesPerRequest: null });
   const worker = new Worker(RUNS_QUEUE, createProcessor({ engine, tasks, logger, active }), {
     connection: bullConnection,
     prefix: engine.resources.queuePrefix,
-    concurrency: options.concurrency ?? 50,
+    concurrency,
     lockDuration,
     stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
     // A job stalls when its worker dies; the run's own attempt count (startExecution)
@@ -105,7 +107,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       clearInterval(sweepInterval);
       const redisAnswers = await engine.healthy(500);
       const closed = closeBullWorker(worker, redisAnswers);
-      const grace = options.shutdownGraceMs ?? 10_000;
+      const grace = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
       if (!redisAnswers) {
         if (active.size) logger.warn({ running: active.size }, `Redis is unreachable: ${active.size} running executions cannot be handed back; another worker takes them over once their locks expire (${lockDuration} ms)`);
       } else if (!(await settlesWithin(closed, grace))) {
@@ -120,7 +122,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       await engine.close();
     })());
 
-  logger.info({ tasks: [...tasks.keys()], concurrency: options.concurrency ?? 50 }, "helmr worker started");
+  logger.info({ tasks: [...tasks.keys()], concurrency }, "helmr worker started");
   return { engine, taskIds: [...tasks.keys()], close };
 }
 
