@@ -9,12 +9,15 @@
 local tokenKey = KEYS[1]
 local rcall = redis.call
 
+-- @include "keyNames"
+
 if rcall("EXISTS", tokenKey) == 1 then
   return 0
 end
 rcall("HSET", tokenKey, "scope", ARGV[1], "uses", "0", "createdAt", ARGV[4])
 if ARGV[2] ~= "" then rcall("HSET", tokenKey, "maxUses", ARGV[2]) end
 if ARGV[3] ~= "" then rcall("HSET", tokenKey, "expiresAt", ARGV[3]) end
--- The session lists its public tokens (pat:<own>), so a snapshot finds them (snapshots/).
-rcall("HSET", KEYS[2], "pat:" .. ARGV[5], "1")
+-- The session lists its public tokens by their keys' names (pat:<own>), so a snapshot
+-- finds them (dumpSession).
+rcall("HSET", KEYS[2], KEY.publicToken .. ARGV[5], "1")
 return 1

@@ -20,6 +20,7 @@ local sessionKey, streamKey, consumedKey, publicTokenKey = KEYS[1], KEYS[2], KEY
 local data, corr, now, tagPrefix, stream = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local rcall = redis.call
 
+-- @include "keyNames"
 -- @include "waitKeys"
 -- @include "recordConsumption"
 -- @include "resumeRun"
@@ -44,14 +45,15 @@ end
 
 local entryId = rcall("XADD", streamKey, "*", "d", data, "c", corr, "at", now)
 -- The session counts its streams' entries, so a session can list its streams (in:<name>).
-rcall("HINCRBY", sessionKey, "in:" .. stream, 1)
+-- The session hash counts each stream's entries in a field named like the stream's key.
+rcall("HINCRBY", sessionKey, KEY.inputStream .. stream, 1)
 while true do
   local runId = takeOldestWait(sessionKey, stream, corr)
   if not runId then
     break
   end
   local own = string.sub(runId, 5, 20)
-  local runKey = tagPrefix .. "r:" .. own
+  local runKey = tagPrefix .. KEY.run .. own
   -- The whole run hash: resumeRun needs it for the claim (its journal and events are fields of it, keys.ts).
   local flat = rcall("HGETALL", runKey)
   local runStatus, waitJson, task

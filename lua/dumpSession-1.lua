@@ -17,6 +17,7 @@
 local sessionKey, tagPrefix = KEYS[1], ARGV[1]
 local rcall = redis.call
 
+-- @include "keyNames"
 -- @include "waitKeys"
 
 local session = rcall("HGETALL", sessionKey)
@@ -36,24 +37,24 @@ local function zsetOf(suffix)
   return rcall("ZRANGE", tagPrefix .. suffix, 0, -1, "WITHSCORES")
 end
 
-add("s", "hash", session)
+add(KEY.session, "hash", session)
 
 -- Input buffers, by key suffix; a set, since several inputs share one.
 local buffers = {}
 for i = 1, #session, 2 do
   local kind, name = string.match(session[i], "^(%a+):(.*)$")
   if kind == "a" or kind == "f" then
-    local suffix = "r:" .. name
+    local suffix = KEY.run .. name
     add(suffix, "hash", rcall("HGETALL", tagPrefix .. suffix))
   elseif kind == "in" then
-    local consumedPairs = rcall("HGETALL", tagPrefix .. "inc:" .. name)
+    local consumedPairs = rcall("HGETALL", tagPrefix .. KEY.inputConsumed .. name)
     local consumed = {}
     for j = 1, #consumedPairs, 2 do
       consumed[consumedPairs[j]] = true
     end
-    local entries = rcall("XRANGE", tagPrefix .. "in:" .. name, "-", "+")
-    add("in:" .. name, "stream", entries)
-    add("inc:" .. name, "hash", consumedPairs)
+    local entries = rcall("XRANGE", tagPrefix .. KEY.inputStream .. name, "-", "+")
+    add(KEY.inputStream .. name, "stream", entries)
+    add(KEY.inputConsumed .. name, "hash", consumedPairs)
     for _, entry in ipairs(entries) do
       if not consumed[entry[1]] then
         local fields = entry[2]
@@ -65,9 +66,9 @@ for i = 1, #session, 2 do
       end
     end
   elseif kind == "out" then
-    add("out:" .. name, "stream", rcall("XRANGE", tagPrefix .. "out:" .. name, "-", "+"))
+    add(KEY.outputStream .. name, "stream", rcall("XRANGE", tagPrefix .. KEY.outputStream .. name, "-", "+"))
   elseif kind == "pat" then
-    add("pat:" .. name, "hash", rcall("HGETALL", tagPrefix .. "pat:" .. name))
+    add(KEY.publicToken .. name, "hash", rcall("HGETALL", tagPrefix .. KEY.publicToken .. name))
   end
 end
 for suffix in pairs(buffers) do

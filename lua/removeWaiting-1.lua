@@ -1,5 +1,5 @@
 --[[
-  Takes a run out of the waiting-runs index (lua/addWaiting-1.lua). An emptied bucket
+  Takes a run out of the waiting-runs index (lua/addWaiting-2.lua). An emptied bucket
   leaves the directory, unless it is the newest (the next adds go there); its range then
   joins the previous bucket's.
   KEYS[1] directory   ARGV[1] member (run id)   ARGV[2] score it was added with   ARGV[3] bucket key prefix

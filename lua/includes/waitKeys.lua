@@ -7,14 +7,15 @@
 -- The functions below take and return whole run ids.
 -- Buffered inputs are a zset of entry ids ordered by the session's sequence.
 -- @include "sessionRuns"
+-- @include "keyNames"
 local function waitsField(stream, corr)
   return "w:" .. stream .. "|" .. corr
 end
 local function bufferKey(tagPrefix, stream, corr)
-  return tagPrefix .. "buf:" .. stream .. "|" .. corr
+  return tagPrefix .. KEY.inputBuffer .. stream .. "|" .. corr
 end
 local function nextSeq(tagPrefix)
-  return rcall("HINCRBY", tagPrefix .. "s", "seq", 1)
+  return rcall("HINCRBY", tagPrefix .. KEY.session, "seq", 1)
 end
 local function popOldest(key)
   local popped = rcall("ZPOPMIN", key)

@@ -2,6 +2,7 @@ import { MAX_JSON_DEPTH } from "@helmr/core";
 import { task } from "@helmr/sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { rawRequest } from "../harness/raw-http.ts";
+import { runReaches } from "../harness/runs.ts";
 import { redisState } from "../harness/redis-state.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
@@ -154,6 +155,8 @@ describe("prototype keys (defect 6)", () => {
     const session = (await stack.http("POST", "/api/v1/sessions", { body: {} })).body;
     const token = await createToken();
     const { runId } = (await stack.http("POST", "/api/v1/tasks/echo/trigger", { body: { payload: 1, sessionId: session.id } })).body;
+    // The worker finishes it first: nothing may change Redis while requests are compared.
+    await runReaches(stack.client, runId, "completed");
     const routes = [
       "/api/v1/tasks/echo/trigger",
       "/api/v1/sessions",

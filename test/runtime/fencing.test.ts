@@ -32,7 +32,7 @@ describe("fencing: a run executes in at most one worker at a time", () => {
 
     // The first execution's step write and completion are both refused.
     await eventually(() => effects.length === 1);
-    await eventually(async () => (await stack.engine.resources.redis.hexists(stack.engine.resources.keys.journal(runId), "0")) === 0 && (await stack.engine.resources.runsQueue.getActiveCount()) === 0);
+    await eventually(async () => (await stack.engine.resources.redis.hexists(stack.engine.resources.keys.run(runId), "0")) === 0 && (await stack.engine.resources.runsQueue.getActiveCount()) === 0);
     const run = await stack.client.runs.retrieve(runId);
     expect(run).toMatchObject({ status: "running", attempt: 2, output: null });
 

@@ -5,7 +5,7 @@ import { startStack, type TestStack } from "../harness/stack.ts";
 
 /**
  * The waiting-runs index keeps parked runs in small sorted sets ("buckets") found through
- * a directory of start scores (lua/addWaiting-1.lua). Random adds (out of order too) and
+ * a directory of start scores (lua/addWaiting-2.lua). Random adds (out of order too) and
  * removals, with buckets of 3 so they split and empty all the time, must list exactly
  * what a plain sorted set would, in its order, and find every member again by its score.
  */

@@ -1,6 +1,6 @@
 export { HelmrEngine, LAYOUT_VERSION, LayoutMismatchError, createEngine } from "./engine.ts";
 export { closeConnection, connect, RUNS_QUEUE, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
-export { Keys } from "./keys.ts";
+export { Keys, TAG_KEYS } from "./keys.ts";
 export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";
 export { closeBullWorker, logDistinctErrors, settlesWithin } from "./closing.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";

@@ -1,4 +1,29 @@
-import { parsePublicTokenId, parseRunId, parseTokenId, sessionTag } from "@helmr/core";
+import { parsePublicTokenId, parseRunId, parseTokenId, sessionIdOfTag, sessionTag, tokenIdOf } from "@helmr/core";
+
+/**
+ * A hash tag's keys, by the name that follows its tag prefix (`<prefix>:{<tag>}:`): the one
+ * list both Keys and the Lua scripts build key names from. lua/includes/keyNames.lua is
+ * generated from it (scripts/build/lua-key-names.ts; test/unit/lua-keys.test.ts keeps the
+ * two the same and fails on a script that builds a key name of its own).
+ */
+export const TAG_KEYS = {
+  /** The session hash. */
+  session: "s",
+  /** + a run's own part: the run hash. */
+  run: "r:",
+  /** + a stream name: an input stream's history. */
+  inputStream: "in:",
+  /** + a stream name: which wait consumed each input. */
+  inputConsumed: "inc:",
+  /** + `<stream>|<correlationId>`: buffered inputs. */
+  inputBuffer: "buf:",
+  /** + a stream name: an output stream. */
+  outputStream: "out:",
+  /** + a public token's own part. */
+  publicToken: "pat:",
+  /** + a token's own part (under the token's tag). */
+  token: "t:",
+} as const;
 
 /**
  * The one place Redis key names are built (CONTRIBUTING.md). Every key of a session shares the
@@ -11,64 +36,48 @@ export class Keys {
 
   /** `helmr:{TAG}:`: scripts that reach a session's runs by id build keys from this. */
   tagPrefix(sessionId: string): string {
-    return `${this.prefix}:{${sessionTag(sessionId)}}:`;
+    return this.underTag(sessionTag(sessionId));
+  }
+
+  private underTag(tag: string): string {
+    return `${this.prefix}:{${tag}}:`;
   }
 
   session(sessionId: string): string {
-    return `${this.tagPrefix(sessionId)}s`;
-  }
-  /**
-   * A session's runs are fields of the session hash itself, `a:<own>` while active and
-   * `f:<own>` once finished (`own`: the run id's own part; the tag is the session's,
-   * runInSession): a key of their own would cost more memory than the fields (ARCHITECTURE.md
-   * targets 1 KB per parked run). So are its wait queues (lua/includes/waitKeys.lua).
-   */
-  sessionActiveRuns(sessionId: string): string {
-    return this.session(sessionId);
+    return this.tagPrefix(sessionId) + TAG_KEYS.session;
   }
 
   /** A session input stream's history (a Redis Stream). */
   inputStream(sessionId: string, stream: string): string {
-    return `${this.tagPrefix(sessionId)}in:${stream}`;
+    return this.tagPrefix(sessionId) + TAG_KEYS.inputStream + stream;
   }
   /** Which wait consumed each input entry of a stream. */
   inputConsumed(sessionId: string, stream: string): string {
-    return `${this.tagPrefix(sessionId)}inc:${stream}`;
+    return this.tagPrefix(sessionId) + TAG_KEYS.inputConsumed + stream;
   }
   /** Buffered (unconsumed) input entry ids for one (stream, correlationId), oldest first. */
   inputBuffer(sessionId: string, stream: string, correlationId: string): string {
-    return `${this.tagPrefix(sessionId)}buf:${stream}|${correlationId}`;
+    return `${this.tagPrefix(sessionId)}${TAG_KEYS.inputBuffer}${stream}|${correlationId}`;
   }
   outputStream(sessionId: string, stream: string): string {
-    return `${this.tagPrefix(sessionId)}out:${stream}`;
+    return this.tagPrefix(sessionId) + TAG_KEYS.outputStream + stream;
   }
 
   run(runId: string): string {
     const { own, sessionId } = parseRunId(runId);
-    return `${this.tagPrefix(sessionId)}r:${own}`;
-  }
-  /**
-   * A run's journal (fields `N`, `rN`) and events (field `events`) are fields of the run
-   * hash itself: one key per run instead of three (ARCHITECTURE.md targets 1 KB per parked run).
-   * Scripts still take them as separate KEYS, so they read as what they are.
-   */
-  journal(runId: string): string {
-    return this.run(runId);
-  }
-  runEvents(runId: string): string {
-    return this.run(runId);
+    return this.tagPrefix(sessionId) + TAG_KEYS.run + own;
   }
 
   /** A public access token's scope and uses, in its session's hash tag. */
   publicToken(id: string): string {
     const parsed = parsePublicTokenId(id);
     if (!parsed) throw new Error(`not a public token id: ${id}`);
-    return `${this.prefix}:{${parsed.tag}}:pat:${parsed.own}`;
+    return this.underTag(parsed.tag) + TAG_KEYS.publicToken + parsed.own;
   }
 
   token(tokenId: string): string {
     const { own, tag } = parseTokenId(tokenId);
-    return `${this.prefix}:{${tag}}:t:${own}`;
+    return this.underTag(tag) + TAG_KEYS.token + own;
   }
   /** All tokens, an id log like sessionsIndex. */
   tokensIndex(): string {
@@ -111,6 +120,10 @@ export class Keys {
   }
   waitingDirectory(): string {
     return `${this.prefix}:waiting:dir`;
+  }
+  /** Numbers the waiting index's buckets. */
+  waitingSequence(): string {
+    return `${this.prefix}:waiting:seq`;
   }
   /** JSON Schemas of input streams, published by workers (stream name to schema). */
   inputSchemas(): string {
@@ -163,6 +176,6 @@ export function changedUnitOf(key: string): { changes: string; unit: string } | 
   if (open < 0 || close < 0) return null;
   const tag = key.slice(open + 2, close);
   const rest = key.slice(close + 2);
-  const unit = rest.startsWith("t:") ? `tok_${rest.slice(2)}_${tag}` : `ses_${tag}`;
+  const unit = rest.startsWith(TAG_KEYS.token) ? tokenIdOf(rest.slice(TAG_KEYS.token.length), tag) : sessionIdOfTag(tag);
   return { changes: changesKey(key.slice(0, open)), unit };
 }

@@ -42,6 +42,15 @@ export function sessionTag(sessionId: string): string {
   return sessionId.slice(4);
 }
 
+/** The session whose hash tag is `tag`. */
+export const sessionIdOfTag = (tag: string): string => `ses_${tag}`;
+
+/** A run id from its own part and its session (a session hash names its runs by their own part). */
+export const runIdIn = (sessionId: string, own: string): string => `run_${own}_${sessionTag(sessionId)}`;
+
+/** A token id from its own part and the hash tag it lives under. */
+export const tokenIdOf = (own: string, tag: string): string => `tok_${own}_${tag}`;
+
 /** A run id's own part and the tag of the session it lives in. */
 export function parseRunId(runId: string): { own: string; tag: string; sessionId: string } {
   if (!isRunId(runId)) throw new Error(`not a run id: ${runId}`);

@@ -1,5 +1,6 @@
 import type { ChainableCommander, Redis } from "ioredis";
-import type { Keys } from "../keys.ts";
+import { isTokenId, runIdIn } from "@helmr/core";
+import { TAG_KEYS, type Keys } from "../keys.ts";
 import { appendToIdLog } from "../paging.ts";
 import type { WaitingIndex } from "../systems/waiting-index.ts";
 import type { UnitRecord } from "./units.ts";
@@ -23,21 +24,20 @@ export const pendingWork = (): PendingWork => ({ logged: { sessions: [], runs: [
  * unit again. Snapshots leave global keys out; they are all derived from the units.
  */
 export function indexUnit(pipeline: ChainableCommander, keys: Keys, waiting: WaitingIndex, record: UnitRecord, work: PendingWork): void {
-  if (record.unit.startsWith("tok_")) indexToken(pipeline, keys, record, work);
+  if (isTokenId(record.unit)) indexToken(pipeline, keys, record, work);
   else indexSession(pipeline, keys, waiting, record, work);
 }
 
 function indexSession(pipeline: ChainableCommander, keys: Keys, waiting: WaitingIndex, record: UnitRecord, work: PendingWork): void {
   const sessionId = record.unit;
-  const tag = sessionId.slice(4);
   for (const key of record.keys) {
     if (key.t !== "hash") continue;
-    if (key.k === "s") {
+    if (key.k === TAG_KEYS.session) {
       work.logged.sessions.push(sessionId);
       for (const tagName of tagsOf(key.v.tags)) pipeline.zadd(keys.sessionsByTag(tagName), 0, sessionId);
       if (key.v.externalId) pipeline.set(keys.sessionByExternalId(key.v.externalId), sessionId);
-    } else if (key.k.startsWith("r:")) {
-      const runId = `run_${key.k.slice(2)}_${tag}`;
+    } else if (key.k.startsWith(TAG_KEYS.run)) {
+      const runId = runIdIn(sessionId, key.k.slice(TAG_KEYS.run.length));
       const run = key.v;
       work.logged.runs.push(runId);
       if (run.idem) pipeline.set(keys.runByIdempotencyKey(run.task, run.idem), JSON.stringify({ sessionId, runId, createSession: false }));

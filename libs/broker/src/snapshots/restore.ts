@@ -1,3 +1,4 @@
+import { isTokenId } from "@helmr/core";
 import type { HelmrEngine } from "../engine.ts";
 import { execOrThrow } from "../pipelines.ts";
 import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
@@ -67,7 +68,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
         for (const unit of units.slice(i, i + UNITS_PER_WRITE)) {
           if (seen.has(unit.unit)) continue;
           seen.add(unit.unit);
-          if (unit.unit.startsWith("tok_")) tokens++;
+          if (isTokenId(unit.unit)) tokens++;
           else sessions++;
           writeUnit(pipeline, keys, unit);
           indexUnit(pipeline, keys, waiting, unit, work);

@@ -1,4 +1,4 @@
-import { parseTokenId, sessionTag } from "@helmr/core";
+import { isTokenId, parseTokenId, sessionTag } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
@@ -47,7 +47,7 @@ export function tokenUnitOf(tokenId: string, hash: Record<string, string>): Unit
 
 /** `helmr:{TAG}:` of a unit: a session's tag, or the tag a token id carries. */
 export function unitTagPrefix(keys: Keys, unit: string): string {
-  const tag = unit.startsWith("tok_") ? parseTokenId(unit).tag : sessionTag(unit);
+  const tag = isTokenId(unit) ? parseTokenId(unit).tag : sessionTag(unit);
   return `${keys.prefix}:{${tag}}:`;
 }
 

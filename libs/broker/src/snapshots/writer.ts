@@ -1,3 +1,4 @@
+import { isSessionId, isTokenId } from "@helmr/core";
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -179,7 +180,7 @@ export class SnapshotWriter {
       batchStarted = performance.now();
       if (i + BATCH < unitIds.length) reading = this.readUnits(unitIds.slice(i + BATCH, i + 2 * BATCH));
       for (const unit of units) {
-        if (unit.unit.startsWith("ses_")) sessions++;
+        if (isSessionId(unit.unit)) sessions++;
         else tokens++;
         const line = encodeUnit(unit);
         lines.push(line);
@@ -211,8 +212,8 @@ export class SnapshotWriter {
   }
 
   private async readUnits(unitIds: string[]): Promise<UnitRecord[]> {
-    const sessionIds = unitIds.filter((id) => id.startsWith("ses_"));
-    const tokenIds = unitIds.filter((id) => id.startsWith("tok_"));
+    const sessionIds = unitIds.filter(isSessionId);
+    const tokenIds = unitIds.filter(isTokenId);
     const units: UnitRecord[] = [];
     if (sessionIds.length) {
       const pipeline = this.redis.pipeline();

@@ -36,7 +36,7 @@ export class ExecutionsSystem {
    */
   async start(runId: string, jobId: string, maxAttempts: number, claimed = false, now = Date.now()): Promise<StartOutcome> {
     const tagPrefix = this.resources.keys.tagPrefix(parseRunId(runId).sessionId);
-    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId, "journal"), [jobId, now, maxAttempts, runId, tagPrefix, claimed ? "1" : "0"]);
+    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId), [jobId, now, maxAttempts, runId, tagPrefix, claimed ? "1" : "0"]);
     if (isScriptError(result)) throw scriptError(result, runId);
     const [status, ...rest] = result as [string, ...unknown[]];
     switch (status) {
@@ -76,7 +76,7 @@ export class ExecutionsSystem {
 
   /** Journals a durable operation's result; `result` marks a wait resolved on the spot. */
   async writeJournal(runId: string, fence: string, position: number | string, entry: string, result = "", now = Date.now()): Promise<void> {
-    const outcome = await runScript<number>(this.resources.redis, "writeJournal", this.runKeys(runId, "journal"), [fence, position, entry, result, now, runId]);
+    const outcome = await runScript<number>(this.resources.redis, "writeJournal", this.runKeys(runId), [fence, position, entry, result, now, runId]);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
   }
 
@@ -100,7 +100,7 @@ export class ExecutionsSystem {
     // The waiting index is written ahead (a listing never misses a parked run) and taken back when the run did not park.
     // Its score is the wait's `since`, which the script that ends the wait reports back.
     if (park) this.resources.waiting.add(pipeline, runId, wait.since);
-    const { outcome } = await execWithScript<number | [string, string?, string?]>(pipeline, "waitForInput", this.runKeys(runId, "journal"), [
+    const { outcome } = await execWithScript<number | [string, string?, string?]>(pipeline, "waitForInput", this.runKeys(runId), [
       fence,
       position,
       entry,
@@ -126,7 +126,7 @@ export class ExecutionsSystem {
     const outcome = await runScript<number | string>(
       this.resources.redis,
       "appendOutput",
-      [...this.runKeys(runId, "journal"), this.resources.keys.outputStream(sessionId, stream)],
+      [...this.runKeys(runId), this.resources.keys.outputStream(sessionId, stream)],
       [fence, position, stream, data, now, runId],
     );
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
@@ -136,7 +136,7 @@ export class ExecutionsSystem {
   /** Parks the run; returns the id of the job that wakes it ("" when none is needed). */
   async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, now = Date.now()): Promise<string> {
     const pipeline = this.resources.waiting.add(this.resources.redis.pipeline(), runId, wait.since);
-    const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId, "journal"), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
+    const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
     if (isScriptError(outcome)) {
       this.resources.waiting.remove(runId, wait.since);
       throw scriptError(outcome, runId);
@@ -170,12 +170,10 @@ export class ExecutionsSystem {
     return outcome[0];
   }
 
-  /** [run, (journal,) events, session active runs]: the KEYS most run scripts take. */
-  private runKeys(runId: string, withJournal?: "journal"): string[] {
+  /** [run hash, session hash]: the KEYS most run scripts take (the journal and events are fields of the run hash). */
+  private runKeys(runId: string): string[] {
     const { keys } = this.resources;
-    const { sessionId } = parseRunId(runId);
-    const base = withJournal ? [keys.run(runId), keys.journal(runId)] : [keys.run(runId)];
-    return [...base, keys.runEvents(runId), keys.sessionActiveRuns(sessionId)];
+    return [keys.run(runId), keys.session(parseRunId(runId).sessionId)];
   }
 }
 

@@ -1,3 +1,4 @@
+import { isSessionId, isTokenId } from "@helmr/core";
 import type { Resources } from "../resources.ts";
 import { OUTBOX_GRACE_MS, type DispatchSystem } from "./dispatch.ts";
 import { activeRunIds } from "./sessions.ts";
@@ -22,13 +23,13 @@ export class OutboxSweeper {
    * a token id (a completion: its waiting run is resolved).
    */
   private async runsOfIntent(intent: string): Promise<string[]> {
-    if (intent.startsWith("tok_")) {
+    if (isTokenId(intent)) {
       const runId = await this.tokens.settleWaiter(intent);
       return runId ? [runId] : [];
     }
-    if (!intent.startsWith("ses_")) return [intent];
     const sessionId = intent.slice(0, intent.indexOf(":"));
-    return activeRunIds(sessionId, await this.resources.redis.hkeys(this.resources.keys.sessionActiveRuns(sessionId)));
+    if (!isSessionId(sessionId)) return [intent];
+    return activeRunIds(sessionId, await this.resources.redis.hkeys(this.resources.keys.session(sessionId)));
   }
 
   /** One sweep of the outbox; returns how many runs it re-dispatched. */

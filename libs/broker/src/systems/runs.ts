@@ -1,6 +1,7 @@
 import {
   HelmrError,
   invalidCursor,
+  runIdIn,
   conflict,
   isRunId,
   isSessionId,
@@ -20,7 +21,6 @@ import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts"
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
-import { runInSession } from "./sessions.ts";
 import type { TaskRegistry } from "./tasks.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
@@ -69,7 +69,7 @@ export class RunsSystem {
     const { outcome, results } = await execWithScript<number | [string, unknown?]>(
       pipeline,
       "createRun",
-      [keys.session(sessionId), keys.sessionActiveRuns(sessionId), keys.run(runId), keys.runEvents(runId)],
+      [keys.session(sessionId), keys.run(runId)],
       [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0"],
     );
 
@@ -106,7 +106,7 @@ export class RunsSystem {
     const { redis, keys } = this.resources;
     if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
     const { session } = query;
-    const source = session ? hashFieldIds(redis, keys.session(session), ["a:", "f:"], (own) => runInSession(session, own)) : idLog(redis, keys.runsIndex());
+    const source = session ? hashFieldIds(redis, keys.session(session), ["a:", "f:"], (own) => runIdIn(session, own)) : idLog(redis, keys.runsIndex());
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
     const toRecord = skippingUnreadable(this.resources.logger, "run", (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null));
@@ -119,7 +119,7 @@ export class RunsSystem {
     const start = cursor ? Number(cursor) : 0;
     if (!Number.isInteger(start) || start < 0) throw invalidCursor();
     // Events are JSON lines of one string (lua/includes/pushEvent.lua): a run has few.
-    const [text, wait, createdAt] = await this.resources.redis.hmget(this.resources.keys.runEvents(runId), "events", "wait", "createdAt");
+    const [text, wait, createdAt] = await this.resources.redis.hmget(this.resources.keys.run(runId), "events", "wait", "createdAt");
     const events = (text ?? "")
       .split("\n")
       .filter(Boolean)
@@ -138,7 +138,7 @@ export class RunsSystem {
     const result = await runScript<number | [CancelOutcome, string?]>(
       redis,
       "cancelRun",
-      [keys.run(runId), keys.journal(runId), keys.runEvents(runId), keys.sessionActiveRuns(sessionId)],
+      [keys.run(runId), keys.session(sessionId)],
       [now, runId, reason, keys.tagPrefix(sessionId)],
     );
     if (isScriptError(result)) throw scriptError(result, runId);

@@ -1,6 +1,7 @@
-import { isSessionId, newSessionId, sessionTag, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
+import { isSessionId, newSessionId, runIdIn, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
 import { execOrThrow } from "../pipelines.ts";
 import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } from "../paging.ts";
+import { TAG_KEYS } from "../keys.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
@@ -59,7 +60,8 @@ export class SessionsSystem {
         .filter(([field]) => field.startsWith(prefix))
         .map(([field, count]) => ({ name: field.slice(prefix.length), count: Number(count) }))
         .sort((a, b) => a.name.localeCompare(b.name));
-    return { input: of("in:"), output: of("out:") };
+    // Counted in fields named like the streams' keys (lua/deliverInput-4.lua, appendOutput-5.lua).
+    return { input: of(TAG_KEYS.inputStream), output: of(TAG_KEYS.outputStream) };
   }
 
   async list(query: SessionListQuery): Promise<Page<SessionRecord>> {
@@ -84,7 +86,7 @@ export class SessionsSystem {
   async close(id: string, now = Date.now()): Promise<{ session: SessionRecord; cancelledRuns: number }> {
     if (!isSessionId(id)) throw notFound("session", id);
     const { redis, keys } = this.resources;
-    const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id), keys.sessionActiveRuns(id)], [now, keys.tagPrefix(id)]);
+    const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id)], [now, keys.tagPrefix(id)]);
     if (isScriptError(result)) throw scriptError(result, id);
     const ended = result[2] ?? [];
     for (let i = 0; i < ended.length; i += 2) this.resources.waiting.remove(ended[i], ended[i + 1]);
@@ -94,8 +96,6 @@ export class SessionsSystem {
 
 /** The ids of a session's active runs, from its hash's fields (`a:<own>`, keys.ts). */
 export function activeRunIds(sessionId: string, fields: string[]): string[] {
-  return fields.filter((f) => f.startsWith("a:")).map((f) => runInSession(sessionId, f.slice(2)));
+  return fields.filter((f) => f.startsWith("a:")).map((f) => runIdIn(sessionId, f.slice(2)));
 }
 
-/** A run id from its own part, as a session hash names it (lua/includes/sessionRuns.lua). */
-export const runInSession = (sessionId: string, own: string): string => `run_${own}_${sessionTag(sessionId)}`;

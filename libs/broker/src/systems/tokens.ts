@@ -152,7 +152,7 @@ export class TokensSystem {
   /** Resumes the run if it still waits on the token (idempotent). */
   async resolveWaiter(tokenId: string, runId: string, data: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, string?, unknown?]>(redis, "resolveTokenWait", [keys.run(runId), keys.journal(runId), keys.runEvents(runId)], [tokenId, data, now, runId]);
+    const result = await runScript<[string?, string?, string?, unknown?]>(redis, "resolveTokenWait", [keys.run(runId)], [tokenId, data, now, runId]);
     if (!result[0]) return false;
     const [jobId, taskId, waitedSince, claim] = result;
     await this.dispatch.ensureJob({ runId, taskId: taskId!, start: claimOf(claim) }, jobId, 0);

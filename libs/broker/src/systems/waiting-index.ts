@@ -21,7 +21,7 @@ export interface WaitingEntry {
  * The global index of parked runs, oldest first, for listing waits across sessions
  * (GET /waits). One sorted set would cost ~145 bytes a run; this keeps runs in buckets
  * of at most WAITING_BUCKET_SIZE, each a compact listpack, found through a directory of
- * their start scores (lua/addWaiting-1.lua has the invariant). A run is added before the
+ * their start scores (lua/addWaiting-2.lua has the invariant). A run is added before the
  * script that parks it (so a listing never misses one; entries of runs that did not park
  * are checked on read) and removed with the score it was added with by whoever ends its
  * wait: the scripts that end a wait report when it began (lua/includes/endWait.lua).
@@ -35,7 +35,7 @@ export class WaitingIndex {
 
   add(target: ChainableCommander, runId: string, since: number): ChainableCommander {
     const { keys } = this.resources;
-    return runScript(target, "addWaiting", [keys.waitingDirectory()], [runId, since, keys.waitingBuckets(), this.bucketSize]);
+    return runScript(target, "addWaiting", [keys.waitingDirectory(), keys.waitingSequence()], [runId, since, keys.waitingBuckets(), this.bucketSize]);
   }
 
   /** Not awaited on the hot paths: a failed removal is found and repaired by the next listing. */

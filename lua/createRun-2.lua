@@ -1,7 +1,7 @@
 --[[
   Creates a queued run in a session (and the session itself when asked to).
-  KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<own part of the run id>)
-  KEYS[3] run hash       KEYS[4] run events (the run hash: field events)
+  KEYS[1] session hash (its runs are fields a:<own part of the run id>)
+  KEYS[2] run hash (its events are a field of it)
   ARGV[1] run id   ARGV[2] task id   ARGV[3] payload JSON   ARGV[4] now (ms)
   ARGV[5] job id   ARGV[6] idempotency key ("" for none)   ARGV[7] session id
   ARGV[8] "1" to create the session when missing
@@ -9,7 +9,10 @@
     (claim: what the run's first job carries so its worker starts at once; claimStart)
   Errors: -4 session not found, -5 session closed
 ]]
-local sessionKey, activeKey, runKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local sessionKey, runKey = KEYS[1], KEYS[2]
+-- A run's journal and events are fields of its hash, and a session's runs fields of the
+-- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
+local activeKey, eventsKey = sessionKey, runKey
 local runId, now = ARGV[1], ARGV[4]
 local rcall = redis.call
 

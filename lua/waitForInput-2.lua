@@ -2,7 +2,7 @@
   A run reaches an input wait: if a buffered input matches (stream, correlationId), the
   oldest is consumed at once and the run does not park; otherwise the run parks, queued
   behind earlier waits on the same (stream, correlationId).
-  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
+  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] wait JSON {kind, pos, stream, corr, timeoutAt?}
   ARGV[5] timeout time in ms ("" for none)   ARGV[6] now (ms)   ARGV[7] run id
   ARGV[8] the session's tag prefix   ARGV[9] stream name   ARGV[10] correlationId ("" for none)
@@ -10,11 +10,15 @@
   Returns {"consumed", entryId, data} | {"parked", timeoutJobId} | {"empty"}
   Errors: -2 stale execution, -3 cancelled
 ]]
-local runKey, journalKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local runKey, sessionKey = KEYS[1], KEYS[2]
+-- A run's journal and events are fields of its hash, and a session's runs fields of the
+-- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
+local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local fence, position, timeoutAt, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]
 local tagPrefix, stream, corr = ARGV[8], ARGV[9], ARGV[10]
 local rcall = redis.call
 
+-- @include "keyNames"
 -- @include "guardExecution"
 -- @include "parkWait"
 -- @include "waitKeys"
@@ -27,7 +31,7 @@ end
 
 local buffered = popOldest(bufferKey(tagPrefix, stream, corr))
 if buffered then
-  local entry = rcall("XRANGE", tagPrefix .. "in:" .. stream, buffered, buffered)[1]
+  local entry = rcall("XRANGE", tagPrefix .. KEY.inputStream .. stream, buffered, buffered)[1]
   local fields = entry[2]
   local data
   for i = 1, #fields, 2 do
@@ -37,7 +41,7 @@ if buffered then
   end
   rcall("HSETNX", journalKey, position, ARGV[3])
   rcall("HSET", journalKey, "r" .. position, '{"ok":true,"output":' .. data .. ',"entry":"' .. buffered .. '"}')
-  recordConsumption(tagPrefix .. "inc:" .. stream, buffered, runId, position, now)
+  recordConsumption(tagPrefix .. KEY.inputConsumed .. stream, buffered, runId, position, now)
   return {"consumed", buffered, data}
 end
 if ARGV[11] ~= "1" then

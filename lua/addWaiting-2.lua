@@ -4,17 +4,17 @@
   stay under zset-max-listpack-entries), listed in a directory by the lowest score each may
   hold. Every member lies in the bucket whose range holds its score: [its start, the next
   bucket's start). That is what lets removeWaiting find a member from its score alone.
-  KEYS[1] directory (zset: bucket number -> start score)
+  KEYS[1] directory (zset: bucket number -> start score)   KEYS[2] the bucket number sequence
   ARGV[1] member (run id)   ARGV[2] score (parked at, ms)   ARGV[3] bucket key prefix
   ARGV[4] bucket size
   Returns the bucket number.
 ]]
-local dir = KEYS[1]
+local dir, sequence = KEYS[1], KEYS[2]
 local member, score, prefix, size = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 local rcall = redis.call
 
 local function newBucket(start)
-  local bucket = tostring(rcall("INCR", prefix .. "seq"))
+  local bucket = tostring(rcall("INCR", sequence))
   rcall("ZADD", dir, start, bucket)
   return bucket
 end

@@ -1,13 +1,16 @@
 --[[
   Cancels a run: at once when it is queued or parked, at its next durable operation when
   a worker is executing it.
-  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
+  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] now (ms)   ARGV[2] run id   ARGV[3] reason   ARGV[4] the session's tag prefix
   Returns {"cancelled" | "requested" | "finished", waitedSince?} (waitedSince: when the
     wait the cancellation ended began; the caller takes the run out of the waiting index)
   Errors: -1 run not found
 ]]
-local runKey, journalKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local runKey, sessionKey = KEYS[1], KEYS[2]
+-- A run's journal and events are fields of its hash, and a session's runs fields of the
+-- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
+local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local rcall = redis.call
 
 -- @include "cancelIdleRun"

@@ -1,7 +1,7 @@
 --[[
   Closes a session: no new runs or input from now on; runs still queued or parked in it
   are cancelled, running ones at their next durable operation.
-  KEYS[1] session hash   KEYS[2] session active runs (the session hash: fields a:<own part of the run id>)
+  KEYS[1] session hash (its runs are fields a:<own part of the run id>)
   ARGV[1] now (ms)   ARGV[2] key prefix of the session's tag ("helmr:{TAG}:")
   Returns {"closed", cancelledCount, {runId, waitedSince, ...}} | {"already"}
     (the parked runs it cancelled, for the caller to take out of the waiting index)
@@ -9,10 +9,13 @@
   The run keys are built from ARGV[2]: they share the session's hash tag, so this
   script still touches a single slot.
 ]]
-local sessionKey, activeKey = KEYS[1], KEYS[2]
+local sessionKey = KEYS[1]
+-- The session's runs are fields of its hash (libs/broker/ARCHITECTURE.md).
+local activeKey = sessionKey
 local now, tagPrefix = ARGV[1], ARGV[2]
 local rcall = redis.call
 
+-- @include "keyNames"
 -- @include "cancelIdleRun"
 
 local status = rcall("HGET", sessionKey, "status")
@@ -30,7 +33,7 @@ for _, field in ipairs(rcall("HKEYS", activeKey)) do
     local own = string.sub(field, 3)
     local runId = runIdIn(sessionKey, own)
     -- A run's journal and events live in its hash (keys.ts), so all three keys are the same.
-    local runKey = tagPrefix .. "r:" .. own
+    local runKey = tagPrefix .. KEY.run .. own
     local outcome, since = cancelIdleRun(runKey, runKey, runKey,
       activeKey, runId, now, "session closed", tagPrefix)
     if outcome ~= "finished" then

@@ -2,13 +2,12 @@
   Resolves a run's wait on a token with the token's completion data, if the run still
   waits on that token; queues the run to resume. Idempotent: the completion and the
   waiting run may both call it (their scripts live under different hash tags).
-  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events
+  KEYS[1] run hash (its journal and events are fields of it)
   ARGV[1] token id   ARGV[2] data JSON   ARGV[3] now (ms)   ARGV[4] run id
   Returns {jobId, taskId, waitedSince, claim} | {} when the run no longer waits on the token
     (waitedSince: when the wait began, to take the run out of the waiting index;
     claim: what the run's job carries so its worker starts at once; claimStart)
 ]]
--- KEYS[2] and KEYS[3] name the run hash too: a run's journal and events are fields of it (keys.ts).
 local runKey = KEYS[1]
 local tokenId, data, now, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local rcall = redis.call

@@ -3,7 +3,7 @@
   expects (run.job) may start it; any other job is stale and learns what the run
   expects instead, so the worker can re-ensure that job (this closes the gap when a
   worker died between a park/retry and adding the next job).
-  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
+  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] max attempts   ARGV[4] run id
   ARGV[5] the session's tag prefix   ARGV[6] "1" when the job carried a claim (claimStart)
   Returns
@@ -14,7 +14,10 @@
     {"failed"}     the job was redelivered after its worker died, and no attempt is left
   Errors: -1 run not found
 ]]
-local runKey, journalKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local runKey, sessionKey = KEYS[1], KEYS[2]
+-- A run's journal and events are fields of its hash, and a session's runs fields of the
+-- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
+local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local jobId, now, maxAttempts, runId = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local rcall = redis.call
 

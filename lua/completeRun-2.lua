@@ -1,11 +1,14 @@
 --[[
   Completes a run with the task's return value.
-  KEYS[1] run hash   KEYS[2] run events   KEYS[3] session active runs
+  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] fence   ARGV[2] output JSON   ARGV[3] now (ms)   ARGV[4] run id
   Returns 1
   Errors: -2 stale execution, -3 cancelled
 ]]
-local runKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3]
+local runKey, sessionKey = KEYS[1], KEYS[2]
+-- A run's journal and events are fields of its hash, and a session's runs fields of the
+-- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
+local eventsKey, activeKey = runKey, sessionKey
 local fence, now, runId = ARGV[1], ARGV[3], ARGV[4]
 local rcall = redis.call
 

@@ -1,13 +1,16 @@
 --[[
   Ends the current attempt of a run with an error: queues the next attempt when the
   error is retryable and attempts are left, otherwise fails the run.
-  KEYS[1] run hash   KEYS[2] run events   KEYS[3] session active runs
+  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] fence   ARGV[2] error JSON   ARGV[3] "1" when retryable   ARGV[4] max attempts
   ARGV[5] retry delay (ms)   ARGV[6] now (ms)   ARGV[7] run id
   Returns {"retry", jobId, runAt} | {"failed"}
   Errors: -2 stale execution, -3 cancelled
 ]]
-local runKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3]
+local runKey, sessionKey = KEYS[1], KEYS[2]
+-- A run's journal and events are fields of its hash, and a session's runs fields of the
+-- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
+local eventsKey, activeKey = runKey, sessionKey
 local fence, err, now, runId = ARGV[1], ARGV[2], ARGV[6], ARGV[7]
 local rcall = redis.call
 

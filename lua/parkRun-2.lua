@@ -1,14 +1,17 @@
 --[[
   Parks a run on a wait: journals the wait at its position, gives the run back (status
   waiting, active time stops) and names the job that will wake it.
-  KEYS[1] run hash   KEYS[2] journal hash   KEYS[3] run events   KEYS[4] session active runs
+  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] wait JSON {kind, pos, dueAt?}
   ARGV[5] wake-up time in ms ("" when only an outside event resolves the wait)
   ARGV[6] now (ms)   ARGV[7] run id
   Returns {wakeJobId} ("" when no job is needed)
   Errors: -2 stale execution, -3 cancelled
 ]]
-local runKey, journalKey, eventsKey, activeKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local runKey, sessionKey = KEYS[1], KEYS[2]
+-- A run's journal and events are fields of its hash, and a session's runs fields of the
+-- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
+local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local fence, position, wakeAt, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]
 local rcall = redis.call
 

@@ -1,0 +1,13 @@
+-- Generated from TAG_KEYS in libs/broker/src/keys.ts by scripts/build/lua-key-names.ts: do
+-- not edit by hand. A hash tag's keys by the name that follows its tag prefix
+-- (`<prefix>:{<tag>}:`); scripts build every key they are not given in KEYS from these.
+local KEY = {
+  session       = "s",
+  run           = "r:",
+  inputStream   = "in:",
+  inputConsumed = "inc:",
+  inputBuffer   = "buf:",
+  outputStream  = "out:",
+  publicToken   = "pat:",
+  token         = "t:",
+}
