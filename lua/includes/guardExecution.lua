@@ -5,7 +5,7 @@
 -- requested while the run was executing takes effect here, at its next durable
 -- operation, and the write is refused with -3.
 -- An execution started from its job's claim (claimStart) begins here, at its first write
--- that finds the run still queued with that claim: normally lua/beginClaimed-3.lua, sent
+-- that finds the run still queued with that claim: normally lua/beginClaimed-2.lua, sent
 -- just after the execution starts; otherwise its first durable operation.
 local function guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
   local run = rcall("HMGET", runKey, "status", "fence", "cancel", "claim", "attempt", "execAttempt")

@@ -2,7 +2,7 @@ import { parseRunId, type RunStart } from "@helmr/core";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 
-/** What `startExecution` decided for a job (lua/startExecution-4.lua). */
+/** What `startExecution` decided for a job (lua/startExecution-2.lua). */
 export type StartOutcome =
   | { status: "run"; fence: string; attempt: number; payload: unknown; activeMs: number; journal: Map<string, string> }
   | { status: "stale"; runStatus: string; expectedJob: string; runAt: number }
@@ -65,7 +65,7 @@ export class ExecutionsSystem {
   }
 
   /**
-   * Marks a claimed execution running (lua/beginClaimed-3.lua), from `startedAt` on. Not
+   * Marks a claimed execution running (lua/beginClaimed-2.lua), from `startedAt` on. Not
    * awaited: the caller sends it only for an execution still running without having
    * written once its code has had a first turn; quicker ones are begun by their first
    * write, which saves a script per resume.

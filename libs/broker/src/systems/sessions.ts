@@ -60,7 +60,7 @@ export class SessionsSystem {
         .filter(([field]) => field.startsWith(prefix))
         .map(([field, count]) => ({ name: field.slice(prefix.length), count: Number(count) }))
         .sort((a, b) => a.name.localeCompare(b.name));
-    // Counted in fields named like the streams' keys (lua/deliverInput-4.lua, appendOutput-5.lua).
+    // Counted in fields named like the streams' keys (lua/deliverInput-4.lua, appendOutput-3.lua).
     return { input: of(TAG_KEYS.inputStream), output: of(TAG_KEYS.outputStream) };
   }
 
