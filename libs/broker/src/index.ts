@@ -4,7 +4,7 @@ export { Keys, TAG_KEYS } from "./keys.ts";
 export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";
 export { closeBullWorker, logDistinctErrors, settlesWithin } from "./closing.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";
-export type { StartOutcome, FailOutcome, StoredWait, InputWaitOutcome } from "./systems/executions.ts";
+export { storedWait, type StartOutcome, type FailOutcome, type StoredWait, type InputWait, type InputWaitOutcome } from "./systems/executions.ts";
 export type { CancelOutcome } from "./systems/runs.ts";
 export type { CreateSessionOutcome } from "./systems/sessions.ts";
 export type { RegisteredTask } from "./systems/tasks.ts";

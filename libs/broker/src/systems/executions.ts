@@ -23,6 +23,15 @@ export type StoredWait =
   | { kind: "input"; pos: number; since: number; stream: string; corr: string; timeoutAt?: number }
   | { kind: "token"; pos: number; since: number; token: string; timeoutAt: number };
 
+export type InputWait = Extract<StoredWait, { kind: "input" }>;
+
+/** The waits a run parks on, in the shape the broker stores (the run's `wait` field), beginning now. */
+export const storedWait = {
+  timer: (pos: number, dueAt: number): StoredWait => ({ kind: "timer", pos, since: Date.now(), dueAt }),
+  input: (pos: number, stream: string, corr: string, timeoutAt?: number): InputWait => ({ kind: "input", pos, since: Date.now(), stream, corr, ...(timeoutAt ? { timeoutAt } : {}) }),
+  token: (pos: number, token: string, timeoutAt: number): StoredWait => ({ kind: "token", pos, since: Date.now(), token, timeoutAt }),
+};
+
 /**
  * The writes of one execution of a run, each fenced in Redis: a stale execution's write
  * is refused with ExecutionRefusedError and changes nothing.
@@ -90,7 +99,7 @@ export class ExecutionsSystem {
     fence: string,
     position: number | string,
     entry: string,
-    wait: Extract<StoredWait, { kind: "input" }>,
+    wait: InputWait,
     park: boolean,
     now = Date.now(),
   ): Promise<InputWaitOutcome> {

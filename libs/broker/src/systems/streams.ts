@@ -1,6 +1,7 @@
 import { isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
 import type { Redis } from "ioredis";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
@@ -91,6 +92,33 @@ export class StreamsSystem {
       | [string, StreamEntry[]][]
       | null;
     return result ? result[0][1].map(toOutputEntry) : [];
+  }
+
+  /** The data of an input stream's buffered (unconsumed) inputs for one correlationId, oldest first. */
+  async bufferedInputs(sessionId: string, stream: string, correlationId: string, limit: number): Promise<unknown[]> {
+    const { redis, keys } = this.resources;
+    const ids = await redis.zrange(keys.inputBuffer(sessionId, stream, correlationId), 0, limit - 1);
+    const reads = redis.pipeline();
+    for (const id of ids) reads.xrange(keys.inputStream(sessionId, stream), id, id);
+    return ((await execOrThrow(reads)) as StreamEntry[][]).map(([[, fields]]) => JSON.parse(fieldsOf(fields).d));
+  }
+
+  /** The id of an input stream's newest entry ("0-0" when it has none): where waiting for new ones starts. */
+  async lastInputId(sessionId: string, stream: string): Promise<string> {
+    const newest = (await this.resources.redis.xrevrange(this.resources.keys.inputStream(sessionId, stream), "+", "-", "COUNT", 1)) as StreamEntry[];
+    return newest[0]?.[0] ?? "0-0";
+  }
+
+  /**
+   * Waits (XREAD BLOCK, on a connection of the caller's) for input entries after `after`.
+   * Returns the last entry id and the correlationIds of the new entries, or null when the
+   * block timed out.
+   */
+  async awaitInputs(blocking: Redis, sessionId: string, stream: string, after: string, blockMs: number): Promise<{ lastId: string; correlationIds: string[] } | null> {
+    const read = (await blocking.xread("BLOCK", blockMs, "STREAMS", this.resources.keys.inputStream(sessionId, stream), after)) as [string, StreamEntry[]][] | null;
+    if (!read) return null;
+    const entries = read[0][1];
+    return { lastId: entries[entries.length - 1][0], correlationIds: entries.map(([, fields]) => fieldsOf(fields).c ?? "") };
   }
 
   async requireSession(sessionId: string): Promise<void> {

@@ -4,6 +4,12 @@ import type { ExecutionOutcome } from "./contract.ts";
 import { describeOperation, sameOperation, toWaitOutcome, type JournalEntry, type Operation } from "./journal.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
+/** What the journal holds at a position: the operation's entry, and a wait's result once it has one. */
+export interface Recorded {
+  entry: JournalEntry;
+  result?: WaitOutcome<unknown>;
+}
+
 export interface RunIdentity {
   id: string;
   sessionId: string;
@@ -61,13 +67,33 @@ export class Execution {
     this.settleInterruption(outcome);
   }
 
+  /**
+   * The replay bookkeeping every durable operation shares: claims the operation's position
+   * (as the one pending blocking wait when `waitLabel` names one) and, on replay, checks
+   * that the journal recorded the same operation there (anything else fails the run). The
+   * operation then states only what is its own: what a recorded entry gives back, and what
+   * it does live. Null once the execution has ended: the operation must not run.
+   */
+  begin(operation: Operation, waitLabel?: string): { position: number; recorded?: Recorded } | null {
+    if (this.stopped) return null;
+    const position = waitLabel === undefined ? this.claim() : this.beginWait(waitLabel);
+    const recorded = this.recorded(position);
+    if (recorded) this.expect(position, recorded.entry, operation);
+    return { position, recorded };
+  }
+
+  /** Journals an operation at a position (with a wait's result when it resolved on the spot), fenced. */
+  journalAt(position: number | string, entry: JournalEntry, result?: string): Promise<void> {
+    return this.write(() => this.engine.executions.writeJournal(this.run.id, this.fence, position, JSON.stringify(entry), result));
+  }
+
   /** The next position. */
-  claim(): number {
+  private claim(): number {
     return this.position++;
   }
 
   /** Claims the position of a blocking wait; a second one while another is pending fails the run. */
-  beginWait(label: string): number {
+  private beginWait(label: string): number {
     if (this.pendingWait) {
       const error = new ConcurrentWaitError(this.pendingWait, label);
       this.stop({ kind: "failed", error });
@@ -82,7 +108,7 @@ export class Execution {
   }
 
   /** What the journal holds at a position (a number, or an `on()` sub-position like "3.1"). */
-  recorded(position: number | string): { entry: JournalEntry; result?: WaitOutcome<unknown> } | undefined {
+  recorded(position: number | string): Recorded | undefined {
     const entry = this.journal.get(String(position));
     if (entry === undefined) return undefined;
     const result = this.journal.get(`r${position}`);
@@ -90,7 +116,7 @@ export class Execution {
   }
 
   /** Replay must meet the operation it recorded; anything else fails the run, even if caught. */
-  expect(position: number, recorded: JournalEntry, reached: Operation): void {
+  private expect(position: number, recorded: JournalEntry, reached: Operation): void {
     if (sameOperation(recorded, reached)) return;
     const error = new NonDeterminismError(position, describeOperation(recorded), describeOperation(reached));
     this.stop({ kind: "failed", error });

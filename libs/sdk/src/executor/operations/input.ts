@@ -1,4 +1,4 @@
-import type { StoredWait } from "@helmr/broker";
+import { storedWait } from "@helmr/broker";
 import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { WaitTimeoutError } from "../../errors/index.ts";
@@ -15,26 +15,18 @@ export interface InputSpec<T> {
 
 /** stream.wait: parks until an input on (stream, correlationId) arrives, or takes a buffered one. */
 export function waitInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
-  if (execution.isStopped) return new WaitResult(abandoned());
-  const position = execution.beginWait(`a wait on input stream "${spec.stream}"`);
   const entry: JournalEntry = { k: "input", n: spec.stream, c: spec.correlationId };
-  const recorded = execution.recorded(position);
-  let outcome: Promise<WaitOutcome<unknown>>;
-  if (recorded) {
-    execution.expect(position, recorded.entry, entry);
-    outcome = recorded.result ? Promise.resolve(recorded.result) : parkOnInput(execution, position, entry, spec, timeoutMs);
-  } else {
-    outcome = parkOnInput(execution, position, entry, spec, timeoutMs);
-  }
+  const op = execution.begin(entry, `a wait on input stream "${spec.stream}"`);
+  if (!op) return new WaitResult(abandoned());
+  const outcome = op.recorded?.result ? Promise.resolve(op.recorded.result) : parkOnInput(execution, op.position, entry, spec, timeoutMs);
   return new WaitResult(outcome.then((o) => validateFor(o, spec)).finally(() => execution.endWait()));
 }
 
 function parkOnInput<T>(execution: Execution, position: number, entry: JournalEntry, spec: InputSpec<T>, timeoutMs: number | null): Promise<WaitOutcome<unknown>> {
-  const now = Date.now();
-  const timeoutAt = timeoutMs === null ? undefined : now + timeoutMs;
-  const wait: Extract<StoredWait, { kind: "input" }> = { kind: "input", pos: position, since: now, stream: spec.stream, corr: spec.correlationId, ...(timeoutAt ? { timeoutAt } : {}) };
+  const timeoutAt = timeoutMs === null ? undefined : Date.now() + timeoutMs;
+  const wait = storedWait.input(position, spec.stream, spec.correlationId, timeoutAt);
   return execution.park(async () => {
-    const result = await execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, true, now);
+    const result = await execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, true, wait.since);
     if (result.status === "consumed") return { resolved: { ok: true, output: JSON.parse(result.data) } };
     return { parked: wait, wakeJobId: result.status === "parked" ? result.timeoutJobId : "", wakeAt: timeoutAt ?? 0 };
   });
@@ -42,15 +34,11 @@ function parkOnInput<T>(execution: Execution, position: number, entry: JournalEn
 
 /** stream.once: the next input while the run stays active (it does not park). */
 export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
-  if (execution.isStopped) return new WaitResult(abandoned());
-  const position = execution.claim();
   const entry: JournalEntry = { k: "once", n: spec.stream, c: spec.correlationId };
-  const recorded = execution.recorded(position);
-  if (recorded?.result) {
-    execution.expect(position, recorded.entry, entry);
-    return new WaitResult(Promise.resolve(validateFor(recorded.result, spec)));
-  }
-  if (recorded) execution.expect(position, recorded.entry, entry);
+  const op = execution.begin(entry);
+  if (!op) return new WaitResult(abandoned());
+  if (op.recorded?.result) return new WaitResult(Promise.resolve(validateFor(op.recorded.result, spec)));
+  const { position } = op;
   // Not tracked: a park must not wait for it. If the run parks first, its claim is refused
   // (the run is no longer running) and a replay reaches this once() again, live.
   const reader = new BlockingReader(execution.engine.resources.redis);
@@ -71,12 +59,11 @@ export interface Subscription {
  * Handlers run outside the run's durable sequence: they must not call step.run or waits.
  */
 export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (data: T) => unknown): Subscription {
-  let active = !execution.isStopped;
-  if (!active) return { off: () => {} };
-  const position = execution.claim();
   const entry: JournalEntry = { k: "on", n: spec.stream, c: spec.correlationId };
-  const recorded = execution.recorded(position);
-  if (recorded) execution.expect(position, recorded.entry, entry);
+  const op = execution.begin(entry);
+  if (!op) return { off: () => {} };
+  const { position, recorded } = op;
+  let active = true;
   const deliver = (outcome: WaitOutcome<unknown>) => {
     const checked = validateFor(outcome, spec);
     return checked.ok ? handler(checked.output) : undefined;
@@ -89,7 +76,7 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
   execution.abort.signal.addEventListener("abort", () => reader.close(), { once: true });
   void (async () => {
     try {
-      if (!recorded) await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, JSON.stringify(entry)));
+      if (!recorded) await execution.journalAt(position, entry);
       while (active && !execution.isStopped) {
         const outcome = await takeNext(execution, spec, `${position}.${taken++}`, entry, null, reader, () => !active);
         if (!active || execution.isStopped) return;
@@ -106,25 +93,11 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
 
 /** stream.peek: the buffered, unconsumed inputs, oldest first; journaled like a step. */
 export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, limit: number): Promise<T[]> {
-  if (execution.isStopped) return abandoned();
-  const position = execution.claim();
-  const entry = { k: "peek", n: spec.stream, c: spec.correlationId } as const;
-  const recorded = execution.recorded(position);
-  if (recorded) {
-    execution.expect(position, recorded.entry, entry);
-    return (recorded.entry as Extract<JournalEntry, { k: "peek" }>).v as T[];
-  }
-  const { redis, keys } = execution.engine.resources;
-  const sessionId = execution.run.sessionId;
-  const ids = await redis.zrange(keys.inputBuffer(sessionId, spec.stream, spec.correlationId), 0, limit - 1);
-  const reads = redis.pipeline();
-  for (const id of ids) reads.xrange(keys.inputStream(sessionId, spec.stream), id, id);
-  const values = ((await reads.exec()) ?? []).map(([error, entries]) => {
-    if (error) throw error;
-    const [[, fields]] = entries as [string, string[]][];
-    return JSON.parse(fields[fields.indexOf("d") + 1]) as unknown;
-  });
-  await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, JSON.stringify({ ...entry, v: values } satisfies JournalEntry)));
+  const op = execution.begin({ k: "peek", n: spec.stream, c: spec.correlationId });
+  if (!op) return abandoned();
+  if (op.recorded) return (op.recorded.entry as Extract<JournalEntry, { k: "peek" }>).v as T[];
+  const values = await execution.engine.streams.bufferedInputs(execution.run.sessionId, spec.stream, spec.correlationId, limit);
+  await execution.journalAt(op.position, { k: "peek", n: spec.stream, c: spec.correlationId, v: values });
   return values as T[];
 }
 
@@ -154,11 +127,10 @@ async function takeNext<T>(
   reader: BlockingReader,
   cancelled = () => false,
 ): Promise<WaitOutcome<unknown>> {
-  const { redis, keys } = execution.engine.resources;
-  const streamKey = keys.inputStream(execution.run.sessionId, spec.stream);
-  const wait: Extract<StoredWait, { kind: "input" }> = { kind: "input", pos: Number.parseInt(position, 10), since: Date.now(), stream: spec.stream, corr: spec.correlationId };
+  const { engine, run } = execution;
+  const wait = storedWait.input(Number.parseInt(position, 10), spec.stream, spec.correlationId);
   {
-    let lastSeen = ((await redis.xrevrange(streamKey, "+", "-", "COUNT", 1)) as [string, string[]][])[0]?.[0] ?? "0-0";
+    let lastSeen = await engine.streams.lastInputId(run.sessionId, spec.stream);
     for (;;) {
       const taken = await execution.write(() => execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false));
       if (taken.status === "consumed") return { ok: true, output: JSON.parse(taken.data) };
@@ -167,21 +139,20 @@ async function takeNext<T>(
         const left = deadline === null ? 1000 : Math.min(1000, deadline - Date.now());
         if (left <= 0) {
           const timedOut = { ok: false, error: { name: "WaitTimeoutError", message: `no input on stream "${spec.stream}" in time` } };
-          await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, JSON.stringify(entry), JSON.stringify(timedOut)));
+          await execution.journalAt(position, entry, JSON.stringify(timedOut));
           return { ok: false, error: new WaitTimeoutError(timedOut.error.message) };
         }
-        let read: [string, [string, string[]][]][] | null;
+        let arrived;
         try {
-          read = (await reader.get().xread("BLOCK", Math.max(1, Math.round(left)), "STREAMS", streamKey, lastSeen)) as typeof read;
+          arrived = await engine.streams.awaitInputs(reader.get(), run.sessionId, spec.stream, lastSeen, Math.max(1, Math.round(left)));
         } catch (error) {
           // The reader is closed when the execution ends: that read is simply abandoned.
           if (execution.isStopped || cancelled()) return abandoned();
           throw error;
         }
-        if (!read) continue;
-        const entries = read[0][1];
-        lastSeen = entries[entries.length - 1][0];
-        if (entries.some(([, fields]) => (fields[fields.indexOf("c") + 1] ?? "") === spec.correlationId)) break;
+        if (!arrived) continue;
+        lastSeen = arrived.lastId;
+        if (arrived.correlationIds.includes(spec.correlationId)) break;
       }
     }
   }

@@ -5,17 +5,13 @@ import type { JournalEntry } from "../journal.ts";
  * Claims a position that records the id of something the run creates (a token, a public
  * access token). The id is journaled before the thing is created, and creation is
  * idempotent, so a replay (even after a crash in between) reads the same id back and gets
- * the same thing, never a second one.
+ * the same thing, never a second one. Null once the execution has ended.
  */
-export async function journaledId(execution: Execution, kind: "token" | "publicToken", makeId: () => string): Promise<string> {
-  const position = execution.claim();
-  const recorded = execution.recorded(position);
-  if (recorded) {
-    execution.expect(position, recorded.entry, { k: kind });
-    return (recorded.entry as Extract<JournalEntry, { k: typeof kind }>).n;
-  }
+export async function journaledId(execution: Execution, kind: "token" | "publicToken", makeId: () => string): Promise<string | null> {
+  const op = execution.begin({ k: kind });
+  if (!op) return null;
+  if (op.recorded) return (op.recorded.entry as Extract<JournalEntry, { k: typeof kind }>).n;
   const id = makeId();
-  const entry = JSON.stringify({ k: kind, n: id } satisfies JournalEntry);
-  await execution.track(execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, entry)));
+  await execution.track(execution.journalAt(op.position, { k: kind, n: id }));
   return id;
 }

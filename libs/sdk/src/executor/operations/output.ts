@@ -3,16 +3,12 @@ import type { JournalEntry } from "../journal.ts";
 
 /** output.append: appends once per run; replay returns the journaled entry id. */
 export function appendOutput(execution: Execution, stream: string, data: unknown, maxBytes: number): Promise<string> {
-  if (execution.isStopped) return abandoned();
-  const position = execution.claim();
-  const recorded = execution.recorded(position);
-  if (recorded) {
-    execution.expect(position, recorded.entry, { k: "output", n: stream });
-    return Promise.resolve((recorded.entry as Extract<JournalEntry, { k: "output" }>).v);
-  }
+  const op = execution.begin({ k: "output", n: stream });
+  if (!op) return abandoned();
+  if (op.recorded) return Promise.resolve((op.recorded.entry as Extract<JournalEntry, { k: "output" }>).v);
   const text = JSON.stringify(data ?? null);
   if (Buffer.byteLength(text) > maxBytes) {
     return Promise.reject(new RangeError(`output on stream "${stream}" is ${Buffer.byteLength(text)} bytes; the limit is ${maxBytes} (HELMR_MAX_PAYLOAD_BYTES)`));
   }
-  return execution.track(execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, position, stream, text)));
+  return execution.track(execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, op.position, stream, text)));
 }

@@ -4,7 +4,7 @@ import { journaledId } from "./journaled-id.ts";
 
 /** auth.createPublicToken in a run: a replay gets the same token (signed from its id), not a second one with fresh uses. */
 export async function createPublicToken(execution: Execution, body: CreatePublicTokenBody): Promise<PublicTokenRecord> {
-  if (execution.isStopped) return abandoned();
   const id = await journaledId(execution, "publicToken", () => newPublicTokenId(body.scope.session));
+  if (id === null) return abandoned();
   return execution.engine.publicTokens.create(body, { id });
 }

@@ -1,4 +1,4 @@
-import type { StoredWait } from "@helmr/broker";
+import { storedWait } from "@helmr/broker";
 import { HelmrError, newTokenId, sessionTag, type CreateTokenBody, type CreatedToken } from "@helmr/core";
 import type { z } from "zod";
 import { WaitTimeoutError } from "../../errors/index.ts";
@@ -12,25 +12,22 @@ const TIMED_OUT = { ok: false, error: { name: "WaitTimeoutError", message: "the 
 
 /** tokens.create in a run: a replay gets the same token and, since secrets derive from the id, the same secrets. */
 export async function createToken(execution: Execution, body: CreateTokenBody): Promise<CreatedToken> {
-  if (execution.isStopped) return abandoned();
   const tokenId = await journaledId(execution, "token", () => newTokenId(sessionTag(execution.run.sessionId)));
+  if (tokenId === null) return abandoned();
   return execution.engine.tokens.create(body, { tokenId, runId: execution.run.id });
 }
 
 /** token.wait / tokens.wait: the completion data, or { ok: false } on timeout. */
 export function waitToken<T>(execution: Execution, tokenId: string, schema?: z.ZodType<T>): WaitResult<T> {
-  if (execution.isStopped) return new WaitResult(abandoned());
-  const position = execution.beginWait(`a wait on token ${tokenId}`);
   const entry: JournalEntry = { k: "tokenWait", n: tokenId };
-  const recorded = execution.recorded(position);
-  if (recorded) execution.expect(position, recorded.entry, entry);
-  const outcome = recorded?.result ? Promise.resolve(recorded.result) : live(execution, position, tokenId, entry);
+  const op = execution.begin(entry, `a wait on token ${tokenId}`);
+  if (!op) return new WaitResult(abandoned());
+  const outcome = op.recorded?.result ? Promise.resolve(op.recorded.result) : live(execution, op.position, tokenId, entry);
   return new WaitResult(outcome.then((o) => validateOutcome(o, schema, `token ${tokenId}`)).finally(() => execution.endWait()));
 }
 
 async function live(execution: Execution, position: number, tokenId: string, entry: JournalEntry): Promise<WaitOutcome<unknown>> {
   const { engine, run, fence } = execution;
-  const entryText = JSON.stringify(entry);
   let watched;
   try {
     watched = await execution.write(() => engine.tokens.watch(tokenId, run.id, position));
@@ -41,12 +38,12 @@ async function live(execution: Execution, position: number, tokenId: string, ent
   }
   if (watched.status !== "waiting") {
     const result = watched.status === "completed" ? `{"ok":true,"output":${watched.data}}` : JSON.stringify(TIMED_OUT);
-    await execution.write(() => engine.executions.writeJournal(run.id, fence, position, entryText, result));
+    await execution.journalAt(position, entry, result);
     return watched.status === "completed" ? { ok: true, output: JSON.parse(watched.data) } : { ok: false, error: new WaitTimeoutError(TIMED_OUT.error.message) };
   }
-  const wait: StoredWait = { kind: "token", pos: position, since: Date.now(), token: tokenId, timeoutAt: watched.timeoutAt };
+  const wait = storedWait.token(position, tokenId, watched.timeoutAt);
   return execution.park(async () => {
-    const wakeJobId = await engine.executions.park(run.id, fence, position, entryText, wait, watched.timeoutAt);
+    const wakeJobId = await engine.executions.park(run.id, fence, position, JSON.stringify(entry), wait, watched.timeoutAt);
     // Completed between the watch and the park: its completion found no parked run.
     await engine.tokens.settleWaiter(tokenId);
     return { parked: wait, wakeJobId, wakeAt: watched.timeoutAt };
