@@ -9,24 +9,21 @@
   Errors: -2 stale execution, -3 cancelled, -6 position already written
 ]]
 local runKey, sessionKey, streamKey = KEYS[1], KEYS[2], KEYS[3]
--- A run's journal and events are fields of its hash, and a session's runs fields of the
--- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
-local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local fence, position, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6]
 local rcall = redis.call
 
 -- @include "keyNames"
 -- @include "guardExecution"
 
-local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-if rcall("HEXISTS", journalKey, position) == 1 then
+if rcall("HEXISTS", runKey, position) == 1 then
   return -6
 end
 local entryId = rcall("XADD", streamKey, "*", "d", ARGV[4], "r", runId, "at", now)
 -- The session hash counts each stream's entries in a field named like the stream's key.
-rcall("HINCRBY", activeKey, KEY.outputStream .. ARGV[3], 1)
-rcall("HSET", journalKey, position, '{"k":"output","n":"' .. ARGV[3] .. '","v":"' .. entryId .. '"}')
+rcall("HINCRBY", sessionKey, KEY.outputStream .. ARGV[3], 1)
+rcall("HSET", runKey, position, '{"k":"output","n":"' .. ARGV[3] .. '","v":"' .. entryId .. '"}')
 return entryId

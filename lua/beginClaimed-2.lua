@@ -13,4 +13,4 @@ local rcall = redis.call
 -- @include "guardExecution"
 
 -- The run hash holds its events: guardExecution takes it in both roles.
-return guardExecution(KEYS[1], KEYS[1], KEYS[2], ARGV[3], ARGV[1], ARGV[2])
+return guardExecution(KEYS[1], KEYS[2], ARGV[3], ARGV[1], ARGV[2])

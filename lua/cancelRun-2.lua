@@ -8,9 +8,6 @@
   Errors: -1 run not found
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
--- A run's journal and events are fields of its hash, and a session's runs fields of the
--- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
-local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local rcall = redis.call
 
 -- @include "cancelIdleRun"
@@ -18,5 +15,5 @@ local rcall = redis.call
 if rcall("EXISTS", runKey) == 0 then
   return -1
 end
-local outcome, since = cancelIdleRun(runKey, journalKey, eventsKey, activeKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])
+local outcome, since = cancelIdleRun(runKey, sessionKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])
 return {outcome, since}

@@ -10,8 +10,6 @@
   script still touches a single slot.
 ]]
 local sessionKey = KEYS[1]
--- The session's runs are fields of its hash (libs/broker/ARCHITECTURE.md).
-local activeKey = sessionKey
 local now, tagPrefix = ARGV[1], ARGV[2]
 local rcall = redis.call
 
@@ -28,14 +26,12 @@ end
 rcall("HSET", sessionKey, "status", "closed", "closedAt", now, "updatedAt", now)
 local cancelled = 0
 local ended = {}
-for _, field in ipairs(rcall("HKEYS", activeKey)) do
+for _, field in ipairs(rcall("HKEYS", sessionKey)) do
   if string.sub(field, 1, 2) == "a:" then
     local own = string.sub(field, 3)
     local runId = runIdIn(sessionKey, own)
-    -- A run's journal and events live in its hash (keys.ts), so all three keys are the same.
     local runKey = tagPrefix .. KEY.run .. own
-    local outcome, since = cancelIdleRun(runKey, runKey, runKey,
-      activeKey, runId, now, "session closed", tagPrefix)
+    local outcome, since = cancelIdleRun(runKey, sessionKey, runId, now, "session closed", tagPrefix)
     if outcome ~= "finished" then
       cancelled = cancelled + 1
     end

@@ -10,9 +10,6 @@
   Errors: -4 session not found, -5 session closed
 ]]
 local sessionKey, runKey = KEYS[1], KEYS[2]
--- A run's journal and events are fields of its hash, and a session's runs fields of the
--- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
-local activeKey, eventsKey = sessionKey, runKey
 local runId, now = ARGV[1], ARGV[4]
 local rcall = redis.call
 
@@ -41,7 +38,7 @@ rcall("HSET", runKey, "task", ARGV[2], "status", "queued",
 if ARGV[6] ~= "" then
   rcall("HSET", runKey, "idem", ARGV[6])
 end
-rcall("HSET", activeKey, "a:" .. ownOfRun(runId), "1")
+rcall("HSET", sessionKey, "a:" .. ownOfRun(runId), "1")
 rcall("HSET", sessionKey, "updatedAt", now)
-pushEvent(eventsKey, "triggered", now, 1, nil)
+pushEvent(runKey, "triggered", now, 1, nil)
 return {"created", claimStart(runKey)}

@@ -8,15 +8,12 @@
   Errors: -2 stale execution, -3 cancelled
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
--- A run's journal and events are fields of its hash, and a session's runs fields of the
--- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
-local eventsKey, activeKey = runKey, sessionKey
 local fence, err, now, runId = ARGV[1], ARGV[2], ARGV[6], ARGV[7]
 local rcall = redis.call
 
 -- @include "guardExecution"
 
-local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
@@ -26,8 +23,8 @@ if ARGV[3] == "1" and attempt < tonumber(ARGV[4]) then
   local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
   rcall("HSET", runKey, "status", "queued", "attempt", attempt + 1, "job", job, "runAt", runAt,
     "activeMs", stopActiveClock(runKey, now), "error", err, "updatedAt", now)
-  pushEvent(eventsKey, "retried", now, attempt + 1, '{"error":' .. err .. ',"delayMs":' .. ARGV[5] .. '}')
+  pushEvent(runKey, "retried", now, attempt + 1, '{"error":' .. err .. ',"delayMs":' .. ARGV[5] .. '}')
   return {"retry", job, runAt}
 end
-finishRun(runKey, eventsKey, activeKey, runId, "failed", now, "error", err, '{"error":' .. err .. '}')
+finishRun(runKey, sessionKey, runId, "failed", now, "error", err, '{"error":' .. err .. '}')
 return {"failed"}

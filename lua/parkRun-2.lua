@@ -9,17 +9,14 @@
   Errors: -2 stale execution, -3 cancelled
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
--- A run's journal and events are fields of its hash, and a session's runs fields of the
--- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
-local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local fence, position, wakeAt, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]
 local rcall = redis.call
 
 -- @include "guardExecution"
 -- @include "parkWait"
 
-local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-return {parkWait(runKey, journalKey, eventsKey, runId, position, ARGV[3], ARGV[4], wakeAt, now)}
+return {parkWait(runKey, runId, position, ARGV[3], ARGV[4], wakeAt, now)}

@@ -7,15 +7,12 @@
   Errors: -2 stale execution, -3 cancelled
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
--- A run's journal and events are fields of its hash, and a session's runs fields of the
--- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
-local eventsKey, activeKey = runKey, sessionKey
 local fence, now, runId = ARGV[1], ARGV[2], ARGV[3]
 local rcall = redis.call
 
 -- @include "guardExecution"
 
-local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end

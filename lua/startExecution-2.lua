@@ -15,9 +15,6 @@
   Errors: -1 run not found
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
--- A run's journal and events are fields of its hash, and a session's runs fields of the
--- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
-local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local jobId, now, maxAttempts, runId = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local rcall = redis.call
 
@@ -44,34 +41,34 @@ if status == "waiting" then
   local wait = cjson.decode(run[4])
   since = endWait(runKey)
   if wait.kind == "timer" then
-    rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":true}')
-    pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"timer"}')
+    rcall("HSET", runKey, "r" .. wait.pos, '{"ok":true}')
+    pushEvent(runKey, "resumed", now, attempt, '{"kind":"timer"}')
   else
-    rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}')
+    rcall("HSET", runKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}')
     if wait.kind == "input" then
-      dropWait(activeKey, wait.stream, wait.corr, ARGV[4])
+      dropWait(sessionKey, wait.stream, wait.corr, ARGV[4])
     end
-    pushEvent(eventsKey, "resumed", now, attempt, '{"kind":"' .. wait.kind .. '","timedOut":true}')
+    pushEvent(runKey, "resumed", now, attempt, '{"kind":"' .. wait.kind .. '","timedOut":true}')
   end
 elseif status == "running" or (status == "queued" and run[8] and ARGV[6] == "1") then
   -- The same job again: its worker died mid-execution (BullMQ found the job stalled), or
   -- died after starting from the job's claim and before its first write.
   if run[6] == "1" then
-    finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, '{"reason":"cancel requested"}')
+    finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, '{"reason":"cancel requested"}')
     return {"finished", "cancelled"}
   end
   if attempt >= maxAttempts then
     local err = '{"name":"WorkerLostError","message":"the worker executing the run stopped responding and no attempts are left"}'
-    finishRun(runKey, eventsKey, activeKey, runId, "failed", now, "error", err, err)
+    finishRun(runKey, sessionKey, runId, "failed", now, "error", err, err)
     return {"failed"}
   end
   attempt = attempt + 1
   rcall("HSET", runKey, "attempt", attempt)
-  pushEvent(eventsKey, "retried", now, attempt, '{"reason":"worker lost"}')
+  pushEvent(runKey, "retried", now, attempt, '{"reason":"worker lost"}')
 end
 
 local fence = rcall("HINCRBY", runKey, "fence", 1)
 rcall("HDEL", runKey, "claim")
 beginExecution(runKey, attempt, run[7], now)
 local info = rcall("HMGET", runKey, "payload", "activeMs")
-return {"run", fence, attempt, info[1], info[2] or "0", rcall("HGETALL", journalKey), since}
+return {"run", fence, attempt, info[1], info[2] or "0", rcall("HGETALL", runKey), since}

@@ -11,9 +11,6 @@
   Errors: -2 stale execution, -3 cancelled
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
--- A run's journal and events are fields of its hash, and a session's runs fields of the
--- session hash (libs/broker/ARCHITECTURE.md): the helpers below take each by its role.
-local journalKey, eventsKey, activeKey = runKey, runKey, sessionKey
 local fence, position, timeoutAt, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]
 local tagPrefix, stream, corr = ARGV[8], ARGV[9], ARGV[10]
 local rcall = redis.call
@@ -24,7 +21,7 @@ local rcall = redis.call
 -- @include "waitKeys"
 -- @include "recordConsumption"
 
-local guard = guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
@@ -39,8 +36,8 @@ if buffered then
       data = fields[i + 1]
     end
   end
-  rcall("HSETNX", journalKey, position, ARGV[3])
-  rcall("HSET", journalKey, "r" .. position, '{"ok":true,"output":' .. data .. ',"entry":"' .. buffered .. '"}')
+  rcall("HSETNX", runKey, position, ARGV[3])
+  rcall("HSET", runKey, "r" .. position, '{"ok":true,"output":' .. data .. ',"entry":"' .. buffered .. '"}')
   recordConsumption(tagPrefix .. KEY.inputConsumed .. stream, buffered, runId, position, now)
   return {"consumed", buffered, data}
 end
@@ -48,6 +45,6 @@ if ARGV[11] ~= "1" then
   return {"empty"}
 end
 
-local job = parkWait(runKey, journalKey, eventsKey, runId, position, ARGV[3], ARGV[4], timeoutAt, now)
-queueWait(activeKey, stream, corr, runId)
+local job = parkWait(runKey, runId, position, ARGV[3], ARGV[4], timeoutAt, now)
+queueWait(sessionKey, stream, corr, runId)
 return {"parked", job}

@@ -5,7 +5,7 @@
 -- token finds nothing to resolve. Returns "cancelled", "requested" (running: the
 -- execution stops at its next durable operation) or "finished" (already terminal), and
 -- when the wait it ended began (endWait), if any.
-local function cancelIdleRun(runKey, journalKey, eventsKey, activeKey, runId, now, reason, tagPrefix)
+local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
   local run = rcall("HMGET", runKey, "status", "wait")
   local status = run[1]
   if status == "running" then
@@ -17,11 +17,11 @@ local function cancelIdleRun(runKey, journalKey, eventsKey, activeKey, runId, no
   end
   if status == "waiting" and run[2] then
     local wait = cjson.decode(run[2])
-    rcall("HSET", journalKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"RunCancelledError","message":"the run was cancelled"}}')
+    rcall("HSET", runKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"RunCancelledError","message":"the run was cancelled"}}')
     if wait.kind == "input" then
-      dropWait(activeKey, wait.stream, wait.corr, runId)
+      dropWait(sessionKey, wait.stream, wait.corr, runId)
     end
   end
-  local since = finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))
+  local since = finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))
   return "cancelled", since
 end

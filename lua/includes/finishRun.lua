@@ -6,7 +6,7 @@
 -- execution, drops it from the session's active set and records the event.
 -- `field`/`value` (optional) store the output or error; `detail` goes on the event.
 -- Returns when the wait it ended began (endWait), or nil.
-local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field, value, detail)
+local function finishRun(runKey, sessionKey, runId, status, now, field, value, detail)
   local run = rcall("HMGET", runKey, "attempt", "status")
   local fields = {"status", status, "finishedAt", now, "updatedAt", now, "job", "", "runAt", "0"}
   if run[2] == "running" then
@@ -21,8 +21,8 @@ local function finishRun(runKey, eventsKey, activeKey, runId, status, now, field
   local since = endWait(runKey)
   rcall("HDEL", runKey, "cancel")
   -- The session lists its runs as fields: a:<own> while active, f:<own> once finished.
-  rcall("HDEL", activeKey, "a:" .. ownOfRun(runId))
-  rcall("HSET", activeKey, "f:" .. ownOfRun(runId), "1")
-  pushEvent(eventsKey, status, now, run[1], detail)
+  rcall("HDEL", sessionKey, "a:" .. ownOfRun(runId))
+  rcall("HSET", sessionKey, "f:" .. ownOfRun(runId), "1")
+  pushEvent(runKey, status, now, run[1], detail)
   return since
 end

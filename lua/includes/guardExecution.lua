@@ -7,7 +7,7 @@
 -- An execution started from its job's claim (claimStart) begins here, at its first write
 -- that finds the run still queued with that claim: normally lua/beginClaimed-2.lua, sent
 -- just after the execution starts; otherwise its first durable operation.
-local function guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
+local function guardExecution(runKey, sessionKey, runId, fence, now)
   local run = rcall("HMGET", runKey, "status", "fence", "cancel", "claim", "attempt", "execAttempt")
   if run[2] ~= fence then
     return -2
@@ -19,7 +19,7 @@ local function guardExecution(runKey, eventsKey, activeKey, runId, fence, now)
     return -2
   end
   if run[3] == "1" then
-    finishRun(runKey, eventsKey, activeKey, runId, "cancelled", now, nil, nil, '{"reason":"cancel requested"}')
+    finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, '{"reason":"cancel requested"}')
     return -3
   end
   return 0

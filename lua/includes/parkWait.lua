@@ -4,8 +4,8 @@
 -- an earlier execution that parked there keeps its first form), stops the active-time clock
 -- and names the job that wakes it, if anything but an outside event does (`wakeAt` ~= "").
 -- Returns the wake-up job id, or "".
-local function parkWait(runKey, journalKey, eventsKey, runId, position, entry, waitJson, wakeAt, now)
-  rcall("HSETNX", journalKey, position, entry)
+local function parkWait(runKey, runId, position, entry, waitJson, wakeAt, now)
+  rcall("HSETNX", runKey, position, entry)
   local job = ""
   if wakeAt ~= "" then
     job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
@@ -13,6 +13,6 @@ local function parkWait(runKey, journalKey, eventsKey, runId, position, entry, w
   rcall("HSET", runKey, "status", "waiting", "wait", waitJson, "job", job, "runAt", wakeAt ~= "" and wakeAt or "0",
     "activeMs", stopActiveClock(runKey, now), "updatedAt", now)
   -- Without the wait: the `wait` field holds it until the wait ends (endWait).
-  pushEvent(eventsKey, "parked", now, rcall("HGET", runKey, "attempt"), nil)
+  pushEvent(runKey, "parked", now, rcall("HGET", runKey, "attempt"), nil)
   return job
 end

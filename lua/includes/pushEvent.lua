@@ -18,7 +18,7 @@ local function eventLine(eventType, now, createdAt, attempt, detail)
   end
   return event .. "\n"
 end
-local function pushEvent(eventsKey, eventType, now, attempt, detail)
-  local run = rcall("HMGET", eventsKey, "createdAt", "events")
-  rcall("HSET", eventsKey, "events", (run[2] or "") .. eventLine(eventType, now, run[1], attempt, detail))
+local function pushEvent(runKey, eventType, now, attempt, detail)
+  local run = rcall("HMGET", runKey, "createdAt", "events")
+  rcall("HSET", runKey, "events", (run[2] or "") .. eventLine(eventType, now, run[1], attempt, detail))
 end
