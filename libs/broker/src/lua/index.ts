@@ -1,2 +1,3 @@
-export { defineScripts, execWithScript, loadLuaScripts, runScript, LUA_DIR, type ScriptName } from "./loader.ts";
+export { defineScripts, loadLuaScripts, LUA_DIR, type ScriptName } from "./loader.ts";
+export { execWithScript, runScript } from "./run-script.ts";
 export { ScriptError, ExecutionRefusedError, isScriptError, scriptError } from "./script-errors.ts";

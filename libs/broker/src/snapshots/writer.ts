@@ -51,7 +51,7 @@ const PART_BYTES = 8 * 1024 * 1024;
 
 /**
  * Writes snapshots (format.ts). Which units changed is collected as changes happen: every
- * script marks its unit (lua/loader.ts), and a snapshot takes the marks at its start. If
+ * script marks its unit (lua/run-script.ts), and a snapshot takes the marks at its start. If
  * it fails (storage down, say) the marks go back, so the next one carries them.
  *
  * Reads use their own connection: a session's dump can be a large reply, and it must not

@@ -1,0 +1,75 @@
+import { Pipeline, type ChainableCommander, type Redis } from "ioredis";
+import { changedUnitOf } from "../keys.ts";
+import { execOrThrow } from "../pipelines.ts";
+import type { ScriptName } from "./loader.ts";
+import { changed } from "./script-errors.ts";
+
+/**
+ * Running the scripts defineScripts registered, and marking what they changed for
+ * incremental snapshots: a script that changed its unit (the session or token its first
+ * key belongs to) has the unit added to the change marks once it answered. The callers get
+ * the script's own result either way.
+ */
+
+/**
+ * Scripts that mark nothing changed (markChanged): reads, and the writes a running
+ * execution makes between its start and its end (journal entries, outputs). The script
+ * that ends an execution (park, complete, fail, release) marks the session, which covers
+ * them; a snapshot taken mid-execution holds the run as running, and a restore re-executes
+ * it from that journal, as after a worker crash. Marking those too would double the
+ * commands of the busiest paths (an output append is one script).
+ */
+const UNMARKED = new Set<ScriptName>(["dumpSession", "startExecution", "beginClaimed", "writeJournal", "appendOutput"]);
+
+/**
+ * Runs a script on a connection. A script that changed its snapshot unit marks it once it
+ * has answered (markChanged); one refused before writing anything marks nothing, so bad
+ * input leaves Redis exactly as it was.
+ */
+export function runScript<T = unknown>(target: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<T>;
+/** Queues a script that marks no unit (reads, global indexes) on a pipeline; scripts that change a unit go through execWithScript. */
+export function runScript(target: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): ChainableCommander;
+export function runScript(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
+  const mark = UNMARKED.has(name) ? null : changedUnitOf(keys[0]);
+  if (isPipeline(target)) {
+    if (mark) throw new Error(`Lua script ${name} changes a snapshot unit: run it with execWithScript, which marks the change`);
+    return call(target, name, keys, args);
+  }
+  const result = call(target, name, keys, args) as Promise<unknown>;
+  if (mark) result.then((outcome) => changed(outcome) && markChanged(target, mark), () => {});
+  return result;
+}
+
+/**
+ * Runs the commands queued on a pipeline with a script last, and hands back the script's
+ * own result (`outcome`) beside every command's (`results`, the script's included). The
+ * first command error is thrown. A change the script made is marked as runScript does.
+ */
+export async function execWithScript<T>(pipeline: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): Promise<{ outcome: T; results: unknown[] }> {
+  call(pipeline, name, keys, args);
+  const results = await execOrThrow(pipeline);
+  const outcome = results.at(-1) as T;
+  const mark = UNMARKED.has(name) ? null : changedUnitOf(keys[0]);
+  if (mark && changed(outcome)) markChanged(pipelineConnection(pipeline), mark);
+  return { outcome, results };
+}
+
+function call(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
+  const command = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+  if (typeof command !== "function") throw new Error(`Lua script ${name} is not defined on this connection`);
+  return command.call(target, ...keys, ...args.map(String));
+}
+
+const isPipeline = (target: Redis | ChainableCommander): target is ChainableCommander => target instanceof Pipeline;
+
+/** The connection a pipeline was made on. */
+const pipelineConnection = (pipeline: ChainableCommander): Redis => (pipeline as unknown as Pipeline).redis as Redis;
+
+/**
+ * Incremental snapshots capture the units marked since the last one. The mark is sent
+ * once the script has answered, so Redis applies it after the change: a snapshot that
+ * takes the marks never misses a change made before them.
+ */
+function markChanged(redis: Redis, mark: { changes: string; unit: string }): void {
+  redis.sadd(mark.changes, mark.unit).catch(() => {});
+}
