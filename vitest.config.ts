@@ -1,11 +1,23 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
-/** Workspace packages resolve to their TypeScript sources in the repository (package.json "@helmr/source"). */
-const conditions = ["@helmr/source"];
+/**
+ * Workspace packages resolve to their TypeScript sources in the repository: each export's
+ * "@helmr/source" entry in its package.json, as an alias (Vite does not apply custom export
+ * conditions to every module it loads, the global setup included).
+ */
+const PACKAGES = ["libs/core", "libs/broker", "libs/sdk", "libs/embedded-redis", "config", "apps/api"];
+const sourceAliases = PACKAGES.flatMap((dir) => {
+  const pjson = JSON.parse(readFileSync(join(import.meta.dirname, dir, "package.json"), "utf8")) as { name: string; exports: Record<string, { "@helmr/source": string }> };
+  return Object.entries(pjson.exports).map(([subpath, targets]) => ({
+    find: new RegExp(`^${(pjson.name + subpath.slice(1)).replace(/[/.]/g, "\\$&")}$`),
+    replacement: resolve(import.meta.dirname, dir, targets["@helmr/source"]),
+  }));
+});
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  resolve: { alias: sourceAliases },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/harness/global-setup.ts"],
