@@ -39,8 +39,24 @@ export class Keys {
     return this.underTag(sessionTag(sessionId));
   }
 
-  private underTag(tag: string): string {
+  /** `helmr:{TAG}:` for any hash tag (a session's, or a token's own). */
+  underTag(tag: string): string {
     return `${this.prefix}:{${tag}}:`;
+  }
+
+  /** A SCAN pattern for every key under a hash tag: sessions' and tokens' data. */
+  taggedKeysPattern(): string {
+    return `${this.prefix}:{*`;
+  }
+
+  /** BullMQ's key prefix: one hash tag for a queue's keys, so its scripts stay single-slot too. */
+  queuePrefix(): string {
+    return `{${this.prefix}}`;
+  }
+
+  /** A SCAN pattern for every key under the prefix. */
+  allKeysPattern(): string {
+    return `${this.prefix}:*`;
   }
 
   session(sessionId: string): string {

@@ -49,13 +49,12 @@ export function createResources(options: ResourceOptions): Resources {
   const logger = options.logger ?? pino({ level: "info" });
   const redis = connect(options.redisUrl, logger, "commands");
   defineScripts(redis);
-  // BullMQ keys share one tag per queue so its scripts stay single-slot too.
-  const queuePrefix = `{${prefix}}`;
+  const keys = new Keys(prefix);
+  const queuePrefix = keys.queuePrefix();
   const queueConnection = connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null });
   // Helmr keeps its own run events; BullMQ's event stream is only kept short.
   const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix, streams: { events: { maxLen: 100 } } });
   runsQueue.on("error", logDistinctErrors(logger, "runs queue error"));
-  const keys = new Keys(prefix);
   const waiting = new WaitingIndex({ redis, keys, logger });
   return { redis, keys, runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl };
 }

@@ -104,13 +104,13 @@ async function latestSnapshotId(store: SnapshotStore): Promise<string> {
  */
 async function prepareTarget(engine: HelmrEngine, force: boolean): Promise<void> {
   const { keys } = engine.resources;
-  if (!(await anyKey(engine, `${keys.prefix}:{*`))) return;
+  if (!(await anyKey(engine, keys.taggedKeysPattern()))) return;
   if (!force) {
     throw new RestoreRefusedError(
       `Redis already holds Helmr data under the prefix "${keys.prefix}". Restore into an empty Redis (point HELMR_REDIS_URL at a new one), or pass --force to replace that data`,
     );
   }
-  await deleteMatching(engine, `${keys.prefix}:*`);
+  await deleteMatching(engine, keys.allKeysPattern());
   // obliterate pauses the queue before deleting it; resuming makes sure no pause outlives it.
   await engine.resources.runsQueue.obliterate({ force: true });
   await engine.resources.runsQueue.resume();

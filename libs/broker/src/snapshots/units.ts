@@ -48,7 +48,7 @@ export function tokenUnitOf(tokenId: string, hash: Record<string, string>): Unit
 /** `helmr:{TAG}:` of a unit: a session's tag, or the tag a token id carries. */
 export function unitTagPrefix(keys: Keys, unit: string): string {
   const tag = isTokenId(unit) ? parseTokenId(unit).tag : sessionTag(unit);
-  return `${keys.prefix}:{${tag}}:`;
+  return keys.underTag(tag);
 }
 
 /** Queues the writes that put a unit's keys back. Streams keep their entry ids. */
