@@ -7,8 +7,10 @@ import { z } from "zod";
  */
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** Defaults that code outside the environment (createWorker, createEngine) applies too. */
+/** Defaults that code outside the environment (createWorker, createEngine, the operator commands) applies too. */
 export const DEFAULTS = {
+  port: 3000,
+  dataDir: ".helmr",
   prefix: "helmr",
   workerConcurrency: 50,
   lockMs: 30_000,
@@ -22,7 +24,7 @@ const optionalText = z
 
 export const Settings = z.object({
   HELMR_REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
-  HELMR_PORT: int(0, 65535).default(3000),
+  HELMR_PORT: int(0, 65535).default(DEFAULTS.port),
   HELMR_HOST: z.string().min(1).default("127.0.0.1"),
   HELMR_API_KEYS: optionalText.transform((v) =>
     v === undefined ? [] : v.split(",").map((k) => k.trim()).filter(Boolean),
@@ -38,7 +40,7 @@ export const Settings = z.object({
   HELMR_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   HELMR_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional()),
   HELMR_PREFIX: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -").default(DEFAULTS.prefix),
-  HELMR_DATA_DIR: z.string().min(1).default(".helmr"),
+  HELMR_DATA_DIR: z.string().min(1).default(DEFAULTS.dataDir),
   HELMR_WORKER_CONCURRENCY: int(1, 10_000).default(DEFAULTS.workerConcurrency),
   HELMR_LOCK_MS: int(1000, 3_600_000).default(DEFAULTS.lockMs),
   HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(DEFAULTS.shutdownGraceMs),

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { DEFAULTS } from "@helmr/config";
 import { HelmrApiError, HelmrClient } from "@helmr/sdk";
+import { DEV_API_KEY_FILE, readDevCredential } from "../../apps/cli/src/runtime/dev-credentials.ts";
 
 /**
  * `npm run demo`: against the stack `npm start` runs, drives the spec's flows one after
@@ -8,10 +8,8 @@ import { HelmrApiError, HelmrClient } from "@helmr/sdk";
  * the spec says. Reads HELMR_API_URL and HELMR_API_KEY, falling back to what `npm start`
  * uses (port 3000, the development key under .helmr/).
  */
-const dataDir = process.env.HELMR_DATA_DIR ?? ".helmr";
-const baseUrl = process.env.HELMR_API_URL ?? `http://127.0.0.1:${process.env.HELMR_PORT ?? 3000}`;
-const keyFile = join(dataDir, "dev-api-key");
-const apiKey = process.env.HELMR_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : undefined);
+const baseUrl = process.env.HELMR_API_URL ?? `http://127.0.0.1:${process.env.HELMR_PORT || DEFAULTS.port}`;
+const apiKey = process.env.HELMR_API_KEY ?? readDevCredential(process.env.HELMR_DATA_DIR || DEFAULTS.dataDir, DEV_API_KEY_FILE);
 const client = new HelmrClient({ baseUrl, apiKey });
 
 let step = 0;

@@ -1,4 +1,5 @@
 import { API_HINTS } from "@helmr/api";
+import { DEFAULTS } from "@helmr/config";
 import { HelmrApiError, HelmrClient, HelmrConnectionError } from "@helmr/sdk";
 import { Command, Errors, Flags, type Interfaces } from "@oclif/core";
 import { DEV_API_KEY_FILE, readDevCredential } from "../runtime/dev-credentials.ts";
@@ -44,8 +45,8 @@ export abstract class ApiCommand<T extends typeof Command> extends Command {
    */
   protected get client(): HelmrClient {
     const given = this.flags["api-url"] ?? process.env.HELMR_API_URL;
-    const apiKey = this.flags["api-key"] ?? process.env.HELMR_API_KEY ?? (given === undefined ? readDevCredential(process.env.HELMR_DATA_DIR || ".helmr", DEV_API_KEY_FILE) : undefined);
-    this.apiClient ??= new HelmrClient({ baseUrl: given ?? `http://127.0.0.1:${process.env.HELMR_PORT || 3000}`, apiKey });
+    const apiKey = this.flags["api-key"] ?? process.env.HELMR_API_KEY ?? (given === undefined ? readDevCredential(process.env.HELMR_DATA_DIR || DEFAULTS.dataDir, DEV_API_KEY_FILE) : undefined);
+    this.apiClient ??= new HelmrClient({ baseUrl: given ?? `http://127.0.0.1:${process.env.HELMR_PORT || DEFAULTS.port}`, apiKey });
     return this.apiClient;
   }
 
