@@ -64,7 +64,10 @@ export class RunsSystem {
     // The id logs first: a listing skips ids whose run does not exist (yet).
     const pipeline = redis.pipeline();
     this.dispatch.markIntent(pipeline, runId, now);
+    // Where the id logs' replies (their entry ids) will be among the pipeline's results.
+    const runLogged = pipeline.length;
     appendToIdLog(pipeline, keys.runsIndex(), runId);
+    const sessionLogged = pipeline.length;
     if (intent.createSession) appendToIdLog(pipeline, keys.sessionsIndex(), sessionId);
     const { outcome, results } = await execWithScript<number | [string, unknown?]>(
       pipeline,
@@ -76,8 +79,8 @@ export class RunsSystem {
     if (isScriptError(outcome) || outcome[0] !== "created") {
       // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
       const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), runId);
-      removeFromIdLog(cleanup, keys.runsIndex(), String(results[1]));
-      if (intent.createSession) removeFromIdLog(cleanup, keys.sessionsIndex(), String(results[2]));
+      removeFromIdLog(cleanup, keys.runsIndex(), String(results[runLogged]));
+      if (intent.createSession) removeFromIdLog(cleanup, keys.sessionsIndex(), String(results[sessionLogged]));
       if (isScriptError(outcome) && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
       await cleanup.exec();
       if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
