@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { HELMR_BIN, REPO } from "./processes.ts";
 
 export interface CliResult {
@@ -13,7 +16,8 @@ export function helmr(args: string[], env: Record<string, string>, stdin?: strin
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [HELMR_BIN, ...args], {
       cwd: REPO,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", ...env },
+      // A data dir of its own unless the test names one (snapshot commands write there).
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", HELMR_DATA_DIR: mkdtempSync(join(tmpdir(), "helmr-data-")), ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

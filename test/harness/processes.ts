@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { eventually } from "./poll.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
@@ -23,7 +25,8 @@ export function spawnHelmr(args: string[], env: Record<string, string>, cwd = RE
   const child = spawn(process.execPath, [HELMR_BIN, ...args], {
     cwd,
     detached: options.processGroup ?? false,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HELMR_LOG_LEVEL: "warn", ...env },
+    // A data dir of its own unless the test names one: nothing a process writes (snapshots, an embedded Redis) lands in the repository.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HELMR_LOG_LEVEL: "warn", HELMR_DATA_DIR: mkdtempSync(join(tmpdir(), "helmr-data-")), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
