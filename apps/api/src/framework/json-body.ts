@@ -46,11 +46,11 @@ async function readText(ctx: ApiContext, limitBytes: number): Promise<string> {
   }
 }
 
-export const payloadTooLarge = () =>
+const payloadTooLarge = () =>
   new HelmrError(413, "payload_too_large", "The request body is larger than the limit; keep payloads under the configured size (HELMR_MAX_PAYLOAD_BYTES). Nothing was stored.");
 
 /** The deepest nesting of objects and arrays in JSON text, read without parsing it (strings skipped). */
-export function depthOf(text: string): number {
+function depthOf(text: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;

@@ -30,7 +30,7 @@ export function runScript<T = unknown>(target: Redis, name: ScriptName, keys: st
 /** Queues a script that marks no unit (reads, global indexes) on a pipeline; scripts that change a unit go through execWithScript. */
 export function runScript(target: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): ChainableCommander;
 export function runScript(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
-  const mark = UNMARKED.has(name) ? null : changedUnitOf(keys[0]);
+  const mark = markOf(name, keys);
   if (isPipeline(target)) {
     if (mark) throw new Error(`Lua script ${name} changes a snapshot unit: run it with execWithScript, which marks the change`);
     return call(target, name, keys, args);
@@ -49,10 +49,13 @@ export async function execWithScript<T>(pipeline: ChainableCommander, name: Scri
   call(pipeline, name, keys, args);
   const results = await execOrThrow(pipeline);
   const outcome = results.at(-1) as T;
-  const mark = UNMARKED.has(name) ? null : changedUnitOf(keys[0]);
+  const mark = markOf(name, keys);
   if (mark && changed(outcome)) markChanged(pipelineConnection(pipeline), mark);
   return { outcome, results };
 }
+
+/** The change mark a script's run may need: its first key's unit, unless the script is UNMARKED. */
+const markOf = (name: ScriptName, keys: string[]) => (UNMARKED.has(name) ? null : changedUnitOf(keys[0]));
 
 function call(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
   const command = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
