@@ -6,7 +6,7 @@
   KEYS[3] output stream
   ARGV[1] fence   ARGV[2] position   ARGV[3] stream name   ARGV[4] data JSON   ARGV[5] now (ms)   ARGV[6] run id
   Returns the entry id
-  Errors: -2 stale execution, -3 cancelled, -6 position already written
+  Errors: -2 stale execution, -3 cancelled
 ]]
 local runKey, sessionKey, streamKey = KEYS[1], KEYS[2], KEYS[3]
 local fence, position, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6]
@@ -14,16 +14,14 @@ local rcall = redis.call
 
 -- @include "keyNames"
 -- @include "guardExecution"
+-- @include "history"
 
 local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-if rcall("HEXISTS", runKey, position) == 1 then
-  return -6
-end
 local entryId = rcall("XADD", streamKey, "*", "d", ARGV[4], "r", runId, "at", now)
 -- The session hash counts each stream's entries in a field named like the stream's key.
 rcall("HINCRBY", sessionKey, KEY.outputStream .. ARGV[3], 1)
-rcall("HSET", runKey, position, '{"k":"output","n":"' .. ARGV[3] .. '","v":"' .. entryId .. '"}')
+journal(runKey, position, '{"k":"output","n":"' .. ARGV[3] .. '","v":"' .. entryId .. '"}')
 return entryId

@@ -9,9 +9,10 @@
   KEYS[4] the public access token's hash (the session hash again when there is none)
   ARGV[1] data JSON   ARGV[2] correlationId ("" for none)   ARGV[3] now (ms)
   ARGV[4] the session's tag prefix   ARGV[5] stream name   ARGV[6] "1" when sent with a public access token
-  Returns {"resumed", entryId, runId, jobId, taskId, waitedSince, claim} | {"buffered", entryId}
+  Returns {"resumed", entryId, runId, jobId, taskId, waitedSince, claim, warmWorker} | {"buffered", entryId}
     (waitedSince: when the wait began, to take the run out of the waiting index;
-    claim: what the resumed run's job carries so its worker starts at once; claimStart)
+    claim: what the resumed run's job carries so its worker starts at once; claimStart;
+    warmWorker: the worker holding the run warm, whose queue the job goes to, "" for none)
   Errors: -4 session not found, -5 session closed, -11 public token unknown or expired,
           -12 public token used up
   Run keys are built from ARGV[4]; they share the session's hash tag.
@@ -54,21 +55,16 @@ while true do
   end
   local own = string.sub(runId, 5, 20)
   local runKey = tagPrefix .. KEY.run .. own
-  -- The whole run hash: resumeRun needs it for the claim (its journal and events are fields of it, keys.ts).
-  local flat = rcall("HGETALL", runKey)
-  local runStatus, waitJson, task
-  for i = 1, #flat, 2 do
-    local field = flat[i]
-    if field == "status" then runStatus = flat[i + 1] elseif field == "wait" then waitJson = flat[i + 1] elseif field == "task" then task = flat[i + 1] end
-  end
+  local run = rcall("HMGET", runKey, "status", "wait", "task")
   -- Entries of waits that ended otherwise (timeout, cancel) are skipped and dropped here.
-  if runStatus == "waiting" and waitJson then
-    local wait = cjson.decode(waitJson)
+  if run[1] == "waiting" and run[2] then
+    local wait = cjson.decode(run[2])
     if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
-      local result = '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}'
-      local job, since, claim = resumeRun(runKey, runId, flat, wait, result, now, '{"kind":"input","entry":"' .. entryId .. '"}')
-      return {"resumed", entryId, runId, job, task, since, claim}
+      -- Journaled as the entry's id: the stream holds the data (waitForInput-2.lua).
+      local live = '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}'
+      local job, since, claim, warm = resumeRun(runKey, runId, wait, "@" .. entryId, live, now)
+      return {"resumed", entryId, runId, job, run[3], since or "", claim, warm}
     end
   end
 end

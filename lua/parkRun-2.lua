@@ -4,7 +4,8 @@
   KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] wait JSON {kind, pos, dueAt?}
   ARGV[5] wake-up time in ms ("" when only an outside event resolves the wait)
-  ARGV[6] now (ms)   ARGV[7] run id
+  ARGV[6] now (ms)   ARGV[7] run id   ARGV[8] the worker that keeps the execution warm ("" for none)
+  The entry (ARGV[3]) is "" when an earlier execution journaled it.
   Returns {wakeJobId} ("" when no job is needed)
   Errors: -2 stale execution, -3 cancelled
 ]]
@@ -19,4 +20,4 @@ local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-return {parkWait(runKey, runId, position, ARGV[3], ARGV[4], wakeAt, now)}
+return {parkWait(runKey, runId, position, ARGV[3], ARGV[4], wakeAt, now, ARGV[8])}

@@ -4,9 +4,10 @@
   waiting run may both call it (their scripts live under different hash tags).
   KEYS[1] run hash (its journal and events are fields of it)
   ARGV[1] token id   ARGV[2] data JSON   ARGV[3] now (ms)   ARGV[4] run id
-  Returns {jobId, taskId, waitedSince, claim} | {} when the run no longer waits on the token
+  Returns {jobId, taskId, waitedSince, claim, warmWorker} | {} when the run no longer waits on the token
     (waitedSince: when the wait began, to take the run out of the waiting index;
-    claim: what the run's job carries so its worker starts at once; claimStart)
+    claim: what the run's job carries so its worker starts at once; claimStart;
+    warmWorker: the worker holding the run warm, whose queue the job goes to, "" for none)
 ]]
 local runKey = KEYS[1]
 local tokenId, data, now, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -22,5 +23,6 @@ local wait = cjson.decode(run[2])
 if wait.kind ~= "token" or wait.token ~= tokenId then
   return {}
 end
-local job, since, claim = resumeRun(runKey, runId, rcall("HGETALL", runKey), wait, '{"ok":true,"output":' .. data .. '}', now, '{"kind":"token","token":"' .. tokenId .. '"}')
-return {job, run[3], since, claim}
+local result = '{"ok":true,"output":' .. data .. '}'
+local job, since, claim, warm = resumeRun(runKey, runId, wait, result, result, now)
+return {job, run[3], since or "", claim, warm}

@@ -6,9 +6,13 @@
   KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] max attempts   ARGV[4] run id
   ARGV[5] the session's tag prefix   ARGV[6] "1" when the job carried a claim (claimStart)
+  ARGV[7] the fence the run parked with, when the calling worker holds it warm ("" for none)
   Returns
-    {"run", fence, attempt, payload, activeMs, journal (flat HGETALL), waitedSince?}
-      (waitedSince: when the wait this start ended began, to take the run out of the waiting index)
+    {"run", fence, attempt, activeMs, carried, payload, journal chunks, waitedSince, resumed position, resumed result}
+      (carried: "1" when payload and journal follow; not when the caller holds the run warm
+      at the fence it parked with, which it then continues in memory. waitedSince: when the
+      wait this start ended began, to take the run out of the waiting index, "" for none;
+      the resumed wait's position and result, "" for none)
     {"stale", status, expectedJob, runAt}
     {"finished", status}
     {"failed"}     the job was redelivered after its worker died, and no attempt is left
@@ -22,8 +26,9 @@ local rcall = redis.call
 -- @include "waitKeys"
 -- @include "beginExecution"
 -- @include "endWait"
+-- @include "history"
 
-local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim")
+local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim", "fence")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
 if not status then
   return -1
@@ -35,21 +40,22 @@ if expectedJob ~= jobId then
   return {"stale", status, expectedJob or "", run[5] or "0"}
 end
 
-local since
+local since, resumedPos, resumedResult = nil, "", ""
 if status == "waiting" then
   -- This job is the wait's wake-up: a timer is due, or a wait's timeout fired first.
   local wait = cjson.decode(run[4])
   since = endWait(runKey)
+  resumedPos = wait.pos
   if wait.kind == "timer" then
-    rcall("HSET", runKey, "r" .. wait.pos, '{"ok":true}')
-    pushEvent(runKey, "resumed", now, attempt, '{"kind":"timer"}')
+    resumedResult = '{"ok":true}'
   else
-    rcall("HSET", runKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}')
+    resumedResult = '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}'
     if wait.kind == "input" then
       dropWait(sessionKey, wait.stream, wait.corr, ARGV[4])
     end
-    pushEvent(runKey, "resumed", now, attempt, '{"kind":"' .. wait.kind .. '","timedOut":true}')
   end
+  journal(runKey, "r" .. wait.pos, resumedResult)
+  pushEvent(runKey, "resumed", now, attempt, wait.pos)
 elseif status == "running" or (status == "queued" and run[8] and ARGV[6] == "1") then
   -- The same job again: its worker died mid-execution (BullMQ found the job stalled), or
   -- died after starting from the job's claim and before its first write.
@@ -67,8 +73,12 @@ elseif status == "running" or (status == "queued" and run[8] and ARGV[6] == "1")
   pushEvent(runKey, "retried", now, attempt, '{"reason":"worker lost"}')
 end
 
+local heldWarm = ARGV[7] ~= "" and ARGV[7] == run[9]
 local fence = rcall("HINCRBY", runKey, "fence", 1)
 rcall("HDEL", runKey, "claim")
 beginExecution(runKey, attempt, run[7], now)
 local info = rcall("HMGET", runKey, "payload", "activeMs")
-return {"run", fence, attempt, info[1], info[2] or "0", rcall("HGETALL", runKey), since}
+if heldWarm then
+  return {"run", fence, attempt, info[2] or "0", "0", "", {}, since or "", resumedPos, resumedResult}
+end
+return {"run", fence, attempt, info[2] or "0", "1", info[1], readLog(runKey, "j"), since or "", resumedPos, resumedResult}

@@ -7,7 +7,11 @@
   ARGV[5] timeout time in ms ("" for none)   ARGV[6] now (ms)   ARGV[7] run id
   ARGV[8] the session's tag prefix   ARGV[9] stream name   ARGV[10] correlationId ("" for none)
   ARGV[11] "1" to park when nothing is buffered, "0" to only take a buffered input (once/on)
+  ARGV[12] the worker that keeps the execution warm while it is parked ("" for none)
+  The entry (ARGV[3]) is "" when an earlier execution journaled it.
   Returns {"consumed", entryId, data} | {"parked", timeoutJobId} | {"empty"}
+  A consumed input is journaled as "@<entry id>": the stream keeps its data, and a replay
+  reads it from there (libs/sdk/src/executor/ARCHITECTURE.md).
   Errors: -2 stale execution, -3 cancelled
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
@@ -20,6 +24,7 @@ local rcall = redis.call
 -- @include "parkWait"
 -- @include "waitKeys"
 -- @include "recordConsumption"
+-- @include "history"
 
 local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
@@ -36,8 +41,10 @@ if buffered then
       data = fields[i + 1]
     end
   end
-  rcall("HSETNX", runKey, position, ARGV[3])
-  rcall("HSET", runKey, "r" .. position, '{"ok":true,"output":' .. data .. ',"entry":"' .. buffered .. '"}')
+  if ARGV[3] ~= "" then
+    journal(runKey, position, ARGV[3])
+  end
+  journal(runKey, "r" .. position, "@" .. buffered)
   recordConsumption(tagPrefix .. KEY.inputConsumed .. stream, buffered, runId, position, now)
   return {"consumed", buffered, data}
 end
@@ -45,6 +52,6 @@ if ARGV[11] ~= "1" then
   return {"empty"}
 end
 
-local job = parkWait(runKey, runId, position, ARGV[3], ARGV[4], timeoutAt, now)
+local job = parkWait(runKey, runId, position, ARGV[3], ARGV[4], timeoutAt, now, ARGV[12])
 queueWait(sessionKey, stream, corr, runId)
 return {"parked", job}

@@ -4,22 +4,22 @@
   ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] result JSON ("" for none)
   ARGV[5] now (ms)   ARGV[6] run id
   Returns 1
-  Errors: -2 stale execution, -3 cancelled, -6 position already written
+  Errors: -2 stale execution, -3 cancelled
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, position, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6]
 local rcall = redis.call
 
 -- @include "guardExecution"
+-- @include "history"
 
 local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-if rcall("HSETNX", runKey, position, ARGV[3]) == 0 then
-  return -6
-end
+-- Fencing lets one execution at a time write, and an execution claims each position once.
+journal(runKey, position, ARGV[3])
 if ARGV[4] ~= "" then
-  rcall("HSET", runKey, "r" .. position, ARGV[4])
+  journal(runKey, "r" .. position, ARGV[4])
 end
 return 1

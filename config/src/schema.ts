@@ -15,6 +15,9 @@ export const DEFAULTS = {
   workerConcurrency: 50,
   lockMs: 30_000,
   shutdownGraceMs: 10_000,
+  /** Parked runs a worker keeps in memory to resume without replay, and for how long (ms). */
+  warmRuns: 1_000,
+  warmMs: 600_000,
 } as const;
 
 const optionalText = z
@@ -44,6 +47,9 @@ export const Settings = z.object({
   HELMR_WORKER_CONCURRENCY: int(1, 10_000).default(DEFAULTS.workerConcurrency),
   HELMR_LOCK_MS: int(1000, 3_600_000).default(DEFAULTS.lockMs),
   HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(DEFAULTS.shutdownGraceMs),
+  /** Warm resume: parked runs a worker keeps in memory (0 turns it off), and for how long (ms) at most. */
+  HELMR_WARM_RUNS: int(0, 1_000_000).default(DEFAULTS.warmRuns),
+  HELMR_WARM_MS: int(0, 30 * 24 * 3_600_000).default(DEFAULTS.warmMs),
   HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   HELMR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 

@@ -17,7 +17,7 @@ local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
   end
   if status == "waiting" and run[2] then
     local wait = cjson.decode(run[2])
-    rcall("HSET", runKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"RunCancelledError","message":"the run was cancelled"}}')
+    journal(runKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"RunCancelledError","message":"the run was cancelled"}}')
     if wait.kind == "input" then
       dropWait(sessionKey, wait.stream, wait.corr, runId)
     end

@@ -1,11 +1,12 @@
--- Appends one run event. Events are lines of the run hash's `events` field (a run's few
--- events cost far less there than in a key of their own), written compactly since every
--- run keeps them: a letter for the type, the time as "+<ms since the run was created>",
--- ":<attempt>" unless it is 1, and " <detail JSON>" when there is one. records.ts
--- (toRunEvent) expands them for the API.
+-- @include "history"
+-- Appends one run event to the run's event log (history.lua), written compactly since
+-- every run keeps them: a letter for the type, the time as "+<ms since the run was
+-- created>", ":<attempt>" unless it is 1, and " <detail JSON>" when there is one. A wait's
+-- events ("parked", "resumed") carry only the wait's journal position: the journal holds
+-- the rest, and records.ts (waitEventDetail) expands it for the API.
 local EVENT_LETTERS = {
   triggered = "T", started = "S", parked = "P", resumed = "R",
-  retried = "Y", completed = "C", failed = "F", cancelled = "X",
+  retried = "Y", completed = "C", failed = "F", cancelled = "X", continued = "N",
 }
 -- One event line, newline included.
 local function eventLine(eventType, now, createdAt, attempt, detail)
@@ -19,6 +20,5 @@ local function eventLine(eventType, now, createdAt, attempt, detail)
   return event .. "\n"
 end
 local function pushEvent(runKey, eventType, now, attempt, detail)
-  local run = rcall("HMGET", runKey, "createdAt", "events")
-  rcall("HSET", runKey, "events", (run[2] or "") .. eventLine(eventType, now, run[1], attempt, detail))
+  appendLine(runKey, "e", eventLine(eventType, now, rcall("HGET", runKey, "createdAt"), attempt, detail))
 end

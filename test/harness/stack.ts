@@ -25,6 +25,12 @@ export interface TestStack {
 }
 
 /**
+ * Worker options for tests of the replay path: with warm resume off, every resume replays
+ * the journal (a worker that keeps runs warm continues them in memory instead).
+ */
+export const REPLAY_ONLY = { warmRuns: 0 } as const;
+
+/**
  * A Helmr API and engine on the suite's redis-server under a fresh key prefix, so tests
  * never see each other's data (CONTRIBUTING.md, tests).
  */

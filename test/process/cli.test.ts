@@ -46,7 +46,7 @@ describe("the helmr binary", { timeout: 90_000 }, () => {
     const dev = spawnHelmr(["dev", join(REPO, "apps/examples/src/tasks.ts"), "--port", "0", "--json"], { HELMR_DATA_DIR: dataDir });
     processes.push(dev);
     const facts = await dev.json<{ apiUrl: string; apiKey: string }>();
-    const demo = spawn(process.execPath, ["--import", "tsx", join(REPO, "scripts/demo/run.ts")], {
+    const demo = spawn(process.execPath, ["--conditions=@helmr/source", "--import", "tsx", join(REPO, "scripts/demo/run.ts")], {
       cwd: REPO,
       env: { PATH: process.env.PATH!, HELMR_API_URL: facts.apiUrl.replace("/api/v1", ""), HELMR_API_KEY: facts.apiKey },
     });

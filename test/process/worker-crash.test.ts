@@ -56,7 +56,7 @@ describe("worker processes killed with SIGKILL lose nothing", { timeout: 90_000 
     await eventually(() => readLog(file).length === 1);
     // The kill must come after the step's result is journaled (position 0), not merely
     // after its side effect: the test is about a journaled step not running twice.
-    await eventually(async () => (await stack.engine.resources.redis.hexists(stack.engine.resources.keys.run(runId), "0")) === 1);
+    await eventually(async () => (await stack.engine.executions.journal(runId)).has("0"));
     first.child.kill("SIGKILL");
     await first.exited;
 

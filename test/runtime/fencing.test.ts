@@ -61,7 +61,7 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     await stack.engine.tasks.register(["orphan"]);
     const { runId } = await stack.client.tasks.trigger("orphan", { n: 1 });
     const job = await stack.engine.resources.runsQueue.getJob(`${runId}-1`);
-    expect(job!.data).toMatchObject({ runId, start: { fence: "1", attempt: 1, payload: '{"n":1}', journal: [] } });
+    expect(job!.data).toMatchObject({ runId, start: { fence: "1", attempt: 1, history: { payload: '{"n":1}', journal: [] } } });
     expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
 
     await expect(stack.engine.executions.writeJournal(runId, "0", 0, "{}")).rejects.toBeInstanceOf(ExecutionRefusedError);
@@ -84,7 +84,7 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "completed");
   });
 
-  it("a resumed run's job carries its journal with the resolved wait, and a run too large to carry is not claimed", async () => {
+  it("a resumed run's job carries the resolved wait, and its journal and payload only while they are small", async () => {
     stack = await startStack();
     const reply = streams.input<string>("reply");
     const echo = task({ id: "echo-size", run: async (payload: { text: string }) => `${await reply.wait().unwrap()} ${payload.text.length}` });
@@ -100,20 +100,23 @@ describe("fencing: a run executes in at most one worker at a time", () => {
 
       expect(await stack.engine.streams.deliver(sessionId, "reply", "answer")).toMatchObject({ status: "resumed", runId });
       const job = await expectedJob(runId);
+      // Claimed either way: the fence after the first execution's, and the wait's result as the code sees it.
+      expect(job.data.start).toMatchObject({ fence: "2", attempt: 1, resumed: { position: 0 } });
+      expect(JSON.parse(job.data.start.resumed.result)).toMatchObject({ ok: true, output: "answer" });
       if (text === "small") {
-        // Claimed: the fence after the first execution's, and the wait's result already in the journal.
-        expect(job.data.start).toMatchObject({ fence: "2", attempt: 1 });
-        const journal = job.data.start.journal as string[];
-        expect(JSON.parse(journal[journal.indexOf("r0") + 1])).toMatchObject({ ok: true, output: "answer" });
+        // The journal holds the wait, its result only as a reference to the input entry.
+        expect(job.data.start.history.journal.join("")).toMatch(/^0 \{"k":"input","n":"reply"\}\nr0 @\d+-\d+\n$/);
       } else {
-        // Over 16 KB of journal and payload: the job names the run only and starts the usual way.
-        expect(job.data).toEqual({ runId, taskId: "echo-size" });
+        // Over 16 KB of journal and payload: the worker reads them itself.
+        expect(job.data.start.history).toBeUndefined();
       }
-      await stack.startWorker({ tasks: [echo] });
+      // Closed at the end, so the next round's run parks in that round's own worker.
+      const finisher = await stack.startWorker({ tasks: [echo] });
       expect((await eventually(async () => {
         const run = await stack.client.runs.retrieve(runId);
         return run.status === "completed" && run;
       })).output).toBe(`answer ${text.length}`);
+      await finisher.close();
     }
   });
 

@@ -4,7 +4,7 @@ import { streams, task, timers } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
-import { startStack, type TestStack } from "../harness/stack.ts";
+import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
@@ -35,10 +35,10 @@ const parksOnTimer = task({
   },
 });
 
-describe("a worker holds nothing of a parked run", () => {
-  it("lets the code of parked runs be garbage-collected (a worker parks millions over its life)", async () => {
+describe("what a worker holds of parked runs", () => {
+  it("with warm resume off, nothing: the code of parked runs is garbage-collected (a worker parks millions over its life)", async () => {
     stack = await startStack();
-    await stack.startWorker({ tasks: [parksOnInput, parksOnTimer] });
+    await stack.startWorker({ ...REPLAY_ONLY, tasks: [parksOnInput, parksOnTimer] });
     const runs = [];
     for (let i = 0; i < 5; i++) {
       runs.push(await stack.client.tasks.trigger("memory-input"));
@@ -54,5 +54,27 @@ describe("a worker holds nothing of a parked run", () => {
     // And a parked run still resumes: its code runs again from the journal.
     await stack.client.sessions.open(runs[0].sessionId).input("memory-answer").send("done");
     expect((await runReaches(stack.client, runs[0].runId, "completed")).output).toBe(1000);
+  });
+
+  it("with warm resume on, at most HELMR_WARM_RUNS of them, the least recently parked given up first", async () => {
+    stack = await startStack();
+    alive.length = 0;
+    await stack.startWorker({ tasks: [parksOnInput], warmRuns: 3 });
+    const runs = [];
+    for (let i = 0; i < 8; i++) {
+      runs.push(await stack.client.tasks.trigger("memory-input"));
+      await runReaches(stack.client, runs[i].runId, "waiting");
+    }
+    await eventually(() => {
+      collectGarbage();
+      return alive.map((ref) => ref.deref() !== undefined).join() === [false, false, false, false, false, true, true, true].join();
+    }, { what: "all but the 3 most recently parked runs' code to be collected" });
+
+    // Kept and given-up runs alike resume; only a given-up one runs its code again.
+    for (const i of [0, 7]) {
+      await stack.client.sessions.open(runs[i].sessionId).input("memory-answer").send("done");
+      expect((await runReaches(stack.client, runs[i].runId, "completed")).output).toBe(1000);
+    }
+    expect(alive.length).toBe(9);
   });
 });

@@ -2,7 +2,7 @@ import { NonRetriableError, step, task, timers } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { FINISHED, runReaches } from "../harness/runs.ts";
-import { startStack, type TestStack } from "../harness/stack.ts";
+import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
@@ -27,7 +27,7 @@ describe("replay", () => {
         return receipt;
       },
     });
-    await stack.startWorker({ tasks: [charge] });
+    await stack.startWorker({ ...REPLAY_ONLY, tasks: [charge] });
     const { runId } = await stack.client.tasks.trigger("charge");
     const run = await finished(runId);
     expect(run.status).toBe("completed");
@@ -49,7 +49,7 @@ describe("replay", () => {
         return "done";
       },
     });
-    await stack.startWorker({ tasks: [drifting] });
+    await stack.startWorker({ ...REPLAY_ONLY, tasks: [drifting] });
     const { runId } = await stack.client.tasks.trigger("drifting");
     const run = await finished(runId);
     expect(run.status).toBe("failed");
@@ -74,7 +74,7 @@ describe("replay", () => {
         return "went on";
       },
     });
-    await stack.startWorker({ tasks: [sneaky] });
+    await stack.startWorker({ ...REPLAY_ONLY, tasks: [sneaky] });
     const { runId } = await stack.client.tasks.trigger("sneaky");
     await timersDone(runId);
     const run = await finished(runId);
@@ -94,7 +94,7 @@ describe("replay", () => {
         return ctx.run.attempt;
       },
     });
-    await stack.startWorker({ tasks: [flaky] });
+    await stack.startWorker({ ...REPLAY_ONLY, tasks: [flaky] });
     const { runId } = await stack.client.tasks.trigger("flaky");
     const run = await finished(runId);
     expect(run.status).toBe("completed");
@@ -109,7 +109,7 @@ describe("replay", () => {
   it("fails after the last attempt with the last error", async () => {
     stack = await startStack();
     const broken = task({ id: "broken", retry: { maxAttempts: 2, minDelay: 10 }, run: async (_p, ctx) => { throw new Error(`attempt ${ctx.run.attempt} failed`); } });
-    await stack.startWorker({ tasks: [broken] });
+    await stack.startWorker({ ...REPLAY_ONLY, tasks: [broken] });
     const { runId } = await stack.client.tasks.trigger("broken");
     const run = await finished(runId);
     expect(run).toMatchObject({ status: "failed", attempt: 2, error: { message: "attempt 2 failed" } });
@@ -118,7 +118,7 @@ describe("replay", () => {
   it("fails at once on a NonRetriableError", async () => {
     stack = await startStack();
     const strict = task({ id: "strict", retry: { maxAttempts: 5, minDelay: 10 }, run: async () => { throw new NonRetriableError("bad input"); } });
-    await stack.startWorker({ tasks: [strict] });
+    await stack.startWorker({ ...REPLAY_ONLY, tasks: [strict] });
     const { runId } = await stack.client.tasks.trigger("strict");
     const run = await finished(runId);
     expect(run).toMatchObject({ status: "failed", attempt: 1, error: { name: "NonRetriableError", message: "bad input" } });
@@ -128,7 +128,7 @@ describe("replay", () => {
     stack = await startStack();
     const hangs = task({ id: "hangs", maxDuration: "300ms", run: async () => new Promise(() => {}) });
     const naps = task({ id: "naps", maxDuration: "500ms", run: async () => (await timers.waitFor("800ms"), "rested") });
-    await stack.startWorker({ tasks: [hangs, naps] });
+    await stack.startWorker({ ...REPLAY_ONLY, tasks: [hangs, naps] });
     const hung = await stack.client.tasks.trigger("hangs");
     const napped = await stack.client.tasks.trigger("naps");
     const hungRun = await finished(hung.runId);

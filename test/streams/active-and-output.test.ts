@@ -2,7 +2,7 @@ import { streams, task, timers } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
-import { startStack, type TestStack } from "../harness/stack.ts";
+import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 import type { RunRecord } from "@helmr/core";
 
 let stack: TestStack;
@@ -15,7 +15,7 @@ describe("peek, once and on", () => {
     stack = await startStack();
     const notes = streams.input<string>("notes");
     let executions = 0;
-    await stack.startWorker({
+    await stack.startWorker({ ...REPLAY_ONLY,
       tasks: [
         task({
           id: "peeker",
@@ -68,7 +68,7 @@ describe("peek, once and on", () => {
     const feed = streams.input<number>("feed");
     const calls: number[][] = [];
     let executions = 0;
-    await stack.startWorker({
+    await stack.startWorker({ ...REPLAY_ONLY,
       tasks: [
         task({
           id: "listener",

@@ -64,7 +64,7 @@ describe("input matching against an in-memory model", () => {
           return true;
         };
         const resultAt = async (i: number, pos: number) => {
-          const text = await redis.hget(keys.run(runIds[i]), `r${pos}`);
+          const text = (await engine.executions.journal(runIds[i])).get(`r${pos}`);
           const result = JSON.parse(text!) as { ok: boolean; output?: number };
           return result.ok ? result.output! : ("timeout" as const);
         };

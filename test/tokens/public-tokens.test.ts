@@ -2,7 +2,7 @@ import { auth, streams, task, timers } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { runReaches } from "../harness/runs.ts";
-import { startStack, type TestStack } from "../harness/stack.ts";
+import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
@@ -110,7 +110,7 @@ describe("public access tokens for session input", () => {
   it("gives a replayed run the same public token instead of a second one", async () => {
     stack = await startStack();
     const seen: string[] = [];
-    await stack.startWorker({
+    await stack.startWorker({ ...REPLAY_ONLY,
       tasks: [
         task({
           id: "hands-out",

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { runReaches } from "../harness/runs.ts";
 import { eventually } from "../harness/poll.ts";
 import { dispatchFault } from "../harness/faults.ts";
-import { startStack, type TestStack } from "../harness/stack.ts";
+import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
@@ -156,7 +156,7 @@ describe("tokens", () => {
   it("gives a replayed run the same token and secrets, without a second token", async () => {
     stack = await startStack();
     const seen: { id: string; pat: string; url: string }[] = [];
-    await stack.startWorker({
+    await stack.startWorker({ ...REPLAY_ONLY,
       tasks: [
         task({
           id: "keeps-token",

@@ -10,6 +10,7 @@ import { WaitsSystem } from "./systems/waits.ts";
 import { TaskRegistry } from "./systems/tasks.ts";
 import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
+import { WarmWorkers } from "./systems/warm-workers.ts";
 
 /**
  * The version of how Helmr lays its data out in Redis (the keys, hash fields and values
@@ -17,7 +18,7 @@ import { TokensSystem } from "./systems/tokens.ts";
  * upgrade and a test; an engine refuses a prefix written in another layout rather than
  * misread it. Snapshots carry their own format version (snapshots/format.ts).
  */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 export class LayoutMismatchError extends Error {
   override name = "LayoutMismatchError";
@@ -38,9 +39,11 @@ export class HelmrEngine {
   readonly tokens: TokensSystem;
   readonly publicTokens: PublicTokensSystem;
   readonly outbox: OutboxSweeper;
+  readonly warm: WarmWorkers;
 
   constructor(readonly resources: Resources) {
-    this.dispatch = new DispatchSystem(resources);
+    this.warm = new WarmWorkers(resources);
+    this.dispatch = new DispatchSystem(resources, this.warm);
     this.tasks = new TaskRegistry(resources);
     this.sessions = new SessionsSystem(resources);
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks);
@@ -77,6 +80,7 @@ export class HelmrEngine {
   }
 
   async close(): Promise<void> {
+    await settlesWithin(this.warm.close(), 1_000);
     await settlesWithin(this.resources.runsQueue.close(), 1_000);
     await closeConnection(this.resources.queueConnection);
     await closeConnection(this.resources.redis);

@@ -4,7 +4,7 @@ export { Keys, TAG_KEYS } from "./keys.ts";
 export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";
 export { closeBullWorker, logDistinctErrors, settlesWithin } from "./closing.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";
-export { storedWait, type StartOutcome, type FailOutcome, type StoredWait, type InputWait, type InputWaitOutcome } from "./systems/executions.ts";
+export { storedWait, type ExecutionStart, type RunHistory, type StartOutcome, type FailOutcome, type StoredWait, type InputWait, type InputWaitOutcome } from "./systems/executions.ts";
 export type { CancelOutcome } from "./systems/runs.ts";
 export type { CreateSessionOutcome } from "./systems/sessions.ts";
 export type { RegisteredTask } from "./systems/tasks.ts";
@@ -17,3 +17,4 @@ export { RestoreRefusedError, type RestoreOptions, type RestoreResult } from "./
 export { SnapshotNotFoundError } from "./snapshots/catalog.ts";
 export { isSnapshotId, type Manifest } from "./snapshots/format.ts";
 export { FileSnapshotStore, S3SnapshotStore, StoreError, snapshotStoreFrom, type SnapshotStore } from "./snapshots/stores/index.ts";
+export { WarmWorkers, WARM_DEADLINE_MS, WORKER_TTL_MS } from "./systems/warm-workers.ts";

@@ -152,6 +152,10 @@ export class Keys {
   dispatchOutbox(): string {
     return `${this.prefix}:outbox`;
   }
+  /** Workers alive, for warm resumes: a sorted set of worker ids by when their heartbeat runs out (systems/warm-workers.ts). */
+  workers(): string {
+    return `${this.prefix}:workers`;
+  }
   sweeperLock(): string {
     return `${this.prefix}:sweeper`;
   }

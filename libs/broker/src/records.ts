@@ -70,19 +70,48 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
   };
 }
 
-/** Events are stored compactly as {t, at, a, d} (lua/includes/pushEvent.lua). */
+/** Event types by their stored letter (lua/includes/pushEvent.lua). */
 const EVENT_TYPES: Record<string, RunEvent["type"]> = {
-  T: "triggered", S: "started", P: "parked", R: "resumed", Y: "retried", C: "completed", F: "failed", X: "cancelled",
+  T: "triggered", S: "started", P: "parked", R: "resumed", Y: "retried", C: "completed", F: "failed", X: "cancelled", N: "continued",
 };
 
-/** One stored event line (lua/includes/pushEvent.lua): `<letter>+<ms since createdAt>[:<attempt>][ <detail JSON>]`. */
-export function toRunEvent(line: string, createdAt: number): RunEvent {
+/**
+ * One stored event line (lua/includes/pushEvent.lua): `<letter>+<ms since createdAt>[:<attempt>][ <detail JSON>]`.
+ * A wait's events store only the wait's journal position as their detail; `journal`
+ * (the run's, by field: history.ts parseJournal) gives the rest.
+ */
+export function toRunEvent(line: string, createdAt: number, journal: Map<string, string>): RunEvent {
   const space = line.indexOf(" ");
   const head = space < 0 ? line : line.slice(0, space);
   const [time, attempt] = head.slice(1).split(":");
   const at = createdAt + Number(time.slice(1));
-  const detail = space < 0 ? undefined : (JSON.parse(line.slice(space + 1)) as Record<string, unknown>);
-  return { type: EVENT_TYPES[head[0]], at: new Date(at).toISOString(), attempt: Number(attempt ?? 1), ...(detail ? { detail } : {}) };
+  const type = EVENT_TYPES[head[0]];
+  const stored = space < 0 ? undefined : (JSON.parse(line.slice(space + 1)) as Record<string, unknown> | number);
+  const detail = typeof stored === "number" ? waitEventDetail(type, stored, at, journal) : stored;
+  return { type, at: new Date(at).toISOString(), attempt: Number(attempt ?? 1), ...(detail ? { detail } : {}) };
+}
+
+type WaitEntry = { k: string; n?: string; c?: string; dueAt?: number; t?: number };
+const WAIT_KINDS: Record<string, string> = { input: "input", timer: "timer", tokenWait: "token" };
+
+/**
+ * A parked event's wait (what the run's `wait` field held, since when), or a resumed
+ * event's cause (the input entry, the token, the timer, or a timeout), from the journal.
+ */
+function waitEventDetail(type: RunEvent["type"], pos: number, at: number, journal: Map<string, string>): Record<string, unknown> {
+  const text = journal.get(String(pos));
+  const entry: WaitEntry = text ? (JSON.parse(text) as WaitEntry) : { k: "unknown" };
+  const kind = WAIT_KINDS[entry.k] ?? entry.k;
+  if (type === "parked") {
+    if (kind === "timer") return { kind, pos, since: at, dueAt: entry.dueAt };
+    if (kind === "token") return { kind, pos, since: at, token: entry.n, ...(entry.t ? { timeoutAt: entry.t } : {}) };
+    return { kind, pos, since: at, stream: entry.n, corr: entry.c ?? "", ...(entry.t ? { timeoutAt: entry.t } : {}) };
+  }
+  const result = journal.get(`r${pos}`) ?? "";
+  if (result.startsWith("@")) return { kind, entry: result.slice(1) };
+  const outcome = result ? (JSON.parse(result) as { ok: boolean; error?: { name: string } }) : { ok: true };
+  if (!outcome.ok && outcome.error?.name === "WaitTimeoutError") return { kind, timedOut: true };
+  return kind === "token" ? { kind, token: entry.n } : { kind };
 }
 
 /** A token hash as the API shows it. A waiting token past its timeout reads as timed_out. */

@@ -66,6 +66,8 @@ export function startWorker(
     concurrency: options.concurrency ?? settings.HELMR_WORKER_CONCURRENCY,
     lockDurationMs: settings.HELMR_LOCK_MS,
     shutdownGraceMs: settings.HELMR_SHUTDOWN_GRACE_MS,
+    warmRuns: settings.HELMR_WARM_RUNS,
+    warmMs: settings.HELMR_WARM_MS,
     logger: options.logger,
     secret: options.secret ?? settings.HELMR_SECRET,
     publicUrl: options.publicUrl ?? settings.HELMR_PUBLIC_URL,

@@ -58,6 +58,8 @@ export type ScriptName =
   | "resolveTokenWait"
   | "createPublicToken"
   | "dumpSession"
+  | "readHistory"
+  | "dropWarm"
   | "extendLock"
   | "beginClaimed"
   | "addWaiting"

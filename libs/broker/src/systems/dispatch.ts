@@ -1,6 +1,7 @@
 import type { RunJob } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Resources } from "../resources.ts";
+import { runJobOptions, type WarmWorkers } from "./warm-workers.ts";
 
 /** How long an outbox entry may wait before the sweeper assumes its writer died. */
 export const OUTBOX_GRACE_MS = 5_000;
@@ -17,7 +18,10 @@ export const OUTBOX_GRACE_MS = 5_000;
  * which learns the expected job from `startExecution` and ensures it.
  */
 export class DispatchSystem {
-  constructor(private readonly resources: Resources) {}
+  constructor(
+    private readonly resources: Resources,
+    private readonly warm: WarmWorkers,
+  ) {}
 
   /**
    * The write-ahead outbox entry, sent before the script that resolves a run (see
@@ -40,19 +44,15 @@ export class DispatchSystem {
     );
   }
 
-  async ensureJob(job: RunJob, jobId: string, runAt: number): Promise<void> {
+  /**
+   * Adds a run's job: to the queue of the worker that keeps the run warm (`warmWorker`)
+   * while that worker is alive, otherwise to the shared runs queue (warm-workers.ts).
+   */
+  async ensureJob(job: RunJob, jobId: string, runAt: number, warmWorker = ""): Promise<void> {
     await this.resources.hooks.beforeDispatch?.(job.runId);
     const delay = Math.max(0, runAt - Date.now());
-    await this.resources.runsQueue.add("run", job, {
-      jobId,
-      delay,
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600 },
-      // Infrastructure failures (Redis hiccups in the processor) retry the same job;
-      // task errors never fail a BullMQ job, they are attempts of the run (runs.ts).
-      attempts: 20,
-      backoff: { type: "exponential", delay: 200 },
-    });
+    const queue = await this.warm.queueFor(warmWorker);
+    await queue.add("run", job, { ...runJobOptions(), jobId, delay });
   }
 
   /** Ensures the job a run's state says it expects, if it expects one. */

@@ -1,10 +1,42 @@
 import { parseRunId, type RunStart } from "@helmr/core";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
+import { parseJournal, resolveInputRefs } from "./history.ts";
+
+/** A run's payload (JSON text) and journal chunks, as a job or startExecution carries them. */
+export interface CarriedHistory {
+  payload: string;
+  chunks: string[];
+}
+
+/** What a replay starts from: the payload and the journal by field, input references resolved. */
+export interface RunHistory {
+  payload: unknown;
+  journal: Map<string, string>;
+}
+
+/** The wait an execution's start resolved: its position and its result (JSON) as the code sees it. */
+export interface ResumedWait {
+  position: number;
+  result: string;
+}
+
+/**
+ * An execution may begin: with the fence its writes carry, and the run's history when it
+ * came along (not when the caller holds the run warm and continues it in memory).
+ */
+export interface ExecutionStart {
+  status: "run";
+  fence: string;
+  attempt: number;
+  activeMs: number;
+  resumed?: ResumedWait;
+  carried?: CarriedHistory;
+}
 
 /** What `startExecution` decided for a job (lua/startExecution-2.lua). */
 export type StartOutcome =
-  | { status: "run"; fence: string; attempt: number; payload: unknown; activeMs: number; journal: Map<string, string> }
+  | ExecutionStart
   | { status: "stale"; runStatus: string; expectedJob: string; runAt: number }
   | { status: "finished"; runStatus: string }
   | { status: "failed" };
@@ -43,16 +75,32 @@ export class ExecutionsSystem {
    * Starts an execution for a job. `claimed`: the job carried a claim (claimStart) but is
    * not starting from it (BullMQ delivered it again), so an execution may have been lost.
    */
-  async start(runId: string, jobId: string, maxAttempts: number, claimed = false, now = Date.now()): Promise<StartOutcome> {
+  async start(runId: string, jobId: string, maxAttempts: number, claimed = false, options: { heldFence?: string; now?: number } = {}): Promise<StartOutcome> {
+    const now = options.now ?? Date.now();
     const tagPrefix = this.resources.keys.tagPrefix(parseRunId(runId).sessionId);
-    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId), [jobId, now, maxAttempts, runId, tagPrefix, claimed ? "1" : "0"]);
+    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId), [
+      jobId,
+      now,
+      maxAttempts,
+      runId,
+      tagPrefix,
+      claimed ? "1" : "0",
+      options.heldFence ?? "",
+    ]);
     if (isScriptError(result)) throw scriptError(result, runId);
     const [status, ...rest] = result as [string, ...unknown[]];
     switch (status) {
       case "run": {
-        const [fence, attempt, payload, activeMs, flat, waitedSince] = rest as [number, number, string, string, string[], string?];
+        const [fence, attempt, activeMs, carried, payload, chunks, waitedSince, position, resumed] = rest as [number, number, string, string, string, string[], string, string | number, string];
         this.resources.waiting.remove(runId, waitedSince);
-        return { status, fence: String(fence), attempt: Number(attempt), payload: JSON.parse(payload), activeMs: Number(activeMs), journal: journalOf(flat) };
+        return {
+          status,
+          fence: String(fence),
+          attempt: Number(attempt),
+          activeMs: Number(activeMs),
+          ...(position !== "" ? { resumed: { position: Number(position), result: resumed } } : {}),
+          ...(carried === "1" ? { carried: { payload, chunks } } : {}),
+        };
       }
       case "stale":
         return { status, runStatus: String(rest[0]), expectedJob: String(rest[1]), runAt: Number(rest[2]) };
@@ -69,8 +117,42 @@ export class ExecutionsSystem {
    * execution (guardExecution). A refusal shows at the execution's next write, which is
    * fenced like any other.
    */
-  startFromClaim(start: RunStart): StartOutcome {
-    return { status: "run", fence: start.fence, attempt: start.attempt, payload: JSON.parse(start.payload), activeMs: start.activeMs, journal: journalOf(start.journal) };
+  startFromClaim(start: RunStart): ExecutionStart {
+    return {
+      status: "run",
+      fence: start.fence,
+      attempt: start.attempt,
+      activeMs: start.activeMs,
+      ...(start.resumed ? { resumed: start.resumed } : {}),
+      ...(start.history ? { carried: { payload: start.history.payload, chunks: start.history.journal } } : {}),
+    };
+  }
+
+  /**
+   * What a replay of the run starts from: the history a start carried, or else read now
+   * (one script), with the resumed wait's result in place and the journal's input
+   * references resolved (one more round trip when it has any; history.ts). Reading
+   * without a fence is safe: the execution's writes are fenced, and a newer execution
+   * that appends meanwhile fences this one out.
+   */
+  async history(runId: string, start: ExecutionStart): Promise<RunHistory> {
+    const carried = start.carried ?? (await this.readHistory(runId));
+    const journal = parseJournal(carried.chunks);
+    if (start.resumed) journal.set(`r${start.resumed.position}`, start.resumed.result);
+    await resolveInputRefs(this.resources.redis, this.resources.keys, parseRunId(runId).sessionId, journal);
+    return { payload: JSON.parse(carried.payload), journal };
+  }
+
+  /** A run's journal by field (a position to its entry, "r<position>" to a wait's result), input references resolved. */
+  async journal(runId: string): Promise<Map<string, string>> {
+    const journal = parseJournal((await this.readHistory(runId)).chunks);
+    await resolveInputRefs(this.resources.redis, this.resources.keys, parseRunId(runId).sessionId, journal);
+    return journal;
+  }
+
+  private async readHistory(runId: string): Promise<CarriedHistory> {
+    const [payload, chunks] = await runScript<[string, string[]]>(this.resources.redis, "readHistory", [this.resources.keys.run(runId)], []);
+    return { payload, chunks };
   }
 
   /**
@@ -93,6 +175,8 @@ export class ExecutionsSystem {
    * Reaches an input wait at `position`: consumes the oldest buffered input of
    * (stream, correlationId) or, with `park`, parks the run behind earlier waits on it.
    * `position` may be a sub-position ("3.0") for the inputs an `on()` subscription takes.
+   * `entry` is "" when an earlier execution journaled it; `warmWorker` names the worker
+   * that keeps the parked execution in memory ("" for none).
    */
   async waitForInput(
     runId: string,
@@ -102,6 +186,7 @@ export class ExecutionsSystem {
     wait: InputWait,
     park: boolean,
     now = Date.now(),
+    warmWorker = "",
   ): Promise<InputWaitOutcome> {
     const { keys, redis } = this.resources;
     const tagPrefix = keys.tagPrefix(parseRunId(runId).sessionId);
@@ -121,6 +206,7 @@ export class ExecutionsSystem {
       wait.stream,
       wait.corr,
       park ? "1" : "0",
+      warmWorker,
     ]);
     if (park && (isScriptError(outcome) || outcome[0] !== "parked")) this.resources.waiting.remove(runId, wait.since);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
@@ -142,10 +228,23 @@ export class ExecutionsSystem {
     return String(outcome);
   }
 
-  /** Parks the run; returns the id of the job that wakes it ("" when none is needed). */
-  async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, now = Date.now()): Promise<string> {
+  /**
+   * Parks the run; returns the id of the job that wakes it ("" when none is needed).
+   * `entry` is "" when an earlier execution journaled it; `warmWorker` names the worker
+   * that keeps the parked execution in memory ("" for none).
+   */
+  async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, warmWorker = "", now = Date.now()): Promise<string> {
     const pipeline = this.resources.waiting.add(this.resources.redis.pipeline(), runId, wait.since);
-    const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId), [fence, position, entry, JSON.stringify(wait), wakeAt === null ? "" : wakeAt, now, runId]);
+    const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId), [
+      fence,
+      position,
+      entry,
+      JSON.stringify(wait),
+      wakeAt === null ? "" : wakeAt,
+      now,
+      runId,
+      warmWorker,
+    ]);
     if (isScriptError(outcome)) {
       this.resources.waiting.remove(runId, wait.since);
       throw scriptError(outcome, runId);
@@ -186,15 +285,15 @@ export class ExecutionsSystem {
   }
 }
 
-function journalOf(flat: string[]): Map<string, string> {
-  const journal = new Map<string, string>();
-  for (let i = 0; i < flat.length; i += 2) journal.set(flat[i], flat[i + 1]);
-  return journal;
-}
-
 /** A claiming script's claim (lua/includes/claimStart.lua) as job data; undefined when it did not claim. */
 export function claimOf(reply: unknown): RunStart | undefined {
   if (!Array.isArray(reply) || reply.length === 0) return undefined;
-  const [fence, attempt, payload, activeMs, journal] = reply as [number, string, string, string, string[]];
-  return { fence: String(fence), attempt: Number(attempt), payload, activeMs: Number(activeMs), journal };
+  const [fence, attempt, activeMs, carried, payload, journal, position, result] = reply as [number, string, string, string, string, string[], string | number, string];
+  return {
+    fence: String(fence),
+    attempt: Number(attempt),
+    activeMs: Number(activeMs),
+    ...(carried === "1" ? { history: { payload, journal } } : {}),
+    ...(position !== "" ? { resumed: { position: Number(position), result } } : {}),
+  };
 }

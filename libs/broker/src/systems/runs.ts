@@ -21,6 +21,7 @@ import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts"
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
+import { linesOf, parseJournal, readLog } from "./history.ts";
 import type { TaskRegistry } from "./tasks.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
@@ -121,15 +122,12 @@ export class RunsSystem {
     await this.retrieve(runId);
     const start = cursor ? Number(cursor) : 0;
     if (!Number.isInteger(start) || start < 0) throw invalidCursor();
-    // Events are JSON lines of one string (lua/includes/pushEvent.lua): a run has few.
-    const [text, wait, createdAt] = await this.resources.redis.hmget(this.resources.keys.run(runId), "events", "wait", "createdAt");
-    const events = (text ?? "")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => toRunEvent(line, Number(createdAt)));
-    // A pending wait is kept once, in the run's `wait` field, not in its parked event (lua/includes/endWait.lua).
-    const last = events.at(-1);
-    if (wait && last?.type === "parked" && !last.detail) last.detail = JSON.parse(wait);
+    // Events are lines of the run's event log; a wait's events name their journal position (history.ts).
+    const runKey = this.resources.keys.run(runId);
+    const { redis } = this.resources;
+    const [eventChunks, journalChunks, createdAt] = await Promise.all([readLog(redis, runKey, "e"), readLog(redis, runKey, "j"), redis.hget(runKey, "createdAt")]);
+    const journal = parseJournal(journalChunks);
+    const events = linesOf(eventChunks).map((line) => toRunEvent(line, Number(createdAt), journal));
     return { data: events.slice(start, start + limit), nextCursor: start + limit < events.length ? String(start + limit) : null };
   }
 

@@ -38,15 +38,15 @@ export class StreamsSystem {
     // outbox entry first); no pipeline object: this is the hot path of every resume.
     const [, outcome] = await Promise.all([
       this.dispatch.markIntent(redis, intent, now),
-      runScript<number | [string, string, string?, string?, string?, string?, unknown?]>(redis, "deliverInput", sessionKeys, args),
+      runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?]>(redis, "deliverInput", sessionKeys, args),
     ]);
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(intent);
       throw scriptError(outcome, sessionId);
     }
-    const [status, entryId, runId, jobId, taskId, waitedSince, claim] = outcome;
+    const [status, entryId, runId, jobId, taskId, waitedSince, claim, warmWorker] = outcome;
     if (status === "resumed") {
-      await this.dispatch.ensureJob({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, 0);
+      await this.dispatch.ensureJob({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, 0, warmWorker as string);
       void this.dispatch.clearIntent(intent);
       this.resources.waiting.remove(runId!, waitedSince);
       return { entryId, status: "resumed", runId: runId! };

@@ -152,10 +152,10 @@ export class TokensSystem {
   /** Resumes the run if it still waits on the token (idempotent). */
   async resolveWaiter(tokenId: string, runId: string, data: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, string?, unknown?]>(redis, "resolveTokenWait", [keys.run(runId)], [tokenId, data, now, runId]);
+    const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveTokenWait", [keys.run(runId)], [tokenId, data, now, runId]);
     if (!result[0]) return false;
-    const [jobId, taskId, waitedSince, claim] = result;
-    await this.dispatch.ensureJob({ runId, taskId: taskId!, start: claimOf(claim) }, jobId, 0);
+    const [jobId, taskId, waitedSince, claim, warmWorker] = result;
+    await this.dispatch.ensureJob({ runId, taskId: taskId!, start: claimOf(claim) }, jobId, 0, warmWorker);
     this.resources.waiting.remove(runId, waitedSince);
     return true;
   }

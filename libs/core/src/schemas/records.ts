@@ -79,7 +79,7 @@ export interface RunError {
   stack?: string;
 }
 
-export type RunEventType = "triggered" | "started" | "parked" | "resumed" | "retried" | "completed" | "failed" | "cancelled";
+export type RunEventType = "triggered" | "started" | "parked" | "resumed" | "retried" | "completed" | "failed" | "cancelled" | "continued";
 
 export interface RunEvent {
   type: RunEventType;

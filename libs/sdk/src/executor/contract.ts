@@ -9,8 +9,11 @@ export type ExecutionOutcome =
   | { kind: "completed"; output: unknown }
   /** The task threw (retried per the task's policy unless the error is terminal). */
   | { kind: "failed"; error: unknown }
-  /** The run parked on a wait; the handler ensures the wake-up job (none when wakeJobId is ""). */
-  | { kind: "parked"; wait: StoredWait; wakeJobId: string; wakeAt: number }
+  /**
+   * The run parked on a wait; the handler ensures the wake-up job (none when wakeJobId is "").
+   * `warm`: the execution stays in this worker's memory, to be continued from the wait.
+   */
+  | { kind: "parked"; wait: StoredWait; wakeJobId: string; wakeAt: number; warm: boolean }
   /** Redis refused this execution's writes: another execution holds the run, or it was cancelled. */
   | { kind: "refused"; reason: "stale" | "cancelled" }
   /** The run's active time passed its task's maxDuration. */

@@ -8,20 +8,28 @@ import type { Execution } from "./execution.ts";
  * first: the function's own end, an interruption (park, refusal, failure the task
  * cannot catch, release), or the end of its maxDuration budget.
  */
-export async function execute(task: TaskDefinition, execution: Execution, payload: unknown, activeMsBefore: number): Promise<ExecutionOutcome> {
+export function execute(task: TaskDefinition, execution: Execution, payload: unknown, activeMsBefore: number): Promise<ExecutionOutcome> {
   const ctx: TaskContext = {
     session: { id: execution.run.sessionId },
     run: { id: execution.run.id, taskId: execution.run.taskId, attempt: execution.run.attempt },
     signal: execution.abort.signal,
   };
-  const ran = executionStorage.run(execution, async (): Promise<ExecutionOutcome> => {
+  execution.taskRun = executionStorage.run(execution, async (): Promise<ExecutionOutcome> => {
     try {
       return { kind: "completed", output: await task.run(payload, ctx) };
     } catch (error) {
       return { kind: "failed", error };
     }
   });
-  const racers: Promise<ExecutionOutcome>[] = [ran, execution.interruption];
+  return untilInterrupted(task, execution, activeMsBefore);
+}
+
+/**
+ * Waits for the execution's next outcome: the first run of it, or a warm continuation of
+ * a parked one (Execution.continueWarm), whose task code is still the same call.
+ */
+export async function untilInterrupted(task: TaskDefinition, execution: Execution, activeMsBefore: number): Promise<ExecutionOutcome> {
+  const racers: Promise<ExecutionOutcome>[] = [execution.taskRun!, execution.interruption];
   let budget: NodeJS.Timeout | undefined;
   if (task.maxDurationMs !== null) {
     const maxDurationMs = task.maxDurationMs;

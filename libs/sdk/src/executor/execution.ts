@@ -1,4 +1,4 @@
-import { ExecutionRefusedError, ScriptError, type HelmrEngine, type StoredWait } from "@helmr/broker";
+import { ExecutionRefusedError, ScriptError, type ExecutionStart, type HelmrEngine, type StoredWait } from "@helmr/broker";
 import { ConcurrentWaitError, NonDeterminismError } from "../errors/index.ts";
 import type { ExecutionOutcome } from "./contract.ts";
 import { describeOperation, sameOperation, toWaitOutcome, type JournalEntry, type Operation } from "./journal.ts";
@@ -32,21 +32,44 @@ export const abandoned = (): Promise<never> => new Promise<never>(() => {});
  */
 export class Execution {
   readonly abort = new AbortController();
-  /** Settles when something other than the task's own return ends the execution. */
-  readonly interruption: Promise<ExecutionOutcome>;
+  /** Settles when something other than the task's own return ends the execution (re-armed by a warm continuation). */
+  interruption!: Promise<ExecutionOutcome>;
+  /** The task's own end, once `execute` started it; a warm continuation races it again. */
+  taskRun?: Promise<ExecutionOutcome>;
+  /**
+   * The worker that keeps this execution in memory when it parks ("" when it is not kept):
+   * a resume goes to that worker, which continues the execution from the wait without a
+   * replay (ARCHITECTURE.md, "Warm resume").
+   */
+  warmWorker = "";
   private settleInterruption!: (outcome: ExecutionOutcome) => void;
   private stopped = false;
   private wrote = false;
   private position = 0;
   private pendingWait: string | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Operations that must not be left running across a park kept warm (a live on()/once() reader). */
+  private readers = 0;
+  /** While parked warm: the wait, and how to hand it its result when the run continues here. */
+  private parkedWarm?: { position: number; fence: string; resolve: (outcome: WaitOutcome<unknown>) => void };
 
   constructor(
     readonly run: RunIdentity,
-    readonly fence: string,
+    private currentFence: string,
     private readonly journal: Map<string, string>,
     readonly engine: HelmrEngine,
+    /** What the task's run function is called with. */
+    readonly payload: unknown = null,
   ) {
+    this.arm();
+  }
+
+  /** The fence this execution's writes carry: the one it started with, or the one its warm continuation was claimed with. */
+  get fence(): string {
+    return this.currentFence;
+  }
+
+  private arm(): void {
     this.interruption = new Promise((resolve) => (this.settleInterruption = resolve));
   }
 
@@ -59,12 +82,56 @@ export class Execution {
     return this.wrote;
   }
 
-  /** Ends the execution; the first outcome wins. Task code still running is abandoned. */
+  /** Whether it is parked with its code kept in memory, ready to continue (`continueWarm`). */
+  get isParkedWarm(): boolean {
+    return this.parkedWarm !== undefined;
+  }
+
+  /**
+   * Ends the execution; the first outcome wins. Task code still running is abandoned,
+   * except for a park kept warm: that code waits for `continueWarm`, or for `abandon`.
+   */
   stop(outcome: ExecutionOutcome): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (outcome.kind !== "completed" && outcome.kind !== "failed") this.abort.abort(new Error(`execution ended: ${outcome.kind}`));
+    const keptWarm = outcome.kind === "parked" && this.parkedWarm;
+    if (outcome.kind !== "completed" && outcome.kind !== "failed" && !keptWarm) this.abandon();
     this.settleInterruption(outcome);
+  }
+
+  /** Gives up a parked execution kept warm (evicted, or resumed elsewhere): its code is garbage. */
+  abandon(): void {
+    this.parkedWarm = undefined;
+    if (!this.abort.signal.aborted) this.abort.abort(new Error("execution ended"));
+  }
+
+  /**
+   * Continues a parked execution kept warm from its wait, in memory: no journal read, no
+   * replay, and code between durable operations does not run again. Only the start that
+   * resolved this very wait and claimed the fence right after the one the execution parked
+   * with may continue it: a run that anything else took meanwhile (another execution, a
+   * replay elsewhere) must be replayed instead. Returns whether it continued.
+   */
+  continueWarm(start: ExecutionStart): boolean {
+    const parked = this.parkedWarm;
+    if (!parked || !start.resumed || start.resumed.position !== parked.position || BigInt(start.fence) !== BigInt(parked.fence) + 1n) return false;
+    this.parkedWarm = undefined;
+    this.currentFence = start.fence;
+    this.stopped = false;
+    this.wrote = false;
+    this.arm();
+    parked.resolve(toWaitOutcome(JSON.parse(start.resumed.result)));
+    return true;
+  }
+
+  /** A live on()/once() reader is running until the returned function is called: a park then cannot be kept warm. */
+  holdReader(): () => void {
+    this.readers++;
+    let released = false;
+    return () => {
+      if (!released) this.readers--;
+      released = true;
+    };
   }
 
   /**
@@ -152,13 +219,24 @@ export class Execution {
 
   /**
    * Gives the worker slot back: settles in-flight operations, runs the script that parks
-   * (it may instead resolve the wait at once, returning an outcome), and stops.
+   * (it may instead resolve the wait at once, returning an outcome), and stops. The script
+   * is told which worker keeps the execution warm ("" for none), so the run's resume is
+   * sent there; the wait then settles when the run continues here (`continueWarm`).
    */
-  async park<T>(parkScript: () => Promise<{ parked: StoredWait; wakeJobId: string; wakeAt: number } | { resolved: WaitOutcome<T> }>): Promise<WaitOutcome<T>> {
+  async park<T>(parkScript: (warmWorker: string) => Promise<{ parked: StoredWait; wakeJobId: string; wakeAt: number } | { resolved: WaitOutcome<T> }>): Promise<WaitOutcome<T>> {
     await Promise.allSettled([...this.inflight]);
-    const result = await this.write(parkScript);
+    const warmWorker = this.readers === 0 ? this.warmWorker : "";
+    const result = await this.write(() => parkScript(warmWorker));
     if ("resolved" in result) return result.resolved;
-    this.stop({ kind: "parked", wait: result.parked, wakeJobId: result.wakeJobId, wakeAt: result.wakeAt });
-    return abandoned();
+    const parked = { kind: "parked", wait: result.parked, wakeJobId: result.wakeJobId, wakeAt: result.wakeAt, warm: warmWorker !== "" } as const;
+    if (!warmWorker) {
+      this.stop(parked);
+      return abandoned();
+    }
+    const resumed = new Promise<WaitOutcome<T>>((resolve) => {
+      this.parkedWarm = { position: result.parked.pos, fence: this.fence, resolve: resolve as (outcome: WaitOutcome<unknown>) => void };
+    });
+    this.stop(parked);
+    return resumed;
   }
 }

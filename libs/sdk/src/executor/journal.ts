@@ -2,18 +2,20 @@ import { RunCancelledError, WaitTimeoutError } from "../errors/index.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
 /**
- * One journaled durable operation, as stored at its position (the run hash's field `N`; see
- * ARCHITECTURE.md). `k` is the kind, `n` the name (a step's id, a stream's name, a token's
- * id), `c` a stream operation's correlationId ("" for none), `v` what replay returns.
+ * One journaled durable operation, as stored at its position (a line of the run's journal;
+ * see ARCHITECTURE.md). `k` is the kind, `n` the name (a step's id, a stream's name, a
+ * token's id), `c` a stream operation's correlationId (left out for none), `v` what replay
+ * returns, `t` when a wait times out (for the run's events; replay never reads it).
  */
 export type JournalEntry =
   | { k: "step"; n: string; v?: unknown }
   | { k: "timer"; dueAt: number }
-  | { k: "input" | "once" | "on"; n: string; c: string }
-  | { k: "peek"; n: string; c: string; v: unknown[] }
+  | { k: "input"; n: string; c?: string; t?: number }
+  | { k: "once" | "on"; n: string; c?: string }
+  | { k: "peek"; n: string; c?: string; v: unknown[] }
   | { k: "output"; n: string; v: string }
   | { k: "token" | "publicToken"; n: string }
-  | { k: "tokenWait"; n: string };
+  | { k: "tokenWait"; n: string; t?: number };
 
 export type OperationKind = JournalEntry["k"];
 

@@ -9,7 +9,9 @@ import {
   settlesWithin,
   type EngineHooks,
   type HelmrEngine,
+  WarmWorkers,
 } from "@helmr/broker";
+import { randomBytes } from "node:crypto";
 import { DEFAULTS } from "@helmr/config";
 import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
@@ -17,6 +19,10 @@ import type { Execution } from "../executor/execution.ts";
 import { collectTasks, type TaskDefinition } from "../task.ts";
 import { inputSchemasToPublish } from "./publish-schemas.ts";
 import { createProcessor } from "./job-processor.ts";
+import { WarmRuns } from "./warm-runs.ts";
+
+/** How often a worker renews its heartbeat, rescues resumes stuck in other workers' queues and drops runs kept warm too long. */
+const WARM_JANITOR_MS = 1_000;
 
 export interface WorkerOptions {
   /** Task definitions, or a module's exports (non-task exports are ignored). */
@@ -32,6 +38,10 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   /** On close, how long running executions may finish before they are handed back. Default 10 s. */
   shutdownGraceMs?: number;
+  /** Parked runs kept in memory to resume without replay (0: none). Default HELMR_WARM_RUNS, else 1,000. */
+  warmRuns?: number;
+  /** How long a parked run is kept in memory at most, in ms. Default HELMR_WARM_MS, else 10 minutes. */
+  warmMs?: number;
   /** How often this worker sweeps the dispatch outbox. Default 5 s. */
   sweepIntervalMs?: number;
   hooks?: EngineHooks;
@@ -79,8 +89,12 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   const active = new Set<Execution>();
   const lockDuration = options.lockDurationMs ?? DEFAULTS.lockMs;
   const concurrency = options.concurrency ?? DEFAULTS.workerConcurrency;
+  const workerId = randomBytes(6).toString("base64url");
+  const giveUp = (runIds: string[]) => void engine.warm.dropRuns(workerId, runIds).catch((error) => logger.debug({ err: error }, "could not drop warm marks"));
+  const warm = new WarmRuns(options.warmRuns ?? envInt("HELMR_WARM_RUNS") ?? DEFAULTS.warmRuns, options.warmMs ?? envInt("HELMR_WARM_MS") ?? DEFAULTS.warmMs, giveUp);
+  const processor = createProcessor({ engine, tasks, logger, active, warm, workerId });
   const bullConnection = connect(redisUrl, logger, "worker", { maxRetriesPerRequest: null });
-  const worker = new Worker(RUNS_QUEUE, createProcessor({ engine, tasks, logger, active }), {
+  const workerOptions = {
     connection: bullConnection,
     prefix: engine.resources.queuePrefix,
     concurrency,
@@ -89,24 +103,47 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     // A job stalls when its worker dies; the run's own attempt count (startExecution)
     // decides when to give up, so BullMQ must not fail the job first.
     maxStalledCount: 1_000,
-  });
-  worker.on("error", logDistinctErrors(logger, "worker error"));
-  // Closing a BullMQ worker whose connections are still initializing drops their init
-  // commands as unhandled rejections; a worker is only handed out once it is ready.
-  await worker.waitUntilReady();
-  worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
+  };
+  // The shared runs queue, and this worker's own queue of warm resumes (WarmWorkers).
+  const bullWorkers = [new Worker(RUNS_QUEUE, processor, workerOptions)];
+  if (warm.enabled) bullWorkers.push(new Worker(WarmWorkers.queueName(workerId), processor, workerOptions));
+  for (const worker of bullWorkers) {
+    worker.on("error", logDistinctErrors(logger, "worker error"));
+    // Closing a BullMQ worker whose connections are still initializing drops their init
+    // commands as unhandled rejections; a worker is only handed out once it is ready.
+    await worker.waitUntilReady();
+    worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
+  }
+  if (warm.enabled) await engine.warm.heartbeat(workerId);
 
   const sweepInterval = setInterval(() => {
     engine.outbox.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
   }, options.sweepIntervalMs ?? 5_000);
   sweepInterval.unref();
+  const warmInterval = setInterval(() => {
+    warm.sweep();
+    if (!warm.enabled) return;
+    engine.warm.heartbeat(workerId).catch(() => {});
+    engine.warm.rescue({ except: workerId }).catch((error) => logger.warn({ err: error }, "rescuing warm resumes failed"));
+  }, WARM_JANITOR_MS);
+  warmInterval.unref();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(sweepInterval);
+      clearInterval(warmInterval);
       const redisAnswers = await engine.healthy(500);
-      const closed = closeBullWorker(worker, redisAnswers);
+      // Resumes are sent elsewhere from now on: the runs kept here lose their marks, the
+      // worker its heartbeat; what reaches this worker's queue meanwhile is moved to the
+      // shared queue below, and by the other workers later.
+      const keptWarm = warm.enabled;
+      if (keptWarm && redisAnswers) {
+        await settlesWithin(engine.warm.dropRuns(workerId, warm.stop()), HAND_BACK_WAIT_MS);
+        await engine.warm.leave(workerId).catch(() => {});
+      }
+      warm.stop();
+      const closed = Promise.all(bullWorkers.map((worker) => closeBullWorker(worker, redisAnswers)));
       const grace = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
       if (!redisAnswers) {
         if (active.size) logger.warn({ running: active.size }, `Redis is unreachable: ${active.size} running executions cannot be handed back; another worker takes them over once their locks expire (${lockDuration} ms)`);
@@ -118,6 +155,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       }
       // Handed-back executions end at once; what is left (Redis gone meanwhile) is not waited for.
       await settlesWithin(closed, HAND_BACK_WAIT_MS);
+      if (keptWarm && redisAnswers) await settlesWithin(engine.warm.rescue({ only: workerId }), HAND_BACK_WAIT_MS);
       await closeConnection(bullConnection);
       await engine.close();
     })());
@@ -125,6 +163,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   logger.info({ tasks: [...tasks.keys()], concurrency }, "helmr worker started");
   return { engine, taskIds: [...tasks.keys()], close };
 }
+
+const envInt = (name: string): number | undefined => (process.env[name] === undefined || process.env[name] === "" ? undefined : Number(process.env[name]));
 
 /** How long a close waits, after the grace period, for handed-back executions to end. */
 const HAND_BACK_WAIT_MS = 2_000;

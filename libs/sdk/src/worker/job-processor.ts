@@ -1,12 +1,13 @@
-import { ExecutionRefusedError, type HelmrEngine } from "@helmr/broker";
+import { ExecutionRefusedError, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
 import { HelmrError, RunJob, parseRunId } from "@helmr/core";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { ExecutionOutcome } from "../executor/contract.ts";
-import { execute } from "../executor/execute.ts";
+import { execute, untilInterrupted } from "../executor/execute.ts";
 import { Execution } from "../executor/execution.ts";
 import type { TaskDefinition } from "../task.ts";
 import { outcomeHandlers } from "./outcome-handlers.ts";
+import type { WarmRuns } from "./warm-runs.ts";
 
 /** How long a job for a task this worker does not host waits before another worker may take it. */
 const FOREIGN_TASK_DELAY_MS = 1_000;
@@ -17,10 +18,13 @@ export interface ProcessorDeps {
   logger: Logger;
   /** Executions in flight, so shutdown can hand them back. */
   active: Set<Execution>;
+  /** Parked executions this worker keeps in memory, and the id their resumes are sent to. */
+  warm: WarmRuns;
+  workerId: string;
 }
 
-/** Handles one job of the runs queue: start (or resume) the run, execute it, settle the outcome. */
-export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps) {
+/** Handles one job of the runs queues: start (or resume) the run, execute it, settle the outcome. */
+export function createProcessor({ engine, tasks, logger, active, warm, workerId }: ProcessorDeps) {
   return async function processRunJob(job: Job, token?: string): Promise<void> {
     const parsed = RunJob.safeParse(job.data);
     if (!parsed.success) {
@@ -37,6 +41,9 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
       throw new DelayedError();
     }
 
+    // The run's parked execution, if this worker keeps it: continued from its wait below,
+    // unless the start shows the run went on without it.
+    const held = warm.take(runId);
     let start;
     const startedAt = Date.now();
     const fromClaim = claim !== undefined && job.attemptsStarted <= 1;
@@ -47,8 +54,11 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
       // A claimed job starts at once from what it carries, the first time BullMQ hands it
       // out; handed out again (its worker died, or its processing failed), it starts the
       // usual way, which fences out whatever execution the claim began.
-      start = fromClaim ? engine.executions.startFromClaim(claim) : await engine.executions.start(runId, job.id!, task.maxAttempts, claim !== undefined);
+      start = fromClaim
+        ? engine.executions.startFromClaim(claim)
+        : await engine.executions.start(runId, job.id!, task.maxAttempts, claim !== undefined, { heldFence: held?.fence });
     } catch (error) {
+      held?.abandon();
       // A job whose run is gone (never created, or deleted) has nothing to execute; retrying cannot help.
       if (HelmrError.is(error) && error.status === 404) {
         logger.warn({ jobId: job.id, runId }, "dropping a runs-queue job whose run does not exist");
@@ -57,16 +67,23 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
       throw error;
     }
     if (start.status === "stale") {
+      // Not this run's wake-up: a parked execution kept here still waits for it.
+      if (held) warm.keep(held);
       // A leftover job, or one whose successor was never added: make sure the run's expected job exists.
       if ((start.runStatus === "queued" || start.runStatus === "waiting") && start.expectedJob) {
         await engine.dispatch.ensureJob({ runId, taskId }, start.expectedJob, start.runAt);
       }
       return;
     }
-    if (start.status !== "run") return;
+    if (start.status !== "run") {
+      held?.abandon();
+      return;
+    }
 
-    const run = { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt: start.attempt };
-    const execution = new Execution(run, start.fence, start.journal, engine);
+    const continued = held?.continueWarm(start) ?? false;
+    if (held && !continued) held.abandon();
+    const execution = continued ? held! : await replayed(engine, runId, taskId, start);
+    if (warm.enabled) execution.warmWorker = workerId;
     active.add(execution);
     // A claimed execution shows running once its code has had a first turn, unless it
     // already wrote (a park, a step) or ended: those writes begin it themselves.
@@ -76,10 +93,12 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
     }
     let outcome: ExecutionOutcome;
     try {
-      outcome = await execute(task, execution, start.payload, start.activeMs);
+      outcome = continued ? await untilInterrupted(task, execution, start.activeMs) : await execute(task, execution, execution.payload, start.activeMs);
     } finally {
       active.delete(execution);
     }
+    // Kept before anything else is awaited: the run's resume may already be on its way here.
+    if (outcome.kind === "parked" && outcome.warm) warm.keep(execution);
     try {
       await (outcomeHandlers(engine, task, execution, logger)[outcome.kind] as (o: ExecutionOutcome) => Promise<void>)(outcome);
     } catch (error) {
@@ -87,4 +106,11 @@ export function createProcessor({ engine, tasks, logger, active }: ProcessorDeps
       throw error;
     }
   };
+}
+
+/** A new execution of the run that replays its journal: the history the start carried, or read now. */
+async function replayed(engine: HelmrEngine, runId: string, taskId: string, start: ExecutionStart): Promise<Execution> {
+  const history = await engine.executions.history(runId, start);
+  const run = { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt: start.attempt };
+  return new Execution(run, start.fence, history.journal, engine, history.payload);
 }

@@ -36,8 +36,9 @@ export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execu
     },
     failed: ({ error }) => fail(error, !isTerminalError(error)),
     timedOut: ({ maxDurationMs }) => fail(new MaxDurationExceededError(maxDurationMs), false),
-    parked: async ({ wakeJobId, wakeAt }) => {
-      if (wakeJobId) await engine.dispatch.ensureJob({ runId, taskId }, wakeJobId, wakeAt);
+    parked: async ({ wakeJobId, wakeAt, warm }) => {
+      // The wake-up of a run kept warm goes to this worker's own queue, like its other resumes.
+      if (wakeJobId) await engine.dispatch.ensureJob({ runId, taskId }, wakeJobId, wakeAt, warm ? execution.warmWorker : "");
     },
     released: ({ jobId }) => engine.dispatch.ensureJob({ runId, taskId }, jobId, 0),
     refused: async ({ reason }) => {

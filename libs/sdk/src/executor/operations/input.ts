@@ -15,35 +15,45 @@ export interface InputSpec<T> {
 
 /** stream.wait: parks until an input on (stream, correlationId) arrives, or takes a buffered one. */
 export function waitInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
-  const entry: JournalEntry = { k: "input", n: spec.stream, c: spec.correlationId };
-  const op = execution.begin(entry, `a wait on input stream "${spec.stream}"`);
+  const op = execution.begin({ k: "input", n: spec.stream, c: spec.correlationId }, `a wait on input stream "${spec.stream}"`);
   if (!op) return new WaitResult(abandoned());
-  const outcome = op.recorded?.result ? Promise.resolve(op.recorded.result) : parkOnInput(execution, op.position, entry, spec, timeoutMs);
+  const outcome = op.recorded?.result ? Promise.resolve(op.recorded.result) : parkOnInput(execution, op.position, Boolean(op.recorded), spec, timeoutMs);
   return new WaitResult(outcome.then((o) => validateFor(o, spec)).finally(() => execution.endWait()));
 }
 
-function parkOnInput<T>(execution: Execution, position: number, entry: JournalEntry, spec: InputSpec<T>, timeoutMs: number | null): Promise<WaitOutcome<unknown>> {
+function parkOnInput<T>(execution: Execution, position: number, journaled: boolean, spec: InputSpec<T>, timeoutMs: number | null): Promise<WaitOutcome<unknown>> {
   const timeoutAt = timeoutMs === null ? undefined : Date.now() + timeoutMs;
   const wait = storedWait.input(position, spec.stream, spec.correlationId, timeoutAt);
-  return execution.park(async () => {
-    const result = await execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, true, wait.since);
+  const entry = journaled ? "" : JSON.stringify({ ...streamEntry("input", spec), ...(timeoutAt ? { t: timeoutAt } : {}) });
+  return execution.park(async (warmWorker) => {
+    const result = await execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, entry, wait, true, wait.since, warmWorker);
     if (result.status === "consumed") return { resolved: { ok: true, output: JSON.parse(result.data) } };
     return { parked: wait, wakeJobId: result.status === "parked" ? result.timeoutJobId : "", wakeAt: timeoutAt ?? 0 };
   });
 }
 
+/** A stream operation's entry as journaled: the correlationId only when there is one. */
+function streamEntry<K extends "input" | "once" | "on">(k: K, spec: InputSpec<unknown>): { k: K; n: string; c?: string } {
+  return { k, n: spec.stream, ...(spec.correlationId ? { c: spec.correlationId } : {}) };
+}
+
 /** stream.once: the next input while the run stays active (it does not park). */
 export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
-  const entry: JournalEntry = { k: "once", n: spec.stream, c: spec.correlationId };
-  const op = execution.begin(entry);
+  const entry = streamEntry("once", spec);
+  const op = execution.begin({ ...entry, c: spec.correlationId });
   if (!op) return new WaitResult(abandoned());
   if (op.recorded?.result) return new WaitResult(Promise.resolve(validateFor(op.recorded.result, spec)));
   const { position } = op;
   // Not tracked: a park must not wait for it. If the run parks first, its claim is refused
   // (the run is no longer running) and a replay reaches this once() again, live.
   const reader = new BlockingReader(execution.engine.resources.redis);
+  const release = execution.holdReader();
   const outcome = takeNext(execution, spec, String(position), entry, timeoutMs === null ? null : Date.now() + timeoutMs, reader);
-  outcome.then(() => reader.close(), () => reader.close());
+  const done = () => {
+    release();
+    reader.close();
+  };
+  outcome.then(done, done);
   execution.abort.signal.addEventListener("abort", () => reader.close(), { once: true });
   return new WaitResult(outcome.then((o) => validateFor(o, spec)));
 }
@@ -59,8 +69,8 @@ export interface Subscription {
  * Handlers run outside the run's durable sequence: they must not call step.run or waits.
  */
 export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (data: T) => unknown): Subscription {
-  const entry: JournalEntry = { k: "on", n: spec.stream, c: spec.correlationId };
-  const op = execution.begin(entry);
+  const entry = streamEntry("on", spec);
+  const op = execution.begin({ ...entry, c: spec.correlationId });
   if (!op) return { off: () => {} };
   const { position, recorded } = op;
   let active = true;
@@ -74,6 +84,7 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
   for (let past = execution.recorded(`${position}.0`); past?.result; past = execution.recorded(`${position}.${++taken}`)) deliver(past.result);
   const reader = new BlockingReader(execution.engine.resources.redis);
   execution.abort.signal.addEventListener("abort", () => reader.close(), { once: true });
+  const release = execution.holdReader();
   void (async () => {
     try {
       if (!recorded) await execution.journalAt(position, entry);
@@ -85,10 +96,16 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
     } catch (error) {
       if (!execution.isStopped) execution.stop({ kind: "failed", error });
     } finally {
+      release();
       reader.close();
     }
   })();
-  return { off: () => void (active = false) };
+  return {
+    off: () => {
+      active = false;
+      release();
+    },
+  };
 }
 
 /** stream.peek: the buffered, unconsumed inputs, oldest first; journaled like a step. */
@@ -97,7 +114,7 @@ export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, lim
   if (!op) return abandoned();
   if (op.recorded) return (op.recorded.entry as Extract<JournalEntry, { k: "peek" }>).v as T[];
   const values = await execution.engine.streams.bufferedInputs(execution.run.sessionId, spec.stream, spec.correlationId, limit);
-  await execution.journalAt(op.position, { k: "peek", n: spec.stream, c: spec.correlationId, v: values });
+  await execution.journalAt(op.position, { k: "peek", n: spec.stream, ...(spec.correlationId ? { c: spec.correlationId } : {}), v: values });
   return values as T[];
 }
 

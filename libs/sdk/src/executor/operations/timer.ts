@@ -15,7 +15,7 @@ export function waitTimer(execution: Execution, dueAtIfNew: () => number): WaitR
     outcome = Promise.resolve(recorded.result as WaitOutcome<void>);
   } else {
     const dueAt = recorded ? (recorded.entry as Extract<JournalEntry, { k: "timer" }>).dueAt : dueAtIfNew();
-    outcome = !recorded && dueAt <= Date.now() ? resolveNow(execution, position, dueAt) : park(execution, position, dueAt);
+    outcome = !recorded && dueAt <= Date.now() ? resolveNow(execution, position, dueAt) : park(execution, position, dueAt, Boolean(recorded));
   }
   return new WaitResult(outcome.finally(() => execution.endWait()));
 }
@@ -25,11 +25,11 @@ async function resolveNow(execution: Execution, position: number, dueAt: number)
   return RESOLVED;
 }
 
-function park(execution: Execution, position: number, dueAt: number): Promise<WaitOutcome<void>> {
+function park(execution: Execution, position: number, dueAt: number, journaled: boolean): Promise<WaitOutcome<void>> {
   const wait = storedWait.timer(position, dueAt);
-  const entry = JSON.stringify({ k: "timer", dueAt } satisfies JournalEntry);
-  return execution.park(async () => {
-    const wakeJobId = await execution.engine.executions.park(execution.run.id, execution.fence, position, entry, wait, dueAt);
+  const entry = journaled ? "" : JSON.stringify({ k: "timer", dueAt } satisfies JournalEntry);
+  return execution.park(async (warmWorker) => {
+    const wakeJobId = await execution.engine.executions.park(execution.run.id, execution.fence, position, entry, wait, dueAt, warmWorker);
     return { parked: wait, wakeJobId, wakeAt: dueAt };
   });
 }

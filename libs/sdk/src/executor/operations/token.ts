@@ -22,12 +22,12 @@ export function waitToken<T>(execution: Execution, tokenId: string, schema?: z.Z
   const entry: JournalEntry = { k: "tokenWait", n: tokenId };
   const op = execution.begin(entry, `a wait on token ${tokenId}`);
   if (!op) return new WaitResult(abandoned());
-  const outcome = op.recorded?.result ? Promise.resolve(op.recorded.result) : live(execution, op.position, tokenId, entry);
+  const outcome = op.recorded?.result ? Promise.resolve(op.recorded.result) : live(execution, op.position, tokenId, entry, Boolean(op.recorded));
   return new WaitResult(outcome.then((o) => validateOutcome(o, schema, `token ${tokenId}`)).finally(() => execution.endWait()));
 }
 
-async function live(execution: Execution, position: number, tokenId: string, entry: JournalEntry): Promise<WaitOutcome<unknown>> {
-  const { engine, run, fence } = execution;
+async function live(execution: Execution, position: number, tokenId: string, entry: JournalEntry, journaled: boolean): Promise<WaitOutcome<unknown>> {
+  const { engine, run } = execution;
   let watched;
   try {
     watched = await execution.write(() => engine.tokens.watch(tokenId, run.id, position));
@@ -42,8 +42,9 @@ async function live(execution: Execution, position: number, tokenId: string, ent
     return watched.status === "completed" ? { ok: true, output: JSON.parse(watched.data) } : { ok: false, error: new WaitTimeoutError(TIMED_OUT.error.message) };
   }
   const wait = storedWait.token(position, tokenId, watched.timeoutAt);
-  return execution.park(async () => {
-    const wakeJobId = await engine.executions.park(run.id, fence, position, JSON.stringify(entry), wait, watched.timeoutAt);
+  const parkedEntry = journaled ? "" : JSON.stringify({ ...entry, t: watched.timeoutAt });
+  return execution.park(async (warmWorker) => {
+    const wakeJobId = await engine.executions.park(run.id, execution.fence, position, parkedEntry, wait, watched.timeoutAt, warmWorker);
     // Completed between the watch and the park: its completion found no parked run.
     await engine.tokens.settleWaiter(tokenId);
     return { parked: wait, wakeJobId, wakeAt: watched.timeoutAt };

@@ -1,0 +1,160 @@
+import type { RunJob } from "@helmr/core";
+import { Queue, type Job } from "bullmq";
+import { logDistinctErrors } from "../closing.ts";
+import { runScript } from "../lua/index.ts";
+import { RUNS_QUEUE, type Resources } from "../resources.ts";
+
+/** How long a worker's heartbeat lasts: one not renewed for this long is gone. */
+export const WORKER_TTL_MS = 10_000;
+/** How long a warm resume may wait in its worker's queue before any worker takes it by replay. */
+export const WARM_DEADLINE_MS = 2_000;
+/** How long a process trusts its view of which workers are alive. */
+const LIVE_VIEW_MS = 1_000;
+/** How long after its heartbeat ended a worker's empty queue and entry are dropped. */
+const FORGET_AFTER_MS = 10 * LIVE_VIEW_MS;
+/** Jobs looked at per worker queue and rescue. */
+const RESCUE_BATCH = 200;
+
+/**
+ * Where warm resumes go (libs/sdk/src/executor/ARCHITECTURE.md, "Warm resume"). Every
+ * worker has a BullMQ queue of its own (`runs-w-<worker id>`) and a heartbeat in the
+ * registry (`<prefix>:workers`, a sorted set: worker id to when its heartbeat runs out). A
+ * resume of a run that a live worker keeps warm goes to that worker's queue, any other to
+ * the shared runs queue. What a worker's queue holds past the deadline, or once the worker
+ * is gone, is moved to the shared queue (`rescue`), where any worker resumes it by replay.
+ */
+export class WarmWorkers {
+  private readonly queues = new Map<string, Queue>();
+  private live = new Set<string>();
+  private liveAt = 0;
+  private refreshing?: Promise<void>;
+
+  constructor(private readonly resources: Resources) {}
+
+  static queueName(workerId: string): string {
+    return `${RUNS_QUEUE}-w-${workerId}`;
+  }
+
+  /** The queue a run's job goes to: its warm worker's while that worker is alive, else the shared one. */
+  async queueFor(warmWorker: string): Promise<Queue> {
+    if (!warmWorker) return this.resources.runsQueue;
+    if (Date.now() - this.liveAt > LIVE_VIEW_MS) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
+    return this.live.has(warmWorker) ? this.queueOf(warmWorker) : this.resources.runsQueue;
+  }
+
+  /** Renews a worker's heartbeat (and registers it the first time). */
+  async heartbeat(workerId: string, now = Date.now()): Promise<void> {
+    await this.resources.redis.zadd(this.resources.keys.workers(), now + WORKER_TTL_MS, workerId);
+  }
+
+  /**
+   * A worker that stops: its heartbeat ends now, so resumes are sent elsewhere once every
+   * process's view renews. Its entry stays until its queue has been found empty long after
+   * that, so whatever still reaches the queue meanwhile is rescued.
+   */
+  async leave(workerId: string): Promise<void> {
+    await this.resources.redis.zadd(this.resources.keys.workers(), 0, workerId);
+    this.live.delete(workerId);
+  }
+
+  /**
+   * Moves what warm queues hold to the shared queue: everything of a worker that is gone
+   * (its heartbeat ran out, or it left), and of a live one the jobs that have been due for
+   * longer than the deadline (it is busy, or stuck). `except`: a worker leaves its own
+   * queue to itself; `only`: one worker's queue, taken as gone (a worker that is closing).
+   * Returns how many jobs moved.
+   */
+  async rescue(options: { except?: string; only?: string } = {}, now = Date.now()): Promise<number> {
+    const { redis, keys } = this.resources;
+    const registry = options.only ? [options.only, "0"] : await redis.zrange(keys.workers(), 0, -1, "WITHSCORES");
+    let moved = 0;
+    for (let i = 0; i < registry.length; i += 2) {
+      const [id, expiresAt] = [registry[i], Number(registry[i + 1])];
+      if (id === options.except) continue;
+      const gone = expiresAt < now;
+      const queue = this.queueOf(id);
+      const states = gone ? (["waiting", "delayed", "prioritized", "paused", "active"] as const) : (["waiting", "delayed", "prioritized"] as const);
+      const jobs = await queue.getJobs([...states], 0, RESCUE_BATCH);
+      for (const job of jobs) {
+        if (!job || (!gone && job.timestamp + (job.opts.delay ?? 0) > now - WARM_DEADLINE_MS)) continue;
+        if (await this.moveToShared(job)) moved++;
+      }
+      // Dropped once no process can still be sending it resumes (their views are at most LIVE_VIEW_MS old).
+      if (!options.only && gone && expiresAt < now - FORGET_AFTER_MS && jobs.length === 0) {
+        await redis.zrem(keys.workers(), id);
+        await this.forget(id);
+      }
+    }
+    return moved;
+  }
+
+  /**
+   * Takes one job off a warm queue and adds it, same id and data, to the shared queue. A job
+   * its worker holds (locked) stays. The outbox entry written first covers a process that
+   * dies in between: the sweeper then ensures the run's expected job (invariant 3).
+   */
+  private async moveToShared(job: Job): Promise<boolean> {
+    const data = job.data as RunJob;
+    const intent = data.runId;
+    const outbox = this.resources.keys.dispatchOutbox();
+    await this.resources.redis.zadd(outbox, Date.now(), intent);
+    try {
+      await job.remove();
+    } catch {
+      void this.resources.redis.zrem(outbox, intent);
+      return false;
+    }
+    const delay = Math.max(0, job.timestamp + (job.opts.delay ?? 0) - Date.now());
+    await this.resources.runsQueue.add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
+    await this.resources.redis.zrem(outbox, intent);
+    return true;
+  }
+
+  /** A worker no longer keeps these runs warm: their resumes go to the shared queue (lua/dropWarm-1.lua). */
+  async dropRuns(workerId: string, runIds: string[]): Promise<void> {
+    if (runIds.length === 0) return;
+    const pipeline = this.resources.redis.pipeline();
+    for (const runId of runIds) runScript(pipeline, "dropWarm", [this.resources.keys.run(runId)], [workerId]);
+    await pipeline.exec();
+  }
+
+  private async refresh(): Promise<void> {
+    const ids = await this.resources.redis.zrangebyscore(this.resources.keys.workers(), Date.now(), "+inf");
+    this.live = new Set(ids);
+    this.liveAt = Date.now();
+  }
+
+  queueOf(workerId: string): Queue {
+    let queue = this.queues.get(workerId);
+    if (!queue) {
+      queue = new Queue(WarmWorkers.queueName(workerId), { connection: this.resources.queueConnection, prefix: this.resources.queuePrefix, streams: { events: { maxLen: 10 } } });
+      queue.on("error", logDistinctErrors(this.resources.logger, "warm queue error"));
+      this.queues.set(workerId, queue);
+    }
+    return queue;
+  }
+
+  private async forget(workerId: string): Promise<void> {
+    const queue = this.queues.get(workerId);
+    this.queues.delete(workerId);
+    await queue?.obliterate({ force: true }).catch(() => {});
+    await queue?.close().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => {})));
+    this.queues.clear();
+  }
+}
+
+/** The options every run job is added with (dispatch.ts), whichever queue it goes to. */
+export function runJobOptions() {
+  return {
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 24 * 3600 },
+    // Infrastructure failures (Redis hiccups in the processor) retry the same job;
+    // task errors never fail a BullMQ job, they are attempts of the run (runs.ts).
+    attempts: 20,
+    backoff: { type: "exponential" as const, delay: 200 },
+  };
+}

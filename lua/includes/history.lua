@@ -1,0 +1,46 @@
+-- A run's history, its journal and its events, is append-only lines kept in chunks that
+-- are fields of the run hash: log "j" is the journal (lines "<pos> <entry JSON>" and
+-- "r<pos> <result>", libs/sdk/src/executor/ARCHITECTURE.md), log "e" the events
+-- (pushEvent.lua). The chunk being written is the field named like the log ("j"); a full
+-- chunk moves to "j0", "j1", ... and "jn" counts those. An append rewrites at most one
+-- chunk, so a turn costs the same at turn 10,000 as at turn 10, and a long history costs
+-- its bytes and little more (a field per position would add ~40 bytes of hashtable
+-- overhead each). Chunks stay under the listpack value limit Helmr's Redis runs with.
+local HISTORY_CHUNK_BYTES = 1000
+
+local function appendLine(runKey, log, line)
+  local current = rcall("HGET", runKey, log)
+  if not current then
+    rcall("HSET", runKey, log, line)
+  elseif #current + #line <= HISTORY_CHUNK_BYTES then
+    rcall("HSET", runKey, log, current .. line)
+  else
+    local full = rcall("HINCRBY", runKey, log .. "n", 1) - 1
+    rcall("HSET", runKey, log .. full, current, log, line)
+  end
+end
+
+-- Journals `value` (an entry JSON, or a wait's result) under `field` (a position, or "r" .. position).
+local function journal(runKey, field, value)
+  appendLine(runKey, "j", field .. " " .. value .. "\n")
+end
+
+-- A log's chunks, oldest first, or nil when there are more than `maxChunks` (nil: no limit).
+local function readLog(runKey, log, maxChunks)
+  local full = tonumber(rcall("HGET", runKey, log .. "n") or "0")
+  if maxChunks and full + 1 > maxChunks then
+    return nil
+  end
+  local fields = {}
+  for i = 0, full - 1 do
+    fields[#fields + 1] = log .. i
+  end
+  fields[#fields + 1] = log
+  local chunks = {}
+  for _, chunk in ipairs(rcall("HMGET", runKey, unpack(fields))) do
+    if chunk then
+      chunks[#chunks + 1] = chunk
+    end
+  end
+  return chunks
+end

@@ -1,0 +1,12 @@
+--[[
+  Reads what a replay of a run starts from, for an execution whose job did not carry it
+  (lua/includes/claimStart.lua): the payload and the journal's chunks (history.lua).
+  KEYS[1] run hash
+  Returns {payload, journal chunks}
+]]
+local runKey = KEYS[1]
+local rcall = redis.call
+
+-- @include "history"
+
+return {rcall("HGET", runKey, "payload") or "null", readLog(runKey, "j")}
