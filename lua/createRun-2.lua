@@ -13,9 +13,8 @@ local sessionKey, runKey = KEYS[1], KEYS[2]
 local runId, now = ARGV[1], ARGV[4]
 local rcall = redis.call
 
--- @include "pushEvent"
+-- @include "newRun"
 -- @include "claimStart"
--- @include "sessionRuns"
 
 local existing = rcall("HGET", runKey, "status")
 if existing then
@@ -32,13 +31,5 @@ elseif sessionStatus ~= "open" then
   return -5
 end
 
-rcall("HSET", runKey, "task", ARGV[2], "status", "queued",
-  "attempt", "1", "fence", "0", "job", ARGV[5], "dseq", "1", "runAt", "0", "payload", ARGV[3],
-  "createdAt", now, "updatedAt", now, "activeMs", "0")
-if ARGV[6] ~= "" then
-  rcall("HSET", runKey, "idem", ARGV[6])
-end
-rcall("HSET", sessionKey, "a:" .. ownOfRun(runId), "1")
-rcall("HSET", sessionKey, "updatedAt", now)
-pushEvent(runKey, "triggered", now, 1, nil)
+newRun(runKey, sessionKey, runId, ARGV[2], ARGV[3], now, ARGV[5], ARGV[6] ~= "" and {"idem", ARGV[6]} or {}, nil)
 return {"created", claimStart(runKey)}

@@ -61,9 +61,8 @@ while true do
     local wait = cjson.decode(run[2])
     if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
-      -- Journaled as the entry's id: the stream holds the data (waitForInput-2.lua).
       local live = '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}'
-      local job, since, claim, warm = resumeRun(runKey, runId, wait, "@" .. entryId, live, now)
+      local job, since, claim, warm = resumeRun(runKey, runId, wait, inputResult(data, entryId), live, now)
       return {"resumed", entryId, runId, job, run[3], since or "", claim, warm}
     end
   end

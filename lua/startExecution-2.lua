@@ -33,7 +33,7 @@ local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
 if not status then
   return -1
 end
-if status == "completed" or status == "failed" or status == "cancelled" then
+if status == "completed" or status == "failed" or status == "cancelled" or status == "continued" then
   return {"finished", status}
 end
 if expectedJob ~= jobId then
@@ -55,7 +55,7 @@ if status == "waiting" then
     end
   end
   journal(runKey, "r" .. wait.pos, resumedResult)
-  pushEvent(runKey, "resumed", now, attempt, wait.pos)
+  pushEvent(runKey, "resumed", now, attempt, nil)
 elseif status == "running" or (status == "queued" and run[8] and ARGV[6] == "1") then
   -- The same job again: its worker died mid-execution (BullMQ found the job stalled), or
   -- died after starting from the job's claim and before its first write.

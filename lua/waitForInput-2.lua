@@ -10,8 +10,8 @@
   ARGV[12] the worker that keeps the execution warm while it is parked ("" for none)
   The entry (ARGV[3]) is "" when an earlier execution journaled it.
   Returns {"consumed", entryId, data} | {"parked", timeoutJobId} | {"empty"}
-  A consumed input is journaled as "@<entry id>": the stream keeps its data, and a replay
-  reads it from there (libs/sdk/src/executor/ARCHITECTURE.md).
+  A consumed input is journaled by its entry id when its data is longer than that
+  (history.lua, inputResult): the stream keeps the data, and a replay reads it from there.
   Errors: -2 stale execution, -3 cancelled
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
@@ -44,7 +44,7 @@ if buffered then
   if ARGV[3] ~= "" then
     journal(runKey, position, ARGV[3])
   end
-  journal(runKey, "r" .. position, "@" .. buffered)
+  journal(runKey, "r" .. position, inputResult(data, buffered))
   recordConsumption(tagPrefix .. KEY.inputConsumed .. stream, buffered, runId, position, now)
   return {"consumed", buffered, data}
 end

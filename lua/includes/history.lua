@@ -25,6 +25,16 @@ local function journal(runKey, field, value)
   appendLine(runKey, "j", field .. " " .. value .. "\n")
 end
 
+-- How a consumed input is journaled as its wait's result: "=<data>" when the data is no
+-- longer than the entry's id, otherwise "@<entry id>", since the stream holds the data and
+-- a replay reads it from there (libs/broker/src/systems/history.ts).
+local function inputResult(data, entryId)
+  if #data <= #entryId then
+    return "=" .. data
+  end
+  return "@" .. entryId
+end
+
 -- A log's chunks, oldest first, or nil when there are more than `maxChunks` (nil: no limit).
 local function readLog(runKey, log, maxChunks)
   local full = tonumber(rcall("HGET", runKey, log .. "n") or "0")

@@ -16,7 +16,7 @@ local function resumeRun(runKey, runId, wait, stored, live, now)
   local job = runId .. "-" .. dseq
   rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now, "dseq", dseq)
   local since = endWait(runKey)
-  pushEvent(runKey, "resumed", now, run[2], wait.pos)
+  pushEvent(runKey, "resumed", now, run[2], nil)
   local warm = run[3] or ""
   return job, since, claimStart(runKey, wait.pos, live, warm ~= ""), warm
 end

@@ -1,5 +1,6 @@
 import { cpus } from "node:os";
 import { benchContext } from "./context.ts";
+import { conversationBenchmarks } from "./conversation.ts";
 import { helmrRuns } from "./scenarios/helmr-runs.ts";
 import { rawBullmq } from "./scenarios/raw-bullmq.ts";
 import { snapshotBenchmarks } from "./snapshots.ts";
@@ -9,7 +10,7 @@ import { streamBenchmarks } from "./streams.ts";
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|snapshots runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|snapshots runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -36,6 +37,14 @@ if (!only || only === "streams") {
     probes: Number(process.env.BENCH_PROBES ?? 1000),
     parked: Number(process.env.BENCH_PARKED ?? 100_000),
     throughputRuns: Number(process.env.BENCH_THROUGHPUT_RUNS ?? 20_000),
+  });
+  console.log("");
+}
+if (!only || only === "conversation") {
+  await conversationBenchmarks({
+    probes: Number(process.env.BENCH_CONVERSATION_PROBES ?? 300),
+    coldProbes: Number(process.env.BENCH_COLD_PROBES ?? 15),
+    warmRunsForMemory: Number(process.env.BENCH_WARM_MEMORY_RUNS ?? 2000),
   });
   console.log("");
 }

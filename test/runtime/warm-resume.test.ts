@@ -45,19 +45,20 @@ describe("warm resume: a parked run continues in the worker that keeps it", () =
     await stack.startWorker({ tasks: [chat] });
     const { runId, sessionId } = await stack.client.tasks.trigger("warm-chat", { turns: 5 });
     for (let i = 0; i < 5; i++) {
-      await sendWhenWaiting(runId, sessionId, `m${i}`);
+      // Longer than an entry id: journaled by reference, read back from the stream.
+      await sendWhenWaiting(runId, sessionId, `message ${i} of the conversation`);
       await eventually(async () => (await stack.client.runs.events(runId)).data.filter((e) => e.type === "resumed").length === i + 1);
     }
     const run = await runReaches(stack.client, runId, "completed");
-    expect(run.output).toEqual(["re: m0", "re: m1", "re: m2", "re: m3", "re: m4"]);
+    expect(run.output).toEqual([0, 1, 2, 3, 4].map((i) => `re: message ${i} of the conversation`));
     expect(executions.get(runId)).toBe(1);
 
     // Durable all the same: every turn's wait, input and step are in the journal.
     const journal = await stack.engine.executions.journal(runId);
     for (let turn = 0; turn < 5; turn++) {
       expect(JSON.parse(journal.get(String(2 * turn))!)).toEqual({ k: "input", n: "message" });
-      expect(JSON.parse(journal.get(`r${2 * turn}`)!)).toMatchObject({ ok: true, output: `m${turn}` });
-      expect(JSON.parse(journal.get(String(2 * turn + 1))!)).toEqual({ k: "step", n: "reply", v: `re: m${turn}` });
+      expect(JSON.parse(journal.get(`r${2 * turn}`)!)).toMatchObject({ ok: true, output: `message ${turn} of the conversation` });
+      expect(JSON.parse(journal.get(String(2 * turn + 1))!)).toEqual({ k: "step", n: "reply", v: `re: message ${turn} of the conversation` });
     }
     const events = (await stack.client.runs.events(runId)).data;
     expect(events.map((e) => e.type)).toEqual(["triggered", "started", ...Array(5).fill(["parked", "resumed"]).flat(), "completed"]);

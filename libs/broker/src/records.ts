@@ -1,5 +1,6 @@
 import type { StoredWait } from "./systems/executions.ts";
 import { parseRunId } from "@helmr/core";
+import { isInlineInput, isInputRef } from "./systems/history.ts";
 import type { TokenRecord, TokenStatus } from "@helmr/core";
 import type { RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn } from "@helmr/core";
 
@@ -39,7 +40,7 @@ export function toWaitingOn(text: string | undefined): WaitingOn | null {
 }
 
 /** The run hash fields a record is made of (the hash also holds the journal and events). */
-export const RUN_FIELDS = ["task", "status", "attempt", "payload", "output", "error", "wait", "idem", "createdAt", "updatedAt", "startedAt", "finishedAt"] as const;
+export const RUN_FIELDS = ["task", "status", "attempt", "payload", "output", "error", "wait", "idem", "continuedAs", "continuedFrom", "createdAt", "updatedAt", "startedAt", "finishedAt"] as const;
 
 /** HMGET results of RUN_FIELDS as a hash (missing fields left out). */
 export function runFieldsOf(values: (string | null)[]): Record<string, string> {
@@ -63,6 +64,8 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
     error: parseJson<RunError | null>(hash.error, null),
     waitingOn: hash.status === "waiting" ? toWaitingOn(hash.wait) : null,
     idempotencyKey: hash.idem || null,
+    continuedAs: hash.continuedAs || null,
+    continuedFrom: hash.continuedFrom || null,
     createdAt: iso(hash.createdAt)!,
     updatedAt: iso(hash.updatedAt)!,
     startedAt: iso(hash.startedAt),
@@ -76,19 +79,25 @@ const EVENT_TYPES: Record<string, RunEvent["type"]> = {
 };
 
 /**
- * One stored event line (lua/includes/pushEvent.lua): `<letter>+<ms since createdAt>[:<attempt>][ <detail JSON>]`.
- * A wait's events store only the wait's journal position as their detail; `journal`
- * (the run's, by field: history.ts parseJournal) gives the rest.
+ * A run's stored event lines (lua/includes/pushEvent.lua), oldest first:
+ * `<letter>+<ms since the previous event>[:<attempt>][ <detail JSON>]`. A parked event
+ * stores only its wait's journal position, a resumed one nothing (it resumes the wait
+ * parked before it); `journal` (the run's, by field: history.ts parseJournal) gives the rest.
  */
-export function toRunEvent(line: string, createdAt: number, journal: Map<string, string>): RunEvent {
-  const space = line.indexOf(" ");
-  const head = space < 0 ? line : line.slice(0, space);
-  const [time, attempt] = head.slice(1).split(":");
-  const at = createdAt + Number(time.slice(1));
-  const type = EVENT_TYPES[head[0]];
-  const stored = space < 0 ? undefined : (JSON.parse(line.slice(space + 1)) as Record<string, unknown> | number);
-  const detail = typeof stored === "number" ? waitEventDetail(type, stored, at, journal) : stored;
-  return { type, at: new Date(at).toISOString(), attempt: Number(attempt ?? 1), ...(detail ? { detail } : {}) };
+export function toRunEvents(lines: string[], createdAt: number, journal: Map<string, string>): RunEvent[] {
+  let at = createdAt;
+  let parkedAt: number | undefined;
+  return lines.map((line) => {
+    const space = line.indexOf(" ");
+    const head = space < 0 ? line : line.slice(0, space);
+    const [time, attempt] = head.slice(1).split(":");
+    at += Number(time.slice(1));
+    const type = EVENT_TYPES[head[0]];
+    let detail = space < 0 ? undefined : (JSON.parse(line.slice(space + 1)) as Record<string, unknown> | number);
+    if (type === "parked" && typeof detail === "number") detail = waitEventDetail("parked", (parkedAt = detail), at, journal);
+    else if (type === "resumed" && detail === undefined && parkedAt !== undefined) detail = waitEventDetail("resumed", parkedAt, at, journal);
+    return { type, at: new Date(at).toISOString(), attempt: Number(attempt ?? 1), ...(detail !== undefined ? { detail: detail as Record<string, unknown> } : {}) };
+  });
 }
 
 type WaitEntry = { k: string; n?: string; c?: string; dueAt?: number; t?: number };
@@ -96,9 +105,10 @@ const WAIT_KINDS: Record<string, string> = { input: "input", timer: "timer", tok
 
 /**
  * A parked event's wait (what the run's `wait` field held, since when), or a resumed
- * event's cause (the input entry, the token, the timer, or a timeout), from the journal.
+ * event's cause (the input entry when the journal names it, the token, the timer, or a
+ * timeout), from the journal.
  */
-function waitEventDetail(type: RunEvent["type"], pos: number, at: number, journal: Map<string, string>): Record<string, unknown> {
+function waitEventDetail(type: "parked" | "resumed", pos: number, at: number, journal: Map<string, string>): Record<string, unknown> {
   const text = journal.get(String(pos));
   const entry: WaitEntry = text ? (JSON.parse(text) as WaitEntry) : { k: "unknown" };
   const kind = WAIT_KINDS[entry.k] ?? entry.k;
@@ -108,7 +118,8 @@ function waitEventDetail(type: RunEvent["type"], pos: number, at: number, journa
     return { kind, pos, since: at, stream: entry.n, corr: entry.c ?? "", ...(entry.t ? { timeoutAt: entry.t } : {}) };
   }
   const result = journal.get(`r${pos}`) ?? "";
-  if (result.startsWith("@")) return { kind, entry: result.slice(1) };
+  if (isInputRef(result)) return { kind, entry: result.slice(1) };
+  if (isInlineInput(result)) return { kind };
   const outcome = result ? (JSON.parse(result) as { ok: boolean; error?: { name: string } }) : { ok: true };
   if (!outcome.ok && outcome.error?.name === "WaitTimeoutError") return { kind, timedOut: true };
   return kind === "token" ? { kind, token: entry.n } : { kind };

@@ -9,16 +9,24 @@ export interface RetryOptions {
   maxDelay?: Duration;
 }
 
-export interface TaskContext {
+export interface TaskContext<Payload = any> {
   session: { id: string };
   run: { id: string; taskId: string; attempt: number };
   /** Aborted when this execution is abandoned: cancelled, out of maxDuration, or stale. */
   signal: AbortSignal;
+  /**
+   * Ends this run as `continued` and starts a new run of the same task in the same session
+   * from `payload`, with an empty journal, in one atomic step; the two are linked
+   * (`continuedAs`, `continuedFrom`). Input the session buffers meanwhile waits for the new
+   * run. For runs that go on for very long (a conversation of thousands of turns): the new
+   * run replays nothing of the old one's history. Never returns.
+   */
+  continueAsNew(payload: Payload): Promise<never>;
 }
 
 export interface TaskOptions<Payload, Output> {
   id: string;
-  run: (payload: Payload, ctx: TaskContext) => Promise<Output>;
+  run: (payload: Payload, ctx: TaskContext<Payload>) => Promise<Output>;
   retry?: RetryOptions;
   /** Bound on active time (time parked does not count). */
   maxDuration?: Duration;

@@ -1,11 +1,11 @@
 import type { RunEvent, RunRecord } from "@helmr/core";
 import type { HelmrClient } from "@helmr/sdk";
 
-const FINISHED = new Set(["completed", "failed", "cancelled"]);
+const FINISHED = new Set(["completed", "failed", "cancelled", "continued"]);
 const POLL_MS = 300;
 
 export function eventLine(event: RunEvent): string {
-  const detail = event.detail ? ` ${JSON.stringify(event.detail)}` : "";
+  const detail = event.type === "continued" ? ` as ${String(event.detail?.runId)}` : event.detail ? ` ${JSON.stringify(event.detail)}` : "";
   return `${event.at}  ${event.type.padEnd(9)} attempt ${event.attempt}${detail}`;
 }
 

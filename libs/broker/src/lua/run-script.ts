@@ -20,7 +20,7 @@ import { changed } from "./script-errors.ts";
  * it from that journal, as after a worker crash. Marking those too would double the
  * commands of the busiest paths (an output append is one script).
  */
-const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm"]);
+const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm"]);
 
 /**
  * Runs a script on a connection. A script that changed its snapshot unit marks it once it

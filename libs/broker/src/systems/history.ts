@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
+import { runScript } from "../lua/index.ts";
 
 /**
  * A run's history (its journal and its events) as Redis keeps it: append-only lines in
@@ -42,60 +43,72 @@ export function parseJournal(chunks: string[]): Map<string, string> {
   return journal;
 }
 
-/** A consumed input is journaled as "@<entry id>" (lua/waitForInput-2.lua, lua/deliverInput-4.lua). */
-export const isInputRef = (result: string): boolean => result.startsWith("@");
+/**
+ * A consumed input is journaled as "@<entry id>", or as "=<data>" when its data is no
+ * longer than the id (lua/includes/history.lua, inputResult).
+ */
+export const isInputRef = (result: string): boolean => result.charCodeAt(0) === 64; /* @ */
+export const isInlineInput = (result: string): boolean => result.charCodeAt(0) === 61; /* = */
 
-/** The result a resumed wait sees for an input: its data, and which entry it was. */
-export const inputResult = (data: string, entryId: string): string => `{"ok":true,"output":${data},"entry":"${entryId}"}`;
+/** The result a resumed wait sees for an input: its data, and which entry it was when known. */
+export const inputResult = (data: string, entryId?: string): string => (entryId ? `{"ok":true,"output":${data},"entry":"${entryId}"}` : `{"ok":true,"output":${data}}`);
 
 /**
- * Replaces the journal's input references with the inputs' data, read from the session's
- * streams in one round trip: one XRANGE per stream, from its first referenced entry to its
- * last. Input streams keep every entry a journal references (retention never trims past
+ * Replaces the journal's inputs, inline or referenced, with the results the waits saw:
+ * referenced ones with their data read from the session's
+ * streams in one round trip: one script per stream (lua/readInputs-1.lua), from its first
+ * referenced entry to its last. Input streams keep every entry a journal references (retention never trims past
  * them), so every reference resolves.
  */
 export async function resolveInputRefs(redis: Redis, keys: Keys, sessionId: string, journal: Map<string, string>): Promise<void> {
-  const refs: { field: string; stream: string; entryId: string }[] = [];
+  // By stream: the fields whose results reference an entry, and the range of ids they span.
+  const byStream = new Map<string, { fields: string[]; first: string; last: string }>();
+  const streamOfEntry = new Map<string, string>();
   for (const [field, value] of journal) {
-    if (field[0] !== "r" || !isInputRef(value)) continue;
+    if (field.charCodeAt(0) !== 114 /* r */) continue;
+    if (isInlineInput(value)) journal.set(field, inputResult(value.slice(1)));
+    if (!isInputRef(value)) continue;
     const entry = journal.get(field.slice(1));
     if (!entry) continue;
-    refs.push({ field, stream: (JSON.parse(entry) as { n: string }).n, entryId: value.slice(1) });
-  }
-  if (refs.length === 0) return;
-  const ranges = new Map<string, { first: string; last: string }>();
-  for (const { stream, entryId } of refs) {
-    const range = ranges.get(stream);
-    if (!range) ranges.set(stream, { first: entryId, last: entryId });
+    let stream = streamOfEntry.get(entry);
+    if (stream === undefined) streamOfEntry.set(entry, (stream = (JSON.parse(entry) as { n: string }).n));
+    const id = value.slice(1);
+    const refs = byStream.get(stream);
+    if (!refs) byStream.set(stream, { fields: [field], first: id, last: id });
     else {
-      if (compareIds(entryId, range.first) < 0) range.first = entryId;
-      if (compareIds(entryId, range.last) > 0) range.last = entryId;
+      refs.fields.push(field);
+      if (compareIds(id, refs.first) < 0) refs.first = id;
+      if (compareIds(id, refs.last) > 0) refs.last = id;
     }
   }
-  const streams = [...ranges.keys()];
+  if (byStream.size === 0) return;
+  const streams = [...byStream];
   const pipeline = redis.pipeline();
-  for (const stream of streams) pipeline.xrange(keys.inputStream(sessionId, stream), ranges.get(stream)!.first, ranges.get(stream)!.last);
+  for (const [stream, { first, last }] of streams) runScript(pipeline, "readInputs", [keys.inputStream(sessionId, stream)], [first, last]);
   const replies = (await pipeline.exec()) ?? [];
-  const data = new Map<string, string>();
-  replies.forEach(([error, entries], i) => {
+  streams.forEach(([stream, { fields }], i) => {
+    const [error, text] = replies[i];
     if (error) throw error;
-    for (const [id, fields] of entries as [string, string[]][]) data.set(`${streams[i]}\n${id}`, fieldOf(fields, "d"));
+    const data = new Map<string, string>();
+    const parts = (text as string).split("\n");
+    for (let j = 0; j + 1 < parts.length; j += 2) data.set(parts[j], parts[j + 1]);
+    for (const field of fields) {
+      const id = journal.get(field)!.slice(1);
+      const value = data.get(id);
+      if (value === undefined) throw new Error(`input ${id} of stream "${stream}", which the journal references, is no longer in the stream`);
+      journal.set(field, inputResult(value, id));
+    }
   });
-  for (const { field, stream, entryId } of refs) {
-    const value = data.get(`${stream}\n${entryId}`);
-    if (value === undefined) throw new Error(`input ${entryId} of stream "${stream}", which the journal references, is no longer in the stream`);
-    journal.set(field, inputResult(value, entryId));
-  }
 }
 
-function fieldOf(fields: string[], name: string): string {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return "null";
-}
-
-/** Stream ids ("<ms>-<seq>") in stream order. */
+/** Stream ids ("<ms>-<seq>") in stream order; both parts are below 2^53 in practice, so Numbers compare them exactly. */
 function compareIds(a: string, b: string): number {
-  const [ams, aseq] = a.split("-").map(BigInt);
-  const [bms, bseq] = b.split("-").map(BigInt);
-  return ams === bms ? (aseq < bseq ? -1 : aseq > bseq ? 1 : 0) : ams < bms ? -1 : 1;
+  const dashA = a.indexOf("-");
+  const dashB = b.indexOf("-");
+  const msA = Number(a.slice(0, dashA));
+  const msB = Number(b.slice(0, dashB));
+  if (msA !== msB) return msA < msB ? -1 : 1;
+  const seqA = Number(a.slice(dashA + 1));
+  const seqB = Number(b.slice(dashB + 1));
+  return seqA === seqB ? 0 : seqA < seqB ? -1 : 1;
 }

@@ -8,6 +8,7 @@ import {
   newRunId,
   newSessionId,
   notFound,
+  parseRunId,
   type Page,
   type RunEvent,
   type RunListQuery,
@@ -17,7 +18,7 @@ import {
 } from "@helmr/core";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
-import { RUN_FIELDS, runFieldsOf, toRunEvent, toRunRecord } from "../records.ts";
+import { RUN_FIELDS, runFieldsOf, toRunEvents, toRunRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
@@ -93,6 +94,39 @@ export class RunsSystem {
     return { sessionId, runId, deduplicated: false };
   }
 
+  /**
+   * Ends a running run as "continued" and starts a new run of its task in its session
+   * from `payload`, in one script (lua/continueRun-2.lua), fenced like every write of the
+   * execution. The new run is logged and its intent written ahead, as a trigger's, so a
+   * worker that dies after the script leaves the new run to the outbox sweeper.
+   * Returns the new run's id.
+   */
+  async continueAsNew(runId: string, fence: string, payload: string, now = Date.now()): Promise<string> {
+    const { redis, keys } = this.resources;
+    const { sessionId } = parseRunId(runId);
+    const next = newRunId(sessionId);
+    const pipeline = redis.pipeline();
+    this.dispatch.markIntent(pipeline, next, now);
+    const logged = pipeline.length;
+    appendToIdLog(pipeline, keys.runsIndex(), next);
+    const { outcome, results } = await execWithScript<number | [string, string, unknown]>(
+      pipeline,
+      "continueRun",
+      [keys.run(runId), keys.session(sessionId)],
+      [fence, next, payload, now, runId, keys.tagPrefix(sessionId)],
+    );
+    if (isScriptError(outcome)) {
+      const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), next);
+      removeFromIdLog(cleanup, keys.runsIndex(), String(results[logged]));
+      await cleanup.exec();
+      throw scriptError(outcome, runId);
+    }
+    const [jobId, taskId, claim] = outcome;
+    await this.dispatch.ensureJob({ runId: next, taskId, start: claimOf(claim) }, jobId, 0);
+    void this.dispatch.clearIntent(next);
+    return next;
+  }
+
   async find(runId: string): Promise<RunRecord | null> {
     if (!isRunId(runId)) return null;
     const hash = runFieldsOf(await this.resources.redis.hmget(this.resources.keys.run(runId), ...RUN_FIELDS));
@@ -127,7 +161,7 @@ export class RunsSystem {
     const { redis } = this.resources;
     const [eventChunks, journalChunks, createdAt] = await Promise.all([readLog(redis, runKey, "e"), readLog(redis, runKey, "j"), redis.hget(runKey, "createdAt")]);
     const journal = parseJournal(journalChunks);
-    const events = linesOf(eventChunks).map((line) => toRunEvent(line, Number(createdAt), journal));
+    const events = toRunEvents(linesOf(eventChunks), Number(createdAt), journal);
     return { data: events.slice(start, start + limit), nextCursor: start + limit < events.length ? String(start + limit) : null };
   }
 

@@ -19,7 +19,7 @@ export const TriggerBody = z.strictObject({
 });
 export type TriggerBody = z.infer<typeof TriggerBody>;
 
-export const RunStatus = z.enum(["queued", "running", "waiting", "completed", "failed", "cancelled"]);
+export const RunStatus = z.enum(["queued", "running", "waiting", "completed", "failed", "cancelled", "continued"]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const SessionListQuery = z.object({

@@ -67,6 +67,10 @@ export interface RunRecord {
   error: RunError | null;
   waitingOn: WaitingOn | null;
   idempotencyKey: string | null;
+  /** The run this one continued as (ctx.continueAsNew), once it has. */
+  continuedAs: string | null;
+  /** The run this one continues. */
+  continuedFrom: string | null;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;

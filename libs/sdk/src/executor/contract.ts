@@ -7,6 +7,8 @@ import type { StoredWait } from "@helmr/broker";
 export type ExecutionOutcome =
   /** The task returned. */
   | { kind: "completed"; output: unknown }
+  /** The task called ctx.continueAsNew(payload): the run goes on as a new one from `payload`. */
+  | { kind: "continued"; payload: unknown }
   /** The task threw (retried per the task's policy unless the error is terminal). */
   | { kind: "failed"; error: unknown }
   /**

@@ -1,7 +1,7 @@
 import type { TaskContext, TaskDefinition } from "../task.ts";
 import type { ExecutionOutcome } from "./contract.ts";
 import { executionStorage } from "./context.ts";
-import type { Execution } from "./execution.ts";
+import { abandoned, type Execution } from "./execution.ts";
 
 /**
  * Calls the task's run function inside the execution and waits for whichever comes
@@ -13,6 +13,11 @@ export function execute(task: TaskDefinition, execution: Execution, payload: unk
     session: { id: execution.run.sessionId },
     run: { id: execution.run.id, taskId: execution.run.taskId, attempt: execution.run.attempt },
     signal: execution.abort.signal,
+    continueAsNew: (next) => {
+      // Settled ones first (as a park does), then the execution ends with the new payload.
+      void execution.settleInflight().then(() => execution.stop({ kind: "continued", payload: next }));
+      return abandoned();
+    },
   };
   execution.taskRun = executionStorage.run(execution, async (): Promise<ExecutionOutcome> => {
     try {

@@ -95,7 +95,7 @@ export class Execution {
     if (this.stopped) return;
     this.stopped = true;
     const keptWarm = outcome.kind === "parked" && this.parkedWarm;
-    if (outcome.kind !== "completed" && outcome.kind !== "failed" && !keptWarm) this.abandon();
+    if (outcome.kind !== "completed" && outcome.kind !== "failed" && outcome.kind !== "continued" && !keptWarm) this.abandon();
     this.settleInterruption(outcome);
   }
 
@@ -223,8 +223,13 @@ export class Execution {
    * is told which worker keeps the execution warm ("" for none), so the run's resume is
    * sent there; the wait then settles when the run continues here (`continueWarm`).
    */
-  async park<T>(parkScript: (warmWorker: string) => Promise<{ parked: StoredWait; wakeJobId: string; wakeAt: number } | { resolved: WaitOutcome<T> }>): Promise<WaitOutcome<T>> {
+  /** Waits for the operations still running (steps started beside a wait or a continueAsNew). */
+  async settleInflight(): Promise<void> {
     await Promise.allSettled([...this.inflight]);
+  }
+
+  async park<T>(parkScript: (warmWorker: string) => Promise<{ parked: StoredWait; wakeJobId: string; wakeAt: number } | { resolved: WaitOutcome<T> }>): Promise<WaitOutcome<T>> {
+    await this.settleInflight();
     const warmWorker = this.readers === 0 ? this.warmWorker : "";
     const result = await this.write(() => parkScript(warmWorker));
     if ("resolved" in result) return result.resolved;

@@ -34,6 +34,16 @@ export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execu
       }
       await engine.executions.complete(runId, fence, text);
     },
+    continued: async ({ payload }) => {
+      let text: string;
+      try {
+        text = JSON.stringify(payload ?? null);
+      } catch (error) {
+        return fail(new Error(`ctx.continueAsNew(): the payload is not JSON-serializable: ${(error as Error).message}`), false);
+      }
+      const next = await engine.runs.continueAsNew(runId, fence, text);
+      logger.debug({ runId, continuedAs: next }, "run continued as a new run");
+    },
     failed: ({ error }) => fail(error, !isTerminalError(error)),
     timedOut: ({ maxDurationMs }) => fail(new MaxDurationExceededError(maxDurationMs), false),
     parked: async ({ wakeJobId, wakeAt, warm }) => {

@@ -24,8 +24,14 @@ export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
     this.say(`${triggered.deduplicated ? "Already triggered" : "Triggered"} run ${triggered.runId} in session ${triggered.sessionId}.`);
     if (!this.flags.wait) return triggered;
 
-    await followRunEvents(this.client, triggered.runId, { follow: true, onEvent: (line) => this.say(line) });
-    const run = await this.client.runs.retrieve(triggered.runId);
+    // A run that continued as a new one (ctx.continueAsNew) ends when the last of its line does.
+    let run: RunRecord;
+    for (let runId: string | null = triggered.runId; ; runId = run.continuedAs) {
+      await followRunEvents(this.client, runId!, { follow: true, onEvent: (line) => this.say(line) });
+      run = await this.client.runs.retrieve(runId!);
+      if (run.status !== "continued" || !run.continuedAs) break;
+      this.say(`Run ${run.id} continued as ${run.continuedAs}.`);
+    }
     const result = { ...triggered, run };
     if (run.status === "completed") {
       this.say(`Output: ${JSON.stringify(run.output)}`);

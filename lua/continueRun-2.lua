@@ -1,0 +1,31 @@
+--[[
+  Continues a run as a new one (ctx.continueAsNew): in one step, the run ends as
+  "continued", naming the new run (continuedAs), and a new queued run of the same task in
+  the same session starts from `payload` with an empty journal, naming the run it
+  continues (continuedFrom). Nothing of the session's input is touched: what is buffered
+  stays buffered for the new run's waits, each input consumed once.
+  KEYS[1] run hash   KEYS[2] session hash
+  ARGV[1] fence   ARGV[2] the new run's id   ARGV[3] payload JSON   ARGV[4] now (ms)
+  ARGV[5] run id   ARGV[6] the session's tag prefix
+  Returns {jobId, taskId, claim} for the new run (claim: what its first job carries; claimStart)
+  Errors: -2 stale execution, -3 cancelled
+]]
+local runKey, sessionKey = KEYS[1], KEYS[2]
+local fence, newRunId, now, runId, tagPrefix = ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6]
+local rcall = redis.call
+
+-- @include "keyNames"
+-- @include "guardExecution"
+-- @include "newRun"
+-- @include "claimStart"
+
+local guard = guardExecution(runKey, sessionKey, runId, fence, now)
+if guard ~= 0 then
+  return guard
+end
+local taskId = rcall("HGET", runKey, "task")
+local newRunKey = tagPrefix .. KEY.run .. ownOfRun(newRunId)
+local jobId = newRunId .. "-1"
+newRun(newRunKey, sessionKey, newRunId, taskId, ARGV[3], now, jobId, {"continuedFrom", runId}, '{"continuedFrom":"' .. runId .. '"}')
+finishRun(runKey, sessionKey, runId, "continued", now, "continuedAs", newRunId, '{"runId":"' .. newRunId .. '"}')
+return {jobId, taskId, claimStart(newRunKey)}
