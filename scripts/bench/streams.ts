@@ -45,8 +45,14 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     console.log(`Redis memory per parked run (waiting on input, one session each): ${((memoryAfter - memoryAt - marks) / more).toFixed(0)} bytes, plus ${(marks / more).toFixed(0)} bytes of snapshot change marks until the next snapshot (over ${more.toLocaleString("en")} runs; ${(more / parkSeconds).toFixed(0)} runs triggered and parked per second)`);
 
     const targets = await parkRuns(ctx, options.throughputRuns, "tput");
+    const cpu0 = await cpuNow(ctx);
+    const stopProfile = await profileIf("helmr-throughput");
     const perSecond = await resumeThroughput(ctx, targets);
+    await stopProfile();
+    const cpu1 = await cpuNow(ctx);
     const rawPerSecond = await rawBullmqThroughput(ctx.redisUrl, options.throughputRuns);
+    const cpu2 = await cpuNow(ctx);
+    if (process.env.BENCH_CPU) console.log(`cpu µs per item: helmr redis ${((cpu1.redis - cpu0.redis) / options.throughputRuns).toFixed(1)} node ${((cpu1.node - cpu0.node) / options.throughputRuns).toFixed(1)}; raw redis ${((cpu2.redis - cpu1.redis) / options.throughputRuns).toFixed(1)} node ${((cpu2.node - cpu1.node) / options.throughputRuns).toFixed(1)}`);
     console.log(`raw BullMQ: jobs added, handled and completed: ${rawPerSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} jobs, 64 concurrent producers, worker concurrency 200)`);
     console.log(`Helmr: inputs matched and runs resumed: ${perSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} runs, 64 concurrent senders, worker concurrency 200)   ${(perSecond / rawPerSecond).toFixed(2)}x raw`);
 
@@ -71,6 +77,36 @@ async function httpSeries(ctx: BenchContext, probes: number, baseline: Summary, 
     console.log(row(`Helmr: HTTP input -> resumed${where}, node:http`, await httpInputToResume(api, viaNodeHttp, "node:http"), baseline));
     console.log(row(`Helmr: HTTP input -> resumed${where}, HelmrClient`, await httpInputToResume(api, viaFetch, "fetch"), baseline));
   });
+}
+
+async function profileIf(name: string): Promise<() => Promise<void>> {
+  if (!process.env.BENCH_PROFILE) return async () => {};
+  const { Session } = await import("node:inspector/promises");
+  const { writeFileSync } = await import("node:fs");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(`${process.env.BENCH_PROFILE}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+async function cpuNow(ctx: BenchContext): Promise<{ redis: number; node: number }> {
+  const info = await ctx.engine.resources.redis.info("cpu");
+  const seconds = Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
+  const usage = process.cpuUsage();
+  if (process.env.BENCH_CPU) {
+    const stats = await ctx.engine.resources.redis.info("commandstats");
+    const calls = Object.fromEntries([...stats.matchAll(/cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    const last = (cpuNow as unknown as { last?: Record<string, number> }).last ?? {};
+    const delta = Object.entries(calls).map(([k, v]) => [k, v - (last[k] ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+    (cpuNow as unknown as { last?: Record<string, number> }).last = calls;
+    console.log("commands since last:", delta.map(([k, v]) => `${k}=${v}`).join(" "));
+  }
+  return { redis: seconds * 1e6, node: usage.user + usage.system };
 }
 
 async function changeMarksBytes(ctx: BenchContext): Promise<number> {

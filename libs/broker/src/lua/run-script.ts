@@ -72,8 +72,25 @@ const pipelineConnection = (pipeline: ChainableCommander): Redis => (pipeline as
 /**
  * Incremental snapshots capture the units marked since the last one. The mark is sent
  * once the script has answered, so Redis applies it after the change: a snapshot that
- * takes the marks never misses a change made before them.
+ * takes the marks never misses a change made before them. Marks made in one turn of the
+ * event loop go in one SADD per connection, so a burst of resumes costs one command.
  */
 function markChanged(redis: Redis, mark: { changes: string; unit: string }): void {
-  redis.sadd(mark.changes, mark.unit).catch(() => {});
+  let pending = pendingMarks.get(redis);
+  if (!pending) {
+    pending = new Map();
+    pendingMarks.set(redis, pending);
+    setImmediate(() => flushMarks(redis));
+  }
+  let units = pending.get(mark.changes);
+  if (!units) pending.set(mark.changes, (units = new Set()));
+  units.add(mark.unit);
+}
+
+const pendingMarks = new WeakMap<Redis, Map<string, Set<string>>>();
+
+function flushMarks(redis: Redis): void {
+  const pending = pendingMarks.get(redis);
+  pendingMarks.delete(redis);
+  for (const [changes, units] of pending ?? []) redis.sadd(changes, ...units).catch(() => {});
 }

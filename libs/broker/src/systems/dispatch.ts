@@ -1,7 +1,14 @@
-import type { RunJob } from "@helmr/core";
+import { randomBytes } from "node:crypto";
+import type { RunBatchJob, RunJob } from "@helmr/core";
+import type { Queue } from "bullmq";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Resources } from "../resources.ts";
 import { runJobOptions, type WarmWorkers } from "./warm-workers.ts";
+
+interface DispatchLane {
+  busy: boolean;
+  waiting: { entry: RunBatchJob["batch"][number]; resolve: () => void; reject: (error: unknown) => void }[];
+}
 
 /** How long an outbox entry may wait before the sweeper assumes its writer died. */
 export const OUTBOX_GRACE_MS = 5_000;
@@ -18,6 +25,9 @@ export const OUTBOX_GRACE_MS = 5_000;
  * which learns the expected job from `startExecution` and ensures it.
  */
 export class DispatchSystem {
+  /** Per queue and task: whether an add is on its way, and the jobs due now that wait for it to finish. */
+  private readonly lanes = new Map<string, DispatchLane>();
+
   constructor(
     private readonly resources: Resources,
     private readonly warm: WarmWorkers,
@@ -35,14 +45,31 @@ export class DispatchSystem {
 
   /**
    * Not awaited by callers on the hot path: if it is lost, the sweeper finds the run's
-   * job already there and drops the entry.
+   * job already there and drops the entry. Entries cleared in one turn of the event loop
+   * go in one ZREM.
    */
   clearIntent(intent: string): Promise<void> {
-    return this.resources.redis.zrem(this.resources.keys.dispatchOutbox(), intent).then(
-      () => {},
-      (error) => this.resources.logger.warn({ err: error, intent }, "could not clear an outbox entry; the sweeper will"),
-    );
+    if (this.clearing.length === 0) {
+      this.cleared = new Promise((resolve) =>
+        setImmediate(() => {
+          const intents = this.clearing;
+          this.clearing = [];
+          this.resources.redis.zrem(this.resources.keys.dispatchOutbox(), ...intents).then(
+            () => resolve(),
+            (error) => {
+              this.resources.logger.warn({ err: error, intents: intents.length }, "could not clear outbox entries; the sweeper will");
+              resolve();
+            },
+          );
+        }),
+      );
+    }
+    this.clearing.push(intent);
+    return this.cleared;
   }
+
+  private clearing: string[] = [];
+  private cleared: Promise<void> = Promise.resolve();
 
   /**
    * Adds a run's job: to the queue of the worker that keeps the run warm (`warmWorker`)
@@ -52,7 +79,49 @@ export class DispatchSystem {
     await this.resources.hooks.beforeDispatch?.(job.runId);
     const delay = Math.max(0, runAt - Date.now());
     const queue = await this.warm.queueFor(warmWorker);
-    await queue.add("run", job, { ...runJobOptions(), jobId, delay });
+    if (delay > 0) await queue.add("run", job, { ...runJobOptions(), jobId, delay });
+    else await this.addSoon(queue, job, jobId);
+  }
+
+  /**
+   * Under load, several runs' jobs share one BullMQ job: while an add to a queue for a task
+   * is on its way, the jobs due now for the same queue and task wait, and go together in the
+   * next add (RunBatchJob). Idle, a job goes at once, as itself under its own id; busy, a
+   * burst of resumes costs BullMQ one add, fetch and completion per batch, not per run.
+   * Either way each run's state names its job's id, and its execution is fenced as always.
+   */
+  private addSoon(queue: Queue, job: RunJob, jobId: string): Promise<void> {
+    const key = `${queue.name}\n${job.taskId}`;
+    let lane = this.lanes.get(key);
+    if (!lane) this.lanes.set(key, (lane = { busy: false, waiting: [] }));
+    const entry = { runId: job.runId, jobId, ...(job.start ? { start: job.start } : {}) };
+    if (!lane.busy) {
+      lane.busy = true;
+      return this.addBatch(queue, job.taskId, lane, [entry]);
+    }
+    return new Promise((resolve, reject) => lane.waiting.push({ entry, resolve, reject }));
+  }
+
+  private addBatch(queue: Queue, taskId: string, lane: DispatchLane, entries: RunBatchJob["batch"]): Promise<void> {
+    const added =
+      entries.length === 1
+        ? queue.add("run", { runId: entries[0].runId, taskId, ...(entries[0].start ? { start: entries[0].start } : {}) } satisfies RunJob, { ...runJobOptions(), jobId: entries[0].jobId })
+        : queue.add("runs", { taskId, batch: entries } satisfies RunBatchJob, { ...runJobOptions(), jobId: `batch-${randomBytes(8).toString("hex")}` });
+    const done = added.then(() => {});
+    // Whatever gathered meanwhile goes next, in one add.
+    const next = () => {
+      const waiting = lane.waiting.splice(0);
+      if (waiting.length === 0) {
+        lane.busy = false;
+        return;
+      }
+      this.addBatch(queue, taskId, lane, waiting.map((w) => w.entry)).then(
+        () => waiting.forEach((w) => w.resolve()),
+        (error) => waiting.forEach((w) => w.reject(error)),
+      );
+    };
+    done.then(next, next);
+    return done;
   }
 
   /** Ensures the job a run's state says it expects, if it expects one. */

@@ -35,7 +35,8 @@ export class StreamsSystem {
     ];
     const args = [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"];
     // Sent one after the other on one connection, so Redis applies them in this order (the
-    // outbox entry first); no pipeline object: this is the hot path of every resume.
+    // outbox entry first); no pipeline object: building one costs more than the second write
+    // on this, the hot path of every resume.
     const [, outcome] = await Promise.all([
       this.dispatch.markIntent(redis, intent, now),
       runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?]>(redis, "deliverInput", sessionKeys, args),

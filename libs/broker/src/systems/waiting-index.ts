@@ -38,17 +38,31 @@ export class WaitingIndex {
     return runScript(target, "addWaiting", [keys.waitingDirectory(), keys.waitingSequence()], [runId, since, keys.waitingBuckets(), this.bucketSize]);
   }
 
-  /** Not awaited on the hot paths: a failed removal is found and repaired by the next listing. */
+  /**
+   * Not awaited on the hot paths: a failed removal is found and repaired by the next
+   * listing. Removals asked for in one turn of the event loop go in one script, so a burst
+   * of resumes costs one call, not one per run.
+   */
   remove(runId: string, since: number | string | null | undefined): void {
     if (since === null || since === undefined || since === "") return;
-    this.removeNow(this.resources.redis, runId, Number(since)).catch((error) =>
-      this.resources.logger.warn({ err: error, runId }, "could not take a run out of the waiting index; the next wait listing will"),
+    if (this.pendingRemovals.length === 0) setImmediate(() => this.flushRemovals());
+    this.pendingRemovals.push(runId, String(Number(since)));
+  }
+
+  private pendingRemovals: string[] = [];
+
+  private flushRemovals(): void {
+    const pairs = this.pendingRemovals;
+    this.pendingRemovals = [];
+    const { keys, redis, logger } = this.resources;
+    runScript<number>(redis, "removeWaiting", [keys.waitingDirectory()], [keys.waitingBuckets(), ...pairs]).catch((error) =>
+      logger.warn({ err: error, runs: pairs.length / 2 }, "could not take runs out of the waiting index; the next wait listing will"),
     );
   }
 
   removeNow(target: Redis, runId: string, since: number): Promise<number> {
     const { keys } = this.resources;
-    return runScript<number>(target, "removeWaiting", [keys.waitingDirectory()], [runId, since, keys.waitingBuckets()]);
+    return runScript<number>(target, "removeWaiting", [keys.waitingDirectory()], [keys.waitingBuckets(), runId, since]);
   }
 
   /** Entries oldest first (by since, then run id), after `after` when given. */

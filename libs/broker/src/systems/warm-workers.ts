@@ -1,4 +1,4 @@
-import type { RunJob } from "@helmr/core";
+import type { RunBatchJob, RunJob } from "@helmr/core";
 import { Queue, type Job } from "bullmq";
 import { logDistinctErrors } from "../closing.ts";
 import { runScript } from "../lua/index.ts";
@@ -94,19 +94,21 @@ export class WarmWorkers {
    * dies in between: the sweeper then ensures the run's expected job (invariant 3).
    */
   private async moveToShared(job: Job): Promise<boolean> {
-    const data = job.data as RunJob;
-    const intent = data.runId;
-    const outbox = this.resources.keys.dispatchOutbox();
-    await this.resources.redis.zadd(outbox, Date.now(), intent);
+    const data = job.data as RunJob | RunBatchJob;
+    // One intent per run the job stands for (a run id is an intent: outbox-sweeper.ts).
+    const intents = "batch" in data ? data.batch.map((entry) => entry.runId) : [data.runId];
+    const { redis, keys } = this.resources;
+    const now = Date.now();
+    await redis.zadd(keys.dispatchOutbox(), ...intents.flatMap((intent) => [now, intent]));
     try {
       await job.remove();
     } catch {
-      void this.resources.redis.zrem(outbox, intent);
+      void redis.zrem(keys.dispatchOutbox(), ...intents);
       return false;
     }
     const delay = Math.max(0, job.timestamp + (job.opts.delay ?? 0) - Date.now());
     await this.resources.runsQueue.add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
-    await this.resources.redis.zrem(outbox, intent);
+    await redis.zrem(keys.dispatchOutbox(), ...intents);
     return true;
   }
 

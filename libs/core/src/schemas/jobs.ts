@@ -23,3 +23,15 @@ export const RunJob = z.strictObject({
   start: RunStart.optional(),
 });
 export type RunJob = z.infer<typeof RunJob>;
+
+/**
+ * Several runs' jobs due at once, added as one BullMQ job (broker systems/dispatch.ts): each
+ * entry is the run job it stands for, with the id that job would have had, which its
+ * run's state names (startExecution compares it). One task per batch, so a worker that
+ * does not host it hands the whole batch on.
+ */
+export const RunBatchJob = z.strictObject({
+  taskId: z.string().min(1),
+  batch: z.array(z.strictObject({ runId: z.string().min(1), jobId: z.string().min(1), start: RunStart.optional() })).min(1),
+});
+export type RunBatchJob = z.infer<typeof RunBatchJob>;

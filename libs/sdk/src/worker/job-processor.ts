@@ -1,5 +1,5 @@
 import { ExecutionRefusedError, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
-import { HelmrError, RunJob, parseRunId } from "@helmr/core";
+import { HelmrError, RunBatchJob, RunJob, parseRunId } from "@helmr/core";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { ExecutionOutcome } from "../executor/contract.ts";
@@ -23,30 +23,45 @@ export interface ProcessorDeps {
   workerId: string;
 }
 
-/** Handles one job of the runs queues: start (or resume) the run, execute it, settle the outcome. */
-export function createProcessor({ engine, tasks, logger, active, warm, workerId }: ProcessorDeps) {
+/** Handles one job of the runs queues: start (or resume) its run, or each run of a batch, execute, settle the outcome. */
+export function createProcessor(deps: ProcessorDeps) {
+  const { tasks, logger } = deps;
+  const processRun = createRunProcessor(deps);
   return async function processRunJob(job: Job, token?: string): Promise<void> {
-    const parsed = RunJob.safeParse(job.data);
-    if (!parsed.success) {
-      logger.error({ jobId: job.id, issues: parsed.error.issues }, "dropping a runs-queue job with an invalid payload");
+    const single = RunJob.safeParse(job.data);
+    const batch = single.success ? undefined : RunBatchJob.safeParse(job.data);
+    if (!single.success && !batch?.success) {
+      logger.error({ jobId: job.id, issues: single.error.issues }, "dropping a runs-queue job with an invalid payload");
       return;
     }
-    const { runId, taskId, start: claim } = parsed.data;
-    const task = tasks.get(taskId);
-    if (!task) {
-      // Another worker hosts this task: put the job back for it. Without its claim: that
-      // worker sees the job handed out again and must not take the claim as an execution lost.
-      if (claim) await job.updateData({ runId, taskId });
+    const taskId = single.success ? single.data.taskId : batch!.data!.taskId;
+    if (!tasks.has(taskId)) {
+      // Another worker hosts this task: put the job back for it. Without its claims: that
+      // worker sees the job handed out again and must not take a claim as an execution lost.
+      if (single.success && single.data.start) await job.updateData({ runId: single.data.runId, taskId });
+      if (batch?.success) await job.updateData({ taskId, batch: batch.data.batch.map(({ runId, jobId }) => ({ runId, jobId })) });
       await job.moveToDelayed(Date.now() + FOREIGN_TASK_DELAY_MS, token);
       throw new DelayedError();
     }
+    if (single.success) return processRun(single.data, job.id!, job.attemptsStarted);
+    // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
+    // and the runs that got through find their job stale or their run finished.
+    const settled = await Promise.allSettled(batch!.data!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted)));
+    const failed = settled.find((outcome) => outcome.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  };
+}
 
+/** One run's job (`jobId`: the id its run's state names): start or resume the run, execute it, settle the outcome. */
+function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: ProcessorDeps) {
+  return async function processRun({ runId, taskId, start: claim }: RunJob, jobId: string, attemptsStarted: number): Promise<void> {
+    const task = tasks.get(taskId)!;
     // The run's parked execution, if this worker keeps it: continued from its wait below,
     // unless the start shows the run went on without it.
     const held = warm.take(runId);
     let start;
     const startedAt = Date.now();
-    const fromClaim = claim !== undefined && job.attemptsStarted <= 1;
+    const fromClaim = claim !== undefined && attemptsStarted <= 1;
     try {
       // A due timeout of a wait on a token is settled by the token first (a completion may
       // have landed just in time); a run resumed that way makes this job stale.
@@ -56,12 +71,12 @@ export function createProcessor({ engine, tasks, logger, active, warm, workerId 
       // usual way, which fences out whatever execution the claim began.
       start = fromClaim
         ? engine.executions.startFromClaim(claim)
-        : await engine.executions.start(runId, job.id!, task.maxAttempts, claim !== undefined, { heldFence: held?.fence });
+        : await engine.executions.start(runId, jobId, task.maxAttempts, claim !== undefined, { heldFence: held?.fence });
     } catch (error) {
       held?.abandon();
       // A job whose run is gone (never created, or deleted) has nothing to execute; retrying cannot help.
       if (HelmrError.is(error) && error.status === 404) {
-        logger.warn({ jobId: job.id, runId }, "dropping a runs-queue job whose run does not exist");
+        logger.warn({ jobId, runId }, "dropping a runs-queue job whose run does not exist");
         return;
       }
       throw error;
