@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { LAYOUT_VERSION, LayoutMismatchError, createEngine } from "@helmr/broker";
+import { Keys, LAYOUT_VERSION, LayoutMismatchError, createEngine } from "@helmr/broker";
+import { newRunId, newSessionId, parseRunId } from "@helmr/core";
+import { step, streams, task } from "@helmr/sdk";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, inject } from "vitest";
-import { testLogger } from "../harness/stack.ts";
+import { runReaches } from "../harness/runs.ts";
+import { startStack, testLogger } from "../harness/stack.ts";
 
 const admin = new Redis(inject("redisUrl"));
 afterAll(() => admin.quit());
@@ -22,5 +25,57 @@ describe("the stored layout's version", () => {
     await refused.close();
     expect(error).toBeInstanceOf(LayoutMismatchError);
     expect(error.message).toMatch(new RegExp(`layout version ${LAYOUT_VERSION + 1}, and this Helmr reads version ${LAYOUT_VERSION}`));
+  });
+
+  it("upgrades a prefix written in layout 1 in place: the run's journal and events read the same, and the run resumes by replay", async () => {
+    const prefix = `t-${randomBytes(5).toString("hex")}`;
+    const sessionId = newSessionId();
+    const runId = newRunId(sessionId);
+    const keys = new Keys(prefix);
+    const t = Date.now() - 60_000;
+    const firstWait = { kind: "input", pos: 0, since: t + 2, stream: "reply", corr: "" };
+    // A run as layout 1 kept it: parked on its second input, after a step.
+    await admin.hset(keys.run(runId), {
+      task: "upgraded-echo", status: "waiting", attempt: "1", fence: "1", job: "", dseq: "2", runAt: "0", payload: "{}",
+      createdAt: String(t), updatedAt: String(t + 20), activeMs: "5", startedAt: String(t + 1), execAttempt: "1",
+      "0": '{"k":"input","n":"reply","c":""}', r0: '{"ok":true,"output":"first","entry":"1-1"}',
+      "1": '{"k":"step","n":"echo","v":"first!"}', "2": '{"k":"input","n":"reply","c":""}',
+      wait: JSON.stringify({ kind: "input", pos: 2, since: t + 20, stream: "reply", corr: "" }),
+      events: `T+0\nS+1\nP+2 ${JSON.stringify(firstWait)}\nR+10 {"kind":"input","entry":"1-1"}\nP+20\n`,
+    });
+    await admin.hset(keys.session(sessionId), { status: "open", createdAt: String(t), updatedAt: String(t), [`a:${parseRunId(runId).own}`]: "1", "w:reply|": parseRunId(runId).own });
+    await admin.set(`${prefix}:layout`, "1");
+
+    const stack = await startStack({ prefix });
+    try {
+      expect(await admin.get(`${prefix}:layout`)).toBe(String(LAYOUT_VERSION));
+      const fields = await admin.hkeys(keys.run(runId));
+      expect(fields).not.toContain("events");
+      expect(fields).not.toContain("r0");
+      const events = (await stack.client.runs.events(runId)).data;
+      expect(events.map((e) => [e.type, Date.parse(e.at) - t])).toEqual([["triggered", 0], ["started", 1], ["parked", 2], ["resumed", 10], ["parked", 20]]);
+      expect(events[2].detail).toMatchObject({ kind: "input", pos: 0, stream: "reply" });
+      expect(events[4].detail).toMatchObject({ kind: "input", pos: 2, stream: "reply" });
+
+      let stepRuns = 0;
+      const reply = streams.input<string>("reply");
+      await stack.startWorker({
+        tasks: [
+          task({
+            id: "upgraded-echo",
+            run: async () => {
+              const first = await reply.wait().unwrap();
+              const echoed = await step.run("echo", () => (stepRuns++, `${first}!`));
+              return [echoed, await reply.wait().unwrap()];
+            },
+          }),
+        ],
+      });
+      await stack.client.sessions.open(sessionId).input("reply").send("second");
+      expect((await runReaches(stack.client, runId, "completed")).output).toEqual(["first!", "second"]);
+      expect(stepRuns).toBe(0);
+    } finally {
+      await stack.close();
+    }
   });
 });

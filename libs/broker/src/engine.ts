@@ -11,12 +11,15 @@ import { TaskRegistry } from "./systems/tasks.ts";
 import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
 import { WarmWorkers } from "./systems/warm-workers.ts";
+import { upgradeLayout } from "./upgrades/index.ts";
 
 /**
  * The version of how Helmr lays its data out in Redis (the keys, hash fields and values
  * libs/broker/ARCHITECTURE.md lists). A change to the layout raises it and comes with its
- * upgrade and a test; an engine refuses a prefix written in another layout rather than
- * misread it. Snapshots carry their own format version (snapshots/format.ts).
+ * upgrade (upgrades/) and a test; an engine upgrades a prefix written in an older layout
+ * that has one, and refuses any other rather than misread it. Snapshots record the layout
+ * they were taken in and are upgraded as they are restored (snapshots/restore.ts).
+ * 2: a run's journal and events are chunked logs (lua/includes/history.lua).
  */
 export const LAYOUT_VERSION = 2;
 
@@ -64,7 +67,9 @@ export class HelmrEngine {
     await this.resources.runsQueue.waitUntilReady();
     const { redis, keys } = this.resources;
     await redis.set(keys.layout(), String(LAYOUT_VERSION), "NX");
-    const stored = await redis.get(keys.layout());
+    let stored = await redis.get(keys.layout());
+    // An older layout that has an upgrade is upgraded in place (upgrades/), once.
+    if (Number(stored) < LAYOUT_VERSION && (await upgradeLayout(this.resources, Number(stored), LAYOUT_VERSION))) stored = String(LAYOUT_VERSION);
     if (stored !== String(LAYOUT_VERSION)) {
       throw new LayoutMismatchError(
         `The data under the key prefix "${keys.prefix}" is in layout version ${stored}, and this Helmr reads version ${LAYOUT_VERSION}; run the Helmr version that wrote it, or restore a snapshot into an empty prefix`,

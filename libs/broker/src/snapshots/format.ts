@@ -25,6 +25,8 @@ export const Manifest = z.object({
   parent: z.string().nullable(),
   /** The Redis key prefix the snapshot was taken under. */
   prefix: z.string(),
+  /** The layout its units are in (LAYOUT_VERSION); snapshots that do not say were taken in layout 1. */
+  layout: z.number().int().min(1).default(1),
   sessions: z.number().int(),
   tokens: z.number().int(),
   /** Compressed bytes of all parts. */

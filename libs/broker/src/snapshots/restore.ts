@@ -1,11 +1,13 @@
 import { isTokenId } from "@helmr/core";
-import type { HelmrEngine } from "../engine.ts";
+import { LAYOUT_VERSION, type HelmrEngine } from "../engine.ts";
+import { TAG_KEYS } from "../keys.ts";
 import { execOrThrow } from "../pipelines.ts";
 import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
 import { decodePart, type Manifest } from "./format.ts";
 import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
 import type { SnapshotStore } from "./stores/store.ts";
-import { writeUnit } from "./units.ts";
+import { isLayout1RunHash, upgradeRunHash } from "../upgrades/index.ts";
+import { writeUnit, type UnitRecord } from "./units.ts";
 
 export interface RestoreOptions {
   /** Default: the newest snapshot. */
@@ -70,7 +72,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
           seen.add(unit.unit);
           if (isTokenId(unit.unit)) tokens++;
           else sessions++;
-          writeUnit(pipeline, keys, unit);
+          writeUnit(pipeline, keys, inCurrentLayout(unit, manifest));
           indexUnit(pipeline, keys, waiting, unit, work);
         }
         await execOrThrow(pipeline);
@@ -89,6 +91,24 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
   });
   options.onProgress?.(total, total);
   return { snapshotId, chain: chain.map((m) => m.id), sessions, tokens, jobs: work.jobs.length, settledTokens, durationMs: Date.now() - started };
+}
+
+/** A unit from a snapshot taken in an older layout, as the current layout stores it (upgrades/). */
+function inCurrentLayout(unit: UnitRecord, manifest: Manifest): UnitRecord {
+  if (manifest.layout === LAYOUT_VERSION) return unit;
+  if (manifest.layout > LAYOUT_VERSION) {
+    throw new Error(`snapshot ${manifest.id} was taken in layout ${manifest.layout}, newer than this Helmr reads (${LAYOUT_VERSION}); restore it with the Helmr version that took it`);
+  }
+  return {
+    ...unit,
+    keys: unit.keys.map((key) => {
+      if (key.t !== "hash" || !key.k.startsWith(TAG_KEYS.run) || !isLayout1RunHash(key.v)) return key;
+      const { set, del } = upgradeRunHash(key.v);
+      const upgraded = { ...key.v, ...set };
+      for (const field of del) delete upgraded[field];
+      return { ...key, v: upgraded };
+    }),
+  };
 }
 
 async function latestSnapshotId(store: SnapshotStore): Promise<string> {

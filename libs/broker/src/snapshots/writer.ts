@@ -7,6 +7,7 @@ import { runScript } from "../lua/index.ts";
 import { idsOfLog } from "../paging.ts";
 import { execOrThrow } from "../pipelines.ts";
 import { listSnapshots, readManifest } from "./catalog.ts";
+import { LAYOUT_VERSION } from "../engine.ts";
 import { encodePart, encodeUnit, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
 import type { SnapshotStore } from "./stores/store.ts";
 import { readSessionUnit, readTokenUnits, sessionUnitOf, type UnitRecord } from "./units.ts";
@@ -196,6 +197,7 @@ export class SnapshotWriter {
     const [tasks, inputSchemas] = await Promise.all([this.redis.hgetall(this.keys.tasks()), this.redis.hgetall(this.keys.inputSchemas())]);
     const manifest: Manifest = {
       version: SNAPSHOT_FORMAT_VERSION,
+      layout: LAYOUT_VERSION,
       id,
       kind: parent ? "incremental" : "full",
       createdAt: new Date().toISOString(),

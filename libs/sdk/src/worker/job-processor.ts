@@ -28,7 +28,7 @@ export function createProcessor(deps: ProcessorDeps) {
   const { tasks, logger } = deps;
   const processRun = createRunProcessor(deps);
   return async function processRunJob(job: Job, token?: string): Promise<void> {
-    const single = RunJob.safeParse(job.data);
+    const single = RunJob.safeParse(withReadableClaim(job.data, logger));
     const batch = single.success ? undefined : RunBatchJob.safeParse(job.data);
     if (!single.success && !batch?.success) {
       logger.error({ jobId: job.id, issues: single.error.issues }, "dropping a runs-queue job with an invalid payload");
@@ -121,6 +121,19 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
       throw error;
     }
   };
+}
+
+/**
+ * A run job whose claim this version cannot read (one queued by an older version, say)
+ * still names its run: it starts the usual way, without the claim, which fences out
+ * nothing since nothing started from that claim.
+ */
+function withReadableClaim(data: unknown, logger: Logger): unknown {
+  if (RunJob.safeParse(data).success || typeof data !== "object" || data === null || !("start" in data)) return data;
+  const { runId, taskId } = data as { runId?: unknown; taskId?: unknown };
+  if (typeof runId !== "string" || typeof taskId !== "string") return data;
+  logger.warn({ runId }, "a runs-queue job carries a claim this worker cannot read; the run starts without it");
+  return { runId, taskId };
 }
 
 /** A new execution of the run that replays its journal: the history the start carried, or read now. */

@@ -1,0 +1,61 @@
+import { step, streams, task } from "@helmr/sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { runReaches } from "../harness/runs.ts";
+import { startStack, type TestStack } from "../harness/stack.ts";
+
+let stack: TestStack;
+afterEach(() => stack?.close());
+
+const reply = streams.input<string>("reply");
+let executions = 0;
+const echo = task({
+  id: "batched-echo",
+  run: async () => {
+    executions++;
+    const text = await reply.wait().unwrap();
+    return step.run("echo", () => `echo: ${text}`);
+  },
+});
+
+describe("several resumes per BullMQ job under load", () => {
+  it("sends the resumes due while an add is on its way as one batch job, whose runs each resume once", async () => {
+    stack = await startStack();
+    executions = 0;
+    const worker = await stack.startWorker({ tasks: [echo] });
+    const runs = await Promise.all(Array.from({ length: 12 }, () => stack.engine.runs.trigger("batched-echo", { payload: {} })));
+    for (const { runId } of runs) await runReaches(stack.client, runId, "waiting");
+    // With no worker taking jobs, what the deliveries dispatched stays in the queue to look at.
+    await worker.close();
+    await Promise.all(runs.map(({ sessionId }, i) => stack.engine.streams.deliver(sessionId, "reply", `m${i}`)));
+
+    const jobs = await stack.engine.resources.runsQueue.getJobs(["waiting"]);
+    const batches = jobs.filter((job) => "batch" in job.data);
+    expect(jobs.length).toBeLessThan(runs.length);
+    expect(batches.length).toBeGreaterThan(0);
+    // Every run's job is there exactly once, under the id its run's state names.
+    const entries = jobs.flatMap((job) => ("batch" in job.data ? job.data.batch : [{ runId: job.data.runId, jobId: job.id }]));
+    const { redis, keys } = stack.engine.resources;
+    expect(entries.map((e: { runId: string }) => e.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
+    for (const entry of entries as { runId: string; jobId: string }[]) expect(await redis.hget(keys.run(entry.runId), "job")).toBe(entry.jobId);
+
+    await stack.startWorker({ tasks: [echo] });
+    for (const [i, { runId }] of runs.entries()) expect((await runReaches(stack.client, runId, "completed")).output).toBe(`echo: m${i}`);
+    // Each run replayed once in the second worker (the first one was closed): no resume ran twice.
+    expect(executions).toBe(2 * runs.length);
+  });
+
+  it("hands a batch of another task's runs on to a worker that hosts it", async () => {
+    stack = await startStack();
+    executions = 0;
+    const first = await stack.startWorker({ tasks: [echo] });
+    const runs = await Promise.all(Array.from({ length: 6 }, () => stack.engine.runs.trigger("batched-echo", { payload: {} })));
+    for (const { runId } of runs) await runReaches(stack.client, runId, "waiting");
+    await first.close();
+    await Promise.all(runs.map(({ sessionId }, i) => stack.engine.streams.deliver(sessionId, "reply", `m${i}`)));
+    // A worker without the task puts the batch back; the one with it runs every run once.
+    await stack.startWorker({ tasks: [task({ id: "unrelated", run: async () => "no" })] });
+    await stack.startWorker({ tasks: [echo] });
+    for (const [i, { runId }] of runs.entries()) expect((await runReaches(stack.client, runId, "completed")).output).toBe(`echo: m${i}`);
+    expect(executions).toBe(2 * runs.length);
+  });
+});
