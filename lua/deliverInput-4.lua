@@ -62,7 +62,7 @@ while true do
     if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
       local live = '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}'
-      local job, since, claim, warm = resumeRun(runKey, runId, wait, inputResult(data, entryId), live, now)
+      local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], inputResult(data, entryId), live, now)
       return {"resumed", entryId, runId, job, run[3], since or "", claim, warm}
     end
   end

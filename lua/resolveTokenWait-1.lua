@@ -24,5 +24,5 @@ if wait.kind ~= "token" or wait.token ~= tokenId then
   return {}
 end
 local result = '{"ok":true,"output":' .. data .. '}'
-local job, since, claim, warm = resumeRun(runKey, runId, wait, result, result, now)
+local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], result, result, now)
 return {job, run[3], since or "", claim, warm}

@@ -9,24 +9,37 @@
 local CLAIM_MAX_BYTES = 16384
 local CLAIM_MAX_CHUNKS = 16
 
--- Returns {fence, attempt, activeMs, carried ("1": payload and journal follow), payload,
--- journal chunks, resumed position ("" for none), resumed result}.
-local function claimStart(runKey, resumedPos, resumedResult, warm)
+-- What a claim carries of the run's history: "1" and the payload and journal chunks when
+-- they fit, else "0".
+local function claimedHistory(runKey, payload)
+  local chunks = readLog(runKey, "j", CLAIM_MAX_CHUNKS)
+  if not chunks then
+    return "0", "", {}
+  end
+  local size = #(payload or "")
+  for _, chunk in ipairs(chunks) do
+    size = size + #chunk
+  end
+  if size > CLAIM_MAX_BYTES then
+    return "0", "", {}
+  end
+  return "1", payload or "null", chunks
+end
+
+-- A claim as a job carries it: {fence, attempt, activeMs, carried ("1": payload and journal
+-- follow), payload, journal chunks, resumed position ("" for none), resumed result}.
+local function claimOf(runKey, fence, attempt, activeMs, payload, warm, resumedPos, resumedResult)
+  local carried, carriedPayload, chunks = "0", "", {}
+  if not warm then
+    carried, carriedPayload, chunks = claimedHistory(runKey, payload)
+  end
+  return {fence, attempt or "1", activeMs or "0", carried, carriedPayload, chunks, resumedPos or "", resumedResult or ""}
+end
+
+-- Claims the first execution of a run just created (createRun, continueRun).
+local function claimStart(runKey)
   local run = rcall("HMGET", runKey, "fence", "attempt", "activeMs", "payload")
   local fence = tonumber(run[1] or "0") + 1
   rcall("HSET", runKey, "fence", fence, "claim", fence)
-  local carried, payload, chunks = "0", "", {}
-  if not warm then
-    local journalChunks = readLog(runKey, "j", CLAIM_MAX_CHUNKS)
-    if journalChunks then
-      local size = #(run[4] or "")
-      for _, chunk in ipairs(journalChunks) do
-        size = size + #chunk
-      end
-      if size <= CLAIM_MAX_BYTES then
-        carried, payload, chunks = "1", run[4] or "null", journalChunks
-      end
-    end
-  end
-  return {fence, run[2] or "1", run[3] or "0", carried, payload, chunks, resumedPos or "", resumedResult or ""}
+  return claimOf(runKey, fence, run[2] or nil, run[3] or nil, run[4] or nil, false, nil, nil)
 end

@@ -8,16 +8,27 @@
 -- overhead each). Chunks stay under the listpack value limit Helmr's Redis runs with.
 local HISTORY_CHUNK_BYTES = 1000
 
-local function appendLine(runKey, log, line)
-  local current = rcall("HGET", runKey, log)
+-- Adds to `fields` (a flat list for HSET) what appending `line` to a log writes, given the
+-- log's current chunk (nil for none) and its count of full chunks (its `<log>n`, nil for 0).
+local function appendFields(fields, log, current, full, line)
+  local n = #fields
   if not current then
-    rcall("HSET", runKey, log, line)
+    fields[n + 1], fields[n + 2] = log, line
   elseif #current + #line <= HISTORY_CHUNK_BYTES then
-    rcall("HSET", runKey, log, current .. line)
+    fields[n + 1], fields[n + 2] = log, current .. line
   else
-    local full = rcall("HINCRBY", runKey, log .. "n", 1) - 1
-    rcall("HSET", runKey, log .. full, current, log, line)
+    full = tonumber(full or "0")
+    fields[n + 1], fields[n + 2] = log .. full, current
+    fields[n + 3], fields[n + 4] = log, line
+    fields[n + 5], fields[n + 6] = log .. "n", full + 1
   end
+end
+
+local function appendLine(runKey, log, line)
+  local at = rcall("HMGET", runKey, log, log .. "n")
+  local fields = {}
+  appendFields(fields, log, at[1] or nil, at[2] or nil, line)
+  rcall("HSET", runKey, unpack(fields))
 end
 
 -- Journals `value` (an entry JSON, or a wait's result) under `field` (a position, or "r" .. position).

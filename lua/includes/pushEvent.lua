@@ -21,8 +21,16 @@ local function eventLine(eventType, now, previousAt, attempt, detail)
   end
   return event .. "\n"
 end
+-- Adds to `fields` (a flat list for HSET) what recording the event writes, given the run's
+-- `eventAt`, `createdAt`, `e` and `en` (nil where unset), as a script that reads them at once has them.
+local function eventFields(fields, eventType, now, attempt, detail, eventAt, createdAt, current, full)
+  appendFields(fields, "e", current, full, eventLine(eventType, now, eventAt or createdAt, attempt, detail))
+  fields[#fields + 1], fields[#fields + 2] = "eventAt", now
+end
+
 local function pushEvent(runKey, eventType, now, attempt, detail)
-  local times = rcall("HMGET", runKey, "eventAt", "createdAt")
-  appendLine(runKey, "e", eventLine(eventType, now, times[1] or times[2], attempt, detail))
-  rcall("HSET", runKey, "eventAt", now)
+  local at = rcall("HMGET", runKey, "eventAt", "createdAt", "e", "en")
+  local fields = {}
+  eventFields(fields, eventType, now, attempt, detail, at[1] or nil, at[2] or nil, at[3] or nil, at[4] or nil)
+  rcall("HSET", runKey, unpack(fields))
 end

@@ -2,21 +2,25 @@
 -- @include "endWait"
 -- @include "claimStart"
 -- Resolves a parked run's wait and queues the run to resume: journals the wait's result
--- (`stored`), names the job that resumes it, ends the wait, records the "resumed" event
--- and claims the execution for that job (claimStart). `live` is the result as the resumed
--- code sees it (an input's data, which the journal keeps only as the input's entry id);
--- the job carries it. This is the hot path from an input or a token completion to resumed
--- code: nothing it reads grows with the run's history.
+-- (`stored`), names the job that resumes it, ends the wait (`waitJson`, the run's `wait`
+-- field), records the "resumed" event and claims the execution for that job (claimStart).
+-- `live` is the result as the resumed code sees it (an input's data, which the journal may
+-- keep only as the input's entry id); the job carries it. This is the hot path from an
+-- input or a token completion to resumed code: the run hash is read once and written once,
+-- and nothing it reads grows with the run's history (but a small journal the claim carries).
 -- Returns the job id, when the wait began (endWait), the claim, and the id of the worker
 -- that holds the run warm ("" for none; its job goes to that worker's queue).
-local function resumeRun(runKey, runId, wait, stored, live, now)
-  journal(runKey, "r" .. wait.pos, stored)
-  local run = rcall("HMGET", runKey, "dseq", "attempt", "warm")
+local function resumeRun(runKey, runId, wait, waitJson, stored, live, now)
+  local run = rcall("HMGET", runKey, "dseq", "attempt", "warm", "fence", "activeMs", "payload", "eventAt", "createdAt", "j", "jn", "e", "en")
   local dseq = tonumber(run[1] or "0") + 1
   local job = runId .. "-" .. dseq
-  rcall("HSET", runKey, "status", "queued", "job", job, "runAt", "0", "updatedAt", now, "dseq", dseq)
-  local since = endWait(runKey)
-  pushEvent(runKey, "resumed", now, run[2], nil)
+  local fence = tonumber(run[4] or "0") + 1
   local warm = run[3] or ""
-  return job, since, claimStart(runKey, wait.pos, live, warm ~= ""), warm
+  local fields = {"status", "queued", "job", job, "runAt", "0", "updatedAt", now, "dseq", dseq, "fence", fence, "claim", fence}
+  appendFields(fields, "j", run[9] or nil, run[10] or nil, "r" .. wait.pos .. " " .. stored .. "\n")
+  eventFields(fields, "resumed", now, run[2], nil, run[7] or nil, run[8] or nil, run[11] or nil, run[12] or nil)
+  rcall("HSET", runKey, unpack(fields))
+  rcall("HDEL", runKey, "wait")
+  local claim = claimOf(runKey, fence, run[2] or nil, run[5] or nil, run[6] or nil, warm ~= "", wait.pos, live)
+  return job, sinceOfWait(waitJson), claim, warm
 end

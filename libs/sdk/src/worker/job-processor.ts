@@ -28,7 +28,7 @@ export function createProcessor(deps: ProcessorDeps) {
   const { tasks, logger } = deps;
   const processRun = createRunProcessor(deps);
   return async function processRunJob(job: Job, token?: string): Promise<void> {
-    const single = RunJob.safeParse(withReadableClaim(job.data, logger));
+    const single = runJobOf(job.data, logger);
     const batch = single.success ? undefined : RunBatchJob.safeParse(job.data);
     if (!single.success && !batch?.success) {
       logger.error({ jobId: job.id, issues: single.error.issues }, "dropping a runs-queue job with an invalid payload");
@@ -128,12 +128,13 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
  * still names its run: it starts the usual way, without the claim, which fences out
  * nothing since nothing started from that claim.
  */
-function withReadableClaim(data: unknown, logger: Logger): unknown {
-  if (RunJob.safeParse(data).success || typeof data !== "object" || data === null || !("start" in data)) return data;
+function runJobOf(data: unknown, logger: Logger) {
+  const parsed = RunJob.safeParse(data);
+  if (parsed.success || typeof data !== "object" || data === null || !("start" in data)) return parsed;
   const { runId, taskId } = data as { runId?: unknown; taskId?: unknown };
-  if (typeof runId !== "string" || typeof taskId !== "string") return data;
+  if (typeof runId !== "string" || typeof taskId !== "string") return parsed;
   logger.warn({ runId }, "a runs-queue job carries a claim this worker cannot read; the run starts without it");
-  return { runId, taskId };
+  return RunJob.safeParse({ runId, taskId });
 }
 
 /** A new execution of the run that replays its journal: the history the start carried, or read now. */
