@@ -157,4 +157,19 @@ describe("jobs without a run", () => {
       return counts.waiting + counts.active + counts.delayed + counts.failed === 0;
     });
   });
+
+  it("starts a job whose claim this version cannot read (one an older version queued) the usual way", async () => {
+    stack = await startStack();
+    await stack.engine.tasks.register(["legacy"]);
+    const { runId } = await stack.client.tasks.trigger("legacy", { n: 1 });
+    const job = await stack.engine.resources.runsQueue.getJob(`${runId}-1`);
+    // A claim in 0.1's shape: payload and journal at its top level.
+    await job!.updateData({ runId, taskId: "legacy", start: { fence: "1", attempt: 1, payload: '{"n":1}', activeMs: 0, journal: [] } });
+    await stack.startWorker({ tasks: [task({ id: "legacy", run: async (payload: { n: number }) => payload.n + 1 })] });
+    const run = await eventually(async () => {
+      const current = await stack.client.runs.retrieve(runId);
+      return current.status === "completed" && current;
+    });
+    expect(run).toMatchObject({ output: 2, attempt: 1 });
+  });
 });
