@@ -128,6 +128,9 @@ async function warmMemoryPerRun(ctx: BenchContext, count: number): Promise<numbe
     const runs = await Promise.all(Array.from({ length: count }, () => ctx.engine.runs.trigger("bench-idle", { payload: {} })));
     const { redis, keys } = ctx.engine.resources;
     for (const { runId } of runs) while ((await redis.hget(keys.run(runId), "status")) !== "waiting") await new Promise((r) => setTimeout(r, 5));
+    // Twice, a turn apart: what the parks left in flight (replies, finished jobs) is let go first.
+    gc();
+    await new Promise((r) => setImmediate(r));
     gc();
     return (process.memoryUsage().heapUsed - before) / count;
   } finally {

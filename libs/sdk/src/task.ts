@@ -12,7 +12,7 @@ export interface RetryOptions {
 export interface TaskContext<Payload = any> {
   session: { id: string };
   run: { id: string; taskId: string; attempt: number };
-  /** Aborted when this execution is abandoned: cancelled, out of maxDuration, or stale. */
+  /** Aborted when this execution is abandoned: cancelled, out of maxDuration, stale, or given up while parked. */
   signal: AbortSignal;
   /**
    * Ends this run as `continued` and starts a new run of the same task in the same session

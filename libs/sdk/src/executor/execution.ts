@@ -82,11 +82,6 @@ export class Execution {
     return this.wrote;
   }
 
-  /** Whether it is parked with its code kept in memory, ready to continue (`continueWarm`). */
-  get isParkedWarm(): boolean {
-    return this.parkedWarm !== undefined;
-  }
-
   /**
    * Ends the execution; the first outcome wins. Task code still running is abandoned,
    * except for a park kept warm: that code waits for `continueWarm`, or for `abandon`.
@@ -217,17 +212,17 @@ export class Execution {
     return promise;
   }
 
+  /** Waits for the operations still running (steps started beside a wait or a continueAsNew). */
+  async settleInflight(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
   /**
    * Gives the worker slot back: settles in-flight operations, runs the script that parks
    * (it may instead resolve the wait at once, returning an outcome), and stops. The script
    * is told which worker keeps the execution warm ("" for none), so the run's resume is
    * sent there; the wait then settles when the run continues here (`continueWarm`).
    */
-  /** Waits for the operations still running (steps started beside a wait or a continueAsNew). */
-  async settleInflight(): Promise<void> {
-    await Promise.allSettled([...this.inflight]);
-  }
-
   async park<T>(parkScript: (warmWorker: string) => Promise<{ parked: StoredWait; wakeJobId: string; wakeAt: number } | { resolved: WaitOutcome<T> }>): Promise<WaitOutcome<T>> {
     await this.settleInflight();
     const warmWorker = this.readers === 0 ? this.warmWorker : "";

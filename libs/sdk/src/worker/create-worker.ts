@@ -29,7 +29,7 @@ export interface WorkerOptions {
   tasks: Iterable<unknown> | Record<string, unknown>;
   /** Redis URL; defaults to HELMR_REDIS_URL. */
   redis?: string;
-  /** Runs executing at once. Parked runs do not count. Default 50. */
+  /** Runs executing at once from the shared queue, and as many warm continuations (a batch of resumes counts once). Parked runs do not count. Default 50. */
   concurrency?: number;
   /** Key prefix; must match the API's (HELMR_PREFIX). Default "helmr". */
   prefix?: string;
@@ -138,11 +138,11 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       // worker its heartbeat; what reaches this worker's queue meanwhile is moved to the
       // shared queue below, and by the other workers later.
       const keptWarm = warm.enabled;
+      const givenUp = warm.stop();
       if (keptWarm && redisAnswers) {
-        await settlesWithin(engine.warm.dropRuns(workerId, warm.stop()), HAND_BACK_WAIT_MS);
+        await settlesWithin(engine.warm.dropRuns(workerId, givenUp), HAND_BACK_WAIT_MS);
         await engine.warm.leave(workerId).catch(() => {});
       }
-      warm.stop();
       const closed = Promise.all(bullWorkers.map((worker) => closeBullWorker(worker, redisAnswers)));
       const grace = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
       if (!redisAnswers) {
