@@ -17,6 +17,7 @@ const opTasks = [
   task({ id: "op-review", run: async (p: { corr: string }) => approval.wait({ correlationId: p.corr }).unwrap() }),
   task({ id: "op-nap", run: async (p: { ms: number }) => (await timers.waitFor(p.ms), "rested") }),
   task({ id: "op-fast", run: async () => ({ fast: true }) }),
+  task({ id: "op-continue", run: async (p: { left: number }, ctx) => (p.left > 0 ? ctx.continueAsNew({ left: p.left - 1 }) : "end") }),
   task({ id: "op-fail", run: async () => { throw new NonRetriableError("no good"); } }),
   task({ id: "op-token", run: async () => { const t = await tokens.create({ timeout: "1h", tags: ["op"] }); return t.wait().unwrap(); } }),
   task({
@@ -140,6 +141,15 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     const followed = await cli("run", "events", runId, "--follow");
     expect(followed.code).toBe(0);
     expect(followed.stdout).toMatch(/resumed[\s\S]*completed/);
+
+    // A run that continues as new ones: --wait follows the line to its last run.
+    const continued = await cli("task", "trigger", "op-continue", "--payload", '{"left":2}', "--wait");
+    expect(continued.code).toBe(0);
+    const [, first, second] = /Triggered run (\S+)[\s\S]*Run \1 continued as (\S+)\./.exec(continued.stdout) ?? [];
+    expect(continued.stdout).toContain('Output: "end"');
+    const shown = await cli("run", "get", first);
+    expect(shown.stdout).toMatch(new RegExp(`status:\\s+continued[\\s\\S]*continued as:\\s+${second}`));
+    expect((await cli("run", "get", second)).stdout).toMatch(new RegExp(`continues:\\s+${first}`));
   });
 });
 
