@@ -21,10 +21,12 @@ describe("`helmr server` on SIGTERM", () => {
     const { apiUrl } = await server.json<{ apiUrl: string }>();
 
     // Start a request and send only half its body, so it is in flight when SIGTERM lands.
+    // "Expect: 100-continue" makes the server say when it has the request's headers: before
+    // that, a connection counts as idle and a stopping server may close it.
     const body = JSON.stringify({ externalId: "in-flight", tags: ["shutdown"] });
     const req = request(`${apiUrl}/sessions`, {
       method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "content-length": Buffer.byteLength(body), expect: "100-continue" },
     });
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
       req.on("error", reject);
@@ -34,9 +36,10 @@ describe("`helmr server` on SIGTERM", () => {
         res.on("end", () => resolve({ status: res.statusCode!, body: text }));
       });
     });
-    const connected = new Promise((resolve) => req.on("socket", (socket) => socket.on("connect", resolve)));
+    const headersReceived = new Promise((resolve) => req.on("continue", resolve));
+    req.flushHeaders();
+    await headersReceived;
     req.write(body.slice(0, 10));
-    await connected;
     server.child.kill("SIGTERM");
     await eventually(async () => {
       try {

@@ -11,6 +11,7 @@ import { TaskRegistry } from "./systems/tasks.ts";
 import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
 import { WarmWorkers } from "./systems/warm-workers.ts";
+import { ErasureSystem } from "./systems/erasure.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
 
 /**
@@ -43,6 +44,7 @@ export class HelmrEngine {
   readonly publicTokens: PublicTokensSystem;
   readonly outbox: OutboxSweeper;
   readonly warm: WarmWorkers;
+  readonly erasure: ErasureSystem;
 
   constructor(readonly resources: Resources) {
     this.warm = new WarmWorkers(resources);
@@ -56,6 +58,7 @@ export class HelmrEngine {
     this.tokens = new TokensSystem(resources, this.dispatch);
     this.outbox = new OutboxSweeper(resources, this.dispatch, this.tokens);
     this.publicTokens = new PublicTokensSystem(resources);
+    this.erasure = new ErasureSystem(resources, this.sessions, this.warm);
   }
 
   /**

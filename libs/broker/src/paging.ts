@@ -50,6 +50,27 @@ export function removeFromIdLog(pipeline: ChainableCommander, key: string, entry
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** How far an id's log entry may be from its record's createdAt (the log's clock is Redis's, createdAt the writer's). */
+const LOG_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Takes ids out of an id log, each found near when it was created (its entry id is Redis's
+ * time at the append): one XRANGE per id, then one XDEL, so a removal never scans the log.
+ */
+export async function removeIdsFromLog(redis: Redis, key: string, items: { id: string; createdAt: number }[]): Promise<void> {
+  if (items.length === 0) return;
+  const read = redis.pipeline();
+  for (const { createdAt } of items) read.xrange(key, Math.max(0, createdAt - LOG_CLOCK_SKEW_MS), createdAt + LOG_CLOCK_SKEW_MS);
+  const found = (await read.exec()) ?? [];
+  const entryIds: string[] = [];
+  items.forEach(({ id }, i) => {
+    const [error, entries] = found[i];
+    if (error) throw error;
+    for (const [entryId, fields] of entries as StreamEntry[]) if (fields[1] === id) entryIds.push(entryId);
+  });
+  if (entryIds.length) await redis.xdel(key, ...entryIds);
+}
+
 export const idLog =
   (redis: Redis, key: string): IdSource =>
   async (limit, cursor) => {

@@ -31,7 +31,7 @@ export type ApiContext = RouterContext<ApiState>;
 
 /** One route handler per file (CONTRIBUTING.md); routes/index.ts mounts them all. */
 export interface RouteDefinition {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   path: string;
   /** Also open to a public access token, which the handler checks against its scope. */
   acceptsPublicToken?: boolean;

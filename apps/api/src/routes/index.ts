@@ -6,6 +6,7 @@ import runsGet from "./runs-get.ts";
 import runsList from "./runs-list.ts";
 import sessionsClose from "./sessions-close.ts";
 import sessionsCreate from "./sessions-create.ts";
+import sessionsDelete from "./sessions-delete.ts";
 import sessionsGet from "./sessions-get.ts";
 import sessionsInputList from "./sessions-input-list.ts";
 import sessionsInputSend from "./sessions-input-send.ts";
@@ -24,6 +25,7 @@ export const apiRoutes: RouteDefinition[] = [
   sessionsList,
   sessionsGet,
   sessionsClose,
+  sessionsDelete,
   sessionsInputSend,
   sessionsInputList,
   sessionsOutputRead,

@@ -59,6 +59,8 @@ export type ScriptName =
   | "resolveTokenWait"
   | "createPublicToken"
   | "dumpSession"
+  | "eraseSession"
+  | "deleteLookup"
   | "readHistory"
   | "readInputs"
   | "dropWarm"

@@ -70,6 +70,8 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
         for (const unit of units.slice(i, i + UNITS_PER_WRITE)) {
           if (seen.has(unit.unit)) continue;
           seen.add(unit.unit);
+          // Gone when this snapshot was taken: older snapshots' copies stay out too.
+          if (unit.deleted) continue;
           if (isTokenId(unit.unit)) tokens++;
           else sessions++;
           writeUnit(pipeline, keys, inCurrentLayout(unit, manifest));

@@ -12,6 +12,12 @@ import { runScript } from "../lua/index.ts";
 export interface UnitRecord {
   unit: string;
   keys: KeyRecord[];
+  /**
+   * A tombstone: the unit was changed and is gone (erased, or past its retention). An
+   * incremental snapshot records it so a restore of its chain does not bring the unit back
+   * from an older snapshot.
+   */
+  deleted?: true;
 }
 
 export type KeyRecord =

@@ -173,16 +173,19 @@ export class SnapshotWriter {
     };
     let lockCheckedAt = Date.now();
     // One batch is read while the one before it is encoded.
-    let reading = this.readUnits(unitIds.slice(0, BATCH));
+    // Only an increment records what is gone: a full snapshot simply holds what there is.
+    const tombstones = parent !== null;
+    let reading = this.readUnits(unitIds.slice(0, BATCH), tombstones);
     let batchStarted = performance.now();
     for (let i = 0; i < unitIds.length; i += BATCH) {
       const units = await reading;
       await rest(performance.now() - batchStarted);
       batchStarted = performance.now();
-      if (i + BATCH < unitIds.length) reading = this.readUnits(unitIds.slice(i + BATCH, i + 2 * BATCH));
+      if (i + BATCH < unitIds.length) reading = this.readUnits(unitIds.slice(i + BATCH, i + 2 * BATCH), tombstones);
       for (const unit of units) {
-        if (isSessionId(unit.unit)) sessions++;
-        else tokens++;
+        // Counted: the units the snapshot holds (tombstones are not).
+        if (!unit.deleted && isSessionId(unit.unit)) sessions++;
+        else if (!unit.deleted) tokens++;
         const line = encodeUnit(unit);
         lines.push(line);
         pendingBytes += line.length;
@@ -213,7 +216,8 @@ export class SnapshotWriter {
     return manifest;
   }
 
-  private async readUnits(unitIds: string[]): Promise<UnitRecord[]> {
+  /** The units as they are now; with `tombstones`, one that is gone as a tombstone (units.ts). */
+  private async readUnits(unitIds: string[], tombstones: boolean): Promise<UnitRecord[]> {
     const sessionIds = unitIds.filter(isSessionId);
     const tokenIds = unitIds.filter(isTokenId);
     const units: UnitRecord[] = [];
@@ -223,10 +227,15 @@ export class SnapshotWriter {
       const results = await execOrThrow(pipeline);
       results.forEach((flat, i) => {
         const unit = sessionUnitOf(sessionIds[i], flat as unknown[]);
-        if (unit) units.push(unit);
+        if (unit || tombstones) units.push(unit ?? { unit: sessionIds[i], keys: [], deleted: true });
       });
     }
-    if (tokenIds.length) units.push(...(await readTokenUnits(this.redis, this.keys, tokenIds)));
+    if (tokenIds.length) {
+      const tokens = await readTokenUnits(this.redis, this.keys, tokenIds);
+      const found = new Set(tokens.map((unit) => unit.unit));
+      units.push(...tokens);
+      if (tombstones) units.push(...tokenIds.filter((id) => !found.has(id)).map((unit): UnitRecord => ({ unit, keys: [], deleted: true })));
+    }
     return units;
   }
 

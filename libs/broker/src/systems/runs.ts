@@ -135,7 +135,7 @@ export class RunsSystem {
 
   async retrieve(runId: string): Promise<RunRecord> {
     const run = await this.find(runId);
-    if (!run) throw notFound("run", runId);
+    if (!run) throw notFound("run", runId, "it may have passed its retention, or its session was erased (`helmr run list` shows the runs there are)");
     return run;
   }
 

@@ -48,7 +48,7 @@ export class SessionsSystem {
 
   async retrieve(id: string): Promise<SessionRecord> {
     const session = await this.find(id);
-    if (!session) throw notFound("session", id);
+    if (!session) throw notFound("session", id, "it may have passed its retention, or been erased (`helmr session list` shows the sessions there are)");
     return session;
   }
 

@@ -33,6 +33,11 @@ export class SessionHandle {
   close(): Promise<SessionRecord> {
     return this.sessions.close(this.id);
   }
+
+  /** Erases the session now: its runs are cancelled and everything it holds is deleted. */
+  delete(): Promise<void> {
+    return this.sessions.delete(this.id);
+  }
 }
 
 export class SessionsResource {
@@ -52,6 +57,11 @@ export class SessionsResource {
 
   close(sessionId: string): Promise<SessionRecord> {
     return this.http.request("POST", `/sessions/${encodeURIComponent(sessionId)}/close`);
+  }
+
+  /** Erases the session now ("forget me"): its runs are cancelled and every key it owns is deleted. A second call is a 404. */
+  async delete(sessionId: string): Promise<void> {
+    await this.http.request("DELETE", `/sessions/${encodeURIComponent(sessionId)}`);
   }
 
   open(sessionId: string): SessionHandle {

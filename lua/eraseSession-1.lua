@@ -1,0 +1,84 @@
+--[[
+  Erases a session ("forget me"): deletes every key of its hash tag, in one step, the session
+  hash last. The keys are found from the session hash as dumpSession-1.lua finds them (runs,
+  input and output streams, consumption records, buffers of unconsumed inputs, public access
+  tokens), and the tokens its runs created from their journals (a token created in a run
+  lives under the run's session's tag). The caller cancels the session's runs first and
+  takes the returned ids out of the global structures after.
+  KEYS[1] session hash
+  ARGV[1] the session's tag prefix
+  Returns {runs, tokens}: per run {runId, createdAt, idem, task, last job id, waitedSince, warm worker} and per
+  token {tokenId, createdAt, tags, idem}, flat; {} when the session does not exist
+]]
+local sessionKey, tagPrefix = KEYS[1], ARGV[1]
+local rcall = redis.call
+
+-- @include "keyNames"
+-- @include "waitKeys"
+-- @include "history"
+-- @include "endWait"
+
+local session = rcall("HGETALL", sessionKey)
+if #session == 0 then
+  return {}
+end
+local tag = string.match(sessionKey, "{(.-)}")
+
+local doomed, runs, tokens = {}, {}, {}
+local function doom(key)
+  doomed[#doomed + 1] = key
+end
+for i = 1, #session, 2 do
+  local kind, name = string.match(session[i], "^(%a+):(.*)$")
+  if kind == "a" or kind == "f" then
+    local runId = runIdIn(sessionKey, name)
+    local runKey = tagPrefix .. KEY.run .. name
+    local run = rcall("HMGET", runKey, "createdAt", "idem", "task", "dseq", "wait", "warm")
+    -- Its last dispatched job (a cancel clears the run's `job`, not the job): <runId>-<dseq>.
+    local job = run[4] and (runId .. "-" .. run[4]) or ""
+    for _, field in ipairs({runId, run[1] or "", run[2] or "", run[3] or "", job, sinceOfWait(run[5] or nil) or "", run[6] or ""}) do
+      runs[#runs + 1] = field
+    end
+    for _, chunk in ipairs(readLog(runKey, "j")) do
+      for own in string.gmatch(chunk, '"k":"token","n":"tok_(%w+)_' .. tag .. '"') do
+        local tokenKey = tagPrefix .. KEY.token .. own
+        local token = rcall("HMGET", tokenKey, "createdAt", "tags", "idem")
+        if token[1] then
+          for _, field in ipairs({"tok_" .. own .. "_" .. tag, token[1], token[2] or "[]", token[3] or ""}) do
+            tokens[#tokens + 1] = field
+          end
+          doom(tokenKey)
+        end
+      end
+    end
+    doom(runKey)
+  elseif kind == "in" then
+    local consumedKey = tagPrefix .. KEY.inputConsumed .. name
+    local consumed = {}
+    local consumedPairs = rcall("HGETALL", consumedKey)
+    for j = 1, #consumedPairs, 2 do
+      consumed[consumedPairs[j]] = true
+    end
+    for _, entry in ipairs(rcall("XRANGE", tagPrefix .. KEY.inputStream .. name, "-", "+")) do
+      if not consumed[entry[1]] then
+        local fields = entry[2]
+        for j = 1, #fields, 2 do
+          if fields[j] == "c" then
+            doom(bufferKey(tagPrefix, name, fields[j + 1]))
+          end
+        end
+      end
+    end
+    doom(tagPrefix .. KEY.inputStream .. name)
+    doom(consumedKey)
+  elseif kind == "out" then
+    doom(tagPrefix .. KEY.outputStream .. name)
+  elseif kind == "pat" then
+    doom(tagPrefix .. KEY.publicToken .. name)
+  end
+end
+for i = 1, #doomed, 500 do
+  rcall("DEL", unpack(doomed, i, math.min(i + 499, #doomed)))
+end
+rcall("DEL", sessionKey)
+return {runs, tokens}
