@@ -18,6 +18,8 @@ export const DEFAULTS = {
   /** Parked runs a worker keeps in memory to resume without replay, and for how long (ms). */
   warmRuns: 1_000,
   warmMs: 600_000,
+  /** How long a trigger's or a token's idempotency key keeps naming its run or token. */
+  idempotencyTtl: "24h",
 } as const;
 
 const optionalText = z
@@ -50,6 +52,8 @@ export const Settings = z.object({
   /** Warm resume: parked runs a worker keeps in memory (0 turns it off), and for how long (ms) at most. */
   HELMR_WARM_RUNS: int(0, 1_000_000).default(DEFAULTS.warmRuns),
   HELMR_WARM_MS: int(0, 30 * 24 * 3_600_000).default(DEFAULTS.warmMs),
+  /** "0" keeps idempotency keys for ever. */
+  HELMR_IDEMPOTENCY_TTL: z.string().default(DEFAULTS.idempotencyTtl).refine(isValidDuration, 'must be a duration like "24h" or "7d" ("0" keeps idempotency keys for ever)'),
   HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   HELMR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 

@@ -1,4 +1,5 @@
 import { DEFAULTS } from "@helmr/config";
+import { parseDuration } from "@helmr/core";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -22,6 +23,8 @@ export interface Resources {
   secret?: string;
   /** HELMR_PUBLIC_URL: the base of links Helmr hands out (callback URLs). */
   publicUrl?: string;
+  /** How long an idempotency key (a trigger's, a token's) names what it made; 0: for ever. */
+  idempotencyTtlMs: number;
   /** The index of parked runs, shared by every system that parks or ends a wait. */
   waiting: WaitingIndex;
   /** Injected in tests to force interleavings (CONTRIBUTING.md: races are forced, not hoped for). */
@@ -40,6 +43,8 @@ export interface ResourceOptions {
   hooks?: EngineHooks;
   secret?: string;
   publicUrl?: string;
+  /** HELMR_IDEMPOTENCY_TTL in ms (default 24 hours; 0 keeps keys for ever). */
+  idempotencyTtlMs?: number;
 }
 
 export const RUNS_QUEUE = "runs";
@@ -56,7 +61,23 @@ export function createResources(options: ResourceOptions): Resources {
   const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix, streams: { events: { maxLen: 100 } } });
   runsQueue.on("error", logDistinctErrors(logger, "runs queue error"));
   const waiting = new WaitingIndex({ redis, keys, logger });
-  return { redis, keys, runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl };
+  const idempotencyTtlMs = options.idempotencyTtlMs ?? parseDuration(DEFAULTS.idempotencyTtl);
+  return { redis, keys, runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs };
+}
+
+/**
+ * Claims an idempotency key for `value` (SET NX, expiring after the idempotency TTL), or
+ * reads what it already names. A key that expires between the two is claimed again.
+ * Returns whether this call claimed it, and the value it names.
+ */
+export async function claimIdempotencyKey(resources: Pick<Resources, "redis" | "idempotencyTtlMs">, key: string, value: string): Promise<{ claimed: boolean; value: string }> {
+  const { redis, idempotencyTtlMs } = resources;
+  for (;;) {
+    const set = idempotencyTtlMs > 0 ? await redis.set(key, value, "PX", idempotencyTtlMs, "NX") : await redis.set(key, value, "NX");
+    if (set === "OK") return { claimed: true, value };
+    const existing = await redis.get(key);
+    if (existing !== null) return { claimed: false, value: existing };
+  }
 }
 
 export function connect(

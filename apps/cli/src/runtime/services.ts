@@ -1,3 +1,4 @@
+import { parseDuration } from "@helmr/core";
 import { startApiServer, type ApiServer } from "@helmr/api";
 import { LayoutMismatchError, createEngine, type HelmrEngine, type SnapshotService } from "@helmr/broker";
 import type { Settings } from "@helmr/config";
@@ -22,7 +23,14 @@ export async function startApi(
   settings: Settings,
   options: { redisUrl: string; apiKeys: string[]; secret: string; port: number; host: string; logger: Logger },
 ): Promise<ApiService> {
-  const engine = createEngine({ redisUrl: options.redisUrl, prefix: settings.HELMR_PREFIX, logger: options.logger, secret: options.secret, publicUrl: settings.HELMR_PUBLIC_URL });
+  const engine = createEngine({
+    redisUrl: options.redisUrl,
+    prefix: settings.HELMR_PREFIX,
+    logger: options.logger,
+    secret: options.secret,
+    publicUrl: settings.HELMR_PUBLIC_URL,
+    idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
+  });
   let server: ApiServer;
   try {
     await engine.ready();
@@ -67,6 +75,7 @@ export function startWorker(
     lockDurationMs: settings.HELMR_LOCK_MS,
     shutdownGraceMs: settings.HELMR_SHUTDOWN_GRACE_MS,
     warmRuns: settings.HELMR_WARM_RUNS,
+    idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
     warmMs: settings.HELMR_WARM_MS,
     logger: options.logger,
     secret: options.secret ?? settings.HELMR_SECRET,

@@ -19,7 +19,7 @@ import {
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toRunEvents, toRunRecord } from "../records.ts";
-import type { Resources } from "../resources.ts";
+import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
 import { linesOf, parseJournal, readLog } from "./history.ts";
@@ -53,8 +53,9 @@ export class RunsSystem {
     const idemKey = body.idempotencyKey === undefined ? undefined : keys.runByIdempotencyKey(taskId, body.idempotencyKey);
     let claimedIdempotencyKey = false;
     if (idemKey) {
-      claimedIdempotencyKey = (await redis.set(idemKey, JSON.stringify(intent), "NX")) === "OK";
-      if (!claimedIdempotencyKey) intent = JSON.parse((await redis.get(idemKey))!);
+      const claim = await claimIdempotencyKey(this.resources, idemKey, JSON.stringify(intent));
+      claimedIdempotencyKey = claim.claimed;
+      intent = JSON.parse(claim.value);
     }
     const { runId, sessionId } = intent;
     // A repeated trigger of a run that exists writes nothing (the id logs take an id once).

@@ -18,7 +18,7 @@ import {
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
-import type { Resources } from "../resources.ts";
+import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf, type StoredWait } from "./executions.ts";
 
@@ -42,9 +42,9 @@ export class TokensSystem {
     const { redis, keys } = this.resources;
     let tokenId = options.tokenId ?? newTokenId();
     if (body.idempotencyKey !== undefined) {
-      const claimed = await redis.set(keys.tokenByIdempotencyKey(body.idempotencyKey), tokenId, "NX");
-      if (claimed !== "OK") {
-        tokenId = (await redis.get(keys.tokenByIdempotencyKey(body.idempotencyKey)))!;
+      const claim = await claimIdempotencyKey(this.resources, keys.tokenByIdempotencyKey(body.idempotencyKey), tokenId);
+      if (!claim.claimed) {
+        tokenId = claim.value;
         // The id log takes an id once; a create that died before writing the token is finished below.
         const existing = await this.find(tokenId);
         if (existing) return this.withSecrets(existing);

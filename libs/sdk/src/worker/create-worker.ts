@@ -13,6 +13,7 @@ import {
 } from "@helmr/broker";
 import { randomBytes } from "node:crypto";
 import { DEFAULTS } from "@helmr/config";
+import { parseDuration } from "@helmr/core";
 import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
@@ -42,6 +43,8 @@ export interface WorkerOptions {
   warmRuns?: number;
   /** How long a parked run is kept in memory at most, in ms. Default HELMR_WARM_MS, else 10 minutes. */
   warmMs?: number;
+  /** How long idempotency keys of tokens created in runs name their token, in ms (0: for ever). Default HELMR_IDEMPOTENCY_TTL, else 24 hours. */
+  idempotencyTtlMs?: number;
   /** How often this worker sweeps the dispatch outbox. Default 5 s. */
   sweepIntervalMs?: number;
   hooks?: EngineHooks;
@@ -71,6 +74,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     hooks: options.hooks,
     secret: options.secret ?? process.env.HELMR_SECRET,
     publicUrl: options.publicUrl ?? process.env.HELMR_PUBLIC_URL,
+    idempotencyTtlMs: options.idempotencyTtlMs ?? (process.env.HELMR_IDEMPOTENCY_TTL ? parseDuration(process.env.HELMR_IDEMPOTENCY_TTL) : undefined),
   });
   // Fail at once, saying why, rather than retrying quietly against a Redis that is not there.
   if (!(await engine.healthy(5_000))) {
