@@ -20,7 +20,15 @@ export const DEFAULTS = {
   warmMs: 600_000,
   /** How long a trigger's or a token's idempotency key keeps naming its run or token. */
   idempotencyTtl: "24h",
+  /** Retention: how long finished runs, closed sessions and ended tokens are kept ("0": for ever). */
+  runRetention: "30d",
+  sessionRetention: "30d",
+  sessionIdleClose: "0",
+  tokenRetention: "30d",
 } as const;
+
+/** A duration setting like "30d"; "0" turns what it bounds off. */
+const duration = (fallback: string) => z.string().default(fallback).refine(isValidDuration, 'must be a duration like "30d", "12h" or "90m" ("0" turns it off)');
 
 const optionalText = z
   .string()
@@ -52,6 +60,11 @@ export const Settings = z.object({
   /** Warm resume: parked runs a worker keeps in memory (0 turns it off), and for how long (ms) at most. */
   HELMR_WARM_RUNS: int(0, 1_000_000).default(DEFAULTS.warmRuns),
   HELMR_WARM_MS: int(0, 30 * 24 * 3_600_000).default(DEFAULTS.warmMs),
+  // Retention (libs/broker/src/systems/retention.ts): "0" keeps for ever (never closes).
+  HELMR_RUN_RETENTION: duration(DEFAULTS.runRetention),
+  HELMR_SESSION_RETENTION: duration(DEFAULTS.sessionRetention),
+  HELMR_SESSION_IDLE_CLOSE: duration(DEFAULTS.sessionIdleClose),
+  HELMR_TOKEN_RETENTION: duration(DEFAULTS.tokenRetention),
   /** "0" keeps idempotency keys for ever. */
   HELMR_IDEMPOTENCY_TTL: z.string().default(DEFAULTS.idempotencyTtl).refine(isValidDuration, 'must be a duration like "24h" or "7d" ("0" keeps idempotency keys for ever)'),
   HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),

@@ -12,6 +12,7 @@ import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
 import { WarmWorkers } from "./systems/warm-workers.ts";
 import { ErasureSystem } from "./systems/erasure.ts";
+import { RetentionSweeper } from "./systems/retention.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
 
 /**
@@ -45,6 +46,7 @@ export class HelmrEngine {
   readonly outbox: OutboxSweeper;
   readonly warm: WarmWorkers;
   readonly erasure: ErasureSystem;
+  readonly retention: RetentionSweeper;
 
   constructor(readonly resources: Resources) {
     this.warm = new WarmWorkers(resources);
@@ -59,6 +61,7 @@ export class HelmrEngine {
     this.outbox = new OutboxSweeper(resources, this.dispatch, this.tokens);
     this.publicTokens = new PublicTokensSystem(resources);
     this.erasure = new ErasureSystem(resources, this.sessions, this.warm);
+    this.retention = new RetentionSweeper(resources, this.sessions, this.erasure);
   }
 
   /**

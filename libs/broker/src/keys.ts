@@ -156,6 +156,14 @@ export class Keys {
   workers(): string {
     return `${this.prefix}:workers`;
   }
+  /** Held by the one process sweeping what passed its retention (systems/retention.ts). */
+  retentionLock(): string {
+    return `${this.prefix}:retention:lock`;
+  }
+  /** Where each id log's retention sweep goes on from: log key to the last entry id looked at ("" to start over). */
+  retentionCursors(): string {
+    return `${this.prefix}:retention:cursors`;
+  }
   sweeperLock(): string {
     return `${this.prefix}:sweeper`;
   }

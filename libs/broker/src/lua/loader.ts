@@ -61,6 +61,8 @@ export type ScriptName =
   | "dumpSession"
   | "eraseSession"
   | "deleteLookup"
+  | "deleteRun"
+  | "deleteToken"
   | "readHistory"
   | "readInputs"
   | "dropWarm"

@@ -14,13 +14,15 @@ import { changed } from "./script-errors.ts";
 /**
  * Scripts that mark nothing changed (markChanged): reads, the writes a running
  * execution makes between its start and its end (journal entries, outputs), and a warm
- * worker's mark going (which worker keeps a parked run in memory means nothing to a restore). The script
+ * worker's mark going (which worker keeps a parked run in memory means nothing to a restore),
+ * and the retention sweeper's deletions, run in batches on a pipeline: the sweeper marks the
+ * units of what they deleted itself, once they answered (systems/retention.ts). The script
  * that ends an execution (park, complete, fail, release) marks the session, which covers
  * them; a snapshot taken mid-execution holds the run as running, and a restore re-executes
  * it from that journal, as after a worker crash. Marking those too would double the
  * commands of the busiest paths (an output append is one script).
  */
-const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm"]);
+const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm", "deleteRun", "deleteToken"]);
 
 /**
  * Runs a script on a connection. A script that changed its snapshot unit marks it once it

@@ -9,6 +9,7 @@ import {
   settlesWithin,
   type EngineHooks,
   type HelmrEngine,
+  type RetentionPolicy,
   WarmWorkers,
 } from "@helmr/broker";
 import { randomBytes } from "node:crypto";
@@ -45,7 +46,13 @@ export interface WorkerOptions {
   warmMs?: number;
   /** How long idempotency keys of tokens created in runs name their token, in ms (0: for ever). Default HELMR_IDEMPOTENCY_TTL, else 24 hours. */
   idempotencyTtlMs?: number;
-  /** How often this worker sweeps the dispatch outbox. Default 5 s. */
+  /**
+   * How long finished runs, closed sessions and ended tokens are kept, in ms (0: for ever),
+   * and after how long an idle open session is closed (0: never). Defaults: HELMR_RUN_RETENTION,
+   * HELMR_SESSION_RETENTION, HELMR_SESSION_IDLE_CLOSE, HELMR_TOKEN_RETENTION, else 30 days, 30 days, never, 30 days.
+   */
+  retention?: Partial<RetentionPolicy>;
+  /** How often this worker sweeps the dispatch outbox and what passed its retention. Default 5 s. */
   sweepIntervalMs?: number;
   hooks?: EngineHooks;
   /** Key token secrets derive from; must match the API's. Defaults to HELMR_SECRET. */
@@ -120,8 +127,10 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   }
   if (warm.enabled) await engine.warm.heartbeat(workerId);
 
+  const retention = retentionPolicy(options.retention);
   const sweepInterval = setInterval(() => {
     engine.outbox.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
+    engine.retention.sweep(retention).catch((error) => logger.warn({ err: error }, "retention sweep failed"));
   }, options.sweepIntervalMs ?? 5_000);
   sweepInterval.unref();
   const warmInterval = setInterval(() => {
@@ -166,6 +175,17 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
 
   logger.info({ tasks: [...tasks.keys()], concurrency }, "helmr worker started");
   return { engine, taskIds: [...tasks.keys()], close };
+}
+
+/** The retention to sweep with: what was given, else the HELMR_* settings, else the defaults. */
+function retentionPolicy(given: Partial<RetentionPolicy> = {}): RetentionPolicy {
+  const setting = (name: string, fallback: string) => parseDuration(process.env[name] || fallback);
+  return {
+    runMs: given.runMs ?? setting("HELMR_RUN_RETENTION", DEFAULTS.runRetention),
+    sessionMs: given.sessionMs ?? setting("HELMR_SESSION_RETENTION", DEFAULTS.sessionRetention),
+    sessionIdleCloseMs: given.sessionIdleCloseMs ?? setting("HELMR_SESSION_IDLE_CLOSE", DEFAULTS.sessionIdleClose),
+    tokenMs: given.tokenMs ?? setting("HELMR_TOKEN_RETENTION", DEFAULTS.tokenRetention),
+  };
 }
 
 const envInt = (name: string): number | undefined => (process.env[name] === undefined || process.env[name] === "" ? undefined : Number(process.env[name]));

@@ -1,0 +1,72 @@
+import { streams, task } from "@helmr/sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
+import { startStack, type TestStack } from "../harness/stack.ts";
+
+let stack: TestStack;
+afterEach(() => stack?.close());
+
+const reply = streams.input<string>("retained-reply");
+const tasks = [
+  task({ id: "retained-quick", run: async () => "quick" }),
+  task({ id: "retained-parks", run: async () => reply.wait().unwrap() }),
+];
+const status = async (path: string) => (await stack.http("GET", `/api/v1/${path}`)).status;
+
+describe("retention: Redis stays bounded", () => {
+  it("deletes finished runs, ended tokens and closed sessions past their retention, and nothing else", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks, sweepIntervalMs: 100, retention: { runMs: 400, tokenMs: 400, sessionMs: 400, sessionIdleCloseMs: 0 } });
+    const { client } = stack;
+    const quick = await client.tasks.trigger("retained-quick");
+    const parked = await client.tasks.trigger("retained-parks");
+    await runReaches(client, quick.runId, "completed");
+    await runReaches(client, parked.runId, "waiting");
+    const ended = await client.tokens.create({ timeout: "1h", tags: ["retained"] });
+    await client.tokens.complete(ended.id, { ok: true });
+    const waiting = await client.tokens.create({ timeout: "1h", tags: ["retained"] });
+    await client.sessions.close(quick.sessionId);
+
+    // Each goes once past its retention, with its entries in the lists.
+    await eventually(async () => (await status(`runs/${quick.runId}`)) === 404, { what: "the finished run to be deleted" });
+    await eventually(async () => (await status(`tokens/${ended.id}`)) === 404, { what: "the completed token to be deleted" });
+    await eventually(async () => (await status(`sessions/${quick.sessionId}`)) === 404, { what: "the closed session, its run gone, to be erased" });
+    const { redis, keys } = stack.engine.resources;
+    expect(await redis.keys(`${keys.tagPrefix(quick.sessionId)}*`)).toEqual([]);
+    expect((await client.runs.list({ limit: 100 })).data.map((r) => r.id)).toEqual([parked.runId]);
+    expect((await client.tokens.list({ tag: "retained" })).data.map((t) => t.id)).toEqual([waiting.id]);
+
+    // A parked run older than every retention stays, with its session and the waiting token, and still resumes.
+    expect(await status(`runs/${parked.runId}`)).toBe(200);
+    expect(await status(`sessions/${parked.sessionId}`)).toBe(200);
+    expect(await status(`tokens/${waiting.id}`)).toBe(200);
+    await client.sessions.open(parked.sessionId).input("retained-reply").send("still here");
+    expect((await runReaches(client, parked.runId, "completed")).output).toBe("still here");
+    // Finished now, it goes in its turn.
+    await eventually(async () => (await status(`runs/${parked.runId}`)) === 404, { what: "the resumed run to be deleted once finished" });
+    expect(await status(`sessions/${parked.sessionId}`)).toBe(200);
+  });
+
+  it("closes an open session idle past HELMR_SESSION_IDLE_CLOSE, then erases it; input keeps a session open", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks, sweepIntervalMs: 100, retention: { runMs: 200, tokenMs: 0, sessionMs: 200, sessionIdleCloseMs: 1_500 } });
+    const { client } = stack;
+    const idle = await client.tasks.trigger("retained-quick");
+    const busy = await client.sessions.create({});
+    await runReaches(client, idle.runId, "completed");
+    const input = client.sessions.open(busy.id).input("retained-reply");
+    // Input every few hundred ms keeps `busy` open while `idle` passes its idle time.
+    const deadline = Date.now() + 20_000;
+    let closedAt = 0;
+    while (Date.now() < deadline) {
+      await input.send("ping");
+      const session = await stack.http("GET", `/api/v1/sessions/${idle.sessionId}`);
+      if (session.status === 404) break;
+      if (session.body.status === "closed") closedAt ||= Date.now();
+    }
+    expect(closedAt).toBeGreaterThan(0);
+    expect(await status(`sessions/${idle.sessionId}`)).toBe(404);
+    expect((await client.sessions.retrieve(busy.id)).status).toBe("open");
+  });
+});
