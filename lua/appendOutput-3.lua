@@ -5,6 +5,8 @@
   KEYS[2] session hash (its runs are fields of it; it also counts entries per stream)
   KEYS[3] output stream
   ARGV[1] fence   ARGV[2] position   ARGV[3] stream name   ARGV[4] data JSON   ARGV[5] now (ms)   ARGV[6] run id
+  ARGV[7] the stream's cap: trimmed to about this many entries, oldest first (0: no cap)
+  The session's count of the stream's entries counts every append, trimmed ones too.
   Returns the entry id
   Errors: -2 stale execution, -3 cancelled
 ]]
@@ -20,7 +22,13 @@ local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-local entryId = rcall("XADD", streamKey, "*", "d", ARGV[4], "r", runId, "at", now)
+local entryId
+if tonumber(ARGV[7] or "0") > 0 then
+  -- Approximate (~): Redis trims whole nodes only, so a cap costs nothing per append.
+  entryId = rcall("XADD", streamKey, "MAXLEN", "~", ARGV[7], "*", "d", ARGV[4], "r", runId, "at", now)
+else
+  entryId = rcall("XADD", streamKey, "*", "d", ARGV[4], "r", runId, "at", now)
+end
 -- The session hash counts each stream's entries in a field named like the stream's key.
 rcall("HINCRBY", sessionKey, KEY.outputStream .. ARGV[3], 1)
 journal(runKey, position, '{"k":"output","n":"' .. ARGV[3] .. '","v":"' .. entryId .. '"}')

@@ -68,6 +68,8 @@ export const Settings = z.object({
   /** "0" keeps idempotency keys for ever. */
   HELMR_IDEMPOTENCY_TTL: z.string().default(DEFAULTS.idempotencyTtl).refine(isValidDuration, 'must be a duration like "24h" or "7d" ("0" keeps idempotency keys for ever)'),
   HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** The default cap of output streams (streams.output's maxLength): about this many entries are kept; 0: no cap. */
+  HELMR_OUTPUT_MAX_LENGTH: int(0, 1_000_000_000).default(0),
   HELMR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
   // Snapshots (libs/broker/src/snapshots): to S3 when HELMR_S3_BUCKET is set, else under

@@ -215,14 +215,14 @@ export class ExecutionsSystem {
     return { status: "empty" };
   }
 
-  /** Appends to an output stream and journals it, atomically; returns the entry id. */
-  async appendOutput(runId: string, fence: string, position: number, stream: string, data: string, now = Date.now()): Promise<string> {
+  /** Appends to an output stream and journals it, atomically; returns the entry id. `maxLength` > 0 trims the stream to about that many entries. */
+  async appendOutput(runId: string, fence: string, position: number, stream: string, data: string, maxLength = 0, now = Date.now()): Promise<string> {
     const { sessionId } = parseRunId(runId);
     const outcome = await runScript<number | string>(
       this.resources.redis,
       "appendOutput",
       [...this.runKeys(runId), this.resources.keys.outputStream(sessionId, stream)],
-      [fence, position, stream, data, now, runId],
+      [fence, position, stream, data, now, runId, maxLength],
     );
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     return String(outcome);

@@ -2,7 +2,7 @@ import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 
 /** output.append: appends once per run; replay returns the journaled entry id. */
-export function appendOutput(execution: Execution, stream: string, data: unknown, maxBytes: number): Promise<string> {
+export function appendOutput(execution: Execution, stream: string, data: unknown, maxBytes: number, maxLength = 0): Promise<string> {
   const op = execution.begin({ k: "output", n: stream });
   if (!op) return abandoned();
   if (op.recorded) return Promise.resolve((op.recorded.entry as Extract<JournalEntry, { k: "output" }>).v);
@@ -10,5 +10,5 @@ export function appendOutput(execution: Execution, stream: string, data: unknown
   if (Buffer.byteLength(text) > maxBytes) {
     return Promise.reject(new RangeError(`output on stream "${stream}" is ${Buffer.byteLength(text)} bytes; the limit is ${maxBytes} (HELMR_MAX_PAYLOAD_BYTES)`));
   }
-  return execution.track(execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, op.position, stream, text)));
+  return execution.track(execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength)));
 }
