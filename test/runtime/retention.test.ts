@@ -70,3 +70,33 @@ describe("retention: Redis stays bounded", () => {
     expect((await client.sessions.retrieve(busy.id)).status).toBe("open");
   });
 });
+
+describe("the retention sweeper beside deliveries", () => {
+  it("loses no input while it deletes finished runs under a concurrent delivery load", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks, sweepIntervalMs: 50, retention: { runMs: 1, tokenMs: 0, sessionMs: 0, sessionIdleCloseMs: 0 } });
+    const { client } = stack;
+    const parked = await Promise.all(Array.from({ length: 40 }, () => client.tasks.trigger("retained-parks")));
+    for (const { runId } of parked) await runReaches(client, runId, "waiting");
+    // Deliveries and finishing runs at once, while the sweeper deletes each run as soon as it finished.
+    const sent = await Promise.all(parked.map(({ sessionId }, i) => client.sessions.open(sessionId).input("retained-reply").send(`input ${i}`)));
+    expect(sent.map((s) => s.status)).toEqual(Array(parked.length).fill("resumed"));
+    const outputs = new Map<string, unknown>();
+    await eventually(async () => {
+      for (const { runId } of parked) {
+        if (outputs.has(runId)) continue;
+        const run = await stack.http("GET", `/api/v1/runs/${runId}`);
+        if (run.status === 200 && run.body.status === "completed") outputs.set(runId, run.body.output);
+        // Deleted by the sweeper: it had finished (a parked or running run is never deleted).
+        if (run.status === 404) outputs.set(runId, "deleted after it finished");
+      }
+      return outputs.size === parked.length;
+    }, { what: "every run to finish" });
+    // Every input was consumed exactly once, by its own run.
+    for (const [i, { sessionId, runId }] of parked.entries()) {
+      const history = (await client.sessions.open(sessionId).input("retained-reply").list()).data;
+      expect(history.map((e) => [e.data, e.status, e.consumedBy?.runId])).toEqual([[`input ${i}`, "consumed", runId]]);
+      expect([`input ${i}`, "deleted after it finished"]).toContain(outputs.get(runId));
+    }
+  });
+});
