@@ -118,4 +118,31 @@ describe("incremental snapshots", () => {
     await stack.snapshots.restore();
     expect((await stack.snapshots.create()).manifest).toMatchObject({ kind: "full", sessions: 1 });
   });
+
+  it("record what retention deleted as tombstones: a restore of the chain does not bring it back", async () => {
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
+    await stack.startWorker({ tasks: [logger] });
+    const { runId, sessionId } = await stack.client.tasks.trigger("snap-logger");
+    await runReaches(stack.client, runId, "completed");
+    const token = await stack.client.tokens.create({ timeout: "1h" });
+    await stack.client.tokens.complete(token.id, { ok: true });
+    await stack.snapshots.create({ full: true });
+
+    const policy = { runMs: 1, sessionMs: 0, sessionIdleCloseMs: 0, tokenMs: 1 };
+    await eventually(async () => {
+      await stack.engine.retention.sweep(policy, Date.now() + 10);
+      return (await stack.http("GET", `/api/v1/runs/${runId}`)).status === 404 && (await stack.http("GET", `/api/v1/tokens/${token.id}`)).status === 404;
+    }, { what: "retention to delete the run and the token" });
+    const increment = await stack.snapshots.create();
+    expect(increment.manifest.kind).toBe("incremental");
+    expect(await unitsOf(s3, increment.manifest.id)).toEqual([sessionId, token.id].sort());
+
+    await stack.admin.flushall();
+    await stack.snapshots.restore();
+    expect((await stack.http("GET", `/api/v1/runs/${runId}`)).status).toBe(404);
+    expect((await stack.http("GET", `/api/v1/tokens/${token.id}`)).status).toBe(404);
+    // The session itself stays (its retention is off), without the deleted run.
+    expect((await stack.client.sessions.retrieve(sessionId)).runs).toEqual([]);
+  });
 });
