@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { benchContext } from "./context.ts";
 import { conversationBenchmarks } from "./conversation.ts";
+import { retentionSoak } from "./retention.ts";
 import { helmrRuns } from "./scenarios/helmr-runs.ts";
 import { rawBullmq } from "./scenarios/raw-bullmq.ts";
 import { snapshotBenchmarks } from "./snapshots.ts";
@@ -10,7 +11,7 @@ import { streamBenchmarks } from "./streams.ts";
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|snapshots runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|retention|snapshots runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -46,6 +47,10 @@ if (!only || only === "conversation") {
     coldProbes: Number(process.env.BENCH_COLD_PROBES ?? 15),
     warmRunsForMemory: Number(process.env.BENCH_WARM_MEMORY_RUNS ?? 2000),
   });
+  console.log("");
+}
+if (!only || only === "retention") {
+  await retentionSoak({ runs: Number(process.env.BENCH_SOAK_RUNS ?? 200_000), wave: 1_000, probes: Number(process.env.BENCH_PROBES_SOAK ?? 300) });
   console.log("");
 }
 if (!only || only === "snapshots") {

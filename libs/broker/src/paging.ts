@@ -50,24 +50,33 @@ export function removeFromIdLog(pipeline: ChainableCommander, key: string, entry
 
 type StreamEntry = [id: string, fields: string[]];
 
-/** How far an id's log entry may be from its record's createdAt (the log's clock is Redis's, createdAt the writer's). */
-const LOG_CLOCK_SKEW_MS = 60_000;
+/**
+ * How far an id's log entry may be from its record's createdAt (the log's clock is Redis's,
+ * createdAt the writer's, taken just before the append): looked for within the first
+ * window, then the wider ones, so a removal reads a handful of entries, not the log.
+ */
+const LOG_SEARCH_WINDOWS_MS = [50, 2_000, 60_000];
 
 /**
  * Takes ids out of an id log, each found near when it was created (its entry id is Redis's
- * time at the append): one XRANGE per id, then one XDEL, so a removal never scans the log.
+ * time at the append): one pipelined XRANGE per id and window, then one XDEL.
  */
 export async function removeIdsFromLog(redis: Redis, key: string, items: { id: string; createdAt: number }[]): Promise<void> {
-  if (items.length === 0) return;
-  const read = redis.pipeline();
-  for (const { createdAt } of items) read.xrange(key, Math.max(0, createdAt - LOG_CLOCK_SKEW_MS), createdAt + LOG_CLOCK_SKEW_MS);
-  const found = (await read.exec()) ?? [];
+  let missing = items;
   const entryIds: string[] = [];
-  items.forEach(({ id }, i) => {
-    const [error, entries] = found[i];
-    if (error) throw error;
-    for (const [entryId, fields] of entries as StreamEntry[]) if (fields[1] === id) entryIds.push(entryId);
-  });
+  for (const window of LOG_SEARCH_WINDOWS_MS) {
+    if (missing.length === 0) break;
+    const read = redis.pipeline();
+    for (const { createdAt } of missing) read.xrange(key, Math.max(0, createdAt - window), createdAt + window);
+    const found = (await read.exec()) ?? [];
+    missing = missing.filter(({ id }, i) => {
+      const [error, entries] = found[i];
+      if (error) throw error;
+      const entry = (entries as StreamEntry[]).find(([, fields]) => fields[1] === id);
+      if (entry) entryIds.push(entry[0]);
+      return !entry;
+    });
+  }
   if (entryIds.length) await redis.xdel(key, ...entryIds);
 }
 

@@ -20,6 +20,10 @@ export interface RetentionPolicy {
 const BATCH = 200;
 /** Held by the one process sweeping; a sweep takes far less. */
 const LOCK_MS = 30_000;
+/** Sessions a sweep ends side by side. */
+const SESSIONS_AT_ONCE = 20;
+/** How long one log's part of a sweep goes on taking batches while there are more (a turn of the event loop between two). */
+const LOG_BUDGET_MS = 250;
 
 type LogEntry = [entryId: string, fields: string[]];
 
@@ -60,15 +64,25 @@ export class RetentionSweeper {
     return done;
   }
 
-  /** The next batch of a log from its cursor (wrapping to the start at the end), handed to `act`. */
+  /**
+   * The next batches of a log from its cursor, each handed to `act`, until the log's end (the
+   * cursor then wraps to its start for the next sweep) or the budget: a busy Helmr that
+   * creates more than a batch per sweep is kept up with, and deliveries get a turn between
+   * batches.
+   */
   private async sweepLog(log: string, act: (batch: LogEntry[]) => Promise<number>): Promise<number> {
     const { redis, keys } = this.resources;
-    const cursorField = log;
-    const cursor = await redis.hget(keys.retentionCursors(), cursorField);
-    const batch = (await redis.xrange(log, cursor ? `(${cursor}` : "-", "+", "COUNT", BATCH)) as LogEntry[];
-    await redis.hset(keys.retentionCursors(), cursorField, batch.length < BATCH ? "" : batch.at(-1)![0]);
-    if (batch.length === 0) return 0;
-    return act(batch);
+    const started = Date.now();
+    let done = 0;
+    for (;;) {
+      const cursor = await redis.hget(keys.retentionCursors(), log);
+      const batch = (await redis.xrange(log, cursor ? `(${cursor}` : "-", "+", "COUNT", BATCH)) as LogEntry[];
+      const atEnd = batch.length < BATCH;
+      await redis.hset(keys.retentionCursors(), log, atEnd ? "" : batch.at(-1)![0]);
+      if (batch.length) done += await act(batch);
+      if (atEnd || Date.now() - started > LOG_BUDGET_MS) return done;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   private async deleteRuns(batch: LogEntry[], cutoff: number): Promise<number> {
@@ -125,9 +139,11 @@ export class RetentionSweeper {
     const hashes = ((await pipeline.exec()) ?? []).map(([error, hash]) => (error ? {} : (hash as Record<string, string>)));
     let deleted = 0;
     let closed = 0;
-    for (const [i, id] of sessionIds.entries()) {
+    // A few of the batch's sessions side by side: their commands share the connection's
+    // round trips, and a sweep's burst of Redis work stays small beside deliveries.
+    const endSession = async (id: string, i: number) => {
       const hash = hashes[i];
-      if (!hash.status) continue;
+      if (!hash.status) return;
       const fields = Object.keys(hash);
       const active = fields.some((field) => field.startsWith("a:"));
       try {
@@ -141,6 +157,9 @@ export class RetentionSweeper {
       } catch (error) {
         logger.warn({ err: error, sessionId: id }, "retention could not end a session; the next sweep tries again");
       }
+    };
+    for (let start = 0; start < sessionIds.length; start += SESSIONS_AT_ONCE) {
+      await Promise.all(sessionIds.slice(start, start + SESSIONS_AT_ONCE).map((id, j) => endSession(id, start + j)));
     }
     return { deleted, closed };
   }

@@ -1,0 +1,103 @@
+import { createWorker, streams, task } from "@helmr/sdk";
+import { pino } from "pino";
+import { benchContext } from "./context.ts";
+import { Signal, now, row, summarize } from "./stats.ts";
+import { usedMemory } from "./scenarios/helmr-streams.ts";
+
+/**
+ * Issue 15's soak: runs through trigger → park on input → input → complete, each in a
+ * session of its own, with retention of a few seconds (runs, sessions, idle sessions closed),
+ * while deliveries keep going. Redis used_memory is sampled along the way; the sweeper
+ * (run here, timed, rather than by the worker) reports its cost per deleted record; input →
+ * resumed is measured while the sweeper works and while it does not.
+ */
+const answer = streams.input<number>("soak-answer");
+const resumed = new Signal<number>();
+const soak = task({
+  id: "soak",
+  retry: { maxAttempts: 1 },
+  run: async () => {
+    const value = await answer.wait().unwrap();
+    resumed.push(now());
+    return value;
+  },
+});
+
+export async function retentionSoak(options: { runs: number; wave: number; probes: number }): Promise<void> {
+  const ctx = await benchContext();
+  const retention = { runMs: 2_000, sessionMs: 2_000, sessionIdleCloseMs: 2_000, tokenMs: 0 };
+  // The worker sweeps nothing itself: the benchmark runs the sweeper, to time it.
+  const worker = await createWorker({ tasks: [soak], redis: ctx.redisUrl, prefix: ctx.prefix, concurrency: 200, logger: pino({ level: "warn" }), retention: { runMs: 0, sessionMs: 0, sessionIdleCloseMs: 0, tokenMs: 0 } });
+  const { redis, keys } = ctx.engine.resources;
+  let sweeping = true;
+  let sweepMs = 0;
+  let deleted = 0;
+  const sweeper = (async () => {
+    while (sweeping) {
+      const t0 = performance.now();
+      const done = await ctx.engine.retention.sweep(retention);
+      sweepMs += performance.now() - t0;
+      deleted += done.runs + done.sessions;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  try {
+    const oneProbe = async () => {
+      const { runId, sessionId } = await ctx.engine.runs.trigger("soak", { payload: {} });
+      while ((await redis.hget(keys.run(runId), "status")) !== "waiting") await new Promise((r) => setImmediate(r));
+      const next = resumed.next();
+      const t0 = now();
+      await ctx.engine.streams.deliver(sessionId, "soak-answer", 1);
+      return (await next) - t0;
+    };
+    const samples: { after: number; bytes: number }[] = [];
+    const during: number[] = [];
+    let done = 0;
+    while (done < options.runs) {
+      const wave = await Promise.all(Array.from({ length: options.wave }, () => ctx.engine.runs.trigger("soak", { payload: {} })));
+      for (const { runId } of wave) while ((await redis.hget(keys.run(runId), "status")) !== "waiting") await new Promise((r) => setTimeout(r, 2));
+      await Promise.all(wave.map(({ sessionId }, i) => ctx.engine.streams.deliver(sessionId, "soak-answer", i)));
+      for (const { runId } of wave) while ((await redis.hget(keys.run(runId), "status")) !== "completed") await new Promise((r) => setTimeout(r, 2));
+      done += wave.length;
+      if (done % 10_000 === 0) samples.push({ after: done, bytes: await usedMemory(ctx) });
+      if (done % 5_000 === 0) during.push(await oneProbe());
+    }
+    if (process.env.BENCH_SOAK_KEYS) {
+      const counts = new Map<string, { n: number; bytes: number }>();
+      let cursor = "0";
+      do {
+        const [next, found] = await redis.scan(cursor, "COUNT", 1000);
+        cursor = next;
+        for (const key of found) {
+          const kind = key.replace(/\{[^}]*\}/, "{}").replace(/[0-9A-Z]{16}/g, "*").replace(/:\d+$/, ":N");
+          const entry = counts.get(kind) ?? { n: 0, bytes: 0 };
+          entry.n++;
+          entry.bytes += Number(await redis.call("MEMORY", "USAGE", key, "SAMPLES", "0"));
+          counts.set(kind, entry);
+        }
+      } while (cursor !== "0");
+      for (const [kind, { n, bytes }] of [...counts].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 12)) console.log(`${kind}: ${n} keys, ${(bytes / 1e6).toFixed(2)} MB`);
+      console.log("dbsize", await redis.dbsize(), (await redis.info("keyspace")).trim());
+      console.log((await redis.info("memory")).split("\n").filter((l) => /^(used_memory|mem_|used_memory_vm|allocator|lazyfree)/.test(l)).join(" "));
+    }
+    const first = samples[0];
+    console.log(`Retention soak: ${options.runs.toLocaleString("en")} runs (trigger → park on input → input → complete, a session each), run and session retention 2 s, idle sessions closed after 2 s`);
+    console.log("| runs so far | Redis used_memory | against 10,000 runs |\n| --- | --- | --- |");
+    for (const s of samples) console.log(`| ${s.after.toLocaleString("en")} | ${(s.bytes / 1e6).toFixed(1)} MB | ${(s.bytes / first.bytes).toFixed(2)}x |`);
+    console.log(`Retention sweeper: ${deleted.toLocaleString("en")} runs and sessions deleted in ${(sweepMs / 1000).toFixed(1)} s of sweeping: ${((sweepMs * 1000) / Math.max(1, deleted)).toFixed(0)} µs per deleted record`);
+    const withSweeper: number[] = [];
+    for (let i = 0; i < options.probes; i++) withSweeper.push(await oneProbe());
+    sweeping = false;
+    await sweeper;
+    const without: number[] = [];
+    for (let i = 0; i < options.probes; i++) without.push(await oneProbe());
+    console.log(row("Helmr: input -> resumed, sweeper idle", summarize(without)));
+    console.log(row("Helmr: input -> resumed, sweeper working", summarize(withSweeper), summarize(without), "idle"));
+    console.log(row("Helmr: input -> resumed, during the soak", summarize(during), summarize(without), "idle"));
+  } finally {
+    sweeping = false;
+    await sweeper;
+    await worker.close();
+    await ctx.close();
+  }
+}
