@@ -1,7 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { fixtureLogFile as logFile, readFixtureLog as readLog } from "../harness/fixture-log.ts";
 import { eventually } from "../harness/poll.ts";
 import { runReaches, runReachesWithin } from "../harness/runs.ts";
 import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
@@ -14,8 +12,6 @@ afterEach(async () => {
   await stack?.close();
 });
 
-const logFile = () => join(mkdtempSync(join(tmpdir(), "helmr-fixture-")), "log");
-const readLog = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
 async function startWorkerProcess(file: string, env: Record<string, string> = {}) {
   const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], { HELMR_REDIS_URL: stack.redisUrl, HELMR_PREFIX: stack.prefix, FIXTURE_LOG: file, ...env });

@@ -1,7 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { fixtureLogFile as logFile, readFixtureLog as readLog } from "../harness/fixture-log.ts";
 import { eventually } from "../harness/poll.ts";
 import { runReachesWithin } from "../harness/runs.ts";
 import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
@@ -14,9 +12,6 @@ afterEach(async () => {
   await stack?.close();
 });
 
-const logFile = () => join(mkdtempSync(join(tmpdir(), "helmr-fixture-")), "log");
-/** Complete lines only: the file exists, empty, for a moment before its first line is written. */
-const readLog = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
 function startWorkerProcess(file: string) {
   const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
