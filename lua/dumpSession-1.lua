@@ -18,7 +18,7 @@ local sessionKey, tagPrefix = KEYS[1], ARGV[1]
 local rcall = redis.call
 
 -- @include "keyNames"
--- @include "waitKeys"
+-- @include "unconsumedBuffers"
 
 local session = rcall("HGETALL", sessionKey)
 if #session == 0 then
@@ -48,23 +48,11 @@ for i = 1, #session, 2 do
     add(suffix, "hash", rcall("HGETALL", tagPrefix .. suffix))
   elseif kind == "in" then
     local consumedPairs = rcall("HGETALL", tagPrefix .. KEY.inputConsumed .. name)
-    local consumed = {}
-    for j = 1, #consumedPairs, 2 do
-      consumed[consumedPairs[j]] = true
-    end
     local entries = rcall("XRANGE", tagPrefix .. KEY.inputStream .. name, "-", "+")
     add(KEY.inputStream .. name, "stream", entries)
     add(KEY.inputConsumed .. name, "hash", consumedPairs)
-    for _, entry in ipairs(entries) do
-      if not consumed[entry[1]] then
-        local fields = entry[2]
-        for j = 1, #fields, 2 do
-          if fields[j] == "c" then
-            buffers[bufferKey("", name, fields[j + 1])] = true
-          end
-        end
-      end
-    end
+    -- By suffix: the snapshot names keys without the tag prefix.
+    unconsumedBuffers(buffers, "", name, entries, consumedPairs)
   elseif kind == "out" then
     add(KEY.outputStream .. name, "stream", rcall("XRANGE", tagPrefix .. KEY.outputStream .. name, "-", "+"))
   elseif kind == "pat" then

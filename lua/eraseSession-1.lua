@@ -15,6 +15,7 @@ local rcall = redis.call
 
 -- @include "keyNames"
 -- @include "waitKeys"
+-- @include "unconsumedBuffers"
 -- @include "history"
 -- @include "endWait"
 
@@ -54,20 +55,10 @@ for i = 1, #session, 2 do
     doom(runKey)
   elseif kind == "in" then
     local consumedKey = tagPrefix .. KEY.inputConsumed .. name
-    local consumed = {}
-    local consumedPairs = rcall("HGETALL", consumedKey)
-    for j = 1, #consumedPairs, 2 do
-      consumed[consumedPairs[j]] = true
-    end
-    for _, entry in ipairs(rcall("XRANGE", tagPrefix .. KEY.inputStream .. name, "-", "+")) do
-      if not consumed[entry[1]] then
-        local fields = entry[2]
-        for j = 1, #fields, 2 do
-          if fields[j] == "c" then
-            doom(bufferKey(tagPrefix, name, fields[j + 1]))
-          end
-        end
-      end
+    local buffers = {}
+    unconsumedBuffers(buffers, tagPrefix, name, rcall("XRANGE", tagPrefix .. KEY.inputStream .. name, "-", "+"), rcall("HGETALL", consumedKey))
+    for buffer in pairs(buffers) do
+      doom(buffer)
     end
     doom(tagPrefix .. KEY.inputStream .. name)
     doom(consumedKey)
