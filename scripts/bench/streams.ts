@@ -94,6 +94,9 @@ async function profileIf(name: string): Promise<() => Promise<void>> {
   };
 }
 
+/** Redis's command counts at the last cpuNow (BENCH_CPU): the next one prints what ran since. */
+let lastCalls: Record<string, number> = {};
+
 async function cpuNow(ctx: BenchContext): Promise<{ redis: number; node: number }> {
   const info = await ctx.engine.resources.redis.info("cpu");
   const seconds = Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
@@ -101,9 +104,8 @@ async function cpuNow(ctx: BenchContext): Promise<{ redis: number; node: number 
   if (process.env.BENCH_CPU) {
     const stats = await ctx.engine.resources.redis.info("commandstats");
     const calls = Object.fromEntries([...stats.matchAll(/cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
-    const last = (cpuNow as unknown as { last?: Record<string, number> }).last ?? {};
-    const delta = Object.entries(calls).map(([k, v]) => [k, v - (last[k] ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-    (cpuNow as unknown as { last?: Record<string, number> }).last = calls;
+    const delta = Object.entries(calls).map(([k, v]) => [k, v - (lastCalls[k] ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+    lastCalls = calls;
     console.log("commands since last:", delta.map(([k, v]) => `${k}=${v}`).join(" "));
   }
   return { redis: seconds * 1e6, node: usage.user + usage.system };

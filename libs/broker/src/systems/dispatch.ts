@@ -5,8 +5,8 @@ import type { ChainableCommander, Redis } from "ioredis";
 import type { Resources } from "../resources.ts";
 import { runJobOptions, type WarmWorkers } from "./warm-workers.ts";
 
+/** A queue and task with an add on its way (DispatchSystem.addSoon): it exists only meanwhile. */
 interface DispatchLane {
-  busy: boolean;
   waiting: { entry: RunBatchJob["batch"][number]; resolve: () => void; reject: (error: unknown) => void }[];
 }
 
@@ -25,7 +25,7 @@ export const OUTBOX_GRACE_MS = 5_000;
  * which learns the expected job from `startExecution` and ensures it.
  */
 export class DispatchSystem {
-  /** Per queue and task: whether an add is on its way, and the jobs due now that wait for it to finish. */
+  /** Per queue and task with an add on its way: the jobs due now that wait for it to finish. */
   private readonly lanes = new Map<string, DispatchLane>();
 
   constructor(
@@ -92,17 +92,15 @@ export class DispatchSystem {
    */
   private addSoon(queue: Queue, job: RunJob, jobId: string): Promise<void> {
     const key = `${queue.name}\n${job.taskId}`;
-    let lane = this.lanes.get(key);
-    if (!lane) this.lanes.set(key, (lane = { busy: false, waiting: [] }));
     const entry = { runId: job.runId, jobId, ...(job.start ? { start: job.start } : {}) };
-    if (!lane.busy) {
-      lane.busy = true;
-      return this.addBatch(queue, job.taskId, lane, [entry]);
-    }
-    return new Promise((resolve, reject) => lane.waiting.push({ entry, resolve, reject }));
+    const lane = this.lanes.get(key);
+    if (lane) return new Promise((resolve, reject) => lane.waiting.push({ entry, resolve, reject }));
+    const started: DispatchLane = { waiting: [] };
+    this.lanes.set(key, started);
+    return this.addBatch(queue, job.taskId, key, started, [entry]);
   }
 
-  private addBatch(queue: Queue, taskId: string, lane: DispatchLane, entries: RunBatchJob["batch"]): Promise<void> {
+  private addBatch(queue: Queue, taskId: string, key: string, lane: DispatchLane, entries: RunBatchJob["batch"]): Promise<void> {
     const added =
       entries.length === 1
         ? queue.add("run", { runId: entries[0].runId, taskId, ...(entries[0].start ? { start: entries[0].start } : {}) } satisfies RunJob, { ...runJobOptions(), jobId: entries[0].jobId })
@@ -111,11 +109,12 @@ export class DispatchSystem {
     // Whatever gathered meanwhile goes next, in one add.
     const next = () => {
       const waiting = lane.waiting.splice(0);
+      // Idle again: the lane goes (a queue of a worker that left is never written again).
       if (waiting.length === 0) {
-        lane.busy = false;
+        this.lanes.delete(key);
         return;
       }
-      this.addBatch(queue, taskId, lane, waiting.map((w) => w.entry)).then(
+      this.addBatch(queue, taskId, key, lane, waiting.map((w) => w.entry)).then(
         () => waiting.forEach((w) => w.resolve()),
         (error) => waiting.forEach((w) => w.reject(error)),
       );

@@ -137,15 +137,18 @@ export class ExecutionsSystem {
    */
   async history(runId: string, start: ExecutionStart): Promise<RunHistory> {
     const carried = start.carried ?? (await this.readHistory(runId));
-    const journal = parseJournal(carried.chunks);
-    if (start.resumed) journal.set(`r${start.resumed.position}`, start.resumed.result);
-    await resolveInputRefs(this.resources.redis, this.resources.keys, parseRunId(runId).sessionId, journal);
-    return { payload: JSON.parse(carried.payload), journal };
+    return { payload: JSON.parse(carried.payload), journal: await this.resolvedJournal(runId, carried.chunks, start.resumed) };
   }
 
   /** A run's journal by field (a position to its entry, "r<position>" to a wait's result), input references resolved. */
   async journal(runId: string): Promise<Map<string, string>> {
-    const journal = parseJournal((await this.readHistory(runId)).chunks);
+    return this.resolvedJournal(runId, (await this.readHistory(runId)).chunks);
+  }
+
+  /** Journal chunks by field, with a resumed wait's result in place and input references resolved. */
+  private async resolvedJournal(runId: string, chunks: string[], resumed?: ResumedWait): Promise<Map<string, string>> {
+    const journal = parseJournal(chunks);
+    if (resumed) journal.set(`r${resumed.position}`, resumed.result);
     await resolveInputRefs(this.resources.redis, this.resources.keys, parseRunId(runId).sessionId, journal);
     return journal;
   }
