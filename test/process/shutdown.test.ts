@@ -90,7 +90,7 @@ describe("SIGTERM with Redis up", () => {
     expect(alive(redisPid)).toBe(true);
 
     process.kill(-dev.child.pid!, "SIGTERM");
-    expect(await exitsInTime(dev), dev.stdout()).toBe(0);
+    expect(await exitsInTime(dev), `stdout: ${dev.stdout()}\nstderr: ${dev.stderr()}`).toBe(0);
     // No ECONNREFUSED storm: the API and worker closed before their Redis did.
     expect(dev.stdout() + dev.stderr()).not.toMatch(/ECONNREFUSED/);
     await eventually(() => !alive(redisPid), { what: "the embedded redis-server to exit" });

@@ -5,7 +5,7 @@ import { loadTaskModule } from "../runtime/load-tasks.ts";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger, startApi, startWorker } from "../runtime/services.ts";
 import { settingsOrExit } from "../runtime/settings.ts";
-import { onShutdownSignal } from "../runtime/shutdown.ts";
+import { catchShutdownSignals } from "../runtime/shutdown.ts";
 
 export default class Dev extends Command {
   static override description = "Start Redis (embedded unless HELMR_REDIS_URL is set), the API and a worker in one process, for local development.";
@@ -22,6 +22,7 @@ export default class Dev extends Command {
     const { args, flags } = await this.parse(Dev);
     const settings = settingsOrExit();
     const logger = createLogger(settings, "warn");
+    const shutdown = catchShutdownSignals((m) => this.log(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const tasks = args.module ? await loadTaskModule(args.module) : undefined;
     const apiKey = settings.HELMR_API_KEYS[0] ?? devCredential(settings.HELMR_DATA_DIR, DEV_API_KEY_FILE, makeDevApiKey);
     const apiKeys = settings.HELMR_API_KEYS.length ? settings.HELMR_API_KEYS : [apiKey];
@@ -38,14 +39,10 @@ export default class Dev extends Command {
 
     // The API and the worker drain side by side, within one grace period; the embedded
     // Redis (in a process group of its own, so a signal to ours does not reach it) goes last.
-    await onShutdownSignal(
-      async () => {
-        await Promise.all([api.close(), worker?.close()]);
-        await redis.stop();
-      },
-      (m) => this.log(m),
-      settings.HELMR_SHUTDOWN_GRACE_MS,
-    );
+    await shutdown.stopWith(async () => {
+      await Promise.all([api.close(), worker?.close()]);
+      await redis.stop();
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import { Command, Flags } from "@oclif/core";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger, startApi } from "../runtime/services.ts";
 import { settingsOrExit } from "../runtime/settings.ts";
-import { onShutdownSignal } from "../runtime/shutdown.ts";
+import { catchShutdownSignals } from "../runtime/shutdown.ts";
 
 export default class Server extends Command {
   static override description = "Start the Helmr HTTP API (/api/v1). Needs HELMR_API_KEYS; uses HELMR_REDIS_URL or the embedded Redis.";
@@ -26,17 +26,14 @@ export default class Server extends Command {
       this.error("HELMR_SECRET is not set: set it to a random value of 32+ characters (token secrets derive from it), or run `helmr dev` for a local setup", { exit: 1 });
     }
     const logger = createLogger(settings);
+    const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const redis = await resolveRedis(settings);
     const api = await startApi(settings, { redisUrl: redis.url, apiKeys: settings.HELMR_API_KEYS, secret: settings.HELMR_SECRET, port: flags.port ?? settings.HELMR_PORT, host: flags.host ?? settings.HELMR_HOST, logger });
     const facts = { apiUrl: `${api.server.url}/api/v1`, redisUrl: redis.url, embeddedRedis: redis.embedded };
     this.log(flags.json ? JSON.stringify(facts) : `Helmr API listening on ${facts.apiUrl} (Redis ${redis.url}${redis.embedded ? ", embedded" : ""})`);
-    await onShutdownSignal(
-      async () => {
-        await api.close();
-        await redis.stop();
-      },
-      (m) => logger.info(m),
-      settings.HELMR_SHUTDOWN_GRACE_MS,
-    );
+    await shutdown.stopWith(async () => {
+      await api.close();
+      await redis.stop();
+    });
   }
 }

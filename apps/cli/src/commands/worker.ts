@@ -3,7 +3,7 @@ import { loadTaskModule } from "../runtime/load-tasks.ts";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger, startWorker } from "../runtime/services.ts";
 import { settingsOrExit } from "../runtime/settings.ts";
-import { onShutdownSignal } from "../runtime/shutdown.ts";
+import { catchShutdownSignals } from "../runtime/shutdown.ts";
 
 export default class Worker extends Command {
   static override description = "Run a worker hosting every task a module exports (TypeScript loads without a build step).";
@@ -20,6 +20,7 @@ export default class Worker extends Command {
     const { args, flags } = await this.parse(Worker);
     const settings = settingsOrExit();
     const logger = createLogger(settings);
+    const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const tasks = await loadTaskModule(args.module);
     const redis = await resolveRedis(settings);
     const worker = await startWorker(settings, { redisUrl: redis.url, tasks, concurrency: flags.concurrency, logger }).catch((error: Error) => {
@@ -30,13 +31,9 @@ export default class Worker extends Command {
     }
     const facts = { tasks: worker.taskIds, redisUrl: redis.url, pid: process.pid };
     this.log(flags.json ? JSON.stringify(facts) : `Helmr worker running tasks ${worker.taskIds.join(", ")} (Redis ${redis.url})`);
-    await onShutdownSignal(
-      async () => {
-        await worker.close();
-        await redis.stop();
-      },
-      (m) => logger.info(m),
-      settings.HELMR_SHUTDOWN_GRACE_MS,
-    );
+    await shutdown.stopWith(async () => {
+      await worker.close();
+      await redis.stop();
+    });
   }
 }
