@@ -1,26 +1,33 @@
 --[[
-  Deletes a token past its retention (systems/retention.ts): completed or timed out at or
-  before the cutoff. A waiting token (not yet past its timeout) is left alone.
+  The retention sweeper's look at one token (systems/retention.ts): deletes it when it
+  completed or timed out at or before the cutoff. A waiting token (not yet past its
+  timeout) is left alone.
   KEYS[1] token hash
-  ARGV[1] cutoff (ms)
-  Returns {tags JSON, idem} of the deleted token, or {} when it stays
+  ARGV[1] cutoff (ms)   ARGV[2] token retention (ms)
+  Returns {"deleted", "", tags JSON, idem, createdAt}; {"keep", next} when it ended after the cutoff or
+  will time out (next: when it comes due); {"keep", ""} when it waits with no timeout;
+  {"gone"} when there is no such token
 ]]
 local tokenKey = KEYS[1]
+local cutoff, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
 local rcall = redis.call
 
-local token = rcall("HMGET", tokenKey, "status", "completedAt", "timeoutAt", "tags", "idem")
+local token = rcall("HMGET", tokenKey, "status", "completedAt", "timeoutAt", "tags", "idem", "createdAt")
 if not token[1] then
-  return {}
+  return {"gone"}
 end
 local endedAt
 if token[1] == "completed" then
-  endedAt = token[2]
+  endedAt = tonumber(token[2])
 elseif token[1] == "timed_out" or token[1] == "waiting" then
   -- A waiting token past its timeout has timed out (records.ts reads it so).
-  endedAt = token[3]
+  endedAt = tonumber(token[3])
 end
-if not endedAt or tonumber(endedAt) > tonumber(ARGV[1]) then
-  return {}
+if not endedAt then
+  return {"keep", ""}
+end
+if endedAt > cutoff then
+  return {"keep", tostring(endedAt + retention)}
 end
 rcall("DEL", tokenKey)
-return {token[4] or "[]", token[5] or ""}
+return {"deleted", "", token[4] or "[]", token[5] or "", token[6] or "0"}

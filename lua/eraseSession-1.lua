@@ -7,8 +7,9 @@
   takes the returned ids out of the global structures after.
   KEYS[1] session hash
   ARGV[1] the session's tag prefix
-  Returns {runs, tokens}: per run {runId, createdAt, idem, task, last job id, waitedSince, warm worker} and per
-  token {tokenId, createdAt, tags, idem}, flat; {} when the session does not exist
+  Returns {runs, tokens, session}: per run {runId, createdAt, idem, task, last job id, waitedSince, warm worker} and per
+  token {tokenId, createdAt, tags, idem}, flat, and the session's {externalId, tags, createdAt};
+  {} when the session does not exist
 ]]
 local sessionKey, tagPrefix = KEYS[1], ARGV[1]
 local rcall = redis.call
@@ -25,6 +26,10 @@ if #session == 0 then
 end
 local tag = string.match(sessionKey, "{(.-)}")
 
+local fields = {}
+for i = 1, #session, 2 do
+  fields[session[i]] = session[i + 1]
+end
 local doomed, runs, tokens = {}, {}, {}
 local function doom(key)
   doomed[#doomed + 1] = key
@@ -72,4 +77,4 @@ for i = 1, #doomed, 500 do
   rcall("DEL", unpack(doomed, i, math.min(i + 499, #doomed)))
 end
 rcall("DEL", sessionKey)
-return {runs, tokens}
+return {runs, tokens, {fields.externalId or "", fields.tags or "[]", fields.createdAt or "0"}}

@@ -164,6 +164,14 @@ export class Keys {
   retentionCursors(): string {
     return `${this.prefix}:retention:cursors`;
   }
+  /**
+   * Sessions and tokens the retention sweeper looks at next (zset: unit id -> when
+   * something of it ended, or, once looked at, when it next comes due less the shortest
+   * retention). Fed as scripts end runs, sessions and tokens (lua/run-script.ts).
+   */
+  retentionDue(): string {
+    return retentionDueKey(this.prefix);
+  }
   sweeperLock(): string {
     return `${this.prefix}:sweeper`;
   }
@@ -192,18 +200,19 @@ export class Keys {
 }
 
 const changesKey = (prefix: string) => `${prefix}:changes`;
+const retentionDueKey = (prefix: string) => `${prefix}:retention:due`;
 
 /**
  * The snapshot unit a script's first key belongs to, and the set that collects changed
  * units. A snapshot captures a session whole (every key of its tag but tokens) and a token
  * alone (one hash: `{TAG}:t:<own>` is token `tok_<own>_<TAG>`).
  */
-export function changedUnitOf(key: string): { changes: string; unit: string } | null {
+export function changedUnitOf(key: string): { changes: string; due: string; unit: string } | null {
   const open = key.indexOf(":{");
   const close = key.indexOf("}:", open);
   if (open < 0 || close < 0) return null;
   const tag = key.slice(open + 2, close);
   const rest = key.slice(close + 2);
   const unit = rest.startsWith(TAG_KEYS.token) ? tokenIdOf(rest.slice(TAG_KEYS.token.length), tag) : sessionIdOfTag(tag);
-  return { changes: changesKey(key.slice(0, open)), unit };
+  return { changes: changesKey(key.slice(0, open)), due: retentionDueKey(key.slice(0, open)), unit };
 }

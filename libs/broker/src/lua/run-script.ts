@@ -22,7 +22,16 @@ import { changed } from "./script-errors.ts";
  * it from that journal, as after a worker crash. Marking those too would double the
  * commands of the busiest paths (an output append is one script).
  */
-const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm", "deleteRun", "deleteToken"]);
+const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm", "sweepSession", "deleteToken", "eraseSession"]);
+
+/**
+ * Scripts after which their unit may come due for retention (a run, session or token
+ * ended, or a session or token began that may end idle or time out): the mark also feeds
+ * the retention due index (keys.retentionDue), so the sweeper reads only units with
+ * something to delete rather than every record (systems/retention.ts). A unit fed for
+ * nothing costs the sweeper one look. Parking is not among them: a parked run adds nothing.
+ */
+const FEEDS_RETENTION = new Set<ScriptName>(["completeRun", "continueRun", "failAttempt", "cancelRun", "closeSession", "createSession", "createToken", "completeToken", "settleTokenTimeout"]);
 
 /**
  * Runs a script on a connection. A script that changed its snapshot unit marks it once it
@@ -58,7 +67,17 @@ export async function execWithScript<T>(pipeline: ChainableCommander, name: Scri
 }
 
 /** The change mark a script's run may need: its first key's unit, unless the script is UNMARKED. */
-const markOf = (name: ScriptName, keys: string[]) => (UNMARKED.has(name) ? null : changedUnitOf(keys[0]));
+function markOf(name: ScriptName, keys: string[]): Mark | null {
+  const unit = UNMARKED.has(name) ? null : changedUnitOf(keys[0]);
+  return unit && { ...unit, feedsRetention: FEEDS_RETENTION.has(name) };
+}
+
+interface Mark {
+  changes: string;
+  due: string;
+  unit: string;
+  feedsRetention: boolean;
+}
 
 function call(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
   const command = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
@@ -77,22 +96,33 @@ const pipelineConnection = (pipeline: ChainableCommander): Redis => (pipeline as
  * takes the marks never misses a change made before them. Marks made in one turn of the
  * event loop go in one SADD per connection, so a burst of resumes costs one command.
  */
-function markChanged(redis: Redis, mark: { changes: string; unit: string }): void {
+function markChanged(redis: Redis, mark: Mark): void {
   let pending = pendingMarks.get(redis);
   if (!pending) {
-    pending = new Map();
+    pending = { changed: new Map(), due: new Map() };
     pendingMarks.set(redis, pending);
     setImmediate(() => flushMarks(redis));
   }
-  let units = pending.get(mark.changes);
-  if (!units) pending.set(mark.changes, (units = new Set()));
-  units.add(mark.unit);
+  add(pending.changed, mark.changes, mark.unit);
+  if (mark.feedsRetention) add(pending.due, mark.due, mark.unit);
 }
 
-const pendingMarks = new WeakMap<Redis, Map<string, Set<string>>>();
+const add = (sets: Map<string, Set<string>>, key: string, unit: string) => {
+  const units = sets.get(key);
+  if (units) units.add(unit);
+  else sets.set(key, new Set([unit]));
+};
+
+const pendingMarks = new WeakMap<Redis, { changed: Map<string, Set<string>>; due: Map<string, Set<string>> }>();
 
 function flushMarks(redis: Redis): void {
   const pending = pendingMarks.get(redis);
   pendingMarks.delete(redis);
-  for (const [changes, units] of pending ?? []) redis.sadd(changes, ...units).catch(() => {});
+  if (!pending) return;
+  const pipeline = redis.pipeline();
+  for (const [changes, units] of pending.changed) pipeline.sadd(changes, ...units);
+  // LT: a unit already due earlier keeps its place; a new one goes in at now.
+  const now = Date.now();
+  for (const [due, units] of pending.due) pipeline.zadd(due, "LT", ...[...units].flatMap((unit) => [now, unit]));
+  pipeline.exec().catch(() => {});
 }

@@ -6,12 +6,14 @@ import type { SessionsSystem } from "./sessions.ts";
 import type { WarmWorkers } from "./warm-workers.ts";
 
 /**
- * Erasing a session now, as a user's "forget me" needs (DELETE /api/v1/sessions/:id): its
- * runs stop, every key of its hash tag goes in one script (lua/eraseSession-1.lua), then its
- * entries in the global structures: the id logs, the tag and external-id lookups, the
- * idempotency keys of its runs and tokens, the waiting index, the outbox, its runs' queued
- * jobs. The session and its tokens are marked changed, so the next incremental snapshot
- * records them as deleted and a restore does not bring them back.
+ * Erasing sessions, as a user's "forget me" needs (DELETE /api/v1/sessions/:id) and as
+ * retention does once a closed session has passed its time: every key of a session's hash
+ * tag goes in one script (lua/eraseSession-1.lua), then its entries in the global
+ * structures: the id logs, the tag and external-id lookups, the idempotency keys of its
+ * runs and tokens, the waiting index, the outbox, its runs' queued jobs. The session and its
+ * tokens are marked changed, so the next incremental snapshot records them as deleted and
+ * a restore does not bring them back. Many sessions go in a few round trips, however many
+ * (the retention sweeper erases them in batches).
  */
 export class ErasureSystem {
   constructor(
@@ -20,46 +22,71 @@ export class ErasureSystem {
     private readonly warm: WarmWorkers,
   ) {}
 
+  /** Erases one session now, cancelling its runs first; 404 when there is no such session. */
   async eraseSession(sessionId: string, now = Date.now()): Promise<void> {
-    const { redis, keys, logger } = this.resources;
-    if (!isSessionId(sessionId)) throw notFound("session", sessionId);
-    const session = await redis.hmget(keys.session(sessionId), "status", "externalId", "tags", "createdAt");
-    if (!session[0]) throw notFound("session", sessionId);
+    const { redis, keys } = this.resources;
+    if (!isSessionId(sessionId) || !(await redis.exists(keys.session(sessionId)))) throw notFound("session", sessionId);
     // No new runs or input from here on; queued and parked runs are cancelled. A running
     // one stops at its next write, which finds its run gone (guardExecution refuses it).
     await this.sessions.close(sessionId, now);
-    const erased = await runScript<[] | [string[], string[]]>(redis, "eraseSession", [keys.session(sessionId)], [keys.tagPrefix(sessionId)]);
-    if (erased.length === 0) throw notFound("session", sessionId);
-    const runs = groups(erased[0], 7).map(([runId, createdAt, idem, task, job, waitedSince, warm]) => ({ runId, createdAt: Number(createdAt), idem, task, job, waitedSince, warm }));
-    const tokens = groups(erased[1], 4).map(([tokenId, createdAt, tags, idem]) => ({ tokenId, createdAt: Number(createdAt), tags: JSON.parse(tags) as string[], idem }));
+    if ((await this.eraseClosed([sessionId])) === 0) throw notFound("session", sessionId);
+  }
 
-    const [, externalId, tagsJson, createdAt] = session;
+  /**
+   * Erases sessions already closed (a run still active in one is not cancelled, only
+   * deleted: retention calls this for sessions with no runs left). Returns how many existed.
+   */
+  async eraseClosed(sessionIds: string[]): Promise<number> {
+    const { redis, keys, logger } = this.resources;
+    const scripts = redis.pipeline();
+    for (const id of sessionIds) runScript(scripts, "eraseSession", [keys.session(id)], [keys.tagPrefix(id)]);
+    const erased = ((await scripts.exec()) ?? []).flatMap(([error, reply], i) => {
+      if (error) throw error;
+      const parts = reply as [] | [string[], string[], string[]];
+      return parts.length ? [{ sessionId: sessionIds[i], ...describe(parts) }] : [];
+    });
+    if (erased.length === 0) return 0;
+
     const cleanup = redis.pipeline();
-    for (const tag of JSON.parse(tagsJson ?? "[]") as string[]) cleanup.zrem(keys.sessionsByTag(tag), sessionId);
-    // Only mappings that still name what was erased (a key may have been taken over since).
-    if (externalId) runScript(cleanup, "deleteLookup", [keys.sessionByExternalId(externalId)], [sessionId, ""]);
-    for (const run of runs) {
-      if (run.idem) runScript(cleanup, "deleteLookup", [keys.runByIdempotencyKey(run.task, run.idem)], [run.runId, "json"]);
-      cleanup.zrem(keys.dispatchOutbox(), run.runId);
+    for (const { sessionId, session, runs, tokens } of erased) {
+      for (const tag of session.tags) cleanup.zrem(keys.sessionsByTag(tag), sessionId);
+      // Only mappings that still name what was erased (a key may have been taken over since).
+      if (session.externalId) runScript(cleanup, "deleteLookup", [keys.sessionByExternalId(session.externalId)], [sessionId, ""]);
+      for (const run of runs) {
+        if (run.idem) runScript(cleanup, "deleteLookup", [keys.runByIdempotencyKey(run.task, run.idem)], [run.runId, "json"]);
+        cleanup.zrem(keys.dispatchOutbox(), run.runId);
+      }
+      for (const token of tokens) {
+        for (const tag of token.tags) cleanup.zrem(keys.tokensByTag(tag), token.tokenId);
+        if (token.idem) runScript(cleanup, "deleteLookup", [keys.tokenByIdempotencyKey(token.idem)], [token.tokenId, ""]);
+        cleanup.zrem(keys.dispatchOutbox(), token.tokenId);
+      }
+      cleanup.sadd(keys.changes(), sessionId, ...tokens.map((token) => token.tokenId));
     }
-    for (const token of tokens) {
-      for (const tag of token.tags) cleanup.zrem(keys.tokensByTag(tag), token.tokenId);
-      if (token.idem) runScript(cleanup, "deleteLookup", [keys.tokenByIdempotencyKey(token.idem)], [token.tokenId, ""]);
-      cleanup.zrem(keys.dispatchOutbox(), token.tokenId);
-    }
-    cleanup.sadd(keys.changes(), sessionId, ...tokens.map((token) => token.tokenId));
     await cleanup.exec();
+    const runs = erased.flatMap((e) => e.runs);
+    const tokens = erased.flatMap((e) => e.tokens);
     for (const run of runs) this.resources.waiting.remove(run.runId, run.waitedSince);
     await Promise.all([
-      removeIdsFromLog(redis, keys.sessionsIndex(), [{ id: sessionId, createdAt: Number(createdAt) }]),
+      removeIdsFromLog(redis, keys.sessionsIndex(), erased.map((e) => ({ id: e.sessionId, createdAt: e.session.createdAt }))),
       removeIdsFromLog(redis, keys.runsIndex(), runs.map((run) => ({ id: run.runId, createdAt: run.createdAt }))),
       removeIdsFromLog(redis, keys.tokensIndex(), tokens.map((token) => ({ id: token.tokenId, createdAt: token.createdAt }))),
       // A job left in a queue would find its run gone and be dropped; removing it saves that.
       ...runs.filter((run) => run.job).map((run) => this.resources.runsQueue.remove(run.job).catch(() => 0)),
       ...runs.filter((run) => run.job && run.warm).map((run) => this.warm.queueOf(run.warm).remove(run.job).catch(() => 0)),
     ]);
-    logger.info({ sessionId, runs: runs.length, tokens: tokens.length }, "session erased");
+    for (const { sessionId, runs, tokens } of erased) logger.debug({ sessionId, runs: runs.length, tokens: tokens.length }, "session erased");
+    return erased.length;
   }
+}
+
+/** What eraseSession-1.lua returns, named. */
+function describe([runs, tokens, [externalId, tags, createdAt]]: [string[], string[], string[]]) {
+  return {
+    session: { externalId, tags: JSON.parse(tags) as string[], createdAt: Number(createdAt) },
+    runs: groups(runs, 7).map(([runId, createdAt, idem, task, job, waitedSince, warm]) => ({ runId, createdAt: Number(createdAt), idem, task, job, waitedSince, warm })),
+    tokens: groups(tokens, 4).map(([tokenId, createdAt, tags, idem]) => ({ tokenId, createdAt: Number(createdAt), tags: JSON.parse(tags) as string[], idem })),
+  };
 }
 
 function groups(flat: string[], size: number): string[][] {

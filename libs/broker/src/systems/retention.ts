@@ -1,5 +1,7 @@
-import { parseRunId } from "@helmr/core";
+import { isSessionId, isTokenId } from "@helmr/core";
+import type { ChainableCommander } from "ioredis";
 import { runScript } from "../lua/index.ts";
+import { removeIdsFromLog } from "../paging.ts";
 import type { Resources } from "../resources.ts";
 import type { ErasureSystem } from "./erasure.ts";
 import type { SessionsSystem } from "./sessions.ts";
@@ -16,24 +18,37 @@ export interface RetentionPolicy {
   tokenMs: number;
 }
 
-/** Records looked at per log and sweep: small, so a sweep never stalls deliveries. */
+export interface SweepOutcome {
+  runs: number;
+  sessions: number;
+  closed: number;
+  tokens: number;
+}
+
+/** Units looked at per round trip: small, so a sweep never stalls deliveries. */
 const BATCH = 200;
+/** How long one sweep goes on taking due batches while there are more (a turn of the event loop between two). */
+const SWEEP_BUDGET_MS = 1_000;
 /** Held by the one process sweeping; a sweep takes far less. */
 const LOCK_MS = 30_000;
-/** Sessions a sweep ends side by side. */
-const SESSIONS_AT_ONCE = 20;
-/** How long one log's part of a sweep goes on taking batches while there are more (a turn of the event loop between two). */
-const LOG_BUDGET_MS = 250;
+/** Sessions closed side by side (closing one is a few round trips). */
+const CLOSES_AT_ONCE = 20;
 
 type LogEntry = [entryId: string, fields: string[]];
+/** A session or token to look at; `seen` is its score in the due index when read from it. */
+type Unit = { id: string; seen?: string };
 
 /**
- * Deletes what has passed its retention, a small batch of each id log per sweep (workers
- * sweep every few seconds, one at a time, under a lock). Each log is walked from a cursor
- * that wraps around at its end, so every record is looked at again each round; a record
- * that must stay (a parked run, however old) is simply passed over. A record goes with
- * its entries in the global structures (its id-log entry, idempotency key, tag index);
- * a session goes whole, as an erasure (erasure.ts).
+ * Deletes what has passed its retention. The units to look at (sessions, tokens) come
+ * from the due index (keys.retentionDue), fed whenever a script ends a run, a session or
+ * a token (lua/run-script.ts): a sweep reads only what may be due, however many runs
+ * are parked. Looking at a session deletes its finished runs past their time and says
+ * whether the session is to be erased (closed, past its retention, no runs left) or
+ * closed (idle), and when it next comes due; the unit then moves to that time or leaves
+ * the index. Beside the index, each sweep also walks one batch of the session and token id
+ * logs from a cursor, round and round: that finds what the index was never fed (records
+ * from before it, a process that died between a script and its feed, a session that never
+ * had a run), slowly.
  */
 export class RetentionSweeper {
   constructor(
@@ -43,20 +58,25 @@ export class RetentionSweeper {
   ) {}
 
   /** One sweep; returns what it deleted (and closed). Nothing when another process sweeps. */
-  async sweep(policy: RetentionPolicy, now = Date.now()): Promise<{ runs: number; sessions: number; closed: number; tokens: number }> {
+  async sweep(policy: RetentionPolicy, now = Date.now()): Promise<SweepOutcome> {
     const { redis, keys } = this.resources;
-    const done = { runs: 0, sessions: 0, closed: 0, tokens: 0 };
+    const done: SweepOutcome = { runs: 0, sessions: 0, closed: 0, tokens: 0 };
+    const shortest = Math.min(...[policy.runMs, policy.sessionMs, policy.sessionIdleCloseMs, policy.tokenMs].filter((ms) => ms > 0));
+    if (!Number.isFinite(shortest)) return done;
     if ((await redis.set(keys.retentionLock(), String(process.pid), "PX", LOCK_MS, "NX")) !== "OK") return done;
     try {
-      if (policy.runMs > 0) done.runs = await this.sweepLog(keys.runsIndex(), (batch) => this.deleteRuns(batch, now - policy.runMs));
-      if (policy.tokenMs > 0) done.tokens = await this.sweepLog(keys.tokensIndex(), (batch) => this.deleteTokens(batch, now - policy.tokenMs));
-      if (policy.sessionMs > 0 || policy.sessionIdleCloseMs > 0) {
-        await this.sweepLog(keys.sessionsIndex(), async (batch) => {
-          const outcome = await this.sweepSessions(batch, policy, now);
-          done.sessions += outcome.deleted;
-          done.closed += outcome.closed;
-          return outcome.deleted;
-        });
+      const started = Date.now();
+      for (;;) {
+        const due = await redis.zrangebyscore(keys.retentionDue(), "-inf", now - shortest, "WITHSCORES", "LIMIT", 0, BATCH);
+        const units: Unit[] = [];
+        for (let i = 0; i < due.length; i += 2) units.push({ id: due[i], seen: due[i + 1] });
+        if (units.length) await this.lookAt(units, policy, shortest, now, done);
+        if (units.length < BATCH || Date.now() - started > SWEEP_BUDGET_MS) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      for (const log of [keys.sessionsIndex(), keys.tokensIndex()]) {
+        const batch = await this.nextOfLog(log);
+        if (batch.length) await this.lookAt(batch.map(([, fields]) => ({ id: fields[1] })), policy, shortest, now, done);
       }
     } finally {
       await redis.del(keys.retentionLock());
@@ -64,122 +84,94 @@ export class RetentionSweeper {
     return done;
   }
 
-  /**
-   * The next batches of a log from its cursor, each handed to `act`, until the log's end (the
-   * cursor then wraps to its start for the next sweep) or the budget: a busy Helmr that
-   * creates more than a batch per sweep is kept up with, and deliveries get a turn between
-   * batches.
-   */
-  private async sweepLog(log: string, act: (batch: LogEntry[]) => Promise<number>): Promise<number> {
+  /** The next batch of an id log from its cursor, which wraps to the log's start at its end. */
+  private async nextOfLog(log: string): Promise<LogEntry[]> {
     const { redis, keys } = this.resources;
-    const started = Date.now();
-    let done = 0;
-    for (;;) {
-      const cursor = await redis.hget(keys.retentionCursors(), log);
-      const batch = (await redis.xrange(log, cursor ? `(${cursor}` : "-", "+", "COUNT", BATCH)) as LogEntry[];
-      const atEnd = batch.length < BATCH;
-      await redis.hset(keys.retentionCursors(), log, atEnd ? "" : batch.at(-1)![0]);
-      if (batch.length) done += await act(batch);
-      if (atEnd || Date.now() - started > LOG_BUDGET_MS) return done;
-      await new Promise((resolve) => setImmediate(resolve));
+    const cursor = await redis.hget(keys.retentionCursors(), log);
+    const batch = (await redis.xrange(log, cursor ? `(${cursor}` : "-", "+", "COUNT", BATCH)) as LogEntry[];
+    await redis.hset(keys.retentionCursors(), log, batch.length < BATCH ? "" : batch.at(-1)![0]);
+    return batch;
+  }
+
+  /** Looks at a batch of units in one round trip, then deletes, erases and closes what is due and moves each unit to its next time. */
+  private async lookAt(units: Unit[], policy: RetentionPolicy, shortest: number, now: number, done: SweepOutcome): Promise<void> {
+    const { redis, keys } = this.resources;
+    const looks = redis.pipeline();
+    const looked = units.filter(({ id }) => isSessionId(id) || isTokenId(id));
+    for (const { id } of looked) {
+      if (isSessionId(id)) runScript(looks, "sweepSession", [keys.session(id)], [now, policy.runMs, policy.sessionMs, policy.sessionIdleCloseMs, keys.tagPrefix(id)]);
+      else runScript(looks, "deleteToken", [keys.token(id)], [policy.tokenMs > 0 ? now - policy.tokenMs : -1, policy.tokenMs]);
     }
-  }
+    const replies = ((await looks.exec()) ?? []).map(([error, reply]) => (error ? null : (reply as string[] | [string, string, string[]])));
 
-  private async deleteRuns(batch: LogEntry[], cutoff: number): Promise<number> {
-    const { redis, keys } = this.resources;
-    const pipeline = redis.pipeline();
-    const runIds = batch.map(([, fields]) => fields[1]);
-    for (const runId of runIds) runScript(pipeline, "deleteRun", [keys.run(runId), keys.session(parseRunId(runId).sessionId)], [runId, cutoff]);
-    const results = (await pipeline.exec()) ?? [];
     const cleanup = redis.pipeline();
-    let deleted = 0;
-    results.forEach(([error, reply], i) => {
-      const deletedRun = !error && Array.isArray(reply) && reply.length > 0 ? (reply as [string, string]) : null;
-      // A log entry whose run is gone altogether (erased meanwhile) goes too.
-      if (!deletedRun) return;
-      const [task, idem] = deletedRun;
-      cleanup.xdel(keys.runsIndex(), batch[i][0]);
-      if (idem) runScript(cleanup, "deleteLookup", [keys.runByIdempotencyKey(task, idem)], [runIds[i], "json"]);
-      cleanup.sadd(keys.changes(), parseRunId(runIds[i]).sessionId);
-      deleted++;
-    });
-    if (deleted) await cleanup.exec();
-    return deleted;
-  }
-
-  private async deleteTokens(batch: LogEntry[], cutoff: number): Promise<number> {
-    const { redis, keys } = this.resources;
-    const pipeline = redis.pipeline();
-    const tokenIds = batch.map(([, fields]) => fields[1]);
-    for (const tokenId of tokenIds) runScript(pipeline, "deleteToken", [keys.token(tokenId)], [cutoff]);
-    const results = (await pipeline.exec()) ?? [];
-    const cleanup = redis.pipeline();
-    let deleted = 0;
-    results.forEach(([error, reply], i) => {
-      if (error || !Array.isArray(reply) || reply.length === 0) return;
-      const [tags, idem] = reply as [string, string];
-      const tokenId = tokenIds[i];
-      cleanup.xdel(keys.tokensIndex(), batch[i][0]);
-      for (const tag of JSON.parse(tags) as string[]) cleanup.zrem(keys.tokensByTag(tag), tokenId);
-      if (idem) runScript(cleanup, "deleteLookup", [keys.tokenByIdempotencyKey(idem)], [tokenId, ""]);
-      // A tombstone in the next incremental snapshot, so a restore does not bring it back.
-      cleanup.sadd(keys.changes(), tokenId);
-      deleted++;
-    });
-    if (deleted) await cleanup.exec();
-    return deleted;
-  }
-
-  /** Closes idle open sessions and erases closed ones past their retention with no runs left. */
-  private async sweepSessions(batch: LogEntry[], policy: RetentionPolicy, now: number): Promise<{ deleted: number; closed: number }> {
-    const { redis, keys, logger } = this.resources;
-    const pipeline = redis.pipeline();
-    const sessionIds = batch.map(([, fields]) => fields[1]);
-    for (const id of sessionIds) pipeline.hgetall(keys.session(id));
-    const hashes = ((await pipeline.exec()) ?? []).map(([error, hash]) => (error ? {} : (hash as Record<string, string>)));
-    let deleted = 0;
-    let closed = 0;
-    // A few of the batch's sessions side by side: their commands share the connection's
-    // round trips, and a sweep's burst of Redis work stays small beside deliveries.
-    const endSession = async (id: string, i: number) => {
-      const hash = hashes[i];
-      if (!hash.status) return;
-      const fields = Object.keys(hash);
-      const active = fields.some((field) => field.startsWith("a:"));
-      try {
-        if (hash.status === "closed" && policy.sessionMs > 0 && !active && !fields.some((field) => field.startsWith("f:")) && Number(hash.closedAt) <= now - policy.sessionMs) {
-          await this.erasure.eraseSession(id, now);
-          deleted++;
-        } else if (hash.status === "open" && policy.sessionIdleCloseMs > 0 && !active && (await this.lastActivity(id, hash)) <= now - policy.sessionIdleCloseMs) {
-          await this.sessions.close(id, now);
-          closed++;
+    const deletedRuns: { id: string; createdAt: number }[] = [];
+    const deletedTokens: { id: string; createdAt: number }[] = [];
+    const toErase: string[] = [];
+    const toClose: string[] = [];
+    const next = new Map<Unit, number | null>();
+    looked.forEach((unit, i) => {
+      const reply = replies[i];
+      // A unit that could not be looked at stays where it is, for the next sweep.
+      if (!reply) return;
+      if (isTokenId(unit.id)) {
+        const [verdict, nextDue, tags, idem, createdAt] = reply as string[];
+        if (verdict === "deleted") {
+          this.cleanUpToken(cleanup, unit.id, tags, idem);
+          deletedTokens.push({ id: unit.id, createdAt: Number(createdAt) });
         }
-      } catch (error) {
-        logger.warn({ err: error, sessionId: id }, "retention could not end a session; the next sweep tries again");
+        next.set(unit, nextDue && policy.tokenMs > 0 ? Number(nextDue) : null);
+        return;
       }
-    };
-    for (let start = 0; start < sessionIds.length; start += SESSIONS_AT_ONCE) {
-      await Promise.all(sessionIds.slice(start, start + SESSIONS_AT_ONCE).map((id, j) => endSession(id, start + j)));
+      const [verdict, nextDue, deleted] = reply as [string, string, string[]];
+      for (let j = 0; j < deleted.length; j += 4) {
+        const [runId, createdAt, task, idem] = deleted.slice(j, j + 4);
+        if (idem) runScript(cleanup, "deleteLookup", [keys.runByIdempotencyKey(task, idem)], [runId, "json"]);
+        deletedRuns.push({ id: runId, createdAt: Number(createdAt) });
+      }
+      // A tombstone for each deleted run in the next incremental snapshot.
+      if (deleted.length) cleanup.sadd(keys.changes(), unit.id);
+      if (verdict === "erase") toErase.push(unit.id);
+      if (verdict === "close") toClose.push(unit.id);
+      // A closed session comes due when its retention has passed (closing feeds it too).
+      next.set(unit, verdict === "close" ? now + policy.sessionMs : nextDue ? Number(nextDue) : null);
+    });
+    done.runs += deletedRuns.length;
+    done.tokens += deletedTokens.length;
+    if (deletedRuns.length || deletedTokens.length) await cleanup.exec();
+    await Promise.all([removeIdsFromLog(redis, keys.runsIndex(), deletedRuns), removeIdsFromLog(redis, keys.tokensIndex(), deletedTokens)]);
+    if (toErase.length) done.sessions += await this.erasure.eraseClosed(toErase);
+    for (let start = 0; start < toClose.length; start += CLOSES_AT_ONCE) {
+      await Promise.all(toClose.slice(start, start + CLOSES_AT_ONCE).map((id) => this.close(id, now, done)));
     }
-    return { deleted, closed };
+
+    // Last, once what was due is gone: each unit moves to when it next comes due (its
+    // score is "due less the shortest retention", as the feed's "ended at" is), or leaves.
+    const reschedule = redis.pipeline();
+    const moves: (string | number)[] = [];
+    for (const [unit, at] of next) {
+      const score = at === null ? "" : at - shortest;
+      if (unit.seen !== undefined) moves.push(unit.id, unit.seen, score);
+      else if (score !== "") reschedule.zadd(keys.retentionDue(), "LT", score, unit.id);
+    }
+    if (moves.length) runScript(reschedule, "rescheduleDue", [keys.retentionDue()], moves);
+    if (reschedule.length) await reschedule.exec();
   }
 
-  /** When the session last changed or took input or output (its streams' newest entries). */
-  private async lastActivity(sessionId: string, hash: Record<string, string>): Promise<number> {
-    const { redis, keys } = this.resources;
-    const streams = Object.keys(hash).flatMap((field) => {
-      if (field.startsWith("in:")) return [keys.inputStream(sessionId, field.slice(3))];
-      if (field.startsWith("out:")) return [keys.outputStream(sessionId, field.slice(4))];
-      return [];
-    });
-    let last = Number(hash.updatedAt ?? hash.createdAt ?? 0);
-    if (streams.length === 0) return last;
-    const pipeline = redis.pipeline();
-    for (const stream of streams) pipeline.xrevrange(stream, "+", "-", "COUNT", 1);
-    for (const [, entries] of (await pipeline.exec()) ?? []) {
-      const newest = (entries as LogEntry[] | undefined)?.[0];
-      if (newest) last = Math.max(last, Number(newest[0].split("-")[0]));
+  private cleanUpToken(cleanup: ChainableCommander, tokenId: string, tagsJson: string, idem: string): void {
+    const { keys } = this.resources;
+    for (const tag of JSON.parse(tagsJson) as string[]) cleanup.zrem(keys.tokensByTag(tag), tokenId);
+    if (idem) runScript(cleanup, "deleteLookup", [keys.tokenByIdempotencyKey(idem)], [tokenId, ""]);
+    // A tombstone in the next incremental snapshot, so a restore does not bring it back.
+    cleanup.sadd(keys.changes(), tokenId);
+  }
+
+  private async close(sessionId: string, now: number, done: SweepOutcome): Promise<void> {
+    try {
+      await this.sessions.close(sessionId, now);
+      done.closed++;
+    } catch (error) {
+      this.resources.logger.warn({ err: error, sessionId }, "retention could not close an idle session; the next sweep tries again");
     }
-    return last;
   }
 }

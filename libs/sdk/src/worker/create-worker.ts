@@ -20,6 +20,7 @@ import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
 import { collectTasks, type TaskDefinition } from "../task.ts";
 import { inputSchemasToPublish } from "./publish-schemas.ts";
+import { startRetentionSweeps } from "./retention-sweeps.ts";
 import { createProcessor } from "./job-processor.ts";
 import { WarmRuns } from "./warm-runs.ts";
 
@@ -52,7 +53,7 @@ export interface WorkerOptions {
    * HELMR_SESSION_RETENTION, HELMR_SESSION_IDLE_CLOSE, HELMR_TOKEN_RETENTION, else 30 days, 30 days, never, 30 days.
    */
   retention?: Partial<RetentionPolicy>;
-  /** How often this worker sweeps the dispatch outbox and what passed its retention. Default 5 s. */
+  /** How often this worker sweeps the dispatch outbox, and the fleet what passed its retention (a BullMQ job scheduler). Default 5 s. */
   sweepIntervalMs?: number;
   hooks?: EngineHooks;
   /** Key token secrets derive from; must match the API's. Defaults to HELMR_SECRET. */
@@ -127,11 +128,11 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   }
   if (warm.enabled) await engine.warm.heartbeat(workerId);
 
-  const retention = retentionPolicy(options.retention);
+  const sweepEveryMs = options.sweepIntervalMs ?? 5_000;
+  bullWorkers.push(await startRetentionSweeps({ engine, connection: bullConnection, policy: retentionPolicy(options.retention), everyMs: sweepEveryMs, logger }));
   const sweepInterval = setInterval(() => {
     engine.outbox.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
-    engine.retention.sweep(retention).catch((error) => logger.warn({ err: error }, "retention sweep failed"));
-  }, options.sweepIntervalMs ?? 5_000);
+  }, sweepEveryMs);
   sweepInterval.unref();
   const warmInterval = setInterval(() => {
     warm.sweep();
