@@ -1,3 +1,4 @@
+import type { RetentionPolicy } from "@helmr/broker";
 import { createWorker, streams, task } from "@helmr/sdk";
 import { pino } from "pino";
 import { benchContext } from "./context.ts";
@@ -22,6 +23,29 @@ const soak = task({
     return value;
   },
 });
+
+/**
+ * The sweeper's own cost: `count` runs finished (each in its session) while nobody sweeps,
+ * then swept as if past every retention until nothing is left, with nothing else running.
+ */
+async function sweepBacklog(ctx: Awaited<ReturnType<typeof benchContext>>, retention: RetentionPolicy, count: number): Promise<{ records: number; ms: number }> {
+  const { redis, keys } = ctx.engine.resources;
+  const runs = await Promise.all(Array.from({ length: count }, () => ctx.engine.runs.trigger("soak", { payload: {} })));
+  for (const { runId } of runs) while ((await redis.hget(keys.run(runId), "status")) !== "waiting") await new Promise((r) => setTimeout(r, 2));
+  await Promise.all(runs.map(({ sessionId }, i) => ctx.engine.streams.deliver(sessionId, "soak-answer", i)));
+  for (const { runId } of runs) while ((await redis.hget(keys.run(runId), "status")) !== "completed") await new Promise((r) => setTimeout(r, 2));
+  // Sweeps "later": first past the run retention and idle time, then past the session retention of the sessions that closed.
+  let records = 0;
+  const t0 = performance.now();
+  for (const later of [60_000, 120_000]) {
+    for (;;) {
+      const done = await ctx.engine.retention.sweep(retention, Date.now() + later);
+      records += done.runs + done.sessions;
+      if (done.runs + done.sessions + done.closed === 0) break;
+    }
+  }
+  return { records, ms: performance.now() - t0 };
+}
 
 export async function retentionSoak(options: { runs: number; wave: number; probes: number }): Promise<void> {
   const ctx = await benchContext();
@@ -91,6 +115,8 @@ export async function retentionSoak(options: { runs: number; wave: number; probe
     await sweeper;
     const without: number[] = [];
     for (let i = 0; i < options.probes; i++) without.push(await oneProbe());
+    const alone = await sweepBacklog(ctx, retention, options.wave * 5);
+    console.log(`Retention sweeper alone (nothing else running): ${alone.records.toLocaleString("en")} runs and sessions (their runs deleted, sessions closed as idle, then erased) in ${(alone.ms / 1000).toFixed(2)} s: ${((alone.ms * 1000) / alone.records).toFixed(0)} µs per deleted record`);
     console.log(row("Helmr: input -> resumed, sweeper idle", summarize(without)));
     console.log(row("Helmr: input -> resumed, sweeper working", summarize(withSweeper), summarize(without), "idle"));
     console.log(row("Helmr: input -> resumed, during the soak", summarize(during), summarize(without), "idle"));

@@ -59,25 +59,41 @@ const LOG_SEARCH_WINDOWS_MS = [50, 2_000, 60_000];
 
 /**
  * Takes ids out of an id log, each found near when it was created (its entry id is Redis's
- * time at the append): one pipelined XRANGE per id and window, then one XDEL.
+ * time at the append). The windows of a batch are merged before reading, so ids created in
+ * one burst (a thousand triggers in a few ms) share one read of that stretch of the log
+ * rather than each reading it: one pipelined XRANGE per merged window and tier, then one XDEL.
  */
 export async function removeIdsFromLog(redis: Redis, key: string, items: { id: string; createdAt: number }[]): Promise<void> {
   let missing = items;
   const entryIds: string[] = [];
   for (const window of LOG_SEARCH_WINDOWS_MS) {
     if (missing.length === 0) break;
+    const ranges = mergedRanges(missing.map(({ createdAt }) => [Math.max(0, createdAt - window), createdAt + window]));
     const read = redis.pipeline();
-    for (const { createdAt } of missing) read.xrange(key, Math.max(0, createdAt - window), createdAt + window);
-    const found = (await read.exec()) ?? [];
-    missing = missing.filter(({ id }, i) => {
-      const [error, entries] = found[i];
+    for (const [from, to] of ranges) read.xrange(key, from, to);
+    const found = new Map<string, string>();
+    for (const [error, entries] of (await read.exec()) ?? []) {
       if (error) throw error;
-      const entry = (entries as StreamEntry[]).find(([, fields]) => fields[1] === id);
-      if (entry) entryIds.push(entry[0]);
-      return !entry;
+      for (const [entryId, fields] of entries as StreamEntry[]) found.set(fields[1], entryId);
+    }
+    missing = missing.filter(({ id }) => {
+      const entryId = found.get(id);
+      if (entryId) entryIds.push(entryId);
+      return !entryId;
     });
   }
-  if (entryIds.length) await redis.xdel(key, ...entryIds);
+  for (let i = 0; i < entryIds.length; i += 1_000) await redis.xdel(key, ...entryIds.slice(i, i + 1_000));
+}
+
+/** Overlapping [from, to] ranges joined, in order. */
+function mergedRanges(ranges: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const [from, to] of ranges.sort((a, b) => a[0] - b[0])) {
+    const last = merged.at(-1);
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
 }
 
 export const idLog =

@@ -28,8 +28,9 @@ export class ErasureSystem {
     if (!isSessionId(sessionId) || !(await redis.exists(keys.session(sessionId)))) throw notFound("session", sessionId);
     // No new runs or input from here on; queued and parked runs are cancelled. A running
     // one stops at its next write, which finds its run gone (guardExecution refuses it).
-    await this.sessions.close(sessionId, now);
+    await this.sessions.end(sessionId, now);
     if ((await this.eraseClosed([sessionId])) === 0) throw notFound("session", sessionId);
+    this.resources.logger.info({ sessionId }, "session erased");
   }
 
   /**
@@ -37,7 +38,7 @@ export class ErasureSystem {
    * deleted: retention calls this for sessions with no runs left). Returns how many existed.
    */
   async eraseClosed(sessionIds: string[]): Promise<number> {
-    const { redis, keys, logger } = this.resources;
+    const { redis, keys } = this.resources;
     const scripts = redis.pipeline();
     for (const id of sessionIds) runScript(scripts, "eraseSession", [keys.session(id)], [keys.tagPrefix(id)]);
     const erased = ((await scripts.exec()) ?? []).flatMap(([error, reply], i) => {
@@ -75,7 +76,6 @@ export class ErasureSystem {
       ...runs.filter((run) => run.job).map((run) => this.resources.runsQueue.remove(run.job).catch(() => 0)),
       ...runs.filter((run) => run.job && run.warm).map((run) => this.warm.queueOf(run.warm).remove(run.job).catch(() => 0)),
     ]);
-    for (const { sessionId, runs, tokens } of erased) logger.debug({ sessionId, runs: runs.length, tokens: tokens.length }, "session erased");
     return erased.length;
   }
 }

@@ -31,8 +31,6 @@ const BATCH = 200;
 const SWEEP_BUDGET_MS = 1_000;
 /** Held by the one process sweeping; a sweep takes far less. */
 const LOCK_MS = 30_000;
-/** Sessions closed side by side (closing one is a few round trips). */
-const CLOSES_AT_ONCE = 20;
 
 type LogEntry = [entryId: string, fields: string[]];
 /** A session or token to look at; `seen` is its score in the due index when read from it. */
@@ -141,9 +139,7 @@ export class RetentionSweeper {
     if (deletedRuns.length || deletedTokens.length) await cleanup.exec();
     await Promise.all([removeIdsFromLog(redis, keys.runsIndex(), deletedRuns), removeIdsFromLog(redis, keys.tokensIndex(), deletedTokens)]);
     if (toErase.length) done.sessions += await this.erasure.eraseClosed(toErase);
-    for (let start = 0; start < toClose.length; start += CLOSES_AT_ONCE) {
-      await Promise.all(toClose.slice(start, start + CLOSES_AT_ONCE).map((id) => this.close(id, now, done)));
-    }
+    await Promise.all(toClose.map((id) => this.close(id, now, done)));
 
     // Last, once what was due is gone: each unit moves to when it next comes due (its
     // score is "due less the shortest retention", as the feed's "ended at" is), or leaves.
@@ -168,7 +164,7 @@ export class RetentionSweeper {
 
   private async close(sessionId: string, now: number, done: SweepOutcome): Promise<void> {
     try {
-      await this.sessions.close(sessionId, now);
+      await this.sessions.end(sessionId, now);
       done.closed++;
     } catch (error) {
       this.resources.logger.warn({ err: error, sessionId }, "retention could not close an idle session; the next sweep tries again");

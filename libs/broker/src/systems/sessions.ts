@@ -84,13 +84,19 @@ export class SessionsSystem {
 
   /** Closes the session and cancels its runs that are still queued or parked. */
   async close(id: string, now = Date.now()): Promise<{ session: SessionRecord; cancelledRuns: number }> {
+    const cancelledRuns = await this.end(id, now);
+    return { session: await this.retrieve(id), cancelledRuns };
+  }
+
+  /** Closes a session (close() without reading it back); returns how many runs it cancelled. */
+  async end(id: string, now = Date.now()): Promise<number> {
     if (!isSessionId(id)) throw notFound("session", id);
     const { redis, keys } = this.resources;
     const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id)], [now, keys.tagPrefix(id)]);
     if (isScriptError(result)) throw scriptError(result, id);
     const ended = result[2] ?? [];
     for (let i = 0; i < ended.length; i += 2) this.resources.waiting.remove(ended[i], ended[i + 1]);
-    return { session: await this.retrieve(id), cancelledRuns: result[0] === "closed" ? Number(result[1]) : 0 };
+    return result[0] === "closed" ? Number(result[1]) : 0;
   }
 }
 
