@@ -145,4 +145,23 @@ describe("incremental snapshots", () => {
     // The session itself stays (its retention is off), without the deleted run.
     expect((await stack.client.sessions.retrieve(sessionId)).runs).toEqual([]);
   });
+
+  it("change marks do not pile up where nobody takes snapshots, and stay once one was attempted", async () => {
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
+    await stack.startWorker({ tasks: [logger], sweepIntervalMs: 100, retention: { runMs: 1, sessionMs: 0, sessionIdleCloseMs: 0, tokenMs: 0 } });
+    const changes = `${stack.prefix}:changes`;
+    const first = await stack.client.tasks.trigger("snap-logger");
+    await runReaches(stack.client, first.runId, "completed");
+    // No snapshot ever attempted: the sweeper drops the marks (the next snapshot is full anyway).
+    await eventually(async () => (await stack.admin.scard(changes)) === 0 && (await stack.http("GET", `/api/v1/runs/${first.runId}`)).status === 404, { what: "the run deleted and the marks dropped" });
+
+    await stack.snapshots.create();
+    const second = await stack.client.tasks.trigger("snap-logger");
+    await runReaches(stack.client, second.runId, "completed");
+    await eventually(async () => (await stack.http("GET", `/api/v1/runs/${second.runId}`)).status === 404, { what: "the second run deleted" });
+    // A snapshot was taken: its marks wait for the next one, tombstone included.
+    expect(await stack.admin.smembers(changes)).toEqual([second.sessionId]);
+    expect((await stack.snapshots.create()).manifest.kind).toBe("incremental");
+  });
 });

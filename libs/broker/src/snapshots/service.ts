@@ -4,6 +4,7 @@ import type { HelmrEngine } from "../engine.ts";
 import { defineScripts } from "../lua/index.ts";
 import { closeBullWorker, logDistinctErrors, settlesWithin } from "../closing.ts";
 import { closeConnection, connect } from "../resources.ts";
+import { markAttended } from "./lock.ts";
 import { listSnapshots } from "./catalog.ts";
 import type { Manifest } from "./format.ts";
 import { restoreSnapshot, type RestoreOptions, type RestoreResult } from "./restore.ts";
@@ -71,6 +72,7 @@ export class SnapshotService {
     // snapshot to clear them, so a job drops them instead and the next snapshot is full.
     const off = this.options.intervalMs === 0;
     const every = off ? (this.options.forgetEveryMs ?? 5 * 60_000) : this.options.intervalMs;
+    if (!off) await markAttended(this.connection, this.engine.resources.keys, every);
     await this.queue.upsertJobScheduler(SCHEDULER_ID, { every }, { name: off ? "forget-changes" : "snapshot", opts: { removeOnComplete: 20, removeOnFail: 20 } });
     this.worker = new Worker(SNAPSHOTS_QUEUE, (job) => (job.name === "forget-changes" ? this.writer.forgetChanges() : this.periodic()), {
       connection: workerConnection,

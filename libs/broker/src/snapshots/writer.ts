@@ -1,5 +1,4 @@
 import { isSessionId, isTokenId } from "@helmr/core";
-import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Keys } from "../keys.ts";
@@ -11,12 +10,15 @@ import { LAYOUT_VERSION } from "../engine.ts";
 import { encodePart, encodeUnit, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
 import type { SnapshotStore } from "./stores/store.ts";
 import { readSessionUnit, readTokenUnits, sessionUnitOf, type UnitRecord } from "./units.ts";
+import { LOCK_TTL_MS, markAttended, releaseSnapshotLock, takeSnapshotLock } from "./lock.ts";
 
 export interface SnapshotPolicy {
   /** A full snapshot after this many incremental ones (0: every snapshot is full). */
   fullEvery: number;
   /** Full snapshots kept, each with the increments on top of it. */
   retain: number;
+  /** Between periodic snapshots, when they are taken: how long an attempt vouches for the next (markAttended). */
+  intervalMs?: number;
 }
 
 export interface SnapshotResult {
@@ -32,7 +34,6 @@ export class SnapshotInProgressError extends Error {
   }
 }
 
-const LOCK_TTL_MS = 60_000;
 /**
  * Units read per round trip. Redis runs one client's pipeline before serving the next, and
  * reading a session costs it ~50 µs, so small batches (one in flight) keep a delivery from
@@ -69,6 +70,7 @@ export class SnapshotWriter {
 
   async create(options: { full?: boolean } = {}): Promise<SnapshotResult> {
     const started = Date.now();
+    await markAttended(this.redis, this.keys, this.policy.intervalMs);
     const lock = await this.takeLock();
     if (!lock) throw new SnapshotInProgressError();
     const id = newSnapshotId();
@@ -108,14 +110,12 @@ export class SnapshotWriter {
     }
   }
 
-  /** The snapshot lock's token when this process got it, null when another holds it. */
-  private async takeLock(): Promise<string | null> {
-    const lock = randomBytes(12).toString("hex");
-    return (await this.redis.set(this.keys.snapshotLock(), lock, "PX", LOCK_TTL_MS, "NX")) === "OK" ? lock : null;
+  private takeLock(): Promise<string | null> {
+    return takeSnapshotLock(this.redis, this.keys);
   }
 
-  private async releaseLock(lock: string): Promise<void> {
-    await runScript(this.redis, "extendLock", [this.keys.snapshotLock()], [lock, 0]).catch(() => {});
+  private releaseLock(lock: string): Promise<void> {
+    return releaseSnapshotLock(this.redis, this.keys, lock);
   }
 
   /**
@@ -259,3 +259,4 @@ export class SnapshotWriter {
     }
   }
 }
+

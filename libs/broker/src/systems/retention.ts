@@ -2,6 +2,7 @@ import { isSessionId, isTokenId } from "@helmr/core";
 import type { ChainableCommander } from "ioredis";
 import { runScript } from "../lua/index.ts";
 import { removeIdsFromLog } from "../paging.ts";
+import { forgetUnattendedChanges } from "../snapshots/lock.ts";
 import type { Resources } from "../resources.ts";
 import type { ErasureSystem } from "./erasure.ts";
 import type { SessionsSystem } from "./sessions.ts";
@@ -76,6 +77,9 @@ export class RetentionSweeper {
         const batch = await this.nextOfLog(log);
         if (batch.length) await this.lookAt(batch.map(([, fields]) => ({ id: fields[1] })), policy, shortest, now, done);
       }
+      // The tombstones of what was deleted are change marks: where nobody takes
+      // snapshots, nothing else clears them.
+      await forgetUnattendedChanges(redis, keys, now);
     } finally {
       await redis.del(keys.retentionLock());
     }
