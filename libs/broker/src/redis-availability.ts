@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { redisClient } from "./redis-target.ts";
 
 /** Socket errors that mean Redis cannot be reached right now (not that a command was wrong). */
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
@@ -32,7 +33,7 @@ export const isConnected = (redis: Redis): boolean => redis.status === "ready";
  * says that one line and nothing else.
  */
 export async function redisAnswers(url: string, timeoutMs = 3_000): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs });
+  const probe = redisClient(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs });
   probe.on("error", () => {});
   try {
     const answer = probe.connect().then(() => probe.ping());

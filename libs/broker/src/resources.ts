@@ -1,9 +1,10 @@
 import { DEFAULTS } from "@helmr/config";
 import { parseDuration } from "@helmr/core";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { logDistinctErrors } from "./closing.ts";
+import { redisClient } from "./redis-target.ts";
 import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
 import { WaitingIndex } from "./systems/waiting-index.ts";
@@ -86,7 +87,7 @@ export function connect(
   role: string,
   options: { maxRetriesPerRequest?: number | null } = {},
 ): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, ...options, connectionName: `helmr:${role}` });
+  const redis = redisClient(url, { maxRetriesPerRequest: 2, ...options, connectionName: `helmr:${role}` });
   let lastError = "";
   redis.on("error", (error: Error) => {
     // ioredis retries on its own; log each distinct failure once instead of every retry.
