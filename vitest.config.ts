@@ -16,16 +16,35 @@ const sourceAliases = PACKAGES.flatMap((dir) => {
   }));
 });
 
+/**
+ * The suites that also run against a Redis Cluster (3 masters, a replica each), as the
+ * `cluster` project: triggering, timers, session streams, tokens, snapshots, the CLI.
+ */
+const CLUSTER_SUITES = [
+  "test/runtime/trigger.test.ts",
+  "test/api/triggers-and-sessions.test.ts",
+  "test/runtime/timers.test.ts",
+  "test/streams/*.test.ts",
+  "test/tokens/*.test.ts",
+  "test/snapshots/*.test.ts",
+  "test/process/cli.test.ts",
+  "test/process/cli-operator.test.ts",
+  "test/process/cli-snapshot.test.ts",
+  "test/cluster/*.test.ts",
+];
+
 export default defineConfig({
   resolve: { alias: sourceAliases },
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/harness/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Suites share one redis-server (each test uses its own key prefix); files run in
     // parallel on the two cores.
     pool: "forks",
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: "redis", include: ["test/**/*.test.ts"], exclude: ["test/cluster/**"], globalSetup: ["test/harness/global-setup.ts"] } },
+      { extends: true, test: { name: "cluster", include: CLUSTER_SUITES, globalSetup: ["test/harness/cluster-setup.ts"], env: { HELMR_TEST_TARGET: "cluster" } } },
+    ],
   },
 });

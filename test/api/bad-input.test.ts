@@ -1,6 +1,7 @@
 import { task } from "@helmr/sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import { prefixKeys } from "../harness/redis-state.ts";
 
 let stack: TestStack;
 beforeEach(async () => {
@@ -16,7 +17,7 @@ async function snapshot() {
     sessions: await redis.xlen(keys.sessionsIndex()),
     runs: await redis.xlen(keys.runsIndex()),
     jobs: await runsQueue.count(),
-    keys: (await redis.keys(`${stack.prefix}:*`)).sort(),
+    keys: await prefixKeys(redis, stack.prefix),
   };
 }
 

@@ -86,7 +86,7 @@ describe("DELETE /api/v1/sessions/:id erases a session", () => {
     // An incremental snapshot records it as deleted: a restore of the chain does not bring it back.
     const increment = await stack.snapshots.create();
     expect(increment.manifest.kind).toBe("incremental");
-    await stack.admin.flushall();
+    await stack.loseData();
     await stack.snapshots.restore();
     expect((await stack.http("GET", `/api/v1/sessions/${sessionId}`)).status).toBe(404);
     expect((await stack.http("GET", `/api/v1/runs/${done.runId}`)).status).toBe(404);

@@ -1,7 +1,12 @@
 import type { Redis } from "ioredis";
 
-/** BullMQ rewrites this on its own timer while a worker runs; it says nothing about a request. */
-const BACKGROUND_KEYS = /:stalled-check$/;
+/**
+ * Written on their own timers while a worker runs, saying nothing about a request: BullMQ's
+ * stalled check, the retention sweeper's lock and cursors, the snapshot change marks it
+ * drops where no snapshot is taken (and the lock it takes to), the maintenance queue's jobs.
+ * What a request would write beside a mark (a session, a run, a token) is compared still.
+ */
+export const BACKGROUND_KEYS = /:stalled-check$|:retention:(lock|cursors)$|:snapshot:lock$|:changes$|\}:maintenance:/;
 
 /**
  * Every key a test's prefix owns, Helmr's (`<prefix>:…`) and BullMQ's (`{<prefix>}:…`), with
@@ -22,4 +27,9 @@ export async function redisState(redis: Redis, prefix: string): Promise<Record<s
     } while (cursor !== "0");
   }
   return Object.fromEntries(Object.entries(state).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The names of the keys a test's prefix owns, but for the background ones (BACKGROUND_KEYS), sorted. */
+export async function prefixKeys(redis: Redis, prefix: string): Promise<string[]> {
+  return (await redis.keys(`${prefix}:*`)).filter((key) => !BACKGROUND_KEYS.test(key)).sort();
 }

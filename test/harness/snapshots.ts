@@ -1,34 +1,43 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SnapshotService, type SnapshotStore } from "@helmr/broker";
-import { startEmbeddedRedis, type EmbeddedRedis } from "@helmr/embedded-redis";
-import { Redis } from "ioredis";
+import { SnapshotService, markAttended, masters, redisClient, type SnapshotStore } from "@helmr/broker";
+import { startEmbeddedRedis, startLocalCluster } from "@helmr/embedded-redis";
+import type { Redis } from "ioredis";
 import { afterEach } from "vitest";
 import { startS3, type TestS3 } from "./s3.ts";
 import { startStack, type TestStack } from "./stack.ts";
 
 export interface SnapshotStack extends TestStack {
   snapshots: SnapshotService;
-  /** A plain connection to this stack's own Redis, for FLUSHALL and inspection. */
+  /** A plain connection to this stack's own Redis (or cluster), for inspection. */
   admin: Redis;
+  /** Loses every key, as a Redis that died without its data does (FLUSHALL on every master). */
+  loseData(): Promise<void>;
 }
 
 /**
  * A test stack on a Redis of its own (FLUSHALL must not touch the suite's shared one),
  * without AOF, like an instance that loses everything when it dies, plus a snapshot
- * service on the given store.
+ * service on the given store. In the `cluster` project, a cluster of its own (3 masters,
+ * no replicas: what is lost is lost everywhere).
  */
 export async function startSnapshotStack(store: SnapshotStore, policy = { fullEvery: 12, retain: 3 }): Promise<SnapshotStack> {
   const dir = mkdtempSync(join(tmpdir(), "helmr-snapshot-redis-"));
-  const redis: EmbeddedRedis = await startEmbeddedRedis({ dir, appendonly: false });
+  const redis = onCluster() ? await startLocalCluster({ dir, masters: 3, replicasPerMaster: 0 }) : await startEmbeddedRedis({ dir, appendonly: false });
   const stack = await startStack({ redisUrl: redis.url });
   const snapshots = new SnapshotService(stack.engine, store, { ...policy, intervalMs: 0 });
-  const admin = new Redis(redis.url);
+  // As under a server whose snapshot service runs: the change marks wait for its snapshots
+  // (where nobody takes any, the retention sweeper drops them: snapshots/lock.ts).
+  await markAttended(stack.engine.resources.redis, stack.engine.resources.keys);
+  const admin = redisClient(redis.url, {});
   const closeStack = stack.close;
   return Object.assign(stack, {
     snapshots,
     admin,
+    loseData: async () => {
+      await Promise.all(masters(admin).map((node) => node.flushall()));
+    },
     close: async () => {
       try {
         // A test that failed half way can leave an execution that never ends: give closing
@@ -42,6 +51,9 @@ export async function startSnapshotStack(store: SnapshotStore, policy = { fullEv
     },
   });
 }
+
+/** Whether this test file runs in the `cluster` project (vitest.config.ts). */
+export const onCluster = () => process.env.HELMR_TEST_TARGET === "cluster";
 
 /**
  * What the tests of one file open (S3 servers, snapshot stacks, anything with close()),

@@ -56,7 +56,7 @@ describe("a snapshot taken while inputs are delivered", () => {
     await Promise.all(senders);
     expect(acked.size).toBe(INPUTS);
 
-    await stack.admin.flushall();
+    await stack.loseData();
     await stack.snapshots.restore({ snapshotId: snapshot.manifest.id });
 
     const restored = await history(client, session.id);

@@ -53,7 +53,7 @@ describe("incremental snapshots", () => {
     const nothing = await stack.snapshots.create();
     expect(nothing.manifest).toMatchObject({ kind: "incremental", sessions: 0, tokens: 0, parts: [] });
 
-    await stack.admin.flushall();
+    await stack.loseData();
     const restored = await stack.snapshots.restore();
     expect(restored.chain).toEqual([nothing, third, second, first].map((s) => s.manifest.id));
     expect(restored).toMatchObject({ sessions: 2, tokens: 1 });
@@ -74,7 +74,7 @@ describe("incremental snapshots", () => {
     expect(snapshot.manifest.kind).toBe("incremental");
     expect(await unitsOf(s3, snapshot.manifest.id)).toEqual([run.sessionId]);
 
-    await stack.admin.flushall();
+    await stack.loseData();
     await stack.snapshots.restore();
     expect((await client.runs.retrieve(run.runId)).output).toBe("logged");
     expect((await client.sessions.open(run.sessionId).output("snap-log").read()).data.map((e) => e.data)).toEqual(["one", "two", "three"]);
@@ -114,7 +114,7 @@ describe("incremental snapshots", () => {
     const stack = await open.snapshotStack(s3.store());
     await stack.client.sessions.create();
     await stack.snapshots.create();
-    await stack.admin.flushall();
+    await stack.loseData();
     await stack.snapshots.restore();
     expect((await stack.snapshots.create()).manifest).toMatchObject({ kind: "full", sessions: 1 });
   });
@@ -138,7 +138,7 @@ describe("incremental snapshots", () => {
     expect(increment.manifest.kind).toBe("incremental");
     expect(await unitsOf(s3, increment.manifest.id)).toEqual([sessionId, token.id].sort());
 
-    await stack.admin.flushall();
+    await stack.loseData();
     await stack.snapshots.restore();
     expect((await stack.http("GET", `/api/v1/runs/${runId}`)).status).toBe(404);
     expect((await stack.http("GET", `/api/v1/tokens/${token.id}`)).status).toBe(404);
@@ -150,15 +150,17 @@ describe("incremental snapshots", () => {
     const s3 = await open.s3();
     const stack = await open.snapshotStack(s3.store());
     await stack.startWorker({ tasks: [logger], sweepIntervalMs: 100, retention: { runMs: 1, sessionMs: 0, sessionIdleCloseMs: 0, tokenMs: 0 } });
-    const changes = `${stack.prefix}:changes`;
+    const { keys } = stack.engine.resources;
+    const changes = keys.changes();
+    // Nobody takes snapshots here (no snapshot service ran, none was attempted).
+    await stack.admin.hdel(keys.snapshotState(), "attendedUntil");
+    // Each run is deleted a moment after it finished (runMs 1): a 404 says it finished.
     const first = await stack.client.tasks.trigger("snap-logger");
-    await runReaches(stack.client, first.runId, "completed");
     // No snapshot ever attempted: the sweeper drops the marks (the next snapshot is full anyway).
     await eventually(async () => (await stack.admin.scard(changes)) === 0 && (await stack.http("GET", `/api/v1/runs/${first.runId}`)).status === 404, { what: "the run deleted and the marks dropped" });
 
     await stack.snapshots.create();
     const second = await stack.client.tasks.trigger("snap-logger");
-    await runReaches(stack.client, second.runId, "completed");
     await eventually(async () => (await stack.http("GET", `/api/v1/runs/${second.runId}`)).status === 404, { what: "the second run deleted" });
     // A snapshot was taken: its marks wait for the next one, tombstone included.
     expect(await stack.admin.smembers(changes)).toEqual([second.sessionId]);

@@ -55,7 +55,7 @@ describe("ARCHITECTURE.md invariant 6: after a total Redis loss, parked runs com
       tokens: (await client.tokens.list()).data.map((t) => t.id),
     });
     const listedBefore = await listed();
-    await stack.admin.flushall();
+    await stack.loseData();
     // The timer falls due while Redis is gone: the restore fires it at once.
     await eventually(() => Date.now() > until, { what: "the timer's due time to pass" });
     const restored = await stack.snapshots.restore();
@@ -104,7 +104,7 @@ describe("ARCHITECTURE.md invariant 6: after a total Redis loss, parked runs com
     expect((await client.runs.retrieve(queued.runId)).status).toBe("queued");
 
     await stack.snapshots.create();
-    await stack.admin.flushall();
+    await stack.loseData();
     const restored = await stack.snapshots.restore();
     expect(restored.jobs).toBe(2);
     // The first worker's slot is still held by the old execution: a second worker takes the restored jobs.

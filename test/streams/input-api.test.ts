@@ -6,6 +6,7 @@ import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
 import { dispatchFault } from "../harness/faults.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import { prefixKeys } from "../harness/redis-state.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
@@ -14,7 +15,7 @@ const decisions = streams.input("decisions", { schema: z.object({ decision: z.en
 const waitsForDecision = task({ id: "waits-for-decision", run: async (p: { corr?: string } | null) => decisions.wait({ correlationId: p?.corr, timeout: "1h" }).unwrap() });
 
 async function storedKeys() {
-  return (await stack.engine.resources.redis.keys(`${stack.prefix}:*`)).sort();
+  return prefixKeys(stack.engine.resources.redis, stack.prefix);
 }
 
 describe("sending input over HTTP", () => {

@@ -2,6 +2,7 @@ export { HelmrEngine, LAYOUT_VERSION, LayoutMismatchError, createEngine } from "
 export { closeConnection, connect, RUNS_QUEUE, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
 export { Keys, TAG_KEYS } from "./keys.ts";
 export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";
+export { isCluster, isClusterUrl, masters, redisClient } from "./redis-target.ts";
 export { closeBullWorker, logDistinctErrors, settlesWithin } from "./closing.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";
 export { storedWait, type ExecutionStart, type RunHistory, type StartOutcome, type FailOutcome, type StoredWait, type InputWait, type InputWaitOutcome } from "./systems/executions.ts";
@@ -13,6 +14,7 @@ export { OUTBOX_GRACE_MS } from "./systems/dispatch.ts";
 export { WaitingIndex, WAITING_BUCKET_SIZE, type WaitingEntry } from "./systems/waiting-index.ts";
 export { SnapshotService, SNAPSHOTS_QUEUE, type SnapshotServiceOptions } from "./snapshots/service.ts";
 export { SnapshotInProgressError, type SnapshotResult } from "./snapshots/writer.ts";
+export { markAttended } from "./snapshots/lock.ts";
 export { RestoreRefusedError, type RestoreOptions, type RestoreResult } from "./snapshots/restore.ts";
 export { SnapshotNotFoundError } from "./snapshots/catalog.ts";
 export { isSnapshotId, type Manifest } from "./snapshots/format.ts";

@@ -1,6 +1,7 @@
 import { invalidCursor, isStreamCursorBefore } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "pino";
+import { batch } from "./pipelines.ts";
 
 /**
  * A page of ids, newest first, with the cursor that resumes after each one (for most
@@ -69,7 +70,7 @@ export async function removeIdsFromLog(redis: Redis, key: string, items: { id: s
   for (const window of LOG_SEARCH_WINDOWS_MS) {
     if (missing.length === 0) break;
     const ranges = mergedRanges(missing.map(({ createdAt }) => [Math.max(0, createdAt - window), createdAt + window]));
-    const read = redis.pipeline();
+    const read = batch(redis);
     for (const [from, to] of ranges) read.xrange(key, from, to);
     const found = new Map<string, string>();
     for (const [error, entries] of (await read.exec()) ?? []) {
@@ -158,7 +159,7 @@ export async function pageRecords<T>(
   let cursor = query.cursor;
   for (let scanned = 0; data.length < query.limit && scanned < FILTER_SCAN_LIMIT; ) {
     const { ids, cursors, next } = await source(query.limit, cursor);
-    const pipeline = redis.pipeline();
+    const pipeline = batch(redis);
     for (const id of ids) {
       if (fields) pipeline.hmget(keyOf(id), ...fields);
       else pipeline.hgetall(keyOf(id));

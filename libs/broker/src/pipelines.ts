@@ -1,6 +1,78 @@
+import { exists, getKeyIndexes } from "@ioredis/commands";
+import calculateSlot from "cluster-key-slot";
+import type { ChainableCommander, Redis } from "ioredis";
+import { scriptKeyCount } from "./lua/loader.ts";
+import { isCluster } from "./redis-target.ts";
+
+type Results = [Error | null, unknown][];
+
 /** Runs a pipeline and throws the first command error instead of returning it. */
-export async function execOrThrow(pipeline: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
+export async function execOrThrow(pipeline: { exec(): Promise<Results | null> }): Promise<unknown[]> {
   const results = (await pipeline.exec()) ?? [];
   for (const [error] of results) if (error) throw error;
   return results.map(([, value]) => value);
+}
+
+/**
+ * A pipeline on a connection, for commands on keys of any slot. On one Redis it is the
+ * connection's own pipeline. On a cluster, ioredis refuses a pipeline whose keys live on
+ * more than one node, so this one sends the commands of each slot as a pipeline of their
+ * own, side by side, and hands the results back in the order the commands were queued.
+ * Commands of one slot keep their order; commands of different slots, as on different
+ * servers, have none between them (execWithScript sends what it queued before the script
+ * first: lua/run-script.ts).
+ */
+export function batch(redis: Redis): ChainableCommander {
+  return isCluster(redis) ? slotPipeline(redis) : redis.pipeline();
+}
+
+export function isSlotPipeline(pipeline: ChainableCommander): boolean {
+  return (pipeline as unknown as { [SLOT_PIPELINE]?: boolean })[SLOT_PIPELINE] === true;
+}
+
+const SLOT_PIPELINE = Symbol("slot pipeline");
+
+function slotPipeline(redis: Redis): ChainableCommander {
+  const calls: { name: string; args: unknown[] }[] = [];
+  const exec = async (): Promise<Results> => {
+    const bySlot = new Map<number, number[]>();
+    calls.forEach(({ name, args }, i) => {
+      const slot = slotOf(name, args);
+      const indexes = bySlot.get(slot);
+      if (indexes) indexes.push(i);
+      else bySlot.set(slot, [i]);
+    });
+    const results: Results = new Array(calls.length);
+    await Promise.all(
+      [...bySlot.values()].map(async (indexes) => {
+        const pipeline = redis.pipeline() as unknown as Record<string, (...args: unknown[]) => unknown> & ChainableCommander;
+        for (const i of indexes) pipeline[calls[i].name](...calls[i].args);
+        const replies = (await pipeline.exec()) ?? [];
+        indexes.forEach((callIndex, j) => (results[callIndex] = replies[j] ?? [new Error("no reply"), null]));
+      }),
+    );
+    return results;
+  };
+  const proxy: ChainableCommander = new Proxy({} as ChainableCommander, {
+    get(_, property) {
+      if (property === SLOT_PIPELINE) return true;
+      if (property === "exec") return exec;
+      if (property === "length") return calls.length;
+      if (property === "redis") return redis;
+      if (property === "then") return undefined;
+      return (...args: unknown[]) => {
+        calls.push({ name: String(property), args });
+        return proxy;
+      };
+    },
+  });
+  return proxy;
+}
+
+/** The slot of a command's keys (-1 for a command without keys: any node will do). */
+function slotOf(name: string, args: unknown[]): number {
+  const flat = args.flat() as (string | number | Buffer)[];
+  const scriptKeys = scriptKeyCount(name);
+  const keys = scriptKeys !== undefined ? flat.slice(0, scriptKeys) : exists(name) ? getKeyIndexes(name, flat).map((i) => flat[i]) : [];
+  return keys.length ? calculateSlot(String(keys[0])) : -1;
 }

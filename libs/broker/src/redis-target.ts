@@ -53,3 +53,8 @@ export function redisClient(url: string, options: RedisOptions): Redis {
 export function isCluster(redis: Redis): boolean {
   return (redis as unknown as { isCluster?: boolean }).isCluster === true;
 }
+
+/** The masters of a cluster, or the one Redis: where a command about every key (SCAN, FLUSHALL, INFO) must go. */
+export function masters(redis: Redis): Redis[] {
+  return isCluster(redis) ? (redis as unknown as Cluster).nodes("master") : [redis];
+}

@@ -63,6 +63,7 @@ export type ScriptName =
   | "deleteLookup"
   | "sweepSession"
   | "rescheduleDue"
+  | "forgetUnattendedChanges"
   | "deleteToken"
   | "readHistory"
   | "readInputs"
@@ -77,5 +78,13 @@ export type ScriptName =
 export function defineScripts(redis: Redis): void {
   for (const script of loadLuaScripts()) {
     redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    scriptKeyCounts.set(script.name, script.numberOfKeys);
   }
+}
+
+const scriptKeyCounts = new Map<string, number>();
+
+/** How many of a defined script's first arguments are keys; undefined for a name that is no script. */
+export function scriptKeyCount(name: string): number | undefined {
+  return scriptKeyCounts.get(name);
 }

@@ -1,6 +1,6 @@
 import { Pipeline, type ChainableCommander, type Redis } from "ioredis";
 import { changedUnitOf } from "../keys.ts";
-import { execOrThrow } from "../pipelines.ts";
+import { batch, execOrThrow, isSlotPipeline } from "../pipelines.ts";
 import type { ScriptName } from "./loader.ts";
 import { changed } from "./script-errors.ts";
 
@@ -22,7 +22,7 @@ import { changed } from "./script-errors.ts";
  * it from that journal, as after a worker crash. Marking those too would double the
  * commands of the busiest paths (an output append is one script).
  */
-const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm", "sweepSession", "deleteToken", "eraseSession"]);
+const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm", "sweepSession", "deleteToken", "eraseSession", "forgetUnattendedChanges"]);
 
 /**
  * Scripts after which their unit may come due for retention (a run, session or token
@@ -58,8 +58,16 @@ export function runScript(target: Redis | ChainableCommander, name: ScriptName, 
  * first command error is thrown. A change the script made is marked as runScript does.
  */
 export async function execWithScript<T>(pipeline: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): Promise<{ outcome: T; results: unknown[] }> {
-  call(pipeline, name, keys, args);
-  const results = await execOrThrow(pipeline);
+  let results: unknown[];
+  if (isSlotPipeline(pipeline)) {
+    // On a cluster the queued commands (global writes, on other nodes) go first, as one
+    // pipeline would have sent them before the script.
+    const before = await execOrThrow(pipeline);
+    results = [...before, await call(pipelineConnection(pipeline), name, keys, args)];
+  } else {
+    call(pipeline, name, keys, args);
+    results = await execOrThrow(pipeline);
+  }
   const outcome = results.at(-1) as T;
   const mark = markOf(name, keys);
   if (mark && changed(outcome)) markChanged(pipelineConnection(pipeline), mark);
@@ -85,7 +93,7 @@ function call(target: Redis | ChainableCommander, name: ScriptName, keys: string
   return command.call(target, ...keys, ...args.map(String));
 }
 
-const isPipeline = (target: Redis | ChainableCommander): target is ChainableCommander => target instanceof Pipeline;
+const isPipeline = (target: Redis | ChainableCommander): target is ChainableCommander => target instanceof Pipeline || isSlotPipeline(target as ChainableCommander);
 
 /** The connection a pipeline was made on. */
 const pipelineConnection = (pipeline: ChainableCommander): Redis => (pipeline as unknown as Pipeline).redis as Redis;
@@ -119,7 +127,7 @@ function flushMarks(redis: Redis): void {
   const pending = pendingMarks.get(redis);
   pendingMarks.delete(redis);
   if (!pending) return;
-  const pipeline = redis.pipeline();
+  const pipeline = batch(redis);
   for (const [changes, units] of pending.changed) pipeline.sadd(changes, ...units);
   // LT: a unit already due earlier keeps its place; a new one goes in at now.
   const now = Date.now();

@@ -4,6 +4,7 @@ import { TAG_KEYS, type Keys } from "../keys.ts";
 import { appendToIdLog } from "../paging.ts";
 import type { WaitingIndex } from "../systems/waiting-index.ts";
 import type { UnitRecord } from "./units.ts";
+import { batch } from "../pipelines.ts";
 
 /** What a restored unit needs once its keys are back: ids to log, jobs to add, tokens to settle. */
 export interface PendingWork {
@@ -62,16 +63,16 @@ function indexToken(pipeline: ChainableCommander, keys: Keys, record: UnitRecord
  * Writes the id logs in creation order (ids sort by creation time), so lists page as they
  * did before the snapshot.
  */
-export async function writeIdLogs(redis: Redis, keys: Keys, logged: PendingWork["logged"], batch = 2_000): Promise<void> {
+export async function writeIdLogs(redis: Redis, keys: Keys, logged: PendingWork["logged"], batchSize = 2_000): Promise<void> {
   for (const [key, ids] of [
     [keys.sessionsIndex(), logged.sessions],
     [keys.runsIndex(), logged.runs],
     [keys.tokensIndex(), logged.tokens],
   ] as const) {
     const sorted = [...ids].sort();
-    for (let i = 0; i < sorted.length; i += batch) {
-      const pipeline = redis.pipeline();
-      for (const id of sorted.slice(i, i + batch)) appendToIdLog(pipeline, key, id);
+    for (let i = 0; i < sorted.length; i += batchSize) {
+      const pipeline = batch(redis);
+      for (const id of sorted.slice(i, i + batchSize)) appendToIdLog(pipeline, key, id);
       await pipeline.exec();
     }
   }

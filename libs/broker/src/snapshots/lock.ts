@@ -34,17 +34,9 @@ export async function markAttended(redis: Redis, keys: Keys, everyMs = 0, now = 
  * markAttended): where no snapshot service runs (workers embedded in an app, no `helmr
  * server`), nothing else would clear them, and every deleted session or token leaves one
  * (its tombstone). The chain ends with them, so the next snapshot is a full one, which
- * needs no marks. Under the snapshot lock, so a snapshot being written keeps the marks
- * made meanwhile. The retention sweeper calls this.
+ * needs no marks. One script (lua/forgetUnattendedChanges-3.lua), skipped while a snapshot
+ * is being written, so it never holds up one. The retention sweeper calls this.
  */
 export async function forgetUnattendedChanges(redis: Redis, keys: Keys, now = Date.now()): Promise<void> {
-  const attended = async () => Number(await redis.hget(keys.snapshotState(), "attendedUntil")) > now;
-  if (await attended()) return;
-  const lock = await takeSnapshotLock(redis, keys);
-  if (!lock) return;
-  try {
-    if (!(await attended())) await redis.multi().del(keys.changes()).hdel(keys.snapshotState(), "last").exec();
-  } finally {
-    await releaseSnapshotLock(redis, keys, lock);
-  }
+  await runScript(redis, "forgetUnattendedChanges", [keys.snapshotLock(), keys.snapshotState(), keys.changes()], [now]);
 }

@@ -1,7 +1,7 @@
 import { isTokenId } from "@helmr/core";
 import { LAYOUT_VERSION, type HelmrEngine } from "../engine.ts";
 import { TAG_KEYS } from "../keys.ts";
-import { execOrThrow } from "../pipelines.ts";
+import { execOrThrow, batch } from "../pipelines.ts";
 import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
 import { decodePart, type Manifest } from "./format.ts";
 import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
@@ -66,7 +66,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
       if (!body) throw new SnapshotNotFoundError(`snapshot ${manifest.id} is missing its part ${part.name}; restore an older snapshot (helmr snapshot list)`);
       const units = await decodePart(body);
       for (let i = 0; i < units.length; i += UNITS_PER_WRITE) {
-        const pipeline = redis.pipeline();
+        const pipeline = batch(redis);
         for (const unit of units.slice(i, i + UNITS_PER_WRITE)) {
           if (seen.has(unit.unit)) continue;
           seen.add(unit.unit);
@@ -160,7 +160,7 @@ async function deleteMatching(engine: HelmrEngine, pattern: string): Promise<voi
 /** Registered tasks and input schemas, unless a worker has published newer ones since. */
 async function restoreGlobals(engine: HelmrEngine, newest: Manifest): Promise<void> {
   const { redis, keys } = engine.resources;
-  const pipeline = redis.pipeline();
+  const pipeline = batch(redis);
   for (const [field, value] of Object.entries(newest.globals.tasks)) pipeline.hsetnx(keys.tasks(), field, value);
   for (const [field, value] of Object.entries(newest.globals.inputSchemas)) pipeline.hsetnx(keys.inputSchemas(), field, value);
   await execOrThrow(pipeline);

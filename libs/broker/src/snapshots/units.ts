@@ -2,6 +2,7 @@ import { isTokenId, parseTokenId, sessionTag } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
+import { batch } from "../pipelines.ts";
 
 /**
  * A snapshot is made of units, each read in one step: a session (every key of its hash tag
@@ -69,7 +70,7 @@ export function writeUnit(pipeline: ChainableCommander, keys: Keys, record: Unit
 }
 
 export async function readTokenUnits(redis: Redis, keys: Keys, tokenIds: string[]): Promise<UnitRecord[]> {
-  const pipeline = redis.pipeline();
+  const pipeline = batch(redis);
   for (const id of tokenIds) pipeline.hgetall(keys.token(id));
   const results = (await pipeline.exec()) ?? [];
   const units: UnitRecord[] = [];

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
 import { idsOfLog } from "../paging.ts";
-import { execOrThrow } from "../pipelines.ts";
+import { execOrThrow, batch } from "../pipelines.ts";
 import { listSnapshots, readManifest } from "./catalog.ts";
 import { LAYOUT_VERSION } from "../engine.ts";
 import { encodePart, encodeUnit, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
@@ -222,7 +222,7 @@ export class SnapshotWriter {
     const tokenIds = unitIds.filter(isTokenId);
     const units: UnitRecord[] = [];
     if (sessionIds.length) {
-      const pipeline = this.redis.pipeline();
+      const pipeline = batch(this.redis);
       for (const id of sessionIds) readSessionUnit(pipeline, this.keys, id);
       const results = await execOrThrow(pipeline);
       results.forEach((flat, i) => {

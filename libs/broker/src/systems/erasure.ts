@@ -4,6 +4,7 @@ import { removeIdsFromLog } from "../paging.ts";
 import type { Resources } from "../resources.ts";
 import type { SessionsSystem } from "./sessions.ts";
 import type { WarmWorkers } from "./warm-workers.ts";
+import { batch } from "../pipelines.ts";
 
 /**
  * Erasing sessions, as a user's "forget me" needs (DELETE /api/v1/sessions/:id) and as
@@ -39,7 +40,7 @@ export class ErasureSystem {
    */
   async eraseClosed(sessionIds: string[]): Promise<number> {
     const { redis, keys } = this.resources;
-    const scripts = redis.pipeline();
+    const scripts = batch(redis);
     for (const id of sessionIds) runScript(scripts, "eraseSession", [keys.session(id)], [keys.tagPrefix(id)]);
     const erased = ((await scripts.exec()) ?? []).flatMap(([error, reply], i) => {
       if (error) throw error;
@@ -48,7 +49,7 @@ export class ErasureSystem {
     });
     if (erased.length === 0) return 0;
 
-    const cleanup = redis.pipeline();
+    const cleanup = batch(redis);
     for (const { sessionId, session, runs, tokens } of erased) {
       for (const tag of session.tags) cleanup.zrem(keys.sessionsByTag(tag), sessionId);
       // Only mappings that still name what was erased (a key may have been taken over since).

@@ -2,6 +2,7 @@ import { parseRunId, type RunStart } from "@helmr/core";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "./history.ts";
+import { batch } from "../pipelines.ts";
 
 /** A run's payload (JSON text) and journal chunks, as a job or startExecution carries them. */
 export interface CarriedHistory {
@@ -193,7 +194,7 @@ export class ExecutionsSystem {
   ): Promise<InputWaitOutcome> {
     const { keys, redis } = this.resources;
     const tagPrefix = keys.tagPrefix(parseRunId(runId).sessionId);
-    const pipeline = redis.pipeline();
+    const pipeline = batch(redis);
     // The waiting index is written ahead (a listing never misses a parked run) and taken back when the run did not park.
     // Its score is the wait's `since`, which the script that ends the wait reports back.
     if (park) this.resources.waiting.add(pipeline, runId, wait.since);
@@ -237,7 +238,7 @@ export class ExecutionsSystem {
    * that keeps the parked execution in memory ("" for none).
    */
   async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, warmWorker = "", now = Date.now()): Promise<string> {
-    const pipeline = this.resources.waiting.add(this.resources.redis.pipeline(), runId, wait.since);
+    const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since);
     const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId), [
       fence,
       position,

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
+import { batch } from "../pipelines.ts";
 
 /**
  * A run's history (its journal and its events) as Redis keeps it: append-only lines in
@@ -83,7 +84,7 @@ export async function resolveInputRefs(redis: Redis, keys: Keys, sessionId: stri
   }
   if (byStream.size === 0) return;
   const streams = [...byStream];
-  const pipeline = redis.pipeline();
+  const pipeline = batch(redis);
   for (const [stream, { first, last }] of streams) runScript(pipeline, "readInputs", [keys.inputStream(sessionId, stream)], [first, last]);
   const replies = (await pipeline.exec()) ?? [];
   streams.forEach(([stream, { fields }], i) => {

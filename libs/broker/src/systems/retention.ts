@@ -6,6 +6,7 @@ import { forgetUnattendedChanges } from "../snapshots/lock.ts";
 import type { Resources } from "../resources.ts";
 import type { ErasureSystem } from "./erasure.ts";
 import type { SessionsSystem } from "./sessions.ts";
+import { batch } from "../pipelines.ts";
 
 /** How long each kind of record is kept once it has ended, in ms; 0 keeps it for ever. */
 export interface RetentionPolicy {
@@ -98,7 +99,7 @@ export class RetentionSweeper {
   /** Looks at a batch of units in one round trip, then deletes, erases and closes what is due and moves each unit to its next time. */
   private async lookAt(units: Unit[], policy: RetentionPolicy, shortest: number, now: number, done: SweepOutcome): Promise<void> {
     const { redis, keys } = this.resources;
-    const looks = redis.pipeline();
+    const looks = batch(redis);
     const looked = units.filter(({ id }) => isSessionId(id) || isTokenId(id));
     for (const { id } of looked) {
       if (isSessionId(id)) runScript(looks, "sweepSession", [keys.session(id)], [now, policy.runMs, policy.sessionMs, policy.sessionIdleCloseMs, keys.tagPrefix(id)]);
@@ -106,7 +107,7 @@ export class RetentionSweeper {
     }
     const replies = ((await looks.exec()) ?? []).map(([error, reply]) => (error ? null : (reply as string[] | [string, string, string[]])));
 
-    const cleanup = redis.pipeline();
+    const cleanup = batch(redis);
     const deletedRuns: { id: string; createdAt: number }[] = [];
     const deletedTokens: { id: string; createdAt: number }[] = [];
     const toErase: string[] = [];
@@ -147,7 +148,7 @@ export class RetentionSweeper {
 
     // Last, once what was due is gone: each unit moves to when it next comes due (its
     // score is "due less the shortest retention", as the feed's "ended at" is), or leaves.
-    const reschedule = redis.pipeline();
+    const reschedule = batch(redis);
     const moves: (string | number)[] = [];
     for (const [unit, at] of next) {
       const score = at === null ? "" : at - shortest;

@@ -24,6 +24,7 @@ import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
 import { linesOf, parseJournal, readLog } from "./history.ts";
 import type { TaskRegistry } from "./tasks.ts";
+import { batch } from "../pipelines.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
 
@@ -65,7 +66,7 @@ export class RunsSystem {
     }
 
     // The id logs first: a listing skips ids whose run does not exist (yet).
-    const pipeline = redis.pipeline();
+    const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, runId, now);
     // Where the id logs' replies (their entry ids) will be among the pipeline's results.
     const runLogged = pipeline.length;
@@ -81,7 +82,7 @@ export class RunsSystem {
 
     if (isScriptError(outcome) || outcome[0] !== "created") {
       // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
-      const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), runId);
+      const cleanup = batch(redis).zrem(keys.dispatchOutbox(), runId);
       removeFromIdLog(cleanup, keys.runsIndex(), String(results[runLogged]));
       if (intent.createSession) removeFromIdLog(cleanup, keys.sessionsIndex(), String(results[sessionLogged]));
       if (isScriptError(outcome) && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
@@ -106,7 +107,7 @@ export class RunsSystem {
     const { redis, keys } = this.resources;
     const { sessionId } = parseRunId(runId);
     const next = newRunId(sessionId);
-    const pipeline = redis.pipeline();
+    const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, next, now);
     const logged = pipeline.length;
     appendToIdLog(pipeline, keys.runsIndex(), next);
@@ -117,7 +118,7 @@ export class RunsSystem {
       [fence, next, payload, now, runId, keys.tagPrefix(sessionId)],
     );
     if (isScriptError(outcome)) {
-      const cleanup = redis.pipeline().zrem(keys.dispatchOutbox(), next);
+      const cleanup = batch(redis).zrem(keys.dispatchOutbox(), next);
       removeFromIdLog(cleanup, keys.runsIndex(), String(results[logged]));
       await cleanup.exec();
       throw scriptError(outcome, runId);

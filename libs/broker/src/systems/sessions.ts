@@ -1,5 +1,5 @@
 import { isSessionId, newSessionId, runIdIn, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
-import { execOrThrow } from "../pipelines.ts";
+import { execOrThrow, batch } from "../pipelines.ts";
 import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { TAG_KEYS } from "../keys.ts";
 import { toSessionRecord } from "../records.ts";
@@ -29,12 +29,12 @@ export class SessionsSystem {
     }
     const tags = body.tags ?? [];
     // Indexes first: a listing skips ids whose session does not exist (yet).
-    const pipeline = appendToIdLog(redis.pipeline(), keys.sessionsIndex(), id);
+    const pipeline = appendToIdLog(batch(redis), keys.sessionsIndex(), id);
     for (const tag of new Set(tags)) pipeline.zadd(keys.sessionsByTag(tag), 0, id);
     const { outcome, results } = await execWithScript<number>(pipeline, "createSession", [keys.session(id)], [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now]);
     if (outcome === 0) {
       // A concurrent create with the same externalId made it first; its log entry stays.
-      await removeFromIdLog(redis.pipeline(), keys.sessionsIndex(), String(results[0])).exec();
+      await removeFromIdLog(batch(redis), keys.sessionsIndex(), String(results[0])).exec();
       return { status: "existing", session: (await this.find(id))! };
     }
     return { status: "created", session: (await this.find(id))! };
@@ -74,7 +74,7 @@ export class SessionsSystem {
     }
     const source = query.tag ? lexIndex(redis, keys.sessionsByTag(query.tag)) : idLog(redis, keys.sessionsIndex());
     const { ids, next } = await source(query.limit, query.cursor);
-    const pipeline = redis.pipeline();
+    const pipeline = batch(redis);
     for (const id of ids) pipeline.hgetall(keys.session(id));
     const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
     const toRecord = skippingUnreadable(this.resources.logger, "session", (id, hash) => (hash.status ? toSessionRecord(id, hash) : null));

@@ -1,7 +1,7 @@
 import { isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
 import type { Redis } from "ioredis";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
-import { execOrThrow } from "../pipelines.ts";
+import { execOrThrow, batch } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
@@ -99,7 +99,7 @@ export class StreamsSystem {
   async bufferedInputs(sessionId: string, stream: string, correlationId: string, limit: number): Promise<unknown[]> {
     const { redis, keys } = this.resources;
     const ids = await redis.zrange(keys.inputBuffer(sessionId, stream, correlationId), 0, limit - 1);
-    const reads = redis.pipeline();
+    const reads = batch(redis);
     for (const id of ids) reads.xrange(keys.inputStream(sessionId, stream), id, id);
     return ((await execOrThrow(reads)) as StreamEntry[][]).map(([[, fields]]) => JSON.parse(fieldsOf(fields).d));
   }

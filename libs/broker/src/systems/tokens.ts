@@ -21,6 +21,7 @@ import { toTokenRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf, type StoredWait } from "./executions.ts";
+import { batch } from "../pipelines.ts";
 
 export type WatchOutcome = { status: "completed"; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
 
@@ -52,7 +53,7 @@ export class TokensSystem {
     }
     const tags = body.tags ?? [];
     // The id log first: a listing skips ids whose token does not exist (yet).
-    const pipeline = appendToIdLog(redis.pipeline(), keys.tokensIndex(), tokenId);
+    const pipeline = appendToIdLog(batch(redis), keys.tokensIndex(), tokenId);
     for (const tag of new Set(tags)) pipeline.zadd(keys.tokensByTag(tag), 0, tokenId);
     const { outcome, results } = await execWithScript<number>(pipeline, "createToken", [keys.token(tokenId)], [
       tokenId,
@@ -64,7 +65,7 @@ export class TokensSystem {
       body.idempotencyKey ?? "",
     ]);
     // 0: a concurrent create with the same idempotency key made it; its entry stays.
-    if (outcome === 0) await removeFromIdLog(redis.pipeline(), keys.tokensIndex(), String(results[0])).exec();
+    if (outcome === 0) await removeFromIdLog(batch(redis), keys.tokensIndex(), String(results[0])).exec();
     return this.withSecrets(await this.retrieve(tokenId));
   }
 
@@ -123,7 +124,7 @@ export class TokensSystem {
     if (!isTokenId(tokenId)) throw notFound("token", tokenId);
     const { redis, keys } = this.resources;
     const text = JSON.stringify(data ?? null);
-    const pipeline = redis.pipeline();
+    const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, tokenId, now);
     const { outcome } = await execWithScript<number | [string, string, string, string?]>(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data ?? null), now]);
     if (isScriptError(outcome)) {

@@ -1,6 +1,7 @@
 import type { ChainableCommander, Redis } from "ioredis";
 import { runScript } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
+import { batch } from "../pipelines.ts";
 
 /**
  * Members per bucket: Redis's default zset-max-listpack-entries, below which a sorted set
@@ -78,7 +79,7 @@ export class WaitingIndex {
     for (;;) {
       const flat = await redis.zrangebyscore(directory, from, "+inf", "WITHSCORES", "LIMIT", 0, DIRECTORY_PAGE);
       if (flat.length === 0) return;
-      const pipeline = redis.pipeline();
+      const pipeline = batch(redis);
       for (let i = 0; i < flat.length; i += 2) pipeline.zrange(keys.waitingBuckets() + flat[i], 0, -1, "WITHSCORES");
       for (const [error, members] of (await pipeline.exec()) ?? []) {
         if (error) throw error;

@@ -2,7 +2,7 @@ import { invalidCursor, isRunId, isSessionId, parseRunId, type Page, type WaitLi
 import { toWaitingOn } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import type { StoredWait } from "./executions.ts";
-import { execOrThrow } from "../pipelines.ts";
+import { execOrThrow, batch } from "../pipelines.ts";
 import { activeRunIds } from "./sessions.ts";
 import type { WaitingEntry } from "./waiting-index.ts";
 
@@ -58,7 +58,7 @@ export class WaitsSystem {
   /** The waits of the runs that still wait; others are left out. */
   private async load(runIds: string[]): Promise<WaitRecord[]> {
     if (runIds.length === 0) return [];
-    const pipeline = this.resources.redis.pipeline();
+    const pipeline = batch(this.resources.redis);
     for (const id of runIds) pipeline.hmget(this.resources.keys.run(id), "status", "wait", "task");
     const rows = (await execOrThrow(pipeline)) as (string | null)[][];
     const waits: WaitRecord[] = [];

@@ -3,6 +3,7 @@ import { Queue, type Job } from "bullmq";
 import { logDistinctErrors } from "../closing.ts";
 import { runScript } from "../lua/index.ts";
 import { RUNS_QUEUE, type Resources } from "../resources.ts";
+import { batch } from "../pipelines.ts";
 
 /** How long a worker's heartbeat lasts: one not renewed for this long is gone. */
 export const WORKER_TTL_MS = 10_000;
@@ -115,7 +116,7 @@ export class WarmWorkers {
   /** A worker no longer keeps these runs warm: their resumes go to the shared queue (lua/dropWarm-1.lua). */
   async dropRuns(workerId: string, runIds: string[]): Promise<void> {
     if (runIds.length === 0) return;
-    const pipeline = this.resources.redis.pipeline();
+    const pipeline = batch(this.resources.redis);
     for (const runId of runIds) runScript(pipeline, "dropWarm", [this.resources.keys.run(runId)], [workerId]);
     await pipeline.exec();
   }

@@ -1,5 +1,6 @@
 import type { Resources } from "../resources.ts";
 import { isLayout1RunHash, upgradeRunHash } from "./layout-2.ts";
+import { batch } from "../pipelines.ts";
 
 export { isLayout1RunHash, upgradeRunHash } from "./layout-2.ts";
 
@@ -30,7 +31,7 @@ export async function upgradeLayout(resources: Resources, from: number, to: numb
   do {
     const [next, found] = await redis.scan(cursor, "MATCH", `${keys.prefix}:{*}:r:*`, "COUNT", BATCH);
     cursor = next;
-    const read = redis.pipeline();
+    const read = batch(redis);
     for (const key of found) read.hgetall(key);
     const hashes = ((await read.exec()) ?? []).map(([error, hash]) => (error ? null : (hash as Record<string, string>)));
     const write = redis.multi();
