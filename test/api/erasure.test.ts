@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
 import { closedAfterEachTest } from "../harness/snapshots.ts";
+import { allKeys } from "../harness/redis-state.ts";
 
 const open = closedAfterEachTest();
 const answer = streams.input<string>("erase-answer");
@@ -49,14 +50,14 @@ describe("DELETE /api/v1/sessions/:id erases a session", () => {
 
     const { redis, keys } = engine.resources;
     const tagPrefix = keys.tagPrefix(sessionId);
-    expect((await redis.keys(`${tagPrefix}*`)).length).toBeGreaterThan(5);
+    expect((await allKeys(redis, `${tagPrefix}*`)).length).toBeGreaterThan(5);
 
     const erased = await stack.http("DELETE", `/api/v1/sessions/${sessionId}`);
     expect(erased.status).toBe(204);
     expect((await stack.http("DELETE", `/api/v1/sessions/${sessionId}`)).status).toBe(404);
 
     // Not one key of its hash tag is left.
-    expect(await redis.keys(`${tagPrefix}*`)).toEqual([]);
+    expect(await allKeys(redis, `${tagPrefix}*`)).toEqual([]);
     // Nor an entry in a global list or lookup.
     const ids = async (list: Promise<{ data: object[] }>) => (await list).data.map((r) => ("id" in r ? r.id : (r as { runId: string }).runId));
     expect(await ids(client.sessions.list({ limit: 100 }))).toEqual([kept.id]);
@@ -91,7 +92,7 @@ describe("DELETE /api/v1/sessions/:id erases a session", () => {
     expect((await stack.http("GET", `/api/v1/sessions/${sessionId}`)).status).toBe(404);
     expect((await stack.http("GET", `/api/v1/runs/${done.runId}`)).status).toBe(404);
     expect((await stack.http("GET", `/api/v1/tokens/${tokenId}`)).status).toBe(404);
-    expect(await redis.keys(`${tagPrefix}*`)).toEqual([]);
+    expect(await allKeys(redis, `${tagPrefix}*`)).toEqual([]);
     // The session kept is all there, and its run still resumes.
     await client.sessions.open(kept.id).input("erase-answer").send("still here", { correlationId: "q" });
     await eventually(async () => (await client.runs.retrieve(other.runId)).status === "completed");

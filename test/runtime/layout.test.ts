@@ -78,4 +78,40 @@ describe("the stored layout's version", () => {
       await stack.close();
     }
   });
+
+  it("upgrades a prefix written in layout 2: the waiting index and the change marks move under their hash tags, and the parked run still resumes", async () => {
+    const reply = streams.input<string>("reply-2");
+    const tasks = [task({ id: "layout-2-waits", run: async () => reply.wait().unwrap() })];
+    const first = await startStack();
+    const { prefix, engine } = first;
+    const keys = engine.resources.keys;
+    await first.startWorker({ tasks });
+    const { runId, sessionId } = await first.client.tasks.trigger("layout-2-waits");
+    await runReaches(first.client, runId, "waiting");
+    await first.close();
+    // As layout 2 named them: no hash tags.
+    const buckets = await admin.zrange(keys.waitingDirectory(), 0, -1);
+    expect(buckets.length).toBeGreaterThan(0);
+    for (const bucket of buckets) await admin.rename(keys.waitingBuckets() + bucket, `${prefix}:waiting:${bucket}`);
+    await admin.rename(keys.waitingDirectory(), `${prefix}:waiting:dir`);
+    await admin.rename(keys.waitingSequence(), `${prefix}:waiting:seq`);
+    // (The marks themselves the worker's sweeper may have dropped already: nobody snapshots here.)
+    await admin.del(keys.changes());
+    await admin.sadd(`${prefix}:changes`, sessionId);
+    await admin.set(keys.layout(), "2");
+
+    const stack = await startStack({ prefix });
+    try {
+      expect(await admin.get(keys.layout())).toBe(String(LAYOUT_VERSION));
+      expect(await admin.exists(`${prefix}:waiting:dir`, `${prefix}:waiting:seq`, `${prefix}:changes`)).toBe(0);
+      expect(await admin.smembers(keys.changes())).toContain(sessionId);
+      expect((await stack.client.waits.list()).data.map((wait) => wait.runId)).toEqual([runId]);
+      await stack.startWorker({ tasks });
+      await stack.client.sessions.open(sessionId).input("reply-2").send("after the upgrade");
+      expect((await runReaches(stack.client, runId, "completed")).output).toBe("after the upgrade");
+      expect((await stack.client.waits.list()).data).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  });
 });

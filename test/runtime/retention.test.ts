@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import { allKeys } from "../harness/redis-state.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
@@ -33,7 +34,7 @@ describe("retention: Redis stays bounded", () => {
     await eventually(async () => (await status(`tokens/${ended.id}`)) === 404, { what: "the completed token to be deleted" });
     await eventually(async () => (await status(`sessions/${quick.sessionId}`)) === 404, { what: "the closed session, its run gone, to be erased" });
     const { redis, keys } = stack.engine.resources;
-    expect(await redis.keys(`${keys.tagPrefix(quick.sessionId)}*`)).toEqual([]);
+    expect(await allKeys(redis, `${keys.tagPrefix(quick.sessionId)}*`)).toEqual([]);
     expect((await client.runs.list({ limit: 100 })).data.map((r) => r.id)).toEqual([parked.runId]);
     expect((await client.tokens.list({ tag: "retained" })).data.map((t) => t.id)).toEqual([waiting.id]);
 

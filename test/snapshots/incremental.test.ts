@@ -102,10 +102,10 @@ describe("incremental snapshots", () => {
     await stack.client.sessions.create();
     await stack.snapshots.create();
     const changed = await stack.client.sessions.create();
-    expect(await stack.admin.smembers(`${stack.prefix}:changes`)).toEqual([changed.id]);
+    expect(await stack.admin.smembers(stack.engine.resources.keys.changes())).toEqual([changed.id]);
     const off = open.track(new SnapshotService(stack.engine, s3.store(), { fullEvery: 12, retain: 3, intervalMs: 0, forgetEveryMs: 200 }));
     await off.schedule();
-    await eventually(async () => (await stack.admin.scard(`${stack.prefix}:changes`)) === 0, { what: "the change marks to be dropped" });
+    await eventually(async () => (await stack.admin.scard(stack.engine.resources.keys.changes())) === 0, { what: "the change marks to be dropped" });
     expect((await stack.snapshots.create()).manifest).toMatchObject({ kind: "full", sessions: 2 });
   });
 

@@ -2,6 +2,7 @@ import { WaitingIndex, type WaitingEntry } from "@helmr/broker";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import { deleteAll } from "../harness/redis-state.ts";
 
 /**
  * The waiting-runs index keeps parked runs in small sorted sets ("buckets") found through
@@ -35,7 +36,7 @@ describe("waiting index", () => {
     const { redis, keys } = stack.engine.resources;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), async (ops) => {
-        await redis.del(...(await redis.keys(`${keys.waitingBuckets()}*`)), "unused");
+        await deleteAll(redis, `${keys.waitingBuckets()}*`);
         const index = new WaitingIndex(stack.engine.resources, 3);
         const model = new Map<string, number>();
         for (const step of ops) {
@@ -71,7 +72,7 @@ describe("waiting index", () => {
 
   it("keeps buckets within their size when runs arrive out of order, so Redis keeps them compact", async () => {
     const { redis, keys } = stack.engine.resources;
-    await redis.del(...(await redis.keys(`${keys.waitingBuckets()}*`)), "unused");
+    await deleteAll(redis, `${keys.waitingBuckets()}*`);
     const index = new WaitingIndex(stack.engine.resources, 8);
     // Distinct scores in a shuffled order: late arrivals land in full buckets all the time.
     const entries = Array.from({ length: 200 }, (_, i) => ({ runId: `run_${String(i).padStart(3, "0")}`, since: 5_000 + i * 3 }));
@@ -86,7 +87,7 @@ describe("waiting index", () => {
   it("is empty again once every parked run has resumed, been cancelled or had its session closed", async () => {
     const { engine } = stack;
     const { redis, keys } = engine.resources;
-    await redis.del(...(await redis.keys(`${keys.waitingBuckets()}*`)), "unused");
+    await deleteAll(redis, `${keys.waitingBuckets()}*`);
     await engine.tasks.register(["idx"]);
     const parked: { runId: string; sessionId: string; fence: string; corr: string }[] = [];
     for (let i = 0; i < 9; i++) {
@@ -112,7 +113,7 @@ describe("waiting index", () => {
   it("a wait listing skips entries of runs that do not wait, and drops them once they are old enough not to be mid-park", async () => {
     const { engine } = stack;
     const { redis, keys } = engine.resources;
-    await redis.del(...(await redis.keys(`${keys.waitingBuckets()}*`)), "unused");
+    await deleteAll(redis, `${keys.waitingBuckets()}*`);
     const index = new WaitingIndex(engine.resources);
     await engine.tasks.register(["idx"]);
     const { runId } = await engine.runs.trigger("idx", {}); // queued: it does not wait

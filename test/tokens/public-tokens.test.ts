@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { runReaches } from "../harness/runs.ts";
 import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
+import { allKeys } from "../harness/redis-state.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
@@ -128,7 +129,7 @@ describe("public access tokens for session input", () => {
     expect(seen).toHaveLength(2);
     expect(seen[1]).toBe(seen[0]);
     expect((await send(sessionId, "s", seen[0], { data: 1 })).status).toBe(202);
-    const keys = await stack.engine.resources.redis.keys(`${stack.prefix}:*pat:*`);
+    const keys = await allKeys(stack.engine.resources.redis, `${stack.prefix}:*pat:*`);
     expect(keys).toHaveLength(1);
     expect(JSON.stringify(await stack.engine.resources.redis.hgetall(keys[0]))).not.toContain(seen[0].split(".")[1]);
   });

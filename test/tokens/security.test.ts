@@ -1,6 +1,7 @@
 import { TOKEN_PAT_PREFIX } from "@helmr/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import { allKeys, prefixKeys } from "../harness/redis-state.ts";
 
 let stack: TestStack;
 afterEach(() => stack?.close());
@@ -19,7 +20,7 @@ describe("token secrets and public access tokens", () => {
 
     const { redis } = stack.engine.resources;
     const dump: string[] = [];
-    for (const key of await redis.keys("*")) {
+    for (const key of await allKeys(redis, "*")) {
       dump.push(key);
       const type = await redis.type(key);
       if (type === "string") dump.push((await redis.get(key)) ?? "");
@@ -88,11 +89,11 @@ describe("token secrets and public access tokens", () => {
   it("refuses a bad create body and stores nothing", async () => {
     stack = await startStack();
     // A fresh prefix holds only its layout's version.
-    expect(await stack.engine.resources.redis.keys(`${stack.prefix}:*`)).toEqual([stack.engine.resources.keys.layout()]);
+    expect(await prefixKeys(stack.engine.resources.redis, stack.prefix)).toEqual([stack.engine.resources.keys.layout()]);
     for (const body of [{}, { timeout: "soon" }, { timeout: -5 }, { timeout: "1h", tags: "x" }, { timeout: "1h", extra: 1 }]) {
       const response = await stack.http("POST", "/api/v1/tokens", { body });
       expect(response.status, JSON.stringify(body)).toBe(422);
     }
-    expect(await stack.engine.resources.redis.keys(`${stack.prefix}:*`)).toEqual([stack.engine.resources.keys.layout()]);
+    expect(await prefixKeys(stack.engine.resources.redis, stack.prefix)).toEqual([stack.engine.resources.keys.layout()]);
   });
 });

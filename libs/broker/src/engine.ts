@@ -22,8 +22,9 @@ import { upgradeLayout } from "./upgrades/index.ts";
  * that has one, and refuses any other rather than misread it. Snapshots record the layout
  * they were taken in and are upgraded as they are restored (snapshots/restore.ts).
  * 2: a run's journal and events are chunked logs (lua/includes/history.lua).
+ * 3: the global keys scripts and transactions touch together share a hash tag (keys.ts).
  */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 export class LayoutMismatchError extends Error {
   override name = "LayoutMismatchError";

@@ -19,5 +19,5 @@ export { RestoreRefusedError, type RestoreOptions, type RestoreResult } from "./
 export { SnapshotNotFoundError } from "./snapshots/catalog.ts";
 export { isSnapshotId, type Manifest } from "./snapshots/format.ts";
 export { FileSnapshotStore, S3SnapshotStore, StoreError, snapshotStoreFrom, type SnapshotStore } from "./snapshots/stores/index.ts";
-export { WarmWorkers, WARM_DEADLINE_MS, WORKER_TTL_MS } from "./systems/warm-workers.ts";
+export { WarmWorkers, WARM_DEADLINE_MS, WORKER_TTL_MS, runJobOptions } from "./systems/warm-workers.ts";
 export { RetentionSweeper, type RetentionPolicy } from "./systems/retention.ts";

@@ -44,9 +44,9 @@ export class Keys {
     return `${this.prefix}:{${tag}}:`;
   }
 
-  /** A SCAN pattern for every key under a hash tag: sessions' and tokens' data. */
+  /** A SCAN pattern for every key under a session's or a token's hash tag (upper-case base32), not the global groups'. */
   taggedKeysPattern(): string {
-    return `${this.prefix}:{*`;
+    return `${this.prefix}:{[0-9A-Z]*`;
   }
 
   /** BullMQ's key prefix: one hash tag for a queue's keys, so its scripts stay single-slot too. */
@@ -129,17 +129,19 @@ export class Keys {
   }
   /**
    * Parked runs, oldest first: small sorted sets (score: parked at) under this prefix,
-   * listed in waitingDirectory() (systems/waiting-index.ts). No hash tag: a global index.
+   * listed in waitingDirectory() (systems/waiting-index.ts). A global index whose scripts
+   * touch the directory, the sequence and a bucket at once: they share the hash tag
+   * `{waiting}`, so on a cluster they live in one slot.
    */
   waitingBuckets(): string {
-    return `${this.prefix}:waiting:`;
+    return `${this.prefix}:{${WAITING_TAG}}:`;
   }
   waitingDirectory(): string {
-    return `${this.prefix}:waiting:dir`;
+    return `${this.prefix}:{${WAITING_TAG}}:dir`;
   }
   /** Numbers the waiting index's buckets. */
   waitingSequence(): string {
-    return `${this.prefix}:waiting:seq`;
+    return `${this.prefix}:{${WAITING_TAG}}:seq`;
   }
   /** JSON Schemas of input streams, published by workers (stream name to schema). */
   inputSchemas(): string {
@@ -155,6 +157,10 @@ export class Keys {
   /** Workers alive, for warm resumes: a sorted set of worker ids by when their heartbeat runs out (systems/warm-workers.ts). */
   workers(): string {
     return `${this.prefix}:workers`;
+  }
+  /** The tasks each worker in workers() hosts (worker id to a JSON list), for handing on a job of a task another worker hosts. */
+  workerTasks(): string {
+    return `${this.prefix}:workers:tasks`;
   }
   /** Held by the one process sweeping what passed its retention (systems/retention.ts). */
   retentionLock(): string {
@@ -181,25 +187,33 @@ export class Keys {
     return `${this.prefix}:layout`;
   }
 
-  /** Units (session and token ids) changed since the last snapshot (see changedUnitOf). */
+  /**
+   * Units (session and token ids) changed since the last snapshot (see changedUnitOf). The
+   * snapshot bookkeeping keys share the hash tag `{snapshot}`: a snapshot moves the marks
+   * aside and records its chain in one MULTI.
+   */
   changes(): string {
     return changesKey(this.prefix);
   }
   /** The changes a snapshot is writing now; merged back into changes() if it fails. */
   changesInFlight(): string {
-    return `${this.prefix}:changes:snapshotting`;
+    return `${this.prefix}:{${SNAPSHOT_TAG}}:changes:snapshotting`;
   }
   /** Held by the one process writing a snapshot. */
   snapshotLock(): string {
-    return `${this.prefix}:snapshot:lock`;
+    return `${this.prefix}:{${SNAPSHOT_TAG}}:lock`;
   }
   /** Which snapshot comes next: counts increments since the last full one. */
   snapshotState(): string {
-    return `${this.prefix}:snapshot:state`;
+    return `${this.prefix}:{${SNAPSHOT_TAG}}:state`;
   }
 }
 
-const changesKey = (prefix: string) => `${prefix}:changes`;
+/** Hash tags of global key groups; lower case, so never a session's or a token's (base32, upper case). */
+const WAITING_TAG = "waiting";
+const SNAPSHOT_TAG = "snapshot";
+
+const changesKey = (prefix: string) => `${prefix}:{${SNAPSHOT_TAG}}:changes`;
 const retentionDueKey = (prefix: string) => `${prefix}:retention:due`;
 
 /**
@@ -212,6 +226,7 @@ export function changedUnitOf(key: string): { changes: string; due: string; unit
   const close = key.indexOf("}:", open);
   if (open < 0 || close < 0) return null;
   const tag = key.slice(open + 2, close);
+  if (tag === WAITING_TAG || tag === SNAPSHOT_TAG) return null;
   const rest = key.slice(close + 2);
   const unit = rest.startsWith(TAG_KEYS.token) ? tokenIdOf(rest.slice(TAG_KEYS.token.length), tag) : sessionIdOfTag(tag);
   return { changes: changesKey(key.slice(0, open)), due: retentionDueKey(key.slice(0, open)), unit };

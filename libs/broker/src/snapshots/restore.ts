@@ -8,6 +8,7 @@ import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
 import type { SnapshotStore } from "./stores/store.ts";
 import { isLayout1RunHash, upgradeRunHash } from "../upgrades/index.ts";
 import { writeUnit, type UnitRecord } from "./units.ts";
+import { masters } from "../redis-target.ts";
 
 export interface RestoreOptions {
   /** Default: the newest snapshot. */
@@ -138,14 +139,16 @@ async function prepareTarget(engine: HelmrEngine, force: boolean): Promise<void>
   await engine.resources.runsQueue.resume();
 }
 
-/** The keys matching a pattern, a SCAN batch at a time. */
+/** The keys matching a pattern, a SCAN batch at a time, on every master of a cluster. */
 async function* scanKeys(engine: HelmrEngine, pattern: string): AsyncGenerator<string[]> {
-  let cursor = "0";
-  do {
-    const [next, found] = await engine.resources.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    if (found.length) yield found;
-    cursor = next;
-  } while (cursor !== "0");
+  for (const node of masters(engine.resources.redis)) {
+    let cursor = "0";
+    do {
+      const [next, found] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      if (found.length) yield found;
+      cursor = next;
+    } while (cursor !== "0");
+  }
 }
 
 async function anyKey(engine: HelmrEngine, pattern: string): Promise<boolean> {
@@ -154,7 +157,12 @@ async function anyKey(engine: HelmrEngine, pattern: string): Promise<boolean> {
 }
 
 async function deleteMatching(engine: HelmrEngine, pattern: string): Promise<void> {
-  for await (const batch of scanKeys(engine, pattern)) await engine.resources.redis.unlink(...batch);
+  for await (const found of scanKeys(engine, pattern)) {
+    // One UNLINK per key: a batch's keys lie in many slots.
+    const unlink = batch(engine.resources.redis);
+    for (const key of found) unlink.unlink(key);
+    await unlink.exec();
+  }
 }
 
 /** Registered tasks and input schemas, unless a worker has published newer ones since. */

@@ -27,6 +27,8 @@ const RESCUE_BATCH = 200;
 export class WarmWorkers {
   private readonly queues = new Map<string, Queue>();
   private live = new Set<string>();
+  /** The tasks each live worker hosts, as of the live view. */
+  private hosted = new Map<string, string[]>();
   private liveAt = 0;
   private refreshing?: Promise<void>;
 
@@ -43,9 +45,23 @@ export class WarmWorkers {
     return this.live.has(warmWorker) ? this.queueOf(warmWorker) : this.resources.runsQueue;
   }
 
-  /** Renews a worker's heartbeat (and registers it the first time). */
-  async heartbeat(workerId: string, now = Date.now()): Promise<void> {
-    await this.resources.redis.zadd(this.resources.keys.workers(), now + WORKER_TTL_MS, workerId);
+  /** Renews a worker's heartbeat (and registers it, with the tasks it hosts, the first time). */
+  async heartbeat(workerId: string, tasks?: string[], now = Date.now()): Promise<void> {
+    const { redis, keys } = this.resources;
+    if (tasks) await redis.hset(keys.workerTasks(), workerId, JSON.stringify(tasks));
+    await redis.zadd(keys.workers(), now + WORKER_TTL_MS, workerId);
+  }
+
+  /**
+   * The own queue of a live worker (not `except`) that hosts a task, for a worker that
+   * took a job of a task it does not host to hand it on: sent back to the shared queue,
+   * the job could go to that same worker again and again (it may have many free slots,
+   * blocked on the queue before the host was). Null when no such worker is alive.
+   */
+  async hostQueue(taskId: string, except: string): Promise<Queue | null> {
+    if (Date.now() - this.liveAt > LIVE_VIEW_MS) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
+    const hosts = [...this.live].filter((id) => id !== except && this.hosted.get(id)?.includes(taskId));
+    return hosts.length ? this.queueOf(hosts[Math.floor(Math.random() * hosts.length)]) : null;
   }
 
   /**
@@ -122,8 +138,10 @@ export class WarmWorkers {
   }
 
   private async refresh(): Promise<void> {
-    const ids = await this.resources.redis.zrangebyscore(this.resources.keys.workers(), Date.now(), "+inf");
+    const { redis, keys } = this.resources;
+    const [ids, tasks] = await Promise.all([redis.zrangebyscore(keys.workers(), Date.now(), "+inf"), redis.hgetall(keys.workerTasks())]);
     this.live = new Set(ids);
+    this.hosted = new Map(Object.entries(tasks).map(([id, json]) => [id, JSON.parse(json) as string[]]));
     this.liveAt = Date.now();
   }
 
@@ -138,6 +156,7 @@ export class WarmWorkers {
   }
 
   private async forget(workerId: string): Promise<void> {
+    await this.resources.redis.hdel(this.resources.keys.workerTasks(), workerId);
     const queue = this.queues.get(workerId);
     this.queues.delete(workerId);
     await queue?.obliterate({ force: true }).catch(() => {});

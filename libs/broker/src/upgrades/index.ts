@@ -1,6 +1,7 @@
 import type { Resources } from "../resources.ts";
 import { isLayout1RunHash, upgradeRunHash } from "./layout-2.ts";
 import { batch } from "../pipelines.ts";
+import { tagGlobalKeys } from "./layout-3.ts";
 
 export { isLayout1RunHash, upgradeRunHash } from "./layout-2.ts";
 
@@ -10,15 +11,15 @@ const BATCH = 200;
 const UPGRADE_LOCK_MS = 120_000;
 
 /**
- * Upgrades the data under the prefix from layout `from` to the current one, in place. Run
- * by the first engine of a new version that opens a prefix written by the old one, with
- * every process of the old version stopped (the README says so). One process upgrades;
- * the others wait for it. Each run hash is rewritten in one MULTI, and one already in the
- * new layout is left alone, so an upgrade cut short is simply run again.
- * Returns false when `from` has no upgrade.
+ * Upgrades the data under the prefix from layout `from` to `to`, in place, a step per
+ * version. Run by the first engine of a new version that opens a prefix written by the old
+ * one, with every process of the old version stopped (the README says so). One process
+ * upgrades; the others wait for it. Each step can run again over its own half-done work, so
+ * an upgrade cut short is simply run again. Returns false when a step is missing.
  */
 export async function upgradeLayout(resources: Resources, from: number, to: number): Promise<boolean> {
-  if (from !== 1 || to !== 2) return false;
+  const steps = Array.from({ length: to - from }, (_, i) => STEPS[from + i]);
+  if (steps.length === 0 || steps.some((step) => !step)) return false;
   const { redis, keys, logger } = resources;
   const lock = `${keys.layout()}:upgrading`;
   if ((await redis.set(lock, String(process.pid), "PX", UPGRADE_LOCK_MS, "NX")) !== "OK") {
@@ -26,6 +27,24 @@ export async function upgradeLayout(resources: Resources, from: number, to: numb
     while (Date.now() < deadline && (await redis.get(keys.layout())) !== String(to)) await new Promise((resolve) => setTimeout(resolve, 200));
     return (await redis.get(keys.layout())) === String(to);
   }
+  for (const [i, step] of steps.entries()) {
+    const changed = await step(resources, () => redis.pexpire(lock, UPGRADE_LOCK_MS));
+    await redis.set(keys.layout(), String(from + i + 1));
+    logger.info({ changed, from: from + i, to: from + i + 1 }, `upgraded the data under "${keys.prefix}" from layout ${from + i} to ${from + i + 1}`);
+  }
+  await redis.del(lock);
+  return true;
+}
+
+/** What upgrades layout N to N + 1; each returns how many records or keys it changed. */
+const STEPS: Record<number, (resources: Resources, stillHolding: () => Promise<unknown>) => Promise<number>> = {
+  1: upgradeRunHashes,
+  2: (resources) => tagGlobalKeys(resources.redis, resources.keys),
+};
+
+/** Layout 1 to 2: run hashes' journals and events into chunked fields (layout-2.ts). */
+async function upgradeRunHashes(resources: Resources, stillHolding: () => Promise<unknown>): Promise<number> {
+  const { redis, keys } = resources;
   let upgraded = 0;
   let cursor = "0";
   do {
@@ -44,10 +63,7 @@ export async function upgradeLayout(resources: Resources, from: number, to: numb
       upgraded++;
     });
     await write.exec();
-    await redis.pexpire(lock, UPGRADE_LOCK_MS);
+    await stillHolding();
   } while (cursor !== "0");
-  await redis.set(keys.layout(), String(to));
-  await redis.del(lock);
-  logger.info({ runs: upgraded, from, to }, `upgraded the data under "${keys.prefix}" from layout ${from} to ${to}`);
-  return true;
+  return upgraded;
 }

@@ -126,7 +126,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     await worker.waitUntilReady();
     worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
   }
-  if (warm.enabled) await engine.warm.heartbeat(workerId);
+  if (warm.enabled) await engine.warm.heartbeat(workerId, [...tasks.keys()]);
 
   const sweepEveryMs = options.sweepIntervalMs ?? 5_000;
   bullWorkers.push(await startRetentionSweeps({ engine, connection: bullConnection, policy: retentionPolicy(options.retention), everyMs: sweepEveryMs, logger }));

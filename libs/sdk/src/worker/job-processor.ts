@@ -1,4 +1,4 @@
-import { ExecutionRefusedError, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
+import { ExecutionRefusedError, runJobOptions, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
 import { HelmrError, RunBatchJob, RunJob, parseRunId } from "@helmr/core";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
@@ -9,7 +9,7 @@ import type { TaskDefinition } from "../task.ts";
 import { outcomeHandlers } from "./outcome-handlers.ts";
 import type { WarmRuns } from "./warm-runs.ts";
 
-/** How long a job for a task this worker does not host waits before another worker may take it. */
+/** How long a job for a task this worker does not host waits, when no worker that hosts it has a queue of its own, before another worker may take it. */
 const FOREIGN_TASK_DELAY_MS = 1_000;
 
 export interface ProcessorDeps {
@@ -36,10 +36,18 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     const taskId = single.success ? single.data.taskId : batch!.data!.taskId;
     if (!tasks.has(taskId)) {
-      // Another worker hosts this task: put the job back for it. Without its claims: that
+      // Another worker hosts this task: hand the job on to it. Without its claims: that
       // worker sees the job handed out again and must not take a claim as an execution lost.
-      if (single.success && single.data.start) await job.updateData({ runId: single.data.runId, taskId });
-      if (batch?.success) await job.updateData({ taskId, batch: batch.data.batch.map(({ runId, jobId }) => ({ runId, jobId })) });
+      const data = single.success ? { runId: single.data.runId, taskId } : { taskId, batch: batch!.data!.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
+      // Straight to the own queue of a live worker that hosts the task, same job id (the
+      // one its run's state names); if it is busy past the warm deadline, the rescue sends
+      // the job back to the shared queue (WarmWorkers).
+      const host = await deps.engine.warm.hostQueue(taskId, deps.workerId);
+      if (host) {
+        await host.add(job.name, data, { ...runJobOptions(), jobId: job.id });
+        return;
+      }
+      await job.updateData(data);
       await job.moveToDelayed(Date.now() + FOREIGN_TASK_DELAY_MS, token);
       throw new DelayedError();
     }
