@@ -75,8 +75,8 @@ export class RetentionSweeper {
         await new Promise((resolve) => setImmediate(resolve));
       }
       for (const log of [keys.sessionsIndex(), keys.tokensIndex()]) {
-        const batch = await this.nextOfLog(log);
-        if (batch.length) await this.lookAt(batch.map(([, fields]) => ({ id: fields[1] })), policy, shortest, now, done);
+        const entries = await this.nextOfLog(log);
+        if (entries.length) await this.lookAt(entries.map(([, fields]) => ({ id: fields[1] })), policy, shortest, now, done);
       }
       // The tombstones of what was deleted are change marks: where nobody takes
       // snapshots, nothing else clears them.
@@ -113,6 +113,8 @@ export class RetentionSweeper {
     const toErase: string[] = [];
     const toClose: string[] = [];
     const next = new Map<Unit, number | null>();
+    // What is neither a session nor a token has nothing to come due.
+    for (const unit of units) if (!looked.includes(unit)) next.set(unit, null);
     looked.forEach((unit, i) => {
       const reply = replies[i];
       // A unit that could not be looked at stays where it is, for the next sweep.
