@@ -13,6 +13,7 @@ export const DEFAULTS = {
   dataDir: ".helmr",
   prefix: "helmr",
   workerConcurrency: 50,
+  queueShards: 1,
   lockMs: 30_000,
   shutdownGraceMs: 10_000,
   /** Parked runs a worker keeps in memory to resume without replay, and for how long (ms). */
@@ -55,6 +56,8 @@ export const Settings = z.object({
   HELMR_PREFIX: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -").default(DEFAULTS.prefix),
   HELMR_DATA_DIR: z.string().min(1).default(DEFAULTS.dataDir),
   HELMR_WORKER_CONCURRENCY: int(1, 10_000).default(DEFAULTS.workerConcurrency),
+  /** Runs queues dispatch is spread over (a Redis Cluster: one per master or more); every process of a prefix must use the same. */
+  HELMR_QUEUE_SHARDS: int(1, 256).default(DEFAULTS.queueShards),
   HELMR_LOCK_MS: int(1000, 3_600_000).default(DEFAULTS.lockMs),
   HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(DEFAULTS.shutdownGraceMs),
   /** Warm resume: parked runs a worker keeps in memory (0 turns it off), and for how long (ms) at most. */

@@ -88,12 +88,13 @@ describe("token secrets and public access tokens", () => {
 
   it("refuses a bad create body and stores nothing", async () => {
     stack = await startStack();
-    // A fresh prefix holds only its layout's version.
-    expect(await prefixKeys(stack.engine.resources.redis, stack.prefix)).toEqual([stack.engine.resources.keys.layout()]);
+    // A fresh prefix holds only its layout's version and its queue shard count.
+    const fresh = [stack.engine.resources.keys.layout(), stack.engine.resources.keys.queueShards()].sort();
+    expect(await prefixKeys(stack.engine.resources.redis, stack.prefix)).toEqual(fresh);
     for (const body of [{}, { timeout: "soon" }, { timeout: -5 }, { timeout: "1h", tags: "x" }, { timeout: "1h", extra: 1 }]) {
       const response = await stack.http("POST", "/api/v1/tokens", { body });
       expect(response.status, JSON.stringify(body)).toBe(422);
     }
-    expect(await prefixKeys(stack.engine.resources.redis, stack.prefix)).toEqual([stack.engine.resources.keys.layout()]);
+    expect(await prefixKeys(stack.engine.resources.redis, stack.prefix)).toEqual(fresh);
   });
 });

@@ -71,8 +71,17 @@ export class HelmrEngine {
    * is marked with it).
    */
   async ready(): Promise<void> {
-    await this.resources.runsQueue.waitUntilReady();
+    await Promise.all(this.resources.runsQueues.map((queue) => queue.waitUntilReady()));
     const { redis, keys } = this.resources;
+    // Every process of a prefix must agree on where a run's jobs go.
+    const shards = this.resources.runsQueues.length;
+    await redis.set(keys.queueShards(), String(shards), "NX");
+    const storedShards = Number(await redis.get(keys.queueShards()));
+    if (storedShards !== shards) {
+      throw new LayoutMismatchError(
+        `HELMR_QUEUE_SHARDS is ${shards} here, and the data under the key prefix "${keys.prefix}" is dispatched over ${storedShards}; set HELMR_QUEUE_SHARDS=${storedShards} on every process (changing it needs every queue drained first)`,
+      );
+    }
     await redis.set(keys.layout(), String(LAYOUT_VERSION), "NX");
     let stored = await redis.get(keys.layout());
     // An older layout that has an upgrade is upgraded in place (upgrades/), once.
@@ -93,7 +102,7 @@ export class HelmrEngine {
 
   async close(): Promise<void> {
     await settlesWithin(this.warm.close(), 1_000);
-    await settlesWithin(this.resources.runsQueue.close(), 1_000);
+    await settlesWithin(Promise.all(this.resources.runsQueues.map((queue) => queue.close())), 1_000);
     await closeConnection(this.resources.queueConnection);
     await closeConnection(this.resources.redis);
   }

@@ -49,9 +49,17 @@ export class Keys {
     return `${this.prefix}:{[0-9A-Z]*`;
   }
 
-  /** BullMQ's key prefix: one hash tag for a queue's keys, so its scripts stay single-slot too. */
-  queuePrefix(): string {
-    return `{${this.prefix}}`;
+  /**
+   * BullMQ's key prefix: one hash tag for a queue's keys, so its scripts stay single-slot
+   * too. Runs queue shard 0 (and each worker's warm queue) under `{<prefix>}`; shard n > 0
+   * under `{<prefix>:q<n>}`, a slot of its own (queue-shards.ts).
+   */
+  queuePrefix(shard = 0): string {
+    return shard === 0 ? `{${this.prefix}}` : `{${this.prefix}:q${shard}}`;
+  }
+  /** How many runs queue shards the data under this prefix was written with (HELMR_QUEUE_SHARDS). */
+  queueShards(): string {
+    return `${this.prefix}:queue-shards`;
   }
 
   /** A SCAN pattern for every key under the prefix. */

@@ -4,6 +4,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { logDistinctErrors } from "./closing.ts";
+import { queueShardOf } from "./queue-shards.ts";
 import { redisClient } from "./redis-target.ts";
 import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
@@ -13,6 +14,11 @@ import { WaitingIndex } from "./systems/waiting-index.ts";
 export interface Resources {
   redis: Redis;
   keys: Keys;
+  /** The runs queues, one per shard (HELMR_QUEUE_SHARDS; queue-shards.ts), index = shard. */
+  runsQueues: Queue[];
+  /** The runs queue a run's jobs go to when no worker keeps it warm. */
+  runsQueueOf(runId: string): Queue;
+  /** Shard 0's runs queue: the one queue there is with one shard (a single Redis, the tests). Code that dispatches uses runsQueueOf. */
   runsQueue: Queue;
   /** The runs queue's own connection (BullMQ wants maxRetriesPerRequest: null there). */
   queueConnection: Redis;
@@ -46,6 +52,8 @@ export interface ResourceOptions {
   publicUrl?: string;
   /** HELMR_IDEMPOTENCY_TTL in ms (default 24 hours; 0 keeps keys for ever). */
   idempotencyTtlMs?: number;
+  /** HELMR_QUEUE_SHARDS: runs queues to spread dispatch over (default 1). */
+  queueShards?: number;
 }
 
 export const RUNS_QUEUE = "runs";
@@ -58,12 +66,17 @@ export function createResources(options: ResourceOptions): Resources {
   const keys = new Keys(prefix);
   const queuePrefix = keys.queuePrefix();
   const queueConnection = connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null });
+  const shards = options.queueShards ?? DEFAULTS.queueShards;
   // Helmr keeps its own run events; BullMQ's event stream is only kept short.
-  const runsQueue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: queuePrefix, streams: { events: { maxLen: 100 } } });
-  runsQueue.on("error", logDistinctErrors(logger, "runs queue error"));
+  const runsQueues = Array.from({ length: shards }, (_, shard) => {
+    const queue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: keys.queuePrefix(shard), streams: { events: { maxLen: 100 } } });
+    queue.on("error", logDistinctErrors(logger, "runs queue error"));
+    return queue;
+  });
+  const runsQueueOf = (runId: string) => runsQueues[queueShardOf(runId, shards)];
   const waiting = new WaitingIndex({ redis, keys, logger });
   const idempotencyTtlMs = options.idempotencyTtlMs ?? parseDuration(DEFAULTS.idempotencyTtl);
-  return { redis, keys, runsQueue, queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs };
+  return { redis, keys, runsQueues, runsQueueOf, runsQueue: runsQueues[0], queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs };
 }
 
 /**

@@ -27,7 +27,7 @@ export abstract class SnapshotCommand<T extends typeof Command> extends Command 
     const settings = settingsOrExit();
     const logger = createLogger(settings, "warn");
     const redis = await resolveRedis(settings);
-    const engine = createEngine({ redisUrl: redis.url, prefix: settings.HELMR_PREFIX, logger });
+    const engine = createEngine({ redisUrl: redis.url, prefix: settings.HELMR_PREFIX, logger, queueShards: settings.HELMR_QUEUE_SHARDS });
     const snapshots = snapshotServiceFor(engine, settings);
     try {
       await engine.ready();

@@ -30,6 +30,7 @@ export async function startApi(
     secret: options.secret,
     publicUrl: settings.HELMR_PUBLIC_URL,
     idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
+    queueShards: settings.HELMR_QUEUE_SHARDS,
   });
   let server: ApiServer;
   try {
@@ -77,6 +78,7 @@ export function startWorker(
     warmRuns: settings.HELMR_WARM_RUNS,
     warmMs: settings.HELMR_WARM_MS,
     idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
+    queueShards: settings.HELMR_QUEUE_SHARDS,
     retention: {
       runMs: parseDuration(settings.HELMR_RUN_RETENTION),
       sessionMs: parseDuration(settings.HELMR_SESSION_RETENTION),

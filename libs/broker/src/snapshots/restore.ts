@@ -135,8 +135,10 @@ async function prepareTarget(engine: HelmrEngine, force: boolean): Promise<void>
   }
   await deleteMatching(engine, keys.allKeysPattern());
   // obliterate pauses the queue before deleting it; resuming makes sure no pause outlives it.
-  await engine.resources.runsQueue.obliterate({ force: true });
-  await engine.resources.runsQueue.resume();
+  for (const queue of engine.resources.runsQueues) {
+    await queue.obliterate({ force: true });
+    await queue.resume();
+  }
 }
 
 /** The keys matching a pattern, a SCAN batch at a time, on every master of a cluster. */

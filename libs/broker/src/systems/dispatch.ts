@@ -78,7 +78,7 @@ export class DispatchSystem {
   async ensureJob(job: RunJob, jobId: string, runAt: number, warmWorker = ""): Promise<void> {
     await this.resources.hooks.beforeDispatch?.(job.runId);
     const delay = Math.max(0, runAt - Date.now());
-    const queue = await this.warm.queueFor(warmWorker);
+    const queue = await this.warm.queueFor(warmWorker, job.runId);
     if (delay > 0) await queue.add("run", job, { ...runJobOptions(), jobId, delay });
     else await this.addSoon(queue, job, jobId);
   }
@@ -91,7 +91,7 @@ export class DispatchSystem {
    * Either way each run's state names its job's id, and its execution is fenced as always.
    */
   private addSoon(queue: Queue, job: RunJob, jobId: string): Promise<void> {
-    const key = `${queue.name}\n${job.taskId}`;
+    const key = `${queue.qualifiedName}\n${job.taskId}`;
     const entry = { runId: job.runId, jobId, ...(job.start ? { start: job.start } : {}) };
     const lane = this.lanes.get(key);
     if (lane) return new Promise((resolve, reject) => lane.waiting.push({ entry, resolve, reject }));

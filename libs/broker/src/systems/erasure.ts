@@ -74,7 +74,7 @@ export class ErasureSystem {
       removeIdsFromLog(redis, keys.runsIndex(), runs.map((run) => ({ id: run.runId, createdAt: run.createdAt }))),
       removeIdsFromLog(redis, keys.tokensIndex(), tokens.map((token) => ({ id: token.tokenId, createdAt: token.createdAt }))),
       // A job left in a queue would find its run gone and be dropped; removing it saves that.
-      ...runs.filter((run) => run.job).map((run) => this.resources.runsQueue.remove(run.job).catch(() => 0)),
+      ...runs.filter((run) => run.job).map((run) => this.resources.runsQueueOf(run.runId).remove(run.job).catch(() => 0)),
       ...runs.filter((run) => run.job && run.warm).map((run) => this.warm.queueOf(run.warm).remove(run.job).catch(() => 0)),
     ]);
     return erased.length;

@@ -38,11 +38,11 @@ export class WarmWorkers {
     return `${RUNS_QUEUE}-w-${workerId}`;
   }
 
-  /** The queue a run's job goes to: its warm worker's while that worker is alive, else the shared one. */
-  async queueFor(warmWorker: string): Promise<Queue> {
-    if (!warmWorker) return this.resources.runsQueue;
+  /** The queue a run's job goes to: its warm worker's while that worker is alive, else the run's shard of the shared runs queues. */
+  async queueFor(warmWorker: string, runId: string): Promise<Queue> {
+    if (!warmWorker) return this.resources.runsQueueOf(runId);
     if (Date.now() - this.liveAt > LIVE_VIEW_MS) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
-    return this.live.has(warmWorker) ? this.queueOf(warmWorker) : this.resources.runsQueue;
+    return this.live.has(warmWorker) ? this.queueOf(warmWorker) : this.resources.runsQueueOf(runId);
   }
 
   /** Renews a worker's heartbeat (and registers it, with the tasks it hosts, the first time). */
@@ -124,7 +124,8 @@ export class WarmWorkers {
       return false;
     }
     const delay = Math.max(0, job.timestamp + (job.opts.delay ?? 0) - Date.now());
-    await this.resources.runsQueue.add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
+    // Its first run's shard (a warm worker's batch may mix shards; every worker takes every shard).
+    await this.resources.runsQueueOf(intents[0]).add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
     await redis.zrem(keys.dispatchOutbox(), ...intents);
     return true;
   }

@@ -45,6 +45,8 @@ export interface WorkerOptions {
   warmRuns?: number;
   /** How long a parked run is kept in memory at most, in ms. Default HELMR_WARM_MS, else 10 minutes. */
   warmMs?: number;
+  /** Runs queues dispatch is spread over; every process of a prefix uses the same. Default HELMR_QUEUE_SHARDS, else 1. */
+  queueShards?: number;
   /** How long idempotency keys of tokens created in runs name their token, in ms (0: for ever). Default HELMR_IDEMPOTENCY_TTL, else 24 hours. */
   idempotencyTtlMs?: number;
   /**
@@ -83,6 +85,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     secret: options.secret ?? process.env.HELMR_SECRET,
     publicUrl: options.publicUrl ?? process.env.HELMR_PUBLIC_URL,
     idempotencyTtlMs: options.idempotencyTtlMs ?? (process.env.HELMR_IDEMPOTENCY_TTL ? parseDuration(process.env.HELMR_IDEMPOTENCY_TTL) : undefined),
+    queueShards: options.queueShards ?? envInt("HELMR_QUEUE_SHARDS"),
   });
   // Fail at once, saying why, rather than retrying quietly against a Redis that is not there.
   if (!(await engine.healthy(5_000))) {
@@ -116,8 +119,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     // decides when to give up, so BullMQ must not fail the job first.
     maxStalledCount: 1_000,
   };
-  // The shared runs queue, and this worker's own queue of warm resumes (WarmWorkers).
-  const bullWorkers = [new Worker(RUNS_QUEUE, processor, workerOptions)];
+  // Every shard of the shared runs queue, and this worker's own queue of warm resumes (WarmWorkers).
+  const bullWorkers = engine.resources.runsQueues.map((_, shard) => new Worker(RUNS_QUEUE, processor, { ...workerOptions, prefix: engine.resources.keys.queuePrefix(shard) }));
   if (warm.enabled) bullWorkers.push(new Worker(WarmWorkers.queueName(workerId), processor, workerOptions));
   for (const worker of bullWorkers) {
     worker.on("error", logDistinctErrors(logger, "worker error"));
