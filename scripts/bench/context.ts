@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngine, type HelmrEngine } from "@helmr/broker";
-import { startEmbeddedRedis, type EmbeddedRedis } from "@helmr/embedded-redis";
+import { startEmbeddedRedis, startLocalCluster } from "@helmr/embedded-redis";
 import { pino } from "pino";
 
 export interface BenchContext {
-  redis: EmbeddedRedis;
   redisUrl: string;
+  /** Runs queue shards (HELMR_QUEUE_SHARDS) of the engine, which the bench's workers use too. */
+  queueShards: number;
   engine: HelmrEngine;
   prefix: string;
   close(): Promise<void>;
@@ -20,13 +21,32 @@ export async function benchContext(): Promise<BenchContext> {
   const prefix = "bench";
   const engine = createEngine({ redisUrl: redis.url, prefix, logger: pino({ level: "warn" }) });
   return {
-    redis,
     redisUrl: redis.url,
+    queueShards: 1,
     engine,
     prefix,
     close: async () => {
       await engine.close();
       await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A private Redis Cluster of `masters` masters (no replicas), AOF on, dispatching over `queueShards` runs queues. */
+export async function clusterBenchContext(masters: number, queueShards: number): Promise<BenchContext> {
+  const dir = mkdtempSync(join(tmpdir(), "helmr-bench-cluster-"));
+  const cluster = await startLocalCluster({ dir, masters, replicasPerMaster: 0, appendonly: true });
+  const prefix = "bench";
+  const engine = createEngine({ redisUrl: cluster.url, prefix, logger: pino({ level: "warn" }), queueShards });
+  return {
+    redisUrl: cluster.url,
+    queueShards,
+    engine,
+    prefix,
+    close: async () => {
+      await engine.close();
+      await cluster.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

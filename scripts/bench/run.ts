@@ -1,4 +1,5 @@
 import { cpus } from "node:os";
+import { clusterBenchmarks } from "./cluster.ts";
 import { benchContext } from "./context.ts";
 import { conversationBenchmarks } from "./conversation.ts";
 import { retentionSoak } from "./retention.ts";
@@ -11,7 +12,7 @@ import { streamBenchmarks } from "./streams.ts";
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|retention|snapshots runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|retention|snapshots|cluster runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -51,6 +52,10 @@ if (!only || only === "conversation") {
 }
 if (!only || only === "retention") {
   await retentionSoak({ runs: Number(process.env.BENCH_SOAK_RUNS ?? 200_000), wave: 1_000, probes: Number(process.env.BENCH_PROBES_SOAK ?? 300) });
+  console.log("");
+}
+if (!only || only === "cluster") {
+  await clusterBenchmarks({ runs: Number(process.env.BENCH_CLUSTER_RUNS ?? 20_000), probes: Number(process.env.BENCH_PROBES_CLUSTER ?? 500) });
   console.log("");
 }
 if (!only || only === "snapshots") {

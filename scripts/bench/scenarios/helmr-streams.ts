@@ -37,7 +37,7 @@ const appender = task({
 });
 
 export async function startBenchWorker(ctx: BenchContext, concurrency = 200): Promise<HelmrWorker> {
-  return createWorker({ tasks: [waiter, appender], redis: ctx.redisUrl, prefix: ctx.prefix, concurrency, logger: pino({ level: "warn" }) });
+  return createWorker({ tasks: [waiter, appender], redis: ctx.redisUrl, prefix: ctx.prefix, queueShards: ctx.queueShards, concurrency, logger: pino({ level: "warn" }) });
 }
 
 /** Triggers `count` waiter runs (each in its own session, as one conversation each) and waits until all are parked. */
