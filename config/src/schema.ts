@@ -58,6 +58,8 @@ export const Settings = z.object({
   HELMR_WORKER_CONCURRENCY: int(1, 10_000).default(DEFAULTS.workerConcurrency),
   /** Runs queues dispatch is spread over (a Redis Cluster: one per master or more); every process of a prefix must use the same. */
   HELMR_QUEUE_SHARDS: int(1, 256).default(DEFAULTS.queueShards),
+  /** Replicas an input delivery, a token completion and a trigger must reach before the API answers 2xx (Redis WAIT); 0: none. */
+  HELMR_REDIS_WAIT_REPLICAS: int(0, 16).default(0),
   HELMR_LOCK_MS: int(1000, 3_600_000).default(DEFAULTS.lockMs),
   HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(DEFAULTS.shutdownGraceMs),
   /** Warm resume: parked runs a worker keeps in memory (0 turns it off), and for how long (ms) at most. */

@@ -34,12 +34,12 @@ export const REPLAY_ONLY = { warmRuns: 0 } as const;
  * A Helmr API and engine on the suite's redis-server under a fresh key prefix, so tests
  * never see each other's data (CONTRIBUTING.md, tests).
  */
-export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number; redisUrl?: string; prefix?: string; idempotencyTtlMs?: number; queueShards?: number } = {}): Promise<TestStack> {
+export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number; redisUrl?: string; prefix?: string; idempotencyTtlMs?: number; queueShards?: number; waitReplicas?: number } = {}): Promise<TestStack> {
   const redisUrl = options.redisUrl ?? inject("redisUrl");
   const prefix = options.prefix ?? `t-${randomBytes(5).toString("hex")}`;
   const logger = testLogger();
   const secret = randomBytes(32).toString("base64url");
-  const engine = createEngine({ redisUrl, prefix, logger, hooks: options.hooks, secret, idempotencyTtlMs: options.idempotencyTtlMs, queueShards: options.queueShards });
+  const engine = createEngine({ redisUrl, prefix, logger, hooks: options.hooks, secret, idempotencyTtlMs: options.idempotencyTtlMs, queueShards: options.queueShards, waitReplicas: options.waitReplicas });
   await engine.ready();
   const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;
   const server = await startApiServer(

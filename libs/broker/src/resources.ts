@@ -32,6 +32,8 @@ export interface Resources {
   publicUrl?: string;
   /** How long an idempotency key (a trigger's, a token's) names what it made; 0: for ever. */
   idempotencyTtlMs: number;
+  /** Replicas an acknowledged delivery, completion or trigger must reach first (replication.ts). */
+  waitReplicas: number;
   /** The index of parked runs, shared by every system that parks or ends a wait. */
   waiting: WaitingIndex;
   /** Injected in tests to force interleavings (CONTRIBUTING.md: races are forced, not hoped for). */
@@ -54,6 +56,8 @@ export interface ResourceOptions {
   idempotencyTtlMs?: number;
   /** HELMR_QUEUE_SHARDS: runs queues to spread dispatch over (default 1). */
   queueShards?: number;
+  /** HELMR_REDIS_WAIT_REPLICAS: replicas an acknowledged write must reach first (replication.ts; default 0). */
+  waitReplicas?: number;
 }
 
 export const RUNS_QUEUE = "runs";
@@ -76,7 +80,7 @@ export function createResources(options: ResourceOptions): Resources {
   const runsQueueOf = (runId: string) => runsQueues[queueShardOf(runId, shards)];
   const waiting = new WaitingIndex({ redis, keys, logger });
   const idempotencyTtlMs = options.idempotencyTtlMs ?? parseDuration(DEFAULTS.idempotencyTtl);
-  return { redis, keys, runsQueues, runsQueueOf, runsQueue: runsQueues[0], queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs };
+  return { redis, keys, runsQueues, runsQueueOf, runsQueue: runsQueues[0], queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs, waitReplicas: options.waitReplicas ?? 0 };
 }
 
 /**

@@ -38,6 +38,8 @@ export async function startLocalCluster(options: { dir: string; masters?: number
       "--appendonly", options.appendonly ? "yes" : "no", "--daemonize", "no", "--protected-mode", "yes",
       "--logfile", join(nodeDir, "redis.log"), "--hz", "100", "--hash-max-listpack-value", "1024",
       "--cluster-enabled", "yes", "--cluster-config-file", join(nodeDir, "nodes.conf"), "--cluster-node-timeout", "2000",
+      // A replica's first sync starts at once rather than after Redis's default 5 s.
+      "--repl-diskless-sync-delay", "0",
     ];
     const child = spawn("redis-server", args, { stdio: "ignore" });
     const exited = new Promise<void>((done) => child.once("exit", () => done()));
@@ -55,6 +57,10 @@ export async function startLocalCluster(options: { dir: string; masters?: number
     for (const { port } of nodes) {
       while (!clusterStateOk(port)) await pause(deadline, `the cluster to be ok on port ${port}`);
     }
+    // Replicas in sync with their masters, so a WAIT for them can be met from the start.
+    for (const { port } of nodes) {
+      while (!replicaInSync(port)) await pause(deadline, `the replica on port ${port} to be in sync`);
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -65,6 +71,12 @@ export async function startLocalCluster(options: { dir: string; masters?: number
 function clusterStateOk(port: number): boolean {
   const info = spawnSync("redis-cli", ["-p", String(port), "cluster", "info"], { encoding: "utf8" });
   return /cluster_state:ok/.test(info.stdout ?? "");
+}
+
+/** True for a master, and for a replica whose link to its master is up. */
+function replicaInSync(port: number): boolean {
+  const info = spawnSync("redis-cli", ["-p", String(port), "info", "replication"], { encoding: "utf8" }).stdout ?? "";
+  return /role:master/.test(info) || /master_link_status:up/.test(info);
 }
 
 async function pause(deadline: number, what: string): Promise<void> {

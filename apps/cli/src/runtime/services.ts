@@ -31,6 +31,7 @@ export async function startApi(
     publicUrl: settings.HELMR_PUBLIC_URL,
     idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
     queueShards: settings.HELMR_QUEUE_SHARDS,
+    waitReplicas: settings.HELMR_REDIS_WAIT_REPLICAS,
   });
   let server: ApiServer;
   try {
