@@ -1,7 +1,7 @@
 import { masters } from "@helmr/broker";
 import { benchContext, clusterBenchContext, type BenchContext } from "./context.ts";
 import { inputToResume, parkRuns, resumeThroughput, startBenchWorker } from "./scenarios/helmr-streams.ts";
-import { now, row, type Summary } from "./stats.ts";
+import { now, row, summarize, type Summary } from "./stats.ts";
 
 /**
  * Issue 16's comparison, in one run: the same workload on one Redis and on a 3-master
@@ -32,10 +32,38 @@ export async function clusterBenchmarks(options: { runs: number; probes: number 
       await ctx.close();
     }
   }
+  const acks = await acknowledgementCost(options.probes);
   console.log(`Redis Cluster: ${options.runs.toLocaleString("en")} runs each (trigger → park on input → input → resumed), ${options.probes} latency probes`);
   for (const r of results) {
     console.log(row(`Helmr on ${r.name}: input -> resumed`, r.latency, results[0].latency, "one Redis"));
     console.log(`Helmr on ${r.name}: ${r.triggers.toFixed(0)} triggers/s to parked, ${r.resumes.toFixed(0)} resumes/s; Redis CPU per resume by master: ${r.cpu.map((us) => `${us.toFixed(0)} µs`).join(", ")} (total ${r.cpu.reduce((a, b) => a + b).toFixed(0)} µs)`);
+  }
+  console.log(row("3 masters with a replica each: input delivered -> acknowledged", acks.without));
+  console.log(row("the same with HELMR_REDIS_WAIT_REPLICAS=1 (WAIT)", acks.with, acks.without, "no WAIT"));
+}
+
+/**
+ * What HELMR_REDIS_WAIT_REPLICAS=1 adds to an acknowledgement: an input delivered (buffered,
+ * no run waits) and, with it, confirmed on the replica, as the API does before its 202;
+ * the two interleaved on one cluster of 3 masters with a replica each.
+ */
+async function acknowledgementCost(count: number): Promise<{ without: Summary; with: Summary }> {
+  const ctx = await clusterBenchContext(3, 6, { replicasPerMaster: 1, waitReplicas: 1 });
+  try {
+    const { session } = await ctx.engine.sessions.create({});
+    const without: number[] = [];
+    const withWait: number[] = [];
+    for (let i = 0; i < count; i++) {
+      for (const wait of [false, true]) {
+        const t0 = now();
+        await ctx.engine.streams.deliver(session.id, "acks", i, "");
+        if (wait) await ctx.engine.confirmReplicated(ctx.engine.resources.keys.session(session.id));
+        (wait ? withWait : without).push(now() - t0);
+      }
+    }
+    return { without: summarize(without.slice(50)), with: summarize(withWait.slice(50)) };
+  } finally {
+    await ctx.close();
   }
 }
 

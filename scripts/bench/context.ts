@@ -33,12 +33,12 @@ export async function benchContext(): Promise<BenchContext> {
   };
 }
 
-/** A private Redis Cluster of `masters` masters (no replicas), AOF on, dispatching over `queueShards` runs queues. */
-export async function clusterBenchContext(masters: number, queueShards: number): Promise<BenchContext> {
+/** A private Redis Cluster of `masters` masters (no replicas unless asked), AOF on, dispatching over `queueShards` runs queues. */
+export async function clusterBenchContext(masters: number, queueShards: number, options: { replicasPerMaster?: number; waitReplicas?: number } = {}): Promise<BenchContext> {
   const dir = mkdtempSync(join(tmpdir(), "helmr-bench-cluster-"));
-  const cluster = await startLocalCluster({ dir, masters, replicasPerMaster: 0, appendonly: true });
+  const cluster = await startLocalCluster({ dir, masters, replicasPerMaster: options.replicasPerMaster ?? 0, appendonly: true });
   const prefix = "bench";
-  const engine = createEngine({ redisUrl: cluster.url, prefix, logger: pino({ level: "warn" }), queueShards });
+  const engine = createEngine({ redisUrl: cluster.url, prefix, logger: pino({ level: "warn" }), queueShards, waitReplicas: options.waitReplicas });
   return {
     redisUrl: cluster.url,
     queueShards,
