@@ -51,11 +51,19 @@ export class Keys {
 
   /**
    * BullMQ's key prefix: one hash tag for a queue's keys, so its scripts stay single-slot
-   * too. Runs queue shard 0 (and each worker's warm queue) under `{<prefix>}`; shard n > 0
-   * under `{<prefix>:q<n>}`, a slot of its own (queue-shards.ts).
+   * too. Runs queue shard 0 under `{<prefix>}`; shard n > 0 under `{<prefix>:q<n>}`, a slot
+   * of its own (queue-shards.ts).
    */
   queuePrefix(shard = 0): string {
     return shard === 0 ? `{${this.prefix}}` : `{${this.prefix}:q${shard}}`;
+  }
+  /**
+   * A worker's own queue of warm resumes, under a hash tag of its own: most resumes go to
+   * these, so on a cluster they spread over the masters with the workers, rather than all
+   * landing on shard 0's.
+   */
+  warmQueuePrefix(workerId: string): string {
+    return `{${this.prefix}:w:${workerId}}`;
   }
   /** How many runs queue shards the data under this prefix was written with (HELMR_QUEUE_SHARDS). */
   queueShards(): string {

@@ -121,7 +121,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   };
   // Every shard of the shared runs queue, and this worker's own queue of warm resumes (WarmWorkers).
   const bullWorkers = engine.resources.runsQueues.map((_, shard) => new Worker(RUNS_QUEUE, processor, { ...workerOptions, prefix: engine.resources.keys.queuePrefix(shard) }));
-  if (warm.enabled) bullWorkers.push(new Worker(WarmWorkers.queueName(workerId), processor, workerOptions));
+  if (warm.enabled) bullWorkers.push(new Worker(WarmWorkers.queueName(workerId), processor, { ...workerOptions, prefix: engine.resources.keys.warmQueuePrefix(workerId) }));
   for (const worker of bullWorkers) {
     worker.on("error", logDistinctErrors(logger, "worker error"));
     // Closing a BullMQ worker whose connections are still initializing drops their init
