@@ -1,6 +1,6 @@
 import { streams, task } from "@helmr/sdk";
-import calculateSlot from "cluster-key-slot";
-import { Redis, type Cluster } from "ioredis";
+import { masterOf } from "@helmr/broker";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
@@ -17,9 +17,7 @@ const waiter = task({ id: "replicated-waiter", run: async () => answer.wait().un
 
 /** A read-only connection to a replica of the master that serves `key` (the suite's cluster has one per master). */
 async function replicaOf(key: string): Promise<Redis> {
-  const cluster = stack.engine.resources.redis as unknown as Cluster;
-  const [master] = cluster.slots[calculateSlot(key)];
-  const node = cluster.nodes("master").find((candidate) => `${candidate.options.host}:${candidate.options.port}` === master)!;
+  const node = masterOf(stack.engine.resources.redis, key)!;
   const [, host, port] = /slave0:ip=([^,]+),port=(\d+)/.exec(await node.info("replication"))!;
   const replica = new Redis({ host, port: Number(port) });
   replicas.push(replica);

@@ -1,3 +1,4 @@
+import calculateSlot from "cluster-key-slot";
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 
 /**
@@ -57,4 +58,12 @@ export function isCluster(redis: Redis): boolean {
 /** The masters of a cluster, or the one Redis: where a command about every key (SCAN, FLUSHALL, INFO) must go. */
 export function masters(redis: Redis): Redis[] {
   return isCluster(redis) ? (redis as unknown as Cluster).nodes("master") : [redis];
+}
+
+/** The connection to the master that serves a key (the one Redis, off a cluster); undefined while a cluster does not know it (a failover). */
+export function masterOf(redis: Redis, key: string): Redis | undefined {
+  if (!isCluster(redis)) return redis;
+  const cluster = redis as unknown as Cluster;
+  const [master] = cluster.slots[calculateSlot(key)] ?? [];
+  return cluster.nodes("master").find((node) => `${node.options.host}:${node.options.port}` === master);
 }

@@ -1,7 +1,6 @@
 import { HelmrError } from "@helmr/core";
-import calculateSlot from "cluster-key-slot";
-import type { Cluster, Redis } from "ioredis";
-import { isCluster } from "./redis-target.ts";
+import type { Redis } from "ioredis";
+import { masterOf } from "./redis-target.ts";
 
 /** How long a write may wait for its replicas before the request is answered 503. */
 export const REPLICA_WAIT_MS = 2_000;
@@ -28,10 +27,7 @@ export async function confirmReplicated(redis: Redis, key: string, replicas: num
 }
 
 function connectionFor(redis: Redis, key: string): Redis {
-  if (!isCluster(redis)) return redis;
-  const cluster = redis as unknown as Cluster;
-  const [master] = cluster.slots[calculateSlot(key)] ?? [];
-  const node = cluster.nodes("master").find((candidate) => `${candidate.options.host}:${candidate.options.port}` === master);
+  const node = masterOf(redis, key);
   if (!node) throw new HelmrError(503, "redis_unavailable", "Helmr does not know which Redis Cluster master holds this write right now (a failover?); retry shortly");
   return node;
 }

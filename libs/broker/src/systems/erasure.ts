@@ -1,4 +1,4 @@
-import { isSessionId, notFound } from "@helmr/core";
+import { notFound } from "@helmr/core";
 import { runScript } from "../lua/index.ts";
 import { removeIdsFromLog } from "../paging.ts";
 import type { Resources } from "../resources.ts";
@@ -25,10 +25,9 @@ export class ErasureSystem {
 
   /** Erases one session now, cancelling its runs first; 404 when there is no such session. */
   async eraseSession(sessionId: string, now = Date.now()): Promise<void> {
-    const { redis, keys } = this.resources;
-    if (!isSessionId(sessionId) || !(await redis.exists(keys.session(sessionId)))) throw notFound("session", sessionId);
     // No new runs or input from here on; queued and parked runs are cancelled. A running
     // one stops at its next write, which finds its run gone (guardExecution refuses it).
+    // A session that does not exist is a 404 from here.
     await this.sessions.end(sessionId, now);
     if ((await this.eraseClosed([sessionId])) === 0) throw notFound("session", sessionId);
     this.resources.logger.info({ sessionId }, "session erased");

@@ -41,7 +41,7 @@ export class WarmWorkers {
   /** The queue a run's job goes to: its warm worker's while that worker is alive, else the run's shard of the shared runs queues. */
   async queueFor(warmWorker: string, runId: string): Promise<Queue> {
     if (!warmWorker) return this.resources.runsQueueOf(runId);
-    if (Date.now() - this.liveAt > LIVE_VIEW_MS) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
+    await this.freshView();
     return this.live.has(warmWorker) ? this.queueOf(warmWorker) : this.resources.runsQueueOf(runId);
   }
 
@@ -59,7 +59,7 @@ export class WarmWorkers {
    * blocked on the queue before the host was). Null when no such worker is alive.
    */
   async hostQueue(taskId: string, except: string): Promise<Queue | null> {
-    if (Date.now() - this.liveAt > LIVE_VIEW_MS) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
+    await this.freshView();
     const hosts = [...this.live].filter((id) => id !== except && this.hosted.get(id)?.includes(taskId));
     return hosts.length ? this.queueOf(hosts[Math.floor(Math.random() * hosts.length)]) : null;
   }
@@ -136,6 +136,11 @@ export class WarmWorkers {
     const pipeline = batch(this.resources.redis);
     for (const runId of runIds) runScript(pipeline, "dropWarm", [this.resources.keys.run(runId)], [workerId]);
     await pipeline.exec();
+  }
+
+  /** The live view (workers alive, the tasks each hosts), renewed when older than LIVE_VIEW_MS; one read at a time. */
+  private async freshView(): Promise<void> {
+    if (Date.now() - this.liveAt > LIVE_VIEW_MS) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
   }
 
   private async refresh(): Promise<void> {
