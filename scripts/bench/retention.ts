@@ -88,7 +88,7 @@ export async function retentionSoak(options: { runs: number; wave: number; probe
       // by several MB with the sweeper's lag, what stays after it is what would leak.
       if (done % 10_000 === 0) {
         const t0 = performance.now();
-        while ((await redis.zcard(keys.retentionDue())) > 0 && performance.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+        while ((await Promise.all(keys.shards.map((shard) => redis.zcard(shard.retentionDue())))).some((due) => due > 0) && performance.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
         samples.push({ after: done, bytes: await usedMemory(ctx), settleMs: performance.now() - t0 });
       }
       if (done % 5_000 === 0) during.push(await oneProbe());

@@ -25,7 +25,8 @@ export async function snapshotBenchmarks(options: { parked: number; probes: numb
   try {
     await parkRuns(ctx, options.parked, "snap");
     const { redis, keys } = ctx.engine.resources;
-    const changesBytes = Number(await redis.call("MEMORY", "USAGE", keys.changes()));
+    let changesBytes = 0;
+    for (const shard of keys.shards) changesBytes += Number((await redis.call("MEMORY", "USAGE", shard.changes())) ?? 0);
     console.log(`Change marks before the first snapshot: ${(changesBytes / options.parked).toFixed(0)} bytes per changed session (cleared by each snapshot)`);
 
     const full = await snapshots.create();

@@ -113,5 +113,7 @@ async function cpuNow(ctx: BenchContext): Promise<{ redis: number; node: number 
 
 async function changeMarksBytes(ctx: BenchContext): Promise<number> {
   const { redis, keys } = ctx.engine.resources;
-  return Number((await redis.call("MEMORY", "USAGE", keys.changes(), "SAMPLES", "0")) ?? 0);
+  let bytes = 0;
+  for (const shard of keys.shards) bytes += Number((await redis.call("MEMORY", "USAGE", shard.changes(), "SAMPLES", "0")) ?? 0);
+  return bytes;
 }

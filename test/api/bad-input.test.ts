@@ -14,8 +14,8 @@ afterEach(() => stack?.close());
 async function snapshot() {
   const { redis, keys, runsQueue } = stack.engine.resources;
   return {
-    sessions: await redis.xlen(keys.sessionsIndex()),
-    runs: await redis.xlen(keys.runsIndex()),
+    sessions: await redis.xlen(keys.shards[0].sessionsIndex()),
+    runs: await redis.xlen(keys.shards[0].runsIndex()),
     jobs: await runsQueue.count(),
     keys: await prefixKeys(redis, stack.prefix),
   };

@@ -66,7 +66,7 @@ describe("DELETE /api/v1/sessions/:id erases a session", () => {
     expect(await ids(client.tokens.list({ limit: 100 }))).toEqual([]);
     expect(await ids(client.tokens.list({ tag: "erase-tag" }))).toEqual([]);
     expect(await ids(client.waits.list({ limit: 100 }))).toEqual([other.runId]);
-    const raw = await redis.xrange(keys.runsIndex(), "-", "+");
+    const raw = await redis.xrange(keys.shards[0].runsIndex(), "-", "+");
     expect(raw.map(([, fields]) => fields[1])).toEqual([other.runId]);
     expect(await redis.get(keys.sessionByExternalId("user-42"))).toBeNull();
     expect(await redis.get(keys.runByIdempotencyKey("erase-parks", "erase-once"))).toBeNull();

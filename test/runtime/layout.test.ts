@@ -79,39 +79,52 @@ describe("the stored layout's version", () => {
     }
   });
 
-  it("upgrades a prefix written in layout 2: the waiting index and the change marks move under their hash tags, and the parked run still resumes", async () => {
-    const reply = streams.input<string>("reply-2");
-    const tasks = [task({ id: "layout-2-waits", run: async () => reply.wait().unwrap() })];
-    const first = await startStack();
-    const { prefix, engine } = first;
-    const keys = engine.resources.keys;
-    await first.startWorker({ tasks });
-    const { runId, sessionId } = await first.client.tasks.trigger("layout-2-waits");
-    await runReaches(first.client, runId, "waiting");
-    await first.close();
-    // As layout 2 named them: no hash tags.
-    const buckets = await admin.zrange(keys.waitingDirectory(), 0, -1);
+  /** Renames the global structures of shard 0 as an older layout named them (layout 2: no hash tags; 3: the waiting index and change marks tagged). */
+  async function renameAsLayout(prefix: string, keys: Keys, layout: 2 | 3, sessionId: string): Promise<void> {
+    const shard = keys.shards[0];
+    const waiting = layout === 2 ? `${prefix}:waiting:` : `${prefix}:{waiting}:`;
+    const buckets = await admin.zrange(shard.waitingDirectory(), 0, -1);
     expect(buckets.length).toBeGreaterThan(0);
-    for (const bucket of buckets) await admin.rename(keys.waitingBuckets() + bucket, `${prefix}:waiting:${bucket}`);
-    await admin.rename(keys.waitingDirectory(), `${prefix}:waiting:dir`);
-    await admin.rename(keys.waitingSequence(), `${prefix}:waiting:seq`);
+    for (const bucket of buckets) await admin.rename(shard.waitingBuckets() + bucket, waiting + bucket);
+    await admin.rename(shard.waitingDirectory(), `${waiting}dir`);
+    await admin.rename(shard.waitingSequence(), `${waiting}seq`);
+    for (const [now, then] of [[shard.sessionsIndex(), "sessions"], [shard.runsIndex(), "runs"]]) await admin.rename(now, `${prefix}:${then}`);
     // (The marks themselves the worker's sweeper may have dropped already: nobody snapshots here.)
-    await admin.del(keys.changes());
-    await admin.sadd(`${prefix}:changes`, sessionId);
-    await admin.set(keys.layout(), "2");
+    await admin.del(shard.changes());
+    await admin.sadd(layout === 2 ? `${prefix}:changes` : `${prefix}:{snapshot}:changes`, sessionId);
+    await admin.set(keys.layout(), String(layout));
+  }
 
-    const stack = await startStack({ prefix });
-    try {
-      expect(await admin.get(keys.layout())).toBe(String(LAYOUT_VERSION));
-      expect(await admin.exists(`${prefix}:waiting:dir`, `${prefix}:waiting:seq`, `${prefix}:changes`)).toBe(0);
-      expect(await admin.smembers(keys.changes())).toContain(sessionId);
-      expect((await stack.client.waits.list()).data.map((wait) => wait.runId)).toEqual([runId]);
-      await stack.startWorker({ tasks });
-      await stack.client.sessions.open(sessionId).input("reply-2").send("after the upgrade");
-      expect((await runReaches(stack.client, runId, "completed")).output).toBe("after the upgrade");
-      expect((await stack.client.waits.list()).data).toEqual([]);
-    } finally {
-      await stack.close();
-    }
-  });
+  it.each([2, 3] as const)(
+    "upgrades a prefix written in layout %i: the waiting index, the id logs and the change marks move into shard 0, and the parked run still resumes",
+    async (layout) => {
+      const reply = streams.input<string>("reply-2");
+      const tasks = [task({ id: "layout-2-waits", run: async () => reply.wait().unwrap() })];
+      const first = await startStack();
+      const { prefix, engine } = first;
+      const keys = engine.resources.keys;
+      await first.startWorker({ tasks });
+      const { runId, sessionId } = await first.client.tasks.trigger("layout-2-waits");
+      await runReaches(first.client, runId, "waiting");
+      await first.close();
+      await renameAsLayout(prefix, keys, layout, sessionId);
+
+      const stack = await startStack({ prefix });
+      try {
+        expect(await admin.get(keys.layout())).toBe(String(LAYOUT_VERSION));
+        const old = ["waiting:dir", "waiting:seq", "changes", "{waiting}:dir", "{waiting}:seq", "{snapshot}:changes", "sessions", "runs"].map((name) => `${prefix}:${name}`);
+        expect(await admin.exists(...old)).toBe(0);
+        expect(await admin.smembers(keys.shards[0].changes())).toContain(sessionId);
+        expect((await stack.client.waits.list()).data.map((wait) => wait.runId)).toEqual([runId]);
+        expect((await stack.client.runs.list()).data.map((run) => run.id)).toEqual([runId]);
+        expect((await stack.client.sessions.list()).data.map((session) => session.id)).toEqual([sessionId]);
+        await stack.startWorker({ tasks });
+        await stack.client.sessions.open(sessionId).input("reply-2").send("after the upgrade");
+        expect((await runReaches(stack.client, runId, "completed")).output).toBe("after the upgrade");
+        expect((await stack.client.waits.list()).data).toEqual([]);
+      } finally {
+        await stack.close();
+      }
+    },
+  );
 });

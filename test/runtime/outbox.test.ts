@@ -17,7 +17,7 @@ describe("dispatch outbox (ARCHITECTURE.md invariant 3)", () => {
     const response = await stack.http("POST", "/api/v1/tasks/rescued/trigger", { body: { payload: 1 } });
     expect(response.status).toBe(500);
 
-    const [[, [, runId]]] = (await stack.engine.resources.redis.xrange(stack.engine.resources.keys.runsIndex(), "-", "+")) as [string, string[]][];
+    const [[, [, runId]]] = (await stack.engine.resources.redis.xrange(stack.engine.resources.keys.shards[0].runsIndex(), "-", "+")) as [string, string[]][];
     expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
     expect(await stack.engine.resources.runsQueue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
 
@@ -27,6 +27,6 @@ describe("dispatch outbox (ARCHITECTURE.md invariant 3)", () => {
     await stack.engine.resources.redis.del(stack.engine.resources.keys.sweeperLock());
     expect(await stack.engine.outbox.sweep(Date.now() + OUTBOX_GRACE_MS + 1)).toBe(1);
     await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "completed");
-    expect(await stack.engine.resources.redis.zcard(stack.engine.resources.keys.dispatchOutbox())).toBe(0);
+    expect(await stack.engine.resources.redis.zcard(stack.engine.resources.keys.shards[0].dispatchOutbox())).toBe(0);
   });
 });

@@ -83,19 +83,19 @@ describe("the retention due index", () => {
     const quick = await client.tasks.trigger("retained-quick");
     await runReaches(client, parked.runId, "waiting");
     await runReaches(client, quick.runId, "completed");
-    await eventually(async () => (await redis.zscore(keys.retentionDue(), quick.sessionId)) !== null, { what: "the finished run's session in the due index" });
-    expect(await redis.zscore(keys.retentionDue(), parked.sessionId)).toBeNull();
+    await eventually(async () => (await redis.zscore(keys.shards[0].retentionDue(), quick.sessionId)) !== null, { what: "the finished run's session in the due index" });
+    expect(await redis.zscore(keys.shards[0].retentionDue(), parked.sessionId)).toBeNull();
 
     // Looked at as if past its run's retention: the run goes, and with it the session's entry.
     // (A sweep finds nothing while the worker's own holds the lock; the next one takes it.)
     const sweepAt = (at: number, runMs: number) => eventually(async () => (await stack.engine.retention.sweep({ runMs, tokenMs: 0, sessionMs: 0, sessionIdleCloseMs: 0 }, at)).runs > 0, { what: "a sweep to delete a run" });
     await sweepAt(Date.now() + 120_000, 60_000);
     expect(await status(`runs/${quick.runId}`)).toBe(404);
-    expect(await redis.zscore(keys.retentionDue(), quick.sessionId)).toBeNull();
+    expect(await redis.zscore(keys.shards[0].retentionDue(), quick.sessionId)).toBeNull();
     // The parked run, once it finished, is fed in its turn.
     await client.sessions.open(parked.sessionId).input("retained-reply").send("done");
     await runReaches(client, parked.runId, "completed");
-    await eventually(async () => (await redis.zscore(keys.retentionDue(), parked.sessionId)) !== null, { what: "the resumed run's session in the due index" });
+    await eventually(async () => (await redis.zscore(keys.shards[0].retentionDue(), parked.sessionId)) !== null, { what: "the resumed run's session in the due index" });
     await sweepAt(Date.now() + 120_000, 60_000);
     expect(await status(`runs/${parked.runId}`)).toBe(404);
   });

@@ -27,7 +27,7 @@ describe("a failing S3 endpoint", () => {
     await runReaches(stack.client, run.runId, "waiting");
 
     await expect(stack.snapshots.create()).rejects.toThrow(/cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ .*HELMR_S3_ENDPOINT/);
-    expect(await stack.admin.smembers(stack.engine.resources.keys.changes())).toContain(run.sessionId);
+    expect(await stack.admin.smembers(stack.engine.resources.keys.shards[0].changes())).toContain(run.sessionId);
 
     await stack.client.sessions.open(run.sessionId).input("snap-go").send("still delivered");
     expect((await runReaches(stack.client, run.runId, "completed")).output).toBe("still delivered");
@@ -38,7 +38,7 @@ describe("a failing S3 endpoint", () => {
     open.track(working);
     const snapshot = await working.create();
     expect(snapshot.manifest.sessions).toBe(1);
-    expect(await stack.admin.smembers(stack.engine.resources.keys.changes())).toEqual([]);
+    expect(await stack.admin.smembers(stack.engine.resources.keys.shards[0].changes())).toEqual([]);
   });
 
   it("names a missing bucket and wrong credentials", async () => {
@@ -74,7 +74,7 @@ describe("a failing S3 endpoint", () => {
     }
     // Each interval ran a snapshot job; each failed inside and left its changes for the next.
     await eventually(async () => (await queue.getJobCounts("completed")).completed >= 3, { what: "three periodic snapshot attempts" });
-    expect((await stack.admin.smembers(stack.engine.resources.keys.changes())).length).toBe(3);
+    expect((await stack.admin.smembers(stack.engine.resources.keys.shards[0].changes())).length).toBe(3);
     const failures = logged.filter((line) => line.msg.startsWith("snapshot failed"));
     expect(failures.length).toBeGreaterThanOrEqual(3);
     expect(failures[0]).toMatchObject({ msg: "snapshot failed; its changes are kept and the next interval tries again" });

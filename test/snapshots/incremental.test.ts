@@ -102,10 +102,10 @@ describe("incremental snapshots", () => {
     await stack.client.sessions.create();
     await stack.snapshots.create();
     const changed = await stack.client.sessions.create();
-    expect(await stack.admin.smembers(stack.engine.resources.keys.changes())).toEqual([changed.id]);
+    expect(await stack.admin.smembers(stack.engine.resources.keys.shards[0].changes())).toEqual([changed.id]);
     const off = open.track(new SnapshotService(stack.engine, s3.store(), { fullEvery: 12, retain: 3, intervalMs: 0, forgetEveryMs: 200 }));
     await off.schedule();
-    await eventually(async () => (await stack.admin.scard(stack.engine.resources.keys.changes())) === 0, { what: "the change marks to be dropped" });
+    await eventually(async () => (await stack.admin.scard(stack.engine.resources.keys.shards[0].changes())) === 0, { what: "the change marks to be dropped" });
     expect((await stack.snapshots.create()).manifest).toMatchObject({ kind: "full", sessions: 2 });
   });
 
@@ -151,7 +151,7 @@ describe("incremental snapshots", () => {
     const stack = await open.snapshotStack(s3.store());
     await stack.startWorker({ tasks: [logger], sweepIntervalMs: 100, retention: { runMs: 1, sessionMs: 0, sessionIdleCloseMs: 0, tokenMs: 0 } });
     const { keys } = stack.engine.resources;
-    const changes = keys.changes();
+    const changes = keys.shards[0].changes();
     // Nobody takes snapshots here (no snapshot service ran, none was attempted).
     await stack.admin.hdel(keys.snapshotState(), "attendedUntil");
     // Each run is deleted a moment after it finished (runMs 1): a 404 says it finished.

@@ -36,7 +36,7 @@ describe("waiting index", () => {
     const { redis, keys } = stack.engine.resources;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), async (ops) => {
-        await deleteAll(redis, `${keys.waitingBuckets()}*`);
+        await deleteAll(redis, `${keys.shards[0].waitingBuckets()}*`);
         const index = new WaitingIndex(stack.engine.resources, 3);
         const model = new Map<string, number>();
         for (const step of ops) {
@@ -63,8 +63,8 @@ describe("waiting index", () => {
         // Paging resumes after any entry without gaps or repeats.
         for (let i = 0; i < expected.length; i++) expect(await listAll(index, expected[i])).toEqual(expected.slice(i + 1));
         // Buckets never outgrow their size by more than the late arrivals that fall in them.
-        const directory = await redis.zrange(keys.waitingDirectory(), 0, -1);
-        for (const bucket of directory.slice(0, -1)) expect(await redis.exists(keys.waitingBuckets() + bucket)).toBe(1);
+        const directory = await redis.zrange(keys.shards[0].waitingDirectory(), 0, -1);
+        for (const bucket of directory.slice(0, -1)) expect(await redis.exists(keys.shards[0].waitingBuckets() + bucket)).toBe(1);
       }),
       { numRuns: 60 },
     );
@@ -72,14 +72,14 @@ describe("waiting index", () => {
 
   it("keeps buckets within their size when runs arrive out of order, so Redis keeps them compact", async () => {
     const { redis, keys } = stack.engine.resources;
-    await deleteAll(redis, `${keys.waitingBuckets()}*`);
+    await deleteAll(redis, `${keys.shards[0].waitingBuckets()}*`);
     const index = new WaitingIndex(stack.engine.resources, 8);
     // Distinct scores in a shuffled order: late arrivals land in full buckets all the time.
     const entries = Array.from({ length: 200 }, (_, i) => ({ runId: `run_${String(i).padStart(3, "0")}`, since: 5_000 + i * 3 }));
     const shuffled = [...entries].sort((a, b) => ((a.since * 7919) % 211) - ((b.since * 7919) % 211));
     for (const entry of shuffled) await index.add(redis.pipeline(), entry.runId, entry.since).exec();
     expect(await listAll(index)).toEqual(entries);
-    for (const bucket of await redis.zrange(keys.waitingDirectory(), 0, -1)) expect(await redis.zcard(keys.waitingBuckets() + bucket)).toBeLessThanOrEqual(8);
+    for (const bucket of await redis.zrange(keys.shards[0].waitingDirectory(), 0, -1)) expect(await redis.zcard(keys.shards[0].waitingBuckets() + bucket)).toBeLessThanOrEqual(8);
     for (const entry of shuffled) expect(await index.removeNow(redis, entry.runId, entry.since)).toBe(1);
     expect(await listAll(index)).toEqual([]);
   });
@@ -87,7 +87,7 @@ describe("waiting index", () => {
   it("is empty again once every parked run has resumed, been cancelled or had its session closed", async () => {
     const { engine } = stack;
     const { redis, keys } = engine.resources;
-    await deleteAll(redis, `${keys.waitingBuckets()}*`);
+    await deleteAll(redis, `${keys.shards[0].waitingBuckets()}*`);
     await engine.tasks.register(["idx"]);
     const parked: { runId: string; sessionId: string; fence: string; corr: string }[] = [];
     for (let i = 0; i < 9; i++) {
@@ -113,7 +113,7 @@ describe("waiting index", () => {
   it("a wait listing skips entries of runs that do not wait, and drops them once they are old enough not to be mid-park", async () => {
     const { engine } = stack;
     const { redis, keys } = engine.resources;
-    await deleteAll(redis, `${keys.waitingBuckets()}*`);
+    await deleteAll(redis, `${keys.shards[0].waitingBuckets()}*`);
     const index = new WaitingIndex(engine.resources);
     await engine.tasks.register(["idx"]);
     const { runId } = await engine.runs.trigger("idx", {}); // queued: it does not wait

@@ -24,8 +24,9 @@ import { confirmReplicated } from "./replication.ts";
  * they were taken in and are upgraded as they are restored (snapshots/restore.ts).
  * 2: a run's journal and events are chunked logs (lua/includes/history.lua).
  * 3: the global keys scripts and transactions touch together share a hash tag (keys.ts).
+ * 4: the global structures every resume or trigger writes come in a copy per shard (keys.ts, ShardKeys).
  */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 
 export class LayoutMismatchError extends Error {
   override name = "LayoutMismatchError";

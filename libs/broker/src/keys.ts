@@ -1,4 +1,5 @@
 import { parsePublicTokenId, parseRunId, parseTokenId, sessionIdOfTag, sessionTag, tokenIdOf } from "@helmr/core";
+import { shardOfTag, tagOfId } from "./shards.ts";
 
 /**
  * A hash tag's keys, by the name that follows its tag prefix (`<prefix>:{<tag>}:`): the one
@@ -29,10 +30,35 @@ export const TAG_KEYS = {
  * The one place Redis key names are built (CONTRIBUTING.md). Every key of a session shares the
  * hash tag `{<session tag>}`, and run ids carry that tag, so each Lua script touches a
  * single slot (ARCHITECTURE.md, "Scaling out"). Global indexes (lists, external ids,
- * idempotency keys) are written by plain commands, never from inside a script.
+ * idempotency keys) are written by plain commands, never from a session's script; the
+ * global structures every resume or trigger writes come in a copy per shard (ShardKeys).
  */
 export class Keys {
-  constructor(readonly prefix: string) {}
+  /** Each shard's global structures (shards.ts), index = shard. */
+  readonly shards: ShardKeys[];
+
+  constructor(
+    readonly prefix: string,
+    /** HELMR_QUEUE_SHARDS: how many copies of each global structure there are. */
+    readonly shardCount = 1,
+  ) {
+    this.shards = Array.from({ length: Math.max(1, shardCount) }, (_, shard) => new ShardKeys(prefix, shard));
+  }
+
+  /**
+   * The dispatch outbox an intent goes to, its shard's: an intent is a run or token id, or
+   * `<sessionId>:<nonce>` (systems/outbox-sweeper.ts).
+   */
+  outboxOf(intent: string): string {
+    const colon = intent.indexOf(":");
+    return this.shardOf(colon < 0 ? intent : intent.slice(0, colon)).dispatchOutbox();
+  }
+
+  /** The global structures of the shard a session, run, token or public token id belongs to. */
+  shardOf(id: string): ShardKeys {
+    if (this.shards.length === 1) return this.shards[0];
+    return this.shards[shardOfTag(tagOfId(id), this.shards.length)];
+  }
 
   /** `helmr:{TAG}:`: scripts that reach a session's runs by id build keys from this. */
   tagPrefix(sessionId: string): string {
@@ -52,7 +78,7 @@ export class Keys {
   /**
    * BullMQ's key prefix: one hash tag for a queue's keys, so its scripts stay single-slot
    * too. Runs queue shard 0 under `{<prefix>}`; shard n > 0 under `{<prefix>:q<n>}`, a slot
-   * of its own (queue-shards.ts).
+   * of its own (shards.ts).
    */
   queuePrefix(shard = 0): string {
     return shard === 0 ? `{${this.prefix}}` : `{${this.prefix}:q${shard}}`;
@@ -111,10 +137,6 @@ export class Keys {
     const { own, tag } = parseTokenId(tokenId);
     return this.underTag(tag) + TAG_KEYS.token + own;
   }
-  /** All tokens, an id log like sessionsIndex. */
-  tokensIndex(): string {
-    return `${this.prefix}:tokens`;
-  }
   tokensByTag(tag: string): string {
     return `${this.prefix}:tokens:tag:${tag}`;
   }
@@ -122,19 +144,11 @@ export class Keys {
     return `${this.prefix}:tokens:idem:${key}`;
   }
 
-  /** All sessions, in creation order: an id log (a stream, paging.ts). */
-  sessionsIndex(): string {
-    return `${this.prefix}:sessions`;
-  }
   sessionsByTag(tag: string): string {
     return `${this.prefix}:sessions:tag:${tag}`;
   }
   sessionByExternalId(externalId: string): string {
     return `${this.prefix}:sessions:ext:${externalId}`;
-  }
-  /** All runs, an id log like sessionsIndex. */
-  runsIndex(): string {
-    return `${this.prefix}:runs`;
   }
   /**
    * `|` separates the task id from the key: task ids never contain it (core's Name), so no
@@ -143,32 +157,12 @@ export class Keys {
   runByIdempotencyKey(taskId: string, key: string): string {
     return `${this.prefix}:idem:${taskId}|${key}`;
   }
-  /**
-   * Parked runs, oldest first: small sorted sets (score: parked at) under this prefix,
-   * listed in waitingDirectory() (systems/waiting-index.ts). A global index whose scripts
-   * touch the directory, the sequence and a bucket at once: they share the hash tag
-   * `{waiting}`, so on a cluster they live in one slot.
-   */
-  waitingBuckets(): string {
-    return `${this.prefix}:{${WAITING_TAG}}:`;
-  }
-  waitingDirectory(): string {
-    return `${this.prefix}:{${WAITING_TAG}}:dir`;
-  }
-  /** Numbers the waiting index's buckets. */
-  waitingSequence(): string {
-    return `${this.prefix}:{${WAITING_TAG}}:seq`;
-  }
   /** JSON Schemas of input streams, published by workers (stream name to schema). */
   inputSchemas(): string {
     return `${this.prefix}:schemas:input`;
   }
   tasks(): string {
     return `${this.prefix}:tasks`;
-  }
-  /** Runs whose next job an API process is about to add (ARCHITECTURE.md invariant 3). */
-  dispatchOutbox(): string {
-    return `${this.prefix}:outbox`;
   }
   /** Workers alive, for warm resumes: a sorted set of worker ids by when their heartbeat runs out (systems/warm-workers.ts). */
   workers(): string {
@@ -186,14 +180,6 @@ export class Keys {
   retentionCursors(): string {
     return `${this.prefix}:retention:cursors`;
   }
-  /**
-   * Sessions and tokens the retention sweeper looks at next (zset: unit id -> when
-   * something of it ended, or, once looked at, when it next comes due less the shortest
-   * retention). Fed as scripts end runs, sessions and tokens (lua/run-script.ts).
-   */
-  retentionDue(): string {
-    return retentionDueKey(this.prefix);
-  }
   sweeperLock(): string {
     return `${this.prefix}:sweeper`;
   }
@@ -204,17 +190,22 @@ export class Keys {
   }
 
   /**
-   * Units (session and token ids) changed since the last snapshot (see changedUnitOf). The
-   * snapshot bookkeeping keys share the hash tag `{snapshot}`: a snapshot moves the marks
-   * aside and records its chain in one MULTI.
+   * The snapshot unit a script's first key belongs to (null for a global key), and its
+   * shard, whose change marks collect it. A snapshot captures a session whole (every key of
+   * its tag but tokens) and a token alone (one hash: `{TAG}:t:<own>` is token
+   * `tok_<own>_<TAG>`).
    */
-  changes(): string {
-    return changesKey(this.prefix);
+  changeMarkOf(key: string): { shard: ShardKeys; unit: string } | null {
+    const open = key.indexOf(":{");
+    const close = key.indexOf("}:", open);
+    if (open < 0 || close < 0) return null;
+    const tag = key.slice(open + 2, close);
+    if (!UNIT_TAG.test(tag)) return null;
+    const rest = key.slice(close + 2);
+    const unit = rest.startsWith(TAG_KEYS.token) ? tokenIdOf(rest.slice(TAG_KEYS.token.length), tag) : sessionIdOfTag(tag);
+    return { shard: this.shards[shardOfTag(tag, this.shards.length)], unit };
   }
-  /** The changes a snapshot is writing now; merged back into changes() if it fails. */
-  changesInFlight(): string {
-    return `${this.prefix}:{${SNAPSHOT_TAG}}:changes:snapshotting`;
-  }
+
   /** Held by the one process writing a snapshot. */
   snapshotLock(): string {
     return `${this.prefix}:{${SNAPSHOT_TAG}}:lock`;
@@ -225,25 +216,72 @@ export class Keys {
   }
 }
 
-/** Hash tags of global key groups; lower case, so never a session's or a token's (base32, upper case). */
-const WAITING_TAG = "waiting";
 const SNAPSHOT_TAG = "snapshot";
 
-const changesKey = (prefix: string) => `${prefix}:{${SNAPSHOT_TAG}}:changes`;
-const retentionDueKey = (prefix: string) => `${prefix}:retention:due`;
+/** A session's or a token's own hash tag: upper-case base32 (core's ids), never a global group's. */
+const UNIT_TAG = /^[0-9A-Z]+$/;
 
 /**
- * The snapshot unit a script's first key belongs to, and the set that collects changed
- * units. A snapshot captures a session whole (every key of its tag but tokens) and a token
- * alone (one hash: `{TAG}:t:<own>` is token `tok_<own>_<TAG>`).
+ * One shard's copy of the global structures (shards.ts), all under the hash tag
+ * `{g<n>}`: the scripts and transactions that touch several of them (the waiting index's
+ * directory and buckets, the change marks and those a snapshot is writing) stay in one
+ * slot, and a session's writes to them (a resume's change mark, waiting-index removal and
+ * outbox entry) go to one node of a cluster.
  */
-export function changedUnitOf(key: string): { changes: string; due: string; unit: string } | null {
-  const open = key.indexOf(":{");
-  const close = key.indexOf("}:", open);
-  if (open < 0 || close < 0) return null;
-  const tag = key.slice(open + 2, close);
-  if (tag === WAITING_TAG || tag === SNAPSHOT_TAG) return null;
-  const rest = key.slice(close + 2);
-  const unit = rest.startsWith(TAG_KEYS.token) ? tokenIdOf(rest.slice(TAG_KEYS.token.length), tag) : sessionIdOfTag(tag);
-  return { changes: changesKey(key.slice(0, open)), due: retentionDueKey(key.slice(0, open)), unit };
+export class ShardKeys {
+  private readonly base: string;
+
+  constructor(
+    prefix: string,
+    readonly shard: number,
+  ) {
+    this.base = `${prefix}:{g${shard}}:`;
+  }
+
+  /** The shard's sessions, in creation order: an id log (a stream, paging.ts). */
+  sessionsIndex(): string {
+    return this.base + "sessions";
+  }
+  /** The shard's runs, an id log like sessionsIndex. */
+  runsIndex(): string {
+    return this.base + "runs";
+  }
+  /** The shard's tokens, an id log like sessionsIndex. */
+  tokensIndex(): string {
+    return this.base + "tokens";
+  }
+  /** Runs whose next job an API process is about to add (ARCHITECTURE.md invariant 3). */
+  dispatchOutbox(): string {
+    return this.base + "outbox";
+  }
+  /**
+   * The shard's parked runs, oldest first: small sorted sets (score: parked at) under this
+   * prefix, listed in waitingDirectory() (systems/waiting-index.ts).
+   */
+  waitingBuckets(): string {
+    return this.base + "waiting:";
+  }
+  waitingDirectory(): string {
+    return this.base + "waiting:dir";
+  }
+  /** Numbers the waiting index's buckets. */
+  waitingSequence(): string {
+    return this.base + "waiting:seq";
+  }
+  /** Units (session and token ids) changed since the last snapshot (Keys.changeMarkOf). */
+  changes(): string {
+    return this.base + "changes";
+  }
+  /** The changes a snapshot is writing now; merged back into changes() if it fails. */
+  changesInFlight(): string {
+    return this.base + "changes:snapshotting";
+  }
+  /**
+   * Sessions and tokens the retention sweeper looks at next (zset: unit id -> when
+   * something of it ended, or, once looked at, when it next comes due less the shortest
+   * retention). Fed as scripts end runs, sessions and tokens (lua/run-script.ts).
+   */
+  retentionDue(): string {
+    return this.base + "due";
+  }
 }

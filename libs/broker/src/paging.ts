@@ -1,7 +1,9 @@
 import { invalidCursor, isStreamCursorBefore } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "pino";
-import { batch } from "./pipelines.ts";
+import type { Keys } from "./keys.ts";
+import { batch, execOrThrow } from "./pipelines.ts";
+import { groupByKey } from "./shards.ts";
 
 /**
  * A page of ids, newest first, with the cursor that resumes after each one (for most
@@ -97,17 +99,54 @@ function mergedRanges(ranges: [number, number][]): [number, number][] {
   return merged;
 }
 
+/** Which of a shard's id logs (ShardKeys). */
+export type IdLogName = "sessionsIndex" | "runsIndex" | "tokensIndex";
+
+/**
+ * One id log over every shard's copy of it, newest first: each shard's next entries are
+ * merged by entry id, ties broken by shard (higher first). The cursor is the last entry's
+ * id, followed by `.<shard>` when that is not shard 0 (so one shard's cursors are plain
+ * entry ids): a shard after it in that order resumes before the id, a shard before it at
+ * the id itself.
+ */
 export const idLog =
-  (redis: Redis, key: string): IdSource =>
+  (redis: Redis, keys: Keys, log: IdLogName): IdSource =>
   async (limit, cursor) => {
-    if (cursor !== undefined && !isStreamCursorBefore(cursor)) throw invalidCursor();
-    const entries = (await redis.xrevrange(key, cursor ? `(${cursor}` : "+", "-", "COUNT", limit + 1)) as StreamEntry[];
+    const at = cursor === undefined ? null : parseLogCursor(cursor, keys.shards.length);
+    const reads = batch(redis);
+    for (const shard of keys.shards) {
+      const end = at === null ? "+" : shard.shard < at.shard ? at.entryId : `(${at.entryId}`;
+      reads.xrevrange(shard[log](), end, "-", "COUNT", limit + 1);
+    }
+    const merged = (await execOrThrow(reads))
+      .flatMap((entries, shard) => (entries as StreamEntry[]).map(([entryId, fields]) => ({ entryId, order: entryOrder(entryId), shard, id: fields[1] })))
+      .sort((a, b) => (a.order === b.order ? b.shard - a.shard : a.order < b.order ? 1 : -1))
+      .slice(0, limit + 1);
     return pageOf(
-      entries.map(([, fields]) => fields[1]),
-      entries.map(([entryId]) => entryId),
+      merged.map((entry) => entry.id),
+      merged.map(({ entryId, shard }) => (shard === 0 ? entryId : `${entryId}.${shard}`)),
       limit,
     );
   };
+
+function parseLogCursor(cursor: string, shards: number): { entryId: string; shard: number } {
+  const [entryId, shardText, ...rest] = cursor.split(".");
+  const shard = shardText === undefined ? 0 : /^[1-9]\d{0,3}$/.test(shardText) ? Number(shardText) : -1;
+  if (rest.length || shard < 0 || shard >= shards || !isStreamCursorBefore(entryId)) throw invalidCursor();
+  return { entryId, shard };
+}
+
+/** An entry id as one number that sorts as the id does. */
+function entryOrder(entryId: string): bigint {
+  const dash = entryId.indexOf("-");
+  return (BigInt(entryId.slice(0, dash)) << 64n) + BigInt(entryId.slice(dash + 1));
+}
+
+/** Takes ids out of their shards' id logs (removeIdsFromLog, a shard at a time). */
+export async function removeIdsFromLogs(redis: Redis, keys: Keys, log: IdLogName, items: { id: string; createdAt: number }[]): Promise<void> {
+  const byLog = groupByKey(items, (item) => keys.shardOf(item.id)[log]());
+  await Promise.all([...byLog].map(([key, shardItems]) => removeIdsFromLog(redis, key, shardItems)));
+}
 
 /** Every id of a log, oldest first, a batch at a time. */
 export async function* idsOfLog(redis: Redis, key: string, batch = 5_000): AsyncGenerator<string[]> {

@@ -4,7 +4,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { logDistinctErrors } from "./closing.ts";
-import { queueShardOf } from "./queue-shards.ts";
+import { queueShardOf } from "./shards.ts";
 import { redisClient } from "./redis-target.ts";
 import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
@@ -14,7 +14,7 @@ import { WaitingIndex } from "./systems/waiting-index.ts";
 export interface Resources {
   redis: Redis;
   keys: Keys;
-  /** The runs queues, one per shard (HELMR_QUEUE_SHARDS; queue-shards.ts), index = shard. */
+  /** The runs queues, one per shard (HELMR_QUEUE_SHARDS; shards.ts), index = shard. */
   runsQueues: Queue[];
   /** The runs queue a run's jobs go to when no worker keeps it warm. */
   runsQueueOf(runId: string): Queue;
@@ -66,11 +66,11 @@ export function createResources(options: ResourceOptions): Resources {
   const prefix = options.prefix ?? DEFAULTS.prefix;
   const logger = options.logger ?? pino({ level: "info" });
   const redis = connect(options.redisUrl, logger, "commands");
-  defineScripts(redis);
-  const keys = new Keys(prefix);
+  const shards = options.queueShards ?? DEFAULTS.queueShards;
+  const keys = new Keys(prefix, shards);
+  defineScripts(redis, keys);
   const queuePrefix = keys.queuePrefix();
   const queueConnection = connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null });
-  const shards = options.queueShards ?? DEFAULTS.queueShards;
   // Helmr keeps its own run events; BullMQ's event stream is only kept short.
   const runsQueues = Array.from({ length: shards }, (_, shard) => {
     const queue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: keys.queuePrefix(shard), streams: { events: { maxLen: 100 } } });

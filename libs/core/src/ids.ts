@@ -24,6 +24,15 @@ export function sortablePart(now = Date.now()): string {
   return time + rand;
 }
 
+/** When an id (session, run, token, public token) was made: the milliseconds its own part begins with. */
+export function createdAtOfId(id: string): number {
+  const own = id.split("_")[1] ?? "";
+  if (!PART.test(own)) throw new Error(`not a Helmr id: ${id}`);
+  let ms = 0;
+  for (const char of own.slice(0, 10)) ms = ms * 32 + ALPHABET.indexOf(char);
+  return ms;
+}
+
 export const newSessionId = (): string => `ses_${sortablePart()}`;
 export const newRunId = (sessionId: string): string => `run_${sortablePart()}_${sessionTag(sessionId)}`;
 

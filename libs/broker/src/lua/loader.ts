@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
+import type { Keys } from "../keys.ts";
 
 /** The package's `lua/` folder (in the repository, a link to the top-level `lua/`): one script per file, `verb-N.lua` for N keys. */
 export const LUA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../lua");
@@ -74,8 +75,12 @@ export type ScriptName =
   | "removeWaiting"
   | "settleTokenTimeout";
 
-/** Registers the scripts on a connection; `runScript` then calls them by name. */
-export function defineScripts(redis: Redis): void {
+/**
+ * Registers the scripts on a connection; `runScript` then calls them by name, and marks
+ * what they change in the change marks of the shard `keys` names for it.
+ */
+export function defineScripts(redis: Redis, keys: Keys): void {
+  keysOfConnection.set(redis, keys);
   for (const script of loadLuaScripts()) {
     redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
     scriptKeyCounts.set(script.name, script.numberOfKeys);
@@ -83,6 +88,14 @@ export function defineScripts(redis: Redis): void {
 }
 
 const scriptKeyCounts = new Map<string, number>();
+const keysOfConnection = new WeakMap<Redis, Keys>();
+
+/** The key names a connection's scripts were defined with (defineScripts). */
+export function keysOf(redis: Redis): Keys {
+  const keys = keysOfConnection.get(redis);
+  if (!keys) throw new Error("Lua scripts are not defined on this connection (defineScripts)");
+  return keys;
+}
 
 /** How many of a defined script's first arguments are keys; undefined for a name that is no script. */
 export function scriptKeyCount(name: string): number | undefined {

@@ -1,7 +1,6 @@
 import { Pipeline, type ChainableCommander, type Redis } from "ioredis";
-import { changedUnitOf } from "../keys.ts";
 import { batch, execOrThrow, isSlotPipeline } from "../pipelines.ts";
-import type { ScriptName } from "./loader.ts";
+import { keysOf, type ScriptName } from "./loader.ts";
 import { changed } from "./script-errors.ts";
 
 /**
@@ -27,7 +26,7 @@ const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs"
 /**
  * Scripts after which their unit may come due for retention (a run, session or token
  * ended, or a session or token began that may end idle or time out): the mark also feeds
- * the retention due index (keys.retentionDue), so the sweeper reads only units with
+ * the retention due index (ShardKeys.retentionDue), so the sweeper reads only units with
  * something to delete rather than every record (systems/retention.ts). A unit fed for
  * nothing costs the sweeper one look. Parking is not among them: a parked run adds nothing.
  */
@@ -42,12 +41,12 @@ export function runScript<T = unknown>(target: Redis, name: ScriptName, keys: st
 /** Queues a script that marks no unit (reads, global indexes) on a pipeline; scripts that change a unit go through execWithScript. */
 export function runScript(target: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): ChainableCommander;
 export function runScript(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
-  const mark = markOf(name, keys);
   if (isPipeline(target)) {
-    if (mark) throw new Error(`Lua script ${name} changes a snapshot unit: run it with execWithScript, which marks the change`);
+    if (markOf(pipelineConnection(target), name, keys)) throw new Error(`Lua script ${name} changes a snapshot unit: run it with execWithScript, which marks the change`);
     return call(target, name, keys, args);
   }
   const result = call(target, name, keys, args) as Promise<unknown>;
+  const mark = markOf(target, name, keys);
   if (mark) result.then((outcome) => changed(outcome) && markChanged(target, mark), () => {});
   return result;
 }
@@ -69,15 +68,16 @@ export async function execWithScript<T>(pipeline: ChainableCommander, name: Scri
     results = await execOrThrow(pipeline);
   }
   const outcome = results.at(-1) as T;
-  const mark = markOf(name, keys);
-  if (mark && changed(outcome)) markChanged(pipelineConnection(pipeline), mark);
+  const connection = pipelineConnection(pipeline);
+  const mark = markOf(connection, name, keys);
+  if (mark && changed(outcome)) markChanged(connection, mark);
   return { outcome, results };
 }
 
-/** The change mark a script's run may need: its first key's unit, unless the script is UNMARKED. */
-function markOf(name: ScriptName, keys: string[]): Mark | null {
-  const unit = UNMARKED.has(name) ? null : changedUnitOf(keys[0]);
-  return unit && { ...unit, feedsRetention: FEEDS_RETENTION.has(name) };
+/** The change mark a script's run may need: its first key's unit, in that unit's shard, unless the script is UNMARKED. */
+function markOf(connection: Redis, name: ScriptName, keys: string[]): Mark | null {
+  const unit = UNMARKED.has(name) ? null : keysOf(connection).changeMarkOf(keys[0]);
+  return unit && { changes: unit.shard.changes(), due: unit.shard.retentionDue(), unit: unit.unit, feedsRetention: FEEDS_RETENTION.has(name) };
 }
 
 interface Mark {

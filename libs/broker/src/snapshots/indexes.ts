@@ -1,10 +1,11 @@
 import type { ChainableCommander, Redis } from "ioredis";
-import { isTokenId, runIdIn } from "@helmr/core";
+import { createdAtOfId, isTokenId, runIdIn } from "@helmr/core";
 import { TAG_KEYS, type Keys } from "../keys.ts";
 import { appendToIdLog } from "../paging.ts";
 import type { WaitingIndex } from "../systems/waiting-index.ts";
 import type { UnitRecord } from "./units.ts";
-import { batch } from "../pipelines.ts";
+import { batch, execOrThrow } from "../pipelines.ts";
+import { groupByKey } from "../shards.ts";
 
 /** What a restored unit needs once its keys are back: ids to log, jobs to add, tokens to settle. */
 export interface PendingWork {
@@ -60,20 +61,29 @@ function indexToken(pipeline: ChainableCommander, keys: Keys, record: UnitRecord
 }
 
 /**
- * Writes the id logs in creation order (ids sort by creation time), so lists page as they
- * did before the snapshot.
+ * Writes the id logs in creation order, each id into its shard's log (this Redis's shards,
+ * however many the snapshot's had) under an entry id of its creation time: lists over the
+ * shards merge by entry id, so they page as they did before the snapshot, and retention
+ * finds each entry near its record's createdAt (paging.ts).
  */
 export async function writeIdLogs(redis: Redis, keys: Keys, logged: PendingWork["logged"], batchSize = 2_000): Promise<void> {
-  for (const [key, ids] of [
-    [keys.sessionsIndex(), logged.sessions],
-    [keys.runsIndex(), logged.runs],
-    [keys.tokensIndex(), logged.tokens],
+  for (const [log, ids] of [
+    ["sessionsIndex", logged.sessions],
+    ["runsIndex", logged.runs],
+    ["tokensIndex", logged.tokens],
   ] as const) {
-    const sorted = [...ids].sort();
-    for (let i = 0; i < sorted.length; i += batchSize) {
-      const pipeline = batch(redis);
-      for (const id of sorted.slice(i, i + batchSize)) appendToIdLog(pipeline, key, id);
-      await pipeline.exec();
+    for (const [key, ofShard] of groupByKey(new Set(ids), (id) => keys.shardOf(id)[log]())) {
+      const sorted = ofShard.sort();
+      let last = { ms: -1, seq: 0 };
+      for (let i = 0; i < sorted.length; i += batchSize) {
+        const pipeline = batch(redis);
+        for (const id of sorted.slice(i, i + batchSize)) {
+          const ms = createdAtOfId(id);
+          last = ms === last.ms ? { ms, seq: last.seq + 1 } : { ms, seq: 0 };
+          appendToIdLog(pipeline, key, id, `${ms}-${last.seq}`);
+        }
+        await execOrThrow(pipeline);
+      }
     }
   }
 }

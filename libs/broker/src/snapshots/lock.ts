@@ -3,14 +3,25 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
+import { batch, execOrThrow } from "../pipelines.ts";
 
 /** How long the snapshot lock holds without being extended. */
 export const LOCK_TTL_MS = 60_000;
 
-/** The snapshot lock's token when this process got it, null when another holds it. */
+/**
+ * The snapshot lock's token when this process got it, null when another holds it. A
+ * holder that is only dropping the change marks (forgetUnattendedChanges) is waited out.
+ */
 export async function takeSnapshotLock(redis: Redis, keys: Keys): Promise<string | null> {
   const lock = randomBytes(12).toString("hex");
-  return (await redis.set(keys.snapshotLock(), lock, "PX", LOCK_TTL_MS, "NX")) === "OK" ? lock : null;
+  const deadline = Date.now() + FORGETTING_WAIT_MS;
+  for (;;) {
+    if ((await redis.set(keys.snapshotLock(), lock, "PX", LOCK_TTL_MS, "NX")) === "OK") return lock;
+    const holder = await redis.get(keys.snapshotLock());
+    if (holder === null) continue; // let go of meanwhile
+    if (!holder.startsWith(FORGETTING) || Date.now() > deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export async function releaseSnapshotLock(redis: Redis, keys: Keys, lock: string): Promise<void> {
@@ -29,14 +40,32 @@ export async function markAttended(redis: Redis, keys: Keys, everyMs = 0, now = 
   await redis.hset(keys.snapshotState(), "attendedUntil", now + Math.max(ATTENDED_MS, 3 * everyMs));
 }
 
+/** The prefix of the lock's token while the marks are being dropped (a few milliseconds). */
+const FORGETTING = "forgetting:";
+/** How long takeSnapshotLock waits out a holder that is only dropping the marks. */
+const FORGETTING_WAIT_MS = 2_000;
+
 /**
  * Drops the change marks when nobody takes snapshots (none attempted for a while, see
  * markAttended): where no snapshot service runs (workers embedded in an app, no `helmr
  * server`), nothing else would clear them, and every deleted session or token leaves one
  * (its tombstone). The chain ends with them, so the next snapshot is a full one, which
- * needs no marks. One script (lua/forgetUnattendedChanges-3.lua), skipped while a snapshot
- * is being written, so it never holds up one. The retention sweeper calls this.
+ * needs no marks. One script checks and takes the snapshot lock (lua/forgetUnattendedChanges-2.lua,
+ * skipped while a snapshot is being written), then each shard's marks go and the lock with
+ * them; a snapshot asked for meanwhile waits those milliseconds out (takeSnapshotLock).
+ * The retention sweeper calls this.
  */
 export async function forgetUnattendedChanges(redis: Redis, keys: Keys, now = Date.now()): Promise<void> {
-  await runScript(redis, "forgetUnattendedChanges", [keys.snapshotLock(), keys.snapshotState(), keys.changes()], [now]);
+  const marks = batch(redis);
+  for (const shard of keys.shards) marks.exists(shard.changes());
+  if ((await execOrThrow(marks)).every((count) => count === 0)) return;
+  const lock = FORGETTING + randomBytes(12).toString("hex");
+  if ((await runScript<number>(redis, "forgetUnattendedChanges", [keys.snapshotLock(), keys.snapshotState()], [now, lock, LOCK_TTL_MS])) !== 1) return;
+  try {
+    const drop = batch(redis);
+    for (const shard of keys.shards) drop.del(shard.changes());
+    await execOrThrow(drop);
+  } finally {
+    await releaseSnapshotLock(redis, keys, lock);
+  }
 }

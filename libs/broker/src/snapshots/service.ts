@@ -44,7 +44,7 @@ export class SnapshotService {
   ) {
     const { redisUrl, logger, keys } = engine.resources;
     this.connection = connect(redisUrl, logger, "snapshots");
-    defineScripts(this.connection);
+    defineScripts(this.connection, keys);
     this.writer = new SnapshotWriter(this.connection, keys, store, options, logger);
   }
 

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { RunBatchJob, RunJob } from "@helmr/core";
 import type { Queue } from "bullmq";
 import type { ChainableCommander, Redis } from "ioredis";
+import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
+import { dropIntents } from "./outbox.ts";
 import { runJobOptions, type WarmWorkers } from "./warm-workers.ts";
 
 /** A queue and task with an add on its way (DispatchSystem.addSoon): it exists only meanwhile. */
@@ -40,7 +42,12 @@ export class DispatchSystem {
   markIntent(target: ChainableCommander, intent: string, now?: number): ChainableCommander;
   markIntent(target: Redis, intent: string, now?: number): Promise<number>;
   markIntent(target: ChainableCommander | Redis, intent: string, now = Date.now()): ChainableCommander | Promise<number> {
-    return target.zadd(this.resources.keys.dispatchOutbox(), now, intent);
+    return target.zadd(this.resources.keys.outboxOf(intent), now, intent);
+  }
+
+  /** Takes intents out of their outboxes, queued on a pipeline. */
+  dropIntents(target: ChainableCommander, intents: string[]): ChainableCommander {
+    return dropIntents(target, this.resources.keys, intents);
   }
 
   /**
@@ -54,7 +61,7 @@ export class DispatchSystem {
         setImmediate(() => {
           const intents = this.clearing;
           this.clearing = [];
-          this.resources.redis.zrem(this.resources.keys.dispatchOutbox(), ...intents).then(
+          execOrThrow(this.dropIntents(batch(this.resources.redis), intents)).then(
             () => resolve(),
             (error) => {
               this.resources.logger.warn({ err: error, intents: intents.length }, "could not clear outbox entries; the sweeper will");

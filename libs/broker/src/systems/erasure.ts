@@ -1,6 +1,6 @@
 import { notFound } from "@helmr/core";
 import { runScript } from "../lua/index.ts";
-import { removeIdsFromLog } from "../paging.ts";
+import { removeIdsFromLogs } from "../paging.ts";
 import type { Resources } from "../resources.ts";
 import type { SessionsSystem } from "./sessions.ts";
 import type { WarmWorkers } from "./warm-workers.ts";
@@ -55,23 +55,23 @@ export class ErasureSystem {
       if (session.externalId) runScript(cleanup, "deleteLookup", [keys.sessionByExternalId(session.externalId)], [sessionId, ""]);
       for (const run of runs) {
         if (run.idem) runScript(cleanup, "deleteLookup", [keys.runByIdempotencyKey(run.task, run.idem)], [run.runId, "json"]);
-        cleanup.zrem(keys.dispatchOutbox(), run.runId);
+        cleanup.zrem(keys.outboxOf(run.runId), run.runId);
       }
       for (const token of tokens) {
         for (const tag of token.tags) cleanup.zrem(keys.tokensByTag(tag), token.tokenId);
         if (token.idem) runScript(cleanup, "deleteLookup", [keys.tokenByIdempotencyKey(token.idem)], [token.tokenId, ""]);
-        cleanup.zrem(keys.dispatchOutbox(), token.tokenId);
+        cleanup.zrem(keys.outboxOf(token.tokenId), token.tokenId);
       }
-      cleanup.sadd(keys.changes(), sessionId, ...tokens.map((token) => token.tokenId));
+      for (const unit of [sessionId, ...tokens.map((token) => token.tokenId)]) cleanup.sadd(keys.shardOf(unit).changes(), unit);
     }
     await cleanup.exec();
     const runs = erased.flatMap((e) => e.runs);
     const tokens = erased.flatMap((e) => e.tokens);
     for (const run of runs) this.resources.waiting.remove(run.runId, run.waitedSince);
     await Promise.all([
-      removeIdsFromLog(redis, keys.sessionsIndex(), erased.map((e) => ({ id: e.sessionId, createdAt: e.session.createdAt }))),
-      removeIdsFromLog(redis, keys.runsIndex(), runs.map((run) => ({ id: run.runId, createdAt: run.createdAt }))),
-      removeIdsFromLog(redis, keys.tokensIndex(), tokens.map((token) => ({ id: token.tokenId, createdAt: token.createdAt }))),
+      removeIdsFromLogs(redis, keys, "sessionsIndex", erased.map((e) => ({ id: e.sessionId, createdAt: e.session.createdAt }))),
+      removeIdsFromLogs(redis, keys, "runsIndex", runs.map((run) => ({ id: run.runId, createdAt: run.createdAt }))),
+      removeIdsFromLogs(redis, keys, "tokensIndex", tokens.map((token) => ({ id: token.tokenId, createdAt: token.createdAt }))),
       // A job left in a queue would find its run gone and be dropped; removing it saves that.
       ...runs.filter((run) => run.job).map((run) => this.resources.runsQueueOf(run.runId).remove(run.job).catch(() => 0)),
       ...runs.filter((run) => run.job && run.warm).map((run) => this.warm.queueOf(run.warm).remove(run.job).catch(() => 0)),

@@ -38,13 +38,16 @@ export class OutboxSweeper {
     const lock = await redis.set(keys.sweeperLock(), String(process.pid), "PX", OUTBOX_GRACE_MS, "NX");
     if (lock !== "OK") return 0;
     let dispatched = 0;
-    const stale = await redis.zrangebyscore(keys.dispatchOutbox(), 0, now - OUTBOX_GRACE_MS, "LIMIT", 0, 500);
-    for (const intent of stale) {
-      try {
-        for (const runId of await this.runsOfIntent(intent)) if (await this.dispatch.ensureFromRunState(runId)) dispatched++;
-        await redis.zrem(keys.dispatchOutbox(), intent);
-      } catch (error) {
-        logger.error({ err: error, intent }, "outbox sweep could not dispatch a run; will retry");
+    for (const shard of keys.shards) {
+      const outbox = shard.dispatchOutbox();
+      const stale = await redis.zrangebyscore(outbox, 0, now - OUTBOX_GRACE_MS, "LIMIT", 0, 500);
+      for (const intent of stale) {
+        try {
+          for (const runId of await this.runsOfIntent(intent)) if (await this.dispatch.ensureFromRunState(runId)) dispatched++;
+          await redis.zrem(outbox, intent);
+        } catch (error) {
+          logger.error({ err: error, intent }, "outbox sweep could not dispatch a run; will retry");
+        }
       }
     }
     // Adding a job that exists changes nothing, so these are runs whose dispatch was either

@@ -1,7 +1,7 @@
 import { isSessionId, isTokenId } from "@helmr/core";
 import type { ChainableCommander } from "ioredis";
 import { runScript } from "../lua/index.ts";
-import { removeIdsFromLog } from "../paging.ts";
+import { removeIdsFromLogs } from "../paging.ts";
 import { forgetUnattendedChanges } from "../snapshots/lock.ts";
 import type { Resources } from "../resources.ts";
 import type { ErasureSystem } from "./erasure.ts";
@@ -35,12 +35,12 @@ const SWEEP_BUDGET_MS = 1_000;
 const LOCK_MS = 30_000;
 
 type LogEntry = [entryId: string, fields: string[]];
-/** A session or token to look at; `seen` is its score in the due index when read from it. */
-type Unit = { id: string; seen?: string };
+/** A session or token to look at; `seen` is its score in the due index (`due`, its shard's) when read from it. */
+type Unit = { id: string; due: string; seen?: string };
 
 /**
  * Deletes what has passed its retention. The units to look at (sessions, tokens) come
- * from the due index (keys.retentionDue), fed whenever a script ends a run, a session or
+ * from the due index (each shard's ShardKeys.retentionDue), fed whenever a script ends a run, a session or
  * a token (lua/run-script.ts): a sweep reads only what may be due, however many runs
  * are parked. Looking at a session deletes its finished runs past their time and says
  * whether the session is to be erased (closed, past its retention, no runs left) or
@@ -66,17 +66,21 @@ export class RetentionSweeper {
     if ((await redis.set(keys.retentionLock(), String(process.pid), "PX", LOCK_MS, "NX")) !== "OK") return done;
     try {
       const started = Date.now();
-      for (;;) {
-        const due = await redis.zrangebyscore(keys.retentionDue(), "-inf", now - shortest, "WITHSCORES", "LIMIT", 0, BATCH);
-        const units: Unit[] = [];
-        for (let i = 0; i < due.length; i += 2) units.push({ id: due[i], seen: due[i + 1] });
-        if (units.length) await this.lookAt(units, policy, shortest, now, done);
-        if (units.length < BATCH || Date.now() - started > SWEEP_BUDGET_MS) break;
-        await new Promise((resolve) => setImmediate(resolve));
+      for (const shard of keys.shards) {
+        const key = shard.retentionDue();
+        for (;;) {
+          const due = await redis.zrangebyscore(key, "-inf", now - shortest, "WITHSCORES", "LIMIT", 0, BATCH);
+          const units: Unit[] = [];
+          for (let i = 0; i < due.length; i += 2) units.push({ id: due[i], due: key, seen: due[i + 1] });
+          if (units.length) await this.lookAt(units, policy, shortest, now, done);
+          if (units.length < BATCH || Date.now() - started > SWEEP_BUDGET_MS) break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
-      for (const log of [keys.sessionsIndex(), keys.tokensIndex()]) {
+      for (const log of keys.shards.flatMap((shard) => [shard.sessionsIndex(), shard.tokensIndex()])) {
         const entries = await this.nextOfLog(log);
-        if (entries.length) await this.lookAt(entries.map(([, fields]) => ({ id: fields[1] })), policy, shortest, now, done);
+        const units = entries.map(([, fields]): Unit => ({ id: fields[1], due: this.dueKeyOf(fields[1]) }));
+        if (units.length) await this.lookAt(units, policy, shortest, now, done);
       }
       // The tombstones of what was deleted are change marks: where nobody takes
       // snapshots, nothing else clears them.
@@ -135,7 +139,7 @@ export class RetentionSweeper {
         deletedRuns.push({ id: runId, createdAt: Number(createdAt) });
       }
       // A tombstone for each deleted run in the next incremental snapshot.
-      if (deleted.length) cleanup.sadd(keys.changes(), unit.id);
+      if (deleted.length) cleanup.sadd(keys.shardOf(unit.id).changes(), unit.id);
       if (verdict === "erase") toErase.push(unit.id);
       if (verdict === "close") toClose.push(unit.id);
       // A closed session comes due when its retention has passed (closing feeds it too).
@@ -144,20 +148,20 @@ export class RetentionSweeper {
     done.runs += deletedRuns.length;
     done.tokens += deletedTokens.length;
     if (deletedRuns.length || deletedTokens.length) await cleanup.exec();
-    await Promise.all([removeIdsFromLog(redis, keys.runsIndex(), deletedRuns), removeIdsFromLog(redis, keys.tokensIndex(), deletedTokens)]);
+    await Promise.all([removeIdsFromLogs(redis, keys, "runsIndex", deletedRuns), removeIdsFromLogs(redis, keys, "tokensIndex", deletedTokens)]);
     if (toErase.length) done.sessions += await this.erasure.eraseClosed(toErase);
     await Promise.all(toClose.map((id) => this.close(id, now, done)));
 
     // Last, once what was due is gone: each unit moves to when it next comes due (its
     // score is "due less the shortest retention", as the feed's "ended at" is), or leaves.
     const reschedule = batch(redis);
-    const moves: (string | number)[] = [];
+    const moves = new Map<string, (string | number)[]>();
     for (const [unit, at] of next) {
       const score = at === null ? "" : at - shortest;
-      if (unit.seen !== undefined) moves.push(unit.id, unit.seen, score);
-      else if (score !== "") reschedule.zadd(keys.retentionDue(), "LT", score, unit.id);
+      if (unit.seen !== undefined) moves.set(unit.due, [...(moves.get(unit.due) ?? []), unit.id, unit.seen, score]);
+      else if (score !== "") reschedule.zadd(unit.due, "LT", score, unit.id);
     }
-    if (moves.length) runScript(reschedule, "rescheduleDue", [keys.retentionDue()], moves);
+    for (const [due, moved] of moves) runScript(reschedule, "rescheduleDue", [due], moved);
     if (reschedule.length) await reschedule.exec();
   }
 
@@ -166,7 +170,12 @@ export class RetentionSweeper {
     for (const tag of JSON.parse(tagsJson) as string[]) cleanup.zrem(keys.tokensByTag(tag), tokenId);
     if (idem) runScript(cleanup, "deleteLookup", [keys.tokenByIdempotencyKey(idem)], [tokenId, ""]);
     // A tombstone in the next incremental snapshot, so a restore does not bring it back.
-    cleanup.sadd(keys.changes(), tokenId);
+    cleanup.sadd(keys.shardOf(tokenId).changes(), tokenId);
+  }
+
+  /** Where a unit found in an id log goes in the due index: its own shard's. */
+  private dueKeyOf(id: string): string {
+    return isSessionId(id) || isTokenId(id) ? this.resources.keys.shardOf(id).retentionDue() : this.resources.keys.shards[0].retentionDue();
   }
 
   private async close(sessionId: string, now: number, done: SweepOutcome): Promise<void> {

@@ -70,9 +70,10 @@ export class RunsSystem {
     this.dispatch.markIntent(pipeline, runId, now);
     // Where the id logs' replies (their entry ids) will be among the pipeline's results.
     const runLogged = pipeline.length;
-    appendToIdLog(pipeline, keys.runsIndex(), runId);
+    const logs = keys.shardOf(sessionId);
+    appendToIdLog(pipeline, logs.runsIndex(), runId);
     const sessionLogged = pipeline.length;
-    if (intent.createSession) appendToIdLog(pipeline, keys.sessionsIndex(), sessionId);
+    if (intent.createSession) appendToIdLog(pipeline, logs.sessionsIndex(), sessionId);
     const { outcome, results } = await execWithScript<number | [string, unknown?]>(
       pipeline,
       "createRun",
@@ -82,9 +83,9 @@ export class RunsSystem {
 
     if (isScriptError(outcome) || outcome[0] !== "created") {
       // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
-      const cleanup = batch(redis).zrem(keys.dispatchOutbox(), runId);
-      removeFromIdLog(cleanup, keys.runsIndex(), String(results[runLogged]));
-      if (intent.createSession) removeFromIdLog(cleanup, keys.sessionsIndex(), String(results[sessionLogged]));
+      const cleanup = this.dispatch.dropIntents(batch(redis), [runId]);
+      removeFromIdLog(cleanup, logs.runsIndex(), String(results[runLogged]));
+      if (intent.createSession) removeFromIdLog(cleanup, logs.sessionsIndex(), String(results[sessionLogged]));
       if (isScriptError(outcome) && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
       await cleanup.exec();
       if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
@@ -110,7 +111,7 @@ export class RunsSystem {
     const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, next, now);
     const logged = pipeline.length;
-    appendToIdLog(pipeline, keys.runsIndex(), next);
+    appendToIdLog(pipeline, keys.shardOf(next).runsIndex(), next);
     const { outcome, results } = await execWithScript<number | [string, string, unknown]>(
       pipeline,
       "continueRun",
@@ -118,8 +119,8 @@ export class RunsSystem {
       [fence, next, payload, now, runId, keys.tagPrefix(sessionId)],
     );
     if (isScriptError(outcome)) {
-      const cleanup = batch(redis).zrem(keys.dispatchOutbox(), next);
-      removeFromIdLog(cleanup, keys.runsIndex(), String(results[logged]));
+      const cleanup = this.dispatch.dropIntents(batch(redis), [next]);
+      removeFromIdLog(cleanup, keys.shardOf(next).runsIndex(), String(results[logged]));
       await cleanup.exec();
       throw scriptError(outcome, runId);
     }
@@ -146,7 +147,7 @@ export class RunsSystem {
     const { redis, keys } = this.resources;
     if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
     const { session } = query;
-    const source = session ? hashFieldIds(redis, keys.session(session), ["a:", "f:"], (own) => runIdIn(session, own)) : idLog(redis, keys.runsIndex());
+    const source = session ? hashFieldIds(redis, keys.session(session), ["a:", "f:"], (own) => runIdIn(session, own)) : idLog(redis, keys, "runsIndex");
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
     const toRecord = skippingUnreadable(this.resources.logger, "run", (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null));

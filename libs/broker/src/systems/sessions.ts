@@ -29,12 +29,12 @@ export class SessionsSystem {
     }
     const tags = body.tags ?? [];
     // Indexes first: a listing skips ids whose session does not exist (yet).
-    const pipeline = appendToIdLog(batch(redis), keys.sessionsIndex(), id);
+    const pipeline = appendToIdLog(batch(redis), keys.shardOf(id).sessionsIndex(), id);
     for (const tag of new Set(tags)) pipeline.zadd(keys.sessionsByTag(tag), 0, id);
     const { outcome, results } = await execWithScript<number>(pipeline, "createSession", [keys.session(id)], [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now]);
     if (outcome === 0) {
       // A concurrent create with the same externalId made it first; its log entry stays.
-      await removeFromIdLog(batch(redis), keys.sessionsIndex(), String(results[0])).exec();
+      await removeFromIdLog(batch(redis), keys.shardOf(id).sessionsIndex(), String(results[0])).exec();
       return { status: "existing", session: (await this.find(id))! };
     }
     return { status: "created", session: (await this.find(id))! };
@@ -72,7 +72,7 @@ export class SessionsSystem {
       const matches = session && (!query.tag || session.tags.includes(query.tag));
       return { data: matches ? [session] : [], nextCursor: null };
     }
-    const source = query.tag ? lexIndex(redis, keys.sessionsByTag(query.tag)) : idLog(redis, keys.sessionsIndex());
+    const source = query.tag ? lexIndex(redis, keys.sessionsByTag(query.tag)) : idLog(redis, keys, "sessionsIndex");
     const { ids, next } = await source(query.limit, query.cursor);
     const pipeline = batch(redis);
     for (const id of ids) pipeline.hgetall(keys.session(id));

@@ -53,7 +53,7 @@ export class TokensSystem {
     }
     const tags = body.tags ?? [];
     // The id log first: a listing skips ids whose token does not exist (yet).
-    const pipeline = appendToIdLog(batch(redis), keys.tokensIndex(), tokenId);
+    const pipeline = appendToIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), tokenId);
     for (const tag of new Set(tags)) pipeline.zadd(keys.tokensByTag(tag), 0, tokenId);
     const { outcome, results } = await execWithScript<number>(pipeline, "createToken", [keys.token(tokenId)], [
       tokenId,
@@ -65,7 +65,7 @@ export class TokensSystem {
       body.idempotencyKey ?? "",
     ]);
     // 0: a concurrent create with the same idempotency key made it; its entry stays.
-    if (outcome === 0) await removeFromIdLog(batch(redis), keys.tokensIndex(), String(results[0])).exec();
+    if (outcome === 0) await removeFromIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), String(results[0])).exec();
     return this.withSecrets(await this.retrieve(tokenId));
   }
 
@@ -107,7 +107,7 @@ export class TokensSystem {
   /** Newest first; the status filter is applied while paging (paging.ts). */
   async list(query: TokenListQuery): Promise<Page<TokenRecord>> {
     const { redis, keys } = this.resources;
-    const source = query.tag ? lexIndex(redis, keys.tokensByTag(query.tag)) : idLog(redis, keys.tokensIndex());
+    const source = query.tag ? lexIndex(redis, keys.tokensByTag(query.tag)) : idLog(redis, keys, "tokensIndex");
     return pageRecords(redis, source, query, (id) => keys.token(id), skippingUnreadable(this.resources.logger, "token", (id, hash) => {
       if (!hash.status) return null;
       const token = toTokenRecord(id, hash);

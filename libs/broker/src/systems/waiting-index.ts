@@ -1,7 +1,9 @@
 import type { ChainableCommander, Redis } from "ioredis";
 import { runScript } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
+import type { ShardKeys } from "../keys.ts";
 import { batch } from "../pipelines.ts";
+import { groupByKey } from "../shards.ts";
 
 /**
  * Members per bucket: Redis's default zset-max-listpack-entries, below which a sorted set
@@ -19,7 +21,7 @@ export interface WaitingEntry {
 }
 
 /**
- * The global index of parked runs, oldest first, for listing waits across sessions
+ * The global index of parked runs (a copy per shard, shards.ts), oldest first, for listing waits across sessions
  * (GET /waits). One sorted set would cost ~145 bytes a run; this keeps runs in buckets
  * of at most WAITING_BUCKET_SIZE, each a compact listpack, found through a directory of
  * their start scores (lua/addWaiting-2.lua has the invariant). A run is added before the
@@ -35,41 +37,79 @@ export class WaitingIndex {
   ) {}
 
   add(target: ChainableCommander, runId: string, since: number): ChainableCommander {
-    const { keys } = this.resources;
-    return runScript(target, "addWaiting", [keys.waitingDirectory(), keys.waitingSequence()], [runId, since, keys.waitingBuckets(), this.bucketSize]);
+    const shard = this.resources.keys.shardOf(runId);
+    return runScript(target, "addWaiting", [shard.waitingDirectory(), shard.waitingSequence()], [runId, since, shard.waitingBuckets(), this.bucketSize]);
   }
 
   /**
    * Not awaited on the hot paths: a failed removal is found and repaired by the next
-   * listing. Removals asked for in one turn of the event loop go in one script, so a burst
-   * of resumes costs one call, not one per run.
+   * listing. Removals asked for in one turn of the event loop go in one script per shard,
+   * so a burst of resumes costs a call per shard, not one per run.
    */
   remove(runId: string, since: number | string | null | undefined): void {
     if (since === null || since === undefined || since === "") return;
     if (this.pendingRemovals.length === 0) setImmediate(() => this.flushRemovals());
-    this.pendingRemovals.push(runId, String(Number(since)));
+    this.pendingRemovals.push({ runId, since: String(Number(since)) });
   }
 
-  private pendingRemovals: string[] = [];
+  private pendingRemovals: { runId: string; since: string }[] = [];
 
   private flushRemovals(): void {
-    const pairs = this.pendingRemovals;
+    const removals = this.pendingRemovals;
     this.pendingRemovals = [];
     const { keys, redis, logger } = this.resources;
-    runScript<number>(redis, "removeWaiting", [keys.waitingDirectory()], [keys.waitingBuckets(), ...pairs]).catch((error) =>
-      logger.warn({ err: error, runs: pairs.length / 2 }, "could not take runs out of the waiting index; the next wait listing will"),
-    );
+    for (const ofShard of groupByKey(removals, ({ runId }) => String(keys.shardOf(runId).shard)).values()) {
+      const shard = keys.shardOf(ofShard[0].runId);
+      const pairs = ofShard.flatMap(({ runId, since }) => [runId, since]);
+      runScript<number>(redis, "removeWaiting", [shard.waitingDirectory()], [shard.waitingBuckets(), ...pairs]).catch((error) =>
+        logger.warn({ err: error, runs: ofShard.length }, "could not take runs out of the waiting index; the next wait listing will"),
+      );
+    }
   }
 
   removeNow(target: Redis, runId: string, since: number): Promise<number> {
-    const { keys } = this.resources;
-    return runScript<number>(target, "removeWaiting", [keys.waitingDirectory()], [keys.waitingBuckets(), runId, since]);
+    const shard = this.resources.keys.shardOf(runId);
+    return runScript<number>(target, "removeWaiting", [shard.waitingDirectory()], [shard.waitingBuckets(), runId, since]);
   }
 
-  /** Entries oldest first (by since, then run id), after `after` when given. */
+  /**
+   * Entries oldest first (by since, then run id), after `after` when given, over every
+   * shard: each shard's buckets are read in order, and what every shard has read up to is
+   * handed on merged (no shard can still have an entry before it).
+   */
   async *entries(after?: WaitingEntry): AsyncGenerator<WaitingEntry[]> {
-    const { redis, keys } = this.resources;
-    const directory = keys.waitingDirectory();
+    const shards = this.resources.keys.shards;
+    if (shards.length === 1) return yield* this.entriesOf(shards[0], after);
+    const readers = shards.map((shard) => this.entriesOf(shard, after));
+    const buffered: WaitingEntry[][] = shards.map(() => []);
+    const exhausted = shards.map(() => false);
+    for (;;) {
+      await Promise.all(
+        readers.map(async (reader, i) => {
+          while (!exhausted[i] && buffered[i].length === 0) {
+            const next = await reader.next();
+            if (next.done) exhausted[i] = true;
+            else buffered[i] = next.value;
+          }
+        }),
+      );
+      const open = buffered.flatMap((entries, i) => (exhausted[i] ? [] : [entries[entries.length - 1]]));
+      const bound = open.length ? open.reduce((low, entry) => (isBefore(entry, low) ? entry : low)) : null;
+      const ready: WaitingEntry[] = [];
+      buffered.forEach((entries, i) => {
+        const cut = bound ? entries.findIndex((entry) => isBefore(bound, entry)) : -1;
+        ready.push(...(cut < 0 ? entries : entries.slice(0, cut)));
+        buffered[i] = cut < 0 ? [] : entries.slice(cut);
+      });
+      if (ready.length === 0) return;
+      yield ready.sort((a, b) => (isBefore(a, b) ? -1 : 1));
+    }
+  }
+
+  /** One shard's entries, oldest first, a bucket at a time. */
+  private async *entriesOf(shard: ShardKeys, after?: WaitingEntry): AsyncGenerator<WaitingEntry[]> {
+    const { redis } = this.resources;
+    const directory = shard.waitingDirectory();
     // The bucket holding `after` (the last one starting at or before it), then those after it.
     let from = "-inf";
     if (after) {
@@ -80,14 +120,14 @@ export class WaitingIndex {
       const flat = await redis.zrangebyscore(directory, from, "+inf", "WITHSCORES", "LIMIT", 0, DIRECTORY_PAGE);
       if (flat.length === 0) return;
       const pipeline = batch(redis);
-      for (let i = 0; i < flat.length; i += 2) pipeline.zrange(keys.waitingBuckets() + flat[i], 0, -1, "WITHSCORES");
+      for (let i = 0; i < flat.length; i += 2) pipeline.zrange(shard.waitingBuckets() + flat[i], 0, -1, "WITHSCORES");
       for (const [error, members] of (await pipeline.exec()) ?? []) {
         if (error) throw error;
         const entries: WaitingEntry[] = [];
         const list = members as string[];
         for (let i = 0; i < list.length; i += 2) {
           const entry = { runId: list[i], since: Number(list[i + 1]) };
-          if (!after || entry.since > after.since || (entry.since === after.since && entry.runId > after.runId)) entries.push(entry);
+          if (!after || isBefore(after, entry)) entries.push(entry);
         }
         if (entries.length) yield entries;
       }
@@ -95,3 +135,6 @@ export class WaitingIndex {
     }
   }
 }
+
+/** The index's order: by since, then run id. */
+const isBefore = (a: WaitingEntry, b: WaitingEntry): boolean => a.since < b.since || (a.since === b.since && a.runId < b.runId);

@@ -3,7 +3,8 @@ import { Queue, type Job } from "bullmq";
 import { logDistinctErrors } from "../closing.ts";
 import { runScript } from "../lua/index.ts";
 import { RUNS_QUEUE, type Resources } from "../resources.ts";
-import { batch } from "../pipelines.ts";
+import { batch, execOrThrow } from "../pipelines.ts";
+import { addIntents, dropIntents } from "./outbox.ts";
 
 /** How long a worker's heartbeat lasts: one not renewed for this long is gone. */
 export const WORKER_TTL_MS = 10_000;
@@ -116,17 +117,17 @@ export class WarmWorkers {
     const intents = "batch" in data ? data.batch.map((entry) => entry.runId) : [data.runId];
     const { redis, keys } = this.resources;
     const now = Date.now();
-    await redis.zadd(keys.dispatchOutbox(), ...intents.flatMap((intent) => [now, intent]));
+    await execOrThrow(addIntents(batch(redis), keys, intents, now));
     try {
       await job.remove();
     } catch {
-      void redis.zrem(keys.dispatchOutbox(), ...intents);
+      void dropIntents(batch(redis), keys, intents).exec();
       return false;
     }
     const delay = Math.max(0, job.timestamp + (job.opts.delay ?? 0) - Date.now());
     // Its first run's shard (a warm worker's batch may mix shards; every worker takes every shard).
     await this.resources.runsQueueOf(intents[0]).add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
-    await redis.zrem(keys.dispatchOutbox(), ...intents);
+    await execOrThrow(dropIntents(batch(redis), keys, intents));
     return true;
   }
 

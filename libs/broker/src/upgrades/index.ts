@@ -2,6 +2,7 @@ import type { Resources } from "../resources.ts";
 import { isLayout1RunHash, upgradeRunHash } from "./layout-2.ts";
 import { batch } from "../pipelines.ts";
 import { tagGlobalKeys } from "./layout-3.ts";
+import { shardGlobalKeys } from "./layout-4.ts";
 
 export { isLayout1RunHash, upgradeRunHash } from "./layout-2.ts";
 
@@ -40,6 +41,7 @@ export async function upgradeLayout(resources: Resources, from: number, to: numb
 const STEPS: Record<number, (resources: Resources, stillHolding: () => Promise<unknown>) => Promise<number>> = {
   1: upgradeRunHashes,
   2: (resources) => tagGlobalKeys(resources.redis, resources.keys),
+  3: (resources) => shardGlobalKeys(resources.redis, resources.keys),
 };
 
 /** Layout 1 to 2: run hashes' journals and events into chunked fields (layout-2.ts). */

@@ -1,0 +1,17 @@
+import type { ChainableCommander } from "ioredis";
+import type { Keys } from "../keys.ts";
+import { groupByKey } from "../shards.ts";
+
+/**
+ * Writes to the dispatch outbox (ARCHITECTURE.md invariant 3), each intent in its own
+ * shard's copy (Keys.outboxOf), queued on a pipeline: one command per shard.
+ */
+export function addIntents(target: ChainableCommander, keys: Keys, intents: string[], now = Date.now()): ChainableCommander {
+  for (const [outbox, ofShard] of groupByKey(intents, (intent) => keys.outboxOf(intent))) target.zadd(outbox, ...ofShard.flatMap((intent) => [now, intent]));
+  return target;
+}
+
+export function dropIntents(target: ChainableCommander, keys: Keys, intents: string[]): ChainableCommander {
+  for (const [outbox, ofShard] of groupByKey(intents, (intent) => keys.outboxOf(intent))) target.zrem(outbox, ...ofShard);
+  return target;
+}
