@@ -61,7 +61,7 @@ export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes
     apiKey,
     workers,
     async startWorker(workerOptions) {
-      const worker = await createWorker({ logger, lockDurationMs: 5_000, shutdownGraceMs: 2_000, secret, publicUrl: server.url, queueShards: options.queueShards, ...workerOptions, redis: redisUrl, prefix });
+      const worker = await createWorker({ logger, lockDurationMs: 5_000, shutdownGraceMs: 2_000, secret, publicUrl: server.url, queueShards: options.queueShards, waitReplicas: options.waitReplicas, ...workerOptions, redis: redisUrl, prefix });
       workers.push(worker);
       return worker;
     },

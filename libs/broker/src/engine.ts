@@ -14,7 +14,6 @@ import { WarmWorkers } from "./systems/warm-workers.ts";
 import { ErasureSystem } from "./systems/erasure.ts";
 import { RetentionSweeper } from "./systems/retention.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
-import { confirmReplicated } from "./replication.ts";
 
 /**
  * The version of how Helmr lays its data out in Redis (the keys, hash fields and values
@@ -93,11 +92,6 @@ export class HelmrEngine {
         `The data under the key prefix "${keys.prefix}" is in layout version ${stored}, and this Helmr reads version ${LAYOUT_VERSION}; run the Helmr version that wrote it, or restore a snapshot into an empty prefix`,
       );
     }
-  }
-
-  /** Waits, with HELMR_REDIS_WAIT_REPLICAS set, until that many replicas hold what was written to `key`'s slot (replication.ts). */
-  confirmReplicated(key: string): Promise<void> {
-    return confirmReplicated(this.resources.redis, key, this.resources.waitReplicas);
   }
 
   /** True when Redis answers. */

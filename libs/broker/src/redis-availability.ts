@@ -17,6 +17,8 @@ export function isRedisUnavailable(error: unknown): boolean {
   if (name === "MaxRetriesPerRequestError") return true;
   if (code && CONNECTION_CODES.has(code)) return true;
   if (message === "Connection is closed." || message.startsWith("Stream isn't writeable")) return true;
+  // A cluster client that gave up following a failover (its last try names why).
+  if (message.startsWith("Too many Cluster redirections") || message.startsWith("Failed to refresh slots cache")) return true;
   return UNAVAILABLE_REPLY.test(message);
 }
 

@@ -29,7 +29,6 @@ export default defineRoute({
     checkPayloadSize(body.data, maxPayloadBytes, "The input's data");
     await inputSchemas.check(stream, body.data);
     const delivered = await engine.streams.deliver(ctx.params.id, stream, body.data, body.correlationId, { publicTokenId: granted?.id });
-    await engine.confirmReplicated(engine.resources.keys.session(ctx.params.id));
     ctx.status = 202;
     ctx.body = delivered;
   },

@@ -12,7 +12,6 @@ export default defineRoute({
     const body = await parseBody(ctx, TriggerBody);
     checkPayloadSize(body.payload, maxPayloadBytes, "The payload");
     const result = await engine.runs.trigger(taskId, body);
-    await engine.confirmReplicated(engine.resources.keys.session(result.sessionId));
     ctx.status = result.deduplicated ? 200 : 201;
     ctx.body = result;
   },

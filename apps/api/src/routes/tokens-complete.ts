@@ -22,8 +22,6 @@ export default defineRoute({
     const body = await parseBody(ctx, CompleteTokenBody, { required: true });
     checkPayloadSize(body.data, maxPayloadBytes, "The completion data");
     const completed = await engine.tokens.complete(ctx.params.id, body.data);
-    // The token holds the completion (a run whose resume a failover lost finds it there on replay).
-    await engine.confirmReplicated(engine.resources.keys.token(ctx.params.id));
     ctx.body = completed;
   },
 });

@@ -80,6 +80,7 @@ export function startWorker(
     warmMs: settings.HELMR_WARM_MS,
     idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
     queueShards: settings.HELMR_QUEUE_SHARDS,
+    waitReplicas: settings.HELMR_REDIS_WAIT_REPLICAS,
     retention: {
       runMs: parseDuration(settings.HELMR_RUN_RETENTION),
       sessionMs: parseDuration(settings.HELMR_SESSION_RETENTION),

@@ -4,6 +4,7 @@ import type { Queue } from "bullmq";
 import type { ChainableCommander, Redis } from "ioredis";
 import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
+import { ReplicationGuard } from "../replication.ts";
 import { dropIntents } from "./outbox.ts";
 import { runJobOptions, type WarmWorkers } from "./warm-workers.ts";
 
@@ -43,6 +44,49 @@ export class DispatchSystem {
   markIntent(target: Redis, intent: string, now?: number): Promise<number>;
   markIntent(target: ChainableCommander | Redis, intent: string, now = Date.now()): ChainableCommander | Promise<number> {
     return target.zadd(this.resources.keys.outboxOf(intent), now, intent);
+  }
+
+  /**
+   * With HELMR_REDIS_WAIT_REPLICAS, what confirms an acknowledged operation's writes with
+   * the replicas (replication.ts); taken as the operation begins. Without, it confirms at once.
+   */
+  replicationGuard(): ReplicationGuard {
+    const { redis, queueConnection, waitReplicas } = this.resources;
+    return new ReplicationGuard([redis, queueConnection], waitReplicas);
+  }
+
+  /**
+   * Ends an operation whose runs' jobs are added: once the replicas hold its writes, its
+   * outbox entry goes. If they do not confirm (503), the entry stays for the sweeper, and
+   * this process adds the runs' jobs again itself until the replicas confirm them: the
+   * outbox entry may have been lost with the master that also held the job, while the
+   * run's state, on another master, survived.
+   */
+  async settleIntent(guard: ReplicationGuard, intent: string, runIds: string[] = []): Promise<void> {
+    try {
+      await guard.confirm();
+    } catch (error) {
+      for (const runId of runIds) void this.redispatchAfterFailover(runId);
+      throw error;
+    }
+    void this.clearIntent(intent);
+  }
+
+  /** Ensures a run's expected job until the replicas hold it, for a minute at most (settleIntent). */
+  private async redispatchAfterFailover(runId: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      try {
+        const guard = this.replicationGuard();
+        await this.ensureFromRunState(runId);
+        await guard.confirm();
+        return;
+      } catch {
+        // The cluster is still failing over: try again.
+      }
+    }
+    this.resources.logger.error({ runId }, "could not confirm a run's job with the replicas for a minute after a failover; the outbox sweeper adds it if its entry survived");
   }
 
   /** Takes intents out of their outboxes, queued on a pipeline. */

@@ -42,6 +42,7 @@ export class RunsSystem {
    */
   async trigger(taskId: string, body: TriggerBody, now = Date.now()): Promise<TriggerResult> {
     const { redis, keys } = this.resources;
+    const guard = this.dispatch.replicationGuard();
     if (!(await this.tasks.isRegistered(taskId))) {
       throw new HelmrError(404, "task_not_found", `No worker has registered task "${taskId}"`);
     }
@@ -62,6 +63,7 @@ export class RunsSystem {
     // A repeated trigger of a run that exists writes nothing (the id logs take an id once).
     if (!claimedIdempotencyKey && idemKey && (await redis.exists(keys.run(runId)))) {
       await this.dispatch.ensureFromRunState(runId);
+      await guard.confirm();
       return { sessionId, runId, deduplicated: true };
     }
 
@@ -90,10 +92,11 @@ export class RunsSystem {
       await cleanup.exec();
       if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
       await this.dispatch.ensureFromRunState(runId);
+      await guard.confirm();
       return { sessionId, runId, deduplicated: true };
     }
     await this.dispatch.ensureJob({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`, 0);
-    void this.dispatch.clearIntent(runId);
+    await this.dispatch.settleIntent(guard, runId, [runId]);
     return { sessionId, runId, deduplicated: false };
   }
 

@@ -2,6 +2,7 @@ import { isSessionId, notFound, type InputEntry, type OutputEntry, type Page, ty
 import type { Redis } from "ioredis";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { execOrThrow, batch } from "../pipelines.ts";
+import { isCluster } from "../redis-target.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
@@ -27,6 +28,7 @@ export class StreamsSystem {
     if (!isSessionId(sessionId)) throw notFound("session", sessionId);
     const { redis, keys } = this.resources;
     const intent = `${sessionId}:${now}:${Math.random().toString(36).slice(2, 8)}`;
+    const guard = this.dispatch.replicationGuard();
     const sessionKeys = [
       keys.session(sessionId),
       keys.inputStream(sessionId, stream),
@@ -34,11 +36,15 @@ export class StreamsSystem {
       options.publicTokenId ? keys.publicToken(options.publicTokenId) : keys.session(sessionId),
     ];
     const args = [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"];
-    // Sent one after the other on one connection, so Redis applies them in this order (the
-    // outbox entry first); no pipeline object: building one costs more than the second write
-    // on this, the hot path of every resume.
+    // On one Redis, sent one after the other on one connection, so Redis applies them in
+    // this order (the outbox entry first) and both fail if it is down; no pipeline object:
+    // building one costs more than the second write on this, the hot path of every resume.
+    // On a cluster the outbox entry lives on another node, which may be failing over while
+    // the session's is up: it must be written before the script runs.
+    const marked = this.dispatch.markIntent(redis, intent, now);
+    if (isCluster(redis)) await marked;
     const [, outcome] = await Promise.all([
-      this.dispatch.markIntent(redis, intent, now),
+      marked,
       runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?]>(redis, "deliverInput", sessionKeys, args),
     ]);
     if (isScriptError(outcome)) {
@@ -48,11 +54,11 @@ export class StreamsSystem {
     const [status, entryId, runId, jobId, taskId, waitedSince, claim, warmWorker] = outcome;
     if (status === "resumed") {
       await this.dispatch.ensureJob({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, 0, warmWorker as string);
-      void this.dispatch.clearIntent(intent);
       this.resources.waiting.remove(runId!, waitedSince);
+      await this.dispatch.settleIntent(guard, intent, [runId!]);
       return { entryId, status: "resumed", runId: runId! };
     }
-    void this.dispatch.clearIntent(intent);
+    await this.dispatch.settleIntent(guard, intent);
     return { entryId, status: "buffered" };
   }
 

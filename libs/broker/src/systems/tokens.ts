@@ -124,6 +124,7 @@ export class TokensSystem {
     if (!isTokenId(tokenId)) throw notFound("token", tokenId);
     const { redis, keys } = this.resources;
     const text = JSON.stringify(data ?? null);
+    const guard = this.dispatch.replicationGuard();
     const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, tokenId, now);
     const { outcome } = await execWithScript<number | [string, string, string, string?]>(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data ?? null), now]);
@@ -135,8 +136,9 @@ export class TokensSystem {
     const waiter = status === "completed" ? outcome[1] : outcome[3]!;
     const storedData = status === "completed" ? text : outcome[1];
     // A repeated completion resolves the waiter again too: the first one may have died before it.
-    if (waiter) await this.resolveWaiter(tokenId, waiter.split("|")[0], storedData);
-    void this.dispatch.clearIntent(tokenId);
+    const waitingRun = waiter ? waiter.split("|")[0] : undefined;
+    if (waitingRun) await this.resolveWaiter(tokenId, waitingRun, storedData);
+    await this.dispatch.settleIntent(guard, tokenId, waitingRun ? [waitingRun] : []);
     return { token: await this.retrieve(tokenId), firstCompletion: status === "completed" };
   }
 

@@ -47,6 +47,8 @@ export interface WorkerOptions {
   warmMs?: number;
   /** Runs queues dispatch is spread over; every process of a prefix uses the same. Default HELMR_QUEUE_SHARDS, else 1. */
   queueShards?: number;
+  /** Replicas a job's writes must reach before the job finishes (see the README). Default HELMR_REDIS_WAIT_REPLICAS, else 0. */
+  waitReplicas?: number;
   /** How long idempotency keys of tokens created in runs name their token, in ms (0: for ever). Default HELMR_IDEMPOTENCY_TTL, else 24 hours. */
   idempotencyTtlMs?: number;
   /**
@@ -86,6 +88,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     publicUrl: options.publicUrl ?? process.env.HELMR_PUBLIC_URL,
     idempotencyTtlMs: options.idempotencyTtlMs ?? (process.env.HELMR_IDEMPOTENCY_TTL ? parseDuration(process.env.HELMR_IDEMPOTENCY_TTL) : undefined),
     queueShards: options.queueShards ?? envInt("HELMR_QUEUE_SHARDS"),
+    waitReplicas: options.waitReplicas ?? envInt("HELMR_REDIS_WAIT_REPLICAS"),
   });
   // Fail at once, saying why, rather than retrying quietly against a Redis that is not there.
   if (!(await engine.healthy(5_000))) {

@@ -27,7 +27,7 @@ export interface ProcessorDeps {
 export function createProcessor(deps: ProcessorDeps) {
   const { tasks, logger } = deps;
   const processRun = createRunProcessor(deps);
-  return async function processRunJob(job: Job, token?: string): Promise<void> {
+  const processJob = async (job: Job, token?: string): Promise<void> => {
     const single = runJobOf(job.data, logger);
     const batch = single.success ? undefined : RunBatchJob.safeParse(job.data);
     if (!single.success && !batch?.success) {
@@ -57,6 +57,14 @@ export function createProcessor(deps: ProcessorDeps) {
     const settled = await Promise.allSettled(batch!.data!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted)));
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
+  };
+  return async function processRunJob(job: Job, token?: string): Promise<void> {
+    // With HELMR_REDIS_WAIT_REPLICAS, the job finishes only once the replicas hold what its
+    // runs wrote: a failover that lost a write (a park, a completion) then finds the job
+    // still there, and its retry carries the run on from what survived.
+    const guard = deps.engine.dispatch.replicationGuard();
+    await processJob(job, token);
+    await guard.confirm();
   };
 }
 
