@@ -18,12 +18,15 @@ const sourceAliases = PACKAGES.flatMap((dir) => {
 
 /**
  * The suites that also run against a Redis Cluster (3 masters, a replica each), as the
- * `cluster` project: triggering, timers, session streams, tokens, snapshots, the CLI.
+ * `cluster` project: triggering, timers, retention and erasure, session streams, tokens,
+ * snapshots, the CLI. Together they run every Lua script (cluster-setup.ts checks).
  */
 const CLUSTER_SUITES = [
   "test/runtime/trigger.test.ts",
   "test/api/triggers-and-sessions.test.ts",
   "test/runtime/timers.test.ts",
+  "test/runtime/retention.test.ts",
+  "test/api/erasure.test.ts",
   "test/streams/*.test.ts",
   "test/tokens/*.test.ts",
   "test/snapshots/*.test.ts",
@@ -44,7 +47,7 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: "redis", include: ["test/**/*.test.ts"], exclude: ["test/cluster/**"], globalSetup: ["test/harness/global-setup.ts"] } },
-      { extends: true, test: { name: "cluster", include: CLUSTER_SUITES, globalSetup: ["test/harness/cluster-setup.ts"], env: { HELMR_TEST_TARGET: "cluster" } } },
+      { extends: true, test: { name: "cluster", include: CLUSTER_SUITES, globalSetup: ["test/harness/cluster-setup.ts"], setupFiles: ["test/harness/script-coverage.ts"], env: { HELMR_TEST_TARGET: "cluster" } } },
     ],
   },
 });

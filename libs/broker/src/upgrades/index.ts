@@ -55,7 +55,8 @@ async function upgradeRunHashes(resources: Resources, stillHolding: () => Promis
     const read = batch(redis);
     for (const key of found) read.hgetall(key);
     const hashes = ((await read.exec()) ?? []).map(([error, hash]) => (error ? null : (hash as Record<string, string>)));
-    const write = redis.multi();
+    // One rewrite per hash, each on its own: the keys lie in many slots of a cluster.
+    const write = batch(redis);
     found.forEach((key, i) => {
       const hash = hashes[i];
       if (!hash || !isLayout1RunHash(hash)) return;
