@@ -72,6 +72,20 @@ export class DispatchSystem {
     void this.clearIntent(intent);
   }
 
+  /**
+   * Adds the job of a run a script just resumed. If that fails (its queue's master failing
+   * over, say), the run, resumed, still needs it: besides the outbox entry (which may have
+   * failed or been lost with that master too), this process adds it again until it sticks.
+   */
+  async ensureJobOfResumed(job: RunJob, jobId: string, warmWorker?: string): Promise<void> {
+    try {
+      await this.ensureJob(job, jobId, 0, warmWorker);
+    } catch (error) {
+      void this.redispatchAfterFailover(job.runId);
+      throw error;
+    }
+  }
+
   /** Ensures a run's expected job until the replicas hold it, for a minute at most (settleIntent). */
   private async redispatchAfterFailover(runId: string): Promise<void> {
     const deadline = Date.now() + 60_000;

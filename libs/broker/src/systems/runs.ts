@@ -95,7 +95,7 @@ export class RunsSystem {
       await guard.confirm();
       return { sessionId, runId, deduplicated: true };
     }
-    await this.dispatch.ensureJob({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`, 0);
+    await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`);
     await this.dispatch.settleIntent(guard, runId, [runId]);
     return { sessionId, runId, deduplicated: false };
   }

@@ -2,7 +2,6 @@ import { isSessionId, notFound, type InputEntry, type OutputEntry, type Page, ty
 import type { Redis } from "ioredis";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { execOrThrow, batch } from "../pipelines.ts";
-import { isCluster } from "../redis-target.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
@@ -36,15 +35,14 @@ export class StreamsSystem {
       options.publicTokenId ? keys.publicToken(options.publicTokenId) : keys.session(sessionId),
     ];
     const args = [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"];
-    // On one Redis, sent one after the other on one connection, so Redis applies them in
-    // this order (the outbox entry first) and both fail if it is down; no pipeline object:
-    // building one costs more than the second write on this, the hot path of every resume.
-    // On a cluster the outbox entry lives on another node, which may be failing over while
-    // the session's is up: it must be written before the script runs.
-    const marked = this.dispatch.markIntent(redis, intent, now);
-    if (isCluster(redis)) await marked;
+    // Sent one after the other on one connection, so Redis applies them in this order (the
+    // outbox entry first); no pipeline object: building one costs more than the second write
+    // on this, the hot path of every resume. On a cluster they go to two nodes, and the
+    // outbox's may be failing over while the session's is up: whether the entry got there
+    // only matters if the job cannot be added next, and then this process re-adds it
+    // itself (DispatchSystem.ensureJobOfResumed).
     const [, outcome] = await Promise.all([
-      marked,
+      this.dispatch.markIntent(redis, intent, now).catch(() => {}),
       runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?]>(redis, "deliverInput", sessionKeys, args),
     ]);
     if (isScriptError(outcome)) {
@@ -53,7 +51,7 @@ export class StreamsSystem {
     }
     const [status, entryId, runId, jobId, taskId, waitedSince, claim, warmWorker] = outcome;
     if (status === "resumed") {
-      await this.dispatch.ensureJob({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, 0, warmWorker as string);
+      await this.dispatch.ensureJobOfResumed({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker as string);
       this.resources.waiting.remove(runId!, waitedSince);
       await this.dispatch.settleIntent(guard, intent, [runId!]);
       return { entryId, status: "resumed", runId: runId! };

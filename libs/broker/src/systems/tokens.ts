@@ -158,7 +158,7 @@ export class TokensSystem {
     const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveTokenWait", [keys.run(runId)], [tokenId, data, now, runId]);
     if (!result[0]) return false;
     const [jobId, taskId, waitedSince, claim, warmWorker] = result;
-    await this.dispatch.ensureJob({ runId, taskId: taskId!, start: claimOf(claim) }, jobId, 0, warmWorker);
+    await this.dispatch.ensureJobOfResumed({ runId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker);
     this.resources.waiting.remove(runId, waitedSince);
     return true;
   }
