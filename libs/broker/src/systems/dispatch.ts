@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { RunBatchJob, RunJob } from "@helmr/core";
 import type { Queue } from "bullmq";
 import type { ChainableCommander, Redis } from "ioredis";
-import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import { ReplicationGuard } from "../replication.ts";
+import { groupByKey } from "../shards.ts";
 import { dropIntents } from "./outbox.ts";
 import { runJobOptions, type WarmWorkers } from "./warm-workers.ts";
 
@@ -119,7 +119,10 @@ export class DispatchSystem {
         setImmediate(() => {
           const intents = this.clearing;
           this.clearing = [];
-          execOrThrow(this.dropIntents(batch(this.resources.redis), intents)).then(
+          // A ZREM per shard's outbox, not a pipeline: building one costs more than the
+          // command itself on this path of every resume.
+          const { redis, keys } = this.resources;
+          Promise.all([...groupByKey(intents, (each) => keys.outboxOf(each))].map(([outbox, ofShard]) => redis.zrem(outbox, ...ofShard))).then(
             () => resolve(),
             (error) => {
               this.resources.logger.warn({ err: error, intents: intents.length }, "could not clear outbox entries; the sweeper will");
