@@ -51,6 +51,10 @@ export const Settings = z.object({
         .refine((key) => !key.startsWith("pat_"), "a secret key must not start with pat_ (that prefix marks public access tokens)"),
     ),
   ),
+  /** A bearer that opens GET /metrics (API, and a worker's HELMR_METRICS_PORT) and nothing else. */
+  HELMR_METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  /** Where a worker serves GET /metrics (unset: it does not). */
+  HELMR_METRICS_PORT: int(1, 65535).optional(),
   HELMR_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   HELMR_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional()),
   HELMR_PREFIX: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -").default(DEFAULTS.prefix),

@@ -34,7 +34,7 @@ export const REPLAY_ONLY = { warmRuns: 0 } as const;
  * A Helmr API and engine on the suite's redis-server under a fresh key prefix, so tests
  * never see each other's data (CONTRIBUTING.md, tests).
  */
-export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number; redisUrl?: string; prefix?: string; idempotencyTtlMs?: number; queueShards?: number; waitReplicas?: number } = {}): Promise<TestStack> {
+export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number; redisUrl?: string; prefix?: string; idempotencyTtlMs?: number; queueShards?: number; waitReplicas?: number; metricsToken?: string } = {}): Promise<TestStack> {
   const redisUrl = options.redisUrl ?? inject("redisUrl");
   const prefix = options.prefix ?? `t-${randomBytes(5).toString("hex")}`;
   const logger = testLogger();
@@ -43,7 +43,7 @@ export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes
   await engine.ready();
   const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;
   const server = await startApiServer(
-    { engine, logger, apiKeys: [apiKey], maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024 },
+    { engine, logger, apiKeys: [apiKey], maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024, metricsToken: options.metricsToken },
     { port: 0, host: "127.0.0.1" },
   );
   // The URL is known once the server listens (port 0); callback URLs are built from it.

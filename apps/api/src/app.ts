@@ -10,7 +10,7 @@ import { requestLogging } from "./framework/logging.ts";
 import { redisGate } from "./framework/redis-gate.ts";
 import { requestId } from "./framework/request-id.ts";
 import type { ApiDeps, ApiState, RouteDefinition, RouteDeps } from "./framework/types.ts";
-import { apiRoutes, approvePage, healthz, tokensCallback } from "./routes/index.ts";
+import { apiRoutes, approvePage, healthz, metrics, tokensCallback } from "./routes/index.ts";
 
 const API_PREFIX = "/api/v1";
 
@@ -38,9 +38,10 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
   // The envelope may exceed the payload limit a little; payloads are checked on their own (framework/payload.ts).
   app.use(jsonBodies(deps.maxPayloadBytes + 64 * 1024));
 
-  // No Authorization header here: health checks, the approval page, and callback URLs whose path holds the credential.
+  // Not behind the API's authentication: health checks, the approval page, callback URLs
+  // whose path holds the credential, and metrics (their own bearer check, routes/metrics.ts).
   const open = new Router<ApiState>();
-  mount(open, [healthz, approvePage], deps);
+  mount(open, [healthz, approvePage, metrics], deps);
   open.use(tokensCallback.path, redisGate(deps.engine));
   mount(open, [tokensCallback], deps);
   app.use(open.routes());

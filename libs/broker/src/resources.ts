@@ -8,6 +8,7 @@ import { queueShardOf } from "./shards.ts";
 import { redisClient } from "./redis-target.ts";
 import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
+import { EngineMetrics } from "./metrics.ts";
 import { WaitingIndex } from "./systems/waiting-index.ts";
 
 /** What every system shares, wired once in `createEngine` (CONTRIBUTING.md, broker core). */
@@ -36,6 +37,8 @@ export interface Resources {
   waitReplicas: number;
   /** The index of parked runs, shared by every system that parks or ends a wait. */
   waiting: WaitingIndex;
+  /** This process's Prometheus metrics (metrics.ts). */
+  metrics: EngineMetrics;
   /** Injected in tests to force interleavings (CONTRIBUTING.md: races are forced, not hoped for). */
   hooks: EngineHooks;
 }
@@ -79,8 +82,9 @@ export function createResources(options: ResourceOptions): Resources {
   });
   const runsQueueOf = (runId: string) => runsQueues[queueShardOf(runId, shards)];
   const waiting = new WaitingIndex({ redis, keys, logger });
+  const metrics = new EngineMetrics({ redis, keys });
   const idempotencyTtlMs = options.idempotencyTtlMs ?? parseDuration(DEFAULTS.idempotencyTtl);
-  return { redis, keys, runsQueues, runsQueueOf, runsQueue: runsQueues[0], queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs, waitReplicas: options.waitReplicas ?? 0 };
+  return { redis, keys, runsQueues, runsQueueOf, runsQueue: runsQueues[0], queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, metrics, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs, waitReplicas: options.waitReplicas ?? 0 };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 /**
  * Secrets Helmr hands out (a token's public access token, its callback URL's secret) are
@@ -24,3 +24,23 @@ export const TOKEN_PAT_PREFIX = "pat_tok_";
 
 /** The bearer of a scoped session-input token: `pat_in_<id>.<signature>`. */
 export const INPUT_PAT_PREFIX = "pat_in_";
+
+/**
+ * Whether `given` is one of `keys` (secret API keys, a metrics token), compared as SHA-256
+ * digests with timingSafeEqual against every key: the time taken says nothing about which
+ * key, or how much of one, matched.
+ */
+export function matchesAnyKey(given: string, keys: readonly string[]): boolean {
+  const givenDigest = sha256(given);
+  let ok = false;
+  for (const key of keys) ok = timingSafeEqual(sha256(key), givenDigest) || ok;
+  return ok;
+}
+
+/** Whether an `Authorization` header carries one of `keys` as its bearer (matchesAnyKey). */
+export function bearerMatches(header: string | undefined, keys: readonly string[]): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match !== null && matchesAnyKey(match[1], keys);
+}
+
+const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();

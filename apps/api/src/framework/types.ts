@@ -11,6 +11,8 @@ export interface ApiDeps {
   /** Secret keys that authorize /api/v1 (HELMR_API_KEYS). */
   apiKeys: string[];
   maxPayloadBytes: number;
+  /** HELMR_METRICS_TOKEN: a bearer that opens GET /metrics only (a secret key opens it too). */
+  metricsToken?: string;
 }
 
 /** What the routes get: the deps, plus process-wide helpers built once in buildApp. */

@@ -37,7 +37,7 @@ export async function startApi(
   try {
     await engine.ready();
     server = await startApiServer(
-      { engine, logger: options.logger, apiKeys: options.apiKeys, maxPayloadBytes: settings.HELMR_MAX_PAYLOAD_BYTES },
+      { engine, logger: options.logger, apiKeys: options.apiKeys, maxPayloadBytes: settings.HELMR_MAX_PAYLOAD_BYTES, metricsToken: settings.HELMR_METRICS_TOKEN },
       { port: options.port, host: options.host },
     );
   } catch (error) {
@@ -81,6 +81,8 @@ export function startWorker(
     idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
     queueShards: settings.HELMR_QUEUE_SHARDS,
     waitReplicas: settings.HELMR_REDIS_WAIT_REPLICAS,
+    metricsPort: settings.HELMR_METRICS_PORT,
+    metricsKeys: [...(settings.HELMR_METRICS_TOKEN ? [settings.HELMR_METRICS_TOKEN] : []), ...settings.HELMR_API_KEYS],
     retention: {
       runMs: parseDuration(settings.HELMR_RUN_RETENTION),
       sessionMs: parseDuration(settings.HELMR_SESSION_RETENTION),

@@ -48,8 +48,19 @@ export class SnapshotService {
     this.writer = new SnapshotWriter(this.connection, keys, store, options, logger);
   }
 
-  create(options: { full?: boolean } = {}): Promise<SnapshotResult> {
-    return this.writer.create(options);
+  /** Writes a snapshot now (the periodic ones go through here too), and records it in the metrics. */
+  async create(options: { full?: boolean } = {}): Promise<SnapshotResult> {
+    const { metrics } = this.engine.resources;
+    try {
+      const result = await this.writer.create(options);
+      metrics.lastSnapshotAt = Date.now();
+      metrics.snapshotBytes.set(result.manifest.bytes);
+      metrics.snapshotDuration.set(result.durationMs / 1000);
+      return result;
+    } catch (error) {
+      if (!(error instanceof SnapshotInProgressError)) metrics.snapshotFailures.inc();
+      throw error;
+    }
   }
 
   list(): Promise<Manifest[]> {
@@ -86,7 +97,7 @@ export class SnapshotService {
   private async periodic(): Promise<void> {
     const { logger } = this.engine.resources;
     try {
-      const { manifest, location, durationMs } = await this.writer.create();
+      const { manifest, location, durationMs } = await this.create();
       logger.info({ snapshot: manifest.id, kind: manifest.kind, sessions: manifest.sessions, tokens: manifest.tokens, bytes: manifest.bytes, durationMs, location }, "snapshot written");
     } catch (error) {
       if (error instanceof SnapshotInProgressError) return;

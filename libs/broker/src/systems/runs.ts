@@ -97,6 +97,7 @@ export class RunsSystem {
     }
     await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`);
     await this.dispatch.settleIntent(guard, runId, [runId]);
+    this.resources.metrics.runsTriggered.inc({ task: taskId });
     return { sessionId, runId, deduplicated: false };
   }
 
@@ -186,6 +187,7 @@ export class RunsSystem {
     const [outcome, waitedSince] = result;
     this.resources.waiting.remove(runId, waitedSince);
     const run = await this.retrieve(runId);
+    if (outcome === "cancelled") this.resources.metrics.runsFinished.inc({ task: run.taskId, status: "cancelled" });
     if (outcome === "finished" && run.status !== "cancelled") {
       throw conflict("run_finished", `Run ${runId} already ${run.status}; only queued, running or waiting runs can be cancelled`);
     }

@@ -1,4 +1,4 @@
-import { isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
+import { HelmrError, isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
 import type { Redis } from "ioredis";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { execOrThrow, batch } from "../pipelines.ts";
@@ -24,6 +24,18 @@ export class StreamsSystem {
    * written first lets the sweeper finish the dispatch if this process dies before it.
    */
   async deliver(sessionId: string, stream: string, data: unknown, correlationId?: string, options: { publicTokenId?: string } = {}, now = Date.now()): Promise<SendInputResult> {
+    const deliveries = this.resources.metrics.inputDeliveries;
+    try {
+      const delivered = await this.deliverInput(sessionId, stream, data, correlationId, options, now);
+      deliveries.inc({ outcome: delivered.status });
+      return delivered;
+    } catch (error) {
+      if (HelmrError.is(error) && error.status < 500) deliveries.inc({ outcome: "rejected" });
+      throw error;
+    }
+  }
+
+  private async deliverInput(sessionId: string, stream: string, data: unknown, correlationId: string | undefined, options: { publicTokenId?: string }, now: number): Promise<SendInputResult> {
     if (!isSessionId(sessionId)) throw notFound("session", sessionId);
     const { redis, keys } = this.resources;
     const intent = `${sessionId}:${now}:${Math.random().toString(36).slice(2, 8)}`;

@@ -121,6 +121,18 @@ export class TokensSystem {
    * 409 token_timed_out. A run waiting on the token is resumed.
    */
   async complete(tokenId: string, data: unknown, now = Date.now()): Promise<TokenCompletion> {
+    const completions = this.resources.metrics.tokenCompletions;
+    try {
+      const completion = await this.completeOnce(tokenId, data, now);
+      completions.inc({ outcome: completion.firstCompletion ? "completed" : "repeated" });
+      return completion;
+    } catch (error) {
+      if (HelmrError.is(error) && error.status < 500) completions.inc({ outcome: "rejected" });
+      throw error;
+    }
+  }
+
+  private async completeOnce(tokenId: string, data: unknown, now: number): Promise<TokenCompletion> {
     if (!isTokenId(tokenId)) throw notFound("token", tokenId);
     const { redis, keys } = this.resources;
     const text = JSON.stringify(data ?? null);

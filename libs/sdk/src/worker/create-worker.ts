@@ -22,6 +22,7 @@ import { collectTasks, type TaskDefinition } from "../task.ts";
 import { inputSchemasToPublish } from "./publish-schemas.ts";
 import { startRetentionSweeps } from "./retention-sweeps.ts";
 import { createProcessor } from "./job-processor.ts";
+import { serveMetrics, type MetricsServer } from "./metrics-server.ts";
 import { WarmRuns } from "./warm-runs.ts";
 
 /** How often a worker renews its heartbeat, rescues resumes stuck in other workers' queues and drops runs kept warm too long. */
@@ -47,6 +48,13 @@ export interface WorkerOptions {
   warmMs?: number;
   /** Runs queues dispatch is spread over; every process of a prefix uses the same. Default HELMR_QUEUE_SHARDS, else 1. */
   queueShards?: number;
+  /**
+   * Serves this worker's Prometheus metrics on GET /metrics at this port (0: any free one),
+   * to a bearer of `metricsKeys`. Default HELMR_METRICS_PORT; unset, it serves none.
+   */
+  metricsPort?: number;
+  /** Who may read the metrics. Default HELMR_METRICS_TOKEN and HELMR_API_KEYS. */
+  metricsKeys?: string[];
   /** Replicas a job's writes must reach before the job finishes (see the README). Default HELMR_REDIS_WAIT_REPLICAS, else 0. */
   waitReplicas?: number;
   /** How long idempotency keys of tokens created in runs name their token, in ms (0: for ever). Default HELMR_IDEMPOTENCY_TTL, else 24 hours. */
@@ -69,6 +77,8 @@ export interface WorkerOptions {
 export interface HelmrWorker {
   engine: HelmrEngine;
   taskIds: string[];
+  /** Where GET /metrics is served, when metricsPort was given. */
+  metricsPort?: number;
   /** Stops taking jobs, lets running executions finish within the grace period, hands the rest back. */
   close(): Promise<void>;
 }
@@ -177,11 +187,23 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       await settlesWithin(closed, HAND_BACK_WAIT_MS);
       if (keptWarm && redisAnswers) await settlesWithin(engine.warm.rescue({ only: workerId }), HAND_BACK_WAIT_MS);
       await closeConnection(bullConnection);
+      await metricsServer?.close();
       await engine.close();
     })());
 
-  logger.info({ tasks: [...tasks.keys()], concurrency }, "helmr worker started");
-  return { engine, taskIds: [...tasks.keys()], close };
+  const metricsPort = options.metricsPort ?? envInt("HELMR_METRICS_PORT");
+  const metricsKeys = options.metricsKeys ?? [process.env.HELMR_METRICS_TOKEN ?? "", ...(process.env.HELMR_API_KEYS ?? "").split(",")].map((key) => key.trim()).filter(Boolean);
+  let metricsServer: MetricsServer | undefined;
+  if (metricsPort !== undefined) {
+    try {
+      metricsServer = await serveMetrics(engine, { port: metricsPort, keys: metricsKeys });
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+  logger.info({ tasks: [...tasks.keys()], concurrency, metricsPort: metricsServer?.port }, "helmr worker started");
+  return { engine, taskIds: [...tasks.keys()], metricsPort: metricsServer?.port, close };
 }
 
 /** The retention to sweep with: what was given, else the HELMR_* settings, else the defaults. */

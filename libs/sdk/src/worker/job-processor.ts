@@ -51,10 +51,10 @@ export function createProcessor(deps: ProcessorDeps) {
       await job.moveToDelayed(Date.now() + FOREIGN_TASK_DELAY_MS, token);
       throw new DelayedError();
     }
-    if (single.success) return processRun(single.data, job.id!, job.attemptsStarted);
+    if (single.success) return processRun(single.data, job.id!, job.attemptsStarted, job.timestamp);
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
-    const settled = await Promise.allSettled(batch!.data!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted)));
+    const settled = await Promise.allSettled(batch!.data!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted, job.timestamp)));
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   };
@@ -70,7 +70,9 @@ export function createProcessor(deps: ProcessorDeps) {
 
 /** One run's job (`jobId`: the id its run's state names): start or resume the run, execute it, settle the outcome. */
 function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: ProcessorDeps) {
-  return async function processRun({ runId, taskId, start: claim }: RunJob, jobId: string, attemptsStarted: number): Promise<void> {
+  const { metrics } = engine.resources;
+  /** `queuedAt`: when the job was added (BullMQ's timestamp), for the trigger-to-start and resume latencies. */
+  return async function processRun({ runId, taskId, start: claim }: RunJob, jobId: string, attemptsStarted: number, queuedAt: number): Promise<void> {
     const task = tasks.get(taskId)!;
     // The run's parked execution, if this worker keeps it: continued from its wait below,
     // unless the start shows the run went on without it.
@@ -115,7 +117,12 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
     if (held && !continued) held.abandon();
     const execution = continued ? held! : await replayed(engine, runId, taskId, start);
     if (warm.enabled) execution.warmWorker = workerId;
+    // A run's first job is its trigger's; any later one a resume (an input, a token, a timer, a retry).
+    const waitedSeconds = Math.max(0, Date.now() - queuedAt) / 1000;
+    if (jobId === `${runId}-1`) metrics.triggerToStart.observe(waitedSeconds);
+    else metrics.resumeLatency.observe({ warm: continued ? "yes" : "no" }, waitedSeconds);
     active.add(execution);
+    metrics.concurrencyInUse.set(active.size);
     // A claimed execution shows running once its code has had a first turn, unless it
     // already wrote (a park, a step) or ended: those writes begin it themselves.
     if (fromClaim) {
@@ -127,9 +134,11 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
       outcome = continued ? await untilInterrupted(task, execution, start.activeMs) : await execute(task, execution, execution.payload, start.activeMs);
     } finally {
       active.delete(execution);
+      metrics.concurrencyInUse.set(active.size);
     }
     // Kept before anything else is awaited: the run's resume may already be on its way here.
     if (outcome.kind === "parked" && outcome.warm) warm.keep(execution);
+    metrics.warmRuns.set(warm.size);
     try {
       await (outcomeHandlers(engine, task, execution, logger)[outcome.kind] as (o: ExecutionOutcome) => Promise<void>)(outcome);
     } catch (error) {

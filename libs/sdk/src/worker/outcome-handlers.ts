@@ -1,6 +1,6 @@
 import type { HelmrEngine } from "@helmr/broker";
 import type { Logger } from "pino";
-import { isTerminalError, serializeError } from "../errors/index.ts";
+import { NonDeterminismError, isTerminalError, serializeError } from "../errors/index.ts";
 import type { OutcomeHandlers } from "../executor/contract.ts";
 import type { Execution } from "../executor/execution.ts";
 import type { TaskDefinition } from "../task.ts";
@@ -13,6 +13,7 @@ import { MaxDurationExceededError } from "../errors/MaxDurationExceededError.ts"
 export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execution: Execution, logger: Logger): OutcomeHandlers {
   const { id: runId, taskId } = execution.run;
   const { fence } = execution;
+  const { metrics } = engine.resources;
   const fail = async (error: unknown, retryable: boolean) => {
     const attempt = execution.run.attempt;
     const outcome = await engine.executions.fail(runId, fence, JSON.stringify(serializeError(error)), {
@@ -21,6 +22,9 @@ export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execu
       delayMs: task.retryDelayMs(attempt),
     });
     if (outcome.status === "retry") await engine.dispatch.ensureJob({ runId, taskId }, outcome.jobId, outcome.runAt);
+    if (outcome.status === "retry") metrics.runRetries.inc({ task: taskId });
+    else metrics.runsFinished.inc({ task: taskId, status: "failed" });
+    if (error instanceof NonDeterminismError) metrics.nonDeterminism.inc({ task: taskId });
     logger.info({ runId, attempt, retry: outcome.status === "retry", err: error }, "run attempt failed");
   };
 
@@ -33,6 +37,7 @@ export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execu
         return fail(new Error(`the task's return value is not JSON-serializable: ${(error as Error).message}`), false);
       }
       await engine.executions.complete(runId, fence, text);
+      metrics.runsFinished.inc({ task: taskId, status: "completed" });
     },
     continued: async ({ payload }) => {
       let text: string;
@@ -42,6 +47,7 @@ export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execu
         return fail(new Error(`ctx.continueAsNew(): the payload is not JSON-serializable: ${(error as Error).message}`), false);
       }
       const next = await engine.runs.continueAsNew(runId, fence, text);
+      metrics.runsFinished.inc({ task: taskId, status: "continued" });
       logger.debug({ runId, continuedAs: next }, "run continued as a new run");
     },
     failed: ({ error }) => fail(error, !isTerminalError(error)),

@@ -1,0 +1,19 @@
+import { HelmrError, bearerMatches } from "@helmr/core";
+import { defineRoute } from "../framework/types.ts";
+
+/**
+ * Prometheus metrics of this process (text format; EngineMetrics in @helmr/broker). Open
+ * to a secret key, or to HELMR_METRICS_TOKEN, which a scraper can hold without being able
+ * to call the API.
+ */
+export default defineRoute({
+  method: "get",
+  path: "/metrics",
+  handler: async (ctx, { engine, apiKeys, metricsToken }) => {
+    if (!bearerMatches(ctx.get("authorization"), metricsToken ? [...apiKeys, metricsToken] : apiKeys)) {
+      throw new HelmrError(401, "unauthorized", "GET /metrics takes `Authorization: Bearer <key>`: HELMR_METRICS_TOKEN, or a secret key from HELMR_API_KEYS");
+    }
+    ctx.set("content-type", engine.resources.metrics.contentType);
+    ctx.body = await engine.resources.metrics.text();
+  },
+});

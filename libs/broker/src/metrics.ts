@@ -1,0 +1,140 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Resources } from "./resources.ts";
+import { batch } from "./pipelines.ts";
+import { masters } from "./redis-target.ts";
+
+/** Latency buckets in seconds: a resume takes about a millisecond here, a cold one tens. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Prometheus metrics of one engine (an API process, a worker), in a registry of its own
+ * (`prom-client`), served by `GET /metrics` (apps/api) and a worker's HELMR_METRICS_PORT.
+ * Counters and histograms count what this process did; the gauges read Redis when
+ * scraped, each with a bounded number of commands (no scan of keys or records): summed
+ * over the processes, the counters are the fleet's, the gauges the same from each.
+ */
+export class EngineMetrics {
+  readonly registry = new Registry();
+
+  readonly runsTriggered = new Counter({ name: "helmr_runs_triggered_total", help: "Runs triggered through this process (a deduplicated trigger does not count)", labelNames: ["task"], registers: [this.registry] });
+  readonly runsFinished = new Counter({
+    name: "helmr_runs_finished_total",
+    help: "Runs that ended in this process, by task and final status (completed, failed, cancelled, continued)",
+    labelNames: ["task", "status"],
+    registers: [this.registry],
+  });
+  readonly runRetries = new Counter({ name: "helmr_run_retries_total", help: "Failed attempts that were retried", labelNames: ["task"], registers: [this.registry] });
+  readonly nonDeterminism = new Counter({ name: "helmr_nondeterminism_failures_total", help: "Replays that met another durable operation than the journal recorded (NonDeterminismError)", labelNames: ["task"], registers: [this.registry] });
+  readonly inputDeliveries = new Counter({ name: "helmr_input_deliveries_total", help: "Inputs sent to session streams, by outcome: resumed a waiting run, buffered for a later wait, or rejected (4xx)", labelNames: ["outcome"], registers: [this.registry] });
+  readonly tokenCompletions = new Counter({
+    name: "helmr_token_completions_total",
+    help: "Token completions, by outcome: completed, repeated (the same data again), rejected (4xx: already completed with other data, timed out, unknown)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly triggerToStart = new Histogram({ name: "helmr_trigger_to_start_seconds", help: "From a run's trigger to its task code starting, in the worker that started it", buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly resumeLatency = new Histogram({
+    name: "helmr_resume_seconds",
+    help: "From the dispatch of a resume (an input, a token, a timer due) to the run's code going on, in the worker that resumed it",
+    labelNames: ["warm"],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly snapshotFailures = new Counter({ name: "helmr_snapshot_failures_total", help: "Snapshots this process attempted that failed", registers: [this.registry] });
+  readonly snapshotBytes = new Gauge({ name: "helmr_snapshot_last_bytes", help: "Size of the last snapshot this process wrote (compressed)", registers: [this.registry] });
+  readonly snapshotDuration = new Gauge({ name: "helmr_snapshot_last_duration_seconds", help: "How long the last snapshot this process wrote took", registers: [this.registry] });
+  /** When the last snapshot this process wrote finished (ms), for the age gauge. */
+  lastSnapshotAt: number | null = null;
+  /** Executions running in this worker now (set by the worker). */
+  readonly concurrencyInUse = new Gauge({ name: "helmr_worker_executions_running", help: "Executions this worker is running now (parked runs do not count)", registers: [this.registry] });
+  readonly warmRuns = new Gauge({ name: "helmr_worker_warm_runs", help: "Parked runs this worker keeps in memory for warm resumes", registers: [this.registry] });
+
+  constructor(private readonly resources: Pick<Resources, "redis" | "keys">) {
+    const metrics = this;
+    new Gauge({
+      name: "helmr_snapshot_last_age_seconds",
+      help: "Time since the last snapshot this process wrote finished (absent until it wrote one)",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        if (metrics.lastSnapshotAt !== null) this.set((Date.now() - metrics.lastSnapshotAt) / 1000);
+      },
+    });
+    new Gauge({
+      name: "helmr_outbox_pending",
+      help: "Dispatch outbox entries: operations whose run's job is being added, or was lost and waits for the sweeper",
+      registers: [this.registry],
+      async collect() {
+        this.set((await metrics.outbox()).pending);
+      },
+    });
+    new Gauge({
+      name: "helmr_outbox_oldest_age_seconds",
+      help: "Age of the oldest dispatch outbox entry (0 when there is none); above a few seconds, dispatches are being recovered",
+      registers: [this.registry],
+      async collect() {
+        const { oldest } = await metrics.outbox();
+        this.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
+      },
+    });
+    new Gauge({
+      name: "helmr_runs_parked",
+      help: "Runs parked on a wait (input, token, timer), from the waiting index (a run whose wait just ended may count until its entry is taken out, within moments)",
+      registers: [this.registry],
+      async collect() {
+        this.set(await metrics.parkedRuns());
+      },
+    });
+    new Gauge({
+      name: "helmr_redis_round_trip_seconds",
+      help: "Time of a PING to each Redis master, at the scrape",
+      labelNames: ["master"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        await Promise.all(
+          masters(metrics.resources.redis).map(async (node) => {
+            const started = performance.now();
+            await node.ping();
+            this.set({ master: `${node.options.host}:${node.options.port}` }, (performance.now() - started) / 1000);
+          }),
+        );
+      },
+    });
+  }
+
+  /** Entries and the oldest one's time, over every shard's outbox: two commands a shard. */
+  private async outbox(): Promise<{ pending: number; oldest: number | null }> {
+    const { redis, keys } = this.resources;
+    let pending = 0;
+    let oldest: number | null = null;
+    for (const shard of keys.shards) {
+      const [count, first] = await Promise.all([redis.zcard(shard.dispatchOutbox()), redis.zrange(shard.dispatchOutbox(), 0, 0, "WITHSCORES")]);
+      pending += count;
+      if (first[1] !== undefined) oldest = Math.min(oldest ?? Infinity, Number(first[1]));
+    }
+    return { pending, oldest };
+  }
+
+  /** The waiting index's members: one ZCARD per bucket of 128, pipelined a shard at a time. */
+  private async parkedRuns(): Promise<number> {
+    const { redis, keys } = this.resources;
+    let parked = 0;
+    for (const shard of keys.shards) {
+      const buckets = await redis.zrange(shard.waitingDirectory(), 0, -1);
+      const counts = batch(redis);
+      for (const bucket of buckets) counts.zcard(shard.waitingBuckets() + bucket);
+      for (const [error, count] of (await counts.exec()) ?? []) if (!error) parked += Number(count);
+    }
+    return parked;
+  }
+
+  /** The metrics in Prometheus's text format. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
