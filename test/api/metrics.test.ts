@@ -1,5 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { streams, task } from "@helmr/sdk";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileSnapshotStore, SnapshotService } from "@helmr/broker";
+import { step, streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
@@ -67,7 +71,9 @@ describe("Prometheus metrics", () => {
     expect(onApi.get("helmr_outbox_oldest_age_seconds")).toBe(0);
     expect([...onApi.keys()].some((name) => name.startsWith("helmr_redis_round_trip_seconds{master="))).toBe(true);
     // One run still waits; the resumed runs' entries leave the waiting index moments after.
-    await eventually(async () => samples((await scrape(stack.server.url, metricsToken)).text).get("helmr_runs_parked") === 1, { what: "one parked run in the gauge" });
+    await eventually(async () => samples((await scrape(stack.server.url, metricsToken)).text).get('helmr_runs{state="parked"}') === 1, { what: "one parked run in the gauge" });
+    expect(onApi.get('helmr_runs{state="queued"}')).toBe(0);
+    expect(onApi.get('helmr_runs{state="running"}')).toBe(0);
     // Every metric says what it is.
     const names = new Set(api.text.split("\n").filter((line) => line.startsWith("# TYPE ")).map((line) => line.split(" ")[2]));
     for (const name of names) expect(api.text, name).toMatch(new RegExp(`^# HELP ${name} \\S`, "m"));
@@ -82,6 +88,38 @@ describe("Prometheus metrics", () => {
     expect(resumes).toBe(3);
     expect(onWorker.get("helmr_worker_executions_running")).toBe(0);
     expect(onWorker.get("helmr_worker_warm_runs")).toBe(1);
+  });
+
+  it("show runs queued and running, and the last snapshot's size, age and duration", async () => {
+    stack = await startStack();
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const blocked = task({ id: "metrics-blocked", run: async () => step.run("hold", () => released.then(() => "done")) });
+    await stack.startWorker({ tasks: [blocked], concurrency: 1 });
+    const first = await stack.client.tasks.trigger("metrics-blocked");
+    const second = await stack.client.tasks.trigger("metrics-blocked");
+    await runReaches(stack.client, first.runId, "running");
+    // One slot: the first runs, the second waits for it.
+    const busy = samples((await scrape(stack.server.url, stack.apiKey)).text);
+    expect(busy.get('helmr_runs{state="running"}')).toBe(1);
+    expect(busy.get('helmr_runs{state="queued"}')).toBe(1);
+    release();
+    for (const { runId } of [first, second]) await runReaches(stack.client, runId, "completed");
+
+    const dir = mkdtempSync(join(tmpdir(), "helmr-metrics-snapshots-"));
+    const snapshots = new SnapshotService(stack.engine, new FileSnapshotStore(dir), { fullEvery: 12, retain: 3, intervalMs: 0 });
+    try {
+      expect(samples((await scrape(stack.server.url, stack.apiKey)).text).get("helmr_snapshot_last_age_seconds")).toBeNaN();
+      const written = await snapshots.create();
+      const after = samples((await scrape(stack.server.url, stack.apiKey)).text);
+      expect(after.get("helmr_snapshot_last_bytes")).toBe(written.manifest.bytes);
+      expect(after.get("helmr_snapshot_last_duration_seconds")).toBe(written.durationMs / 1000);
+      expect(after.get("helmr_snapshot_last_age_seconds")).toBeGreaterThanOrEqual(0);
+      expect(after.get("helmr_snapshot_failures_total")).toBe(0);
+    } finally {
+      await snapshots.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a scrape without a key or with a wrong one, on the API and on a worker", async () => {

@@ -64,6 +64,7 @@ export class HelmrEngine {
     this.publicTokens = new PublicTokensSystem(resources);
     this.erasure = new ErasureSystem(resources, this.sessions, this.warm);
     this.retention = new RetentionSweeper(resources, this.sessions, this.erasure);
+    resources.metrics.queuesToCount = async () => [...resources.runsQueues, ...(await this.warm.liveQueues())];
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Queue } from "bullmq";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Resources } from "./resources.ts";
 import { batch } from "./pipelines.ts";
@@ -49,15 +50,32 @@ export class EngineMetrics {
   readonly concurrencyInUse = new Gauge({ name: "helmr_worker_executions_running", help: "Executions this worker is running now (parked runs do not count)", registers: [this.registry] });
   readonly warmRuns = new Gauge({ name: "helmr_worker_warm_runs", help: "Parked runs this worker keeps in memory for warm resumes", registers: [this.registry] });
 
+  /** The runs queues to count jobs in (the shards', and live workers' own), set by the engine. */
+  queuesToCount: () => Promise<Queue[]> = async () => [];
+
   constructor(private readonly resources: Pick<Resources, "redis" | "keys">) {
     const metrics = this;
     new Gauge({
+      name: "helmr_runs",
+      help: "Runs by state now: queued (its job waits for a free worker slot), running (its job is being executed), parked (waiting on input, a token or a timer, from the waiting index: a run whose wait just ended may count for moments more), and delayed jobs (retries due later, and the deadlines of parked waits with a timer or a timeout, which count as parked too)",
+      labelNames: ["state"],
+      registers: [this.registry],
+      async collect() {
+        const queues = await metrics.queuesToCount();
+        const counts = await Promise.all(queues.map((queue) => queue.getJobCounts("waiting", "prioritized", "active", "delayed")));
+        const sum = (...states: string[]) => counts.reduce((total, count) => total + states.reduce((part, state) => part + (count[state] ?? 0), 0), 0);
+        this.set({ state: "queued" }, sum("waiting", "prioritized"));
+        this.set({ state: "running" }, sum("active"));
+        this.set({ state: "delayed" }, sum("delayed"));
+        this.set({ state: "parked" }, await metrics.parkedRuns());
+      },
+    });
+    new Gauge({
       name: "helmr_snapshot_last_age_seconds",
-      help: "Time since the last snapshot this process wrote finished (absent until it wrote one)",
+      help: "Time since the last snapshot this process wrote finished (NaN until it wrote one)",
       registers: [this.registry],
       collect() {
-        this.reset();
-        if (metrics.lastSnapshotAt !== null) this.set((Date.now() - metrics.lastSnapshotAt) / 1000);
+        this.set(metrics.lastSnapshotAt === null ? Number.NaN : (Date.now() - metrics.lastSnapshotAt) / 1000);
       },
     });
     new Gauge({
@@ -75,14 +93,6 @@ export class EngineMetrics {
       async collect() {
         const { oldest } = await metrics.outbox();
         this.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
-      },
-    });
-    new Gauge({
-      name: "helmr_runs_parked",
-      help: "Runs parked on a wait (input, token, timer), from the waiting index (a run whose wait just ended may count until its entry is taken out, within moments)",
-      registers: [this.registry],
-      async collect() {
-        this.set(await metrics.parkedRuns());
       },
     });
     new Gauge({

@@ -46,6 +46,12 @@ export class WarmWorkers {
     return this.live.has(warmWorker) ? this.queueOf(warmWorker) : this.resources.runsQueueOf(runId);
   }
 
+  /** The own queues of the workers alive now (for the metrics' counts of queued and running runs). */
+  async liveQueues(): Promise<Queue[]> {
+    await this.freshView();
+    return [...this.live].map((id) => this.queueOf(id));
+  }
+
   /** Renews a worker's heartbeat (and registers it, with the tasks it hosts, the first time). */
   async heartbeat(workerId: string, tasks?: string[], now = Date.now()): Promise<void> {
     const { redis, keys } = this.resources;
