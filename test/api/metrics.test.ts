@@ -72,6 +72,8 @@ describe("Prometheus metrics", () => {
     expect([...onApi.keys()].some((name) => name.startsWith("helmr_redis_round_trip_seconds{master="))).toBe(true);
     // One run still waits; the resumed runs' entries leave the waiting index moments after.
     await eventually(async () => samples((await scrape(stack.server.url, metricsToken)).text).get('helmr_runs{state="parked"}') === 1, { what: "one parked run in the gauge" });
+    expect(samples((await scrape(stack.server.url, stack.apiKey)).text).get('helmr_waits{kind="input"}')).toBe(1);
+    expect(onApi.get('helmr_waits{kind="token"}')).toBe(0);
     expect(onApi.get('helmr_runs{state="queued"}')).toBe(0);
     expect(onApi.get('helmr_runs{state="running"}')).toBe(0);
     // Every metric says what it is.

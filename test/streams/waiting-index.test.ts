@@ -6,15 +6,18 @@ import { deleteAll } from "../harness/redis-state.ts";
 
 /**
  * The waiting-runs index keeps parked runs in small sorted sets ("buckets") found through
- * a directory of start scores (lua/addWaiting-2.lua). Random adds (out of order too) and
+ * a directory of start scores (lua/addWaiting-3.lua). Random adds (out of order too) and
  * removals, with buckets of 3 so they split and empty all the time, must list exactly
  * what a plain sorted set would, in its order, and find every member again by its score.
  */
-type Op = { op: "add"; run: number; since: number } | { op: "remove"; run: number } | { op: "stale"; run: number };
+type Op = { op: "add"; run: number; since: number; kind: WaitKind } | { op: "remove"; run: number } | { op: "stale"; run: number };
+type WaitKind = "input" | "token" | "timer";
+/** The fraction of its score that says an entry's kind (systems/waiting-index.ts). */
+const FRACTION: Record<WaitKind, number> = { input: 0.25, token: 0.5, timer: 0.75 };
 
 const RUNS = 12;
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("add" as const), run: fc.nat(RUNS - 1), since: fc.integer({ min: 1_000, max: 1_060 }) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("add" as const), run: fc.nat(RUNS - 1), since: fc.integer({ min: 1_000, max: 1_060 }), kind: fc.constantFrom<WaitKind>("input", "token", "timer") }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("remove" as const), run: fc.nat(RUNS - 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("stale" as const), run: fc.nat(RUNS - 1) }) },
 );
@@ -23,7 +26,8 @@ let stack: TestStack;
 beforeAll(async () => (stack = await startStack()));
 afterAll(() => stack?.close());
 
-const byAge = (a: WaitingEntry, b: WaitingEntry) => a.since - b.since || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+const byAge = (a: WaitingEntry, b: WaitingEntry) => a.score - b.score || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+const entryOf = (runId: string, since: number, kind: WaitKind): WaitingEntry => ({ runId, since, score: since + FRACTION[kind] });
 
 async function listAll(index: WaitingIndex, after?: WaitingEntry): Promise<WaitingEntry[]> {
   const all: WaitingEntry[] = [];
@@ -38,28 +42,32 @@ describe("waiting index", () => {
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), async (ops) => {
         await deleteAll(redis, `${keys.shards[0].waitingBuckets()}*`);
         const index = new WaitingIndex(stack.engine.resources, 3);
-        const model = new Map<string, number>();
+        const model = new Map<string, { since: number; kind: WaitKind }>();
         for (const step of ops) {
           const runId = `run_${step.run}`;
           if (step.op === "add") {
             // A run waits on one thing at a time: it is removed before it parks again.
             if (model.has(runId)) continue;
-            await index.add(redis.pipeline(), runId, step.since).exec();
-            model.set(runId, step.since);
+            await index.add(redis.pipeline(), runId, step.since, step.kind).exec();
+            model.set(runId, { since: step.since, kind: step.kind });
           } else if (step.op === "remove") {
-            const since = model.get(runId);
-            if (since === undefined) continue;
-            expect(await index.removeNow(redis, runId, since)).toBe(1);
+            const added = model.get(runId);
+            if (added === undefined) continue;
+            expect(await index.removeNow(redis, runId, added.since)).toBe(1);
             model.delete(runId);
           } else {
             // A removal with a score the run no longer has (a late one) leaves its entry alone.
-            const since = model.get(runId);
-            if (since === undefined) continue;
-            expect(await index.removeNow(redis, runId, since + 1)).toBe(0);
+            const added = model.get(runId);
+            if (added === undefined) continue;
+            expect(await index.removeNow(redis, runId, added.since + 1)).toBe(0);
           }
         }
-        const expected = [...model].map(([runId, since]) => ({ runId, since })).sort(byAge);
+        const expected = [...model].map(([runId, { since, kind }]) => entryOf(runId, since, kind)).sort(byAge);
         expect(await listAll(index)).toEqual(expected);
+        // Counted by kind as they come and go.
+        const kinds = { input: 0, token: 0, timer: 0 };
+        for (const { kind } of model.values()) kinds[kind]++;
+        expect(await index.countsByKind()).toEqual(kinds);
         // Paging resumes after any entry without gaps or repeats.
         for (let i = 0; i < expected.length; i++) expect(await listAll(index, expected[i])).toEqual(expected.slice(i + 1));
         // Buckets never outgrow their size by more than the late arrivals that fall in them.
@@ -75,9 +83,9 @@ describe("waiting index", () => {
     await deleteAll(redis, `${keys.shards[0].waitingBuckets()}*`);
     const index = new WaitingIndex(stack.engine.resources, 8);
     // Distinct scores in a shuffled order: late arrivals land in full buckets all the time.
-    const entries = Array.from({ length: 200 }, (_, i) => ({ runId: `run_${String(i).padStart(3, "0")}`, since: 5_000 + i * 3 }));
+    const entries = Array.from({ length: 200 }, (_, i) => entryOf(`run_${String(i).padStart(3, "0")}`, 5_000 + i * 3, "timer"));
     const shuffled = [...entries].sort((a, b) => ((a.since * 7919) % 211) - ((b.since * 7919) % 211));
-    for (const entry of shuffled) await index.add(redis.pipeline(), entry.runId, entry.since).exec();
+    for (const entry of shuffled) await index.add(redis.pipeline(), entry.runId, entry.since, "timer").exec();
     expect(await listAll(index)).toEqual(entries);
     for (const bucket of await redis.zrange(keys.shards[0].waitingDirectory(), 0, -1)) expect(await redis.zcard(keys.shards[0].waitingBuckets() + bucket)).toBeLessThanOrEqual(8);
     for (const entry of shuffled) expect(await index.removeNow(redis, entry.runId, entry.since)).toBe(1);
@@ -119,12 +127,12 @@ describe("waiting index", () => {
     const { runId } = await engine.runs.trigger("idx", {}); // queued: it does not wait
     const old = Date.now() - 60_000;
     const recent = Date.now();
-    await index.add(redis.pipeline(), runId, old).exec();
+    await index.add(redis.pipeline(), runId, old, "input").exec();
     expect((await engine.waits.list({ limit: 50 })).data).toEqual([]);
     expect(await listAll(index)).toEqual([]);
     // A recent entry may be a run whose park script is still on its way: skipped, but kept.
-    await index.add(redis.pipeline(), runId, recent).exec();
+    await index.add(redis.pipeline(), runId, recent, "input").exec();
     expect((await engine.waits.list({ limit: 50 })).data).toEqual([]);
-    expect(await listAll(index)).toEqual([{ runId, since: recent }]);
+    expect(await listAll(index)).toEqual([entryOf(runId, recent, "input")]);
   });
 });

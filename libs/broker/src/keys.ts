@@ -268,6 +268,10 @@ export class ShardKeys {
   waitingSequence(): string {
     return this.base + "waiting:seq";
   }
+  /** The waiting index's entries per kind of wait (hash: input, token, timer -> count), for the metrics. */
+  waitingKinds(): string {
+    return this.base + "waiting:kinds";
+  }
   /** Units (session and token ids) changed since the last snapshot (Keys.changeMarkOf). */
   changes(): string {
     return this.base + "changes";

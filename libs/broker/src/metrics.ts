@@ -53,8 +53,17 @@ export class EngineMetrics {
   /** The runs queues to count jobs in (the shards', and live workers' own), set by the engine. */
   queuesToCount: () => Promise<Queue[]> = async () => [];
 
-  constructor(private readonly resources: Pick<Resources, "redis" | "keys">) {
+  constructor(private readonly resources: Pick<Resources, "redis" | "keys" | "waiting">) {
     const metrics = this;
+    new Gauge({
+      name: "helmr_waits",
+      help: "Parked runs by what they wait on (input, token, timer), counted by the waiting index as runs park and resume (runs parked before it kept counts, in data of layout 3, are not counted here)",
+      labelNames: ["kind"],
+      registers: [this.registry],
+      async collect() {
+        for (const [kind, count] of Object.entries(await metrics.resources.waiting.countsByKind())) this.set({ kind }, count);
+      },
+    });
     new Gauge({
       name: "helmr_runs",
       help: "Runs by state now: queued (its job waits for a free worker slot), running (its job is being executed), parked (waiting on input, a token or a timer, from the waiting index: a run whose wait just ended may count for moments more), and delayed jobs (retries due later, and the deadlines of parked waits with a timer or a timeout, which count as parked too)",

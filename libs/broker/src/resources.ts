@@ -82,7 +82,7 @@ export function createResources(options: ResourceOptions): Resources {
   });
   const runsQueueOf = (runId: string) => runsQueues[queueShardOf(runId, shards)];
   const waiting = new WaitingIndex({ redis, keys, logger });
-  const metrics = new EngineMetrics({ redis, keys });
+  const metrics = new EngineMetrics({ redis, keys, waiting });
   const idempotencyTtlMs = options.idempotencyTtlMs ?? parseDuration(DEFAULTS.idempotencyTtl);
   return { redis, keys, runsQueues, runsQueueOf, runsQueue: runsQueues[0], queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, metrics, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs, waitReplicas: options.waitReplicas ?? 0 };
 }

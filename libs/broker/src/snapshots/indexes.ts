@@ -2,6 +2,7 @@ import type { ChainableCommander, Redis } from "ioredis";
 import { createdAtOfId, isTokenId, runIdIn } from "@helmr/core";
 import { TAG_KEYS, type Keys } from "../keys.ts";
 import { appendToIdLog } from "../paging.ts";
+import type { StoredWait } from "../systems/executions.ts";
 import type { WaitingIndex } from "../systems/waiting-index.ts";
 import type { UnitRecord } from "./units.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
@@ -43,7 +44,10 @@ function indexSession(pipeline: ChainableCommander, keys: Keys, waiting: Waiting
       const run = key.v;
       work.logged.runs.push(runId);
       if (run.idem) pipeline.set(keys.runByIdempotencyKey(run.task, run.idem), JSON.stringify({ sessionId, runId, createSession: false }));
-      if (run.status === "waiting" && run.wait) waiting.add(pipeline, runId, (JSON.parse(run.wait) as { since: number }).since);
+      if (run.status === "waiting" && run.wait) {
+        const { since, kind } = JSON.parse(run.wait) as StoredWait;
+        waiting.add(pipeline, runId, since, kind);
+      }
       const expectsJob = run.status === "queued" || run.status === "running" || (run.status === "waiting" && run.job);
       if (expectsJob && run.job) work.jobs.push({ runId, taskId: run.task, jobId: run.job, runAt: Number(run.runAt ?? 0) });
     }

@@ -197,7 +197,7 @@ export class ExecutionsSystem {
     const pipeline = batch(redis);
     // The waiting index is written ahead (a listing never misses a parked run) and taken back when the run did not park.
     // Its score is the wait's `since`, which the script that ends the wait reports back.
-    if (park) this.resources.waiting.add(pipeline, runId, wait.since);
+    if (park) this.resources.waiting.add(pipeline, runId, wait.since, "input");
     const { outcome } = await execWithScript<number | [string, string?, string?]>(pipeline, "waitForInput", this.runKeys(runId), [
       fence,
       position,
@@ -238,7 +238,7 @@ export class ExecutionsSystem {
    * that keeps the parked execution in memory ("" for none).
    */
   async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, warmWorker = "", now = Date.now()): Promise<string> {
-    const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since);
+    const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since, wait.kind);
     const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId), [
       fence,
       position,

@@ -14,17 +14,33 @@ export const WAITING_BUCKET_SIZE = 128;
 /** Buckets read per directory round trip while listing. */
 const DIRECTORY_PAGE = 16;
 
-/** A member of the index: a parked run and when it parked (ms), its score. */
+/** What a parked run waits on. */
+export type WaitKind = "input" | "token" | "timer";
+
+/**
+ * An entry's score is when its wait began (ms) plus a fraction that says what it waits on,
+ * so the index can count its entries per kind without reading the runs (the metrics):
+ * fractions a double holds exactly at millisecond times, and that never reach the next
+ * millisecond, so the order by time stays. Entries written before kinds were kept have none.
+ */
+const KIND_FRACTIONS: Record<WaitKind, string> = { input: ".25", token: ".5", timer: ".75" };
+const FRACTIONS_ARG = Object.entries(KIND_FRACTIONS).map(([kind, fraction]) => `${fraction}=${kind}`).join(",");
+
+/** A member of the index: a parked run, when it parked (ms, the whole part of its score), and its score, which orders the index. */
 export interface WaitingEntry {
   runId: string;
   since: number;
+  score: number;
 }
+
+/** Where a listing resumes: after this score and run id (the index's order). */
+export type WaitingPosition = Pick<WaitingEntry, "score" | "runId">;
 
 /**
  * The global index of parked runs (a copy per shard, shards.ts), oldest first, for listing waits across sessions
  * (GET /waits). One sorted set would cost ~145 bytes a run; this keeps runs in buckets
  * of at most WAITING_BUCKET_SIZE, each a compact listpack, found through a directory of
- * their start scores (lua/addWaiting-2.lua has the invariant). A run is added before the
+ * their start scores (lua/addWaiting-3.lua has the invariant). A run is added before the
  * script that parks it (so a listing never misses one; entries of runs that did not park
  * are checked on read) and removed with the score it was added with by whoever ends its
  * wait: the scripts that end a wait report when it began (lua/includes/endWait.lua).
@@ -36,9 +52,19 @@ export class WaitingIndex {
     private readonly bucketSize = WAITING_BUCKET_SIZE,
   ) {}
 
-  add(target: ChainableCommander, runId: string, since: number): ChainableCommander {
+  add(target: ChainableCommander, runId: string, since: number, kind: WaitKind): ChainableCommander {
     const shard = this.resources.keys.shardOf(runId);
-    return runScript(target, "addWaiting", [shard.waitingDirectory(), shard.waitingSequence()], [runId, since, shard.waitingBuckets(), this.bucketSize]);
+    return runScript(target, "addWaiting", [shard.waitingDirectory(), shard.waitingSequence(), shard.waitingKinds()], [runId, `${since}${KIND_FRACTIONS[kind]}`, shard.waitingBuckets(), this.bucketSize, kind]);
+  }
+
+  /** Parked runs per kind of wait, over every shard: one HGETALL a shard. */
+  async countsByKind(): Promise<Record<WaitKind, number>> {
+    const { redis, keys } = this.resources;
+    const counts: Record<WaitKind, number> = { input: 0, token: 0, timer: 0 };
+    for (const shard of keys.shards) {
+      for (const [kind, count] of Object.entries(await redis.hgetall(shard.waitingKinds()))) if (kind in counts) counts[kind as WaitKind] += Number(count);
+    }
+    return counts;
   }
 
   /**
@@ -61,7 +87,7 @@ export class WaitingIndex {
     for (const ofShard of groupByKey(removals, ({ runId }) => String(keys.shardOf(runId).shard)).values()) {
       const shard = keys.shardOf(ofShard[0].runId);
       const pairs = ofShard.flatMap(({ runId, since }) => [runId, since]);
-      runScript<number>(redis, "removeWaiting", [shard.waitingDirectory()], [shard.waitingBuckets(), ...pairs]).catch((error) =>
+      runScript<number>(redis, "removeWaiting", [shard.waitingDirectory(), shard.waitingKinds()], [shard.waitingBuckets(), FRACTIONS_ARG, ...pairs]).catch((error) =>
         logger.warn({ err: error, runs: ofShard.length }, "could not take runs out of the waiting index; the next wait listing will"),
       );
     }
@@ -69,15 +95,15 @@ export class WaitingIndex {
 
   removeNow(target: Redis, runId: string, since: number): Promise<number> {
     const shard = this.resources.keys.shardOf(runId);
-    return runScript<number>(target, "removeWaiting", [shard.waitingDirectory()], [shard.waitingBuckets(), runId, since]);
+    return runScript<number>(target, "removeWaiting", [shard.waitingDirectory(), shard.waitingKinds()], [shard.waitingBuckets(), FRACTIONS_ARG, runId, since]);
   }
 
   /**
-   * Entries oldest first (by since, then run id), after `after` when given, over every
+   * Entries oldest first (by score, then run id), after `after` when given, over every
    * shard: each shard's buckets are read in order, and what every shard has read up to is
    * handed on merged (no shard can still have an entry before it).
    */
-  async *entries(after?: WaitingEntry): AsyncGenerator<WaitingEntry[]> {
+  async *entries(after?: WaitingPosition): AsyncGenerator<WaitingEntry[]> {
     const shards = this.resources.keys.shards;
     if (shards.length === 1) return yield* this.entriesOf(shards[0], after);
     const readers = shards.map((shard) => this.entriesOf(shard, after));
@@ -107,13 +133,13 @@ export class WaitingIndex {
   }
 
   /** One shard's entries, oldest first, a bucket at a time. */
-  private async *entriesOf(shard: ShardKeys, after?: WaitingEntry): AsyncGenerator<WaitingEntry[]> {
+  private async *entriesOf(shard: ShardKeys, after?: WaitingPosition): AsyncGenerator<WaitingEntry[]> {
     const { redis } = this.resources;
     const directory = shard.waitingDirectory();
     // The bucket holding `after` (the last one starting at or before it), then those after it.
     let from = "-inf";
     if (after) {
-      const [, start] = await redis.zrevrangebyscore(directory, after.since, "-inf", "WITHSCORES", "LIMIT", 0, 1);
+      const [, start] = await redis.zrevrangebyscore(directory, after.score, "-inf", "WITHSCORES", "LIMIT", 0, 1);
       if (start !== undefined) from = start;
     }
     for (;;) {
@@ -126,7 +152,8 @@ export class WaitingIndex {
         const entries: WaitingEntry[] = [];
         const list = members as string[];
         for (let i = 0; i < list.length; i += 2) {
-          const entry = { runId: list[i], since: Number(list[i + 1]) };
+          const score = Number(list[i + 1]);
+          const entry = { runId: list[i], since: Math.floor(score), score };
           if (!after || isBefore(after, entry)) entries.push(entry);
         }
         if (entries.length) yield entries;
@@ -137,4 +164,4 @@ export class WaitingIndex {
 }
 
 /** The index's order: by since, then run id. */
-const isBefore = (a: WaitingEntry, b: WaitingEntry): boolean => a.since < b.since || (a.since === b.since && a.runId < b.runId);
+const isBefore = (a: WaitingPosition, b: WaitingPosition): boolean => a.score < b.score || (a.score === b.score && a.runId < b.runId);

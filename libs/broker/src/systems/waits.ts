@@ -4,7 +4,7 @@ import type { Resources } from "../resources.ts";
 import type { StoredWait } from "./executions.ts";
 import { execOrThrow, batch } from "../pipelines.ts";
 import { activeRunIds } from "./sessions.ts";
-import type { WaitingEntry } from "./waiting-index.ts";
+import type { WaitingPosition } from "./waiting-index.ts";
 
 /**
  * Pending waits for operators. A run's wait lives in its hash (`wait`); the global index of
@@ -14,7 +14,7 @@ import type { WaitingEntry } from "./waiting-index.ts";
 export class WaitsSystem {
   constructor(private readonly resources: Resources) {}
 
-  /** Oldest first. The cursor is `<waitingSince ms>:<runId>` of the last wait returned. */
+  /** Oldest first. The cursor names the last wait returned (`<waitingSince ms>:<runId>`; across sessions, its place in the waiting index). */
   async list(query: WaitListQuery): Promise<Page<WaitRecord>> {
     const { redis, keys } = this.resources;
     let candidates: string[];
@@ -46,11 +46,11 @@ export class WaitsSystem {
         }
         if (query.kind && wait.kind !== query.kind) continue;
         data.push(wait);
-        if (data.length === query.limit) return { data, nextCursor: cursorOf(wait) };
+        if (data.length === query.limit) return { data, nextCursor: positionOf(entry) };
       }
       // A filter that matches rarely hands back a cursor instead of reading on.
       const last = entries[entries.length - 1];
-      if ((read += entries.length) >= SCAN_LIMIT) return { data, nextCursor: `${last.since}:${last.runId}` };
+      if ((read += entries.length) >= SCAN_LIMIT) return { data, nextCursor: positionOf(last) };
     }
     return { data, nextCursor: null };
   }
@@ -79,9 +79,12 @@ const SCAN_LIMIT = 2_000;
 /** How long an index entry may wait for its run's park script before a listing drops it. */
 const PARKING_GRACE_MS = 10_000;
 
-function splitCursor(cursor: string): WaitingEntry {
+/** The global listing's cursor: the last entry's place in the index, `<score>:<runId>` (the score is when its wait began, plus its kind's fraction). */
+const positionOf = (entry: WaitingPosition) => `${entry.score}:${entry.runId}`;
+
+function splitCursor(cursor: string): WaitingPosition {
   const at = cursor.indexOf(":");
-  const since = Number(cursor.slice(0, at));
-  if (at < 0 || !Number.isSafeInteger(since)) throw invalidCursor();
-  return { since, runId: cursor.slice(at + 1) };
+  const score = Number(cursor.slice(0, at));
+  if (at < 0 || !/^\d{1,16}(\.\d{1,4})?$/.test(cursor.slice(0, at)) || !Number.isFinite(score)) throw invalidCursor();
+  return { score, runId: cursor.slice(at + 1) };
 }

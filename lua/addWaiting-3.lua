@@ -4,13 +4,17 @@
   stay under zset-max-listpack-entries), listed in a directory by the lowest score each may
   hold. Every member lies in the bucket whose range holds its score: [its start, the next
   bucket's start). That is what lets removeWaiting find a member from its score alone.
+  The score's fraction says what the run waits on (systems/waiting-index.ts), counted per
+  kind in KEYS[3] for the metrics.
   KEYS[1] directory (zset: bucket number -> start score)   KEYS[2] the bucket number sequence
-  ARGV[1] member (run id)   ARGV[2] score (parked at, ms)   ARGV[3] bucket key prefix
-  ARGV[4] bucket size
+  KEYS[3] the entries per kind (hash)
+  ARGV[1] member (run id)   ARGV[2] score (parked at, ms, plus the kind's fraction)
+  ARGV[3] bucket key prefix   ARGV[4] bucket size   ARGV[5] kind
   Returns the bucket number.
 ]]
-local dir, sequence = KEYS[1], KEYS[2]
-local member, score, prefix, size = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local dir, sequence, kinds = KEYS[1], KEYS[2], KEYS[3]
+-- The score stays a string: a Lua number would print with 14 digits, and a millisecond time with its fraction has 15 or more.
+local member, score, prefix, size, kind = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local rcall = redis.call
 
 local function newBucket(start)
@@ -48,5 +52,8 @@ elseif rcall("ZCARD", prefix .. bucket) >= size then
     end
   end
 end
-rcall("ZADD", prefix .. bucket, score, member)
+-- A member already in that bucket (a run parking again before its old entry went) is moved, not counted twice.
+if rcall("ZADD", prefix .. bucket, score, member) == 1 then
+  rcall("HINCRBY", kinds, kind, 1)
+end
 return bucket
