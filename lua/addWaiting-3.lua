@@ -10,6 +10,7 @@
   KEYS[3] the entries per kind (hash)
   ARGV[1] member (run id)   ARGV[2] score (parked at, ms, plus the kind's fraction)
   ARGV[3] bucket key prefix   ARGV[4] bucket size   ARGV[5] kind
+  ARGV[6] the kinds' fractions and names, ".25=input,.5=token,..."
   Returns the bucket number.
 ]]
 local dir, sequence, kinds = KEYS[1], KEYS[2], KEYS[3]
@@ -52,8 +53,22 @@ elseif rcall("ZCARD", prefix .. bucket) >= size then
     end
   end
 end
--- A member already in that bucket (a run parking again before its old entry went) is moved, not counted twice.
-if rcall("ZADD", prefix .. bucket, score, member) == 1 then
+-- A member already in that bucket (a run parking again before its old entry went) is
+-- moved, not counted twice: its old kind (from its score's fraction) gives up the count.
+local old = rcall("ZSCORE", prefix .. bucket, member)
+rcall("ZADD", prefix .. bucket, score, member)
+local oldKind = nil
+if old then
+  for fraction, name in string.gmatch(ARGV[6], "(%.%d+)=(%w+)") do
+    if string.sub(old, -#fraction) == fraction then
+      oldKind = name
+    end
+  end
+end
+if oldKind ~= kind then
+  if oldKind then
+    rcall("HINCRBY", kinds, oldKind, -1)
+  end
   rcall("HINCRBY", kinds, kind, 1)
 end
 return bucket

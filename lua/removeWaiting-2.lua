@@ -12,12 +12,14 @@
 local dir, kinds, prefix = KEYS[1], KEYS[2], ARGV[1]
 local rcall = redis.call
 
--- Scores to try: since as such (entries written before kinds were kept), then with each
--- kind's fraction. Built as strings: a Lua number would print with 14 digits only.
-local fractions = {{"", nil}}
+-- Scores to try: with each kind's fraction (input, the commonest, first), then since as
+-- such (entries written before kinds were kept). Built as strings: a Lua number would
+-- print with 14 digits only.
+local fractions = {}
 for fraction, kind in string.gmatch(ARGV[2], "(%.%d+)=(%w+)") do
   fractions[#fractions + 1] = {fraction, kind}
 end
+fractions[#fractions + 1] = {"", nil}
 
 local function removeAt(member, score)
   local bucket = rcall("ZREVRANGEBYSCORE", dir, score, "-inf", "LIMIT", 0, 1)[1]

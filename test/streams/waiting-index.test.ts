@@ -78,6 +78,21 @@ describe("waiting index", () => {
     );
   });
 
+  it("counts a run that parks again in the same bucket before its old entry went once, under its new kind", async () => {
+    const { redis, keys } = stack.engine.resources;
+    await deleteAll(redis, `${keys.shards[0].waitingBuckets()}*`);
+    const index = new WaitingIndex(stack.engine.resources);
+    await index.add(redis.pipeline(), "run_again", 2_000, "input").exec();
+    await index.add(redis.pipeline(), "run_other", 2_000, "token").exec();
+    await index.add(redis.pipeline(), "run_again", 2_005, "timer").exec();
+    expect(await listAll(index)).toEqual([entryOf("run_other", 2_000, "token"), entryOf("run_again", 2_005, "timer")]);
+    expect(await index.countsByKind()).toEqual({ input: 0, token: 1, timer: 1 });
+    // The old wait's removal, arriving late, leaves the new entry and its count alone.
+    expect(await index.removeNow(redis, "run_again", 2_000)).toBe(0);
+    expect(await index.removeNow(redis, "run_again", 2_005)).toBe(1);
+    expect(await index.countsByKind()).toEqual({ input: 0, token: 1, timer: 0 });
+  });
+
   it("keeps buckets within their size when runs arrive out of order, so Redis keeps them compact", async () => {
     const { redis, keys } = stack.engine.resources;
     await deleteAll(redis, `${keys.shards[0].waitingBuckets()}*`);

@@ -54,7 +54,7 @@ export class WaitingIndex {
 
   add(target: ChainableCommander, runId: string, since: number, kind: WaitKind): ChainableCommander {
     const shard = this.resources.keys.shardOf(runId);
-    return runScript(target, "addWaiting", [shard.waitingDirectory(), shard.waitingSequence(), shard.waitingKinds()], [runId, `${since}${KIND_FRACTIONS[kind]}`, shard.waitingBuckets(), this.bucketSize, kind]);
+    return runScript(target, "addWaiting", [shard.waitingDirectory(), shard.waitingSequence(), shard.waitingKinds()], [runId, `${since}${KIND_FRACTIONS[kind]}`, shard.waitingBuckets(), this.bucketSize, kind, FRACTIONS_ARG]);
   }
 
   /** Parked runs per kind of wait, over every shard: one HGETALL a shard. */
