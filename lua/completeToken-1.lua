@@ -1,29 +1,33 @@
 --[[
-  Completes a token (ARCHITECTURE.md invariant 4). The same canonical data again returns the
-  first completion; other data, or any completion at or after the timeout, is refused.
+  Settles a token (ARCHITECTURE.md invariant 4): completes it with data, or fails it with an
+  error (`data` then holds the error's JSON). The same outcome with the same canonical data
+  again returns the first one; anything else, or any settling at or after the timeout, is
+  refused.
   KEYS[1] token hash
-  ARGV[1] data JSON   ARGV[2] canonical data JSON   ARGV[3] now (ms)
-  Returns {"completed", waiter, completedAt} (waiter "runId|position" or "")
+  ARGV[1] data JSON (the failure's error for "failed")   ARGV[2] canonical data JSON
+  ARGV[3] now (ms)   ARGV[4] the outcome: "completed" or "failed"
+  Returns {outcome, waiter, completedAt} (waiter "runId|position" or "")
         | {"already", data, completedAt, waiter}
-  Errors: -7 token not found, -8 completed with other data, -9 timed out
+  Errors: -7 token not found, -8 completed already (with other data, or failed now),
+    -13 failed already (completed now, or failed with another error), -9 timed out
 ]]
 local tokenKey = KEYS[1]
-local data, canon, now = ARGV[1], ARGV[2], ARGV[3]
+local data, canon, now, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local rcall = redis.call
 
 local token = rcall("HMGET", tokenKey, "status", "timeoutAt", "canon", "data", "completedAt", "waiter")
 if not token[1] then
   return -7
 end
-if token[1] == "completed" then
-  if token[3] == canon then
+if token[1] == "completed" or token[1] == "failed" then
+  if token[1] == outcome and token[3] == canon then
     return {"already", token[4], token[5], token[6] or ""}
   end
-  return -8
+  return token[1] == "completed" and -8 or -13
 end
 if tonumber(now) >= tonumber(token[2]) then
   rcall("HSET", tokenKey, "status", "timed_out", "updatedAt", now)
   return -9
 end
-rcall("HSET", tokenKey, "status", "completed", "data", data, "canon", canon, "completedAt", now, "updatedAt", now)
-return {"completed", token[6] or "", now}
+rcall("HSET", tokenKey, "status", outcome, "data", data, "canon", canon, "completedAt", now, "updatedAt", now)
+return {outcome, token[6] or "", now}

@@ -17,7 +17,7 @@ if not token[1] then
   return {"gone"}
 end
 local endedAt
-if token[1] == "completed" then
+if token[1] == "completed" or token[1] == "failed" then
   endedAt = tonumber(token[2])
 elseif token[1] == "timed_out" or token[1] == "waiting" then
   -- A waiting token past its timeout has timed out (records.ts reads it so).

@@ -6,7 +6,7 @@
   completions and timeouts alike.
   KEYS[1] token hash
   ARGV[1] now (ms)
-  Returns {"completed", data} | {"timed_out"}
+  Returns {"completed", data} | {"failed", error} | {"timed_out"}
   Errors: -7 token not found
 ]]
 local tokenKey = KEYS[1]
@@ -16,8 +16,8 @@ local token = rcall("HMGET", tokenKey, "status", "data")
 if not token[1] then
   return -7
 end
-if token[1] == "completed" then
-  return {"completed", token[2]}
+if token[1] == "completed" or token[1] == "failed" then
+  return {token[1], token[2]}
 end
 if token[1] ~= "timed_out" then
   rcall("HSET", tokenKey, "status", "timed_out", "updatedAt", ARGV[1])

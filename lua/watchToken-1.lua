@@ -1,9 +1,9 @@
 --[[
   A run is about to wait on a token: registers it as the token's waiter, or reports that
-  the token is already completed or timed out. A token unblocks one waiting run.
+  the token is already completed, failed or timed out. A token unblocks one waiting run.
   KEYS[1] token hash
   ARGV[1] waiter "runId|position"   ARGV[2] now (ms)
-  Returns {"completed", data} | {"timed_out"} | {"waiting", timeoutAt}
+  Returns {"completed", data} | {"failed", error} | {"timed_out"} | {"waiting", timeoutAt}
   Errors: -7 token not found, -10 another run waits on the token
 ]]
 local tokenKey = KEYS[1]
@@ -14,8 +14,8 @@ local token = rcall("HMGET", tokenKey, "status", "timeoutAt", "data", "waiter")
 if not token[1] then
   return -7
 end
-if token[1] == "completed" then
-  return {"completed", token[3]}
+if token[1] == "completed" or token[1] == "failed" then
+  return {token[1], token[3]}
 end
 if token[1] == "timed_out" or tonumber(now) >= tonumber(token[2]) then
   return {"timed_out"}

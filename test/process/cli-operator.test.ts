@@ -109,6 +109,11 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     const file = join(mkdtempSync(join(tmpdir(), "helmr-cli-")), "data.json");
     writeFileSync(file, '{"approved":"file"}');
     expect((await cli("token", "complete", viaFile, "--data-file", file, "--json")).json().token.data).toEqual({ approved: "file" });
+
+    const toFail = (await stack.client.tokens.create({ timeout: "1h" })).id;
+    const failed = await cli("token", "fail", toFail, "--message", "card declined", "--code", "card_declined", "--json");
+    expect(failed.json()).toMatchObject({ firstCompletion: true, token: { status: "failed", error: { message: "card declined", code: "card_declined" } } });
+    expect((await cli("token", "fail", toFail, "--message", "card declined", "--code", "card_declined")).stdout).toContain("had already failed with the same error");
   });
 
   it("reads output, and follows it live", async () => {

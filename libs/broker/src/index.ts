@@ -9,7 +9,7 @@ export { storedWait, type ExecutionStart, type RunHistory, type StartOutcome, ty
 export type { CancelOutcome } from "./systems/runs.ts";
 export type { CreateSessionOutcome } from "./systems/sessions.ts";
 export type { RegisteredTask } from "./systems/tasks.ts";
-export type { WatchOutcome } from "./systems/tokens.ts";
+export { tokenWaitResult, type TokenOutcome, type WatchOutcome } from "./systems/tokens.ts";
 export { OUTBOX_GRACE_MS } from "./systems/dispatch.ts";
 export { WaitingIndex, WAITING_BUCKET_SIZE, type WaitingEntry } from "./systems/waiting-index.ts";
 export { SnapshotService, SNAPSHOTS_QUEUE, type SnapshotServiceOptions } from "./snapshots/service.ts";

@@ -137,7 +137,8 @@ export function toTokenRecord(tokenId: string, hash: Record<string, string>, now
     createdAt: iso(hash.createdAt)!,
     updatedAt: iso(hash.updatedAt)!,
     completedAt: iso(hash.completedAt),
-    data: parseJson(hash.data, null),
+    data: hash.status === "failed" ? null : parseJson(hash.data, null),
+    error: hash.status === "failed" ? parseJson(hash.data, null) : null,
     runId: hash.runId || null,
   };
 }

@@ -15,6 +15,7 @@ import sessionsOutputRead from "./sessions-output-read.ts";
 import tasksTrigger from "./tasks-trigger.ts";
 import tokensComplete from "./tokens-complete.ts";
 import tokensCreate from "./tokens-create.ts";
+import tokensFail from "./tokens-fail.ts";
 import tokensGet from "./tokens-get.ts";
 import tokensList from "./tokens-list.ts";
 import waitsList from "./waits-list.ts";
@@ -39,6 +40,7 @@ export const apiRoutes: RouteDefinition[] = [
   tokensList,
   tokensGet,
   tokensComplete,
+  tokensFail,
   authPublicTokens,
 ];
 

@@ -1,5 +1,5 @@
-import { notFound } from "@helmr/core";
-import { requiredJsonBody } from "../framework/input.ts";
+import { CallbackQuery, FailTokenBody, notFound } from "@helmr/core";
+import { parseBody, parseQuery, requiredJsonBody } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
 import { defineRoute } from "../framework/types.ts";
 
@@ -8,7 +8,9 @@ import { defineRoute } from "../framework/types.ts";
  * credential, and the JSON body is the completion data. The secret is checked before the
  * body is read; a wrong secret and an unknown token answer the same 404. Only JSON bodies
  * complete a token (415 for form posts and other types, 400 for an empty body), so a
- * provider's data is never replaced by something Helmr could not read.
+ * provider's data is never replaced by something Helmr could not read. With
+ * `?outcome=failed` the body is a failure instead, `{ "error": { "message", "code"? } }`,
+ * and fails the token (TokensSystem.fail).
  */
 export default defineRoute({
   method: "post",
@@ -16,6 +18,11 @@ export default defineRoute({
   handler: async (ctx, { engine, maxPayloadBytes }) => {
     if (!engine.tokens.verifyCallbackSecret(ctx.params.id, ctx.params.secret) || !(await engine.tokens.find(ctx.params.id))) {
       throw notFound("token", ctx.params.id);
+    }
+    if (parseQuery(ctx, CallbackQuery).outcome === "failed") {
+      const body = await parseBody(ctx, FailTokenBody, { required: true });
+      ctx.body = await engine.tokens.fail(ctx.params.id, body.error);
+      return;
     }
     const data = await requiredJsonBody(ctx);
     checkPayloadSize(data, maxPayloadBytes, "The callback body");

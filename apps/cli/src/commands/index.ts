@@ -14,6 +14,7 @@ import SnapshotList from "./snapshot/list.ts";
 import SnapshotRestore from "./snapshot/restore.ts";
 import TaskTrigger from "./task/trigger.ts";
 import TokenComplete from "./token/complete.ts";
+import TokenFail from "./token/fail.ts";
 import TokenCreate from "./token/create.ts";
 import TokenGet from "./token/get.ts";
 import TokenList from "./token/list.ts";
@@ -36,6 +37,7 @@ export const commands = {
   "token:get": TokenGet,
   "token:create": TokenCreate,
   "token:complete": TokenComplete,
+  "token:fail": TokenFail,
   "input:send": InputSend,
   "input:list": InputList,
   "output:read": OutputRead,

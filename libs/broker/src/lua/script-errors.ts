@@ -14,6 +14,7 @@ export enum ScriptError {
   TokenHasWaiter = -10,
   PublicTokenInvalid = -11,
   PublicTokenExhausted = -12,
+  TokenFailed = -13,
 }
 
 /** Thrown into an execution whose writes Redis refused; the executor stops quietly. */
@@ -42,7 +43,9 @@ export function scriptError(code: number, id: string): Error {
     case ScriptError.TokenNotFound:
       return notFound("token", id);
     case ScriptError.TokenCompletedOtherwise:
-      return conflict("token_already_completed", `Token ${id} was already completed with different data; a token completes once`);
+      return conflict("token_already_completed", `Token ${id} was already completed (with other data); a token settles once`);
+    case ScriptError.TokenFailed:
+      return conflict("token_failed", `Token ${id} failed (with another error, if this was a failure); a failed token is final`);
     case ScriptError.TokenTimedOut:
       return conflict("token_timed_out", `Token ${id} timed out; it can no longer be completed`);
     case ScriptError.TokenHasWaiter:

@@ -61,7 +61,7 @@ function indexToken(pipeline: ChainableCommander, keys: Keys, record: UnitRecord
   work.logged.tokens.push(tokenId);
   for (const tagName of tagsOf(token.tags)) pipeline.zadd(keys.tokensByTag(tagName), 0, tokenId);
   if (token.idem) pipeline.set(keys.tokenByIdempotencyKey(token.idem), tokenId);
-  if (token.status === "completed" && token.waiter) work.settle.push(tokenId);
+  if ((token.status === "completed" || token.status === "failed") && token.waiter) work.settle.push(tokenId);
 }
 
 /**

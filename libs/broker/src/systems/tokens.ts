@@ -23,7 +23,17 @@ import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf, type StoredWait } from "./executions.ts";
 import { batch } from "../pipelines.ts";
 
-export type WatchOutcome = { status: "completed"; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
+/** How a token ended: completed with data, or failed with an error (`{ message, code? }`), each as JSON. */
+export type TokenOutcome = "completed" | "failed";
+
+export type WatchOutcome = { status: TokenOutcome; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
+
+/** The result a run's wait on a token ends with, journaled as every wait's (`{ ok, output | error }`). */
+export function tokenWaitResult(outcome: TokenOutcome, data: string): string {
+  if (outcome === "completed") return `{"ok":true,"output":${data}}`;
+  const { message, code } = JSON.parse(data) as { message: string; code?: string };
+  return JSON.stringify({ ok: false, error: { name: "TokenFailedError", message, ...(code === undefined ? {} : { code }) } });
+}
 
 /**
  * Externally completable tokens. A token and the run waiting on it may live under
@@ -117,14 +127,28 @@ export class TokensSystem {
 
   /**
    * Completes a token. The same canonical data again returns the first completion
-   * (firstCompletion false); other data is 409 token_already_completed; after the timeout,
-   * 409 token_timed_out. A run waiting on the token is resumed.
+   * (firstCompletion false); other data is 409 token_already_completed, a failed token 409
+   * token_failed; after the timeout, 409 token_timed_out. A run waiting on the token is resumed.
    */
-  async complete(tokenId: string, data: unknown, now = Date.now()): Promise<TokenCompletion> {
+  complete(tokenId: string, data: unknown, now = Date.now()): Promise<TokenCompletion> {
+    return this.settle(tokenId, "completed", data ?? null, now);
+  }
+
+  /**
+   * Fails a token (as Step Functions' SendTaskFailure): the run waiting on it resumes with
+   * `{ ok: false, error }`, a TokenFailedError carrying the message and code. Final: the
+   * same error again returns the first failure (firstCompletion false), completing it or
+   * another error is 409 token_failed, a completed token 409 token_already_completed.
+   */
+  fail(tokenId: string, error: { message: string; code?: string }, now = Date.now()): Promise<TokenCompletion> {
+    return this.settle(tokenId, "failed", error.code === undefined ? { message: error.message } : { message: error.message, code: error.code }, now);
+  }
+
+  private async settle(tokenId: string, settled: TokenOutcome, data: unknown, now: number): Promise<TokenCompletion> {
     const completions = this.resources.metrics.tokenCompletions;
     try {
-      const completion = await this.completeOnce(tokenId, data, now);
-      completions.inc({ outcome: completion.firstCompletion ? "completed" : "repeated" });
+      const completion = await this.settleOnce(tokenId, settled, data, now);
+      completions.inc({ outcome: completion.firstCompletion ? settled : "repeated" });
       return completion;
     } catch (error) {
       if (HelmrError.is(error) && error.status < 500) completions.inc({ outcome: "rejected" });
@@ -132,26 +156,26 @@ export class TokensSystem {
     }
   }
 
-  private async completeOnce(tokenId: string, data: unknown, now: number): Promise<TokenCompletion> {
+  private async settleOnce(tokenId: string, settled: TokenOutcome, data: unknown, now: number): Promise<TokenCompletion> {
     if (!isTokenId(tokenId)) throw notFound("token", tokenId);
     const { redis, keys } = this.resources;
-    const text = JSON.stringify(data ?? null);
+    const text = JSON.stringify(data);
     const guard = this.dispatch.replicationGuard();
     const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, tokenId, now);
-    const { outcome } = await execWithScript<number | [string, string, string, string?]>(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data ?? null), now]);
+    const { outcome } = await execWithScript<number | [string, string, string, string?]>(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data), now, settled]);
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(tokenId);
       throw scriptError(outcome, tokenId);
     }
-    const [status] = outcome;
-    const waiter = status === "completed" ? outcome[1] : outcome[3]!;
-    const storedData = status === "completed" ? text : outcome[1];
-    // A repeated completion resolves the waiter again too: the first one may have died before it.
+    const first = outcome[0] !== "already";
+    const waiter = first ? outcome[1] : outcome[3]!;
+    const storedData = first ? text : outcome[1];
+    // A repeated settling resolves the waiter again too: the first one may have died before it.
     const waitingRun = waiter ? waiter.split("|")[0] : undefined;
-    if (waitingRun) await this.resolveWaiter(tokenId, waitingRun, storedData);
+    if (waitingRun) await this.resolveWaiter(tokenId, waitingRun, tokenWaitResult(settled, storedData));
     await this.dispatch.settleIntent(guard, tokenId, waitingRun ? [waitingRun] : []);
-    return { token: await this.retrieve(tokenId), firstCompletion: status === "completed" };
+    return { token: await this.retrieve(tokenId), firstCompletion: first };
   }
 
   /** Registers a run as the token's waiter, or says the token is already settled. */
@@ -159,15 +183,15 @@ export class TokensSystem {
     if (!isTokenId(tokenId)) throw notFound("token", tokenId);
     const outcome = await runScript<number | [string, string?]>(this.resources.redis, "watchToken", [this.resources.keys.token(tokenId)], [`${runId}|${position}`, now]);
     if (isScriptError(outcome)) throw scriptError(outcome, tokenId);
-    if (outcome[0] === "completed") return { status: "completed", data: outcome[1]! };
+    if (outcome[0] === "completed" || outcome[0] === "failed") return { status: outcome[0], data: outcome[1]! };
     if (outcome[0] === "timed_out") return { status: "timed_out" };
     return { status: "waiting", timeoutAt: Number(outcome[1]) };
   }
 
-  /** Resumes the run if it still waits on the token (idempotent). */
-  async resolveWaiter(tokenId: string, runId: string, data: string, now = Date.now()): Promise<boolean> {
+  /** Resumes the run if it still waits on the token (idempotent), with `waitResult` (tokenWaitResult). */
+  async resolveWaiter(tokenId: string, runId: string, waitResult: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveTokenWait", [keys.run(runId)], [tokenId, data, now, runId]);
+    const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveTokenWait", [keys.run(runId)], [tokenId, waitResult, now, runId]);
     if (!result[0]) return false;
     const [jobId, taskId, waitedSince, claim, warmWorker] = result;
     await this.dispatch.ensureJobOfResumed({ runId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker);
@@ -176,16 +200,16 @@ export class TokensSystem {
   }
 
   /**
-   * For a completed token: resolves its waiting run if it still waits (a completion that
+   * For a completed or failed token: resolves its waiting run if it still waits (a completion that
    * raced the park, or one that died before resolving). Returns the waiter's run id, so
    * the sweeper can also ensure the run's job (a completion may have died after resolving
    * the run but before adding its job).
    */
   async settleWaiter(tokenId: string): Promise<string | null> {
     const [status, waiter, data] = await this.resources.redis.hmget(this.resources.keys.token(tokenId), "status", "waiter", "data");
-    if (status !== "completed" || !waiter || data === null) return null;
+    if ((status !== "completed" && status !== "failed") || !waiter || data === null) return null;
     const runId = waiter.split("|")[0];
-    await this.resolveWaiter(tokenId, runId, data);
+    await this.resolveWaiter(tokenId, runId, tokenWaitResult(status, data));
     return runId;
   }
 
@@ -202,8 +226,8 @@ export class TokensSystem {
     const wait = JSON.parse(waitJson) as StoredWait;
     if (wait.kind !== "token" || now < wait.timeoutAt) return false;
     const outcome = await runScript<number | [string, string?]>(this.resources.redis, "settleTokenTimeout", [this.resources.keys.token(wait.token)], [now]);
-    if (isScriptError(outcome) || outcome[0] !== "completed") return false;
-    return this.resolveWaiter(wait.token, runId, outcome[1]!);
+    if (isScriptError(outcome) || (outcome[0] !== "completed" && outcome[0] !== "failed")) return false;
+    return this.resolveWaiter(wait.token, runId, tokenWaitResult(outcome[0], outcome[1]!));
   }
 
   private serverSecret(): string {

@@ -86,7 +86,18 @@ export const CompleteTokenBody = z.strictObject({
 });
 export type CompleteTokenBody = z.infer<typeof CompleteTokenBody>;
 
-export const TokenStatus = z.enum(["waiting", "completed", "timed_out"]);
+/** A token's failure: the waiting run gets a TokenFailedError with this message and code. */
+export const TokenFailure = z.strictObject({
+  message: z.string().min(1).max(4_000),
+  code: z.string().min(1).max(100).optional(),
+});
+export const FailTokenBody = z.strictObject({ error: TokenFailure });
+export type FailTokenBody = z.infer<typeof FailTokenBody>;
+
+/** A callback URL's query: `?outcome=failed` makes the body a failure (`{ error }`); other parameters a provider adds are ignored. */
+export const CallbackQuery = z.object({ outcome: z.enum(["completed", "failed"]).default("completed") });
+
+export const TokenStatus = z.enum(["waiting", "completed", "failed", "timed_out"]);
 export type TokenStatus = z.infer<typeof TokenStatus>;
 
 export const TokenListQuery = z.object({

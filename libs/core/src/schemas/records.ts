@@ -112,6 +112,8 @@ export interface TokenRecord {
   completedAt: string | null;
   /** The completion data, once completed. */
   data: unknown;
+  /** The failure, once failed (`client.tokens.fail`). */
+  error: { message: string; code?: string } | null;
   /** The run that created it, if one did. */
   runId: string | null;
 }

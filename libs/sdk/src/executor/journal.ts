@@ -1,4 +1,4 @@
-import { RunCancelledError, WaitTimeoutError } from "../errors/index.ts";
+import { RunCancelledError, TokenFailedError, WaitTimeoutError } from "../errors/index.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
 /**
@@ -62,9 +62,16 @@ export function sameOperation(recorded: Operation, reached: Operation): boolean 
 }
 
 /** A stored wait result back into an outcome, with the error class its name stands for. */
-export function toWaitOutcome(stored: { ok: boolean; output?: unknown; error?: { name: string; message: string } }): WaitOutcome<unknown> {
+export function toWaitOutcome(stored: { ok: boolean; output?: unknown; error?: { name: string; message: string; code?: string } }): WaitOutcome<unknown> {
   if (stored.ok) return { ok: true, output: stored.output };
-  const { name, message } = stored.error ?? { name: "Error", message: "the wait failed" };
-  const error = name === "WaitTimeoutError" ? new WaitTimeoutError(message) : name === "RunCancelledError" ? new RunCancelledError(message) : Object.assign(new Error(message), { name });
+  const { name, message, code } = stored.error ?? { name: "Error", message: "the wait failed" };
+  const error =
+    name === "WaitTimeoutError"
+      ? new WaitTimeoutError(message)
+      : name === "RunCancelledError"
+        ? new RunCancelledError(message)
+        : name === "TokenFailedError"
+          ? new TokenFailedError(message, code)
+          : Object.assign(new Error(message), { name });
   return { ok: false, error };
 }

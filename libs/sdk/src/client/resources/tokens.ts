@@ -25,4 +25,13 @@ export class TokensResource {
   complete(tokenId: string, data: unknown, options: { publicAccessToken?: string } = {}): Promise<TokenCompletion> {
     return this.http.request("POST", `/tokens/${encodeURIComponent(tokenId)}/complete`, { body: { data }, bearer: options.publicAccessToken });
   }
+
+  /**
+   * Fails the token: the run waiting on it gets `{ ok: false, error }`, a TokenFailedError
+   * with this message and code. Final: the same error again returns the first failure;
+   * completing it afterwards is a 409 (token_failed).
+   */
+  fail(tokenId: string, options: { error: { message: string; code?: string }; publicAccessToken?: string }): Promise<TokenCompletion> {
+    return this.http.request("POST", `/tokens/${encodeURIComponent(tokenId)}/fail`, { body: { error: options.error }, bearer: options.publicAccessToken });
+  }
 }

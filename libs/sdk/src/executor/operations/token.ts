@@ -1,9 +1,8 @@
-import { storedWait } from "@helmr/broker";
+import { storedWait, tokenWaitResult } from "@helmr/broker";
 import { HelmrError, newTokenId, sessionTag, type CreateTokenBody, type CreatedToken } from "@helmr/core";
 import type { z } from "zod";
-import { WaitTimeoutError } from "../../errors/index.ts";
 import { abandoned, type Execution } from "../execution.ts";
-import type { JournalEntry } from "../journal.ts";
+import { toWaitOutcome, type JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
 import { journaledId } from "./journaled-id.ts";
 import { validateOutcome } from "./validate.ts";
@@ -37,9 +36,10 @@ async function live(execution: Execution, position: number, tokenId: string, ent
     throw error;
   }
   if (watched.status !== "waiting") {
-    const result = watched.status === "completed" ? `{"ok":true,"output":${watched.data}}` : JSON.stringify(TIMED_OUT);
+    // Settled before this wait: it ends at once, as the run's resume would have.
+    const result = watched.status === "timed_out" ? JSON.stringify(TIMED_OUT) : tokenWaitResult(watched.status, watched.data);
     await execution.journalAt(position, entry, result);
-    return watched.status === "completed" ? { ok: true, output: JSON.parse(watched.data) } : { ok: false, error: new WaitTimeoutError(TIMED_OUT.error.message) };
+    return toWaitOutcome(JSON.parse(result));
   }
   const wait = storedWait.token(position, tokenId, watched.timeoutAt);
   const parkedEntry = journaled ? "" : JSON.stringify({ ...entry, t: watched.timeoutAt });

@@ -1,0 +1,25 @@
+import { FailTokenBody, HelmrError } from "@helmr/core";
+import { publicToken } from "../framework/access.ts";
+import { parseBody } from "../framework/input.ts";
+import { defineRoute } from "../framework/types.ts";
+
+/**
+ * `{ error: { message, code? } }` fails the token: with a secret key, or with this token's
+ * publicAccessToken (browsers; CORS is on). 200 with the token; the waiting run resumes
+ * with a TokenFailedError. The same error again returns the first failure; a completed
+ * token is 409 token_already_completed, another error 409 token_failed, after the timeout
+ * 409 token_timed_out.
+ */
+export default defineRoute({
+  method: "post",
+  path: "/tokens/:id/fail",
+  acceptsPublicToken: true,
+  handler: async (ctx, { engine }) => {
+    const bearer = publicToken(ctx);
+    if (bearer !== null && !engine.tokens.verifyPublicAccessToken(ctx.params.id, bearer)) {
+      throw new HelmrError(401, "unauthorized", "This public access token does not fail this token");
+    }
+    const body = await parseBody(ctx, FailTokenBody, { required: true });
+    ctx.body = await engine.tokens.fail(ctx.params.id, body.error);
+  },
+});
