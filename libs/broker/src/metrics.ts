@@ -29,7 +29,7 @@ export class EngineMetrics {
   readonly inputDeliveries = new Counter({ name: "helmr_input_deliveries_total", help: "Inputs sent to session streams, by outcome: resumed a waiting run, buffered for a later wait, or rejected (4xx)", labelNames: ["outcome"], registers: [this.registry] });
   readonly tokenCompletions = new Counter({
     name: "helmr_token_completions_total",
-    help: "Token completions, by outcome: completed, repeated (the same data again), rejected (4xx: already completed with other data, timed out, unknown)",
+    help: "Token completions and failures, by outcome: completed, failed, repeated (the same data or error again), rejected (4xx: already settled otherwise, timed out, unknown)",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
