@@ -1,3 +1,4 @@
+import { markAttended } from "@helmr/broker";
 import { benchContext } from "./context.ts";
 import { rawBullmq, rawBullmqThroughput, startRawBaseline } from "./scenarios/raw-bullmq.ts";
 import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi, withApiProcess } from "./scenarios/helmr-streams.ts";
@@ -15,6 +16,9 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     const raw = await rawBullmq(ctx.redisUrl, 2000, 0);
     const baseline = await startRawBaseline(ctx.redisUrl);
     const worker = await startBenchWorker(ctx);
+    // As under a server that takes snapshots: the change marks are kept for them, so the
+    // figure below measures them (where nobody snapshots, the sweeper drops them).
+    await markAttended(ctx.engine.resources.redis, ctx.engine.resources.keys);
     console.log(row("raw BullMQ: add -> handler", raw.handoff));
 
     await parkRuns(ctx, 1_000, "bg1k");
