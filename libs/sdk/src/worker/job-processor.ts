@@ -51,10 +51,12 @@ export function createProcessor(deps: ProcessorDeps) {
       await job.moveToDelayed(Date.now() + FOREIGN_TASK_DELAY_MS, token);
       throw new DelayedError();
     }
-    if (single.success) return processRun(single.data, job.id!, job.attemptsStarted, job.timestamp);
+    // When the job came due: a timer's or a retry's job is added long before.
+    const dueAt = job.timestamp + (job.opts.delay ?? 0);
+    if (single.success) return processRun(single.data, job.id!, job.attemptsStarted, dueAt);
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
-    const settled = await Promise.allSettled(batch!.data!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted, job.timestamp)));
+    const settled = await Promise.allSettled(batch!.data!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted, dueAt)));
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   };
@@ -71,8 +73,8 @@ export function createProcessor(deps: ProcessorDeps) {
 /** One run's job (`jobId`: the id its run's state names): start or resume the run, execute it, settle the outcome. */
 function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: ProcessorDeps) {
   const { metrics } = engine.resources;
-  /** `queuedAt`: when the job was added (BullMQ's timestamp), for the trigger-to-start and resume latencies. */
-  return async function processRun({ runId, taskId, start: claim }: RunJob, jobId: string, attemptsStarted: number, queuedAt: number): Promise<void> {
+  /** `dueAt`: when the job came due (added, plus its delay), for the trigger-to-start and resume latencies. */
+  return async function processRun({ runId, taskId, start: claim }: RunJob, jobId: string, attemptsStarted: number, dueAt: number): Promise<void> {
     const task = tasks.get(taskId)!;
     // The run's parked execution, if this worker keeps it: continued from its wait below,
     // unless the start shows the run went on without it.
@@ -118,9 +120,12 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
     const execution = continued ? held! : await replayed(engine, runId, taskId, start);
     if (warm.enabled) execution.warmWorker = workerId;
     // A run's first job is its trigger's; any later one a resume (an input, a token, a timer, a retry).
-    const waitedSeconds = Math.max(0, Date.now() - queuedAt) / 1000;
-    if (jobId === `${runId}-1`) metrics.triggerToStart.observe(waitedSeconds);
-    else metrics.resumeLatency.observe({ warm: continued ? "yes" : "no" }, waitedSeconds);
+    // A job BullMQ hands out again (its worker died, its processing failed) measures that, not dispatch.
+    if (attemptsStarted <= 1) {
+      const waitedSeconds = Math.max(0, Date.now() - dueAt) / 1000;
+      if (jobId === `${runId}-1`) metrics.triggerToStart.observe(waitedSeconds);
+      else metrics.resumeLatency.observe({ warm: continued ? "yes" : "no" }, waitedSeconds);
+    }
     active.add(execution);
     metrics.concurrencyInUse.set(active.size);
     // A claimed execution shows running once its code has had a first turn, unless it
