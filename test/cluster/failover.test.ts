@@ -23,15 +23,16 @@ afterEach(async () => {
   stack = cluster = dir = undefined;
 });
 
-/** Sends a run's input until the API acknowledges it (2xx), retrying what a failover refuses (503, a dropped connection). */
+/** Sends a run's input until the API answers other than a failover's refusals (503, a dropped connection), which are retried; that answer must be a 2xx. */
 async function sendUntilAcknowledged(sessionId: string, data: string, deadline: number): Promise<void> {
-  for (;;) {
-    const answered = await stack!.http("POST", `/api/v1/sessions/${sessionId}/input/failover-answer`, { body: { data } }).catch(() => null);
-    if (answered && answered.status >= 200 && answered.status < 300) return;
-    if (answered && answered.status < 500) throw new Error(`input refused: ${answered.status} ${JSON.stringify(answered.body)}`);
-    if (Date.now() > deadline) throw new Error(`input to ${sessionId} not acknowledged before the deadline`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const answered = await eventually(
+    async () => {
+      const response = await stack!.http("POST", `/api/v1/sessions/${sessionId}/input/failover-answer`, { body: { data } }).catch(() => null);
+      return response !== null && response.status < 500 && response;
+    },
+    { timeoutMs: deadline - Date.now(), intervalMs: 100, what: `the input to ${sessionId} to be acknowledged` },
+  );
+  if (answered.status >= 300) throw new Error(`input refused: ${answered.status} ${JSON.stringify(answered.body)}`);
 }
 
 /**
