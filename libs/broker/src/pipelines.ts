@@ -14,6 +14,16 @@ export async function execOrThrow(pipeline: { exec(): Promise<Results | null> })
 }
 
 /**
+ * Deletes keys that may lie in many slots (one shard's structure each, a scan's batch): one
+ * UNLINK per key in one batch, since a multi-key command must stay in one slot of a cluster.
+ */
+export async function deleteEach(redis: Redis, keys: Iterable<string>): Promise<void> {
+  const pipeline = batch(redis);
+  for (const key of keys) pipeline.unlink(key);
+  await execOrThrow(pipeline);
+}
+
+/**
  * A pipeline on a connection, for commands on keys of any slot. On one Redis it is the
  * connection's own pipeline. On a cluster, ioredis refuses a pipeline whose keys live on
  * more than one node, so this one sends the commands of each slot as a pipeline of their

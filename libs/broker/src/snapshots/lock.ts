@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
-import { batch, execOrThrow } from "../pipelines.ts";
+import { batch, deleteEach, execOrThrow } from "../pipelines.ts";
 
 /** How long the snapshot lock holds without being extended. */
 export const LOCK_TTL_MS = 60_000;
@@ -62,9 +62,7 @@ export async function forgetUnattendedChanges(redis: Redis, keys: Keys, now = Da
   const lock = FORGETTING + randomBytes(12).toString("hex");
   if ((await runScript<number>(redis, "forgetUnattendedChanges", [keys.snapshotLock(), keys.snapshotState()], [now, lock, LOCK_TTL_MS])) !== 1) return;
   try {
-    const drop = batch(redis);
-    for (const shard of keys.shards) drop.del(shard.changes());
-    await execOrThrow(drop);
+    await deleteEach(redis, keys.shards.map((shard) => shard.changes()));
   } finally {
     await releaseSnapshotLock(redis, keys, lock);
   }

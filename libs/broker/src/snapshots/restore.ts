@@ -1,7 +1,7 @@
 import { isTokenId } from "@helmr/core";
 import { LAYOUT_VERSION, type HelmrEngine } from "../engine.ts";
 import { TAG_KEYS } from "../keys.ts";
-import { execOrThrow, batch } from "../pipelines.ts";
+import { batch, deleteEach, execOrThrow } from "../pipelines.ts";
 import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
 import { decodePart, type Manifest } from "./format.ts";
 import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
@@ -159,12 +159,7 @@ async function anyKey(engine: HelmrEngine, pattern: string): Promise<boolean> {
 }
 
 async function deleteMatching(engine: HelmrEngine, pattern: string): Promise<void> {
-  for await (const found of scanKeys(engine, pattern)) {
-    // One UNLINK per key: a batch's keys lie in many slots.
-    const unlink = batch(engine.resources.redis);
-    for (const key of found) unlink.unlink(key);
-    await unlink.exec();
-  }
+  for await (const found of scanKeys(engine, pattern)) await deleteEach(engine.resources.redis, found);
 }
 
 /** Registered tasks and input schemas, unless a worker has published newer ones since. */

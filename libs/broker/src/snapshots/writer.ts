@@ -1,10 +1,10 @@
 import { isSessionId, isTokenId } from "@helmr/core";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { Keys, ShardKeys } from "../keys.ts";
+import type { Keys } from "../keys.ts";
 import { runScript } from "../lua/index.ts";
 import { idsOfLog } from "../paging.ts";
-import { execOrThrow, batch } from "../pipelines.ts";
+import { batch, deleteEach, execOrThrow } from "../pipelines.ts";
 import { listSnapshots, readManifest } from "./catalog.ts";
 import { LAYOUT_VERSION } from "../engine.ts";
 import { encodePart, encodeUnit, manifestName, newSnapshotId, partName, SNAPSHOT_FORMAT_VERSION, type Manifest } from "./format.ts";
@@ -92,7 +92,7 @@ export class SnapshotWriter {
       const manifest = await this.write(id, parent, unitIds, written, () => this.extendLock(lock));
       // The chain first: dying before the marks it wrote are dropped only writes them again.
       await this.redis.hset(this.keys.snapshotState(), "last", id, "increments", increments);
-      await this.eachShard((shard, pipeline) => pipeline.del(shard.changesInFlight()));
+      await deleteEach(this.redis, this.keys.shards.map((shard) => shard.changesInFlight()));
       await this.prune().catch((error) => this.logger.warn({ err: error }, "could not prune old snapshots; will try after the next one"));
       return { manifest, location: this.store.locationOf(id), durationMs: Date.now() - started };
     } catch (error) {
@@ -114,7 +114,7 @@ export class SnapshotWriter {
     if (!lock) return;
     try {
       await this.redis.hdel(this.keys.snapshotState(), "last");
-      await this.eachShard((shard, pipeline) => pipeline.del(shard.changes()));
+      await deleteEach(this.redis, this.keys.shards.map((shard) => shard.changes()));
     } finally {
       await this.releaseLock(lock);
     }
@@ -161,12 +161,6 @@ export class SnapshotWriter {
     );
   }
 
-  /** One command per shard, in one pipeline (split per node on a cluster); their results in shard order. */
-  private eachShard(command: (shard: ShardKeys, pipeline: ChainableCommander) => unknown): Promise<unknown[]> {
-    const pipeline = batch(this.redis);
-    for (const shard of this.keys.shards) command(shard, pipeline);
-    return execOrThrow(pipeline);
-  }
 
   private async write(id: string, parent: string | null, unitIds: string[], written: string[], keepLock: () => Promise<void>): Promise<Manifest> {
     const parts: Manifest["parts"] = [];
