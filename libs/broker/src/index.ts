@@ -21,3 +21,4 @@ export { isSnapshotId, type Manifest } from "./snapshots/format.ts";
 export { FileSnapshotStore, S3SnapshotStore, StoreError, snapshotStoreFrom, type SnapshotStore } from "./snapshots/stores/index.ts";
 export { WarmWorkers, WARM_DEADLINE_MS, WORKER_TTL_MS, runJobOptions } from "./systems/warm-workers.ts";
 export { RetentionSweeper, type RetentionPolicy } from "./systems/retention.ts";
+export { EngineMetrics, METRICS_UNAUTHORIZED } from "./metrics.ts";

@@ -1,8 +1,11 @@
 import type { Queue } from "bullmq";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Resources } from "./resources.ts";
-import { batch } from "./pipelines.ts";
+import { batch, execOrThrow } from "./pipelines.ts";
 import { masters } from "./redis-target.ts";
+
+/** What a scrape without the right bearer is told (the API's GET /metrics and a worker's). */
+export const METRICS_UNAUTHORIZED = "GET /metrics takes `Authorization: Bearer <key>`: HELMR_METRICS_TOKEN, or a secret key from HELMR_API_KEYS";
 
 /** Latency buckets in seconds: a resume takes about a millisecond here, a cold one tens. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -92,7 +95,7 @@ export class EngineMetrics {
       help: "Dispatch outbox entries: operations whose run's job is being added, or was lost and waits for the sweeper",
       registers: [this.registry],
       async collect() {
-        this.set((await metrics.outbox()).pending);
+        this.set((await metrics.outboxOfScrape()).pending);
       },
     });
     new Gauge({
@@ -100,7 +103,7 @@ export class EngineMetrics {
       help: "Age of the oldest dispatch outbox entry (0 when there is none); above a few seconds, dispatches are being recovered",
       registers: [this.registry],
       async collect() {
-        const { oldest } = await metrics.outbox();
+        const { oldest } = await metrics.outboxOfScrape();
         this.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
       },
     });
@@ -122,14 +125,24 @@ export class EngineMetrics {
     });
   }
 
-  /** Entries and the oldest one's time, over every shard's outbox: two commands a shard. */
+  /** The outbox as read for the scrape in progress: its two gauges share one read. */
+  private outboxRead: Promise<{ pending: number; oldest: number | null }> | null = null;
+
+  private outboxOfScrape(): Promise<{ pending: number; oldest: number | null }> {
+    return (this.outboxRead ??= this.outbox());
+  }
+
+  /** Entries and the oldest one's time, over every shard's outbox: two commands a shard, in one batch. */
   private async outbox(): Promise<{ pending: number; oldest: number | null }> {
     const { redis, keys } = this.resources;
+    const reads = batch(redis);
+    for (const shard of keys.shards) reads.zcard(shard.dispatchOutbox()).zrange(shard.dispatchOutbox(), 0, 0, "WITHSCORES");
+    const results = await execOrThrow(reads);
     let pending = 0;
     let oldest: number | null = null;
-    for (const shard of keys.shards) {
-      const [count, first] = await Promise.all([redis.zcard(shard.dispatchOutbox()), redis.zrange(shard.dispatchOutbox(), 0, 0, "WITHSCORES")]);
-      pending += count;
+    for (let i = 0; i < results.length; i += 2) {
+      const first = results[i + 1] as string[];
+      pending += results[i] as number;
       if (first[1] !== undefined) oldest = Math.min(oldest ?? Infinity, Number(first[1]));
     }
     return { pending, oldest };
@@ -149,8 +162,12 @@ export class EngineMetrics {
   }
 
   /** The metrics in Prometheus's text format. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(): Promise<string> {
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.outboxRead = null;
+    }
   }
 
   get contentType(): string {

@@ -1,3 +1,4 @@
+import { METRICS_UNAUTHORIZED } from "@helmr/broker";
 import { HelmrError, bearerMatches } from "@helmr/core";
 import { defineRoute } from "../framework/types.ts";
 
@@ -11,7 +12,7 @@ export default defineRoute({
   path: "/metrics",
   handler: async (ctx, { engine, apiKeys, metricsToken }) => {
     if (!bearerMatches(ctx.get("authorization"), metricsToken ? [...apiKeys, metricsToken] : apiKeys)) {
-      throw new HelmrError(401, "unauthorized", "GET /metrics takes `Authorization: Bearer <key>`: HELMR_METRICS_TOKEN, or a secret key from HELMR_API_KEYS");
+      throw new HelmrError(401, "unauthorized", METRICS_UNAUTHORIZED);
     }
     ctx.set("content-type", engine.resources.metrics.contentType);
     ctx.body = await engine.resources.metrics.text();

@@ -2,7 +2,7 @@ import type { ChainableCommander, Redis } from "ioredis";
 import { runScript } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { ShardKeys } from "../keys.ts";
-import { batch } from "../pipelines.ts";
+import { batch, execOrThrow } from "../pipelines.ts";
 import { groupByKey } from "../shards.ts";
 
 /**
@@ -57,12 +57,14 @@ export class WaitingIndex {
     return runScript(target, "addWaiting", [shard.waitingDirectory(), shard.waitingSequence(), shard.waitingKinds()], [runId, `${since}${KIND_FRACTIONS[kind]}`, shard.waitingBuckets(), this.bucketSize, kind, FRACTIONS_ARG]);
   }
 
-  /** Parked runs per kind of wait, over every shard: one HGETALL a shard. */
+  /** Parked runs per kind of wait, over every shard: one HGETALL a shard, in one batch. */
   async countsByKind(): Promise<Record<WaitKind, number>> {
     const { redis, keys } = this.resources;
+    const reads = batch(redis);
+    for (const shard of keys.shards) reads.hgetall(shard.waitingKinds());
     const counts: Record<WaitKind, number> = { input: 0, token: 0, timer: 0 };
-    for (const shard of keys.shards) {
-      for (const [kind, count] of Object.entries(await redis.hgetall(shard.waitingKinds()))) if (kind in counts) counts[kind as WaitKind] += Number(count);
+    for (const perKind of (await execOrThrow(reads)) as Record<string, string>[]) {
+      for (const [kind, count] of Object.entries(perKind)) if (kind in counts) counts[kind as WaitKind] += Number(count);
     }
     return counts;
   }
@@ -84,8 +86,8 @@ export class WaitingIndex {
     const removals = this.pendingRemovals;
     this.pendingRemovals = [];
     const { keys, redis, logger } = this.resources;
-    for (const ofShard of groupByKey(removals, ({ runId }) => String(keys.shardOf(runId).shard)).values()) {
-      const shard = keys.shardOf(ofShard[0].runId);
+    for (const [index, ofShard] of groupByKey(removals, ({ runId }) => String(keys.shardOf(runId).shard))) {
+      const shard = keys.shards[Number(index)];
       const pairs = ofShard.flatMap(({ runId, since }) => [runId, since]);
       runScript<number>(redis, "removeWaiting", [shard.waitingDirectory(), shard.waitingKinds()], [shard.waitingBuckets(), FRACTIONS_ARG, ...pairs]).catch((error) =>
         logger.warn({ err: error, runs: ofShard.length }, "could not take runs out of the waiting index; the next wait listing will"),
@@ -163,5 +165,5 @@ export class WaitingIndex {
   }
 }
 
-/** The index's order: by since, then run id. */
+/** The index's order: by score (when the wait began, its kind's fraction after), then run id. */
 const isBefore = (a: WaitingPosition, b: WaitingPosition): boolean => a.score < b.score || (a.score === b.score && a.runId < b.runId);

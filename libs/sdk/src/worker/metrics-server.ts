@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { HelmrEngine } from "@helmr/broker";
+import { METRICS_UNAUTHORIZED, type HelmrEngine } from "@helmr/broker";
 import { bearerMatches } from "@helmr/core";
 
 export interface MetricsServer {
@@ -22,7 +22,7 @@ export async function serveMetrics(engine: HelmrEngine, options: { port: number;
     const answer = (status: number, body: string, type = "application/json") => response.writeHead(status, { "content-type": type }).end(body);
     const error = (status: number, code: string, message: string) => answer(status, JSON.stringify({ error: { code, message } }));
     if (request.method !== "GET" || request.url?.split("?")[0] !== "/metrics") return error(404, "not_found", "This worker serves GET /metrics only");
-    if (!bearerMatches(request.headers.authorization, options.keys)) return error(401, "unauthorized", "GET /metrics takes `Authorization: Bearer <key>`: HELMR_METRICS_TOKEN, or a secret key from HELMR_API_KEYS");
+    if (!bearerMatches(request.headers.authorization, options.keys)) return error(401, "unauthorized", METRICS_UNAUTHORIZED);
     metrics.text().then(
       (text) => answer(200, text, metrics.contentType),
       (failed: Error) => error(503, "metrics_unavailable", `Could not read the metrics: ${failed.message}`),
