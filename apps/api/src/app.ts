@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import Router from "@koa/router";
 import Koa from "koa";
 import { publicTokenRefused } from "./framework/access.ts";
@@ -10,17 +11,34 @@ import { requestLogging } from "./framework/logging.ts";
 import { redisGate } from "./framework/redis-gate.ts";
 import { requestId } from "./framework/request-id.ts";
 import type { ApiDeps, ApiState, RouteDefinition, RouteDeps } from "./framework/types.ts";
-import { apiRoutes, approvePage, healthz, metrics, tokensCallback } from "./routes/index.ts";
+import { buildOpenApiDocument, type DocumentedRoute } from "./openapi/document.ts";
+import { apiRoutes, approvePage, healthz, metrics, openApi, tokensCallback } from "./routes/index.ts";
 
 const API_PREFIX = "/api/v1";
 
 /** The routes a browser calls directly with a public access token: the only ones with CORS. */
 const browserRoutes = apiRoutes.filter((route) => route.acceptsPublicToken);
 
+/** Routes outside /api/v1's bearer check, each with its own credential (or none). */
+const openRoutes = [healthz, approvePage, metrics, openApi];
+
+/** Every route as served, for the OpenAPI document. */
+export const documentedRoutes: DocumentedRoute[] = [
+  ...[...openRoutes, tokensCallback].map((route) => ({ route, path: route.path, authenticated: false })),
+  ...apiRoutes.map((route) => ({ route, path: API_PREFIX + route.path, authenticated: true })),
+];
+
+const apiVersion = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
 /** Builds the Koa app and does nothing else; listening and signals live in server.ts. */
 export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortController().signal): Koa<ApiState> {
   const app = new Koa<ApiState>();
-  const deps: RouteDeps = { ...apiDeps, inputSchemas: new InputSchemas(apiDeps.engine, apiDeps.logger), closing };
+  const deps: RouteDeps = {
+    ...apiDeps,
+    inputSchemas: new InputSchemas(apiDeps.engine, apiDeps.logger),
+    closing,
+    openApiDocument: buildOpenApiDocument(documentedRoutes, apiVersion),
+  };
   // Errors after a response started (a client leaving an event stream) reach Koa, not our
   // error mapping; a client going away is normal, anything else is worth a warning.
   app.on("error", (error: Error & { code?: string }) => {
@@ -39,9 +57,10 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
   app.use(jsonBodies(deps.maxPayloadBytes + 64 * 1024));
 
   // Not behind the API's authentication: health checks, the approval page, callback URLs
-  // whose path holds the credential, and metrics (their own bearer check, routes/metrics.ts).
+  // whose path holds the credential, metrics (their own bearer check, routes/metrics.ts) and
+  // the OpenAPI document.
   const open = new Router<ApiState>();
-  mount(open, [healthz, approvePage, metrics], deps);
+  mount(open, openRoutes, deps);
   open.use(tokensCallback.path, redisGate(deps.engine));
   mount(open, [tokensCallback], deps);
   app.use(open.routes());

@@ -1,15 +1,5 @@
 import type { z } from "zod";
-
-/** One problem with a request body, located by a JSON Pointer (`/payload/amount`). */
-export interface ErrorIssue {
-  path: string;
-  message: string;
-}
-
-/** The one error shape every API response and client error uses (CONTRIBUTING.md, HTTP API). */
-export interface ErrorBody {
-  error: { code: string; message: string; issues?: ErrorIssue[] };
-}
+import type { ErrorBody, ErrorIssue } from "./schemas/records.ts";
 
 /**
  * An error the API answers with a 4xx/5xx status. The broker throws these for outcomes a

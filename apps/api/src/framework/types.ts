@@ -1,6 +1,7 @@
 import type { HelmrEngine } from "@helmr/broker";
 import type { RouterContext } from "@koa/router";
 import type { Logger } from "pino";
+import type { z } from "zod";
 import type { Principal } from "./auth.ts";
 import type { InputSchemas } from "./input-schemas.ts";
 import type { JsonBody } from "./json-body.ts";
@@ -20,6 +21,8 @@ export interface RouteDeps extends ApiDeps {
   inputSchemas: InputSchemas;
   /** Aborted when the server shuts down: long-lived responses (SSE) end then. */
   closing: AbortSignal;
+  /** GET /api/v1/openapi.json's body, built once from the routes' docs. */
+  openApiDocument: Record<string, unknown>;
 }
 
 export interface ApiState {
@@ -31,12 +34,38 @@ export interface ApiState {
 
 export type ApiContext = RouterContext<ApiState>;
 
+/** Who may call a route, as the OpenAPI document names it (openapi/document.ts). */
+export type Credential = "secretKey" | "publicAccessToken" | "metricsToken" | "callbackSecret";
+
+/**
+ * What GET /api/v1/openapi.json says of a route. The schemas are the ones the handler
+ * validates with and the records it returns (core's schemas), so the document cannot drift
+ * from the code without the suite's response checks failing (test/api/openapi.test.ts).
+ */
+export interface RouteDoc {
+  operationId: string;
+  summary: string;
+  /** Path parameters the handler checks against a schema; others are plain strings. */
+  params?: Record<string, z.ZodType>;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Success statuses: the JSON body's schema, null for no body, or another media type's description. */
+  responses: Record<number, z.ZodType | null | { mediaType: string; description: string }>;
+  /** Error statuses this route answers besides those of every route (400, 401, 404, 413, 415, 422, 503). */
+  errors?: number[];
+  /** Credentials for a route outside /api/v1's bearer check; [] when it is open. */
+  credentials?: Credential[];
+  /** The route also streams server-sent events for `Accept: text/event-stream`. */
+  eventStream?: string;
+}
+
 /** One route handler per file (CONTRIBUTING.md); routes/index.ts mounts them all. */
 export interface RouteDefinition {
   method: "get" | "post" | "delete";
   path: string;
   /** Also open to a public access token, which the handler checks against its scope. */
   acceptsPublicToken?: boolean;
+  doc: RouteDoc;
   handler: (ctx: ApiContext, deps: RouteDeps) => Promise<void>;
 }
 

@@ -12,6 +12,12 @@ const page = readFileSync(new URL("../../pages/approve.html", import.meta.url), 
 export default defineRoute({
   method: "get",
   path: "/approve",
+  doc: {
+    operationId: "approvalPage",
+    summary: "The approval page for people; its link's fragment carries the public access token",
+    credentials: [],
+    responses: { 200: { mediaType: "text/html", description: "The page" } },
+  },
   handler: async (ctx) => {
     ctx.type = "html";
     ctx.set("referrer-policy", "no-referrer");

@@ -1,4 +1,4 @@
-import { CreatePublicTokenBody } from "@helmr/core";
+import { CreatePublicTokenBody, PublicTokenRecord } from "@helmr/core";
 import { parseBody } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
 
@@ -6,6 +6,12 @@ import { defineRoute } from "../framework/types.ts";
 export default defineRoute({
   method: "post",
   path: "/auth/public-tokens",
+  doc: {
+    operationId: "createPublicToken",
+    summary: "Create a scoped public access token for browsers",
+    body: CreatePublicTokenBody,
+    responses: { 201: PublicTokenRecord },
+  },
   handler: async (ctx, { engine }) => {
     const body = await parseBody(ctx, CreatePublicTokenBody, { required: true });
     ctx.status = 201;

@@ -47,4 +47,5 @@ export const apiRoutes: RouteDefinition[] = [
 export { default as approvePage } from "./approve-page.ts";
 export { default as healthz } from "./healthz.ts";
 export { default as metrics } from "./metrics.ts";
+export { default as openApi } from "./openapi.ts";
 export { default as tokensCallback } from "./tokens-callback.ts";

@@ -10,6 +10,12 @@ import { defineRoute } from "../framework/types.ts";
 export default defineRoute({
   method: "get",
   path: "/metrics",
+  doc: {
+    operationId: "metrics",
+    summary: "Prometheus metrics of this process",
+    credentials: ["secretKey", "metricsToken"],
+    responses: { 200: { mediaType: "text/plain", description: "Prometheus text exposition format" } },
+  },
   handler: async (ctx, { engine, apiKeys, metricsToken }) => {
     if (!bearerMatches(ctx.get("authorization"), metricsToken ? [...apiKeys, metricsToken] : apiKeys)) {
       throw new HelmrError(401, "unauthorized", METRICS_UNAUTHORIZED);

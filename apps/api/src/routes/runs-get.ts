@@ -1,8 +1,14 @@
+import { RunRecord } from "@helmr/core";
 import { defineRoute } from "../framework/types.ts";
 
 export default defineRoute({
   method: "get",
   path: "/runs/:id",
+  doc: {
+    operationId: "getRun",
+    summary: "A run: status, payload, output or error, and what it waits on",
+    responses: { 200: RunRecord },
+  },
   handler: async (ctx, { engine }) => {
     ctx.body = await engine.runs.retrieve(ctx.params.id);
   },

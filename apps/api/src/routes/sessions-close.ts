@@ -1,4 +1,5 @@
-import { NoBody } from "@helmr/core";
+import { NoBody, SessionRecord } from "@helmr/core";
+import { z } from "zod";
 import { parseBody } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
 
@@ -6,6 +7,12 @@ import { defineRoute } from "../framework/types.ts";
 export default defineRoute({
   method: "post",
   path: "/sessions/:id/close",
+  doc: {
+    operationId: "closeSession",
+    summary: "Close a session; its queued and parked runs are cancelled",
+    body: NoBody,
+    responses: { 200: SessionRecord.extend({ cancelledRuns: z.number().int().describe("Runs this call cancelled") }) },
+  },
   handler: async (ctx, { engine }) => {
     await parseBody(ctx, NoBody);
     const { session, cancelledRuns } = await engine.sessions.close(ctx.params.id);

@@ -1,4 +1,4 @@
-import { CreateSessionBody } from "@helmr/core";
+import { CreateSessionBody, SessionRecord } from "@helmr/core";
 import { parseBody } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
 import { defineRoute } from "../framework/types.ts";
@@ -7,6 +7,12 @@ import { defineRoute } from "../framework/types.ts";
 export default defineRoute({
   method: "post",
   path: "/sessions",
+  doc: {
+    operationId: "createSession",
+    summary: "Create a session (or get the one mapped to its externalId)",
+    body: CreateSessionBody,
+    responses: { 201: SessionRecord, 200: SessionRecord },
+  },
   handler: async (ctx, { engine, maxPayloadBytes }) => {
     const body = await parseBody(ctx, CreateSessionBody);
     checkPayloadSize(body.metadata, maxPayloadBytes, "The metadata");

@@ -7,6 +7,11 @@ import { defineRoute } from "../framework/types.ts";
 export default defineRoute({
   method: "delete",
   path: "/sessions/:id",
+  doc: {
+    operationId: "deleteSession",
+    summary: "Erase a session and everything it owns",
+    responses: { 204: null },
+  },
   handler: async (ctx, { engine }) => {
     await engine.erasure.eraseSession(ctx.params.id);
     ctx.status = 204;

@@ -1,4 +1,4 @@
-import { StreamName, StreamReadQuery } from "@helmr/core";
+import { InputEntry, pageOf, StreamName, StreamReadQuery } from "@helmr/core";
 import { parseParam, parseQuery } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
 
@@ -6,6 +6,13 @@ import { defineRoute } from "../framework/types.ts";
 export default defineRoute({
   method: "get",
   path: "/sessions/:id/input/:stream",
+  doc: {
+    operationId: "listInput",
+    summary: "A stream's input history, oldest first, with which wait consumed each entry",
+    params: { stream: StreamName },
+    query: StreamReadQuery,
+    responses: { 200: pageOf(InputEntry) },
+  },
   handler: async (ctx, { engine }) => {
     const stream = parseParam(ctx, "stream", StreamName);
     ctx.body = await engine.streams.listInput(ctx.params.id, stream, parseQuery(ctx, StreamReadQuery));

@@ -1,4 +1,4 @@
-import { HelmrError, SendInputBody, StreamName } from "@helmr/core";
+import { HelmrError, SendInputBody, SendInputResult, StreamName } from "@helmr/core";
 import { publicToken } from "../framework/access.ts";
 import { parseBody, parseParam } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
@@ -15,6 +15,14 @@ export default defineRoute({
   method: "post",
   path: "/sessions/:id/input/:stream",
   acceptsPublicToken: true,
+  doc: {
+    operationId: "sendInput",
+    summary: "Send input to a session stream: it resumes the parked run waiting on it, or is buffered",
+    params: { stream: StreamName },
+    body: SendInputBody,
+    responses: { 202: SendInputResult },
+    errors: [403, 409],
+  },
   handler: async (ctx, { engine, inputSchemas, maxPayloadBytes }) => {
     const bearer = publicToken(ctx);
     const granted = bearer === null ? null : await engine.publicTokens.verify(bearer);

@@ -1,4 +1,4 @@
-import { StreamCursor, StreamName, StreamReadQuery } from "@helmr/core";
+import { OutputEntry, pageOf, StreamCursor, StreamName, StreamReadQuery } from "@helmr/core";
 import { parseOrThrow } from "@helmr/core";
 import { parseParam, parseQuery } from "../framework/input.ts";
 import { streamOutputEvents } from "../framework/sse.ts";
@@ -12,6 +12,14 @@ import { defineRoute } from "../framework/types.ts";
 export default defineRoute({
   method: "get",
   path: "/sessions/:id/output/:stream",
+  doc: {
+    operationId: "readOutput",
+    summary: "A stream's output after a cursor; live as server-sent events with Accept: text/event-stream",
+    params: { stream: StreamName },
+    query: StreamReadQuery,
+    responses: { 200: pageOf(OutputEntry) },
+    eventStream: "Each output entry as an event whose id is its entry id and whose data is the entry (OutputEntry); reconnect with Last-Event-ID",
+  },
   handler: async (ctx, deps) => {
     const stream = parseParam(ctx, "stream", StreamName);
     const query = parseQuery(ctx, StreamReadQuery);

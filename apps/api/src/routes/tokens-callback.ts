@@ -1,4 +1,5 @@
-import { CallbackQuery, FailTokenBody, notFound } from "@helmr/core";
+import { CallbackQuery, FailTokenBody, notFound, TokenCompletion } from "@helmr/core";
+import { z } from "zod";
 import { parseBody, parseQuery, requiredJsonBody } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
 import { defineRoute } from "../framework/types.ts";
@@ -15,6 +16,15 @@ import { defineRoute } from "../framework/types.ts";
 export default defineRoute({
   method: "post",
   path: "/api/v1/tokens/:id/callback/:secret",
+  doc: {
+    operationId: "tokenCallback",
+    summary: "A token's pre-signed callback URL: the JSON body completes it; with ?outcome=failed, `{ error }` fails it",
+    credentials: ["callbackSecret"],
+    query: CallbackQuery,
+    body: z.unknown().describe("The completion data (any JSON); with ?outcome=failed, `{ error: { message, code? } }`"),
+    responses: { 200: TokenCompletion },
+    errors: [409],
+  },
   handler: async (ctx, { engine, maxPayloadBytes }) => {
     if (!engine.tokens.verifyCallbackSecret(ctx.params.id, ctx.params.secret) || !(await engine.tokens.find(ctx.params.id))) {
       throw notFound("token", ctx.params.id);

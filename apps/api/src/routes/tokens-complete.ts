@@ -1,4 +1,4 @@
-import { CompleteTokenBody, HelmrError } from "@helmr/core";
+import { CompleteTokenBody, HelmrError, TokenCompletion } from "@helmr/core";
 import { publicToken } from "../framework/access.ts";
 import { parseBody } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
@@ -14,6 +14,13 @@ export default defineRoute({
   method: "post",
   path: "/tokens/:id/complete",
   acceptsPublicToken: true,
+  doc: {
+    operationId: "completeToken",
+    summary: "Complete a token with data; the run waiting on it resumes",
+    body: CompleteTokenBody,
+    responses: { 200: TokenCompletion },
+    errors: [409],
+  },
   handler: async (ctx, { engine, maxPayloadBytes }) => {
     const bearer = publicToken(ctx);
     if (bearer !== null && !engine.tokens.verifyPublicAccessToken(ctx.params.id, bearer)) {

@@ -1,4 +1,4 @@
-import { FailTokenBody, HelmrError } from "@helmr/core";
+import { FailTokenBody, HelmrError, TokenCompletion } from "@helmr/core";
 import { publicToken } from "../framework/access.ts";
 import { parseBody } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
@@ -14,6 +14,13 @@ export default defineRoute({
   method: "post",
   path: "/tokens/:id/fail",
   acceptsPublicToken: true,
+  doc: {
+    operationId: "failToken",
+    summary: "Fail a token; the run waiting on it resumes with a TokenFailedError",
+    body: FailTokenBody,
+    responses: { 200: TokenCompletion },
+    errors: [409],
+  },
   handler: async (ctx, { engine }) => {
     const bearer = publicToken(ctx);
     if (bearer !== null && !engine.tokens.verifyPublicAccessToken(ctx.params.id, bearer)) {

@@ -1,139 +1,162 @@
-import type { RunStatus, TokenStatus } from "./api.ts";
+import { z } from "zod";
+import { RunStatus, TokenStatus } from "./api.ts";
 
-/** Shapes the API returns. Times are ISO 8601 strings. */
+/**
+ * Shapes the API returns, as zod schemas: the types are inferred from them (one source), and
+ * the OpenAPI document (apps/api/src/openapi/) is generated from them. Objects are strict, so
+ * a field the schema does not name fails the suite's response checks instead of going
+ * undocumented. Times are ISO 8601 strings.
+ */
 
-export interface Page<T> {
-  data: T[];
-  /** Pass as `cursor` to get the next page; null on the last page. */
-  nextCursor: string | null;
-}
+const Time = z.string().describe("ISO 8601 time");
 
-export interface SessionRecord {
-  id: string;
-  externalId: string | null;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  status: "open" | "closed";
-  createdAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-}
+/** One problem with a request body, located by a JSON Pointer (`/payload/amount`). */
+export const ErrorIssue = z.strictObject({ path: z.string(), message: z.string() });
+export type ErrorIssue = z.infer<typeof ErrorIssue>;
 
-export interface SessionStreams {
-  input: { name: string; count: number }[];
-  output: { name: string; count: number }[];
-}
+/** The one error shape every API response and client error uses (CONTRIBUTING.md, HTTP API). */
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string(), issues: z.array(ErrorIssue).optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
 
-export interface SessionDetail extends SessionRecord {
-  runs: RunRecord[];
-  streams: SessionStreams;
-}
+export type Page<T> = { data: T[]; nextCursor: string | null };
+/** A page of a list: pass `nextCursor` as `cursor` for the next one. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    data: z.array(item),
+    nextCursor: z.string().nullable().describe("Pass as `cursor` to get the next page; null on the last page"),
+  });
+
+export const SessionRecord = z.strictObject({
+  id: z.string(),
+  externalId: z.string().nullable(),
+  tags: z.array(z.string()),
+  metadata: z.record(z.string(), z.unknown()),
+  status: z.enum(["open", "closed"]),
+  createdAt: Time,
+  updatedAt: Time,
+  closedAt: Time.nullable(),
+});
+export type SessionRecord = z.infer<typeof SessionRecord>;
+
+const StreamCount = z.strictObject({ name: z.string(), count: z.number().int() });
+export const SessionStreams = z.strictObject({ input: z.array(StreamCount), output: z.array(StreamCount) });
+export type SessionStreams = z.infer<typeof SessionStreams>;
+
+const TimerWait = z.strictObject({ kind: z.literal("timer"), position: z.number().int(), deadline: Time });
+const InputWait = z.strictObject({
+  kind: z.literal("input"),
+  position: z.number().int(),
+  stream: z.string(),
+  correlationId: z.string().nullable(),
+  deadline: Time.nullable(),
+});
+const TokenWait = z.strictObject({ kind: z.literal("token"), position: z.number().int(), tokenId: z.string(), deadline: Time });
 
 /** What a parked run waits on; `deadline` is when a timer is due or a wait times out (null: never). */
-export type WaitingOn =
-  | { kind: "timer"; position: number; deadline: string }
-  | { kind: "input"; position: number; stream: string; correlationId: string | null; deadline: string | null }
-  | { kind: "token"; position: number; tokenId: string; deadline: string };
+export const WaitingOn = z.discriminatedUnion("kind", [TimerWait, InputWait, TokenWait]);
+export type WaitingOn = z.infer<typeof WaitingOn>;
 
 /** A pending wait, for operators: which run waits on what, since when, until when. */
-export type WaitRecord = WaitingOn & { runId: string; sessionId: string; taskId: string; waitingSince: string };
+const WaitOwner = { runId: z.string(), sessionId: z.string(), taskId: z.string(), waitingSince: Time };
+export const WaitRecord = z.discriminatedUnion("kind", [TimerWait.extend(WaitOwner), InputWait.extend(WaitOwner), TokenWait.extend(WaitOwner)]);
+export type WaitRecord = z.infer<typeof WaitRecord>;
 
-export interface InputEntry {
-  id: string;
-  data: unknown;
-  correlationId: string | null;
-  at: string;
-  status: "consumed" | "buffered";
-  consumedBy: { runId: string; position: number; at: string } | null;
-}
+export const InputEntry = z.strictObject({
+  id: z.string(),
+  data: z.unknown(),
+  correlationId: z.string().nullable(),
+  at: Time,
+  status: z.enum(["consumed", "buffered"]),
+  consumedBy: z.strictObject({ runId: z.string(), position: z.number().int(), at: Time }).nullable(),
+});
+export type InputEntry = z.infer<typeof InputEntry>;
 
-export interface OutputEntry {
-  id: string;
-  data: unknown;
-  runId: string;
-  at: string;
-}
+export const OutputEntry = z.strictObject({ id: z.string(), data: z.unknown(), runId: z.string(), at: Time });
+export type OutputEntry = z.infer<typeof OutputEntry>;
 
-export type SendInputResult = { entryId: string; status: "resumed"; runId: string } | { entryId: string; status: "buffered" };
+export const SendInputResult = z.discriminatedUnion("status", [
+  z.strictObject({ entryId: z.string(), status: z.literal("resumed"), runId: z.string() }),
+  z.strictObject({ entryId: z.string(), status: z.literal("buffered") }),
+]);
+export type SendInputResult = z.infer<typeof SendInputResult>;
 
-export interface RunRecord {
-  id: string;
-  taskId: string;
-  sessionId: string;
-  status: RunStatus;
-  attempt: number;
-  payload: unknown;
-  output: unknown;
-  error: RunError | null;
-  waitingOn: WaitingOn | null;
-  idempotencyKey: string | null;
-  /** The run this one continued as (ctx.continueAsNew), once it has. */
-  continuedAs: string | null;
-  /** The run this one continues. */
-  continuedFrom: string | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+export const RunError = z.strictObject({ name: z.string(), message: z.string(), stack: z.string().optional() });
+export type RunError = z.infer<typeof RunError>;
 
-export interface RunError {
-  name: string;
-  message: string;
-  stack?: string;
-}
+export const RunRecord = z.strictObject({
+  id: z.string(),
+  taskId: z.string(),
+  sessionId: z.string(),
+  status: RunStatus,
+  attempt: z.number().int(),
+  payload: z.unknown(),
+  output: z.unknown(),
+  error: RunError.nullable(),
+  waitingOn: WaitingOn.nullable(),
+  idempotencyKey: z.string().nullable(),
+  continuedAs: z.string().nullable().describe("The run this one continued as (ctx.continueAsNew), once it has"),
+  continuedFrom: z.string().nullable().describe("The run this one continues"),
+  createdAt: Time,
+  updatedAt: Time,
+  startedAt: Time.nullable(),
+  finishedAt: Time.nullable(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
 
-export type RunEventType = "triggered" | "started" | "parked" | "resumed" | "retried" | "completed" | "failed" | "cancelled" | "continued";
+export const SessionDetail = SessionRecord.extend({ runs: z.array(RunRecord), streams: SessionStreams });
+export type SessionDetail = z.infer<typeof SessionDetail>;
 
-export interface RunEvent {
-  type: RunEventType;
-  at: string;
-  attempt: number;
-  /** Extra facts of the event: the wait for `parked`, the error for `retried` and `failed`. */
-  detail?: Record<string, unknown>;
-}
+export const RunEventType = z.enum(["triggered", "started", "parked", "resumed", "retried", "completed", "failed", "cancelled", "continued"]);
+export type RunEventType = z.infer<typeof RunEventType>;
 
-export interface TriggerResult {
-  sessionId: string;
-  runId: string;
-  /** True when an earlier trigger with the same idempotencyKey created this run. */
-  deduplicated: boolean;
-}
+export const RunEvent = z.strictObject({
+  type: RunEventType,
+  at: Time,
+  attempt: z.number().int(),
+  detail: z.record(z.string(), z.unknown()).optional().describe("Extra facts of the event: the wait for `parked`, the error for `retried` and `failed`"),
+});
+export type RunEvent = z.infer<typeof RunEvent>;
+
+export const TriggerResult = z.strictObject({
+  sessionId: z.string(),
+  runId: z.string(),
+  deduplicated: z.boolean().describe("True when an earlier trigger with the same idempotencyKey created this run"),
+});
+export type TriggerResult = z.infer<typeof TriggerResult>;
 
 /** A token as retrieve and list show it: never its completion secrets. */
-export interface TokenRecord {
-  id: string;
-  status: TokenStatus;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  timeoutAt: string;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-  /** The completion data, once completed. */
-  data: unknown;
-  /** The failure, once failed (`client.tokens.fail`). */
-  error: { message: string; code?: string } | null;
-  /** The run that created it, if one did. */
-  runId: string | null;
-}
+export const TokenRecord = z.strictObject({
+  id: z.string(),
+  status: TokenStatus,
+  tags: z.array(z.string()),
+  metadata: z.record(z.string(), z.unknown()),
+  timeoutAt: Time,
+  createdAt: Time,
+  updatedAt: Time,
+  completedAt: Time.nullable(),
+  data: z.unknown().describe("The completion data, once completed"),
+  error: z.strictObject({ message: z.string(), code: z.string().optional() }).nullable().describe("The failure, once failed"),
+  runId: z.string().nullable().describe("The run that created it, if one did"),
+});
+export type TokenRecord = z.infer<typeof TokenRecord>;
 
 /** The create response: the only place the completion secrets ever appear. */
-export interface CreatedToken extends TokenRecord {
-  publicAccessToken: string;
-  callbackUrl: string;
-}
+export const CreatedToken = TokenRecord.extend({ publicAccessToken: z.string(), callbackUrl: z.string() });
+export type CreatedToken = z.infer<typeof CreatedToken>;
 
-export interface TokenCompletion {
-  token: TokenRecord;
-  /** False when this call repeated an earlier completion with the same data. */
-  firstCompletion: boolean;
-}
+export const TokenCompletion = z.strictObject({
+  token: TokenRecord,
+  firstCompletion: z.boolean().describe("False when this call repeated an earlier completion with the same data"),
+});
+export type TokenCompletion = z.infer<typeof TokenCompletion>;
 
 /** A scoped public access token, as created (the only time its secret is shown). */
-export interface PublicTokenRecord {
-  publicAccessToken: string;
-  scope: { type: "session.input.send"; session: string; stream: string; correlationId: string | null };
-  maxUses: number | null;
-  expiresAt: string | null;
-}
+export const PublicTokenRecord = z.strictObject({
+  publicAccessToken: z.string(),
+  scope: z.strictObject({ type: z.literal("session.input.send"), session: z.string(), stream: z.string(), correlationId: z.string().nullable() }),
+  maxUses: z.number().int().nullable(),
+  expiresAt: Time.nullable(),
+});
+export type PublicTokenRecord = z.infer<typeof PublicTokenRecord>;
