@@ -119,6 +119,9 @@ describe("the OpenAPI document", () => {
     await check("GET", `/api/v1/sessions/${session.id}/output/openapi-out`);
     await check("GET", `/api/v1/runs?session=${session.id}&status=waiting`);
     await check("GET", `/api/v1/runs/${triggered.runId}/events`);
+    const journal = (await check("GET", `/api/v1/runs/${triggered.runId}/journal`)).body;
+    expect(journal.data.map((operation: { kind: string }) => operation.kind)).toEqual(["input", "output", "token", "tokenWait"]);
+    expect(journal.data[0].result).toEqual({ ok: true, output: { text: "hello" }, entry: expect.any(String) });
     await check("GET", `/api/v1/tokens/${run.waitingOn.tokenId}`);
     await check("GET", "/api/v1/tokens?status=waiting");
     await check("POST", `/api/v1/tokens/${run.waitingOn.tokenId}/complete`, { body: { data: { approved: true } } });

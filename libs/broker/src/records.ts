@@ -2,7 +2,7 @@ import type { StoredWait } from "./systems/executions.ts";
 import { parseRunId } from "@helmr/core";
 import { isInlineInput, isInputRef } from "./systems/history.ts";
 import type { TokenRecord, TokenStatus } from "@helmr/core";
-import type { RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn } from "@helmr/core";
+import type { JournalOperation, RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn } from "@helmr/core";
 
 /** Turns stored hashes and events into the shapes the API returns. */
 
@@ -141,4 +141,29 @@ export function toTokenRecord(tokenId: string, hash: Record<string, string>, now
     error: hash.status === "failed" ? parseJson(hash.data, null) : null,
     runId: hash.runId || null,
   };
+}
+
+type JournalLine = { k: string; n?: string; c?: string; v?: unknown; dueAt?: number; t?: number };
+/**
+ * A journal (by field, input references resolved: history.ts) as the API shows it: the
+ * operations in the order they were journaled, each with its wait's result once it has one.
+ */
+export function toJournalOperations(journal: Map<string, string>): JournalOperation[] {
+  const operations: JournalOperation[] = [];
+  for (const [field, text] of journal) {
+    if (field.charCodeAt(0) === 114 /* r */) continue;
+    const entry = JSON.parse(text) as JournalLine;
+    const result = journal.get(`r${field}`);
+    const timeoutAt = entry.k === "timer" ? entry.dueAt : entry.t;
+    operations.push({
+      position: field,
+      kind: entry.k,
+      name: entry.n ?? null,
+      correlationId: entry.c ?? null,
+      ...(entry.v !== undefined ? { value: entry.v } : {}),
+      deadline: timeoutAt ? iso(String(timeoutAt)) : null,
+      result: result === undefined ? null : (JSON.parse(result) as JournalOperation["result"]),
+    });
+  }
+  return operations;
 }

@@ -17,6 +17,7 @@ const NAMED_RECORDS = {
   RunRecord: core.RunRecord,
   RunError: core.RunError,
   RunEvent: core.RunEvent,
+  JournalOperation: core.JournalOperation,
   WaitingOn: core.WaitingOn,
   WaitRecord: core.WaitRecord,
   InputEntry: core.InputEntry,

@@ -3,6 +3,7 @@ import authPublicTokens from "./auth-public-tokens.ts";
 import runsCancel from "./runs-cancel.ts";
 import runsEvents from "./runs-events.ts";
 import runsGet from "./runs-get.ts";
+import runsJournal from "./runs-journal.ts";
 import runsList from "./runs-list.ts";
 import sessionsClose from "./sessions-close.ts";
 import sessionsCreate from "./sessions-create.ts";
@@ -34,6 +35,7 @@ export const apiRoutes: RouteDefinition[] = [
   runsList,
   runsGet,
   runsEvents,
+  runsJournal,
   runsCancel,
   waitsList,
   tokensCreate,

@@ -9,6 +9,7 @@ import {
   newSessionId,
   notFound,
   parseRunId,
+  type JournalOperation,
   type Page,
   type RunEvent,
   type RunListQuery,
@@ -18,11 +19,11 @@ import {
 } from "@helmr/core";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
-import { RUN_FIELDS, runFieldsOf, toRunEvents, toRunRecord } from "../records.ts";
+import { RUN_FIELDS, runFieldsOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
-import { linesOf, parseJournal, readLog } from "./history.ts";
+import { linesOf, parseJournal, readLog, resolveInputRefs } from "./history.ts";
 import type { TaskRegistry } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
 
@@ -170,6 +171,22 @@ export class RunsSystem {
     const journal = parseJournal(journalChunks);
     const events = toRunEvents(linesOf(eventChunks), Number(createdAt), journal);
     return { data: events.slice(start, start + limit), nextCursor: start + limit < events.length ? String(start + limit) : null };
+  }
+
+  /**
+   * A run's journal, in the order its durable operations ran: each operation with its
+   * position, its kind and what it named, and a wait's result once it has one (inputs
+   * referenced by entry id are read back from their streams, as a replay reads them).
+   */
+  async journal(runId: string, limit = 200, cursor?: string): Promise<Page<JournalOperation>> {
+    await this.retrieve(runId);
+    const start = cursor ? Number(cursor) : 0;
+    if (!Number.isInteger(start) || start < 0) throw invalidCursor();
+    const { redis, keys } = this.resources;
+    const journal = parseJournal(await readLog(redis, keys.run(runId), "j"));
+    await resolveInputRefs(redis, keys, parseRunId(runId).sessionId, journal);
+    const operations = toJournalOperations(journal);
+    return { data: operations.slice(start, start + limit), nextCursor: start + limit < operations.length ? String(start + limit) : null };
   }
 
   /** Cancels a run: parked or queued at once, running at its next durable operation. */

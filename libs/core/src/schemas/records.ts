@@ -119,6 +119,21 @@ export const RunEvent = z.strictObject({
 });
 export type RunEvent = z.infer<typeof RunEvent>;
 
+/** One durable operation of a run's journal (GET /runs/:id/journal), in the order it ran. */
+export const JournalOperation = z.strictObject({
+  position: z.string().describe('The operation\'s place in the run: "3", or "3.1" for one inside a subscription'),
+  kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait"),
+  name: z.string().nullable().describe("The step's name, the stream's, or the token's id"),
+  correlationId: z.string().nullable(),
+  value: z.unknown().optional().describe("What the operation recorded: a step's result, an output's entry id, a peek's inputs"),
+  deadline: Time.nullable().describe("When a timer is due or a wait times out"),
+  result: z
+    .strictObject({ ok: z.boolean(), output: z.unknown().optional(), error: z.unknown().optional(), entry: z.string().optional() })
+    .nullable()
+    .describe("A wait's result once it has one: `{ ok: true, output }` or `{ ok: false, error }`"),
+});
+export type JournalOperation = z.infer<typeof JournalOperation>;
+
 export const TriggerResult = z.strictObject({
   sessionId: z.string(),
   runId: z.string(),
