@@ -156,6 +156,10 @@ describe("Helmr installed from its packed packages into a project of its own", (
       expect(facts.tasks).toEqual(["review"]);
       const baseUrl = facts.apiUrl.replace(/\/api\/v1$/, "");
       const env = { HELMR_API_URL: baseUrl, HELMR_API_KEY: facts.apiKey };
+      // The dashboard ships built in @helmr/api: its page and bundle are served from the install.
+      for (const path of ["/dashboard", "/dashboard/app.js", "/dashboard/app.css", "/api/v1/openapi.json"]) {
+        expect((await fetch(baseUrl + path)).status, path).toBe(200);
+      }
 
       for (const backend of ["backend.mjs", "backend.cjs"]) {
         const result = JSON.parse(await inProject("node", [backend, `doc-${backend}`], env));

@@ -22,8 +22,12 @@ describe("the helmr binary", { timeout: 90_000 }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), "helmr-dev-"));
     const dev = spawnHelmr(["dev", join(REPO, "apps/examples/src/tasks.ts"), "--port", "0", "--json"], { HELMR_DATA_DIR: dataDir });
     processes.push(dev);
-    const facts = await dev.json<{ apiUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] }>();
+    const facts = await dev.json<{ apiUrl: string; dashboardUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] }>();
     expect(facts.embeddedRedis).toBe(true);
+    // The dashboard URL it prints serves the dashboard's page.
+    const dashboard = await fetch(facts.dashboardUrl);
+    expect(dashboard.status).toBe(200);
+    expect(await dashboard.text()).toContain('<script type="module" src="/dashboard/app.js">');
     expect([...facts.tasks].sort()).toEqual(["hello", "publish-review", "release", "reminder"]);
 
     const headers = { authorization: `Bearer ${facts.apiKey}`, "content-type": "application/json" };

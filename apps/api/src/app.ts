@@ -12,7 +12,7 @@ import { redisGate } from "./framework/redis-gate.ts";
 import { requestId } from "./framework/request-id.ts";
 import type { ApiDeps, ApiState, RouteDefinition, RouteDeps } from "./framework/types.ts";
 import { buildOpenApiDocument, type DocumentedRoute } from "./openapi/document.ts";
-import { apiRoutes, approvePage, healthz, metrics, openApi, tokensCallback } from "./routes/index.ts";
+import { apiRoutes, approvePage, dashboardAsset, dashboardPage, healthz, metrics, openApi, tokensCallback } from "./routes/index.ts";
 
 const API_PREFIX = "/api/v1";
 
@@ -20,7 +20,7 @@ const API_PREFIX = "/api/v1";
 const browserRoutes = apiRoutes.filter((route) => route.acceptsPublicToken);
 
 /** Routes outside /api/v1's bearer check, each with its own credential (or none). */
-const openRoutes = [healthz, approvePage, metrics, openApi];
+const openRoutes = [healthz, approvePage, dashboardPage, dashboardAsset, metrics, openApi];
 
 /** Every route as served, for the OpenAPI document. */
 export const documentedRoutes: DocumentedRoute[] = [
@@ -57,8 +57,8 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
   app.use(jsonBodies(deps.maxPayloadBytes + 64 * 1024));
 
   // Not behind the API's authentication: health checks, the approval page, callback URLs
-  // whose path holds the credential, metrics (their own bearer check, routes/metrics.ts) and
-  // the OpenAPI document.
+  // whose path holds the credential, metrics (their own bearer check, routes/metrics.ts), the
+  // dashboard's files (it signs in with a key of its own) and the OpenAPI document.
   const open = new Router<ApiState>();
   mount(open, openRoutes, deps);
   open.use(tokensCallback.path, redisGate(deps.engine));

@@ -47,6 +47,8 @@ export const apiRoutes: RouteDefinition[] = [
 ];
 
 export { default as approvePage } from "./approve-page.ts";
+export { default as dashboardAsset } from "./dashboard-asset.ts";
+export { default as dashboardPage } from "./dashboard-page.ts";
 export { default as healthz } from "./healthz.ts";
 export { default as metrics } from "./metrics.ts";
 export { default as openApi } from "./openapi.ts";

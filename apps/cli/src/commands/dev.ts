@@ -34,7 +34,7 @@ export default class Dev extends Command {
     if (tasks) worker = await startWorker(settings, { redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl });
 
     const apiUrl = `${api.server.url}/api/v1`;
-    const facts = { apiUrl, apiKey, redisUrl: redis.url, embeddedRedis: redis.embedded, tasks: worker?.taskIds ?? [] };
+    const facts = { apiUrl, dashboardUrl: `${api.server.url}/dashboard`, apiKey, redisUrl: redis.url, embeddedRedis: redis.embedded, tasks: worker?.taskIds ?? [] };
     this.log(flags.json ? JSON.stringify(facts) : banner(facts, settings.HELMR_DATA_DIR));
 
     // The API and the worker drain side by side, within one grace period; the embedded
@@ -46,13 +46,14 @@ export default class Dev extends Command {
   }
 }
 
-function banner(facts: { apiUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] }, dataDir: string): string {
+function banner(facts: { apiUrl: string; dashboardUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] }, dataDir: string): string {
   const example = facts.tasks.includes("hello") ? "hello" : facts.tasks[0];
   const lines = [
     "",
     "  Helmr is running",
     "",
     `    API       ${facts.apiUrl}`,
+    `    Dashboard ${facts.dashboardUrl}   (sign in with the API key)`,
     `    API key   ${facts.apiKey}   (development key, kept in ${dataDir}/dev-api-key)`,
     `    Redis     ${facts.redisUrl}${facts.embeddedRedis ? `   (embedded, AOF in ${dataDir}/redis)` : ""}`,
     `    Tasks     ${facts.tasks.length ? facts.tasks.join(", ") : "none (pass a module: helmr dev ./tasks.ts)"}`,

@@ -1,0 +1,57 @@
+import "./app.css";
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { forgetKey, storedKey, whenUnauthorized } from "./api.ts";
+import { Home } from "./pages/home.tsx";
+import { RunPage } from "./pages/run.tsx";
+import { Runs } from "./pages/runs.tsx";
+import { SessionPage } from "./pages/session.tsx";
+import { Sessions } from "./pages/sessions.tsx";
+import { SignIn } from "./pages/sign-in.tsx";
+import { Tokens } from "./pages/tokens.tsx";
+import { Waits } from "./pages/waits.tsx";
+import { href, useRoute, type Route } from "./router.ts";
+
+/** The dashboard: a sign-in, then one page per route (router.ts), all from the public API. */
+function App() {
+  const [signedIn, setSignedIn] = useState(storedKey() !== null);
+  const route = useRoute();
+  useEffect(() => whenUnauthorized(() => (forgetKey(), setSignedIn(false))), []);
+  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  const section = route.path[0] ?? "";
+  return (
+    <>
+      <nav>
+        <strong>Helmr</strong>
+        {NAV.map(([name, label]) => (
+          <a key={name} href={href(name)} class={section === name ? "current" : ""}>
+            {label}
+          </a>
+        ))}
+        <button type="button" class="sign-out" onClick={() => (forgetKey(), setSignedIn(false))}>
+          Sign out
+        </button>
+      </nav>
+      <main>{page(route)}</main>
+    </>
+  );
+}
+
+const NAV: Array<[string, string]> = [
+  ["", "Overview"],
+  ["sessions", "Sessions"],
+  ["runs", "Runs"],
+  ["waits", "Waits"],
+  ["tokens", "Tokens"],
+];
+
+function page({ path, query }: Route) {
+  const [section, id] = path;
+  if (section === "sessions") return id ? <SessionPage id={id} /> : <Sessions query={query} />;
+  if (section === "runs") return id ? <RunPage id={id} /> : <Runs query={query} />;
+  if (section === "waits") return <Waits query={query} />;
+  if (section === "tokens") return <Tokens query={query} />;
+  return <Home />;
+}
+
+render(<App />, document.getElementById("app")!);

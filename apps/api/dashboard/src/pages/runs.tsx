@@ -1,0 +1,66 @@
+import type { Page, RunRecord } from "@helmr/core";
+import { useState } from "preact/hooks";
+import { api } from "../api.ts";
+import { ErrorNote, Loading, Pager, Status, Table, usePolled } from "../components.tsx";
+import { time } from "../format.ts";
+import { href } from "../router.ts";
+
+const STATUSES = ["", "queued", "running", "waiting", "completed", "failed", "cancelled", "continued"];
+
+export function RunsTable({ runs }: { runs: RunRecord[] }) {
+  return (
+    <Table
+      rows={runs}
+      rowKey={(run) => run.id}
+      empty="No runs match."
+      columns={[
+        ["Run", (run) => <a href={href("runs", run.id)}>{run.id}</a>],
+        ["Task", (run) => run.taskId],
+        ["Status", (run) => <Status status={run.status} />],
+        ["Waiting on", (run) => (run.waitingOn ? run.waitingOn.kind : "—")],
+        ["Attempt", (run) => run.attempt],
+        ["Created", (run) => time(run.createdAt)],
+      ]}
+    />
+  );
+}
+
+/** Runs, newest first, filtered by status and task. */
+export function Runs({ query }: { query: URLSearchParams }) {
+  const status = query.get("status") ?? "";
+  const task = query.get("task") ?? "";
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const params = new URLSearchParams({ limit: "50", ...(status ? { status } : {}), ...(task ? { task } : {}), ...(cursor ? { cursor } : {}) });
+  const { data, error } = usePolled(() => api.get<Page<RunRecord>>(`/runs?${params}`), [status, task, cursor], 2_000);
+  const filter = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setCursors([]);
+    location.hash = href("runs", { status: String(form.get("status") || "") || undefined, task: String(form.get("task") || "") || undefined });
+  };
+  return (
+    <>
+      <h1>Runs</h1>
+      <form class="filters" onSubmit={filter}>
+        <label>
+          Status{" "}
+          <select name="status" value={status}>
+            {STATUSES.map((option) => (
+              <option key={option} value={option}>
+                {option || "any"}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Task <input name="task" value={task} />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      <ErrorNote error={error} />
+      {data ? <RunsTable runs={data.data} /> : <Loading />}
+      {data && <Pager nextCursor={data.nextCursor} cursors={cursors} setCursors={setCursors} />}
+    </>
+  );
+}

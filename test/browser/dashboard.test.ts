@@ -1,0 +1,205 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { streams, task, tokens } from "@helmr/sdk";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
+import { startStack, type TestStack } from "../harness/stack.ts";
+
+/**
+ * The operators' dashboard (issue 17) in a real headless Chromium: sign in, find a parked
+ * run from its session, see what it waits on, act on it from the page and watch it change
+ * without a reload. Screenshots of the main pages go to test-output/dashboard/.
+ */
+const CHROMIUM = process.env.HELMR_CHROMIUM ?? "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const SHOTS = join(import.meta.dirname, "../../test-output/dashboard");
+
+const reply = streams.input("dash-reply", { schema: z.object({ text: z.string() }) });
+const said = streams.output<string>("dash-said");
+const approval = task({
+  id: "dash-approval",
+  run: async (p: { amount: number }) => {
+    await said.append(`refund of ${p.amount} needs approval`);
+    const token = await tokens.create({ timeout: "1h", tags: ["refund"] });
+    return token.wait({ schema: z.object({ approved: z.boolean() }) }).unwrap();
+  },
+});
+const conversation = task({
+  id: "dash-conversation",
+  run: async (p: { ticket: string }) => {
+    const message = await reply.wait({ correlationId: p.ticket }).unwrap();
+    await said.append(`got it: ${message.text}`);
+    return message;
+  },
+});
+
+let browser: Browser;
+let stack: TestStack;
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  stack = await startStack();
+  await stack.startWorker({ tasks: [approval, conversation] });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function signedIn(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${stack.server.url}/dashboard`);
+  await page.getByLabel("Secret key").fill(stack.apiKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
+  return page;
+}
+
+/** Clicks an action's button, then its "Confirm". */
+async function confirm(page: Page, scope: ReturnType<Page["locator"]>, label: string): Promise<void> {
+  await scope.getByRole("button", { name: label }).click();
+  await scope.getByRole("button", { name: "Confirm" }).click();
+}
+
+describe("the dashboard in Chromium", () => {
+  it("refuses a wrong key with the API's message, and keeps nothing of it", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.server.url}/dashboard`);
+    await page.getByLabel("Secret key").fill("sk_wrong_key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/Invalid API key/);
+    expect(await page.locator("nav").count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.close();
+  });
+
+  it("finds a parked run from its session, shows what it waits on, completes its token and sees the run complete without a reload", async () => {
+    const session = await stack.client.sessions.create({ externalId: "acme-42", tags: ["support"] });
+    const { runId } = await stack.client.tasks.trigger("dash-approval", { amount: 120 }, { sessionId: session.id });
+    const parked = await eventually(async () => {
+      const run = await stack.client.runs.retrieve(runId);
+      return run.waitingOn?.kind === "token" ? run : undefined;
+    });
+    const tokenId = parked.waitingOn?.kind === "token" ? parked.waitingOn.tokenId : "";
+
+    const page = await signedIn();
+    // The key is in session storage and was never in a URL.
+    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([stack.apiKey]);
+    expect(page.url()).not.toContain(stack.apiKey);
+    await page.getByText("Waiting on a token").waitFor();
+
+    await page.locator("nav").getByRole("link", { name: "Sessions" }).click();
+    await page.getByLabel("External id").fill("acme-42");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("link", { name: session.id }).click();
+    await page.getByRole("heading", { name: `Session ${session.id}` }).waitFor();
+    await page.getByText("refund of 120 needs approval").waitFor();
+    await page.screenshot({ path: join(SHOTS, "session.png"), fullPage: true });
+
+    await page.getByRole("link", { name: runId }).first().click();
+    const waitingOn = page.locator("section", { has: page.getByRole("heading", { name: "Waiting on" }) });
+    await waitingOn.getByText(tokenId).waitFor();
+    await expect.poll(() => waitingOn.textContent()).toMatch(/Since.*ago/);
+    expect(await page.locator("h1 .status").textContent()).toBe("waiting");
+
+    // Bad JSON is refused on the page and sends nothing.
+    const form = page.getByRole("form", { name: "Complete token" });
+    await form.getByLabel("Completion data (JSON)").fill("{approved: yes");
+    await confirm(page, form, "Complete token");
+    await form.getByText(/Refused: The completion data is not JSON/).waitFor();
+    expect((await stack.client.tokens.retrieve(tokenId)).status).toBe("waiting");
+
+    await form.getByLabel("Completion data (JSON)").fill('{ "approved": true }');
+    await confirm(page, form, "Complete token");
+    await page.getByText("Token completed.").waitFor();
+    await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("completed");
+    await page.getByRole("heading", { name: "Output" }).waitFor();
+    expect((await stack.client.runs.retrieve(runId)).output).toEqual({ approved: true });
+    await page.locator(".timeline").waitFor();
+    await page.screenshot({ path: join(SHOTS, "run.png"), fullPage: true });
+
+    // A refused action shows the API's own message: this run is finished, so the token is settled.
+    const again = await stack.http("POST", `/api/v1/tokens/${tokenId}/complete`, { body: { data: { approved: false } } });
+    expect(again.status).toBe(409);
+    await page.close();
+  });
+
+  it("sends an input with a wrong, then the right correlationId: the first stays buffered, the second resumes the run", async () => {
+    const session = await stack.client.sessions.create({ externalId: "acme-43" });
+    const { runId } = await stack.client.tasks.trigger("dash-conversation", { ticket: "ticket-7" }, { sessionId: session.id });
+    await runReaches(stack.client, runId, "waiting");
+
+    const page = await signedIn();
+    await page.goto(`${stack.server.url}/dashboard#/sessions/${session.id}`);
+    const form = page.getByRole("form", { name: "Send input" });
+    await form.getByLabel("Stream").fill("dash-reply");
+
+    // Refused by the API (a correlationId with a space): its message is shown, nothing is stored.
+    await form.getByLabel("correlationId").fill("ticket 7");
+    await form.getByLabel("Data (JSON)").fill('{ "text": "hello" }');
+    await confirm(page, form, "Send input");
+    await form.getByText(/Refused: .*printable ASCII characters without spaces/).waitFor();
+
+    await form.getByLabel("correlationId").fill("ticket-8");
+    await confirm(page, form, "Send input");
+    await form.getByText("Sent: buffered, no wait matched it yet.").waitFor();
+    await page.getByText("buffered: no wait has taken it yet").waitFor();
+    expect((await stack.client.runs.retrieve(runId)).status).toBe("waiting");
+
+    await form.getByLabel("correlationId").fill("ticket-7");
+    await form.getByLabel("Data (JSON)").fill('{ "text": "the right one" }');
+    await confirm(page, form, "Send input");
+    await form.getByText(`Sent: it resumed run ${runId}.`).waitFor();
+    await page.getByText("got it: the right one").waitFor();
+    await page.getByText(`consumed by ${runId}`).waitFor();
+    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ text: "the right one" });
+    // The wrong one is still buffered for a later wait.
+    const inputs = await stack.http("GET", `/api/v1/sessions/${session.id}/input/dash-reply`);
+    expect(inputs.body.data.map((entry: { correlationId: string; status: string }) => [entry.correlationId, entry.status])).toEqual([
+      ["ticket-8", "buffered"],
+      ["ticket-7", "consumed"],
+    ]);
+    await page.screenshot({ path: join(SHOTS, "transcript.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("lists waits oldest first, runs by status and task, and tokens by status without their secrets", async () => {
+    const first = await stack.client.tasks.trigger("dash-conversation", { ticket: "older" });
+    await runReaches(stack.client, first.runId, "waiting");
+    const second = await stack.client.tasks.trigger("dash-approval", { amount: 5 });
+    await eventually(async () => (await stack.client.runs.retrieve(second.runId)).waitingOn?.kind === "token");
+    const page = await signedIn();
+
+    await page.locator("nav").getByRole("link", { name: "Waits" }).click();
+    const rows = page.locator("main tbody tr");
+    await expect.poll(async () => (await rows.allTextContents()).join("\n")).toContain(second.runId);
+    const order = (await rows.allTextContents()).map((row) => (row.includes(first.runId) ? "first" : row.includes(second.runId) ? "second" : "other"));
+    expect(order.indexOf("first")).toBeLessThan(order.indexOf("second"));
+    await page.screenshot({ path: join(SHOTS, "waits.png"), fullPage: true });
+
+    await page.locator("nav").getByRole("link", { name: "Runs" }).click();
+    await page.getByLabel("Status").selectOption("waiting");
+    await page.getByLabel("Task").fill("dash-approval");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect.poll(async () => (await rows.allTextContents()).join("\n")).toContain(second.runId);
+    for (const row of await rows.allTextContents()) expect(row).toMatch(/dash-approval.*waiting/);
+
+    await page.locator("nav").getByRole("link", { name: "Tokens" }).click();
+    await page.getByLabel("Status").selectOption("waiting");
+    await page.getByLabel("Tag").fill("refund");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect.poll(async () => (await rows.allTextContents()).join("\n")).toContain(second.runId);
+    const html = await page.content();
+    expect(html).not.toMatch(/pat_|callback\//);
+    await page.screenshot({ path: join(SHOTS, "tokens.png"), fullPage: true });
+
+    // The front page charts resumes and waits once it has two samples (it takes one a second).
+    await page.locator("nav").getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("img", { name: "Resumes and waits over time" }).waitFor();
+    await page.screenshot({ path: join(SHOTS, "overview.png"), fullPage: true });
+    await page.close();
+  });
+});
