@@ -39,7 +39,7 @@ export class EngineMetrics {
   readonly triggerToStart = new Histogram({ name: "helmr_trigger_to_start_seconds", help: "From a run's trigger to its task code starting, in the worker that started it", buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly resumeLatency = new Histogram({
     name: "helmr_resume_seconds",
-    help: "From the dispatch of a resume (an input, a token, a timer due) to the run's code going on, in the worker that resumed it",
+    help: "From what resumed a run (an input's arrival; a token's completion or a timer coming due, by their job) to the run's code going on, in the worker that resumed it",
     labelNames: ["warm"],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],

@@ -121,10 +121,11 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
     if (warm.enabled) execution.warmWorker = workerId;
     // A run's first job is its trigger's; any later one a resume (an input, a token, a timer, a retry).
     // A job BullMQ hands out again (its worker died, its processing failed) measures that, not dispatch.
+    // An input's resume counts from the input's arrival (its entry id's time), so a job the
+    // outbox sweeper re-added late still shows the whole wait.
     if (attemptsStarted <= 1) {
-      const waitedSeconds = Math.max(0, Date.now() - dueAt) / 1000;
-      if (jobId === `${runId}-1`) metrics.triggerToStart.observe(waitedSeconds);
-      else metrics.resumeLatency.observe({ warm: continued ? "yes" : "no" }, waitedSeconds);
+      if (jobId === `${runId}-1`) metrics.triggerToStart.observe(Math.max(0, Date.now() - dueAt) / 1000);
+      else metrics.resumeLatency.observe({ warm: continued ? "yes" : "no" }, Math.max(0, Date.now() - (inputArrivalMs(start.resumed?.result) ?? dueAt)) / 1000);
     }
     active.add(execution);
     metrics.concurrencyInUse.set(active.size);
@@ -173,3 +174,19 @@ async function replayed(engine: HelmrEngine, runId: string, taskId: string, star
   const run = { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt: start.attempt };
   return new Execution(run, start.fence, history.journal, engine, history.payload);
 }
+
+/**
+ * When the input a resume carries arrived: the time part of its stream entry id, which a
+ * resumed input's result names last (`…,"entry":"<ms>-<seq>"}`: broker history.ts
+ * inputResult). Undefined for other resumes (tokens, timers, retries). Read from the end,
+ * so a large input costs no scan.
+ */
+export function inputArrivalMs(result: string | undefined): number | undefined {
+  if (!result || result.charCodeAt(result.length - 1) !== 125 /* } */) return undefined;
+  const at = result.lastIndexOf(ENTRY_FIELD);
+  if (at < 0) return undefined;
+  // The field must be the result's last: an input whose data holds the same text is not it.
+  const tail = /^(\d+)-\d+"\}$/.exec(result.slice(at + ENTRY_FIELD.length));
+  return tail ? Number(tail[1]) : undefined;
+}
+const ENTRY_FIELD = '"entry":"';
