@@ -184,14 +184,21 @@ describe("the dashboard in Chromium", () => {
     await page.getByLabel("Status").selectOption("waiting");
     await page.getByLabel("Task").fill("dash-approval");
     await page.getByRole("button", { name: "Filter" }).click();
-    await expect.poll(async () => (await rows.allTextContents()).join("\n")).toContain(second.runId);
-    for (const row of await rows.allTextContents()) expect(row).toMatch(/dash-approval.*waiting/);
+    // Until the filtered page replaces the unfiltered one, then: only waiting dash-approval runs.
+    const onlyFiltered = async () => {
+      const texts = await rows.allTextContents();
+      return texts.some((row) => row.includes(second.runId)) && texts.every((row) => /dash-approval.*waiting/.test(row));
+    };
+    await expect.poll(onlyFiltered).toBe(true);
 
     await page.locator("nav").getByRole("link", { name: "Tokens" }).click();
     await page.getByLabel("Status").selectOption("waiting");
     await page.getByLabel("Tag").fill("refund");
     await page.getByRole("button", { name: "Filter" }).click();
-    await expect.poll(async () => (await rows.allTextContents()).join("\n")).toContain(second.runId);
+    await expect.poll(async () => {
+      const texts = await rows.allTextContents();
+      return texts.some((row) => row.includes(second.runId)) && texts.every((row) => row.includes("waiting") && row.includes("refund"));
+    }).toBe(true);
     const html = await page.content();
     expect(html).not.toMatch(/pat_|callback\//);
     await page.screenshot({ path: join(SHOTS, "tokens.png"), fullPage: true });
@@ -200,6 +207,29 @@ describe("the dashboard in Chromium", () => {
     await page.locator("nav").getByRole("link", { name: "Overview" }).click();
     await page.getByRole("img", { name: "Resumes and waits over time" }).waitFor();
     await page.screenshot({ path: join(SHOTS, "overview.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("cancels a parked run from its page, and closes a session from its page, each after a confirmation", async () => {
+    const parked = await stack.client.tasks.trigger("dash-conversation", { ticket: "to-cancel" });
+    const closing = await stack.client.tasks.trigger("dash-conversation", { ticket: "to-close" });
+    await runReaches(stack.client, parked.runId, "waiting");
+    await runReaches(stack.client, closing.runId, "waiting");
+    const page = await signedIn();
+
+    await page.goto(`${stack.server.url}/dashboard#/runs/${parked.runId}`);
+    const actions = page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) });
+    await actions.getByRole("button", { name: "Cancel run" }).click();
+    await actions.getByRole("button", { name: "Back" }).click();
+    expect((await stack.client.runs.retrieve(parked.runId)).status).toBe("waiting");
+    await confirm(page, actions, "Cancel run");
+    await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("cancelled");
+    expect((await stack.client.runs.retrieve(parked.runId)).status).toBe("cancelled");
+
+    await page.goto(`${stack.server.url}/dashboard#/sessions/${closing.sessionId}`);
+    await confirm(page, page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) }), "Close session");
+    await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("closed");
+    expect((await stack.client.runs.retrieve(closing.runId)).status).toBe("cancelled");
     await page.close();
   });
 });
