@@ -26,6 +26,7 @@ const CLUSTER_SUITES = [
   "test/api/triggers-and-sessions.test.ts",
   "test/runtime/timers.test.ts",
   "test/runtime/retention.test.ts",
+  "test/runtime/child-runs.test.ts",
   "test/api/erasure.test.ts",
   "test/streams/*.test.ts",
   "test/tokens/*.test.ts",

@@ -3,8 +3,10 @@
   a worker is executing it.
   KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] now (ms)   ARGV[2] run id   ARGV[3] reason   ARGV[4] the session's tag prefix
-  Returns {"cancelled" | "requested" | "finished", waitedSince?} (waitedSince: when the
-    wait the cancellation ended began; the caller takes the run out of the waiting index)
+  Returns {"cancelled" | "requested" | "finished", waitedSince, parent, child} (waitedSince:
+    when the wait the cancellation ended began, "" for none; the caller takes the run out of
+    the waiting index; parent: the run's `parent`, to be told; child: the child run the
+    cancelled run waited on, to be cancelled too; "" for none)
   Errors: -1 run not found
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
@@ -15,5 +17,13 @@ local rcall = redis.call
 if rcall("EXISTS", runKey) == 0 then
   return -1
 end
+local before = rcall("HMGET", runKey, "status", "wait", "parent")
 local outcome, since = cancelIdleRun(runKey, sessionKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])
-return {outcome, since}
+local child = ""
+if outcome == "cancelled" and before[1] == "waiting" and before[2] then
+  local wait = cjson.decode(before[2])
+  if wait.kind == "run" then
+    child = wait.run
+  end
+end
+return {outcome, since or "", before[3] or "", child}

@@ -2,7 +2,8 @@
   Continues a run as a new one (ctx.continueAsNew): in one step, the run ends as
   "continued", naming the new run (continuedAs), and a new queued run of the same task in
   the same session starts from `payload` with an empty journal, naming the run it
-  continues (continuedFrom). Nothing of the session's input is touched: what is buffered
+  continues (continuedFrom) and the parent it was triggered by, if any (the parent waits
+  for the end of the chain). Nothing of the session's input is touched: what is buffered
   stays buffered for the new run's waits, each input consumed once.
   KEYS[1] run hash   KEYS[2] session hash
   ARGV[1] fence   ARGV[2] the new run's id   ARGV[3] payload JSON   ARGV[4] now (ms)
@@ -26,6 +27,8 @@ end
 local taskId = rcall("HGET", runKey, "task")
 local newRunKey = tagPrefix .. KEY.run .. ownOfRun(newRunId)
 local jobId = newRunId .. "-1"
-newRun(newRunKey, sessionKey, newRunId, taskId, ARGV[3], now, jobId, {"continuedFrom", runId}, '{"continuedFrom":"' .. runId .. '"}')
+local parent = rcall("HGET", runKey, "parent")
+local inherited = parent and {"continuedFrom", runId, "parent", parent} or {"continuedFrom", runId}
+newRun(newRunKey, sessionKey, newRunId, taskId, ARGV[3], now, jobId, inherited, '{"continuedFrom":"' .. runId .. '"}')
 finishRun(runKey, sessionKey, runId, "continued", now, "continuedAs", newRunId, '{"runId":"' .. newRunId .. '"}')
 return {jobId, taskId, claimStart(newRunKey)}

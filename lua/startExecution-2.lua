@@ -77,8 +77,8 @@ local heldWarm = ARGV[7] ~= "" and ARGV[7] == run[9]
 local fence = rcall("HINCRBY", runKey, "fence", 1)
 rcall("HDEL", runKey, "claim")
 beginExecution(runKey, attempt, run[7], now)
-local info = rcall("HMGET", runKey, "payload", "activeMs")
+local info = rcall("HMGET", runKey, "payload", "activeMs", "parent")
 if heldWarm then
-  return {"run", fence, attempt, info[2] or "0", "0", "", {}, since or "", resumedPos, resumedResult}
+  return {"run", fence, attempt, info[2] or "0", "0", "", {}, since or "", resumedPos, resumedResult, info[3] or ""}
 end
-return {"run", fence, attempt, info[2] or "0", "1", info[1], readLog(runKey, "j"), since or "", resumedPos, resumedResult}
+return {"run", fence, attempt, info[2] or "0", "1", info[1], readLog(runKey, "j"), since or "", resumedPos, resumedResult, info[3] or ""}

@@ -27,13 +27,15 @@ local function claimedHistory(runKey, payload)
 end
 
 -- A claim as a job carries it: {fence, attempt, activeMs, carried ("1": payload and journal
--- follow), payload, journal chunks, resumed position ("" for none), resumed result}.
+-- follow), payload, journal chunks, resumed position ("" for none), resumed result, parent
+-- ("<run id>|<position>" of the run that triggered it from its code, "" for none: its
+-- worker tells the parent when it ends)}.
 local function claimOf(runKey, fence, attempt, activeMs, payload, warm, resumedPos, resumedResult)
   local carried, carriedPayload, chunks = "0", "", {}
   if not warm then
     carried, carriedPayload, chunks = claimedHistory(runKey, payload)
   end
-  return {fence, attempt or "1", activeMs or "0", carried, carriedPayload, chunks, resumedPos or "", resumedResult or ""}
+  return {fence, attempt or "1", activeMs or "0", carried, carriedPayload, chunks, resumedPos or "", resumedResult or "", rcall("HGET", runKey, "parent") or ""}
 end
 
 -- Claims the first execution of a run just created (createRun, continueRun).

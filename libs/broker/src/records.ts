@@ -36,11 +36,12 @@ export function toWaitingOn(text: string | undefined): WaitingOn | null {
   if (!wait) return null;
   if (wait.kind === "timer") return { kind: "timer", position: wait.pos, deadline: iso(String(wait.dueAt))! };
   if (wait.kind === "token") return { kind: "token", position: wait.pos, tokenId: wait.token, deadline: iso(String(wait.timeoutAt))! };
+  if (wait.kind === "run") return { kind: "run", position: wait.pos, runId: wait.run, deadline: null };
   return { kind: "input", position: wait.pos, stream: wait.stream, correlationId: wait.corr || null, deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined) };
 }
 
 /** The run hash fields a record is made of (the hash also holds the journal and events). */
-export const RUN_FIELDS = ["task", "status", "attempt", "payload", "output", "error", "wait", "idem", "continuedAs", "continuedFrom", "createdAt", "updatedAt", "startedAt", "finishedAt"] as const;
+export const RUN_FIELDS = ["task", "status", "attempt", "payload", "output", "error", "wait", "idem", "continuedAs", "continuedFrom", "parent", "createdAt", "updatedAt", "startedAt", "finishedAt"] as const;
 
 /** HMGET results of RUN_FIELDS as a hash (missing fields left out). */
 export function runFieldsOf(values: (string | null)[]): Record<string, string> {
@@ -66,6 +67,7 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
     idempotencyKey: hash.idem || null,
     continuedAs: hash.continuedAs || null,
     continuedFrom: hash.continuedFrom || null,
+    parentRunId: hash.parent ? hash.parent.split("|")[0] : null,
     createdAt: iso(hash.createdAt)!,
     updatedAt: iso(hash.updatedAt)!,
     startedAt: iso(hash.startedAt),

@@ -1,4 +1,7 @@
-import { Name, parseDuration, type Duration } from "@helmr/core";
+import { Name, parseDuration, type Duration, type TriggerResult } from "@helmr/core";
+import { currentExecution } from "./executor/context.ts";
+import { triggerChild, type ChildOptions } from "./executor/operations/child.ts";
+import type { WaitResult } from "./executor/wait-result.ts";
 
 export interface RetryOptions {
   /** Attempts in all, the first included. Default 3. */
@@ -38,6 +41,16 @@ export interface TaskDefinition<Payload = any, Output = unknown> extends TaskOpt
   readonly maxAttempts: number;
   readonly maxDurationMs: number | null;
   retryDelayMs(attempt: number): number;
+  /**
+   * From a run's code: triggers a run of this task as a child and parks until it ends;
+   * `{ ok: true, output }`, or `{ ok: false, error }` with a ChildRunFailedError when it
+   * failed after its retries or was cancelled (`.unwrap()` throws it). The child runs in
+   * the parent's session unless `sessionId` says otherwise. Journaled: a replay gets the
+   * same child. Cancelling the parent cancels the child it waits on.
+   */
+  triggerAndWait(payload: Payload, options?: ChildOptions): WaitResult<Output>;
+  /** From a run's code: triggers a run of this task as a child and goes on (journaled: a replay triggers no second one). */
+  trigger(payload: Payload, options?: ChildOptions): Promise<TriggerResult>;
 }
 
 export function task<Payload = any, Output = unknown>(options: TaskOptions<Payload, Output>): TaskDefinition<Payload, Output> {
@@ -55,6 +68,8 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
     maxAttempts,
     maxDurationMs: options.maxDuration === undefined ? null : parseDuration(options.maxDuration),
     retryDelayMs: (attempt: number) => Math.min(maxDelay, Math.round(minDelay * factor ** Math.max(0, attempt - 1))),
+    triggerAndWait: (payload: Payload, childOptions: ChildOptions = {}) => triggerChild<Output>(currentExecution(`${options.id}.triggerAndWait()`), options.id, payload, childOptions, true),
+    trigger: (payload: Payload, childOptions: ChildOptions = {}) => triggerChild(currentExecution(`${options.id}.trigger()`), options.id, payload, childOptions, false),
   };
 }
 

@@ -11,5 +11,7 @@ export function describeWait(wait: WaitingOn): string {
       return `input "${wait.stream}"${wait.correlationId ? ` (correlationId ${wait.correlationId})` : ""}${deadline}`;
     case "token":
       return `token ${wait.tokenId}${deadline}`;
+    case "run":
+      return `child run ${wait.runId}`;
   }
 }

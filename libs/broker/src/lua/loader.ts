@@ -57,7 +57,7 @@ export type ScriptName =
   | "createToken"
   | "completeToken"
   | "watchToken"
-  | "resolveTokenWait"
+  | "resolveWait"
   | "createPublicToken"
   | "dumpSession"
   | "eraseSession"

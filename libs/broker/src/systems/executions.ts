@@ -3,6 +3,8 @@ import { execWithScript, isScriptError, runScript, scriptError } from "../lua/in
 import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "./history.ts";
 import { batch } from "../pipelines.ts";
+import { parentNotice } from "./children.ts";
+import { addIntents } from "./outbox.ts";
 
 /** A run's payload (JSON text) and journal chunks, as a job or startExecution carries them. */
 export interface CarriedHistory {
@@ -33,6 +35,8 @@ export interface ExecutionStart {
   activeMs: number;
   resumed?: ResumedWait;
   carried?: CarriedHistory;
+  /** The run that triggered this one from its code ("<run id>|<position>"), told when it ends (systems/children.ts). */
+  parent?: string;
 }
 
 /** What `startExecution` decided for a job (lua/startExecution-2.lua). */
@@ -54,7 +58,8 @@ export type FailOutcome = { status: "retry"; jobId: string; runAt: number } | { 
 export type StoredWait =
   | { kind: "timer"; pos: number; since: number; dueAt: number }
   | { kind: "input"; pos: number; since: number; stream: string; corr: string; timeoutAt?: number }
-  | { kind: "token"; pos: number; since: number; token: string; timeoutAt: number };
+  | { kind: "token"; pos: number; since: number; token: string; timeoutAt: number }
+  | { kind: "run"; pos: number; since: number; run: string };
 
 export type InputWait = Extract<StoredWait, { kind: "input" }>;
 
@@ -63,6 +68,7 @@ export const storedWait = {
   timer: (pos: number, dueAt: number): StoredWait => ({ kind: "timer", pos, since: Date.now(), dueAt }),
   input: (pos: number, stream: string, corr: string, timeoutAt?: number): InputWait => ({ kind: "input", pos, since: Date.now(), stream, corr, ...(timeoutAt ? { timeoutAt } : {}) }),
   token: (pos: number, token: string, timeoutAt: number): StoredWait => ({ kind: "token", pos, since: Date.now(), token, timeoutAt }),
+  run: (pos: number, run: string): StoredWait => ({ kind: "run", pos, since: Date.now(), run }),
 };
 
 /**
@@ -92,7 +98,7 @@ export class ExecutionsSystem {
     const [status, ...rest] = result as [string, ...unknown[]];
     switch (status) {
       case "run": {
-        const [fence, attempt, activeMs, carried, payload, chunks, waitedSince, position, resumed] = rest as [number, number, string, string, string, string[], string, string | number, string];
+        const [fence, attempt, activeMs, carried, payload, chunks, waitedSince, position, resumed, parent] = rest as [number, number, string, string, string, string[], string, string | number, string, string];
         this.resources.waiting.remove(runId, waitedSince);
         return {
           status,
@@ -101,6 +107,7 @@ export class ExecutionsSystem {
           activeMs: Number(activeMs),
           ...(position !== "" ? { resumed: { position: Number(position), result: resumed } } : {}),
           ...(carried === "1" ? { carried: { payload, chunks } } : {}),
+          ...(parent ? { parent } : {}),
         };
       }
       case "stale":
@@ -126,6 +133,7 @@ export class ExecutionsSystem {
       activeMs: start.activeMs,
       ...(start.resumed ? { resumed: start.resumed } : {}),
       ...(start.history ? { carried: { payload: start.history.payload, chunks: start.history.journal } } : {}),
+      ...(start.parent ? { parent: start.parent } : {}),
     };
   }
 
@@ -256,21 +264,25 @@ export class ExecutionsSystem {
     return outcome[0];
   }
 
-  async complete(runId: string, fence: string, output: string, now = Date.now()): Promise<void> {
-    const outcome = await runScript<number>(this.resources.redis, "completeRun", this.runKeys(runId), [fence, output, now, runId]);
+  /**
+   * Completes a run. A child run (`parent`) marks its parent's notice in the outbox in the
+   * same pipeline, so the parent hears of the end even if this process dies right after
+   * (the sweeper then tells it: systems/children.ts); the caller tells the parent.
+   */
+  async complete(runId: string, fence: string, output: string, parent?: string, now = Date.now()): Promise<void> {
+    const args = [fence, output, now, runId];
+    const outcome = parent
+      ? (await execWithScript<number>(addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now), "completeRun", this.runKeys(runId), args)).outcome
+      : await runScript<number>(this.resources.redis, "completeRun", this.runKeys(runId), args);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
   }
 
-  async fail(runId: string, fence: string, error: string, retry: { retryable: boolean; maxAttempts: number; delayMs: number }, now = Date.now()): Promise<FailOutcome> {
-    const outcome = await runScript<number | [string, string?, string?]>(this.resources.redis, "failAttempt", this.runKeys(runId), [
-      fence,
-      error,
-      retry.retryable ? "1" : "0",
-      retry.maxAttempts,
-      retry.delayMs,
-      now,
-      runId,
-    ]);
+  /** Fails an attempt; a child run (`parent`) marks its parent's notice first, as complete does. */
+  async fail(runId: string, fence: string, error: string, retry: { retryable: boolean; maxAttempts: number; delayMs: number }, parent?: string, now = Date.now()): Promise<FailOutcome> {
+    const args = [fence, error, retry.retryable ? "1" : "0", retry.maxAttempts, retry.delayMs, now, runId];
+    const outcome = parent
+      ? (await execWithScript<number | [string, string?, string?]>(addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now), "failAttempt", this.runKeys(runId), args)).outcome
+      : await runScript<number | [string, string?, string?]>(this.resources.redis, "failAttempt", this.runKeys(runId), args);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     return outcome[0] === "retry" ? { status: "retry", jobId: outcome[1]!, runAt: Number(outcome[2]) } : { status: "failed" };
   }
@@ -292,12 +304,13 @@ export class ExecutionsSystem {
 /** A claiming script's claim (lua/includes/claimStart.lua) as job data; undefined when it did not claim. */
 export function claimOf(reply: unknown): RunStart | undefined {
   if (!Array.isArray(reply) || reply.length === 0) return undefined;
-  const [fence, attempt, activeMs, carried, payload, journal, position, result] = reply as [number, string, string, string, string, string[], string | number, string];
+  const [fence, attempt, activeMs, carried, payload, journal, position, result, parent] = reply as [number, string, string, string, string, string[], string | number, string, string?];
   return {
     fence: String(fence),
     attempt: Number(attempt),
     activeMs: Number(activeMs),
     ...(carried === "1" ? { history: { payload, journal } } : {}),
     ...(position !== "" ? { resumed: { position: Number(position), result } } : {}),
+    ...(parent ? { parent } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { Resources } from "../resources.ts";
 import { OUTBOX_GRACE_MS, type DispatchSystem } from "./dispatch.ts";
 import { activeRunIds } from "./sessions.ts";
 import type { TokensSystem } from "./tokens.ts";
+import { childOfNotice, type ChildrenSystem } from "./children.ts";
 
 /**
  * Closes the gap between a script that resolved a run and the enqueue of the run's job
@@ -15,14 +16,21 @@ export class OutboxSweeper {
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
     private readonly tokens: TokensSystem,
+    private readonly children: ChildrenSystem,
   ) {}
 
   /**
    * An intent is a run id (a trigger), `<sessionId>:<nonce>` (an input delivery, whose
    * run is only known once the script ran: every active run of the session is checked), or
-   * a token id (a completion: its waiting run is resolved).
+   * a token id (a completion: its waiting run is resolved), or `<runId>:parent` (a child
+   * run ended: its parent is resumed).
    */
   private async runsOfIntent(intent: string): Promise<string[]> {
+    const child = childOfNotice(intent);
+    if (child) {
+      const parent = await this.children.settleParentOf(child);
+      return parent ? [parent] : [];
+    }
     if (isTokenId(intent)) {
       const runId = await this.tokens.settleWaiter(intent);
       return runId ? [runId] : [];

@@ -17,11 +17,13 @@ import {
   type TriggerBody,
   type TriggerResult,
 } from "@helmr/core";
-import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { execWithScript, isScriptError, scriptError } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
+import { parentNotice, type ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
+import { addIntents } from "./outbox.ts";
 import { claimOf } from "./executions.ts";
 import { linesOf, parseJournal, readLog, resolveInputRefs } from "./history.ts";
 import type { TaskRegistry } from "./tasks.ts";
@@ -34,14 +36,18 @@ export class RunsSystem {
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
     private readonly tasks: TaskRegistry,
+    private readonly children: ChildrenSystem,
   ) {}
 
   /**
    * Creates a run and queues its first job. With an idempotencyKey the run id is claimed
    * under the key first, so a retried trigger (even one whose first try died half way)
-   * completes and returns the same run instead of creating a second.
+   * completes and returns the same run instead of creating a second. A run's code
+   * triggering a child passes `child`: the id it journaled (a replay triggers the same id,
+   * which creates nothing twice) and, when it will wait for it, its parent
+   * ("<run id>|<wait position>", systems/children.ts).
    */
-  async trigger(taskId: string, body: TriggerBody, now = Date.now()): Promise<TriggerResult> {
+  async trigger(taskId: string, body: TriggerBody, now = Date.now(), child?: { runId: string; parent: string }): Promise<TriggerResult> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
     if (!(await this.tasks.isRegistered(taskId))) {
@@ -51,7 +57,7 @@ export class RunsSystem {
     if (body.sessionId !== undefined && (!isSessionId(body.sessionId) || !(await redis.exists(keys.session(body.sessionId))))) throw notFound("session", body.sessionId);
     const createSession = body.sessionId === undefined;
     let intent = { sessionId: body.sessionId ?? newSessionId(), runId: "", createSession };
-    intent.runId = newRunId(intent.sessionId);
+    intent.runId = child?.runId ?? newRunId(intent.sessionId);
 
     const idemKey = body.idempotencyKey === undefined ? undefined : keys.runByIdempotencyKey(taskId, body.idempotencyKey);
     let claimedIdempotencyKey = false;
@@ -81,7 +87,7 @@ export class RunsSystem {
       pipeline,
       "createRun",
       [keys.session(sessionId), keys.run(runId)],
-      [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0"],
+      [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0", child?.parent ?? ""],
     );
 
     if (isScriptError(outcome) || outcome[0] !== "created") {
@@ -194,15 +200,24 @@ export class RunsSystem {
     if (!isRunId(runId)) throw notFound("run", runId);
     const { redis, keys } = this.resources;
     const { sessionId } = await this.retrieve(runId);
-    const result = await runScript<number | [CancelOutcome, string?]>(
-      redis,
+    // Marked ahead, as a child's ending write marks it: a canceller that dies after the
+    // script leaves the parent's notice to the outbox sweeper (systems/children.ts).
+    const { outcome: result } = await execWithScript<number | [CancelOutcome, string, string, string]>(
+      addIntents(batch(redis), keys, [parentNotice(runId)], now),
       "cancelRun",
       [keys.run(runId), keys.session(sessionId)],
       [now, runId, reason, keys.tagPrefix(sessionId)],
     );
-    if (isScriptError(result)) throw scriptError(result, runId);
-    const [outcome, waitedSince] = result;
-    this.resources.waiting.remove(runId, waitedSince);
+    if (isScriptError(result)) {
+      void this.dispatch.clearIntent(parentNotice(runId));
+      throw scriptError(result, runId);
+    }
+    const [outcome, waitedSince, parent, child] = result;
+    this.resources.waiting.remove(runId, waitedSince || undefined);
+    if (outcome === "cancelled" && parent) await this.children.notifyParent(runId);
+    else void this.dispatch.clearIntent(parentNotice(runId));
+    // A parent cancelled while it waits on a child cancels the child too.
+    if (child) await this.cancel(child, `its parent ${runId} was cancelled`, now).catch((error) => this.resources.logger.warn({ err: error, runId, child }, "could not cancel the child of a cancelled run"));
     const run = await this.retrieve(runId);
     if (outcome === "cancelled") this.resources.metrics.runsFinished.inc({ task: run.taskId, status: "cancelled" });
     if (outcome === "finished" && run.status !== "cancelled") {

@@ -191,7 +191,7 @@ export class TokensSystem {
   /** Resumes the run if it still waits on the token (idempotent), with `waitResult` (tokenWaitResult). */
   async resolveWaiter(tokenId: string, runId: string, waitResult: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveTokenWait", [keys.run(runId)], [tokenId, waitResult, now, runId]);
+    const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveWait", [keys.run(runId)], [tokenId, waitResult, now, runId, "token"]);
     if (!result[0]) return false;
     const [jobId, taskId, waitedSince, claim, warmWorker] = result;
     await this.dispatch.ensureJobOfResumed({ runId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker);

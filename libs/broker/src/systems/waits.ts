@@ -65,7 +65,10 @@ export class WaitsSystem {
     rows.forEach(([status, wait, taskId], i) => {
       if (status !== "waiting" || !wait) return;
       const stored = JSON.parse(wait) as StoredWait;
-      waits.push({ ...toWaitingOn(wait)!, runId: runIds[i], sessionId: parseRunId(runIds[i]).sessionId, taskId: taskId!, waitingSince: new Date(stored.since).toISOString() });
+      const owner = { runId: runIds[i], sessionId: parseRunId(runIds[i]).sessionId, taskId: taskId!, waitingSince: new Date(stored.since).toISOString() };
+      const on = toWaitingOn(wait)!;
+      // A child's id is `childRunId` here: `runId` is the waiting run's.
+      waits.push(on.kind === "run" ? { kind: "run", position: on.position, childRunId: on.runId, deadline: null, ...owner } : { ...on, ...owner });
     });
     return waits;
   }

@@ -56,7 +56,7 @@ export const StreamReadQuery = z.object({
 });
 export type StreamReadQuery = z.infer<typeof StreamReadQuery>;
 
-export const WaitKind = z.enum(["timer", "input", "token"]);
+export const WaitKind = z.enum(["timer", "input", "token", "run"]);
 export type WaitKind = z.infer<typeof WaitKind>;
 
 export const WaitListQuery = z.object({

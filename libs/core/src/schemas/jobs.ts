@@ -13,6 +13,8 @@ export const RunStart = z.strictObject({
   history: z.strictObject({ payload: z.string(), journal: z.array(z.string()) }).optional(),
   /** The wait this job resumes: its journal position and its result (JSON) as the resumed code sees it. */
   resumed: z.strictObject({ position: z.number().int().min(0), result: z.string() }).optional(),
+  /** The run that triggered this one from its code, "<run id>|<position>": its worker tells it when the run ends. */
+  parent: z.string().optional(),
 });
 export type RunStart = z.infer<typeof RunStart>;
 

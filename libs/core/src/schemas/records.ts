@@ -53,14 +53,17 @@ const InputWait = z.strictObject({
   deadline: Time.nullable(),
 });
 const TokenWait = z.strictObject({ kind: z.literal("token"), position: z.number().int(), tokenId: z.string(), deadline: Time });
+const RunWait = z.strictObject({ kind: z.literal("run"), position: z.number().int(), runId: z.string().describe("The child run it waits for"), deadline: Time.nullable() });
 
 /** What a parked run waits on; `deadline` is when a timer is due or a wait times out (null: never). */
-export const WaitingOn = z.discriminatedUnion("kind", [TimerWait, InputWait, TokenWait]);
+export const WaitingOn = z.discriminatedUnion("kind", [TimerWait, InputWait, TokenWait, RunWait]);
 export type WaitingOn = z.infer<typeof WaitingOn>;
 
 /** A pending wait, for operators: which run waits on what, since when, until when. */
 const WaitOwner = { runId: z.string(), sessionId: z.string(), taskId: z.string(), waitingSince: Time };
-export const WaitRecord = z.discriminatedUnion("kind", [TimerWait.extend(WaitOwner), InputWait.extend(WaitOwner), TokenWait.extend(WaitOwner)]);
+/** A wait on a child run names the child `childRunId` here, since `runId` is the waiting run's. */
+const ChildWait = z.strictObject({ kind: z.literal("run"), position: z.number().int(), childRunId: z.string(), deadline: Time.nullable() });
+export const WaitRecord = z.discriminatedUnion("kind", [TimerWait.extend(WaitOwner), InputWait.extend(WaitOwner), TokenWait.extend(WaitOwner), ChildWait.extend(WaitOwner)]);
 export type WaitRecord = z.infer<typeof WaitRecord>;
 
 export const InputEntry = z.strictObject({
@@ -98,6 +101,7 @@ export const RunRecord = z.strictObject({
   idempotencyKey: z.string().nullable(),
   continuedAs: z.string().nullable().describe("The run this one continued as (ctx.continueAsNew), once it has"),
   continuedFrom: z.string().nullable().describe("The run this one continues"),
+  parentRunId: z.string().nullable().describe("The run that triggered this one from its code (triggerAndWait, trigger)"),
   createdAt: Time,
   updatedAt: Time,
   startedAt: Time.nullable(),

@@ -5,6 +5,7 @@ export { WaitTimeoutError } from "./WaitTimeoutError.ts";
 export { MaxDurationExceededError } from "./MaxDurationExceededError.ts";
 export { RunCancelledError } from "./RunCancelledError.ts";
 export { TokenFailedError } from "./TokenFailedError.ts";
+export { ChildRunFailedError } from "./ChildRunFailedError.ts";
 export { InputValidationError } from "./InputValidationError.ts";
 
 /** Errors that fail a run at once: retrying would only repeat them. */

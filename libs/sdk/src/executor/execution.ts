@@ -42,6 +42,8 @@ export class Execution {
    * replay (ARCHITECTURE.md, "Warm resume").
    */
   warmWorker = "";
+  /** The run that triggered this one from its code ("<run id>|<position>"), told when this run ends. */
+  parent?: string;
   private settleInterruption!: (outcome: ExecutionOutcome) => void;
   private stopped = false;
   private wrote = false;

@@ -1,4 +1,4 @@
-import { RunCancelledError, TokenFailedError, WaitTimeoutError } from "../errors/index.ts";
+import { ChildRunFailedError, RunCancelledError, TokenFailedError, WaitTimeoutError } from "../errors/index.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
 /**
@@ -15,7 +15,8 @@ export type JournalEntry =
   | { k: "peek"; n: string; c?: string; v: unknown[] }
   | { k: "output"; n: string; v: string }
   | { k: "token" | "publicToken"; n: string }
-  | { k: "tokenWait"; n: string; t?: number };
+  | { k: "tokenWait"; n: string; t?: number }
+  | { k: "child"; n: string; w?: 1 };
 
 export type OperationKind = JournalEntry["k"];
 
@@ -53,6 +54,8 @@ export function describeOperation(operation: Operation): string {
       return "auth.createPublicToken()";
     case "tokenWait":
       return `a wait on token${name}`;
+    case "child":
+      return operation.n === undefined ? "a child run's trigger" : `a child run's trigger (run ${operation.n})`;
   }
 }
 
@@ -62,9 +65,9 @@ export function sameOperation(recorded: Operation, reached: Operation): boolean 
 }
 
 /** A stored wait result back into an outcome, with the error class its name stands for. */
-export function toWaitOutcome(stored: { ok: boolean; output?: unknown; error?: { name: string; message: string; code?: string } }): WaitOutcome<unknown> {
+export function toWaitOutcome(stored: { ok: boolean; output?: unknown; error?: { name: string; message: string; code?: string; runId?: string; cause?: { name: string; message: string } | null } }): WaitOutcome<unknown> {
   if (stored.ok) return { ok: true, output: stored.output };
-  const { name, message, code } = stored.error ?? { name: "Error", message: "the wait failed" };
+  const { name, message, code, runId, cause } = stored.error ?? { name: "Error", message: "the wait failed" };
   const error =
     name === "WaitTimeoutError"
       ? new WaitTimeoutError(message)
@@ -72,6 +75,8 @@ export function toWaitOutcome(stored: { ok: boolean; output?: unknown; error?: {
         ? new RunCancelledError(message)
         : name === "TokenFailedError"
           ? new TokenFailedError(message, code)
-          : Object.assign(new Error(message), { name });
+          : name === "ChildRunFailedError"
+            ? new ChildRunFailedError(message, runId ?? "", cause ?? null)
+            : Object.assign(new Error(message), { name });
   return { ok: false, error };
 }

@@ -119,6 +119,7 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
     if (held && !continued) held.abandon();
     const execution = continued ? held! : await replayed(engine, runId, taskId, start);
     if (warm.enabled) execution.warmWorker = workerId;
+    execution.parent = start.parent;
     // A run's first job is its trigger's; any later one a resume (an input, a token, a timer, a retry).
     // A job BullMQ hands out again (its worker died, its processing failed) measures that, not dispatch.
     // An input's resume counts from the input's arrival (its entry id's time), so a job the

@@ -12,15 +12,20 @@ import { MaxDurationExceededError } from "../errors/MaxDurationExceededError.ts"
  */
 export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execution: Execution, logger: Logger): OutcomeHandlers {
   const { id: runId, taskId } = execution.run;
-  const { fence } = execution;
+  const { fence, parent } = execution;
   const { metrics } = engine.resources;
+  // A child run's end resumes the parent waiting on it (broker systems/children.ts).
+  const tellParent = () => (parent ? engine.children.notifyParent(runId) : Promise.resolve());
   const fail = async (error: unknown, retryable: boolean) => {
     const attempt = execution.run.attempt;
-    const outcome = await engine.executions.fail(runId, fence, JSON.stringify(serializeError(error)), {
-      retryable,
-      maxAttempts: task.maxAttempts,
-      delayMs: task.retryDelayMs(attempt),
-    });
+    const outcome = await engine.executions.fail(
+      runId,
+      fence,
+      JSON.stringify(serializeError(error)),
+      { retryable, maxAttempts: task.maxAttempts, delayMs: task.retryDelayMs(attempt) },
+      parent,
+    );
+    if (outcome.status === "failed") await tellParent();
     if (outcome.status === "retry") await engine.dispatch.ensureJob({ runId, taskId }, outcome.jobId, outcome.runAt);
     if (outcome.status === "retry") metrics.runRetries.inc({ task: taskId });
     else metrics.runsFinished.inc({ task: taskId, status: "failed" });
@@ -36,7 +41,8 @@ export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execu
       } catch (error) {
         return fail(new Error(`the task's return value is not JSON-serializable: ${(error as Error).message}`), false);
       }
-      await engine.executions.complete(runId, fence, text);
+      await engine.executions.complete(runId, fence, text, parent);
+      await tellParent();
       metrics.runsFinished.inc({ task: taskId, status: "completed" });
     },
     continued: async ({ payload }) => {
@@ -59,6 +65,8 @@ export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execu
     released: ({ jobId }) => engine.dispatch.ensureJob({ runId, taskId }, jobId, 0),
     refused: async ({ reason }) => {
       logger.debug({ runId, reason }, "execution refused by Redis; it stops here");
+      // A cancel requested while it ran ended it at this write (guardExecution).
+      if (reason === "cancelled") await tellParent();
     },
     crashed: async ({ error }) => {
       // Let BullMQ retry this job: its retry finds the run's state and carries on from it.

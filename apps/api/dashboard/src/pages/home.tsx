@@ -45,6 +45,7 @@ export function Home() {
           <Card label="Waiting on input" value={latest.waits.input ?? 0} link={href("waits", { kind: "input" })} />
           <Card label="Waiting on a token" value={latest.waits.token ?? 0} link={href("waits", { kind: "token" })} />
           <Card label="Waiting on a timer" value={latest.waits.timer ?? 0} link={href("waits", { kind: "timer" })} />
+          <Card label="Waiting on a child run" value={latest.waits.run ?? 0} link={href("waits", { kind: "run" })} />
         </div>
       )}
       <Section title="Resumes and waits">

@@ -7,7 +7,7 @@ import { href } from "../router.ts";
 
 const FINISHED = ["completed", "failed", "cancelled", "continued"];
 /** Journal kinds that block until something resolves them (their result comes later). */
-const WAIT_KINDS = ["input", "timer", "tokenWait"];
+const WAIT_KINDS = ["input", "timer", "tokenWait", "child"];
 
 /** A run: what it is and waits on, its events as a timeline, its journal, and the actions on it; live until it finishes. */
 export function RunPage({ id }: { id: string }) {
@@ -38,6 +38,14 @@ export function RunPage({ id }: { id: string }) {
         <dd>{time(run.startedAt)}</dd>
         <dt>Finished</dt>
         <dd>{time(run.finishedAt)}</dd>
+        {run.parentRunId && (
+          <>
+            <dt>Parent</dt>
+            <dd>
+              <a href={href("runs", run.parentRunId)}>{run.parentRunId}</a>
+            </dd>
+          </>
+        )}
         {run.continuedFrom && (
           <>
             <dt>Continues</dt>
@@ -109,6 +117,14 @@ function WaitingOn({ run, onDone }: { run: RunRecord; onDone: () => void }) {
             </dd>
             <dt>correlationId</dt>
             <dd>{wait.correlationId ? <code>{wait.correlationId}</code> : "any"}</dd>
+          </>
+        )}
+        {wait.kind === "run" && (
+          <>
+            <dt>Child run</dt>
+            <dd>
+              <a href={href("runs", wait.runId)}>{wait.runId}</a>
+            </dd>
           </>
         )}
         {wait.kind === "token" && (

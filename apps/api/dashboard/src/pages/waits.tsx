@@ -9,6 +9,7 @@ import { href } from "../router.ts";
 export function waitTarget(wait: WaitRecord): string {
   if (wait.kind === "input") return `input on ${wait.stream}${wait.correlationId ? ` (correlationId ${wait.correlationId})` : ""}`;
   if (wait.kind === "token") return `token ${wait.tokenId}`;
+  if (wait.kind === "run") return `child run ${wait.childRunId}`;
   return "timer";
 }
 
@@ -41,7 +42,7 @@ export function Waits({ query }: { query: URLSearchParams }) {
     <>
       <h1>Waits</h1>
       <p class="filters">
-        {["", "input", "token", "timer"].map((option) => (
+        {["", "input", "token", "timer", "run"].map((option) => (
           <a key={option} href={href("waits", { kind: option || undefined })} class={option === kind ? "current" : ""}>
             {option || "all"}
           </a>

@@ -1,0 +1,91 @@
+import { isRunId, notFound } from "@helmr/core";
+import { runScript } from "../lua/index.ts";
+import type { Resources } from "../resources.ts";
+import type { DispatchSystem } from "./dispatch.ts";
+import { claimOf } from "./executions.ts";
+
+/**
+ * Child runs: a run's code triggers another run (`triggerAndWait`, `trigger`) and may park
+ * until it ends (a wait of kind "run"). The child's hash names its parent in `parent`
+ * ("<run id>|<position of the wait>"; a child that continues as new passes it on, so the
+ * parent waits for the end of the chain). When the child ends, whoever ended it tells the
+ * parent (`notifyParent`): the worker that completed or failed it, which marked the
+ * notice in the dispatch outbox with the ending write (ExecutionsSystem.complete, fail),
+ * or the canceller. The outbox sweeper tells the parent when that process died first. A
+ * parent that parks after its child ended finds it ended (`watch`), and checks once more
+ * after parking (`settleParentOf`), as token waits do.
+ */
+
+/** The outbox intent of a child's notice to its parent (OutboxSweeper.runsOfIntent). */
+export const parentNotice = (childRunId: string): string => `${childRunId}:parent`;
+export const childOfNotice = (intent: string): string | null => (intent.endsWith(":parent") && isRunId(intent.slice(0, -7)) ? intent.slice(0, -7) : null);
+
+/** How a parent's wait on a child ends: the child's output, or its error. */
+export type ChildOutcome = { status: "running" } | { status: "ended"; result: string };
+
+const CHILD_FIELDS = ["status", "output", "error", "continuedAs", "parent"] as const;
+
+export class ChildrenSystem {
+  constructor(
+    private readonly resources: Resources,
+    private readonly dispatch: DispatchSystem,
+  ) {}
+
+  /** Whether a child (or the run it continued as, and so on) has ended, and how. */
+  async watch(childRunId: string): Promise<ChildOutcome> {
+    const { result } = await this.endOf(childRunId);
+    return result === null ? { status: "running" } : { status: "ended", result };
+  }
+
+  /**
+   * Resumes the parent of a child that ended, if the parent still waits on it (idempotent).
+   * Returns the parent's run id when there is one, so the sweeper can ensure its job.
+   */
+  async settleParentOf(childRunId: string): Promise<string | null> {
+    const { result, parent } = await this.endOf(childRunId);
+    if (!parent) return null;
+    const [parentRunId, position] = parent.split("|");
+    if (result !== null) await this.resolve(parentRunId, position, result);
+    return parentRunId;
+  }
+
+  /** After a child ended: tells its parent, then clears the notice the ending write marked. */
+  async notifyParent(childRunId: string): Promise<void> {
+    const guard = this.dispatch.replicationGuard();
+    const parentRunId = await this.settleParentOf(childRunId);
+    await this.dispatch.settleIntent(guard, parentNotice(childRunId), parentRunId ? [parentRunId] : []);
+  }
+
+  private async resolve(parentRunId: string, position: string, result: string, now = Date.now()): Promise<void> {
+    const { redis, keys } = this.resources;
+    const reply = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveWait", [keys.run(parentRunId)], [position, result, now, parentRunId, "run"]);
+    if (!reply[0]) return;
+    const [jobId, taskId, waitedSince, claim, warmWorker] = reply;
+    await this.dispatch.ensureJobOfResumed({ runId: parentRunId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker);
+    this.resources.waiting.remove(parentRunId, waitedSince);
+  }
+
+  /** The end of a child's chain (following continuedAs): its wait result, null while it runs; and its parent. */
+  private async endOf(childRunId: string): Promise<{ result: string | null; parent: string | null }> {
+    if (!isRunId(childRunId)) throw notFound("run", childRunId);
+    let runId = childRunId;
+    for (let hops = 0; hops < 10_000; hops++) {
+      const [status, output, error, continuedAs, parent] = await this.resources.redis.hmget(this.resources.keys.run(runId), ...CHILD_FIELDS);
+      if (status === null) throw notFound("run", runId);
+      if (status === "continued" && continuedAs) {
+        runId = continuedAs;
+        continue;
+      }
+      return { result: childWaitResult(runId, status, output, error), parent };
+    }
+    throw new Error(`run ${childRunId} continued as new more than 10,000 times`);
+  }
+}
+
+/** A parent's wait result for a child in `status`; null while the child has not ended. */
+export function childWaitResult(runId: string, status: string, output: string | null, error: string | null): string | null {
+  if (status === "completed") return `{"ok":true,"output":${output ?? "null"}}`;
+  if (status === "failed") return JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: `child run ${runId} failed`, runId, cause: error ? JSON.parse(error) : null } });
+  if (status === "cancelled") return JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: `child run ${runId} was cancelled`, runId, cause: { name: "RunCancelledError", message: "the run was cancelled" } } });
+  return null;
+}

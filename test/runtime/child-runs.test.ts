@@ -1,0 +1,169 @@
+import { ChildRunFailedError, NonRetriableError, step, streams, task } from "@helmr/sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { OUTBOX_GRACE_MS } from "@helmr/broker";
+import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
+import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
+
+let stack: TestStack;
+afterEach(() => stack?.close());
+
+/** Issue 18: a run's code triggers a child run and waits for it (triggerAndWait), or goes on (trigger). */
+const gate = streams.input<string>("child-gate");
+const worker = task({
+  id: "child-worker",
+  run: async (p: { n: number; hold?: boolean; fail?: boolean }) => {
+    if (p.hold) await gate.wait().unwrap();
+    if (p.fail) throw new NonRetriableError(`cannot do ${p.n}`);
+    return step.run("double", async () => p.n * 2);
+  },
+});
+let outsideSteps = 0;
+const parent = task({
+  id: "child-parent",
+  run: async (p: { n: number; hold?: boolean; fail?: boolean; session?: string }) => {
+    outsideSteps++;
+    const result = await worker.triggerAndWait({ n: p.n, hold: p.hold, fail: p.fail }, p.session ? { sessionId: p.session } : {});
+    if (!result.ok) return { failed: result.error instanceof ChildRunFailedError, message: result.error.message, childRunId: (result.error as ChildRunFailedError).runId };
+    return { doubled: result.output };
+  },
+});
+const fanOut = task({
+  id: "child-fire-and-forget",
+  run: async () => {
+    const started = await worker.trigger({ n: 21 });
+    await gate.wait().unwrap();
+    return started.runId;
+  },
+});
+
+async function childOf(parentRunId: string): Promise<string> {
+  return eventually(async () => {
+    const run = await stack.client.runs.retrieve(parentRunId);
+    return run.waitingOn?.kind === "run" ? run.waitingOn.runId : undefined;
+  }, { what: "the parent to wait on its child" });
+}
+
+describe("child runs", () => {
+  it("a parent waits for its child in its session, sees it on waitingOn and in /waits, and gets its output", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker] });
+    const { runId, sessionId } = await stack.client.tasks.trigger("child-parent", { n: 4, hold: true });
+    const childRunId = await childOf(runId);
+    const child = await stack.client.runs.retrieve(childRunId);
+    expect(child).toMatchObject({ sessionId, taskId: "child-worker", parentRunId: runId });
+    const waits = await stack.http("GET", `/api/v1/waits?run=${runId}`);
+    expect(waits.body.data).toEqual([expect.objectContaining({ kind: "run", runId, childRunId, deadline: null })]);
+    expect((await stack.http("GET", "/api/v1/waits?kind=run")).body.data.map((w: { runId: string }) => w.runId)).toContain(runId);
+
+    // The child shares the conversation's streams: input to the session resumes it.
+    await stack.client.sessions.open(sessionId).input("child-gate").send("go");
+    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ doubled: 8 });
+    expect((await stack.client.runs.retrieve(childRunId)).status).toBe("completed");
+    const events = (await stack.client.runs.events(runId)).data.map((e) => e.type);
+    expect(events).toEqual(["triggered", "started", "parked", "resumed", "completed"]);
+  });
+
+  it("a child in another session (its own hash tag) resumes its parent when it ends", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker] });
+    const elsewhere = await stack.client.sessions.create({ externalId: "child-elsewhere" });
+    const { runId, sessionId } = await stack.client.tasks.trigger("child-parent", { n: 7, hold: true, session: elsewhere.id });
+    const childRunId = await childOf(runId);
+    expect((await stack.client.runs.retrieve(childRunId)).sessionId).toBe(elsewhere.id);
+    expect(elsewhere.id).not.toBe(sessionId);
+    await runReaches(stack.client, childRunId, "waiting");
+    await stack.client.sessions.open(elsewhere.id).input("child-gate").send("go");
+    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ doubled: 14 });
+  });
+
+  it("a parent whose child's worker died between the child's end and telling the parent is resumed by the outbox sweeper", async () => {
+    stack = await startStack();
+    const hosting = await stack.startWorker({ tasks: [parent, worker] });
+    // The ending write marks the notice; this worker then "dies" before telling the parent.
+    hosting.engine.children.notifyParent = async () => {};
+    const { runId, sessionId } = await stack.client.tasks.trigger("child-parent", { n: 8, hold: true });
+    const childRunId = await childOf(runId);
+    await runReaches(stack.client, childRunId, "waiting");
+    await stack.client.sessions.open(sessionId).input("child-gate").send("go");
+    await runReaches(stack.client, childRunId, "completed");
+    expect((await stack.client.runs.retrieve(runId)).status).toBe("waiting");
+    await eventually(() => stack.engine.outbox.sweep(Date.now() + OUTBOX_GRACE_MS + 1), { what: "a sweep that re-dispatches the parent" });
+    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ doubled: 16 });
+  });
+
+  it("a child that fails after its retries resolves the parent's wait with a ChildRunFailedError naming it", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker] });
+    const { runId } = await stack.client.tasks.trigger("child-parent", { n: 3, fail: true });
+    const output = (await runReaches(stack.client, runId, "completed")).output as { failed: boolean; message: string; childRunId: string };
+    expect(output.failed).toBe(true);
+    expect(output.message).toMatch(/child run run_\S+ failed: NonRetriableError: cannot do 3/);
+    expect((await stack.client.runs.retrieve(output.childRunId)).status).toBe("failed");
+  });
+
+  it("cancelling the parent cancels the child it waits on", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker] });
+    const { runId } = await stack.client.tasks.trigger("child-parent", { n: 1, hold: true });
+    const childRunId = await childOf(runId);
+    await runReaches(stack.client, childRunId, "waiting");
+    await stack.client.runs.cancel(runId);
+    expect((await runReaches(stack.client, childRunId, "cancelled")).status).toBe("cancelled");
+    expect((await stack.client.runs.retrieve(runId)).status).toBe("cancelled");
+  });
+
+  it("cancelling the child resumes the parent with the cancellation", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker] });
+    const { runId } = await stack.client.tasks.trigger("child-parent", { n: 1, hold: true });
+    const childRunId = await childOf(runId);
+    await runReaches(stack.client, childRunId, "waiting");
+    await stack.client.runs.cancel(childRunId);
+    const output = (await runReaches(stack.client, runId, "completed")).output as { failed: boolean; message: string };
+    expect(output).toMatchObject({ failed: true, childRunId });
+    expect(output.message).toMatch(/was cancelled/);
+  });
+
+  it("a child that ends before the parent parks makes the wait return at once, without parking", async () => {
+    stack = await startStack();
+    const hosting = await stack.startWorker({ tasks: [parent, worker] });
+    // Forces the interleaving: the parent's look at its child waits until the child has completed.
+    const { children } = hosting.engine;
+    const watch = children.watch.bind(children);
+    children.watch = async (childRunId) => {
+      await runReaches(stack.client, childRunId, "completed");
+      return watch(childRunId);
+    };
+    const { runId } = await stack.client.tasks.trigger("child-parent", { n: 6 });
+    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ doubled: 12 });
+    const events = (await stack.client.runs.events(runId)).data.map((e) => e.type);
+    expect(events).toEqual(["triggered", "started", "completed"]);
+  });
+
+  it("replaying the parent (no warm resume) finds the same child and triggers no second one; code outside steps ran again only on replay", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker], ...REPLAY_ONLY });
+    outsideSteps = 0;
+    const { runId, sessionId } = await stack.client.tasks.trigger("child-parent", { n: 5, hold: true });
+    const childRunId = await childOf(runId);
+    await runReaches(stack.client, childRunId, "waiting");
+    await stack.client.sessions.open(sessionId).input("child-gate").send("go");
+    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ doubled: 10 });
+    expect(outsideSteps).toBe(2);
+    const runs = await stack.client.runs.list({ session: sessionId });
+    expect(runs.data.map((r) => r.id).sort()).toEqual([runId, childRunId].sort());
+  });
+
+  it("trigger from a run starts a child and goes on; a replay triggers no second one", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [fanOut, worker], ...REPLAY_ONLY });
+    const { runId, sessionId } = await stack.client.tasks.trigger("child-fire-and-forget");
+    await runReaches(stack.client, runId, "waiting");
+    await stack.client.sessions.open(sessionId).input("child-gate").send("go");
+    const childRunId = (await runReaches(stack.client, runId, "completed")).output as string;
+    const child = await runReaches(stack.client, childRunId, "completed");
+    expect(child).toMatchObject({ output: 42, parentRunId: null, sessionId });
+    expect((await stack.client.runs.list({ session: sessionId })).data).toHaveLength(2);
+  });
+});
