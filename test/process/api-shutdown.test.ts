@@ -41,14 +41,16 @@ describe("`helmr server` on SIGTERM", () => {
     await headersReceived;
     req.write(body.slice(0, 10));
     server.child.kill("SIGTERM");
-    await eventually(async () => {
-      try {
-        await fetch(`${apiUrl}/sessions`);
-        return false;
-      } catch {
-        return true; // new connections are refused once the server stopped listening
-      }
-    });
+    // New connections are refused once the server stopped listening. Each probe opens a
+    // connection of its own (no agent): a pooled keep-alive one would reach the server
+    // while it drains and say nothing about new connections.
+    const refusesNewConnections = () =>
+      new Promise<boolean>((resolve) => {
+        const probe = request(`${apiUrl}/sessions`, { agent: false }, (res) => (res.resume(), resolve(false)));
+        probe.on("error", () => resolve(true));
+        probe.end();
+      });
+    await eventually(refusesNewConnections, { what: "the stopping server to refuse new connections" });
     req.end(body.slice(10));
     const { status, body: text } = await answer;
     expect(status).toBe(201);

@@ -1,4 +1,4 @@
-import { isRunId, notFound } from "@helmr/core";
+import { HelmrError, isRunId, notFound } from "@helmr/core";
 import { runScript } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -42,7 +42,13 @@ export class ChildrenSystem {
    * Returns the parent's run id when there is one, so the sweeper can ensure its job.
    */
   async settleParentOf(childRunId: string): Promise<string | null> {
-    const { result, parent } = await this.endOf(childRunId);
+    // A child erased meanwhile (its session deleted) has no end to tell: nothing to do.
+    const end = await this.endOf(childRunId).catch((error: unknown) => {
+      if (HelmrError.is(error) && error.status === 404) return null;
+      throw error;
+    });
+    if (!end) return null;
+    const { result, parent } = end;
     if (!parent) return null;
     const [parentRunId, position] = parent.split("|");
     if (result !== null) await this.resolve(parentRunId, position, result);

@@ -102,7 +102,7 @@ export function RunPage({ id }: { id: string }) {
 /** What a parked run waits on, since when (the waits list) and until when; a token wait can be completed from here. */
 function WaitingOn({ run, onDone }: { run: RunRecord; onDone: () => void }) {
   const wait = run.waitingOn!;
-  const { data } = usePolled(() => api.get<Page<WaitRecord>>(`/waits?run=${encodeURIComponent(run.id)}`), [run.id, wait.position], 0);
+  const { data } = usePolled(() => api.get<Page<WaitRecord>>(`/waits?run=${encodeURIComponent(run.id)}`), [run.id, wait.position], 2_000);
   const since = data?.data[0]?.waitingSince;
   return (
     <Section title="Waiting on">
