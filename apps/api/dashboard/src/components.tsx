@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api.ts";
 import { json } from "./format.ts";
+import { href } from "./router.ts";
 
 /**
  * Loads data and loads it again every `intervalMs` while the page shows it, so what an
@@ -151,5 +152,47 @@ export function Pager({ nextCursor, cursors, setCursors }: { nextCursor: string 
         Next page
       </button>
     </p>
+  );
+}
+
+/** One field of a list's filter form: a text box, or a select when it has options ("" = any). */
+export interface FilterField {
+  name: string;
+  label: string;
+  value: string;
+  options?: string[];
+}
+
+/** A list's filters: submitting puts them in the route's query (so a link keeps them) and starts again at the first page. */
+export function Filters({ section, fields, submitLabel = "Filter", onFilter }: { section: string; fields: FilterField[]; submitLabel?: string; onFilter: () => void }) {
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    onFilter();
+    location.hash = href(section, Object.fromEntries(fields.map(({ name }) => [name, String(form.get(name) ?? "") || undefined])));
+  };
+  return (
+    // Uncontrolled fields (defaultValue): the page re-renders as it polls, and a controlled
+    // field would be reset to the route's value under the operator's typing. The key makes
+    // the form start again from the route when the route changes.
+    <form key={fields.map((field) => field.value).join("\u0000")} class="filters" onSubmit={submit} role={submitLabel === "Search" ? "search" : undefined}>
+      {fields.map(({ name, label, value, options }) => (
+        <label key={name}>
+          {label}{" "}
+          {options ? (
+            <select name={name} defaultValue={value}>
+              {options.map((option) => (
+                <option key={option} value={option}>
+                  {option || "any"}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input name={name} defaultValue={value} />
+          )}
+        </label>
+      ))}
+      <button type="submit">{submitLabel}</button>
+    </form>
   );
 }

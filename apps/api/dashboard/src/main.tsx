@@ -32,7 +32,8 @@ function App() {
           Sign out
         </button>
       </nav>
-      <main>{page(route)}</main>
+      {/* Keyed by section: each page mounts afresh, so no form state carries from one list's filters to another's. */}
+      <main key={section}>{page(route)}</main>
     </>
   );
 }

@@ -1,7 +1,7 @@
 import type { Page, RunRecord } from "@helmr/core";
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
-import { ErrorNote, Loading, Pager, Status, Table, usePolled } from "../components.tsx";
+import { ErrorNote, Filters, Loading, Pager, Status, Table, usePolled } from "../components.tsx";
 import { time } from "../format.ts";
 import { href } from "../router.ts";
 
@@ -33,31 +33,17 @@ export function Runs({ query }: { query: URLSearchParams }) {
   const cursor = cursors.at(-1);
   const params = new URLSearchParams({ limit: "50", ...(status ? { status } : {}), ...(task ? { task } : {}), ...(cursor ? { cursor } : {}) });
   const { data, error } = usePolled(() => api.get<Page<RunRecord>>(`/runs?${params}`), [status, task, cursor], 2_000);
-  const filter = (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    setCursors([]);
-    location.hash = href("runs", { status: String(form.get("status") || "") || undefined, task: String(form.get("task") || "") || undefined });
-  };
   return (
     <>
       <h1>Runs</h1>
-      <form class="filters" onSubmit={filter}>
-        <label>
-          Status{" "}
-          <select name="status" value={status}>
-            {STATUSES.map((option) => (
-              <option key={option} value={option}>
-                {option || "any"}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Task <input name="task" value={task} />
-        </label>
-        <button type="submit">Filter</button>
-      </form>
+      <Filters
+        section="runs"
+        fields={[
+          { name: "status", label: "Status", value: status, options: STATUSES },
+          { name: "task", label: "Task", value: task },
+        ]}
+        onFilter={() => setCursors([])}
+      />
       <ErrorNote error={error} />
       {data ? <RunsTable runs={data.data} /> : <Loading />}
       {data && <Pager nextCursor={data.nextCursor} cursors={cursors} setCursors={setCursors} />}

@@ -1,7 +1,7 @@
 import type { Page, SessionRecord } from "@helmr/core";
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
-import { ErrorNote, Loading, Pager, Status, Table, usePolled } from "../components.tsx";
+import { ErrorNote, Filters, Loading, Pager, Status, Table, usePolled } from "../components.tsx";
 import { time } from "../format.ts";
 import { href } from "../router.ts";
 
@@ -13,24 +13,18 @@ export function Sessions({ query }: { query: URLSearchParams }) {
   const cursor = cursors.at(-1);
   const params = new URLSearchParams({ limit: "50", ...(externalId ? { externalId } : {}), ...(tag ? { tag } : {}), ...(cursor ? { cursor } : {}) });
   const { data, error } = usePolled(() => api.get<Page<SessionRecord>>(`/sessions?${params}`), [externalId, tag, cursor], 3_000);
-  const search = (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    setCursors([]);
-    location.hash = href("sessions", { externalId: String(form.get("externalId") || "") || undefined, tag: String(form.get("tag") || "") || undefined });
-  };
   return (
     <>
       <h1>Sessions</h1>
-      <form class="filters" onSubmit={search} role="search">
-        <label>
-          External id <input name="externalId" value={externalId} />
-        </label>
-        <label>
-          Tag <input name="tag" value={tag} />
-        </label>
-        <button type="submit">Search</button>
-      </form>
+      <Filters
+        section="sessions"
+        fields={[
+          { name: "externalId", label: "External id", value: externalId },
+          { name: "tag", label: "Tag", value: tag },
+        ]}
+        submitLabel="Search"
+        onFilter={() => setCursors([])}
+      />
       <ErrorNote error={error} />
       {data ? (
         <Table

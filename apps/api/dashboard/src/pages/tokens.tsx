@@ -1,7 +1,7 @@
 import type { Page, TokenRecord } from "@helmr/core";
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
-import { ErrorNote, Loading, Pager, Status, Table, usePolled } from "../components.tsx";
+import { ErrorNote, Filters, Loading, Pager, Status, Table, usePolled } from "../components.tsx";
 import { time, until } from "../format.ts";
 import { href } from "../router.ts";
 
@@ -15,30 +15,17 @@ export function Tokens({ query }: { query: URLSearchParams }) {
   const cursor = cursors.at(-1);
   const params = new URLSearchParams({ limit: "50", ...(status ? { status } : {}), ...(tag ? { tag } : {}), ...(cursor ? { cursor } : {}) });
   const { data, error } = usePolled(() => api.get<Page<TokenRecord>>(`/tokens?${params}`), [status, tag, cursor], 2_000);
-  const filter = (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    location.hash = href("tokens", { status: String(form.get("status") || "") || undefined, tag: String(form.get("tag") || "") || undefined });
-  };
   return (
     <>
       <h1>Tokens</h1>
-      <form class="filters" onSubmit={filter}>
-        <label>
-          Status{" "}
-          <select name="status" value={status}>
-            {STATUSES.map((option) => (
-              <option key={option} value={option}>
-                {option || "any"}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Tag <input name="tag" value={tag} />
-        </label>
-        <button type="submit">Filter</button>
-      </form>
+      <Filters
+        section="tokens"
+        fields={[
+          { name: "status", label: "Status", value: status, options: STATUSES },
+          { name: "tag", label: "Tag", value: tag },
+        ]}
+        onFilter={() => setCursors([])}
+      />
       <ErrorNote error={error} />
       {data ? (
         <Table
