@@ -1,4 +1,4 @@
-import { invalidCursor, isStreamCursorBefore } from "@helmr/core";
+import { invalidCursor, isStreamCursorBefore, type Page } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Keys } from "./keys.ts";
@@ -241,4 +241,19 @@ export function skippingUnreadable<T>(logger: Logger, what: string, toRecord: (i
       return null;
     }
   };
+}
+
+/**
+ * Pages of a list read whole (a run's events, its journal), whose cursor is the index of
+ * the next item: the start a cursor names (422 for one no page handed out), checked
+ * before anything is read, and the page from there.
+ */
+export function indexCursorStart(cursor: string | undefined): number {
+  const start = cursor ? Number(cursor) : 0;
+  if (!Number.isInteger(start) || start < 0) throw invalidCursor();
+  return start;
+}
+
+export function indexPage<T>(items: T[], start: number, limit: number): Page<T> {
+  return { data: items.slice(start, start + limit), nextCursor: start + limit < items.length ? String(start + limit) : null };
 }

@@ -1,9 +1,6 @@
-import { PageLimit, pageOf, RunEvent } from "@helmr/core";
-import { z } from "zod";
+import { IndexPageQuery, pageOf, RunEvent } from "@helmr/core";
 import { parseQuery } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
-
-const EventsQuery = z.object({ limit: PageLimit, cursor: z.string().regex(/^\d+$/, "must be the nextCursor of an earlier page").optional() });
 
 /** The run's events, oldest first. */
 export default defineRoute({
@@ -12,11 +9,11 @@ export default defineRoute({
   doc: {
     operationId: "listRunEvents",
     summary: "A run's events, oldest first",
-    query: EventsQuery,
+    query: IndexPageQuery,
     responses: { 200: pageOf(RunEvent) },
   },
   handler: async (ctx, { engine }) => {
-    const query = parseQuery(ctx, EventsQuery);
+    const query = parseQuery(ctx, IndexPageQuery);
     ctx.body = await engine.runs.events(ctx.params.id, query.limit, query.cursor);
   },
 });

@@ -1,6 +1,5 @@
 import {
   HelmrError,
-  invalidCursor,
   runIdIn,
   conflict,
   isRunId,
@@ -18,7 +17,7 @@ import {
   type TriggerResult,
 } from "@helmr/core";
 import { execWithScript, isScriptError, scriptError } from "../lua/index.ts";
-import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
+import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, runFieldsOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import { parentNotice, type ChildrenSystem } from "./children.ts";
@@ -168,15 +167,14 @@ export class RunsSystem {
   /** A run's events, oldest first; the cursor is the index of the next event. */
   async events(runId: string, limit = 200, cursor?: string): Promise<Page<RunEvent>> {
     await this.retrieve(runId);
-    const start = cursor ? Number(cursor) : 0;
-    if (!Number.isInteger(start) || start < 0) throw invalidCursor();
+    const start = indexCursorStart(cursor);
     // Events are lines of the run's event log; a wait's events name their journal position (history.ts).
     const runKey = this.resources.keys.run(runId);
     const { redis } = this.resources;
     const [eventChunks, journalChunks, createdAt] = await Promise.all([readLog(redis, runKey, "e"), readLog(redis, runKey, "j"), redis.hget(runKey, "createdAt")]);
     const journal = parseJournal(journalChunks);
     const events = toRunEvents(linesOf(eventChunks), Number(createdAt), journal);
-    return { data: events.slice(start, start + limit), nextCursor: start + limit < events.length ? String(start + limit) : null };
+    return indexPage(events, start, limit);
   }
 
   /**
@@ -186,13 +184,11 @@ export class RunsSystem {
    */
   async journal(runId: string, limit = 200, cursor?: string): Promise<Page<JournalOperation>> {
     await this.retrieve(runId);
-    const start = cursor ? Number(cursor) : 0;
-    if (!Number.isInteger(start) || start < 0) throw invalidCursor();
+    const start = indexCursorStart(cursor);
     const { redis, keys } = this.resources;
     const journal = parseJournal(await readLog(redis, keys.run(runId), "j"));
     await resolveInputRefs(redis, keys, parseRunId(runId).sessionId, journal);
-    const operations = toJournalOperations(journal);
-    return { data: operations.slice(start, start + limit), nextCursor: start + limit < operations.length ? String(start + limit) : null };
+    return indexPage(toJournalOperations(journal), start, limit);
   }
 
   /** Cancels a run: parked or queued at once, running at its next durable operation. */

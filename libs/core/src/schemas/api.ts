@@ -39,6 +39,10 @@ export const RunListQuery = z.object({
 });
 export type RunListQuery = z.infer<typeof RunListQuery>;
 
+/** A page of a list read whole (a run's events, its journal): the cursor is the index of the next item. */
+export const IndexPageQuery = z.object({ limit: PageLimit, cursor: z.string().regex(/^\d+$/, "must be the nextCursor of an earlier page").optional() });
+export type IndexPageQuery = z.infer<typeof IndexPageQuery>;
+
 export const TaskIdParam = Name;
 
 export const SendInputBody = z.strictObject({
