@@ -3,10 +3,11 @@
   a worker is executing it.
   KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] now (ms)   ARGV[2] run id   ARGV[3] reason   ARGV[4] the session's tag prefix
-  Returns {"cancelled" | "requested" | "finished", waitedSince, parent, child} (waitedSince:
+  Returns {"cancelled" | "requested" | "finished", waitedSince, parent, child, batch} (waitedSince:
     when the wait the cancellation ended began, "" for none; the caller takes the run out of
     the waiting index; parent: the run's `parent`, to be told; child: the child run the
-    cancelled run waited on, to be cancelled too; "" for none)
+    cancelled run waited on, to be cancelled too; batch: the journal position of the batch
+    of children it waited on, whose entry names them, to be cancelled too; "" for none)
   Errors: -1 run not found
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
@@ -19,11 +20,19 @@ if rcall("EXISTS", runKey) == 0 then
 end
 local before = rcall("HMGET", runKey, "status", "wait", "parent")
 local outcome, since = cancelIdleRun(runKey, sessionKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])
-local child = ""
+local child, batch = "", ""
 if outcome == "cancelled" and before[1] == "waiting" and before[2] then
   local wait = cjson.decode(before[2])
   if wait.kind == "run" then
     child = wait.run
+  elseif wait.kind == "batch" then
+    -- The ends counted so far go: the children's later ends find nothing to count.
+    batch = tostring(wait.pos)
+    local fields = {"b" .. batch .. ":n", "b" .. batch .. ":d"}
+    for i = 0, wait.count - 1 do
+      fields[#fields + 1] = "b" .. batch .. ":" .. i
+    end
+    rcall("HDEL", runKey, unpack(fields))
   end
 end
-return {outcome, since or "", before[3] or "", child}
+return {outcome, since or "", before[3] or "", child, batch}

@@ -129,6 +129,9 @@ describe("the OpenAPI document", () => {
     await runReaches(stack.client, triggered.runId, "completed");
     await check("GET", `/api/v1/runs/${triggered.runId}`);
     await check("POST", `/api/v1/runs/${triggered.runId}/cancel`);
+    await check("POST", "/api/v1/tasks/openapi-talker/batch-trigger", { body: { items: [{ payload: { n: 2 }, idempotencyKey: "batch-1" }] } });
+    await check("POST", "/api/v1/tasks/openapi-talker/batch-trigger", { body: { items: [{ payload: { n: 2 }, idempotencyKey: "batch-1" }] } });
+    await check("POST", "/api/v1/tasks/openapi-talker/batch-trigger", { body: { items: [{ sessionId: "ses_0000000000000000" }] } });
 
     const created = (await check("POST", "/api/v1/tokens", { body: { timeout: "10m", tags: ["openapi"] } })).body;
     await check("POST", `${new URL(created.callbackUrl).pathname}?outcome=failed`, { key: null, body: { error: { message: "declined", code: "no" } } });

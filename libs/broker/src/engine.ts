@@ -3,6 +3,7 @@ import { closeConnection, createResources, type ResourceOptions, type Resources 
 import { DispatchSystem } from "./systems/dispatch.ts";
 import { OutboxSweeper } from "./systems/outbox-sweeper.ts";
 import { ChildrenSystem } from "./systems/children.ts";
+import { BatchesSystem } from "./systems/batches.ts";
 import { ExecutionsSystem } from "./systems/executions.ts";
 import { RunsSystem } from "./systems/runs.ts";
 import { SessionsSystem } from "./systems/sessions.ts";
@@ -46,6 +47,7 @@ export class HelmrEngine {
   readonly waits: WaitsSystem;
   readonly tokens: TokensSystem;
   readonly children: ChildrenSystem;
+  readonly batches: BatchesSystem;
   readonly publicTokens: PublicTokensSystem;
   readonly outbox: OutboxSweeper;
   readonly warm: WarmWorkers;
@@ -59,6 +61,7 @@ export class HelmrEngine {
     this.sessions = new SessionsSystem(resources);
     this.children = new ChildrenSystem(resources, this.dispatch);
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children);
+    this.batches = new BatchesSystem(resources, this.runs);
     this.executions = new ExecutionsSystem(resources);
     this.streams = new StreamsSystem(resources, this.dispatch);
     this.waits = new WaitsSystem(resources);

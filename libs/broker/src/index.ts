@@ -12,6 +12,7 @@ export type { RegisteredTask } from "./systems/tasks.ts";
 export { tokenWaitResult, type TokenOutcome, type WatchOutcome } from "./systems/tokens.ts";
 export { OUTBOX_GRACE_MS } from "./systems/dispatch.ts";
 export { childWaitResult, type ChildOutcome } from "./systems/children.ts";
+export { MAX_BATCH_SIZE } from "./systems/batches.ts";
 export { WaitingIndex, WAITING_BUCKET_SIZE, type WaitingEntry } from "./systems/waiting-index.ts";
 export { SnapshotService, SNAPSHOTS_QUEUE, type SnapshotServiceOptions } from "./snapshots/service.ts";
 export { SnapshotInProgressError, type SnapshotResult } from "./snapshots/writer.ts";

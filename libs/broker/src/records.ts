@@ -37,6 +37,7 @@ export function toWaitingOn(text: string | undefined): WaitingOn | null {
   if (wait.kind === "timer") return { kind: "timer", position: wait.pos, deadline: iso(String(wait.dueAt))! };
   if (wait.kind === "token") return { kind: "token", position: wait.pos, tokenId: wait.token, deadline: iso(String(wait.timeoutAt))! };
   if (wait.kind === "run") return { kind: "run", position: wait.pos, runId: wait.run, deadline: null };
+  if (wait.kind === "batch") return { kind: "batch", position: wait.pos, count: wait.count, deadline: null };
   return { kind: "input", position: wait.pos, stream: wait.stream, correlationId: wait.corr || null, deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined) };
 }
 

@@ -5,6 +5,8 @@ export { streams, type InputStream, type OutputStream, type Subscription } from 
 export { tokens, type TokenHandle, type TokenOptions } from "./tokens.ts";
 export { auth, type PublicTokenOptions } from "./auth.ts";
 export { WaitResult, type WaitOutcome } from "./executor/wait-result.ts";
+export type { BatchItem, BatchRunResult } from "./executor/operations/batch.ts";
+export type { ChildOptions } from "./executor/operations/child.ts";
 export { createWorker, type WorkerOptions, type HelmrWorker } from "./worker/create-worker.ts";
 export * from "./errors/index.ts";
 export * from "./client/index.ts";

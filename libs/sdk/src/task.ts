@@ -1,6 +1,7 @@
 import { Name, parseDuration, type Duration, type TriggerResult } from "@helmr/core";
 import { currentExecution } from "./executor/context.ts";
 import { triggerChild, type ChildOptions } from "./executor/operations/child.ts";
+import { triggerBatch, type BatchItem, type BatchRunResult } from "./executor/operations/batch.ts";
 import type { WaitResult } from "./executor/wait-result.ts";
 
 export interface RetryOptions {
@@ -51,6 +52,17 @@ export interface TaskDefinition<Payload = any, Output = unknown> extends TaskOpt
   triggerAndWait(payload: Payload, options?: ChildOptions): WaitResult<Output>;
   /** From a run's code: triggers a run of this task as a child and goes on (journaled: a replay triggers no second one). */
   trigger(payload: Payload, options?: ChildOptions): Promise<TriggerResult>;
+  /**
+   * From a run's code: triggers up to 1,000 runs of this task as children (each item
+   * `{ payload, sessionId?, idempotencyKey? }`) and parks once, until every one has ended.
+   * Resolves to their outcomes in the items' order, each `{ ok: true, output, runId }` or
+   * `{ ok: false, error, runId }` (a ChildRunFailedError). One journaled operation: the
+   * batch is checked whole before any child exists (a refused batch creates none), and a
+   * replay gets the same children.
+   */
+  batchTriggerAndWait(items: BatchItem<Payload>[]): Promise<BatchRunResult<Output>[]>;
+  /** From a run's code: triggers up to 1,000 runs of this task as children and goes on; their ids in the items' order. */
+  batchTrigger(items: BatchItem<Payload>[]): Promise<TriggerResult[]>;
 }
 
 export function task<Payload = any, Output = unknown>(options: TaskOptions<Payload, Output>): TaskDefinition<Payload, Output> {
@@ -70,6 +82,8 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
     retryDelayMs: (attempt: number) => Math.min(maxDelay, Math.round(minDelay * factor ** Math.max(0, attempt - 1))),
     triggerAndWait: (payload: Payload, childOptions: ChildOptions = {}) => triggerChild<Output>(currentExecution(`${options.id}.triggerAndWait()`), options.id, payload, childOptions, true),
     trigger: (payload: Payload, childOptions: ChildOptions = {}) => triggerChild(currentExecution(`${options.id}.trigger()`), options.id, payload, childOptions, false),
+    batchTriggerAndWait: (items: BatchItem<Payload>[]) => triggerBatch<Output>(currentExecution(`${options.id}.batchTriggerAndWait()`), options.id, items, true),
+    batchTrigger: (items: BatchItem<Payload>[]) => triggerBatch(currentExecution(`${options.id}.batchTrigger()`), options.id, items, false),
   };
 }
 

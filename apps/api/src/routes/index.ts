@@ -14,6 +14,7 @@ import sessionsInputSend from "./sessions-input-send.ts";
 import sessionsList from "./sessions-list.ts";
 import sessionsOutputRead from "./sessions-output-read.ts";
 import tasksTrigger from "./tasks-trigger.ts";
+import tasksBatchTrigger from "./tasks-batch-trigger.ts";
 import tokensComplete from "./tokens-complete.ts";
 import tokensCreate from "./tokens-create.ts";
 import tokensFail from "./tokens-fail.ts";
@@ -32,6 +33,7 @@ export const apiRoutes: RouteDefinition[] = [
   sessionsInputList,
   sessionsOutputRead,
   tasksTrigger,
+  tasksBatchTrigger,
   runsList,
   runsGet,
   runsEvents,

@@ -13,5 +13,7 @@ export function describeWait(wait: WaitingOn): string {
       return `token ${wait.tokenId}${deadline}`;
     case "run":
       return `child run ${wait.runId}`;
+    case "batch":
+      return `a batch of ${wait.count} child runs (journal position ${wait.position})`;
   }
 }

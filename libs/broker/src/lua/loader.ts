@@ -73,7 +73,9 @@ export type ScriptName =
   | "beginClaimed"
   | "addWaiting"
   | "removeWaiting"
-  | "settleTokenTimeout";
+  | "settleTokenTimeout"
+  | "journalBatch"
+  | "settleBatch";
 
 /**
  * Registers the scripts on a connection; `runScript` then calls them by name, and marks

@@ -14,6 +14,11 @@ import { claimOf } from "./executions.ts";
  * or the canceller. The outbox sweeper tells the parent when that process died first. A
  * parent that parks after its child ended finds it ended (`watch`), and checks once more
  * after parking (`settleParentOf`), as token waits do.
+ *
+ * A batch's children (batchTriggerAndWait) name their index too ("<run id>|<position>|<i>"):
+ * each end is counted in the parent's run hash (lua/settleBatch-1.lua) and the last one
+ * resumes the parent with every result, in order. A parent that parks after the last end
+ * finds the count complete (`settleBatch`).
  */
 
 /** The outbox intent of a child's notice to its parent (OutboxSweeper.runsOfIntent). */
@@ -50,9 +55,16 @@ export class ChildrenSystem {
     if (!end) return null;
     const { result, parent } = end;
     if (!parent) return null;
-    const [parentRunId, position] = parent.split("|");
-    if (result !== null) await this.resolve(parentRunId, position, result);
+    const [parentRunId, position, member] = parent.split("|");
+    if (result === null) return parentRunId;
+    if (member === undefined) await this.resolve(parentRunId, "resolveWait", [position, result, Date.now(), parentRunId, "run"]);
+    else await this.resolve(parentRunId, "settleBatch", [position, member, result, Date.now(), parentRunId]);
     return parentRunId;
+  }
+
+  /** After a parent parked on a batch: resumes it if every child has ended meanwhile. */
+  async settleBatch(parentRunId: string, position: number): Promise<void> {
+    await this.resolve(parentRunId, "settleBatch", [position, "", "", Date.now(), parentRunId]);
   }
 
   /** After a child ended: tells its parent, then clears the notice the ending write marked. */
@@ -62,9 +74,10 @@ export class ChildrenSystem {
     await this.dispatch.settleIntent(guard, parentNotice(childRunId), parentRunId ? [parentRunId] : []);
   }
 
-  private async resolve(parentRunId: string, position: string, result: string, now = Date.now()): Promise<void> {
+  /** Runs the script that may resume the parent (a wait on one child, or a batch's count), and queues the resume it made. */
+  private async resolve(parentRunId: string, script: "resolveWait" | "settleBatch", args: (string | number)[]): Promise<void> {
     const { redis, keys } = this.resources;
-    const reply = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveWait", [keys.run(parentRunId)], [position, result, now, parentRunId, "run"]);
+    const reply = await runScript<[string?, string?, string?, unknown?, string?]>(redis, script, [keys.run(parentRunId)], args);
     if (!reply[0]) return;
     const [jobId, taskId, waitedSince, claim, warmWorker] = reply;
     await this.dispatch.ensureJobOfResumed({ runId: parentRunId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker);

@@ -59,7 +59,8 @@ export type StoredWait =
   | { kind: "timer"; pos: number; since: number; dueAt: number }
   | { kind: "input"; pos: number; since: number; stream: string; corr: string; timeoutAt?: number }
   | { kind: "token"; pos: number; since: number; token: string; timeoutAt: number }
-  | { kind: "run"; pos: number; since: number; run: string };
+  | { kind: "run"; pos: number; since: number; run: string }
+  | { kind: "batch"; pos: number; since: number; count: number };
 
 export type InputWait = Extract<StoredWait, { kind: "input" }>;
 
@@ -69,6 +70,7 @@ export const storedWait = {
   input: (pos: number, stream: string, corr: string, timeoutAt?: number): InputWait => ({ kind: "input", pos, since: Date.now(), stream, corr, ...(timeoutAt ? { timeoutAt } : {}) }),
   token: (pos: number, token: string, timeoutAt: number): StoredWait => ({ kind: "token", pos, since: Date.now(), token, timeoutAt }),
   run: (pos: number, run: string): StoredWait => ({ kind: "run", pos, since: Date.now(), run }),
+  batch: (pos: number, count: number): StoredWait => ({ kind: "batch", pos, since: Date.now(), count }),
 };
 
 /**
@@ -180,6 +182,15 @@ export class ExecutionsSystem {
   /** Journals a durable operation's result; `result` marks a wait resolved on the spot. */
   async writeJournal(runId: string, fence: string, position: number | string, entry: string, result = "", now = Date.now()): Promise<void> {
     const outcome = await runScript<number>(this.resources.redis, "writeJournal", this.runKeys(runId), [fence, position, entry, result, now, runId]);
+    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+  }
+
+  /**
+   * Journals a batch of children the run will wait for, before any child exists, and starts
+   * counting their ends (lua/journalBatch-2.lua; systems/children.ts settles them).
+   */
+  async journalBatch(runId: string, fence: string, position: number, entry: string, count: number, now = Date.now()): Promise<void> {
+    const outcome = await runScript<number>(this.resources.redis, "journalBatch", this.runKeys(runId), [fence, position, entry, count, now, runId]);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
   }
 

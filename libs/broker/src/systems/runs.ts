@@ -27,8 +27,18 @@ import { claimOf } from "./executions.ts";
 import { linesOf, parseJournal, readLog, resolveInputRefs } from "./history.ts";
 import type { TaskRegistry } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
+import { forEachAtMost } from "../at-most.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
+
+export interface TriggerOptions {
+  /** The run's id, when the caller chose it (a run's code journals its child's id first). */
+  runId?: string;
+  /** The run that waits for this one: "<run id>|<wait position>[|<index in a batch>]". */
+  parent?: string;
+  /** The task and the session were checked already (a batch checks them once for all its runs). */
+  checked?: boolean;
+}
 
 export class RunsSystem {
   constructor(
@@ -42,21 +52,21 @@ export class RunsSystem {
    * Creates a run and queues its first job. With an idempotencyKey the run id is claimed
    * under the key first, so a retried trigger (even one whose first try died half way)
    * completes and returns the same run instead of creating a second. A run's code
-   * triggering a child passes `child`: the id it journaled (a replay triggers the same id,
-   * which creates nothing twice) and, when it will wait for it, its parent
+   * triggering a child passes the id it journaled (a replay triggers the same id, which
+   * creates nothing twice) and, when it will wait for it, its parent
    * ("<run id>|<wait position>", systems/children.ts).
    */
-  async trigger(taskId: string, body: TriggerBody, now = Date.now(), child?: { runId: string; parent: string }): Promise<TriggerResult> {
+  async trigger(taskId: string, body: TriggerBody, now = Date.now(), options: TriggerOptions = {}): Promise<TriggerResult> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
-    if (!(await this.tasks.isRegistered(taskId))) {
-      throw new HelmrError(404, "task_not_found", `No worker has registered task "${taskId}"`);
+    if (!options.checked) {
+      await this.checkTask(taskId);
+      // An unknown session is refused before anything is written (createRun checks again, atomically).
+      if (body.sessionId !== undefined && (!isSessionId(body.sessionId) || !(await redis.exists(keys.session(body.sessionId))))) throw notFound("session", body.sessionId);
     }
-    // An unknown session is refused before anything is written (createRun checks again, atomically).
-    if (body.sessionId !== undefined && (!isSessionId(body.sessionId) || !(await redis.exists(keys.session(body.sessionId))))) throw notFound("session", body.sessionId);
     const createSession = body.sessionId === undefined;
     let intent = { sessionId: body.sessionId ?? newSessionId(), runId: "", createSession };
-    intent.runId = child?.runId ?? newRunId(intent.sessionId);
+    intent.runId = options.runId ?? newRunId(intent.sessionId);
 
     const idemKey = body.idempotencyKey === undefined ? undefined : keys.runByIdempotencyKey(taskId, body.idempotencyKey);
     let claimedIdempotencyKey = false;
@@ -86,7 +96,7 @@ export class RunsSystem {
       pipeline,
       "createRun",
       [keys.session(sessionId), keys.run(runId)],
-      [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0", child?.parent ?? ""],
+      [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0", options.parent ?? ""],
     );
 
     if (isScriptError(outcome) || outcome[0] !== "created") {
@@ -105,6 +115,11 @@ export class RunsSystem {
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });
     return { sessionId, runId, deduplicated: false };
+  }
+
+  /** Refuses a task no worker has registered. */
+  async checkTask(taskId: string): Promise<void> {
+    if (!(await this.tasks.isRegistered(taskId))) throw new HelmrError(404, "task_not_found", `No worker has registered task "${taskId}"`);
   }
 
   /**
@@ -191,6 +206,12 @@ export class RunsSystem {
     return indexPage(toJournalOperations(journal), start, limit);
   }
 
+  /** The children a batch at a journal position of the run triggered (its entry names them). */
+  private async batchChildren(runId: string, position: string): Promise<string[]> {
+    const entry = parseJournal(await readLog(this.resources.redis, this.resources.keys.run(runId), "j")).get(position);
+    return entry ? ((JSON.parse(entry) as { v?: string[] }).v ?? []) : [];
+  }
+
   /** Cancels a run: parked or queued at once, running at its next durable operation. */
   async cancel(runId: string, reason = "cancelled by request", now = Date.now()): Promise<{ outcome: CancelOutcome; run: RunRecord }> {
     if (!isRunId(runId)) throw notFound("run", runId);
@@ -198,7 +219,7 @@ export class RunsSystem {
     const { sessionId } = await this.retrieve(runId);
     // Marked ahead, as a child's ending write marks it: a canceller that dies after the
     // script leaves the parent's notice to the outbox sweeper (systems/children.ts).
-    const { outcome: result } = await execWithScript<number | [CancelOutcome, string, string, string]>(
+    const { outcome: result } = await execWithScript<number | [CancelOutcome, string, string, string, string]>(
       addIntents(batch(redis), keys, [parentNotice(runId)], now),
       "cancelRun",
       [keys.run(runId), keys.session(sessionId)],
@@ -208,12 +229,21 @@ export class RunsSystem {
       void this.dispatch.clearIntent(parentNotice(runId));
       throw scriptError(result, runId);
     }
-    const [outcome, waitedSince, parent, child] = result;
+    const [outcome, waitedSince, parent, child, batchAt] = result;
     this.resources.waiting.remove(runId, waitedSince || undefined);
     if (outcome === "cancelled" && parent) await this.children.notifyParent(runId);
     else void this.dispatch.clearIntent(parentNotice(runId));
-    // A parent cancelled while it waits on a child cancels the child too.
-    if (child) await this.cancel(child, `its parent ${runId} was cancelled`, now).catch((error) => this.resources.logger.warn({ err: error, runId, child }, "could not cancel the child of a cancelled run"));
+    // A parent cancelled while it waits on children cancels them too.
+    const children = [...(child ? child.split(" ") : []), ...(batchAt ? await this.batchChildren(runId, batchAt) : [])];
+    await forEachAtMost(64, children, (id) =>
+      this.cancel(id, `its parent ${runId} was cancelled`, now).then(
+        () => {},
+        (error) => {
+          // A child that ended meanwhile is no failure to cancel it.
+          if (!(HelmrError.is(error) && error.code === "run_finished")) this.resources.logger.warn({ err: error, runId, child: id }, "could not cancel the child of a cancelled run");
+        },
+      ),
+    );
     const run = await this.retrieve(runId);
     if (outcome === "cancelled") this.resources.metrics.runsFinished.inc({ task: run.taskId, status: "cancelled" });
     if (outcome === "finished" && run.status !== "cancelled") {

@@ -19,6 +19,14 @@ export const TriggerBody = z.strictObject({
 });
 export type TriggerBody = z.infer<typeof TriggerBody>;
 
+/** The most items one batch trigger takes (the broker's MAX_BATCH_SIZE). */
+export const MAX_BATCH_ITEMS = 1000;
+
+export const BatchTriggerBody = z.strictObject({
+  items: z.array(TriggerBody).min(1).max(MAX_BATCH_ITEMS).describe("One run each, in order; items without a sessionId get a new session each"),
+});
+export type BatchTriggerBody = z.infer<typeof BatchTriggerBody>;
+
 export const RunStatus = z.enum(["queued", "running", "waiting", "completed", "failed", "cancelled", "continued"]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
@@ -60,7 +68,7 @@ export const StreamReadQuery = z.object({
 });
 export type StreamReadQuery = z.infer<typeof StreamReadQuery>;
 
-export const WaitKind = z.enum(["timer", "input", "token", "run"]);
+export const WaitKind = z.enum(["timer", "input", "token", "run", "batch"]);
 export type WaitKind = z.infer<typeof WaitKind>;
 
 export const WaitListQuery = z.object({

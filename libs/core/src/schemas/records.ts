@@ -55,15 +55,28 @@ const InputWait = z.strictObject({
 const TokenWait = z.strictObject({ kind: z.literal("token"), position: z.number().int(), tokenId: z.string(), deadline: Time });
 const RunWait = z.strictObject({ kind: z.literal("run"), position: z.number().int(), runId: z.string().describe("The child run it waits for"), deadline: Time.nullable() });
 
+const BatchWait = z.strictObject({
+  kind: z.literal("batch"),
+  position: z.number().int(),
+  count: z.number().int().describe("How many child runs the batch holds (the journal entry at `position` names them)"),
+  deadline: Time.nullable(),
+});
+
 /** What a parked run waits on; `deadline` is when a timer is due or a wait times out (null: never). */
-export const WaitingOn = z.discriminatedUnion("kind", [TimerWait, InputWait, TokenWait, RunWait]);
+export const WaitingOn = z.discriminatedUnion("kind", [TimerWait, InputWait, TokenWait, RunWait, BatchWait]);
 export type WaitingOn = z.infer<typeof WaitingOn>;
 
 /** A pending wait, for operators: which run waits on what, since when, until when. */
 const WaitOwner = { runId: z.string(), sessionId: z.string(), taskId: z.string(), waitingSince: Time };
 /** A wait on a child run names the child `childRunId` here, since `runId` is the waiting run's. */
 const ChildWait = z.strictObject({ kind: z.literal("run"), position: z.number().int(), childRunId: z.string(), deadline: Time.nullable() });
-export const WaitRecord = z.discriminatedUnion("kind", [TimerWait.extend(WaitOwner), InputWait.extend(WaitOwner), TokenWait.extend(WaitOwner), ChildWait.extend(WaitOwner)]);
+export const WaitRecord = z.discriminatedUnion("kind", [
+  TimerWait.extend(WaitOwner),
+  InputWait.extend(WaitOwner),
+  TokenWait.extend(WaitOwner),
+  ChildWait.extend(WaitOwner),
+  BatchWait.extend(WaitOwner),
+]);
 export type WaitRecord = z.infer<typeof WaitRecord>;
 
 export const InputEntry = z.strictObject({
@@ -126,10 +139,10 @@ export type RunEvent = z.infer<typeof RunEvent>;
 /** One durable operation of a run's journal (GET /runs/:id/journal), in the order it ran. */
 export const JournalOperation = z.strictObject({
   position: z.string().describe('The operation\'s place in the run: "3", or "3.1" for one inside a subscription'),
-  kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait"),
+  kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait, child, batch"),
   name: z.string().nullable().describe("The step's name, the stream's, or the token's id"),
   correlationId: z.string().nullable(),
-  value: z.unknown().optional().describe("What the operation recorded: a step's result, an output's entry id, a peek's inputs"),
+  value: z.unknown().optional().describe("What the operation recorded: a step's result, an output's entry id, a peek's inputs, a batch's child run ids"),
   deadline: Time.nullable().describe("When a timer is due or a wait times out"),
   result: z
     .strictObject({ ok: z.boolean(), output: z.unknown().optional(), error: z.unknown().optional(), entry: z.string().optional() })
@@ -144,6 +157,9 @@ export const TriggerResult = z.strictObject({
   deduplicated: z.boolean().describe("True when an earlier trigger with the same idempotencyKey created this run"),
 });
 export type TriggerResult = z.infer<typeof TriggerResult>;
+
+export const BatchTriggerResult = z.strictObject({ runs: z.array(TriggerResult).describe("The items' runs, in the items' order") });
+export type BatchTriggerResult = z.infer<typeof BatchTriggerResult>;
 
 /** A token as retrieve and list show it: never its completion secrets. */
 export const TokenRecord = z.strictObject({

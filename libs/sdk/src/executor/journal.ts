@@ -16,7 +16,8 @@ export type JournalEntry =
   | { k: "output"; n: string; v: string }
   | { k: "token" | "publicToken"; n: string }
   | { k: "tokenWait"; n: string; t?: number }
-  | { k: "child"; n: string; w?: 1 };
+  | { k: "child"; n: string; w?: 1 }
+  | { k: "batch"; v: string[]; w?: 1 };
 
 export type OperationKind = JournalEntry["k"];
 
@@ -56,6 +57,8 @@ export function describeOperation(operation: Operation): string {
       return `a wait on token${name}`;
     case "child":
       return operation.n === undefined ? "a child run's trigger" : `a child run's trigger (run ${operation.n})`;
+    case "batch":
+      return "a batch trigger";
   }
 }
 

@@ -46,6 +46,7 @@ export function Home() {
           <Card label="Waiting on a token" value={latest.waits.token ?? 0} link={href("waits", { kind: "token" })} />
           <Card label="Waiting on a timer" value={latest.waits.timer ?? 0} link={href("waits", { kind: "timer" })} />
           <Card label="Waiting on a child run" value={latest.waits.run ?? 0} link={href("waits", { kind: "run" })} />
+          <Card label="Waiting on a batch" value={latest.waits.batch ?? 0} link={href("waits", { kind: "batch" })} />
         </div>
       )}
       <Section title="Resumes and waits">

@@ -127,6 +127,12 @@ function WaitingOn({ run, onDone }: { run: RunRecord; onDone: () => void }) {
             </dd>
           </>
         )}
+        {wait.kind === "batch" && (
+          <>
+            <dt>Child runs</dt>
+            <dd>{wait.count}, named in the journal below</dd>
+          </>
+        )}
         {wait.kind === "token" && (
           <>
             <dt>Token</dt>

@@ -10,6 +10,7 @@ export function waitTarget(wait: WaitRecord): string {
   if (wait.kind === "input") return `input on ${wait.stream}${wait.correlationId ? ` (correlationId ${wait.correlationId})` : ""}`;
   if (wait.kind === "token") return `token ${wait.tokenId}`;
   if (wait.kind === "run") return `child run ${wait.childRunId}`;
+  if (wait.kind === "batch") return `a batch of ${wait.count} child runs`;
   return "timer";
 }
 
@@ -42,7 +43,7 @@ export function Waits({ query }: { query: URLSearchParams }) {
     <>
       <h1>Waits</h1>
       <p class="filters">
-        {["", "input", "token", "timer", "run"].map((option) => (
+        {["", "input", "token", "timer", "run", "batch"].map((option) => (
           <a key={option} href={href("waits", { kind: option || undefined })} class={option === kind ? "current" : ""}>
             {option || "all"}
           </a>

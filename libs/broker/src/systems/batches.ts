@@ -1,0 +1,70 @@
+import { HelmrError, MAX_BATCH_ITEMS, conflict, invalid, isSessionId, notFound, type TriggerBody, type TriggerResult } from "@helmr/core";
+import { forEachAtMost } from "../at-most.ts";
+import { batch, execOrThrow } from "../pipelines.ts";
+import type { Resources } from "../resources.ts";
+import type { RunsSystem } from "./runs.ts";
+
+/** The most runs one batch triggers (`batchTrigger`, `POST /tasks/:taskId/batch-trigger`). */
+export const MAX_BATCH_SIZE = MAX_BATCH_ITEMS;
+
+/** How many of a batch's runs are being created at once: enough to fill the connection's pipeline, few enough to leave room for other work. */
+const CREATING_AT_ONCE = 64;
+
+/**
+ * Batches: many runs of one task triggered together, from the API or from a run's code
+ * (`batchTrigger`, and `batchTriggerAndWait`, whose parent then waits for all of them:
+ * systems/children.ts counts their ends).
+ *
+ * All or none: everything a run's creation can refuse (the task unknown, a session unknown
+ * or closed, the size) is checked for the whole batch first, and a refused batch creates
+ * no run. The runs are then created side by side. They cannot be one Redis transaction,
+ * since their sessions may live on different nodes of a cluster; what makes the batch whole
+ * is that each run's id is fixed before any is created (a run's code journals them; the
+ * API takes them from the items' idempotency keys), so a batch cut short, by a crash or a
+ * session closed in between, is finished by doing it again, which creates each run once.
+ */
+export class BatchesSystem {
+  constructor(
+    private readonly resources: Resources,
+    private readonly runs: RunsSystem,
+  ) {}
+
+  /**
+   * Triggers a run for each item, in order. A run's code passes the ids it journaled and the
+   * parent each run tells ("<run id>|<wait position>"; the run's index is added), or "" for a
+   * batch it does not wait for.
+   */
+  async trigger(taskId: string, items: TriggerBody[], now = Date.now(), child?: { runIds: string[]; parent: string }): Promise<TriggerResult[]> {
+    await this.check(taskId, items);
+    const results: TriggerResult[] = new Array(items.length);
+    await forEachAtMost(CREATING_AT_ONCE, items, async (item, i) => {
+      const options = child ? { runId: child.runIds[i], parent: child.parent ? `${child.parent}|${i}` : "", checked: true } : { checked: true };
+      results[i] = await this.runs.trigger(taskId, item, now, options);
+    });
+    return results;
+  }
+
+  /** Refuses the whole batch for anything its runs' creation would refuse, before any exists. */
+  private async check(taskId: string, items: TriggerBody[]): Promise<void> {
+    if (items.length === 0 || items.length > MAX_BATCH_SIZE) {
+      throw invalid(`A batch holds 1 to ${MAX_BATCH_SIZE} items, not ${items.length}`);
+    }
+    await this.runs.checkTask(taskId);
+    const sessions = [...new Set(items.map((item) => item.sessionId).filter((id) => id !== undefined))];
+    const unknown = sessions.find((id) => !isSessionId(id));
+    if (unknown !== undefined) throw this.refusal(items, unknown, notFound("session", unknown));
+    const reads = batch(this.resources.redis);
+    for (const id of sessions) reads.hget(this.resources.keys.session(id), "status");
+    const statuses = (await execOrThrow(reads)) as (string | null)[];
+    sessions.forEach((id, i) => {
+      if (statuses[i] === null) throw this.refusal(items, id, notFound("session", id));
+      if (statuses[i] !== "open") throw this.refusal(items, id, conflict("session_closed", `Session ${id} is closed; it takes no new runs or input`));
+    });
+  }
+
+  /** The error for a session the batch cannot use, naming the first item that asked for it. */
+  private refusal(items: TriggerBody[], sessionId: string, error: HelmrError): HelmrError {
+    const index = items.findIndex((item) => item.sessionId === sessionId);
+    return new HelmrError(error.status, error.code, `${error.message} (items[${index}].sessionId); no run of the batch was created`);
+  }
+}

@@ -1,0 +1,50 @@
+--[[
+  Records how one child of a batch ended (batchTriggerAndWait), and resumes the parent
+  once every child has ended and the parent waits on the batch. Idempotent: a child's end
+  counts once (its notice may be told again), and a batch already resolved (its fields
+  gone) takes nothing. The ends are fields of the parent's run hash ("b<pos>:<index>",
+  journalBatch-2.lua), so they go with it; resolving the batch deletes them.
+  KEYS[1] the parent's run hash
+  ARGV[1] the batch's journal position   ARGV[2] the child's index in the batch ("" to only
+    check whether the batch is complete: the parent has just parked)
+  ARGV[3] the child's wait result JSON   ARGV[4] now (ms)   ARGV[5] the parent's run id
+  Returns {jobId, taskId, waitedSince, claim, warmWorker} when this resumed the parent | {}
+    (as resolveWait-1.lua)
+]]
+local runKey = KEYS[1]
+local position, index, result, now, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local rcall = redis.call
+
+-- @include "resumeRun"
+
+local prefix = "b" .. position .. ":"
+local counts = rcall("HMGET", runKey, prefix .. "n", prefix .. "d")
+if not counts[1] then
+  return {}
+end
+local total, ended = tonumber(counts[1]), tonumber(counts[2])
+if index ~= "" and rcall("HSETNX", runKey, prefix .. index, result) == 1 then
+  ended = rcall("HINCRBY", runKey, prefix .. "d", 1)
+end
+if ended < total then
+  return {}
+end
+local run = rcall("HMGET", runKey, "status", "wait", "task")
+if run[1] ~= "waiting" or not run[2] then
+  return {}
+end
+local wait = cjson.decode(run[2])
+if wait.kind ~= "batch" or tostring(wait.pos) ~= position then
+  return {}
+end
+local fields = {}
+for i = 0, total - 1 do
+  fields[#fields + 1] = prefix .. i
+end
+local ends = rcall("HMGET", runKey, unpack(fields))
+local outcome = '{"ok":true,"output":[' .. table.concat(ends, ",") .. ']}'
+fields[#fields + 1] = prefix .. "n"
+fields[#fields + 1] = prefix .. "d"
+rcall("HDEL", runKey, unpack(fields))
+local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], outcome, outcome, now)
+return {job, run[3], since or "", claim, warm}
