@@ -28,6 +28,7 @@ const CLUSTER_SUITES = [
   "test/runtime/retention.test.ts",
   "test/runtime/child-runs.test.ts",
   "test/runtime/batches.test.ts",
+  "test/runtime/first.test.ts",
   "test/api/erasure.test.ts",
   "test/streams/*.test.ts",
   "test/tokens/*.test.ts",

@@ -6,7 +6,8 @@
   Returns {"cancelled" | "requested" | "finished", waitedSince, parent, child, batch} (waitedSince:
     when the wait the cancellation ended began, "" for none; the caller takes the run out of
     the waiting index; parent: the run's `parent`, to be told; child: the child run the
-    cancelled run waited on, to be cancelled too; batch: the journal position of the batch
+    cancelled run waited on, to be cancelled too, space-separated when a waits.first had
+    several; batch: the journal position of the batch
     of children it waited on, whose entry names them, to be cancelled too; "" for none)
   Errors: -1 run not found
 ]]
@@ -25,6 +26,14 @@ if outcome == "cancelled" and before[1] == "waiting" and before[2] then
   local wait = cjson.decode(before[2])
   if wait.kind == "run" then
     child = wait.run
+  elseif wait.kind == "first" then
+    local runs = {}
+    for _, branch in ipairs(wait.branches) do
+      if branch.kind == "run" then
+        runs[#runs + 1] = branch.run
+      end
+    end
+    child = table.concat(runs, " ")
   elseif wait.kind == "batch" then
     -- The ends counted so far go: the children's later ends find nothing to count.
     batch = tostring(wait.pos)

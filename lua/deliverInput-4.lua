@@ -25,6 +25,7 @@ local rcall = redis.call
 -- @include "waitKeys"
 -- @include "recordConsumption"
 -- @include "resumeRun"
+-- @include "firstWait"
 
 local status = rcall("HGET", sessionKey, "status")
 if not status then
@@ -63,6 +64,15 @@ while true do
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
       local live = '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}'
       local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], inputResult(data, entryId), live, now)
+      return {"resumed", entryId, runId, job, run[3], since or "", claim, warm}
+    end
+    -- The first of several (waits.first): this input's branch wins, and the others let go.
+    local branch = wait.kind == "first" and firstBranch(wait, "input", function(b) return b.stream == stream and b.corr == corr end)
+    if branch then
+      recordConsumption(consumedKey, entryId, runId, wait.pos, now)
+      dropFirstInputs(sessionKey, wait, runId, branch)
+      local won = wonBy(branch.key, '{"ok":true,"output":' .. data .. '}')
+      local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], won, won, now)
       return {"resumed", entryId, runId, job, run[3], since or "", claim, warm}
     end
   end

@@ -7,22 +7,38 @@
     child's `parent` field names it, and it stays right when the child continued as new)
   ARGV[2] the wait's result JSON ({"ok":true,"output":…} or {"ok":false,"error":…})
   ARGV[3] now (ms)   ARGV[4] run id   ARGV[5] the wait's kind: "token" or "run"
+  ARGV[6] for a child run, its id (a branch of waits.first names it)   ARGV[7] the run's tag prefix
+  A wait on the first of several (waits.first) is resolved by its branch on the token or
+  the child, which wins it (lua/includes/firstWait.lua).
   Returns {jobId, taskId, waitedSince, claim, warmWorker} | {} when the run no longer waits on it
     (waitedSince: when the wait began, to take the run out of the waiting index;
     claim: what the run's job carries so its worker starts at once; claimStart;
     warmWorker: the worker holding the run warm, whose queue the job goes to, "" for none)
 ]]
 local runKey = KEYS[1]
-local target, result, now, runId, kind = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local target, result, now, runId, kind, childRunId, tagPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local rcall = redis.call
 
 -- @include "resumeRun"
+-- @include "firstWait"
 
 local run = rcall("HMGET", runKey, "status", "wait", "task")
 if run[1] ~= "waiting" or not run[2] then
   return {}
 end
 local wait = cjson.decode(run[2])
+if wait.kind == "first" then
+  local branch = firstBranch(wait, kind, function(b)
+    return (kind == "token" and b.token == target) or (kind == "run" and b.run == childRunId and tostring(wait.pos) == target)
+  end)
+  if not branch then
+    return {}
+  end
+  dropFirstInputs(tagPrefix .. KEY.session, wait, runId, nil)
+  local won = wonBy(branch.key, result)
+  local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], won, won, now)
+  return {job, run[3], since or "", claim, warm}
+end
 if wait.kind ~= kind then
   return {}
 end

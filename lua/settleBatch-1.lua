@@ -17,14 +17,14 @@ local rcall = redis.call
 
 -- @include "resumeRun"
 
-local prefix = "b" .. position .. ":"
-local counts = rcall("HMGET", runKey, prefix .. "n", prefix .. "d")
+local batchFields = "b" .. position .. ":"
+local counts = rcall("HMGET", runKey, batchFields .. "n", batchFields .. "d")
 if not counts[1] then
   return {}
 end
 local total, ended = tonumber(counts[1]), tonumber(counts[2])
-if index ~= "" and rcall("HSETNX", runKey, prefix .. index, result) == 1 then
-  ended = rcall("HINCRBY", runKey, prefix .. "d", 1)
+if index ~= "" and rcall("HSETNX", runKey, batchFields .. index, result) == 1 then
+  ended = rcall("HINCRBY", runKey, batchFields .. "d", 1)
 end
 if ended < total then
   return {}
@@ -39,12 +39,12 @@ if wait.kind ~= "batch" or tostring(wait.pos) ~= position then
 end
 local fields = {}
 for i = 0, total - 1 do
-  fields[#fields + 1] = prefix .. i
+  fields[#fields + 1] = batchFields .. i
 end
 local ends = rcall("HMGET", runKey, unpack(fields))
 local outcome = '{"ok":true,"output":[' .. table.concat(ends, ",") .. ']}'
-fields[#fields + 1] = prefix .. "n"
-fields[#fields + 1] = prefix .. "d"
+fields[#fields + 1] = batchFields .. "n"
+fields[#fields + 1] = batchFields .. "d"
 rcall("HDEL", runKey, unpack(fields))
 local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], outcome, outcome, now)
 return {job, run[3], since or "", claim, warm}

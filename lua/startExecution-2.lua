@@ -27,6 +27,7 @@ local rcall = redis.call
 -- @include "beginExecution"
 -- @include "endWait"
 -- @include "history"
+-- @include "firstWait"
 
 local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim", "fence")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
@@ -48,6 +49,11 @@ if status == "waiting" then
   resumedPos = wait.pos
   if wait.kind == "timer" then
     resumedResult = '{"ok":true}'
+  elseif wait.kind == "first" then
+    -- The first of several: the branch whose deadline this is wins (a timer, or a token's timeout).
+    local branch = dueBranch(wait)
+    resumedResult = wonBy(branch.key, branch.kind == "timer" and '{"ok":true}' or '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the token timed out"}}')
+    dropFirstInputs(sessionKey, wait, ARGV[4], nil)
   else
     resumedResult = '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}'
     if wait.kind == "input" then

@@ -1,5 +1,6 @@
 -- @include "finishRun"
 -- @include "waitKeys"
+-- @include "firstWait"
 -- Cancels a run that no worker is executing (queued or waiting). A pending wait is
 -- resolved by the cancellation (ARCHITECTURE.md invariant 1), so a later timer, input or
 -- token finds nothing to resolve. Returns "cancelled", "requested" (running: the
@@ -20,6 +21,8 @@ local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
     journal(runKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"RunCancelledError","message":"the run was cancelled"}}')
     if wait.kind == "input" then
       dropWait(sessionKey, wait.stream, wait.corr, runId)
+    elseif wait.kind == "first" then
+      dropFirstInputs(sessionKey, wait, runId, nil)
     end
   end
   local since = finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))

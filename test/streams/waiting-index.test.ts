@@ -11,13 +11,13 @@ import { deleteAll } from "../harness/redis-state.ts";
  * what a plain sorted set would, in its order, and find every member again by its score.
  */
 type Op = { op: "add"; run: number; since: number; kind: WaitKind } | { op: "remove"; run: number } | { op: "stale"; run: number };
-type WaitKind = "input" | "token" | "timer" | "run";
+type WaitKind = "input" | "token" | "timer" | "run" | "batch" | "first";
 /** The fraction of its score that says an entry's kind (systems/waiting-index.ts). */
-const FRACTION: Record<WaitKind, number> = { input: 0.25, token: 0.5, timer: 0.75, run: 0.875 };
+const FRACTION: Record<WaitKind, number> = { input: 0.25, token: 0.5, timer: 0.75, run: 0.875, batch: 0.9375, first: 0.96875 };
 
 const RUNS = 12;
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("add" as const), run: fc.nat(RUNS - 1), since: fc.integer({ min: 1_000, max: 1_060 }), kind: fc.constantFrom<WaitKind>("input", "token", "timer", "run") }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("add" as const), run: fc.nat(RUNS - 1), since: fc.integer({ min: 1_000, max: 1_060 }), kind: fc.constantFrom<WaitKind>("input", "token", "timer", "run", "batch", "first") }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("remove" as const), run: fc.nat(RUNS - 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("stale" as const), run: fc.nat(RUNS - 1) }) },
 );
@@ -65,7 +65,7 @@ describe("waiting index", () => {
         const expected = [...model].map(([runId, { since, kind }]) => entryOf(runId, since, kind)).sort(byAge);
         expect(await listAll(index)).toEqual(expected);
         // Counted by kind as they come and go.
-        const kinds = { input: 0, token: 0, timer: 0, run: 0 };
+        const kinds = { input: 0, token: 0, timer: 0, run: 0, batch: 0, first: 0 };
         for (const { kind } of model.values()) kinds[kind]++;
         expect(await index.countsByKind()).toEqual(kinds);
         // Paging resumes after any entry without gaps or repeats.
@@ -86,11 +86,11 @@ describe("waiting index", () => {
     await index.add(redis.pipeline(), "run_other", 2_000, "token").exec();
     await index.add(redis.pipeline(), "run_again", 2_005, "timer").exec();
     expect(await listAll(index)).toEqual([entryOf("run_other", 2_000, "token"), entryOf("run_again", 2_005, "timer")]);
-    expect(await index.countsByKind()).toEqual({ input: 0, token: 1, timer: 1, run: 0 });
+    expect(await index.countsByKind()).toEqual({ input: 0, token: 1, timer: 1, run: 0, batch: 0, first: 0 });
     // The old wait's removal, arriving late, leaves the new entry and its count alone.
     expect(await index.removeNow(redis, "run_again", 2_000)).toBe(0);
     expect(await index.removeNow(redis, "run_again", 2_005)).toBe(1);
-    expect(await index.countsByKind()).toEqual({ input: 0, token: 1, timer: 0, run: 0 });
+    expect(await index.countsByKind()).toEqual({ input: 0, token: 1, timer: 0, run: 0, batch: 0, first: 0 });
   });
 
   it("keeps buckets within their size when runs arrive out of order, so Redis keeps them compact", async () => {

@@ -1,4 +1,4 @@
-import type { StoredWait } from "./systems/executions.ts";
+import { firstDeadline, type FirstBranch, type StoredWait } from "./systems/executions.ts";
 import { parseRunId } from "@helmr/core";
 import { isInlineInput, isInputRef } from "./systems/history.ts";
 import type { TokenRecord, TokenStatus } from "@helmr/core";
@@ -38,7 +38,19 @@ export function toWaitingOn(text: string | undefined): WaitingOn | null {
   if (wait.kind === "token") return { kind: "token", position: wait.pos, tokenId: wait.token, deadline: iso(String(wait.timeoutAt))! };
   if (wait.kind === "run") return { kind: "run", position: wait.pos, runId: wait.run, deadline: null };
   if (wait.kind === "batch") return { kind: "batch", position: wait.pos, count: wait.count, deadline: null };
+  if (wait.kind === "first") {
+    const deadline = firstDeadline(wait.branches);
+    return { kind: "first", position: wait.pos, branches: wait.branches.map(toBranch), deadline: deadline === null ? null : iso(String(deadline)) };
+  }
   return { kind: "input", position: wait.pos, stream: wait.stream, correlationId: wait.corr || null, deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined) };
+}
+
+function toBranch(branch: FirstBranch): Extract<WaitingOn, { kind: "first" }>["branches"][number] {
+  const { key } = branch;
+  if (branch.kind === "input") return { key, kind: "input", stream: branch.stream, correlationId: branch.corr || null };
+  if (branch.kind === "token") return { key, kind: "token", tokenId: branch.token, deadline: iso(String(branch.timeoutAt))! };
+  if (branch.kind === "run") return { key, kind: "run", runId: branch.run };
+  return { key, kind: "timer", deadline: iso(String(branch.dueAt))! };
 }
 
 /** The run hash fields a record is made of (the hash also holds the journal and events). */
@@ -146,7 +158,7 @@ export function toTokenRecord(tokenId: string, hash: Record<string, string>, now
   };
 }
 
-type JournalLine = { k: string; n?: string; c?: string; v?: unknown; dueAt?: number; t?: number };
+type JournalLine = { k: string; n?: string; c?: string; v?: unknown; b?: unknown; dueAt?: number; t?: number };
 /**
  * A journal (by field, input references resolved: history.ts) as the API shows it: the
  * operations in the order they were journaled, each with its wait's result once it has one.
@@ -163,7 +175,7 @@ export function toJournalOperations(journal: Map<string, string>): JournalOperat
       kind: entry.k,
       name: entry.n ?? null,
       correlationId: entry.c ?? null,
-      ...(entry.v !== undefined ? { value: entry.v } : {}),
+      ...(entry.v !== undefined ? { value: entry.v } : entry.b !== undefined ? { value: entry.b } : {}),
       deadline: timeoutAt ? iso(String(timeoutAt)) : null,
       result: result === undefined ? null : (JSON.parse(result) as JournalOperation["result"]),
     });

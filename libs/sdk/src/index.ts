@@ -1,6 +1,7 @@
 export { task, isTask, type TaskDefinition, type TaskOptions, type TaskContext, type RetryOptions } from "./task.ts";
 export { step } from "./step.ts";
 export { timers } from "./timers.ts";
+export { waits, type FirstOutcome, type WaitBranch } from "./waits.ts";
 export { streams, type InputStream, type OutputStream, type Subscription } from "./streams.ts";
 export { tokens, type TokenHandle, type TokenOptions } from "./tokens.ts";
 export { auth, type PublicTokenOptions } from "./auth.ts";

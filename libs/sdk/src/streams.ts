@@ -5,12 +5,15 @@ import { processGlobal } from "./process-global.ts";
 import { onInput, onceInput, peekInput, waitInput, type InputSpec, type Subscription } from "./executor/operations/input.ts";
 import { appendOutput } from "./executor/operations/output.ts";
 import type { WaitResult } from "./executor/wait-result.ts";
+import type { WaitBranch } from "./executor/operations/first.ts";
 
 export interface InputStream<T> {
   readonly id: string;
   readonly schema?: z.ZodType<T>;
   /** Parks the run until an input with this stream and correlationId arrives (or a buffered one is there). */
   wait(options?: { timeout?: Duration; correlationId?: string }): WaitResult<T>;
+  /** A branch of `waits.first` that an input with this correlationId ends; it does not park or consume by itself. */
+  waitFor(options?: { correlationId?: string }): WaitBranch<T>;
   /** The buffered, not yet consumed inputs, oldest first, without consuming them. */
   peek(options?: { correlationId?: string; limit?: number }): Promise<T[]>;
   /** The next input while the run stays active (no parking; counts against maxDuration). */
@@ -39,6 +42,7 @@ export const streams = {
       id,
       schema: options.schema,
       wait: (o = {}) => waitInput(currentExecution(`${id}.wait()`), spec(o.correlationId), o.timeout === undefined ? null : parseDuration(o.timeout)),
+      waitFor: (o = {}) => ({ branch: "input", spec: spec(o.correlationId) as InputSpec<unknown> }),
       peek: (o = {}) => peekInput(currentExecution(`${id}.peek()`), spec(o.correlationId), o.limit ?? 100),
       once: (o = {}) => onceInput(currentExecution(`${id}.once()`), spec(o.correlationId), o.timeout === undefined ? null : parseDuration(o.timeout)),
       on: (handler, o = {}) => onInput(currentExecution(`${id}.on()`), spec(o.correlationId), handler),

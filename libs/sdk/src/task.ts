@@ -3,6 +3,7 @@ import { currentExecution } from "./executor/context.ts";
 import { triggerChild, type ChildOptions } from "./executor/operations/child.ts";
 import { triggerBatch, type BatchItem, type BatchRunResult } from "./executor/operations/batch.ts";
 import type { WaitResult } from "./executor/wait-result.ts";
+import type { WaitBranch } from "./executor/operations/first.ts";
 
 export interface RetryOptions {
   /** Attempts in all, the first included. Default 3. */
@@ -50,6 +51,12 @@ export interface TaskDefinition<Payload = any, Output = unknown> extends TaskOpt
    * same child. Cancelling the parent cancels the child it waits on.
    */
   triggerAndWait(payload: Payload, options?: ChildOptions): WaitResult<Output>;
+  /**
+   * A branch of `waits.first` that a child run of this task ends: `waits.first` triggers
+   * the child (journaled, like triggerAndWait), and its end, `{ ok, output | error }`, wins
+   * if it comes first. A child that loses goes on running.
+   */
+  waitFor(payload: Payload, options?: ChildOptions): WaitBranch<Output>;
   /** From a run's code: triggers a run of this task as a child and goes on (journaled: a replay triggers no second one). */
   trigger(payload: Payload, options?: ChildOptions): Promise<TriggerResult>;
   /**
@@ -82,6 +89,7 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
     retryDelayMs: (attempt: number) => Math.min(maxDelay, Math.round(minDelay * factor ** Math.max(0, attempt - 1))),
     triggerAndWait: (payload: Payload, childOptions: ChildOptions = {}) => triggerChild<Output>(currentExecution(`${options.id}.triggerAndWait()`), options.id, payload, childOptions, true),
     trigger: (payload: Payload, childOptions: ChildOptions = {}) => triggerChild(currentExecution(`${options.id}.trigger()`), options.id, payload, childOptions, false),
+    waitFor: (payload: Payload, childOptions: ChildOptions = {}) => ({ branch: "run", taskId: options.id, payload, options: childOptions }),
     batchTriggerAndWait: (items: BatchItem<Payload>[]) => triggerBatch<Output>(currentExecution(`${options.id}.batchTriggerAndWait()`), options.id, items, true),
     batchTrigger: (items: BatchItem<Payload>[]) => triggerBatch(currentExecution(`${options.id}.batchTrigger()`), options.id, items, false),
   };

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { currentExecution } from "./executor/context.ts";
 import { createToken, waitToken } from "./executor/operations/token.ts";
 import type { WaitResult } from "./executor/wait-result.ts";
+import type { WaitBranch } from "./executor/operations/first.ts";
 
 export interface TokenOptions {
   timeout: Duration;
@@ -14,6 +15,8 @@ export interface TokenOptions {
 export interface TokenHandle extends CreatedToken {
   /** Parks the run until the token is completed (or times out: `{ ok: false }`, WaitTimeoutError). */
   wait<T = unknown>(options?: { schema?: z.ZodType<T> }): WaitResult<T>;
+  /** A branch of `waits.first` that this token's completion, failure or timeout ends; it does not park by itself. */
+  waitFor<T = unknown>(options?: { schema?: z.ZodType<T> }): WaitBranch<T>;
 }
 
 export const tokens = {
@@ -26,11 +29,18 @@ export const tokens = {
     const execution = currentExecution("tokens.create()");
     if (!isValidDuration(options.timeout)) throw new TypeError(`tokens.create(): invalid timeout ${JSON.stringify(options.timeout)}`);
     const token = await createToken(execution, CreateTokenBody.parse(options));
-    return { ...token, wait: (o = {}) => waitToken(currentExecution("token.wait()"), token.id, o.schema) };
+    return { ...token, wait: (o = {}) => waitToken(currentExecution("token.wait()"), token.id, o.schema), waitFor: (o = {}) => tokenBranch(token.id, o.schema) };
   },
 
   /** Waits on a token created elsewhere (by the API, another run). */
   wait<T = unknown>(tokenId: string, options: { schema?: z.ZodType<T> } = {}): WaitResult<T> {
     return waitToken(currentExecution("tokens.wait()"), tokenId, options.schema);
   },
+
+  /** A branch of `waits.first` on a token created elsewhere; it does not park by itself. */
+  waitFor<T = unknown>(tokenId: string, options: { schema?: z.ZodType<T> } = {}): WaitBranch<T> {
+    return tokenBranch(tokenId, options.schema);
+  },
 };
+
+const tokenBranch = <T>(tokenId: string, schema?: z.ZodType<T>): WaitBranch<T> => ({ branch: "token", tokenId, schema: schema as z.ZodType<unknown> | undefined });

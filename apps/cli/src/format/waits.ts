@@ -15,5 +15,22 @@ export function describeWait(wait: WaitingOn): string {
       return `child run ${wait.runId}`;
     case "batch":
       return `a batch of ${wait.count} child runs (journal position ${wait.position})`;
+    case "first":
+      return `the first of: ${wait.branches.map((branch) => `${branch.key} (${describeBranch(branch)})`).join(", ")}`;
+  }
+}
+
+type Branch = Extract<WaitingOn, { kind: "first" }>["branches"][number];
+
+function describeBranch(branch: Branch): string {
+  switch (branch.kind) {
+    case "input":
+      return `input "${branch.stream}"${branch.correlationId ? ` (correlationId ${branch.correlationId})` : ""}`;
+    case "token":
+      return `token ${branch.tokenId}, deadline ${relative(branch.deadline)}`;
+    case "run":
+      return `child run ${branch.runId}`;
+    case "timer":
+      return `timer due ${relative(branch.deadline)}`;
   }
 }

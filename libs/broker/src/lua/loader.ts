@@ -75,7 +75,8 @@ export type ScriptName =
   | "removeWaiting"
   | "settleTokenTimeout"
   | "journalBatch"
-  | "settleBatch";
+  | "settleBatch"
+  | "waitFirst";
 
 /**
  * Registers the scripts on a connection; `runScript` then calls them by name, and marks

@@ -1,4 +1,4 @@
-import { HelmrError, isRunId, notFound } from "@helmr/core";
+import { HelmrError, isRunId, notFound, parseRunId } from "@helmr/core";
 import { runScript } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -56,8 +56,9 @@ export class ChildrenSystem {
     const { result, parent } = end;
     if (!parent) return null;
     const [parentRunId, position, member] = parent.split("|");
+    const { keys } = this.resources;
     if (result === null) return parentRunId;
-    if (member === undefined) await this.resolve(parentRunId, "resolveWait", [position, result, Date.now(), parentRunId, "run"]);
+    if (member === undefined) await this.resolve(parentRunId, "resolveWait", [position, result, Date.now(), parentRunId, "run", childRunId, keys.tagPrefix(parseRunId(parentRunId).sessionId)]);
     else await this.resolve(parentRunId, "settleBatch", [position, member, result, Date.now(), parentRunId]);
     return parentRunId;
   }

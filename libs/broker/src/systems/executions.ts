@@ -60,7 +60,31 @@ export type StoredWait =
   | { kind: "input"; pos: number; since: number; stream: string; corr: string; timeoutAt?: number }
   | { kind: "token"; pos: number; since: number; token: string; timeoutAt: number }
   | { kind: "run"; pos: number; since: number; run: string }
-  | { kind: "batch"; pos: number; since: number; count: number };
+  | { kind: "batch"; pos: number; since: number; count: number }
+  | { kind: "first"; pos: number; since: number; branches: FirstBranch[] };
+
+/** One branch of a wait on the first of several (waits.first; lua/includes/firstWait.lua). */
+export type FirstBranch =
+  | { key: string; kind: "input"; stream: string; corr: string }
+  | { key: string; kind: "token"; token: string; timeoutAt: number }
+  | { key: string; kind: "run"; run: string }
+  | { key: string; kind: "timer"; dueAt: number };
+
+/** When a first-of-several wait's wake-up job is due: its earliest timer or token timeout (null: none). */
+export function firstDeadline(branches: FirstBranch[]): number | null {
+  const deadlines = branches.map((b) => (b.kind === "timer" ? b.dueAt : b.kind === "token" ? b.timeoutAt : Infinity));
+  const earliest = Math.min(...deadlines);
+  return Number.isFinite(earliest) ? earliest : null;
+}
+
+/** A first-of-several wait's result when branch `key` ended it with `result` (lua/includes/firstWait.lua, wonBy). */
+export const firstWonBy = (key: string, result: string): string => `{"ok":true,"output":{"key":"${key}",${result.slice(1)}}`;
+
+/** The branch a first-of-several wait's wake-up job is for (lua/includes/firstWait.lua, dueBranch). */
+export function dueBranch(branches: FirstBranch[]): FirstBranch | undefined {
+  const at = firstDeadline(branches);
+  return branches.find((b) => (b.kind === "timer" ? b.dueAt : b.kind === "token" ? b.timeoutAt : null) === at);
+}
 
 export type InputWait = Extract<StoredWait, { kind: "input" }>;
 
@@ -71,7 +95,13 @@ export const storedWait = {
   token: (pos: number, token: string, timeoutAt: number): StoredWait => ({ kind: "token", pos, since: Date.now(), token, timeoutAt }),
   run: (pos: number, run: string): StoredWait => ({ kind: "run", pos, since: Date.now(), run }),
   batch: (pos: number, count: number): StoredWait => ({ kind: "batch", pos, since: Date.now(), count }),
+  first: (pos: number, branches: FirstBranch[]): FirstWait => ({ kind: "first", pos, since: Date.now(), branches }),
 };
+
+export type FirstWait = Extract<StoredWait, { kind: "first" }>;
+
+/** How reaching a first-of-several wait went: an input branch took a buffered input, or the run parked. */
+export type FirstWaitOutcome = { status: "won"; key: string; result: string } | { status: "parked"; wakeJobId: string };
 
 /**
  * The writes of one execution of a run, each fenced in Redis: a stale execution's write
@@ -192,6 +222,22 @@ export class ExecutionsSystem {
   async journalBatch(runId: string, fence: string, position: number, entry: string, count: number, now = Date.now()): Promise<void> {
     const outcome = await runScript<number>(this.resources.redis, "journalBatch", this.runKeys(runId), [fence, position, entry, count, now, runId]);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
+  }
+
+  /**
+   * Reaches a first-of-several wait (journaled before): a buffered input of an input branch
+   * wins it at once, or the run parks on every branch (lua/waitFirst-2.lua).
+   */
+  async waitFirst(runId: string, fence: string, wait: FirstWait, now = Date.now(), warmWorker = ""): Promise<FirstWaitOutcome> {
+    const tagPrefix = this.resources.keys.tagPrefix(parseRunId(runId).sessionId);
+    const wakeAt = firstDeadline(wait.branches);
+    const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since, "first");
+    const { outcome } = await execWithScript<number | [string, string, string?]>(pipeline, "waitFirst", this.runKeys(runId), [fence, wait.pos, JSON.stringify(wait), wakeAt ?? "", now, runId, tagPrefix, warmWorker]);
+    // The waiting index is written ahead, as for an input wait, and taken back when the run did not park.
+    if (isScriptError(outcome) || outcome[0] !== "parked") this.resources.waiting.remove(runId, wait.since);
+    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    if (outcome[0] === "won") return { status: "won", key: outcome[1], result: outcome[2]! };
+    return { status: "parked", wakeJobId: outcome[1] };
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   newTokenId,
   notFound,
   parseDuration,
+  parseRunId,
   type CreateTokenBody,
   type CreatedToken,
   type Page,
@@ -20,7 +21,7 @@ import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog, skippingU
 import { toTokenRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf, type StoredWait } from "./executions.ts";
+import { claimOf, dueBranch, type StoredWait } from "./executions.ts";
 import { batch } from "../pipelines.ts";
 
 /** How a token ended: completed with data, or failed with an error (`{ message, code? }`), each as JSON. */
@@ -191,7 +192,7 @@ export class TokensSystem {
   /** Resumes the run if it still waits on the token (idempotent), with `waitResult` (tokenWaitResult). */
   async resolveWaiter(tokenId: string, runId: string, waitResult: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveWait", [keys.run(runId)], [tokenId, waitResult, now, runId, "token"]);
+    const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveWait", [keys.run(runId)], [tokenId, waitResult, now, runId, "token", "", keys.tagPrefix(parseRunId(runId).sessionId)]);
     if (!result[0]) return false;
     const [jobId, taskId, waitedSince, claim, warmWorker] = result;
     await this.dispatch.ensureJobOfResumed({ runId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker);
@@ -224,10 +225,12 @@ export class TokensSystem {
     const [status, waitJson] = await this.resources.redis.hmget(this.resources.keys.run(runId), "status", "wait");
     if (status !== "waiting" || !waitJson) return false;
     const wait = JSON.parse(waitJson) as StoredWait;
-    if (wait.kind !== "token" || now < wait.timeoutAt) return false;
-    const outcome = await runScript<number | [string, string?]>(this.resources.redis, "settleTokenTimeout", [this.resources.keys.token(wait.token)], [now]);
+    // A waits.first whose due branch is a token decides the same way for that branch.
+    const due = wait.kind === "first" ? dueBranch(wait.branches) : wait;
+    if (due?.kind !== "token" || now < due.timeoutAt) return false;
+    const outcome = await runScript<number | [string, string?]>(this.resources.redis, "settleTokenTimeout", [this.resources.keys.token(due.token)], [now]);
     if (isScriptError(outcome) || (outcome[0] !== "completed" && outcome[0] !== "failed")) return false;
-    return this.resolveWaiter(wait.token, runId, tokenWaitResult(outcome[0], outcome[1]!));
+    return this.resolveWaiter(due.token, runId, tokenWaitResult(outcome[0], outcome[1]!));
   }
 
   private serverSecret(): string {

@@ -15,7 +15,7 @@ export const WAITING_BUCKET_SIZE = 128;
 const DIRECTORY_PAGE = 16;
 
 /** What a parked run waits on. */
-export type WaitKind = "input" | "token" | "timer" | "run" | "batch";
+export type WaitKind = "input" | "token" | "timer" | "run" | "batch" | "first";
 
 /**
  * An entry's score is when its wait began (ms) plus a fraction that says what it waits on,
@@ -23,7 +23,7 @@ export type WaitKind = "input" | "token" | "timer" | "run" | "batch";
  * fractions a double holds exactly at millisecond times, and that never reach the next
  * millisecond, so the order by time stays. Entries written before kinds were kept have none.
  */
-const KIND_FRACTIONS: Record<WaitKind, string> = { input: ".25", token: ".5", timer: ".75", run: ".875", batch: ".9375" };
+const KIND_FRACTIONS: Record<WaitKind, string> = { input: ".25", token: ".5", timer: ".75", run: ".875", batch: ".9375", first: ".96875" };
 const FRACTIONS_ARG = Object.entries(KIND_FRACTIONS).map(([kind, fraction]) => `${fraction}=${kind}`).join(",");
 
 /** A member of the index: a parked run, when it parked (ms, the whole part of its score), and its score, which orders the index. */
@@ -62,7 +62,7 @@ export class WaitingIndex {
     const { redis, keys } = this.resources;
     const reads = batch(redis);
     for (const shard of keys.shards) reads.hgetall(shard.waitingKinds());
-    const counts: Record<WaitKind, number> = { input: 0, token: 0, timer: 0, run: 0, batch: 0 };
+    const counts: Record<WaitKind, number> = { input: 0, token: 0, timer: 0, run: 0, batch: 0, first: 0 };
     for (const perKind of (await execOrThrow(reads)) as Record<string, string>[]) {
       for (const [kind, count] of Object.entries(perKind)) if (kind in counts) counts[kind as WaitKind] += Number(count);
     }

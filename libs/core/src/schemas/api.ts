@@ -68,7 +68,7 @@ export const StreamReadQuery = z.object({
 });
 export type StreamReadQuery = z.infer<typeof StreamReadQuery>;
 
-export const WaitKind = z.enum(["timer", "input", "token", "run", "batch"]);
+export const WaitKind = z.enum(["timer", "input", "token", "run", "batch", "first"]);
 export type WaitKind = z.infer<typeof WaitKind>;
 
 export const WaitListQuery = z.object({

@@ -62,8 +62,22 @@ const BatchWait = z.strictObject({
   deadline: Time.nullable(),
 });
 
+const BranchKey = { key: z.string().describe("The branch's name in waits.first") };
+const FirstBranch = z.discriminatedUnion("kind", [
+  z.strictObject({ ...BranchKey, kind: z.literal("input"), stream: z.string(), correlationId: z.string().nullable() }),
+  z.strictObject({ ...BranchKey, kind: z.literal("token"), tokenId: z.string(), deadline: Time }),
+  z.strictObject({ ...BranchKey, kind: z.literal("run"), runId: z.string().describe("The child run the branch waits for") }),
+  z.strictObject({ ...BranchKey, kind: z.literal("timer"), deadline: Time }),
+]);
+const FirstWait = z.strictObject({
+  kind: z.literal("first"),
+  position: z.number().int(),
+  branches: z.array(FirstBranch).describe("The ways the wait can end; the first to happen wins"),
+  deadline: Time.nullable(),
+});
+
 /** What a parked run waits on; `deadline` is when a timer is due or a wait times out (null: never). */
-export const WaitingOn = z.discriminatedUnion("kind", [TimerWait, InputWait, TokenWait, RunWait, BatchWait]);
+export const WaitingOn = z.discriminatedUnion("kind", [TimerWait, InputWait, TokenWait, RunWait, BatchWait, FirstWait]);
 export type WaitingOn = z.infer<typeof WaitingOn>;
 
 /** A pending wait, for operators: which run waits on what, since when, until when. */
@@ -76,6 +90,7 @@ export const WaitRecord = z.discriminatedUnion("kind", [
   TokenWait.extend(WaitOwner),
   ChildWait.extend(WaitOwner),
   BatchWait.extend(WaitOwner),
+  FirstWait.extend(WaitOwner),
 ]);
 export type WaitRecord = z.infer<typeof WaitRecord>;
 
@@ -139,10 +154,10 @@ export type RunEvent = z.infer<typeof RunEvent>;
 /** One durable operation of a run's journal (GET /runs/:id/journal), in the order it ran. */
 export const JournalOperation = z.strictObject({
   position: z.string().describe('The operation\'s place in the run: "3", or "3.1" for one inside a subscription'),
-  kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait, child, batch"),
+  kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait, child, batch, first"),
   name: z.string().nullable().describe("The step's name, the stream's, or the token's id"),
   correlationId: z.string().nullable(),
-  value: z.unknown().optional().describe("What the operation recorded: a step's result, an output's entry id, a peek's inputs, a batch's child run ids"),
+  value: z.unknown().optional().describe("What the operation recorded: a step's result, an output's entry id, a peek's inputs, a batch's child run ids, a waits.first's branches"),
   deadline: Time.nullable().describe("When a timer is due or a wait times out"),
   result: z
     .strictObject({ ok: z.boolean(), output: z.unknown().optional(), error: z.unknown().optional(), entry: z.string().optional() })

@@ -17,7 +17,11 @@ export type JournalEntry =
   | { k: "token" | "publicToken"; n: string }
   | { k: "tokenWait"; n: string; t?: number }
   | { k: "child"; n: string; w?: 1 }
-  | { k: "batch"; v: string[]; w?: 1 };
+  | { k: "batch"; v: string[]; w?: 1 }
+  | { k: "first"; n: string; b: FirstEntryBranch[] };
+
+/** A branch of waits.first as journaled: what it waits on, under its key (a timer's due time and a child's id fixed when first reached). */
+export type FirstEntryBranch = { key: string } & ({ k: "input"; n: string; c?: string } | { k: "tokenWait"; n: string } | { k: "timer"; dueAt: number } | { k: "child"; n: string });
 
 export type OperationKind = JournalEntry["k"];
 
@@ -59,6 +63,8 @@ export function describeOperation(operation: Operation): string {
       return operation.n === undefined ? "a child run's trigger" : `a child run's trigger (run ${operation.n})`;
     case "batch":
       return "a batch trigger";
+    case "first":
+      return operation.n === undefined ? "waits.first()" : `waits.first(${operation.n})`;
   }
 }
 

@@ -127,6 +127,22 @@ function WaitingOn({ run, onDone }: { run: RunRecord; onDone: () => void }) {
             </dd>
           </>
         )}
+        {wait.kind === "first" && (
+          <>
+            <dt>The first of</dt>
+            <dd>
+              {wait.branches.map((branch) => (
+                <div key={branch.key}>
+                  <code>{branch.key}</code>: {branch.kind}
+                  {branch.kind === "input" && <> on <code>{branch.stream}</code></>}
+                  {branch.kind === "token" && <> <code>{branch.tokenId}</code></>}
+                  {branch.kind === "run" && <> <a href={href("runs", branch.runId)}>{branch.runId}</a></>}
+                  {branch.kind === "timer" && <> due {time(branch.deadline)}</>}
+                </div>
+              ))}
+            </dd>
+          </>
+        )}
         {wait.kind === "batch" && (
           <>
             <dt>Child runs</dt>

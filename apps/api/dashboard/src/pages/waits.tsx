@@ -11,6 +11,7 @@ export function waitTarget(wait: WaitRecord): string {
   if (wait.kind === "token") return `token ${wait.tokenId}`;
   if (wait.kind === "run") return `child run ${wait.childRunId}`;
   if (wait.kind === "batch") return `a batch of ${wait.count} child runs`;
+  if (wait.kind === "first") return `the first of ${wait.branches.map((branch) => branch.key).join(", ")}`;
   return "timer";
 }
 
@@ -43,7 +44,7 @@ export function Waits({ query }: { query: URLSearchParams }) {
     <>
       <h1>Waits</h1>
       <p class="filters">
-        {["", "input", "token", "timer", "run", "batch"].map((option) => (
+        {["", "input", "token", "timer", "run", "batch", "first"].map((option) => (
           <a key={option} href={href("waits", { kind: option || undefined })} class={option === kind ? "current" : ""}>
             {option || "all"}
           </a>

@@ -1,0 +1,165 @@
+import { firstDeadline, firstWonBy, storedWait, tokenWaitResult, type FirstBranch } from "@helmr/broker";
+import { HelmrError, newRunId } from "@helmr/core";
+import type { z } from "zod";
+import { abandoned, type Execution, type Recorded } from "../execution.ts";
+import { toWaitOutcome, type FirstEntryBranch, type JournalEntry } from "../journal.ts";
+import type { WaitOutcome } from "../wait-result.ts";
+import type { ChildOptions } from "./child.ts";
+import type { InputSpec } from "./input.ts";
+import { validateOutcome } from "./validate.ts";
+
+/**
+ * One way a `waits.first` can end. A branch does nothing by itself: `waits.first` runs
+ * all of its branches as one wait. Made by `stream.waitFor()`, `token.waitFor()`,
+ * `tokens.waitFor(id)`, `task.waitFor(payload)` and `timers.after()` / `timers.at()`.
+ */
+export type WaitBranch<T = unknown> = BranchSpec & { readonly output?: T };
+
+type BranchSpec =
+  | { readonly branch: "input"; readonly spec: InputSpec<unknown> }
+  | { readonly branch: "token"; readonly tokenId: string; readonly schema?: z.ZodType<unknown> }
+  | { readonly branch: "run"; readonly taskId: string; readonly payload: unknown; readonly options: ChildOptions }
+  | { readonly branch: "timer"; readonly dueAtIfNew: () => number };
+
+type BranchOutput<B> = B extends WaitBranch<infer T> ? T : never;
+
+/** Which branch won a `waits.first`, and how it ended: `{ key, ok: true, output }` or `{ key, ok: false, error }`. */
+export type FirstOutcome<B extends Record<string, WaitBranch<any>>> = {
+  [K in keyof B & string]: { key: K } & WaitOutcome<BranchOutput<B[K]>>;
+}[keyof B & string];
+
+/** The most branches one waits.first takes: a wait is one hash field, and each branch is read by every script that may end it. */
+export const MAX_BRANCHES = 16;
+const BRANCH_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const TIMED_OUT = JSON.stringify({ ok: false, error: { name: "WaitTimeoutError", message: "the token timed out" } });
+
+type FirstEntry = Extract<JournalEntry, { k: "first" }>;
+
+/**
+ * waits.first: one blocking wait with several ways to end, at one journal position. The
+ * entry names every branch (a timer's due time and a child's run id fixed the first time),
+ * and is journaled before any child is triggered. Whichever script ends one branch ends
+ * the wait, atomically (lua/includes/firstWait.lua): an input is consumed only by an
+ * input branch that wins, and a replay returns the same winner from the journal.
+ *
+ * When more than one branch could end the wait the moment it is reached, a token already
+ * settled, a child already ended or a timer already due wins over a buffered input (the
+ * branches are looked at in their order, the session's buffers last, atomically with
+ * the park), so a buffered input is never consumed by a wait another branch ends.
+ */
+export function waitFirst<B extends Record<string, WaitBranch<any>>>(execution: Execution, branches: B): Promise<FirstOutcome<B>> {
+  const keys = checkBranches(branches);
+  const signature = keys.map((key) => `${key}=${describeBranch(branches[key])}`).join(",");
+  const op = execution.begin({ k: "first", n: signature }, `waits.first(${keys.join(", ")})`);
+  if (!op) return abandoned();
+  const { position, recorded } = op;
+  const outcome = recorded?.result ? Promise.resolve(recorded.result) : live(execution, position, recorded, keys, branches, signature);
+  return outcome.then((settled) => winnerOf(settled, branches) as FirstOutcome<B>).finally(() => execution.endWait());
+}
+
+function checkBranches(branches: Record<string, WaitBranch<any>>): string[] {
+  if (typeof branches !== "object" || branches === null) throw new TypeError("waits.first() takes an object of branches, like { reply: replies.waitFor(), timeout: timers.after(\"1h\") }");
+  const keys = Object.keys(branches);
+  if (keys.length === 0 || keys.length > MAX_BRANCHES) throw new RangeError(`waits.first() takes 1 to ${MAX_BRANCHES} branches, not ${keys.length}`);
+  const inputs = new Set<string>();
+  for (const key of keys) {
+    if (!BRANCH_KEY.test(key)) throw new TypeError(`waits.first(): branch name ${JSON.stringify(key)} must be letters, digits and _ (not starting with a digit), at most 64`);
+    const branch = branches[key] as BranchSpec | undefined;
+    if (!branch || typeof branch !== "object" || !("branch" in branch)) throw new TypeError(`waits.first(): branch "${key}" is not a wait branch; make one with stream.waitFor(), token.waitFor(), task.waitFor() or timers.after()`);
+    if (branch.branch !== "input") continue;
+    const target = `${branch.spec.stream}|${branch.spec.correlationId}`;
+    if (inputs.has(target)) throw new TypeError(`waits.first(): two branches wait on input stream "${branch.spec.stream}" with the same correlationId; an input could end only one of them`);
+    inputs.add(target);
+  }
+  return keys;
+}
+
+/** What replay compares for a branch: its kind and what it waits on (a timer's duration may be computed from the clock). */
+function describeBranch(branch: BranchSpec): string {
+  if (branch.branch === "input") return `input:${branch.spec.stream}|${branch.spec.correlationId}`;
+  if (branch.branch === "token") return `token:${branch.tokenId}`;
+  if (branch.branch === "run") return `run:${branch.taskId}`;
+  return "timer";
+}
+
+function journaledBranch(key: string, branch: BranchSpec, sessionIdOfRun: string): FirstEntryBranch {
+  if (branch.branch === "input") return { key, k: "input", n: branch.spec.stream, ...(branch.spec.correlationId ? { c: branch.spec.correlationId } : {}) };
+  if (branch.branch === "token") return { key, k: "tokenWait", n: branch.tokenId };
+  if (branch.branch === "run") return { key, k: "child", n: newRunId(branch.options.sessionId ?? sessionIdOfRun) };
+  return { key, k: "timer", dueAt: branch.dueAtIfNew() };
+}
+
+async function live(execution: Execution, position: number, recorded: Recorded | undefined, keys: string[], branches: Record<string, WaitBranch<any>>, signature: string): Promise<WaitOutcome<unknown>> {
+  const { engine, run } = execution;
+  const entry: FirstEntry = recorded ? (recorded.entry as FirstEntry) : { k: "first", n: signature, b: keys.map((key) => journaledBranch(key, branches[key] as BranchSpec, run.sessionId)) };
+  if (!recorded) await execution.journalAt(position, entry);
+  // Children are triggered after the entry names them (a replay triggers the same ids, which creates nothing twice).
+  for (const b of entry.b) {
+    if (b.k !== "child") continue;
+    const spec = branches[b.key] as Extract<BranchSpec, { branch: "run" }>;
+    const body = { payload: spec.payload, sessionId: spec.options.sessionId ?? run.sessionId, ...(spec.options.idempotencyKey ? { idempotencyKey: spec.options.idempotencyKey } : {}) };
+    await execution.write(() => engine.runs.trigger(spec.taskId, body, Date.now(), { runId: b.n, parent: `${run.id}|${position}` }));
+  }
+
+  // A branch outside the session that has already ended ends the wait now, without parking.
+  const stored: FirstBranch[] = [];
+  for (const b of entry.b) {
+    let settled: string | null = null;
+    if (b.k === "tokenWait") {
+      const watched = await watchToken(execution, b.n, position);
+      if (typeof watched === "string") settled = watched;
+      else stored.push({ key: b.key, kind: "token", token: b.n, timeoutAt: watched.timeoutAt });
+    } else if (b.k === "child") {
+      const watched = await execution.write(() => engine.children.watch(b.n));
+      if (watched.status === "ended") settled = watched.result;
+      else stored.push({ key: b.key, kind: "run", run: b.n });
+    } else if (b.k === "timer") {
+      if (b.dueAt <= Date.now()) settled = '{"ok":true}';
+      else stored.push({ key: b.key, kind: "timer", dueAt: b.dueAt });
+    } else {
+      stored.push({ key: b.key, kind: "input", stream: b.n, corr: b.c ?? "" });
+    }
+    if (settled !== null) {
+      const won = firstWonBy(b.key, settled);
+      await execution.write(() => engine.executions.writeJournal(run.id, execution.fence, position, "", won));
+      return toWaitOutcome(JSON.parse(won));
+    }
+  }
+
+  const wait = storedWait.first(position, stored);
+  return execution.park(async (warmWorker) => {
+    const reached = await engine.executions.waitFirst(run.id, execution.fence, wait, Date.now(), warmWorker);
+    if (reached.status === "won") return { resolved: toWaitOutcome(JSON.parse(reached.result)) };
+    // A token completed or a child ended between the look and the park found no parked run.
+    for (const b of stored) {
+      if (b.kind === "token") await engine.tokens.settleWaiter(b.token);
+      if (b.kind === "run") await engine.children.settleParentOf(b.run);
+    }
+    return { parked: wait, wakeJobId: reached.wakeJobId, wakeAt: firstDeadline(stored) ?? 0 };
+  });
+}
+
+/** Registers the run on a token; a token already settled (or unknown, or another run's) is that branch's result now. */
+async function watchToken(execution: Execution, tokenId: string, position: number): Promise<string | { timeoutAt: number }> {
+  let watched;
+  try {
+    watched = await execution.write(() => execution.engine.tokens.watch(tokenId, execution.run.id, position));
+  } catch (error) {
+    if (HelmrError.is(error) && error.status < 500) return JSON.stringify({ ok: false, error: { name: error.name, message: error.message, code: error.code } });
+    throw error;
+  }
+  if (watched.status === "waiting") return { timeoutAt: watched.timeoutAt };
+  return watched.status === "timed_out" ? TIMED_OUT : tokenWaitResult(watched.status, watched.data);
+}
+
+/** The wait's result (`{ ok: true, output: { key, ok, output | error } }`) as the winning branch's outcome, checked against its schema. */
+function winnerOf(settled: WaitOutcome<unknown>, branches: Record<string, WaitBranch<any>>): { key: string } & WaitOutcome<unknown> {
+  // The wait itself fails only when the run is cancelled, and then no code sees it.
+  if (!settled.ok) throw settled.error;
+  const won = settled.output as { key: string } & Parameters<typeof toWaitOutcome>[0];
+  const branch = branches[won.key] as BranchSpec | undefined;
+  let outcome = toWaitOutcome(won);
+  if (branch?.branch === "input") outcome = validateOutcome(outcome, branch.spec.schema, `input stream "${branch.spec.stream}"`);
+  if (branch?.branch === "token") outcome = validateOutcome(outcome, branch.schema, `token ${branch.tokenId}`);
+  return { key: won.key, ...outcome };
+}

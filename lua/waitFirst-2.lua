@@ -1,0 +1,58 @@
+--[[
+  A run reaches waits.first with nothing settled yet outside the session (its tokens,
+  child runs and timers were looked at just before): if an input branch's
+  (stream, correlationId) has a buffered input, the first such branch in the order given
+  wins it at once and the run does not park; otherwise the run parks on the whole wait,
+  queued on every input branch's (stream, correlationId) behind earlier waits.
+  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
+  ARGV[1] fence   ARGV[2] position   ARGV[3] wait JSON (lua/includes/firstWait.lua)
+  ARGV[4] wake-up time in ms: the earliest timer or token timeout ("" for none)
+  ARGV[5] now (ms)   ARGV[6] run id   ARGV[7] the session's tag prefix
+  ARGV[8] the worker that keeps the execution warm while it is parked ("" for none)
+  The wait's entry was journaled before (its child runs are triggered after it).
+  Returns {"won", key, result} (result: the wait's result JSON, firstWait.lua wonBy) | {"parked", wakeJobId}
+  Errors: -2 stale execution, -3 cancelled
+]]
+local runKey, sessionKey = KEYS[1], KEYS[2]
+local fence, position, now, runId, tagPrefix = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]
+local rcall = redis.call
+
+-- @include "keyNames"
+-- @include "guardExecution"
+-- @include "parkWait"
+-- @include "firstWait"
+-- @include "recordConsumption"
+-- @include "history"
+
+local guard = guardExecution(runKey, sessionKey, runId, fence, now)
+if guard ~= 0 then
+  return guard
+end
+
+local wait = cjson.decode(ARGV[3])
+for _, branch in ipairs(wait.branches) do
+  if branch.kind == "input" then
+    local buffered = popOldest(bufferKey(tagPrefix, branch.stream, branch.corr))
+    if buffered then
+      local fields = rcall("XRANGE", tagPrefix .. KEY.inputStream .. branch.stream, buffered, buffered)[1][2]
+      local data
+      for i = 1, #fields, 2 do
+        if fields[i] == "d" then
+          data = fields[i + 1]
+        end
+      end
+      local result = wonBy(branch.key, '{"ok":true,"output":' .. data .. '}')
+      journal(runKey, "r" .. position, result)
+      recordConsumption(tagPrefix .. KEY.inputConsumed .. branch.stream, buffered, runId, position, now)
+      return {"won", branch.key, result}
+    end
+  end
+end
+
+local job = parkWait(runKey, runId, position, "", ARGV[3], ARGV[4], now, ARGV[8])
+for _, branch in ipairs(wait.branches) do
+  if branch.kind == "input" then
+    queueWait(sessionKey, branch.stream, branch.corr, runId)
+  end
+end
+return {"parked", job}
