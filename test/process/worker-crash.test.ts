@@ -65,6 +65,29 @@ describe("worker processes killed with SIGKILL lose nothing", { timeout: 90_000 
     expect(types).toEqual(["triggered", "started", "retried", "started", "completed"]);
   });
 
+  it("a parent whose worker was killed mid-trigger replays into the same child, and no second one is created", async () => {
+    stack = await startStack();
+    const file = logFile();
+    const first = startWorkerProcess(file);
+    await first.json();
+    const { runId, sessionId } = await stack.client.tasks.trigger("crash-parent", { n: 1 });
+    // The parent journals its child's id, then its worker is held (test/fixtures/tasks.ts) before creating the child.
+    const { redis, keys } = stack.engine.resources;
+    const childRunId = await eventually(async () => /"k":"child","n":"(run_[^"]+)"/.exec((await redis.hget(keys.run(runId), "j")) ?? "")?.[1], { what: "the child's id in the parent's journal" });
+    await eventually(() => readLog(file).length === 1);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect((await stack.client.runs.list({ session: sessionId })).data.map((r) => r.id)).toEqual([runId]);
+
+    const second = startWorkerProcess(file);
+    await second.json();
+    const run = await runReachesWithin(20_000, stack.client, runId, "completed");
+    expect(run).toMatchObject({ attempt: 2, output: { got: 2, attempt: 2 } });
+    const runs = (await stack.client.runs.list({ session: sessionId })).data;
+    expect(runs.map((r) => r.id).sort()).toEqual([runId, childRunId].sort());
+    expect((await stack.client.runs.retrieve(childRunId)).parentRunId).toBe(runId);
+  });
+
   it("a worker stopped with SIGTERM hands its running run back for another worker", async () => {
     stack = await startStack();
     const file = logFile();
