@@ -2,6 +2,7 @@ import { cpus } from "node:os";
 import { clusterBenchmarks } from "./cluster.ts";
 import { benchContext } from "./context.ts";
 import { conversationBenchmarks } from "./conversation.ts";
+import { childBenchmarks } from "./children.ts";
 import { retentionSoak } from "./retention.ts";
 import { helmrRuns } from "./scenarios/helmr-runs.ts";
 import { rawBullmq } from "./scenarios/raw-bullmq.ts";
@@ -12,7 +13,7 @@ import { streamBenchmarks } from "./streams.ts";
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|retention|snapshots|cluster runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -48,6 +49,10 @@ if (!only || only === "conversation") {
     coldProbes: Number(process.env.BENCH_COLD_PROBES ?? 15),
     warmRunsForMemory: Number(process.env.BENCH_WARM_MEMORY_RUNS ?? 2000),
   });
+  console.log("");
+}
+if (!only || only === "children") {
+  await childBenchmarks({ probes: Number(process.env.BENCH_CHILD_PROBES ?? 500), batch: 1_000, batches: Number(process.env.BENCH_BATCHES ?? 10) });
   console.log("");
 }
 if (!only || only === "retention") {

@@ -8,6 +8,8 @@ export interface RawBaseline {
   handoff(): Promise<number>;
   /** A delayed job's due time to the first line of its handler, in ms. */
   delayed(delayMs: number): Promise<number>;
+  /** `count` jobs added at once (addBulk) to the last one handled, in ms. */
+  burst(count: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -16,7 +18,15 @@ export async function startRawBaseline(redisUrl: string): Promise<RawBaseline> {
   const queue = new Queue("raw", { connection, prefix: "{rawbench}" });
   const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const started = new Signal<number>();
-  const worker = new Worker("raw", async () => started.push(now()), { connection: workerConnection, prefix: "{rawbench}", concurrency: 50 });
+  let onJob: (() => void) | undefined;
+  const worker = new Worker(
+    "raw",
+    async () => {
+      started.push(now());
+      onJob?.();
+    },
+    { connection: workerConnection, prefix: "{rawbench}", concurrency: 50 },
+  );
   await worker.waitUntilReady();
   return {
     async handoff() {
@@ -30,6 +40,15 @@ export async function startRawBaseline(redisUrl: string): Promise<RawBaseline> {
       const dueAt = now() + delay;
       await queue.add("d", {}, { delay, removeOnComplete: true });
       return (await next) - dueAt;
+    },
+    async burst(count) {
+      let left = count;
+      const last = new Promise<number>((resolve) => (onJob = () => --left === 0 && resolve(now())));
+      const t0 = now();
+      await queue.addBulk(Array.from({ length: count }, () => ({ name: "b", data: {}, opts: { removeOnComplete: true } })));
+      const ms = (await last) - t0;
+      onJob = undefined;
+      return ms;
     },
     async close() {
       await worker.close();
