@@ -12,8 +12,9 @@ afterEach(() => stack?.close());
 const gate = streams.input<string>("child-gate");
 const worker = task({
   id: "child-worker",
-  run: async (p: { n: number; hold?: boolean; fail?: boolean }) => {
+  run: async (p: { n: number; hold?: boolean; fail?: boolean; busyMs?: number }) => {
     if (p.hold) await gate.wait().unwrap();
+    if (p.busyMs) await step.run("busy", () => new Promise((resolve) => setTimeout(resolve, p.busyMs)));
     if (p.fail) throw new NonRetriableError(`cannot do ${p.n}`);
     return step.run("double", async () => p.n * 2);
   },
@@ -21,9 +22,9 @@ const worker = task({
 let outsideSteps = 0;
 const parent = task({
   id: "child-parent",
-  run: async (p: { n: number; hold?: boolean; fail?: boolean; session?: string }) => {
+  run: async (p: { n: number; hold?: boolean; fail?: boolean; busyMs?: number; session?: string }) => {
     outsideSteps++;
-    const result = await worker.triggerAndWait({ n: p.n, hold: p.hold, fail: p.fail }, p.session ? { sessionId: p.session } : {});
+    const result = await worker.triggerAndWait({ n: p.n, hold: p.hold, fail: p.fail, busyMs: p.busyMs }, p.session ? { sessionId: p.session } : {});
     if (!result.ok) return { failed: result.error instanceof ChildRunFailedError, message: result.error.message, childRunId: (result.error as ChildRunFailedError).runId };
     return { doubled: result.output };
   },
@@ -123,6 +124,49 @@ describe("child runs", () => {
     const output = (await runReaches(stack.client, runId, "completed")).output as { failed: boolean; message: string };
     expect(output).toMatchObject({ failed: true, childRunId });
     expect(output.message).toMatch(/was cancelled/);
+  });
+
+  it("closing or erasing the child's session (another one) resumes the parent with the cancellation", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker] });
+    for (const end of ["close", "erase"] as const) {
+      const elsewhere = await stack.client.sessions.create({ externalId: `child-${end}` });
+      const { runId } = await stack.client.tasks.trigger("child-parent", { n: 1, hold: true, session: elsewhere.id });
+      const childRunId = await childOf(runId);
+      await runReaches(stack.client, childRunId, "waiting");
+      if (end === "close") await stack.client.sessions.close(elsewhere.id);
+      else await stack.client.sessions.delete(elsewhere.id);
+      const output = (await runReaches(stack.client, runId, "completed")).output as { failed: boolean; message: string };
+      expect(output).toMatchObject({ failed: true, childRunId });
+      expect(output.message).toMatch(/was cancelled/);
+    }
+  });
+
+  it("erasing the session of a child that is running resumes its parent elsewhere", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker] });
+    const elsewhere = await stack.client.sessions.create({ externalId: "child-erased-running" });
+    const { runId } = await stack.client.tasks.trigger("child-parent", { n: 1, busyMs: 3_000, session: elsewhere.id });
+    const childRunId = await childOf(runId);
+    await runReaches(stack.client, childRunId, "running");
+    await stack.client.sessions.delete(elsewhere.id);
+    const output = (await runReaches(stack.client, runId, "completed")).output as { failed: boolean; message: string };
+    expect(output).toMatchObject({ failed: true, childRunId });
+  });
+
+  it("a child cancelled while it runs keeps its parent's notice marked until it stops, then resumes the parent", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [parent, worker] });
+    const { runId } = await stack.client.tasks.trigger("child-parent", { n: 1, busyMs: 1_500 });
+    const childRunId = await childOf(runId);
+    await runReaches(stack.client, childRunId, "running");
+    expect((await stack.client.runs.cancel(childRunId)).status).toBe("running");
+    const { redis, keys } = stack.engine.resources;
+    expect(await redis.zscore(keys.outboxOf(childRunId), `${childRunId}:parent`)).not.toBeNull();
+    const output = (await runReaches(stack.client, runId, "completed")).output as { failed: boolean; message: string };
+    expect(output).toMatchObject({ failed: true, childRunId });
+    expect(output.message).toMatch(/was cancelled/);
+    await eventually(async () => (await redis.zscore(keys.outboxOf(childRunId), `${childRunId}:parent`)) === null, { what: "the notice to be cleared" });
   });
 
   it("a child that ends before the parent parks makes the wait return at once, without parking", async () => {

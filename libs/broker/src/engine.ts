@@ -58,8 +58,8 @@ export class HelmrEngine {
     this.warm = new WarmWorkers(resources);
     this.dispatch = new DispatchSystem(resources, this.warm);
     this.tasks = new TaskRegistry(resources);
-    this.sessions = new SessionsSystem(resources);
     this.children = new ChildrenSystem(resources, this.dispatch);
+    this.sessions = new SessionsSystem(resources, this.children);
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children);
     this.batches = new BatchesSystem(resources, this.runs);
     this.executions = new ExecutionsSystem(resources);
@@ -68,7 +68,7 @@ export class HelmrEngine {
     this.tokens = new TokensSystem(resources, this.dispatch);
     this.outbox = new OutboxSweeper(resources, this.dispatch, this.tokens, this.children);
     this.publicTokens = new PublicTokensSystem(resources);
-    this.erasure = new ErasureSystem(resources, this.sessions, this.warm);
+    this.erasure = new ErasureSystem(resources, this.sessions, this.warm, this.children);
     this.retention = new RetentionSweeper(resources, this.sessions, this.erasure);
     resources.metrics.queuesToCount = async () => [...resources.runsQueues, ...(await this.warm.liveQueues())];
   }

@@ -44,23 +44,38 @@ export class ChildrenSystem {
 
   /**
    * Resumes the parent of a child that ended, if the parent still waits on it (idempotent).
-   * Returns the parent's run id when there is one, so the sweeper can ensure its job.
+   * Returns the parent's run id when there is one, so the sweeper can ensure its job, and
+   * whether the child has ended (a child still running, cancel requested, tells it later).
    */
-  async settleParentOf(childRunId: string): Promise<string | null> {
-    // A child erased meanwhile (its session deleted) has no end to tell: nothing to do.
+  async settleParentOf(childRunId: string): Promise<{ parentRunId: string; childEnded: boolean } | null> {
+    // A child erased meanwhile (its session deleted) has no end to tell: its erasure told the parent.
     const end = await this.endOf(childRunId).catch((error: unknown) => {
       if (HelmrError.is(error) && error.status === 404) return null;
       throw error;
     });
-    if (!end) return null;
-    const { result, parent } = end;
-    if (!parent) return null;
+    if (!end?.parent) return null;
+    if (end.result !== null) await this.tellParent(end.parent, childRunId, end.result);
+    return { parentRunId: end.parent.split("|")[0], childEnded: end.result !== null };
+  }
+
+  /**
+   * Ends a parent's wait on a child (`parent` as the child's hash names it) with `result`, if
+   * the parent still waits on it: a wait on that child, a waits.first branch, or the child's
+   * place in a batch.
+   */
+  async tellParent(parent: string, childRunId: string, result: string): Promise<void> {
     const [parentRunId, position, member] = parent.split("|");
-    const { keys } = this.resources;
-    if (result === null) return parentRunId;
-    if (member === undefined) await this.resolve(parentRunId, "resolveWait", [position, result, Date.now(), parentRunId, "run", childRunId, keys.tagPrefix(parseRunId(parentRunId).sessionId)]);
+    const tagPrefix = this.resources.keys.tagPrefix(parseRunId(parentRunId).sessionId);
+    if (member === undefined) await this.resolve(parentRunId, "resolveWait", [position, result, Date.now(), parentRunId, "run", childRunId, tagPrefix]);
     else await this.resolve(parentRunId, "settleBatch", [position, member, result, Date.now(), parentRunId]);
-    return parentRunId;
+  }
+
+  /**
+   * A session about to be erased: its children still running will never end, so their
+   * parents (in other sessions) are told now, as if each child had been cancelled.
+   */
+  async tellParentsOfErased(children: { runId: string; parent: string }[]): Promise<void> {
+    for (const { runId, parent } of children) await this.tellParent(parent, runId, childWaitResult(runId, "cancelled", null, null)!);
   }
 
   /** After a parent parked on a batch: resumes it if every child has ended meanwhile. */
@@ -68,11 +83,16 @@ export class ChildrenSystem {
     await this.resolve(parentRunId, "settleBatch", [position, "", "", Date.now(), parentRunId]);
   }
 
-  /** After a child ended: tells its parent, then clears the notice the ending write marked. */
+  /**
+   * After a child ended: tells its parent, then clears the notice the ending write marked. A
+   * child that has not ended after all (a cancel requested while it runs) keeps its notice,
+   * for its own end or the sweeper to tell.
+   */
   async notifyParent(childRunId: string): Promise<void> {
     const guard = this.dispatch.replicationGuard();
-    const parentRunId = await this.settleParentOf(childRunId);
-    await this.dispatch.settleIntent(guard, parentNotice(childRunId), parentRunId ? [parentRunId] : []);
+    const notice = await this.settleParentOf(childRunId);
+    if (notice && !notice.childEnded) return;
+    await this.dispatch.settleIntent(guard, parentNotice(childRunId), notice ? [notice.parentRunId] : []);
   }
 
   /** Runs the script that may resume the parent (a wait on one child, or a batch's count), and queues the resume it made. */

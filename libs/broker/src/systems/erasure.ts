@@ -2,6 +2,7 @@ import { notFound } from "@helmr/core";
 import { runScript } from "../lua/index.ts";
 import { removeIdsFromLogs } from "../paging.ts";
 import type { Resources } from "../resources.ts";
+import type { ChildrenSystem } from "./children.ts";
 import type { SessionsSystem } from "./sessions.ts";
 import type { WarmWorkers } from "./warm-workers.ts";
 import { batch } from "../pipelines.ts";
@@ -21,6 +22,7 @@ export class ErasureSystem {
     private readonly resources: Resources,
     private readonly sessions: SessionsSystem,
     private readonly warm: WarmWorkers,
+    private readonly children: ChildrenSystem,
   ) {}
 
   /** Erases one session now, cancelling its runs first; 404 when there is no such session. */
@@ -29,6 +31,9 @@ export class ErasureSystem {
     // one stops at its next write, which finds its run gone (guardExecution refuses it).
     // A session that does not exist is a 404 from here.
     await this.sessions.end(sessionId, now);
+    // Its children still running (their cancel was only requested) will never end now: their
+    // parents elsewhere hear of it first, so an erasure cut short leaves no parent waiting.
+    await this.children.tellParentsOfErased(await this.sessions.childrenOfOtherSessions(sessionId));
     if ((await this.eraseClosed([sessionId])) === 0) throw notFound("session", sessionId);
     this.resources.logger.info({ sessionId }, "session erased");
   }

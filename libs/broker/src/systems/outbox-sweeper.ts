@@ -23,13 +23,15 @@ export class OutboxSweeper {
    * An intent is a run id (a trigger), `<sessionId>:<nonce>` (an input delivery, whose
    * run is only known once the script ran: every active run of the session is checked), or
    * a token id (a completion: its waiting run is resolved), or `<runId>:parent` (a child
-   * run ended: its parent is resumed).
+   * run ended: its parent is resumed). Null: the intent stays for a later sweep (a child
+   * whose cancel was requested while it runs has not ended yet).
    */
-  private async runsOfIntent(intent: string): Promise<string[]> {
+  private async runsOfIntent(intent: string): Promise<string[] | null> {
     const child = childOfNotice(intent);
     if (child) {
-      const parent = await this.children.settleParentOf(child);
-      return parent ? [parent] : [];
+      const notice = await this.children.settleParentOf(child);
+      if (notice && !notice.childEnded) return null;
+      return notice ? [notice.parentRunId] : [];
     }
     if (isTokenId(intent)) {
       const runId = await this.tokens.settleWaiter(intent);
@@ -51,7 +53,13 @@ export class OutboxSweeper {
       const stale = await redis.zrangebyscore(outbox, 0, now - OUTBOX_GRACE_MS, "LIMIT", 0, 500);
       for (const intent of stale) {
         try {
-          for (const runId of await this.runsOfIntent(intent)) if (await this.dispatch.ensureFromRunState(runId)) dispatched++;
+          const runs = await this.runsOfIntent(intent);
+          if (runs === null) {
+            // Kept, at the back of the line: intents kept for long must not hold up the others.
+            await redis.zadd(outbox, now, intent);
+            continue;
+          }
+          for (const runId of runs) if (await this.dispatch.ensureFromRunState(runId)) dispatched++;
           await redis.zrem(outbox, intent);
         } catch (error) {
           logger.error({ err: error, intent }, "outbox sweep could not dispatch a run; will retry");

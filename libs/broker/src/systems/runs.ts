@@ -231,7 +231,8 @@ export class RunsSystem {
     }
     const [outcome, waitedSince, parent, child, batchAt] = result;
     this.resources.waiting.remove(runId, waitedSince || undefined);
-    if (outcome === "cancelled" && parent) await this.children.notifyParent(runId);
+    // A child cancelled now tells its parent; one cancelled at its next durable operation keeps the notice marked ahead until it has ended.
+    if (parent && outcome !== "finished") await this.children.notifyParent(runId);
     else void this.dispatch.clearIntent(parentNotice(runId));
     // A parent cancelled while it waits on children cancels them too.
     const children = [...(child ? child.split(" ") : []), ...(batchAt ? await this.batchChildren(runId, batchAt) : [])];

@@ -1,15 +1,20 @@
-import { isSessionId, newSessionId, runIdIn, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
+import { isSessionId, newSessionId, parseRunId, runIdIn, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
 import { execOrThrow, batch } from "../pipelines.ts";
 import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { TAG_KEYS } from "../keys.ts";
 import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { parentNotice, type ChildrenSystem } from "./children.ts";
+import { addIntents } from "./outbox.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
 
 export class SessionsSystem {
-  constructor(private readonly resources: Resources) {}
+  constructor(
+    private readonly resources: Resources,
+    private readonly children: ChildrenSystem,
+  ) {}
 
   /**
    * Creates a session. The same externalId always maps to one session: the mapping is
@@ -88,15 +93,36 @@ export class SessionsSystem {
     return { session: await this.retrieve(id), cancelledRuns };
   }
 
-  /** Closes a session (close() without reading it back); returns how many runs it cancelled. */
+  /**
+   * Closes a session (close() without reading it back); returns how many runs it cancelled.
+   * Its runs that a run in another session waits for tell that parent of the cancel: the
+   * notices are marked in the outbox ahead, as a cancel's (systems/children.ts).
+   */
   async end(id: string, now = Date.now()): Promise<number> {
     if (!isSessionId(id)) throw notFound("session", id);
     const { redis, keys } = this.resources;
+    const children = await this.childrenOfOtherSessions(id);
+    if (children.length) await execOrThrow(addIntents(batch(redis), keys, children.map((child) => parentNotice(child.runId)), now));
     const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id)], [now, keys.tagPrefix(id)]);
     if (isScriptError(result)) throw scriptError(result, id);
     const ended = result[2] ?? [];
     for (let i = 0; i < ended.length; i += 2) this.resources.waiting.remove(ended[i], ended[i + 1]);
+    for (const child of children) await this.children.notifyParent(child.runId);
     return result[0] === "closed" ? Number(result[1]) : 0;
+  }
+
+  /** The session's active runs that a run in another session triggered and may wait for (their `parent`). */
+  async childrenOfOtherSessions(id: string): Promise<{ runId: string; parent: string }[]> {
+    const { redis, keys } = this.resources;
+    const runIds = activeRunIds(id, await redis.hkeys(keys.session(id)));
+    if (runIds.length === 0) return [];
+    const reads = batch(redis);
+    for (const runId of runIds) reads.hget(keys.run(runId), "parent");
+    const parents = (await execOrThrow(reads)) as (string | null)[];
+    return runIds.flatMap((runId, i) => {
+      const parent = parents[i];
+      return parent && parseRunId(parent.split("|")[0]).sessionId !== id ? [{ runId, parent }] : [];
+    });
   }
 }
 
