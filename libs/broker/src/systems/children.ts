@@ -88,8 +88,13 @@ export class ChildrenSystem {
    * child that has not ended after all (a cancel requested while it runs) keeps its notice,
    * for its own end or the sweeper to tell.
    */
-  async notifyParent(childRunId: string): Promise<void> {
+  async notifyParent(childRunId: string, end?: { parent: string; result: string }): Promise<void> {
     const guard = this.dispatch.replicationGuard();
+    if (end) {
+      // The worker that just completed the child knows its end: no read of the child first.
+      await this.tellParent(end.parent, childRunId, end.result);
+      return this.dispatch.settleIntent(guard, parentNotice(childRunId), [end.parent.split("|")[0]]);
+    }
     const notice = await this.settleParentOf(childRunId);
     if (notice && !notice.childEnded) return;
     await this.dispatch.settleIntent(guard, parentNotice(childRunId), notice ? [notice.parentRunId] : []);

@@ -1,4 +1,4 @@
-import type { HelmrEngine } from "@helmr/broker";
+import { childWaitResult, type HelmrEngine } from "@helmr/broker";
 import type { Logger } from "pino";
 import { NonDeterminismError, isTerminalError, serializeError } from "../errors/index.ts";
 import type { OutcomeHandlers } from "../executor/contract.ts";
@@ -42,7 +42,7 @@ export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execu
         return fail(new Error(`the task's return value is not JSON-serializable: ${(error as Error).message}`), false);
       }
       await engine.executions.complete(runId, fence, text, parent);
-      await tellParent();
+      if (parent) await engine.children.notifyParent(runId, { parent, result: childWaitResult(runId, "completed", text, null)! });
       metrics.runsFinished.inc({ task: taskId, status: "completed" });
     },
     continued: async ({ payload }) => {
