@@ -40,9 +40,11 @@ export function isSessionId(id: string): boolean {
   return id.startsWith("ses_") && PART.test(id.slice(4));
 }
 
+/** `run_<own>_<tag>`, checked in one regular expression: it runs for every key of every resume. */
+const RUN_ID = /^run_[0-9A-HJKMNP-TV-Z]{16}_[0-9A-HJKMNP-TV-Z]{16}$/;
+
 export function isRunId(id: string): boolean {
-  const [prefix, own, tag, ...rest] = id.split("_");
-  return prefix === "run" && rest.length === 0 && PART.test(own ?? "") && PART.test(tag ?? "");
+  return RUN_ID.test(id);
 }
 
 /** The hash tag a session's keys share. */
@@ -63,7 +65,8 @@ export const tokenIdOf = (own: string, tag: string): string => `tok_${own}_${tag
 /** A run id's own part and the tag of the session it lives in. */
 export function parseRunId(runId: string): { own: string; tag: string; sessionId: string } {
   if (!isRunId(runId)) throw new Error(`not a run id: ${runId}`);
-  const [, own, tag] = runId.split("_");
+  const own = runId.slice(4, 20);
+  const tag = runId.slice(21);
   return { own, tag, sessionId: `ses_${tag}` };
 }
 

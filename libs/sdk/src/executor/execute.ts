@@ -12,7 +12,9 @@ export function execute(task: TaskDefinition, execution: Execution, payload: unk
   const ctx: TaskContext = {
     session: { id: execution.run.sessionId },
     run: { id: execution.run.id, taskId: execution.run.taskId, attempt: execution.run.attempt },
-    signal: execution.abort.signal,
+    get signal() {
+      return execution.abort.signal;
+    },
     continueAsNew: (next) => {
       // Settled ones first (as a park does), then the execution ends with the new payload.
       void execution.settleInflight().then(() => execution.stop({ kind: "continued", payload: next }));

@@ -31,7 +31,9 @@ export const abandoned = (): Promise<never> => new Promise<never>(() => {});
  * is called, so they follow the order of calls and replay meets them in the same order.
  */
 export class Execution {
-  readonly abort = new AbortController();
+  /** Made when first asked for (ctx.signal, a live reader): most executions never need one, and every resume makes an execution. */
+  private abortController?: AbortController;
+  private abandoned = false;
   /** Settles when something other than the task's own return ends the execution (re-armed by a warm continuation). */
   interruption!: Promise<ExecutionOutcome>;
   /** The task's own end, once `execute` started it; a warm continuation races it again. */
@@ -64,6 +66,15 @@ export class Execution {
     readonly payload: unknown = null,
   ) {
     this.arm();
+  }
+
+  /** Aborted when the execution is abandoned (ctx.signal). */
+  get abort(): AbortController {
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      if (this.abandoned) this.abortController.abort(new Error("execution ended"));
+    }
+    return this.abortController;
   }
 
   /** The fence this execution's writes carry: the one it started with, or the one its warm continuation was claimed with. */
@@ -99,7 +110,8 @@ export class Execution {
   /** Gives up a parked execution kept warm (evicted, or resumed elsewhere): its code is garbage. */
   abandon(): void {
     this.parkedWarm = undefined;
-    if (!this.abort.signal.aborted) this.abort.abort(new Error("execution ended"));
+    this.abandoned = true;
+    if (this.abortController && !this.abortController.signal.aborted) this.abortController.abort(new Error("execution ended"));
   }
 
   /**

@@ -6,7 +6,7 @@ import type { ExecutionOutcome } from "../executor/contract.ts";
 import { execute, untilInterrupted } from "../executor/execute.ts";
 import { Execution } from "../executor/execution.ts";
 import type { TaskDefinition } from "../task.ts";
-import { outcomeHandlers } from "./outcome-handlers.ts";
+import { handleOutcome } from "./outcome-handlers.ts";
 import type { WarmRuns } from "./warm-runs.ts";
 
 /** How long a job for a task this worker does not host waits, when no worker that hosts it has a queue of its own, before another worker may take it. */
@@ -28,17 +28,20 @@ export function createProcessor(deps: ProcessorDeps) {
   const { tasks, logger } = deps;
   const processRun = createRunProcessor(deps);
   const processJob = async (job: Job, token?: string): Promise<void> => {
-    const single = runJobOf(job.data, logger);
-    const batch = single.success ? undefined : RunBatchJob.safeParse(job.data);
-    if (!single.success && !batch?.success) {
-      logger.error({ jobId: job.id, issues: single.error.issues }, "dropping a runs-queue job with an invalid payload");
+    // Parsed by the schema its shape names: a failed parse (building its issues) costs more than the job's work.
+    const parsed = isBatchJob(job.data) ? { batch: RunBatchJob.safeParse(job.data) } : { single: runJobOf(job.data, logger) };
+    const outcome = parsed.batch ?? parsed.single;
+    if (!outcome.success) {
+      logger.error({ jobId: job.id, issues: outcome.error.issues }, "dropping a runs-queue job with an invalid payload");
       return;
     }
-    const taskId = single.success ? single.data.taskId : batch!.data!.taskId;
+    const single = parsed.single?.success ? parsed.single : undefined;
+    const batch = parsed.batch?.success ? parsed.batch : undefined;
+    const taskId = single ? single.data.taskId : batch!.data.taskId;
     if (!tasks.has(taskId)) {
       // Another worker hosts this task: hand the job on to it. Without its claims: that
       // worker sees the job handed out again and must not take a claim as an execution lost.
-      const data = single.success ? { runId: single.data.runId, taskId } : { taskId, batch: batch!.data!.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
+      const data = single ? { runId: single.data.runId, taskId } : { taskId, batch: batch!.data.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
       // Straight to the own queue of a live worker that hosts the task, same job id (the
       // one its run's state names); if it is busy past the warm deadline, the rescue sends
       // the job back to the shared queue (WarmWorkers).
@@ -53,10 +56,10 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     // When the job came due: a timer's or a retry's job is added long before.
     const dueAt = job.timestamp + (job.opts.delay ?? 0);
-    if (single.success) return processRun(single.data, job.id!, job.attemptsStarted, dueAt);
+    if (single) return processRun(single.data, job.id!, job.attemptsStarted, dueAt);
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
-    const settled = await Promise.allSettled(batch!.data!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted, dueAt)));
+    const settled = await Promise.allSettled(batch!.data.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted, dueAt)));
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   };
@@ -147,13 +150,15 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
     if (outcome.kind === "parked" && outcome.warm) warm.keep(execution);
     metrics.warmRuns.set(warm.size);
     try {
-      await (outcomeHandlers(engine, task, execution, logger)[outcome.kind] as (o: ExecutionOutcome) => Promise<void>)(outcome);
+      await handleOutcome({ engine, task, execution, logger }, outcome);
     } catch (error) {
       if (error instanceof ExecutionRefusedError) return;
       throw error;
     }
   };
 }
+
+const isBatchJob = (data: unknown): boolean => typeof data === "object" && data !== null && "batch" in data;
 
 /**
  * A run job whose claim this version cannot read (one queued by an older version, say)

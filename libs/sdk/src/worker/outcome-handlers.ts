@@ -6,71 +6,90 @@ import type { Execution } from "../executor/execution.ts";
 import type { TaskDefinition } from "../task.ts";
 import { MaxDurationExceededError } from "../errors/MaxDurationExceededError.ts";
 
+/** What an outcome's handler works on: the execution that ended, its task, and the worker's engine. */
+export interface OutcomeContext {
+  engine: HelmrEngine;
+  task: TaskDefinition;
+  execution: Execution;
+  logger: Logger;
+}
+
+type Handlers = { [K in keyof OutcomeHandlers]: (c: OutcomeContext, outcome: Parameters<OutcomeHandlers[K]>[0]) => Promise<void> };
+
 /**
  * What happens after an execution ends, one handler per outcome. Writes here are fenced
  * like the execution's own: a refusal means another execution owns the run, and is ignored.
+ * The handlers are made once, not per execution: every resume ends in one of them.
  */
-export function outcomeHandlers(engine: HelmrEngine, task: TaskDefinition, execution: Execution, logger: Logger): OutcomeHandlers {
-  const { id: runId, taskId } = execution.run;
-  const { fence, parent } = execution;
-  const { metrics } = engine.resources;
-  // A child run's end resumes the parent waiting on it (broker systems/children.ts).
-  const tellParent = () => (parent ? engine.children.notifyParent(runId) : Promise.resolve());
-  const fail = async (error: unknown, retryable: boolean) => {
-    const attempt = execution.run.attempt;
-    const outcome = await engine.executions.fail(
-      runId,
-      fence,
-      JSON.stringify(serializeError(error)),
-      { retryable, maxAttempts: task.maxAttempts, delayMs: task.retryDelayMs(attempt) },
-      parent,
-    );
-    if (outcome.status === "failed") await tellParent();
-    if (outcome.status === "retry") await engine.dispatch.ensureJob({ runId, taskId }, outcome.jobId, outcome.runAt);
-    if (outcome.status === "retry") metrics.runRetries.inc({ task: taskId });
-    else metrics.runsFinished.inc({ task: taskId, status: "failed" });
-    if (error instanceof NonDeterminismError) metrics.nonDeterminism.inc({ task: taskId });
-    logger.info({ runId, attempt, retry: outcome.status === "retry", err: error }, "run attempt failed");
-  };
-
-  return {
-    completed: async ({ output }) => {
-      let text: string;
-      try {
-        text = JSON.stringify(output ?? null);
-      } catch (error) {
-        return fail(new Error(`the task's return value is not JSON-serializable: ${(error as Error).message}`), false);
-      }
-      await engine.executions.complete(runId, fence, text, parent);
-      if (parent) await engine.children.notifyParent(runId, { parent, result: childWaitResult(runId, "completed", text, null)! });
-      metrics.runsFinished.inc({ task: taskId, status: "completed" });
-    },
-    continued: async ({ payload }) => {
-      let text: string;
-      try {
-        text = JSON.stringify(payload ?? null);
-      } catch (error) {
-        return fail(new Error(`ctx.continueAsNew(): the payload is not JSON-serializable: ${(error as Error).message}`), false);
-      }
-      const next = await engine.runs.continueAsNew(runId, fence, text);
-      metrics.runsFinished.inc({ task: taskId, status: "continued" });
-      logger.debug({ runId, continuedAs: next }, "run continued as a new run");
-    },
-    failed: ({ error }) => fail(error, !isTerminalError(error)),
-    timedOut: ({ maxDurationMs }) => fail(new MaxDurationExceededError(maxDurationMs), false),
-    parked: async ({ wakeJobId, wakeAt, warm }) => {
-      // The wake-up of a run kept warm goes to this worker's own queue, like its other resumes.
-      if (wakeJobId) await engine.dispatch.ensureJob({ runId, taskId }, wakeJobId, wakeAt, warm ? execution.warmWorker : "");
-    },
-    released: ({ jobId }) => engine.dispatch.ensureJob({ runId, taskId }, jobId, 0),
-    refused: async ({ reason }) => {
-      logger.debug({ runId, reason }, "execution refused by Redis; it stops here");
-      // A cancel requested while it ran ended it at this write (guardExecution).
-      if (reason === "cancelled") await tellParent();
-    },
-    crashed: async ({ error }) => {
-      // Let BullMQ retry this job: its retry finds the run's state and carries on from it.
-      throw error;
-    },
-  };
+export function handleOutcome(c: OutcomeContext, outcome: Parameters<OutcomeHandlers[keyof OutcomeHandlers]>[0]): Promise<void> {
+  return (HANDLERS[outcome.kind] as (c: OutcomeContext, o: typeof outcome) => Promise<void>)(c, outcome);
 }
+
+/** A child run's end resumes the parent waiting on it (broker systems/children.ts). */
+const tellParent = ({ engine, execution }: OutcomeContext): Promise<void> => (execution.parent ? engine.children.notifyParent(execution.run.id) : Promise.resolve());
+
+async function fail(c: OutcomeContext, error: unknown, retryable: boolean): Promise<void> {
+  const { engine, task, execution, logger } = c;
+  const { id: runId, taskId, attempt } = execution.run;
+  const { metrics } = engine.resources;
+  const outcome = await engine.executions.fail(
+    runId,
+    execution.fence,
+    JSON.stringify(serializeError(error)),
+    { retryable, maxAttempts: task.maxAttempts, delayMs: task.retryDelayMs(attempt) },
+    execution.parent,
+  );
+  if (outcome.status === "failed") await tellParent(c);
+  if (outcome.status === "retry") await engine.dispatch.ensureJob({ runId, taskId }, outcome.jobId, outcome.runAt);
+  if (outcome.status === "retry") metrics.runRetries.inc({ task: taskId });
+  else metrics.runsFinished.inc({ task: taskId, status: "failed" });
+  if (error instanceof NonDeterminismError) metrics.nonDeterminism.inc({ task: taskId });
+  logger.info({ runId, attempt, retry: outcome.status === "retry", err: error }, "run attempt failed");
+}
+
+const HANDLERS: Handlers = {
+  async completed(c, { output }) {
+    const { engine, execution } = c;
+    const { id: runId, taskId } = execution.run;
+    let text: string;
+    try {
+      text = JSON.stringify(output ?? null);
+    } catch (error) {
+      return fail(c, new Error(`the task's return value is not JSON-serializable: ${(error as Error).message}`), false);
+    }
+    const { parent } = execution;
+    await engine.executions.complete(runId, execution.fence, text, parent);
+    if (parent) await engine.children.notifyParent(runId, { parent, result: childWaitResult(runId, "completed", text, null)! });
+    engine.resources.metrics.runsFinished.inc({ task: taskId, status: "completed" });
+  },
+  async continued(c, { payload }) {
+    const { engine, execution, logger } = c;
+    const { id: runId, taskId } = execution.run;
+    let text: string;
+    try {
+      text = JSON.stringify(payload ?? null);
+    } catch (error) {
+      return fail(c, new Error(`ctx.continueAsNew(): the payload is not JSON-serializable: ${(error as Error).message}`), false);
+    }
+    const next = await engine.runs.continueAsNew(runId, execution.fence, text);
+    engine.resources.metrics.runsFinished.inc({ task: taskId, status: "continued" });
+    logger.debug({ runId, continuedAs: next }, "run continued as a new run");
+  },
+  failed: (c, { error }) => fail(c, error, !isTerminalError(error)),
+  timedOut: (c, { maxDurationMs }) => fail(c, new MaxDurationExceededError(maxDurationMs), false),
+  async parked({ engine, execution }, { wakeJobId, wakeAt, warm }) {
+    // The wake-up of a run kept warm goes to this worker's own queue, like its other resumes.
+    const { id: runId, taskId } = execution.run;
+    if (wakeJobId) await engine.dispatch.ensureJob({ runId, taskId }, wakeJobId, wakeAt, warm ? execution.warmWorker : "");
+  },
+  released: ({ engine, execution }, { jobId }) => engine.dispatch.ensureJob({ runId: execution.run.id, taskId: execution.run.taskId }, jobId, 0),
+  async refused(c, { reason }) {
+    c.logger.debug({ runId: c.execution.run.id, reason }, "execution refused by Redis; it stops here");
+    // A cancel requested while it ran ended it at this write (guardExecution).
+    if (reason === "cancelled") await tellParent(c);
+  },
+  async crashed(_c, { error }) {
+    // Let BullMQ retry this job: its retry finds the run's state and carries on from it.
+    throw error;
+  },
+};
