@@ -1,7 +1,7 @@
 import { HelmrError, isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
 import type { Redis } from "ioredis";
 import { isScriptError, runScript, scriptError } from "../lua/index.ts";
-import { execOrThrow, batch } from "../pipelines.ts";
+import { execOrThrow, batch, sentTogether } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
@@ -53,10 +53,12 @@ export class StreamsSystem {
     // outbox's may be failing over while the session's is up: whether the entry got there
     // only matters if the job cannot be added next, and then this process re-adds it
     // itself (DispatchSystem.ensureJobOfResumed).
-    const [, outcome] = await Promise.all([
-      this.dispatch.markIntent(redis, intent, now).catch(() => {}),
-      runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?]>(redis, "deliverInput", sessionKeys, args),
-    ]);
+    const [, outcome] = await sentTogether(redis, () =>
+      Promise.all([
+        this.dispatch.markIntent(redis, intent, now).catch(() => {}),
+        runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?]>(redis, "deliverInput", sessionKeys, args),
+      ]),
+    );
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(intent);
       throw scriptError(outcome, sessionId);
