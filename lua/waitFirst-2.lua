@@ -34,13 +34,7 @@ for _, branch in ipairs(wait.branches) do
   if branch.kind == "input" then
     local buffered = popOldest(bufferKey(tagPrefix, branch.stream, branch.corr))
     if buffered then
-      local fields = rcall("XRANGE", tagPrefix .. KEY.inputStream .. branch.stream, buffered, buffered)[1][2]
-      local data
-      for i = 1, #fields, 2 do
-        if fields[i] == "d" then
-          data = fields[i + 1]
-        end
-      end
+      local data = inputData(tagPrefix, branch.stream, buffered)
       local result = wonBy(branch.key, '{"ok":true,"output":' .. data .. '}')
       journal(runKey, "r" .. position, result)
       recordConsumption(tagPrefix .. KEY.inputConsumed .. branch.stream, buffered, runId, position, now)

@@ -33,14 +33,7 @@ end
 
 local buffered = popOldest(bufferKey(tagPrefix, stream, corr))
 if buffered then
-  local entry = rcall("XRANGE", tagPrefix .. KEY.inputStream .. stream, buffered, buffered)[1]
-  local fields = entry[2]
-  local data
-  for i = 1, #fields, 2 do
-    if fields[i] == "d" then
-      data = fields[i + 1]
-    end
-  end
+  local data = inputData(tagPrefix, stream, buffered)
   if ARGV[3] ~= "" then
     journal(runKey, position, ARGV[3])
   end

@@ -17,6 +17,15 @@ end
 local function nextSeq(tagPrefix)
   return rcall("HINCRBY", tagPrefix .. KEY.session, "seq", 1)
 end
+-- The data (field `d`) of the input entry `entryId` of a session's input stream.
+local function inputData(tagPrefix, stream, entryId)
+  local fields = rcall("XRANGE", tagPrefix .. KEY.inputStream .. stream, entryId, entryId)[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == "d" then
+      return fields[i + 1]
+    end
+  end
+end
 local function popOldest(key)
   local popped = rcall("ZPOPMIN", key)
   return popped[1]
