@@ -28,6 +28,13 @@ const fanIn = task({
     return results.map((r) => (r.ok ? { runId: r.runId, output: r.output } : { runId: r.runId, failed: r.error instanceof ChildRunFailedError, message: r.error.message }));
   },
 });
+const keyedBatch = task({
+  id: "batch-keyed-parent",
+  run: async () => {
+    const results = await member.batchTriggerAndWait([{ payload: { n: 7 }, idempotencyKey: "seven" }, { payload: { n: 1 } }]);
+    return results.map((r) => (r.ok ? { runId: r.runId, output: r.output } : { runId: r.runId, failed: true }));
+  },
+});
 const fireAndForget = task({
   id: "batch-fire-and-forget",
   run: async (p: { count: number }) => {
@@ -114,7 +121,12 @@ describe("batches of child runs", () => {
 
   it("replaying the parent (no warm resume) finds the same children and triggers no second batch", async () => {
     stack = await startStack();
-    await stack.startWorker({ tasks: [fanIn, member], ...REPLAY_ONLY });
+    const hosting = await stack.startWorker({ tasks: [fanIn, member], ...REPLAY_ONLY });
+    // Counted: a replay after the batch resolved returns it from the journal, triggering nothing.
+    const { batches } = hosting.engine;
+    const trigger = batches.trigger.bind(batches);
+    let triggers = 0;
+    batches.trigger = (...args) => (triggers++, trigger(...args));
     memberRuns.clear();
     const { runId, sessionId } = await stack.client.tasks.trigger("batch-parent", { count: 3, hold: true });
     await batchOf(runId);
@@ -123,6 +135,20 @@ describe("batches of child runs", () => {
     const results = (await runReaches(stack.client, runId, "completed")).output as { output: number }[];
     expect(results.map((r) => r.output)).toEqual([0, 2, 4]);
     expect((await stack.client.runs.list({ session: sessionId })).data).toHaveLength(4);
+    expect(triggers).toBe(1);
+  });
+
+  it("an item whose idempotencyKey names an existing run waits for that run, named in its result", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [keyedBatch, member] });
+    const session = await stack.client.sessions.create({ externalId: "batch-keyed" });
+    const existing = await stack.client.tasks.trigger("batch-member", { n: 7 }, { sessionId: session.id, idempotencyKey: "seven" });
+    await runReaches(stack.client, existing.runId, "completed");
+    const { runId } = await stack.client.tasks.trigger("batch-keyed-parent", {}, { sessionId: session.id });
+    const results = (await runReaches(stack.client, runId, "completed")).output as { runId: string; output: number }[];
+    expect(results[0]).toEqual({ runId: existing.runId, output: 14 });
+    expect(results[1].output).toBe(2);
+    expect((await stack.client.runs.list({ session: session.id })).data).toHaveLength(3);
   });
 
   it("batchTrigger from a run starts every child and goes on, their ids in order; a replay triggers none twice", async () => {

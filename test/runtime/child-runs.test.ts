@@ -29,6 +29,13 @@ const parent = task({
     return { doubled: result.output };
   },
 });
+const keyed = task({
+  id: "child-keyed-parent",
+  run: async (p: { key: string }) => {
+    const result = await worker.triggerAndWait({ n: 9, hold: true }, { idempotencyKey: p.key });
+    return result.ok ? { doubled: result.output } : { failed: result.error instanceof ChildRunFailedError, message: result.error.message };
+  },
+});
 const fanOut = task({
   id: "child-fire-and-forget",
   run: async () => {
@@ -199,6 +206,23 @@ describe("child runs", () => {
     expect(runs.data.map((r) => r.id).sort()).toEqual([runId, childRunId].sort());
   });
 
+  it("a child's idempotencyKey naming an existing run makes that run the child; a second parent with the same key is refused in its outcome", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [keyed, worker] });
+    const session = await stack.client.sessions.create({ externalId: "child-keyed" });
+    const existing = await stack.client.tasks.trigger("child-worker", { n: 9, hold: true }, { sessionId: session.id, idempotencyKey: "shared" });
+    await runReaches(stack.client, existing.runId, "waiting");
+    const first = await stack.client.tasks.trigger("child-keyed-parent", { key: "shared" }, { sessionId: session.id });
+    expect(await childOf(first.runId)).toBe(existing.runId);
+    expect((await stack.client.runs.retrieve(existing.runId)).parentRunId).toBe(first.runId);
+    const second = await stack.client.tasks.trigger("child-keyed-parent", { key: "shared" }, { sessionId: session.id });
+    const refused = (await runReaches(stack.client, second.runId, "completed")).output as { failed: boolean; message: string };
+    expect(refused).toMatchObject({ failed: true, message: expect.stringContaining("child of another run") });
+    await stack.client.sessions.open(session.id).input("child-gate").send("go");
+    expect((await runReaches(stack.client, first.runId, "completed")).output).toEqual({ doubled: 18 });
+    expect((await stack.client.runs.list({ session: session.id })).data).toHaveLength(3);
+  });
+
   it("trigger from a run starts a child and goes on; a replay triggers no second one", async () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [fanOut, worker], ...REPLAY_ONLY });
@@ -209,5 +233,8 @@ describe("child runs", () => {
     const child = await runReaches(stack.client, childRunId, "completed");
     expect(child).toMatchObject({ output: 42, parentRunId: null, sessionId });
     expect((await stack.client.runs.list({ session: sessionId })).data).toHaveLength(2);
+    // The trigger's result is journaled: the replay that finished the run returned it without triggering again.
+    const journal = (await stack.http("GET", `/api/v1/runs/${runId}/journal`)).body.data;
+    expect(journal[0]).toMatchObject({ kind: "child", name: childRunId, result: { ok: true, output: { runId: childRunId, deduplicated: false } } });
   });
 });

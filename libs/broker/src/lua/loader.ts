@@ -76,7 +76,8 @@ export type ScriptName =
   | "settleTokenTimeout"
   | "journalBatch"
   | "settleBatch"
-  | "waitFirst";
+  | "waitFirst"
+  | "adoptRun";
 
 /**
  * Registers the scripts on a connection; `runScript` then calls them by name, and marks

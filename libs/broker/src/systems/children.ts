@@ -1,5 +1,5 @@
-import { HelmrError, isRunId, notFound, parseRunId } from "@helmr/core";
-import { runScript } from "../lua/index.ts";
+import { HelmrError, conflict, isRunId, notFound, parseRunId } from "@helmr/core";
+import { isScriptError, runScript, scriptError } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
@@ -14,6 +14,11 @@ import { claimOf } from "./executions.ts";
  * or the canceller. The outbox sweeper tells the parent when that process died first. A
  * parent that parks after its child ended finds it ended (`watch`), and checks once more
  * after parking (`settleParentOf`), as token waits do.
+ *
+ * A child cancelled while it runs ends at its next durable operation: its notice, marked
+ * when the cancel was asked for, stays until then. Closing a child's session cancels it and
+ * tells a parent in another session the same way (SessionsSystem.end); erasing it tells the
+ * parents of children still running first, since those will never end (`tellParentsOfErased`).
  *
  * A batch's children (batchTriggerAndWait) name their index too ("<run id>|<position>|<i>"):
  * each end is counted in the parent's run hash (lua/settleBatch-1.lua) and the last one
@@ -59,6 +64,25 @@ export class ChildrenSystem {
   }
 
   /**
+   * A child's trigger whose idempotencyKey named an existing run: that run becomes the
+   * child the parent waits for, unless another parent waits for it: then the wait on it
+   * fails (409 run_has_parent; a batch's place of it ends as that failure). One that ended
+   * already tells the parent now (its end told nobody).
+   */
+  async adopt(runId: string, parent: string): Promise<void> {
+    const reply = await runScript<number | [string, string]>(this.resources.redis, "adoptRun", [this.resources.keys.run(runId)], [parent]);
+    if (isScriptError(reply)) throw scriptError(reply, runId);
+    if (reply[0] === "other") {
+      const refusal = conflict("run_has_parent", `Run ${runId}, which the child's idempotencyKey names, is the child of another run already; a run tells one parent of its end`);
+      if (parent.split("|").length < 3) throw refusal;
+      const cause = { name: "HelmrError", message: refusal.message };
+      return this.tellParent(parent, runId, JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: `child run ${runId} waits for another parent`, runId, cause } }));
+    }
+    const end = await this.endOf(runId);
+    if (end.result !== null) await this.tellParent(parent, runId, end.result);
+  }
+
+  /**
    * Ends a parent's wait on a child (`parent` as the child's hash names it) with `result`, if
    * the parent still waits on it: a wait on that child, a waits.first branch, or the child's
    * place in a batch.
@@ -67,7 +91,8 @@ export class ChildrenSystem {
     const [parentRunId, position, member] = parent.split("|");
     const tagPrefix = this.resources.keys.tagPrefix(parseRunId(parentRunId).sessionId);
     if (member === undefined) await this.resolve(parentRunId, "resolveWait", [position, result, Date.now(), parentRunId, "run", childRunId, tagPrefix]);
-    else await this.resolve(parentRunId, "settleBatch", [position, member, result, Date.now(), parentRunId]);
+    // A batch's outcome names each child: one its idempotencyKey named is not the id the parent journaled.
+    else await this.resolve(parentRunId, "settleBatch", [position, member, `${result.slice(0, -1)},"runId":"${childRunId}"}`, Date.now(), parentRunId]);
   }
 
   /**

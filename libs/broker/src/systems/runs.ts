@@ -78,6 +78,8 @@ export class RunsSystem {
     const { runId, sessionId } = intent;
     // A repeated trigger of a run that exists writes nothing (the id logs take an id once).
     if (!claimedIdempotencyKey && idemKey && (await redis.exists(keys.run(runId)))) {
+      // A child's trigger whose key names another run waits for that one.
+      if (options.parent && runId !== options.runId) await this.children.adopt(runId, options.parent);
       await this.dispatch.ensureFromRunState(runId);
       await guard.confirm();
       return { sessionId, runId, deduplicated: true };

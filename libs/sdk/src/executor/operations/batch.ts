@@ -1,5 +1,5 @@
 import { MAX_BATCH_SIZE, storedWait } from "@helmr/broker";
-import { newRunId, type TriggerResult } from "@helmr/core";
+import { newRunId, parseRunId, type TriggerResult } from "@helmr/core";
 import { abandoned, type Execution } from "../execution.ts";
 import { toWaitOutcome, type JournalEntry } from "../journal.ts";
 import type { WaitOutcome } from "../wait-result.ts";
@@ -29,6 +29,12 @@ export function triggerBatch<Output>(execution: Execution, taskId: string, items
   const op = execution.begin({ k: "batch" }, wait ? `a wait on a batch of ${items.length} runs of task ${taskId}` : undefined);
   if (!op) return abandoned();
   const { position, recorded } = op;
+  // Done before: the waited batch's outcomes, or the triggers' results (journaled once every child existed).
+  if (recorded?.result) {
+    const done = Promise.resolve(recorded.result);
+    const ids = (recorded.entry as BatchEntry).v;
+    return wait ? done.then((settled) => perChild<Output>(settled, ids)).finally(() => execution.endWait()) : done.then((settled) => unpackTriggered((settled as { ok: true; output: PackedTrigger[] }).output, ids));
+  }
   const sessionOf = (item: BatchItem<unknown>) => item.sessionId ?? execution.run.sessionId;
   const runIds = recorded ? (recorded.entry as BatchEntry).v : items.map((item) => newRunId(sessionOf(item)));
   const entry: BatchEntry = { k: "batch", v: runIds, ...(wait ? { w: 1 as const } : {}) };
@@ -38,12 +44,33 @@ export function triggerBatch<Output>(execution: Execution, taskId: string, items
     // A replay triggers again: a crash may have come between the journal and the last trigger, and the same ids create nothing twice.
     return execution.write(() => execution.engine.batches.trigger(taskId, bodies, Date.now(), { runIds, parent: wait ? `${execution.run.id}|${position}` : "" }));
   })();
-  if (!wait) return created;
-  const outcome = recorded?.result ? Promise.resolve(recorded.result) : created.then(() => park(execution, position, runIds.length));
-  return outcome
+  if (!wait) {
+    return created.then(async (triggered) => {
+      await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", JSON.stringify({ ok: true, output: packTriggered(triggered, runIds) })));
+      return triggered;
+    });
+  }
+  return created
+    .then(() => park(execution, position, runIds.length))
     .then((settled) => perChild<Output>(settled, runIds))
     .finally(() => execution.endWait());
 }
+
+/**
+ * A batch trigger's results as journaled: 0 for a child created with the id journaled for
+ * it (nearly all), else [its run id, 1 when it existed before]: a few bytes a child, not a
+ * whole result each.
+ */
+type PackedTrigger = 0 | [string, 0 | 1];
+
+const packTriggered = (triggered: TriggerResult[], runIds: string[]): PackedTrigger[] =>
+  triggered.map((t, i) => (t.runId === runIds[i] && !t.deduplicated ? 0 : [t.runId, t.deduplicated ? 1 : 0]));
+
+const unpackTriggered = (packed: PackedTrigger[], runIds: string[]): TriggerResult[] =>
+  packed.map((p, i) => {
+    const runId = p === 0 ? runIds[i] : p[0];
+    return { sessionId: parseRunId(runId).sessionId, runId, deduplicated: p !== 0 && p[1] === 1 };
+  });
 
 function checkItems(taskId: string, items: BatchItem<unknown>[]): void {
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH_SIZE) {
@@ -69,6 +96,7 @@ function park(execution: Execution, position: number, count: number): Promise<Wa
 function perChild<Output>(settled: WaitOutcome<unknown>, runIds: string[]): BatchRunResult<Output>[] {
   // A batch wait ends only with its children's outcomes; anything else (the run was cancelled) is the wait's own failure.
   if (!settled.ok) throw settled.error;
-  const stored = settled.output as Parameters<typeof toWaitOutcome>[0][];
-  return stored.map((one, i) => ({ ...(toWaitOutcome(one) as WaitOutcome<Output>), runId: runIds[i] }));
+  // Each names its child: one an idempotencyKey named is not the id journaled for it.
+  const stored = settled.output as (Parameters<typeof toWaitOutcome>[0] & { runId?: string })[];
+  return stored.map((one, i) => ({ ...(toWaitOutcome(one) as WaitOutcome<Output>), runId: one.runId ?? runIds[i] }));
 }

@@ -1,5 +1,5 @@
 import { storedWait } from "@helmr/broker";
-import { newRunId, type TriggerResult } from "@helmr/core";
+import { HelmrError, newRunId, type TriggerBody, type TriggerResult } from "@helmr/core";
 import { abandoned, type Execution } from "../execution.ts";
 import { toWaitOutcome, type JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
@@ -23,23 +23,55 @@ export function triggerChild<T>(execution: Execution, taskId: string, payload: u
   const op = execution.begin({ k: "child" }, wait ? label : undefined);
   if (!op) return wait ? new WaitResult<T>(abandoned()) : abandoned();
   const { position, recorded } = op;
+  // Done before: a waited child's outcome, or the trigger's result (journaled once the child existed).
+  if (recorded?.result) {
+    if (!wait) return Promise.resolve((recorded.result as { ok: true; output: TriggerResult }).output);
+    return new WaitResult<T>(Promise.resolve(recorded.result as WaitOutcome<T>).finally(() => execution.endWait()));
+  }
   const childRunId = recorded ? (recorded.entry as Extract<JournalEntry, { k: "child" }>).n : newRunId(options.sessionId ?? execution.run.sessionId);
   const entry: JournalEntry = { k: "child", n: childRunId, ...(wait ? { w: 1 as const } : {}) };
   const sessionId = options.sessionId ?? execution.run.sessionId;
+  const parent = wait ? `${execution.run.id}|${position}` : "";
+  // A replay that finds the entry without a result triggers again: a crash may have come
+  // between the journal and the trigger, and the same id creates nothing twice.
   const created = (async () => {
     if (!recorded) await execution.track(execution.journalAt(position, entry));
     const body = { payload, sessionId, ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) };
-    return execution.write(() => execution.engine.runs.trigger(taskId, body, Date.now(), { runId: childRunId, parent: wait ? `${execution.run.id}|${position}` : "" }));
+    return execution.write(() => triggerOrRefusal(execution, taskId, body, childRunId, parent));
   })();
-  // A replay triggers again: a crash may have come between the journal and the trigger, and the same id creates nothing twice.
-  if (!wait) return created;
-  if (recorded?.result) return new WaitResult<T>(Promise.resolve(recorded.result as WaitOutcome<T>).finally(() => execution.endWait()));
+  if (!wait) {
+    return created.then(async (triggered) => {
+      if ("refused" in triggered) throw triggered.refused;
+      await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", JSON.stringify({ ok: true, output: triggered })));
+      return triggered;
+    });
+  }
   return new WaitResult<T>(
     created
-      .then(() => live(execution, position, childRunId))
+      .then((triggered) => ("refused" in triggered ? refusedWait(execution, position, childRunId, triggered.refused) : live(execution, position, triggered.runId)))
       .then((outcome) => outcome as WaitOutcome<T>)
       .finally(() => execution.endWait()),
   );
+}
+
+/**
+ * Triggers the child. Its idempotencyKey may name an existing run, which becomes the child
+ * (its id is then not the journaled one); one another run waits for already is refused,
+ * and the refusal is the wait's outcome rather than a crash.
+ */
+async function triggerOrRefusal(execution: Execution, taskId: string, body: TriggerBody, childRunId: string, parent: string): Promise<TriggerResult | { refused: HelmrError }> {
+  try {
+    return await execution.engine.runs.trigger(taskId, body, Date.now(), { runId: childRunId, parent });
+  } catch (error) {
+    if (HelmrError.is(error) && error.code === "run_has_parent") return { refused: error };
+    throw error;
+  }
+}
+
+async function refusedWait(execution: Execution, position: number, childRunId: string, refused: HelmrError): Promise<WaitOutcome<unknown>> {
+  const result = JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: refused.message, runId: childRunId, cause: { name: "HelmrError", message: refused.message } } });
+  await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", result));
+  return toWaitOutcome(JSON.parse(result));
 }
 
 async function live(execution: Execution, position: number, childRunId: string): Promise<WaitOutcome<unknown>> {
