@@ -2,7 +2,7 @@
   Records how one child of a batch ended (batchTriggerAndWait), and resumes the parent
   once every child has ended and the parent waits on the batch. Idempotent: a child's end
   counts once (its notice may be told again), and a batch already resolved (its fields
-  gone) takes nothing. The ends are fields of the parent's run hash ("b<pos>:<index>",
+  gone) takes nothing; nor does a parent that ended otherwise (its fields go then). The ends are fields of the parent's run hash ("b<pos>:<index>",
   journalBatch-2.lua), so they go with it; resolving the batch deletes them.
   KEYS[1] the parent's run hash
   ARGV[1] the batch's journal position   ARGV[2] the child's index in the batch ("" to only
@@ -18,33 +18,39 @@ local rcall = redis.call
 -- @include "resumeRun"
 
 local batchFields = "b" .. position .. ":"
-local counts = rcall("HMGET", runKey, batchFields .. "n", batchFields .. "d")
+local counts = rcall("HMGET", runKey, batchFields .. "n", batchFields .. "d", "status")
 if not counts[1] then
   return {}
 end
-local total, ended = tonumber(counts[1]), tonumber(counts[2])
+local total, ended, status = tonumber(counts[1]), tonumber(counts[2]), counts[3]
+local fields = {}
+for i = 0, total - 1 do
+  fields[#fields + 1] = batchFields .. i
+end
+fields[#fields + 1] = batchFields .. "n"
+fields[#fields + 1] = batchFields .. "d"
+-- A parent that ended otherwise (it failed, or was cancelled while running) waits for
+-- nothing: the count goes, so its children's later ends leave nothing behind.
+if status == "completed" or status == "failed" or status == "cancelled" or status == "continued" then
+  rcall("HDEL", runKey, unpack(fields))
+  return {}
+end
 if index ~= "" and rcall("HSETNX", runKey, batchFields .. index, result) == 1 then
   ended = rcall("HINCRBY", runKey, batchFields .. "d", 1)
 end
 if ended < total then
   return {}
 end
-local run = rcall("HMGET", runKey, "status", "wait", "task")
-if run[1] ~= "waiting" or not run[2] then
+local run = rcall("HMGET", runKey, "wait", "task")
+if status ~= "waiting" or not run[1] then
   return {}
 end
-local wait = cjson.decode(run[2])
+local wait = cjson.decode(run[1])
 if wait.kind ~= "batch" or tostring(wait.pos) ~= position then
   return {}
 end
-local fields = {}
-for i = 0, total - 1 do
-  fields[#fields + 1] = batchFields .. i
-end
-local ends = rcall("HMGET", runKey, unpack(fields))
+local ends = rcall("HMGET", runKey, unpack(fields, 1, total))
 local outcome = '{"ok":true,"output":[' .. table.concat(ends, ",") .. ']}'
-fields[#fields + 1] = batchFields .. "n"
-fields[#fields + 1] = batchFields .. "d"
 rcall("HDEL", runKey, unpack(fields))
-local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], outcome, outcome, now)
-return {job, run[3], since or "", claim, warm}
+local job, since, claim, warm = resumeRun(runKey, runId, wait, run[1], outcome, outcome, now)
+return {job, run[2], since or "", claim, warm}

@@ -151,6 +151,21 @@ describe("batches of child runs", () => {
     expect((await stack.client.runs.list({ session: session.id })).data).toHaveLength(3);
   });
 
+  it("a parent that ended otherwise keeps nothing of its batch: a child's end later clears the count", async () => {
+    stack = await startStack();
+    const { engine } = stack;
+    await engine.tasks.register(["batch-orphaned"]);
+    const { runId } = await engine.runs.trigger("batch-orphaned", { payload: {} });
+    const started = await engine.executions.start(runId, `${runId}-1`, 1);
+    if (started.status !== "run") throw new Error("did not start");
+    await engine.executions.journalBatch(runId, started.fence, 0, JSON.stringify({ k: "batch", v: [], w: 1 }), 2);
+    const batchFields = async () => (await engine.resources.redis.hkeys(engine.resources.keys.run(runId))).filter((field) => /^b\d+:/.test(field));
+    expect(await batchFields()).toEqual(["b0:n", "b0:d"]);
+    await engine.executions.fail(runId, started.fence, JSON.stringify({ name: "Error", message: "gave up" }), { retryable: false, maxAttempts: 1, delayMs: 0 });
+    await engine.children.tellParent(`${runId}|0|1`, "run_0000000000000000_0000000000000000", '{"ok":true,"output":1}');
+    expect(await batchFields()).toEqual([]);
+  });
+
   it("batchTrigger from a run starts every child and goes on, their ids in order; a replay triggers none twice", async () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [fireAndForget, member], ...REPLAY_ONLY });
