@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NonRetriableError, streams, task, timers, tokens } from "@helmr/sdk";
+import { NonRetriableError, streams, task, timers, tokens, waits } from "@helmr/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helmr } from "../harness/cli.ts";
 import { eventually } from "../harness/poll.ts";
@@ -17,6 +17,7 @@ const opTasks = [
   task({ id: "op-review", run: async (p: { corr: string }) => approval.wait({ correlationId: p.corr }).unwrap() }),
   task({ id: "op-nap", run: async (p: { ms: number }) => (await timers.waitFor(p.ms), "rested") }),
   task({ id: "op-fast", run: async () => ({ fast: true }) }),
+  task({ id: "op-first", run: async () => (await waits.first({ reply: approval.waitFor({ correlationId: "first" }), timeout: timers.after("1h") })).key }),
   task({ id: "op-continue", run: async (p: { left: number }, ctx) => (p.left > 0 ? ctx.continueAsNew({ left: p.left - 1 }) : "end") }),
   task({ id: "op-fail", run: async () => { throw new NonRetriableError("no good"); } }),
   task({ id: "op-token", run: async () => { const t = await tokens.create({ timeout: "1h", tags: ["op"] }); return t.wait().unwrap(); } }),
@@ -85,6 +86,15 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     expect(runs.stdout).toMatch(new RegExp(`${runId} +op-nap +waiting +1 +\\d+s ago`));
     const cancelled = await cli("run", "cancel", runId, "--json");
     expect(cancelled.json()).toMatchObject({ id: runId, status: "cancelled", cancellation: "cancelled" });
+  });
+
+  it("says what a waits.first waits on, in run get and wait list", async () => {
+    const { runId, sessionId } = await stack.client.tasks.trigger("op-first");
+    await runReaches(stack.client, runId, "waiting");
+    const [run, waitList] = await Promise.all([cli("run", "get", runId), cli("wait", "list", "--session", sessionId, "--kind", "first")]);
+    expect(run.stdout).toMatch(/the first of: reply \(input "op-approval" \(correlationId first\)\), timeout \(timer due in 1h\)/);
+    expect(waitList.stdout).toMatch(new RegExp(`${runId} +op-first +first +reply:input timeout:timer`));
+    await stack.client.runs.cancel(runId);
   });
 
   it("creates, lists, gets and completes tokens; only create shows the secrets", async () => {
