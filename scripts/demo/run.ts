@@ -114,4 +114,17 @@ check(timerWait.waitingOn?.kind === "timer", `run parked until ${timerWait.waiti
 const fired = await finished(reminder.runId);
 check(fired.status === "completed", `run resumed after the timer: ${JSON.stringify(fired.output)}`);
 
+title("A batch of child runs: one per text, the parent resumed once with every result in order");
+const fanOut = await client.tasks.trigger("word-counts", { texts: ["a b", "c d e", "f"] });
+const counted = await finished(fanOut.runId);
+check(JSON.stringify(counted.output) === "[2,3,1]", `run completed with its children's outputs: ${JSON.stringify(counted.output)}`);
+
+title("The first of several: an answer, an escalation token or an hour");
+const ticket = await client.tasks.trigger("support-ticket", { ticketId: "T-42" });
+const ticketWait = await parked(ticket.runId);
+check(ticketWait.waitingOn?.kind === "first", `run parked on the first of: ${ticketWait.waitingOn?.kind === "first" ? ticketWait.waitingOn.branches.map((b) => b.key).join(", ") : "?"}`);
+await client.sessions.open(ticket.sessionId).input("answer").send("Restart the router.", { correlationId: "T-42" });
+const answered = await finished(ticket.runId);
+check((answered.output as { endedBy: string }).endedBy === "answer", `the answer won: ${JSON.stringify(answered.output)}`);
+
 console.log("\nAll steps behaved as the spec says.");

@@ -1,4 +1,4 @@
-import { step, streams, task, timers, tokens } from "@helmr/sdk";
+import { step, streams, task, timers, tokens, waits } from "@helmr/sdk";
 import { z } from "zod";
 
 /** Says hello; the greeting is built in a step, so a retry or replay never builds it twice. */
@@ -49,5 +49,38 @@ export const release = task({
     if (!result.ok) return { deployed: false, reason: result.error.name };
     if (!result.output.approved) return { deployed: false, reason: "rejected" };
     return { deployed: true, reviewer: result.output.reviewer ?? null };
+  },
+});
+
+/** A support ticket: an answer on the session's "answer" stream, an escalation token or an hour, whichever comes first. */
+export const answers = streams.input<string>("answer");
+
+export const supportTicket = task({
+  id: "support-ticket",
+  run: async (payload: { ticketId?: string } | null, ctx) => {
+    const ticketId = payload?.ticketId ?? ctx.run.id;
+    const escalation = await tokens.create({ timeout: "1d", tags: ["escalation"] });
+    await reviewEvents.append({ type: "waiting-for-answer", ticketId, escalationToken: escalation.id });
+    const first = await waits.first({
+      answer: answers.waitFor({ correlationId: ticketId }),
+      escalated: escalation.waitFor(),
+      timeout: timers.after("1h"),
+    });
+    return { ticketId, endedBy: first.key, ...(first.ok ? { value: first.output ?? null } : { error: first.error.name }) };
+  },
+});
+
+/** Fans out: a child run per text, and the parent resumes once with every count, in order. */
+export const countWords = task({
+  id: "count-words",
+  run: async ({ text }: { text: string }) => text.split(/\s+/).filter(Boolean).length,
+});
+
+export const wordCounts = task({
+  id: "word-counts",
+  run: async (payload: { texts?: string[] } | null) => {
+    const texts = payload?.texts ?? ["one two", "three four five"];
+    const counts = await countWords.batchTriggerAndWait(texts.map((text) => ({ payload: { text } })));
+    return counts.map((count) => (count.ok ? count.output : null));
   },
 });
