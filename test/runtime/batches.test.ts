@@ -1,4 +1,5 @@
 import { ChildRunFailedError, NonRetriableError, streams, task } from "@helmr/sdk";
+import { newRunId } from "@helmr/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches, runReachesWithin } from "../harness/runs.ts";
@@ -149,6 +150,41 @@ describe("batches of child runs", () => {
     expect(results[0]).toEqual({ runId: existing.runId, output: 14 });
     expect(results[1].output).toBe(2);
     expect((await stack.client.runs.list({ session: session.id })).data).toHaveLength(3);
+  });
+
+  it("a batch in one session is created in one step: a session closing meanwhile leaves all of it or none", async () => {
+    stack = await startStack();
+    const { engine } = stack;
+    const { redis, keys } = engine.resources;
+    await engine.tasks.register(["batch-atomic"]);
+    for (const delayMs of [0, 1, 2, 5, 10, 20, 50]) {
+      const { session } = await engine.sessions.create({});
+      const items = Array.from({ length: 300 }, (_, n) => ({ payload: { n }, sessionId: session.id }));
+      const triggered = engine.batches.trigger("batch-atomic", items).then(
+        () => "created",
+        (error: { code?: string }) => error.code,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await redis.hset(keys.session(session.id), "status", "closed");
+      const outcome = await triggered;
+      const runs = (await redis.hkeys(keys.session(session.id))).filter((field) => field.startsWith("a:")).length;
+      // Whenever the close landed, the batch is whole or absent: never some of its runs.
+      expect([outcome, runs]).toEqual(outcome === "created" ? ["created", 300] : ["session_closed", 0]);
+    }
+  });
+
+  it("the same batch again (a replay) creates none of it twice", async () => {
+    stack = await startStack();
+    const { engine } = stack;
+    await engine.tasks.register(["batch-again"]);
+    const { session } = await engine.sessions.create({});
+    const items = [1, 2, 3].map((n) => ({ payload: { n }, sessionId: session.id }));
+    const runIds = items.map(() => newRunId(session.id));
+    const first = await engine.batches.trigger("batch-again", items, Date.now(), { runIds, parent: "" });
+    const again = await engine.batches.trigger("batch-again", items, Date.now(), { runIds, parent: "" });
+    expect(first.map((r) => [r.runId, r.deduplicated])).toEqual(runIds.map((id) => [id, false]));
+    expect(again.map((r) => [r.runId, r.deduplicated])).toEqual(runIds.map((id) => [id, true]));
+    expect((await engine.runs.list({ session: session.id, limit: 10 })).data.map((r) => r.id).sort()).toEqual([...runIds].sort());
   });
 
   it("a parent that ended otherwise keeps nothing of its batch: a child's end later clears the count", async () => {

@@ -61,7 +61,7 @@ export class HelmrEngine {
     this.children = new ChildrenSystem(resources, this.dispatch);
     this.sessions = new SessionsSystem(resources, this.children);
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children);
-    this.batches = new BatchesSystem(resources, this.runs);
+    this.batches = new BatchesSystem(resources, this.runs, this.dispatch);
     this.executions = new ExecutionsSystem(resources);
     this.streams = new StreamsSystem(resources, this.dispatch);
     this.waits = new WaitsSystem(resources);

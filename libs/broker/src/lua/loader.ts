@@ -77,7 +77,8 @@ export type ScriptName =
   | "journalBatch"
   | "settleBatch"
   | "waitFirst"
-  | "adoptRun";
+  | "adoptRun"
+  | "createRuns";
 
 /**
  * Registers the scripts on a connection; `runScript` then calls them by name, and marks

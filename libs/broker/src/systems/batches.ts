@@ -1,7 +1,12 @@
-import { HelmrError, MAX_BATCH_ITEMS, conflict, invalid, isSessionId, notFound, type TriggerBody, type TriggerResult } from "@helmr/core";
+import { HelmrError, MAX_BATCH_ITEMS, conflict, invalid, isSessionId, newRunId, notFound, type TriggerBody, type TriggerResult } from "@helmr/core";
 import { forEachAtMost } from "../at-most.ts";
+import { execWithScript, isScriptError, scriptError } from "../lua/index.ts";
+import { appendToIdLog, removeFromIdLog } from "../paging.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
+import type { DispatchSystem } from "./dispatch.ts";
+import { claimOf } from "./executions.ts";
+import { addIntents } from "./outbox.ts";
 import type { RunsSystem } from "./runs.ts";
 
 /** The most runs one batch triggers (`batchTrigger`, `POST /tasks/:taskId/batch-trigger`). */
@@ -17,16 +22,22 @@ const CREATING_AT_ONCE = 64;
  *
  * All or none: everything a run's creation can refuse (the task unknown, a session unknown
  * or closed, the size) is checked for the whole batch first, and a refused batch creates
- * no run. The runs are then created side by side. They cannot be one Redis transaction,
- * since their sessions may live on different nodes of a cluster; what makes the batch whole
- * is that each run's id is fixed before any is created (a run's code journals them; the
- * API takes them from the items' idempotency keys), so a batch cut short, by a crash or a
- * session closed in between, is finished by doing it again, which creates each run once.
+ * no run. A batch whose runs all go to one session and name no idempotencyKey (a run's
+ * code's batch, by default: its children run in its session) is then created by one
+ * script (lua/createRuns-1.lua), atomically, as a trigger creates one run: its global
+ * writes (outbox entries, id logs) go ahead, as a trigger's do. Other batches cannot be one
+ * Redis step (their sessions may live on different nodes of a cluster, and idempotency
+ * keys are claimed one by one): their runs are created side by side, and what makes such a
+ * batch whole is that each run's id is fixed before any is created (a run's code journals
+ * them; the API takes them from the items' idempotency keys), so a batch cut short, by a
+ * crash or a session closed in between, is finished by doing it again, which creates each
+ * run once.
  */
 export class BatchesSystem {
   constructor(
     private readonly resources: Resources,
     private readonly runs: RunsSystem,
+    private readonly dispatch: DispatchSystem,
   ) {}
 
   /**
@@ -36,12 +47,46 @@ export class BatchesSystem {
    */
   async trigger(taskId: string, items: TriggerBody[], now = Date.now(), child?: { runIds: string[]; parent: string }): Promise<TriggerResult[]> {
     await this.check(taskId, items);
+    const sessionId = items[0].sessionId;
+    if (sessionId !== undefined && items.every((item) => item.sessionId === sessionId && item.idempotencyKey === undefined)) {
+      const runIds = child?.runIds ?? items.map(() => newRunId(sessionId));
+      return this.createInSession(taskId, sessionId, items, runIds, child?.parent ?? "", now);
+    }
     const results: TriggerResult[] = new Array(items.length);
     await forEachAtMost(CREATING_AT_ONCE, items, async (item, i) => {
       const options = child ? { runId: child.runIds[i], parent: child.parent ? `${child.parent}|${i}` : "", checked: true } : { checked: true };
       results[i] = await this.runs.trigger(taskId, item, now, options);
     });
     return results;
+  }
+
+  /** Creates a batch's runs in one session in one script, all or none, then queues their first jobs. */
+  private async createInSession(taskId: string, sessionId: string, items: TriggerBody[], runIds: string[], parent: string, now: number): Promise<TriggerResult[]> {
+    const { redis, keys } = this.resources;
+    const guard = this.dispatch.replicationGuard();
+    // As a trigger does: the outbox entries and the id logs first (a listing skips ids whose run does not exist yet).
+    const pipeline = addIntents(batch(redis), keys, runIds, now);
+    const logged = pipeline.length;
+    for (const runId of runIds) appendToIdLog(pipeline, keys.shardOf(sessionId).runsIndex(), runId);
+    const runs = runIds.map((runId, i) => [runId, JSON.stringify(items[i].payload ?? null), parent ? `${parent}|${i}` : ""]);
+    const { outcome, results } = await execWithScript<number | unknown[]>(pipeline, "createRuns", [keys.session(sessionId)], [JSON.stringify(runs), taskId, now, keys.tagPrefix(sessionId)]);
+    const created = new Set(isScriptError(outcome) ? [] : runIds.filter((_, i) => outcome[2 * i] === "created"));
+    if (created.size < runIds.length) {
+      // Take back what this attempt logged for runs it did not create: all of them when the session refused, those made before on a replay.
+      const cleanup = this.dispatch.dropIntents(batch(redis), runIds.filter((id) => !created.has(id)));
+      runIds.forEach((id, i) => !created.has(id) && removeFromIdLog(cleanup, keys.shardOf(sessionId).runsIndex(), String(results[logged + i])));
+      await execOrThrow(cleanup);
+      if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
+    }
+    await forEachAtMost(CREATING_AT_ONCE, runIds, async (runId, i) => {
+      const replies = outcome as unknown[];
+      if (replies[2 * i] === "created") await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(replies[2 * i + 1]) }, `${runId}-1`);
+      else await this.dispatch.ensureFromRunState(runId);
+    });
+    await guard.confirm();
+    for (const runId of created) void this.dispatch.clearIntent(runId);
+    this.resources.metrics.runsTriggered.inc({ task: taskId }, created.size);
+    return runIds.map((runId) => ({ sessionId, runId, deduplicated: !created.has(runId) }));
   }
 
   /** Refuses the whole batch for anything its runs' creation would refuse, before any exists. */

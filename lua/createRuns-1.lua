@@ -1,0 +1,43 @@
+--[[
+  Creates the runs of a batch in one session, all in one step (batchTrigger and
+  batchTriggerAndWait, POST /tasks/:taskId/batch-trigger): either every run the batch names
+  exists afterwards, or, the session refusing, none was created.
+  KEYS[1] session hash (its runs are fields a:<own part of the run id>)
+  ARGV[1] JSON array of the runs, each [run id, payload JSON, the parent's "<run id>|<wait
+    position>|<index>" or ""]   ARGV[2] task id   ARGV[3] now (ms)   ARGV[4] the session's tag prefix
+  Returns a flat list, a pair per run in order: "created", claim (what its first job
+    carries; claimStart) | "exists", status (created before: a replay of the batch)
+  Errors: -4 session not found, -5 session closed
+  Run keys are built from ARGV[4]: they share the session's hash tag.
+]]
+local sessionKey = KEYS[1]
+local taskId, now, tagPrefix = ARGV[2], ARGV[3], ARGV[4]
+local rcall = redis.call
+
+-- @include "keyNames"
+-- @include "newRun"
+-- @include "claimStart"
+
+local status = rcall("HGET", sessionKey, "status")
+if not status then
+  return -4
+end
+if status ~= "open" then
+  return -5
+end
+
+local reply = {}
+for _, run in ipairs(cjson.decode(ARGV[1])) do
+  local runId, payload, parent = run[1], run[2], run[3]
+  local runKey = tagPrefix .. KEY.run .. ownOfRun(runId)
+  local existing = rcall("HGET", runKey, "status")
+  if existing then
+    reply[#reply + 1] = "exists"
+    reply[#reply + 1] = existing
+  else
+    newRun(runKey, sessionKey, runId, taskId, payload, now, runId .. "-1", parent ~= "" and {"parent", parent} or {}, nil)
+    reply[#reply + 1] = "created"
+    reply[#reply + 1] = claimStart(runKey)
+  end
+end
+return reply
