@@ -1,4 +1,4 @@
-import { ChildRunFailedError, NonRetriableError, streams, task } from "@helmr/sdk";
+import { ChildRunFailedError, NonRetriableError, step, streams, task } from "@helmr/sdk";
 import { newRunId } from "@helmr/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
@@ -34,6 +34,14 @@ const keyedBatch = task({
   run: async () => {
     const results = await member.batchTriggerAndWait([{ payload: { n: 7 }, idempotencyKey: "seven" }, { payload: { n: 1 } }]);
     return results.map((r) => (r.ok ? { runId: r.runId, output: r.output } : { runId: r.runId, failed: true }));
+  },
+});
+/** Waits for its batch beside a step: it runs (the park waits for the step) while its children do. */
+const busyFanIn = task({
+  id: "batch-busy-parent",
+  run: async () => {
+    const items = [0, 1].map((n) => ({ payload: { n, hold: true } }));
+    await Promise.all([member.batchTriggerAndWait(items), step.run("busy", () => new Promise((resolve) => setTimeout(resolve, 3_000)))]);
   },
 });
 const fireAndForget = task({
@@ -101,6 +109,18 @@ describe("batches of child runs", () => {
     expect((await stack.client.runs.retrieve(runId)).status).toBe("cancelled");
     const fields = await stack.engine.resources.redis.hkeys(stack.engine.resources.keys.run(runId));
     expect(fields.filter((field) => /^b\d+:/.test(field))).toEqual([]);
+  });
+
+  it("cancelling a parent that is still running cancels the batch it is about to wait for", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [busyFanIn, member] });
+    const { runId, sessionId } = await stack.client.tasks.trigger("batch-busy-parent", {});
+    const children = await eventually(async () => {
+      const waiting = (await stack.client.runs.list({ session: sessionId })).data.filter((r) => r.id !== runId && r.status === "waiting");
+      return waiting.length === 2 && waiting.map((r) => r.id);
+    }, { what: "both children to park" });
+    expect((await stack.client.runs.cancel(runId)).cancellation).toBe("requested");
+    for (const id of children) expect((await stack.client.runs.retrieve(id)).status).toBe("cancelled");
   });
 
   it("children that all end before the parent parks: the park finds the batch complete and the parent resumes", async () => {

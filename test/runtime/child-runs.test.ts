@@ -29,6 +29,14 @@ const parent = task({
     return { doubled: result.output };
   },
 });
+/** Waits for its child beside a step: it runs (the park waits for the step) while its child does. */
+const busyParent = task({
+  id: "child-busy-parent",
+  run: async () => {
+    const [result] = await Promise.all([worker.triggerAndWait({ n: 2, hold: true }), step.run("busy", () => new Promise((resolve) => setTimeout(resolve, 3_000)))]);
+    return result.ok;
+  },
+});
 const keyed = task({
   id: "child-keyed-parent",
   run: async (p: { key: string }) => {
@@ -119,6 +127,17 @@ describe("child runs", () => {
     await stack.client.runs.cancel(runId);
     expect((await runReaches(stack.client, childRunId, "cancelled")).status).toBe("cancelled");
     expect((await stack.client.runs.retrieve(runId)).status).toBe("cancelled");
+  });
+
+  it("cancelling a parent that is still running cancels the child it is about to wait for", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [busyParent, worker] });
+    const { runId, sessionId } = await stack.client.tasks.trigger("child-busy-parent", {});
+    const childRunId = await eventually(async () => (await stack.client.runs.list({ session: sessionId })).data.find((r) => r.id !== runId && r.status === "waiting")?.id, { what: "the child to park" });
+    expect((await stack.client.runs.retrieve(runId)).status).toBe("running");
+    expect((await stack.client.runs.cancel(runId)).cancellation).toBe("requested");
+    expect((await stack.client.runs.retrieve(childRunId)).status).toBe("cancelled");
+    expect((await runReaches(stack.client, runId, "cancelled")).status).toBe("cancelled");
   });
 
   it("cancelling the child resumes the parent with the cancellation", async () => {

@@ -214,6 +214,24 @@ export class RunsSystem {
     return entry ? ((JSON.parse(entry) as { v?: string[] }).v ?? []) : [];
   }
 
+  /**
+   * The children a running run triggered to wait for and has no outcome of yet: a child,
+   * a batch, a waits.first's child branches. A run cancelled while it runs (it parks on
+   * them next, or is about to) takes them with it.
+   */
+  private async pendingChildren(runId: string): Promise<string[]> {
+    const journal = parseJournal(await readLog(this.resources.redis, this.resources.keys.run(runId), "j"));
+    const pending: string[] = [];
+    for (const [position, text] of journal) {
+      if (position.startsWith("r") || journal.has(`r${position}`)) continue;
+      const entry = JSON.parse(text) as { k: string; n?: string; v?: string[]; w?: number; b?: { k: string; n?: string }[] };
+      if (entry.k === "child" && entry.w && entry.n) pending.push(entry.n);
+      if (entry.k === "batch" && entry.w) pending.push(...(entry.v ?? []));
+      if (entry.k === "first") pending.push(...(entry.b ?? []).filter((b) => b.k === "child" && b.n).map((b) => b.n!));
+    }
+    return pending;
+  }
+
   /** Cancels a run: parked or queued at once, running at its next durable operation. */
   async cancel(runId: string, reason = "cancelled by request", now = Date.now()): Promise<{ outcome: CancelOutcome; run: RunRecord }> {
     if (!isRunId(runId)) throw notFound("run", runId);
@@ -236,14 +254,14 @@ export class RunsSystem {
     // A child cancelled now tells its parent; one cancelled at its next durable operation keeps the notice marked ahead until it has ended.
     if (parent && outcome !== "finished") await this.children.notifyParent(runId);
     else void this.dispatch.clearIntent(parentNotice(runId));
-    // A parent cancelled while it waits on children cancels them too.
-    const children = [...(child ? child.split(" ") : []), ...(batchAt ? await this.batchChildren(runId, batchAt) : [])];
+    // A parent cancelled while it waits on children cancels them too, and so does one cancelled while it runs.
+    const children = [...(child ? child.split(" ") : []), ...(batchAt ? await this.batchChildren(runId, batchAt) : []), ...(outcome === "requested" ? await this.pendingChildren(runId) : [])];
     await forEachAtMost(64, children, (id) =>
       this.cancel(id, `its parent ${runId} was cancelled`, now).then(
         () => {},
         (error) => {
-          // A child that ended meanwhile is no failure to cancel it.
-          if (!(HelmrError.is(error) && error.code === "run_finished")) this.resources.logger.warn({ err: error, runId, child: id }, "could not cancel the child of a cancelled run");
+          // A child that ended meanwhile, or is not created yet, is no failure to cancel it.
+          if (!(HelmrError.is(error) && (error.code === "run_finished" || error.status === 404))) this.resources.logger.warn({ err: error, runId, child: id }, "could not cancel the child of a cancelled run");
         },
       ),
     );
