@@ -1,5 +1,5 @@
 import { HelmrError, MAX_BATCH_ITEMS, conflict, invalid, isSessionId, newRunId, notFound, type TriggerBody, type TriggerResult } from "@helmr/core";
-import { forEachAtMost } from "../at-most.ts";
+import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
 import { execWithScript, isScriptError, scriptError } from "../lua/index.ts";
 import { appendToIdLog, removeFromIdLog } from "../paging.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
@@ -11,9 +11,6 @@ import type { RunsSystem } from "./runs.ts";
 
 /** The most runs one batch triggers (`batchTrigger`, `POST /tasks/:taskId/batch-trigger`). */
 export const MAX_BATCH_SIZE = MAX_BATCH_ITEMS;
-
-/** How many of a batch's runs are being created at once: enough to fill the connection's pipeline, few enough to leave room for other work. */
-const CREATING_AT_ONCE = 64;
 
 /**
  * Batches: many runs of one task triggered together, from the API or from a run's code
@@ -53,7 +50,7 @@ export class BatchesSystem {
       return this.createInSession(taskId, sessionId, items, runIds, child?.parent ?? "", now);
     }
     const results: TriggerResult[] = new Array(items.length);
-    await forEachAtMost(CREATING_AT_ONCE, items, async (item, i) => {
+    await forEachAtMost(FAN_OUT_AT_ONCE, items, async (item, i) => {
       const options = child ? { runId: child.runIds[i], parent: child.parent ? `${child.parent}|${i}` : "", checked: true } : { checked: true };
       results[i] = await this.runs.trigger(taskId, item, now, options);
     });
@@ -78,7 +75,7 @@ export class BatchesSystem {
       await execOrThrow(cleanup);
       if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
     }
-    await forEachAtMost(CREATING_AT_ONCE, runIds, async (runId, i) => {
+    await forEachAtMost(FAN_OUT_AT_ONCE, runIds, async (runId, i) => {
       const replies = outcome as unknown[];
       if (replies[2 * i] === "created") await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(replies[2 * i + 1]) }, `${runId}-1`);
       else await this.dispatch.ensureFromRunState(runId);

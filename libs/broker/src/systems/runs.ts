@@ -27,7 +27,7 @@ import { claimOf } from "./executions.ts";
 import { linesOf, parseJournal, readLog, resolveInputRefs } from "./history.ts";
 import type { TaskRegistry } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
-import { forEachAtMost } from "../at-most.ts";
+import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
 
@@ -256,7 +256,7 @@ export class RunsSystem {
     else void this.dispatch.clearIntent(parentNotice(runId));
     // A parent cancelled while it waits on children cancels them too, and so does one cancelled while it runs.
     const children = [...(child ? child.split(" ") : []), ...(batchAt ? await this.batchChildren(runId, batchAt) : []), ...(outcome === "requested" ? await this.pendingChildren(runId) : [])];
-    await forEachAtMost(64, children, (id) =>
+    await forEachAtMost(FAN_OUT_AT_ONCE, children, (id) =>
       this.cancel(id, `its parent ${runId} was cancelled`, now).then(
         () => {},
         (error) => {

@@ -29,19 +29,18 @@ export function createProcessor(deps: ProcessorDeps) {
   const processRun = createRunProcessor(deps);
   const processJob = async (job: Job, token?: string): Promise<void> => {
     // Parsed by the schema its shape names: a failed parse (building its issues) costs more than the job's work.
-    const parsed = isBatchJob(job.data) ? { batch: RunBatchJob.safeParse(job.data) } : { single: runJobOf(job.data, logger) };
-    const outcome = parsed.batch ?? parsed.single;
-    if (!outcome.success) {
-      logger.error({ jobId: job.id, issues: outcome.error.issues }, "dropping a runs-queue job with an invalid payload");
+    const parsed = isBatchJob(job.data) ? RunBatchJob.safeParse(job.data) : runJobOf(job.data, logger);
+    if (!parsed.success) {
+      logger.error({ jobId: job.id, issues: parsed.error.issues }, "dropping a runs-queue job with an invalid payload");
       return;
     }
-    const single = parsed.single?.success ? parsed.single : undefined;
-    const batch = parsed.batch?.success ? parsed.batch : undefined;
-    const taskId = single ? single.data.taskId : batch!.data.taskId;
+    const batch = "batch" in parsed.data ? parsed.data : undefined;
+    const single = "batch" in parsed.data ? undefined : parsed.data;
+    const { taskId } = parsed.data;
     if (!tasks.has(taskId)) {
       // Another worker hosts this task: hand the job on to it. Without its claims: that
       // worker sees the job handed out again and must not take a claim as an execution lost.
-      const data = single ? { runId: single.data.runId, taskId } : { taskId, batch: batch!.data.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
+      const data = single ? { runId: single.runId, taskId } : { taskId, batch: batch!.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
       // Straight to the own queue of a live worker that hosts the task, same job id (the
       // one its run's state names); if it is busy past the warm deadline, the rescue sends
       // the job back to the shared queue (WarmWorkers).
@@ -56,10 +55,10 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     // When the job came due: a timer's or a retry's job is added long before.
     const dueAt = job.timestamp + (job.opts.delay ?? 0);
-    if (single) return processRun(single.data, job.id!, job.attemptsStarted, dueAt);
+    if (single) return processRun(single, job.id!, job.attemptsStarted, dueAt);
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
-    const settled = await Promise.allSettled(batch!.data.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted, dueAt)));
+    const settled = await Promise.allSettled(batch!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted, dueAt)));
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   };

@@ -1,4 +1,4 @@
-import { firstDeadline, firstWonBy, storedWait, tokenWaitResult, type FirstBranch } from "@helmr/broker";
+import { firstDeadline, firstWonBy, storedWait, type FirstBranch } from "@helmr/broker";
 import { HelmrError, newRunId } from "@helmr/core";
 import type { z } from "zod";
 import { abandoned, type Execution, type Recorded } from "../execution.ts";
@@ -6,6 +6,7 @@ import { toWaitOutcome, type FirstEntryBranch, type JournalEntry } from "../jour
 import type { WaitOutcome } from "../wait-result.ts";
 import type { ChildOptions } from "./child.ts";
 import type { InputSpec } from "./input.ts";
+import { settledTokenResult } from "./token.ts";
 import { validateOutcome } from "./validate.ts";
 
 /**
@@ -31,7 +32,6 @@ export type FirstOutcome<B extends Record<string, WaitBranch<any>>> = {
 /** The most branches one waits.first takes: a wait is one hash field, and each branch is read by every script that may end it. */
 export const MAX_BRANCHES = 16;
 const BRANCH_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const TIMED_OUT = JSON.stringify({ ok: false, error: { name: "WaitTimeoutError", message: "the token timed out" } });
 
 type FirstEntry = Extract<JournalEntry, { k: "first" }>;
 
@@ -149,7 +149,7 @@ async function watchToken(execution: Execution, tokenId: string, position: numbe
     throw error;
   }
   if (watched.status === "waiting") return { timeoutAt: watched.timeoutAt };
-  return watched.status === "timed_out" ? TIMED_OUT : tokenWaitResult(watched.status, watched.data);
+  return settledTokenResult(watched);
 }
 
 /** The wait's result (`{ ok: true, output: { key, ok, output | error } }`) as the winning branch's outcome, checked against its schema. */

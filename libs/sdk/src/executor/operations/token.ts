@@ -1,4 +1,4 @@
-import { storedWait, tokenWaitResult } from "@helmr/broker";
+import { storedWait, tokenWaitResult, type WatchOutcome } from "@helmr/broker";
 import { HelmrError, newTokenId, sessionTag, type CreateTokenBody, type CreatedToken } from "@helmr/core";
 import type { z } from "zod";
 import { abandoned, type Execution } from "../execution.ts";
@@ -7,7 +7,11 @@ import { WaitResult, type WaitOutcome } from "../wait-result.ts";
 import { journaledId } from "./journaled-id.ts";
 import { validateOutcome } from "./validate.ts";
 
-const TIMED_OUT = { ok: false, error: { name: "WaitTimeoutError", message: "the token timed out" } };
+const TIMED_OUT = JSON.stringify({ ok: false, error: { name: "WaitTimeoutError", message: "the token timed out" } });
+
+/** The wait result of a token that was already settled when a wait reached it (token.wait, a waits.first branch). */
+export const settledTokenResult = (watched: Exclude<WatchOutcome, { status: "waiting" }>): string =>
+  watched.status === "timed_out" ? TIMED_OUT : tokenWaitResult(watched.status, watched.data);
 
 /** tokens.create in a run: a replay gets the same token and, since secrets derive from the id, the same secrets. */
 export async function createToken(execution: Execution, body: CreateTokenBody): Promise<CreatedToken> {
@@ -37,7 +41,7 @@ async function live(execution: Execution, position: number, tokenId: string, ent
   }
   if (watched.status !== "waiting") {
     // Settled before this wait: it ends at once, as the run's resume would have.
-    const result = watched.status === "timed_out" ? JSON.stringify(TIMED_OUT) : tokenWaitResult(watched.status, watched.data);
+    const result = settledTokenResult(watched);
     await execution.journalAt(position, entry, result);
     return toWaitOutcome(JSON.parse(result));
   }
