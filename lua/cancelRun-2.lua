@@ -3,12 +3,14 @@
   a worker is executing it.
   KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
   ARGV[1] now (ms)   ARGV[2] run id   ARGV[3] reason   ARGV[4] the session's tag prefix
-  Returns {"cancelled" | "requested" | "finished", waitedSince, parent, child, batch} (waitedSince:
+  Returns {"cancelled" | "requested" | "finished", waitedSince, parent, child, batch, wakeJob, warmWorker} (waitedSince:
     when the wait the cancellation ended began, "" for none; the caller takes the run out of
     the waiting index; parent: the run's `parent`, to be told; child: the child run the
     cancelled run waited on, to be cancelled too, space-separated when a waits.first had
     several; batch: the journal position of the batch
-    of children it waited on, whose entry names them, to be cancelled too; "" for none)
+    of children it waited on, whose entry names them, to be cancelled too; wakeJob: the ended
+    wait's wake-up job, for the caller to remove, and warmWorker the worker whose queue may
+    hold it; "" for none)
   Errors: -1 run not found
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
@@ -20,7 +22,7 @@ if rcall("EXISTS", runKey) == 0 then
   return -1
 end
 local before = rcall("HMGET", runKey, "status", "wait", "parent")
-local outcome, since = cancelIdleRun(runKey, sessionKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])
+local outcome, since, wakeJob, warm = cancelIdleRun(runKey, sessionKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])
 local child, batch = "", ""
 if outcome == "cancelled" and before[1] == "waiting" and before[2] then
   local wait = cjson.decode(before[2])
@@ -44,4 +46,4 @@ if outcome == "cancelled" and before[1] == "waiting" and before[2] then
     rcall("HDEL", runKey, unpack(fields))
   end
 end
-return {outcome, since or "", before[3] or "", child, batch}
+return {outcome, since or "", before[3] or "", child, batch, wakeJob or "", warm or ""}

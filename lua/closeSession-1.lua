@@ -3,8 +3,9 @@
   are cancelled, running ones at their next durable operation.
   KEYS[1] session hash (its runs are fields a:<own part of the run id>)
   ARGV[1] now (ms)   ARGV[2] key prefix of the session's tag ("helmr:{TAG}:")
-  Returns {"closed", cancelledCount, {runId, waitedSince, ...}} | {"already"}
-    (the parked runs it cancelled, for the caller to take out of the waiting index)
+  Returns {"closed", cancelledCount, {runId, waitedSince, wakeJob, warmWorker, ...}} | {"already"}
+    (the parked runs it cancelled, for the caller to take out of the waiting index and to
+    remove their wake-up jobs, "" for none, from the queue of that worker or the shared one)
   Errors: -4 session not found
   The run keys are built from ARGV[2]: they share the session's hash tag, so this
   script still touches a single slot.
@@ -31,13 +32,15 @@ for _, field in ipairs(rcall("HKEYS", sessionKey)) do
     local own = string.sub(field, 3)
     local runId = runIdIn(sessionKey, own)
     local runKey = tagPrefix .. KEY.run .. own
-    local outcome, since = cancelIdleRun(runKey, sessionKey, runId, now, "session closed", tagPrefix)
+    local outcome, since, wakeJob, warm = cancelIdleRun(runKey, sessionKey, runId, now, "session closed", tagPrefix)
     if outcome ~= "finished" then
       cancelled = cancelled + 1
     end
     if since then
       table.insert(ended, runId)
       table.insert(ended, since)
+      table.insert(ended, wakeJob)
+      table.insert(ended, warm)
     end
   end
 end

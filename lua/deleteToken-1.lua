@@ -1,7 +1,7 @@
 --[[
   The retention sweeper's look at one token (systems/retention.ts): deletes it when it
   completed or timed out at or before the cutoff. A waiting token (not yet past its
-  timeout) is left alone.
+  timeout) is left alone. A token a run created goes from its session's `tok:` fields too.
   KEYS[1] token hash
   ARGV[1] cutoff (ms)   ARGV[2] token retention (ms)
   Returns {"deleted", "", tags JSON, idem, createdAt}; {"keep", next} when it ended after the cutoff or
@@ -12,7 +12,9 @@ local tokenKey = KEYS[1]
 local cutoff, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
 local rcall = redis.call
 
-local token = rcall("HMGET", tokenKey, "status", "completedAt", "timeoutAt", "tags", "idem", "createdAt")
+-- @include "keyNames"
+
+local token = rcall("HMGET", tokenKey, "status", "completedAt", "timeoutAt", "tags", "idem", "createdAt", "runId")
 if not token[1] then
   return {"gone"}
 end
@@ -30,4 +32,8 @@ if endedAt > cutoff then
   return {"keep", tostring(endedAt + retention)}
 end
 rcall("DEL", tokenKey)
+if token[7] then
+  local tagPrefix = string.match(tokenKey, "^.*}:")
+  rcall("HDEL", tagPrefix .. KEY.session, "tok:" .. string.sub(tokenKey, #tagPrefix + #KEY.token + 1))
+end
 return {"deleted", "", token[4] or "[]", token[5] or "", token[6] or "0"}

@@ -9,10 +9,11 @@
   KEYS[4] the public access token's hash (the session hash again when there is none)
   ARGV[1] data JSON   ARGV[2] correlationId ("" for none)   ARGV[3] now (ms)
   ARGV[4] the session's tag prefix   ARGV[5] stream name   ARGV[6] "1" when sent with a public access token
-  Returns {"resumed", entryId, runId, jobId, taskId, waitedSince, claim, warmWorker} | {"buffered", entryId}
+  Returns {"resumed", entryId, runId, jobId, taskId, waitedSince, claim, warmWorker, supersededJob} | {"buffered", entryId}
     (waitedSince: when the wait began, to take the run out of the waiting index;
     claim: what the resumed run's job carries so its worker starts at once; claimStart;
-    warmWorker: the worker holding the run warm, whose queue the job goes to, "" for none)
+    warmWorker: the worker holding the run warm, whose queue the job goes to, "" for none;
+    supersededJob: the wait's wake-up job, now not needed, "" for none)
   Errors: -4 session not found, -5 session closed, -11 public token unknown or expired,
           -12 public token used up
   Run keys are built from ARGV[4]; they share the session's hash tag.
@@ -63,8 +64,8 @@ while true do
     if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
       local live = '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}'
-      local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], inputResult(data, entryId), live, now)
-      return {"resumed", entryId, runId, job, run[3], since or "", claim, warm}
+      local job, since, claim, warm, superseded = resumeRun(runKey, runId, wait, run[2], inputResult(data, entryId), live, now)
+      return {"resumed", entryId, runId, job, run[3], since or "", claim, warm, superseded}
     end
     -- The first of several (waits.first): this input's branch wins, and the others let go.
     local branch = wait.kind == "first" and firstBranch(wait, "input", function(b) return b.stream == stream and b.corr == corr end)
@@ -72,8 +73,8 @@ while true do
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
       dropFirstInputs(sessionKey, wait, runId, branch)
       local won = wonBy(branch.key, '{"ok":true,"output":' .. data .. '}')
-      local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], won, won, now)
-      return {"resumed", entryId, runId, job, run[3], since or "", claim, warm}
+      local job, since, claim, warm, superseded = resumeRun(runKey, runId, wait, run[2], won, won, now)
+      return {"resumed", entryId, runId, job, run[3], since or "", claim, warm, superseded}
     end
   end
 end

@@ -2,8 +2,9 @@
   Erases a session ("forget me"): deletes every key of its hash tag, in one step, the session
   hash last. The keys are found from the session hash as dumpSession-1.lua finds them (runs,
   input and output streams, consumption records, buffers of unconsumed inputs, public access
-  tokens), and the tokens its runs created from their journals (a token created in a run
-  lives under the run's session's tag). The caller cancels the session's runs first and
+  tokens), and the tokens its runs created (`tok:` fields: a token created in a run lives
+  under the run's session's tag), whatever their state and whether or not their run is
+  still there. The caller cancels the session's runs first and
   takes the returned ids out of the global structures after.
   KEYS[1] session hash
   ARGV[1] the session's tag prefix
@@ -17,7 +18,6 @@ local rcall = redis.call
 -- @include "keyNames"
 -- @include "waitKeys"
 -- @include "unconsumedBuffers"
--- @include "history"
 -- @include "endWait"
 
 local session = rcall("HGETALL", sessionKey)
@@ -45,19 +45,16 @@ for i = 1, #session, 2 do
     for _, field in ipairs({runId, run[1] or "", run[2] or "", run[3] or "", job, sinceOfWait(run[5] or nil) or "", run[6] or ""}) do
       runs[#runs + 1] = field
     end
-    for _, chunk in ipairs(readLog(runKey, "j")) do
-      for own in string.gmatch(chunk, '"k":"token","n":"tok_(%w+)_' .. tag .. '"') do
-        local tokenKey = tagPrefix .. KEY.token .. own
-        local token = rcall("HMGET", tokenKey, "createdAt", "tags", "idem")
-        if token[1] then
-          for _, field in ipairs({"tok_" .. own .. "_" .. tag, token[1], token[2] or "[]", token[3] or ""}) do
-            tokens[#tokens + 1] = field
-          end
-          doom(tokenKey)
-        end
-      end
-    end
     doom(runKey)
+  elseif kind == "tok" then
+    local tokenKey = tagPrefix .. KEY.token .. name
+    local token = rcall("HMGET", tokenKey, "createdAt", "tags", "idem")
+    if token[1] then
+      for _, field in ipairs({"tok_" .. name .. "_" .. tag, token[1], token[2] or "[]", token[3] or ""}) do
+        tokens[#tokens + 1] = field
+      end
+      doom(tokenKey)
+    end
   elseif kind == "in" then
     local consumedKey = tagPrefix .. KEY.inputConsumed .. name
     local buffers = {}

@@ -10,10 +10,11 @@
   ARGV[6] for a child run, its id (a branch of waits.first names it)   ARGV[7] the run's tag prefix
   A wait on the first of several (waits.first) is resolved by its branch on the token or
   the child, which wins it (lua/includes/firstWait.lua).
-  Returns {jobId, taskId, waitedSince, claim, warmWorker} | {} when the run no longer waits on it
+  Returns {jobId, taskId, waitedSince, claim, warmWorker, supersededJob} | {} when the run no longer waits on it
     (waitedSince: when the wait began, to take the run out of the waiting index;
     claim: what the run's job carries so its worker starts at once; claimStart;
-    warmWorker: the worker holding the run warm, whose queue the job goes to, "" for none)
+    warmWorker: the worker holding the run warm, whose queue the job goes to, "" for none;
+    supersededJob: the wait's wake-up job, now not needed, "" for none)
 ]]
 local runKey = KEYS[1]
 local target, result, now, runId, kind, childRunId, tagPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
@@ -36,8 +37,8 @@ if wait.kind == "first" then
   end
   dropFirstInputs(tagPrefix .. KEY.session, wait, runId, nil)
   local won = wonBy(branch.key, result)
-  local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], won, won, now)
-  return {job, run[3], since or "", claim, warm}
+  local job, since, claim, warm, superseded = resumeRun(runKey, runId, wait, run[2], won, won, now)
+  return {job, run[3], since or "", claim, warm, superseded}
 end
 if wait.kind ~= kind then
   return {}
@@ -45,5 +46,5 @@ end
 if (kind == "token" and wait.token ~= target) or (kind == "run" and tostring(wait.pos) ~= target) then
   return {}
 end
-local job, since, claim, warm = resumeRun(runKey, runId, wait, run[2], result, result, now)
-return {job, run[3], since or "", claim, warm}
+local job, since, claim, warm, superseded = resumeRun(runKey, runId, wait, run[2], result, result, now)
+return {job, run[3], since or "", claim, warm, superseded}

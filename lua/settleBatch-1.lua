@@ -8,7 +8,7 @@
   ARGV[1] the batch's journal position   ARGV[2] the child's index in the batch ("" to only
     check whether the batch is complete: the parent has just parked)
   ARGV[3] the child's wait result JSON   ARGV[4] now (ms)   ARGV[5] the parent's run id
-  Returns {jobId, taskId, waitedSince, claim, warmWorker} when this resumed the parent | {}
+  Returns {jobId, taskId, waitedSince, claim, warmWorker, supersededJob} when this resumed the parent | {}
     (as resolveWait-1.lua)
 ]]
 local runKey = KEYS[1]
@@ -52,5 +52,5 @@ end
 local ends = rcall("HMGET", runKey, unpack(fields, 1, total))
 local outcome = '{"ok":true,"output":[' .. table.concat(ends, ",") .. ']}'
 rcall("HDEL", runKey, unpack(fields))
-local job, since, claim, warm = resumeRun(runKey, runId, wait, run[1], outcome, outcome, now)
-return {job, run[2], since or "", claim, warm}
+local job, since, claim, warm, superseded = resumeRun(runKey, runId, wait, run[1], outcome, outcome, now)
+return {job, run[2], since or "", claim, warm, superseded}

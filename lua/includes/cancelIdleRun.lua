@@ -5,9 +5,10 @@
 -- resolved by the cancellation (ARCHITECTURE.md invariant 1), so a later timer, input or
 -- token finds nothing to resolve. Returns "cancelled", "requested" (running: the
 -- execution stops at its next durable operation) or "finished" (already terminal), and
--- when the wait it ended began (endWait), if any.
+-- for a wait it ended: when it began (endWait), its wake-up job ("" for none) and the worker
+-- that kept the run warm ("" for none), so the caller removes that job from its queue.
 local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
-  local run = rcall("HMGET", runKey, "status", "wait")
+  local run = rcall("HMGET", runKey, "status", "wait", "job", "warm")
   local status = run[1]
   if status == "running" then
     rcall("HSET", runKey, "cancel", "1", "updatedAt", now)
@@ -26,5 +27,8 @@ local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
     end
   end
   local since = finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))
-  return "cancelled", since
+  if status == "waiting" then
+    return "cancelled", since, run[3] or "", run[4] or ""
+  end
+  return "cancelled", since, "", ""
 end

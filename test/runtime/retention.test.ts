@@ -1,4 +1,5 @@
-import { streams, task } from "@helmr/sdk";
+import { parseRunId } from "@helmr/core";
+import { streams, task, tokens } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
@@ -13,6 +14,17 @@ const tasks = [
   task({ id: "retained-quick", run: async () => "quick" }),
   task({ id: "retained-parks", run: async () => reply.wait().unwrap() }),
 ];
+/** A whole conversation: an output, a token created and never completed, an input wait with a timeout (so a wake-up job), answered. */
+const answer = streams.input<string>("retained-answer");
+const said = streams.output("retained-said");
+const conversation = task({
+  id: "retained-conversation",
+  run: async () => {
+    await said.append({ hello: true });
+    await tokens.create({ timeout: "1h" });
+    return answer.wait({ timeout: "1h" }).unwrap();
+  },
+});
 const status = async (path: string) => (await stack.http("GET", `/api/v1/${path}`)).status;
 
 describe("retention: Redis stays bounded", () => {
@@ -47,6 +59,29 @@ describe("retention: Redis stays bounded", () => {
     // Finished now, it goes in its turn.
     await eventually(async () => (await status(`runs/${parked.runId}`)) === 404, { what: "the resumed run to be deleted once finished" });
     expect(await status(`sessions/${parked.sessionId}`)).toBe(200);
+  });
+
+  it("leaves no key of a conversation once its session is erased: no waiting token, no wake-up job in any queue", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [conversation], sweepIntervalMs: 100, retention: { runMs: 300, tokenMs: 300, sessionMs: 300, sessionIdleCloseMs: 0 } });
+    const { client } = stack;
+    const runs = [];
+    for (let i = 0; i < 6; i++) runs.push(await client.tasks.trigger("retained-conversation"));
+    for (const { runId } of runs) await runReaches(client, runId, "waiting");
+    for (const { sessionId } of runs) await client.sessions.open(sessionId).input("retained-answer").send("yes");
+    for (const { runId } of runs) expect((await runReaches(client, runId, "completed")).output).toBe("yes");
+    // One more parks and is cancelled by its session's close: its wake-up job goes too.
+    const cancelled = await client.tasks.trigger("retained-conversation");
+    await runReaches(client, cancelled.runId, "waiting");
+    for (const { sessionId } of [...runs, cancelled]) await client.sessions.close(sessionId);
+    for (const { sessionId } of [...runs, cancelled]) await eventually(async () => (await status(`sessions/${sessionId}`)) === 404, { timeoutMs: 15_000, what: `session ${sessionId} to be erased` });
+
+    // Every key of the prefix, Helmr's and BullMQ's (the shared queue's and each worker's own):
+    // none names a conversation's session (its tokens), run or job.
+    const { redis } = stack.engine.resources;
+    const names = [...runs, cancelled].flatMap(({ runId }) => [runId, `{${parseRunId(runId).tag}}`]);
+    const left = async () => (await allKeys(redis, `*${stack.prefix}*`)).filter((key) => names.some((name) => key.includes(name)));
+    expect(await left()).toEqual([]);
   });
 
   it("closes an open session idle past HELMR_SESSION_IDLE_CLOSE, then erases it; input keeps a session open", async () => {

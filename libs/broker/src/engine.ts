@@ -59,7 +59,7 @@ export class HelmrEngine {
     this.dispatch = new DispatchSystem(resources, this.warm);
     this.tasks = new TaskRegistry(resources);
     this.children = new ChildrenSystem(resources, this.dispatch);
-    this.sessions = new SessionsSystem(resources, this.children);
+    this.sessions = new SessionsSystem(resources, this.children, this.dispatch);
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children);
     this.batches = new BatchesSystem(resources, this.runs, this.dispatch);
     this.executions = new ExecutionsSystem(resources);

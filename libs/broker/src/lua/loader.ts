@@ -57,6 +57,7 @@ export type ScriptName =
   | "createToken"
   | "completeToken"
   | "watchToken"
+  | "releaseWaiter"
   | "resolveWait"
   | "createPublicToken"
   | "dumpSession"

@@ -128,10 +128,10 @@ export class ChildrenSystem {
   /** Runs the script that may resume the parent (a wait on one child, or a batch's count), and queues the resume it made. */
   private async resolve(parentRunId: string, script: "resolveWait" | "settleBatch", args: (string | number)[]): Promise<void> {
     const { redis, keys } = this.resources;
-    const reply = await runScript<[string?, string?, string?, unknown?, string?]>(redis, script, [keys.run(parentRunId)], args);
+    const reply = await runScript<[string?, string?, string?, unknown?, string?, string?]>(redis, script, [keys.run(parentRunId)], args);
     if (!reply[0]) return;
-    const [jobId, taskId, waitedSince, claim, warmWorker] = reply;
-    await this.dispatch.ensureJobOfResumed({ runId: parentRunId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker);
+    const [jobId, taskId, waitedSince, claim, warmWorker, superseded] = reply;
+    await this.dispatch.ensureJobOfResumed({ runId: parentRunId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker, superseded);
     this.resources.waiting.remove(parentRunId, waitedSince);
   }
 

@@ -76,14 +76,29 @@ export class DispatchSystem {
    * Adds the job of a run a script just resumed. If that fails (its queue's master failing
    * over, say), the run, resumed, still needs it: besides the outbox entry (which may have
    * failed or been lost with that master too), this process adds it again until it sticks.
+   * `superseded`: the resumed wait's own wake-up job (its timer or timeout), removed once
+   * the resume's job is in: left, it would sit delayed until its due time, days maybe,
+   * only to find its run gone on.
    */
-  async ensureJobOfResumed(job: RunJob, jobId: string, warmWorker?: string): Promise<void> {
+  async ensureJobOfResumed(job: RunJob, jobId: string, warmWorker?: string, superseded = ""): Promise<void> {
     try {
       await this.ensureJob(job, jobId, 0, warmWorker);
     } catch (error) {
       void this.redispatchAfterFailover(job.runId);
       throw error;
     }
+    if (superseded) void this.removeJob(job.runId, superseded, warmWorker);
+  }
+
+  /**
+   * Removes a job a run no longer expects (the wake-up job of a wait that ended otherwise)
+   * from wherever it may be: the warm queue it was added to, or the shared queue the rescue
+   * moved it to. A job a worker has taken (locked) stays and finds itself stale when it
+   * runs; failing here only leaves the job to do that at its due time.
+   */
+  async removeJob(runId: string, jobId: string, warmWorker = ""): Promise<void> {
+    const queues = [this.resources.runsQueueOf(runId), ...(warmWorker ? [this.warm.queueOf(warmWorker)] : [])];
+    await Promise.all(queues.map((queue) => queue.remove(jobId))).catch((error) => this.resources.logger.debug({ err: error, jobId }, "could not remove a superseded job; it runs stale at its due time"));
   }
 
   /** Ensures a run's expected job until the replicas hold it, for a minute at most (settleIntent). */

@@ -239,7 +239,7 @@ export class RunsSystem {
     const { sessionId } = await this.retrieve(runId);
     // Marked ahead, as a child's ending write marks it: a canceller that dies after the
     // script leaves the parent's notice to the outbox sweeper (systems/children.ts).
-    const { outcome: result } = await execWithScript<number | [CancelOutcome, string, string, string, string]>(
+    const { outcome: result } = await execWithScript<number | [CancelOutcome, string, string, string, string, string, string]>(
       addIntents(batch(redis), keys, [parentNotice(runId)], now),
       "cancelRun",
       [keys.run(runId), keys.session(sessionId)],
@@ -249,8 +249,9 @@ export class RunsSystem {
       void this.dispatch.clearIntent(parentNotice(runId));
       throw scriptError(result, runId);
     }
-    const [outcome, waitedSince, parent, child, batchAt] = result;
+    const [outcome, waitedSince, parent, child, batchAt, wakeJob, warmWorker] = result;
     this.resources.waiting.remove(runId, waitedSince || undefined);
+    if (wakeJob) void this.dispatch.removeJob(runId, wakeJob, warmWorker);
     // A child cancelled now tells its parent; one cancelled at its next durable operation keeps the notice marked ahead until it has ended.
     if (parent && outcome !== "finished") await this.children.notifyParent(runId);
     else void this.dispatch.clearIntent(parentNotice(runId));

@@ -6,6 +6,7 @@ import { toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { parentNotice, type ChildrenSystem } from "./children.ts";
+import type { DispatchSystem } from "./dispatch.ts";
 import { addIntents } from "./outbox.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
@@ -14,6 +15,7 @@ export class SessionsSystem {
   constructor(
     private readonly resources: Resources,
     private readonly children: ChildrenSystem,
+    private readonly dispatch: DispatchSystem,
   ) {}
 
   /**
@@ -106,7 +108,10 @@ export class SessionsSystem {
     const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id)], [now, keys.tagPrefix(id)]);
     if (isScriptError(result)) throw scriptError(result, id);
     const ended = result[2] ?? [];
-    for (let i = 0; i < ended.length; i += 2) this.resources.waiting.remove(ended[i], ended[i + 1]);
+    for (let i = 0; i < ended.length; i += 4) {
+      this.resources.waiting.remove(ended[i], ended[i + 1]);
+      if (ended[i + 2]) void this.dispatch.removeJob(ended[i], ended[i + 2], ended[i + 3]);
+    }
     for (const child of children) await this.children.notifyParent(child.runId);
     return result[0] === "closed" ? Number(result[1]) : 0;
   }

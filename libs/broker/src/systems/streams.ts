@@ -56,16 +56,16 @@ export class StreamsSystem {
     const [, outcome] = await sentTogether(redis, () =>
       Promise.all([
         this.dispatch.markIntent(redis, intent, now).catch(() => {}),
-        runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?]>(redis, "deliverInput", sessionKeys, args),
+        runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?, string?]>(redis, "deliverInput", sessionKeys, args),
       ]),
     );
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(intent);
       throw scriptError(outcome, sessionId);
     }
-    const [status, entryId, runId, jobId, taskId, waitedSince, claim, warmWorker] = outcome;
+    const [status, entryId, runId, jobId, taskId, waitedSince, claim, warmWorker, superseded] = outcome;
     if (status === "resumed") {
-      await this.dispatch.ensureJobOfResumed({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker as string);
+      await this.dispatch.ensureJobOfResumed({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker as string, superseded);
       this.resources.waiting.remove(runId!, waitedSince);
       await this.dispatch.settleIntent(guard, intent, [runId!]);
       return { entryId, status: "resumed", runId: runId! };

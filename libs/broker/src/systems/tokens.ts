@@ -66,7 +66,9 @@ export class TokensSystem {
     // The id log first: a listing skips ids whose token does not exist (yet).
     const pipeline = appendToIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), tokenId);
     for (const tag of new Set(tags)) pipeline.zadd(keys.tokensByTag(tag), 0, tokenId);
-    const { outcome, results } = await execWithScript<number>(pipeline, "createToken", [keys.token(tokenId)], [
+    // A run's token is named by the run's session (its tag), so the session's erasure deletes it.
+    const sessionKey = options.runId ? keys.session(parseRunId(options.runId).sessionId) : keys.token(tokenId);
+    const { outcome, results } = await execWithScript<number>(pipeline, "createToken", [keys.token(tokenId), sessionKey], [
       tokenId,
       now + parseDuration(body.timeout),
       JSON.stringify(tags),
@@ -189,13 +191,21 @@ export class TokensSystem {
     return { status: "waiting", timeoutAt: Number(outcome[1]) };
   }
 
+  /**
+   * The run's wait at `position` no longer waits on the token (a waits.first branch on it
+   * lost): another run may wait on it now. Idempotent; a later wait of the run keeps its own.
+   */
+  async releaseWaiter(tokenId: string, runId: string, position: number): Promise<void> {
+    await runScript(this.resources.redis, "releaseWaiter", [this.resources.keys.token(tokenId)], [`${runId}|${position}`]);
+  }
+
   /** Resumes the run if it still waits on the token (idempotent), with `waitResult` (tokenWaitResult). */
   async resolveWaiter(tokenId: string, runId: string, waitResult: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, string?, unknown?, string?]>(redis, "resolveWait", [keys.run(runId)], [tokenId, waitResult, now, runId, "token", "", keys.tagPrefix(parseRunId(runId).sessionId)]);
+    const result = await runScript<[string?, string?, string?, unknown?, string?, string?]>(redis, "resolveWait", [keys.run(runId)], [tokenId, waitResult, now, runId, "token", "", keys.tagPrefix(parseRunId(runId).sessionId)]);
     if (!result[0]) return false;
-    const [jobId, taskId, waitedSince, claim, warmWorker] = result;
-    await this.dispatch.ensureJobOfResumed({ runId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker);
+    const [jobId, taskId, waitedSince, claim, warmWorker, superseded] = result;
+    await this.dispatch.ensureJobOfResumed({ runId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker, superseded);
     this.resources.waiting.remove(runId, waitedSince);
     return true;
   }

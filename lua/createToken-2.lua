@@ -1,13 +1,18 @@
 --[[
-  Creates a token unless it exists (creation is retried with the same id after a crash).
-  KEYS[1] token hash
+  Creates a token unless it exists (creation is retried with the same id after a crash). A
+  token a run creates lives under the run's session's tag, and the session names it
+  (`tok:<own>`), so erasing the session deletes it whatever its state, even once the run
+  itself has passed its retention.
+  KEYS[1] token hash   KEYS[2] the session hash of the run that creates it (KEYS[1] again outside a run)
   ARGV[1] token id   ARGV[2] timeout at (ms)   ARGV[3] tags JSON   ARGV[4] metadata JSON
   ARGV[5] now (ms)   ARGV[6] id of the run that created it ("" outside a run)
   ARGV[7] idempotency key ("" for none; kept so a restored snapshot rebuilds its index)
   Returns 1 when created, 0 when it existed.
 ]]
-local tokenKey = KEYS[1]
+local tokenKey, sessionKey = KEYS[1], KEYS[2]
 local rcall = redis.call
+
+-- @include "keyNames"
 
 if rcall("EXISTS", tokenKey) == 1 then
   return 0
@@ -15,6 +20,9 @@ end
 rcall("HSET", tokenKey, "status", "waiting", "timeoutAt", ARGV[2], "createdAt", ARGV[5], "updatedAt", ARGV[5])
 if ARGV[3] ~= "[]" then rcall("HSET", tokenKey, "tags", ARGV[3]) end
 if ARGV[4] ~= "{}" then rcall("HSET", tokenKey, "metadata", ARGV[4]) end
-if ARGV[6] ~= "" then rcall("HSET", tokenKey, "runId", ARGV[6]) end
+if ARGV[6] ~= "" then
+  rcall("HSET", tokenKey, "runId", ARGV[6])
+  rcall("HSET", sessionKey, "tok:" .. string.sub(tokenKey, #string.match(tokenKey, "^.*}:") + #KEY.token + 1), "")
+end
 if ARGV[7] ~= "" then rcall("HSET", tokenKey, "idem", ARGV[7]) end
 return 1
