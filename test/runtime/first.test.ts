@@ -46,6 +46,9 @@ async function inputQueues(sessionId: string): Promise<string[]> {
 }
 const tokenOf = (wait: Awaited<ReturnType<typeof parkedOnFirst>>) => wait.branches.find((b) => b.kind === "token")!;
 
+/** Waits on a token another run made (the id in its payload). */
+const tokenWaiter = task({ id: "first-token-waiter", run: async (p: { tokenId: string }) => tokens.wait<{ yes: boolean }>(p.tokenId).unwrap() });
+
 describe("waits.first", () => {
   it("an input wins: the other branches let go, so a later input waits for the next wait and the token ends no wait", async () => {
     stack = await startStack();
@@ -66,6 +69,19 @@ describe("waits.first", () => {
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ won: { key: "reply", output: "a" }, next: "b" });
     const events = (await stack.client.runs.events(runId)).data.map((e) => e.type);
     expect(events).toEqual(["triggered", "started", "parked", "resumed", "parked", "resumed", "completed"]);
+  });
+
+  it("a token branch that lost lets go of the token: another run may wait on it, and its completion resumes that run", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [racer, tokenWaiter] });
+    const { runId, sessionId } = await stack.client.tasks.trigger("first-racer", {});
+    const { tokenId } = tokenOf(await parkedOnFirst(runId));
+    await stack.client.sessions.open(sessionId).input("first-reply").send("a", { correlationId: "r" });
+    await eventually(async () => (await stack.engine.resources.redis.hget(stack.engine.resources.keys.token(tokenId), "waiter")) === null, { what: "the losing branch's waiter mark to go" });
+    const waiter = await stack.client.tasks.trigger("first-token-waiter", { tokenId });
+    await runReaches(stack.client, waiter.runId, "waiting");
+    await stack.client.tokens.complete(tokenId, { yes: true });
+    expect((await runReaches(stack.client, waiter.runId, "completed")).output).toEqual({ yes: true });
   });
 
   it("a token wins, and a failed token wins with its TokenFailedError; the input branch consumed nothing", async () => {

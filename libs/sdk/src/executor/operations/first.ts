@@ -54,7 +54,24 @@ export function waitFirst<B extends Record<string, WaitBranch<any>>>(execution: 
   if (!op) return abandoned();
   const { position, recorded } = op;
   const outcome = recorded?.result ? Promise.resolve(recorded.result) : live(execution, position, recorded, keys, branches, signature);
-  return outcome.then((settled) => winnerOf(settled, branches) as FirstOutcome<B>).finally(() => execution.endWait());
+  return outcome
+    .then(async (settled) => {
+      const winner = winnerOf(settled, branches);
+      await releaseLosingTokens(execution, position, branches, winner.key);
+      return winner as FirstOutcome<B>;
+    })
+    .finally(() => execution.endWait());
+}
+
+/**
+ * A token branch that lost still names this run as the token's waiter, which would refuse
+ * any other run's wait on that token: each is released once the wait has its winner (again
+ * on a replay, in case the execution that saw the win died first; releasing is idempotent).
+ */
+async function releaseLosingTokens(execution: Execution, position: number, branches: Record<string, WaitBranch<any>>, winnerKey: string): Promise<void> {
+  for (const [key, branch] of Object.entries(branches) as [string, BranchSpec][]) {
+    if (branch.branch === "token" && key !== winnerKey) await execution.engine.tokens.releaseWaiter(branch.tokenId, execution.run.id, position);
+  }
 }
 
 function checkBranches(branches: Record<string, WaitBranch<any>>): string[] {
