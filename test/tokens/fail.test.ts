@@ -34,7 +34,9 @@ describe("failing a token", () => {
             ? await stack.http("POST", `/api/v1/tokens/${token.id}/fail`, { key: token.publicAccessToken, body: { error: failure } })
             : await stack.http("POST", `${new URL(token.callbackUrl).pathname}?outcome=failed`, { key: null, body: { error: failure } });
       expect(answered.status, JSON.stringify(answered.body)).toBe(200);
-      expect(answered.body).toMatchObject({ firstCompletion: true, token: { id: token.id, status: "failed", error: failure, data: null } });
+      // A completion secret gets the outcome alone; the failure itself is for secret keys to read.
+      if (credential === "secret key") expect(answered.body).toMatchObject({ firstCompletion: true, token: { id: token.id, status: "failed", error: failure, data: null } });
+      else expect(answered.body).toEqual({ firstCompletion: true, token: { id: token.id, status: "failed", completedAt: expect.any(String) } });
       expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ ok: false, isTokenFailed: true, name: "TokenFailedError", ...failure });
     });
   }

@@ -34,6 +34,29 @@ describe("token secrets and public access tokens", () => {
     for (const secret of [patSecret, callbackSecret, stack.secret]) expect(everything).not.toContain(secret);
   });
 
+  it("answers a completion by public access token or callback URL with the outcome alone: no metadata, tags, data or run", async () => {
+    stack = await startStack();
+    const secrets = { metadata: { customer: "cus_SECRET_META" }, tags: ["tag-secret"] };
+    const byPat = await stack.client.tokens.create({ timeout: "1h", ...secrets });
+    const byCallback = await stack.client.tokens.create({ timeout: "1h", ...secrets });
+    const bySecretKey = await stack.client.tokens.create({ timeout: "1h", ...secrets });
+    const answers = [
+      await stack.http("POST", `/api/v1/tokens/${byPat.id}/complete`, { key: byPat.publicAccessToken, body: { data: { approved: "DATA_SECRET" } } }),
+      // Again with the same data: the repeat answers the same outcome.
+      await stack.http("POST", `/api/v1/tokens/${byPat.id}/complete`, { key: byPat.publicAccessToken, body: { data: { approved: "DATA_SECRET" } } }),
+      await stack.http("POST", new URL(byCallback.callbackUrl).pathname, { key: null, body: { approved: "DATA_SECRET" } }),
+    ];
+    for (const [i, answer] of answers.entries()) {
+      expect(answer.status).toBe(200);
+      const id = i < 2 ? byPat.id : byCallback.id;
+      expect(answer.body).toEqual({ firstCompletion: i !== 1, token: { id, status: "completed", completedAt: expect.any(String) } });
+      for (const hidden of ["SECRET_META", "tag-secret", "DATA_SECRET", "metadata", "runId"]) expect(JSON.stringify(answer.body)).not.toContain(hidden);
+    }
+    // A secret key reads the whole record, as before.
+    const full = await stack.client.tokens.complete(bySecretKey.id, { approved: "DATA_SECRET" });
+    expect(full.token).toMatchObject({ metadata: secrets.metadata, tags: secrets.tags, data: { approved: "DATA_SECRET" } });
+  });
+
   it("completes through the callback URL with the JSON body as data, and answers 404 for a wrong or truncated secret", async () => {
     stack = await startStack();
     const token = await stack.client.tokens.create({ timeout: "1h" });

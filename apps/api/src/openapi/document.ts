@@ -27,6 +27,7 @@ const NAMED_RECORDS = {
   TokenRecord: core.TokenRecord,
   CreatedToken: core.CreatedToken,
   TokenCompletion: core.TokenCompletion,
+  TokenOutcome: core.TokenOutcome,
   PublicTokenRecord: core.PublicTokenRecord,
 } satisfies Record<string, z.ZodType>;
 

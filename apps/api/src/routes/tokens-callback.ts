@@ -1,4 +1,4 @@
-import { CallbackQuery, FailTokenBody, notFound, TokenCompletion } from "@helmr/core";
+import { CallbackQuery, FailTokenBody, notFound, TokenOutcome, tokenOutcome } from "@helmr/core";
 import { z } from "zod";
 import { parseBody, parseQuery, requiredJsonBody } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
@@ -11,7 +11,8 @@ import { defineRoute } from "../framework/types.ts";
  * complete a token (415 for form posts and other types, 400 for an empty body), so a
  * provider's data is never replaced by something Helmr could not read. With
  * `?outcome=failed` the body is a failure instead, `{ "error": { "message", "code"? } }`,
- * and fails the token (TokensSystem.fail).
+ * and fails the token (TokensSystem.fail). The answer is the outcome alone (id, status,
+ * completedAt): the provider holds a completion secret, not a key that reads the token.
  */
 export default defineRoute({
   method: "post",
@@ -22,7 +23,7 @@ export default defineRoute({
     credentials: ["callbackSecret"],
     query: CallbackQuery,
     body: z.unknown().describe("The completion data (any JSON); with ?outcome=failed, `{ error: { message, code? } }`"),
-    responses: { 200: TokenCompletion },
+    responses: { 200: TokenOutcome },
     errors: [409],
   },
   handler: async (ctx, { engine, maxPayloadBytes }) => {
@@ -31,12 +32,11 @@ export default defineRoute({
     }
     if (parseQuery(ctx, CallbackQuery).outcome === "failed") {
       const body = await parseBody(ctx, FailTokenBody, { required: true });
-      ctx.body = await engine.tokens.fail(ctx.params.id, body.error);
+      ctx.body = tokenOutcome(await engine.tokens.fail(ctx.params.id, body.error));
       return;
     }
     const data = await requiredJsonBody(ctx);
     checkPayloadSize(data, maxPayloadBytes, "The callback body");
-    const completed = await engine.tokens.complete(ctx.params.id, data);
-    ctx.body = completed;
+    ctx.body = tokenOutcome(await engine.tokens.complete(ctx.params.id, data));
   },
 });

@@ -1,4 +1,5 @@
-import { CompleteTokenBody, HelmrError, TokenCompletion } from "@helmr/core";
+import { CompleteTokenBody, HelmrError, TokenCompletion, TokenOutcome, tokenOutcome } from "@helmr/core";
+import { z } from "zod";
 import { publicToken } from "../framework/access.ts";
 import { parseBody } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
@@ -6,7 +7,8 @@ import { defineRoute } from "../framework/types.ts";
 
 /**
  * `{ data }` completes the token: with a secret key, or with this token's publicAccessToken
- * (browsers; CORS is on). 200 with the token; a repeat with the same canonical data returns
+ * (browsers; CORS is on). 200 with the token (with a public access token, its outcome
+ * only: id, status, completedAt); a repeat with the same canonical data returns
  * the first completion, other data is 409 token_already_completed, after the timeout 409
  * token_timed_out. A public token for another token is 401, telling nothing about this id.
  */
@@ -18,7 +20,7 @@ export default defineRoute({
     operationId: "completeToken",
     summary: "Complete a token with data; the run waiting on it resumes",
     body: CompleteTokenBody,
-    responses: { 200: TokenCompletion },
+    responses: { 200: z.union([TokenCompletion, TokenOutcome]).describe("The token with a secret key; its outcome alone with a public access token") },
     errors: [409],
   },
   handler: async (ctx, { engine, maxPayloadBytes }) => {
@@ -29,6 +31,6 @@ export default defineRoute({
     const body = await parseBody(ctx, CompleteTokenBody, { required: true });
     checkPayloadSize(body.data, maxPayloadBytes, "The completion data");
     const completed = await engine.tokens.complete(ctx.params.id, body.data);
-    ctx.body = completed;
+    ctx.body = bearer === null ? completed : tokenOutcome(completed);
   },
 });

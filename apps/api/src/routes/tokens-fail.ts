@@ -1,11 +1,13 @@
-import { FailTokenBody, HelmrError, TokenCompletion } from "@helmr/core";
+import { FailTokenBody, HelmrError, TokenCompletion, TokenOutcome, tokenOutcome } from "@helmr/core";
+import { z } from "zod";
 import { publicToken } from "../framework/access.ts";
 import { parseBody } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
 
 /**
  * `{ error: { message, code? } }` fails the token: with a secret key, or with this token's
- * publicAccessToken (browsers; CORS is on). 200 with the token; the waiting run resumes
+ * publicAccessToken (browsers; CORS is on). 200 with the token (with a public access token,
+ * its outcome only: id, status, completedAt); the waiting run resumes
  * with a TokenFailedError. The same error again returns the first failure; a completed
  * token is 409 token_already_completed, another error 409 token_failed, after the timeout
  * 409 token_timed_out.
@@ -18,7 +20,7 @@ export default defineRoute({
     operationId: "failToken",
     summary: "Fail a token; the run waiting on it resumes with a TokenFailedError",
     body: FailTokenBody,
-    responses: { 200: TokenCompletion },
+    responses: { 200: z.union([TokenCompletion, TokenOutcome]).describe("The token with a secret key; its outcome alone with a public access token") },
     errors: [409],
   },
   handler: async (ctx, { engine }) => {
@@ -27,6 +29,7 @@ export default defineRoute({
       throw new HelmrError(401, "unauthorized", "This public access token does not fail this token");
     }
     const body = await parseBody(ctx, FailTokenBody, { required: true });
-    ctx.body = await engine.tokens.fail(ctx.params.id, body.error);
+    const failed = await engine.tokens.fail(ctx.params.id, body.error);
+    ctx.body = bearer === null ? failed : tokenOutcome(failed);
   },
 });

@@ -202,6 +202,22 @@ export const TokenCompletion = z.strictObject({
 });
 export type TokenCompletion = z.infer<typeof TokenCompletion>;
 
+/**
+ * What completing or failing a token answers to its publicAccessToken or callback URL: the
+ * outcome alone. The token's metadata, tags, data and run are for secret keys: an approver's
+ * browser or a webhook provider holding the completion secret reads none of them.
+ */
+export const TokenOutcome = z.strictObject({
+  token: z.strictObject({ id: z.string(), status: TokenStatus, completedAt: Time.nullable() }),
+  firstCompletion: z.boolean().describe("False when this call repeated an earlier completion with the same data"),
+});
+export type TokenOutcome = z.infer<typeof TokenOutcome>;
+
+/** The outcome part of a completion, for a caller who holds only a completion secret. */
+export function tokenOutcome({ token, firstCompletion }: TokenCompletion): TokenOutcome {
+  return { token: { id: token.id, status: token.status, completedAt: token.completedAt }, firstCompletion };
+}
+
 /** A scoped public access token, as created (the only time its secret is shown). */
 export const PublicTokenRecord = z.strictObject({
   publicAccessToken: z.string(),
