@@ -93,7 +93,9 @@ describe("bodies that are not JSON (defect 2)", () => {
     await refusedUnchanged(() => post(callback, "   ", { "content-type": "application/json" }, false), 400, "empty_body");
     const retry = await post(callback, '{"approved":true}', { "content-type": "application/json" }, false);
     expect(retry.status).toBe(200);
-    expect(retry.json().token).toMatchObject({ status: "completed", data: { approved: true } });
+    // The callback answers the outcome; the data is there for a secret key to read.
+    expect(retry.json().token).toMatchObject({ id: token.id, status: "completed" });
+    expect((await stack.client.tokens.retrieve(token.id)).data).toEqual({ approved: true });
   });
 
   it("a trigger, a session create and every other body route answer 415 for other content types, storing nothing", async () => {
@@ -248,5 +250,33 @@ describe("metadata is held to the payload limit (defect 10)", () => {
     await refusedUnchanged(() => post("/api/v1/tokens", JSON.stringify({ timeout: "1h", metadata })), 413, "payload_too_large");
     const fits = { note: "x".repeat(MAX_PAYLOAD - 100) };
     expect((await post("/api/v1/sessions", JSON.stringify({ metadata: fits }))).status).toBe(201);
+  });
+});
+
+describe("charsets and content sniffing", () => {
+  it("reads bodies as UTF-8 only: another declared charset is 415 and stores nothing; utf-8 in any spelling works", async () => {
+    const session = (await stack.http("POST", "/api/v1/sessions", { body: {} })).body;
+    const input = `/api/v1/sessions/${session.id}/input/notes`;
+    // "+ACI-" is UTF-7 for a quote: decoded as UTF-7 this body would be {"data":"x"}.
+    for (const charset of ["utf-7", "UTF-16", "latin1", "iso-8859-1"]) {
+      const body = await refusedUnchanged(() => post(input, '{+ACI-data+ACI-:+ACI-x+ACI-}', { "content-type": `application/json; charset=${charset}` }), 415, "unsupported_media_type");
+      expect(body.error.message).toContain("UTF-8");
+    }
+    for (const charset of ["utf-8", "UTF-8", "utf8"]) expect((await post(input, JSON.stringify({ data: "é" }), { "content-type": `application/json; charset=${charset}` })).status).toBe(202);
+  });
+
+  it("sends X-Content-Type-Options: nosniff on every response: successes, errors, pages and unknown routes", async () => {
+    const token = await createToken();
+    const responses = [
+      await rawRequest(url("/healthz"), { method: "GET" }),
+      await rawRequest(url("/api/v1/runs"), { method: "GET", headers: auth() }),
+      await rawRequest(url("/api/v1/runs"), { method: "GET" }),
+      await rawRequest(url("/api/v1/nope"), { method: "GET", headers: auth() }),
+      await rawRequest(url("/approve"), { method: "GET" }),
+      await rawRequest(url("/dashboard"), { method: "GET" }),
+      await post(new URL(token.callbackUrl).pathname, "not json", { "content-type": "text/plain" }, false),
+    ];
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 401, 404, 200, 200, 415]);
+    for (const response of responses) expect(response.headers["x-content-type-options"]).toBe("nosniff");
   });
 });

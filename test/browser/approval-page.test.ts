@@ -48,11 +48,19 @@ describe("the approval page in Chromium", () => {
     });
 
     const page = await browser.newPage();
+    const blocked: string[] = [];
+    page.on("console", (message) => message.text().includes("Content Security Policy") && blocked.push(message.text()));
     const fragment = new URLSearchParams({ mode: "input", session: sessionId, stream: decision.id, correlationId: "pr#7", pat: publicAccessToken });
-    await page.goto(`${stack.server.url}/approve#${fragment}`);
+    const loaded = await page.goto(`${stack.server.url}/approve#${fragment}`);
+    // A policy that allows the page's own inline script and style and nothing else; the token
+    // leaves the address bar once the page has read it.
+    expect(loaded!.headers()["content-security-policy"]).toMatch(/script-src 'sha256-[^']+';/);
+    expect(loaded!.headers()["x-content-type-options"]).toBe("nosniff");
+    await expect.poll(() => page.url()).toBe(`${stack.server.url}/approve`);
     await page.getByRole("button", { name: "Approve" }).click();
     await page.getByText("Approved. Thank you.").waitFor();
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ decision: "approve" });
+    expect(blocked).toEqual([]);
 
     await page.getByRole("button", { name: "Approve" }).click();
     await page.getByText(/^Refused: .*maxUses/).waitFor();

@@ -10,6 +10,7 @@ import { jsonBodies } from "./framework/json-body.ts";
 import { requestLogging } from "./framework/logging.ts";
 import { redisGate } from "./framework/redis-gate.ts";
 import { requestId } from "./framework/request-id.ts";
+import { securityHeaders } from "./framework/security-headers.ts";
 import type { ApiDeps, ApiState, RouteDefinition, RouteDeps } from "./framework/types.ts";
 import { buildOpenApiDocument, type DocumentedRoute } from "./openapi/document.ts";
 import { apiRoutes, approvePage, dashboardAsset, dashboardPage, healthz, metrics, openApi, tokensCallback } from "./routes/index.ts";
@@ -46,9 +47,10 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
     deps.logger.warn({ err: error }, "error after the response started");
   });
 
-  // The middleware order, in one place: id, log, errors, CORS, the body reader (lazy: a
+  // The middleware order, in one place: security headers, id, log, errors, CORS, the body reader (lazy: a
   // route reads its body after its own checks), then unauthenticated routes, then
   // authenticated ones. Routes under /api/v1 answer 503 at once while Redis is down.
+  app.use(securityHeaders());
   app.use(requestId());
   app.use(requestLogging(deps.logger));
   app.use(errorMapping(deps.logger));

@@ -9,8 +9,10 @@ export type JsonBody = { present: false } | { present: true; value: unknown };
 /**
  * Gives each request a lazy reader of its JSON body (`ctx.state.readBody`), so a route reads
  * the body only after its own checks (a callback URL's secret, say) and never for a caller
- * it refuses. Nothing a body holds is ever dropped quietly: another content type is 415,
- * bad or prototype-polluting JSON 400, too deep 422, too large 413.
+ * it refuses. Nothing a body holds is ever dropped quietly: another content type or a
+ * charset other than UTF-8 is 415 (JSON is UTF-8, RFC 8259; a body decoded as UTF-7, say,
+ * would smuggle text past checks made on its bytes), bad or prototype-polluting JSON 400,
+ * too deep 422, too large 413.
  */
 export function jsonBodies(limitBytes: number): Middleware<ApiState> {
   return async (ctx, next) => {
@@ -27,6 +29,10 @@ async function readJsonBody(ctx: ApiContext, limitBytes: number): Promise<JsonBo
   if (!ctx.request.is("application/json", "+json")) {
     throw new HelmrError(415, "unsupported_media_type", `The body is sent as ${ctx.get("content-type") || "no content type"}; send it as JSON with \`content-type: application/json\`. Nothing was stored.`);
   }
+  const charset = ctx.request.charset;
+  if (charset && charset.toLowerCase() !== "utf-8" && charset.toLowerCase() !== "utf8") {
+    throw new HelmrError(415, "unsupported_media_type", `The body is declared as charset ${charset}; send JSON as UTF-8 (\`content-type: application/json\` or \`; charset=utf-8\`). Nothing was stored.`);
+  }
   const text = await readText(ctx, limitBytes);
   if (text.trim() === "") return { present: false };
   if (depthOf(text) > MAX_JSON_DEPTH) {
@@ -37,11 +43,10 @@ async function readJsonBody(ctx: ApiContext, limitBytes: number): Promise<JsonBo
 
 async function readText(ctx: ApiContext, limitBytes: number): Promise<string> {
   try {
-    return await getRawBody(ctx.req, { limit: limitBytes, length: ctx.get("content-length") || null, encoding: ctx.request.charset || "utf-8" });
+    return await getRawBody(ctx.req, { limit: limitBytes, length: ctx.get("content-length") || null, encoding: "utf-8" });
   } catch (error) {
     const { type, message } = error as getRawBody.RawBodyError;
     if (type === "entity.too.large") throw payloadTooLarge();
-    if (type === "encoding.unsupported") throw new HelmrError(415, "unsupported_media_type", `${message}; send the body as UTF-8 JSON`);
     throw new HelmrError(400, "bad_request", `The request body could not be read: ${message}`);
   }
 }

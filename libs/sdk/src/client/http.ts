@@ -11,16 +11,23 @@ export interface RequestOptions {
 
 /** fetch, JSON and the one error shape; nothing Node-specific, so it runs in browsers. */
 export class HttpTransport {
+  /** The API's root under baseUrl, kept with baseUrl's own path (a gateway's `/helmr`, say). */
+  private readonly apiRoot: string;
+
   constructor(
     readonly baseUrl: string,
     private readonly apiKey: string | undefined,
     private readonly fetchImpl: typeof fetch,
-  ) {}
+  ) {
+    const base = new URL(baseUrl);
+    this.apiRoot = `${base.origin}${base.pathname.replace(/\/+$/, "")}/api/v1`;
+  }
 
   url(path: string, query?: RequestOptions["query"]): string {
-    const url = new URL(`/api/v1${path}`, this.baseUrl);
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    return url.toString();
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, String(value));
+    const search = params.size ? `?${params}` : "";
+    return `${this.apiRoot}${path}${search}`;
   }
 
   /** A raw GET for streaming responses (server-sent events). */
