@@ -36,6 +36,7 @@ const CLUSTER_SUITES = [
   "test/process/cli.test.ts",
   "test/process/cli-operator.test.ts",
   "test/process/cli-snapshot.test.ts",
+  "test/process/server-and-worker.test.ts",
   "test/cluster/*.test.ts",
 ];
 

@@ -1,3 +1,4 @@
+import { redactRedisUrl } from "@helmr/core";
 import { Settings } from "./schema.ts";
 
 export class ConfigError extends Error {
@@ -11,10 +12,16 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0]);
-    const got = env[name] === undefined ? "" : ` (got ${JSON.stringify(name.includes("KEY") || name.includes("SECRET") ? "<hidden>" : env[name])})`;
+    const got = env[name] === undefined ? "" : ` (got ${JSON.stringify(shown(name, env[name]!))})`;
     return `  ${name}: ${issue.message}${got}`;
   });
   return fail(`Invalid Helmr settings:\n${lines.join("\n")}\nFix the variable(s) above and start again.`);
+}
+
+/** A value as an error message may show it: secrets hidden, a Redis URL without its password. */
+function shown(name: string, value: string): string {
+  if (name.includes("KEY") || name.includes("SECRET") || name.includes("TOKEN")) return "<hidden>";
+  return name === "HELMR_REDIS_URL" ? redactRedisUrl(value) : value;
 }
 
 function fail(message: string): never {

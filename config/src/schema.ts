@@ -1,4 +1,4 @@
-import { isValidDuration } from "@helmr/core";
+import { isValidDuration, parseRedisUrl } from "@helmr/core";
 import { z } from "zod";
 
 /**
@@ -37,7 +37,15 @@ const optionalText = z
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
 export const Settings = z.object({
-  HELMR_REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
+  /** One Redis or a cluster (`redis+cluster://host:port,host:port`): core's parseRedisUrl, which the engine's client uses too. */
+  HELMR_REDIS_URL: optionalText.superRefine((url, context) => {
+    if (url === undefined) return;
+    try {
+      parseRedisUrl(url);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  }),
   HELMR_PORT: int(0, 65535).default(DEFAULTS.port),
   HELMR_HOST: z.string().min(1).default("127.0.0.1"),
   HELMR_API_KEYS: optionalText.transform((v) =>

@@ -2,7 +2,7 @@ export { HelmrEngine, LAYOUT_VERSION, LayoutMismatchError, createEngine } from "
 export { closeConnection, connect, RUNS_QUEUE, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
 export { Keys, TAG_KEYS } from "./keys.ts";
 export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";
-export { isCluster, isClusterUrl, masterOf, masters, redisClient } from "./redis-target.ts";
+export { isCluster, masterOf, masters, redisClient } from "./redis-target.ts";
 export { closeBullWorker, logDistinctErrors, settlesWithin } from "./closing.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";
 export { storedWait, firstDeadline, firstWonBy, type FirstBranch, type ExecutionStart, type RunHistory, type StartOutcome, type FailOutcome, type StoredWait, type InputWait, type InputWaitOutcome } from "./systems/executions.ts";

@@ -3,6 +3,7 @@ export * from "./duration.ts";
 export * from "./stream-ids.ts";
 export * from "./canonical-json.ts";
 export * from "./secrets.ts";
+export * from "./redis-url.ts";
 export * from "./errors.ts";
 export * from "./schemas/limits.ts";
 export * from "./schemas/api.ts";

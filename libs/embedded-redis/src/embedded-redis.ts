@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { freePort } from "./free-port.ts";
 import { ping } from "./ping.ts";
@@ -13,8 +13,10 @@ export interface EmbeddedRedis {
 }
 
 export interface EmbeddedRedisOptions {
-  /** Where the AOF and the pid file go. */
+  /** Where the AOF and the pid file go (made 0700: the AOF holds every session's data). */
   dir: string;
+  /** Clients must AUTH with it (requirepass); the URL carries it. */
+  password?: string;
   port?: number;
   /** AOF on by default: parked runs must survive a restart (ARCHITECTURE.md invariant 6). */
   appendonly?: boolean;
@@ -46,11 +48,15 @@ export function redisServerInstalled(): boolean {
 /** Starts (or, with `reuse`, joins) a loopback redis-server whose data lives in `dir`. */
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const dir = resolve(options.dir);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode does not touch a folder that exists (one an older version made 0755).
+  chmodSync(dir, 0o700);
   const stateFile = join(dir, "redis.json");
+  const { password } = options;
+  const urlOf = (port: number) => `redis://${password ? `:${encodeURIComponent(password)}@` : ""}127.0.0.1:${port}`;
   if (options.reuse) {
-    const running = await findRunning(stateFile);
-    if (running) return { url: `redis://127.0.0.1:${running}`, port: running, owned: false, stop: async () => {} };
+    const running = await findRunning(stateFile, password);
+    if (running) return { url: urlOf(running), port: running, owned: false, stop: async () => {} };
   }
   if (!redisServerInstalled()) throw new RedisNotInstalledError();
 
@@ -66,10 +72,13 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     // listpack limit; above it a small hash turns into a hashtable several times its size.
     "--hash-max-listpack-value", "1024",
   ];
+  // On the command line, not in a file: redis-server reads no config file here. The process
+  // list shows it to the same user only on systems that hide other users' arguments.
+  if (password) args.push("--requirepass", password);
   const child = spawn("redis-server", args, { stdio: "ignore", detached: options.ownProcessGroup ?? false });
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  await waitUntilUp(child, port, options.startTimeoutMs ?? 10_000, dir);
-  if (options.reuse) writeFileSync(stateFile, JSON.stringify({ pid: child.pid, port }));
+  await waitUntilUp(child, port, options.startTimeoutMs ?? 10_000, dir, password);
+  if (options.reuse) writeFileSync(stateFile, JSON.stringify({ pid: child.pid, port }), { mode: 0o600 });
 
   let stopped = false;
   const stop = async () => {
@@ -79,27 +88,27 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     child.kill("SIGTERM");
     await exited;
   };
-  return { url: `redis://127.0.0.1:${port}`, port, owned: true, stop };
+  return { url: urlOf(port), port, owned: true, stop };
 }
 
-async function findRunning(stateFile: string): Promise<number | undefined> {
+async function findRunning(stateFile: string, password: string | undefined): Promise<number | undefined> {
   if (!existsSync(stateFile)) return undefined;
   try {
     const { pid, port } = JSON.parse(readFileSync(stateFile, "utf8")) as { pid: number; port: number };
     process.kill(pid, 0);
-    return (await ping(port)) ? port : undefined;
+    return (await ping(port, { password })) ? port : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function waitUntilUp(child: ChildProcess, port: number, timeoutMs: number, dir: string): Promise<void> {
+async function waitUntilUp(child: ChildProcess, port: number, timeoutMs: number, dir: string, password: string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error(`redis-server exited with code ${child.exitCode} on port ${port}; see ${join(dir, "redis.log")}`);
     }
-    if (await ping(port)) return;
+    if (await ping(port, { password })) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   child.kill("SIGKILL");

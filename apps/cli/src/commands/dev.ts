@@ -1,4 +1,5 @@
 import { Args, Command, Flags } from "@oclif/core";
+import { redactRedisUrl } from "@helmr/core";
 import type { HelmrWorker } from "@helmr/sdk";
 import { DEV_API_KEY_FILE, devCredential, makeDevApiKey, makeDevSecret } from "../runtime/dev-credentials.ts";
 import { loadTaskModule } from "../runtime/load-tasks.ts";
@@ -34,7 +35,7 @@ export default class Dev extends Command {
     if (tasks) worker = await startWorker(settings, { redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl });
 
     const apiUrl = `${api.server.url}/api/v1`;
-    const facts = { apiUrl, dashboardUrl: `${api.server.url}/dashboard`, apiKey, redisUrl: redis.url, embeddedRedis: redis.embedded, tasks: worker?.taskIds ?? [] };
+    const facts = { apiUrl, dashboardUrl: `${api.server.url}/dashboard`, apiKey, redisUrl: redactRedisUrl(redis.url), embeddedRedis: redis.embedded, tasks: worker?.taskIds ?? [] };
     this.log(flags.json ? JSON.stringify(facts) : banner(facts, settings.HELMR_DATA_DIR));
 
     // The API and the worker drain side by side, within one grace period; the embedded

@@ -1,4 +1,5 @@
 import { Command, Flags } from "@oclif/core";
+import { redactRedisUrl } from "@helmr/core";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger, startApi } from "../runtime/services.ts";
 import { settingsOrExit } from "../runtime/settings.ts";
@@ -29,8 +30,8 @@ export default class Server extends Command {
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const redis = await resolveRedis(settings);
     const api = await startApi(settings, { redisUrl: redis.url, apiKeys: settings.HELMR_API_KEYS, secret: settings.HELMR_SECRET, port: flags.port ?? settings.HELMR_PORT, host: flags.host ?? settings.HELMR_HOST, logger });
-    const facts = { apiUrl: `${api.server.url}/api/v1`, redisUrl: redis.url, embeddedRedis: redis.embedded };
-    this.log(flags.json ? JSON.stringify(facts) : `Helmr API listening on ${facts.apiUrl} (Redis ${redis.url}${redis.embedded ? ", embedded" : ""})`);
+    const facts = { apiUrl: `${api.server.url}/api/v1`, redisUrl: redactRedisUrl(redis.url), embeddedRedis: redis.embedded };
+    this.log(flags.json ? JSON.stringify(facts) : `Helmr API listening on ${facts.apiUrl} (Redis ${facts.redisUrl}${redis.embedded ? ", embedded" : ""})`);
     await shutdown.stopWith(async () => {
       await api.close();
       await redis.stop();

@@ -1,4 +1,5 @@
 import { Args, Command, Errors, Flags } from "@oclif/core";
+import { redactRedisUrl } from "@helmr/core";
 import { loadTaskModule } from "../runtime/load-tasks.ts";
 import { resolveRedis } from "../runtime/redis.ts";
 import { createLogger, startWorker } from "../runtime/services.ts";
@@ -29,8 +30,11 @@ export default class Worker extends Command {
     if (!settings.HELMR_SECRET) {
       logger.warn("HELMR_SECRET is not set: tasks that create tokens or public access tokens will fail; set it to the API's HELMR_SECRET");
     }
-    const facts = { tasks: worker.taskIds, redisUrl: redis.url, pid: process.pid };
-    this.log(flags.json ? JSON.stringify(facts) : `Helmr worker running tasks ${worker.taskIds.join(", ")} (Redis ${redis.url})`);
+    if (!settings.HELMR_PUBLIC_URL) {
+      logger.warn("HELMR_PUBLIC_URL is not set: tasks that create tokens will fail (a token's callbackUrl is built from it); set it to the API's public URL");
+    }
+    const facts = { tasks: worker.taskIds, redisUrl: redactRedisUrl(redis.url), pid: process.pid };
+    this.log(flags.json ? JSON.stringify(facts) : `Helmr worker running tasks ${worker.taskIds.join(", ")} (Redis ${facts.redisUrl})`);
     await shutdown.stopWith(async () => {
       await worker.close();
       await redis.stop();

@@ -9,7 +9,7 @@ import { join } from "node:path";
 export function devCredential(dataDir: string, name: string, make: () => string): string {
   const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const value = make();
   writeFileSync(file, value + "\n", { mode: 0o600 });
   return value;
@@ -22,6 +22,8 @@ export function readDevCredential(dataDir: string, name: string): string | undef
 }
 
 export const DEV_API_KEY_FILE = "dev-api-key";
+/** The embedded Redis's password (runtime/redis.ts). */
+export const DEV_REDIS_PASSWORD_FILE = "dev-redis-password";
 
 export const makeDevApiKey = () => `sk_dev_${randomBytes(24).toString("base64url")}`;
 export const makeDevSecret = () => randomBytes(32).toString("base64url");

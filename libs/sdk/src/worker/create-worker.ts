@@ -14,7 +14,7 @@ import {
 } from "@helmr/broker";
 import { randomBytes } from "node:crypto";
 import { DEFAULTS } from "@helmr/config";
-import { parseDuration } from "@helmr/core";
+import { parseDuration, redactRedisUrl } from "@helmr/core";
 import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
@@ -103,7 +103,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   // Fail at once, saying why, rather than retrying quietly against a Redis that is not there.
   if (!(await engine.healthy(5_000))) {
     await engine.close();
-    throw new Error(`cannot reach Redis at ${redisUrl}; start it, or point HELMR_REDIS_URL at a running one`);
+    throw new Error(`cannot reach Redis at ${redactRedisUrl(redisUrl)}; start it, or point HELMR_REDIS_URL at a running one`);
   }
   try {
     await engine.ready();

@@ -2,7 +2,11 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { SnapshotStore } from "./store.ts";
 
-/** The embedded default: the same objects as files under a folder (HELMR_DATA_DIR/snapshots). */
+/**
+ * The embedded default: the same objects as files under a folder (HELMR_DATA_DIR/snapshots).
+ * A snapshot holds every session's inputs and outputs: folders are 0700 and files 0600, so
+ * only the user Helmr runs as reads them.
+ */
 export class FileSnapshotStore implements SnapshotStore {
   readonly root: string;
 
@@ -17,9 +21,9 @@ export class FileSnapshotStore implements SnapshotStore {
   /** Written to a temporary name, then renamed: a reader never sees half a file. */
   async put(name: string, body: Buffer): Promise<void> {
     const path = this.pathOf(name);
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, body);
+    await writeFile(temporary, body, { mode: 0o600 });
     await rename(temporary, path);
   }
 
