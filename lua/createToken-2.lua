@@ -3,7 +3,8 @@
   token a run creates lives under the run's session's tag, and the session names it
   (`tok:<own>`), so erasing the session deletes it whatever its state, even once the run
   itself has passed its retention.
-  KEYS[1] token hash   KEYS[2] the session hash of the run that creates it (KEYS[1] again outside a run)
+  KEYS[1] token hash   KEYS[2] the session hash of the run that creates it, when the token
+  lives under its tag (KEYS[1] again otherwise: a token outside any run, or of a tag of its own)
   ARGV[1] token id   ARGV[2] timeout at (ms)   ARGV[3] tags JSON   ARGV[4] metadata JSON
   ARGV[5] now (ms)   ARGV[6] id of the run that created it ("" outside a run)
   ARGV[7] idempotency key ("" for none; kept so a restored snapshot rebuilds its index)
@@ -20,8 +21,8 @@ end
 rcall("HSET", tokenKey, "status", "waiting", "timeoutAt", ARGV[2], "createdAt", ARGV[5], "updatedAt", ARGV[5])
 if ARGV[3] ~= "[]" then rcall("HSET", tokenKey, "tags", ARGV[3]) end
 if ARGV[4] ~= "{}" then rcall("HSET", tokenKey, "metadata", ARGV[4]) end
-if ARGV[6] ~= "" then
-  rcall("HSET", tokenKey, "runId", ARGV[6])
+if ARGV[6] ~= "" then rcall("HSET", tokenKey, "runId", ARGV[6]) end
+if sessionKey ~= tokenKey then
   rcall("HSET", sessionKey, "tok:" .. string.sub(tokenKey, #string.match(tokenKey, "^.*}:") + #KEY.token + 1), "")
 end
 if ARGV[7] ~= "" then rcall("HSET", tokenKey, "idem", ARGV[7]) end

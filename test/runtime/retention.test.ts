@@ -81,7 +81,15 @@ describe("retention: Redis stays bounded", () => {
     const { redis } = stack.engine.resources;
     const names = [...runs, cancelled].flatMap(({ runId }) => [runId, `{${parseRunId(runId).tag}}`]);
     const left = async () => (await allKeys(redis, `*${stack.prefix}*`)).filter((key) => names.some((name) => key.includes(name)));
-    expect(await left()).toEqual([]);
+    // Deletions run in the background (the sweeps, a superseded job's removal): polled, naming what is left.
+    await eventually(
+      async () => {
+        const keys = await left();
+        if (keys.length) throw new Error(`left: ${keys.join(", ")}`);
+        return true;
+      },
+      { timeoutMs: 10_000, what: "no key of the conversations to be left" },
+    );
   });
 
   it("closes an open session idle past HELMR_SESSION_IDLE_CLOSE, then erases it; input keeps a session open", async () => {

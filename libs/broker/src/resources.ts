@@ -10,6 +10,7 @@ import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
 import { EngineMetrics } from "./metrics.ts";
 import { WaitingIndex } from "./systems/waiting-index.ts";
+import type { RacepointHook } from "./racepoints.ts";
 
 /** What every system shares, wired once in `createEngine` (CONTRIBUTING.md, broker core). */
 export interface Resources {
@@ -46,6 +47,8 @@ export interface Resources {
 export interface EngineHooks {
   /** Called after a run's state names its next job and before the job is added. */
   beforeDispatch?: (runId: string) => Promise<void> | void;
+  /** Called at each named racepoint (racepoints.ts). */
+  racepoint?: RacepointHook;
 }
 
 export interface ResourceOptions {

@@ -7,6 +7,8 @@ import { ping } from "./ping.ts";
 export interface EmbeddedRedis {
   url: string;
   port: number;
+  /** The redis-server's process id (a test that kills it outright needs it). */
+  pid: number;
   /** True when this process started the server (and so stops it). */
   owned: boolean;
   stop(): Promise<void>;
@@ -20,6 +22,8 @@ export interface EmbeddedRedisOptions {
   port?: number;
   /** AOF on by default: parked runs must survive a restart (ARCHITECTURE.md invariant 6). */
   appendonly?: boolean;
+  /** "everysec" by default; "always" makes every acknowledged write survive a crash (SIGKILL) too. */
+  appendfsync?: "always" | "everysec";
   /** Reuse a server another Helmr process started in the same dir. */
   reuse?: boolean;
   /**
@@ -56,14 +60,14 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   const urlOf = (port: number) => `redis://${password ? `:${encodeURIComponent(password)}@` : ""}127.0.0.1:${port}`;
   if (options.reuse) {
     const running = await findRunning(stateFile, password);
-    if (running) return { url: urlOf(running), port: running, owned: false, stop: async () => {} };
+    if (running) return { url: urlOf(running.port), ...running, owned: false, stop: async () => {} };
   }
   if (!redisServerInstalled()) throw new RedisNotInstalledError();
 
   const port = options.port ?? (await freePort());
   const args = [
     "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-    "--appendonly", options.appendonly === false ? "no" : "yes", "--appendfsync", "everysec",
+    "--appendonly", options.appendonly === false ? "no" : "yes", "--appendfsync", options.appendfsync ?? "everysec",
     "--daemonize", "no", "--protected-mode", "yes", "--logfile", join(dir, "redis.log"),
     // Redis notices a blocked client's timeout on its hz tick; BullMQ wakes delayed jobs
     // (Helmr's timers) that way, so hz 10 would make timers fire up to 100 ms late.
@@ -88,15 +92,15 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     child.kill("SIGTERM");
     await exited;
   };
-  return { url: urlOf(port), port, owned: true, stop };
+  return { url: urlOf(port), port, pid: child.pid!, owned: true, stop };
 }
 
-async function findRunning(stateFile: string, password: string | undefined): Promise<number | undefined> {
+async function findRunning(stateFile: string, password: string | undefined): Promise<{ port: number; pid: number } | undefined> {
   if (!existsSync(stateFile)) return undefined;
   try {
     const { pid, port } = JSON.parse(readFileSync(stateFile, "utf8")) as { pid: number; port: number };
     process.kill(pid, 0);
-    return (await ping(port, { password })) ? port : undefined;
+    return (await ping(port, { password })) ? { port, pid } : undefined;
   } catch {
     return undefined;
   }

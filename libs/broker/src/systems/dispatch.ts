@@ -164,6 +164,8 @@ export class DispatchSystem {
     const queue = await this.warm.queueFor(warmWorker, job.runId);
     if (delay > 0) await queue.add("run", job, { ...runJobOptions(), jobId, delay });
     else await this.addSoon(queue, job, jobId);
+    const { racepoint } = this.resources.hooks;
+    if (racepoint && queue !== this.resources.runsQueueOf(job.runId)) await racepoint("dispatch.warmJobAdded", { runId: job.runId, jobId, warmWorker });
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   notFound,
   parseDuration,
   parseRunId,
+  parseTokenId,
   type CreateTokenBody,
   type CreatedToken,
   type Page,
@@ -66,8 +67,9 @@ export class TokensSystem {
     // The id log first: a listing skips ids whose token does not exist (yet).
     const pipeline = appendToIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), tokenId);
     for (const tag of new Set(tags)) pipeline.zadd(keys.tokensByTag(tag), 0, tokenId);
-    // A run's token is named by the run's session (its tag), so the session's erasure deletes it.
-    const sessionKey = options.runId ? keys.session(parseRunId(options.runId).sessionId) : keys.token(tokenId);
+    // A token a run creates under its session's tag is named by the session, so the session's erasure deletes it.
+    const session = options.runId && parseRunId(options.runId).tag === parseTokenId(tokenId).tag ? parseRunId(options.runId).sessionId : undefined;
+    const sessionKey = session ? keys.session(session) : keys.token(tokenId);
     const { outcome, results } = await execWithScript<number>(pipeline, "createToken", [keys.token(tokenId), sessionKey], [
       tokenId,
       now + parseDuration(body.timeout),

@@ -12,8 +12,12 @@ export const WORKER_TTL_MS = 10_000;
 export const WARM_DEADLINE_MS = 2_000;
 /** How long a process trusts its view of which workers are alive. */
 const LIVE_VIEW_MS = 1_000;
-/** How long after its heartbeat ended a worker's empty queue and entry are dropped. */
-const FORGET_AFTER_MS = 10 * LIVE_VIEW_MS;
+/**
+ * How long after its heartbeat ended a worker's empty queue and entry are dropped: far
+ * longer than any view that still names the worker may be used (refresh), so no add can
+ * reach a queue that is being deleted.
+ */
+const FORGET_AFTER_MS = 60 * LIVE_VIEW_MS;
 /** Jobs looked at per worker queue and rescue. */
 const RESCUE_BATCH = 200;
 
@@ -101,7 +105,7 @@ export class WarmWorkers {
       const jobs = await queue.getJobs([...states], 0, RESCUE_BATCH);
       for (const job of jobs) {
         if (!job || (!gone && job.timestamp + (job.opts.delay ?? 0) > now - WARM_DEADLINE_MS)) continue;
-        if (await this.moveToShared(job)) moved++;
+        if (await this.moveToShared(job, id)) moved++;
       }
       // Dropped once no process can still be sending it resumes (their views are at most LIVE_VIEW_MS old).
       if (!options.only && gone && expiresAt < now - FORGET_AFTER_MS && jobs.length === 0) {
@@ -115,10 +119,12 @@ export class WarmWorkers {
   /**
    * Takes one job off a warm queue and adds it, same id and data, to the shared queue. A job
    * its worker holds (locked) stays. The outbox entry written first covers a process that
-   * dies in between: the sweeper then ensures the run's expected job (invariant 3).
+   * dies in between: the sweeper then ensures the run's expected job (invariant 3). A job a
+   * worker had taken (it died with it) goes as `redelivered`: the new BullMQ job counts its
+   * attempts from 0, and must not start from a claim the dead worker may have begun.
    */
-  private async moveToShared(job: Job): Promise<boolean> {
-    const data = job.data as RunJob | RunBatchJob;
+  private async moveToShared(job: Job, workerId: string): Promise<boolean> {
+    const data = (job.attemptsStarted > 0 ? { ...job.data, redelivered: true } : job.data) as RunJob | RunBatchJob;
     // One intent per run the job stands for (a run id is an intent: outbox-sweeper.ts).
     const intents = "batch" in data ? data.batch.map((entry) => entry.runId) : [data.runId];
     const { redis, keys } = this.resources;
@@ -130,6 +136,7 @@ export class WarmWorkers {
       void dropIntents(batch(redis), keys, intents).exec();
       return false;
     }
+    await this.resources.hooks.racepoint?.("rescue.jobRemoved", { jobId: job.id, warmWorker: workerId });
     const delay = Math.max(0, job.timestamp + (job.opts.delay ?? 0) - Date.now());
     // Its first run's shard (a warm worker's batch may mix shards; every worker takes every shard).
     await this.resources.runsQueueOf(intents[0]).add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
@@ -150,12 +157,18 @@ export class WarmWorkers {
     if (Date.now() - this.liveAt > LIVE_VIEW_MS) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined)));
   }
 
+  /**
+   * The view is as old as the moment it was asked for, not answered: a reply that took long
+   * (Redis restarting) may name workers that have died since, so a view that arrives
+   * already older than LIVE_VIEW_MS is not trusted: resumes go to the shared queue.
+   */
   private async refresh(): Promise<void> {
     const { redis, keys } = this.resources;
-    const [ids, tasks] = await Promise.all([redis.zrangebyscore(keys.workers(), Date.now(), "+inf"), redis.hgetall(keys.workerTasks())]);
-    this.live = new Set(ids);
+    const askedAt = Date.now();
+    const [ids, tasks] = await Promise.all([redis.zrangebyscore(keys.workers(), askedAt, "+inf"), redis.hgetall(keys.workerTasks())]);
+    this.live = Date.now() - askedAt > LIVE_VIEW_MS ? new Set() : new Set(ids);
     this.hosted = new Map(Object.entries(tasks).map(([id, json]) => [id, JSON.parse(json) as string[]]));
-    this.liveAt = Date.now();
+    this.liveAt = askedAt;
   }
 
   queueOf(workerId: string): Queue {

@@ -23,6 +23,12 @@ export const RunJob = z.strictObject({
   runId: z.string().min(1),
   taskId: z.string().min(1),
   start: RunStart.optional(),
+  /**
+   * A worker took this job and died before finishing it, and a rescue moved it to another
+   * queue as a new BullMQ job (broker warm-workers.ts): it starts as a redelivered job does
+   * (startExecution, which fences out what the claim began), never from its claim again.
+   */
+  redelivered: z.literal(true).optional(),
 });
 export type RunJob = z.infer<typeof RunJob>;
 
@@ -35,5 +41,7 @@ export type RunJob = z.infer<typeof RunJob>;
 export const RunBatchJob = z.strictObject({
   taskId: z.string().min(1),
   batch: z.array(z.strictObject({ runId: z.string().min(1), jobId: z.string().min(1), start: RunStart.optional() })).min(1),
+  /** As RunJob's: the whole batch was taken by a worker that died. */
+  redelivered: z.literal(true).optional(),
 });
 export type RunBatchJob = z.infer<typeof RunBatchJob>;

@@ -76,6 +76,8 @@ export interface WorkerOptions {
 
 export interface HelmrWorker {
   engine: HelmrEngine;
+  /** This worker's id: the name of its own queue of warm resumes, and of its heartbeat. */
+  workerId: string;
   taskIds: string[];
   /** Where GET /metrics is served, when metricsPort was given. */
   metricsPort?: number;
@@ -203,7 +205,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     }
   }
   logger.info({ tasks: [...tasks.keys()], concurrency, metricsPort: metricsServer?.port }, "helmr worker started");
-  return { engine, taskIds: [...tasks.keys()], metricsPort: metricsServer?.port, close };
+  return { engine, workerId, taskIds: [...tasks.keys()], metricsPort: metricsServer?.port, close };
 }
 
 /** The retention to sweep with: what was given, else the HELMR_* settings, else the defaults. */

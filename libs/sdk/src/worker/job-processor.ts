@@ -1,4 +1,4 @@
-import { ExecutionRefusedError, runJobOptions, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
+import { ExecutionRefusedError, WarmWorkers, runJobOptions, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
 import { HelmrError, RunBatchJob, RunJob, parseRunId } from "@helmr/core";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
@@ -27,7 +27,10 @@ export interface ProcessorDeps {
 export function createProcessor(deps: ProcessorDeps) {
   const { tasks, logger } = deps;
   const processRun = createRunProcessor(deps);
+  const { racepoint } = deps.engine.resources.hooks;
+  const ownQueue = WarmWorkers.queueName(deps.workerId);
   const processJob = async (job: Job, token?: string): Promise<void> => {
+    if (racepoint) await racepoint("worker.jobTaken", { jobId: job.id, warmWorker: job.queueName === ownQueue ? deps.workerId : "" });
     // Parsed by the schema its shape names: a failed parse (building its issues) costs more than the job's work.
     const parsed = isBatchJob(job.data) ? RunBatchJob.safeParse(job.data) : runJobOf(job.data, logger);
     if (!parsed.success) {
@@ -55,10 +58,12 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     // When the job came due: a timer's or a retry's job is added long before.
     const dueAt = job.timestamp + (job.opts.delay ?? 0);
-    if (single) return processRun(single, job.id!, job.attemptsStarted, dueAt);
+    // A job a rescue moved after its worker died with it starts as BullMQ's own redelivery does.
+    const attemptsStarted = parsed.data.redelivered ? job.attemptsStarted + 1 : job.attemptsStarted;
+    if (single) return processRun(single, job.id!, attemptsStarted, dueAt);
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
-    const settled = await Promise.allSettled(batch!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, job.attemptsStarted, dueAt)));
+    const settled = await Promise.allSettled(batch!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, attemptsStarted, dueAt)));
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   };
