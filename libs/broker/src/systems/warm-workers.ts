@@ -37,7 +37,15 @@ export class WarmWorkers {
   private liveAt = 0;
   private refreshing?: Promise<void>;
 
-  constructor(private readonly resources: Resources) {}
+  constructor(private readonly resources: Resources) {
+    // A view from before a reconnect may name workers that died while Redis was away.
+    resources.redis.on("ready", () => this.invalidateView());
+  }
+
+  /** The next resume asks Redis again which workers are alive. */
+  invalidateView(): void {
+    this.liveAt = 0;
+  }
 
   static queueName(workerId: string): string {
     return `${RUNS_QUEUE}-w-${workerId}`;
