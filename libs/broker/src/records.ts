@@ -56,14 +56,21 @@ function toBranch(branch: FirstBranch): Extract<WaitingOn, { kind: "first" }>["b
 /** The run hash fields a record is made of (the hash also holds the journal and events). */
 export const RUN_FIELDS = ["task", "status", "attempt", "payload", "output", "error", "wait", "idem", "continuedAs", "continuedFrom", "parent", "createdAt", "updatedAt", "startedAt", "finishedAt"] as const;
 
-/** HMGET results of RUN_FIELDS as a hash (missing fields left out). */
-export function runFieldsOf(values: (string | null)[]): Record<string, string> {
+/** HMGET results of `fields` as a hash (missing fields left out). */
+export function hashOf(fields: readonly string[], values: (string | null)[]): Record<string, string> {
   const hash: Record<string, string> = {};
-  RUN_FIELDS.forEach((field, i) => {
+  fields.forEach((field, i) => {
     if (values[i] !== null && values[i] !== undefined) hash[field] = values[i]!;
   });
   return hash;
 }
+
+/**
+ * The session hash's fields a session record shows: the hash also names every run, wait
+ * queue, stream and token of the session (libs/broker/ARCHITECTURE.md), thousands of fields
+ * in a long conversation, which a record never reads.
+ */
+export const SESSION_FIELDS = ["status", "externalId", "tags", "metadata", "createdAt", "updatedAt", "closedAt"] as const;
 
 /** The run id and its session are not stored in the run hash: the id carries both. */
 export function toRunRecord(runId: string, hash: Record<string, string>): RunRecord {

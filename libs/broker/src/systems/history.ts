@@ -20,6 +20,30 @@ export async function readLog(redis: Redis, runKey: string, log: HistoryLog): Pr
   return [...older, current].filter((chunk): chunk is string => typeof chunk === "string");
 }
 
+/** Full chunks read per round trip when a log is read only as far as needed. */
+const CHUNKS_AT_ONCE = 4;
+
+/**
+ * A log's chunks, oldest first, read a few at a time until `enough` (told each chunk as it
+ * arrives) answers true or the log ends: a page near the start of a long journal reads that
+ * much of it, not the whole.
+ */
+export async function readLogUntil(redis: Redis, runKey: string, log: HistoryLog, enough: (chunk: string) => boolean): Promise<string[]> {
+  const [full, current] = await redis.hmget(runKey, `${log}n`, log);
+  const count = Number(full ?? 0);
+  const chunks: string[] = [];
+  for (let first = 0; first < count; first += CHUNKS_AT_ONCE) {
+    const fields = Array.from({ length: Math.min(CHUNKS_AT_ONCE, count - first) }, (_, i) => `${log}${first + i}`);
+    for (const chunk of await redis.hmget(runKey, ...fields)) {
+      if (chunk === null) continue;
+      chunks.push(chunk);
+      if (enough(chunk)) return chunks;
+    }
+  }
+  if (current !== null) chunks.push(current);
+  return chunks;
+}
+
 /** The lines of a log's chunks. */
 export function linesOf(chunks: string[]): string[] {
   const lines: string[] = [];

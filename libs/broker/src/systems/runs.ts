@@ -18,13 +18,13 @@ import {
 } from "@helmr/core";
 import { execWithScript, isScriptError, scriptError } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
-import { RUN_FIELDS, runFieldsOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
+import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import { parentNotice, type ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { addIntents } from "./outbox.ts";
 import { claimOf } from "./executions.ts";
-import { linesOf, parseJournal, readLog, resolveInputRefs } from "./history.ts";
+import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "./history.ts";
 import type { TaskRegistry } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
@@ -159,7 +159,7 @@ export class RunsSystem {
 
   async find(runId: string): Promise<RunRecord | null> {
     if (!isRunId(runId)) return null;
-    const hash = runFieldsOf(await this.resources.redis.hmget(this.resources.keys.run(runId), ...RUN_FIELDS));
+    const hash = hashOf(RUN_FIELDS, await this.resources.redis.hmget(this.resources.keys.run(runId), ...RUN_FIELDS));
     return hash.status ? toRunRecord(runId, hash) : null;
   }
 
@@ -203,9 +203,24 @@ export class RunsSystem {
     await this.retrieve(runId);
     const start = indexCursorStart(cursor);
     const { redis, keys } = this.resources;
-    const journal = parseJournal(await readLog(redis, keys.run(runId), "j"));
-    await resolveInputRefs(redis, keys, parseRunId(runId).sessionId, journal);
-    return indexPage(toJournalOperations(journal), start, limit);
+    // Read as far as one operation past the page (which also says whether another page
+    // follows): a wait's result is journaled before the next operation, so the page's
+    // operations have theirs by then. Only the page's inputs are read back.
+    const operations = new Set<string>();
+    const enough = (chunk: string) => {
+      for (const line of linesOf([chunk])) if (line.charCodeAt(0) !== 114 /* r */) operations.add(line.slice(0, line.indexOf(" ")));
+      return operations.size > start + limit;
+    };
+    const journal = parseJournal(await readLogUntil(redis, keys.run(runId), "j", enough));
+    const positions = [...journal.keys()].filter((field) => field.charCodeAt(0) !== 114 /* r */);
+    const page = new Map<string, string>();
+    for (const position of positions.slice(start, start + limit)) {
+      page.set(position, journal.get(position)!);
+      const result = journal.get(`r${position}`);
+      if (result !== undefined) page.set(`r${position}`, result);
+    }
+    await resolveInputRefs(redis, keys, parseRunId(runId).sessionId, page);
+    return { data: toJournalOperations(page), nextCursor: positions.length > start + limit ? String(start + limit) : null };
   }
 
   /** The children a batch at a journal position of the run triggered (its entry names them). */

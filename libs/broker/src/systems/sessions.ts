@@ -2,7 +2,7 @@ import { isSessionId, newSessionId, parseRunId, runIdIn, notFound, type CreateSe
 import { execOrThrow, batch } from "../pipelines.ts";
 import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { TAG_KEYS } from "../keys.ts";
-import { toSessionRecord } from "../records.ts";
+import { SESSION_FIELDS, hashOf, toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
 import { parentNotice, type ChildrenSystem } from "./children.ts";
@@ -49,7 +49,7 @@ export class SessionsSystem {
 
   async find(id: string): Promise<SessionRecord | null> {
     if (!isSessionId(id)) return null;
-    const hash = await this.resources.redis.hgetall(this.resources.keys.session(id));
+    const hash = hashOf(SESSION_FIELDS, await this.resources.redis.hmget(this.resources.keys.session(id), ...SESSION_FIELDS));
     return hash.status ? toSessionRecord(id, hash) : null;
   }
 
@@ -59,16 +59,24 @@ export class SessionsSystem {
     return session;
   }
 
-  /** The session's streams with their entry counts (the session hash counts them: in:<name>, out:<name>). */
+  /**
+   * The session's streams with their entry counts (the session hash counts them: in:<name>,
+   * out:<name>), found with HSCAN MATCH in pages: the hash also names every run of the session.
+   */
   async streams(id: string): Promise<SessionStreams> {
-    const hash = await this.resources.redis.hgetall(this.resources.keys.session(id));
-    const of = (prefix: string) =>
-      Object.entries(hash)
-        .filter(([field]) => field.startsWith(prefix))
-        .map(([field, count]) => ({ name: field.slice(prefix.length), count: Number(count) }))
-        .sort((a, b) => a.name.localeCompare(b.name));
+    const of = async (prefix: string) => {
+      const counts: { name: string; count: number }[] = [];
+      let cursor = "0";
+      do {
+        const [next, pairs] = await this.resources.redis.hscan(this.resources.keys.session(id), cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        for (let i = 0; i < pairs.length; i += 2) counts.push({ name: pairs[i].slice(prefix.length), count: Number(pairs[i + 1]) });
+        cursor = next;
+      } while (cursor !== "0");
+      return counts.sort((a, b) => a.name.localeCompare(b.name));
+    };
     // Counted in fields named like the streams' keys (lua/deliverInput-4.lua, appendOutput-3.lua).
-    return { input: of(TAG_KEYS.inputStream), output: of(TAG_KEYS.outputStream) };
+    const [input, output] = await Promise.all([of(TAG_KEYS.inputStream), of(TAG_KEYS.outputStream)]);
+    return { input, output };
   }
 
   async list(query: SessionListQuery): Promise<Page<SessionRecord>> {
@@ -82,8 +90,8 @@ export class SessionsSystem {
     const source = query.tag ? lexIndex(redis, keys.sessionsByTag(query.tag)) : idLog(redis, keys, "sessionsIndex");
     const { ids, next } = await source(query.limit, query.cursor);
     const pipeline = batch(redis);
-    for (const id of ids) pipeline.hgetall(keys.session(id));
-    const hashes = (await execOrThrow(pipeline)) as Record<string, string>[];
+    for (const id of ids) pipeline.hmget(keys.session(id), ...SESSION_FIELDS);
+    const hashes = ((await execOrThrow(pipeline)) as (string | null)[][]).map((values) => hashOf(SESSION_FIELDS, values));
     const toRecord = skippingUnreadable(this.resources.logger, "session", (id, hash) => (hash.status ? toSessionRecord(id, hash) : null));
     const data = ids.flatMap((id, i) => toRecord(id, hashes[i]) ?? []);
     return { data, nextCursor: next };
