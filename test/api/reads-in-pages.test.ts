@@ -1,36 +1,35 @@
+import { connect } from "node:net";
 import { step, streams, task } from "@helmr/sdk";
-import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
 import { runReachesWithin } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
-let monitor: Redis | undefined;
-afterEach(async () => {
-  monitor?.disconnect();
-  monitor = undefined;
-  await stack?.close();
-});
+afterEach(() => stack?.close());
 
 /**
- * A page of a long history, or a session with many runs, reads what it shows from Redis,
- * not everything: the commands are watched with MONITOR, filtered to the test's own keys.
+ * The commands Redis ran on `key` while `during` ran, watched with MONITOR on a socket of
+ * the test's own (so nothing of the client under test is touched). A read of the key after
+ * the request marks its end: once MONITOR has shown the marker, it has shown every command
+ * the request sent.
  */
 async function commandsOn(key: string, during: () => Promise<unknown>): Promise<string[][]> {
-  monitor = await new Redis(stack.redisUrl).monitor();
-  const seen: string[][] = [];
-  monitor.on("monitor", (_time: string, args: string[]) => args.includes(key) && seen.push(args));
-  // A read of the key after the request marks its end in the monitored stream: once MONITOR
-  // has reported the marker, it has reported every command the request sent.
+  const { port, hostname } = new URL(stack.redisUrl);
+  const socket = connect({ port: Number(port), host: hostname });
+  let text = "";
+  socket.on("data", (data) => (text += data));
+  socket.write("MONITOR\r\n");
+  await eventually(() => text.startsWith("+OK"), { what: "MONITOR to start" });
+  const marker = `marker-${Math.random()}`;
   await during();
-  await stack.engine.resources.redis.hget(key, "status");
-  await new Promise<void>((resolve) => {
-    const check = () => (seen.some((args) => args[0].toLowerCase() === "hget" && args.at(-1) === "status") ? resolve() : setImmediate(check));
-    check();
-  });
-  monitor.disconnect();
-  monitor = undefined;
-  return seen;
+  await stack.engine.resources.redis.hget(key, marker);
+  await eventually(() => text.includes(marker), { what: "the marker in MONITOR's output" });
+  socket.destroy();
+  return text
+    .split("\r\n")
+    .map((line) => [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]))
+    .filter((args) => args.includes(key) && !args.includes(marker));
 }
 
 const reply = streams.input<string>("paged-reply");
