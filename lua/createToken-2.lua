@@ -9,6 +9,8 @@
   ARGV[5] now (ms)   ARGV[6] id of the run that created it ("" outside a run)
   ARGV[7] idempotency key ("" for none; kept so a restored snapshot rebuilds its index)
   Returns 1 when created, 0 when it existed.
+  Errors: -14 the run created this token before and retention deleted it (its session keeps
+    `tok:<own>` = "deleted"): a replay must not bring back a token that ended long ago
 ]]
 local tokenKey, sessionKey = KEYS[1], KEYS[2]
 local rcall = redis.call
@@ -18,12 +20,16 @@ local rcall = redis.call
 if rcall("EXISTS", tokenKey) == 1 then
   return 0
 end
+local field = sessionKey ~= tokenKey and ("tok:" .. string.sub(tokenKey, #string.match(tokenKey, "^.*}:") + #KEY.token + 1)) or nil
+if field and rcall("HGET", sessionKey, field) == "deleted" then
+  return -14
+end
 rcall("HSET", tokenKey, "status", "waiting", "timeoutAt", ARGV[2], "createdAt", ARGV[5], "updatedAt", ARGV[5])
 if ARGV[3] ~= "[]" then rcall("HSET", tokenKey, "tags", ARGV[3]) end
 if ARGV[4] ~= "{}" then rcall("HSET", tokenKey, "metadata", ARGV[4]) end
 if ARGV[6] ~= "" then rcall("HSET", tokenKey, "runId", ARGV[6]) end
-if sessionKey ~= tokenKey then
-  rcall("HSET", sessionKey, "tok:" .. string.sub(tokenKey, #string.match(tokenKey, "^.*}:") + #KEY.token + 1), "")
+if field then
+  rcall("HSET", sessionKey, field, "")
 end
 if ARGV[7] ~= "" then rcall("HSET", tokenKey, "idem", ARGV[7]) end
 return 1

@@ -1,7 +1,9 @@
 --[[
   The retention sweeper's look at one token (systems/retention.ts): deletes it when it
   completed or timed out at or before the cutoff. A waiting token (not yet past its
-  timeout) is left alone. A token a run created goes from its session's `tok:` fields too.
+  timeout) is left alone. A token a run created stays named in its session's `tok:` field as
+  "deleted" while the session lives, so a replay of the run does not create it again
+  (createToken-2.lua).
   KEYS[1] token hash
   ARGV[1] cutoff (ms)   ARGV[2] token retention (ms)
   Returns {"deleted", "", tags JSON, idem, createdAt}; {"keep", next} when it ended after the cutoff or
@@ -34,6 +36,10 @@ end
 rcall("DEL", tokenKey)
 if token[7] then
   local tagPrefix = string.match(tokenKey, "^.*}:")
-  rcall("HDEL", tagPrefix .. KEY.session, "tok:" .. string.sub(tokenKey, #tagPrefix + #KEY.token + 1))
+  local sessionKey, field = tagPrefix .. KEY.session, "tok:" .. string.sub(tokenKey, #tagPrefix + #KEY.token + 1)
+  -- HSET on an erased session would bring its hash back: only a field that exists is marked.
+  if rcall("HEXISTS", sessionKey, field) == 1 then
+    rcall("HSET", sessionKey, field, "deleted")
+  end
 end
 return {"deleted", "", token[4] or "[]", token[5] or "", token[6] or "0"}

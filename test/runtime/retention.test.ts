@@ -3,7 +3,7 @@ import { streams, task, tokens } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
-import { startStack, type TestStack } from "../harness/stack.ts";
+import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 import { allKeys } from "../harness/redis-state.ts";
 
 let stack: TestStack;
@@ -23,6 +23,16 @@ const conversation = task({
     await said.append({ hello: true });
     await tokens.create({ timeout: "1h" });
     return answer.wait({ timeout: "1h" }).unwrap();
+  },
+});
+/** Creates a short-lived token it never waits on, then parks: its token ends and is deleted long before the run resumes. */
+const outlives = task({
+  id: "retained-outlives-token",
+  retry: { maxAttempts: 1 },
+  run: async () => {
+    const token = await tokens.create({ timeout: "1s" });
+    await answer.wait();
+    return token.id;
   },
 });
 const status = async (path: string) => (await stack.http("GET", `/api/v1/${path}`)).status;
@@ -90,6 +100,22 @@ describe("retention: Redis stays bounded", () => {
       },
       { timeoutMs: 10_000, what: "no key of the conversations to be left" },
     );
+  });
+
+  it("a replay does not bring back a token of the run that retention deleted: the run fails, saying why", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [outlives], ...REPLAY_ONLY, sweepIntervalMs: 100, retention: { runMs: 0, tokenMs: 200, sessionMs: 0, sessionIdleCloseMs: 0 } });
+    const { client } = stack;
+    const { runId, sessionId } = await client.tasks.trigger("retained-outlives-token");
+    await runReaches(client, runId, "waiting");
+    const journal = (await stack.http("GET", `/api/v1/runs/${runId}/journal`)).body.data;
+    const tokenId = journal.find((operation: { kind: string }) => operation.kind === "token").name as string;
+    await eventually(async () => (await status(`tokens/${tokenId}`)) === 404, { timeoutMs: 15_000, what: "the timed-out token to be deleted" });
+
+    await client.sessions.open(sessionId).input("retained-answer").send("late");
+    const failed = await runReaches(client, runId, "failed");
+    expect(failed.error).toMatchObject({ message: expect.stringContaining("deleted by retention") });
+    expect(await status(`tokens/${tokenId}`)).toBe(404);
   });
 
   it("closes an open session idle past HELMR_SESSION_IDLE_CLOSE, then erases it; input keeps a session open", async () => {

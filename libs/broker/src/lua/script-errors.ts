@@ -15,6 +15,7 @@ export enum ScriptError {
   PublicTokenInvalid = -11,
   PublicTokenExhausted = -12,
   TokenFailed = -13,
+  TokenDeleted = -14,
 }
 
 /** Thrown into an execution whose writes Redis refused; the executor stops quietly. */
@@ -48,6 +49,12 @@ export function scriptError(code: number, id: string): Error {
       return conflict("token_failed", `Token ${id} failed (with another error, if this was a failure); a failed token is final`);
     case ScriptError.TokenTimedOut:
       return conflict("token_timed_out", `Token ${id} timed out; it can no longer be completed`);
+    case ScriptError.TokenDeleted:
+      return new HelmrError(
+        410,
+        "token_deleted",
+        `Token ${id} was created by this run, ended, and was deleted by retention (HELMR_TOKEN_RETENTION); a replay of the run cannot bring it back. Keep token retention longer than your runs stay parked`,
+      );
     case ScriptError.TokenHasWaiter:
       return conflict("token_has_waiter", `Another run already waits on token ${id}; a token unblocks one run`);
     case ScriptError.PublicTokenInvalid:

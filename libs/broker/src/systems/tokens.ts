@@ -81,6 +81,13 @@ export class TokensSystem {
     ]);
     // 0: a concurrent create with the same idempotency key made it; its entry stays.
     if (outcome === 0) await removeFromIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), String(results[0])).exec();
+    if (isScriptError(outcome)) {
+      // Refused (a replay of a token retention deleted): the id log and tag entries queued before it go.
+      const cleanup = removeFromIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), String(results[0]));
+      for (const tag of new Set(tags)) cleanup.zrem(keys.tokensByTag(tag), tokenId);
+      await cleanup.exec();
+      throw scriptError(outcome, tokenId);
+    }
     return this.withSecrets(await this.retrieve(tokenId));
   }
 
