@@ -140,6 +140,33 @@ describe("child runs", () => {
     expect((await runReaches(stack.client, runId, "cancelled")).status).toBe("cancelled");
   });
 
+  it("a parent cancelled after journaling its child's id and before the child exists: the child, created after, is cancelled too", async () => {
+    stack = await startStack();
+    let arrived!: () => void;
+    const atCreate = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The parent's worker holds the child's creation until the test has cancelled the parent.
+    await stack.startWorker({
+      tasks: [parent, worker],
+      hooks: {
+        racepoint: async (point) => {
+          if (point !== "children.beforeCreate") return;
+          arrived();
+          await released;
+        },
+      },
+    });
+    const { runId, sessionId } = await stack.client.tasks.trigger("child-parent", { n: 1, hold: true });
+    await atCreate;
+    expect((await stack.client.runs.cancel(runId)).cancellation).toBe("requested");
+    expect((await stack.client.runs.list({ session: sessionId })).data.map((r) => r.id)).toEqual([runId]);
+    release();
+    const childRunId = await eventually(async () => (await stack.client.runs.list({ session: sessionId })).data.find((r) => r.id !== runId)?.id, { what: "the child to be created" });
+    expect((await runReaches(stack.client, childRunId, "cancelled")).status).toBe("cancelled");
+    expect((await runReaches(stack.client, runId, "cancelled")).status).toBe("cancelled");
+  });
+
   it("cancelling the child resumes the parent with the cancellation", async () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [parent, worker] });

@@ -10,7 +10,9 @@ export type Racepoint =
   /** A job was taken off a warm worker's queue by a rescue and is not yet in the shared queue. */
   | "rescue.jobRemoved"
   /** A worker took a runs-queue job and has not started its run. */
-  | "worker.jobTaken";
+  | "worker.jobTaken"
+  /** A run's code is about to create a child it will wait for (its id is journaled already). */
+  | "children.beforeCreate";
 
 export interface RacepointDetail {
   runId?: string;

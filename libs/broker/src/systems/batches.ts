@@ -61,6 +61,7 @@ export class BatchesSystem {
   private async createInSession(taskId: string, sessionId: string, items: TriggerBody[], runIds: string[], parent: string, now: number): Promise<TriggerResult[]> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
+    if (parent) await this.resources.hooks.racepoint?.("children.beforeCreate", { runId: runIds[0] });
     // As a trigger does: the outbox entries and the id logs first (a listing skips ids whose run does not exist yet).
     const pipeline = addIntents(batch(redis), keys, runIds, now);
     const logged = pipeline.length;
@@ -83,6 +84,7 @@ export class BatchesSystem {
     await guard.confirm();
     for (const runId of created) void this.dispatch.clearIntent(runId);
     this.resources.metrics.runsTriggered.inc({ task: taskId }, created.size);
+    if (parent) await this.runs.cancelIfParentCancelled([...created], parent);
     return runIds.map((runId) => ({ sessionId, runId, deduplicated: !created.has(runId) }));
   }
 

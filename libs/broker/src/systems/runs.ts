@@ -85,6 +85,7 @@ export class RunsSystem {
       return { sessionId, runId, deduplicated: true };
     }
 
+    if (options.parent) await this.resources.hooks.racepoint?.("children.beforeCreate", { runId });
     // The id logs first: a listing skips ids whose run does not exist (yet).
     const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, runId, now);
@@ -116,7 +117,21 @@ export class RunsSystem {
     await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`);
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });
+    if (options.parent) await this.cancelIfParentCancelled([runId], options.parent);
     return { sessionId, runId, deduplicated: false };
+  }
+
+  /**
+   * Children just created for a parent that was cancelled meanwhile go too: the cancel
+   * cancels the children its journal names, but one whose id was journaled and that did
+   * not exist yet when the cancel looked was not among them. Checked after the children
+   * exist, so a cancel that comes later still finds them (cancel, pendingChildren).
+   */
+  async cancelIfParentCancelled(childRunIds: string[], parent: string): Promise<void> {
+    const parentRunId = parent.slice(0, parent.indexOf("|"));
+    const [status, cancelRequested] = await this.resources.redis.hmget(this.resources.keys.run(parentRunId), "status", "cancel");
+    if (status !== "cancelled" && cancelRequested !== "1") return;
+    await forEachAtMost(FAN_OUT_AT_ONCE, childRunIds, (id) => this.cancel(id, `its parent ${parentRunId} was cancelled`).then(() => {}, () => {}));
   }
 
   /** Refuses a task no worker has registered. */
