@@ -2,7 +2,8 @@ import { LayoutMismatchError, createEngine, masters } from "@helmr/broker";
 import { streams, task } from "@helmr/sdk";
 import calculateSlot from "cluster-key-slot";
 import type { Cluster } from "ioredis";
-import { afterEach, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { runReaches } from "../harness/runs.ts";
 import { startStack, testLogger, type TestStack } from "../harness/stack.ts";
 
@@ -41,5 +42,22 @@ describe("runs queue shards", () => {
     await other.close();
     expect(error).toBeInstanceOf(LayoutMismatchError);
     expect(error.message).toMatch(/HELMR_QUEUE_SHARDS is 2 here.*dispatched over 4; set HELMR_QUEUE_SHARDS=4/);
+  });
+});
+
+describe("the shards' spread over the cluster's masters", () => {
+  it("warns at start when some master serves no shard, naming the fix, and says nothing once every master serves one", async () => {
+    const warningsWith = async (queueShards: number) => {
+      const lines: string[] = [];
+      const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
+      const engine = createEngine({ redisUrl: inject("redisUrl"), prefix: `t-spread-${queueShards}-${Date.now()}`, logger, queueShards });
+      await engine.ready();
+      await engine.close();
+      return lines.map((line) => JSON.parse(line).msg as string).filter((msg) => msg.includes("HELMR_QUEUE_SHARDS"));
+    };
+    // One shard: every resume's global writes on one of the 3 masters.
+    expect(await warningsWith(1)).toEqual([expect.stringContaining("on 1 of the cluster's 3 masters; the other 2 carry none")]);
+    // Enough shards that their fixed tags reach every master: no warning.
+    expect(await warningsWith(12)).toEqual([]);
   });
 });

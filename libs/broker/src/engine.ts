@@ -16,6 +16,7 @@ import { WarmWorkers } from "./systems/warm-workers.ts";
 import { ErasureSystem } from "./systems/erasure.ts";
 import { RetentionSweeper } from "./systems/retention.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
+import { shardSpreadWarning } from "./shard-spread.ts";
 
 /**
  * The version of how Helmr lays its data out in Redis (the keys, hash fields and values
@@ -90,6 +91,8 @@ export class HelmrEngine {
         `HELMR_QUEUE_SHARDS is ${shards} here, and the data under the key prefix "${keys.prefix}" is dispatched over ${storedShards}; set HELMR_QUEUE_SHARDS=${storedShards} on every process (changing it needs every queue drained first)`,
       );
     }
+    const spread = shardSpreadWarning(redis, keys, shards);
+    if (spread) this.resources.logger.warn(spread);
     await redis.set(keys.layout(), String(LAYOUT_VERSION), "NX");
     let stored = await redis.get(keys.layout());
     // An older layout that has an upgrade is upgraded in place (upgrades/), once.
