@@ -17,6 +17,11 @@ const echo = task({
   },
 });
 
+/** Holds its worker's one slot until the test lets it go. */
+let unblock: () => void = () => {};
+const blocker = task({ id: "hand-off-blocker", run: async () => step.run("held", () => new Promise<string>((resolve) => (unblock = () => resolve("let go")))) });
+const quick = task({ id: "hand-off-quick", run: async (p: { n: number }) => p.n * 2 });
+
 describe("several resumes per BullMQ job under load", () => {
   it("sends the resumes due while an add is on its way as one batch job, whose runs each resume once", async () => {
     stack = await startStack();
@@ -42,6 +47,21 @@ describe("several resumes per BullMQ job under load", () => {
     for (const [i, { runId }] of runs.entries()) expect((await runReaches(stack.client, runId, "completed")).output).toBe(`echo: m${i}`);
     // Each run replayed once in the second worker (the first one was closed): no resume ran twice.
     expect(executions).toBe(2 * runs.length);
+  });
+
+  it("with warm resume off, a worker hands a task it does not host to the own queue of one that does, which runs it while its shared slots are busy", async () => {
+    stack = await startStack();
+    // The host's one shared-queue slot is held by the blocker; only its own queue is free.
+    await stack.startWorker({ tasks: [blocker, quick], warmRuns: 0, concurrency: 1 });
+    const held = await stack.client.tasks.trigger("hand-off-blocker");
+    await runReaches(stack.client, held.runId, "running");
+    // A worker of another task takes the quick runs from the shared queue and must hand them on.
+    await stack.startWorker({ tasks: [task({ id: "hand-off-other", run: async () => "other" })], warmRuns: 0 });
+    const runs = await Promise.all([1, 2, 3].map((n) => stack.client.tasks.trigger("hand-off-quick", { n })));
+    for (const [i, { runId }] of runs.entries()) expect((await runReaches(stack.client, runId, "completed")).output).toBe((i + 1) * 2);
+    expect((await stack.client.runs.retrieve(held.runId)).status).toBe("running");
+    unblock();
+    expect((await runReaches(stack.client, held.runId, "completed")).output).toBe("let go");
   });
 
   it("hands a batch of another task's runs on to a worker that hosts it", async () => {

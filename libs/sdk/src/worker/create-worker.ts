@@ -136,7 +136,9 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   };
   // Every shard of the shared runs queue, and this worker's own queue of warm resumes (WarmWorkers).
   const bullWorkers = engine.resources.runsQueues.map((_, shard) => new Worker(RUNS_QUEUE, processor, { ...workerOptions, prefix: engine.resources.keys.queuePrefix(shard) }));
-  if (warm.enabled) bullWorkers.push(new Worker(WarmWorkers.queueName(workerId), processor, { ...workerOptions, prefix: engine.resources.keys.warmQueuePrefix(workerId) }));
+  // The own queue serves with warm resume off too: another worker hands it the jobs of tasks
+  // only this one hosts, which sent back to the shared queue could go to that worker again and again.
+  bullWorkers.push(new Worker(WarmWorkers.queueName(workerId), processor, { ...workerOptions, prefix: engine.resources.keys.warmQueuePrefix(workerId) }));
   for (const worker of bullWorkers) {
     worker.on("error", logDistinctErrors(logger, "worker error"));
     // Closing a BullMQ worker whose connections are still initializing drops their init
@@ -144,7 +146,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     await worker.waitUntilReady();
     worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
   }
-  if (warm.enabled) await engine.warm.heartbeat(workerId, [...tasks.keys()]);
+  await engine.warm.heartbeat(workerId, [...tasks.keys()]);
 
   const sweepEveryMs = options.sweepIntervalMs ?? 5_000;
   bullWorkers.push(await startRetentionSweeps({ engine, connection: bullConnection, policy: retentionPolicy(options.retention), everyMs: sweepEveryMs, logger }));
@@ -154,7 +156,6 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   sweepInterval.unref();
   const warmInterval = setInterval(() => {
     warm.sweep();
-    if (!warm.enabled) return;
     engine.warm.heartbeat(workerId).catch(() => {});
     engine.warm.rescue({ except: workerId }).catch((error) => logger.warn({ err: error }, "rescuing warm resumes failed"));
   }, WARM_JANITOR_MS);
@@ -169,9 +170,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       // Resumes are sent elsewhere from now on: the runs kept here lose their marks, the
       // worker its heartbeat; what reaches this worker's queue meanwhile is moved to the
       // shared queue below, and by the other workers later.
-      const keptWarm = warm.enabled;
       const givenUp = warm.stop();
-      if (keptWarm && redisAnswers) {
+      if (redisAnswers) {
         await settlesWithin(engine.warm.dropRuns(workerId, givenUp), HAND_BACK_WAIT_MS);
         await engine.warm.leave(workerId).catch(() => {});
       }
@@ -187,7 +187,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       }
       // Handed-back executions end at once; what is left (Redis gone meanwhile) is not waited for.
       await settlesWithin(closed, HAND_BACK_WAIT_MS);
-      if (keptWarm && redisAnswers) await settlesWithin(engine.warm.rescue({ only: workerId }), HAND_BACK_WAIT_MS);
+      if (redisAnswers) await settlesWithin(engine.warm.rescue({ only: workerId }), HAND_BACK_WAIT_MS);
       await closeConnection(bullConnection);
       await metricsServer?.close();
       await engine.close();
