@@ -11,7 +11,7 @@ export interface HelmrProcess {
   child: ChildProcess;
   stdout: () => string;
   stderr: () => string;
-  /** The first stdout line that parses as JSON (commands print their facts that way with --json). */
+  /** The first stdout line that parses as JSON and is not a log line (commands print their facts that way with --json). */
   json<T = Record<string, unknown>>(timeoutMs?: number): Promise<T>;
   exited: Promise<number | null>;
 }
@@ -43,7 +43,13 @@ export function spawnHelmr(args: string[], env: Record<string, string>, cwd = RE
       eventually(
         () => {
           if (child.exitCode !== null) throw new Error(`helmr ${args.join(" ")} exited ${child.exitCode}: ${err || out}`);
-          for (const line of out.split("\n")) if (line.startsWith("{")) return JSON.parse(line) as T;
+          for (const line of out.split("\n")) {
+            if (!line.startsWith("{")) continue;
+            const parsed = JSON.parse(line) as T & { level?: unknown; msg?: unknown };
+            // pino's lines (a warning at start, say) carry a numeric level and a msg.
+            if (typeof parsed.level === "number" && "msg" in parsed) continue;
+            return parsed;
+          }
           return undefined;
         },
         { timeoutMs, what: `helmr ${args.join(" ")} to print its facts` },

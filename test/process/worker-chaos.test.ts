@@ -14,9 +14,9 @@ import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
  * Redis (AOF, fsync always) SIGKILLed once each. Every run must end with its own input.
  * CHAOS_RUNS, CHAOS_KILL_MS and CHAOS_FOR_MS make it longer by hand; the suite keeps it short.
  */
-const RUNS = Number(process.env.CHAOS_RUNS ?? 160);
+const RUNS = Number(process.env.CHAOS_RUNS ?? 80);
 const KILL_EVERY_MS = Number(process.env.CHAOS_KILL_MS ?? 2_000);
-const KILLING_FOR_MS = Number(process.env.CHAOS_FOR_MS ?? 16_000);
+const KILLING_FOR_MS = Number(process.env.CHAOS_FOR_MS ?? 10_000);
 /** A silent worker's jobs are taken over after this. */
 const LOCK_MS = 1_000;
 

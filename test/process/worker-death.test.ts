@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
 import { REPO } from "../harness/processes.ts";
 import { runReaches, runReachesWithin } from "../harness/runs.ts";
@@ -20,14 +20,35 @@ interface RacingWorker {
   kill(): Promise<void>;
 }
 
-let stack: TestStack;
-const started: RacingWorker[] = [];
-afterEach(async () => {
-  for (const worker of started.splice(0)) await worker.kill();
-  await stack?.close();
-});
+/**
+ * One test's stack and the worker processes it starts, closed when the test ends: the
+ * tests run side by side (they spend most of their time waiting out a dead worker's
+ * heartbeat and locks), so each keeps its own.
+ */
+function scenario(onTestFinished: (fn: () => Promise<void>) => void) {
+  let stack!: TestStack;
+  const started: RacingWorker[] = [];
+  onTestFinished(async () => {
+    for (const worker of started) await worker.kill();
+    await stack?.close();
+  });
+  return {
+    get stack() {
+      return stack;
+    },
+    async start(options: Parameters<typeof startStack>[0] = {}) {
+      stack = await startStack(options);
+      return stack;
+    },
+    async worker(env: Record<string, string> = {}) {
+      const worker = await startRacingWorker(stack, env);
+      started.push(worker);
+      return worker;
+    },
+  };
+}
 
-async function startRacingWorker(env: Record<string, string> = {}): Promise<RacingWorker> {
+async function startRacingWorker(stack: TestStack, env: Record<string, string> = {}): Promise<RacingWorker> {
   const child = spawn(process.execPath, ["--conditions=@helmr/source", "--import", "tsx", "test/fixtures/racing-worker.ts"], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HELMR_LOG_LEVEL: "warn", HELMR_REDIS_URL: stack.redisUrl, HELMR_PREFIX: stack.prefix, HELMR_SECRET: stack.secret, ...env },
@@ -45,24 +66,24 @@ async function startRacingWorker(env: Record<string, string> = {}): Promise<Raci
       await exited;
     },
   };
-  started.push(worker);
   return worker;
 }
 
 /** Triggers a run, parks it on its input, and returns it with the worker that keeps it warm. */
-async function parkedWarm(corr: string) {
+async function parkedWarm(stack: TestStack, corr: string) {
   const run = await stack.client.tasks.trigger("await-decision", { corr });
   await runReaches(stack.client, run.runId, "waiting");
   const warm = await stack.engine.resources.redis.hget(stack.engine.resources.keys.run(run.runId), "warm");
   return { ...run, warm };
 }
 
-const send = (sessionId: string, corr: string) => stack.client.sessions.open(sessionId).input("decision").send(`yes ${corr}`, { correlationId: corr });
+const send = (stack: TestStack, sessionId: string, corr: string) => stack.client.sessions.open(sessionId).input("decision").send(`yes ${corr}`, { correlationId: corr });
 
-describe("a worker killed where a warm resume could be lost", { timeout: 90_000 }, () => {
-  it("dies with the resume just added to its own queue: another worker rescues it and resumes the run", async () => {
+describe.concurrent("a worker killed where a warm resume could be lost", { timeout: 90_000 }, () => {
+  it("dies with the resume just added to its own queue: another worker rescues it and resumes the run", async ({ expect, onTestFinished }) => {
+    const test = scenario(onTestFinished);
     const workers = new Map<string, RacingWorker>();
-    stack = await startStack({
+    const stack = await test.start({
       hooks: {
         // The moment the API has put the resume into the warm worker's queue, that worker dies.
         racepoint: async (point, { warmWorker }) => {
@@ -70,42 +91,44 @@ describe("a worker killed where a warm resume could be lost", { timeout: 90_000 
         },
       },
     });
-    const first = await startRacingWorker();
+    const first = await test.worker();
     workers.set(first.workerId, first);
-    const run = await parkedWarm("a");
+    const run = await parkedWarm(stack, "a");
     expect(run.warm).toBe(first.workerId);
-    const second = await startRacingWorker();
-    await send(run.sessionId, "a");
+    const second = await test.worker();
+    await send(stack, run.sessionId, "a");
     await first.exited;
     expect((await runReachesWithin(RECOVERY_MS, stack.client, run.runId, "completed")).output).toBe("yes a");
     expect(second.pid).not.toBe(first.pid);
   });
 
-  it("dies having taken the resume from its own queue: the job is rescued as a redelivery and the run resumes", async () => {
-    stack = await startStack();
-    const dying = await startRacingWorker({ DIE_AT: "worker.jobTaken", DIE_ONLY_WARM: "1" });
-    const run = await parkedWarm("b");
+  it("dies having taken the resume from its own queue: the job is rescued as a redelivery and the run resumes", async ({ expect, onTestFinished }) => {
+    const test = scenario(onTestFinished);
+    const stack = await test.start();
+    const dying = await test.worker({ DIE_AT: "worker.jobTaken", DIE_ONLY_WARM: "1" });
+    const run = await parkedWarm(stack, "b");
     expect(run.warm).toBe(dying.workerId);
-    await startRacingWorker();
-    await send(run.sessionId, "b");
+    await test.worker();
+    await send(stack, run.sessionId, "b");
     await dying.exited;
     const ended = await runReachesWithin(RECOVERY_MS, stack.client, run.runId, "completed");
     // The claim the dead worker took counts as an attempt, as a BullMQ redelivery's does.
     expect(ended).toMatchObject({ output: "yes b", attempt: 2 });
   });
 
-  it("a rescuer dies between taking the job off a dead worker's queue and adding it to the shared one: the outbox brings it back", async () => {
-    stack = await startStack();
-    const holder = await startRacingWorker();
-    const run = await parkedWarm("c");
+  it("a rescuer dies between taking the job off a dead worker's queue and adding it to the shared one: the outbox brings it back", async ({ expect, onTestFinished }) => {
+    const test = scenario(onTestFinished);
+    const stack = await test.start();
+    const holder = await test.worker();
+    const run = await parkedWarm(stack, "c");
     expect(run.warm).toBe(holder.workerId);
-    const rescuer = await startRacingWorker({ DIE_AT: "rescue.jobRemoved" });
+    const rescuer = await test.worker({ DIE_AT: "rescue.jobRemoved" });
     await holder.kill();
     // The resume goes to the dead holder's queue (its heartbeat still runs); the rescuer takes it off and dies.
-    await send(run.sessionId, "c");
+    await send(stack, run.sessionId, "c");
     await rescuer.exited;
     expect((await stack.client.runs.retrieve(run.runId)).status).toBe("queued");
-    await startRacingWorker();
+    await test.worker();
     expect((await runReachesWithin(RECOVERY_MS, stack.client, run.runId, "completed")).output).toBe("yes c");
   });
 });
