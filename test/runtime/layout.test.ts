@@ -27,6 +27,33 @@ describe("the stored layout's version", () => {
     expect(error.message).toMatch(new RegExp(`layout version ${LAYOUT_VERSION + 1}, and this Helmr reads version ${LAYOUT_VERSION}`));
   });
 
+  it("upgrades layout 4 to 5: a session names the tokens its runs created under its tag, so its erasure deletes them", async () => {
+    const prefix = `t-${randomBytes(5).toString("hex")}`;
+    const keys = new Keys(prefix);
+    const sessionId = newSessionId();
+    const runId = newRunId(sessionId);
+    const { tag } = parseRunId(runId);
+    const own = "01M97K0000000000";
+    const t = Date.now();
+    // As layout 4 left them: a waiting token a run created under its session's tag, not named by the session; and one outside any run.
+    await admin.hset(keys.session(sessionId), { status: "closed", createdAt: String(t), updatedAt: String(t), closedAt: String(t) });
+    await admin.hset(keys.token(`tok_${own}_${tag}`), { status: "waiting", timeoutAt: String(t + 3_600_000), createdAt: String(t), updatedAt: String(t), runId });
+    const outside = `tok_01M97K0000000001_01M97K000000000X`;
+    await admin.hset(keys.token(outside), { status: "waiting", timeoutAt: String(t + 3_600_000), createdAt: String(t), updatedAt: String(t) });
+    await admin.set(keys.layout(), "4");
+    const stack = await startStack({ prefix });
+    try {
+      expect(await admin.get(keys.layout())).toBe(String(LAYOUT_VERSION));
+      expect(await admin.hget(keys.session(sessionId), `tok:${own}`)).toBe("");
+      expect(await admin.hexists(keys.session("ses_01M97K000000000X"), "tok:01M97K0000000001")).toBe(0);
+      expect((await stack.http("DELETE", `/api/v1/sessions/${sessionId}`)).status).toBe(204);
+      expect(await admin.exists(keys.token(`tok_${own}_${tag}`))).toBe(0);
+      expect(await admin.exists(keys.token(outside))).toBe(1);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it("upgrades a prefix written in layout 1 in place: the run's journal and events read the same, and the run resumes by replay", async () => {
     const prefix = `t-${randomBytes(5).toString("hex")}`;
     const sessionId = newSessionId();

@@ -27,8 +27,9 @@ import { shardSpreadWarning } from "./shard-spread.ts";
  * 2: a run's journal and events are chunked logs (lua/includes/history.lua).
  * 3: the global keys scripts and transactions touch together share a hash tag (keys.ts).
  * 4: the global structures every resume or trigger writes come in a copy per shard (keys.ts, ShardKeys).
+ * 5: a session names the tokens its runs created under its tag (`tok:<own>`; upgrades/layout-5.ts).
  */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 
 export class LayoutMismatchError extends Error {
   override name = "LayoutMismatchError";

@@ -6,7 +6,7 @@ import { chainOf, listSnapshots, SnapshotNotFoundError } from "./catalog.ts";
 import { decodePart, type Manifest } from "./format.ts";
 import { indexUnit, pendingWork, writeIdLogs } from "./indexes.ts";
 import type { SnapshotStore } from "./stores/store.ts";
-import { isLayout1RunHash, upgradeRunHash } from "../upgrades/index.ts";
+import { isLayout1RunHash, nameInSessions, upgradeRunHash } from "../upgrades/index.ts";
 import { writeUnit, type UnitRecord } from "./units.ts";
 import { masters } from "../redis-target.ts";
 
@@ -60,6 +60,8 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
   let done = 0;
   let sessions = 0;
   let tokens = 0;
+  /** Tokens of runs from snapshots taken before layout 5, to be named in their sessions once all is written. */
+  const unnamedRunTokens: { tokenId: string; runId: string | undefined }[] = [];
   for (const manifest of chain) {
     for (const part of manifest.parts) {
       const name = `${manifest.id}/${part.name}`;
@@ -73,8 +75,10 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
           seen.add(unit.unit);
           // Gone when this snapshot was taken: older snapshots' copies stay out too.
           if (unit.deleted) continue;
-          if (isTokenId(unit.unit)) tokens++;
-          else sessions++;
+          if (isTokenId(unit.unit)) {
+            tokens++;
+            if (manifest.layout < 5) unnamedRunTokens.push({ tokenId: unit.unit, runId: (unit.keys[0]?.v as Record<string, string> | undefined)?.runId });
+          } else sessions++;
           writeUnit(pipeline, keys, inCurrentLayout(unit, manifest));
           indexUnit(pipeline, keys, waiting, unit, work);
         }
@@ -84,6 +88,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
       }
     }
   }
+  await nameInSessions(redis, keys, unnamedRunTokens);
   await writeIdLogs(redis, keys, work.logged);
   await restoreGlobals(engine, chain[0]);
 

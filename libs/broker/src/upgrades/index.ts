@@ -3,8 +3,10 @@ import { isLayout1RunHash, upgradeRunHash } from "./layout-2.ts";
 import { batch } from "../pipelines.ts";
 import { tagGlobalKeys } from "./layout-3.ts";
 import { shardGlobalKeys } from "./layout-4.ts";
+import { nameRunTokens } from "./layout-5.ts";
 
 export { isLayout1RunHash, upgradeRunHash } from "./layout-2.ts";
+export { nameInSessions } from "./layout-5.ts";
 
 /** How many run hashes one round of the upgrade reads and rewrites. */
 const BATCH = 200;
@@ -42,6 +44,7 @@ const STEPS: Record<number, (resources: Resources, stillHolding: () => Promise<u
   1: upgradeRunHashes,
   2: (resources) => tagGlobalKeys(resources.redis, resources.keys),
   3: (resources) => shardGlobalKeys(resources.redis, resources.keys),
+  4: (resources) => nameRunTokens(resources.redis, resources.keys),
 };
 
 /** Layout 1 to 2: run hashes' journals and events into chunked fields (layout-2.ts). */
