@@ -1,4 +1,3 @@
 export { buildApp } from "./app.ts";
 export { startApiServer, type ApiServer } from "./server.ts";
 export type { ApiDeps } from "./framework/types.ts";
-export { API_HINTS } from "./framework/hints.ts";

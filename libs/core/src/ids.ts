@@ -95,3 +95,6 @@ export function parseTokenId(tokenId: string): { own: string; tag: string } {
   const [, own, tag] = tokenId.split("_");
   return { own, tag };
 }
+
+/** A snapshot's id (broker snapshots/format.ts): here so the CLI checks one without loading the broker. */
+export const isSnapshotId = (id: string): boolean => /^snp_[0-9A-Z]{16}$/.test(id);

@@ -5,6 +5,7 @@ export * from "./canonical-json.ts";
 export * from "./secrets.ts";
 export * from "./redis-url.ts";
 export * from "./errors.ts";
+export * from "./hints.ts";
 export * from "./schemas/limits.ts";
 export * from "./schemas/api.ts";
 export * from "./schemas/records.ts";

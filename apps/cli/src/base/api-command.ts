@@ -1,6 +1,7 @@
-import { API_HINTS } from "@helmr/api";
+import { API_HINTS } from "@helmr/core";
 import { DEFAULTS } from "@helmr/config";
-import { HelmrApiError, HelmrClient, HelmrConnectionError } from "@helmr/sdk";
+// The client alone: the whole SDK (its worker, the broker) takes seconds to load on every command.
+import { HelmrApiError, HelmrClient, HelmrConnectionError } from "@helmr/sdk/client";
 import { Command, Errors, Flags, type Interfaces } from "@oclif/core";
 import { DEV_API_KEY_FILE, readDevCredential } from "../runtime/dev-credentials.ts";
 

@@ -1,9 +1,9 @@
-import { createEngine, LayoutMismatchError, RestoreRefusedError, SnapshotInProgressError, SnapshotNotFoundError, StoreError, type SnapshotService } from "@helmr/broker";
+import type { SnapshotService } from "@helmr/broker";
 import { Command, Errors, type Interfaces } from "@oclif/core";
-import { resolveRedis } from "../runtime/redis.ts";
-import { createLogger } from "../runtime/services.ts";
 import { settingsOrExit } from "../runtime/settings.ts";
-import { snapshotServiceFor } from "../runtime/snapshots.ts";
+
+/** The broker's errors a snapshot command explains in one line, by name (the broker is loaded only when the command runs). */
+const EXPLAINED = new Set(["SnapshotNotFoundError", "RestoreRefusedError", "SnapshotInProgressError", "LayoutMismatchError"]);
 
 /**
  * A snapshot command works on Redis and the snapshot store directly, with the same settings
@@ -25,6 +25,13 @@ export abstract class SnapshotCommand<T extends typeof Command> extends Command 
 
   protected async withSnapshots<R>(use: (snapshots: SnapshotService) => Promise<R>): Promise<R> {
     const settings = settingsOrExit();
+    // Loaded when the command runs: oclif loads every command's module for any command (commands/index.ts).
+    const [{ createEngine }, { resolveRedis }, { createLogger }, { snapshotServiceFor }] = await Promise.all([
+      import("@helmr/broker"),
+      import("../runtime/redis.ts"),
+      import("../runtime/services.ts"),
+      import("../runtime/snapshots.ts"),
+    ]);
     const logger = createLogger(settings, "warn");
     const redis = await resolveRedis(settings);
     const engine = createEngine({ redisUrl: redis.url, prefix: settings.HELMR_PREFIX, logger, queueShards: settings.HELMR_QUEUE_SHARDS });
@@ -45,10 +52,10 @@ export abstract class SnapshotCommand<T extends typeof Command> extends Command 
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (error instanceof SnapshotNotFoundError || error instanceof RestoreRefusedError || error instanceof SnapshotInProgressError || error instanceof LayoutMismatchError) {
+    if (EXPLAINED.has(error.name)) {
       return super.catch(new Errors.CLIError(error.message, { exit: 1 }));
     }
-    if (error instanceof StoreError) {
+    if (error.name === "StoreError") {
       return super.catch(new Errors.CLIError(`${error.message}\n(Snapshots go to S3 when HELMR_S3_BUCKET is set, else to HELMR_DATA_DIR/snapshots.)`, { exit: 1 }));
     }
     return super.catch(error);

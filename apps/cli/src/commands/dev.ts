@@ -2,12 +2,12 @@ import { Args, Command, Flags } from "@oclif/core";
 import { redactRedisUrl } from "@helmr/core";
 import type { HelmrWorker } from "@helmr/sdk";
 import { DEV_API_KEY_FILE, devCredential, makeDevApiKey, makeDevSecret } from "../runtime/dev-credentials.ts";
-import { loadTaskModule } from "../runtime/load-tasks.ts";
-import { resolveRedis } from "../runtime/redis.ts";
-import { createLogger, startApi, startWorker } from "../runtime/services.ts";
 import { settingsOrExit } from "../runtime/settings.ts";
 import { catchShutdownSignals } from "../runtime/shutdown.ts";
 
+// The modules that start services (the API, a worker, the broker, the embedded Redis) take
+// seconds to load, and oclif loads every command's module for any command
+// (commands/index.ts): they are imported when this command runs, not with it.
 export default class Dev extends Command {
   static override description = "Start Redis (embedded unless HELMR_REDIS_URL is set), the API and a worker in one process, for local development.";
   static override examples = ["<%= config.bin %> dev ./src/tasks.ts", "<%= config.bin %> dev --port 0 --json"];
@@ -22,6 +22,7 @@ export default class Dev extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Dev);
     const settings = settingsOrExit();
+    const [{ loadTaskModule }, { resolveRedis }, { createLogger, startApi, startWorker }] = await Promise.all([import("../runtime/load-tasks.ts"), import("../runtime/redis.ts"), import("../runtime/services.ts")]);
     const logger = createLogger(settings, "warn");
     const shutdown = catchShutdownSignals((m) => this.log(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const tasks = args.module ? await loadTaskModule(args.module) : undefined;

@@ -1,10 +1,11 @@
 import { Command, Flags } from "@oclif/core";
 import { redactRedisUrl } from "@helmr/core";
-import { resolveRedis } from "../runtime/redis.ts";
-import { createLogger, startApi } from "../runtime/services.ts";
 import { settingsOrExit } from "../runtime/settings.ts";
 import { catchShutdownSignals } from "../runtime/shutdown.ts";
 
+// The modules that start services (the API, a worker, the broker, the embedded Redis) take
+// seconds to load, and oclif loads every command's module for any command
+// (commands/index.ts): they are imported when this command runs, not with it.
 export default class Server extends Command {
   static override description = "Start the Helmr HTTP API (/api/v1). Needs HELMR_API_KEYS; uses HELMR_REDIS_URL or the embedded Redis.";
   static override examples = [
@@ -26,6 +27,7 @@ export default class Server extends Command {
     if (!settings.HELMR_SECRET) {
       this.error("HELMR_SECRET is not set: set it to a random value of 32+ characters (token secrets derive from it), or run `helmr dev` for a local setup", { exit: 1 });
     }
+    const [{ resolveRedis }, { createLogger, startApi }] = await Promise.all([import("../runtime/redis.ts"), import("../runtime/services.ts")]);
     const logger = createLogger(settings);
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const redis = await resolveRedis(settings);

@@ -1,11 +1,11 @@
 import { Args, Command, Errors, Flags } from "@oclif/core";
 import { redactRedisUrl } from "@helmr/core";
-import { loadTaskModule } from "../runtime/load-tasks.ts";
-import { resolveRedis } from "../runtime/redis.ts";
-import { createLogger, startWorker } from "../runtime/services.ts";
 import { settingsOrExit } from "../runtime/settings.ts";
 import { catchShutdownSignals } from "../runtime/shutdown.ts";
 
+// The modules that start services (the API, a worker, the broker, the embedded Redis) take
+// seconds to load, and oclif loads every command's module for any command
+// (commands/index.ts): they are imported when this command runs, not with it.
 export default class Worker extends Command {
   static override description = "Run a worker hosting every task a module exports (TypeScript loads without a build step).";
   static override examples = ["<%= config.bin %> worker ./src/tasks.ts", "<%= config.bin %> worker ./dist/tasks.js --concurrency 20"];
@@ -19,6 +19,7 @@ export default class Worker extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Worker);
+    const [{ loadTaskModule }, { resolveRedis }, { createLogger, startWorker }] = await Promise.all([import("../runtime/load-tasks.ts"), import("../runtime/redis.ts"), import("../runtime/services.ts")]);
     const settings = settingsOrExit();
     const logger = createLogger(settings);
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);

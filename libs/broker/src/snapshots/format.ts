@@ -38,7 +38,7 @@ export const Manifest = z.object({
 export type Manifest = z.infer<typeof Manifest>;
 
 export const newSnapshotId = (): string => `snp_${sortablePart()}`;
-export const isSnapshotId = (id: string): boolean => /^snp_[0-9A-Z]{16}$/.test(id);
+export { isSnapshotId } from "@helmr/core";
 
 export const manifestName = (snapshotId: string) => `${snapshotId}/${MANIFEST}`;
 export const partName = (snapshotId: string, index: number) => `${snapshotId}/part-${String(index).padStart(5, "0")}.ndjson.gz`;

@@ -1,4 +1,5 @@
-import { isSnapshotId, type RestoreResult } from "@helmr/broker";
+import type { RestoreResult } from "@helmr/broker";
+import { isSnapshotId } from "@helmr/core";
 import { Args, Flags } from "@oclif/core";
 import { SingleBar } from "cli-progress";
 import { SnapshotCommand } from "../../base/snapshot-command.ts";
