@@ -15,12 +15,12 @@
 local tokenKey, sessionKey = KEYS[1], KEYS[2]
 local rcall = redis.call
 
--- @include "keyNames"
+-- @include "tokenField"
 
 if rcall("EXISTS", tokenKey) == 1 then
   return 0
 end
-local field = sessionKey ~= tokenKey and ("tok:" .. string.sub(tokenKey, #string.match(tokenKey, "^.*}:") + #KEY.token + 1)) or nil
+local field = sessionKey ~= tokenKey and tokenField(tokenKey) or nil
 if field and rcall("HGET", sessionKey, field) == "deleted" then
   return -14
 end

@@ -15,6 +15,7 @@ local cutoff, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
 local rcall = redis.call
 
 -- @include "keyNames"
+-- @include "tokenField"
 
 local token = rcall("HMGET", tokenKey, "status", "completedAt", "timeoutAt", "tags", "idem", "createdAt", "runId")
 if not token[1] then
@@ -35,8 +36,8 @@ if endedAt > cutoff then
 end
 rcall("DEL", tokenKey)
 if token[7] then
-  local tagPrefix = string.match(tokenKey, "^.*}:")
-  local sessionKey, field = tagPrefix .. KEY.session, "tok:" .. string.sub(tokenKey, #tagPrefix + #KEY.token + 1)
+  local field, tagPrefix = tokenField(tokenKey)
+  local sessionKey = tagPrefix .. KEY.session
   -- HSET on an erased session would bring its hash back: only a field that exists is marked.
   if rcall("HEXISTS", sessionKey, field) == 1 then
     rcall("HSET", sessionKey, field, "deleted")
