@@ -33,10 +33,11 @@ const modeOf = (path: string) => statSync(path).mode & 0o777;
 
 describe("secrets stay out of output and logs", { timeout: 90_000 }, () => {
   it("a Redis password and a token's callback secret appear in no line helmr server, worker or dev print, at debug level", async () => {
-    const password = `pw-${randomBytes(12).toString("hex")}`;
+    // A quote and a backslash: the password reaches redis-server as a quoted config line.
+    const password = `pw"\\${randomBytes(12).toString("hex")}`;
     redis = await startEmbeddedRedis({ dir: mkdtempSync(join(tmpdir(), "helmr-pw-redis-")), password, appendonly: false });
     const env = { HELMR_REDIS_URL: redis.url, HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`, HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`, HELMR_SECRET: randomBytes(32).toString("base64url"), HELMR_LOG_LEVEL: "debug" };
-    expect(redis.url).toContain(password);
+    expect(decodeURIComponent(redis.url)).toContain(password);
 
     const server = start(["server", "--port", "0", "--json"], env);
     const facts = await server.json<{ apiUrl: string; redisUrl: string }>(30_000);
@@ -74,6 +75,7 @@ describe("secrets stay out of output and logs", { timeout: 90_000 }, () => {
     expect(printed.join("").length).toBeGreaterThan(500);
     for (const text of printed) {
       expect(text).not.toContain(password);
+      expect(text).not.toContain(encodeURIComponent(password));
       expect(text).not.toContain(callbackSecret);
     }
   });

@@ -76,10 +76,10 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     // listpack limit; above it a small hash turns into a hashtable several times its size.
     "--hash-max-listpack-value", "1024",
   ];
-  // On the command line, not in a file: redis-server reads no config file here. The process
-  // list shows it to the same user only on systems that hide other users' arguments.
-  if (password) args.push("--requirepass", password);
-  const child = spawn("redis-server", args, { stdio: "ignore", detached: options.ownProcessGroup ?? false });
+  // The password goes in on standard input, as a config file (`-`), never on the command line,
+  // which every user of the machine can read in the process list.
+  const child = spawn("redis-server", password ? ["-", ...args] : args, { stdio: [password ? "pipe" : "ignore", "ignore", "ignore"], detached: options.ownProcessGroup ?? false });
+  if (password) child.stdin!.end(`requirepass "${password.replace(/[\\"]/g, "\\$&")}"\n`);
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   await waitUntilUp(child, port, options.startTimeoutMs ?? 10_000, dir, password);
   if (options.reuse) writeFileSync(stateFile, JSON.stringify({ pid: child.pid, port }), { mode: 0o600 });
