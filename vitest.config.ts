@@ -9,7 +9,10 @@ import { defineConfig } from "vitest/config";
  */
 const PACKAGES = ["libs/core", "libs/broker", "libs/sdk", "libs/embedded-redis", "config", "apps/api"];
 const sourceAliases = PACKAGES.flatMap((dir) => {
-  const pjson = JSON.parse(readFileSync(join(import.meta.dirname, dir, "package.json"), "utf8")) as { name: string; exports: Record<string, { "@helmr/source": string }> };
+  const pjson = JSON.parse(readFileSync(join(import.meta.dirname, dir, "package.json"), "utf8")) as {
+    name: string;
+    exports: Record<string, { "@helmr/source": string }>;
+  };
   return Object.entries(pjson.exports).map(([subpath, targets]) => ({
     find: new RegExp(`^${(pjson.name + subpath.slice(1)).replace(/[/.]/g, "\\$&")}$`),
     replacement: resolve(import.meta.dirname, dir, targets["@helmr/source"]),
@@ -51,7 +54,16 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: "redis", include: ["test/**/*.test.ts"], exclude: ["test/cluster/**"], globalSetup: ["test/harness/global-setup.ts"] } },
-      { extends: true, test: { name: "cluster", include: CLUSTER_SUITES, globalSetup: ["test/harness/cluster-setup.ts"], setupFiles: ["test/harness/script-coverage.ts"], env: { HELMR_TEST_TARGET: "cluster" } } },
+      {
+        extends: true,
+        test: {
+          name: "cluster",
+          include: CLUSTER_SUITES,
+          globalSetup: ["test/harness/cluster-setup.ts"],
+          setupFiles: ["test/harness/script-coverage.ts"],
+          env: { HELMR_TEST_TARGET: "cluster" },
+        },
+      },
     ],
   },
 });

@@ -48,24 +48,34 @@ export const Settings = z.object({
   }),
   HELMR_PORT: int(0, 65535).default(DEFAULTS.port),
   HELMR_HOST: z.string().min(1).default("127.0.0.1"),
-  HELMR_API_KEYS: optionalText.transform((v) =>
-    v === undefined ? [] : v.split(",").map((k) => k.trim()).filter(Boolean),
-  ).pipe(
-    z.array(
-      z
-        .string()
-        .min(16, "each key must be at least 16 characters")
-        // Bearers starting with pat_ are public access tokens (apps/api/src/framework/auth.ts).
-        .refine((key) => !key.startsWith("pat_"), "a secret key must not start with pat_ (that prefix marks public access tokens)"),
+  HELMR_API_KEYS: optionalText
+    .transform((v) =>
+      v === undefined
+        ? []
+        : v
+            .split(",")
+            .map((k) => k.trim())
+            .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .min(16, "each key must be at least 16 characters")
+          // Bearers starting with pat_ are public access tokens (apps/api/src/framework/auth.ts).
+          .refine((key) => !key.startsWith("pat_"), "a secret key must not start with pat_ (that prefix marks public access tokens)"),
+      ),
     ),
-  ),
   /** A bearer that opens GET /metrics (API, and a worker's HELMR_METRICS_PORT) and nothing else. */
   HELMR_METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   /** Where a worker serves GET /metrics (unset: it does not). */
   HELMR_METRICS_PORT: int(1, 65535).optional(),
   HELMR_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   HELMR_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional()),
-  HELMR_PREFIX: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -").default(DEFAULTS.prefix),
+  HELMR_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, "must be 1-32 of a-z, 0-9 and -")
+    .default(DEFAULTS.prefix),
   HELMR_DATA_DIR: z.string().min(1).default(DEFAULTS.dataDir),
   HELMR_WORKER_CONCURRENCY: int(1, 10_000).default(DEFAULTS.workerConcurrency),
   /** Runs queues dispatch is spread over (a Redis Cluster: one per master or more); every process of a prefix must use the same. */
@@ -83,7 +93,10 @@ export const Settings = z.object({
   HELMR_SESSION_IDLE_CLOSE: duration(DEFAULTS.sessionIdleClose),
   HELMR_TOKEN_RETENTION: duration(DEFAULTS.tokenRetention),
   /** "0" keeps idempotency keys for ever. */
-  HELMR_IDEMPOTENCY_TTL: z.string().default(DEFAULTS.idempotencyTtl).refine(isValidDuration, 'must be a duration like "24h" or "7d" ("0" keeps idempotency keys for ever)'),
+  HELMR_IDEMPOTENCY_TTL: z
+    .string()
+    .default(DEFAULTS.idempotencyTtl)
+    .refine(isValidDuration, 'must be a duration like "24h" or "7d" ("0" keeps idempotency keys for ever)'),
   HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   /** The default cap of output streams (streams.output's maxLength): about this many entries are kept; 0: no cap. */
   HELMR_OUTPUT_MAX_LENGTH: int(0, 1_000_000_000).default(0),
@@ -96,7 +109,10 @@ export const Settings = z.object({
   HELMR_S3_REGION: z.string().min(1).default("us-east-1"),
   HELMR_S3_ACCESS_KEY_ID: optionalText,
   HELMR_S3_SECRET_ACCESS_KEY: optionalText,
-  HELMR_S3_PREFIX: z.string().regex(/^([\w.-]+\/)*$/, "must be empty or folder names each ending in /, like helmr/snapshots/").default("helmr/snapshots/"),
+  HELMR_S3_PREFIX: z
+    .string()
+    .regex(/^([\w.-]+\/)*$/, "must be empty or folder names each ending in /, like helmr/snapshots/")
+    .default("helmr/snapshots/"),
   /** "0" turns periodic snapshots off; `helmr snapshot create` still works (and writes full ones). */
   HELMR_SNAPSHOT_INTERVAL: z.string().default("5m").refine(isValidDuration, 'must be a duration like "30s", "5m" or "1h" ("0" turns periodic snapshots off)'),
   /** A full snapshot after this many incremental ones. */

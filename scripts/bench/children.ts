@@ -62,7 +62,13 @@ const firstWaiter = task({
 
 export async function childBenchmarks(options: { probes: number; batch: number; batches: number }): Promise<void> {
   const ctx = await benchContext();
-  const worker = await createWorker({ tasks: [child, parent, member, fanOut, plainWaiter, firstWaiter], redis: ctx.redisUrl, prefix: ctx.prefix, concurrency: 200, logger: pino({ level: "warn" }) });
+  const worker = await createWorker({
+    tasks: [child, parent, member, fanOut, plainWaiter, firstWaiter],
+    redis: ctx.redisUrl,
+    prefix: ctx.prefix,
+    concurrency: 200,
+    logger: pino({ level: "warn" }),
+  });
   const baseline = await startRawBaseline(ctx.redisUrl);
   try {
     const children = await childRuns(ctx, options.probes, baseline);
@@ -129,10 +135,12 @@ async function rawBatchOf(baseline: RawBaseline, size: number, rounds: number): 
 /** Input to resumed code for runs parked on a plain input wait and on waits.first (input or timer), alternating. */
 async function firstAgainstPlain(ctx: BenchContext, probes: number, baseline: RawBaseline): Promise<{ plain: Summary; first: Summary; raw: Summary }> {
   const park = async (taskId: string, tag: string) => {
-    const parked = await Promise.all(Array.from({ length: probes + 50 }, async (_, i) => {
-      const corr = `${tag}-${i}`;
-      return { ...(await ctx.engine.runs.trigger(taskId, { payload: { corr } })), corr };
-    }));
+    const parked = await Promise.all(
+      Array.from({ length: probes + 50 }, async (_, i) => {
+        const corr = `${tag}-${i}`;
+        return { ...(await ctx.engine.runs.trigger(taskId, { payload: { corr } })), corr };
+      }),
+    );
     const { redis, keys } = ctx.engine.resources;
     for (const p of parked) while ((await redis.hget(keys.run(p.runId), "status")) !== "waiting") await new Promise((r) => setTimeout(r, 5));
     return parked;

@@ -36,7 +36,9 @@ export async function clusterBenchmarks(options: { runs: number; probes: number 
   console.log(`Redis Cluster: ${options.runs.toLocaleString("en")} runs each (trigger → park on input → input → resumed), ${options.probes} latency probes`);
   for (const r of results) {
     console.log(row(`Helmr on ${r.name}: input -> resumed`, r.latency, results[0].latency, "one Redis"));
-    console.log(`Helmr on ${r.name}: ${r.triggers.toFixed(0)} triggers/s to parked, ${r.resumes.toFixed(0)} resumes/s; Redis CPU per resume by master: ${r.cpu.map((us) => `${us.toFixed(0)} µs`).join(", ")} (total ${r.cpu.reduce((a, b) => a + b).toFixed(0)} µs)`);
+    console.log(
+      `Helmr on ${r.name}: ${r.triggers.toFixed(0)} triggers/s to parked, ${r.resumes.toFixed(0)} resumes/s; Redis CPU per resume by master: ${r.cpu.map((us) => `${us.toFixed(0)} µs`).join(", ")} (total ${r.cpu.reduce((a, b) => a + b).toFixed(0)} µs)`,
+    );
   }
   console.log(row("3 masters with a replica each: input delivered -> acknowledged", acks.without));
   console.log(row("the same with HELMR_REDIS_WAIT_REPLICAS=1 (WAIT)", acks.with, acks.without, "no WAIT"));

@@ -34,7 +34,11 @@ export async function benchContext(): Promise<BenchContext> {
 }
 
 /** A private Redis Cluster of `masters` masters (no replicas unless asked), AOF on, dispatching over `queueShards` runs queues. */
-export async function clusterBenchContext(masters: number, queueShards: number, options: { replicasPerMaster?: number; waitReplicas?: number } = {}): Promise<BenchContext> {
+export async function clusterBenchContext(
+  masters: number,
+  queueShards: number,
+  options: { replicasPerMaster?: number; waitReplicas?: number } = {},
+): Promise<BenchContext> {
   const dir = mkdtempSync(join(tmpdir(), "helmr-bench-cluster-"));
   const cluster = await startLocalCluster({ dir, masters, replicasPerMaster: options.replicasPerMaster ?? 0, appendonly: true });
   const prefix = "bench";

@@ -75,7 +75,9 @@ export async function conversationBenchmarks(options: { probes: number; coldProb
     console.log(
       `Redis bytes per turn (small input, small step result), turns ${a.turn.toLocaleString("en")} to ${b.turn.toLocaleString("en")}: run (journal and events) ${((b.run - a.run) / turns).toFixed(0)}, input stream ${((b.stream - a.stream) / turns).toFixed(0)}`,
     );
-    console.log(`Worker memory per parked run kept warm: ${(await warmMemoryPerRun(ctx, options.warmRunsForMemory)).toFixed(0)} bytes (over ${options.warmRunsForMemory.toLocaleString("en")} runs)`);
+    console.log(
+      `Worker memory per parked run kept warm: ${(await warmMemoryPerRun(ctx, options.warmRunsForMemory)).toFixed(0)} bytes (over ${options.warmRunsForMemory.toLocaleString("en")} runs)`,
+    );
   } finally {
     await worker.close();
     await baseline.close();
@@ -121,7 +123,14 @@ async function warmTurns(c: Conversation, probes: number, raw: RawBaseline): Pro
 async function warmMemoryPerRun(ctx: BenchContext, count: number): Promise<number> {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;
-  const worker: HelmrWorker = await createWorker({ tasks: [idle], redis: ctx.redisUrl, prefix: ctx.prefix, concurrency: 200, warmRuns: count, logger: pino({ level: "warn" }) });
+  const worker: HelmrWorker = await createWorker({
+    tasks: [idle],
+    redis: ctx.redisUrl,
+    prefix: ctx.prefix,
+    concurrency: 200,
+    warmRuns: count,
+    logger: pino({ level: "warn" }),
+  });
   try {
     gc();
     const before = process.memoryUsage().heapUsed;

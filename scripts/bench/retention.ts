@@ -41,7 +41,12 @@ async function keysByKind(redis: Redis): Promise<Map<string, number>> {
       const [next, found] = await node.scan(cursor, "COUNT", 1000);
       cursor = next;
       for (const key of found) {
-        const kind = key.replace(/\{[^}]*\}/g, "{}").replace(/(run|tok|ses|pat)_[0-9A-Za-z_]+/g, "$1_*").replace(/[0-9A-Z]{16}/g, "*").replace(/runs-w-[\w-]+/g, "runs-w-*").replace(/:\d+$/, ":N");
+        const kind = key
+          .replace(/\{[^}]*\}/g, "{}")
+          .replace(/(run|tok|ses|pat)_[0-9A-Za-z_]+/g, "$1_*")
+          .replace(/[0-9A-Z]{16}/g, "*")
+          .replace(/runs-w-[\w-]+/g, "runs-w-*")
+          .replace(/:\d+$/, ":N");
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
       }
     } while (cursor !== "0");
@@ -57,7 +62,9 @@ function keyTable(before: Map<string, number>, after: Map<string, number>, conve
     const [b, a] = [before.get(kind) ?? 0, after.get(kind) ?? 0];
     if (a !== b || b > 0) lines.push(`| \`${kind}\` | ${b} | ${a} | ${a - b} |`);
   }
-  lines.push(`| all | ${total(before)} | ${total(after)} | ${total(after) - total(before)} (${((total(after) - total(before)) / conversations).toFixed(4)} per conversation) |`);
+  lines.push(
+    `| all | ${total(before)} | ${total(after)} | ${total(after) - total(before)} (${((total(after) - total(before)) / conversations).toFixed(4)} per conversation) |`,
+  );
   return lines.join("\n");
 }
 
@@ -65,7 +72,11 @@ function keyTable(before: Map<string, number>, after: Map<string, number>, conve
  * The sweeper's own cost: `count` runs finished (each in its session) while nobody sweeps,
  * then swept as if past every retention until nothing is left, with nothing else running.
  */
-async function sweepBacklog(ctx: Awaited<ReturnType<typeof benchContext>>, retention: RetentionPolicy, count: number): Promise<{ records: number; ms: number }> {
+async function sweepBacklog(
+  ctx: Awaited<ReturnType<typeof benchContext>>,
+  retention: RetentionPolicy,
+  count: number,
+): Promise<{ records: number; ms: number }> {
   const { redis, keys } = ctx.engine.resources;
   const runs = await Promise.all(Array.from({ length: count }, () => ctx.engine.runs.trigger("soak", { payload: {} })));
   for (const { runId } of runs) while ((await redis.hget(keys.run(runId), "status")) !== "waiting") await new Promise((r) => setTimeout(r, 2));
@@ -135,16 +146,23 @@ export async function retentionSoak(options: { runs: number; wave: number; probe
       // by several MB with the sweeper's lag, what stays after it is what would leak.
       if (done % 10_000 === 0) {
         const t0 = performance.now();
-        while ((await Promise.all(keys.shards.map((shard) => redis.zcard(shard.retentionDue())))).some((due) => due > 0) && performance.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+        while ((await Promise.all(keys.shards.map((shard) => redis.zcard(shard.retentionDue())))).some((due) => due > 0) && performance.now() - t0 < 120_000)
+          await new Promise((r) => setTimeout(r, 100));
         samples.push({ after: done, bytes: await usedMemory(ctx), settleMs: performance.now() - t0 });
       }
       if (done % 5_000 === 0) during.push(await oneProbe());
     }
     // Once the last wave is swept (the due index empty), no conversation's key may be left.
     const settleFrom = performance.now();
-    while ((await Promise.all(keys.shards.map((shard) => redis.zcard(shard.retentionDue())))).some((due) => due > 0) && performance.now() - settleFrom < 120_000) await new Promise((r) => setTimeout(r, 100));
+    while (
+      (await Promise.all(keys.shards.map((shard) => redis.zcard(shard.retentionDue())))).some((due) => due > 0) &&
+      performance.now() - settleFrom < 120_000
+    )
+      await new Promise((r) => setTimeout(r, 100));
     const keysAfter = await keysByKind(redis);
-    console.log(`Retention soak, Helmr's and BullMQ's keys by kind (${options.runs.toLocaleString("en")} conversations, each: an output, a token never completed, an input wait with a timeout):`);
+    console.log(
+      `Retention soak, Helmr's and BullMQ's keys by kind (${options.runs.toLocaleString("en")} conversations, each: an output, a token never completed, an input wait with a timeout):`,
+    );
     console.log(keyTable(keysBefore, keysAfter, options.runs));
     if (process.env.BENCH_SOAK_KEYS) {
       const counts = new Map<string, { n: number; bytes: number }>();
@@ -153,22 +171,38 @@ export async function retentionSoak(options: { runs: number; wave: number; probe
         const [next, found] = await redis.scan(cursor, "COUNT", 1000);
         cursor = next;
         for (const key of found) {
-          const kind = key.replace(/\{[^}]*\}/, "{}").replace(/[0-9A-Z]{16}/g, "*").replace(/:\d+$/, ":N");
+          const kind = key
+            .replace(/\{[^}]*\}/, "{}")
+            .replace(/[0-9A-Z]{16}/g, "*")
+            .replace(/:\d+$/, ":N");
           const entry = counts.get(kind) ?? { n: 0, bytes: 0 };
           entry.n++;
           entry.bytes += Number(await redis.call("MEMORY", "USAGE", key, "SAMPLES", "0"));
           counts.set(kind, entry);
         }
       } while (cursor !== "0");
-      for (const [kind, { n, bytes }] of [...counts].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 12)) console.log(`${kind}: ${n} keys, ${(bytes / 1e6).toFixed(2)} MB`);
+      for (const [kind, { n, bytes }] of [...counts].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 12))
+        console.log(`${kind}: ${n} keys, ${(bytes / 1e6).toFixed(2)} MB`);
       console.log("dbsize", await redis.dbsize(), (await redis.info("keyspace")).trim());
-      console.log((await redis.info("memory")).split("\n").filter((l) => /^(used_memory|mem_|used_memory_vm|allocator|lazyfree)/.test(l)).join(" "));
+      console.log(
+        (await redis.info("memory"))
+          .split("\n")
+          .filter((l) => /^(used_memory|mem_|used_memory_vm|allocator|lazyfree)/.test(l))
+          .join(" "),
+      );
     }
     const first = samples[0];
-    console.log(`Retention soak: ${options.runs.toLocaleString("en")} conversations (trigger → output → token → park on input → input → complete, a session each), run and session retention 2 s, idle sessions closed after 2 s`);
+    console.log(
+      `Retention soak: ${options.runs.toLocaleString("en")} conversations (trigger → output → token → park on input → input → complete, a session each), run and session retention 2 s, idle sessions closed after 2 s`,
+    );
     console.log("| runs so far | Redis used_memory once the sweeper caught up | against 10,000 runs | catching up took |\n| --- | --- | --- | --- |");
-    for (const s of samples) console.log(`| ${s.after.toLocaleString("en")} | ${(s.bytes / 1e6).toFixed(1)} MB | ${(s.bytes / first.bytes).toFixed(2)}x | ${(s.settleMs / 1000).toFixed(1)} s |`);
-    console.log(`Retention sweeper: ${deleted.toLocaleString("en")} runs and sessions deleted in ${(sweepMs / 1000).toFixed(1)} s of sweeping: ${((sweepMs * 1000) / Math.max(1, deleted)).toFixed(0)} µs per deleted record`);
+    for (const s of samples)
+      console.log(
+        `| ${s.after.toLocaleString("en")} | ${(s.bytes / 1e6).toFixed(1)} MB | ${(s.bytes / first.bytes).toFixed(2)}x | ${(s.settleMs / 1000).toFixed(1)} s |`,
+      );
+    console.log(
+      `Retention sweeper: ${deleted.toLocaleString("en")} runs and sessions deleted in ${(sweepMs / 1000).toFixed(1)} s of sweeping: ${((sweepMs * 1000) / Math.max(1, deleted)).toFixed(0)} µs per deleted record`,
+    );
     const withSweeper: number[] = [];
     for (let i = 0; i < options.probes; i++) withSweeper.push(await oneProbe());
     sweeping = false;
@@ -176,7 +210,9 @@ export async function retentionSoak(options: { runs: number; wave: number; probe
     const without: number[] = [];
     for (let i = 0; i < options.probes; i++) without.push(await oneProbe());
     const alone = await sweepBacklog(ctx, retention, options.wave * 5);
-    console.log(`Retention sweeper alone (nothing else running): ${alone.records.toLocaleString("en")} runs and sessions (their runs deleted, sessions closed as idle, then erased) in ${(alone.ms / 1000).toFixed(2)} s: ${((alone.ms * 1000) / alone.records).toFixed(0)} µs per deleted record`);
+    console.log(
+      `Retention sweeper alone (nothing else running): ${alone.records.toLocaleString("en")} runs and sessions (their runs deleted, sessions closed as idle, then erased) in ${(alone.ms / 1000).toFixed(2)} s: ${((alone.ms * 1000) / alone.records).toFixed(0)} µs per deleted record`,
+    );
     console.log(row("Helmr: input -> resumed, sweeper idle", summarize(without)));
     console.log(row("Helmr: input -> resumed, sweeper working", summarize(withSweeper), summarize(without), "idle"));
     console.log(row("Helmr: input -> resumed, during the soak", summarize(during), summarize(without), "idle"));

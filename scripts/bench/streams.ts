@@ -1,7 +1,19 @@
 import { markAttended } from "@helmr/broker";
 import { benchContext } from "./context.ts";
 import { rawBullmq, rawBullmqThroughput, startRawBaseline } from "./scenarios/raw-bullmq.ts";
-import { appendThroughput, httpInputToResume, httpRoundTrip, inputToResume, parkRuns, resumeThroughput, sseLatency, startBenchWorker, usedMemory, withApi, withApiProcess } from "./scenarios/helmr-streams.ts";
+import {
+  appendThroughput,
+  httpInputToResume,
+  httpRoundTrip,
+  inputToResume,
+  parkRuns,
+  resumeThroughput,
+  sseLatency,
+  startBenchWorker,
+  usedMemory,
+  withApi,
+  withApiProcess,
+} from "./scenarios/helmr-streams.ts";
 import type { BenchContext } from "./context.ts";
 import { row, type Summary } from "./stats.ts";
 
@@ -46,7 +58,9 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     console.log(row(`Helmr: input -> resumed code, ${options.parked.toLocaleString("en")} parked`, atMany.helmr, atMany.raw));
     // Snapshot change marks (one per session changed since the last snapshot) are counted
     // apart: a snapshot clears them, so a run parked for longer than the interval has none.
-    console.log(`Redis memory per parked run (waiting on input, one session each): ${((memoryAfter - memoryAt - marks) / more).toFixed(0)} bytes, plus ${(marks / more).toFixed(0)} bytes of snapshot change marks until the next snapshot (over ${more.toLocaleString("en")} runs; ${(more / parkSeconds).toFixed(0)} runs triggered and parked per second)`);
+    console.log(
+      `Redis memory per parked run (waiting on input, one session each): ${((memoryAfter - memoryAt - marks) / more).toFixed(0)} bytes, plus ${(marks / more).toFixed(0)} bytes of snapshot change marks until the next snapshot (over ${more.toLocaleString("en")} runs; ${(more / parkSeconds).toFixed(0)} runs triggered and parked per second)`,
+    );
 
     const targets = await parkRuns(ctx, options.throughputRuns, "tput");
     const cpu0 = await cpuNow(ctx);
@@ -56,9 +70,16 @@ export async function streamBenchmarks(options: { probes: number; parked: number
     const cpu1 = await cpuNow(ctx);
     const rawPerSecond = await rawBullmqThroughput(ctx.redisUrl, options.throughputRuns);
     const cpu2 = await cpuNow(ctx);
-    if (process.env.BENCH_CPU) console.log(`cpu µs per item: helmr redis ${((cpu1.redis - cpu0.redis) / options.throughputRuns).toFixed(1)} node ${((cpu1.node - cpu0.node) / options.throughputRuns).toFixed(1)}; raw redis ${((cpu2.redis - cpu1.redis) / options.throughputRuns).toFixed(1)} node ${((cpu2.node - cpu1.node) / options.throughputRuns).toFixed(1)}`);
-    console.log(`raw BullMQ: jobs added, handled and completed: ${rawPerSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} jobs, 64 concurrent producers, worker concurrency 200)`);
-    console.log(`Helmr: inputs matched and runs resumed: ${perSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} runs, 64 concurrent senders, worker concurrency 200)   ${(perSecond / rawPerSecond).toFixed(2)}x raw`);
+    if (process.env.BENCH_CPU)
+      console.log(
+        `cpu µs per item: helmr redis ${((cpu1.redis - cpu0.redis) / options.throughputRuns).toFixed(1)} node ${((cpu1.node - cpu0.node) / options.throughputRuns).toFixed(1)}; raw redis ${((cpu2.redis - cpu1.redis) / options.throughputRuns).toFixed(1)} node ${((cpu2.node - cpu1.node) / options.throughputRuns).toFixed(1)}`,
+      );
+    console.log(
+      `raw BullMQ: jobs added, handled and completed: ${rawPerSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} jobs, 64 concurrent producers, worker concurrency 200)`,
+    );
+    console.log(
+      `Helmr: inputs matched and runs resumed: ${perSecond.toFixed(0)} per second (${options.throughputRuns.toLocaleString("en")} runs, 64 concurrent senders, worker concurrency 200)   ${(perSecond / rawPerSecond).toFixed(2)}x raw`,
+    );
 
     const appends = await appendThroughput(ctx, 50, 200);
     console.log(`Helmr: output appends: ${appends.toFixed(0)} per second (50 runs appending 200 entries each)`);
@@ -108,7 +129,10 @@ async function cpuNow(ctx: BenchContext): Promise<{ redis: number; node: number 
   if (process.env.BENCH_CPU) {
     const stats = await ctx.engine.resources.redis.info("commandstats");
     const calls = Object.fromEntries([...stats.matchAll(/cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
-    const delta = Object.entries(calls).map(([k, v]) => [k, v - (lastCalls[k] ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+    const delta = Object.entries(calls)
+      .map(([k, v]) => [k, v - (lastCalls[k] ?? 0)] as const)
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1]);
     lastCalls = calls;
     console.log("commands since last:", delta.map(([k, v]) => `${k}=${v}`).join(" "));
   }

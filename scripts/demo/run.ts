@@ -71,18 +71,28 @@ check(releaseWaiting.waitingOn?.kind === "token", `run ${release.runId} parked o
 const browser = new HelmrClient({ baseUrl }); // no API key: only the public access token
 await browser.tokens.complete(approvalToken.id, { approved: true, reviewer: "slack:U123" }, { publicAccessToken: approvalToken.publicAccessToken });
 const released = await finished(release.runId);
-check(released.status === "completed" && (released.output as { deployed: boolean }).deployed === true, `run resumed and deployed: ${JSON.stringify(released.output)}`);
+check(
+  released.status === "completed" && (released.output as { deployed: boolean }).deployed === true,
+  `run resumed and deployed: ${JSON.stringify(released.output)}`,
+);
 
 title("The same completion again is accepted; changed data is refused");
 const again = await client.tokens.complete(approvalToken.id, { reviewer: "slack:U123", approved: true });
 check(again.firstCompletion === false, "same data (other key order) returns the first completion");
-check((await conflictCode(client.tokens.complete(approvalToken.id, { approved: false }))) === "409 token_already_completed", "different data answers 409 token_already_completed");
+check(
+  (await conflictCode(client.tokens.complete(approvalToken.id, { approved: false }))) === "409 token_already_completed",
+  "different data answers 409 token_already_completed",
+);
 
 title("A webhook provider completes a token through its callback URL");
 const callbackToken = await client.tokens.create({ timeout: "1h", tags: ["email"] });
 const viaCallback = await client.tasks.trigger("release", { tokenId: callbackToken.id });
 await parked(viaCallback.runId);
-const response = await fetch(callbackToken.callbackUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ approved: false, reviewer: "email:reviewer@example.com" }) });
+const response = await fetch(callbackToken.callbackUrl, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ approved: false, reviewer: "email:reviewer@example.com" }),
+});
 check(response.ok, `POST to the callback URL answered ${response.status}`);
 const rejected = await finished(viaCallback.runId);
 check((rejected.output as { reason?: string }).reason === "rejected", `run resumed with the callback's data: ${JSON.stringify(rejected.output)}`);
@@ -92,14 +102,20 @@ const shortToken = await client.tokens.create({ timeout: "1s" });
 const timingOut = await client.tasks.trigger("release", { tokenId: shortToken.id });
 const timedOut = await finished(timingOut.runId);
 check((timedOut.output as { reason?: string }).reason === "WaitTimeoutError", `run resumed with { ok: false }: ${JSON.stringify(timedOut.output)}`);
-check((await conflictCode(client.tokens.complete(shortToken.id, { approved: true }))) === "409 token_timed_out", "completing after the timeout answers 409 token_timed_out");
+check(
+  (await conflictCode(client.tokens.complete(shortToken.id, { approved: true }))) === "409 token_timed_out",
+  "completing after the timeout answers 409 token_timed_out",
+);
 
 title("Publish review: input with the wrong correlationId, then the right one");
 const review = await client.tasks.trigger("publish-review", { owner: "acme", repo: "site", prNumber: 7 });
 await parked(review.runId);
 const input = client.sessions.open(review.sessionId).input("approval");
 const wrong = await input.send({ decision: "approve" }, { correlationId: "github:acme/site#8" });
-check(wrong.status === "buffered" && (await client.runs.retrieve(review.runId)).status === "waiting", "another correlationId is buffered; the run keeps waiting");
+check(
+  wrong.status === "buffered" && (await client.runs.retrieve(review.runId)).status === "waiting",
+  "another correlationId is buffered; the run keeps waiting",
+);
 const right = await input.send({ decision: "approve", note: "Looks good." }, { correlationId: "github:acme/site#7" });
 check(right.status === "resumed", "the right correlationId resumes the run");
 const posted = await finished(review.runId);
@@ -122,7 +138,10 @@ check(JSON.stringify(counted.output) === "[2,3,1]", `run completed with its chil
 title("The first of several: an answer, an escalation token or an hour");
 const ticket = await client.tasks.trigger("support-ticket", { ticketId: "T-42" });
 const ticketWait = await parked(ticket.runId);
-check(ticketWait.waitingOn?.kind === "first", `run parked on the first of: ${ticketWait.waitingOn?.kind === "first" ? ticketWait.waitingOn.branches.map((b) => b.key).join(", ") : "?"}`);
+check(
+  ticketWait.waitingOn?.kind === "first",
+  `run parked on the first of: ${ticketWait.waitingOn?.kind === "first" ? ticketWait.waitingOn.branches.map((b) => b.key).join(", ") : "?"}`,
+);
 await client.sessions.open(ticket.sessionId).input("answer").send("Restart the router.", { correlationId: "T-42" });
 const answered = await finished(ticket.runId);
 check((answered.output as { endedBy: string }).endedBy === "answer", `the answer won: ${JSON.stringify(answered.output)}`);

@@ -13,7 +13,12 @@ afterEach(() => stack?.close());
 describe("authentication", () => {
   it("answers 401 in the one error shape without a key, with a wrong key, and with a malformed header", async () => {
     stack = await startStack();
-    for (const headers of <Record<string, string>[]>[{}, { authorization: "Bearer sk_wrong_key_000000000000" }, { authorization: "Basic abc" }, { authorization: `Bearer ${stack.apiKey}x` }]) {
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { authorization: "Bearer sk_wrong_key_000000000000" },
+      { authorization: "Basic abc" },
+      { authorization: `Bearer ${stack.apiKey}x` },
+    ]) {
       const response = await fetch(`${stack.server.url}/api/v1/sessions`, { headers });
       expect(response.status).toBe(401);
       const body = await response.json();

@@ -22,9 +22,25 @@ async function snapshot() {
 }
 
 describe("bad input gets a clear 4xx and changes nothing", () => {
-  const cases: { name: string; path: string; status: number; code: string; rawBody?: string; body?: unknown; headers?: Record<string, string>; issuePath?: string }[] = [
+  const cases: {
+    name: string;
+    path: string;
+    status: number;
+    code: string;
+    rawBody?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    issuePath?: string;
+  }[] = [
     { name: "invalid JSON", path: "/api/v1/tasks/echo/trigger", rawBody: '{"payload": ', status: 400, code: "invalid_json" },
-    { name: "a wrong type", path: "/api/v1/tasks/echo/trigger", body: { idempotencyKey: 42 }, status: 422, code: "validation_failed", issuePath: "/idempotencyKey" },
+    {
+      name: "a wrong type",
+      path: "/api/v1/tasks/echo/trigger",
+      body: { idempotencyKey: 42 },
+      status: 422,
+      code: "validation_failed",
+      issuePath: "/idempotencyKey",
+    },
     { name: "an unknown field", path: "/api/v1/tasks/echo/trigger", body: { payloadd: 1 }, status: 422, code: "validation_failed" },
     { name: "a JSON array body", path: "/api/v1/tasks/echo/trigger", rawBody: "[1,2]", status: 422, code: "validation_failed" },
     { name: "an unknown task", path: "/api/v1/tasks/no-such-task/trigger", body: { payload: 1 }, status: 404, code: "task_not_found" },
@@ -33,7 +49,14 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
     { name: "a malformed session id", path: "/api/v1/tasks/echo/trigger", body: { sessionId: "nope" }, status: 404, code: "session_not_found" },
     { name: "a body over the size limit", path: "/api/v1/tasks/echo/trigger", body: { payload: "x".repeat(8000) }, status: 413, code: "payload_too_large" },
     { name: "session tags of the wrong type", path: "/api/v1/sessions", body: { tags: "support" }, status: 422, code: "validation_failed", issuePath: "/tags" },
-    { name: "an over-long externalId", path: "/api/v1/sessions", body: { externalId: "x".repeat(300) }, status: 422, code: "validation_failed", issuePath: "/externalId" },
+    {
+      name: "an over-long externalId",
+      path: "/api/v1/sessions",
+      body: { externalId: "x".repeat(300) },
+      status: 422,
+      code: "validation_failed",
+      issuePath: "/externalId",
+    },
   ];
 
   for (const c of cases) {
@@ -49,11 +72,19 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
   }
 
   it("answers 404 for unknown run and session ids, malformed or not, saying which route lists them", async () => {
-    for (const path of ["/api/v1/runs/run_0000000000000000_0000000000000000", "/api/v1/runs/garbage", "/api/v1/sessions/ses_0000000000000000", "/api/v1/sessions/garbage", "/api/v1/runs/garbage/events"]) {
+    for (const path of [
+      "/api/v1/runs/run_0000000000000000_0000000000000000",
+      "/api/v1/runs/garbage",
+      "/api/v1/sessions/ses_0000000000000000",
+      "/api/v1/sessions/garbage",
+      "/api/v1/runs/garbage/events",
+    ]) {
       const response = await stack.http("GET", path);
       expect(response.status, path).toBe(404);
       expect(response.body.error.code).toMatch(/_not_found$/);
-      expect(response.body.error.message, path).toMatch(/; (list runs with GET \/api\/v1\/runs|create one with POST \/api\/v1\/sessions or list them with GET \/api\/v1\/sessions)$/);
+      expect(response.body.error.message, path).toMatch(
+        /; (list runs with GET \/api\/v1\/runs|create one with POST \/api\/v1\/sessions or list them with GET \/api\/v1\/sessions)$/,
+      );
     }
   });
 

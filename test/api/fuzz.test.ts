@@ -42,28 +42,59 @@ const oversized = fc.integer({ min: MAX_PAYLOAD + 1, max: MAX_PAYLOAD * 3 }).map
 const notAString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 }));
 const oddText = fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.constantFrom("", " ", "a b", "\u0000", "é", "../x", "{tag}", "*", "%zz", "\u202e"));
 /** Strings that break core's Name (stream names, task ids): a space, a bad first character, too long. */
-const badName = fc.oneof(fc.constantFrom("", " x", "-x", "a b", "x|y", "é", "\u0000"), fc.integer({ min: 129, max: 400 }).map((n) => "n".repeat(n)));
-const badCorrelationId = fc.oneof(fc.constantFrom("", "a b", "é", "\t"), fc.integer({ min: 257, max: 600 }).map((n) => "c".repeat(n)), notAString);
+const badName = fc.oneof(
+  fc.constantFrom("", " x", "-x", "a b", "x|y", "é", "\u0000"),
+  fc.integer({ min: 129, max: 400 }).map((n) => "n".repeat(n)),
+);
+const badCorrelationId = fc.oneof(
+  fc.constantFrom("", "a b", "é", "\t"),
+  fc.integer({ min: 257, max: 600 }).map((n) => "c".repeat(n)),
+  notAString,
+);
 const badDuration = fc.oneof(
   fc.constantFrom(-1, 1.5, 1e300, -0.5, "", "1x", "-1s", "99999999999999999999999999999999", "99999999999999d", "3651d", "1h 2m", "NaN", "Infinity"),
   fc.maxSafeNat().map((n) => 3651 * 86_400_000 + n),
   fc.constant(null),
   fc.boolean(),
 );
-const badTags = fc.oneof(notAString.filter((v) => !Array.isArray(v)), fc.array(fc.string({ minLength: 65, maxLength: 80 }), { minLength: 1, maxLength: 2 }), fc.array(fc.constant("t"), { minLength: 21, maxLength: 25 }), fc.constant([""]));
-const badMetadata = fc.oneof(fc.constantFrom(null, 1, "x", true, [1]), oversized.map((note) => ({ note })));
+const badTags = fc.oneof(
+  notAString.filter((v) => !Array.isArray(v)),
+  fc.array(fc.string({ minLength: 65, maxLength: 80 }), { minLength: 1, maxLength: 2 }),
+  fc.array(fc.constant("t"), { minLength: 21, maxLength: 25 }),
+  fc.constant([""]),
+);
+const badMetadata = fc.oneof(
+  fc.constantFrom(null, 1, "x", true, [1]),
+  oversized.map((note) => ({ note })),
+);
 
 const routes: Record<string, BodyRoute> = {
   trigger: {
     path: () => "/api/v1/tasks/echo/trigger",
     valid: () => ({ payload: { n: 1 }, idempotencyKey: "k" }),
-    badFields: { payload: oversized, sessionId: fc.oneof(oddText, notAString), idempotencyKey: fc.oneof(notAString, fc.constant(""), fc.integer({ min: 257, max: 400 }).map((n) => "k".repeat(n))) },
+    badFields: {
+      payload: oversized,
+      sessionId: fc.oneof(oddText, notAString),
+      idempotencyKey: fc.oneof(
+        notAString,
+        fc.constant(""),
+        fc.integer({ min: 257, max: 400 }).map((n) => "k".repeat(n)),
+      ),
+    },
     required: [],
   },
   createSession: {
     path: () => "/api/v1/sessions",
     valid: () => ({ externalId: "fuzz-new", tags: ["t"], metadata: { a: 1 } }),
-    badFields: { externalId: fc.oneof(notAString, fc.constant(""), fc.integer({ min: 257, max: 400 }).map((n) => "e".repeat(n))), tags: badTags, metadata: badMetadata },
+    badFields: {
+      externalId: fc.oneof(
+        notAString,
+        fc.constant(""),
+        fc.integer({ min: 257, max: 400 }).map((n) => "e".repeat(n)),
+      ),
+      tags: badTags,
+      metadata: badMetadata,
+    },
     required: [],
   },
   closeSession: { path: () => `/api/v1/sessions/${ids.session}/close`, valid: () => ({}), badFields: {}, required: [] },
@@ -80,7 +111,12 @@ const routes: Record<string, BodyRoute> = {
     badFields: { timeout: badDuration, tags: badTags, metadata: badMetadata, idempotencyKey: notAString },
     required: ["timeout"],
   },
-  completeToken: { path: () => `/api/v1/tokens/${ids.token}/complete`, valid: () => ({ data: { approved: true } }), badFields: { data: oversized }, required: ["data"] },
+  completeToken: {
+    path: () => `/api/v1/tokens/${ids.token}/complete`,
+    valid: () => ({ data: { approved: true } }),
+    badFields: { data: oversized },
+    required: ["data"],
+  },
   publicToken: {
     path: () => "/api/v1/auth/public-tokens",
     valid: () => ({ scope: { type: "session.input.send", session: ids.session, stream: "approval" }, maxUses: 1, expiresIn: "1d" }),
@@ -97,7 +133,13 @@ const routes: Record<string, BodyRoute> = {
     },
     required: ["scope"],
   },
-  callback: { path: () => `/api/v1/tokens/${ids.token}/callback/${ids.callbackSecret}`, valid: () => ({ approved: true }), badFields: {}, required: [], raw: true },
+  callback: {
+    path: () => `/api/v1/tokens/${ids.token}/callback/${ids.callbackSecret}`,
+    valid: () => ({ approved: true }),
+    badFields: {},
+    required: [],
+    raw: true,
+  },
 };
 
 const CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x", "application/octet-stream", ""];
@@ -114,10 +156,21 @@ function badBody(route: BodyRoute): fc.Arbitrary<{ headers: Record<string, strin
   const json = (body: string, why: string) => ({ headers: { "content-type": "application/json" }, body, why });
   const valid = () => JSON.stringify(route.valid());
   const options: fc.Arbitrary<{ headers: Record<string, string>; body: string; why: string }>[] = [
-    fc.constantFrom(...CONTENT_TYPES).map((type) => ({ headers: (type ? { "content-type": type } : {}) as Record<string, string>, body: valid(), why: `content type "${type}"` })),
-    fc.string({ unit: "binary", minLength: 1, maxLength: 60 }).filter((s) => !parses(s) && s.trim() !== "").map((s) => json(s, "malformed JSON")),
-    fc.nat().map((cut) => valid().slice(0, cut % Math.max(1, valid().length - 1) || 1)).filter((s) => !parses(s)).map((s) => json(s, "truncated JSON")),
-    fc.integer({ min: MAX_JSON_DEPTH + 1, max: 5_000 }).map((depth) => json(route.raw ? deep(depth) : `{"${Object.keys(route.valid())[0] ?? "x"}":${deep(depth)}}`, `nested ${depth} deep`)),
+    fc
+      .constantFrom(...CONTENT_TYPES)
+      .map((type) => ({ headers: (type ? { "content-type": type } : {}) as Record<string, string>, body: valid(), why: `content type "${type}"` })),
+    fc
+      .string({ unit: "binary", minLength: 1, maxLength: 60 })
+      .filter((s) => !parses(s) && s.trim() !== "")
+      .map((s) => json(s, "malformed JSON")),
+    fc
+      .nat()
+      .map((cut) => valid().slice(0, cut % Math.max(1, valid().length - 1) || 1))
+      .filter((s) => !parses(s))
+      .map((s) => json(s, "truncated JSON")),
+    fc
+      .integer({ min: MAX_JSON_DEPTH + 1, max: 5_000 })
+      .map((depth) => json(route.raw ? deep(depth) : `{"${Object.keys(route.valid())[0] ?? "x"}":${deep(depth)}}`, `nested ${depth} deep`)),
     fc.constantFrom('{"__proto__":{"x":1}}', '{"a":{"__proto__":[]}}', '[{"constructor":{"prototype":{}}}]').map((proto) => {
       const body = route.valid();
       const text = route.raw ? proto : JSON.stringify(body).replace(/^\{/, `{"zz":${proto},`).replace(",}", "}");
@@ -128,7 +181,10 @@ function badBody(route: BodyRoute): fc.Arbitrary<{ headers: Record<string, strin
   if (!route.raw) {
     options.push(
       fc.oneof(fc.constant("[]"), fc.constant("null"), fc.constant('"text"'), fc.constant("42")).map((text) => json(text, "not an object")),
-      fc.string({ minLength: 1, maxLength: 20 }).filter((key) => !(key in route.valid()) && !(key in route.badFields)).map((key) => json(JSON.stringify({ ...route.valid(), [key]: 1 }), `unknown field "${key}"`)),
+      fc
+        .string({ minLength: 1, maxLength: 20 })
+        .filter((key) => !(key in route.valid()) && !(key in route.badFields))
+        .map((key) => json(JSON.stringify({ ...route.valid(), [key]: 1 }), `unknown field "${key}"`)),
     );
     for (const [field, bad] of Object.entries(route.badFields)) {
       options.push(bad.map((value) => json(JSON.stringify({ ...route.valid(), [field]: value }), `bad ${field}`)));
@@ -231,7 +287,10 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
     await fc.assert(
       fc.asyncProperty(pathCase, async ([[method, path, , withKey], segment]) => {
         // Valid bodies, so only the path is wrong.
-        const body = method === "POST" ? JSON.stringify(path(segment).includes("/input/") ? { data: 1 } : path(segment).includes("/complete") ? { data: 1 } : {}) : undefined;
+        const body =
+          method === "POST"
+            ? JSON.stringify(path(segment).includes("/input/") ? { data: 1 } : path(segment).includes("/complete") ? { data: 1 } : {})
+            : undefined;
         const response = await send(method, path(segment), body ? { "content-type": "application/json" } : {}, body, withKey);
         expectRefusal(response, `${method} ${path(segment).slice(0, 120)}`);
         expect(await changedSince(before)).toEqual([]);
@@ -241,11 +300,22 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
   });
 
   /** Query strings: every known parameter with bad values, plus unknown ones. */
-  const badCursor = fc.oneof(oddText, fc.constantFrom("0-0", "18446744073709551616-0", "99999999999999999999-0", "1-x", "-1", "1e999", "18446744073709551615-18446744073709551615"));
+  const badCursor = fc.oneof(
+    oddText,
+    fc.constantFrom("0-0", "18446744073709551616-0", "99999999999999999999-0", "1-x", "-1", "1e999", "18446744073709551615-18446744073709551615"),
+  );
   const badLimit = fc.oneof(fc.constantFrom("0", "-1", "201", "1.5", "abc", "", "1e999", "9".repeat(40)), oddText);
   const queryRoutes: [string, Record<string, fc.Arbitrary<string>>][] = [
     ["/api/v1/runs", { status: oddText, session: oddText, task: badName, limit: badLimit, cursor: badCursor }],
-    ["/api/v1/sessions", { tag: fc.integer({ min: 65, max: 200 }).map((n) => "t".repeat(n)), externalId: fc.integer({ min: 257, max: 400 }).map((n) => "e".repeat(n)), limit: badLimit, cursor: badCursor }],
+    [
+      "/api/v1/sessions",
+      {
+        tag: fc.integer({ min: 65, max: 200 }).map((n) => "t".repeat(n)),
+        externalId: fc.integer({ min: 257, max: 400 }).map((n) => "e".repeat(n)),
+        limit: badLimit,
+        cursor: badCursor,
+      },
+    ],
     ["/api/v1/tokens", { status: oddText, tag: fc.integer({ min: 65, max: 200 }).map((n) => "t".repeat(n)), limit: badLimit, cursor: badCursor }],
     ["/api/v1/waits", { kind: oddText, session: fc.integer({ min: 65, max: 200 }).map((n) => "s".repeat(n)), limit: badLimit, cursor: badCursor }],
     ["/api/v1/runs/RUN/events", { limit: badLimit, cursor: badCursor }],
@@ -256,7 +326,10 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
   it("bad query parameters on every list", async () => {
     const before = await state();
     const query = fc.constantFrom(...queryRoutes).chain(([path, params]) =>
-      fc.tuple(fc.constant(path), fc.constantFrom(...Object.keys(params)).chain((key) => params[key].map((value) => [key, value] as const))),
+      fc.tuple(
+        fc.constant(path),
+        fc.constantFrom(...Object.keys(params)).chain((key) => params[key].map((value) => [key, value] as const)),
+      ),
     );
     await fc.assert(
       fc.asyncProperty(query, async ([path, [key, value]]) => {
@@ -287,7 +360,10 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
   it("bad Last-Event-ID headers on an output event stream", async () => {
     const before = await state();
     const header = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 40 });
-    const badId = fc.oneof(header.filter((s) => !/^\d{1,20}-\d{1,20}$/.test(s)), fc.constantFrom("18446744073709551616-0", "0-18446744073709551616", "18446744073709551615-18446744073709551615"));
+    const badId = fc.oneof(
+      header.filter((s) => !/^\d{1,20}-\d{1,20}$/.test(s)),
+      fc.constantFrom("18446744073709551616-0", "0-18446744073709551616", "18446744073709551615-18446744073709551615"),
+    );
     await fc.assert(
       fc.asyncProperty(badId, async (lastEventId) => {
         const response = await send("GET", `/api/v1/sessions/${ids.session}/output/events`, { accept: "text/event-stream", "last-event-id": lastEventId });
@@ -300,8 +376,18 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
 
   it("requests without a valid key on every authenticated route", async () => {
     const before = await state();
-    const paths = [...Object.values(routes).filter((r) => !r.raw).map((r) => ["POST", r.path()] as const), ...queryRoutes.map(([p]) => ["GET", p.replace("RUN", ids.run).replace("SESSION", ids.session)] as const)];
-    const badAuth = fc.oneof(fc.constant({}), fc.constantFrom("Bearer", "Bearer ", "Basic abc", "Bearer sk_wrong_00000000000000", "Bearer pat_tok_x", "bearer  x y").map((authorization) => ({ authorization })));
+    const paths = [
+      ...Object.values(routes)
+        .filter((r) => !r.raw)
+        .map((r) => ["POST", r.path()] as const),
+      ...queryRoutes.map(([p]) => ["GET", p.replace("RUN", ids.run).replace("SESSION", ids.session)] as const),
+    ];
+    const badAuth = fc.oneof(
+      fc.constant({}),
+      fc
+        .constantFrom("Bearer", "Bearer ", "Basic abc", "Bearer sk_wrong_00000000000000", "Bearer pat_tok_x", "bearer  x y")
+        .map((authorization) => ({ authorization })),
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), badAuth, async ([method, path], headers) => {
         const body = method === "POST" ? "{}" : undefined;

@@ -11,7 +11,9 @@ let stack: TestStack;
 const MAX_PAYLOAD = 4096;
 beforeEach(async () => {
   stack = await startStack({ maxPayloadBytes: MAX_PAYLOAD });
-  await stack.startWorker({ tasks: [task({ id: "echo", run: async (p) => p }), task({ id: "a:b", run: async () => "a:b" }), task({ id: "a", run: async () => "a" })] });
+  await stack.startWorker({
+    tasks: [task({ id: "echo", run: async (p) => p }), task({ id: "a:b", run: async () => "a:b" }), task({ id: "a", run: async () => "a" })],
+  });
 });
 afterEach(() => stack?.close());
 
@@ -110,13 +112,19 @@ describe("bodies that are not JSON (defect 2)", () => {
       ["/api/v1/auth/public-tokens", JSON.stringify({ scope: { type: "session.input.send", session: session.id, stream: "approval" } })],
       [`/api/v1/sessions/${session.id}/close`, "{}"],
     ];
-    for (const [path, body] of routes) for (const [, headers] of notJson) await refusedUnchanged(() => post(path, body, headers), 415, "unsupported_media_type");
+    for (const [path, body] of routes)
+      for (const [, headers] of notJson) await refusedUnchanged(() => post(path, body, headers), 415, "unsupported_media_type");
   });
 
   it("routes that need a body answer 400 empty_body without one; routes whose fields are optional take none", async () => {
     const session = (await stack.http("POST", "/api/v1/sessions", { body: {} })).body;
     const token = await createToken();
-    for (const path of [`/api/v1/sessions/${session.id}/input/approval`, "/api/v1/tokens", `/api/v1/tokens/${token.id}/complete`, "/api/v1/auth/public-tokens"]) {
+    for (const path of [
+      `/api/v1/sessions/${session.id}/input/approval`,
+      "/api/v1/tokens",
+      `/api/v1/tokens/${token.id}/complete`,
+      "/api/v1/auth/public-tokens",
+    ]) {
       await refusedUnchanged(() => post(path, ""), 400, "empty_body");
       await refusedUnchanged(() => rawRequest(url(path), { method: "POST", headers: auth() }), 400, "empty_body");
     }
@@ -135,14 +143,17 @@ describe("cursors out of Redis's stream id range (defect 5)", () => {
       `/api/v1/sessions/${session.id}/output/events?after=18446744073709551616-0`,
       `/api/v1/sessions/${session.id}/output/events?after=0-18446744073709551616`,
     ];
-    for (const list of ["runs", "sessions", "tokens"]) paths.push(`/api/v1/${list}?cursor=0-0`, `/api/v1/${list}?cursor=99999999999999999999-0`, `/api/v1/${list}?cursor=18446744073709551616-0`);
+    for (const list of ["runs", "sessions", "tokens"])
+      paths.push(`/api/v1/${list}?cursor=0-0`, `/api/v1/${list}?cursor=99999999999999999999-0`, `/api/v1/${list}?cursor=18446744073709551616-0`);
     for (const path of paths) {
       const response = await stack.http("GET", path);
       expect(response.status, path).toBe(422);
       expect(response.body.error.code, path).toBe("validation_failed");
     }
     for (const lastEventId of ["18446744073709551616-0", "abc"]) {
-      const response = await stack.http("GET", `/api/v1/sessions/${session.id}/output/events`, { headers: { accept: "text/event-stream", "last-event-id": lastEventId } });
+      const response = await stack.http("GET", `/api/v1/sessions/${session.id}/output/events`, {
+        headers: { accept: "text/event-stream", "last-event-id": lastEventId },
+      });
       expect(response.status, lastEventId).toBe(422);
     }
     // The largest ids Redis takes still read (an empty page), and the smallest is where reading starts.
@@ -229,12 +240,23 @@ describe("CORS (defect 9)", () => {
 
     expect(allowOrigin(await rawRequest(url(input), { method: "GET", headers: { ...auth(), ...origin } }))).toBeUndefined();
     expect(allowOrigin(await rawRequest(url(`/api/v1/sessions/${session.id}`), { method: "GET", headers: { ...auth(), ...origin } }))).toBeUndefined();
-    expect(allowOrigin(await rawRequest(url("/api/v1/tokens"), { method: "POST", body: '{"timeout":"1h"}', headers: { ...auth(), ...origin, "content-type": "application/json" } }))).toBeUndefined();
+    expect(
+      allowOrigin(
+        await rawRequest(url("/api/v1/tokens"), {
+          method: "POST",
+          body: '{"timeout":"1h"}',
+          headers: { ...auth(), ...origin, "content-type": "application/json" },
+        }),
+      ),
+    ).toBeUndefined();
     expect(allowOrigin(await post(input, '{"data":1}', { ...origin, "content-type": "application/json" }))).toBe("*");
     expect(allowOrigin(await post(`/api/v1/tokens/${token.id}/complete`, '{"data":1}', { ...origin, "content-type": "application/json" }))).toBe("*");
 
     const preflight = (path: string, method: string) =>
-      rawRequest(url(path), { method: "OPTIONS", headers: { ...origin, "access-control-request-method": method, "access-control-request-headers": "authorization, content-type" } });
+      rawRequest(url(path), {
+        method: "OPTIONS",
+        headers: { ...origin, "access-control-request-method": method, "access-control-request-headers": "authorization, content-type" },
+      });
     const allowed = await preflight(input, "POST");
     expect(allowed.status).toBe(204);
     expect(allowOrigin(allowed)).toBe("*");
@@ -259,10 +281,15 @@ describe("charsets and content sniffing", () => {
     const input = `/api/v1/sessions/${session.id}/input/notes`;
     // "+ACI-" is UTF-7 for a quote: decoded as UTF-7 this body would be {"data":"x"}.
     for (const charset of ["utf-7", "UTF-16", "latin1", "iso-8859-1"]) {
-      const body = await refusedUnchanged(() => post(input, '{+ACI-data+ACI-:+ACI-x+ACI-}', { "content-type": `application/json; charset=${charset}` }), 415, "unsupported_media_type");
+      const body = await refusedUnchanged(
+        () => post(input, "{+ACI-data+ACI-:+ACI-x+ACI-}", { "content-type": `application/json; charset=${charset}` }),
+        415,
+        "unsupported_media_type",
+      );
       expect(body.error.message).toContain("UTF-8");
     }
-    for (const charset of ["utf-8", "UTF-8", "utf8"]) expect((await post(input, JSON.stringify({ data: "é" }), { "content-type": `application/json; charset=${charset}` })).status).toBe(202);
+    for (const charset of ["utf-8", "UTF-8", "utf8"])
+      expect((await post(input, JSON.stringify({ data: "é" }), { "content-type": `application/json; charset=${charset}` })).status).toBe(202);
   });
 
   it("sends X-Content-Type-Options: nosniff on every response: successes, errors, pages and unknown routes", async () => {

@@ -71,13 +71,20 @@ describe("Prometheus metrics", () => {
     expect(onApi.get("helmr_outbox_oldest_age_seconds")).toBe(0);
     expect([...onApi.keys()].some((name) => name.startsWith("helmr_redis_round_trip_seconds{master="))).toBe(true);
     // One run still waits; the resumed runs' entries leave the waiting index moments after.
-    await eventually(async () => samples((await scrape(stack.server.url, metricsToken)).text).get('helmr_runs{state="parked"}') === 1, { what: "one parked run in the gauge" });
+    await eventually(async () => samples((await scrape(stack.server.url, metricsToken)).text).get('helmr_runs{state="parked"}') === 1, {
+      what: "one parked run in the gauge",
+    });
     expect(samples((await scrape(stack.server.url, stack.apiKey)).text).get('helmr_waits{kind="input"}')).toBe(1);
     expect(onApi.get('helmr_waits{kind="token"}')).toBe(0);
     expect(onApi.get('helmr_runs{state="queued"}')).toBe(0);
     expect(onApi.get('helmr_runs{state="running"}')).toBe(0);
     // Every metric says what it is.
-    const names = new Set(api.text.split("\n").filter((line) => line.startsWith("# TYPE ")).map((line) => line.split(" ")[2]));
+    const names = new Set(
+      api.text
+        .split("\n")
+        .filter((line) => line.startsWith("# TYPE "))
+        .map((line) => line.split(" ")[2]),
+    );
     for (const name of names) expect(api.text, name).toMatch(new RegExp(`^# HELP ${name} \\S`, "m"));
 
     const onWorker = samples((await scrape(`http://127.0.0.1:${worker.metricsPort}`, metricsToken)).text);

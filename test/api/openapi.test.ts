@@ -88,7 +88,11 @@ describe("the OpenAPI document", () => {
       if (response.body !== undefined) {
         const schema = documented.content?.["application/json"]?.schema;
         expect(schema, `${method} ${template} ${response.status} has a JSON schema`).toBeDefined();
-        const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${String((schema as { $ref: string }).$ref).split("/").pop()}` });
+        const validate = ajv.compile({
+          $ref: `openapi.json#/components/schemas/${String((schema as { $ref: string }).$ref)
+            .split("/")
+            .pop()}`,
+        });
         const fits = validate(response.body);
         expect(validate.errors ?? [], `${method} ${path} ${response.status}: ${JSON.stringify(response.body).slice(0, 300)}`).toEqual([]);
         expect(fits).toBe(true);
@@ -102,7 +106,9 @@ describe("the OpenAPI document", () => {
     const session = (await check("POST", "/api/v1/sessions", { body: { externalId: "openapi-customer", tags: ["vip"] } })).body;
     await check("POST", "/api/v1/sessions", { body: { externalId: "openapi-customer" } });
     await check("GET", "/api/v1/sessions?tag=vip");
-    const triggered = (await check("POST", "/api/v1/tasks/openapi-talker/trigger", { body: { payload: { n: 1 }, sessionId: session.id, idempotencyKey: "once" } })).body;
+    const triggered = (
+      await check("POST", "/api/v1/tasks/openapi-talker/trigger", { body: { payload: { n: 1 }, sessionId: session.id, idempotencyKey: "once" } })
+    ).body;
     await check("POST", "/api/v1/tasks/openapi-talker/trigger", { body: { payload: { n: 1 }, sessionId: session.id, idempotencyKey: "once" } });
     await runReaches(stack.client, triggered.runId, "waiting");
     await check("GET", `/api/v1/runs/${triggered.runId}`);
@@ -137,7 +143,9 @@ describe("the OpenAPI document", () => {
     await check("POST", `${new URL(created.callbackUrl).pathname}?outcome=failed`, { key: null, body: { error: { message: "declined", code: "no" } } });
     const other = (await check("POST", "/api/v1/tokens", { body: { timeout: "10m" } })).body;
     await check("POST", `/api/v1/tokens/${other.id}/fail`, { key: other.publicAccessToken, body: { error: { message: "nope" } } });
-    await check("POST", "/api/v1/auth/public-tokens", { body: { scope: { type: "session.input.send", session: session.id, stream: "openapi-reply" }, maxUses: 1 } });
+    await check("POST", "/api/v1/auth/public-tokens", {
+      body: { scope: { type: "session.input.send", session: session.id, stream: "openapi-reply" }, maxUses: 1 },
+    });
     await check("POST", `/api/v1/sessions/${session.id}/close`);
     await check("DELETE", `/api/v1/sessions/${session.id}`);
 

@@ -83,7 +83,11 @@ describe("reads in pages", { timeout: 60_000 }, () => {
     // A worker registers the task; the runs it could take stay queued (concurrency 1, a long first run).
     await stack.startWorker({ tasks: [longJournal], concurrency: 1 });
     const session = await stack.client.sessions.create();
-    for (let i = 0; i < 3; i++) await stack.client.tasks.batchTrigger("paged-long", Array.from({ length: 1000 }, () => ({ payload: null, sessionId: session.id })));
+    for (let i = 0; i < 3; i++)
+      await stack.client.tasks.batchTrigger(
+        "paged-long",
+        Array.from({ length: 1000 }, () => ({ payload: null, sessionId: session.id })),
+      );
     await stack.client.sessions.open(session.id).input("paged-reply").send("buffered");
     const sessionKey = stack.engine.resources.keys.session(session.id);
     let detail: { body: any } | undefined;

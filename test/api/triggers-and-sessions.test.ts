@@ -38,7 +38,13 @@ describe("sessions", () => {
     await stack.startWorker({ tasks: [task({ id: "noop", run: async () => null })] });
     const created = await stack.http("POST", "/api/v1/sessions", { body: { externalId: "conv-42", tags: ["support", "vip"], metadata: { plan: "pro" } } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^ses_/), externalId: "conv-42", tags: ["support", "vip"], metadata: { plan: "pro" }, status: "open" });
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^ses_/),
+      externalId: "conv-42",
+      tags: ["support", "vip"],
+      metadata: { plan: "pro" },
+      status: "open",
+    });
     const same = await stack.http("POST", "/api/v1/sessions", { body: { externalId: "conv-42" } });
     expect(same.status).toBe(200);
     expect(same.body.id).toBe(created.body.id);

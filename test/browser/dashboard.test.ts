@@ -14,7 +14,16 @@ import { startStack, type TestStack } from "../harness/stack.ts";
  * without a reload. Screenshots of the main pages go to test-output/dashboard/.
  */
 const CHROMIUM = process.env.HELMR_CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const SHOTS = join(import.meta.dirname, "../../test-output/dashboard");
 
 const reply = streams.input("dash-reply", { schema: z.object({ text: z.string() }) });
@@ -61,7 +70,7 @@ async function signedIn(): Promise<Page> {
 }
 
 /** Clicks an action's button, then its "Confirm". */
-async function confirm(page: Page, scope: ReturnType<Page["locator"]>, label: string): Promise<void> {
+async function confirm(scope: ReturnType<Page["locator"]>, label: string): Promise<void> {
   await scope.getByRole("button", { name: label }).click();
   await scope.getByRole("button", { name: "Confirm" }).click();
 }
@@ -110,12 +119,12 @@ describe("the dashboard in Chromium", () => {
     // Bad JSON is refused on the page and sends nothing.
     const form = page.getByRole("form", { name: "Complete token" });
     await form.getByLabel("Completion data (JSON)").fill("{approved: yes");
-    await confirm(page, form, "Complete token");
+    await confirm(form, "Complete token");
     await form.getByText(/Refused: The completion data is not JSON/).waitFor();
     expect((await stack.client.tokens.retrieve(tokenId)).status).toBe("waiting");
 
     await form.getByLabel("Completion data (JSON)").fill('{ "approved": true }');
-    await confirm(page, form, "Complete token");
+    await confirm(form, "Complete token");
     // The form's "Token completed." may be gone as soon as it shows: the run resumes and stops waiting.
     await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("completed");
     await page.getByRole("heading", { name: "Output" }).waitFor();
@@ -142,18 +151,18 @@ describe("the dashboard in Chromium", () => {
     // Refused by the API (a correlationId with a space): its message is shown, nothing is stored.
     await form.getByLabel("correlationId").fill("ticket 7");
     await form.getByLabel("Data (JSON)").fill('{ "text": "hello" }');
-    await confirm(page, form, "Send input");
+    await confirm(form, "Send input");
     await form.getByText(/Refused: .*printable ASCII characters without spaces/).waitFor();
 
     await form.getByLabel("correlationId").fill("ticket-8");
-    await confirm(page, form, "Send input");
+    await confirm(form, "Send input");
     await form.getByText("Sent: buffered, no wait matched it yet.").waitFor();
     await page.getByText("buffered: no wait has taken it yet").waitFor();
     expect((await stack.client.runs.retrieve(runId)).status).toBe("waiting");
 
     await form.getByLabel("correlationId").fill("ticket-7");
     await form.getByLabel("Data (JSON)").fill('{ "text": "the right one" }');
-    await confirm(page, form, "Send input");
+    await confirm(form, "Send input");
     await form.getByText(`Sent: it resumed run ${runId}.`).waitFor();
     await page.getByText("got it: the right one").waitFor();
     await page.getByText(`consumed by ${runId}`).waitFor();
@@ -197,10 +206,12 @@ describe("the dashboard in Chromium", () => {
     await page.getByLabel("Status").selectOption("waiting");
     await page.getByLabel("Tag").fill("refund");
     await page.getByRole("button", { name: "Filter" }).click();
-    await expect.poll(async () => {
-      const texts = await rows.allTextContents();
-      return texts.some((row) => row.includes(second.runId)) && texts.every((row) => row.includes("waiting") && row.includes("refund"));
-    }).toBe(true);
+    await expect
+      .poll(async () => {
+        const texts = await rows.allTextContents();
+        return texts.some((row) => row.includes(second.runId)) && texts.every((row) => row.includes("waiting") && row.includes("refund"));
+      })
+      .toBe(true);
     const html = await page.content();
     expect(html).not.toMatch(/pat_|callback\//);
     await page.screenshot({ path: join(SHOTS, "tokens.png"), fullPage: true });
@@ -224,12 +235,12 @@ describe("the dashboard in Chromium", () => {
     await actions.getByRole("button", { name: "Cancel run" }).click();
     await actions.getByRole("button", { name: "Back" }).click();
     expect((await stack.client.runs.retrieve(parked.runId)).status).toBe("waiting");
-    await confirm(page, actions, "Cancel run");
+    await confirm(actions, "Cancel run");
     await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("cancelled");
     expect((await stack.client.runs.retrieve(parked.runId)).status).toBe("cancelled");
 
     await page.goto(`${stack.server.url}/dashboard#/sessions/${closing.sessionId}`);
-    await confirm(page, page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) }), "Close session");
+    await confirm(page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) }), "Close session");
     await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("closed");
     expect((await stack.client.runs.retrieve(closing.runId)).status).toBe("cancelled");
     await page.close();

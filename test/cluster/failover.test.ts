@@ -77,7 +77,9 @@ async function inputsAcrossAFailover(waitReplicas: number): Promise<{ completedW
     await victim.exited;
     await Promise.all(sends);
     // The cluster failed over: the victim is marked failed, and a replica serves its slots.
-    await eventually(async () => String(await survivor.call("CLUSTER", "NODES")).includes(`:${victimPort}@${victimPort + 10_000} master,fail`), { what: "the cluster to mark the killed master failed" });
+    await eventually(async () => String(await survivor.call("CLUSTER", "NODES")).includes(`:${victimPort}@${victimPort + 10_000} master,fail`), {
+      what: "the cluster to mark the killed master failed",
+    });
     expect(String(await survivor.call("CLUSTER", "INFO"))).toMatch(/cluster_state:ok/);
   } finally {
     admin.disconnect();
@@ -86,7 +88,11 @@ async function inputsAcrossAFailover(waitReplicas: number): Promise<{ completedW
   // Every run completes, or (an input lost) stops changing: given until the deadline.
   const client = stack.client;
   const statesOf = () => Promise.all(runs.map(({ runId }) => client.runs.retrieve(runId)));
-  await eventually(async () => (await statesOf()).every((run) => run.status === "completed"), { timeoutMs: 30_000, intervalMs: 200, what: "every run to complete" }).catch(() => {});
+  await eventually(async () => (await statesOf()).every((run) => run.status === "completed"), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    what: "every run to complete",
+  }).catch(() => {});
   const completedWith = new Map<string, unknown>();
   const lost: string[] = [];
   for (const [i, run] of (await statesOf()).entries()) {
@@ -115,6 +121,8 @@ describe("a failover while inputs are sent", () => {
   it("without it, every run that resumes has exactly its own input; what was lost is reported", async () => {
     const { completedWith, lost } = await inputsAcrossAFailover(0);
     expect(completedWith.size + lost.length).toBe(RUNS);
-    console.info(`failover without HELMR_REDIS_WAIT_REPLICAS: ${lost.length} of ${RUNS} acknowledged inputs lost, ${completedWith.size} runs resumed with their own input`);
+    console.info(
+      `failover without HELMR_REDIS_WAIT_REPLICAS: ${lost.length} of ${RUNS} acknowledged inputs lost, ${completedWith.size} runs resumed with their own input`,
+    );
   }, 120_000);
 });

@@ -26,7 +26,9 @@ describe("runs queue shards", () => {
 
     // Each shard's queue carried jobs (its BullMQ event stream says so), and their keys lie in four slots.
     const { redis, keys, runsQueues } = stack.engine.resources;
-    const added = await Promise.all(runsQueues.map(async (queue) => (await redis.xrange(`${queue.qualifiedName}:events`, "-", "+")).filter(([, fields]) => fields[1] === "added").length));
+    const added = await Promise.all(
+      runsQueues.map(async (queue) => (await redis.xrange(`${queue.qualifiedName}:events`, "-", "+")).filter(([, fields]) => fields[1] === "added").length),
+    );
     expect(added.every((count) => count > 0)).toBe(true);
     expect(new Set(runsQueues.map((_, shard) => calculateSlot(keys.queuePrefix(shard)))).size).toBe(4);
     // On the 3 masters here, the shards' slots are served by more than one of them.

@@ -56,7 +56,13 @@ describe("global structures sharded over the cluster", () => {
     expect(new Set(slots.map((slot) => nodeOf[slot]?.[0])).size).toBeGreaterThan(1);
     // A shard's structures share its slot.
     for (const shard of keys.shards) {
-      expect(new Set([shard.sessionsIndex(), shard.tokensIndex(), shard.dispatchOutbox(), shard.waitingDirectory(), shard.changes(), shard.retentionDue()].map((key) => calculateSlot(key))).size).toBe(1);
+      expect(
+        new Set(
+          [shard.sessionsIndex(), shard.tokensIndex(), shard.dispatchOutbox(), shard.waitingDirectory(), shard.changes(), shard.retentionDue()].map((key) =>
+            calculateSlot(key),
+          ),
+        ).size,
+      ).toBe(1);
     }
 
     // Newest first over every shard, 7 a page: exactly the reverse of the order they were made in.
@@ -82,7 +88,9 @@ describe("global structures sharded over the cluster", () => {
       for (const bucket of await redis.zrange(shard.waitingDirectory(), 0, -1)) left += await redis.zcard(shard.waitingBuckets() + bucket);
       return left;
     };
-    await eventually(async () => (await Promise.all(keys.shards.map(leftOn))).every((left) => left === 0), { what: "every shard's outbox and waiting index to empty" });
+    await eventually(async () => (await Promise.all(keys.shards.map(leftOn))).every((left) => left === 0), {
+      what: "every shard's outbox and waiting index to empty",
+    });
   });
 
   it("refuses a cursor naming a shard this prefix does not have", async () => {

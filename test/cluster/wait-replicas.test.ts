@@ -54,6 +54,9 @@ describe("HELMR_REDIS_WAIT_REPLICAS", () => {
     const session = await stack.client.sessions.create({});
     const sent = await stack.http("POST", `/api/v1/sessions/${session.id}/input/replicated-answer`, { body: { data: "applied, not confirmed" } });
     expect(sent.status).toBe(503);
-    expect(sent.body.error).toMatchObject({ code: "replication_timeout", message: expect.stringMatching(/applied on the Redis primary, but 1 of the 2 replicas.*HELMR_REDIS_WAIT_REPLICAS/) });
+    expect(sent.body.error).toMatchObject({
+      code: "replication_timeout",
+      message: expect.stringMatching(/applied on the Redis primary, but 1 of the 2 replicas.*HELMR_REDIS_WAIT_REPLICAS/),
+    });
   });
 });

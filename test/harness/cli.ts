@@ -17,7 +17,13 @@ export function helmr(args: string[], env: Record<string, string>, stdin?: strin
     const child = spawn(process.execPath, [HELMR_BIN, ...args], {
       cwd: REPO,
       // A data dir of its own unless the test names one (snapshot commands write there).
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", HELMR_DATA_DIR: mkdtempSync(join(tmpdir(), "helmr-data-")), ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        NO_COLOR: "1",
+        HELMR_DATA_DIR: mkdtempSync(join(tmpdir(), "helmr-data-")),
+        ...env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

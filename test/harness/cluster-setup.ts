@@ -38,7 +38,9 @@ export async function teardown(): Promise<void> {
     .map((script) => script.name);
   if (never.length === 0) return;
   // Vitest reports an error thrown here but still exits 0: the exit code is set instead.
-  console.error(`FAILED: Lua scripts that never ran on the Redis Cluster in the cluster suites (add a suite that runs them to CLUSTER_SUITES): ${never.join(", ")}`);
+  console.error(
+    `FAILED: Lua scripts that never ran on the Redis Cluster in the cluster suites (add a suite that runs them to CLUSTER_SUITES): ${never.join(", ")}`,
+  );
   process.exitCode = 1;
 }
 

@@ -26,7 +26,13 @@ export function spawnHelmr(args: string[], env: Record<string, string>, cwd = RE
     cwd,
     detached: options.processGroup ?? false,
     // A data dir of its own unless the test names one: nothing a process writes (snapshots, an embedded Redis) lands in the repository.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HELMR_LOG_LEVEL: "warn", HELMR_DATA_DIR: mkdtempSync(join(tmpdir(), "helmr-data-")), ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      HELMR_LOG_LEVEL: "warn",
+      HELMR_DATA_DIR: mkdtempSync(join(tmpdir(), "helmr-data-")),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -39,7 +45,7 @@ export function spawnHelmr(args: string[], env: Record<string, string>, cwd = RE
     stdout: () => out,
     stderr: () => err,
     exited,
-    json: <T,>(timeoutMs = 20_000) =>
+    json: <T>(timeoutMs = 20_000) =>
       eventually(
         () => {
           if (child.exitCode !== null) throw new Error(`helmr ${args.join(" ")} exited ${child.exitCode}: ${err || out}`);

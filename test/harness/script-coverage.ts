@@ -28,5 +28,5 @@ Redis.prototype.sendCommand = function (this: Redis, command: Parameters<Redis["
 } as Redis["sendCommand"];
 
 afterAll(() => {
-  if (ran.size) appendFileSync(join(inject("scriptCoverageDir"), `${process.pid}-${randomBytes(4).toString("hex")}`), [...ran].join("\n") + "\n");
+  if (ran.size) appendFileSync(join(inject("scriptCoverageDir"), `${process.pid}-${randomBytes(4).toString("hex")}`), `${[...ran].join("\n")}\n`);
 });

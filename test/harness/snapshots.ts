@@ -22,11 +22,16 @@ export interface SnapshotStack extends TestStack {
  * service on the given store. In the `cluster` project, a cluster of its own (3 masters,
  * no replicas: what is lost is lost everywhere).
  */
-export async function startSnapshotStack(store: SnapshotStore, policy = { fullEvery: 12, retain: 3 }, options: { masters?: number; queueShards?: number } = {}): Promise<SnapshotStack> {
+export async function startSnapshotStack(
+  store: SnapshotStore,
+  policy = { fullEvery: 12, retain: 3 },
+  options: { masters?: number; queueShards?: number } = {},
+): Promise<SnapshotStack> {
   const dir = mkdtempSync(join(tmpdir(), "helmr-snapshot-redis-"));
   // masters: 1 is a single Redis; more, a cluster of that many.
   const masterCount = options.masters ?? (onCluster() ? 3 : 1);
-  const redis = masterCount > 1 ? await startLocalCluster({ dir, masters: masterCount, replicasPerMaster: 0 }) : await startEmbeddedRedis({ dir, appendonly: false });
+  const redis =
+    masterCount > 1 ? await startLocalCluster({ dir, masters: masterCount, replicasPerMaster: 0 }) : await startEmbeddedRedis({ dir, appendonly: false });
   const stack = await startStack({ redisUrl: redis.url, queueShards: options.queueShards });
   const snapshots = new SnapshotService(stack.engine, store, { ...policy, intervalMs: 0 });
   // As under a server whose snapshot service runs: the change marks wait for its snapshots
@@ -70,6 +75,10 @@ export function closedAfterEachTest() {
   return {
     track,
     s3: async (): Promise<TestS3> => track(await startS3()),
-    snapshotStack: async (store: SnapshotStore, policy?: { fullEvery: number; retain: number }, options?: { masters?: number; queueShards?: number }): Promise<SnapshotStack> => track(await startSnapshotStack(store, policy, options)),
+    snapshotStack: async (
+      store: SnapshotStore,
+      policy?: { fullEvery: number; retain: number },
+      options?: { masters?: number; queueShards?: number },
+    ): Promise<SnapshotStack> => track(await startSnapshotStack(store, policy, options)),
   };
 }

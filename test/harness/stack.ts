@@ -20,7 +20,11 @@ export interface TestStack {
   /** Starts a worker in this process on the stack's Redis and prefix. */
   startWorker(options: Omit<WorkerOptions, "redis" | "prefix">): Promise<HelmrWorker>;
   /** Raw HTTP against the API, for status codes and error bodies. */
-  http(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  http(
+    method: string,
+    path: string,
+    options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -34,12 +38,32 @@ export const REPLAY_ONLY = { warmRuns: 0 } as const;
  * A Helmr API and engine on the suite's redis-server under a fresh key prefix, so tests
  * never see each other's data (CONTRIBUTING.md, tests).
  */
-export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes?: number; redisUrl?: string; prefix?: string; idempotencyTtlMs?: number; queueShards?: number; waitReplicas?: number; metricsToken?: string } = {}): Promise<TestStack> {
+export async function startStack(
+  options: {
+    hooks?: EngineHooks;
+    maxPayloadBytes?: number;
+    redisUrl?: string;
+    prefix?: string;
+    idempotencyTtlMs?: number;
+    queueShards?: number;
+    waitReplicas?: number;
+    metricsToken?: string;
+  } = {},
+): Promise<TestStack> {
   const redisUrl = options.redisUrl ?? inject("redisUrl");
   const prefix = options.prefix ?? `t-${randomBytes(5).toString("hex")}`;
   const logger = testLogger();
   const secret = randomBytes(32).toString("base64url");
-  const engine = createEngine({ redisUrl, prefix, logger, hooks: options.hooks, secret, idempotencyTtlMs: options.idempotencyTtlMs, queueShards: options.queueShards, waitReplicas: options.waitReplicas });
+  const engine = createEngine({
+    redisUrl,
+    prefix,
+    logger,
+    hooks: options.hooks,
+    secret,
+    idempotencyTtlMs: options.idempotencyTtlMs,
+    queueShards: options.queueShards,
+    waitReplicas: options.waitReplicas,
+  });
   await engine.ready();
   const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;
   const server = await startApiServer(
@@ -61,7 +85,18 @@ export async function startStack(options: { hooks?: EngineHooks; maxPayloadBytes
     apiKey,
     workers,
     async startWorker(workerOptions) {
-      const worker = await createWorker({ logger, lockDurationMs: 5_000, shutdownGraceMs: 2_000, secret, publicUrl: server.url, queueShards: options.queueShards, waitReplicas: options.waitReplicas, ...workerOptions, redis: redisUrl, prefix });
+      const worker = await createWorker({
+        logger,
+        lockDurationMs: 5_000,
+        shutdownGraceMs: 2_000,
+        secret,
+        publicUrl: server.url,
+        queueShards: options.queueShards,
+        waitReplicas: options.waitReplicas,
+        ...workerOptions,
+        redis: redisUrl,
+        prefix,
+      });
       workers.push(worker);
       return worker;
     },

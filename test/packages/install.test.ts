@@ -24,7 +24,11 @@ let devOutput = "";
 /** Runs a command in the user's project and returns its stdout (stderr in the error). */
 async function inProject(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   try {
-    const { stdout } = await run(command, args, { cwd: project, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, maxBuffer: 32 << 20 });
+    const { stdout } = await run(command, args, {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+      maxBuffer: 32 << 20,
+    });
     return stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
@@ -123,11 +127,24 @@ main().catch((error) => {
 `;
   writeFileSync(join(project, "backend.mjs"), backend(`import { HelmrClient } from "@helmr/sdk";`));
   writeFileSync(join(project, "backend.cjs"), backend(`const { HelmrClient } = require("@helmr/sdk/client");`));
-  writeFileSync(join(project, "browser.js"), `import { HelmrClient } from "@helmr/sdk/client";\nwindow.client = new HelmrClient({ baseUrl: location.origin });\n`);
+  writeFileSync(
+    join(project, "browser.js"),
+    `import { HelmrClient } from "@helmr/sdk/client";\nwindow.client = new HelmrClient({ baseUrl: location.origin });\n`,
+  );
   writeFileSync(
     join(project, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true, allowJs: true, checkJs: true, types: ["node"] },
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        skipLibCheck: true,
+        noEmit: true,
+        allowJs: true,
+        checkJs: true,
+        types: ["node"],
+      },
       files: ["tasks.ts", "backend.mjs"],
     }),
   );

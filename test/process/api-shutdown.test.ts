@@ -16,7 +16,12 @@ describe("`helmr server` on SIGTERM", () => {
   it("finishes a request already in flight, refuses new connections, and exits 0", async () => {
     stack = await startStack();
     const apiKey = "sk_test_shutdown_0000000000";
-    const server = spawnHelmr(["server", "--port", "0", "--json"], { HELMR_REDIS_URL: stack.redisUrl, HELMR_PREFIX: stack.prefix, HELMR_API_KEYS: apiKey, HELMR_SECRET: "s".repeat(40) });
+    const server = spawnHelmr(["server", "--port", "0", "--json"], {
+      HELMR_REDIS_URL: stack.redisUrl,
+      HELMR_PREFIX: stack.prefix,
+      HELMR_API_KEYS: apiKey,
+      HELMR_SECRET: "s".repeat(40),
+    });
     processes.push(server);
     const { apiUrl } = await server.json<{ apiUrl: string }>();
 

@@ -19,8 +19,19 @@ const opTasks = [
   task({ id: "op-fast", run: async () => ({ fast: true }) }),
   task({ id: "op-first", run: async () => (await waits.first({ reply: approval.waitFor({ correlationId: "first" }), timeout: timers.after("1h") })).key }),
   task({ id: "op-continue", run: async (p: { left: number }, ctx) => (p.left > 0 ? ctx.continueAsNew({ left: p.left - 1 }) : "end") }),
-  task({ id: "op-fail", run: async () => { throw new NonRetriableError("no good"); } }),
-  task({ id: "op-token", run: async () => { const t = await tokens.create({ timeout: "1h", tags: ["op"] }); return t.wait().unwrap(); } }),
+  task({
+    id: "op-fail",
+    run: async () => {
+      throw new NonRetriableError("no good");
+    },
+  }),
+  task({
+    id: "op-token",
+    run: async () => {
+      const t = await tokens.create({ timeout: "1h", tags: ["op"] });
+      return t.wait().unwrap();
+    },
+  }),
   task({
     id: "op-output",
     run: async () => {
@@ -55,10 +66,22 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     await runReaches(stack.client, runId, "waiting");
 
     // Three at a time: six node processes at once starve a two-core machine.
-    const [sessions, session, runs] = await Promise.all([cli("session", "list", "--json"), cli("session", "get", sessionId, "--json"), cli("run", "list", "--session", sessionId, "--json")]);
-    const [run, waits, sessionWaits] = await Promise.all([cli("run", "get", runId, "--json"), cli("wait", "list", "--json"), cli("wait", "list", "--session", sessionId, "--kind", "input", "--json")]);
+    const [sessions, session, runs] = await Promise.all([
+      cli("session", "list", "--json"),
+      cli("session", "get", sessionId, "--json"),
+      cli("run", "list", "--session", sessionId, "--json"),
+    ]);
+    const [run, waits, sessionWaits] = await Promise.all([
+      cli("run", "get", runId, "--json"),
+      cli("wait", "list", "--json"),
+      cli("wait", "list", "--session", sessionId, "--kind", "input", "--json"),
+    ]);
     expect(sessions.json().data.map((s: { id: string }) => s.id)).toContain(sessionId);
-    expect(session.json()).toMatchObject({ id: sessionId, runs: [{ id: runId, status: "waiting" }], waits: [{ runId, kind: "input", stream: "op-approval", correlationId: "pr-1" }] });
+    expect(session.json()).toMatchObject({
+      id: sessionId,
+      runs: [{ id: runId, status: "waiting" }],
+      waits: [{ runId, kind: "input", stream: "op-approval", correlationId: "pr-1" }],
+    });
     expect(runs.json().data.map((r: { id: string }) => r.id)).toEqual([runId]);
     expect(run.json()).toMatchObject({ id: runId, taskId: "op-review", waitingOn: { kind: "input", stream: "op-approval" } });
     expect(waits.json().data.map((w: { runId: string }) => w.runId)).toContain(runId);
@@ -100,9 +123,19 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
   it("creates, lists, gets and completes tokens; only create shows the secrets", async () => {
     const created = await cli("token", "create", "--timeout", "1h", "--tag", "cli", "--metadata", '{"release":"2026.06.15"}', "--json");
     const token = created.json();
-    expect(token).toMatchObject({ id: expect.stringMatching(/^tok_/), tags: ["cli"], metadata: { release: "2026.06.15" }, publicAccessToken: expect.stringMatching(/^pat_tok_/) });
+    expect(token).toMatchObject({
+      id: expect.stringMatching(/^tok_/),
+      tags: ["cli"],
+      metadata: { release: "2026.06.15" },
+      publicAccessToken: expect.stringMatching(/^pat_tok_/),
+    });
     const secret = token.publicAccessToken.slice("pat_tok_".length);
-    const [list, get, listHuman, getHuman] = await Promise.all([cli("token", "list", "--tag", "cli", "--json"), cli("token", "get", token.id, "--json"), cli("token", "list"), cli("token", "get", token.id)]);
+    const [list, get, listHuman, getHuman] = await Promise.all([
+      cli("token", "list", "--tag", "cli", "--json"),
+      cli("token", "get", token.id, "--json"),
+      cli("token", "list"),
+      cli("token", "get", token.id),
+    ]);
     expect(list.json().data.map((t: { id: string }) => t.id)).toEqual([token.id]);
     expect(get.json()).toMatchObject({ id: token.id, status: "waiting" });
     for (const out of [list, get, listHuman, getHuman]) {
@@ -123,7 +156,9 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     const toFail = (await stack.client.tokens.create({ timeout: "1h" })).id;
     const failed = await cli("token", "fail", toFail, "--message", "card declined", "--code", "card_declined", "--json");
     expect(failed.json()).toMatchObject({ firstCompletion: true, token: { status: "failed", error: { message: "card declined", code: "card_declined" } } });
-    expect((await cli("token", "fail", toFail, "--message", "card declined", "--code", "card_declined")).stdout).toContain("had already failed with the same error");
+    expect((await cli("token", "fail", toFail, "--message", "card declined", "--code", "card_declined")).stdout).toContain(
+      "had already failed with the same error",
+    );
   });
 
   it("reads output, and follows it live", async () => {
@@ -132,14 +167,22 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     const read = await cli("output", "read", sessionId, "op-events", "--json");
     expect(read.json().data.map((e: { data: unknown }) => e.data)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
 
-    const follower = spawn(process.execPath, [HELMR_BIN, "output", "read", sessionId, "op-events", "--follow", "--json"], { cwd: REPO, env: { PATH: process.env.PATH!, ...env } });
+    const follower = spawn(process.execPath, [HELMR_BIN, "output", "read", sessionId, "op-events", "--follow", "--json"], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH!, ...env },
+    });
     let out = "";
     follower.stdout.on("data", (d) => (out += d));
     try {
       await eventually(() => out.split("\n").filter(Boolean).length === 3, { timeoutMs: 15_000 });
       await stack.client.sessions.open(sessionId).input("op-go").send(true);
       await eventually(() => out.split("\n").filter(Boolean).length === 4, { timeoutMs: 15_000 });
-      expect(out.trim().split("\n").map((line) => JSON.parse(line).data)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }]);
+      expect(
+        out
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line).data),
+      ).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }]);
     } finally {
       follower.kill("SIGTERM");
     }

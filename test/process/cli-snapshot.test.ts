@@ -14,7 +14,9 @@ afterEach(async () => {
   for (const p of processes.splice(0)) {
     if (p.child.exitCode !== null) continue;
     p.child.kill("SIGTERM");
-    await eventually(() => p.child.exitCode !== null || p.child.signalCode !== null, { timeoutMs: 5000, what: "helmr to exit" }).catch(() => p.child.kill("SIGKILL"));
+    await eventually(() => p.child.exitCode !== null || p.child.signalCode !== null, { timeoutMs: 5000, what: "helmr to exit" }).catch(() =>
+      p.child.kill("SIGKILL"),
+    );
   }
   await s3?.close();
   s3 = undefined;
@@ -38,7 +40,7 @@ describe("helmr snapshot", { timeout: 120_000 }, () => {
 
     const snapshot = await helmr(["snapshot", "create", "--json"], env);
     expect(snapshot.code, snapshot.stderr).toBe(0);
-    expect(snapshot.json()).toMatchObject({ kind: "full", sessions: 0, tokens: 1, location: join(dataDir, "snapshots", snapshot.json().id) + "/" });
+    expect(snapshot.json()).toMatchObject({ kind: "full", sessions: 0, tokens: 1, location: `${join(dataDir, "snapshots", snapshot.json().id)}/` });
     const listed = await helmr(["snapshot", "list"], env);
     expect(listed.stdout).toMatch(new RegExp(`${snapshot.json().id}\\s+\\S+ ago\\s+full\\s+0\\s+1`));
 
@@ -65,12 +67,21 @@ describe("helmr snapshot", { timeout: 120_000 }, () => {
     s3 = await startS3();
     const dataDir = mkdtempSync(join(tmpdir(), "helmr-snapshot-s3-"));
     const { facts } = await startDev(dataDir);
-    const s3Env = { HELMR_DATA_DIR: dataDir, HELMR_S3_ENDPOINT: s3.endpoint, HELMR_S3_BUCKET: s3.bucket, HELMR_S3_ACCESS_KEY_ID: "S3RVER", HELMR_S3_SECRET_ACCESS_KEY: "S3RVER", HELMR_S3_PREFIX: "cli/" };
+    const s3Env = {
+      HELMR_DATA_DIR: dataDir,
+      HELMR_S3_ENDPOINT: s3.endpoint,
+      HELMR_S3_BUCKET: s3.bucket,
+      HELMR_S3_ACCESS_KEY_ID: "S3RVER",
+      HELMR_S3_SECRET_ACCESS_KEY: "S3RVER",
+      HELMR_S3_PREFIX: "cli/",
+    };
     expect(facts.apiUrl).toMatch(/^http/);
 
     const snapshot = await helmr(["snapshot", "create"], s3Env);
     expect(snapshot.code, snapshot.stderr).toBe(0);
-    expect(snapshot.stdout).toMatch(new RegExp(`^Snapshot snp_\\w{16} \\(full, 0 sessions, 0 tokens, [\\d.]+ \\w?B\\) written to s3://${s3.bucket}/cli/snp_\\w{16}/ in \\d+ ms`));
+    expect(snapshot.stdout).toMatch(
+      new RegExp(`^Snapshot snp_\\w{16} \\(full, 0 sessions, 0 tokens, [\\d.]+ \\w?B\\) written to s3://${s3.bucket}/cli/snp_\\w{16}/ in \\d+ ms`),
+    );
     expect(existsSync(join(dataDir, "snapshots"))).toBe(false);
 
     const down = await helmr(["snapshot", "list"], { ...s3Env, HELMR_S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` });

@@ -13,7 +13,9 @@ afterEach(async () => {
   for (const p of processes.splice(0)) {
     if (p.child.exitCode !== null) continue;
     p.child.kill("SIGTERM");
-    await eventually(() => p.child.exitCode !== null || p.child.signalCode !== null, { timeoutMs: 5000, what: "helmr to exit on SIGTERM" }).catch(() => p.child.kill("SIGKILL"));
+    await eventually(() => p.child.exitCode !== null || p.child.signalCode !== null, { timeoutMs: 5000, what: "helmr to exit on SIGTERM" }).catch(() =>
+      p.child.kill("SIGKILL"),
+    );
   }
 });
 

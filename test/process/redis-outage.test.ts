@@ -25,7 +25,10 @@ async function apiOnOwnRedis(): Promise<{ dir: string; redis: EmbeddedRedis; eng
   const engine = createEngine({ redisUrl: redis.url, prefix: "outage", logger, secret: "outage-test-secret-0123456789-abcdef" });
   await engine.ready();
   const server = await startApiServer({ engine, logger, apiKeys: [API_KEY], maxPayloadBytes: 1 << 20 }, { port: 0, host: "127.0.0.1" });
-  cleanup.push(() => engine.close(), () => server.close());
+  cleanup.push(
+    () => engine.close(),
+    () => server.close(),
+  );
   return { dir, redis, engine, server };
 }
 
@@ -73,7 +76,12 @@ describe("a Redis outage", () => {
     const { redis } = await apiOnOwnRedis();
     await redis.stop();
     const env = { HELMR_REDIS_URL: redis.url, HELMR_API_KEYS: API_KEY, HELMR_SECRET: "s".repeat(40), HELMR_LOG_LEVEL: "info" };
-    for (const args of [["server", "--port", "0"], ["worker", "test/fixtures/tasks.ts"], ["dev", "--port", "0"], ["snapshot", "list"]]) {
+    for (const args of [
+      ["server", "--port", "0"],
+      ["worker", "test/fixtures/tasks.ts"],
+      ["dev", "--port", "0"],
+      ["snapshot", "list"],
+    ]) {
       const result = await helmr(args, env);
       expect(result.code, args.join(" ")).toBe(1);
       const output = (result.stdout + result.stderr).trim();

@@ -31,8 +31,18 @@ describe("ARCHITECTURE.md invariant 6: a Redis restart with AOF loses nothing ac
     const engine = createEngine({ redisUrl: redis.url, prefix: "restart", logger, secret });
     const server = await startApiServer({ engine, logger, apiKeys: ["sk_test_restart_000000000"], maxPayloadBytes: 1 << 20 }, { port: 0, host: "127.0.0.1" });
     engine.resources.publicUrl = server.url;
-    cleanup.push(() => engine.close(), () => server.close());
-    const worker = await createWorker({ tasks: [parkedOnInput, parkedOnToken, parkedOnTimer], redis: redis.url, prefix: "restart", logger, secret, lockDurationMs: 2000 });
+    cleanup.push(
+      () => engine.close(),
+      () => server.close(),
+    );
+    const worker = await createWorker({
+      tasks: [parkedOnInput, parkedOnToken, parkedOnTimer],
+      redis: redis.url,
+      prefix: "restart",
+      logger,
+      secret,
+      lockDurationMs: 2000,
+    });
     cleanup.push(() => worker.close());
     const client = new HelmrClient({ baseUrl: server.url, apiKey: "sk_test_restart_000000000" });
 

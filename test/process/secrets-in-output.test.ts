@@ -36,7 +36,13 @@ describe("secrets stay out of output and logs", { timeout: 90_000 }, () => {
     // A quote and a backslash: the password reaches redis-server as a quoted config line.
     const password = `pw"\\${randomBytes(12).toString("hex")}`;
     redis = await startEmbeddedRedis({ dir: mkdtempSync(join(tmpdir(), "helmr-pw-redis-")), password, appendonly: false });
-    const env = { HELMR_REDIS_URL: redis.url, HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`, HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`, HELMR_SECRET: randomBytes(32).toString("base64url"), HELMR_LOG_LEVEL: "debug" };
+    const env = {
+      HELMR_REDIS_URL: redis.url,
+      HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
+      HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
+      HELMR_SECRET: randomBytes(32).toString("base64url"),
+      HELMR_LOG_LEVEL: "debug",
+    };
     expect(decodeURIComponent(redis.url)).toContain(password);
 
     const server = start(["server", "--port", "0", "--json"], env);
@@ -70,7 +76,9 @@ describe("secrets stay out of output and logs", { timeout: 90_000 }, () => {
 
     for (const p of processes) p.child.kill("SIGTERM");
     await Promise.all(processes.map((p) => p.exited));
-    const printed = [server, worker, dev].flatMap((p) => [p.stdout(), p.stderr()]).concat(unreachable.stdout, unreachable.stderr, misspelled.stdout, misspelled.stderr);
+    const printed = [server, worker, dev]
+      .flatMap((p) => [p.stdout(), p.stderr()])
+      .concat(unreachable.stdout, unreachable.stderr, misspelled.stdout, misspelled.stderr);
     // Long enough to be sure the logs were written at all.
     expect(printed.join("").length).toBeGreaterThan(500);
     for (const text of printed) {

@@ -21,7 +21,12 @@ afterEach(async () => {
 });
 
 function settings() {
-  return { HELMR_REDIS_URL: inject("redisUrl"), HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`, HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`, HELMR_SECRET: randomBytes(32).toString("base64url") };
+  return {
+    HELMR_REDIS_URL: inject("redisUrl"),
+    HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
+    HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
+    HELMR_SECRET: randomBytes(32).toString("base64url"),
+  };
 }
 
 function start(args: string[], env: Record<string, string>): HelmrProcess {

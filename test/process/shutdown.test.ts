@@ -22,7 +22,11 @@ afterEach(async () => {
 
 /** The exit code, once the process has exited; fails if it is still alive past grace plus slack. */
 const exitsInTime = (p: HelmrProcess) =>
-  eventually(() => p.child.exitCode ?? p.child.signalCode ?? undefined, { timeoutMs: GRACE_MS + SHUTDOWN_SLACK_MS, intervalMs: 50, what: "the process to exit" });
+  eventually(() => p.child.exitCode ?? p.child.signalCode ?? undefined, {
+    timeoutMs: GRACE_MS + SHUTDOWN_SLACK_MS,
+    intervalMs: 50,
+    what: "the process to exit",
+  });
 
 const alive = (pid: number) => {
   try {
@@ -72,7 +76,12 @@ describe("SIGTERM with Redis up", () => {
     processes.push(worker);
     await worker.json();
     const runs = await Promise.all([1, 2, 3].map(() => stack!.client.tasks.trigger("slow-step")));
-    await eventually(() => readFileSync(log, "utf8").split("\n").filter((line) => line.startsWith("slow-step started")).length === 3);
+    await eventually(
+      () =>
+        readFileSync(log, "utf8")
+          .split("\n")
+          .filter((line) => line.startsWith("slow-step started")).length === 3,
+    );
 
     worker.child.kill("SIGTERM");
     expect(await exitsInTime(worker)).toBe(0);

@@ -12,9 +12,13 @@ afterEach(async () => {
   await stack?.close();
 });
 
-
 async function startWorkerProcess(file: string, env: Record<string, string> = {}) {
-  const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], { HELMR_REDIS_URL: stack.redisUrl, HELMR_PREFIX: stack.prefix, FIXTURE_LOG: file, ...env });
+  const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
+    HELMR_REDIS_URL: stack.redisUrl,
+    HELMR_PREFIX: stack.prefix,
+    FIXTURE_LOG: file,
+    ...env,
+  });
   processes.push(worker);
   const { pid } = await worker.json<{ pid: number }>();
   return { worker, pid };

@@ -33,7 +33,13 @@ describe("worker processes killed in a loop, the API and Redis killed once, whil
     redis = await startEmbeddedRedis({ dir, appendonly: true, appendfsync: "always" });
     const { port } = redis;
     const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;
-    const env = { HELMR_REDIS_URL: redis.url, HELMR_PREFIX: "chaos", HELMR_API_KEYS: apiKey, HELMR_SECRET: randomBytes(32).toString("base64url"), HELMR_LOCK_MS: String(LOCK_MS) };
+    const env = {
+      HELMR_REDIS_URL: redis.url,
+      HELMR_PREFIX: "chaos",
+      HELMR_API_KEYS: apiKey,
+      HELMR_SECRET: randomBytes(32).toString("base64url"),
+      HELMR_LOCK_MS: String(LOCK_MS),
+    };
     const spawn = (args: string[]) => {
       const started = spawnHelmr(args, env);
       processes.push(started);
@@ -48,7 +54,7 @@ describe("worker processes killed in a loop, the API and Redis killed once, whil
     await Promise.all(workers.map((w) => w.json(30_000)));
     const client = new HelmrClient({ baseUrl: `http://127.0.0.1:${apiPort}`, apiKey });
     /** Retried until acknowledged: the API or Redis may be down at that moment. */
-    const untilAcknowledged = <T,>(call: () => Promise<T>) => eventually(() => call(), { timeoutMs: 30_000, intervalMs: 100, what: "an acknowledged request" });
+    const untilAcknowledged = <T>(call: () => Promise<T>) => eventually(() => call(), { timeoutMs: 30_000, intervalMs: 100, what: "an acknowledged request" });
 
     // Half the runs share one session (one hash tag, one stream), the other half have one each.
     const shared = await client.sessions.create();
@@ -58,7 +64,10 @@ describe("worker processes killed in a loop, the API and Redis killed once, whil
       const { runId, sessionId } = await client.tasks.trigger("await-decision", { corr }, i % 2 ? { sessionId: shared.id } : {});
       runs.push({ runId, sessionId, corr });
     }
-    await eventually(async () => (await Promise.all(runs.map((r) => client.runs.retrieve(r.runId)))).every((r) => r.status === "waiting"), { timeoutMs: 30_000, what: "every run parked" });
+    await eventually(async () => (await Promise.all(runs.map((r) => client.runs.retrieve(r.runId)))).every((r) => r.status === "waiting"), {
+      timeoutMs: 30_000,
+      what: "every run parked",
+    });
 
     let killing = true;
     const killer = (async () => {
@@ -79,7 +88,17 @@ describe("worker processes killed in a loop, the API and Redis killed once, whil
       }
       if (i === Math.floor((2 * RUNS) / 3)) {
         process.kill(redis.pid, "SIGKILL");
-        await eventually(() => { try { process.kill(redis!.pid, 0); return false; } catch { return true; } }, { what: "redis-server to die" });
+        await eventually(
+          () => {
+            try {
+              process.kill(redis!.pid, 0);
+              return false;
+            } catch {
+              return true;
+            }
+          },
+          { what: "redis-server to die" },
+        );
         redis = await startEmbeddedRedis({ dir, appendonly: true, appendfsync: "always", port });
       }
       await untilAcknowledged(() => client.sessions.open(run.sessionId).input("decision").send(`yes ${run.corr}`, { correlationId: run.corr }));
@@ -97,7 +116,9 @@ describe("worker processes killed in a loop, the API and Redis killed once, whil
       { timeoutMs: 60_000, intervalMs: 500, what: "every run completed" },
     ).catch(async (error) => {
       const open = (await Promise.all(runs.map((r) => client.runs.retrieve(r.runId)))).filter((r) => r.status !== "completed");
-      throw new Error(`${open.length} of ${RUNS} runs never ended: ${JSON.stringify(open.slice(0, 3).map((r) => ({ id: r.id, status: r.status, waitingOn: r.waitingOn })))}; ${(error as Error).message}`);
+      throw new Error(
+        `${open.length} of ${RUNS} runs never ended: ${JSON.stringify(open.slice(0, 3).map((r) => ({ id: r.id, status: r.status, waitingOn: r.waitingOn })))}; ${(error as Error).message}`,
+      );
     });
     for (const [i, record] of ended.entries()) expect(record.output).toBe(`yes ${runs[i].corr}`);
   });

@@ -12,7 +12,6 @@ afterEach(async () => {
   await stack?.close();
 });
 
-
 function startWorkerProcess(file: string) {
   const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
     HELMR_REDIS_URL: stack.redisUrl,
@@ -73,7 +72,9 @@ describe("worker processes killed with SIGKILL lose nothing", { timeout: 90_000 
     const { runId, sessionId } = await stack.client.tasks.trigger("crash-parent", { n: 1 });
     // The parent journals its child's id, then its worker is held (test/fixtures/tasks.ts) before creating the child.
     const { redis, keys } = stack.engine.resources;
-    const childRunId = await eventually(async () => /"k":"child","n":"(run_[^"]+)"/.exec((await redis.hget(keys.run(runId), "j")) ?? "")?.[1], { what: "the child's id in the parent's journal" });
+    const childRunId = await eventually(async () => /"k":"child","n":"(run_[^"]+)"/.exec((await redis.hget(keys.run(runId), "j")) ?? "")?.[1], {
+      what: "the child's id in the parent's journal",
+    });
     await eventually(() => readLog(file).length === 1);
     first.child.kill("SIGKILL");
     await first.exited;

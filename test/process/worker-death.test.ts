@@ -51,13 +51,24 @@ function scenario(onTestFinished: (fn: () => Promise<void>) => void) {
 async function startRacingWorker(stack: TestStack, env: Record<string, string> = {}): Promise<RacingWorker> {
   const child = spawn(process.execPath, ["--conditions=@helmr/source", "--import", "tsx", "test/fixtures/racing-worker.ts"], {
     cwd: REPO,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HELMR_LOG_LEVEL: "warn", HELMR_REDIS_URL: stack.redisUrl, HELMR_PREFIX: stack.prefix, HELMR_SECRET: stack.secret, ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      HELMR_LOG_LEVEL: "warn",
+      HELMR_REDIS_URL: stack.redisUrl,
+      HELMR_PREFIX: stack.prefix,
+      HELMR_SECRET: stack.secret,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  const facts = await eventually(() => (out.includes("\n") ? (JSON.parse(out.split("\n")[0]) as { pid: number; workerId: string }) : undefined), { timeoutMs: 30_000, what: "the racing worker to start" });
+  const facts = await eventually(() => (out.includes("\n") ? (JSON.parse(out.split("\n")[0]) as { pid: number; workerId: string }) : undefined), {
+    timeoutMs: 30_000,
+    what: "the racing worker to start",
+  });
   const worker: RacingWorker = {
     ...facts,
     exited,
@@ -77,7 +88,8 @@ async function parkedWarm(stack: TestStack, corr: string) {
   return { ...run, warm };
 }
 
-const send = (stack: TestStack, sessionId: string, corr: string) => stack.client.sessions.open(sessionId).input("decision").send(`yes ${corr}`, { correlationId: corr });
+const send = (stack: TestStack, sessionId: string, corr: string) =>
+  stack.client.sessions.open(sessionId).input("decision").send(`yes ${corr}`, { correlationId: corr });
 
 describe.concurrent("a worker killed where a warm resume could be lost", { timeout: 90_000 }, () => {
   it("dies with the resume just added to its own queue: another worker rescues it and resumes the run", async ({ expect, onTestFinished }) => {
@@ -116,7 +128,10 @@ describe.concurrent("a worker killed where a warm resume could be lost", { timeo
     expect(ended).toMatchObject({ output: "yes b", attempt: 2 });
   });
 
-  it("a rescuer dies between taking the job off a dead worker's queue and adding it to the shared one: the outbox brings it back", async ({ expect, onTestFinished }) => {
+  it("a rescuer dies between taking the job off a dead worker's queue and adding it to the shared one: the outbox brings it back", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const test = scenario(onTestFinished);
     const stack = await test.start();
     const holder = await test.worker();

@@ -26,7 +26,9 @@ const fanIn = task({
   run: async (p: { count: number; hold?: boolean; failAt?: number }) => {
     const items = Array.from({ length: p.count }, (_, n) => ({ payload: { n, hold: p.hold, fail: n === p.failAt } }));
     const results = await member.batchTriggerAndWait(items);
-    return results.map((r) => (r.ok ? { runId: r.runId, output: r.output } : { runId: r.runId, failed: r.error instanceof ChildRunFailedError, message: r.error.message }));
+    return results.map((r) =>
+      r.ok ? { runId: r.runId, output: r.output } : { runId: r.runId, failed: r.error instanceof ChildRunFailedError, message: r.error.message },
+    );
   },
 });
 const keyedBatch = task({
@@ -54,10 +56,13 @@ const fireAndForget = task({
 });
 
 async function batchOf(parentRunId: string): Promise<number> {
-  return eventually(async () => {
-    const run = await stack.client.runs.retrieve(parentRunId);
-    return run.waitingOn?.kind === "batch" ? run.waitingOn.count : undefined;
-  }, { what: "the parent to wait on its batch" });
+  return eventually(
+    async () => {
+      const run = await stack.client.runs.retrieve(parentRunId);
+      return run.waitingOn?.kind === "batch" ? run.waitingOn.count : undefined;
+    },
+    { what: "the parent to wait on its batch" },
+  );
 }
 
 describe("batches of child runs", () => {
@@ -100,7 +105,9 @@ describe("batches of child runs", () => {
     const journal = await stack.http("GET", `/api/v1/runs/${runId}/journal`);
     const children = journal.body.data[0].value as string[];
     expect(children).toHaveLength(4);
-    await eventually(async () => (await Promise.all(children.map((id) => stack.client.runs.retrieve(id)))).every((r) => r.status === "waiting") || undefined, { what: "every child to park" });
+    await eventually(async () => (await Promise.all(children.map((id) => stack.client.runs.retrieve(id)))).every((r) => r.status === "waiting") || undefined, {
+      what: "every child to park",
+    });
     // One child ends first; its end is counted, and then the cancellation takes the rest.
     await stack.client.sessions.open(sessionId).input("batch-gate").send("go", { correlationId: "m0" });
     await runReaches(stack.client, children[0], "completed");
@@ -115,10 +122,13 @@ describe("batches of child runs", () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [busyFanIn, member] });
     const { runId, sessionId } = await stack.client.tasks.trigger("batch-busy-parent", {});
-    const children = await eventually(async () => {
-      const waiting = (await stack.client.runs.list({ session: sessionId })).data.filter((r) => r.id !== runId && r.status === "waiting");
-      return waiting.length === 2 && waiting.map((r) => r.id);
-    }, { what: "both children to park" });
+    const children = await eventually(
+      async () => {
+        const waiting = (await stack.client.runs.list({ session: sessionId })).data.filter((r) => r.id !== runId && r.status === "waiting");
+        return waiting.length === 2 && waiting.map((r) => r.id);
+      },
+      { what: "both children to park" },
+    );
     expect((await stack.client.runs.cancel(runId)).cancellation).toBe("requested");
     for (const id of children) expect((await stack.client.runs.retrieve(id)).status).toBe("cancelled");
   });
@@ -241,7 +251,10 @@ describe("POST /api/v1/tasks/:taskId/batch-trigger", () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [member] });
     const session = await stack.client.sessions.create({ externalId: "batch-api" });
-    const items = [{ payload: { n: 1 }, sessionId: session.id, idempotencyKey: "b-1" }, { payload: { n: 2 }, idempotencyKey: "b-2" }];
+    const items = [
+      { payload: { n: 1 }, sessionId: session.id, idempotencyKey: "b-1" },
+      { payload: { n: 2 }, idempotencyKey: "b-2" },
+    ];
     const created = await stack.http("POST", "/api/v1/tasks/batch-member/batch-trigger", { body: { items } });
     expect(created.status).toBe(201);
     const runs = created.body.runs as { runId: string; sessionId: string; deduplicated: boolean }[];

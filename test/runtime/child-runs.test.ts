@@ -25,7 +25,8 @@ const parent = task({
   run: async (p: { n: number; hold?: boolean; fail?: boolean; busyMs?: number; session?: string }) => {
     outsideSteps++;
     const result = await worker.triggerAndWait({ n: p.n, hold: p.hold, fail: p.fail, busyMs: p.busyMs }, p.session ? { sessionId: p.session } : {});
-    if (!result.ok) return { failed: result.error instanceof ChildRunFailedError, message: result.error.message, childRunId: (result.error as ChildRunFailedError).runId };
+    if (!result.ok)
+      return { failed: result.error instanceof ChildRunFailedError, message: result.error.message, childRunId: (result.error as ChildRunFailedError).runId };
     return { doubled: result.output };
   },
 });
@@ -33,7 +34,10 @@ const parent = task({
 const busyParent = task({
   id: "child-busy-parent",
   run: async () => {
-    const [result] = await Promise.all([worker.triggerAndWait({ n: 2, hold: true }), step.run("busy", () => new Promise((resolve) => setTimeout(resolve, 3_000)))]);
+    const [result] = await Promise.all([
+      worker.triggerAndWait({ n: 2, hold: true }),
+      step.run("busy", () => new Promise((resolve) => setTimeout(resolve, 3_000))),
+    ]);
     return result.ok;
   },
 });
@@ -54,10 +58,13 @@ const fanOut = task({
 });
 
 async function childOf(parentRunId: string): Promise<string> {
-  return eventually(async () => {
-    const run = await stack.client.runs.retrieve(parentRunId);
-    return run.waitingOn?.kind === "run" ? run.waitingOn.runId : undefined;
-  }, { what: "the parent to wait on its child" });
+  return eventually(
+    async () => {
+      const run = await stack.client.runs.retrieve(parentRunId);
+      return run.waitingOn?.kind === "run" ? run.waitingOn.runId : undefined;
+    },
+    { what: "the parent to wait on its child" },
+  );
 }
 
 describe("child runs", () => {
@@ -133,7 +140,10 @@ describe("child runs", () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [busyParent, worker] });
     const { runId, sessionId } = await stack.client.tasks.trigger("child-busy-parent", {});
-    const childRunId = await eventually(async () => (await stack.client.runs.list({ session: sessionId })).data.find((r) => r.id !== runId && r.status === "waiting")?.id, { what: "the child to park" });
+    const childRunId = await eventually(
+      async () => (await stack.client.runs.list({ session: sessionId })).data.find((r) => r.id !== runId && r.status === "waiting")?.id,
+      { what: "the child to park" },
+    );
     expect((await stack.client.runs.retrieve(runId)).status).toBe("running");
     expect((await stack.client.runs.cancel(runId)).cancellation).toBe("requested");
     expect((await stack.client.runs.retrieve(childRunId)).status).toBe("cancelled");
@@ -162,7 +172,9 @@ describe("child runs", () => {
     expect((await stack.client.runs.cancel(runId)).cancellation).toBe("requested");
     expect((await stack.client.runs.list({ session: sessionId })).data.map((r) => r.id)).toEqual([runId]);
     release();
-    const childRunId = await eventually(async () => (await stack.client.runs.list({ session: sessionId })).data.find((r) => r.id !== runId)?.id, { what: "the child to be created" });
+    const childRunId = await eventually(async () => (await stack.client.runs.list({ session: sessionId })).data.find((r) => r.id !== runId)?.id, {
+      what: "the child to be created",
+    });
     expect((await runReaches(stack.client, childRunId, "cancelled")).status).toBe("cancelled");
     expect((await runReaches(stack.client, runId, "cancelled")).status).toBe("cancelled");
   });

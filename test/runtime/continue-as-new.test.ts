@@ -51,7 +51,12 @@ describe("ctx.continueAsNew", () => {
     expect(line).toHaveLength(total / 3);
     expect(last.output).toEqual({ answered: total, lastRun: last.id });
     line.forEach((run, i) => {
-      expect(run).toMatchObject({ sessionId, taskId: "continuing-chat", continuedFrom: i === 0 ? null : line[i - 1].id, continuedAs: i === line.length - 1 ? null : line[i + 1].id });
+      expect(run).toMatchObject({
+        sessionId,
+        taskId: "continuing-chat",
+        continuedFrom: i === 0 ? null : line[i - 1].id,
+        continuedAs: i === line.length - 1 ? null : line[i + 1].id,
+      });
       if (i < line.length - 1) expect(run.status).toBe("continued");
     });
     expect(line[1].payload).toEqual({ answered: 3, total, perRun: 3 });
@@ -67,7 +72,12 @@ describe("ctx.continueAsNew", () => {
     expect(firstEvents.at(-1)).toMatchObject({ type: "continued", detail: { runId: line[1].id } });
     expect((await stack.client.runs.events(line[1].id)).data[0]).toMatchObject({ type: "triggered", detail: { continuedFrom: first } });
     const continued = await stack.client.runs.list({ session: sessionId, status: "continued" });
-    expect(continued.data.map((run) => run.id).sort()).toEqual(line.slice(0, -1).map((run) => run.id).sort());
+    expect(continued.data.map((run) => run.id).sort()).toEqual(
+      line
+        .slice(0, -1)
+        .map((run) => run.id)
+        .sort(),
+    );
     // The session lists every run of the line.
     expect((await stack.client.sessions.retrieve(sessionId)).runs.map((run) => run.id).sort()).toEqual(line.map((run) => run.id).sort());
   });

@@ -19,7 +19,10 @@ const echo = task({
 
 /** Holds its worker's one slot until the test lets it go. */
 let unblock: () => void = () => {};
-const blocker = task({ id: "hand-off-blocker", run: async () => step.run("held", () => new Promise<string>((resolve) => (unblock = () => resolve("let go")))) });
+const blocker = task({
+  id: "hand-off-blocker",
+  run: async () => step.run("held", () => new Promise<string>((resolve) => (unblock = () => resolve("let go")))),
+});
 const quick = task({ id: "hand-off-quick", run: async (p: { n: number }) => p.n * 2 });
 
 describe("several resumes per BullMQ job under load", () => {

@@ -32,7 +32,11 @@ describe("fencing: a run executes in at most one worker at a time", () => {
 
     // The first execution's step write and completion are both refused.
     await eventually(() => effects.length === 1);
-    await eventually(async () => (await stack.engine.resources.redis.hexists(stack.engine.resources.keys.run(runId), "0")) === 0 && (await stack.engine.resources.runsQueue.getActiveCount()) === 0);
+    await eventually(
+      async () =>
+        (await stack.engine.resources.redis.hexists(stack.engine.resources.keys.run(runId), "0")) === 0 &&
+        (await stack.engine.resources.runsQueue.getActiveCount()) === 0,
+    );
     const run = await stack.client.runs.retrieve(runId);
     expect(run).toMatchObject({ status: "running", attempt: 2, output: null });
 
@@ -112,10 +116,14 @@ describe("fencing: a run executes in at most one worker at a time", () => {
       }
       // Closed at the end, so the next round's run parks in that round's own worker.
       const finisher = await stack.startWorker({ tasks: [echo] });
-      expect((await eventually(async () => {
-        const run = await stack.client.runs.retrieve(runId);
-        return run.status === "completed" && run;
-      })).output).toBe(`answer ${text.length}`);
+      expect(
+        (
+          await eventually(async () => {
+            const run = await stack.client.runs.retrieve(runId);
+            return run.status === "completed" && run;
+          })
+        ).output,
+      ).toBe(`answer ${text.length}`);
       await finisher.close();
     }
   });
@@ -130,7 +138,12 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     await stack.engine.executions.complete(runId, "2", JSON.stringify("done"));
     expect(await stack.client.runs.retrieve(runId)).toMatchObject({ status: "completed", attempt: 2, output: "done" });
     const events = (await stack.client.runs.events(runId)).data;
-    expect(events.map((e) => [e.type, e.attempt])).toEqual([["triggered", 1], ["retried", 2], ["started", 2], ["completed", 2]]);
+    expect(events.map((e) => [e.type, e.attempt])).toEqual([
+      ["triggered", 1],
+      ["retried", 2],
+      ["started", 2],
+      ["completed", 2],
+    ]);
     expect(events[1].detail).toEqual({ reason: "worker lost" });
 
     // A job added without the claim (by the outbox sweeper) starts as a first attempt.

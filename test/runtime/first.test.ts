@@ -10,7 +10,10 @@ afterEach(() => stack?.close());
 /** Issue 18: waits.first, one wait with several ways to end, exactly one of which wins. */
 const replies = streams.input<string>("first-reply");
 const others = streams.input<string>("first-other");
-const quick = task({ id: "first-quick", run: async (p: { n: number; hold?: boolean }) => (p.hold ? (await others.wait({ correlationId: "child" }).unwrap(), p.n) : p.n * 10) });
+const quick = task({
+  id: "first-quick",
+  run: async (p: { n: number; hold?: boolean }) => (p.hold ? (await others.wait({ correlationId: "child" }).unwrap(), p.n) : p.n * 10),
+});
 
 /** Each winner the code saw, in order, replays included: a replay must see the same one. */
 const seen: unknown[] = [];
@@ -25,7 +28,9 @@ const racer = task({
       ...(p.child ? { child: quick.waitFor({ n: 4, hold: p.hold }) } : {}),
       timeout: timers.after(p.timeout ?? "1h"),
     });
-    const summary = won.ok ? { key: won.key, output: won.output ?? null } : { key: won.key, error: won.error.name, timedOut: won.error instanceof WaitTimeoutError, failed: won.error instanceof TokenFailedError };
+    const summary = won.ok
+      ? { key: won.key, output: won.output ?? null }
+      : { key: won.key, error: won.error.name, timedOut: won.error instanceof WaitTimeoutError, failed: won.error instanceof TokenFailedError };
     seen.push(summary);
     // What arrives after the winner stays buffered for the next wait: the losers consumed nothing.
     const next = await replies.wait({ correlationId: "r", timeout: "10s" });
@@ -34,10 +39,13 @@ const racer = task({
 });
 
 async function parkedOnFirst(runId: string) {
-  return eventually(async () => {
-    const run = await stack.client.runs.retrieve(runId);
-    return run.waitingOn?.kind === "first" ? run.waitingOn : undefined;
-  }, { what: "the run to park on waits.first" });
+  return eventually(
+    async () => {
+      const run = await stack.client.runs.retrieve(runId);
+      return run.waitingOn?.kind === "first" ? run.waitingOn : undefined;
+    },
+    { what: "the run to park on waits.first" },
+  );
 }
 /** The session's queues of parked input waits (lua/includes/waitKeys.lua): one field per (stream, correlationId) with a waiting run. */
 async function inputQueues(sessionId: string): Promise<string[]> {
@@ -55,7 +63,12 @@ describe("waits.first", () => {
     await stack.startWorker({ tasks: [racer] });
     const { runId, sessionId } = await stack.client.tasks.trigger("first-racer", {});
     const wait = await parkedOnFirst(runId);
-    expect(wait.branches.map((b) => [b.key, b.kind])).toEqual([["reply", "input"], ["other", "input"], ["approval", "token"], ["timeout", "timer"]]);
+    expect(wait.branches.map((b) => [b.key, b.kind])).toEqual([
+      ["reply", "input"],
+      ["other", "input"],
+      ["approval", "token"],
+      ["timeout", "timer"],
+    ]);
     expect(wait.deadline).not.toBeNull();
     expect((await stack.http("GET", "/api/v1/waits?kind=first")).body.data).toEqual([expect.objectContaining({ kind: "first", runId })]);
     const session = stack.client.sessions.open(sessionId);
@@ -77,7 +90,9 @@ describe("waits.first", () => {
     const { runId, sessionId } = await stack.client.tasks.trigger("first-racer", {});
     const { tokenId } = tokenOf(await parkedOnFirst(runId));
     await stack.client.sessions.open(sessionId).input("first-reply").send("a", { correlationId: "r" });
-    await eventually(async () => (await stack.engine.resources.redis.hget(stack.engine.resources.keys.token(tokenId), "waiter")) === null, { what: "the losing branch's waiter mark to go" });
+    await eventually(async () => (await stack.engine.resources.redis.hget(stack.engine.resources.keys.token(tokenId), "waiter")) === null, {
+      what: "the losing branch's waiter mark to go",
+    });
     const waiter = await stack.client.tasks.trigger("first-token-waiter", { tokenId });
     await runReaches(stack.client, waiter.runId, "waiting");
     await stack.client.tokens.complete(tokenId, { yes: true });
@@ -95,7 +110,9 @@ describe("waits.first", () => {
       const tokenId = tokenOf(await parkedOnFirst(runId)).tokenId;
       if (settle === "complete") await stack.client.tokens.complete(tokenId, { yes: true });
       else await stack.client.tokens.fail(tokenId, { error: { message: "declined" } });
-      await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, { what: "the run to reach its next wait" });
+      await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, {
+        what: "the run to reach its next wait",
+      });
       await stack.client.sessions.open(sessionId).input("first-reply").send("c", { correlationId: "r" });
       expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ won: expected, next: "c" });
     }
@@ -107,11 +124,16 @@ describe("waits.first", () => {
     const timer = await stack.client.tasks.trigger("first-racer", { timeout: "150ms" });
     const timedOutToken = await stack.client.tasks.trigger("first-racer", { tokenTimeout: "150ms" });
     for (const { runId, sessionId } of [timer, timedOutToken]) {
-      await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, { what: "the run to reach its next wait" });
+      await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, {
+        what: "the run to reach its next wait",
+      });
       await stack.client.sessions.open(sessionId).input("first-reply").send("d", { correlationId: "r" });
     }
     expect((await runReaches(stack.client, timer.runId, "completed")).output).toEqual({ won: { key: "timeout", output: null }, next: "d" });
-    expect((await runReaches(stack.client, timedOutToken.runId, "completed")).output).toEqual({ won: { key: "approval", error: "WaitTimeoutError", timedOut: true, failed: false }, next: "d" });
+    expect((await runReaches(stack.client, timedOutToken.runId, "completed")).output).toEqual({
+      won: { key: "approval", error: "WaitTimeoutError", timedOut: true, failed: false },
+      next: "d",
+    });
   });
 
   it("a child run wins with its output; the parent shows it among the branches", async () => {
@@ -123,7 +145,9 @@ describe("waits.first", () => {
     expect(child).toMatchObject({ key: "child", kind: "run" });
     expect((await stack.client.runs.retrieve((child as { runId: string }).runId)).parentRunId).toBe(runId);
     await stack.client.sessions.open(sessionId).input("first-other").send("go", { correlationId: "child" });
-    await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, { what: "the run to reach its next wait" });
+    await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, {
+      what: "the run to reach its next wait",
+    });
     await stack.client.sessions.open(sessionId).input("first-reply").send("e", { correlationId: "r" });
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ won: { key: "child", output: 4 }, next: "e" });
   });
@@ -171,11 +195,16 @@ describe("waits.first", () => {
     await parkedOnFirst(runId);
     const session = stack.client.sessions.open(sessionId);
     await session.input("first-other").send("o1");
-    await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, { what: "the run to reach its next wait" });
+    await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, {
+      what: "the run to reach its next wait",
+    });
     await session.input("first-other").send("o2");
     await session.input("first-reply").send("f", { correlationId: "r" });
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ won: { key: "other", output: "o1" }, next: "f" });
-    expect(seen).toEqual([{ key: "other", output: "o1" }, { key: "other", output: "o1" }]);
+    expect(seen).toEqual([
+      { key: "other", output: "o1" },
+      { key: "other", output: "o1" },
+    ]);
   });
 });
 
@@ -196,12 +225,17 @@ describe("waits.first races (forced interleavings)", () => {
       }
       return settleDueTimeout(id, now);
     };
-    await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, { what: "the run to reach its next wait" });
+    await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, {
+      what: "the run to reach its next wait",
+    });
     expect(raced).toBe(true);
     await stack.client.sessions.open(sessionId).input("first-reply").send("after", { correlationId: "r" });
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ won: { key: "reply", output: "racer" }, next: "after" });
     const inputs = (await stack.client.sessions.open(sessionId).input("first-reply").list()).data;
-    expect(inputs.map((entry) => [entry.data, entry.consumedBy?.position])).toEqual([["racer", 1], ["after", 2]]);
+    expect(inputs.map((entry) => [entry.data, entry.consumedBy?.position])).toEqual([
+      ["racer", 1],
+      ["after", 2],
+    ]);
   });
 
   it("a timeout that resolves first: the input delivered right after it is buffered for the next wait, not lost or consumed by the loser", async () => {

@@ -37,7 +37,13 @@ describe("the stored layout's version", () => {
     const t = Date.now();
     // As layout 4 left them: a waiting token a run created under its session's tag, not named by the session; and one outside any run.
     await admin.hset(keys.session(sessionId), { status: "closed", createdAt: String(t), updatedAt: String(t), closedAt: String(t) });
-    await admin.hset(keys.token(`tok_${own}_${tag}`), { status: "waiting", timeoutAt: String(t + 3_600_000), createdAt: String(t), updatedAt: String(t), runId });
+    await admin.hset(keys.token(`tok_${own}_${tag}`), {
+      status: "waiting",
+      timeoutAt: String(t + 3_600_000),
+      createdAt: String(t),
+      updatedAt: String(t),
+      runId,
+    });
     const outside = `tok_01M97K0000000001_01M97K000000000X`;
     await admin.hset(keys.token(outside), { status: "waiting", timeoutAt: String(t + 3_600_000), createdAt: String(t), updatedAt: String(t) });
     await admin.set(keys.layout(), "4");
@@ -63,14 +69,33 @@ describe("the stored layout's version", () => {
     const firstWait = { kind: "input", pos: 0, since: t + 2, stream: "reply", corr: "" };
     // A run as layout 1 kept it: parked on its second input, after a step.
     await admin.hset(keys.run(runId), {
-      task: "upgraded-echo", status: "waiting", attempt: "1", fence: "1", job: "", dseq: "2", runAt: "0", payload: "{}",
-      createdAt: String(t), updatedAt: String(t + 20), activeMs: "5", startedAt: String(t + 1), execAttempt: "1",
-      "0": '{"k":"input","n":"reply","c":""}', r0: '{"ok":true,"output":"first","entry":"1-1"}',
-      "1": '{"k":"step","n":"echo","v":"first!"}', "2": '{"k":"input","n":"reply","c":""}',
+      task: "upgraded-echo",
+      status: "waiting",
+      attempt: "1",
+      fence: "1",
+      job: "",
+      dseq: "2",
+      runAt: "0",
+      payload: "{}",
+      createdAt: String(t),
+      updatedAt: String(t + 20),
+      activeMs: "5",
+      startedAt: String(t + 1),
+      execAttempt: "1",
+      "0": '{"k":"input","n":"reply","c":""}',
+      r0: '{"ok":true,"output":"first","entry":"1-1"}',
+      "1": '{"k":"step","n":"echo","v":"first!"}',
+      "2": '{"k":"input","n":"reply","c":""}',
       wait: JSON.stringify({ kind: "input", pos: 2, since: t + 20, stream: "reply", corr: "" }),
       events: `T+0\nS+1\nP+2 ${JSON.stringify(firstWait)}\nR+10 {"kind":"input","entry":"1-1"}\nP+20\n`,
     });
-    await admin.hset(keys.session(sessionId), { status: "open", createdAt: String(t), updatedAt: String(t), [`a:${parseRunId(runId).own}`]: "1", "w:reply|": parseRunId(runId).own });
+    await admin.hset(keys.session(sessionId), {
+      status: "open",
+      createdAt: String(t),
+      updatedAt: String(t),
+      [`a:${parseRunId(runId).own}`]: "1",
+      "w:reply|": parseRunId(runId).own,
+    });
     await admin.set(`${prefix}:layout`, "1");
 
     const stack = await startStack({ prefix });
@@ -80,7 +105,13 @@ describe("the stored layout's version", () => {
       expect(fields).not.toContain("events");
       expect(fields).not.toContain("r0");
       const events = (await stack.client.runs.events(runId)).data;
-      expect(events.map((e) => [e.type, Date.parse(e.at) - t])).toEqual([["triggered", 0], ["started", 1], ["parked", 2], ["resumed", 10], ["parked", 20]]);
+      expect(events.map((e) => [e.type, Date.parse(e.at) - t])).toEqual([
+        ["triggered", 0],
+        ["started", 1],
+        ["parked", 2],
+        ["resumed", 10],
+        ["parked", 20],
+      ]);
       expect(events[2].detail).toMatchObject({ kind: "input", pos: 0, stream: "reply" });
       expect(events[4].detail).toMatchObject({ kind: "input", pos: 2, stream: "reply" });
 
@@ -115,7 +146,11 @@ describe("the stored layout's version", () => {
     for (const bucket of buckets) await admin.rename(shard.waitingBuckets() + bucket, waiting + bucket);
     await admin.rename(shard.waitingDirectory(), `${waiting}dir`);
     await admin.rename(shard.waitingSequence(), `${waiting}seq`);
-    for (const [now, then] of [[shard.sessionsIndex(), "sessions"], [shard.runsIndex(), "runs"]]) await admin.rename(now, `${prefix}:${then}`);
+    for (const [now, then] of [
+      [shard.sessionsIndex(), "sessions"],
+      [shard.runsIndex(), "runs"],
+    ])
+      await admin.rename(now, `${prefix}:${then}`);
     // (The marks themselves the worker's sweeper may have dropped already: nobody snapshots here.)
     await admin.del(shard.changes());
     await admin.sadd(layout === 2 ? `${prefix}:changes` : `${prefix}:{snapshot}:changes`, sessionId);
@@ -139,7 +174,9 @@ describe("the stored layout's version", () => {
       const stack = await startStack({ prefix });
       try {
         expect(await admin.get(keys.layout())).toBe(String(LAYOUT_VERSION));
-        const old = ["waiting:dir", "waiting:seq", "changes", "{waiting}:dir", "{waiting}:seq", "{snapshot}:changes", "sessions", "runs"].map((name) => `${prefix}:${name}`);
+        const old = ["waiting:dir", "waiting:seq", "changes", "{waiting}:dir", "{waiting}:seq", "{snapshot}:changes", "sessions", "runs"].map(
+          (name) => `${prefix}:${name}`,
+        );
         expect(await admin.exists(...old)).toBe(0);
         expect(await admin.smembers(keys.shards[0].changes())).toContain(sessionId);
         expect((await stack.client.waits.list()).data.map((wait) => wait.runId)).toEqual([runId]);

@@ -32,13 +32,38 @@ const TOKEN = "tok_01M8SNBVR330JRN6_01M8SNBVR3Y0F9JA";
 const kinds: { recorded: JournalEntry; described: string; reachedAs?: string; reach: (execution: Execution) => unknown }[] = [
   { recorded: { k: "step", n: "charge", v: 1 }, described: 'step "charge"', reach: (e) => runStep(e, "charge", () => 1) },
   { recorded: { k: "timer", dueAt: 1 }, described: "a timer wait", reach: (e) => waitTimer(e, () => Date.now() + 60_000) },
-  { recorded: { k: "input", n: "approval", c: "pr-7" }, described: 'a wait on input stream "approval" (correlationId "pr-7")', reach: (e) => waitInput(e, spec, null) },
-  { recorded: { k: "once", n: "approval", c: "pr-7" }, described: 'once() on input stream "approval" (correlationId "pr-7")', reach: (e) => onceInput(e, spec, null) },
-  { recorded: { k: "on", n: "approval", c: "pr-7" }, described: 'on() on input stream "approval" (correlationId "pr-7")', reach: (e) => onInput(e, spec, () => {}) },
-  { recorded: { k: "peek", n: "approval", c: "pr-7", v: [] }, described: 'peek() of input stream "approval" (correlationId "pr-7")', reach: (e) => peekInput(e, spec, 10) },
+  {
+    recorded: { k: "input", n: "approval", c: "pr-7" },
+    described: 'a wait on input stream "approval" (correlationId "pr-7")',
+    reach: (e) => waitInput(e, spec, null),
+  },
+  {
+    recorded: { k: "once", n: "approval", c: "pr-7" },
+    described: 'once() on input stream "approval" (correlationId "pr-7")',
+    reach: (e) => onceInput(e, spec, null),
+  },
+  {
+    recorded: { k: "on", n: "approval", c: "pr-7" },
+    described: 'on() on input stream "approval" (correlationId "pr-7")',
+    reach: (e) => onInput(e, spec, () => {}),
+  },
+  {
+    recorded: { k: "peek", n: "approval", c: "pr-7", v: [] },
+    described: 'peek() of input stream "approval" (correlationId "pr-7")',
+    reach: (e) => peekInput(e, spec, 10),
+  },
   { recorded: { k: "output", n: "events", v: "1-0" }, described: 'an append to output stream "events"', reach: (e) => appendOutput(e, "events", {}, 1 << 20) },
-  { recorded: { k: "token", n: TOKEN }, described: `tokens.create() (token ${TOKEN})`, reachedAs: "tokens.create()", reach: (e) => createToken(e, { timeout: "1h" }) },
-  { recorded: { k: "publicToken", n: "pin_01M8SNBVR330JRN6_01M8SNBVR3Y0F9JA" }, described: "auth.createPublicToken()", reach: (e) => createPublicToken(e, { scope: { type: "session.input.send", session: newSessionId(), stream: "approval" } }) },
+  {
+    recorded: { k: "token", n: TOKEN },
+    described: `tokens.create() (token ${TOKEN})`,
+    reachedAs: "tokens.create()",
+    reach: (e) => createToken(e, { timeout: "1h" }),
+  },
+  {
+    recorded: { k: "publicToken", n: "pin_01M8SNBVR330JRN6_01M8SNBVR3Y0F9JA" },
+    described: "auth.createPublicToken()",
+    reach: (e) => createPublicToken(e, { scope: { type: "session.input.send", session: newSessionId(), stream: "approval" } }),
+  },
   { recorded: { k: "tokenWait", n: TOKEN }, described: `a wait on token "${TOKEN}"`, reach: (e) => waitToken(e, TOKEN) },
 ];
 
@@ -73,8 +98,13 @@ describe("non-determinism on replay", () => {
 
   it("accepts the same operation with the same name and correlationId", async () => {
     expect(await replayError({ k: "step", n: "charge", v: 1 }, (e) => runStep(e, "charge", () => 2))).toBeUndefined();
-    expect(await replayError({ k: "step", n: "charge", v: 1 }, (e) => runStep(e, "refund", () => 2))).toMatchObject({ recorded: 'step "charge"', reached: 'step "refund"' });
-    const otherCorrelation = await replayError({ k: "input", n: "approval", c: "pr-7" }, (e) => waitInput(e, { stream: "approval", correlationId: "pr-8" }, null));
+    expect(await replayError({ k: "step", n: "charge", v: 1 }, (e) => runStep(e, "refund", () => 2))).toMatchObject({
+      recorded: 'step "charge"',
+      reached: 'step "refund"',
+    });
+    const otherCorrelation = await replayError({ k: "input", n: "approval", c: "pr-7" }, (e) =>
+      waitInput(e, { stream: "approval", correlationId: "pr-8" }, null),
+    );
     expect(otherCorrelation).toMatchObject({ reached: 'a wait on input stream "approval" (correlationId "pr-8")' });
   });
 });

@@ -46,10 +46,13 @@ describe("what a worker holds of parked runs", () => {
     }
     for (const { runId } of runs) await runReaches(stack.client, runId, "waiting");
     expect(alive.length).toBe(10);
-    await eventually(() => {
-      collectGarbage();
-      return alive.every((ref) => ref.deref() === undefined);
-    }, { what: "the parked runs' code to be collected" });
+    await eventually(
+      () => {
+        collectGarbage();
+        return alive.every((ref) => ref.deref() === undefined);
+      },
+      { what: "the parked runs' code to be collected" },
+    );
 
     // And a parked run still resumes: its code runs again from the journal.
     await stack.client.sessions.open(runs[0].sessionId).input("memory-answer").send("done");
@@ -65,10 +68,13 @@ describe("what a worker holds of parked runs", () => {
       runs.push(await stack.client.tasks.trigger("memory-input"));
       await runReaches(stack.client, runs[i].runId, "waiting");
     }
-    await eventually(() => {
-      collectGarbage();
-      return alive.map((ref) => ref.deref() !== undefined).join() === [false, false, false, false, false, true, true, true].join();
-    }, { what: "all but the 3 most recently parked runs' code to be collected" });
+    await eventually(
+      () => {
+        collectGarbage();
+        return alive.map((ref) => ref.deref() !== undefined).join() === [false, false, false, false, false, true, true, true].join();
+      },
+      { what: "all but the 3 most recently parked runs' code to be collected" },
+    );
 
     // Kept and given-up runs alike resume; only a given-up one runs its code again.
     for (const i of [0, 7]) {

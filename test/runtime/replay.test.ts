@@ -108,7 +108,13 @@ describe("replay", () => {
 
   it("fails after the last attempt with the last error", async () => {
     stack = await startStack();
-    const broken = task({ id: "broken", retry: { maxAttempts: 2, minDelay: 10 }, run: async (_p, ctx) => { throw new Error(`attempt ${ctx.run.attempt} failed`); } });
+    const broken = task({
+      id: "broken",
+      retry: { maxAttempts: 2, minDelay: 10 },
+      run: async (_p, ctx) => {
+        throw new Error(`attempt ${ctx.run.attempt} failed`);
+      },
+    });
     await stack.startWorker({ ...REPLAY_ONLY, tasks: [broken] });
     const { runId } = await stack.client.tasks.trigger("broken");
     const run = await finished(runId);
@@ -117,7 +123,13 @@ describe("replay", () => {
 
   it("fails at once on a NonRetriableError", async () => {
     stack = await startStack();
-    const strict = task({ id: "strict", retry: { maxAttempts: 5, minDelay: 10 }, run: async () => { throw new NonRetriableError("bad input"); } });
+    const strict = task({
+      id: "strict",
+      retry: { maxAttempts: 5, minDelay: 10 },
+      run: async () => {
+        throw new NonRetriableError("bad input");
+      },
+    });
     await stack.startWorker({ ...REPLAY_ONLY, tasks: [strict] });
     const { runId } = await stack.client.tasks.trigger("strict");
     const run = await finished(runId);

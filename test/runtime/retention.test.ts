@@ -10,10 +10,7 @@ let stack: TestStack;
 afterEach(() => stack?.close());
 
 const reply = streams.input<string>("retained-reply");
-const tasks = [
-  task({ id: "retained-quick", run: async () => "quick" }),
-  task({ id: "retained-parks", run: async () => reply.wait().unwrap() }),
-];
+const tasks = [task({ id: "retained-quick", run: async () => "quick" }), task({ id: "retained-parks", run: async () => reply.wait().unwrap() })];
 /** A whole conversation: an output, a token created and never completed, an input wait with a timeout (so a wake-up job), answered. */
 const answer = streams.input<string>("retained-answer");
 const said = streams.output("retained-said");
@@ -84,7 +81,8 @@ describe("retention: Redis stays bounded", () => {
     const cancelled = await client.tasks.trigger("retained-conversation");
     await runReaches(client, cancelled.runId, "waiting");
     for (const { sessionId } of [...runs, cancelled]) await client.sessions.close(sessionId);
-    for (const { sessionId } of [...runs, cancelled]) await eventually(async () => (await status(`sessions/${sessionId}`)) === 404, { timeoutMs: 15_000, what: `session ${sessionId} to be erased` });
+    for (const { sessionId } of [...runs, cancelled])
+      await eventually(async () => (await status(`sessions/${sessionId}`)) === 404, { timeoutMs: 15_000, what: `session ${sessionId} to be erased` });
 
     // Every key of the prefix, Helmr's and BullMQ's (the shared queue's and each worker's own):
     // none names a conversation's session (its tokens), run or job.
@@ -104,7 +102,12 @@ describe("retention: Redis stays bounded", () => {
 
   it("a replay does not bring back a token of the run that retention deleted: the run fails, saying why", async () => {
     stack = await startStack();
-    await stack.startWorker({ tasks: [outlives], ...REPLAY_ONLY, sweepIntervalMs: 100, retention: { runMs: 0, tokenMs: 200, sessionMs: 0, sessionIdleCloseMs: 0 } });
+    await stack.startWorker({
+      tasks: [outlives],
+      ...REPLAY_ONLY,
+      sweepIntervalMs: 100,
+      retention: { runMs: 0, tokenMs: 200, sessionMs: 0, sessionIdleCloseMs: 0 },
+    });
     const { client } = stack;
     const { runId, sessionId } = await client.tasks.trigger("retained-outlives-token");
     await runReaches(client, runId, "waiting");
@@ -152,19 +155,26 @@ describe("the retention due index", () => {
     const quick = await client.tasks.trigger("retained-quick");
     await runReaches(client, parked.runId, "waiting");
     await runReaches(client, quick.runId, "completed");
-    await eventually(async () => (await redis.zscore(keys.shards[0].retentionDue(), quick.sessionId)) !== null, { what: "the finished run's session in the due index" });
+    await eventually(async () => (await redis.zscore(keys.shards[0].retentionDue(), quick.sessionId)) !== null, {
+      what: "the finished run's session in the due index",
+    });
     expect(await redis.zscore(keys.shards[0].retentionDue(), parked.sessionId)).toBeNull();
 
     // Looked at as if past its run's retention: the run goes, and with it the session's entry.
     // (A sweep finds nothing while the worker's own holds the lock; the next one takes it.)
-    const sweepAt = (at: number, runMs: number) => eventually(async () => (await stack.engine.retention.sweep({ runMs, tokenMs: 0, sessionMs: 0, sessionIdleCloseMs: 0 }, at)).runs > 0, { what: "a sweep to delete a run" });
+    const sweepAt = (at: number, runMs: number) =>
+      eventually(async () => (await stack.engine.retention.sweep({ runMs, tokenMs: 0, sessionMs: 0, sessionIdleCloseMs: 0 }, at)).runs > 0, {
+        what: "a sweep to delete a run",
+      });
     await sweepAt(Date.now() + 120_000, 60_000);
     expect(await status(`runs/${quick.runId}`)).toBe(404);
     expect(await redis.zscore(keys.shards[0].retentionDue(), quick.sessionId)).toBeNull();
     // The parked run, once it finished, is fed in its turn.
     await client.sessions.open(parked.sessionId).input("retained-reply").send("done");
     await runReaches(client, parked.runId, "completed");
-    await eventually(async () => (await redis.zscore(keys.shards[0].retentionDue(), parked.sessionId)) !== null, { what: "the resumed run's session in the due index" });
+    await eventually(async () => (await redis.zscore(keys.shards[0].retentionDue(), parked.sessionId)) !== null, {
+      what: "the resumed run's session in the due index",
+    });
     await sweepAt(Date.now() + 120_000, 60_000);
     expect(await status(`runs/${parked.runId}`)).toBe(404);
   });
@@ -181,16 +191,19 @@ describe("the retention sweeper beside deliveries", () => {
     const sent = await Promise.all(parked.map(({ sessionId }, i) => client.sessions.open(sessionId).input("retained-reply").send(`input ${i}`)));
     expect(sent.map((s) => s.status)).toEqual(Array(parked.length).fill("resumed"));
     const outputs = new Map<string, unknown>();
-    await eventually(async () => {
-      for (const { runId } of parked) {
-        if (outputs.has(runId)) continue;
-        const run = await stack.http("GET", `/api/v1/runs/${runId}`);
-        if (run.status === 200 && run.body.status === "completed") outputs.set(runId, run.body.output);
-        // Deleted by the sweeper: it had finished (a parked or running run is never deleted).
-        if (run.status === 404) outputs.set(runId, "deleted after it finished");
-      }
-      return outputs.size === parked.length;
-    }, { what: "every run to finish" });
+    await eventually(
+      async () => {
+        for (const { runId } of parked) {
+          if (outputs.has(runId)) continue;
+          const run = await stack.http("GET", `/api/v1/runs/${runId}`);
+          if (run.status === 200 && run.body.status === "completed") outputs.set(runId, run.body.output);
+          // Deleted by the sweeper: it had finished (a parked or running run is never deleted).
+          if (run.status === 404) outputs.set(runId, "deleted after it finished");
+        }
+        return outputs.size === parked.length;
+      },
+      { what: "every run to finish" },
+    );
     // Every input was consumed exactly once, by its own run.
     for (const [i, { sessionId, runId }] of parked.entries()) {
       const history = (await client.sessions.open(sessionId).input("retained-reply").list()).data;

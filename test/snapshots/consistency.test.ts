@@ -75,7 +75,10 @@ describe("a snapshot taken while inputs are delivered", () => {
       expect(consumed.every((e) => e.status === "consumed" && e.consumedBy?.runId === runs[i])).toBe(true);
       if (consumed.length === 0) {
         expect((await client.runs.retrieve(runs[i])).status).toBe("waiting");
-        await client.sessions.open(session.id).input("snap-flow").send(i * (INPUTS / RUNS), { correlationId: `c${i}` });
+        await client.sessions
+          .open(session.id)
+          .input("snap-flow")
+          .send(i * (INPUTS / RUNS), { correlationId: `c${i}` });
       }
     }
     for (let i = 0; i < RUNS; i++) expect((await runReaches(client, runs[i], "completed")).output).toBe(i * (INPUTS / RUNS));

@@ -16,16 +16,24 @@ async function unitsOf(s3: TestS3, snapshotId: string): Promise<string[]> {
   const units: string[] = [];
   for (const name of names) {
     const text = gunzipSync((await store.get(name))!).toString("utf8");
-    units.push(...text.split("\n").filter(Boolean).map((line) => JSON.parse(line).unit as string));
+    units.push(
+      ...text
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).unit as string),
+    );
   }
   return units.sort();
 }
 
 const log = streams.output<string>("snap-log");
-const logger = task({ id: "snap-logger", run: async () => {
-  for (const line of ["one", "two", "three"]) await log.append(line);
-  return "logged";
-} });
+const logger = task({
+  id: "snap-logger",
+  run: async () => {
+    for (const line of ["one", "two", "three"]) await log.append(line);
+    return "logged";
+  },
+});
 
 describe("incremental snapshots", () => {
   it("carry only the sessions and tokens changed since the last snapshot, and restore as a chain", async () => {
@@ -130,10 +138,13 @@ describe("incremental snapshots", () => {
     await stack.snapshots.create({ full: true });
 
     const policy = { runMs: 1, sessionMs: 0, sessionIdleCloseMs: 0, tokenMs: 1 };
-    await eventually(async () => {
-      await stack.engine.retention.sweep(policy, Date.now() + 10);
-      return (await stack.http("GET", `/api/v1/runs/${runId}`)).status === 404 && (await stack.http("GET", `/api/v1/tokens/${token.id}`)).status === 404;
-    }, { what: "retention to delete the run and the token" });
+    await eventually(
+      async () => {
+        await stack.engine.retention.sweep(policy, Date.now() + 10);
+        return (await stack.http("GET", `/api/v1/runs/${runId}`)).status === 404 && (await stack.http("GET", `/api/v1/tokens/${token.id}`)).status === 404;
+      },
+      { what: "retention to delete the run and the token" },
+    );
     const increment = await stack.snapshots.create();
     expect(increment.manifest.kind).toBe("incremental");
     expect(await unitsOf(s3, increment.manifest.id)).toEqual([sessionId, token.id].sort());
@@ -157,7 +168,9 @@ describe("incremental snapshots", () => {
     // Each run is deleted a moment after it finished (runMs 1): a 404 says it finished.
     const first = await stack.client.tasks.trigger("snap-logger");
     // No snapshot ever attempted: the sweeper drops the marks (the next snapshot is full anyway).
-    await eventually(async () => (await stack.admin.scard(changes)) === 0 && (await stack.http("GET", `/api/v1/runs/${first.runId}`)).status === 404, { what: "the run deleted and the marks dropped" });
+    await eventually(async () => (await stack.admin.scard(changes)) === 0 && (await stack.http("GET", `/api/v1/runs/${first.runId}`)).status === 404, {
+      what: "the run deleted and the marks dropped",
+    });
 
     await stack.snapshots.create();
     const second = await stack.client.tasks.trigger("snap-logger");

@@ -44,7 +44,9 @@ describe("ARCHITECTURE.md invariant 6: after a total Redis loss, parked runs com
     expect(snapshot.manifest).toMatchObject({ kind: "full", parent: null, sessions: 3, tokens: 2 });
     expect(snapshot.location).toBe(`s3://${s3.bucket}/snapshots/${snapshot.manifest.id}/`);
     // Secrets are derived from HELMR_SECRET on demand, never stored, so never snapshotted.
-    const stored = await Promise.all(snapshot.manifest.parts.map(async (part) => gunzipSync((await s3.store().get(`${snapshot.manifest.id}/${part.name}`))!).toString()));
+    const stored = await Promise.all(
+      snapshot.manifest.parts.map(async (part) => gunzipSync((await s3.store().get(`${snapshot.manifest.id}/${part.name}`))!).toString()),
+    );
     for (const secret of [done.publicAccessToken, done.callbackUrl.split("/").at(-1)!, publicAccessToken, publicAccessToken.split(".")[1]]) {
       expect(stored.join("\n")).not.toContain(secret);
     }
@@ -136,5 +138,4 @@ describe("ARCHITECTURE.md invariant 6: after a total Redis loss, parked runs com
     const run = await stack.client.tasks.trigger("snap-quick");
     expect((await runReaches(stack.client, run.runId, "completed")).output).toBe("ran");
   });
-
 });

@@ -15,7 +15,8 @@ describe("peek, once and on", () => {
     stack = await startStack();
     const notes = streams.input<string>("notes");
     let executions = 0;
-    await stack.startWorker({ ...REPLAY_ONLY,
+    await stack.startWorker({
+      ...REPLAY_ONLY,
       tasks: [
         task({
           id: "peeker",
@@ -68,7 +69,8 @@ describe("peek, once and on", () => {
     const feed = streams.input<number>("feed");
     const calls: number[][] = [];
     let executions = 0;
-    await stack.startWorker({ ...REPLAY_ONLY,
+    await stack.startWorker({
+      ...REPLAY_ONLY,
       tasks: [
         task({
           id: "listener",
@@ -94,7 +96,10 @@ describe("peek, once and on", () => {
     const run = await runIn(runId, "completed");
     expect(executions).toBe(2);
     expect(run.output).toEqual([1, 2, 3]);
-    expect(calls).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(calls).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
   });
 });
 

@@ -12,7 +12,10 @@ let stack: TestStack;
 afterEach(() => stack?.close());
 
 const decisions = streams.input("decisions", { schema: z.object({ decision: z.enum(["approve", "reject"]), note: z.string().max(20).optional() }) });
-const waitsForDecision = task({ id: "waits-for-decision", run: async (p: { corr?: string } | null) => decisions.wait({ correlationId: p?.corr, timeout: "1h" }).unwrap() });
+const waitsForDecision = task({
+  id: "waits-for-decision",
+  run: async (p: { corr?: string } | null) => decisions.wait({ correlationId: p?.corr, timeout: "1h" }).unwrap(),
+});
 
 async function storedKeys() {
   return prefixKeys(stack.engine.resources.redis, stack.prefix);
@@ -55,14 +58,25 @@ describe("sending input over HTTP", () => {
 
     const bySession = await stack.client.waits.list({ session: session.id });
     expect(bySession.data).toEqual([
-      expect.objectContaining({ runId, sessionId: session.id, taskId: "waits-for-decision", kind: "input", stream: "decisions", correlationId: "pr-1", deadline: expect.any(String), waitingSince: expect.any(String) }),
+      expect.objectContaining({
+        runId,
+        sessionId: session.id,
+        taskId: "waits-for-decision",
+        kind: "input",
+        stream: "decisions",
+        correlationId: "pr-1",
+        deadline: expect.any(String),
+        waitingSince: expect.any(String),
+      }),
     ]);
     expect((await stack.client.waits.list({ run: runId })).data).toHaveLength(1);
     expect((await stack.client.waits.list()).data.map((w) => w.runId)).toEqual([runId]);
     expect((await stack.client.waits.list({ kind: "timer" })).data).toEqual([]);
 
     await stack.client.sessions.close(session.id);
-    const refused = await stack.http("POST", `/api/v1/sessions/${session.id}/input/decisions`, { body: { data: { decision: "approve" }, correlationId: "pr-1" } });
+    const refused = await stack.http("POST", `/api/v1/sessions/${session.id}/input/decisions`, {
+      body: { data: { decision: "approve" }, correlationId: "pr-1" },
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe("session_closed");
     expect((await stack.client.sessions.open(session.id).input("decisions").list()).data).toEqual([]);

@@ -129,7 +129,10 @@ describe("input waits", () => {
           id: "impatient",
           run: async () => {
             const result = await reply.wait({ timeout: "300ms" });
-            const thrown = await reply.wait({ timeout: 1 }).unwrap().catch((e: unknown) => e);
+            const thrown = await reply
+              .wait({ timeout: 1 })
+              .unwrap()
+              .catch((e: unknown) => e);
             return { ok: result.ok, error: result.ok ? null : result.error.name, thrown: thrown instanceof WaitTimeoutError && thrown.name };
           },
         }),
@@ -145,7 +148,17 @@ describe("input waits", () => {
   it("validates on resume when no worker published a schema: invalid input gives { ok: false } naming the issue", async () => {
     stack = await startStack();
     const strict = streams.input("strict-unpublished", { schema: z.object({ amount: z.number() }) });
-    await stack.startWorker({ tasks: [task({ id: "strict", run: async () => { const r = await strict.wait(); return r.ok ? r.output : { error: r.error.name, message: r.error.message }; } })] });
+    await stack.startWorker({
+      tasks: [
+        task({
+          id: "strict",
+          run: async () => {
+            const r = await strict.wait();
+            return r.ok ? r.output : { error: r.error.name, message: r.error.message };
+          },
+        }),
+      ],
+    });
     // Remove the published schema, as if the worker that declares the stream never published it.
     await stack.engine.resources.redis.hdel(stack.engine.resources.keys.inputSchemas(), "strict-unpublished");
     const { runId, sessionId } = await stack.client.tasks.trigger("strict");

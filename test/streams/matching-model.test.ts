@@ -76,8 +76,22 @@ describe("input matching against an in-memory model", () => {
             if (m.state !== "running") continue;
             if ((await redis.hget(keys.run(runIds[step.run]), "status")) === "queued") await start(step.run);
             const pos = positions[step.run]++;
-            const wait: Extract<StoredWait, { kind: "input" }> = { kind: "input", pos, since: Date.now(), stream: "s", corr: step.corr, ...(step.timeout ? { timeoutAt: Date.now() + 3_600_000 } : {}) };
-            const outcome = await engine.executions.waitForInput(runIds[step.run], fences[step.run], pos, JSON.stringify({ k: "input", n: "s", c: step.corr }), wait, true);
+            const wait: Extract<StoredWait, { kind: "input" }> = {
+              kind: "input",
+              pos,
+              since: Date.now(),
+              stream: "s",
+              corr: step.corr,
+              ...(step.timeout ? { timeoutAt: Date.now() + 3_600_000 } : {}),
+            };
+            const outcome = await engine.executions.waitForInput(
+              runIds[step.run],
+              fences[step.run],
+              pos,
+              JSON.stringify({ k: "input", n: "s", c: step.corr }),
+              wait,
+              true,
+            );
             if (buffers[step.corr].length) {
               const value = buffers[step.corr].shift()!;
               expect(outcome.status).toBe("consumed");
@@ -121,10 +135,12 @@ describe("input matching against an in-memory model", () => {
         // Nothing lost: every value is either buffered (in order) or received by exactly one run.
         for (const c of ["", "a", "b"] as Corr[]) {
           const ids = await redis.zrange(keys.inputBuffer(session.id, "s", c), 0, -1);
-          const values = await Promise.all(ids.map(async (id) => {
-            const [[, fields]] = (await redis.xrange(keys.inputStream(session.id, "s"), id, id)) as [string, string[]][];
-            return JSON.parse(fields[fields.indexOf("d") + 1]) as number;
-          }));
+          const values = await Promise.all(
+            ids.map(async (id) => {
+              const [[, fields]] = (await redis.xrange(keys.inputStream(session.id, "s"), id, id)) as [string, string[]][];
+              return JSON.parse(fields[fields.indexOf("d") + 1]) as number;
+            }),
+          );
           expect(values).toEqual(buffers[c]);
         }
         const received = model.flatMap((m) => m.received.filter((v): v is number => v !== "timeout"));
@@ -136,7 +152,8 @@ describe("input matching against an in-memory model", () => {
         }
         // The waiting index (GET /waits) holds exactly the parked runs: every wait that ended took its entry out.
         const indexed: string[] = [];
-        for await (const entries of new WaitingIndex(engine.resources).entries()) indexed.push(...entries.map((e) => e.runId).filter((id) => runIds.includes(id)));
+        for await (const entries of new WaitingIndex(engine.resources).entries())
+          indexed.push(...entries.map((e) => e.runId).filter((id) => runIds.includes(id)));
         expect(indexed.sort()).toEqual(runIds.filter((_, i) => model[i].state === "waiting").sort());
         // The wait queues (session hash fields, lua/includes/waitKeys.lua) hold exactly the parked runs, in park order.
         for (const c of ["", "a", "b"] as Corr[]) {

@@ -62,7 +62,9 @@ describe("output stream caps (maxLength)", () => {
     await runReaches(stack.client, runId, "waiting");
     await input.send(long);
     // Parked at the second wait (its second park), so the next input resumes it by replay.
-    await eventually(async () => (await stack.client.runs.events(runId)).data.filter((e) => e.type === "parked").length === 2, { what: "the run to park at its second wait" });
+    await eventually(async () => (await stack.client.runs.events(runId)).data.filter((e) => e.type === "parked").length === 2, {
+      what: "the run to park at its second wait",
+    });
     await input.send("second");
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual([long, "second"]);
     const { redis, keys } = stack.engine.resources;

@@ -17,7 +17,15 @@ const FRACTION: Record<WaitKind, number> = { input: 0.25, token: 0.5, timer: 0.7
 
 const RUNS = 12;
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("add" as const), run: fc.nat(RUNS - 1), since: fc.integer({ min: 1_000, max: 1_060 }), kind: fc.constantFrom<WaitKind>("input", "token", "timer", "run", "batch", "first") }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("add" as const),
+      run: fc.nat(RUNS - 1),
+      since: fc.integer({ min: 1_000, max: 1_060 }),
+      kind: fc.constantFrom<WaitKind>("input", "token", "timer", "run", "batch", "first"),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("remove" as const), run: fc.nat(RUNS - 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("stale" as const), run: fc.nat(RUNS - 1) }) },
 );
@@ -102,7 +110,8 @@ describe("waiting index", () => {
     const shuffled = [...entries].sort((a, b) => ((a.since * 7919) % 211) - ((b.since * 7919) % 211));
     for (const entry of shuffled) await index.add(redis.pipeline(), entry.runId, entry.since, "timer").exec();
     expect(await listAll(index)).toEqual(entries);
-    for (const bucket of await redis.zrange(keys.shards[0].waitingDirectory(), 0, -1)) expect(await redis.zcard(keys.shards[0].waitingBuckets() + bucket)).toBeLessThanOrEqual(8);
+    for (const bucket of await redis.zrange(keys.shards[0].waitingDirectory(), 0, -1))
+      expect(await redis.zcard(keys.shards[0].waitingBuckets() + bucket)).toBeLessThanOrEqual(8);
     for (const entry of shuffled) expect(await index.removeNow(redis, entry.runId, entry.since)).toBe(1);
     expect(await listAll(index)).toEqual([]);
   });
@@ -120,7 +129,9 @@ describe("waiting index", () => {
       if (started.status !== "run") throw new Error("did not start");
       const corr = `c${i}`;
       const wait = { kind: "input" as const, pos: 0, since: Date.now(), stream: "s", corr };
-      expect((await engine.executions.waitForInput(runId, started.fence, 0, JSON.stringify({ k: "input", n: "s", c: corr }), wait, true)).status).toBe("parked");
+      expect((await engine.executions.waitForInput(runId, started.fence, 0, JSON.stringify({ k: "input", n: "s", c: corr }), wait, true)).status).toBe(
+        "parked",
+      );
       parked.push({ runId, sessionId, fence: started.fence, corr });
     }
     expect((await engine.waits.list({ limit: 50 })).data.map((w) => w.runId)).toEqual(parked.map((p) => p.runId));

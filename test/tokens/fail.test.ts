@@ -13,7 +13,13 @@ const waiter = task({
     const outcome = await tokens.wait(p.tokenId);
     if (outcome.ok) return { ok: true, output: outcome.output };
     const error = outcome.error;
-    return { ok: false, isTokenFailed: error instanceof TokenFailedError, name: error.name, message: error.message, code: (error as TokenFailedError).code ?? null };
+    return {
+      ok: false,
+      isTokenFailed: error instanceof TokenFailedError,
+      name: error.name,
+      message: error.message,
+      code: (error as TokenFailedError).code ?? null,
+    };
   },
 });
 
@@ -35,7 +41,8 @@ describe("failing a token", () => {
             : await stack.http("POST", `${new URL(token.callbackUrl).pathname}?outcome=failed`, { key: null, body: { error: failure } });
       expect(answered.status, JSON.stringify(answered.body)).toBe(200);
       // A completion secret gets the outcome alone; the failure itself is for secret keys to read.
-      if (credential === "secret key") expect(answered.body).toMatchObject({ firstCompletion: true, token: { id: token.id, status: "failed", error: failure, data: null } });
+      if (credential === "secret key")
+        expect(answered.body).toMatchObject({ firstCompletion: true, token: { id: token.id, status: "failed", error: failure, data: null } });
       else expect(answered.body).toEqual({ firstCompletion: true, token: { id: token.id, status: "failed", completedAt: expect.any(String) } });
       expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ ok: false, isTokenFailed: true, name: "TokenFailedError", ...failure });
     });
@@ -65,7 +72,9 @@ describe("failing a token", () => {
     expect(refused.body.error.code).toBe("token_already_completed");
     // A failure needs a message; another token's public access token fails nothing.
     expect((await stack.http("POST", `/api/v1/tokens/${token.id}/fail`, { body: { error: { code: "x" } } })).status).toBe(422);
-    expect((await stack.http("POST", `/api/v1/tokens/${token.id}/fail`, { key: completed.publicAccessToken, body: { error: { message: "x" } } })).status).toBe(401);
+    expect((await stack.http("POST", `/api/v1/tokens/${token.id}/fail`, { key: completed.publicAccessToken, body: { error: { message: "x" } } })).status).toBe(
+      401,
+    );
   });
 
   it("a token failed before the run waits on it ends the wait at once, without parking", async () => {
@@ -74,7 +83,13 @@ describe("failing a token", () => {
     const token = await stack.client.tokens.create({ timeout: "1h" });
     await stack.client.tokens.fail(token.id, { error: { message: "declined early", code: "early" } });
     const { runId } = await stack.client.tasks.trigger("fail-waiter", { tokenId: token.id });
-    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ ok: false, isTokenFailed: true, name: "TokenFailedError", message: "declined early", code: "early" });
+    expect((await runReaches(stack.client, runId, "completed")).output).toEqual({
+      ok: false,
+      isTokenFailed: true,
+      name: "TokenFailedError",
+      message: "declined early",
+      code: "early",
+    });
     const events = (await stack.client.runs.events(runId)).data.map((event) => event.type);
     expect(events).not.toContain("parked");
   });

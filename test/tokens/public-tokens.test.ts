@@ -11,7 +11,8 @@ afterEach(() => stack?.close());
 const approval = streams.input("pat-approval", { schema: z.object({ decision: z.enum(["approve", "reject"]) }) });
 const review = task({ id: "pat-review", run: async (p: { corr: string }) => approval.wait({ correlationId: p.corr }).unwrap() });
 
-const send = (sessionId: string, stream: string, bearer: string, body: unknown) => stack.http("POST", `/api/v1/sessions/${sessionId}/input/${stream}`, { key: bearer, body });
+const send = (sessionId: string, stream: string, bearer: string, body: unknown) =>
+  stack.http("POST", `/api/v1/sessions/${sessionId}/input/${stream}`, { key: bearer, body });
 
 describe("public access tokens for session input", () => {
   it("lets a browser send one input with a maxUses: 1 token, which resumes the run; a second send is refused", async () => {
@@ -24,7 +25,10 @@ describe("public access tokens for session input", () => {
       { client: stack.client },
     );
     expect(publicAccessToken).toMatch(/^pat_in_/);
-    expect({ maxUses, scope }).toEqual({ maxUses: 1, scope: { type: "session.input.send", session: sessionId, stream: "pat-approval", correlationId: "github:acme/site#7" } });
+    expect({ maxUses, scope }).toEqual({
+      maxUses: 1,
+      scope: { type: "session.input.send", session: sessionId, stream: "pat-approval", correlationId: "github:acme/site#7" },
+    });
 
     const browser = stack.client.sessions.open(sessionId).input(approval.id);
     const first = await browser.send({ decision: "approve" }, { publicAccessToken, correlationId: "github:acme/site#7" });
@@ -39,7 +43,9 @@ describe("public access tokens for session input", () => {
     stack = await startStack();
     const session = await stack.client.sessions.create();
     const other = await stack.client.sessions.create();
-    const { publicAccessToken } = await stack.client.auth.createPublicToken({ scope: { type: "session.input.send", session: session.id, stream: "s", correlationId: "c" } });
+    const { publicAccessToken } = await stack.client.auth.createPublicToken({
+      scope: { type: "session.input.send", session: session.id, stream: "s", correlationId: "c" },
+    });
     const refusals: [string, string, unknown][] = [
       [other.id, "s", { data: 1, correlationId: "c" }],
       [session.id, "t", { data: 1, correlationId: "c" }],
@@ -51,7 +57,12 @@ describe("public access tokens for session input", () => {
       expect(response.status, `${sessionId} ${stream} ${JSON.stringify(body)}`).toBe(403);
       expect(response.body.error.code).toBe("forbidden");
     }
-    for (const [method, path] of [["GET", `/api/v1/sessions/${session.id}/input/s`], ["GET", `/api/v1/sessions/${session.id}`], ["GET", `/api/v1/sessions/${session.id}/output/s`], ["POST", "/api/v1/auth/public-tokens"]]) {
+    for (const [method, path] of [
+      ["GET", `/api/v1/sessions/${session.id}/input/s`],
+      ["GET", `/api/v1/sessions/${session.id}`],
+      ["GET", `/api/v1/sessions/${session.id}/output/s`],
+      ["POST", "/api/v1/auth/public-tokens"],
+    ]) {
       const response = await stack.http(method, path, { key: publicAccessToken, body: method === "POST" ? {} : undefined });
       expect(response.status, path).toBe(403);
     }
@@ -91,7 +102,10 @@ describe("public access tokens for session input", () => {
     stack = await startStack();
     const session = await stack.client.sessions.create();
     for (const maxUses of [1, 3]) {
-      const { publicAccessToken } = await stack.client.auth.createPublicToken({ scope: { type: "session.input.send", session: session.id, stream: `s${maxUses}` }, maxUses });
+      const { publicAccessToken } = await stack.client.auth.createPublicToken({
+        scope: { type: "session.input.send", session: session.id, stream: `s${maxUses}` },
+        maxUses,
+      });
       const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(session.id, `s${maxUses}`, publicAccessToken, { data: i })));
       expect(responses.filter((r) => r.status === 202)).toHaveLength(maxUses);
       expect(responses.filter((r) => r.status === 403 && r.body.error.code === "token_exhausted")).toHaveLength(20 - maxUses);
@@ -103,7 +117,10 @@ describe("public access tokens for session input", () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [review] });
     const session = await stack.client.sessions.create();
-    const { publicAccessToken } = await stack.client.auth.createPublicToken({ scope: { type: "session.input.send", session: session.id, stream: approval.id }, maxUses: 1 });
+    const { publicAccessToken } = await stack.client.auth.createPublicToken({
+      scope: { type: "session.input.send", session: session.id, stream: approval.id },
+      maxUses: 1,
+    });
     expect((await send(session.id, approval.id, publicAccessToken, { data: { decision: "maybe" } })).status).toBe(422);
     expect((await send(session.id, approval.id, publicAccessToken, { data: { decision: "reject" } })).status).toBe(202);
   });
@@ -111,12 +128,16 @@ describe("public access tokens for session input", () => {
   it("gives a replayed run the same public token instead of a second one", async () => {
     stack = await startStack();
     const seen: string[] = [];
-    await stack.startWorker({ ...REPLAY_ONLY,
+    await stack.startWorker({
+      ...REPLAY_ONLY,
       tasks: [
         task({
           id: "hands-out",
           run: async (_p, ctx) => {
-            const { publicAccessToken } = await auth.createPublicToken({ scope: { type: "session.input.send", session: ctx.session.id, stream: "s" }, maxUses: 1 });
+            const { publicAccessToken } = await auth.createPublicToken({
+              scope: { type: "session.input.send", session: ctx.session.id, stream: "s" },
+              maxUses: 1,
+            });
             seen.push(publicAccessToken);
             await timers.waitFor("30ms");
             return "ok";

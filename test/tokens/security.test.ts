@@ -13,7 +13,11 @@ describe("token secrets and public access tokens", () => {
     const callbackSecret = token.callbackUrl.split("/").pop()!;
     const patSecret = token.publicAccessToken.slice(TOKEN_PAT_PREFIX.length);
     await stack.client.tokens.complete(token.id, { approved: true });
-    const shown = JSON.stringify([await stack.client.tokens.retrieve(token.id), await stack.client.tokens.list(), await stack.client.tokens.list({ tag: "t" })]);
+    const shown = JSON.stringify([
+      await stack.client.tokens.retrieve(token.id),
+      await stack.client.tokens.list(),
+      await stack.client.tokens.list({ tag: "t" }),
+    ]);
     for (const secret of [patSecret, callbackSecret]) expect(shown).not.toContain(secret);
     expect(shown).not.toContain("publicAccessToken");
     expect(shown).not.toContain("callbackUrl");
@@ -62,12 +66,24 @@ describe("token secrets and public access tokens", () => {
     const token = await stack.client.tokens.create({ timeout: "1h" });
     const secret = token.callbackUrl.split("/").pop()!;
     for (const wrong of [secret.slice(0, -1), secret.slice(0, -1) + (secret.endsWith("A") ? "B" : "A"), "x"]) {
-      const response = await fetch(`${stack.server.url}/api/v1/tokens/${token.id}/callback/${wrong}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const response = await fetch(`${stack.server.url}/api/v1/tokens/${token.id}/callback/${wrong}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       expect(response.status).toBe(404);
     }
-    const unknown = await fetch(`${stack.server.url}/api/v1/tokens/tok_0000000000000000_0000000000000000/callback/${secret}`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    const unknown = await fetch(`${stack.server.url}/api/v1/tokens/tok_0000000000000000_0000000000000000/callback/${secret}`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     expect(unknown.status).toBe(404);
-    const response = await fetch(token.callbackUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ status: "signed", by: "provider" }) });
+    const response = await fetch(token.callbackUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ status: "signed", by: "provider" }),
+    });
     expect(response.status).toBe(200);
     expect((await stack.client.tokens.retrieve(token.id)).data).toEqual({ status: "signed", by: "provider" });
   });
@@ -76,17 +92,23 @@ describe("token secrets and public access tokens", () => {
     stack = await startStack();
     const a = await stack.client.tokens.create({ timeout: "1h" });
     const b = await stack.client.tokens.create({ timeout: "1h" });
-    const call = (path: string, bearer: string, method = "POST", body: unknown = { data: 1 }) => stack.http(method, path, { key: bearer, body: method === "POST" ? body : undefined });
+    const call = (path: string, bearer: string, method = "POST", body: unknown = { data: 1 }) =>
+      stack.http(method, path, { key: bearer, body: method === "POST" ? body : undefined });
 
     const wrongToken = await call(`/api/v1/tokens/${b.id}/complete`, a.publicAccessToken);
     expect(wrongToken.status).toBe(401);
-    const tampered = await call(`/api/v1/tokens/${a.id}/complete`, a.publicAccessToken.slice(0, -2) + "xx");
+    const tampered = await call(`/api/v1/tokens/${a.id}/complete`, `${a.publicAccessToken.slice(0, -2)}xx`);
     expect(tampered.status).toBe(401);
     const truncated = await call(`/api/v1/tokens/${a.id}/complete`, a.publicAccessToken.slice(0, 12));
     expect(truncated.status).toBe(401);
     const missing = await call(`/api/v1/tokens/tok_0000000000000000_0000000000000000/complete`, a.publicAccessToken);
     expect(missing.status).toBe(401);
-    for (const [method, path] of [["GET", `/api/v1/tokens/${a.id}`], ["GET", "/api/v1/tokens"], ["POST", "/api/v1/tokens"], ["GET", "/api/v1/runs"]]) {
+    for (const [method, path] of [
+      ["GET", `/api/v1/tokens/${a.id}`],
+      ["GET", "/api/v1/tokens"],
+      ["POST", "/api/v1/tokens"],
+      ["GET", "/api/v1/runs"],
+    ]) {
       const refused = await call(path, a.publicAccessToken, method, { timeout: "1h" });
       expect(refused.status, `${method} ${path}`).toBe(403);
       expect(refused.body.error.code).toBe("forbidden");

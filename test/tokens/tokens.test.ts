@@ -42,7 +42,13 @@ describe("tokens", () => {
     const parked = await runReaches(stack.client, runId, "waiting");
     const token = sent[0];
     expect(parked.waitingOn).toMatchObject({ kind: "token", tokenId: token.id });
-    expect(token).toMatchObject({ id: expect.stringMatching(/^tok_/), status: "waiting", tags: ["approval", "production"], metadata: { release: "2026.06.15" }, runId });
+    expect(token).toMatchObject({
+      id: expect.stringMatching(/^tok_/),
+      status: "waiting",
+      tags: ["approval", "production"],
+      metadata: { release: "2026.06.15" },
+      runId,
+    });
     expect(token.publicAccessToken).toMatch(/^pat_tok_/);
     expect(token.callbackUrl).toBe(`${stack.server.url}/api/v1/tokens/${token.id}/callback/${token.callbackUrl.split("/").pop()}`);
 
@@ -81,10 +87,14 @@ describe("tokens", () => {
   it("completes idempotently: same canonical data returns the first completion, other data is 409, after the timeout 409", async () => {
     stack = await startStack();
     const token = await stack.client.tokens.create({ timeout: "1h" });
-    const first = await stack.http("POST", `/api/v1/tokens/${token.id}/complete`, { body: { data: { approved: true, reviewer: "a", extra: [1, { y: 2, x: 1 }] } } });
+    const first = await stack.http("POST", `/api/v1/tokens/${token.id}/complete`, {
+      body: { data: { approved: true, reviewer: "a", extra: [1, { y: 2, x: 1 }] } },
+    });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ firstCompletion: true, token: { status: "completed" } });
-    const same = await stack.http("POST", `/api/v1/tokens/${token.id}/complete`, { rawBody: '{ "data": { "extra": [1, {"x":1,"y":2}], "reviewer": "a", "approved": true } }' });
+    const same = await stack.http("POST", `/api/v1/tokens/${token.id}/complete`, {
+      rawBody: '{ "data": { "extra": [1, {"x":1,"y":2}], "reviewer": "a", "approved": true } }',
+    });
     expect(same.status).toBe(200);
     expect(same.body).toEqual({ ...first.body, firstCompletion: false });
     const other = await stack.http("POST", `/api/v1/tokens/${token.id}/complete`, { body: { data: { approved: false } } });
@@ -104,7 +114,14 @@ describe("tokens", () => {
     await stack.startWorker({
       tasks: [
         waitsOn,
-        task({ id: "unwraps", run: async () => (await tokens.create({ timeout: "200ms" }).then((t) => t.wait().unwrap()).catch((e: unknown) => e instanceof WaitTimeoutError && "timed out")) }),
+        task({
+          id: "unwraps",
+          run: async () =>
+            await tokens
+              .create({ timeout: "200ms" })
+              .then((t) => t.wait().unwrap())
+              .catch((e: unknown) => e instanceof WaitTimeoutError && "timed out"),
+        }),
       ],
     });
     const token = await stack.client.tokens.create({ timeout: "300ms" });
@@ -156,7 +173,8 @@ describe("tokens", () => {
   it("gives a replayed run the same token and secrets, without a second token", async () => {
     stack = await startStack();
     const seen: { id: string; pat: string; url: string }[] = [];
-    await stack.startWorker({ ...REPLAY_ONLY,
+    await stack.startWorker({
+      ...REPLAY_ONLY,
       tasks: [
         task({
           id: "keeps-token",

@@ -1,4 +1,17 @@
-import { MAX_DURATION_MS, MAX_JSON_DEPTH, canonicalJson, isRunId, isSessionId, isStreamCursorAfter, isStreamCursorBefore, newRunId, newSessionId, parseDuration, parseRunId, sessionTag } from "@helmr/core";
+import {
+  MAX_DURATION_MS,
+  MAX_JSON_DEPTH,
+  canonicalJson,
+  isRunId,
+  isSessionId,
+  isStreamCursorAfter,
+  isStreamCursorBefore,
+  newRunId,
+  newSessionId,
+  parseDuration,
+  parseRunId,
+  sessionTag,
+} from "@helmr/core";
 import { loadSettings } from "@helmr/config";
 import { describe, expect, it } from "vitest";
 
@@ -59,7 +72,9 @@ describe("ids", () => {
 
 describe("canonical JSON", () => {
   it("ignores key order and formatting but not values", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson(JSON.parse('{ "a": {"c": null, "d": [1, {"x":1, "y":2}]}, "b": 1 }')));
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      canonicalJson(JSON.parse('{ "a": {"c": null, "d": [1, {"x":1, "y":2}]}, "b": 1 }')),
+    );
     expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
     expect(canonicalJson({ a: 1, skip: undefined })).toBe('{"a":1}');
   });
@@ -79,7 +94,13 @@ describe("settings", () => {
   });
 
   it("snapshot settings default to every 5 minutes, a full one every 12, three chains kept, and refuse bad values by name", () => {
-    expect(loadSettings({})).toMatchObject({ HELMR_SNAPSHOT_INTERVAL: "5m", HELMR_SNAPSHOT_FULL_EVERY: 12, HELMR_SNAPSHOT_RETAIN: 3, HELMR_S3_BUCKET: undefined, HELMR_S3_PREFIX: "helmr/snapshots/" });
+    expect(loadSettings({})).toMatchObject({
+      HELMR_SNAPSHOT_INTERVAL: "5m",
+      HELMR_SNAPSHOT_FULL_EVERY: 12,
+      HELMR_SNAPSHOT_RETAIN: 3,
+      HELMR_S3_BUCKET: undefined,
+      HELMR_S3_PREFIX: "helmr/snapshots/",
+    });
     expect(() => loadSettings({ HELMR_SNAPSHOT_INTERVAL: "soon" })).toThrow(/HELMR_SNAPSHOT_INTERVAL: must be a duration/);
     expect(() => loadSettings({ HELMR_S3_ENDPOINT: "minio:9000" })).toThrow(/HELMR_S3_ENDPOINT: must be an http/);
     expect(() => loadSettings({ HELMR_S3_PREFIX: "no-slash" })).toThrow(/HELMR_S3_PREFIX: must be empty or folder names/);

@@ -38,10 +38,10 @@ describe("key names in Lua", () => {
     const sessionId = newSessionId();
     const prefix = keys.tagPrefix(sessionId);
     expect(prefix + TAG_KEYS.session).toBe(keys.session(sessionId));
-    expect(prefix + TAG_KEYS.inputStream + "s").toBe(keys.inputStream(sessionId, "s"));
-    expect(prefix + TAG_KEYS.inputConsumed + "s").toBe(keys.inputConsumed(sessionId, "s"));
+    expect(`${prefix + TAG_KEYS.inputStream}s`).toBe(keys.inputStream(sessionId, "s"));
+    expect(`${prefix + TAG_KEYS.inputConsumed}s`).toBe(keys.inputConsumed(sessionId, "s"));
     expect(`${prefix}${TAG_KEYS.inputBuffer}s|c`).toBe(keys.inputBuffer(sessionId, "s", "c"));
-    expect(prefix + TAG_KEYS.outputStream + "s").toBe(keys.outputStream(sessionId, "s"));
+    expect(`${prefix + TAG_KEYS.outputStream}s`).toBe(keys.outputStream(sessionId, "s"));
     const runId = newRunId(sessionId);
     expect(prefix + TAG_KEYS.run + parseRunId(runId).own).toBe(keys.run(runId));
   });

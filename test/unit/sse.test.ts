@@ -27,7 +27,9 @@ async function readAll(body: string): Promise<ServerSentEvent[]> {
 
 describe("the client's server-sent event reader", () => {
   it("joins a multi-line data field with newlines", async () => {
-    expect(await readAll("id: 1-0\nevent: output\ndata: first line\ndata: second line\n\n")).toEqual([{ id: "1-0", event: "output", data: "first line\nsecond line" }]);
+    expect(await readAll("id: 1-0\nevent: output\ndata: first line\ndata: second line\n\n")).toEqual([
+      { id: "1-0", event: "output", data: "first line\nsecond line" },
+    ]);
   });
 
   it("reads CRLF and CR line endings, comments and fields without a space", async () => {

@@ -17,7 +17,9 @@ import { register } from "tsx/esm/api";
 register();
 registerCommonJs();
 const { execute } = await import("@oclif/core");
-const installed = fileURLToPath(import.meta.url).split(sep).includes("node_modules");
+const installed = fileURLToPath(import.meta.url)
+  .split(sep)
+  .includes("node_modules");
 if (installed) {
   await execute({ dir: import.meta.url });
 } else {

@@ -44,7 +44,9 @@ const approvalDecision = z.object({ approved: z.boolean(), reviewer: z.string().
 export const release = task({
   id: "release",
   run: async (payload: { tokenId?: string; version?: string } | null) => {
-    const tokenId = payload?.tokenId ?? (await tokens.create({ timeout: "1h", tags: ["approval", "production"], metadata: { release: payload?.version ?? "unversioned" } })).id;
+    const tokenId =
+      payload?.tokenId ??
+      (await tokens.create({ timeout: "1h", tags: ["approval", "production"], metadata: { release: payload?.version ?? "unversioned" } })).id;
     const result = await tokens.wait(tokenId, { schema: approvalDecision });
     if (!result.ok) return { deployed: false, reason: result.error.name };
     if (!result.output.approved) return { deployed: false, reason: "rejected" };

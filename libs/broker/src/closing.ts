@@ -6,7 +6,10 @@ import { isRedisUnavailable } from "./redis-availability.ts";
 export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  const settled = promise.then(() => true as const, () => true as const);
+  const settled = promise.then(
+    () => true as const,
+    () => true as const,
+  );
   try {
     return await Promise.race([settled, timedOut]);
   } finally {

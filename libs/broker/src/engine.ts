@@ -107,7 +107,10 @@ export class HelmrEngine {
 
   /** True when Redis answers. */
   async healthy(timeoutMs = 1000): Promise<boolean> {
-    const ping = this.resources.redis.ping().then((r) => r === "PONG", () => false);
+    const ping = this.resources.redis.ping().then(
+      (r) => r === "PONG",
+      () => false,
+    );
     const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
     return Promise.race([ping, timeout]);
   }

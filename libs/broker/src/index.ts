@@ -6,7 +6,19 @@ export type { Racepoint, RacepointDetail, RacepointHook } from "./racepoints.ts"
 export { isCluster, masterOf, masters, redisClient } from "./redis-target.ts";
 export { closeBullWorker, logDistinctErrors, settlesWithin } from "./closing.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";
-export { storedWait, firstDeadline, firstWonBy, type FirstBranch, type ExecutionStart, type RunHistory, type StartOutcome, type FailOutcome, type StoredWait, type InputWait, type InputWaitOutcome } from "./systems/executions.ts";
+export {
+  storedWait,
+  firstDeadline,
+  firstWonBy,
+  type FirstBranch,
+  type ExecutionStart,
+  type RunHistory,
+  type StartOutcome,
+  type FailOutcome,
+  type StoredWait,
+  type InputWait,
+  type InputWaitOutcome,
+} from "./systems/executions.ts";
 export type { CancelOutcome } from "./systems/runs.ts";
 export type { CreateSessionOutcome } from "./systems/sessions.ts";
 export type { RegisteredTask } from "./systems/tasks.ts";

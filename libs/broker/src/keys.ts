@@ -240,45 +240,45 @@ export class ShardKeys {
 
   /** The shard's sessions, in creation order: an id log (a stream, paging.ts). */
   sessionsIndex(): string {
-    return this.base + "sessions";
+    return `${this.base}sessions`;
   }
   /** The shard's runs, an id log like sessionsIndex. */
   runsIndex(): string {
-    return this.base + "runs";
+    return `${this.base}runs`;
   }
   /** The shard's tokens, an id log like sessionsIndex. */
   tokensIndex(): string {
-    return this.base + "tokens";
+    return `${this.base}tokens`;
   }
   /** Runs whose next job an API process is about to add (ARCHITECTURE.md invariant 3). */
   dispatchOutbox(): string {
-    return this.base + "outbox";
+    return `${this.base}outbox`;
   }
   /**
    * The shard's parked runs, oldest first: small sorted sets (score: parked at) under this
    * prefix, listed in waitingDirectory() (systems/waiting-index.ts).
    */
   waitingBuckets(): string {
-    return this.base + "waiting:";
+    return `${this.base}waiting:`;
   }
   waitingDirectory(): string {
-    return this.base + "waiting:dir";
+    return `${this.base}waiting:dir`;
   }
   /** Numbers the waiting index's buckets. */
   waitingSequence(): string {
-    return this.base + "waiting:seq";
+    return `${this.base}waiting:seq`;
   }
   /** The waiting index's entries per kind of wait (hash: input, token, timer -> count), for the metrics. */
   waitingKinds(): string {
-    return this.base + "waiting:kinds";
+    return `${this.base}waiting:kinds`;
   }
   /** Units (session and token ids) changed since the last snapshot (Keys.changeMarkOf). */
   changes(): string {
-    return this.base + "changes";
+    return `${this.base}changes`;
   }
   /** The changes a snapshot is writing now; merged back into changes() if it fails. */
   changesInFlight(): string {
-    return this.base + "changes:snapshotting";
+    return `${this.base}changes:snapshotting`;
   }
   /**
    * Sessions and tokens the retention sweeper looks at next (zset: unit id -> when
@@ -286,6 +286,6 @@ export class ShardKeys {
    * retention). Fed as scripts end runs, sessions and tokens (lua/run-script.ts).
    */
   retentionDue(): string {
-    return this.base + "due";
+    return `${this.base}due`;
   }
 }

@@ -20,23 +20,48 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 export class EngineMetrics {
   readonly registry = new Registry();
 
-  readonly runsTriggered = new Counter({ name: "helmr_runs_triggered_total", help: "Runs triggered through this process (a deduplicated trigger does not count)", labelNames: ["task"], registers: [this.registry] });
+  readonly runsTriggered = new Counter({
+    name: "helmr_runs_triggered_total",
+    help: "Runs triggered through this process (a deduplicated trigger does not count)",
+    labelNames: ["task"],
+    registers: [this.registry],
+  });
   readonly runsFinished = new Counter({
     name: "helmr_runs_finished_total",
     help: "Runs that ended in this process, by task and final status (completed, failed, cancelled, continued)",
     labelNames: ["task", "status"],
     registers: [this.registry],
   });
-  readonly runRetries = new Counter({ name: "helmr_run_retries_total", help: "Failed attempts that were retried", labelNames: ["task"], registers: [this.registry] });
-  readonly nonDeterminism = new Counter({ name: "helmr_nondeterminism_failures_total", help: "Replays that met another durable operation than the journal recorded (NonDeterminismError)", labelNames: ["task"], registers: [this.registry] });
-  readonly inputDeliveries = new Counter({ name: "helmr_input_deliveries_total", help: "Inputs sent to session streams, by outcome: resumed a waiting run, buffered for a later wait, or rejected (4xx)", labelNames: ["outcome"], registers: [this.registry] });
+  readonly runRetries = new Counter({
+    name: "helmr_run_retries_total",
+    help: "Failed attempts that were retried",
+    labelNames: ["task"],
+    registers: [this.registry],
+  });
+  readonly nonDeterminism = new Counter({
+    name: "helmr_nondeterminism_failures_total",
+    help: "Replays that met another durable operation than the journal recorded (NonDeterminismError)",
+    labelNames: ["task"],
+    registers: [this.registry],
+  });
+  readonly inputDeliveries = new Counter({
+    name: "helmr_input_deliveries_total",
+    help: "Inputs sent to session streams, by outcome: resumed a waiting run, buffered for a later wait, or rejected (4xx)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
   readonly tokenCompletions = new Counter({
     name: "helmr_token_completions_total",
     help: "Token completions and failures, by outcome: completed, failed, repeated (the same data or error again), rejected (4xx: already settled otherwise, timed out, unknown)",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
-  readonly triggerToStart = new Histogram({ name: "helmr_trigger_to_start_seconds", help: "From a run's trigger to its task code starting, in the worker that started it", buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly triggerToStart = new Histogram({
+    name: "helmr_trigger_to_start_seconds",
+    help: "From a run's trigger to its task code starting, in the worker that started it",
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
   readonly resumeLatency = new Histogram({
     name: "helmr_resume_seconds",
     help: "From what resumed a run (an input's arrival; a token's completion or a timer coming due, by their job) to the run's code going on, in the worker that resumed it",
@@ -44,14 +69,34 @@ export class EngineMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly snapshotFailures = new Counter({ name: "helmr_snapshot_failures_total", help: "Snapshots this process attempted that failed", registers: [this.registry] });
-  readonly snapshotBytes = new Gauge({ name: "helmr_snapshot_last_bytes", help: "Size of the last snapshot this process wrote (compressed)", registers: [this.registry] });
-  readonly snapshotDuration = new Gauge({ name: "helmr_snapshot_last_duration_seconds", help: "How long the last snapshot this process wrote took", registers: [this.registry] });
+  readonly snapshotFailures = new Counter({
+    name: "helmr_snapshot_failures_total",
+    help: "Snapshots this process attempted that failed",
+    registers: [this.registry],
+  });
+  readonly snapshotBytes = new Gauge({
+    name: "helmr_snapshot_last_bytes",
+    help: "Size of the last snapshot this process wrote (compressed)",
+    registers: [this.registry],
+  });
+  readonly snapshotDuration = new Gauge({
+    name: "helmr_snapshot_last_duration_seconds",
+    help: "How long the last snapshot this process wrote took",
+    registers: [this.registry],
+  });
   /** When the last snapshot this process wrote finished (ms), for the age gauge. */
   lastSnapshotAt: number | null = null;
   /** Executions running in this worker now (set by the worker). */
-  readonly concurrencyInUse = new Gauge({ name: "helmr_worker_executions_running", help: "Executions this worker is running now (parked runs do not count)", registers: [this.registry] });
-  readonly warmRuns = new Gauge({ name: "helmr_worker_warm_runs", help: "Parked runs this worker keeps in memory for warm resumes", registers: [this.registry] });
+  readonly concurrencyInUse = new Gauge({
+    name: "helmr_worker_executions_running",
+    help: "Executions this worker is running now (parked runs do not count)",
+    registers: [this.registry],
+  });
+  readonly warmRuns = new Gauge({
+    name: "helmr_worker_warm_runs",
+    help: "Parked runs this worker keeps in memory for warm resumes",
+    registers: [this.registry],
+  });
 
   /** The runs queues to count jobs in (the shards', and live workers' own), set by the engine. */
   queuesToCount: () => Promise<Queue[]> = async () => [];

@@ -176,7 +176,6 @@ export const hashFieldIds =
     return pageOf(ids, ids, limit);
   };
 
-
 /** How many index entries a filtered listing reads at most for one page. */
 const FILTER_SCAN_LIMIT = 2_000;
 

@@ -76,7 +76,7 @@ function slotPipeline(redis: Redis): ChainableCommander {
         const pipeline = redis.pipeline() as unknown as Record<string, (...args: unknown[]) => unknown> & ChainableCommander;
         for (const i of indexes) pipeline[calls[i].name](...calls[i].args);
         const replies = (await pipeline.exec()) ?? [];
-        indexes.forEach((callIndex, j) => (results[callIndex] = replies[j] ?? [new Error("no reply"), null]));
+        for (const [j, callIndex] of indexes.entries()) results[callIndex] = replies[j] ?? [new Error("no reply"), null];
       }),
     );
     return results;

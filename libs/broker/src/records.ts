@@ -42,7 +42,13 @@ export function toWaitingOn(text: string | undefined): WaitingOn | null {
     const deadline = firstDeadline(wait.branches);
     return { kind: "first", position: wait.pos, branches: wait.branches.map(toBranch), deadline: deadline === null ? null : iso(String(deadline)) };
   }
-  return { kind: "input", position: wait.pos, stream: wait.stream, correlationId: wait.corr || null, deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined) };
+  return {
+    kind: "input",
+    position: wait.pos,
+    stream: wait.stream,
+    correlationId: wait.corr || null,
+    deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined),
+  };
 }
 
 function toBranch(branch: FirstBranch): Extract<WaitingOn, { kind: "first" }>["branches"][number] {
@@ -54,7 +60,23 @@ function toBranch(branch: FirstBranch): Extract<WaitingOn, { kind: "first" }>["b
 }
 
 /** The run hash fields a record is made of (the hash also holds the journal and events). */
-export const RUN_FIELDS = ["task", "status", "attempt", "payload", "output", "error", "wait", "idem", "continuedAs", "continuedFrom", "parent", "createdAt", "updatedAt", "startedAt", "finishedAt"] as const;
+export const RUN_FIELDS = [
+  "task",
+  "status",
+  "attempt",
+  "payload",
+  "output",
+  "error",
+  "wait",
+  "idem",
+  "continuedAs",
+  "continuedFrom",
+  "parent",
+  "createdAt",
+  "updatedAt",
+  "startedAt",
+  "finishedAt",
+] as const;
 
 /** HMGET results of `fields` as a hash (missing fields left out). */
 export function hashOf(fields: readonly string[], values: (string | null)[]): Record<string, string> {
@@ -97,7 +119,15 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
 
 /** Event types by their stored letter (lua/includes/pushEvent.lua). */
 const EVENT_TYPES: Record<string, RunEvent["type"]> = {
-  T: "triggered", S: "started", P: "parked", R: "resumed", Y: "retried", C: "completed", F: "failed", X: "cancelled", N: "continued",
+  T: "triggered",
+  S: "started",
+  P: "parked",
+  R: "resumed",
+  Y: "retried",
+  C: "completed",
+  F: "failed",
+  X: "cancelled",
+  N: "continued",
 };
 
 /**
@@ -118,7 +148,12 @@ export function toRunEvents(lines: string[], createdAt: number, journal: Map<str
     let detail = space < 0 ? undefined : (JSON.parse(line.slice(space + 1)) as Record<string, unknown> | number);
     if (type === "parked" && typeof detail === "number") detail = waitEventDetail("parked", (parkedAt = detail), at, journal);
     else if (type === "resumed" && detail === undefined && parkedAt !== undefined) detail = waitEventDetail("resumed", parkedAt, at, journal);
-    return { type, at: new Date(at).toISOString(), attempt: Number(attempt ?? 1), ...(detail !== undefined ? { detail: detail as Record<string, unknown> } : {}) };
+    return {
+      type,
+      at: new Date(at).toISOString(),
+      attempt: Number(attempt ?? 1),
+      ...(detail !== undefined ? { detail: detail as Record<string, unknown> } : {}),
+    };
   });
 }
 

@@ -35,7 +35,13 @@ export const isConnected = (redis: Redis): boolean => redis.status === "ready";
  * says that one line and nothing else.
  */
 export async function redisAnswers(url: string, timeoutMs = 3_000): Promise<boolean> {
-  const probe = redisClient(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs });
+  const probe = redisClient(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  });
   probe.on("error", () => {});
   try {
     const answer = probe.connect().then(() => probe.ping());

@@ -49,7 +49,8 @@ export class ReplicationGuard {
       );
     }
     const nodes = new Set([...this.before, ...this.clients.flatMap((client) => masters(client))]);
-    if (nodes.size === 0) throw new HelmrError(503, "redis_unavailable", "Helmr knows no Redis Cluster master to confirm this write with right now (a failover?); retry shortly");
+    if (nodes.size === 0)
+      throw new HelmrError(503, "redis_unavailable", "Helmr knows no Redis Cluster master to confirm this write with right now (a failover?); retry shortly");
     const acknowledged = Math.min(...(await Promise.all([...nodes].map((node) => waitOn(node, this.replicas)))));
     if (acknowledged < this.replicas) {
       throw new HelmrError(
@@ -71,7 +72,13 @@ const GONE = new Set(["close", "end", "reconnecting"]);
 function waitOn(node: Redis, replicas: number): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const unanswered = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HelmrError(503, "redis_unavailable", "A Redis master did not answer while confirming this write with its replicas (a failover?); retry shortly")), REPLICA_WAIT_MS + 1_000);
+    timer = setTimeout(
+      () =>
+        reject(
+          new HelmrError(503, "redis_unavailable", "A Redis master did not answer while confirming this write with its replicas (a failover?); retry shortly"),
+        ),
+      REPLICA_WAIT_MS + 1_000,
+    );
   });
   return Promise.race([node.wait(replicas, REPLICA_WAIT_MS), unanswered]).finally(() => clearTimeout(timer));
 }

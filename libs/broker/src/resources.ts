@@ -87,7 +87,24 @@ export function createResources(options: ResourceOptions): Resources {
   const waiting = new WaitingIndex({ redis, keys, logger });
   const metrics = new EngineMetrics({ redis, keys, waiting });
   const idempotencyTtlMs = options.idempotencyTtlMs ?? parseDuration(DEFAULTS.idempotencyTtl);
-  return { redis, keys, runsQueues, runsQueueOf, runsQueue: runsQueues[0], queueConnection, logger, queuePrefix, redisUrl: options.redisUrl, waiting, metrics, hooks: options.hooks ?? {}, secret: options.secret, publicUrl: options.publicUrl, idempotencyTtlMs, waitReplicas: options.waitReplicas ?? 0 };
+  return {
+    redis,
+    keys,
+    runsQueues,
+    runsQueueOf,
+    runsQueue: runsQueues[0],
+    queueConnection,
+    logger,
+    queuePrefix,
+    redisUrl: options.redisUrl,
+    waiting,
+    metrics,
+    hooks: options.hooks ?? {},
+    secret: options.secret,
+    publicUrl: options.publicUrl,
+    idempotencyTtlMs,
+    waitReplicas: options.waitReplicas ?? 0,
+  };
 }
 
 /**
@@ -95,7 +112,11 @@ export function createResources(options: ResourceOptions): Resources {
  * reads what it already names. A key that expires between the two is claimed again.
  * Returns whether this call claimed it, and the value it names.
  */
-export async function claimIdempotencyKey(resources: Pick<Resources, "redis" | "idempotencyTtlMs">, key: string, value: string): Promise<{ claimed: boolean; value: string }> {
+export async function claimIdempotencyKey(
+  resources: Pick<Resources, "redis" | "idempotencyTtlMs">,
+  key: string,
+  value: string,
+): Promise<{ claimed: boolean; value: string }> {
   const { redis, idempotencyTtlMs } = resources;
   for (;;) {
     const set = idempotencyTtlMs > 0 ? await redis.set(key, value, "PX", idempotencyTtlMs, "NX") : await redis.set(key, value, "NX");
@@ -105,12 +126,7 @@ export async function claimIdempotencyKey(resources: Pick<Resources, "redis" | "
   }
 }
 
-export function connect(
-  url: string,
-  logger: Logger,
-  role: string,
-  options: { maxRetriesPerRequest?: number | null } = {},
-): Redis {
+export function connect(url: string, logger: Logger, role: string, options: { maxRetriesPerRequest?: number | null } = {}): Redis {
   const redis = redisClient(url, { maxRetriesPerRequest: 2, ...options, connectionName: `helmr:${role}` });
   let lastError = "";
   redis.on("error", (error: Error) => {
@@ -124,7 +140,10 @@ export function connect(
 
 /** QUIT when Redis answers; a connection still trying to reach a dead Redis is dropped instead. */
 export async function closeConnection(redis: Redis, timeoutMs = 1000): Promise<void> {
-  const quit = redis.quit().then(() => true, () => false);
+  const quit = redis.quit().then(
+    () => true,
+    () => false,
+  );
   const timedOut = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
   if (!(await Promise.race([quit, timedOut]))) redis.disconnect();
 }

@@ -34,11 +34,12 @@ export const conflict = (code: string, message: string) => new HelmrError(409, c
 export const invalid = (message: string, issues?: ErrorIssue[]) => new HelmrError(422, "validation_failed", message, issues);
 
 /** A list cursor that no page of that list handed out. */
-export const invalidCursor = () => invalid("Invalid cursor: pass the nextCursor of an earlier page of the same list", [{ path: "/cursor", message: "is not a cursor of this list" }]);
+export const invalidCursor = () =>
+  invalid("Invalid cursor: pass the nextCursor of an earlier page of the same list", [{ path: "/cursor", message: "is not a cursor of this list" }]);
 
 export function issuesFromZod(error: z.ZodError, root = ""): ErrorIssue[] {
   return error.issues.map((issue) => ({
-    path: root + (issue.path.length ? "/" + issue.path.map((p) => String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("/") : ""),
+    path: root + (issue.path.length ? `/${issue.path.map((p) => String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("/")}` : ""),
     message: issue.message,
   }));
 }

@@ -66,19 +66,39 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
 
   const port = options.port ?? (await freePort());
   const args = [
-    "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-    "--appendonly", options.appendonly === false ? "no" : "yes", "--appendfsync", options.appendfsync ?? "everysec",
-    "--daemonize", "no", "--protected-mode", "yes", "--logfile", join(dir, "redis.log"),
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    options.appendonly === false ? "no" : "yes",
+    "--appendfsync",
+    options.appendfsync ?? "everysec",
+    "--daemonize",
+    "no",
+    "--protected-mode",
+    "yes",
+    "--logfile",
+    join(dir, "redis.log"),
     // Redis notices a blocked client's timeout on its hz tick; BullMQ wakes delayed jobs
     // (Helmr's timers) that way, so hz 10 would make timers fire up to 100 ms late.
-    "--hz", "100",
+    "--hz",
+    "100",
     // Run hashes hold JSON values (payloads, waits) longer than Redis's default 64-byte
     // listpack limit; above it a small hash turns into a hashtable several times its size.
-    "--hash-max-listpack-value", "1024",
+    "--hash-max-listpack-value",
+    "1024",
   ];
   // The password goes in on standard input, as a config file (`-`), never on the command line,
   // which every user of the machine can read in the process list.
-  const child = spawn("redis-server", password ? ["-", ...args] : args, { stdio: [password ? "pipe" : "ignore", "ignore", "ignore"], detached: options.ownProcessGroup ?? false });
+  const child = spawn("redis-server", password ? ["-", ...args] : args, {
+    stdio: [password ? "pipe" : "ignore", "ignore", "ignore"],
+    detached: options.ownProcessGroup ?? false,
+  });
   if (password) child.stdin!.end(`requirepass "${password.replace(/[\\"]/g, "\\$&")}"\n`);
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   await waitUntilUp(child, port, options.startTimeoutMs ?? 10_000, dir, password);

@@ -24,7 +24,13 @@ export interface LocalCluster {
  * `redis-cli --cluster create` and waited for until every node says cluster_state:ok.
  * A cluster node also listens on its port + 10000 (the cluster bus), so both are picked free.
  */
-export async function startLocalCluster(options: { dir: string; masters?: number; replicasPerMaster?: number; appendonly?: boolean; startTimeoutMs?: number }): Promise<LocalCluster> {
+export async function startLocalCluster(options: {
+  dir: string;
+  masters?: number;
+  replicasPerMaster?: number;
+  appendonly?: boolean;
+  startTimeoutMs?: number;
+}): Promise<LocalCluster> {
   const dir = resolve(options.dir);
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 1;
@@ -34,12 +40,35 @@ export async function startLocalCluster(options: { dir: string; masters?: number
     const nodeDir = join(dir, String(port));
     mkdirSync(nodeDir, { recursive: true });
     const args = [
-      "--port", String(port), "--bind", "127.0.0.1", "--dir", nodeDir, "--save", "",
-      "--appendonly", options.appendonly ? "yes" : "no", "--daemonize", "no", "--protected-mode", "yes",
-      "--logfile", join(nodeDir, "redis.log"), "--hz", "100", "--hash-max-listpack-value", "1024",
-      "--cluster-enabled", "yes", "--cluster-config-file", join(nodeDir, "nodes.conf"), "--cluster-node-timeout", "2000",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      nodeDir,
+      "--save",
+      "",
+      "--appendonly",
+      options.appendonly ? "yes" : "no",
+      "--daemonize",
+      "no",
+      "--protected-mode",
+      "yes",
+      "--logfile",
+      join(nodeDir, "redis.log"),
+      "--hz",
+      "100",
+      "--hash-max-listpack-value",
+      "1024",
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      join(nodeDir, "nodes.conf"),
+      "--cluster-node-timeout",
+      "2000",
       // A replica's first sync starts at once rather than after Redis's default 5 s.
-      "--repl-diskless-sync-delay", "0",
+      "--repl-diskless-sync-delay",
+      "0",
     ];
     const child = spawn("redis-server", args, { stdio: "ignore" });
     const exited = new Promise<void>((done) => child.once("exit", () => done()));
@@ -52,7 +81,11 @@ export async function startLocalCluster(options: { dir: string; masters?: number
   try {
     const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
     for (const { port } of nodes) while (!(await ping(port))) await pause(deadline, `redis-server on port ${port} to answer`);
-    const create = spawnSync("redis-cli", ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", String(replicas), "--cluster-yes"], { encoding: "utf8" });
+    const create = spawnSync(
+      "redis-cli",
+      ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", String(replicas), "--cluster-yes"],
+      { encoding: "utf8" },
+    );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`);
     for (const { port } of nodes) {
       while (!clusterStateOk(port)) await pause(deadline, `the cluster to be ok on port ${port}`);

@@ -60,7 +60,8 @@ export const streams = {
     checkName(id);
     const maxBytes = Number(process.env.HELMR_MAX_PAYLOAD_BYTES ?? 1024 * 1024);
     const maxLength = options.maxLength ?? Number(process.env.HELMR_OUTPUT_MAX_LENGTH || 0);
-    if (!Number.isInteger(maxLength) || maxLength < 0) throw new TypeError(`streams.output("${id}"): maxLength must be a whole number of entries (0 for no cap), not ${maxLength}`);
+    if (!Number.isInteger(maxLength) || maxLength < 0)
+      throw new TypeError(`streams.output("${id}"): maxLength must be a whole number of entries (0 for no cap), not ${maxLength}`);
     return {
       id,
       append: (data: T) => {

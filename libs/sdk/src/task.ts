@@ -14,6 +14,7 @@ export interface RetryOptions {
   maxDelay?: Duration;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a task declared without a payload type takes any payload, as the user wrote it.
 export interface TaskContext<Payload = any> {
   session: { id: string };
   run: { id: string; taskId: string; attempt: number };
@@ -37,6 +38,7 @@ export interface TaskOptions<Payload, Output> {
   maxDuration?: Duration;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a task declared without a payload type takes any payload, as the user wrote it.
 export interface TaskDefinition<Payload = any, Output = unknown> extends TaskOptions<Payload, Output> {
   /** Brand checked by name, so tasks from another copy of the SDK are recognised. */
   readonly kind: "helmr.task";
@@ -72,6 +74,7 @@ export interface TaskDefinition<Payload = any, Output = unknown> extends TaskOpt
   batchTrigger(items: BatchItem<Payload>[]): Promise<TriggerResult[]>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a task declared without a payload type takes any payload, as the user wrote it.
 export function task<Payload = any, Output = unknown>(options: TaskOptions<Payload, Output>): TaskDefinition<Payload, Output> {
   const id = Name.safeParse(options.id);
   if (!id.success) throw new TypeError(`task id ${JSON.stringify(options.id)} is invalid: ${id.error.issues[0]?.message}`);
@@ -87,10 +90,13 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
     maxAttempts,
     maxDurationMs: options.maxDuration === undefined ? null : parseDuration(options.maxDuration),
     retryDelayMs: (attempt: number) => Math.min(maxDelay, Math.round(minDelay * factor ** Math.max(0, attempt - 1))),
-    triggerAndWait: (payload: Payload, childOptions: ChildOptions = {}) => triggerChild<Output>(currentExecution(`${options.id}.triggerAndWait()`), options.id, payload, childOptions, true),
-    trigger: (payload: Payload, childOptions: ChildOptions = {}) => triggerChild(currentExecution(`${options.id}.trigger()`), options.id, payload, childOptions, false),
+    triggerAndWait: (payload: Payload, childOptions: ChildOptions = {}) =>
+      triggerChild<Output>(currentExecution(`${options.id}.triggerAndWait()`), options.id, payload, childOptions, true),
+    trigger: (payload: Payload, childOptions: ChildOptions = {}) =>
+      triggerChild(currentExecution(`${options.id}.trigger()`), options.id, payload, childOptions, false),
     waitFor: (payload: Payload, childOptions: ChildOptions = {}) => ({ branch: "run", taskId: options.id, payload, options: childOptions }),
-    batchTriggerAndWait: (items: BatchItem<Payload>[]) => triggerBatch<Output>(currentExecution(`${options.id}.batchTriggerAndWait()`), options.id, items, true),
+    batchTriggerAndWait: (items: BatchItem<Payload>[]) =>
+      triggerBatch<Output>(currentExecution(`${options.id}.batchTriggerAndWait()`), options.id, items, true),
     batchTrigger: (items: BatchItem<Payload>[]) => triggerBatch(currentExecution(`${options.id}.batchTrigger()`), options.id, items, false),
   };
 }

@@ -29,7 +29,11 @@ export const tokens = {
     const execution = currentExecution("tokens.create()");
     if (!isValidDuration(options.timeout)) throw new TypeError(`tokens.create(): invalid timeout ${JSON.stringify(options.timeout)}`);
     const token = await createToken(execution, CreateTokenBody.parse(options));
-    return { ...token, wait: (o = {}) => waitToken(currentExecution("token.wait()"), token.id, o.schema), waitFor: (o = {}) => tokenBranch(token.id, o.schema) };
+    return {
+      ...token,
+      wait: (o = {}) => waitToken(currentExecution("token.wait()"), token.id, o.schema),
+      waitFor: (o = {}) => tokenBranch(token.id, o.schema),
+    };
   },
 
   /** Waits on a token created elsewhere (by the API, another run). */
@@ -43,4 +47,8 @@ export const tokens = {
   },
 };
 
-const tokenBranch = <T>(tokenId: string, schema?: z.ZodType<T>): WaitBranch<T> => ({ branch: "token", tokenId, schema: schema as z.ZodType<unknown> | undefined });
+const tokenBranch = <T>(tokenId: string, schema?: z.ZodType<T>): WaitBranch<T> => ({
+  branch: "token",
+  tokenId,
+  schema: schema as z.ZodType<unknown> | undefined,
+});

@@ -12,7 +12,7 @@ export const waits = {
    * losing child run goes on (cancel it if it should not). Journaled: a replay returns the
    * same winner.
    */
-  first<B extends Record<string, WaitBranch<any>>>(branches: B): Promise<FirstOutcome<B>> {
+  first<B extends Record<string, WaitBranch<unknown>>>(branches: B): Promise<FirstOutcome<B>> {
     return waitFirst(currentExecution("waits.first()"), branches);
   },
 };

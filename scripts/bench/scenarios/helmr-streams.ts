@@ -37,7 +37,14 @@ const appender = task({
 });
 
 export async function startBenchWorker(ctx: BenchContext, concurrency = 200): Promise<HelmrWorker> {
-  return createWorker({ tasks: [waiter, appender], redis: ctx.redisUrl, prefix: ctx.prefix, queueShards: ctx.queueShards, concurrency, logger: pino({ level: "warn" }) });
+  return createWorker({
+    tasks: [waiter, appender],
+    redis: ctx.redisUrl,
+    prefix: ctx.prefix,
+    queueShards: ctx.queueShards,
+    concurrency,
+    logger: pino({ level: "warn" }),
+  });
 }
 
 /** Triggers `count` waiter runs (each in its own session, as one conversation each) and waits until all are parked. */
@@ -66,8 +73,16 @@ export async function parkRuns(ctx: BenchContext, count: number, tag: string): P
  * same moments of a noisy machine and their ratio is fair.
  */
 export async function inputToResume(ctx: BenchContext, probes: { sessionId: string; corr: string }[]): Promise<Summary>;
-export async function inputToResume(ctx: BenchContext, probes: { sessionId: string; corr: string }[], raw: RawBaseline): Promise<{ helmr: Summary; raw: Summary }>;
-export async function inputToResume(ctx: BenchContext, probes: { sessionId: string; corr: string }[], raw?: RawBaseline): Promise<Summary | { helmr: Summary; raw: Summary }> {
+export async function inputToResume(
+  ctx: BenchContext,
+  probes: { sessionId: string; corr: string }[],
+  raw: RawBaseline,
+): Promise<{ helmr: Summary; raw: Summary }>;
+export async function inputToResume(
+  ctx: BenchContext,
+  probes: { sessionId: string; corr: string }[],
+  raw?: RawBaseline,
+): Promise<Summary | { helmr: Summary; raw: Summary }> {
   const samples: number[] = [];
   const rawSamples: number[] = [];
   for (const [i, probe] of probes.entries()) {
@@ -142,7 +157,10 @@ export async function appendThroughput(ctx: BenchContext, runs: number, each: nu
 /** From an append in task code to the event arriving at an SSE subscriber over HTTP. */
 export async function sseLatency(ctx: BenchContext, count: number): Promise<Summary> {
   const apiKey = "sk_bench_000000000000000000";
-  const server = await startApiServer({ engine: ctx.engine, logger: pino({ level: "warn" }), apiKeys: [apiKey], maxPayloadBytes: 1 << 20 }, { port: 0, host: "127.0.0.1" });
+  const server = await startApiServer(
+    { engine: ctx.engine, logger: pino({ level: "warn" }), apiKeys: [apiKey], maxPayloadBytes: 1 << 20 },
+    { port: 0, host: "127.0.0.1" },
+  );
   const client = new HelmrClient({ baseUrl: server.url, apiKey });
   const session = (await ctx.engine.sessions.create({})).session;
   const controller = new AbortController();
@@ -171,7 +189,10 @@ const BENCH_API_KEY = "sk_bench_000000000000000000";
 
 /** The API in this process: sender, API and worker share one event loop. */
 export async function withApi<T>(ctx: BenchContext, fn: (api: BenchApi) => Promise<T>): Promise<T> {
-  const server = await startApiServer({ engine: ctx.engine, logger: pino({ level: "warn" }), apiKeys: [BENCH_API_KEY], maxPayloadBytes: 1 << 20 }, { port: 0, host: "127.0.0.1" });
+  const server = await startApiServer(
+    { engine: ctx.engine, logger: pino({ level: "warn" }), apiKeys: [BENCH_API_KEY], maxPayloadBytes: 1 << 20 },
+    { port: 0, host: "127.0.0.1" },
+  );
   try {
     return await withClients(server.url, fn);
   } finally {

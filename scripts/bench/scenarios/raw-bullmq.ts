@@ -87,13 +87,19 @@ export async function rawBullmqThroughput(redisUrl: string, jobs: number): Promi
   let handled = 0;
   let finish!: () => void;
   const allHandled = new Promise<void>((resolve) => (finish = resolve));
-  const worker = new Worker("rawtput", async () => void (++handled === jobs && finish()), { connection: workerConnection, prefix: "{rawbench}", concurrency: 200 });
+  const worker = new Worker("rawtput", async () => void (++handled === jobs && finish()), {
+    connection: workerConnection,
+    prefix: "{rawbench}",
+    concurrency: 200,
+  });
   await worker.waitUntilReady();
   const t0 = now();
   let next = 0;
-  await Promise.all(Array.from({ length: 64 }, async () => {
-    while (next++ < jobs) await queue.add("x", {}, { removeOnComplete: true });
-  }));
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next++ < jobs) await queue.add("x", {}, { removeOnComplete: true });
+    }),
+  );
   await allHandled;
   const perSecond = jobs / ((now() - t0) / 1000);
   await worker.close();

@@ -41,7 +41,12 @@ export function usePolled<T>(load: () => Promise<T>, deps: unknown[], intervalMs
 
 export const messageOf = (error: unknown): string => (error instanceof ApiError || error instanceof Error ? error.message : String(error));
 
-export const ErrorNote = ({ error }: { error: string | null }) => (error ? <p class="error" role="alert">{error}</p> : null);
+export const ErrorNote = ({ error }: { error: string | null }) =>
+  error ? (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  ) : null;
 
 export const Loading = () => <p class="muted">Loading…</p>;
 
@@ -65,7 +70,19 @@ export function Section({ title, children, actions }: { title: string; children:
  * An action that changes something, in two steps: the button asks, "Confirm" does it. The
  * API's refusal is shown as the API words it.
  */
-export function ConfirmAction({ label, question, run, onDone, disabled }: { label: string; question: string; run: () => Promise<string | void>; onDone?: () => void; disabled?: boolean }) {
+export function ConfirmAction({
+  label,
+  question,
+  run,
+  onDone,
+  disabled,
+}: {
+  label: string;
+  question: string;
+  run: () => Promise<string | undefined>;
+  onDone?: () => void;
+  disabled?: boolean;
+}) {
   const [state, setState] = useState<"idle" | "asking" | "busy">("idle");
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
   const confirm = async () => {
@@ -116,7 +133,17 @@ export function parseJsonInput(text: string, what: string): unknown {
 }
 
 /** A table of rows; `empty` shows when there are none. */
-export function Table<T>({ rows, columns, empty, rowKey }: { rows: T[]; columns: Array<[string, (row: T) => ComponentChildren]>; empty: string; rowKey: (row: T) => string }) {
+export function Table<T>({
+  rows,
+  columns,
+  empty,
+  rowKey,
+}: {
+  rows: T[];
+  columns: Array<[string, (row: T) => ComponentChildren]>;
+  empty: string;
+  rowKey: (row: T) => string;
+}) {
   if (rows.length === 0) return <p class="muted">{empty}</p>;
   return (
     <table>
@@ -164,7 +191,17 @@ export interface FilterField {
 }
 
 /** A list's filters: submitting puts them in the route's query (so a link keeps them) and starts again at the first page. */
-export function Filters({ section, fields, submitLabel = "Filter", onFilter }: { section: string; fields: FilterField[]; submitLabel?: string; onFilter: () => void }) {
+export function Filters({
+  section,
+  fields,
+  submitLabel = "Filter",
+  onFilter,
+}: {
+  section: string;
+  fields: FilterField[];
+  submitLabel?: string;
+  onFilter: () => void;
+}) {
   const submit = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
@@ -177,6 +214,7 @@ export function Filters({ section, fields, submitLabel = "Filter", onFilter }: {
     // the form start again from the route when the route changes.
     <form key={fields.map((field) => field.value).join("\u0000")} class="filters" onSubmit={submit} role={submitLabel === "Search" ? "search" : undefined}>
       {fields.map(({ name, label, value, options }) => (
+        // biome-ignore lint/a11y/noLabelWithoutControl: the label wraps its select or input, chosen below.
         <label key={name}>
           {label}{" "}
           {options ? (

@@ -10,7 +10,8 @@ export function span(ms: number): string {
 }
 
 export const ago = (iso: string, now = Date.now()): string => `${span(now - Date.parse(iso))} ago`;
-export const until = (iso: string, now = Date.now()): string => (Date.parse(iso) >= now ? `in ${span(Date.parse(iso) - now)}` : `${span(now - Date.parse(iso))} ago`);
+export const until = (iso: string, now = Date.now()): string =>
+  Date.parse(iso) >= now ? `in ${span(Date.parse(iso) - now)}` : `${span(now - Date.parse(iso))} ago`;
 export const time = (iso: string | null): string => (iso ? new Date(iso).toLocaleString() : "—");
 export const json = (value: unknown): string => (value === undefined ? "—" : JSON.stringify(value, null, 2));
 

@@ -27,7 +27,10 @@ export function useRoute(): Route {
 /** A link target: `href("runs", id)` → `#/runs/<id>`, with a query when given. */
 export function href(...parts: Array<string | Record<string, string | undefined>>): string {
   const query = parts.find((part): part is Record<string, string | undefined> => typeof part === "object");
-  const path = parts.filter((part): part is string => typeof part === "string").map(encodeURIComponent).join("/");
+  const path = parts
+    .filter((part): part is string => typeof part === "string")
+    .map(encodeURIComponent)
+    .join("/");
   const search = query ? new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string] => Boolean(entry[1]))).toString() : "";
   return `#/${path}${search ? `?${search}` : ""}`;
 }

@@ -17,7 +17,11 @@ export function dashboardFile(name: string): string {
     try {
       text = readFileSync(new URL(name, DIST), "utf8");
     } catch {
-      throw new HelmrError(404, "dashboard_not_built", "The dashboard is not built here: run `npm run build` (or `node scripts/build/dashboard.mjs`) in the Helmr repository");
+      throw new HelmrError(
+        404,
+        "dashboard_not_built",
+        "The dashboard is not built here: run `npm run build` (or `node scripts/build/dashboard.mjs`) in the Helmr repository",
+      );
     }
     cache.set(name, text);
   }
@@ -25,4 +29,5 @@ export function dashboardFile(name: string): string {
 }
 
 /** Only the bundle's own files, from this origin: the key in session storage stays with them. */
-export const DASHBOARD_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const DASHBOARD_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -27,16 +27,26 @@ async function readJsonBody(ctx: ApiContext, limitBytes: number): Promise<JsonBo
   const declaredLength = req.headers["content-length"];
   if (declaredLength === "0" || (declaredLength === undefined && req.headers["transfer-encoding"] === undefined)) return { present: false };
   if (!ctx.request.is("application/json", "+json")) {
-    throw new HelmrError(415, "unsupported_media_type", `The body is sent as ${ctx.get("content-type") || "no content type"}; send it as JSON with \`content-type: application/json\`. Nothing was stored.`);
+    throw new HelmrError(
+      415,
+      "unsupported_media_type",
+      `The body is sent as ${ctx.get("content-type") || "no content type"}; send it as JSON with \`content-type: application/json\`. Nothing was stored.`,
+    );
   }
   const charset = ctx.request.charset;
   if (charset && charset.toLowerCase() !== "utf-8" && charset.toLowerCase() !== "utf8") {
-    throw new HelmrError(415, "unsupported_media_type", `The body is declared as charset ${charset}; send JSON as UTF-8 (\`content-type: application/json\` or \`; charset=utf-8\`). Nothing was stored.`);
+    throw new HelmrError(
+      415,
+      "unsupported_media_type",
+      `The body is declared as charset ${charset}; send JSON as UTF-8 (\`content-type: application/json\` or \`; charset=utf-8\`). Nothing was stored.`,
+    );
   }
   const text = await readText(ctx, limitBytes);
   if (text.trim() === "") return { present: false };
   if (depthOf(text) > MAX_JSON_DEPTH) {
-    throw invalid(`The request body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays; flatten it. Nothing was stored.`, [{ path: "", message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+    throw invalid(`The request body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays; flatten it. Nothing was stored.`, [
+      { path: "", message: `nests deeper than ${MAX_JSON_DEPTH} levels` },
+    ]);
   }
   return { present: true, value: parseWithoutPrototypeKeys(text) };
 }
@@ -52,7 +62,11 @@ async function readText(ctx: ApiContext, limitBytes: number): Promise<string> {
 }
 
 const payloadTooLarge = () =>
-  new HelmrError(413, "payload_too_large", "The request body is larger than the limit; keep payloads under the configured size (HELMR_MAX_PAYLOAD_BYTES). Nothing was stored.");
+  new HelmrError(
+    413,
+    "payload_too_large",
+    "The request body is larger than the limit; keep payloads under the configured size (HELMR_MAX_PAYLOAD_BYTES). Nothing was stored.",
+  );
 
 /** The deepest nesting of objects and arrays in JSON text, read without parsing it (strings skipped). */
 function depthOf(text: string): number {
@@ -62,7 +76,8 @@ function depthOf(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      if (c === 0x5c)
+        i++; // a backslash: the next character is escaped
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

@@ -8,7 +8,10 @@ export function requestLogging(logger: Logger): Middleware<ApiState> {
     try {
       await next();
     } finally {
-      logger.debug({ requestId: ctx.state.requestId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, "request");
+      logger.debug(
+        { requestId: ctx.state.requestId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) },
+        "request",
+      );
     }
   };
 }

@@ -93,7 +93,10 @@ export function buildOpenApiDocument(routes: DocumentedRoute[], version: string)
     }
     for (const status of [...Object.keys(COMMON_ERRORS).map(Number), ...(doc.errors ?? [])].sort((a, b) => a - b)) {
       if (responses[status]) continue;
-      responses[status] = { description: COMMON_ERRORS[status] ?? ROUTE_ERRORS[status], content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } } };
+      responses[status] = {
+        description: COMMON_ERRORS[status] ?? ROUTE_ERRORS[status],
+        content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
+      };
     }
     const credentials = credentialsOf(route, authenticated);
     const operation: Record<string, unknown> = {
@@ -115,7 +118,8 @@ export function buildOpenApiDocument(routes: DocumentedRoute[], version: string)
     info: {
       title: "Helmr API",
       version,
-      description: "Durable waits for long-running TypeScript tasks: sessions, their input and output streams, runs, waits and tokens. Every error has the one shape ErrorBody.",
+      description:
+        "Durable waits for long-running TypeScript tasks: sessions, their input and output streams, runs, waits and tokens. Every error has the one shape ErrorBody.",
     },
     servers: [{ url: "/" }],
     security: [{ secretKey: [] }],

@@ -16,7 +16,9 @@ export default defineRoute({
     body: NoBody,
     responses: {
       200: RunRecord.extend({
-        cancellation: z.enum(["cancelled", "requested", "finished"]).describe("cancelled now, requested of the running code, or finished before (a run cancelled earlier)"),
+        cancellation: z
+          .enum(["cancelled", "requested", "finished"])
+          .describe("cancelled now, requested of the running code, or finished before (a run cancelled earlier)"),
       }),
     },
     errors: [409],

@@ -22,7 +22,7 @@ export default defineRoute({
   handler: async (ctx, { engine, maxPayloadBytes }) => {
     const taskId = parseParam(ctx, "taskId", TaskIdParam);
     const body = await parseBody(ctx, BatchTriggerBody);
-    body.items.forEach((item, i) => checkPayloadSize(item.payload, maxPayloadBytes, `items[${i}].payload`));
+    for (const [i, item] of body.items.entries()) checkPayloadSize(item.payload, maxPayloadBytes, `items[${i}].payload`);
     const runs = await engine.batches.trigger(taskId, body.items);
     ctx.status = runs.every((run) => run.deduplicated) ? 200 : 201;
     ctx.body = { runs };

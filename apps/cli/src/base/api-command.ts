@@ -21,7 +21,10 @@ const CLI_HINTS: Record<string, string> = {
 export abstract class ApiCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
   static override baseFlags = {
-    "api-url": Flags.string({ description: "Helmr API base URL (default HELMR_API_URL, or http://127.0.0.1:HELMR_PORT, the local development API)", helpGroup: "GLOBAL" }),
+    "api-url": Flags.string({
+      description: "Helmr API base URL (default HELMR_API_URL, or http://127.0.0.1:HELMR_PORT, the local development API)",
+      helpGroup: "GLOBAL",
+    }),
     "api-key": Flags.string({
       description: "secret API key (default HELMR_API_KEY; against the local development API, the key `helmr dev` keeps in HELMR_DATA_DIR/dev-api-key)",
       helpGroup: "GLOBAL",
@@ -34,7 +37,13 @@ export abstract class ApiCommand<T extends typeof Command> extends Command {
 
   override async init(): Promise<void> {
     await super.init();
-    const { flags, args } = await this.parse({ flags: this.ctor.flags, baseFlags: (this.ctor as typeof ApiCommand).baseFlags, args: this.ctor.args, enableJsonFlag: true, strict: this.ctor.strict });
+    const { flags, args } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof ApiCommand).baseFlags,
+      args: this.ctor.args,
+      enableJsonFlag: true,
+      strict: this.ctor.strict,
+    });
     this.flags = flags as typeof this.flags;
     this.args = args as typeof this.args;
   }
@@ -46,7 +55,10 @@ export abstract class ApiCommand<T extends typeof Command> extends Command {
    */
   protected get client(): HelmrClient {
     const given = this.flags["api-url"] ?? process.env.HELMR_API_URL;
-    const apiKey = this.flags["api-key"] ?? process.env.HELMR_API_KEY ?? (given === undefined ? readDevCredential(process.env.HELMR_DATA_DIR || DEFAULTS.dataDir, DEV_API_KEY_FILE) : undefined);
+    const apiKey =
+      this.flags["api-key"] ??
+      process.env.HELMR_API_KEY ??
+      (given === undefined ? readDevCredential(process.env.HELMR_DATA_DIR || DEFAULTS.dataDir, DEV_API_KEY_FILE) : undefined);
     this.apiClient ??= new HelmrClient({ baseUrl: given ?? `http://127.0.0.1:${process.env.HELMR_PORT || DEFAULTS.port}`, apiKey });
     return this.apiClient;
   }
@@ -59,7 +71,11 @@ export abstract class ApiCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (HelmrApiError.is(error)) return super.catch(new Errors.CLIError(explain(error), { exit: 1 }));
     if (error instanceof HelmrConnectionError || error.name === "HelmrConnectionError") {
-      return super.catch(new Errors.CLIError(`${error.message}\nStart Helmr with \`helmr dev\` (or \`helmr server\`), or point at it with HELMR_API_URL / --api-url.`, { exit: 1 }));
+      return super.catch(
+        new Errors.CLIError(`${error.message}\nStart Helmr with \`helmr dev\` (or \`helmr server\`), or point at it with HELMR_API_URL / --api-url.`, {
+          exit: 1,
+        }),
+      );
     }
     return super.catch(error);
   }

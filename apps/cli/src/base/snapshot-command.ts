@@ -56,7 +56,9 @@ export abstract class SnapshotCommand<T extends typeof Command> extends Command 
       return super.catch(new Errors.CLIError(error.message, { exit: 1 }));
     }
     if (error.name === "StoreError") {
-      return super.catch(new Errors.CLIError(`${error.message}\n(Snapshots go to S3 when HELMR_S3_BUCKET is set, else to HELMR_DATA_DIR/snapshots.)`, { exit: 1 }));
+      return super.catch(
+        new Errors.CLIError(`${error.message}\n(Snapshots go to S3 when HELMR_S3_BUCKET is set, else to HELMR_DATA_DIR/snapshots.)`, { exit: 1 }),
+      );
     }
     return super.catch(error);
   }

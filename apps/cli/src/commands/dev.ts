@@ -22,7 +22,11 @@ export default class Dev extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Dev);
     const settings = settingsOrExit();
-    const [{ loadTaskModule }, { resolveRedis }, { createLogger, startApi, startWorker }] = await Promise.all([import("../runtime/load-tasks.ts"), import("../runtime/redis.ts"), import("../runtime/services.ts")]);
+    const [{ loadTaskModule }, { resolveRedis }, { createLogger, startApi, startWorker }] = await Promise.all([
+      import("../runtime/load-tasks.ts"),
+      import("../runtime/redis.ts"),
+      import("../runtime/services.ts"),
+    ]);
     const logger = createLogger(settings, "warn");
     const shutdown = catchShutdownSignals((m) => this.log(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const tasks = args.module ? await loadTaskModule(args.module) : undefined;
@@ -36,7 +40,14 @@ export default class Dev extends Command {
     if (tasks) worker = await startWorker(settings, { redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl });
 
     const apiUrl = `${api.server.url}/api/v1`;
-    const facts = { apiUrl, dashboardUrl: `${api.server.url}/dashboard`, apiKey, redisUrl: redactRedisUrl(redis.url), embeddedRedis: redis.embedded, tasks: worker?.taskIds ?? [] };
+    const facts = {
+      apiUrl,
+      dashboardUrl: `${api.server.url}/dashboard`,
+      apiKey,
+      redisUrl: redactRedisUrl(redis.url),
+      embeddedRedis: redis.embedded,
+      tasks: worker?.taskIds ?? [],
+    };
     this.log(flags.json ? JSON.stringify(facts) : banner(facts, settings.HELMR_DATA_DIR));
 
     // The API and the worker drain side by side, within one grace period; the embedded
@@ -48,7 +59,10 @@ export default class Dev extends Command {
   }
 }
 
-function banner(facts: { apiUrl: string; dashboardUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] }, dataDir: string): string {
+function banner(
+  facts: { apiUrl: string; dashboardUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] },
+  dataDir: string,
+): string {
   const example = facts.tasks.includes("hello") ? "hello" : facts.tasks[0];
   const lines = [
     "",

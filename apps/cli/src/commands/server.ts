@@ -22,16 +22,28 @@ export default class Server extends Command {
     const { flags } = await this.parse(Server);
     const settings = settingsOrExit();
     if (settings.HELMR_API_KEYS.length === 0) {
-      this.error("HELMR_API_KEYS is empty: set it to one or more comma-separated secret keys (16+ characters), or run `helmr dev` for a local setup with a generated key", { exit: 1 });
+      this.error(
+        "HELMR_API_KEYS is empty: set it to one or more comma-separated secret keys (16+ characters), or run `helmr dev` for a local setup with a generated key",
+        { exit: 1 },
+      );
     }
     if (!settings.HELMR_SECRET) {
-      this.error("HELMR_SECRET is not set: set it to a random value of 32+ characters (token secrets derive from it), or run `helmr dev` for a local setup", { exit: 1 });
+      this.error("HELMR_SECRET is not set: set it to a random value of 32+ characters (token secrets derive from it), or run `helmr dev` for a local setup", {
+        exit: 1,
+      });
     }
     const [{ resolveRedis }, { createLogger, startApi }] = await Promise.all([import("../runtime/redis.ts"), import("../runtime/services.ts")]);
     const logger = createLogger(settings);
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const redis = await resolveRedis(settings);
-    const api = await startApi(settings, { redisUrl: redis.url, apiKeys: settings.HELMR_API_KEYS, secret: settings.HELMR_SECRET, port: flags.port ?? settings.HELMR_PORT, host: flags.host ?? settings.HELMR_HOST, logger });
+    const api = await startApi(settings, {
+      redisUrl: redis.url,
+      apiKeys: settings.HELMR_API_KEYS,
+      secret: settings.HELMR_SECRET,
+      port: flags.port ?? settings.HELMR_PORT,
+      host: flags.host ?? settings.HELMR_HOST,
+      logger,
+    });
     const facts = { apiUrl: `${api.server.url}/api/v1`, redisUrl: redactRedisUrl(redis.url), embeddedRedis: redis.embedded };
     this.log(flags.json ? JSON.stringify(facts) : `Helmr API listening on ${facts.apiUrl} (Redis ${facts.redisUrl}${redis.embedded ? ", embedded" : ""})`);
     await shutdown.stopWith(async () => {

@@ -19,7 +19,11 @@ export default class Worker extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Worker);
-    const [{ loadTaskModule }, { resolveRedis }, { createLogger, startWorker }] = await Promise.all([import("../runtime/load-tasks.ts"), import("../runtime/redis.ts"), import("../runtime/services.ts")]);
+    const [{ loadTaskModule }, { resolveRedis }, { createLogger, startWorker }] = await Promise.all([
+      import("../runtime/load-tasks.ts"),
+      import("../runtime/redis.ts"),
+      import("../runtime/services.ts"),
+    ]);
     const settings = settingsOrExit();
     const logger = createLogger(settings);
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);

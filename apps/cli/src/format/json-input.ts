@@ -11,7 +11,8 @@ export function parseJsonFlag(text: string, flag: string): unknown {
   } catch (error) {
     const message = (error as Error).message;
     const position = errorPosition(text);
-    const where = position === null ? "" : `\n  ${text.slice(Math.max(0, position - 20), position + 20)}\n  ${" ".repeat(Math.min(20, position))}^ position ${position}`;
+    const where =
+      position === null ? "" : `\n  ${text.slice(Math.max(0, position - 20), position + 20)}\n  ${" ".repeat(Math.min(20, position))}^ position ${position}`;
     throw new Errors.CLIError(`${flag} is not valid JSON: ${message}${where}\nQuote the value for your shell, e.g. ${flag} '{"approved": true}'`, { exit: 1 });
   }
 }
@@ -46,6 +47,7 @@ export function readJsonSource(options: { data?: string; dataFile?: string; flag
     }
     return parseJsonFlag(text, `--data-file ${options.dataFile}`);
   }
-  if (options.data === undefined) throw new Errors.CLIError(`Pass the data as JSON: ${options.flag} '{...}', --data-file FILE, or ${options.flag} - to read standard input`, { exit: 1 });
+  if (options.data === undefined)
+    throw new Errors.CLIError(`Pass the data as JSON: ${options.flag} '{...}', --data-file FILE, or ${options.flag} - to read standard input`, { exit: 1 });
   return parseJsonFlag(options.data === "-" ? readFileSync(0, "utf8") : options.data, options.flag);
 }

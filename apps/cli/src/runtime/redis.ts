@@ -23,7 +23,10 @@ export interface RedisTarget {
 export async function resolveRedis(settings: Settings): Promise<RedisTarget> {
   if (settings.HELMR_REDIS_URL) {
     if (!(await redisAnswers(settings.HELMR_REDIS_URL))) {
-      throw new Errors.CLIError(`Cannot reach Redis at ${redactRedisUrl(settings.HELMR_REDIS_URL)}: start it, or point HELMR_REDIS_URL at a running one (unset, Helmr starts its own)`, { exit: 1 });
+      throw new Errors.CLIError(
+        `Cannot reach Redis at ${redactRedisUrl(settings.HELMR_REDIS_URL)}: start it, or point HELMR_REDIS_URL at a running one (unset, Helmr starts its own)`,
+        { exit: 1 },
+      );
     }
     return { url: settings.HELMR_REDIS_URL, embedded: false, stop: async () => {} };
   }

@@ -37,7 +37,13 @@ export async function startApi(
   try {
     await engine.ready();
     server = await startApiServer(
-      { engine, logger: options.logger, apiKeys: options.apiKeys, maxPayloadBytes: settings.HELMR_MAX_PAYLOAD_BYTES, metricsToken: settings.HELMR_METRICS_TOKEN },
+      {
+        engine,
+        logger: options.logger,
+        apiKeys: options.apiKeys,
+        maxPayloadBytes: settings.HELMR_MAX_PAYLOAD_BYTES,
+        metricsToken: settings.HELMR_METRICS_TOKEN,
+      },
       { port: options.port, host: options.host },
     );
   } catch (error) {

@@ -21,7 +21,20 @@ import { changed } from "./script-errors.ts";
  * it from that journal, as after a worker crash. Marking those too would double the
  * commands of the busiest paths (an output append is one script).
  */
-const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs", "startExecution", "beginClaimed", "writeJournal", "appendOutput", "dropWarm", "sweepSession", "deleteToken", "eraseSession", "forgetUnattendedChanges"]);
+const UNMARKED = new Set<ScriptName>([
+  "dumpSession",
+  "readHistory",
+  "readInputs",
+  "startExecution",
+  "beginClaimed",
+  "writeJournal",
+  "appendOutput",
+  "dropWarm",
+  "sweepSession",
+  "deleteToken",
+  "eraseSession",
+  "forgetUnattendedChanges",
+]);
 
 /**
  * Scripts after which their unit may come due for retention (a run, session or token
@@ -30,7 +43,17 @@ const UNMARKED = new Set<ScriptName>(["dumpSession", "readHistory", "readInputs"
  * something to delete rather than every record (systems/retention.ts). A unit fed for
  * nothing costs the sweeper one look. Parking is not among them: a parked run adds nothing.
  */
-const FEEDS_RETENTION = new Set<ScriptName>(["completeRun", "continueRun", "failAttempt", "cancelRun", "closeSession", "createSession", "createToken", "completeToken", "settleTokenTimeout"]);
+const FEEDS_RETENTION = new Set<ScriptName>([
+  "completeRun",
+  "continueRun",
+  "failAttempt",
+  "cancelRun",
+  "closeSession",
+  "createSession",
+  "createToken",
+  "completeToken",
+  "settleTokenTimeout",
+]);
 
 /**
  * Runs a script on a connection. A script that changed its snapshot unit marks it once it
@@ -42,12 +65,17 @@ export function runScript<T = unknown>(target: Redis, name: ScriptName, keys: st
 export function runScript(target: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): ChainableCommander;
 export function runScript(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
   if (isPipeline(target)) {
-    if (markOf(pipelineConnection(target), name, keys)) throw new Error(`Lua script ${name} changes a snapshot unit: run it with execWithScript, which marks the change`);
+    if (markOf(pipelineConnection(target), name, keys))
+      throw new Error(`Lua script ${name} changes a snapshot unit: run it with execWithScript, which marks the change`);
     return call(target, name, keys, args);
   }
   const result = call(target, name, keys, args) as Promise<unknown>;
   const mark = markOf(target, name, keys);
-  if (mark) result.then((outcome) => changed(outcome) && markChanged(target, mark), () => {});
+  if (mark)
+    result.then(
+      (outcome) => changed(outcome) && markChanged(target, mark),
+      () => {},
+    );
   return result;
 }
 
@@ -56,7 +84,12 @@ export function runScript(target: Redis | ChainableCommander, name: ScriptName, 
  * own result (`outcome`) beside every command's (`results`, the script's included). The
  * first command error is thrown. A change the script made is marked as runScript does.
  */
-export async function execWithScript<T>(pipeline: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): Promise<{ outcome: T; results: unknown[] }> {
+export async function execWithScript<T>(
+  pipeline: ChainableCommander,
+  name: ScriptName,
+  keys: string[],
+  args: (string | number)[],
+): Promise<{ outcome: T; results: unknown[] }> {
   let results: unknown[];
   if (isSlotPipeline(pipeline)) {
     // On a cluster the queued commands (global writes, on other nodes) go first, as one
@@ -93,7 +126,8 @@ function call(target: Redis | ChainableCommander, name: ScriptName, keys: string
   return command.call(target, ...keys, ...args.map(String));
 }
 
-const isPipeline = (target: Redis | ChainableCommander): target is ChainableCommander => target instanceof Pipeline || isSlotPipeline(target as ChainableCommander);
+const isPipeline = (target: Redis | ChainableCommander): target is ChainableCommander =>
+  target instanceof Pipeline || isSlotPipeline(target as ChainableCommander);
 
 /** The connection a pipeline was made on. */
 const pipelineConnection = (pipeline: ChainableCommander): Redis => (pipeline as unknown as Pipeline).redis as Redis;

@@ -21,7 +21,10 @@ export enum ScriptError {
 /** Thrown into an execution whose writes Redis refused; the executor stops quietly. */
 export class ExecutionRefusedError extends Error {
   override name = "ExecutionRefusedError";
-  constructor(readonly code: ScriptError.StaleExecution | ScriptError.Cancelled | ScriptError.JournalConflict, runId: string) {
+  constructor(
+    readonly code: ScriptError.StaleExecution | ScriptError.Cancelled | ScriptError.JournalConflict,
+    runId: string,
+  ) {
     super(
       code === ScriptError.Cancelled
         ? `run ${runId} was cancelled`

@@ -48,16 +48,20 @@ export const encodeUnit = (unit: UnitRecord): string => JSON.stringify(unit);
 
 export function encodePart(lines: string[]): Promise<Buffer> {
   // zlib runs on libuv's thread pool: compressing a part does not hold up request handling.
-  return gzipAsync(lines.join("\n") + "\n");
+  return gzipAsync(`${lines.join("\n")}\n`);
 }
 
 export async function decodePart(body: Buffer): Promise<UnitRecord[]> {
   const text = (await gunzipAsync(body)).toString("utf8");
-  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as UnitRecord);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as UnitRecord);
 }
 
 export function parseManifest(body: Buffer, name: string): Manifest {
   const parsed = Manifest.safeParse(JSON.parse(body.toString("utf8")));
-  if (!parsed.success) throw new Error(`snapshot manifest ${name} is not valid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(`snapshot manifest ${name} is not valid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;
 }

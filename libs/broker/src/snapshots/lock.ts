@@ -62,7 +62,10 @@ export async function forgetUnattendedChanges(redis: Redis, keys: Keys, now = Da
   const lock = FORGETTING + randomBytes(12).toString("hex");
   if ((await runScript<number>(redis, "forgetUnattendedChanges", [keys.snapshotLock(), keys.snapshotState()], [now, lock, LOCK_TTL_MS])) !== 1) return;
   try {
-    await deleteEach(redis, keys.shards.map((shard) => shard.changes()));
+    await deleteEach(
+      redis,
+      keys.shards.map((shard) => shard.changes()),
+    );
   } finally {
     await releaseSnapshotLock(redis, keys, lock);
   }

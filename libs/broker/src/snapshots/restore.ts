@@ -105,7 +105,9 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
 function inCurrentLayout(unit: UnitRecord, manifest: Manifest): UnitRecord {
   if (manifest.layout === LAYOUT_VERSION) return unit;
   if (manifest.layout > LAYOUT_VERSION) {
-    throw new Error(`snapshot ${manifest.id} was taken in layout ${manifest.layout}, newer than this Helmr reads (${LAYOUT_VERSION}); restore it with the Helmr version that took it`);
+    throw new Error(
+      `snapshot ${manifest.id} was taken in layout ${manifest.layout}, newer than this Helmr reads (${LAYOUT_VERSION}); restore it with the Helmr version that took it`,
+    );
   }
   return {
     ...unit,

@@ -84,7 +84,11 @@ export class SnapshotService {
     const off = this.options.intervalMs === 0;
     const every = off ? (this.options.forgetEveryMs ?? 5 * 60_000) : this.options.intervalMs;
     if (!off) await markAttended(this.connection, this.engine.resources.keys, every);
-    await this.queue.upsertJobScheduler(SCHEDULER_ID, { every }, { name: off ? "forget-changes" : "snapshot", opts: { removeOnComplete: 20, removeOnFail: 20 } });
+    await this.queue.upsertJobScheduler(
+      SCHEDULER_ID,
+      { every },
+      { name: off ? "forget-changes" : "snapshot", opts: { removeOnComplete: 20, removeOnFail: 20 } },
+    );
     this.worker = new Worker(SNAPSHOTS_QUEUE, (job) => (job.name === "forget-changes" ? this.writer.forgetChanges() : this.periodic()), {
       connection: workerConnection,
       prefix: queuePrefix,
@@ -98,7 +102,10 @@ export class SnapshotService {
     const { logger } = this.engine.resources;
     try {
       const { manifest, location, durationMs } = await this.create();
-      logger.info({ snapshot: manifest.id, kind: manifest.kind, sessions: manifest.sessions, tokens: manifest.tokens, bytes: manifest.bytes, durationMs, location }, "snapshot written");
+      logger.info(
+        { snapshot: manifest.id, kind: manifest.kind, sessions: manifest.sessions, tokens: manifest.tokens, bytes: manifest.bytes, durationMs, location },
+        "snapshot written",
+      );
     } catch (error) {
       if (error instanceof SnapshotInProgressError) return;
       logger.error({ err: (error as Error).message }, "snapshot failed; its changes are kept and the next interval tries again");

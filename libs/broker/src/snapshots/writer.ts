@@ -92,7 +92,10 @@ export class SnapshotWriter {
       const manifest = await this.write(id, parent, unitIds, written, () => this.extendLock(lock));
       // The chain first: dying before the marks it wrote are dropped only writes them again.
       await this.redis.hset(this.keys.snapshotState(), "last", id, "increments", increments);
-      await deleteEach(this.redis, this.keys.shards.map((shard) => shard.changesInFlight()));
+      await deleteEach(
+        this.redis,
+        this.keys.shards.map((shard) => shard.changesInFlight()),
+      );
       await this.prune().catch((error) => this.logger.warn({ err: error }, "could not prune old snapshots; will try after the next one"));
       return { manifest, location: this.store.locationOf(id), durationMs: Date.now() - started };
     } catch (error) {
@@ -114,7 +117,10 @@ export class SnapshotWriter {
     if (!lock) return;
     try {
       await this.redis.hdel(this.keys.snapshotState(), "last");
-      await deleteEach(this.redis, this.keys.shards.map((shard) => shard.changes()));
+      await deleteEach(
+        this.redis,
+        this.keys.shards.map((shard) => shard.changes()),
+      );
     } finally {
       await this.releaseLock(lock);
     }
@@ -151,7 +157,8 @@ export class SnapshotWriter {
     if (!full) return [...new Set(moved.flat())].sort();
     // A set: an id log may hold an id twice after a crash mid-create (paging.ts).
     const units = new Set<string>();
-    for (const shard of keys.shards) for (const key of [shard.sessionsIndex(), shard.tokensIndex()]) for await (const ids of idsOfLog(redis, key)) for (const id of ids) units.add(id);
+    for (const shard of keys.shards)
+      for (const key of [shard.sessionsIndex(), shard.tokensIndex()]) for await (const ids of idsOfLog(redis, key)) for (const id of ids) units.add(id);
     return [...units];
   }
 
@@ -160,7 +167,6 @@ export class SnapshotWriter {
       this.logger.error({ err: error }, "could not put snapshot change marks back; the next full snapshot covers them"),
     );
   }
-
 
   private async write(id: string, parent: string | null, unitIds: string[], written: string[], keepLock: () => Promise<void>): Promise<Manifest> {
     const parts: Manifest["parts"] = [];
@@ -248,7 +254,8 @@ export class SnapshotWriter {
 
   private async extendLock(lock: string): Promise<void> {
     const held = await runScript<number>(this.redis, "extendLock", [this.keys.snapshotLock()], [lock, LOCK_TTL_MS]);
-    if (held !== 1) throw new Error("lost the snapshot lock (a step took longer than a minute); the snapshot was abandoned and its changes kept for the next one");
+    if (held !== 1)
+      throw new Error("lost the snapshot lock (a step took longer than a minute); the snapshot was abandoned and its changes kept for the next one");
   }
 
   /**
@@ -266,4 +273,3 @@ export class SnapshotWriter {
     }
   }
 }
-

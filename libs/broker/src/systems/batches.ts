@@ -58,7 +58,14 @@ export class BatchesSystem {
   }
 
   /** Creates a batch's runs in one session in one script, all or none, then queues their first jobs. */
-  private async createInSession(taskId: string, sessionId: string, items: TriggerBody[], runIds: string[], parent: string, now: number): Promise<TriggerResult[]> {
+  private async createInSession(
+    taskId: string,
+    sessionId: string,
+    items: TriggerBody[],
+    runIds: string[],
+    parent: string,
+    now: number,
+  ): Promise<TriggerResult[]> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
     if (parent) await this.resources.hooks.racepoint?.("children.beforeCreate", { runId: runIds[0] });
@@ -67,12 +74,20 @@ export class BatchesSystem {
     const logged = pipeline.length;
     for (const runId of runIds) appendToIdLog(pipeline, keys.shardOf(sessionId).runsIndex(), runId);
     const runs = runIds.map((runId, i) => [runId, JSON.stringify(items[i].payload ?? null), parent ? `${parent}|${i}` : ""]);
-    const { outcome, results } = await execWithScript<number | unknown[]>(pipeline, "createRuns", [keys.session(sessionId)], [JSON.stringify(runs), taskId, now, keys.tagPrefix(sessionId)]);
+    const { outcome, results } = await execWithScript<number | unknown[]>(
+      pipeline,
+      "createRuns",
+      [keys.session(sessionId)],
+      [JSON.stringify(runs), taskId, now, keys.tagPrefix(sessionId)],
+    );
     const created = new Set(isScriptError(outcome) ? [] : runIds.filter((_, i) => outcome[2 * i] === "created"));
     if (created.size < runIds.length) {
       // Take back what this attempt logged for runs it did not create: all of them when the session refused, those made before on a replay.
-      const cleanup = this.dispatch.dropIntents(batch(redis), runIds.filter((id) => !created.has(id)));
-      runIds.forEach((id, i) => !created.has(id) && removeFromIdLog(cleanup, keys.shardOf(sessionId).runsIndex(), String(results[logged + i])));
+      const cleanup = this.dispatch.dropIntents(
+        batch(redis),
+        runIds.filter((id) => !created.has(id)),
+      );
+      for (const [i, id] of runIds.entries()) if (!created.has(id)) removeFromIdLog(cleanup, keys.shardOf(sessionId).runsIndex(), String(results[logged + i]));
       await execOrThrow(cleanup);
       if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
     }

@@ -73,10 +73,17 @@ export class ChildrenSystem {
     const reply = await runScript<number | [string, string]>(this.resources.redis, "adoptRun", [this.resources.keys.run(runId)], [parent]);
     if (isScriptError(reply)) throw scriptError(reply, runId);
     if (reply[0] === "other") {
-      const refusal = conflict("run_has_parent", `Run ${runId}, which the child's idempotencyKey names, is the child of another run already; a run tells one parent of its end`);
+      const refusal = conflict(
+        "run_has_parent",
+        `Run ${runId}, which the child's idempotencyKey names, is the child of another run already; a run tells one parent of its end`,
+      );
       if (parent.split("|").length < 3) throw refusal;
       const cause = { name: "HelmrError", message: refusal.message };
-      return this.tellParent(parent, runId, JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: `child run ${runId} waits for another parent`, runId, cause } }));
+      return this.tellParent(
+        parent,
+        runId,
+        JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: `child run ${runId} waits for another parent`, runId, cause } }),
+      );
     }
     const end = await this.endOf(runId);
     if (end.result !== null) await this.tellParent(parent, runId, end.result);
@@ -155,7 +162,20 @@ export class ChildrenSystem {
 /** A parent's wait result for a child in `status`; null while the child has not ended. */
 export function childWaitResult(runId: string, status: string, output: string | null, error: string | null): string | null {
   if (status === "completed") return `{"ok":true,"output":${output ?? "null"}}`;
-  if (status === "failed") return JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: `child run ${runId} failed`, runId, cause: error ? JSON.parse(error) : null } });
-  if (status === "cancelled") return JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: `child run ${runId} was cancelled`, runId, cause: { name: "RunCancelledError", message: "the run was cancelled" } } });
+  if (status === "failed")
+    return JSON.stringify({
+      ok: false,
+      error: { name: "ChildRunFailedError", message: `child run ${runId} failed`, runId, cause: error ? JSON.parse(error) : null },
+    });
+  if (status === "cancelled")
+    return JSON.stringify({
+      ok: false,
+      error: {
+        name: "ChildRunFailedError",
+        message: `child run ${runId} was cancelled`,
+        runId,
+        cause: { name: "RunCancelledError", message: "the run was cancelled" },
+      },
+    });
   return null;
 }

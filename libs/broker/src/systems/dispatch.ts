@@ -98,7 +98,9 @@ export class DispatchSystem {
    */
   async removeJob(runId: string, jobId: string, warmWorker = ""): Promise<void> {
     const queues = [this.resources.runsQueueOf(runId), ...(warmWorker ? [this.warm.queueOf(warmWorker)] : [])];
-    await Promise.all(queues.map((queue) => queue.remove(jobId))).catch((error) => this.resources.logger.debug({ err: error, jobId }, "could not remove a superseded job; it runs stale at its due time"));
+    await Promise.all(queues.map((queue) => queue.remove(jobId))).catch((error) =>
+      this.resources.logger.debug({ err: error, jobId }, "could not remove a superseded job; it runs stale at its due time"),
+    );
   }
 
   /** Ensures a run's expected job until the replicas hold it, for a minute at most (settleIntent). */
@@ -115,7 +117,10 @@ export class DispatchSystem {
         // The cluster is still failing over: try again.
       }
     }
-    this.resources.logger.error({ runId }, "could not confirm a run's job with the replicas for a minute after a failover; the outbox sweeper adds it if its entry survived");
+    this.resources.logger.error(
+      { runId },
+      "could not confirm a run's job with the replicas for a minute after a failover; the outbox sweeper adds it if its entry survived",
+    );
   }
 
   /** Takes intents out of their outboxes, queued on a pipeline. */
@@ -188,7 +193,10 @@ export class DispatchSystem {
   private addBatch(queue: Queue, taskId: string, key: string, lane: DispatchLane, entries: RunBatchJob["batch"]): Promise<void> {
     const added =
       entries.length === 1
-        ? queue.add("run", { runId: entries[0].runId, taskId, ...(entries[0].start ? { start: entries[0].start } : {}) } satisfies RunJob, { ...runJobOptions(), jobId: entries[0].jobId })
+        ? queue.add("run", { runId: entries[0].runId, taskId, ...(entries[0].start ? { start: entries[0].start } : {}) } satisfies RunJob, {
+            ...runJobOptions(),
+            jobId: entries[0].jobId,
+          })
         : queue.add("runs", { taskId, batch: entries } satisfies RunBatchJob, { ...runJobOptions(), jobId: `batch-${randomBytes(8).toString("hex")}` });
     const done = added.then(() => {});
     // Whatever gathered meanwhile goes next, in one add.
@@ -199,9 +207,19 @@ export class DispatchSystem {
         this.lanes.delete(key);
         return;
       }
-      this.addBatch(queue, taskId, key, lane, waiting.map((w) => w.entry)).then(
-        () => waiting.forEach((w) => w.resolve()),
-        (error) => waiting.forEach((w) => w.reject(error)),
+      this.addBatch(
+        queue,
+        taskId,
+        key,
+        lane,
+        waiting.map((w) => w.entry),
+      ).then(
+        () => {
+          for (const w of waiting) w.resolve();
+        },
+        (error) => {
+          for (const w of waiting) w.reject(error);
+        },
       );
     };
     done.then(next, next);

@@ -74,12 +74,41 @@ export class ErasureSystem {
     const tokens = erased.flatMap((e) => e.tokens);
     for (const run of runs) this.resources.waiting.remove(run.runId, run.waitedSince);
     await Promise.all([
-      removeIdsFromLogs(redis, keys, "sessionsIndex", erased.map((e) => ({ id: e.sessionId, createdAt: e.session.createdAt }))),
-      removeIdsFromLogs(redis, keys, "runsIndex", runs.map((run) => ({ id: run.runId, createdAt: run.createdAt }))),
-      removeIdsFromLogs(redis, keys, "tokensIndex", tokens.map((token) => ({ id: token.tokenId, createdAt: token.createdAt }))),
+      removeIdsFromLogs(
+        redis,
+        keys,
+        "sessionsIndex",
+        erased.map((e) => ({ id: e.sessionId, createdAt: e.session.createdAt })),
+      ),
+      removeIdsFromLogs(
+        redis,
+        keys,
+        "runsIndex",
+        runs.map((run) => ({ id: run.runId, createdAt: run.createdAt })),
+      ),
+      removeIdsFromLogs(
+        redis,
+        keys,
+        "tokensIndex",
+        tokens.map((token) => ({ id: token.tokenId, createdAt: token.createdAt })),
+      ),
       // A job left in a queue would find its run gone and be dropped; removing it saves that.
-      ...runs.filter((run) => run.job).map((run) => this.resources.runsQueueOf(run.runId).remove(run.job).catch(() => 0)),
-      ...runs.filter((run) => run.job && run.warm).map((run) => this.warm.queueOf(run.warm).remove(run.job).catch(() => 0)),
+      ...runs
+        .filter((run) => run.job)
+        .map((run) =>
+          this.resources
+            .runsQueueOf(run.runId)
+            .remove(run.job)
+            .catch(() => 0),
+        ),
+      ...runs
+        .filter((run) => run.job && run.warm)
+        .map((run) =>
+          this.warm
+            .queueOf(run.warm)
+            .remove(run.job)
+            .catch(() => 0),
+        ),
     ]);
     return erased.length;
   }
@@ -89,7 +118,15 @@ export class ErasureSystem {
 function describe([runs, tokens, [externalId, tags, createdAt]]: [string[], string[], string[]]) {
   return {
     session: { externalId, tags: JSON.parse(tags) as string[], createdAt: Number(createdAt) },
-    runs: groups(runs, 7).map(([runId, createdAt, idem, task, job, waitedSince, warm]) => ({ runId, createdAt: Number(createdAt), idem, task, job, waitedSince, warm })),
+    runs: groups(runs, 7).map(([runId, createdAt, idem, task, job, waitedSince, warm]) => ({
+      runId,
+      createdAt: Number(createdAt),
+      idem,
+      task,
+      job,
+      waitedSince,
+      warm,
+    })),
     tokens: groups(tokens, 4).map(([tokenId, createdAt, tags, idem]) => ({ tokenId, createdAt: Number(createdAt), tags: JSON.parse(tags) as string[], idem })),
   };
 }

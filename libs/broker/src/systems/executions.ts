@@ -47,10 +47,7 @@ export type StartOutcome =
   | { status: "failed" };
 
 /** What reaching an input wait did: took a buffered input, parked, or (no parking asked) found nothing. */
-export type InputWaitOutcome =
-  | { status: "consumed"; entryId: string; data: string }
-  | { status: "parked"; timeoutJobId: string }
-  | { status: "empty" };
+export type InputWaitOutcome = { status: "consumed"; entryId: string; data: string } | { status: "parked"; timeoutJobId: string } | { status: "empty" };
 
 export type FailOutcome = { status: "retry"; jobId: string; runAt: number } | { status: "failed" };
 
@@ -91,7 +88,14 @@ export type InputWait = Extract<StoredWait, { kind: "input" }>;
 /** The waits a run parks on, in the shape the broker stores (the run's `wait` field), beginning now. */
 export const storedWait = {
   timer: (pos: number, dueAt: number): StoredWait => ({ kind: "timer", pos, since: Date.now(), dueAt }),
-  input: (pos: number, stream: string, corr: string, timeoutAt?: number): InputWait => ({ kind: "input", pos, since: Date.now(), stream, corr, ...(timeoutAt ? { timeoutAt } : {}) }),
+  input: (pos: number, stream: string, corr: string, timeoutAt?: number): InputWait => ({
+    kind: "input",
+    pos,
+    since: Date.now(),
+    stream,
+    corr,
+    ...(timeoutAt ? { timeoutAt } : {}),
+  }),
   token: (pos: number, token: string, timeoutAt: number): StoredWait => ({ kind: "token", pos, since: Date.now(), token, timeoutAt }),
   run: (pos: number, run: string): StoredWait => ({ kind: "run", pos, since: Date.now(), run }),
   batch: (pos: number, count: number): StoredWait => ({ kind: "batch", pos, since: Date.now(), count }),
@@ -130,7 +134,18 @@ export class ExecutionsSystem {
     const [status, ...rest] = result as [string, ...unknown[]];
     switch (status) {
       case "run": {
-        const [fence, attempt, activeMs, carried, payload, chunks, waitedSince, position, resumed, parent] = rest as [number, number, string, string, string, string[], string, string | number, string, string];
+        const [fence, attempt, activeMs, carried, payload, chunks, waitedSince, position, resumed, parent] = rest as [
+          number,
+          number,
+          string,
+          string,
+          string,
+          string[],
+          string,
+          string | number,
+          string,
+          string,
+        ];
         this.resources.waiting.remove(runId, waitedSince);
         return {
           status,
@@ -232,7 +247,16 @@ export class ExecutionsSystem {
     const tagPrefix = this.resources.keys.tagPrefix(parseRunId(runId).sessionId);
     const wakeAt = firstDeadline(wait.branches);
     const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since, "first");
-    const { outcome } = await execWithScript<number | [string, string, string?]>(pipeline, "waitFirst", this.runKeys(runId), [fence, wait.pos, JSON.stringify(wait), wakeAt ?? "", now, runId, tagPrefix, warmWorker]);
+    const { outcome } = await execWithScript<number | [string, string, string?]>(pipeline, "waitFirst", this.runKeys(runId), [
+      fence,
+      wait.pos,
+      JSON.stringify(wait),
+      wakeAt ?? "",
+      now,
+      runId,
+      tagPrefix,
+      warmWorker,
+    ]);
     // The waiting index is written ahead, as for an input wait, and taken back when the run did not park.
     if (isScriptError(outcome) || outcome[0] !== "parked") this.resources.waiting.remove(runId, wait.since);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
@@ -302,7 +326,16 @@ export class ExecutionsSystem {
    * `entry` is "" when an earlier execution journaled it; `warmWorker` names the worker
    * that keeps the parked execution in memory ("" for none).
    */
-  async park(runId: string, fence: string, position: number, entry: string, wait: StoredWait, wakeAt: number | null, warmWorker = "", now = Date.now()): Promise<string> {
+  async park(
+    runId: string,
+    fence: string,
+    position: number,
+    entry: string,
+    wait: StoredWait,
+    wakeAt: number | null,
+    warmWorker = "",
+    now = Date.now(),
+  ): Promise<string> {
     const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since, wait.kind);
     const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId), [
       fence,
@@ -329,16 +362,37 @@ export class ExecutionsSystem {
   async complete(runId: string, fence: string, output: string, parent?: string, now = Date.now()): Promise<void> {
     const args = [fence, output, now, runId];
     const outcome = parent
-      ? (await execWithScript<number>(addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now), "completeRun", this.runKeys(runId), args)).outcome
+      ? (
+          await execWithScript<number>(
+            addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now),
+            "completeRun",
+            this.runKeys(runId),
+            args,
+          )
+        ).outcome
       : await runScript<number>(this.resources.redis, "completeRun", this.runKeys(runId), args);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
   }
 
   /** Fails an attempt; a child run (`parent`) marks its parent's notice first, as complete does. */
-  async fail(runId: string, fence: string, error: string, retry: { retryable: boolean; maxAttempts: number; delayMs: number }, parent?: string, now = Date.now()): Promise<FailOutcome> {
+  async fail(
+    runId: string,
+    fence: string,
+    error: string,
+    retry: { retryable: boolean; maxAttempts: number; delayMs: number },
+    parent?: string,
+    now = Date.now(),
+  ): Promise<FailOutcome> {
     const args = [fence, error, retry.retryable ? "1" : "0", retry.maxAttempts, retry.delayMs, now, runId];
     const outcome = parent
-      ? (await execWithScript<number | [string, string?, string?]>(addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now), "failAttempt", this.runKeys(runId), args)).outcome
+      ? (
+          await execWithScript<number | [string, string?, string?]>(
+            addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now),
+            "failAttempt",
+            this.runKeys(runId),
+            args,
+          )
+        ).outcome
       : await runScript<number | [string, string?, string?]>(this.resources.redis, "failAttempt", this.runKeys(runId), args);
     if (isScriptError(outcome)) throw scriptError(outcome, runId);
     return outcome[0] === "retry" ? { status: "retry", jobId: outcome[1]!, runAt: Number(outcome[2]) } : { status: "failed" };
@@ -361,7 +415,17 @@ export class ExecutionsSystem {
 /** A claiming script's claim (lua/includes/claimStart.lua) as job data; undefined when it did not claim. */
 export function claimOf(reply: unknown): RunStart | undefined {
   if (!Array.isArray(reply) || reply.length === 0) return undefined;
-  const [fence, attempt, activeMs, carried, payload, journal, position, result, parent] = reply as [number, string, string, string, string, string[], string | number, string, string?];
+  const [fence, attempt, activeMs, carried, payload, journal, position, result, parent] = reply as [
+    number,
+    string,
+    string,
+    string,
+    string,
+    string[],
+    string | number,
+    string,
+    string?,
+  ];
   return {
     fence: String(fence),
     attempt: Number(attempt),

@@ -76,7 +76,8 @@ export const isInputRef = (result: string): boolean => result.charCodeAt(0) === 
 export const isInlineInput = (result: string): boolean => result.charCodeAt(0) === 61; /* = */
 
 /** The result a resumed wait sees for an input: its data, and which entry it was when known. */
-export const inputResult = (data: string, entryId?: string): string => (entryId ? `{"ok":true,"output":${data},"entry":"${entryId}"}` : `{"ok":true,"output":${data}}`);
+export const inputResult = (data: string, entryId?: string): string =>
+  entryId ? `{"ok":true,"output":${data},"entry":"${entryId}"}` : `{"ok":true,"output":${data}}`;
 
 /**
  * Replaces the journal's inputs, inline or referenced, with the results the waits saw:

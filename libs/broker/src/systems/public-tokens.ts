@@ -48,13 +48,12 @@ export class PublicTokensSystem {
     const expiresAt = body.expiresIn === undefined ? null : now + parseDuration(body.expiresIn);
     const stored: StoredScope = { type: scope.type, session: scope.session, stream: scope.stream, correlationId: scope.correlationId ?? null };
     const { keys } = this.resources;
-    await runScript(this.resources.redis, "createPublicToken", [keys.publicToken(id), keys.session(scope.session)], [
-      JSON.stringify(stored),
-      body.maxUses ?? "",
-      expiresAt ?? "",
-      now,
-      parsePublicTokenId(id)!.own,
-    ]);
+    await runScript(
+      this.resources.redis,
+      "createPublicToken",
+      [keys.publicToken(id), keys.session(scope.session)],
+      [JSON.stringify(stored), body.maxUses ?? "", expiresAt ?? "", now, parsePublicTokenId(id)!.own],
+    );
     return {
       publicAccessToken: `${INPUT_PAT_PREFIX}${id}.${this.signature(id)}`,
       scope: stored,

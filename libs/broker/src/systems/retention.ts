@@ -106,7 +106,8 @@ export class RetentionSweeper {
     const looks = batch(redis);
     const looked = units.filter(({ id }) => isSessionId(id) || isTokenId(id));
     for (const { id } of looked) {
-      if (isSessionId(id)) runScript(looks, "sweepSession", [keys.session(id)], [now, policy.runMs, policy.sessionMs, policy.sessionIdleCloseMs, keys.tagPrefix(id)]);
+      if (isSessionId(id))
+        runScript(looks, "sweepSession", [keys.session(id)], [now, policy.runMs, policy.sessionMs, policy.sessionIdleCloseMs, keys.tagPrefix(id)]);
       else runScript(looks, "deleteToken", [keys.token(id)], [policy.tokenMs > 0 ? now - policy.tokenMs : -1, policy.tokenMs]);
     }
     const replies = ((await looks.exec()) ?? []).map(([error, reply]) => (error ? null : (reply as string[] | [string, string, string[]])));

@@ -62,7 +62,8 @@ export class RunsSystem {
     if (!options.checked) {
       await this.checkTask(taskId);
       // An unknown session is refused before anything is written (createRun checks again, atomically).
-      if (body.sessionId !== undefined && (!isSessionId(body.sessionId) || !(await redis.exists(keys.session(body.sessionId))))) throw notFound("session", body.sessionId);
+      if (body.sessionId !== undefined && (!isSessionId(body.sessionId) || !(await redis.exists(keys.session(body.sessionId)))))
+        throw notFound("session", body.sessionId);
     }
     const createSession = body.sessionId === undefined;
     let intent = { sessionId: body.sessionId ?? newSessionId(), runId: "", createSession };
@@ -99,7 +100,17 @@ export class RunsSystem {
       pipeline,
       "createRun",
       [keys.session(sessionId), keys.run(runId)],
-      [runId, taskId, JSON.stringify(body.payload ?? null), now, `${runId}-1`, body.idempotencyKey ?? "", sessionId, intent.createSession ? "1" : "0", options.parent ?? ""],
+      [
+        runId,
+        taskId,
+        JSON.stringify(body.payload ?? null),
+        now,
+        `${runId}-1`,
+        body.idempotencyKey ?? "",
+        sessionId,
+        intent.createSession ? "1" : "0",
+        options.parent ?? "",
+      ],
     );
 
     if (isScriptError(outcome) || outcome[0] !== "created") {
@@ -131,7 +142,12 @@ export class RunsSystem {
     const parentRunId = parent.slice(0, parent.indexOf("|"));
     const [status, cancelRequested] = await this.resources.redis.hmget(this.resources.keys.run(parentRunId), "status", "cancel");
     if (status !== "cancelled" && cancelRequested !== "1") return;
-    await forEachAtMost(FAN_OUT_AT_ONCE, childRunIds, (id) => this.cancel(id, `its parent ${parentRunId} was cancelled`).then(() => {}, () => {}));
+    await forEachAtMost(FAN_OUT_AT_ONCE, childRunIds, (id) =>
+      this.cancel(id, `its parent ${parentRunId} was cancelled`).then(
+        () => {},
+        () => {},
+      ),
+    );
   }
 
   /** Refuses a task no worker has registered. */
@@ -203,7 +219,11 @@ export class RunsSystem {
     // Events are lines of the run's event log; a wait's events name their journal position (history.ts).
     const runKey = this.resources.keys.run(runId);
     const { redis } = this.resources;
-    const [eventChunks, journalChunks, createdAt] = await Promise.all([readLog(redis, runKey, "e"), readLog(redis, runKey, "j"), redis.hget(runKey, "createdAt")]);
+    const [eventChunks, journalChunks, createdAt] = await Promise.all([
+      readLog(redis, runKey, "e"),
+      readLog(redis, runKey, "j"),
+      redis.hget(runKey, "createdAt"),
+    ]);
     const journal = parseJournal(journalChunks);
     const events = toRunEvents(linesOf(eventChunks), Number(createdAt), journal);
     return indexPage(events, start, limit);
@@ -286,13 +306,18 @@ export class RunsSystem {
     if (parent && outcome !== "finished") await this.children.notifyParent(runId);
     else void this.dispatch.clearIntent(parentNotice(runId));
     // A parent cancelled while it waits on children cancels them too, and so does one cancelled while it runs.
-    const children = [...(child ? child.split(" ") : []), ...(batchAt ? await this.batchChildren(runId, batchAt) : []), ...(outcome === "requested" ? await this.pendingChildren(runId) : [])];
+    const children = [
+      ...(child ? child.split(" ") : []),
+      ...(batchAt ? await this.batchChildren(runId, batchAt) : []),
+      ...(outcome === "requested" ? await this.pendingChildren(runId) : []),
+    ];
     await forEachAtMost(FAN_OUT_AT_ONCE, children, (id) =>
       this.cancel(id, `its parent ${runId} was cancelled`, now).then(
         () => {},
         (error) => {
           // A child that ended meanwhile, or is not created yet, is no failure to cancel it.
-          if (!(HelmrError.is(error) && (error.code === "run_finished" || error.status === 404))) this.resources.logger.warn({ err: error, runId, child: id }, "could not cancel the child of a cancelled run");
+          if (!(HelmrError.is(error) && (error.code === "run_finished" || error.status === 404)))
+            this.resources.logger.warn({ err: error, runId, child: id }, "could not cancel the child of a cancelled run");
         },
       ),
     );

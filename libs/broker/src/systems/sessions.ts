@@ -1,4 +1,15 @@
-import { isSessionId, newSessionId, parseRunId, runIdIn, notFound, type CreateSessionBody, type Page, type SessionListQuery, type SessionRecord, type SessionStreams } from "@helmr/core";
+import {
+  isSessionId,
+  newSessionId,
+  parseRunId,
+  runIdIn,
+  notFound,
+  type CreateSessionBody,
+  type Page,
+  type SessionListQuery,
+  type SessionRecord,
+  type SessionStreams,
+} from "@helmr/core";
 import { execOrThrow, batch } from "../pipelines.ts";
 import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { TAG_KEYS } from "../keys.ts";
@@ -38,7 +49,12 @@ export class SessionsSystem {
     // Indexes first: a listing skips ids whose session does not exist (yet).
     const pipeline = appendToIdLog(batch(redis), keys.shardOf(id).sessionsIndex(), id);
     for (const tag of new Set(tags)) pipeline.zadd(keys.sessionsByTag(tag), 0, id);
-    const { outcome, results } = await execWithScript<number>(pipeline, "createSession", [keys.session(id)], [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now]);
+    const { outcome, results } = await execWithScript<number>(
+      pipeline,
+      "createSession",
+      [keys.session(id)],
+      [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now],
+    );
     if (outcome === 0) {
       // A concurrent create with the same externalId made it first; its log entry stays.
       await removeFromIdLog(batch(redis), keys.shardOf(id).sessionsIndex(), String(results[0])).exec();
@@ -112,7 +128,15 @@ export class SessionsSystem {
     if (!isSessionId(id)) throw notFound("session", id);
     const { redis, keys } = this.resources;
     const children = await this.childrenOfOtherSessions(id);
-    if (children.length) await execOrThrow(addIntents(batch(redis), keys, children.map((child) => parentNotice(child.runId)), now));
+    if (children.length)
+      await execOrThrow(
+        addIntents(
+          batch(redis),
+          keys,
+          children.map((child) => parentNotice(child.runId)),
+          now,
+        ),
+      );
     const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id)], [now, keys.tagPrefix(id)]);
     if (isScriptError(result)) throw scriptError(result, id);
     const ended = result[2] ?? [];
@@ -143,4 +167,3 @@ export class SessionsSystem {
 export function activeRunIds(sessionId: string, fields: string[]): string[] {
   return fields.filter((f) => f.startsWith("a:")).map((f) => runIdIn(sessionId, f.slice(2)));
 }
-

@@ -23,7 +23,14 @@ export class StreamsSystem {
    * Delivers an input. A wait it resolves is resumed through BullMQ; the outbox entry
    * written first lets the sweeper finish the dispatch if this process dies before it.
    */
-  async deliver(sessionId: string, stream: string, data: unknown, correlationId?: string, options: { publicTokenId?: string } = {}, now = Date.now()): Promise<SendInputResult> {
+  async deliver(
+    sessionId: string,
+    stream: string,
+    data: unknown,
+    correlationId?: string,
+    options: { publicTokenId?: string } = {},
+    now = Date.now(),
+  ): Promise<SendInputResult> {
     const deliveries = this.resources.metrics.inputDeliveries;
     try {
       const delivered = await this.deliverInput(sessionId, stream, data, correlationId, options, now);
@@ -35,7 +42,14 @@ export class StreamsSystem {
     }
   }
 
-  private async deliverInput(sessionId: string, stream: string, data: unknown, correlationId: string | undefined, options: { publicTokenId?: string }, now: number): Promise<SendInputResult> {
+  private async deliverInput(
+    sessionId: string,
+    stream: string,
+    data: unknown,
+    correlationId: string | undefined,
+    options: { publicTokenId?: string },
+    now: number,
+  ): Promise<SendInputResult> {
     if (!isSessionId(sessionId)) throw notFound("session", sessionId);
     const { redis, keys } = this.resources;
     const intent = `${sessionId}:${now}:${Math.random().toString(36).slice(2, 8)}`;
@@ -133,8 +147,16 @@ export class StreamsSystem {
    * Returns the last entry id and the correlationIds of the new entries, or null when the
    * block timed out.
    */
-  async awaitInputs(blocking: Redis, sessionId: string, stream: string, after: string, blockMs: number): Promise<{ lastId: string; correlationIds: string[] } | null> {
-    const read = (await blocking.xread("BLOCK", blockMs, "STREAMS", this.resources.keys.inputStream(sessionId, stream), after)) as [string, StreamEntry[]][] | null;
+  async awaitInputs(
+    blocking: Redis,
+    sessionId: string,
+    stream: string,
+    after: string,
+    blockMs: number,
+  ): Promise<{ lastId: string; correlationIds: string[] } | null> {
+    const read = (await blocking.xread("BLOCK", blockMs, "STREAMS", this.resources.keys.inputStream(sessionId, stream), after)) as
+      | [string, StreamEntry[]][]
+      | null;
     if (!read) return null;
     const entries = read[0][1];
     return { lastId: entries[entries.length - 1][0], correlationIds: entries.map(([, fields]) => fieldsOf(fields).c ?? "") };
@@ -173,4 +195,3 @@ function toOutputEntry([id, fields]: StreamEntry): OutputEntry {
   const f = fieldsOf(fields);
   return { id, data: JSON.parse(f.d), runId: f.r, at: new Date(Number(f.at)).toISOString() };
 }
-

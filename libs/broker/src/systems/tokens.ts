@@ -70,15 +70,20 @@ export class TokensSystem {
     // A token a run creates under its session's tag is named by the session, so the session's erasure deletes it.
     const session = options.runId && parseRunId(options.runId).tag === parseTokenId(tokenId).tag ? parseRunId(options.runId).sessionId : undefined;
     const sessionKey = session ? keys.session(session) : keys.token(tokenId);
-    const { outcome, results } = await execWithScript<number>(pipeline, "createToken", [keys.token(tokenId), sessionKey], [
-      tokenId,
-      now + parseDuration(body.timeout),
-      JSON.stringify(tags),
-      JSON.stringify(body.metadata ?? {}),
-      now,
-      options.runId ?? "",
-      body.idempotencyKey ?? "",
-    ]);
+    const { outcome, results } = await execWithScript<number>(
+      pipeline,
+      "createToken",
+      [keys.token(tokenId), sessionKey],
+      [
+        tokenId,
+        now + parseDuration(body.timeout),
+        JSON.stringify(tags),
+        JSON.stringify(body.metadata ?? {}),
+        now,
+        options.runId ?? "",
+        body.idempotencyKey ?? "",
+      ],
+    );
     // 0: a concurrent create with the same idempotency key made it; its entry stays.
     if (outcome === 0) await removeFromIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), String(results[0])).exec();
     if (isScriptError(outcome)) {
@@ -130,11 +135,17 @@ export class TokensSystem {
   async list(query: TokenListQuery): Promise<Page<TokenRecord>> {
     const { redis, keys } = this.resources;
     const source = query.tag ? lexIndex(redis, keys.tokensByTag(query.tag)) : idLog(redis, keys, "tokensIndex");
-    return pageRecords(redis, source, query, (id) => keys.token(id), skippingUnreadable(this.resources.logger, "token", (id, hash) => {
-      if (!hash.status) return null;
-      const token = toTokenRecord(id, hash);
-      return !query.status || token.status === query.status ? token : null;
-    }));
+    return pageRecords(
+      redis,
+      source,
+      query,
+      (id) => keys.token(id),
+      skippingUnreadable(this.resources.logger, "token", (id, hash) => {
+        if (!hash.status) return null;
+        const token = toTokenRecord(id, hash);
+        return !query.status || token.status === query.status ? token : null;
+      }),
+    );
   }
 
   /**
@@ -175,7 +186,12 @@ export class TokensSystem {
     const guard = this.dispatch.replicationGuard();
     const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, tokenId, now);
-    const { outcome } = await execWithScript<number | [string, string, string, string?]>(pipeline, "completeToken", [keys.token(tokenId)], [text, canonicalJson(data), now, settled]);
+    const { outcome } = await execWithScript<number | [string, string, string, string?]>(
+      pipeline,
+      "completeToken",
+      [keys.token(tokenId)],
+      [text, canonicalJson(data), now, settled],
+    );
     if (isScriptError(outcome)) {
       void this.dispatch.clearIntent(tokenId);
       throw scriptError(outcome, tokenId);
@@ -193,7 +209,12 @@ export class TokensSystem {
   /** Registers a run as the token's waiter, or says the token is already settled. */
   async watch(tokenId: string, runId: string, position: number, now = Date.now()): Promise<WatchOutcome> {
     if (!isTokenId(tokenId)) throw notFound("token", tokenId);
-    const outcome = await runScript<number | [string, string?]>(this.resources.redis, "watchToken", [this.resources.keys.token(tokenId)], [`${runId}|${position}`, now]);
+    const outcome = await runScript<number | [string, string?]>(
+      this.resources.redis,
+      "watchToken",
+      [this.resources.keys.token(tokenId)],
+      [`${runId}|${position}`, now],
+    );
     if (isScriptError(outcome)) throw scriptError(outcome, tokenId);
     if (outcome[0] === "completed" || outcome[0] === "failed") return { status: outcome[0], data: outcome[1]! };
     if (outcome[0] === "timed_out") return { status: "timed_out" };
@@ -211,7 +232,12 @@ export class TokensSystem {
   /** Resumes the run if it still waits on the token (idempotent), with `waitResult` (tokenWaitResult). */
   async resolveWaiter(tokenId: string, runId: string, waitResult: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, string?, unknown?, string?, string?]>(redis, "resolveWait", [keys.run(runId)], [tokenId, waitResult, now, runId, "token", "", keys.tagPrefix(parseRunId(runId).sessionId)]);
+    const result = await runScript<[string?, string?, string?, unknown?, string?, string?]>(
+      redis,
+      "resolveWait",
+      [keys.run(runId)],
+      [tokenId, waitResult, now, runId, "token", "", keys.tagPrefix(parseRunId(runId).sessionId)],
+    );
     if (!result[0]) return false;
     const [jobId, taskId, waitedSince, claim, warmWorker, superseded] = result;
     await this.dispatch.ensureJobOfResumed({ runId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker, superseded);

@@ -24,7 +24,9 @@ export type WaitKind = "input" | "token" | "timer" | "run" | "batch" | "first";
  * millisecond, so the order by time stays. Entries written before kinds were kept have none.
  */
 const KIND_FRACTIONS: Record<WaitKind, string> = { input: ".25", token: ".5", timer: ".75", run: ".875", batch: ".9375", first: ".96875" };
-const FRACTIONS_ARG = Object.entries(KIND_FRACTIONS).map(([kind, fraction]) => `${fraction}=${kind}`).join(",");
+const FRACTIONS_ARG = Object.entries(KIND_FRACTIONS)
+  .map(([kind, fraction]) => `${fraction}=${kind}`)
+  .join(",");
 
 /** A member of the index: a parked run, when it parked (ms, the whole part of its score), and its score, which orders the index. */
 export interface WaitingEntry {
@@ -54,7 +56,12 @@ export class WaitingIndex {
 
   add(target: ChainableCommander, runId: string, since: number, kind: WaitKind): ChainableCommander {
     const shard = this.resources.keys.shardOf(runId);
-    return runScript(target, "addWaiting", [shard.waitingDirectory(), shard.waitingSequence(), shard.waitingKinds()], [runId, `${since}${KIND_FRACTIONS[kind]}`, shard.waitingBuckets(), this.bucketSize, kind, FRACTIONS_ARG]);
+    return runScript(
+      target,
+      "addWaiting",
+      [shard.waitingDirectory(), shard.waitingSequence(), shard.waitingKinds()],
+      [runId, `${since}${KIND_FRACTIONS[kind]}`, shard.waitingBuckets(), this.bucketSize, kind, FRACTIONS_ARG],
+    );
   }
 
   /** Parked runs per kind of wait, over every shard: one HGETALL a shard, in one batch. */
@@ -89,8 +96,8 @@ export class WaitingIndex {
     for (const [index, ofShard] of groupByKey(removals, ({ runId }) => String(keys.shardOf(runId).shard))) {
       const shard = keys.shards[Number(index)];
       const pairs = ofShard.flatMap(({ runId, since }) => [runId, since]);
-      runScript<number>(redis, "removeWaiting", [shard.waitingDirectory(), shard.waitingKinds()], [shard.waitingBuckets(), FRACTIONS_ARG, ...pairs]).catch((error) =>
-        logger.warn({ err: error, runs: ofShard.length }, "could not take runs out of the waiting index; the next wait listing will"),
+      runScript<number>(redis, "removeWaiting", [shard.waitingDirectory(), shard.waitingKinds()], [shard.waitingBuckets(), FRACTIONS_ARG, ...pairs]).catch(
+        (error) => logger.warn({ err: error, runs: ofShard.length }, "could not take runs out of the waiting index; the next wait listing will"),
       );
     }
   }

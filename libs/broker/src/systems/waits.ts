@@ -19,7 +19,8 @@ export class WaitsSystem {
     const { redis, keys } = this.resources;
     let candidates: string[];
     if (query.run !== undefined) candidates = isRunId(query.run) ? [query.run] : [];
-    else if (query.session !== undefined) candidates = isSessionId(query.session) ? activeRunIds(query.session, await redis.hkeys(keys.session(query.session))) : [];
+    else if (query.session !== undefined)
+      candidates = isSessionId(query.session) ? activeRunIds(query.session, await redis.hkeys(keys.session(query.session))) : [];
     else return this.listGlobal(query);
     const waits = (await this.load(candidates)).filter((w) => !query.kind || w.kind === query.kind);
     waits.sort(byAge);

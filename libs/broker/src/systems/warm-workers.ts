@@ -182,7 +182,11 @@ export class WarmWorkers {
   queueOf(workerId: string): Queue {
     let queue = this.queues.get(workerId);
     if (!queue) {
-      queue = new Queue(WarmWorkers.queueName(workerId), { connection: this.resources.queueConnection, prefix: this.resources.keys.warmQueuePrefix(workerId), streams: { events: { maxLen: 10 } } });
+      queue = new Queue(WarmWorkers.queueName(workerId), {
+        connection: this.resources.queueConnection,
+        prefix: this.resources.keys.warmQueuePrefix(workerId),
+        streams: { events: { maxLen: 10 } },
+      });
       queue.on("error", logDistinctErrors(this.resources.logger, "warm queue error"));
       this.queues.set(workerId, queue);
     }

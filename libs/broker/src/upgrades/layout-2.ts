@@ -28,7 +28,12 @@ export function upgradeRunHash(hash: Record<string, string>): { set: Record<stri
   }
   // Position order, each entry before its result: the order the journal was written in.
   journal.sort((a, b) => a.position[0] - b.position[0] || (a.position[1] ?? -1) - (b.position[1] ?? -1) || Number(a.result) - Number(b.result));
-  const set: Record<string, string> = { ...chunked("j", journal.map((j) => j.line)) };
+  const set: Record<string, string> = {
+    ...chunked(
+      "j",
+      journal.map((j) => j.line),
+    ),
+  };
 
   if ("events" in hash) {
     del.push("events");
@@ -64,7 +69,7 @@ function chunked(log: "j" | "e", lines: string[]): Record<string, string> {
   }
   if (current === "") return {};
   const fields: Record<string, string> = { [log]: current };
-  chunks.forEach((chunk, i) => (fields[`${log}${i}`] = chunk));
+  for (const [i, chunk] of chunks.entries()) fields[`${log}${i}`] = chunk;
   if (chunks.length) fields[`${log}n`] = String(chunks.length);
   return fields;
 }

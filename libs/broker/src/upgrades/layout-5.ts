@@ -18,7 +18,11 @@ export async function nameRunTokens(redis: Redis, keys: Keys): Promise<number> {
       const [next, found] = await node.scan(cursor, "MATCH", `${keys.prefix}:{*}:t:*`, "COUNT", 500);
       cursor = next;
       const runIds = (await Promise.all(found.map((key) => redis.hget(key, "runId")))) as (string | null)[];
-      named += await nameInSessions(redis, keys, found.map((key, i) => ({ tokenId: tokenIdOfKey(key), runId: runIds[i] })));
+      named += await nameInSessions(
+        redis,
+        keys,
+        found.map((key, i) => ({ tokenId: tokenIdOfKey(key), runId: runIds[i] })),
+      );
     } while (cursor !== "0");
   }
   return named;
@@ -38,7 +42,7 @@ export async function nameInSessions(redis: Redis, keys: Keys, tokens: { tokenId
   if (ofSessions.length === 0) return 0;
   const exists = (await execOrThrow(ofSessions.reduce((reads, { sessionKey }) => reads.exists(sessionKey), batch(redis)))) as number[];
   const writes = batch(redis);
-  ofSessions.forEach(({ sessionKey, field }, i) => exists[i] && writes.hsetnx(sessionKey, field, ""));
+  for (const [i, { sessionKey, field }] of ofSessions.entries()) if (exists[i]) writes.hsetnx(sessionKey, field, "");
   await execOrThrow(writes);
   return exists.filter(Boolean).length;
 }

@@ -16,7 +16,7 @@ export async function moveKey(redis: Redis, from: string, to: string): Promise<b
   const value = await redis.dumpBuffer(from);
   if (value === null) return false;
   const ttl = await redis.pttl(from);
-  await redis.restore(to, ttl > 0 ? ttl : 0, value, "REPLACE");
+  await redis.restore(to, Math.max(ttl, 0), value, "REPLACE");
   await redis.del(from);
   return true;
 }

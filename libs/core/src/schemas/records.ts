@@ -53,7 +53,12 @@ const InputWait = z.strictObject({
   deadline: Time.nullable(),
 });
 const TokenWait = z.strictObject({ kind: z.literal("token"), position: z.number().int(), tokenId: z.string(), deadline: Time });
-const RunWait = z.strictObject({ kind: z.literal("run"), position: z.number().int(), runId: z.string().describe("The child run it waits for"), deadline: Time.nullable() });
+const RunWait = z.strictObject({
+  kind: z.literal("run"),
+  position: z.number().int(),
+  runId: z.string().describe("The child run it waits for"),
+  deadline: Time.nullable(),
+});
 
 const BatchWait = z.strictObject({
   kind: z.literal("batch"),
@@ -157,7 +162,10 @@ export const JournalOperation = z.strictObject({
   kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait, child, batch, first"),
   name: z.string().nullable().describe("The step's name, the stream's, or the token's id"),
   correlationId: z.string().nullable(),
-  value: z.unknown().optional().describe("What the operation recorded: a step's result, an output's entry id, a peek's inputs, a batch's child run ids, a waits.first's branches"),
+  value: z
+    .unknown()
+    .optional()
+    .describe("What the operation recorded: a step's result, an output's entry id, a peek's inputs, a batch's child run ids, a waits.first's branches"),
   deadline: Time.nullable().describe("When a timer is due or a wait times out"),
   result: z
     .strictObject({ ok: z.boolean(), output: z.unknown().optional(), error: z.unknown().optional(), entry: z.string().optional() })

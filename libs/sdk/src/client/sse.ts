@@ -13,7 +13,12 @@ export interface ServerSentEvent {
  * key). Parsing is eventsource-parser's, which follows the spec (multi-line data joined
  * with newlines, CR, LF and CRLF line endings, comments).
  */
-export async function* readServerSentEvents(http: HttpTransport, path: string, lastEventId: string | undefined, signal?: AbortSignal): AsyncGenerator<ServerSentEvent> {
+export async function* readServerSentEvents(
+  http: HttpTransport,
+  path: string,
+  lastEventId: string | undefined,
+  signal?: AbortSignal,
+): AsyncGenerator<ServerSentEvent> {
   const response = await http.fetchRaw(path, { accept: "text/event-stream", ...(lastEventId ? { "last-event-id": lastEventId } : {}) }, signal);
   if (!response.ok || !response.body) {
     const body = (await response.json().catch(() => undefined)) as { error?: { code: string; message: string } } | undefined;

@@ -237,7 +237,9 @@ export class Execution {
    * is told which worker keeps the execution warm ("" for none), so the run's resume is
    * sent there; the wait then settles when the run continues here (`continueWarm`).
    */
-  async park<T>(parkScript: (warmWorker: string) => Promise<{ parked: StoredWait; wakeJobId: string; wakeAt: number } | { resolved: WaitOutcome<T> }>): Promise<WaitOutcome<T>> {
+  async park<T>(
+    parkScript: (warmWorker: string) => Promise<{ parked: StoredWait; wakeJobId: string; wakeAt: number } | { resolved: WaitOutcome<T> }>,
+  ): Promise<WaitOutcome<T>> {
     await this.settleInflight();
     const warmWorker = this.readers === 0 ? this.warmWorker : "";
     const result = await this.write(() => parkScript(warmWorker));

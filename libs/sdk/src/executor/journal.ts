@@ -21,7 +21,12 @@ export type JournalEntry =
   | { k: "first"; n: string; b: FirstEntryBranch[] };
 
 /** A branch of waits.first as journaled: what it waits on, under its key (a timer's due time and a child's id fixed when first reached). */
-export type FirstEntryBranch = { key: string } & ({ k: "input"; n: string; c?: string } | { k: "tokenWait"; n: string } | { k: "timer"; dueAt: number } | { k: "child"; n: string });
+export type FirstEntryBranch = { key: string } & (
+  | { k: "input"; n: string; c?: string }
+  | { k: "tokenWait"; n: string }
+  | { k: "timer"; dueAt: number }
+  | { k: "child"; n: string }
+);
 
 export type OperationKind = JournalEntry["k"];
 
@@ -74,7 +79,11 @@ export function sameOperation(recorded: Operation, reached: Operation): boolean 
 }
 
 /** A stored wait result back into an outcome, with the error class its name stands for. */
-export function toWaitOutcome(stored: { ok: boolean; output?: unknown; error?: { name: string; message: string; code?: string; runId?: string; cause?: { name: string; message: string } | null } }): WaitOutcome<unknown> {
+export function toWaitOutcome(stored: {
+  ok: boolean;
+  output?: unknown;
+  error?: { name: string; message: string; code?: string; runId?: string; cause?: { name: string; message: string } | null };
+}): WaitOutcome<unknown> {
   if (stored.ok) return { ok: true, output: stored.output };
   const { name, message, code, runId, cause } = stored.error ?? { name: "Error", message: "the wait failed" };
   const error =

@@ -8,6 +8,7 @@ export type WaitOutcome<T> = { ok: true; output: T } | { ok: false; error: Error
 export class WaitResult<T> implements PromiseLike<WaitOutcome<T>> {
   constructor(private readonly outcome: Promise<WaitOutcome<T>>) {}
 
+  // biome-ignore lint/suspicious/noThenProperty: a wait is awaited directly by design (`await wait` gives its outcome).
   then<A = WaitOutcome<T>, B = never>(
     onFulfilled?: ((value: WaitOutcome<T>) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,

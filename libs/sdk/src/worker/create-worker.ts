@@ -121,7 +121,11 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   const concurrency = options.concurrency ?? DEFAULTS.workerConcurrency;
   const workerId = randomBytes(6).toString("base64url");
   const giveUp = (runIds: string[]) => void engine.warm.dropRuns(workerId, runIds).catch((error) => logger.debug({ err: error }, "could not drop warm marks"));
-  const warm = new WarmRuns(options.warmRuns ?? envInt("HELMR_WARM_RUNS") ?? DEFAULTS.warmRuns, options.warmMs ?? envInt("HELMR_WARM_MS") ?? DEFAULTS.warmMs, giveUp);
+  const warm = new WarmRuns(
+    options.warmRuns ?? envInt("HELMR_WARM_RUNS") ?? DEFAULTS.warmRuns,
+    options.warmMs ?? envInt("HELMR_WARM_MS") ?? DEFAULTS.warmMs,
+    giveUp,
+  );
   const processor = createProcessor({ engine, tasks, logger, active, warm, workerId });
   const bullConnection = connect(redisUrl, logger, "worker", { maxRetriesPerRequest: null });
   const workerOptions = {
@@ -135,7 +139,9 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     maxStalledCount: 1_000,
   };
   // Every shard of the shared runs queue, and this worker's own queue of warm resumes (WarmWorkers).
-  const bullWorkers = engine.resources.runsQueues.map((_, shard) => new Worker(RUNS_QUEUE, processor, { ...workerOptions, prefix: engine.resources.keys.queuePrefix(shard) }));
+  const bullWorkers = engine.resources.runsQueues.map(
+    (_, shard) => new Worker(RUNS_QUEUE, processor, { ...workerOptions, prefix: engine.resources.keys.queuePrefix(shard) }),
+  );
   // The own queue serves with warm resume off too: another worker hands it the jobs of tasks
   // only this one hosts, which sent back to the shared queue could go to that worker again and again.
   bullWorkers.push(new Worker(WarmWorkers.queueName(workerId), processor, { ...workerOptions, prefix: engine.resources.keys.warmQueuePrefix(workerId) }));
@@ -149,7 +155,9 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   await engine.warm.heartbeat(workerId, [...tasks.keys()]);
 
   const sweepEveryMs = options.sweepIntervalMs ?? 5_000;
-  bullWorkers.push(await startRetentionSweeps({ engine, connection: bullConnection, policy: retentionPolicy(options.retention), everyMs: sweepEveryMs, logger }));
+  bullWorkers.push(
+    await startRetentionSweeps({ engine, connection: bullConnection, policy: retentionPolicy(options.retention), everyMs: sweepEveryMs, logger }),
+  );
   const sweepInterval = setInterval(() => {
     engine.outbox.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
   }, sweepEveryMs);
@@ -178,12 +186,20 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       const closed = Promise.all(bullWorkers.map((worker) => closeBullWorker(worker, redisAnswers)));
       const grace = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
       if (!redisAnswers) {
-        if (active.size) logger.warn({ running: active.size }, `Redis is unreachable: ${active.size} running executions cannot be handed back; another worker takes them over once their locks expire (${lockDuration} ms)`);
+        if (active.size)
+          logger.warn(
+            { running: active.size },
+            `Redis is unreachable: ${active.size} running executions cannot be handed back; another worker takes them over once their locks expire (${lockDuration} ms)`,
+          );
       } else if (!(await settlesWithin(closed, grace))) {
         logger.warn({ running: active.size }, "shutdown grace period over; handing running executions back to the queue");
         const handedBack = await Promise.all([...active].map((execution) => handBack(engine, execution)));
         const kept = handedBack.filter((outcome) => outcome === "failed").length;
-        if (kept) logger.warn({ kept }, `${kept} running executions could not be handed back (Redis did not answer); another worker takes them over once their locks expire (${lockDuration} ms)`);
+        if (kept)
+          logger.warn(
+            { kept },
+            `${kept} running executions could not be handed back (Redis did not answer); another worker takes them over once their locks expire (${lockDuration} ms)`,
+          );
       }
       // Handed-back executions end at once; what is left (Redis gone meanwhile) is not waited for.
       await settlesWithin(closed, HAND_BACK_WAIT_MS);
@@ -194,7 +210,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     })());
 
   const metricsPort = options.metricsPort ?? envInt("HELMR_METRICS_PORT");
-  const metricsKeys = options.metricsKeys ?? [process.env.HELMR_METRICS_TOKEN ?? "", ...(process.env.HELMR_API_KEYS ?? "").split(",")].map((key) => key.trim()).filter(Boolean);
+  const metricsKeys =
+    options.metricsKeys ?? [process.env.HELMR_METRICS_TOKEN ?? "", ...(process.env.HELMR_API_KEYS ?? "").split(",")].map((key) => key.trim()).filter(Boolean);
   let metricsServer: MetricsServer | undefined;
   if (metricsPort !== undefined) {
     try {

@@ -63,7 +63,9 @@ export function createProcessor(deps: ProcessorDeps) {
     if (single) return processRun(single, job.id!, attemptsStarted, dueAt);
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
-    const settled = await Promise.allSettled(batch!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, attemptsStarted, dueAt)));
+    const settled = await Promise.allSettled(
+      batch!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, attemptsStarted, dueAt)),
+    );
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   };
@@ -86,7 +88,7 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
     // The run's parked execution, if this worker keeps it: continued from its wait below,
     // unless the start shows the run went on without it.
     const held = warm.take(runId);
-    let start;
+    let start: Awaited<ReturnType<typeof engine.executions.start>>;
     const startedAt = Date.now();
     const fromClaim = claim !== undefined && attemptsStarted <= 1;
     try {
@@ -192,7 +194,7 @@ async function replayed(engine: HelmrEngine, runId: string, taskId: string, star
  * so a large input costs no scan.
  */
 export function inputArrivalMs(result: string | undefined): number | undefined {
-  if (!result || result.charCodeAt(result.length - 1) !== 125 /* } */) return undefined;
+  if (result?.charCodeAt(result.length - 1) !== 125 /* } */) return undefined;
   const at = result.lastIndexOf(ENTRY_FIELD);
   if (at < 0) return undefined;
   // The field must be the result's last: an input whose data holds the same text is not it.

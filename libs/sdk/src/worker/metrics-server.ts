@@ -15,7 +15,9 @@ export interface MetricsServer {
  */
 export async function serveMetrics(engine: HelmrEngine, options: { port: number; host?: string; keys: string[] }): Promise<MetricsServer> {
   if (options.keys.length === 0) {
-    throw new Error("HELMR_METRICS_PORT is set, but neither HELMR_METRICS_TOKEN nor HELMR_API_KEYS is: set HELMR_METRICS_TOKEN (16 characters or more), which the scraper sends as `Authorization: Bearer <token>`");
+    throw new Error(
+      "HELMR_METRICS_PORT is set, but neither HELMR_METRICS_TOKEN nor HELMR_API_KEYS is: set HELMR_METRICS_TOKEN (16 characters or more), which the scraper sends as `Authorization: Bearer <token>`",
+    );
   }
   const { metrics } = engine.resources;
   const server = createServer((request, response) => {

@@ -26,7 +26,8 @@ export function handleOutcome(c: OutcomeContext, outcome: Parameters<OutcomeHand
 }
 
 /** A child run's end resumes the parent waiting on it (broker systems/children.ts). */
-const tellParent = ({ engine, execution }: OutcomeContext): Promise<void> => (execution.parent ? engine.children.notifyParent(execution.run.id) : Promise.resolve());
+const tellParent = ({ engine, execution }: OutcomeContext): Promise<void> =>
+  execution.parent ? engine.children.notifyParent(execution.run.id) : Promise.resolve();
 
 async function fail(c: OutcomeContext, error: unknown, retryable: boolean): Promise<void> {
   const { engine, task, execution, logger } = c;

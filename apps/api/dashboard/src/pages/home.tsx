@@ -95,8 +95,8 @@ function Chart({ readings }: { readings: Reading[] }) {
         <polyline points={line(resumes)} class="series-resumes" />
       </svg>
       <figcaption>
-        <span class="key key-waits" /> waits pending (now {waits.at(-1)}) <span class="key key-resumes" /> resumes per {SAMPLE_MS / 1000} s (inputs and tokens that resumed a run) · last{" "}
-        {Math.round(((readings.at(-1)!.at - readings[0].at) / 1000) * 10) / 10} s
+        <span class="key key-waits" /> waits pending (now {waits.at(-1)}) <span class="key key-resumes" /> resumes per {SAMPLE_MS / 1000} s (inputs and tokens
+        that resumed a run) · last {Math.round(((readings.at(-1)!.at - readings[0].at) / 1000) * 10) / 10} s
       </figcaption>
     </figure>
   );

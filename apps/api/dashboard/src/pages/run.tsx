@@ -134,9 +134,24 @@ function WaitingOn({ run, onDone }: { run: RunRecord; onDone: () => void }) {
               {wait.branches.map((branch) => (
                 <div key={branch.key}>
                   <code>{branch.key}</code>: {branch.kind}
-                  {branch.kind === "input" && <> on <code>{branch.stream}</code></>}
-                  {branch.kind === "token" && <> <code>{branch.tokenId}</code></>}
-                  {branch.kind === "run" && <> <a href={href("runs", branch.runId)}>{branch.runId}</a></>}
+                  {branch.kind === "input" && (
+                    <>
+                      {" "}
+                      on <code>{branch.stream}</code>
+                    </>
+                  )}
+                  {branch.kind === "token" && (
+                    <>
+                      {" "}
+                      <code>{branch.tokenId}</code>
+                    </>
+                  )}
+                  {branch.kind === "run" && (
+                    <>
+                      {" "}
+                      <a href={href("runs", branch.runId)}>{branch.runId}</a>
+                    </>
+                  )}
                   {branch.kind === "timer" && <> due {time(branch.deadline)}</>}
                 </div>
               ))}
@@ -183,7 +198,9 @@ function CompleteToken({ tokenId, onDone }: { tokenId: string; onDone: () => voi
         label="Complete token"
         question={`Complete ${tokenId} with this data?`}
         run={async () => {
-          const completion = await api.post<TokenCompletion>(`/tokens/${encodeURIComponent(tokenId)}/complete`, { data: parseJsonInput(data, "The completion data") });
+          const completion = await api.post<TokenCompletion>(`/tokens/${encodeURIComponent(tokenId)}/complete`, {
+            data: parseJsonInput(data, "The completion data"),
+          });
           return completion.firstCompletion ? "Token completed." : "The token was already completed with this data.";
         }}
         onDone={onDone}
@@ -192,7 +209,15 @@ function CompleteToken({ tokenId, onDone }: { tokenId: string; onDone: () => voi
   );
 }
 
-const EVENT_CLASS: Record<string, string> = { parked: "wait", resumed: "go", started: "go", completed: "done", failed: "bad", retried: "bad", cancelled: "bad" };
+const EVENT_CLASS: Record<string, string> = {
+  parked: "wait",
+  resumed: "go",
+  started: "go",
+  completed: "done",
+  failed: "bad",
+  retried: "bad",
+  cancelled: "bad",
+};
 
 /** The run's events on a time line (a dot each, the waits as bars), then as a list. */
 function Timeline({ events }: { events: RunEvent[] }) {
@@ -238,7 +263,10 @@ function Timeline({ events }: { events: RunEvent[] }) {
 /** An event's detail as "key: value" pairs, its times (ms) as times. */
 function describeDetail(detail: Record<string, unknown>): string {
   return Object.entries(detail)
-    .map(([key, value]) => `${key}: ${TIME_KEYS.has(key) && typeof value === "number" ? new Date(value).toLocaleString() : typeof value === "string" ? value : JSON.stringify(value)}`)
+    .map(
+      ([key, value]) =>
+        `${key}: ${TIME_KEYS.has(key) && typeof value === "number" ? new Date(value).toLocaleString() : typeof value === "string" ? value : JSON.stringify(value)}`,
+    )
     .join(" · ");
 }
 const TIME_KEYS = new Set(["since", "timeoutAt", "dueAt"]);

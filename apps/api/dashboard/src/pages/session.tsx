@@ -65,7 +65,11 @@ function Transcript({ session }: { session: SessionDetail }) {
   const inputs = usePolled(
     async () => {
       const pages = await Promise.all(
-        session.streams.input.map(async ({ name }) => (await api.get<Page<InputEntry>>(`/sessions/${encodeURIComponent(session.id)}/input/${encodeURIComponent(name)}?limit=200`)).data.map((entry): Line => ({ direction: "in", stream: name, entry }))),
+        session.streams.input.map(async ({ name }) =>
+          (await api.get<Page<InputEntry>>(`/sessions/${encodeURIComponent(session.id)}/input/${encodeURIComponent(name)}?limit=200`)).data.map(
+            (entry): Line => ({ direction: "in", stream: name, entry }),
+          ),
+        ),
       );
       return pages.flat();
     },
@@ -79,7 +83,12 @@ function Transcript({ session }: { session: SessionDetail }) {
     for (const { name } of session.streams.output) {
       void follow(
         `/sessions/${encodeURIComponent(session.id)}/output/${encodeURIComponent(name)}`,
-        (entryId, data) => setOutputs((lines) => (lines.some((line) => line.entry.id === entryId && line.stream === name) ? lines : [...lines, { direction: "out", stream: name, entry: JSON.parse(data) as OutputEntry }])),
+        (entryId, data) =>
+          setOutputs((lines) =>
+            lines.some((line) => line.entry.id === entryId && line.stream === name)
+              ? lines
+              : [...lines, { direction: "out", stream: name, entry: JSON.parse(data) as OutputEntry }],
+          ),
         stop.signal,
       );
     }

@@ -39,7 +39,11 @@ export function Waits({ query }: { query: URLSearchParams }) {
   const kind = query.get("kind") ?? "";
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
-  const { data, error } = usePolled(() => api.get<Page<WaitRecord>>(`/waits?limit=50${kind ? `&kind=${kind}` : ""}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`), [kind, cursor], 2_000);
+  const { data, error } = usePolled(
+    () => api.get<Page<WaitRecord>>(`/waits?limit=50${kind ? `&kind=${kind}` : ""}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
+    [kind, cursor],
+    2_000,
+  );
   return (
     <>
       <h1>Waits</h1>

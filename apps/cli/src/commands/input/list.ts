@@ -18,7 +18,12 @@ export default class InputList extends ApiCommand<typeof InputList> {
 
   async run(): Promise<Page<InputEntry>> {
     const page = await this.client.sessions.open(this.args.session).input(this.args.stream).list({ after: this.flags.after, limit: this.flags.limit });
-    this.say(table(["ENTRY", "CORRELATION ID", "AT", "STATUS", "CONSUMED BY", "DATA"], page.data.map((e) => [e.id, e.correlationId, relative(e.at), e.status, e.consumedBy?.runId, JSON.stringify(e.data)])));
+    this.say(
+      table(
+        ["ENTRY", "CORRELATION ID", "AT", "STATUS", "CONSUMED BY", "DATA"],
+        page.data.map((e) => [e.id, e.correlationId, relative(e.at), e.status, e.consumedBy?.runId, JSON.stringify(e.data)]),
+      ),
+    );
     if (page.nextCursor) this.say(`\nMore: --after ${page.nextCursor}`);
     return page;
   }

@@ -4,7 +4,10 @@ import { ApiCommand } from "../../base/api-command.ts";
 
 export default class OutputRead extends ApiCommand<typeof OutputRead> {
   static override description = "Read a session output stream; --follow keeps printing entries as they are appended.";
-  static override examples = ["<%= config.bin %> output read ses_01J9Z8K3M4N5P6Q7 events", "<%= config.bin %> output read ses_01J9Z8K3M4N5P6Q7 events --after 1700000000000-0 --follow"];
+  static override examples = [
+    "<%= config.bin %> output read ses_01J9Z8K3M4N5P6Q7 events",
+    "<%= config.bin %> output read ses_01J9Z8K3M4N5P6Q7 events --after 1700000000000-0 --follow",
+  ];
   static override args = {
     session: Args.string({ description: "session id", required: true }),
     stream: Args.string({ description: "output stream name", required: true }),

@@ -17,7 +17,13 @@ export default class RunList extends ApiCommand<typeof RunList> {
   };
 
   async run(): Promise<Page<RunRecord>> {
-    const page = await this.client.runs.list({ session: this.flags.session, status: this.flags.status as RunStatus | undefined, task: this.flags.task, limit: this.flags.limit, cursor: this.flags.cursor });
+    const page = await this.client.runs.list({
+      session: this.flags.session,
+      status: this.flags.status as RunStatus | undefined,
+      task: this.flags.task,
+      limit: this.flags.limit,
+      cursor: this.flags.cursor,
+    });
     this.say(
       table(
         ["RUN", "TASK", "STATUS", "ATTEMPT", "CREATED", "UPDATED", "WAITING ON"],

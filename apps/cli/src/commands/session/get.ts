@@ -24,7 +24,10 @@ export default class SessionGet extends ApiCommand<typeof SessionGet> {
         ]),
         "",
         "Streams",
-        table(["KIND", "NAME", "ENTRIES"], [...session.streams.input.map((s) => ["input", s.name, s.count]), ...session.streams.output.map((s) => ["output", s.name, s.count])]),
+        table(
+          ["KIND", "NAME", "ENTRIES"],
+          [...session.streams.input.map((s) => ["input", s.name, s.count]), ...session.streams.output.map((s) => ["output", s.name, s.count])],
+        ),
         "",
         "Runs",
         table(

@@ -15,8 +15,18 @@ export default class SessionList extends ApiCommand<typeof SessionList> {
   };
 
   async run(): Promise<Page<SessionRecord>> {
-    const page = await this.client.sessions.list({ tag: this.flags.tag, externalId: this.flags["external-id"], limit: this.flags.limit, cursor: this.flags.cursor });
-    this.say(table(["SESSION", "STATUS", "EXTERNAL ID", "TAGS", "CREATED"], page.data.map((s) => [s.id, s.status, s.externalId, s.tags.join(","), relative(s.createdAt)])));
+    const page = await this.client.sessions.list({
+      tag: this.flags.tag,
+      externalId: this.flags["external-id"],
+      limit: this.flags.limit,
+      cursor: this.flags.cursor,
+    });
+    this.say(
+      table(
+        ["SESSION", "STATUS", "EXTERNAL ID", "TAGS", "CREATED"],
+        page.data.map((s) => [s.id, s.status, s.externalId, s.tags.join(","), relative(s.createdAt)]),
+      ),
+    );
     if (page.nextCursor) this.say(`\nMore: --cursor ${page.nextCursor}`);
     return page;
   }

@@ -7,7 +7,11 @@ import { SnapshotCommand } from "../../base/snapshot-command.ts";
 export default class SnapshotRestore extends SnapshotCommand<typeof SnapshotRestore> {
   static override description =
     "Restore a snapshot (default: the newest) with the increments it builds on, into a Redis without Helmr data. Parked runs resume as before; timers keep their due times.";
-  static override examples = ["<%= config.bin %> snapshot restore", "<%= config.bin %> snapshot restore snp_01JD7ZQ4XK3M8A2B --force", "<%= config.bin %> snapshot restore --json"];
+  static override examples = [
+    "<%= config.bin %> snapshot restore",
+    "<%= config.bin %> snapshot restore snp_01JD7ZQ4XK3M8A2B --force",
+    "<%= config.bin %> snapshot restore --json",
+  ];
   static override args = {
     snapshot: Args.string({ description: "snapshot id (helmr snapshot list); default the newest" }),
   };
@@ -17,9 +21,13 @@ export default class SnapshotRestore extends SnapshotCommand<typeof SnapshotRest
 
   async run(): Promise<RestoreResult> {
     const { snapshot } = this.args;
-    if (snapshot !== undefined && !isSnapshotId(snapshot)) this.error(`"${snapshot}" is not a snapshot id (snp_ and 16 characters); \`helmr snapshot list\` shows them`, { exit: 1 });
+    if (snapshot !== undefined && !isSnapshotId(snapshot))
+      this.error(`"${snapshot}" is not a snapshot id (snp_ and 16 characters); \`helmr snapshot list\` shows them`, { exit: 1 });
     // A bar for people at a terminal; --json and pipes get only the result.
-    const bar = !this.jsonEnabled() && process.stderr.isTTY ? new SingleBar({ format: "Restoring [{bar}] {percentage}% | {value}/{total} units", stream: process.stderr }) : undefined;
+    const bar =
+      !this.jsonEnabled() && process.stderr.isTTY
+        ? new SingleBar({ format: "Restoring [{bar}] {percentage}% | {value}/{total} units", stream: process.stderr })
+        : undefined;
     let started = false;
     const result = await this.withSnapshots((snapshots) =>
       snapshots.restore({

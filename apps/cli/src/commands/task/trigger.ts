@@ -9,7 +9,10 @@ const RUN_FAILED = 2;
 
 export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
   static override description = "Trigger a task. --wait follows the run to its end and exits 2 if it failed.";
-  static override examples = ["<%= config.bin %> task trigger hello --payload '{\"name\":\"Ada\"}'", "<%= config.bin %> task trigger publish-review --payload '{...}' --session ses_01J9Z8K3M4N5P6Q7 --wait"];
+  static override examples = [
+    '<%= config.bin %> task trigger hello --payload \'{"name":"Ada"}\'',
+    "<%= config.bin %> task trigger publish-review --payload '{...}' --session ses_01J9Z8K3M4N5P6Q7 --wait",
+  ];
   static override args = { taskId: Args.string({ description: "task id", required: true }) };
   static override flags = {
     payload: Flags.string({ description: "payload as JSON" }),
@@ -20,7 +23,10 @@ export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
 
   async run(): Promise<TriggerResult & { run?: RunRecord }> {
     const payload = this.flags.payload === undefined ? undefined : parseJsonFlag(this.flags.payload, "--payload");
-    const triggered = await this.client.tasks.trigger(this.args.taskId, payload, { sessionId: this.flags.session, idempotencyKey: this.flags["idempotency-key"] });
+    const triggered = await this.client.tasks.trigger(this.args.taskId, payload, {
+      sessionId: this.flags.session,
+      idempotencyKey: this.flags["idempotency-key"],
+    });
     this.say(`${triggered.deduplicated ? "Already triggered" : "Triggered"} run ${triggered.runId} in session ${triggered.sessionId}.`);
     if (!this.flags.wait) return triggered;
 

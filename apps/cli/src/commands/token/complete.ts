@@ -19,7 +19,9 @@ export default class TokenComplete extends ApiCommand<typeof TokenComplete> {
   async run(): Promise<TokenCompletion> {
     const data = readJsonSource({ data: this.flags.data, dataFile: this.flags["data-file"], flag: "--data" });
     const completion = await this.client.tokens.complete(this.args.id, data);
-    this.say(completion.firstCompletion ? `Completed ${completion.token.id}.` : `${completion.token.id} was already completed with the same data; nothing changed.`);
+    this.say(
+      completion.firstCompletion ? `Completed ${completion.token.id}.` : `${completion.token.id} was already completed with the same data; nothing changed.`,
+    );
     return completion;
   }
 }

@@ -6,7 +6,7 @@ import { fields } from "../../format/table.ts";
 
 export default class TokenCreate extends ApiCommand<typeof TokenCreate> {
   static override description = "Create a token. Its publicAccessToken and callbackUrl are shown now and never again.";
-  static override examples = ["<%= config.bin %> token create --timeout 1h --tag approval --metadata '{\"release\":\"2026.06.15\"}'"];
+  static override examples = ['<%= config.bin %> token create --timeout 1h --tag approval --metadata \'{"release":"2026.06.15"}\''];
   static override flags = {
     timeout: Flags.string({ description: 'how long until it times out ("30m", "1h", "2d")', required: true }),
     tag: Flags.string({ description: "a tag (repeat for more)", multiple: true }),
@@ -23,12 +23,12 @@ export default class TokenCreate extends ApiCommand<typeof TokenCreate> {
       idempotencyKey: this.flags["idempotency-key"],
     });
     this.say(
-      fields([
+      `${fields([
         ["token", token.id],
         ["timeout", token.timeoutAt],
         ["publicAccessToken", token.publicAccessToken],
         ["callbackUrl", token.callbackUrl],
-      ]) + "\n\nKeep the publicAccessToken and callbackUrl now: Helmr does not store them and will not show them again.",
+      ])}\n\nKeep the publicAccessToken and callbackUrl now: Helmr does not store them and will not show them again.`,
     );
     return token;
   }

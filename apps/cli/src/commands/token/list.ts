@@ -15,8 +15,18 @@ export default class TokenList extends ApiCommand<typeof TokenList> {
   };
 
   async run(): Promise<Page<TokenRecord>> {
-    const page = await this.client.tokens.list({ status: this.flags.status as TokenStatus | undefined, tag: this.flags.tag, limit: this.flags.limit, cursor: this.flags.cursor });
-    this.say(table(["TOKEN", "STATUS", "TAGS", "TIMEOUT", "CREATED", "RUN"], page.data.map((t) => [t.id, t.status, t.tags.join(","), relative(t.timeoutAt), relative(t.createdAt), t.runId])));
+    const page = await this.client.tokens.list({
+      status: this.flags.status as TokenStatus | undefined,
+      tag: this.flags.tag,
+      limit: this.flags.limit,
+      cursor: this.flags.cursor,
+    });
+    this.say(
+      table(
+        ["TOKEN", "STATUS", "TAGS", "TIMEOUT", "CREATED", "RUN"],
+        page.data.map((t) => [t.id, t.status, t.tags.join(","), relative(t.timeoutAt), relative(t.createdAt), t.runId]),
+      ),
+    );
     if (page.nextCursor) this.say(`\nMore: --cursor ${page.nextCursor}`);
     return page;
   }

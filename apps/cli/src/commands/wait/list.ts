@@ -33,7 +33,12 @@ export default class WaitList extends ApiCommand<typeof WaitList> {
   };
 
   async run(): Promise<Page<WaitRecord>> {
-    const page = await this.client.waits.list({ session: this.flags.session, kind: this.flags.kind as WaitKind | undefined, limit: this.flags.limit, cursor: this.flags.cursor });
+    const page = await this.client.waits.list({
+      session: this.flags.session,
+      kind: this.flags.kind as WaitKind | undefined,
+      limit: this.flags.limit,
+      cursor: this.flags.cursor,
+    });
     this.say(
       table(
         ["RUN", "TASK", "KIND", "ON", "WAITING", "DEADLINE"],

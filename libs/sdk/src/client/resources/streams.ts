@@ -2,7 +2,8 @@ import type { InputEntry, OutputEntry, Page, SendInputResult } from "@helmr/core
 import type { HttpTransport } from "../http.ts";
 import { readServerSentEvents } from "../sse.ts";
 
-const path = (sessionId: string, kind: "input" | "output", stream: string) => `/sessions/${encodeURIComponent(sessionId)}/${kind}/${encodeURIComponent(stream)}`;
+const path = (sessionId: string, kind: "input" | "output", stream: string) =>
+  `/sessions/${encodeURIComponent(sessionId)}/${kind}/${encodeURIComponent(stream)}`;
 
 export interface SendOptions {
   correlationId?: string;

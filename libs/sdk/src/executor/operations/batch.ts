@@ -24,7 +24,12 @@ type BatchEntry = Extract<JournalEntry, { k: "batch" }>;
  */
 export function triggerBatch<Output>(execution: Execution, taskId: string, items: BatchItem<unknown>[], wait: true): Promise<BatchRunResult<Output>[]>;
 export function triggerBatch(execution: Execution, taskId: string, items: BatchItem<unknown>[], wait: false): Promise<TriggerResult[]>;
-export function triggerBatch<Output>(execution: Execution, taskId: string, items: BatchItem<unknown>[], wait: boolean): Promise<BatchRunResult<Output>[] | TriggerResult[]> {
+export function triggerBatch<Output>(
+  execution: Execution,
+  taskId: string,
+  items: BatchItem<unknown>[],
+  wait: boolean,
+): Promise<BatchRunResult<Output>[] | TriggerResult[]> {
   checkItems(taskId, items);
   const op = execution.begin({ k: "batch" }, wait ? `a wait on a batch of ${items.length} runs of task ${taskId}` : undefined);
   if (!op) return abandoned();
@@ -33,20 +38,41 @@ export function triggerBatch<Output>(execution: Execution, taskId: string, items
   if (recorded?.result) {
     const done = Promise.resolve(recorded.result);
     const ids = (recorded.entry as BatchEntry).v;
-    return wait ? done.then((settled) => perChild<Output>(settled, ids)).finally(() => execution.endWait()) : done.then((settled) => unpackTriggered((settled as { ok: true; output: PackedTrigger[] }).output, ids));
+    return wait
+      ? done.then((settled) => perChild<Output>(settled, ids)).finally(() => execution.endWait())
+      : done.then((settled) => unpackTriggered((settled as { ok: true; output: PackedTrigger[] }).output, ids));
   }
   const sessionOf = (item: BatchItem<unknown>) => item.sessionId ?? execution.run.sessionId;
   const runIds = recorded ? (recorded.entry as BatchEntry).v : items.map((item) => newRunId(sessionOf(item)));
   const entry: BatchEntry = { k: "batch", v: runIds, ...(wait ? { w: 1 as const } : {}) };
   const created = (async () => {
-    if (!recorded) await execution.track(wait ? execution.write(() => execution.engine.executions.journalBatch(execution.run.id, execution.fence, position, JSON.stringify(entry), runIds.length)) : execution.journalAt(position, entry));
-    const bodies = items.map((item) => ({ payload: item.payload, sessionId: sessionOf(item), ...(item.idempotencyKey ? { idempotencyKey: item.idempotencyKey } : {}) }));
+    if (!recorded)
+      await execution.track(
+        wait
+          ? execution.write(() => execution.engine.executions.journalBatch(execution.run.id, execution.fence, position, JSON.stringify(entry), runIds.length))
+          : execution.journalAt(position, entry),
+      );
+    const bodies = items.map((item) => ({
+      payload: item.payload,
+      sessionId: sessionOf(item),
+      ...(item.idempotencyKey ? { idempotencyKey: item.idempotencyKey } : {}),
+    }));
     // A replay triggers again: a crash may have come between the journal and the last trigger, and the same ids create nothing twice.
-    return execution.write(() => execution.engine.batches.trigger(taskId, bodies, Date.now(), { runIds, parent: wait ? `${execution.run.id}|${position}` : "" }));
+    return execution.write(() =>
+      execution.engine.batches.trigger(taskId, bodies, Date.now(), { runIds, parent: wait ? `${execution.run.id}|${position}` : "" }),
+    );
   })();
   if (!wait) {
     return created.then(async (triggered) => {
-      await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", JSON.stringify({ ok: true, output: packTriggered(triggered, runIds) })));
+      await execution.write(() =>
+        execution.engine.executions.writeJournal(
+          execution.run.id,
+          execution.fence,
+          position,
+          "",
+          JSON.stringify({ ok: true, output: packTriggered(triggered, runIds) }),
+        ),
+      );
       return triggered;
     });
   }
@@ -77,7 +103,8 @@ function checkItems(taskId: string, items: BatchItem<unknown>[]): void {
     throw new RangeError(`${taskId}.batchTrigger(): a batch holds 1 to ${MAX_BATCH_SIZE} items, not ${Array.isArray(items) ? items.length : typeof items}`);
   }
   items.forEach((item, i) => {
-    if (typeof item !== "object" || item === null || !("payload" in item)) throw new TypeError(`${taskId}.batchTrigger(): items[${i}] needs a payload ({ payload, sessionId?, idempotencyKey? })`);
+    if (typeof item !== "object" || item === null || !("payload" in item))
+      throw new TypeError(`${taskId}.batchTrigger(): items[${i}] needs a payload ({ payload, sessionId?, idempotencyKey? })`);
   });
 }
 

@@ -18,7 +18,13 @@ export interface ChildOptions {
  */
 export function triggerChild<T>(execution: Execution, taskId: string, payload: unknown, options: ChildOptions, wait: true): WaitResult<T>;
 export function triggerChild(execution: Execution, taskId: string, payload: unknown, options: ChildOptions, wait: false): Promise<TriggerResult>;
-export function triggerChild<T>(execution: Execution, taskId: string, payload: unknown, options: ChildOptions, wait: boolean): WaitResult<T> | Promise<TriggerResult> {
+export function triggerChild<T>(
+  execution: Execution,
+  taskId: string,
+  payload: unknown,
+  options: ChildOptions,
+  wait: boolean,
+): WaitResult<T> | Promise<TriggerResult> {
   const label = `a wait on a child run of task ${taskId}`;
   const op = execution.begin({ k: "child" }, wait ? label : undefined);
   if (!op) return wait ? new WaitResult<T>(abandoned()) : abandoned();
@@ -42,13 +48,17 @@ export function triggerChild<T>(execution: Execution, taskId: string, payload: u
   if (!wait) {
     return created.then(async (triggered) => {
       if ("refused" in triggered) throw triggered.refused;
-      await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", JSON.stringify({ ok: true, output: triggered })));
+      await execution.write(() =>
+        execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", JSON.stringify({ ok: true, output: triggered })),
+      );
       return triggered;
     });
   }
   return new WaitResult<T>(
     created
-      .then((triggered) => ("refused" in triggered ? refusedWait(execution, position, childRunId, triggered.refused) : live(execution, position, triggered.runId)))
+      .then((triggered) =>
+        "refused" in triggered ? refusedWait(execution, position, childRunId, triggered.refused) : live(execution, position, triggered.runId),
+      )
       .then((outcome) => outcome as WaitOutcome<T>)
       .finally(() => execution.endWait()),
   );
@@ -59,7 +69,13 @@ export function triggerChild<T>(execution: Execution, taskId: string, payload: u
  * (its id is then not the journaled one); one another run waits for already is refused,
  * and the refusal is the wait's outcome rather than a crash.
  */
-async function triggerOrRefusal(execution: Execution, taskId: string, body: TriggerBody, childRunId: string, parent: string): Promise<TriggerResult | { refused: HelmrError }> {
+async function triggerOrRefusal(
+  execution: Execution,
+  taskId: string,
+  body: TriggerBody,
+  childRunId: string,
+  parent: string,
+): Promise<TriggerResult | { refused: HelmrError }> {
   try {
     return await execution.engine.runs.trigger(taskId, body, Date.now(), { runId: childRunId, parent });
   } catch (error) {
@@ -69,7 +85,10 @@ async function triggerOrRefusal(execution: Execution, taskId: string, body: Trig
 }
 
 async function refusedWait(execution: Execution, position: number, childRunId: string, refused: HelmrError): Promise<WaitOutcome<unknown>> {
-  const result = JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: refused.message, runId: childRunId, cause: { name: "HelmrError", message: refused.message } } });
+  const result = JSON.stringify({
+    ok: false,
+    error: { name: "ChildRunFailedError", message: refused.message, runId: childRunId, cause: { name: "HelmrError", message: refused.message } },
+  });
   await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", result));
   return toWaitOutcome(JSON.parse(result));
 }

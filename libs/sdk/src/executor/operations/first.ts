@@ -25,7 +25,7 @@ type BranchSpec =
 type BranchOutput<B> = B extends WaitBranch<infer T> ? T : never;
 
 /** Which branch won a `waits.first`, and how it ended: `{ key, ok: true, output }` or `{ key, ok: false, error }`. */
-export type FirstOutcome<B extends Record<string, WaitBranch<any>>> = {
+export type FirstOutcome<B extends Record<string, WaitBranch<unknown>>> = {
   [K in keyof B & string]: { key: K } & WaitOutcome<BranchOutput<B[K]>>;
 }[keyof B & string];
 
@@ -47,7 +47,7 @@ type FirstEntry = Extract<JournalEntry, { k: "first" }>;
  * branches are looked at in their order, the session's buffers last, atomically with
  * the park), so a buffered input is never consumed by a wait another branch ends.
  */
-export function waitFirst<B extends Record<string, WaitBranch<any>>>(execution: Execution, branches: B): Promise<FirstOutcome<B>> {
+export function waitFirst<B extends Record<string, WaitBranch<unknown>>>(execution: Execution, branches: B): Promise<FirstOutcome<B>> {
   const keys = checkBranches(branches);
   const signature = keys.map((key) => `${key}=${describeBranch(branches[key])}`).join(",");
   const op = execution.begin({ k: "first", n: signature }, `waits.first(${keys.join(", ")})`);
@@ -68,24 +68,32 @@ export function waitFirst<B extends Record<string, WaitBranch<any>>>(execution: 
  * any other run's wait on that token: each is released once the wait has its winner (again
  * on a replay, in case the execution that saw the win died first; releasing is idempotent).
  */
-async function releaseLosingTokens(execution: Execution, position: number, branches: Record<string, WaitBranch<any>>, winnerKey: string): Promise<void> {
+async function releaseLosingTokens(execution: Execution, position: number, branches: Record<string, WaitBranch<unknown>>, winnerKey: string): Promise<void> {
   for (const [key, branch] of Object.entries(branches) as [string, BranchSpec][]) {
     if (branch.branch === "token" && key !== winnerKey) await execution.engine.tokens.releaseWaiter(branch.tokenId, execution.run.id, position);
   }
 }
 
-function checkBranches(branches: Record<string, WaitBranch<any>>): string[] {
-  if (typeof branches !== "object" || branches === null) throw new TypeError("waits.first() takes an object of branches, like { reply: replies.waitFor(), timeout: timers.after(\"1h\") }");
+function checkBranches(branches: Record<string, WaitBranch<unknown>>): string[] {
+  if (typeof branches !== "object" || branches === null)
+    throw new TypeError('waits.first() takes an object of branches, like { reply: replies.waitFor(), timeout: timers.after("1h") }');
   const keys = Object.keys(branches);
   if (keys.length === 0 || keys.length > MAX_BRANCHES) throw new RangeError(`waits.first() takes 1 to ${MAX_BRANCHES} branches, not ${keys.length}`);
   const inputs = new Set<string>();
   for (const key of keys) {
-    if (!BRANCH_KEY.test(key)) throw new TypeError(`waits.first(): branch name ${JSON.stringify(key)} must be letters, digits and _ (not starting with a digit), at most 64`);
+    if (!BRANCH_KEY.test(key))
+      throw new TypeError(`waits.first(): branch name ${JSON.stringify(key)} must be letters, digits and _ (not starting with a digit), at most 64`);
     const branch = branches[key] as BranchSpec | undefined;
-    if (!branch || typeof branch !== "object" || !("branch" in branch)) throw new TypeError(`waits.first(): branch "${key}" is not a wait branch; make one with stream.waitFor(), token.waitFor(), task.waitFor() or timers.after()`);
+    if (!branch || typeof branch !== "object" || !("branch" in branch))
+      throw new TypeError(
+        `waits.first(): branch "${key}" is not a wait branch; make one with stream.waitFor(), token.waitFor(), task.waitFor() or timers.after()`,
+      );
     if (branch.branch !== "input") continue;
     const target = `${branch.spec.stream}|${branch.spec.correlationId}`;
-    if (inputs.has(target)) throw new TypeError(`waits.first(): two branches wait on input stream "${branch.spec.stream}" with the same correlationId; an input could end only one of them`);
+    if (inputs.has(target))
+      throw new TypeError(
+        `waits.first(): two branches wait on input stream "${branch.spec.stream}" with the same correlationId; an input could end only one of them`,
+      );
     inputs.add(target);
   }
   return keys;
@@ -106,15 +114,28 @@ function journaledBranch(key: string, branch: BranchSpec, sessionIdOfRun: string
   return { key, k: "timer", dueAt: branch.dueAtIfNew() };
 }
 
-async function live(execution: Execution, position: number, recorded: Recorded | undefined, keys: string[], branches: Record<string, WaitBranch<any>>, signature: string): Promise<WaitOutcome<unknown>> {
+async function live(
+  execution: Execution,
+  position: number,
+  recorded: Recorded | undefined,
+  keys: string[],
+  branches: Record<string, WaitBranch<unknown>>,
+  signature: string,
+): Promise<WaitOutcome<unknown>> {
   const { engine, run } = execution;
-  const entry: FirstEntry = recorded ? (recorded.entry as FirstEntry) : { k: "first", n: signature, b: keys.map((key) => journaledBranch(key, branches[key] as BranchSpec, run.sessionId)) };
+  const entry: FirstEntry = recorded
+    ? (recorded.entry as FirstEntry)
+    : { k: "first", n: signature, b: keys.map((key) => journaledBranch(key, branches[key] as BranchSpec, run.sessionId)) };
   if (!recorded) await execution.journalAt(position, entry);
   // Children are triggered after the entry names them (a replay triggers the same ids, which creates nothing twice).
   for (const b of entry.b) {
     if (b.k !== "child") continue;
     const spec = branches[b.key] as Extract<BranchSpec, { branch: "run" }>;
-    const body = { payload: spec.payload, sessionId: spec.options.sessionId ?? run.sessionId, ...(spec.options.idempotencyKey ? { idempotencyKey: spec.options.idempotencyKey } : {}) };
+    const body = {
+      payload: spec.payload,
+      sessionId: spec.options.sessionId ?? run.sessionId,
+      ...(spec.options.idempotencyKey ? { idempotencyKey: spec.options.idempotencyKey } : {}),
+    };
     await execution.write(() => engine.runs.trigger(spec.taskId, body, Date.now(), { runId: b.n, parent: `${run.id}|${position}` }));
   }
 
@@ -158,7 +179,7 @@ async function live(execution: Execution, position: number, recorded: Recorded |
 
 /** Registers the run on a token; a token already settled (or unknown, or another run's) is that branch's result now. */
 async function watchToken(execution: Execution, tokenId: string, position: number): Promise<string | { timeoutAt: number }> {
-  let watched;
+  let watched: Awaited<ReturnType<Execution["engine"]["tokens"]["watch"]>>;
   try {
     watched = await execution.write(() => execution.engine.tokens.watch(tokenId, execution.run.id, position));
   } catch (error) {
@@ -170,7 +191,7 @@ async function watchToken(execution: Execution, tokenId: string, position: numbe
 }
 
 /** The wait's result (`{ ok: true, output: { key, ok, output | error } }`) as the winning branch's outcome, checked against its schema. */
-function winnerOf(settled: WaitOutcome<unknown>, branches: Record<string, WaitBranch<any>>): { key: string } & WaitOutcome<unknown> {
+function winnerOf(settled: WaitOutcome<unknown>, branches: Record<string, WaitBranch<unknown>>): { key: string } & WaitOutcome<unknown> {
   // The wait itself fails only when the run is cancelled, and then no code sees it.
   if (!settled.ok) throw settled.error;
   const won = settled.output as { key: string } & Parameters<typeof toWaitOutcome>[0];

@@ -21,7 +21,13 @@ export function waitInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs
   return new WaitResult(outcome.then((o) => validateFor(o, spec)).finally(() => execution.endWait()));
 }
 
-function parkOnInput<T>(execution: Execution, position: number, journaled: boolean, spec: InputSpec<T>, timeoutMs: number | null): Promise<WaitOutcome<unknown>> {
+function parkOnInput<T>(
+  execution: Execution,
+  position: number,
+  journaled: boolean,
+  spec: InputSpec<T>,
+  timeoutMs: number | null,
+): Promise<WaitOutcome<unknown>> {
   const timeoutAt = timeoutMs === null ? undefined : Date.now() + timeoutMs;
   const wait = storedWait.input(position, spec.stream, spec.correlationId, timeoutAt);
   const entry = journaled ? "" : JSON.stringify({ ...streamEntry("input", spec), ...(timeoutAt ? { t: timeoutAt } : {}) });
@@ -149,7 +155,9 @@ async function takeNext<T>(
   {
     let lastSeen = await engine.streams.lastInputId(run.sessionId, spec.stream);
     for (;;) {
-      const taken = await execution.write(() => execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false));
+      const taken = await execution.write(() =>
+        execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false),
+      );
       if (taken.status === "consumed") return { ok: true, output: JSON.parse(taken.data) };
       for (;;) {
         if (execution.isStopped || cancelled()) return abandoned();
@@ -159,7 +167,7 @@ async function takeNext<T>(
           await execution.journalAt(position, entry, JSON.stringify(timedOut));
           return { ok: false, error: new WaitTimeoutError(timedOut.error.message) };
         }
-        let arrived;
+        let arrived: Awaited<ReturnType<typeof engine.streams.awaitInputs>>;
         try {
           arrived = await engine.streams.awaitInputs(reader.get(), run.sessionId, spec.stream, lastSeen, Math.max(1, Math.round(left)));
         } catch (error) {

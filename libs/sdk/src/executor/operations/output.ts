@@ -8,7 +8,11 @@ export function appendOutput(execution: Execution, stream: string, data: unknown
   if (op.recorded) return Promise.resolve((op.recorded.entry as Extract<JournalEntry, { k: "output" }>).v);
   const text = JSON.stringify(data ?? null);
   if (Buffer.byteLength(text) > maxBytes) {
-    return Promise.reject(new RangeError(`output on stream "${stream}" is ${Buffer.byteLength(text)} bytes; the limit is ${maxBytes} (HELMR_MAX_PAYLOAD_BYTES)`));
+    return Promise.reject(
+      new RangeError(`output on stream "${stream}" is ${Buffer.byteLength(text)} bytes; the limit is ${maxBytes} (HELMR_MAX_PAYLOAD_BYTES)`),
+    );
   }
-  return execution.track(execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength)));
+  return execution.track(
+    execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength)),
+  );
 }

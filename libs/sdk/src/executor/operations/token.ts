@@ -31,7 +31,7 @@ export function waitToken<T>(execution: Execution, tokenId: string, schema?: z.Z
 
 async function live(execution: Execution, position: number, tokenId: string, entry: JournalEntry, journaled: boolean): Promise<WaitOutcome<unknown>> {
   const { engine, run } = execution;
-  let watched;
+  let watched: Awaited<ReturnType<typeof engine.tokens.watch>>;
   try {
     watched = await execution.write(() => engine.tokens.watch(tokenId, run.id, position));
   } catch (error) {
