@@ -1,17 +1,21 @@
 --[[
   Adds a parked run to the waiting-runs index (systems/waiting-index.ts): sorted sets of at
-  most ARGV[4] members each ("buckets", which Redis keeps as compact listpacks while they
+  most `size` members each ("buckets", which Redis keeps as compact listpacks while they
   stay under zset-max-listpack-entries), listed in a directory by the lowest score each may
   hold. Every member lies in the bucket whose range holds its score: [its start, the next
   bucket's start). That is what lets removeWaiting find a member from its score alone.
   The score's fraction says what the run waits on (systems/waiting-index.ts), counted per
-  kind in KEYS[3] for the metrics.
-  KEYS[1] directory (zset: bucket number -> start score)   KEYS[2] the bucket number sequence
-  KEYS[3] the entries per kind (hash)
-  ARGV[1] member (run id)   ARGV[2] score (parked at, ms, plus the kind's fraction)
-  ARGV[3] bucket key prefix   ARGV[4] bucket size   ARGV[5] kind
-  ARGV[6] the kinds' fractions and names, ".25=input,.5=token,..."
-  Returns the bucket number.
+  kind in `kinds` for the metrics.
+  @key dir        directory (zset: bucket number -> start score)
+  @key sequence   the bucket number sequence
+  @key kinds      the entries per kind (hash)
+  @arg member     the run id
+  @arg score      parked at (ms) plus the kind's fraction
+  @arg prefix     bucket key prefix
+  @arg size       bucket size
+  @arg kind       the wait's kind
+  @arg fractions  the kinds' fractions and names, ".25=input,.5=token,..."
+  @reply integer  the bucket number
 ]]
 local dir, sequence, kinds = KEYS[1], KEYS[2], KEYS[3]
 -- The score stays a string: a Lua number would print with 14 digits, and a millisecond time with its fraction has 15 or more.

@@ -2,10 +2,11 @@
   Makes an existing run the child a parent waits for, when a child's trigger named it by
   its idempotencyKey: the run tells one parent of its end, so it takes this one only if it
   has none (or has this one already).
-  KEYS[1] run hash
-  ARGV[1] the parent's "<run id>|<wait position>[|<index in a batch>]"
-  Returns {"adopted" | "already", status} | {"other", status} (another parent waits for it)
-  Errors: -1 run not found
+  @key run        run hash
+  @arg parent     the parent's "<run id>|<wait position>[|<index in a batch>]"
+  @reply {"adopted"|"already", status}
+  @reply {"other", status}   another parent waits for it
+  @error RunNotFound
 ]]
 local runKey = KEYS[1]
 local rcall = redis.call

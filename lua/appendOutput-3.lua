@@ -1,14 +1,19 @@
 --[[
   Appends to a session output stream and journals the entry id in one step, so a
   replayed run never appends twice.
-  KEYS[1] run hash (its journal and events are fields of it)
-  KEYS[2] session hash (its runs are fields of it; it also counts entries per stream)
-  KEYS[3] output stream
-  ARGV[1] fence   ARGV[2] position   ARGV[3] stream name   ARGV[4] data JSON   ARGV[5] now (ms)   ARGV[6] run id
-  ARGV[7] the stream's cap: trimmed to about this many entries, oldest first (0: no cap)
   The session's count of the stream's entries counts every append, trimmed ones too.
-  Returns the entry id
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it; it also counts entries per stream)
+  @key stream     output stream
+  @arg fence
+  @arg position
+  @arg streamName
+  @arg data       data JSON
+  @arg now        (ms)
+  @arg runId
+  @arg cap        the stream's cap: trimmed to about this many entries, oldest first (0: no cap)
+  @reply string   the entry id
+  @error StaleExecution Cancelled
 ]]
 local runKey, sessionKey, streamKey = KEYS[1], KEYS[2], KEYS[3]
 local fence, position, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6]

@@ -3,10 +3,13 @@
   the run shows running from now on. Sent once the task's code has had its first turn, not
   awaited, so it costs the resume nothing; whichever of it and the execution's first write
   lands first begins the execution (guardExecution), and a late one is refused.
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] when the execution started (ms)   ARGV[3] run id
-  Returns 0
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg startedAt  when the execution started (ms)
+  @arg runId
+  @reply integer  0
+  @error StaleExecution Cancelled
 ]]
 local rcall = redis.call
 

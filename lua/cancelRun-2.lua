@@ -1,17 +1,22 @@
 --[[
   Cancels a run: at once when it is queued or parked, at its next durable operation when
   a worker is executing it.
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] now (ms)   ARGV[2] run id   ARGV[3] reason   ARGV[4] the session's tag prefix
-  Returns {"cancelled" | "requested" | "finished", waitedSince, parent, child, batch, wakeJob, warmWorker} (waitedSince:
-    when the wait the cancellation ended began, "" for none; the caller takes the run out of
-    the waiting index; parent: the run's `parent`, to be told; child: the child run the
-    cancelled run waited on, to be cancelled too, space-separated when a waits.first had
-    several; batch: the journal position of the batch
-    of children it waited on, whose entry names them, to be cancelled too; wakeJob: the ended
-    wait's wake-up job, for the caller to remove, and warmWorker the worker whose queue may
-    hold it; "" for none)
-  Errors: -1 run not found
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg now        (ms)
+  @arg runId
+  @arg reason
+  @arg tagPrefix  the session's tag prefix
+  @reply {"cancelled"|"requested"|"finished", waitedSince, parent, child, batch, wakeJob, warmWorker}
+    waitedSince: when the wait the cancellation ended began, "" for none; the caller takes
+    the run out of the waiting index; parent: the run's `parent`, to be told; child: the
+    child run the cancelled run waited on, to be cancelled too, space-separated when a
+    waits.first had several; batch: the journal position of the batch of children it
+    waited on, whose entry names them, to be cancelled too; wakeJob: the ended wait's
+    wake-up job, for the caller to remove, and warmWorker the worker whose queue may hold
+    it; "" for none
+  @error RunNotFound
+  @marks retention
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local rcall = redis.call

@@ -1,14 +1,18 @@
 --[[
   Closes a session: no new runs or input from now on; runs still queued or parked in it
   are cancelled, running ones at their next durable operation.
-  KEYS[1] session hash (its runs are fields a:<own part of the run id>)
-  ARGV[1] now (ms)   ARGV[2] key prefix of the session's tag ("helmr:{TAG}:")
-  Returns {"closed", cancelledCount, {runId, waitedSince, wakeJob, warmWorker, ...}} | {"already"}
-    (the parked runs it cancelled, for the caller to take out of the waiting index and to
-    remove their wake-up jobs, "" for none, from the queue of that worker or the shared one)
-  Errors: -4 session not found
-  The run keys are built from ARGV[2]: they share the session's hash tag, so this
+  The run keys are built from `tagPrefix`: they share the session's hash tag, so this
   script still touches a single slot.
+  @key session    session hash (its runs are fields a:<own part of the run id>)
+  @arg now        (ms)
+  @arg tagPrefix  key prefix of the session's tag ("helmr:{TAG}:")
+  @reply {"closed", cancelledCount:integer, ended:list}
+    ended: {runId, waitedSince, wakeJob, warmWorker, ...}, the parked runs it cancelled, for
+    the caller to take out of the waiting index and to remove their wake-up jobs, "" for
+    none, from the queue of that worker or the shared one
+  @reply {"already"}
+  @error SessionNotFound
+  @marks retention
 ]]
 local sessionKey = KEYS[1]
 local now, tagPrefix = ARGV[1], ARGV[2]

@@ -1,9 +1,14 @@
 --[[
   Completes a run with the task's return value.
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] output JSON   ARGV[3] now (ms)   ARGV[4] run id
-  Returns 1
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg output     output JSON
+  @arg now        (ms)
+  @arg runId
+  @reply integer  1
+  @error StaleExecution Cancelled
+  @marks retention
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, now, runId = ARGV[1], ARGV[3], ARGV[4]

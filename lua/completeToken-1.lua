@@ -3,13 +3,15 @@
   error (`data` then holds the error's JSON). The same outcome with the same canonical data
   again returns the first one; anything else, or any settling at or after the timeout, is
   refused.
-  KEYS[1] token hash
-  ARGV[1] data JSON (the failure's error for "failed")   ARGV[2] canonical data JSON
-  ARGV[3] now (ms)   ARGV[4] the outcome: "completed" or "failed"
-  Returns {outcome, waiter, completedAt} (waiter "runId|position" or "")
-        | {"already", data, completedAt, waiter}
-  Errors: -7 token not found, -8 completed already (with other data, or failed now),
-    -13 failed already (completed now, or failed with another error), -9 timed out
+  @key token      token hash
+  @arg data       data JSON (the failure's error for "failed")
+  @arg canon      canonical data JSON
+  @arg now        (ms)
+  @arg outcome    the outcome: "completed" or "failed"
+  @reply {"completed"|"failed", waiter, completedAt}   waiter "runId|position" or ""
+  @reply {"already", data, completedAt, waiter}
+  @error TokenNotFound TokenCompletedOtherwise TokenFailed TokenTimedOut
+  @marks retention
 ]]
 local tokenKey = KEYS[1]
 local data, canon, now, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4]

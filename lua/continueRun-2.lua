@@ -5,11 +5,17 @@
   continues (continuedFrom) and the parent it was triggered by, if any (the parent waits
   for the end of the chain). Nothing of the session's input is touched: what is buffered
   stays buffered for the new run's waits, each input consumed once.
-  KEYS[1] run hash   KEYS[2] session hash
-  ARGV[1] fence   ARGV[2] the new run's id   ARGV[3] payload JSON   ARGV[4] now (ms)
-  ARGV[5] run id   ARGV[6] the session's tag prefix
-  Returns {jobId, taskId, claim} for the new run (claim: what its first job carries; claimStart)
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash
+  @key session    session hash
+  @arg fence
+  @arg newRunId   the new run's id
+  @arg payload    payload JSON
+  @arg now        (ms)
+  @arg runId
+  @arg tagPrefix  the session's tag prefix
+  @reply {jobId, taskId, claim:list}   the new run's (claim: what its first job carries; claimStart)
+  @error StaleExecution Cancelled
+  @marks retention
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, newRunId, now, runId, tagPrefix = ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6]

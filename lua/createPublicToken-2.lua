@@ -1,10 +1,15 @@
 --[[
   Records a public access token's scope and limits (never its secret) unless it exists:
   creation in a run is retried with the same id after a crash.
-  KEYS[1] public token hash (in the session's hash tag)   KEYS[2] session hash
-  ARGV[1] scope JSON   ARGV[2] max uses ("" for unlimited)   ARGV[3] expires at in ms ("" for never)
-  ARGV[4] now (ms)   ARGV[5] the token's own id part
-  Returns 1 when created, 0 when it existed.
+  @key token      public token hash (in the session's hash tag)
+  @key session    session hash
+  @arg scope      scope JSON
+  @arg maxUses    "" for unlimited
+  @arg expiresAt  (ms) "" for never
+  @arg now        (ms)
+  @arg ownId      the token's own id part
+  @reply integer  1 when created, 0 when it existed
+  @marks unit
 ]]
 local tokenKey = KEYS[1]
 local rcall = redis.call

@@ -2,13 +2,16 @@
   Creates the runs of a batch in one session, all in one step (batchTrigger and
   batchTriggerAndWait, POST /tasks/:taskId/batch-trigger): either every run the batch names
   exists afterwards, or, the session refusing, none was created.
-  KEYS[1] session hash (its runs are fields a:<own part of the run id>)
-  ARGV[1] JSON array of the runs, each [run id, payload JSON, the parent's "<run id>|<wait
-    position>|<index>" or ""]   ARGV[2] task id   ARGV[3] now (ms)   ARGV[4] the session's tag prefix
-  Returns a flat list, a pair per run in order: "created", claim (what its first job
-    carries; claimStart) | "exists", status (created before: a replay of the batch)
-  Errors: -4 session not found, -5 session closed
-  Run keys are built from ARGV[4]: they share the session's hash tag.
+  Run keys are built from `tagPrefix`: they share the session's hash tag.
+  @key session    session hash (its runs are fields a:<own part of the run id>)
+  @arg runs       JSON array of the runs, each [run id, payload JSON, the parent's "<run id>|<wait position>|<index>" or ""]
+  @arg taskId
+  @arg now        (ms)
+  @arg tagPrefix  the session's tag prefix
+  @reply list     a pair per run in order: "created", claim (what its first job carries;
+    claimStart) | "exists", status (created before: a replay of the batch)
+  @error SessionNotFound SessionClosed
+  @marks unit
 ]]
 local sessionKey = KEYS[1]
 local taskId, now, tagPrefix = ARGV[2], ARGV[3], ARGV[4]

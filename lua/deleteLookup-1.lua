@@ -1,9 +1,10 @@
 --[[
   Deletes a lookup (an external id's session, an idempotency key's run or token) only while
   it still names what was erased: the key may have been claimed again since.
-  KEYS[1] the lookup key
-  ARGV[1] the id it must name   ARGV[2] "json" when the value is JSON that names the id inside
-  Returns 1 when deleted, 0 when the key names something else or is gone
+  @key lookup     the lookup key
+  @arg id         the id it must name
+  @arg format     "json" when the value is JSON that names the id inside
+  @reply integer  1 when deleted, 0 when the key names something else or is gone
 ]]
 local value = redis.call("GET", KEYS[1])
 if not value then

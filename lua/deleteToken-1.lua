@@ -4,11 +4,12 @@
   timeout) is left alone. A token a run created stays named in its session's `tok:` field as
   "deleted" while the session lives, so a replay of the run does not create it again
   (createToken-2.lua).
-  KEYS[1] token hash
-  ARGV[1] cutoff (ms)   ARGV[2] token retention (ms)
-  Returns {"deleted", "", tags JSON, idem, createdAt}; {"keep", next} when it ended after the cutoff or
-  will time out (next: when it comes due); {"keep", ""} when it waits with no timeout;
-  {"gone"} when there is no such token
+  @key token      token hash
+  @arg cutoff     (ms)
+  @arg retention  token retention (ms)
+  @reply {"deleted", tags, idempotencyKey, createdAt}
+  @reply {"keep", next}   it ended after the cutoff or will time out (next: when it comes due); "" when it waits with no timeout
+  @reply {"gone"}         there is no such token
 ]]
 local tokenKey = KEYS[1]
 local cutoff, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -43,4 +44,4 @@ if token[7] then
     rcall("HSET", sessionKey, field, "deleted")
   end
 end
-return {"deleted", "", token[4] or "[]", token[5] or "", token[6] or "0"}
+return {"deleted", token[4] or "[]", token[5] or "", token[6] or "0"}

@@ -5,18 +5,25 @@
   wait. Atomic: an input is consumed by at most one wait, and never dropped.
   A send with a public access token spends one of its uses in the same step, so concurrent
   sends never exceed maxUses (ARCHITECTURE.md invariant 5).
-  KEYS[1] session hash   KEYS[2] input stream (history)   KEYS[3] consumed-by hash of the stream
-  KEYS[4] the public access token's hash (the session hash again when there is none)
-  ARGV[1] data JSON   ARGV[2] correlationId ("" for none)   ARGV[3] now (ms)
-  ARGV[4] the session's tag prefix   ARGV[5] stream name   ARGV[6] "1" when sent with a public access token
-  Returns {"resumed", entryId, runId, jobId, taskId, waitedSince, claim, warmWorker, supersededJob} | {"buffered", entryId}
-    (waitedSince: when the wait began, to take the run out of the waiting index;
+  Run keys are built from `tagPrefix`; they share the session's hash tag.
+  @key session    session hash
+  @key stream     input stream (history)
+  @key consumed   consumed-by hash of the stream
+  @key publicToken  the public access token's hash (the session hash again when there is none)
+  @arg data       data JSON
+  @arg corr       correlationId ("" for none)
+  @arg now        (ms)
+  @arg tagPrefix  the session's tag prefix
+  @arg streamName
+  @arg withPublicToken  "1" when sent with a public access token
+  @reply {"resumed", entryId, runId, jobId, taskId, waitedSince, claim:list, warmWorker, supersededJob}
+    waitedSince: when the wait began, to take the run out of the waiting index;
     claim: what the resumed run's job carries so its worker starts at once; claimStart;
     warmWorker: the worker holding the run warm, whose queue the job goes to, "" for none;
-    supersededJob: the wait's wake-up job, now not needed, "" for none)
-  Errors: -4 session not found, -5 session closed, -11 public token unknown or expired,
-          -12 public token used up
-  Run keys are built from ARGV[4]; they share the session's hash tag.
+    supersededJob: the wait's wake-up job, now not needed, "" for none
+  @reply {"buffered", entryId}
+  @error SessionNotFound SessionClosed PublicTokenInvalid PublicTokenExhausted
+  @marks unit
 ]]
 local sessionKey, streamKey, consumedKey, publicTokenKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local data, corr, now, tagPrefix, stream = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]

@@ -6,12 +6,10 @@
   fields; streams from its in:/out: counters; public tokens from its pat: fields; the
   buffers of its unconsumed inputs from those inputs' correlationIds. Wait queues are
   fields of the session hash itself.
-  KEYS[1] session hash
-  ARGV[1] the session's tag prefix
-  Returns a flat list of (suffix, type, contents) triples, {} when the session is gone:
-    "hash"   flat field/value list
-    "zset"   flat member/score list
-    "stream" XRANGE entries
+  @key session    session hash
+  @arg tagPrefix  the session's tag prefix
+  @reply list     (suffix, type, contents) triples, flat, {} when the session is gone:
+    "hash" a flat field/value list, "zset" a flat member/score list, "stream" XRANGE entries
 ]]
 -- Each redis.call costs a few µs here, far more than the Lua around it: each key is read once.
 local sessionKey, tagPrefix = KEYS[1], ARGV[1]

@@ -6,11 +6,12 @@
   under the run's session's tag), whatever their state and whether or not their run is
   still there. The caller cancels the session's runs first and
   takes the returned ids out of the global structures after.
-  KEYS[1] session hash
-  ARGV[1] the session's tag prefix
-  Returns {runs, tokens, session}: per run {runId, createdAt, idem, task, last job id, waitedSince, warm worker} and per
-  token {tokenId, createdAt, tags, idem}, flat, and the session's {externalId, tags, createdAt};
-  {} when the session does not exist
+  @key session    session hash
+  @arg tagPrefix  the session's tag prefix
+  @reply {runs:list, tokens:list, session:list}
+    runs: {runId, createdAt, idem, task, last job id, waitedSince, warm worker} per run, flat;
+    tokens: {tokenId, createdAt, tags, idem} per token, flat; session: {externalId, tags, createdAt}
+  @reply {}   the session does not exist
 ]]
 local sessionKey, tagPrefix = KEYS[1], ARGV[1]
 local rcall = redis.call

@@ -1,9 +1,10 @@
 --[[
   Extends or releases a lock only while the caller still holds it (a lock that expired and
   was taken by another process is left alone).
-  KEYS[1] lock key
-  ARGV[1] the holder's token   ARGV[2] new time to live in ms, or "0" to release
-  Returns 1 when held (extended or released), 0 when another holder has it or nobody does.
+  @key lock       lock key
+  @arg holder     the holder's token
+  @arg ttl        new time to live in ms, or "0" to release
+  @reply integer  1 when held (extended or released), 0 when another holder has it or nobody does
 ]]
 if redis.call("GET", KEYS[1]) ~= ARGV[1] then
   return 0

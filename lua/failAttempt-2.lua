@@ -1,11 +1,19 @@
 --[[
   Ends the current attempt of a run with an error: queues the next attempt when the
   error is retryable and attempts are left, otherwise fails the run.
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] error JSON   ARGV[3] "1" when retryable   ARGV[4] max attempts
-  ARGV[5] retry delay (ms)   ARGV[6] now (ms)   ARGV[7] run id
-  Returns {"retry", jobId, runAt} | {"failed"}
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg err        error JSON
+  @arg retryable  "1" when retryable
+  @arg maxAttempts
+  @arg retryDelay (ms)
+  @arg now        (ms)
+  @arg runId
+  @reply {"retry", jobId, runAt}
+  @reply {"failed"}
+  @error StaleExecution Cancelled
+  @marks retention
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, err, now, runId = ARGV[1], ARGV[2], ARGV[6], ARGV[7]

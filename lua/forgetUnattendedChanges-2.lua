@@ -3,9 +3,12 @@
   no snapshot is being written (its lock is free) and none was attempted within the time
   the last attempt vouched for. Takes the snapshot lock for the caller, who then drops each
   shard's marks and lets go of it, and ends the chain (the next snapshot is a full one).
-  KEYS[1] the snapshot lock   KEYS[2] the snapshot state hash
-  ARGV[1] now (ms)   ARGV[2] the lock's token   ARGV[3] the lock's time to live (ms)
-  Returns 1 when the lock was taken and the chain ended, else 0.
+  @key lock       the snapshot lock
+  @key state      the snapshot state hash
+  @arg now        (ms)
+  @arg holder     the lock's token
+  @arg ttl        the lock's time to live (ms)
+  @reply integer  1 when the lock was taken and the chain ended, else 0
 ]]
 local lock, state = KEYS[1], KEYS[2]
 local rcall = redis.call

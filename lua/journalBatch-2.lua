@@ -3,11 +3,17 @@
   (batchTriggerAndWait), before any child exists: the entry names every child, and the
   run hash starts counting their ends (fields "b<pos>:n", how many, and "b<pos>:d", how
   many ended), so a child that ends before its parent parks is not missed (settleBatch).
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] how many children
-  ARGV[5] now (ms)   ARGV[6] run id
-  Returns 1
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg position
+  @arg entry      entry JSON
+  @arg count      how many children
+  @arg now        (ms)
+  @arg runId
+  @reply integer  1
+  @error StaleExecution Cancelled
+  @marks unit
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, position, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6]

@@ -1,13 +1,19 @@
 --[[
   Parks a run on a wait: journals the wait at its position, gives the run back (status
   waiting, active time stops) and names the job that will wake it.
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] wait JSON {kind, pos, dueAt?}
-  ARGV[5] wake-up time in ms ("" when only an outside event resolves the wait)
-  ARGV[6] now (ms)   ARGV[7] run id   ARGV[8] the worker that keeps the execution warm ("" for none)
-  The entry (ARGV[3]) is "" when an earlier execution journaled it.
-  Returns {wakeJobId} ("" when no job is needed)
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg position
+  @arg entry      entry JSON, "" when an earlier execution journaled it
+  @arg wait       wait JSON {kind, pos, dueAt?}
+  @arg wakeAt     wake-up time in ms ("" when only an outside event resolves the wait)
+  @arg now        (ms)
+  @arg runId
+  @arg warmWorker the worker that keeps the execution warm ("" for none)
+  @reply {wakeJobId}   "" when no job is needed
+  @error StaleExecution Cancelled
+  @marks unit
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, position, wakeAt, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]

@@ -1,8 +1,8 @@
 --[[
   Reads what a replay of a run starts from, for an execution whose job did not carry it
   (lua/includes/claimStart.lua): the payload and the journal's chunks (history.lua).
-  KEYS[1] run hash
-  Returns {payload, journal chunks}
+  @key run        run hash
+  @reply {payload, chunks:list}
 ]]
 local runKey = KEYS[1]
 local rcall = redis.call

@@ -3,9 +3,10 @@
   references consumed inputs by entry id (libs/broker/src/systems/history.ts): one string,
   "<id>\n<data>\n<id>\n<data>...", so a long conversation's inputs come back as one reply
   rather than as an array per entry. Data is JSON text, which holds no raw newline.
-  KEYS[1] input stream
-  ARGV[1] first entry id   ARGV[2] last entry id
-  Returns the string ("" when the range holds no entry)
+  @key stream     input stream
+  @arg first      first entry id
+  @arg last       last entry id
+  @reply string   "" when the range holds no entry
 ]]
 local entries = redis.call("XRANGE", KEYS[1], ARGV[1], ARGV[2])
 local out = {}

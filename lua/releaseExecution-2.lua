@@ -1,10 +1,14 @@
 --[[
   Hands a running run back to the queue without spending an attempt (a worker shutting
   down). Bumping the fence makes the released execution stale, so it can write nothing.
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] now (ms)   ARGV[3] run id
-  Returns {jobId}
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg now        (ms)
+  @arg runId
+  @reply {jobId}
+  @error StaleExecution Cancelled
+  @marks unit
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, now, runId = ARGV[1], ARGV[2], ARGV[3]

@@ -4,10 +4,12 @@
   so each kind's score is tried; the entry found has its kind's count lowered. An emptied
   bucket leaves the directory, unless it is the newest (the next adds go there); its range
   then joins the previous bucket's.
-  KEYS[1] directory   KEYS[2] the entries per kind (hash)
-  ARGV[1] bucket key prefix   ARGV[2] the kinds' fractions and names, ".25=input,.5=token,..."
-  ARGV[3..] pairs of member (run id) and since (ms)
-  Returns how many were removed (a member not there with that since is skipped).
+  @key dir        directory
+  @key kinds      the entries per kind (hash)
+  @arg prefix     bucket key prefix
+  @arg fractions  the kinds' fractions and names, ".25=input,.5=token,..."
+  @arg ...pairs   member (run id) and since (ms), for each run
+  @reply integer  how many were removed (a member not there with that since is skipped)
 ]]
 local dir, kinds, prefix = KEYS[1], KEYS[2], ARGV[1]
 local rcall = redis.call

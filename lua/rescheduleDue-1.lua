@@ -2,9 +2,9 @@
   Moves units of the retention due index (systems/retention.ts) to when they next come
   due, or out of it, each only if its score is still the one the sweeper read: a unit
   fed again meanwhile (a run of it ended since) keeps its new, earlier score.
-  KEYS[1] the due index (zset: unit id -> when to look at it, ms)
-  ARGV triples: unit, score read, new score ("" removes it)
-  Returns how many moved.
+  @key due        the due index (zset: unit id -> when to look at it, ms)
+  @arg ...moves   unit, score read, new score ("" removes it), for each unit
+  @reply integer  how many moved
 ]]
 local due = KEYS[1]
 local rcall = redis.call

@@ -4,12 +4,15 @@
   counts once (its notice may be told again), and a batch already resolved (its fields
   gone) takes nothing; nor does a parent that ended otherwise (its fields go then). The ends are fields of the parent's run hash ("b<pos>:<index>",
   journalBatch-2.lua), so they go with it; resolving the batch deletes them.
-  KEYS[1] the parent's run hash
-  ARGV[1] the batch's journal position   ARGV[2] the child's index in the batch ("" to only
-    check whether the batch is complete: the parent has just parked)
-  ARGV[3] the child's wait result JSON   ARGV[4] now (ms)   ARGV[5] the parent's run id
-  Returns {jobId, taskId, waitedSince, claim, warmWorker, supersededJob} when this resumed the parent | {}
-    (as resolveWait-1.lua)
+  @key run        the parent's run hash
+  @arg position   the batch's journal position
+  @arg index      the child's index in the batch ("" to only check whether the batch is complete: the parent has just parked)
+  @arg result     the child's wait result JSON
+  @arg now        (ms)
+  @arg runId      the parent's run id
+  @reply {jobId, taskId, waitedSince, claim:list, warmWorker, supersededJob}   this resumed the parent (as resolveWait-1.lua)
+  @reply {}
+  @marks unit
 ]]
 local runKey = KEYS[1]
 local position, index, result, now, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]

@@ -4,10 +4,12 @@
   yet, or died before), or with the timeout, which the token then records so that no later
   completion succeeds (ARCHITECTURE.md invariant 4). The token is the one place that decides, for
   completions and timeouts alike.
-  KEYS[1] token hash
-  ARGV[1] now (ms)
-  Returns {"completed", data} | {"failed", error} | {"timed_out"}
-  Errors: -7 token not found
+  @key token      token hash
+  @arg now        (ms)
+  @reply {"completed"|"failed", data}   data: the completion's data, or the failure's error JSON
+  @reply {"timed_out"}
+  @error TokenNotFound
+  @marks retention
 ]]
 local tokenKey = KEYS[1]
 local rcall = redis.call

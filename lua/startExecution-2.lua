@@ -3,20 +3,23 @@
   expects (run.job) may start it; any other job is stale and learns what the run
   expects instead, so the worker can re-ensure that job (this closes the gap when a
   worker died between a park/retry and adding the next job).
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] max attempts   ARGV[4] run id
-  ARGV[5] the session's tag prefix   ARGV[6] "1" when the job carried a claim (claimStart)
-  ARGV[7] the fence the run parked with, when the calling worker holds it warm ("" for none)
-  Returns
-    {"run", fence, attempt, activeMs, carried, payload, journal chunks, waitedSince, resumed position, resumed result}
-      (carried: "1" when payload and journal follow; not when the caller holds the run warm
-      at the fence it parked with, which it then continues in memory. waitedSince: when the
-      wait this start ended began, to take the run out of the waiting index, "" for none;
-      the resumed wait's position and result, "" for none)
-    {"stale", status, expectedJob, runAt}
-    {"finished", status}
-    {"failed"}     the job was redelivered after its worker died, and no attempt is left
-  Errors: -1 run not found
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg jobId
+  @arg now        (ms)
+  @arg maxAttempts
+  @arg runId
+  @arg claimed    "1" when the job carried a claim (claimStart)
+  @arg heldFence  the fence the run parked with, when the calling worker holds it warm ("" for none)
+  @reply {"run", fence:integer, attempt:integer, activeMs, carried, payload, chunks:list, waitedSince, resumedPosition:integer|string, resumedResult, parent}
+    carried: "1" when payload and journal follow; not when the caller holds the run warm
+    at the fence it parked with, which it then continues in memory. waitedSince: when the
+    wait this start ended began, to take the run out of the waiting index, "" for none;
+    the resumed wait's position and result, "" for none; parent: the run's parent, "" for none
+  @reply {"stale", status, expectedJob, runAt}
+  @reply {"finished", status}
+  @reply {"failed"}   the job was redelivered after its worker died, and no attempt is left
+  @error RunNotFound
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local jobId, now, maxAttempts, runId = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
@@ -62,7 +65,7 @@ if status == "waiting" then
   end
   journal(runKey, "r" .. wait.pos, resumedResult)
   pushEvent(runKey, "resumed", now, attempt, nil)
-elseif status == "running" or (status == "queued" and run[8] and ARGV[6] == "1") then
+elseif status == "running" or (status == "queued" and run[8] and ARGV[5] == "1") then
   -- The same job again: its worker died mid-execution (BullMQ found the job stalled), or
   -- died after starting from the job's claim and before its first write.
   if run[6] == "1" then
@@ -79,7 +82,7 @@ elseif status == "running" or (status == "queued" and run[8] and ARGV[6] == "1")
   pushEvent(runKey, "retried", now, attempt, '{"reason":"worker lost"}')
 end
 
-local heldWarm = ARGV[7] ~= "" and ARGV[7] == run[9]
+local heldWarm = ARGV[6] ~= "" and ARGV[6] == run[9]
 local fence = rcall("HINCRBY", runKey, "fence", 1)
 rcall("HDEL", runKey, "claim")
 beginExecution(runKey, attempt, run[7], now)

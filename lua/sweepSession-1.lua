@@ -2,14 +2,17 @@
   The retention sweeper's look at one session (systems/retention.ts): deletes its finished
   runs past the run retention (hash, journal and events with it, and its `f:` field), and
   says what comes next for the session. A queued, running or parked run is never touched.
-  KEYS[1] session hash
-  ARGV[1] now (ms)   ARGV[2] run retention (ms, 0: off)   ARGV[3] session retention (ms, 0: off)
-  ARGV[4] idle close (ms, 0: off)   ARGV[5] the session's tag prefix
-  Returns {verdict, next, deleted}: verdict "erase" (closed past its retention with no runs
-  left), "close" (open, no active run, idle past the idle close), "keep" or "gone" (no such
-  session); next the time something of it comes due ("" when nothing will without a new
-  change: an active run's end, a close, is fed to the due index again); deleted, flat,
-  {runId, createdAt, task, idem} per deleted run.
+  @key session    session hash
+  @arg now        (ms)
+  @arg runMs      run retention (ms, 0: off)
+  @arg sessionMs  session retention (ms, 0: off)
+  @arg idleMs     idle close (ms, 0: off)
+  @arg tagPrefix  the session's tag prefix
+  @reply {"erase"|"close"|"keep"|"gone", next, deleted:list}
+    "erase": closed past its retention with no runs left; "close": open, no active run, idle
+    past the idle close; "gone": no such session. next: the time something of it comes due
+    ("" when nothing will without a new change: an active run's end, a close, is fed to the
+    due index again); deleted: {runId, createdAt, task, idem} per deleted run, flat
 ]]
 local sessionKey = KEYS[1]
 local now, runMs, sessionMs, idleMs, tagPrefix = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]

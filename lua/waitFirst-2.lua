@@ -4,14 +4,21 @@
   (stream, correlationId) has a buffered input, the first such branch in the order given
   wins it at once and the run does not park; otherwise the run parks on the whole wait,
   queued on every input branch's (stream, correlationId) behind earlier waits.
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] position   ARGV[3] wait JSON (lua/includes/firstWait.lua)
-  ARGV[4] wake-up time in ms: the earliest timer or token timeout ("" for none)
-  ARGV[5] now (ms)   ARGV[6] run id   ARGV[7] the session's tag prefix
-  ARGV[8] the worker that keeps the execution warm while it is parked ("" for none)
   The wait's entry was journaled before (its child runs are triggered after it).
-  Returns {"won", key, result} (result: the wait's result JSON, firstWait.lua wonBy) | {"parked", wakeJobId}
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg position
+  @arg wait       wait JSON (lua/includes/firstWait.lua)
+  @arg wakeAt     wake-up time in ms: the earliest timer or token timeout ("" for none)
+  @arg now        (ms)
+  @arg runId
+  @arg tagPrefix  the session's tag prefix
+  @arg warmWorker the worker that keeps the execution warm while it is parked ("" for none)
+  @reply {"won", key, result}   result: the wait's result JSON, firstWait.lua wonBy
+  @reply {"parked", wakeJobId}
+  @error StaleExecution Cancelled
+  @marks unit
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, position, now, runId, tagPrefix = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]

@@ -2,17 +2,27 @@
   A run reaches an input wait: if a buffered input matches (stream, correlationId), the
   oldest is consumed at once and the run does not park; otherwise the run parks, queued
   behind earlier waits on the same (stream, correlationId).
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] wait JSON {kind, pos, stream, corr, timeoutAt?}
-  ARGV[5] timeout time in ms ("" for none)   ARGV[6] now (ms)   ARGV[7] run id
-  ARGV[8] the session's tag prefix   ARGV[9] stream name   ARGV[10] correlationId ("" for none)
-  ARGV[11] "1" to park when nothing is buffered, "0" to only take a buffered input (once/on)
-  ARGV[12] the worker that keeps the execution warm while it is parked ("" for none)
-  The entry (ARGV[3]) is "" when an earlier execution journaled it.
-  Returns {"consumed", entryId, data} | {"parked", timeoutJobId} | {"empty"}
   A consumed input is journaled by its entry id when its data is longer than that
   (history.lua, inputResult): the stream keeps the data, and a replay reads it from there.
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg position
+  @arg entry      entry JSON, "" when an earlier execution journaled it
+  @arg wait       wait JSON {kind, pos, stream, corr, timeoutAt?}
+  @arg timeoutAt  timeout time in ms ("" for none)
+  @arg now        (ms)
+  @arg runId
+  @arg tagPrefix  the session's tag prefix
+  @arg stream     stream name
+  @arg corr       correlationId ("" for none)
+  @arg park       "1" to park when nothing is buffered, "0" to only take a buffered input (once/on)
+  @arg warmWorker the worker that keeps the execution warm while it is parked ("" for none)
+  @reply {"consumed", entryId, data}
+  @reply {"parked", timeoutJobId}
+  @reply {"empty"}
+  @error StaleExecution Cancelled
+  @marks unit
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, position, timeoutAt, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6], ARGV[7]

@@ -1,10 +1,14 @@
 --[[
   A run is about to wait on a token: registers it as the token's waiter, or reports that
   the token is already completed, failed or timed out. A token unblocks one waiting run.
-  KEYS[1] token hash
-  ARGV[1] waiter "runId|position"   ARGV[2] now (ms)
-  Returns {"completed", data} | {"failed", error} | {"timed_out"} | {"waiting", timeoutAt}
-  Errors: -7 token not found, -10 another run waits on the token
+  @key token      token hash
+  @arg waiter     "runId|position"
+  @arg now        (ms)
+  @reply {"completed"|"failed", data}   data: the completion's data, or the failure's error JSON
+  @reply {"timed_out"}
+  @reply {"waiting", timeoutAt}
+  @error TokenNotFound TokenHasWaiter
+  @marks unit
 ]]
 local tokenKey = KEYS[1]
 local waiter, now = ARGV[1], ARGV[2]

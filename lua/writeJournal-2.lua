@@ -1,11 +1,15 @@
 --[[
   Records the result of a durable operation at its journal position.
-  KEYS[1] run hash (its journal and events are fields of it)   KEYS[2] session hash (its runs are fields of it)
-  ARGV[1] fence   ARGV[2] position   ARGV[3] entry JSON   ARGV[4] result JSON ("" for none)
-  ARGV[5] now (ms)   ARGV[6] run id
-  The entry (ARGV[3]) is "" when it was journaled before (a wait's result comes later).
-  Returns 1
-  Errors: -2 stale execution, -3 cancelled
+  @key run        run hash (its journal and events are fields of it)
+  @key session    session hash (its runs are fields of it)
+  @arg fence
+  @arg position
+  @arg entry      entry JSON, "" when it was journaled before (a wait's result comes later)
+  @arg result     result JSON ("" for none)
+  @arg now        (ms)
+  @arg runId
+  @reply integer  1
+  @error StaleExecution Cancelled
 ]]
 local runKey, sessionKey = KEYS[1], KEYS[2]
 local fence, position, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6]

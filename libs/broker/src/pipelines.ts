@@ -1,7 +1,7 @@
 import { exists, getKeyIndexes } from "@ioredis/commands";
 import calculateSlot from "cluster-key-slot";
 import type { ChainableCommander, Redis } from "ioredis";
-import { scriptKeyCount } from "./lua/loader.ts";
+import { SCRIPT_CONTRACTS } from "./lua/contract.generated.ts";
 import { isCluster } from "./redis-target.ts";
 
 type Results = [Error | null, unknown][];
@@ -47,7 +47,7 @@ export async function deleteEach(redis: Redis, keys: Iterable<string>): Promise<
  * more than one node, so this one sends the commands of each slot as a pipeline of their
  * own, side by side, and hands the results back in the order the commands were queued.
  * Commands of one slot keep their order; commands of different slots, as on different
- * servers, have none between them (execWithScript sends what it queued before the script
+ * servers, have none between them (callScriptAfter sends what it queued before the script
  * first: lua/run-script.ts).
  */
 export function batch(redis: Redis): ChainableCommander {
@@ -100,7 +100,7 @@ function slotPipeline(redis: Redis): ChainableCommander {
 /** The slot of a command's keys (-1 for a command without keys: any node will do). */
 function slotOf(name: string, args: unknown[]): number {
   const flat = args.flat() as (string | number | Buffer)[];
-  const scriptKeys = scriptKeyCount(name);
+  const scriptKeys = (SCRIPT_CONTRACTS as Record<string, { keys: readonly string[] } | undefined>)[name]?.keys.length;
   const keys = scriptKeys !== undefined ? flat.slice(0, scriptKeys) : exists(name) ? getKeyIndexes(name, flat).map((i) => flat[i]) : [];
   return keys.length ? calculateSlot(String(keys[0])) : -1;
 }

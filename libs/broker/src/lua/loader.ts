@@ -39,61 +39,17 @@ function resolveIncludes(source: string, dir: string, seen = new Set<string>()):
   });
 }
 
-export type ScriptName =
-  | "createSession"
-  | "createRun"
-  | "startExecution"
-  | "writeJournal"
-  | "parkRun"
-  | "completeRun"
-  | "continueRun"
-  | "failAttempt"
-  | "cancelRun"
-  | "closeSession"
-  | "releaseExecution"
-  | "deliverInput"
-  | "waitForInput"
-  | "appendOutput"
-  | "createToken"
-  | "completeToken"
-  | "watchToken"
-  | "releaseWaiter"
-  | "resolveWait"
-  | "createPublicToken"
-  | "dumpSession"
-  | "eraseSession"
-  | "deleteLookup"
-  | "sweepSession"
-  | "rescheduleDue"
-  | "forgetUnattendedChanges"
-  | "deleteToken"
-  | "readHistory"
-  | "readInputs"
-  | "dropWarm"
-  | "extendLock"
-  | "beginClaimed"
-  | "addWaiting"
-  | "removeWaiting"
-  | "settleTokenTimeout"
-  | "journalBatch"
-  | "settleBatch"
-  | "waitFirst"
-  | "adoptRun"
-  | "createRuns";
-
 /**
- * Registers the scripts on a connection; `runScript` then calls them by name, and marks
+ * Registers the scripts on a connection; `callScript` then calls them by name, and marks
  * what they change in the change marks of the shard `keys` names for it.
  */
 export function defineScripts(redis: Redis, keys: Keys): void {
   keysOfConnection.set(redis, keys);
   for (const script of loadLuaScripts()) {
     redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-    scriptKeyCounts.set(script.name, script.numberOfKeys);
   }
 }
 
-const scriptKeyCounts = new Map<string, number>();
 const keysOfConnection = new WeakMap<Redis, Keys>();
 
 /** The key names a connection's scripts were defined with (defineScripts). */
@@ -101,9 +57,4 @@ export function keysOf(redis: Redis): Keys {
   const keys = keysOfConnection.get(redis);
   if (!keys) throw new Error("Lua scripts are not defined on this connection (defineScripts)");
   return keys;
-}
-
-/** How many of a defined script's first arguments are keys; undefined for a name that is no script. */
-export function scriptKeyCount(name: string): number | undefined {
-  return scriptKeyCounts.get(name);
 }

@@ -1,116 +1,147 @@
-import { Pipeline, type ChainableCommander, type Redis } from "ioredis";
+import type { ChainableCommander, Pipeline, Redis } from "ioredis";
 import { batch, execOrThrow, isSlotPipeline } from "../pipelines.ts";
-import { keysOf, type ScriptName } from "./loader.ts";
-import { changed } from "./script-errors.ts";
+import { SCRIPT_CONTRACTS, type ScriptArgNames, type ScriptKeyNames, type ScriptName, type ScriptReplies, type VariadicScript } from "./contract.generated.ts";
+import { keysOf } from "./loader.ts";
+import { ScriptError, changed, isScriptError, scriptError } from "./script-errors.ts";
 
 /**
- * Running the scripts defineScripts registered, and marking what they changed for
- * incremental snapshots: a script that changed its unit (the session or token its first
- * key belongs to) has the unit added to the change marks once it answered. The callers get
- * the script's own result either way.
+ * Running the scripts defineScripts registered, by the contract their headers declare
+ * (contract.generated.ts), and marking what they changed for incremental snapshots: a
+ * script that changed its unit (the session or token its first key belongs to) has the
+ * unit added to the change marks once it answered.
  */
 
-/**
- * Scripts that mark nothing changed (markChanged): reads, the writes a running
- * execution makes between its start and its end (journal entries, outputs), and a warm
- * worker's mark going (which worker keeps a parked run in memory means nothing to a restore),
- * and the retention sweeper's deletions, run in batches on a pipeline: the sweeper marks the
- * units of what they deleted itself, once they answered (systems/retention.ts). The script
- * that ends an execution (park, complete, fail, release) marks the session, which covers
- * them; a snapshot taken mid-execution holds the run as running, and a restore re-executes
- * it from that journal, as after a worker crash. Marking those too would double the
- * commands of the busiest paths (an output append is one script).
- */
-const UNMARKED = new Set<ScriptName>([
-  "dumpSession",
-  "readHistory",
-  "readInputs",
-  "startExecution",
-  "beginClaimed",
-  "writeJournal",
-  "appendOutput",
-  "dropWarm",
-  "sweepSession",
-  "deleteToken",
-  "eraseSession",
-  "forgetUnattendedChanges",
-]);
+/** A script's keys and arguments by the names its header gives them (contract.generated.ts). */
+export type ScriptCall<N extends ScriptName> = {
+  keys: { [K in ScriptKeyNames[N]]: string };
+  args: { [A in ScriptArgNames[N]]: string | number };
+  /** The run, session or token a refusal names in its error. */
+  subject?: string;
+} & (N extends VariadicScript ? { rest: (string | number)[] } : unknown);
 
 /**
- * Scripts after which their unit may come due for retention (a run, session or token
- * ended, or a session or token began that may end idle or time out): the mark also feeds
- * the retention due index (ShardKeys.retentionDue), so the sweeper reads only units with
- * something to delete rather than every record (systems/retention.ts). A unit fed for
- * nothing costs the sweeper one look. Parking is not among them: a parked run adds nothing.
- */
-const FEEDS_RETENTION = new Set<ScriptName>([
-  "completeRun",
-  "continueRun",
-  "failAttempt",
-  "cancelRun",
-  "closeSession",
-  "createSession",
-  "createToken",
-  "completeToken",
-  "settleTokenTimeout",
-]);
-
-/**
- * Runs a script on a connection. A script that changed its snapshot unit marks it once it
- * has answered (markChanged); one refused before writing anything marks nothing, so bad
+ * Runs a script on a connection and decodes its reply by its header: a refusal (a
+ * negative code the header declares) is thrown as the domain error it stands for
+ * (script-errors.ts). A script that changed its snapshot unit marks it once it has
+ * answered (markChanged); one refused before writing anything marks nothing, so bad
  * input leaves Redis exactly as it was.
  */
-export function runScript<T = unknown>(target: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<T>;
-/** Queues a script that marks no unit (reads, global indexes) on a pipeline; scripts that change a unit go through execWithScript. */
-export function runScript(target: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): ChainableCommander;
-export function runScript(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
-  if (isPipeline(target)) {
-    if (markOf(pipelineConnection(target), name, keys))
-      throw new Error(`Lua script ${name} changes a snapshot unit: run it with execWithScript, which marks the change`);
-    return call(target, name, keys, args);
-  }
-  const result = call(target, name, keys, args) as Promise<unknown>;
-  const mark = markOf(target, name, keys);
-  if (mark)
-    result.then(
-      (outcome) => changed(outcome) && markChanged(target, mark),
-      () => {},
-    );
-  return result;
+export async function callScript<N extends ScriptName>(redis: Redis, name: N, call: ScriptCall<N>): Promise<ScriptReplies[N]> {
+  const [keys, args] = positional(name, call);
+  const raw = await (invoke(redis, name, keys, args) as Promise<unknown>);
+  const mark = markOf(redis, name, keys);
+  if (mark && changed(raw)) markChanged(redis, mark);
+  return decodeReply(name, raw, call.subject);
+}
+
+/**
+ * Queues a script that marks nothing (a read, a global index, the retention sweeper's
+ * looks) on a pipeline; decodeReply reads its reply from the pipeline's results.
+ */
+export function queueScript<N extends ScriptName>(pipeline: ChainableCommander, name: N, call: ScriptCall<N>): ChainableCommander {
+  if (SCRIPT_CONTRACTS[name].marks !== "none")
+    throw new Error(`Lua script ${name} changes a snapshot unit: run it with callScriptAfter, which marks the change`);
+  const [keys, args] = positional(name, call);
+  return invoke(pipeline, name, keys, args) as ChainableCommander;
 }
 
 /**
  * Runs the commands queued on a pipeline with a script last, and hands back the script's
- * own result (`outcome`) beside every command's (`results`, the script's included). The
- * first command error is thrown. A change the script made is marked as runScript does.
+ * decoded reply beside every command's result (the script's included). The first command
+ * error is thrown; a refusal is thrown as callScript throws it, after `onRefused` has had
+ * the results (to take back what the queued commands wrote). A change the script made is
+ * marked as callScript marks it.
  */
-export async function execWithScript<T>(
+export async function callScriptAfter<N extends ScriptName>(
   pipeline: ChainableCommander,
-  name: ScriptName,
-  keys: string[],
-  args: (string | number)[],
-): Promise<{ outcome: T; results: unknown[] }> {
+  name: N,
+  call: ScriptCall<N> & { onRefused?: (results: unknown[]) => Promise<unknown> },
+): Promise<{ reply: ScriptReplies[N]; results: unknown[] }> {
+  const [keys, args] = positional(name, call);
   let results: unknown[];
   if (isSlotPipeline(pipeline)) {
     // On a cluster the queued commands (global writes, on other nodes) go first, as one
     // pipeline would have sent them before the script.
     const before = await execOrThrow(pipeline);
-    results = [...before, await call(pipelineConnection(pipeline), name, keys, args)];
+    results = [...before, await invoke(pipelineConnection(pipeline), name, keys, args)];
   } else {
-    call(pipeline, name, keys, args);
+    invoke(pipeline, name, keys, args);
     results = await execOrThrow(pipeline);
   }
-  const outcome = results.at(-1) as T;
+  const raw = results.at(-1);
   const connection = pipelineConnection(pipeline);
   const mark = markOf(connection, name, keys);
-  if (mark && changed(outcome)) markChanged(connection, mark);
-  return { outcome, results };
+  if (mark && changed(raw)) markChanged(connection, mark);
+  if (isScriptError(raw)) await call.onRefused?.(results);
+  return { reply: decodeReply(name, raw, call.subject), results };
 }
 
-/** The change mark a script's run may need: its first key's unit, in that unit's shard, unless the script is UNMARKED. */
+/** A script's raw reply decoded by its header: a tuple's fields by name; a refusal thrown as its domain error. */
+export function decodeReply<N extends ScriptName>(name: N, raw: unknown, subject = ""): ScriptReplies[N] {
+  const contract: ScriptContract = SCRIPT_CONTRACTS[name];
+  if (isScriptError(raw)) {
+    if (!contract.errors.some((error) => ScriptError[error] === raw)) throw new Error(`Lua script ${name} returned ${raw}, which its header does not declare`);
+    throw scriptError(raw, subject);
+  }
+  if (contract.reply.type !== "tuple") return raw as ScriptReplies[N];
+  const tuple = raw as unknown[];
+  const tagged = contract.reply.variants[0].tags.length > 0;
+  const variant = tagged
+    ? contract.reply.variants.find((shape) => shape.tags.includes(tuple[0] as string))
+    : contract.reply.variants.find((shape) => (tuple.length === 0) === (shape.fields.length === 0));
+  if (!variant) throw new Error(`Lua script ${name} replied ${JSON.stringify(tuple).slice(0, 200)}, a shape its header does not declare`);
+  if (!tagged && variant.fields.length === 0) return null as ScriptReplies[N];
+  const decoded: Record<string, unknown> = tagged ? { kind: tuple[0] } : {};
+  const offset = tagged ? 1 : 0;
+  variant.fields.forEach((field, i) => {
+    decoded[field] = tuple[i + offset];
+  });
+  return decoded as ScriptReplies[N];
+}
+
+type ScriptContract = {
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+  readonly errors: readonly (keyof typeof ScriptError)[];
+  readonly marks: "none" | "unit" | "retention";
+  readonly reply:
+    | { readonly type: "integer" | "string" | "list" }
+    | { readonly type: "tuple"; readonly variants: readonly { readonly tags: readonly string[]; readonly fields: readonly string[] }[] };
+};
+
+/** A call's keys and arguments in the order the script reads them. */
+function positional<N extends ScriptName>(name: N, call: ScriptCall<N>): [string[], (string | number)[]] {
+  const contract: ScriptContract = SCRIPT_CONTRACTS[name];
+  const named = (source: Record<string, string | number>, names: readonly string[], what: string) =>
+    names.map((field) => {
+      const value = source[field];
+      if (value === undefined) throw new Error(`Lua script ${name}: ${what} ${field} is missing`);
+      return value;
+    });
+  const keys = named(call.keys as Record<string, string>, contract.keys, "key") as string[];
+  const args = named(call.args as Record<string, string | number>, contract.args, "argument");
+  const rest = (call as { rest?: (string | number)[] }).rest;
+  return [keys, rest ? [...args, ...rest] : args];
+}
+
+/**
+ * The change mark a script's run may need: its first key's unit, in that unit's shard, as
+ * its header's `@marks` says. `@marks unit`: the script changes the session or token it
+ * runs on. `@marks retention`: it may also bring the unit due for retention (a run,
+ * session or token ended, or one began that may end idle or time out), so the mark feeds
+ * the retention due index (ShardKeys.retentionDue) and the sweeper reads only units with
+ * something to delete (systems/retention.ts); parking adds nothing, so it is not among them.
+ * No `@marks`: reads, global indexes, the writes a running execution makes between its
+ * start and its end (journal entries, outputs; the script that ends the execution marks the
+ * session, which covers them: a snapshot taken mid-execution holds the run as running, and
+ * a restore re-executes it from that journal, as after a worker crash; marking those too
+ * would double the commands of the busiest paths), a warm worker's mark going, and the
+ * retention sweeper's deletions, whose units the sweeper marks itself once they answered.
+ */
 function markOf(connection: Redis, name: ScriptName, keys: string[]): Mark | null {
-  const unit = UNMARKED.has(name) ? null : keysOf(connection).changeMarkOf(keys[0]);
-  return unit && { changes: unit.shard.changes(), due: unit.shard.retentionDue(), unit: unit.unit, feedsRetention: FEEDS_RETENTION.has(name) };
+  const marks = SCRIPT_CONTRACTS[name].marks;
+  const unit = marks === "none" ? null : keysOf(connection).changeMarkOf(keys[0]);
+  return unit && { changes: unit.shard.changes(), due: unit.shard.retentionDue(), unit: unit.unit, feedsRetention: marks === "retention" };
 }
 
 interface Mark {
@@ -120,14 +151,11 @@ interface Mark {
   feedsRetention: boolean;
 }
 
-function call(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
+function invoke(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
   const command = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
   if (typeof command !== "function") throw new Error(`Lua script ${name} is not defined on this connection`);
   return command.call(target, ...keys, ...args.map(String));
 }
-
-const isPipeline = (target: Redis | ChainableCommander): target is ChainableCommander =>
-  target instanceof Pipeline || isSlotPipeline(target as ChainableCommander);
 
 /** The connection a pipeline was made on. */
 const pipelineConnection = (pipeline: ChainableCommander): Redis => (pipeline as unknown as Pipeline).redis as Redis;

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
-import { runScript } from "../lua/index.ts";
+import { callScript } from "../lua/index.ts";
 import { batch, deleteEach, execOrThrow } from "../pipelines.ts";
 
 /** How long the snapshot lock holds without being extended. */
@@ -25,7 +25,7 @@ export async function takeSnapshotLock(redis: Redis, keys: Keys): Promise<string
 }
 
 export async function releaseSnapshotLock(redis: Redis, keys: Keys, lock: string): Promise<void> {
-  await runScript(redis, "extendLock", [keys.snapshotLock()], [lock, 0]).catch(() => {});
+  await callScript(redis, "extendLock", { keys: { lock: keys.snapshotLock() }, args: { holder: lock, ttl: 0 } }).catch(() => {});
 }
 
 /** How long a snapshot attempt vouches for the snapshots to come, at least. */
@@ -60,7 +60,11 @@ export async function forgetUnattendedChanges(redis: Redis, keys: Keys, now = Da
   for (const shard of keys.shards) marks.exists(shard.changes());
   if ((await execOrThrow(marks)).every((count) => count === 0)) return;
   const lock = FORGETTING + randomBytes(12).toString("hex");
-  if ((await runScript<number>(redis, "forgetUnattendedChanges", [keys.snapshotLock(), keys.snapshotState()], [now, lock, LOCK_TTL_MS])) !== 1) return;
+  const taken = await callScript(redis, "forgetUnattendedChanges", {
+    keys: { lock: keys.snapshotLock(), state: keys.snapshotState() },
+    args: { now, holder: lock, ttl: LOCK_TTL_MS },
+  });
+  if (taken !== 1) return;
   try {
     await deleteEach(
       redis,

@@ -1,7 +1,7 @@
 import { isTokenId, parseTokenId, sessionTag } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
-import { runScript } from "../lua/index.ts";
+import { queueScript } from "../lua/index.ts";
 import { batch } from "../pipelines.ts";
 
 /**
@@ -30,7 +30,7 @@ type StreamEntries = [string, string[]][];
 
 /** Queues the reads of a session unit on a pipeline; decode each result with sessionUnitOf. */
 export function readSessionUnit(pipeline: ChainableCommander, keys: Keys, sessionId: string): void {
-  runScript(pipeline, "dumpSession", [keys.session(sessionId)], [keys.tagPrefix(sessionId)]);
+  queueScript(pipeline, "dumpSession", { keys: { session: keys.session(sessionId) }, args: { tagPrefix: keys.tagPrefix(sessionId) } });
 }
 
 export function sessionUnitOf(sessionId: string, flat: unknown[]): UnitRecord | null {

@@ -2,7 +2,7 @@ import { isSessionId, isTokenId } from "@helmr/core";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Keys } from "../keys.ts";
-import { runScript } from "../lua/index.ts";
+import { callScript } from "../lua/index.ts";
 import { idsOfLog } from "../paging.ts";
 import { batch, deleteEach, execOrThrow } from "../pipelines.ts";
 import { listSnapshots, readManifest } from "./catalog.ts";
@@ -253,7 +253,7 @@ export class SnapshotWriter {
   }
 
   private async extendLock(lock: string): Promise<void> {
-    const held = await runScript<number>(this.redis, "extendLock", [this.keys.snapshotLock()], [lock, LOCK_TTL_MS]);
+    const held = await callScript(this.redis, "extendLock", { keys: { lock: this.keys.snapshotLock() }, args: { holder: lock, ttl: LOCK_TTL_MS } });
     if (held !== 1)
       throw new Error("lost the snapshot lock (a step took longer than a minute); the snapshot was abandoned and its changes kept for the next one");
   }

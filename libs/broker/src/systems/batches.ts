@@ -1,6 +1,6 @@
 import { HelmrError, MAX_BATCH_ITEMS, conflict, invalid, isSessionId, newRunId, notFound, type TriggerBody, type TriggerResult } from "@helmr/core";
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
-import { execWithScript, isScriptError, scriptError } from "../lua/index.ts";
+import { callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, removeFromIdLog } from "../paging.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
@@ -74,26 +74,27 @@ export class BatchesSystem {
     const logged = pipeline.length;
     for (const runId of runIds) appendToIdLog(pipeline, keys.shardOf(sessionId).runsIndex(), runId);
     const runs = runIds.map((runId, i) => [runId, JSON.stringify(items[i].payload ?? null), parent ? `${parent}|${i}` : ""]);
-    const { outcome, results } = await execWithScript<number | unknown[]>(
-      pipeline,
-      "createRuns",
-      [keys.session(sessionId)],
-      [JSON.stringify(runs), taskId, now, keys.tagPrefix(sessionId)],
-    );
-    const created = new Set(isScriptError(outcome) ? [] : runIds.filter((_, i) => outcome[2 * i] === "created"));
-    if (created.size < runIds.length) {
-      // Take back what this attempt logged for runs it did not create: all of them when the session refused, those made before on a replay.
+    // Take back what this attempt logged for runs it did not create: all of them when the session refused, those made before on a replay.
+    const takeBack = async (results: unknown[], created: Set<string>) => {
       const cleanup = this.dispatch.dropIntents(
         batch(redis),
         runIds.filter((id) => !created.has(id)),
       );
       for (const [i, id] of runIds.entries()) if (!created.has(id)) removeFromIdLog(cleanup, keys.shardOf(sessionId).runsIndex(), String(results[logged + i]));
       await execOrThrow(cleanup);
-      if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
-    }
+    };
+    const { reply, results } = await callScriptAfter(pipeline, "createRuns", {
+      keys: { session: keys.session(sessionId) },
+      args: { runs: JSON.stringify(runs), taskId, now, tagPrefix: keys.tagPrefix(sessionId) },
+      subject: sessionId,
+      onRefused: (results) => takeBack(results, new Set()),
+    });
+    const outcomes = createdRunsOf(reply);
+    const created = new Set(runIds.filter((_, i) => outcomes[i].created));
+    if (created.size < runIds.length) await takeBack(results, created);
     await forEachAtMost(FAN_OUT_AT_ONCE, runIds, async (runId, i) => {
-      const replies = outcome as unknown[];
-      if (replies[2 * i] === "created") await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(replies[2 * i + 1]) }, `${runId}-1`);
+      const outcome = outcomes[i];
+      if (outcome.created) await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(outcome.claim) }, `${runId}-1`);
       else await this.dispatch.ensureFromRunState(runId);
     });
     await guard.confirm();
@@ -126,4 +127,9 @@ export class BatchesSystem {
     const index = items.findIndex((item) => item.sessionId === sessionId);
     return new HelmrError(error.status, error.code, `${error.message} (items[${index}].sessionId); no run of the batch was created`);
   }
+}
+
+/** createRuns-1.lua's reply, a pair per run: "created" and the run's claim, or "exists" and its status. */
+function createdRunsOf(reply: unknown[]): ({ created: true; claim: unknown } | { created: false })[] {
+  return Array.from({ length: reply.length / 2 }, (_, i) => (reply[2 * i] === "created" ? { created: true, claim: reply[2 * i + 1] } : { created: false }));
 }

@@ -1,5 +1,5 @@
 import { HelmrError, conflict, isRunId, notFound, parseRunId } from "@helmr/core";
-import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { callScript, type ScriptReplies } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "./executions.ts";
@@ -70,9 +70,8 @@ export class ChildrenSystem {
    * already tells the parent now (its end told nobody).
    */
   async adopt(runId: string, parent: string): Promise<void> {
-    const reply = await runScript<number | [string, string]>(this.resources.redis, "adoptRun", [this.resources.keys.run(runId)], [parent]);
-    if (isScriptError(reply)) throw scriptError(reply, runId);
-    if (reply[0] === "other") {
+    const adopted = await callScript(this.resources.redis, "adoptRun", { keys: { run: this.resources.keys.run(runId) }, args: { parent }, subject: runId });
+    if (adopted.kind === "other") {
       const refusal = conflict(
         "run_has_parent",
         `Run ${runId}, which the child's idempotencyKey names, is the child of another run already; a run tells one parent of its end`,
@@ -96,10 +95,21 @@ export class ChildrenSystem {
    */
   async tellParent(parent: string, childRunId: string, result: string): Promise<void> {
     const [parentRunId, position, member] = parent.split("|");
-    const tagPrefix = this.resources.keys.tagPrefix(parseRunId(parentRunId).sessionId);
-    if (member === undefined) await this.resolve(parentRunId, "resolveWait", [position, result, Date.now(), parentRunId, "run", childRunId, tagPrefix]);
-    // A batch's outcome names each child: one its idempotencyKey named is not the id the parent journaled.
-    else await this.resolve(parentRunId, "settleBatch", [position, member, `${result.slice(0, -1)},"runId":"${childRunId}"}`, Date.now(), parentRunId]);
+    const { redis, keys } = this.resources;
+    const run = keys.run(parentRunId);
+    const tagPrefix = keys.tagPrefix(parseRunId(parentRunId).sessionId);
+    const resumed =
+      member === undefined
+        ? await callScript(redis, "resolveWait", {
+            keys: { run },
+            args: { target: position, result, now: Date.now(), runId: parentRunId, kind: "run", childRunId, tagPrefix },
+          })
+        : // A batch's outcome names each child: one its idempotencyKey named is not the id the parent journaled.
+          await callScript(redis, "settleBatch", {
+            keys: { run },
+            args: { position, index: member, result: `${result.slice(0, -1)},"runId":"${childRunId}"}`, now: Date.now(), runId: parentRunId },
+          });
+    await this.queueResume(parentRunId, resumed);
   }
 
   /**
@@ -112,7 +122,12 @@ export class ChildrenSystem {
 
   /** After a parent parked on a batch: resumes it if every child has ended meanwhile. */
   async settleBatch(parentRunId: string, position: number): Promise<void> {
-    await this.resolve(parentRunId, "settleBatch", [position, "", "", Date.now(), parentRunId]);
+    const { redis, keys } = this.resources;
+    const resumed = await callScript(redis, "settleBatch", {
+      keys: { run: keys.run(parentRunId) },
+      args: { position, index: "", result: "", now: Date.now(), runId: parentRunId },
+    });
+    await this.queueResume(parentRunId, resumed);
   }
 
   /**
@@ -132,13 +147,11 @@ export class ChildrenSystem {
     await this.dispatch.settleIntent(guard, parentNotice(childRunId), notice ? [notice.parentRunId] : []);
   }
 
-  /** Runs the script that may resume the parent (a wait on one child, or a batch's count), and queues the resume it made. */
-  private async resolve(parentRunId: string, script: "resolveWait" | "settleBatch", args: (string | number)[]): Promise<void> {
-    const { redis, keys } = this.resources;
-    const reply = await runScript<[string?, string?, string?, unknown?, string?, string?]>(redis, script, [keys.run(parentRunId)], args);
-    if (!reply[0]) return;
-    const [jobId, taskId, waitedSince, claim, warmWorker, superseded] = reply;
-    await this.dispatch.ensureJobOfResumed({ runId: parentRunId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker, superseded);
+  /** Queues the resume a script that may resume the parent made (a wait on one child, or a batch's count), if it made one. */
+  private async queueResume(parentRunId: string, resumed: ScriptReplies["resolveWait"]): Promise<void> {
+    if (!resumed) return;
+    const { jobId, taskId, waitedSince, claim, warmWorker, supersededJob } = resumed;
+    await this.dispatch.ensureJobOfResumed({ runId: parentRunId, taskId, start: claimOf(claim) }, jobId, warmWorker, supersededJob);
     this.resources.waiting.remove(parentRunId, waitedSince);
   }
 

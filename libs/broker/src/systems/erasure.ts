@@ -1,5 +1,5 @@
 import { notFound } from "@helmr/core";
-import { runScript } from "../lua/index.ts";
+import { decodeReply, queueScript, type ScriptReplies } from "../lua/index.ts";
 import { removeIdsFromLogs } from "../paging.ts";
 import type { Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
@@ -45,11 +45,11 @@ export class ErasureSystem {
   async eraseClosed(sessionIds: string[]): Promise<number> {
     const { redis, keys } = this.resources;
     const scripts = batch(redis);
-    for (const id of sessionIds) runScript(scripts, "eraseSession", [keys.session(id)], [keys.tagPrefix(id)]);
+    for (const id of sessionIds) queueScript(scripts, "eraseSession", { keys: { session: keys.session(id) }, args: { tagPrefix: keys.tagPrefix(id) } });
     const erased = ((await scripts.exec()) ?? []).flatMap(([error, reply], i) => {
       if (error) throw error;
-      const parts = reply as [] | [string[], string[], string[]];
-      return parts.length ? [{ sessionId: sessionIds[i], ...describe(parts) }] : [];
+      const parts = decodeReply("eraseSession", reply);
+      return parts ? [{ sessionId: sessionIds[i], ...describe(parts) }] : [];
     });
     if (erased.length === 0) return 0;
 
@@ -57,14 +57,17 @@ export class ErasureSystem {
     for (const { sessionId, session, runs, tokens } of erased) {
       for (const tag of session.tags) cleanup.zrem(keys.sessionsByTag(tag), sessionId);
       // Only mappings that still name what was erased (a key may have been taken over since).
-      if (session.externalId) runScript(cleanup, "deleteLookup", [keys.sessionByExternalId(session.externalId)], [sessionId, ""]);
+      if (session.externalId)
+        queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.sessionByExternalId(session.externalId) }, args: { id: sessionId, format: "" } });
       for (const run of runs) {
-        if (run.idem) runScript(cleanup, "deleteLookup", [keys.runByIdempotencyKey(run.task, run.idem)], [run.runId, "json"]);
+        if (run.idem)
+          queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.runByIdempotencyKey(run.task, run.idem) }, args: { id: run.runId, format: "json" } });
         cleanup.zrem(keys.outboxOf(run.runId), run.runId);
       }
       for (const token of tokens) {
         for (const tag of token.tags) cleanup.zrem(keys.tokensByTag(tag), token.tokenId);
-        if (token.idem) runScript(cleanup, "deleteLookup", [keys.tokenByIdempotencyKey(token.idem)], [token.tokenId, ""]);
+        if (token.idem)
+          queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.tokenByIdempotencyKey(token.idem) }, args: { id: token.tokenId, format: "" } });
         cleanup.zrem(keys.outboxOf(token.tokenId), token.tokenId);
       }
       for (const unit of [sessionId, ...tokens.map((token) => token.tokenId)]) cleanup.sadd(keys.shardOf(unit).changes(), unit);
@@ -115,7 +118,7 @@ export class ErasureSystem {
 }
 
 /** What eraseSession-1.lua returns, named. */
-function describe([runs, tokens, [externalId, tags, createdAt]]: [string[], string[], string[]]) {
+function describe({ runs, tokens, session: [externalId, tags, createdAt] }: NonNullable<ScriptReplies["eraseSession"]>) {
   return {
     session: { externalId, tags: JSON.parse(tags) as string[], createdAt: Number(createdAt) },
     runs: groups(runs, 7).map(([runId, createdAt, idem, task, job, waitedSince, warm]) => ({

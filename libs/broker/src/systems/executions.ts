@@ -1,5 +1,5 @@
 import { parseRunId, type RunStart } from "@helmr/core";
-import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { callScript, callScriptAfter, type ScriptCall } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "./history.ts";
 import { batch } from "../pipelines.ts";
@@ -120,47 +120,29 @@ export class ExecutionsSystem {
    */
   async start(runId: string, jobId: string, maxAttempts: number, claimed = false, options: { heldFence?: string; now?: number } = {}): Promise<StartOutcome> {
     const now = options.now ?? Date.now();
-    const tagPrefix = this.resources.keys.tagPrefix(parseRunId(runId).sessionId);
-    const result = await runScript<number | unknown[]>(this.resources.redis, "startExecution", this.runKeys(runId), [
-      jobId,
-      now,
-      maxAttempts,
-      runId,
-      tagPrefix,
-      claimed ? "1" : "0",
-      options.heldFence ?? "",
-    ]);
-    if (isScriptError(result)) throw scriptError(result, runId);
-    const [status, ...rest] = result as [string, ...unknown[]];
-    switch (status) {
+    const start = await callScript(this.resources.redis, "startExecution", {
+      keys: this.runKeys(runId),
+      args: { jobId, now, maxAttempts, runId, claimed: claimed ? "1" : "0", heldFence: options.heldFence ?? "" },
+      subject: runId,
+    });
+    switch (start.kind) {
       case "run": {
-        const [fence, attempt, activeMs, carried, payload, chunks, waitedSince, position, resumed, parent] = rest as [
-          number,
-          number,
-          string,
-          string,
-          string,
-          string[],
-          string,
-          string | number,
-          string,
-          string,
-        ];
+        const { fence, attempt, activeMs, carried, payload, chunks, waitedSince, resumedPosition, resumedResult, parent } = start;
         this.resources.waiting.remove(runId, waitedSince);
         return {
-          status,
+          status: "run",
           fence: String(fence),
           attempt: Number(attempt),
           activeMs: Number(activeMs),
-          ...(position !== "" ? { resumed: { position: Number(position), result: resumed } } : {}),
+          ...(resumedPosition !== "" ? { resumed: { position: Number(resumedPosition), result: resumedResult } } : {}),
           ...(carried === "1" ? { carried: { payload, chunks } } : {}),
           ...(parent ? { parent } : {}),
         };
       }
       case "stale":
-        return { status, runStatus: String(rest[0]), expectedJob: String(rest[1]), runAt: Number(rest[2]) };
+        return { status: "stale", runStatus: start.status, expectedJob: start.expectedJob, runAt: Number(start.runAt) };
       case "finished":
-        return { status, runStatus: String(rest[0]) };
+        return { status: "finished", runStatus: start.status };
       default:
         return { status: "failed" };
     }
@@ -210,8 +192,7 @@ export class ExecutionsSystem {
   }
 
   private async readHistory(runId: string): Promise<CarriedHistory> {
-    const [payload, chunks] = await runScript<[string, string[]]>(this.resources.redis, "readHistory", [this.resources.keys.run(runId)], []);
-    return { payload, chunks };
+    return callScript(this.resources.redis, "readHistory", { keys: { run: this.resources.keys.run(runId) }, args: {} });
   }
 
   /**
@@ -221,13 +202,12 @@ export class ExecutionsSystem {
    * write, which saves a script per resume.
    */
   beginClaimed(runId: string, fence: string, startedAt: number): void {
-    runScript<number>(this.resources.redis, "beginClaimed", this.runKeys(runId), [fence, startedAt, runId]).catch(() => {});
+    callScript(this.resources.redis, "beginClaimed", { keys: this.runKeys(runId), args: { fence, startedAt, runId } }).catch(() => {});
   }
 
   /** Journals a durable operation's result; `result` marks a wait resolved on the spot. */
   async writeJournal(runId: string, fence: string, position: number | string, entry: string, result = "", now = Date.now()): Promise<void> {
-    const outcome = await runScript<number>(this.resources.redis, "writeJournal", this.runKeys(runId), [fence, position, entry, result, now, runId]);
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    await callScript(this.resources.redis, "writeJournal", { keys: this.runKeys(runId), args: { fence, position, entry, result, now, runId }, subject: runId });
   }
 
   /**
@@ -235,8 +215,7 @@ export class ExecutionsSystem {
    * counting their ends (lua/journalBatch-2.lua; systems/children.ts settles them).
    */
   async journalBatch(runId: string, fence: string, position: number, entry: string, count: number, now = Date.now()): Promise<void> {
-    const outcome = await runScript<number>(this.resources.redis, "journalBatch", this.runKeys(runId), [fence, position, entry, count, now, runId]);
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    await callScript(this.resources.redis, "journalBatch", { keys: this.runKeys(runId), args: { fence, position, entry, count, now, runId }, subject: runId });
   }
 
   /**
@@ -247,21 +226,17 @@ export class ExecutionsSystem {
     const tagPrefix = this.resources.keys.tagPrefix(parseRunId(runId).sessionId);
     const wakeAt = firstDeadline(wait.branches);
     const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since, "first");
-    const { outcome } = await execWithScript<number | [string, string, string?]>(pipeline, "waitFirst", this.runKeys(runId), [
-      fence,
-      wait.pos,
-      JSON.stringify(wait),
-      wakeAt ?? "",
-      now,
-      runId,
-      tagPrefix,
-      warmWorker,
-    ]);
     // The waiting index is written ahead, as for an input wait, and taken back when the run did not park.
-    if (isScriptError(outcome) || outcome[0] !== "parked") this.resources.waiting.remove(runId, wait.since);
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
-    if (outcome[0] === "won") return { status: "won", key: outcome[1], result: outcome[2]! };
-    return { status: "parked", wakeJobId: outcome[1] };
+    const takeBack = async () => this.resources.waiting.remove(runId, wait.since);
+    const { reply } = await callScriptAfter(pipeline, "waitFirst", {
+      keys: this.runKeys(runId),
+      args: { fence, position: wait.pos, wait: JSON.stringify(wait), wakeAt: wakeAt ?? "", now, runId, tagPrefix, warmWorker },
+      subject: runId,
+      onRefused: takeBack,
+    });
+    if (reply.kind === "parked") return { status: "parked", wakeJobId: reply.wakeJobId };
+    await takeBack();
+    return { status: "won", key: reply.key, result: reply.result };
   }
 
   /**
@@ -287,38 +262,41 @@ export class ExecutionsSystem {
     // The waiting index is written ahead (a listing never misses a parked run) and taken back when the run did not park.
     // Its score is the wait's `since`, which the script that ends the wait reports back.
     if (park) this.resources.waiting.add(pipeline, runId, wait.since, "input");
-    const { outcome } = await execWithScript<number | [string, string?, string?]>(pipeline, "waitForInput", this.runKeys(runId), [
-      fence,
-      position,
-      entry,
-      JSON.stringify(wait),
-      wait.timeoutAt ?? "",
-      now,
-      runId,
-      tagPrefix,
-      wait.stream,
-      wait.corr,
-      park ? "1" : "0",
-      warmWorker,
-    ]);
-    if (park && (isScriptError(outcome) || outcome[0] !== "parked")) this.resources.waiting.remove(runId, wait.since);
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
-    if (outcome[0] === "consumed") return { status: "consumed", entryId: outcome[1]!, data: outcome[2]! };
-    if (outcome[0] === "parked") return { status: "parked", timeoutJobId: outcome[1]! };
-    return { status: "empty" };
+    const takeBack = async () => {
+      if (park) this.resources.waiting.remove(runId, wait.since);
+    };
+    const { reply } = await callScriptAfter(pipeline, "waitForInput", {
+      keys: this.runKeys(runId),
+      args: {
+        fence,
+        position,
+        entry,
+        wait: JSON.stringify(wait),
+        timeoutAt: wait.timeoutAt ?? "",
+        now,
+        runId,
+        tagPrefix,
+        stream: wait.stream,
+        corr: wait.corr,
+        park: park ? "1" : "0",
+        warmWorker,
+      },
+      subject: runId,
+      onRefused: takeBack,
+    });
+    if (reply.kind === "parked") return { status: "parked", timeoutJobId: reply.timeoutJobId };
+    await takeBack();
+    return reply.kind === "consumed" ? { status: "consumed", entryId: reply.entryId, data: reply.data } : { status: "empty" };
   }
 
   /** Appends to an output stream and journals it, atomically; returns the entry id. `maxLength` > 0 trims the stream to about that many entries. */
   async appendOutput(runId: string, fence: string, position: number, stream: string, data: string, maxLength = 0, now = Date.now()): Promise<string> {
     const { sessionId } = parseRunId(runId);
-    const outcome = await runScript<number | string>(
-      this.resources.redis,
-      "appendOutput",
-      [...this.runKeys(runId), this.resources.keys.outputStream(sessionId, stream)],
-      [fence, position, stream, data, now, runId, maxLength],
-    );
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
-    return String(outcome);
+    return callScript(this.resources.redis, "appendOutput", {
+      keys: { ...this.runKeys(runId), stream: this.resources.keys.outputStream(sessionId, stream) },
+      args: { fence, position, streamName: stream, data, now, runId, cap: maxLength },
+      subject: runId,
+    });
   }
 
   /**
@@ -337,21 +315,13 @@ export class ExecutionsSystem {
     now = Date.now(),
   ): Promise<string> {
     const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since, wait.kind);
-    const { outcome } = await execWithScript<number | [string]>(pipeline, "parkRun", this.runKeys(runId), [
-      fence,
-      position,
-      entry,
-      JSON.stringify(wait),
-      wakeAt === null ? "" : wakeAt,
-      now,
-      runId,
-      warmWorker,
-    ]);
-    if (isScriptError(outcome)) {
-      this.resources.waiting.remove(runId, wait.since);
-      throw scriptError(outcome, runId);
-    }
-    return outcome[0];
+    const { reply } = await callScriptAfter(pipeline, "parkRun", {
+      keys: this.runKeys(runId),
+      args: { fence, position, entry, wait: JSON.stringify(wait), wakeAt: wakeAt === null ? "" : wakeAt, now, runId, warmWorker },
+      subject: runId,
+      onRefused: async () => this.resources.waiting.remove(runId, wait.since),
+    });
+    return reply.wakeJobId;
   }
 
   /**
@@ -360,18 +330,9 @@ export class ExecutionsSystem {
    * (the sweeper then tells it: systems/children.ts); the caller tells the parent.
    */
   async complete(runId: string, fence: string, output: string, parent?: string, now = Date.now()): Promise<void> {
-    const args = [fence, output, now, runId];
-    const outcome = parent
-      ? (
-          await execWithScript<number>(
-            addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now),
-            "completeRun",
-            this.runKeys(runId),
-            args,
-          )
-        ).outcome
-      : await runScript<number>(this.resources.redis, "completeRun", this.runKeys(runId), args);
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
+    const call: ScriptCall<"completeRun"> = { keys: this.runKeys(runId), args: { fence, output, now, runId }, subject: runId };
+    if (parent) await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now), "completeRun", call);
+    else await callScript(this.resources.redis, "completeRun", call);
   }
 
   /** Fails an attempt; a child run (`parent`) marks its parent's notice first, as complete does. */
@@ -383,32 +344,27 @@ export class ExecutionsSystem {
     parent?: string,
     now = Date.now(),
   ): Promise<FailOutcome> {
-    const args = [fence, error, retry.retryable ? "1" : "0", retry.maxAttempts, retry.delayMs, now, runId];
+    const call: ScriptCall<"failAttempt"> = {
+      keys: this.runKeys(runId),
+      args: { fence, err: error, retryable: retry.retryable ? "1" : "0", maxAttempts: retry.maxAttempts, retryDelay: retry.delayMs, now, runId },
+      subject: runId,
+    };
     const outcome = parent
-      ? (
-          await execWithScript<number | [string, string?, string?]>(
-            addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now),
-            "failAttempt",
-            this.runKeys(runId),
-            args,
-          )
-        ).outcome
-      : await runScript<number | [string, string?, string?]>(this.resources.redis, "failAttempt", this.runKeys(runId), args);
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
-    return outcome[0] === "retry" ? { status: "retry", jobId: outcome[1]!, runAt: Number(outcome[2]) } : { status: "failed" };
+      ? (await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now), "failAttempt", call)).reply
+      : await callScript(this.resources.redis, "failAttempt", call);
+    return outcome.kind === "retry" ? { status: "retry", jobId: outcome.jobId, runAt: Number(outcome.runAt) } : { status: "failed" };
   }
 
   /** Gives a running run back to the queue without spending an attempt; returns its new job id. */
   async release(runId: string, fence: string, now = Date.now()): Promise<string> {
-    const outcome = await runScript<number | [string]>(this.resources.redis, "releaseExecution", this.runKeys(runId), [fence, now, runId]);
-    if (isScriptError(outcome)) throw scriptError(outcome, runId);
-    return outcome[0];
+    const released = await callScript(this.resources.redis, "releaseExecution", { keys: this.runKeys(runId), args: { fence, now, runId }, subject: runId });
+    return released.jobId;
   }
 
-  /** [run hash, session hash]: the KEYS most run scripts take (the journal and events are fields of the run hash). */
-  private runKeys(runId: string): string[] {
+  /** The run hash and the session hash: the keys most run scripts take (the journal and events are fields of the run hash). */
+  private runKeys(runId: string): { run: string; session: string } {
     const { keys } = this.resources;
-    return [keys.run(runId), keys.session(parseRunId(runId).sessionId)];
+    return { run: keys.run(runId), session: keys.session(parseRunId(runId).sessionId) };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
-import { runScript } from "../lua/index.ts";
+import { queueScript } from "../lua/index.ts";
 import { batch } from "../pipelines.ts";
 
 /**
@@ -110,7 +110,8 @@ export async function resolveInputRefs(redis: Redis, keys: Keys, sessionId: stri
   if (byStream.size === 0) return;
   const streams = [...byStream];
   const pipeline = batch(redis);
-  for (const [stream, { first, last }] of streams) runScript(pipeline, "readInputs", [keys.inputStream(sessionId, stream)], [first, last]);
+  for (const [stream, { first, last }] of streams)
+    queueScript(pipeline, "readInputs", { keys: { stream: keys.inputStream(sessionId, stream) }, args: { first, last } });
   const replies = (await pipeline.exec()) ?? [];
   streams.forEach(([stream, { fields }], i) => {
     const [error, text] = replies[i];

@@ -11,7 +11,7 @@ import {
   type CreatePublicTokenBody,
   type PublicTokenRecord,
 } from "@helmr/core";
-import { runScript } from "../lua/index.ts";
+import { callScript } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 
 interface StoredScope {
@@ -48,12 +48,10 @@ export class PublicTokensSystem {
     const expiresAt = body.expiresIn === undefined ? null : now + parseDuration(body.expiresIn);
     const stored: StoredScope = { type: scope.type, session: scope.session, stream: scope.stream, correlationId: scope.correlationId ?? null };
     const { keys } = this.resources;
-    await runScript(
-      this.resources.redis,
-      "createPublicToken",
-      [keys.publicToken(id), keys.session(scope.session)],
-      [JSON.stringify(stored), body.maxUses ?? "", expiresAt ?? "", now, parsePublicTokenId(id)!.own],
-    );
+    await callScript(this.resources.redis, "createPublicToken", {
+      keys: { token: keys.publicToken(id), session: keys.session(scope.session) },
+      args: { scope: JSON.stringify(stored), maxUses: body.maxUses ?? "", expiresAt: expiresAt ?? "", now, ownId: parsePublicTokenId(id)!.own },
+    });
     return {
       publicAccessToken: `${INPUT_PAT_PREFIX}${id}.${this.signature(id)}`,
       scope: stored,

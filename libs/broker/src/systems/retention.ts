@@ -1,6 +1,6 @@
 import { isSessionId, isTokenId } from "@helmr/core";
 import type { ChainableCommander } from "ioredis";
-import { runScript } from "../lua/index.ts";
+import { decodeReply, queueScript } from "../lua/index.ts";
 import { removeIdsFromLogs } from "../paging.ts";
 import { forgetUnattendedChanges } from "../snapshots/lock.ts";
 import type { Resources } from "../resources.ts";
@@ -107,10 +107,17 @@ export class RetentionSweeper {
     const looked = units.filter(({ id }) => isSessionId(id) || isTokenId(id));
     for (const { id } of looked) {
       if (isSessionId(id))
-        runScript(looks, "sweepSession", [keys.session(id)], [now, policy.runMs, policy.sessionMs, policy.sessionIdleCloseMs, keys.tagPrefix(id)]);
-      else runScript(looks, "deleteToken", [keys.token(id)], [policy.tokenMs > 0 ? now - policy.tokenMs : -1, policy.tokenMs]);
+        queueScript(looks, "sweepSession", {
+          keys: { session: keys.session(id) },
+          args: { now, runMs: policy.runMs, sessionMs: policy.sessionMs, idleMs: policy.sessionIdleCloseMs, tagPrefix: keys.tagPrefix(id) },
+        });
+      else
+        queueScript(looks, "deleteToken", {
+          keys: { token: keys.token(id) },
+          args: { cutoff: policy.tokenMs > 0 ? now - policy.tokenMs : -1, retention: policy.tokenMs },
+        });
     }
-    const replies = ((await looks.exec()) ?? []).map(([error, reply]) => (error ? null : (reply as string[] | [string, string, string[]])));
+    const replies = ((await looks.exec()) ?? []).map(([error, reply]) => (error ? null : reply));
 
     const cleanup = batch(redis);
     const deletedRuns: { id: string; createdAt: number }[] = [];
@@ -125,18 +132,18 @@ export class RetentionSweeper {
       // A unit that could not be looked at stays where it is, for the next sweep.
       if (!reply) return;
       if (isTokenId(unit.id)) {
-        const [verdict, nextDue, tags, idem, createdAt] = reply as string[];
-        if (verdict === "deleted") {
-          this.cleanUpToken(cleanup, unit.id, tags, idem);
-          deletedTokens.push({ id: unit.id, createdAt: Number(createdAt) });
+        const look = decodeReply("deleteToken", reply);
+        if (look.kind === "deleted") {
+          this.cleanUpToken(cleanup, unit.id, look.tags, look.idempotencyKey);
+          deletedTokens.push({ id: unit.id, createdAt: Number(look.createdAt) });
         }
-        next.set(unit, nextDue && policy.tokenMs > 0 ? Number(nextDue) : null);
+        next.set(unit, look.kind === "keep" && look.next && policy.tokenMs > 0 ? Number(look.next) : null);
         return;
       }
-      const [verdict, nextDue, deleted] = reply as [string, string, string[]];
+      const { kind: verdict, next: nextDue, deleted } = decodeReply("sweepSession", reply);
       for (let j = 0; j < deleted.length; j += 4) {
         const [runId, createdAt, task, idem] = deleted.slice(j, j + 4);
-        if (idem) runScript(cleanup, "deleteLookup", [keys.runByIdempotencyKey(task, idem)], [runId, "json"]);
+        if (idem) queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.runByIdempotencyKey(task, idem) }, args: { id: runId, format: "json" } });
         deletedRuns.push({ id: runId, createdAt: Number(createdAt) });
       }
       // A tombstone for each deleted run in the next incremental snapshot.
@@ -162,14 +169,14 @@ export class RetentionSweeper {
       if (unit.seen !== undefined) moves.set(unit.due, [...(moves.get(unit.due) ?? []), unit.id, unit.seen, score]);
       else if (score !== "") reschedule.zadd(unit.due, "LT", score, unit.id);
     }
-    for (const [due, moved] of moves) runScript(reschedule, "rescheduleDue", [due], moved);
+    for (const [due, moved] of moves) queueScript(reschedule, "rescheduleDue", { keys: { due }, args: {}, rest: moved });
     if (reschedule.length) await reschedule.exec();
   }
 
   private cleanUpToken(cleanup: ChainableCommander, tokenId: string, tagsJson: string, idem: string): void {
     const { keys } = this.resources;
     for (const tag of JSON.parse(tagsJson) as string[]) cleanup.zrem(keys.tokensByTag(tag), tokenId);
-    if (idem) runScript(cleanup, "deleteLookup", [keys.tokenByIdempotencyKey(idem)], [tokenId, ""]);
+    if (idem) queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.tokenByIdempotencyKey(idem) }, args: { id: tokenId, format: "" } });
     // A tombstone in the next incremental snapshot, so a restore does not bring it back.
     cleanup.sadd(keys.shardOf(tokenId).changes(), tokenId);
   }

@@ -16,7 +16,7 @@ import {
   type TriggerBody,
   type TriggerResult,
 } from "@helmr/core";
-import { execWithScript, isScriptError, scriptError } from "../lua/index.ts";
+import { callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
@@ -96,36 +96,36 @@ export class RunsSystem {
     appendToIdLog(pipeline, logs.runsIndex(), runId);
     const sessionLogged = pipeline.length;
     if (intent.createSession) appendToIdLog(pipeline, logs.sessionsIndex(), sessionId);
-    const { outcome, results } = await execWithScript<number | [string, unknown?]>(
-      pipeline,
-      "createRun",
-      [keys.session(sessionId), keys.run(runId)],
-      [
-        runId,
-        taskId,
-        JSON.stringify(body.payload ?? null),
-        now,
-        `${runId}-1`,
-        body.idempotencyKey ?? "",
-        sessionId,
-        intent.createSession ? "1" : "0",
-        options.parent ?? "",
-      ],
-    );
-
-    if (isScriptError(outcome) || outcome[0] !== "created") {
-      // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
+    // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
+    const takeBack = async (results: unknown[], refused: boolean) => {
       const cleanup = this.dispatch.dropIntents(batch(redis), [runId]);
       removeFromIdLog(cleanup, logs.runsIndex(), String(results[runLogged]));
       if (intent.createSession) removeFromIdLog(cleanup, logs.sessionsIndex(), String(results[sessionLogged]));
-      if (isScriptError(outcome) && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
+      if (refused && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
       await cleanup.exec();
-      if (isScriptError(outcome)) throw scriptError(outcome, sessionId);
+    };
+    const { reply: created, results } = await callScriptAfter(pipeline, "createRun", {
+      keys: { session: keys.session(sessionId), run: keys.run(runId) },
+      args: {
+        runId,
+        taskId,
+        payload: JSON.stringify(body.payload ?? null),
+        now,
+        jobId: `${runId}-1`,
+        idempotencyKey: body.idempotencyKey ?? "",
+        createSession: intent.createSession ? "1" : "0",
+        parent: options.parent ?? "",
+      },
+      subject: sessionId,
+      onRefused: (results) => takeBack(results, true),
+    });
+    if (created.kind !== "created") {
+      await takeBack(results, false);
       await this.dispatch.ensureFromRunState(runId);
       await guard.confirm();
       return { sessionId, runId, deduplicated: true };
     }
-    await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(outcome[1]) }, `${runId}-1`);
+    await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(created.claim) }, `${runId}-1`);
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });
     if (options.parent) await this.cancelIfParentCancelled([runId], options.parent);
@@ -170,19 +170,18 @@ export class RunsSystem {
     this.dispatch.markIntent(pipeline, next, now);
     const logged = pipeline.length;
     appendToIdLog(pipeline, keys.shardOf(next).runsIndex(), next);
-    const { outcome, results } = await execWithScript<number | [string, string, unknown]>(
-      pipeline,
-      "continueRun",
-      [keys.run(runId), keys.session(sessionId)],
-      [fence, next, payload, now, runId, keys.tagPrefix(sessionId)],
-    );
-    if (isScriptError(outcome)) {
-      const cleanup = this.dispatch.dropIntents(batch(redis), [next]);
-      removeFromIdLog(cleanup, keys.shardOf(next).runsIndex(), String(results[logged]));
-      await cleanup.exec();
-      throw scriptError(outcome, runId);
-    }
-    const [jobId, taskId, claim] = outcome;
+    const {
+      reply: { jobId, taskId, claim },
+    } = await callScriptAfter(pipeline, "continueRun", {
+      keys: { run: keys.run(runId), session: keys.session(sessionId) },
+      args: { fence, newRunId: next, payload, now, runId, tagPrefix: keys.tagPrefix(sessionId) },
+      subject: runId,
+      onRefused: (results) => {
+        const cleanup = this.dispatch.dropIntents(batch(redis), [next]);
+        removeFromIdLog(cleanup, keys.shardOf(next).runsIndex(), String(results[logged]));
+        return cleanup.exec();
+      },
+    });
     await this.dispatch.ensureJob({ runId: next, taskId, start: claimOf(claim) }, jobId, 0);
     void this.dispatch.clearIntent(next);
     return next;
@@ -289,17 +288,14 @@ export class RunsSystem {
     const { sessionId } = await this.retrieve(runId);
     // Marked ahead, as a child's ending write marks it: a canceller that dies after the
     // script leaves the parent's notice to the outbox sweeper (systems/children.ts).
-    const { outcome: result } = await execWithScript<number | [CancelOutcome, string, string, string, string, string, string]>(
-      addIntents(batch(redis), keys, [parentNotice(runId)], now),
-      "cancelRun",
-      [keys.run(runId), keys.session(sessionId)],
-      [now, runId, reason, keys.tagPrefix(sessionId)],
-    );
-    if (isScriptError(result)) {
-      void this.dispatch.clearIntent(parentNotice(runId));
-      throw scriptError(result, runId);
-    }
-    const [outcome, waitedSince, parent, child, batchAt, wakeJob, warmWorker] = result;
+    const {
+      reply: { kind: outcome, waitedSince, parent, child, batch: batchAt, wakeJob, warmWorker },
+    } = await callScriptAfter(addIntents(batch(redis), keys, [parentNotice(runId)], now), "cancelRun", {
+      keys: { run: keys.run(runId), session: keys.session(sessionId) },
+      args: { now, runId, reason, tagPrefix: keys.tagPrefix(sessionId) },
+      subject: runId,
+      onRefused: async () => void this.dispatch.clearIntent(parentNotice(runId)),
+    });
     this.resources.waiting.remove(runId, waitedSince || undefined);
     if (wakeJob) void this.dispatch.removeJob(runId, wakeJob, warmWorker);
     // A child cancelled now tells its parent; one cancelled at its next durable operation keeps the notice marked ahead until it has ended.

@@ -15,7 +15,7 @@ import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } f
 import { TAG_KEYS } from "../keys.ts";
 import { SESSION_FIELDS, hashOf, toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
-import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { callScript, callScriptAfter } from "../lua/index.ts";
 import { parentNotice, type ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { addIntents } from "./outbox.ts";
@@ -49,13 +49,11 @@ export class SessionsSystem {
     // Indexes first: a listing skips ids whose session does not exist (yet).
     const pipeline = appendToIdLog(batch(redis), keys.shardOf(id).sessionsIndex(), id);
     for (const tag of new Set(tags)) pipeline.zadd(keys.sessionsByTag(tag), 0, id);
-    const { outcome, results } = await execWithScript<number>(
-      pipeline,
-      "createSession",
-      [keys.session(id)],
-      [id, body.externalId ?? "", JSON.stringify(tags), JSON.stringify(body.metadata ?? {}), now],
-    );
-    if (outcome === 0) {
+    const { reply: created, results } = await callScriptAfter(pipeline, "createSession", {
+      keys: { session: keys.session(id) },
+      args: { externalId: body.externalId ?? "", tags: JSON.stringify(tags), metadata: JSON.stringify(body.metadata ?? {}), now },
+    });
+    if (created === 0) {
       // A concurrent create with the same externalId made it first; its log entry stays.
       await removeFromIdLog(batch(redis), keys.shardOf(id).sessionsIndex(), String(results[0])).exec();
       return { status: "existing", session: (await this.find(id))! };
@@ -137,15 +135,14 @@ export class SessionsSystem {
           now,
         ),
       );
-    const result = await runScript<number | [string, number?, string[]?]>(redis, "closeSession", [keys.session(id)], [now, keys.tagPrefix(id)]);
-    if (isScriptError(result)) throw scriptError(result, id);
-    const ended = result[2] ?? [];
+    const closed = await callScript(redis, "closeSession", { keys: { session: keys.session(id) }, args: { now, tagPrefix: keys.tagPrefix(id) }, subject: id });
+    const ended = closed.kind === "closed" ? closed.ended : [];
     for (let i = 0; i < ended.length; i += 4) {
       this.resources.waiting.remove(ended[i], ended[i + 1]);
       if (ended[i + 2]) void this.dispatch.removeJob(ended[i], ended[i + 2], ended[i + 3]);
     }
     for (const child of children) await this.children.notifyParent(child.runId);
-    return result[0] === "closed" ? Number(result[1]) : 0;
+    return closed.kind === "closed" ? closed.cancelledCount : 0;
   }
 
   /** The session's active runs that a run in another session triggered and may wait for (their `parent`). */

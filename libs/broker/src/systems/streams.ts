@@ -1,6 +1,6 @@
 import { HelmrError, isSessionId, notFound, type InputEntry, type OutputEntry, type Page, type SendInputResult } from "@helmr/core";
 import type { Redis } from "ioredis";
-import { isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { callScript, type ScriptCall } from "../lua/index.ts";
 import { execOrThrow, batch, sentTogether } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -54,38 +54,46 @@ export class StreamsSystem {
     const { redis, keys } = this.resources;
     const intent = `${sessionId}:${now}:${Math.random().toString(36).slice(2, 8)}`;
     const guard = this.dispatch.replicationGuard();
-    const sessionKeys = [
-      keys.session(sessionId),
-      keys.inputStream(sessionId, stream),
-      keys.inputConsumed(sessionId, stream),
-      options.publicTokenId ? keys.publicToken(options.publicTokenId) : keys.session(sessionId),
-    ];
-    const args = [JSON.stringify(data), correlationId ?? "", now, keys.tagPrefix(sessionId), stream, options.publicTokenId ? "1" : "0"];
+    const delivery: ScriptCall<"deliverInput"> = {
+      keys: {
+        session: keys.session(sessionId),
+        stream: keys.inputStream(sessionId, stream),
+        consumed: keys.inputConsumed(sessionId, stream),
+        publicToken: options.publicTokenId ? keys.publicToken(options.publicTokenId) : keys.session(sessionId),
+      },
+      args: {
+        data: JSON.stringify(data),
+        corr: correlationId ?? "",
+        now,
+        tagPrefix: keys.tagPrefix(sessionId),
+        streamName: stream,
+        withPublicToken: options.publicTokenId ? "1" : "0",
+      },
+      subject: sessionId,
+    };
     // Sent one after the other on one connection, so Redis applies them in this order (the
     // outbox entry first); no pipeline object: building one costs more than the second write
     // on this, the hot path of every resume. On a cluster they go to two nodes, and the
     // outbox's may be failing over while the session's is up: whether the entry got there
     // only matters if the job cannot be added next, and then this process re-adds it
     // itself (DispatchSystem.ensureJobOfResumed).
-    const [, outcome] = await sentTogether(redis, () =>
-      Promise.all([
-        this.dispatch.markIntent(redis, intent, now).catch(() => {}),
-        runScript<number | [string, string, string?, string?, string?, string?, unknown?, string?, string?]>(redis, "deliverInput", sessionKeys, args),
-      ]),
-    );
-    if (isScriptError(outcome)) {
-      void this.dispatch.clearIntent(intent);
-      throw scriptError(outcome, sessionId);
-    }
-    const [status, entryId, runId, jobId, taskId, waitedSince, claim, warmWorker, superseded] = outcome;
-    if (status === "resumed") {
-      await this.dispatch.ensureJobOfResumed({ runId: runId!, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker as string, superseded);
-      this.resources.waiting.remove(runId!, waitedSince);
-      await this.dispatch.settleIntent(guard, intent, [runId!]);
-      return { entryId, status: "resumed", runId: runId! };
+    const [, delivered] = await sentTogether(redis, () =>
+      Promise.all([this.dispatch.markIntent(redis, intent, now).catch(() => {}), callScript(redis, "deliverInput", delivery)]),
+    ).catch((error) => {
+      // Refused: nothing was delivered. Any other failure keeps the intent for the sweeper,
+      // since the script may have run.
+      if (HelmrError.is(error)) void this.dispatch.clearIntent(intent);
+      throw error;
+    });
+    if (delivered.kind === "resumed") {
+      const { runId, taskId, jobId, claim, warmWorker, supersededJob, waitedSince } = delivered;
+      await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(claim) }, jobId, warmWorker, supersededJob);
+      this.resources.waiting.remove(runId, waitedSince);
+      await this.dispatch.settleIntent(guard, intent, [runId]);
+      return { entryId: delivered.entryId, status: "resumed", runId };
     }
     await this.dispatch.settleIntent(guard, intent);
-    return { entryId, status: "buffered" };
+    return { entryId: delivered.entryId, status: "buffered" };
   }
 
   /** A stream's input history, oldest first, with which wait consumed each entry. */

@@ -17,7 +17,7 @@ import {
   type TokenListQuery,
   type TokenRecord,
 } from "@helmr/core";
-import { execWithScript, isScriptError, runScript, scriptError } from "../lua/index.ts";
+import { callScript, callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { toTokenRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
@@ -70,29 +70,26 @@ export class TokensSystem {
     // A token a run creates under its session's tag is named by the session, so the session's erasure deletes it.
     const session = options.runId && parseRunId(options.runId).tag === parseTokenId(tokenId).tag ? parseRunId(options.runId).sessionId : undefined;
     const sessionKey = session ? keys.session(session) : keys.token(tokenId);
-    const { outcome, results } = await execWithScript<number>(
-      pipeline,
-      "createToken",
-      [keys.token(tokenId), sessionKey],
-      [
-        tokenId,
-        now + parseDuration(body.timeout),
-        JSON.stringify(tags),
-        JSON.stringify(body.metadata ?? {}),
+    const { reply: created, results } = await callScriptAfter(pipeline, "createToken", {
+      keys: { token: keys.token(tokenId), session: sessionKey },
+      args: {
+        timeoutAt: now + parseDuration(body.timeout),
+        tags: JSON.stringify(tags),
+        metadata: JSON.stringify(body.metadata ?? {}),
         now,
-        options.runId ?? "",
-        body.idempotencyKey ?? "",
-      ],
-    );
+        runId: options.runId ?? "",
+        idempotencyKey: body.idempotencyKey ?? "",
+      },
+      subject: tokenId,
+      onRefused: (results) => {
+        // Refused (a replay of a token retention deleted): the id log and tag entries queued before it go.
+        const cleanup = removeFromIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), String(results[0]));
+        for (const tag of new Set(tags)) cleanup.zrem(keys.tokensByTag(tag), tokenId);
+        return cleanup.exec();
+      },
+    });
     // 0: a concurrent create with the same idempotency key made it; its entry stays.
-    if (outcome === 0) await removeFromIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), String(results[0])).exec();
-    if (isScriptError(outcome)) {
-      // Refused (a replay of a token retention deleted): the id log and tag entries queued before it go.
-      const cleanup = removeFromIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), String(results[0]));
-      for (const tag of new Set(tags)) cleanup.zrem(keys.tokensByTag(tag), tokenId);
-      await cleanup.exec();
-      throw scriptError(outcome, tokenId);
-    }
+    if (created === 0) await removeFromIdLog(batch(redis), keys.shardOf(tokenId).tokensIndex(), String(results[0])).exec();
     return this.withSecrets(await this.retrieve(tokenId));
   }
 
@@ -186,19 +183,15 @@ export class TokensSystem {
     const guard = this.dispatch.replicationGuard();
     const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, tokenId, now);
-    const { outcome } = await execWithScript<number | [string, string, string, string?]>(
-      pipeline,
-      "completeToken",
-      [keys.token(tokenId)],
-      [text, canonicalJson(data), now, settled],
-    );
-    if (isScriptError(outcome)) {
-      void this.dispatch.clearIntent(tokenId);
-      throw scriptError(outcome, tokenId);
-    }
-    const first = outcome[0] !== "already";
-    const waiter = first ? outcome[1] : outcome[3]!;
-    const storedData = first ? text : outcome[1];
+    const { reply: completion } = await callScriptAfter(pipeline, "completeToken", {
+      keys: { token: keys.token(tokenId) },
+      args: { data: text, canon: canonicalJson(data), now, outcome: settled },
+      subject: tokenId,
+      onRefused: async () => void this.dispatch.clearIntent(tokenId),
+    });
+    const first = completion.kind !== "already";
+    const waiter = completion.waiter;
+    const storedData = completion.kind === "already" ? completion.data : text;
     // A repeated settling resolves the waiter again too: the first one may have died before it.
     const waitingRun = waiter ? waiter.split("|")[0] : undefined;
     if (waitingRun) await this.resolveWaiter(tokenId, waitingRun, tokenWaitResult(settled, storedData));
@@ -209,16 +202,14 @@ export class TokensSystem {
   /** Registers a run as the token's waiter, or says the token is already settled. */
   async watch(tokenId: string, runId: string, position: number, now = Date.now()): Promise<WatchOutcome> {
     if (!isTokenId(tokenId)) throw notFound("token", tokenId);
-    const outcome = await runScript<number | [string, string?]>(
-      this.resources.redis,
-      "watchToken",
-      [this.resources.keys.token(tokenId)],
-      [`${runId}|${position}`, now],
-    );
-    if (isScriptError(outcome)) throw scriptError(outcome, tokenId);
-    if (outcome[0] === "completed" || outcome[0] === "failed") return { status: outcome[0], data: outcome[1]! };
-    if (outcome[0] === "timed_out") return { status: "timed_out" };
-    return { status: "waiting", timeoutAt: Number(outcome[1]) };
+    const watched = await callScript(this.resources.redis, "watchToken", {
+      keys: { token: this.resources.keys.token(tokenId) },
+      args: { waiter: `${runId}|${position}`, now },
+      subject: tokenId,
+    });
+    if (watched.kind === "waiting") return { status: "waiting", timeoutAt: Number(watched.timeoutAt) };
+    if (watched.kind === "timed_out") return { status: "timed_out" };
+    return { status: watched.kind, data: watched.data };
   }
 
   /**
@@ -226,22 +217,24 @@ export class TokensSystem {
    * lost): another run may wait on it now. Idempotent; a later wait of the run keeps its own.
    */
   async releaseWaiter(tokenId: string, runId: string, position: number): Promise<void> {
-    await runScript(this.resources.redis, "releaseWaiter", [this.resources.keys.token(tokenId)], [`${runId}|${position}`]);
+    await callScript(this.resources.redis, "releaseWaiter", { keys: { token: this.resources.keys.token(tokenId) }, args: { waiter: `${runId}|${position}` } });
   }
 
   /** Resumes the run if it still waits on the token (idempotent), with `waitResult` (tokenWaitResult). */
   async resolveWaiter(tokenId: string, runId: string, waitResult: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
-    const result = await runScript<[string?, string?, string?, unknown?, string?, string?]>(
-      redis,
-      "resolveWait",
-      [keys.run(runId)],
-      [tokenId, waitResult, now, runId, "token", "", keys.tagPrefix(parseRunId(runId).sessionId)],
+    const resumed = await callScript(redis, "resolveWait", {
+      keys: { run: keys.run(runId) },
+      args: { target: tokenId, result: waitResult, now, runId, kind: "token", childRunId: "", tagPrefix: keys.tagPrefix(parseRunId(runId).sessionId) },
+    });
+    if (!resumed) return false;
+    await this.dispatch.ensureJobOfResumed(
+      { runId, taskId: resumed.taskId, start: claimOf(resumed.claim) },
+      resumed.jobId,
+      resumed.warmWorker,
+      resumed.supersededJob,
     );
-    if (!result[0]) return false;
-    const [jobId, taskId, waitedSince, claim, warmWorker, superseded] = result;
-    await this.dispatch.ensureJobOfResumed({ runId, taskId: taskId!, start: claimOf(claim) }, jobId!, warmWorker, superseded);
-    this.resources.waiting.remove(runId, waitedSince);
+    this.resources.waiting.remove(runId, resumed.waitedSince);
     return true;
   }
 
@@ -273,9 +266,16 @@ export class TokensSystem {
     // A waits.first whose due branch is a token decides the same way for that branch.
     const due = wait.kind === "first" ? dueBranch(wait.branches) : wait;
     if (due?.kind !== "token" || now < due.timeoutAt) return false;
-    const outcome = await runScript<number | [string, string?]>(this.resources.redis, "settleTokenTimeout", [this.resources.keys.token(due.token)], [now]);
-    if (isScriptError(outcome) || (outcome[0] !== "completed" && outcome[0] !== "failed")) return false;
-    return this.resolveWaiter(due.token, runId, tokenWaitResult(outcome[0], outcome[1]!));
+    // A token that is gone (erased with its session) decides nothing: the due job times the wait out.
+    const settled = await callScript(this.resources.redis, "settleTokenTimeout", {
+      keys: { token: this.resources.keys.token(due.token) },
+      args: { now },
+    }).catch((error) => {
+      if (HelmrError.is(error) && error.status === 404) return null;
+      throw error;
+    });
+    if (settled?.kind !== "completed" && settled?.kind !== "failed") return false;
+    return this.resolveWaiter(due.token, runId, tokenWaitResult(settled.kind, settled.data));
   }
 
   private serverSecret(): string {

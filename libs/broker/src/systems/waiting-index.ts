@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from "ioredis";
-import { runScript } from "../lua/index.ts";
+import { callScript, queueScript } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { ShardKeys } from "../keys.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
@@ -56,12 +56,10 @@ export class WaitingIndex {
 
   add(target: ChainableCommander, runId: string, since: number, kind: WaitKind): ChainableCommander {
     const shard = this.resources.keys.shardOf(runId);
-    return runScript(
-      target,
-      "addWaiting",
-      [shard.waitingDirectory(), shard.waitingSequence(), shard.waitingKinds()],
-      [runId, `${since}${KIND_FRACTIONS[kind]}`, shard.waitingBuckets(), this.bucketSize, kind, FRACTIONS_ARG],
-    );
+    return queueScript(target, "addWaiting", {
+      keys: { dir: shard.waitingDirectory(), sequence: shard.waitingSequence(), kinds: shard.waitingKinds() },
+      args: { member: runId, score: `${since}${KIND_FRACTIONS[kind]}`, prefix: shard.waitingBuckets(), size: this.bucketSize, kind, fractions: FRACTIONS_ARG },
+    });
   }
 
   /** Parked runs per kind of wait, over every shard: one HGETALL a shard, in one batch. */
@@ -96,15 +94,21 @@ export class WaitingIndex {
     for (const [index, ofShard] of groupByKey(removals, ({ runId }) => String(keys.shardOf(runId).shard))) {
       const shard = keys.shards[Number(index)];
       const pairs = ofShard.flatMap(({ runId, since }) => [runId, since]);
-      runScript<number>(redis, "removeWaiting", [shard.waitingDirectory(), shard.waitingKinds()], [shard.waitingBuckets(), FRACTIONS_ARG, ...pairs]).catch(
-        (error) => logger.warn({ err: error, runs: ofShard.length }, "could not take runs out of the waiting index; the next wait listing will"),
-      );
+      callScript(redis, "removeWaiting", {
+        keys: { dir: shard.waitingDirectory(), kinds: shard.waitingKinds() },
+        args: { prefix: shard.waitingBuckets(), fractions: FRACTIONS_ARG },
+        rest: pairs,
+      }).catch((error) => logger.warn({ err: error, runs: ofShard.length }, "could not take runs out of the waiting index; the next wait listing will"));
     }
   }
 
   removeNow(target: Redis, runId: string, since: number): Promise<number> {
     const shard = this.resources.keys.shardOf(runId);
-    return runScript<number>(target, "removeWaiting", [shard.waitingDirectory(), shard.waitingKinds()], [shard.waitingBuckets(), FRACTIONS_ARG, runId, since]);
+    return callScript(target, "removeWaiting", {
+      keys: { dir: shard.waitingDirectory(), kinds: shard.waitingKinds() },
+      args: { prefix: shard.waitingBuckets(), fractions: FRACTIONS_ARG },
+      rest: [runId, since],
+    });
   }
 
   /**

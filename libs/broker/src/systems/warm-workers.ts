@@ -1,7 +1,7 @@
 import type { RunBatchJob, RunJob } from "@helmr/core";
 import { Queue, type Job } from "bullmq";
 import { logDistinctErrors } from "../closing.ts";
-import { runScript } from "../lua/index.ts";
+import { queueScript } from "../lua/index.ts";
 import { RUNS_QUEUE, type Resources } from "../resources.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import { addIntents, dropIntents } from "./outbox.ts";
@@ -156,7 +156,7 @@ export class WarmWorkers {
   async dropRuns(workerId: string, runIds: string[]): Promise<void> {
     if (runIds.length === 0) return;
     const pipeline = batch(this.resources.redis);
-    for (const runId of runIds) runScript(pipeline, "dropWarm", [this.resources.keys.run(runId)], [workerId]);
+    for (const runId of runIds) queueScript(pipeline, "dropWarm", { keys: { run: this.resources.keys.run(runId) }, args: { workerId } });
     await pipeline.exec();
   }
 

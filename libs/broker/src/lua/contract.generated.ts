@@ -1,0 +1,183 @@
+// Generated from the headers of lua/*.lua by scripts/build/lua-contract.ts: do not edit by hand.
+// Each script's keys and arguments by name, in the order the script reads them, its reply's
+// shapes, the errors it may return and what a run of it marks (run-script.ts).
+
+export const SCRIPT_CONTRACTS = {
+  addWaiting: {"keys":["dir","sequence","kinds"],"args":["member","score","prefix","size","kind","fractions"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
+  adoptRun: {"keys":["run"],"args":["parent"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["adopted","already"],"fields":["status"]},{"tags":["other"],"fields":["status"]}]},"errors":["RunNotFound"],"marks":"none"},
+  appendOutput: {"keys":["run","session","stream"],"args":["fence","position","streamName","data","now","runId","cap"],"rest":null,"reply":{"type":"string"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
+  beginClaimed: {"keys":["run","session"],"args":["fence","startedAt","runId"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
+  cancelRun: {"keys":["run","session"],"args":["now","runId","reason","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["cancelled","requested","finished"],"fields":["waitedSince","parent","child","batch","wakeJob","warmWorker"]}]},"errors":["RunNotFound"],"marks":"retention"},
+  closeSession: {"keys":["session"],"args":["now","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["closed"],"fields":["cancelledCount","ended"]},{"tags":["already"],"fields":[]}]},"errors":["SessionNotFound"],"marks":"retention"},
+  completeRun: {"keys":["run","session"],"args":["fence","output","now","runId"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
+  completeToken: {"keys":["token"],"args":["data","canon","now","outcome"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["waiter","completedAt"]},{"tags":["already"],"fields":["data","completedAt","waiter"]}]},"errors":["TokenNotFound","TokenCompletedOtherwise","TokenFailed","TokenTimedOut"],"marks":"retention"},
+  continueRun: {"keys":["run","session"],"args":["fence","newRunId","payload","now","runId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","claim"]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
+  createPublicToken: {"keys":["token","session"],"args":["scope","maxUses","expiresAt","now","ownId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"unit"},
+  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createSession: {"keys":["session"],"args":["externalId","tags","metadata","now"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"retention"},
+  createToken: {"keys":["token","session"],"args":["timeoutAt","tags","metadata","now","runId","idempotencyKey"],"rest":null,"reply":{"type":"integer"},"errors":["TokenDeleted"],"marks":"retention"},
+  deleteLookup: {"keys":["lookup"],"args":["id","format"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
+  deleteToken: {"keys":["token"],"args":["cutoff","retention"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["deleted"],"fields":["tags","idempotencyKey","createdAt"]},{"tags":["keep"],"fields":["next"]},{"tags":["gone"],"fields":[]}]},"errors":[],"marks":"none"},
+  deliverInput: {"keys":["session","stream","consumed","publicToken"],"args":["data","corr","now","tagPrefix","streamName","withPublicToken"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["resumed"],"fields":["entryId","runId","jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":["buffered"],"fields":["entryId"]}]},"errors":["SessionNotFound","SessionClosed","PublicTokenInvalid","PublicTokenExhausted"],"marks":"unit"},
+  dropWarm: {"keys":["run"],"args":["workerId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
+  dumpSession: {"keys":["session"],"args":["tagPrefix"],"rest":null,"reply":{"type":"list"},"errors":[],"marks":"none"},
+  eraseSession: {"keys":["session"],"args":["tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["runs","tokens","session"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"none"},
+  extendLock: {"keys":["lock"],"args":["holder","ttl"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
+  failAttempt: {"keys":["run","session"],"args":["fence","err","retryable","maxAttempts","retryDelay","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["retry"],"fields":["jobId","runAt"]},{"tags":["failed"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
+  forgetUnattendedChanges: {"keys":["lock","state"],"args":["now","holder","ttl"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
+  journalBatch: {"keys":["run","session"],"args":["fence","position","entry","count","now","runId"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
+  parkRun: {"keys":["run","session"],"args":["fence","position","entry","wait","wakeAt","now","runId","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
+  readHistory: {"keys":["run"],"args":[],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["payload","chunks"]}]},"errors":[],"marks":"none"},
+  readInputs: {"keys":["stream"],"args":["first","last"],"rest":null,"reply":{"type":"string"},"errors":[],"marks":"none"},
+  releaseExecution: {"keys":["run","session"],"args":["fence","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
+  releaseWaiter: {"keys":["token"],"args":["waiter"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"unit"},
+  removeWaiting: {"keys":["dir","kinds"],"args":["prefix","fractions"],"rest":"pairs","reply":{"type":"integer"},"errors":[],"marks":"none"},
+  rescheduleDue: {"keys":["due"],"args":[],"rest":"moves","reply":{"type":"integer"},"errors":[],"marks":"none"},
+  resolveWait: {"keys":["run"],"args":["target","result","now","runId","kind","childRunId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
+  settleBatch: {"keys":["run"],"args":["position","index","result","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
+  settleTokenTimeout: {"keys":["token"],"args":["now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]}]},"errors":["TokenNotFound"],"marks":"retention"},
+  startExecution: {"keys":["run","session"],"args":["jobId","now","maxAttempts","runId","claimed","heldFence"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["run"],"fields":["fence","attempt","activeMs","carried","payload","chunks","waitedSince","resumedPosition","resumedResult","parent"]},{"tags":["stale"],"fields":["status","expectedJob","runAt"]},{"tags":["finished"],"fields":["status"]},{"tags":["failed"],"fields":[]}]},"errors":["RunNotFound"],"marks":"none"},
+  sweepSession: {"keys":["session"],"args":["now","runMs","sessionMs","idleMs","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["erase","close","keep","gone"],"fields":["next","deleted"]}]},"errors":[],"marks":"none"},
+  waitFirst: {"keys":["run","session"],"args":["fence","position","wait","wakeAt","now","runId","tagPrefix","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["won"],"fields":["key","result"]},{"tags":["parked"],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
+  waitForInput: {"keys":["run","session"],"args":["fence","position","entry","wait","timeoutAt","now","runId","tagPrefix","stream","corr","park","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["consumed"],"fields":["entryId","data"]},{"tags":["parked"],"fields":["timeoutJobId"]},{"tags":["empty"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
+  watchToken: {"keys":["token"],"args":["waiter","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]},{"tags":["waiting"],"fields":["timeoutAt"]}]},"errors":["TokenNotFound","TokenHasWaiter"],"marks":"unit"},
+  writeJournal: {"keys":["run","session"],"args":["fence","position","entry","result","now","runId"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
+} as const;
+
+export type ScriptName = keyof typeof SCRIPT_CONTRACTS;
+
+/** The names of each script's KEYS. */
+export interface ScriptKeyNames {
+  addWaiting: "dir" | "sequence" | "kinds";
+  adoptRun: "run";
+  appendOutput: "run" | "session" | "stream";
+  beginClaimed: "run" | "session";
+  cancelRun: "run" | "session";
+  closeSession: "session";
+  completeRun: "run" | "session";
+  completeToken: "token";
+  continueRun: "run" | "session";
+  createPublicToken: "token" | "session";
+  createRun: "session" | "run";
+  createRuns: "session";
+  createSession: "session";
+  createToken: "token" | "session";
+  deleteLookup: "lookup";
+  deleteToken: "token";
+  deliverInput: "session" | "stream" | "consumed" | "publicToken";
+  dropWarm: "run";
+  dumpSession: "session";
+  eraseSession: "session";
+  extendLock: "lock";
+  failAttempt: "run" | "session";
+  forgetUnattendedChanges: "lock" | "state";
+  journalBatch: "run" | "session";
+  parkRun: "run" | "session";
+  readHistory: "run";
+  readInputs: "stream";
+  releaseExecution: "run" | "session";
+  releaseWaiter: "token";
+  removeWaiting: "dir" | "kinds";
+  rescheduleDue: "due";
+  resolveWait: "run";
+  settleBatch: "run";
+  settleTokenTimeout: "token";
+  startExecution: "run" | "session";
+  sweepSession: "session";
+  waitFirst: "run" | "session";
+  waitForInput: "run" | "session";
+  watchToken: "token";
+  writeJournal: "run" | "session";
+}
+
+/** The names of each script's ARGV (a variadic tail is passed as `rest`). */
+export interface ScriptArgNames {
+  addWaiting: "member" | "score" | "prefix" | "size" | "kind" | "fractions";
+  adoptRun: "parent";
+  appendOutput: "fence" | "position" | "streamName" | "data" | "now" | "runId" | "cap";
+  beginClaimed: "fence" | "startedAt" | "runId";
+  cancelRun: "now" | "runId" | "reason" | "tagPrefix";
+  closeSession: "now" | "tagPrefix";
+  completeRun: "fence" | "output" | "now" | "runId";
+  completeToken: "data" | "canon" | "now" | "outcome";
+  continueRun: "fence" | "newRunId" | "payload" | "now" | "runId" | "tagPrefix";
+  createPublicToken: "scope" | "maxUses" | "expiresAt" | "now" | "ownId";
+  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent";
+  createRuns: "runs" | "taskId" | "now" | "tagPrefix";
+  createSession: "externalId" | "tags" | "metadata" | "now";
+  createToken: "timeoutAt" | "tags" | "metadata" | "now" | "runId" | "idempotencyKey";
+  deleteLookup: "id" | "format";
+  deleteToken: "cutoff" | "retention";
+  deliverInput: "data" | "corr" | "now" | "tagPrefix" | "streamName" | "withPublicToken";
+  dropWarm: "workerId";
+  dumpSession: "tagPrefix";
+  eraseSession: "tagPrefix";
+  extendLock: "holder" | "ttl";
+  failAttempt: "fence" | "err" | "retryable" | "maxAttempts" | "retryDelay" | "now" | "runId";
+  forgetUnattendedChanges: "now" | "holder" | "ttl";
+  journalBatch: "fence" | "position" | "entry" | "count" | "now" | "runId";
+  parkRun: "fence" | "position" | "entry" | "wait" | "wakeAt" | "now" | "runId" | "warmWorker";
+  readHistory: never;
+  readInputs: "first" | "last";
+  releaseExecution: "fence" | "now" | "runId";
+  releaseWaiter: "waiter";
+  removeWaiting: "prefix" | "fractions";
+  rescheduleDue: never;
+  resolveWait: "target" | "result" | "now" | "runId" | "kind" | "childRunId" | "tagPrefix";
+  settleBatch: "position" | "index" | "result" | "now" | "runId";
+  settleTokenTimeout: "now";
+  startExecution: "jobId" | "now" | "maxAttempts" | "runId" | "claimed" | "heldFence";
+  sweepSession: "now" | "runMs" | "sessionMs" | "idleMs" | "tagPrefix";
+  waitFirst: "fence" | "position" | "wait" | "wakeAt" | "now" | "runId" | "tagPrefix" | "warmWorker";
+  waitForInput: "fence" | "position" | "entry" | "wait" | "timeoutAt" | "now" | "runId" | "tagPrefix" | "stream" | "corr" | "park" | "warmWorker";
+  watchToken: "waiter" | "now";
+  writeJournal: "fence" | "position" | "entry" | "result" | "now" | "runId";
+}
+
+/** The scripts that take a variadic tail of arguments. */
+export type VariadicScript = "removeWaiting" | "rescheduleDue";
+
+/** Each script's reply, decoded: a tuple's fields by name (a tagged tuple's tag as `kind`; an empty tuple as null). */
+export interface ScriptReplies {
+  addWaiting: number;
+  adoptRun: { kind: "adopted" | "already"; status: string } | { kind: "other"; status: string };
+  appendOutput: string;
+  beginClaimed: number;
+  cancelRun: { kind: "cancelled" | "requested" | "finished"; waitedSince: string; parent: string; child: string; batch: string; wakeJob: string; warmWorker: string };
+  closeSession: { kind: "closed"; cancelledCount: number; ended: string[] } | { kind: "already" };
+  completeRun: number;
+  completeToken: { kind: "completed" | "failed"; waiter: string; completedAt: string } | { kind: "already"; data: string; completedAt: string; waiter: string };
+  continueRun: { jobId: string; taskId: string; claim: string[] };
+  createPublicToken: number;
+  createRun: { kind: "created"; claim: string[] } | { kind: "exists"; status: string };
+  createRuns: unknown[];
+  createSession: number;
+  createToken: number;
+  deleteLookup: number;
+  deleteToken: { kind: "deleted"; tags: string; idempotencyKey: string; createdAt: string } | { kind: "keep"; next: string } | { kind: "gone" };
+  deliverInput: { kind: "resumed"; entryId: string; runId: string; jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | { kind: "buffered"; entryId: string };
+  dropWarm: number;
+  dumpSession: unknown[];
+  eraseSession: { runs: string[]; tokens: string[]; session: string[] } | null;
+  extendLock: number;
+  failAttempt: { kind: "retry"; jobId: string; runAt: string } | { kind: "failed" };
+  forgetUnattendedChanges: number;
+  journalBatch: number;
+  parkRun: { wakeJobId: string };
+  readHistory: { payload: string; chunks: string[] };
+  readInputs: string;
+  releaseExecution: { jobId: string };
+  releaseWaiter: number;
+  removeWaiting: number;
+  rescheduleDue: number;
+  resolveWait: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
+  settleBatch: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
+  settleTokenTimeout: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" };
+  startExecution: { kind: "run"; fence: number; attempt: number; activeMs: string; carried: string; payload: string; chunks: string[]; waitedSince: string; resumedPosition: number | string; resumedResult: string; parent: string } | { kind: "stale"; status: string; expectedJob: string; runAt: string } | { kind: "finished"; status: string } | { kind: "failed" };
+  sweepSession: { kind: "erase" | "close" | "keep" | "gone"; next: string; deleted: string[] };
+  waitFirst: { kind: "won"; key: string; result: string } | { kind: "parked"; wakeJobId: string };
+  waitForInput: { kind: "consumed"; entryId: string; data: string } | { kind: "parked"; timeoutJobId: string } | { kind: "empty" };
+  watchToken: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" } | { kind: "waiting"; timeoutAt: string };
+  writeJournal: number;
+}
