@@ -34,6 +34,7 @@ local rcall = redis.call
 -- @include "recordConsumption"
 -- @include "resumeRun"
 -- @include "firstWait"
+-- @include "waitOutcomes"
 
 local status = rcall("HGET", sessionKey, "status")
 if not status then
@@ -70,7 +71,7 @@ while true do
     local wait = cjson.decode(run[2])
     if wait.kind == "input" and wait.stream == stream and wait.corr == corr then
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
-      local live = '{"ok":true,"output":' .. data .. ',"entry":"' .. entryId .. '"}'
+      local live = okOutcome(data, entryId)
       local job, since, claim, warm, superseded = resumeRun(runKey, runId, wait, run[2], inputResult(data, entryId), live, now)
       return {"resumed", entryId, runId, job, run[3], since or "", claim, warm, superseded}
     end
@@ -79,7 +80,7 @@ while true do
     if branch then
       recordConsumption(consumedKey, entryId, runId, wait.pos, now)
       dropFirstInputs(sessionKey, wait, runId, branch)
-      local won = wonBy(branch.key, '{"ok":true,"output":' .. data .. '}')
+      local won = wonBy(branch.key, okOutcome(data))
       local job, since, claim, warm, superseded = resumeRun(runKey, runId, wait, run[2], won, won, now)
       return {"resumed", entryId, runId, job, run[3], since or "", claim, warm, superseded}
     end

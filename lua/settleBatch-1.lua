@@ -19,6 +19,7 @@ local position, index, result, now, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4], 
 local rcall = redis.call
 
 -- @include "resumeRun"
+-- @include "waitOutcomes"
 
 local batchFields = "b" .. position .. ":"
 local counts = rcall("HMGET", runKey, batchFields .. "n", batchFields .. "d", "status")
@@ -53,7 +54,7 @@ if wait.kind ~= "batch" or tostring(wait.pos) ~= position then
   return {}
 end
 local ends = rcall("HMGET", runKey, unpack(fields, 1, total))
-local outcome = '{"ok":true,"output":[' .. table.concat(ends, ",") .. ']}'
+local outcome = okOutcome("[" .. table.concat(ends, ",") .. "]")
 rcall("HDEL", runKey, unpack(fields))
 local job, since, claim, warm, superseded = resumeRun(runKey, runId, wait, run[1], outcome, outcome, now)
 return {job, run[2], since or "", claim, warm, superseded}

@@ -31,6 +31,7 @@ local rcall = redis.call
 -- @include "endWait"
 -- @include "history"
 -- @include "firstWait"
+-- @include "waitOutcomes"
 
 local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim", "fence")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
@@ -51,14 +52,14 @@ if status == "waiting" then
   since = endWait(runKey)
   resumedPos = wait.pos
   if wait.kind == "timer" then
-    resumedResult = '{"ok":true}'
+    resumedResult = OUTCOME_RESOLVED
   elseif wait.kind == "first" then
     -- The first of several: the branch whose deadline this is wins (a timer, or a token's timeout).
     local branch = dueBranch(wait)
-    resumedResult = wonBy(branch.key, branch.kind == "timer" and '{"ok":true}' or '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the token timed out"}}')
+    resumedResult = wonBy(branch.key, branch.kind == "timer" and OUTCOME_RESOLVED or failedOutcome(WAIT_ERROR.timedOut, "the token timed out"))
     dropFirstInputs(sessionKey, wait, ARGV[4], nil)
   else
-    resumedResult = '{"ok":false,"error":{"name":"WaitTimeoutError","message":"the wait timed out"}}'
+    resumedResult = failedOutcome(WAIT_ERROR.timedOut, "the wait timed out")
     if wait.kind == "input" then
       dropWait(sessionKey, wait.stream, wait.corr, ARGV[4])
     end

@@ -28,6 +28,7 @@ local rcall = redis.call
 -- @include "guardExecution"
 -- @include "parkWait"
 -- @include "firstWait"
+-- @include "waitOutcomes"
 -- @include "recordConsumption"
 -- @include "history"
 
@@ -42,7 +43,7 @@ for _, branch in ipairs(wait.branches) do
     local buffered = popOldest(bufferKey(tagPrefix, branch.stream, branch.corr))
     if buffered then
       local data = inputData(tagPrefix, branch.stream, buffered)
-      local result = wonBy(branch.key, '{"ok":true,"output":' .. data .. '}')
+      local result = wonBy(branch.key, okOutcome(data))
       journal(runKey, "r" .. position, result)
       recordConsumption(tagPrefix .. KEY.inputConsumed .. branch.stream, buffered, runId, position, now)
       return {"won", branch.key, result}

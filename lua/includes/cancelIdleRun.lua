@@ -1,6 +1,7 @@
 -- @include "finishRun"
 -- @include "waitKeys"
 -- @include "firstWait"
+-- @include "waitOutcomes"
 -- Cancels a run that no worker is executing (queued or waiting). A pending wait is
 -- resolved by the cancellation (ARCHITECTURE.md invariant 1), so a later timer, input or
 -- token finds nothing to resolve. Returns "cancelled", "requested" (running: the
@@ -19,7 +20,7 @@ local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
   end
   if status == "waiting" and run[2] then
     local wait = cjson.decode(run[2])
-    journal(runKey, "r" .. wait.pos, '{"ok":false,"error":{"name":"RunCancelledError","message":"the run was cancelled"}}')
+    journal(runKey, "r" .. wait.pos, failedOutcome(WAIT_ERROR.cancelled, "the run was cancelled"))
     if wait.kind == "input" then
       dropWait(sessionKey, wait.stream, wait.corr, runId)
     elseif wait.kind == "first" then

@@ -1,4 +1,5 @@
 -- @include "waitKeys"
+-- @include "waitOutcomes"
 -- A wait on the first of several (waits.first, libs/sdk/src/executor/operations/first.ts):
 -- the run's `wait` is {kind = "first", pos, since, branches}, each branch {key, kind} and
 -- what it waits on: "input" {stream, corr}, "token" {token, timeoutAt}, "run" {run} (a
@@ -13,13 +14,6 @@ local function firstBranch(wait, kind, matches)
     end
   end
   return nil
-end
-
--- The first wait's result when branch `key` won with `result` (a wait result JSON
--- {"ok":…}): {"ok":true,"output":{"key":…,"ok":…,"output"|"error":…}}. Keys are names
--- (letters, digits, _), so they need no escaping.
-local function wonBy(key, result)
-  return '{"ok":true,"output":{"key":"' .. key .. '",' .. string.sub(result, 2) .. '}'
 end
 
 -- Takes the run off the queues of its input branches, but `except` (an input just took

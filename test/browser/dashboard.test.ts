@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { streams, task, tokens } from "@helmr/sdk";
+import { streams, task, timers, tokens, waits } from "@helmr/sdk";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -45,13 +45,20 @@ const conversation = task({
   },
 });
 
+const held = task({ id: "dash-held", run: async () => reply.wait({ correlationId: "never" }).unwrap() });
+const firstOf = task({
+  id: "dash-first",
+  run: async () => waits.first({ reply: reply.waitFor({ correlationId: "first" }), timeout: timers.after("1h") }),
+});
+const batchOf = task({ id: "dash-batch", run: async () => held.batchTriggerAndWait([{ payload: {} }, { payload: {} }]) });
+
 let browser: Browser;
 let stack: TestStack;
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   stack = await startStack();
-  await stack.startWorker({ tasks: [approval, conversation] });
+  await stack.startWorker({ tasks: [approval, conversation, held, firstOf, batchOf] });
 });
 afterAll(async () => {
   await browser?.close();
@@ -174,6 +181,27 @@ describe("the dashboard in Chromium", () => {
       ["ticket-7", "consumed"],
     ]);
     await page.screenshot({ path: join(SHOTS, "transcript.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("shows a pending batch and a pending waits.first as pending, in the journal and the waits list", async () => {
+    const runs = await Promise.all([stack.client.tasks.trigger("dash-batch"), stack.client.tasks.trigger("dash-first")]);
+    for (const { runId } of runs) await runReaches(stack.client, runId, "waiting");
+    const page = await signedIn();
+    for (const [{ runId }, kind] of [
+      [runs[0], "batch"],
+      [runs[1], "first"],
+    ] as const) {
+      await page.goto(`${stack.server.url}/dashboard#/runs/${runId}`);
+      const journal = page.locator("section", { has: page.getByRole("heading", { name: "Journal" }) });
+      const row = journal.locator("tbody tr", { hasText: kind });
+      await expect.poll(() => row.textContent()).toContain("pending");
+    }
+    await page.goto(`${stack.server.url}/dashboard#/waits?kind=first`);
+    await expect
+      .poll(() => page.locator("main tbody").textContent())
+      .toContain('the first of: reply (input "dash-reply" (correlationId first)), timeout (timer)');
+    for (const { runId } of runs) await stack.client.runs.cancel(runId);
     await page.close();
   });
 

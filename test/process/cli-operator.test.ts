@@ -116,7 +116,9 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     await runReaches(stack.client, runId, "waiting");
     const [run, waitList] = await Promise.all([cli("run", "get", runId), cli("wait", "list", "--session", sessionId, "--kind", "first")]);
     expect(run.stdout).toMatch(/the first of: reply \(input "op-approval" \(correlationId first\)\), timeout \(timer due in 1h\)/);
-    expect(waitList.stdout).toMatch(new RegExp(`${runId} +op-first +first +reply:input timeout:timer`));
+    expect(waitList.stdout).toMatch(
+      new RegExp(`${runId} +op-first +first +the first of: reply \\(input "op-approval" \\(correlationId first\\)\\), timeout \\(timer\\)`),
+    );
     await stack.client.runs.cancel(runId);
   });
 

@@ -1,4 +1,4 @@
-import { storedWait, type FirstBranch } from "@helmr/broker";
+import { storedWait, type FirstBranch } from "@helmr/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type TestStack } from "../harness/stack.ts";

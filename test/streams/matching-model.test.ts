@@ -1,4 +1,5 @@
-import { WaitingIndex, type StoredWait } from "@helmr/broker";
+import { WaitingIndex } from "@helmr/broker";
+import type { StoredWait } from "@helmr/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type TestStack } from "../harness/stack.ts";

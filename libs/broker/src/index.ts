@@ -6,25 +6,13 @@ export type { Racepoint, RacepointDetail, RacepointHook } from "./racepoints.ts"
 export { isCluster, masterOf, masters, redisClient } from "./redis-target.ts";
 export { closeBullWorker, logDistinctErrors, settlesWithin } from "./closing.ts";
 export { ExecutionRefusedError, ScriptError, loadLuaScripts } from "./lua/index.ts";
-export {
-  storedWait,
-  firstDeadline,
-  firstWonBy,
-  type FirstBranch,
-  type ExecutionStart,
-  type RunHistory,
-  type StartOutcome,
-  type FailOutcome,
-  type StoredWait,
-  type InputWait,
-  type InputWaitOutcome,
-} from "./systems/executions.ts";
+export type { ExecutionStart, RunHistory, StartOutcome, FailOutcome, InputWaitOutcome } from "./systems/executions.ts";
 export type { CancelOutcome } from "./systems/runs.ts";
 export type { CreateSessionOutcome } from "./systems/sessions.ts";
 export type { RegisteredTask } from "./systems/tasks.ts";
-export { tokenWaitResult, type TokenOutcome, type WatchOutcome } from "./systems/tokens.ts";
+export type { TokenOutcome, WatchOutcome } from "./systems/tokens.ts";
 export { OUTBOX_GRACE_MS } from "./systems/dispatch.ts";
-export { childWaitResult, type ChildOutcome } from "./systems/children.ts";
+export type { ChildOutcome } from "./systems/children.ts";
 export { MAX_BATCH_SIZE } from "./systems/batches.ts";
 export { WaitingIndex, WAITING_BUCKET_SIZE, type WaitingEntry } from "./systems/waiting-index.ts";
 export { SnapshotService, SNAPSHOTS_QUEUE, type SnapshotServiceOptions } from "./snapshots/service.ts";

@@ -1,16 +1,12 @@
-import { firstDeadline, type FirstBranch, type StoredWait } from "./systems/executions.ts";
-import { parseRunId } from "@helmr/core";
+import { isoTime, parseOutcome, parseRunId, parseStoredWait, timedOut, toWaitingOn, waitKindOfEntry, type JournalEntry } from "@helmr/core";
 import { isInlineInput, isInputRef } from "./systems/history.ts";
 import type { TokenRecord, TokenStatus } from "@helmr/core";
-import type { JournalOperation, RunError, RunEvent, RunRecord, RunStatus, SessionRecord, WaitingOn } from "@helmr/core";
+import type { JournalOperation, RunError, RunEvent, RunRecord, RunStatus, SessionRecord } from "@helmr/core";
 
 /** Turns stored hashes and events into the shapes the API returns. */
 
-/** A stored time (ms) as ISO 8601; null when unset or outside the range a Date can show. */
-const iso = (ms: string | undefined): string | null => {
-  const date = ms ? new Date(Number(ms)) : null;
-  return date && Number.isFinite(date.getTime()) ? date.toISOString() : null;
-};
+/** A stored time (ms) as ISO 8601; null when unset. */
+const iso = (ms: string | undefined): string | null => isoTime(ms);
 
 const parseJson = <T>(text: string | undefined, fallback: T): T => {
   if (text === undefined || text === "") return fallback;
@@ -29,34 +25,6 @@ export function toSessionRecord(id: string, hash: Record<string, string>): Sessi
     updatedAt: iso(hash.updatedAt)!,
     closedAt: iso(hash.closedAt),
   };
-}
-
-export function toWaitingOn(text: string | undefined): WaitingOn | null {
-  const wait = parseJson<StoredWait | null>(text, null);
-  if (!wait) return null;
-  if (wait.kind === "timer") return { kind: "timer", position: wait.pos, deadline: iso(String(wait.dueAt))! };
-  if (wait.kind === "token") return { kind: "token", position: wait.pos, tokenId: wait.token, deadline: iso(String(wait.timeoutAt))! };
-  if (wait.kind === "run") return { kind: "run", position: wait.pos, runId: wait.run, deadline: null };
-  if (wait.kind === "batch") return { kind: "batch", position: wait.pos, count: wait.count, deadline: null };
-  if (wait.kind === "first") {
-    const deadline = firstDeadline(wait.branches);
-    return { kind: "first", position: wait.pos, branches: wait.branches.map(toBranch), deadline: deadline === null ? null : iso(String(deadline)) };
-  }
-  return {
-    kind: "input",
-    position: wait.pos,
-    stream: wait.stream,
-    correlationId: wait.corr || null,
-    deadline: iso(wait.timeoutAt ? String(wait.timeoutAt) : undefined),
-  };
-}
-
-function toBranch(branch: FirstBranch): Extract<WaitingOn, { kind: "first" }>["branches"][number] {
-  const { key } = branch;
-  if (branch.kind === "input") return { key, kind: "input", stream: branch.stream, correlationId: branch.corr || null };
-  if (branch.kind === "token") return { key, kind: "token", tokenId: branch.token, deadline: iso(String(branch.timeoutAt))! };
-  if (branch.kind === "run") return { key, kind: "run", runId: branch.run };
-  return { key, kind: "timer", deadline: iso(String(branch.dueAt))! };
 }
 
 /** The run hash fields a record is made of (the hash also holds the journal and events). */
@@ -105,7 +73,7 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
     payload: parseJson(hash.payload, null),
     output: parseJson(hash.output, null),
     error: parseJson<RunError | null>(hash.error, null),
-    waitingOn: hash.status === "waiting" ? toWaitingOn(hash.wait) : null,
+    waitingOn: hash.status === "waiting" && hash.wait ? toWaitingOn(parseStoredWait(hash.wait)!) : null,
     idempotencyKey: hash.idem || null,
     continuedAs: hash.continuedAs || null,
     continuedFrom: hash.continuedFrom || null,
@@ -157,9 +125,6 @@ export function toRunEvents(lines: string[], createdAt: number, journal: Map<str
   });
 }
 
-type WaitEntry = { k: string; n?: string; c?: string; dueAt?: number; t?: number };
-const WAIT_KINDS: Record<string, string> = { input: "input", timer: "timer", tokenWait: "token" };
-
 /**
  * A parked event's wait (what the run's `wait` field held, since when), or a resumed
  * event's cause (the input entry when the journal names it, the token, the timer, or a
@@ -167,19 +132,19 @@ const WAIT_KINDS: Record<string, string> = { input: "input", timer: "timer", tok
  */
 function waitEventDetail(type: "parked" | "resumed", pos: number, at: number, journal: Map<string, string>): Record<string, unknown> {
   const text = journal.get(String(pos));
-  const entry: WaitEntry = text ? (JSON.parse(text) as WaitEntry) : { k: "unknown" };
-  const kind = WAIT_KINDS[entry.k] ?? entry.k;
+  const entry = text ? (JSON.parse(text) as JournalEntry) : null;
+  const kind = (entry && waitKindOfEntry(entry)) ?? entry?.k ?? "unknown";
   if (type === "parked") {
-    if (kind === "timer") return { kind, pos, since: at, dueAt: entry.dueAt };
-    if (kind === "token") return { kind, pos, since: at, token: entry.n, ...(entry.t ? { timeoutAt: entry.t } : {}) };
-    return { kind, pos, since: at, stream: entry.n, corr: entry.c ?? "", ...(entry.t ? { timeoutAt: entry.t } : {}) };
+    if (entry?.k === "timer") return { kind, pos, since: at, dueAt: entry.dueAt };
+    if (entry?.k === "tokenWait") return { kind, pos, since: at, token: entry.n, ...(entry.t ? { timeoutAt: entry.t } : {}) };
+    if (entry?.k === "input") return { kind, pos, since: at, stream: entry.n, corr: entry.c ?? "", ...(entry.t ? { timeoutAt: entry.t } : {}) };
+    return { kind, pos, since: at };
   }
   const result = journal.get(`r${pos}`) ?? "";
   if (isInputRef(result)) return { kind, entry: result.slice(1) };
   if (isInlineInput(result)) return { kind };
-  const outcome = result ? (JSON.parse(result) as { ok: boolean; error?: { name: string } }) : { ok: true };
-  if (!outcome.ok && outcome.error?.name === "WaitTimeoutError") return { kind, timedOut: true };
-  return kind === "token" ? { kind, token: entry.n } : { kind };
+  if (result && timedOut(result)) return { kind, timedOut: true };
+  return entry?.k === "tokenWait" ? { kind, token: entry.n } : { kind };
 }
 
 /** A token hash as the API shows it. A waiting token past its timeout reads as timed_out. */
@@ -200,7 +165,7 @@ export function toTokenRecord(tokenId: string, hash: Record<string, string>, now
   };
 }
 
-type JournalLine = { k: string; n?: string; c?: string; v?: unknown; b?: unknown; dueAt?: number; t?: number };
+type JournalLine = JournalEntry & { n?: string; c?: string; v?: unknown; b?: unknown; t?: number };
 /**
  * A journal (by field, input references resolved: history.ts) as the API shows it: the
  * operations in the order they were journaled, each with its wait's result once it has one.
@@ -219,7 +184,8 @@ export function toJournalOperations(journal: Map<string, string>): JournalOperat
       correlationId: entry.c ?? null,
       ...(entry.v !== undefined ? { value: entry.v } : entry.b !== undefined ? { value: entry.b } : {}),
       deadline: timeoutAt ? iso(String(timeoutAt)) : null,
-      result: result === undefined ? null : (JSON.parse(result) as JournalOperation["result"]),
+      result: result === undefined ? null : parseOutcome(result),
+      pending: result === undefined && waitKindOfEntry(entry) !== null,
     });
   }
   return operations;

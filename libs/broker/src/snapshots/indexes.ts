@@ -2,7 +2,7 @@ import type { ChainableCommander, Redis } from "ioredis";
 import { createdAtOfId, isTokenId, runIdIn } from "@helmr/core";
 import { TAG_KEYS, type Keys } from "../keys.ts";
 import { appendToIdLog } from "../paging.ts";
-import type { StoredWait } from "../systems/executions.ts";
+import type { StoredWait } from "@helmr/core";
 import type { WaitingIndex } from "../systems/waiting-index.ts";
 import type { UnitRecord } from "./units.ts";
 import { batch, execOrThrow } from "../pipelines.ts";

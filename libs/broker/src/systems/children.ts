@@ -1,4 +1,4 @@
-import { HelmrError, conflict, isRunId, notFound, parseRunId } from "@helmr/core";
+import { HelmrError, conflict, isRunId, notFound, parseRunId, waitOutcome } from "@helmr/core";
 import { callScript, type ScriptReplies } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -78,11 +78,7 @@ export class ChildrenSystem {
       );
       if (parent.split("|").length < 3) throw refusal;
       const cause = { name: "HelmrError", message: refusal.message };
-      return this.tellParent(
-        parent,
-        runId,
-        JSON.stringify({ ok: false, error: { name: "ChildRunFailedError", message: `child run ${runId} waits for another parent`, runId, cause } }),
-      );
+      return this.tellParent(parent, runId, waitOutcome.childFailed(runId, "waits for another parent", cause));
     }
     const end = await this.endOf(runId);
     if (end.result !== null) await this.tellParent(parent, runId, end.result);
@@ -117,7 +113,7 @@ export class ChildrenSystem {
    * parents (in other sessions) are told now, as if each child had been cancelled.
    */
   async tellParentsOfErased(children: { runId: string; parent: string }[]): Promise<void> {
-    for (const { runId, parent } of children) await this.tellParent(parent, runId, childWaitResult(runId, "cancelled", null, null)!);
+    for (const { runId, parent } of children) await this.tellParent(parent, runId, waitOutcome.ofChild(runId, "cancelled", null, null)!);
   }
 
   /** After a parent parked on a batch: resumes it if every child has ended meanwhile. */
@@ -166,29 +162,8 @@ export class ChildrenSystem {
         runId = continuedAs;
         continue;
       }
-      return { result: childWaitResult(runId, status, output, error), parent };
+      return { result: waitOutcome.ofChild(runId, status, output, error), parent };
     }
     throw new Error(`run ${childRunId} continued as new more than 10,000 times`);
   }
-}
-
-/** A parent's wait result for a child in `status`; null while the child has not ended. */
-export function childWaitResult(runId: string, status: string, output: string | null, error: string | null): string | null {
-  if (status === "completed") return `{"ok":true,"output":${output ?? "null"}}`;
-  if (status === "failed")
-    return JSON.stringify({
-      ok: false,
-      error: { name: "ChildRunFailedError", message: `child run ${runId} failed`, runId, cause: error ? JSON.parse(error) : null },
-    });
-  if (status === "cancelled")
-    return JSON.stringify({
-      ok: false,
-      error: {
-        name: "ChildRunFailedError",
-        message: `child run ${runId} was cancelled`,
-        runId,
-        cause: { name: "RunCancelledError", message: "the run was cancelled" },
-      },
-    });
-  return null;
 }

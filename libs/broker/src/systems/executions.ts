@@ -1,4 +1,4 @@
-import { parseRunId, type RunStart } from "@helmr/core";
+import { firstDeadline, parseRunId, type FirstWait, type InputWait, type RunStart, type StoredWait } from "@helmr/core";
 import { callScript, callScriptAfter, type ScriptCall } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "./history.ts";
@@ -50,59 +50,6 @@ export type StartOutcome =
 export type InputWaitOutcome = { status: "consumed"; entryId: string; data: string } | { status: "parked"; timeoutJobId: string } | { status: "empty" };
 
 export type FailOutcome = { status: "retry"; jobId: string; runAt: number } | { status: "failed" };
-
-/** The wait a parked run records (run hash `wait`): what resolves it, and where its result goes. */
-export type StoredWait =
-  | { kind: "timer"; pos: number; since: number; dueAt: number }
-  | { kind: "input"; pos: number; since: number; stream: string; corr: string; timeoutAt?: number }
-  | { kind: "token"; pos: number; since: number; token: string; timeoutAt: number }
-  | { kind: "run"; pos: number; since: number; run: string }
-  | { kind: "batch"; pos: number; since: number; count: number }
-  | { kind: "first"; pos: number; since: number; branches: FirstBranch[] };
-
-/** One branch of a wait on the first of several (waits.first; lua/includes/firstWait.lua). */
-export type FirstBranch =
-  | { key: string; kind: "input"; stream: string; corr: string }
-  | { key: string; kind: "token"; token: string; timeoutAt: number }
-  | { key: string; kind: "run"; run: string }
-  | { key: string; kind: "timer"; dueAt: number };
-
-/** When a first-of-several wait's wake-up job is due: its earliest timer or token timeout (null: none). */
-export function firstDeadline(branches: FirstBranch[]): number | null {
-  const deadlines = branches.map((b) => (b.kind === "timer" ? b.dueAt : b.kind === "token" ? b.timeoutAt : Infinity));
-  const earliest = Math.min(...deadlines);
-  return Number.isFinite(earliest) ? earliest : null;
-}
-
-/** A first-of-several wait's result when branch `key` ended it with `result` (lua/includes/firstWait.lua, wonBy). */
-export const firstWonBy = (key: string, result: string): string => `{"ok":true,"output":{"key":"${key}",${result.slice(1)}}`;
-
-/** The branch a first-of-several wait's wake-up job is for (lua/includes/firstWait.lua, dueBranch). */
-export function dueBranch(branches: FirstBranch[]): FirstBranch | undefined {
-  const at = firstDeadline(branches);
-  return branches.find((b) => (b.kind === "timer" ? b.dueAt : b.kind === "token" ? b.timeoutAt : null) === at);
-}
-
-export type InputWait = Extract<StoredWait, { kind: "input" }>;
-
-/** The waits a run parks on, in the shape the broker stores (the run's `wait` field), beginning now. */
-export const storedWait = {
-  timer: (pos: number, dueAt: number): StoredWait => ({ kind: "timer", pos, since: Date.now(), dueAt }),
-  input: (pos: number, stream: string, corr: string, timeoutAt?: number): InputWait => ({
-    kind: "input",
-    pos,
-    since: Date.now(),
-    stream,
-    corr,
-    ...(timeoutAt ? { timeoutAt } : {}),
-  }),
-  token: (pos: number, token: string, timeoutAt: number): StoredWait => ({ kind: "token", pos, since: Date.now(), token, timeoutAt }),
-  run: (pos: number, run: string): StoredWait => ({ kind: "run", pos, since: Date.now(), run }),
-  batch: (pos: number, count: number): StoredWait => ({ kind: "batch", pos, since: Date.now(), count }),
-  first: (pos: number, branches: FirstBranch[]): FirstWait => ({ kind: "first", pos, since: Date.now(), branches }),
-};
-
-export type FirstWait = Extract<StoredWait, { kind: "first" }>;
 
 /** How reaching a first-of-several wait went: an input branch took a buffered input, or the run parked. */
 export type FirstWaitOutcome = { status: "won"; key: string; result: string } | { status: "parked"; wakeJobId: string };

@@ -1,3 +1,4 @@
+import { waitOutcome } from "@helmr/core";
 import type { Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
 import { queueScript } from "../lua/index.ts";
@@ -75,10 +76,6 @@ export function parseJournal(chunks: string[]): Map<string, string> {
 export const isInputRef = (result: string): boolean => result.charCodeAt(0) === 64; /* @ */
 export const isInlineInput = (result: string): boolean => result.charCodeAt(0) === 61; /* = */
 
-/** The result a resumed wait sees for an input: its data, and which entry it was when known. */
-export const inputResult = (data: string, entryId?: string): string =>
-  entryId ? `{"ok":true,"output":${data},"entry":"${entryId}"}` : `{"ok":true,"output":${data}}`;
-
 /**
  * Replaces the journal's inputs, inline or referenced, with the results the waits saw:
  * referenced ones with their data read from the session's
@@ -92,7 +89,7 @@ export async function resolveInputRefs(redis: Redis, keys: Keys, sessionId: stri
   const streamOfEntry = new Map<string, string>();
   for (const [field, value] of journal) {
     if (field.charCodeAt(0) !== 114 /* r */) continue;
-    if (isInlineInput(value)) journal.set(field, inputResult(value.slice(1)));
+    if (isInlineInput(value)) journal.set(field, waitOutcome.okJson(value.slice(1)));
     if (!isInputRef(value)) continue;
     const entry = journal.get(field.slice(1));
     if (!entry) continue;
@@ -123,7 +120,7 @@ export async function resolveInputRefs(redis: Redis, keys: Keys, sessionId: stri
       const id = journal.get(field)!.slice(1);
       const value = data.get(id);
       if (value === undefined) throw new Error(`input ${id} of stream "${stream}", which the journal references, is no longer in the stream`);
-      journal.set(field, inputResult(value, id));
+      journal.set(field, waitOutcome.okJson(value, id));
     }
   });
 }

@@ -9,7 +9,10 @@ import {
   notFound,
   parseDuration,
   parseRunId,
+  parseStoredWait,
   parseTokenId,
+  dueBranch,
+  waitOutcome,
   type CreateTokenBody,
   type CreatedToken,
   type Page,
@@ -22,20 +25,13 @@ import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog, skippingU
 import { toTokenRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf, dueBranch, type StoredWait } from "./executions.ts";
+import { claimOf } from "./executions.ts";
 import { batch } from "../pipelines.ts";
 
 /** How a token ended: completed with data, or failed with an error (`{ message, code? }`), each as JSON. */
 export type TokenOutcome = "completed" | "failed";
 
 export type WatchOutcome = { status: TokenOutcome; data: string } | { status: "timed_out" } | { status: "waiting"; timeoutAt: number };
-
-/** The result a run's wait on a token ends with, journaled as every wait's (`{ ok, output | error }`). */
-export function tokenWaitResult(outcome: TokenOutcome, data: string): string {
-  if (outcome === "completed") return `{"ok":true,"output":${data}}`;
-  const { message, code } = JSON.parse(data) as { message: string; code?: string };
-  return JSON.stringify({ ok: false, error: { name: "TokenFailedError", message, ...(code === undefined ? {} : { code }) } });
-}
 
 /**
  * Externally completable tokens. A token and the run waiting on it may live under
@@ -194,7 +190,7 @@ export class TokensSystem {
     const storedData = completion.kind === "already" ? completion.data : text;
     // A repeated settling resolves the waiter again too: the first one may have died before it.
     const waitingRun = waiter ? waiter.split("|")[0] : undefined;
-    if (waitingRun) await this.resolveWaiter(tokenId, waitingRun, tokenWaitResult(settled, storedData));
+    if (waitingRun) await this.resolveWaiter(tokenId, waitingRun, waitOutcome.ofToken(settled, storedData));
     await this.dispatch.settleIntent(guard, tokenId, waitingRun ? [waitingRun] : []);
     return { token: await this.retrieve(tokenId), firstCompletion: first };
   }
@@ -220,7 +216,7 @@ export class TokensSystem {
     await callScript(this.resources.redis, "releaseWaiter", { keys: { token: this.resources.keys.token(tokenId) }, args: { waiter: `${runId}|${position}` } });
   }
 
-  /** Resumes the run if it still waits on the token (idempotent), with `waitResult` (tokenWaitResult). */
+  /** Resumes the run if it still waits on the token (idempotent), with `waitResult` (waitOutcome.ofToken). */
   async resolveWaiter(tokenId: string, runId: string, waitResult: string, now = Date.now()): Promise<boolean> {
     const { keys, redis } = this.resources;
     const resumed = await callScript(redis, "resolveWait", {
@@ -248,7 +244,7 @@ export class TokensSystem {
     const [status, waiter, data] = await this.resources.redis.hmget(this.resources.keys.token(tokenId), "status", "waiter", "data");
     if ((status !== "completed" && status !== "failed") || !waiter || data === null) return null;
     const runId = waiter.split("|")[0];
-    await this.resolveWaiter(tokenId, runId, tokenWaitResult(status, data));
+    await this.resolveWaiter(tokenId, runId, waitOutcome.ofToken(status, data));
     return runId;
   }
 
@@ -262,7 +258,7 @@ export class TokensSystem {
   async settleDueTimeout(runId: string, now = Date.now()): Promise<boolean> {
     const [status, waitJson] = await this.resources.redis.hmget(this.resources.keys.run(runId), "status", "wait");
     if (status !== "waiting" || !waitJson) return false;
-    const wait = JSON.parse(waitJson) as StoredWait;
+    const wait = parseStoredWait(waitJson)!;
     // A waits.first whose due branch is a token decides the same way for that branch.
     const due = wait.kind === "first" ? dueBranch(wait.branches) : wait;
     if (due?.kind !== "token" || now < due.timeoutAt) return false;
@@ -275,7 +271,7 @@ export class TokensSystem {
       throw error;
     });
     if (settled?.kind !== "completed" && settled?.kind !== "failed") return false;
-    return this.resolveWaiter(due.token, runId, tokenWaitResult(settled.kind, settled.data));
+    return this.resolveWaiter(due.token, runId, waitOutcome.ofToken(settled.kind, settled.data));
   }
 
   private serverSecret(): string {

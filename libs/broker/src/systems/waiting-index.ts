@@ -1,3 +1,4 @@
+import { WAIT_KINDS, WAIT_KIND_TABLE, type WaitKind } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import { callScript, queueScript } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
@@ -14,19 +15,12 @@ export const WAITING_BUCKET_SIZE = 128;
 /** Buckets read per directory round trip while listing. */
 const DIRECTORY_PAGE = 16;
 
-/** What a parked run waits on. */
-export type WaitKind = "input" | "token" | "timer" | "run" | "batch" | "first";
-
 /**
- * An entry's score is when its wait began (ms) plus a fraction that says what it waits on,
- * so the index can count its entries per kind without reading the runs (the metrics):
- * fractions a double holds exactly at millisecond times, and that never reach the next
- * millisecond, so the order by time stays. Entries written before kinds were kept have none.
+ * An entry's score is when its wait began (ms) plus its kind's fraction (WAIT_KIND_TABLE),
+ * so the index can count its entries per kind without reading the runs (the metrics).
+ * Entries written before kinds were kept have none.
  */
-const KIND_FRACTIONS: Record<WaitKind, string> = { input: ".25", token: ".5", timer: ".75", run: ".875", batch: ".9375", first: ".96875" };
-const FRACTIONS_ARG = Object.entries(KIND_FRACTIONS)
-  .map(([kind, fraction]) => `${fraction}=${kind}`)
-  .join(",");
+const FRACTIONS_ARG = WAIT_KINDS.map((kind) => `${WAIT_KIND_TABLE[kind].indexFraction}=${kind}`).join(",");
 
 /** A member of the index: a parked run, when it parked (ms, the whole part of its score), and its score, which orders the index. */
 export interface WaitingEntry {
@@ -58,7 +52,14 @@ export class WaitingIndex {
     const shard = this.resources.keys.shardOf(runId);
     return queueScript(target, "addWaiting", {
       keys: { dir: shard.waitingDirectory(), sequence: shard.waitingSequence(), kinds: shard.waitingKinds() },
-      args: { member: runId, score: `${since}${KIND_FRACTIONS[kind]}`, prefix: shard.waitingBuckets(), size: this.bucketSize, kind, fractions: FRACTIONS_ARG },
+      args: {
+        member: runId,
+        score: `${since}${WAIT_KIND_TABLE[kind].indexFraction}`,
+        prefix: shard.waitingBuckets(),
+        size: this.bucketSize,
+        kind,
+        fractions: FRACTIONS_ARG,
+      },
     });
   }
 
@@ -67,7 +68,7 @@ export class WaitingIndex {
     const { redis, keys } = this.resources;
     const reads = batch(redis);
     for (const shard of keys.shards) reads.hgetall(shard.waitingKinds());
-    const counts: Record<WaitKind, number> = { input: 0, token: 0, timer: 0, run: 0, batch: 0, first: 0 };
+    const counts = Object.fromEntries(WAIT_KINDS.map((kind) => [kind, 0])) as Record<WaitKind, number>;
     for (const perKind of (await execOrThrow(reads)) as Record<string, string>[]) {
       for (const [kind, count] of Object.entries(perKind)) if (kind in counts) counts[kind as WaitKind] += Number(count);
     }

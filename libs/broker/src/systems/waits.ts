@@ -1,7 +1,16 @@
-import { invalidCursor, isRunId, isSessionId, parseRunId, type Page, type WaitListQuery, type WaitRecord } from "@helmr/core";
-import { toWaitingOn } from "../records.ts";
+import {
+  describeWait,
+  invalidCursor,
+  isRunId,
+  isSessionId,
+  parseRunId,
+  parseStoredWait,
+  toWaitingOn,
+  type Page,
+  type WaitListQuery,
+  type WaitRecord,
+} from "@helmr/core";
 import type { Resources } from "../resources.ts";
-import type { StoredWait } from "./executions.ts";
 import { execOrThrow, batch } from "../pipelines.ts";
 import { activeRunIds } from "./sessions.ts";
 import type { WaitingPosition } from "./waiting-index.ts";
@@ -65,9 +74,15 @@ export class WaitsSystem {
     const waits: WaitRecord[] = [];
     rows.forEach(([status, wait, taskId], i) => {
       if (status !== "waiting" || !wait) return;
-      const stored = JSON.parse(wait) as StoredWait;
-      const owner = { runId: runIds[i], sessionId: parseRunId(runIds[i]).sessionId, taskId: taskId!, waitingSince: new Date(stored.since).toISOString() };
-      const on = toWaitingOn(wait)!;
+      const stored = parseStoredWait(wait)!;
+      const on = toWaitingOn(stored);
+      const owner = {
+        runId: runIds[i],
+        sessionId: parseRunId(runIds[i]).sessionId,
+        taskId: taskId!,
+        waitingSince: new Date(stored.since).toISOString(),
+        summary: describeWait(on),
+      };
       // A child's id is `childRunId` here: `runId` is the waiting run's.
       waits.push(on.kind === "run" ? { kind: "run", position: on.position, childRunId: on.runId, deadline: null, ...owner } : { ...on, ...owner });
     });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isValidDuration } from "../duration.ts";
 import { isStreamCursorAfter } from "../stream-ids.ts";
+import { WAIT_KINDS } from "../waits/kinds.ts";
 import { CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, StreamName, Tags } from "./limits.ts";
 
 /** Request bodies and queries of /api/v1. The schema and its type share a name (CONTRIBUTING.md). */
@@ -68,7 +69,7 @@ export const StreamReadQuery = z.object({
 });
 export type StreamReadQuery = z.infer<typeof StreamReadQuery>;
 
-export const WaitKind = z.enum(["timer", "input", "token", "run", "batch", "first"]);
+export const WaitKind = z.enum(WAIT_KINDS);
 export type WaitKind = z.infer<typeof WaitKind>;
 
 export const WaitListQuery = z.object({

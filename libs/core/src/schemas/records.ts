@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { WaitingOn } from "../waits/shapes.ts";
 import { RunStatus, TokenStatus } from "./api.ts";
+import { Time } from "./time.ts";
 
 /**
  * Shapes the API returns, as zod schemas: the types are inferred from them (one source), and
@@ -7,8 +9,6 @@ import { RunStatus, TokenStatus } from "./api.ts";
  * a field the schema does not name fails the suite's response checks instead of going
  * undocumented. Times are ISO 8601 strings.
  */
-
-const Time = z.string().describe("ISO 8601 time");
 
 /** One problem with a request body, located by a JSON Pointer (`/payload/amount`). */
 export const ErrorIssue = z.strictObject({ path: z.string(), message: z.string() });
@@ -43,61 +43,6 @@ export type SessionRecord = z.infer<typeof SessionRecord>;
 const StreamCount = z.strictObject({ name: z.string(), count: z.number().int() });
 export const SessionStreams = z.strictObject({ input: z.array(StreamCount), output: z.array(StreamCount) });
 export type SessionStreams = z.infer<typeof SessionStreams>;
-
-const TimerWait = z.strictObject({ kind: z.literal("timer"), position: z.number().int(), deadline: Time });
-const InputWait = z.strictObject({
-  kind: z.literal("input"),
-  position: z.number().int(),
-  stream: z.string(),
-  correlationId: z.string().nullable(),
-  deadline: Time.nullable(),
-});
-const TokenWait = z.strictObject({ kind: z.literal("token"), position: z.number().int(), tokenId: z.string(), deadline: Time });
-const RunWait = z.strictObject({
-  kind: z.literal("run"),
-  position: z.number().int(),
-  runId: z.string().describe("The child run it waits for"),
-  deadline: Time.nullable(),
-});
-
-const BatchWait = z.strictObject({
-  kind: z.literal("batch"),
-  position: z.number().int(),
-  count: z.number().int().describe("How many child runs the batch holds (the journal entry at `position` names them)"),
-  deadline: Time.nullable(),
-});
-
-const BranchKey = { key: z.string().describe("The branch's name in waits.first") };
-const FirstBranch = z.discriminatedUnion("kind", [
-  z.strictObject({ ...BranchKey, kind: z.literal("input"), stream: z.string(), correlationId: z.string().nullable() }),
-  z.strictObject({ ...BranchKey, kind: z.literal("token"), tokenId: z.string(), deadline: Time }),
-  z.strictObject({ ...BranchKey, kind: z.literal("run"), runId: z.string().describe("The child run the branch waits for") }),
-  z.strictObject({ ...BranchKey, kind: z.literal("timer"), deadline: Time }),
-]);
-const FirstWait = z.strictObject({
-  kind: z.literal("first"),
-  position: z.number().int(),
-  branches: z.array(FirstBranch).describe("The ways the wait can end; the first to happen wins"),
-  deadline: Time.nullable(),
-});
-
-/** What a parked run waits on; `deadline` is when a timer is due or a wait times out (null: never). */
-export const WaitingOn = z.discriminatedUnion("kind", [TimerWait, InputWait, TokenWait, RunWait, BatchWait, FirstWait]);
-export type WaitingOn = z.infer<typeof WaitingOn>;
-
-/** A pending wait, for operators: which run waits on what, since when, until when. */
-const WaitOwner = { runId: z.string(), sessionId: z.string(), taskId: z.string(), waitingSince: Time };
-/** A wait on a child run names the child `childRunId` here, since `runId` is the waiting run's. */
-const ChildWait = z.strictObject({ kind: z.literal("run"), position: z.number().int(), childRunId: z.string(), deadline: Time.nullable() });
-export const WaitRecord = z.discriminatedUnion("kind", [
-  TimerWait.extend(WaitOwner),
-  InputWait.extend(WaitOwner),
-  TokenWait.extend(WaitOwner),
-  ChildWait.extend(WaitOwner),
-  BatchWait.extend(WaitOwner),
-  FirstWait.extend(WaitOwner),
-]);
-export type WaitRecord = z.infer<typeof WaitRecord>;
 
 export const InputEntry = z.strictObject({
   id: z.string(),
@@ -171,6 +116,7 @@ export const JournalOperation = z.strictObject({
     .strictObject({ ok: z.boolean(), output: z.unknown().optional(), error: z.unknown().optional(), entry: z.string().optional() })
     .nullable()
     .describe("A wait's result once it has one: `{ ok: true, output }` or `{ ok: false, error }`"),
+  pending: z.boolean().describe("True for a wait that has no result yet"),
 });
 export type JournalOperation = z.infer<typeof JournalOperation>;
 

@@ -1,4 +1,4 @@
-import type { StoredWait } from "@helmr/broker";
+import type { StoredWait } from "@helmr/core";
 
 /**
  * Everything one execution of a run can end in. The job processor has a handler for

@@ -1,4 +1,5 @@
-import { ExecutionRefusedError, ScriptError, type ExecutionStart, type HelmrEngine, type StoredWait } from "@helmr/broker";
+import { ExecutionRefusedError, ScriptError, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
+import type { StoredWait } from "@helmr/core";
 import { ConcurrentWaitError, NonDeterminismError } from "../errors/index.ts";
 import type { ExecutionOutcome } from "./contract.ts";
 import { describeOperation, sameOperation, toWaitOutcome, type JournalEntry, type Operation } from "./journal.ts";

@@ -1,4 +1,5 @@
-import { childWaitResult, type HelmrEngine } from "@helmr/broker";
+import type { HelmrEngine } from "@helmr/broker";
+import { waitOutcome } from "@helmr/core";
 import type { Logger } from "pino";
 import { NonDeterminismError, isTerminalError, serializeError } from "../errors/index.ts";
 import type { OutcomeHandlers } from "../executor/contract.ts";
@@ -60,7 +61,7 @@ const HANDLERS: Handlers = {
     }
     const { parent } = execution;
     await engine.executions.complete(runId, execution.fence, text, parent);
-    if (parent) await engine.children.notifyParent(runId, { parent, result: childWaitResult(runId, "completed", text, null)! });
+    if (parent) await engine.children.notifyParent(runId, { parent, result: waitOutcome.ofChild(runId, "completed", text, null)! });
     engine.resources.metrics.runsFinished.inc({ task: taskId, status: "completed" });
   },
   async continued(c, { payload }) {

@@ -6,8 +6,6 @@ import { ago, time, until } from "../format.ts";
 import { href } from "../router.ts";
 
 const FINISHED = ["completed", "failed", "cancelled", "continued"];
-/** Journal kinds that block until something resolves them (their result comes later). */
-const WAIT_KINDS = ["input", "timer", "tokenWait", "child"];
 
 /** A run: what it is and waits on, its events as a timeline, its journal, and the actions on it; live until it finishes. */
 export function RunPage({ id }: { id: string }) {
@@ -284,7 +282,7 @@ function Journal({ operations }: { operations: JournalOperation[] }) {
         ["correlationId", (operation) => operation.correlationId ?? "—"],
         ["Deadline", (operation) => time(operation.deadline)],
         ["Recorded", (operation) => (operation.value !== undefined ? <code>{JSON.stringify(operation.value)}</code> : "—")],
-        ["Result", (operation) => (operation.result ? <code>{JSON.stringify(operation.result)}</code> : WAIT_KINDS.includes(operation.kind) ? "pending" : "—")],
+        ["Result", (operation) => (operation.result ? <code>{JSON.stringify(operation.result)}</code> : operation.pending ? "pending" : "—")],
       ]}
     />
   );

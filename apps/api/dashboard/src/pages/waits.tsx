@@ -1,19 +1,13 @@
 import type { Page, WaitRecord } from "@helmr/core";
+import { WAIT_KINDS, describeWait } from "@helmr/core/waits/kinds";
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
 import { ErrorNote, Loading, Pager, Table, usePolled } from "../components.tsx";
 import { ago, until } from "../format.ts";
 import { href } from "../router.ts";
 
-/** What a wait waits for, in a few words. */
-export function waitTarget(wait: WaitRecord): string {
-  if (wait.kind === "input") return `input on ${wait.stream}${wait.correlationId ? ` (correlationId ${wait.correlationId})` : ""}`;
-  if (wait.kind === "token") return `token ${wait.tokenId}`;
-  if (wait.kind === "run") return `child run ${wait.childRunId}`;
-  if (wait.kind === "batch") return `a batch of ${wait.count} child runs`;
-  if (wait.kind === "first") return `the first of ${wait.branches.map((branch) => branch.key).join(", ")}`;
-  return "timer";
-}
+/** What a wait waits for, in a line; its deadline has a column of its own. */
+export const waitTarget = (wait: WaitRecord): string => describeWait(wait, { deadlines: false });
 
 export function WaitsTable({ waits }: { waits: WaitRecord[] }) {
   const now = Date.now();
@@ -48,7 +42,7 @@ export function Waits({ query }: { query: URLSearchParams }) {
     <>
       <h1>Waits</h1>
       <p class="filters">
-        {["", "input", "token", "timer", "run", "batch", "first"].map((option) => (
+        {["", ...WAIT_KINDS].map((option) => (
           <a key={option} href={href("waits", { kind: option || undefined })} class={option === kind ? "current" : ""}>
             {option || "all"}
           </a>

@@ -1,26 +1,8 @@
-import { WaitKind, type Page, type WaitRecord } from "@helmr/core";
+import { WaitKind, describeWait, type Page, type WaitRecord } from "@helmr/core";
 import { Flags } from "@oclif/core";
 import { ApiCommand } from "../../base/api-command.ts";
 import { table } from "../../format/table.ts";
 import { relative, since } from "../../format/time.ts";
-
-/** What a wait is on, in a few words: the ON column. */
-function waitsOn(wait: WaitRecord): string {
-  switch (wait.kind) {
-    case "input":
-      return `${wait.stream}${wait.correlationId ? ` (${wait.correlationId})` : ""}`;
-    case "token":
-      return wait.tokenId;
-    case "run":
-      return wait.childRunId;
-    case "batch":
-      return `${wait.count} child runs`;
-    case "first":
-      return wait.branches.map((branch) => `${branch.key}:${branch.kind}`).join(" ");
-    case "timer":
-      return "";
-  }
-}
 
 export default class WaitList extends ApiCommand<typeof WaitList> {
   static override description = "List every pending wait, oldest first, with how long it has waited and its deadline.";
@@ -42,7 +24,7 @@ export default class WaitList extends ApiCommand<typeof WaitList> {
     this.say(
       table(
         ["RUN", "TASK", "KIND", "ON", "WAITING", "DEADLINE"],
-        page.data.map((w) => [w.runId, w.taskId, w.kind, waitsOn(w), since(w.waitingSince), relative(w.deadline)]),
+        page.data.map((w) => [w.runId, w.taskId, w.kind, describeWait(w, { deadlines: false }), since(w.waitingSince), relative(w.deadline)]),
       ),
     );
     if (page.nextCursor) this.say(`\nMore: --cursor ${page.nextCursor}`);

@@ -1,5 +1,5 @@
-import { MAX_BATCH_SIZE, storedWait } from "@helmr/broker";
-import { newRunId, parseRunId, type TriggerResult } from "@helmr/core";
+import { MAX_BATCH_SIZE } from "@helmr/broker";
+import { newRunId, parseRunId, storedWait, waitOutcome, type TriggerResult } from "@helmr/core";
 import { abandoned, type Execution } from "../execution.ts";
 import { toWaitOutcome, type JournalEntry } from "../journal.ts";
 import type { WaitOutcome } from "../wait-result.ts";
@@ -65,13 +65,7 @@ export function triggerBatch<Output>(
   if (!wait) {
     return created.then(async (triggered) => {
       await execution.write(() =>
-        execution.engine.executions.writeJournal(
-          execution.run.id,
-          execution.fence,
-          position,
-          "",
-          JSON.stringify({ ok: true, output: packTriggered(triggered, runIds) }),
-        ),
+        execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", waitOutcome.ok(packTriggered(triggered, runIds))),
       );
       return triggered;
     });

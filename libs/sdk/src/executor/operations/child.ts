@@ -1,5 +1,4 @@
-import { storedWait } from "@helmr/broker";
-import { HelmrError, newRunId, type TriggerBody, type TriggerResult } from "@helmr/core";
+import { HelmrError, WAIT_ERRORS, newRunId, storedWait, waitOutcome, type TriggerBody, type TriggerResult } from "@helmr/core";
 import { abandoned, type Execution } from "../execution.ts";
 import { toWaitOutcome, type JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
@@ -48,9 +47,7 @@ export function triggerChild<T>(
   if (!wait) {
     return created.then(async (triggered) => {
       if ("refused" in triggered) throw triggered.refused;
-      await execution.write(() =>
-        execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", JSON.stringify({ ok: true, output: triggered })),
-      );
+      await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", waitOutcome.ok(triggered)));
       return triggered;
     });
   }
@@ -85,9 +82,11 @@ async function triggerOrRefusal(
 }
 
 async function refusedWait(execution: Execution, position: number, childRunId: string, refused: HelmrError): Promise<WaitOutcome<unknown>> {
-  const result = JSON.stringify({
-    ok: false,
-    error: { name: "ChildRunFailedError", message: refused.message, runId: childRunId, cause: { name: "HelmrError", message: refused.message } },
+  const result = waitOutcome.failed({
+    name: WAIT_ERRORS.childFailed,
+    message: refused.message,
+    runId: childRunId,
+    cause: { name: "HelmrError", message: refused.message },
   });
   await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", result));
   return toWaitOutcome(JSON.parse(result));

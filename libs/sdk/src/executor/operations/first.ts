@@ -1,5 +1,4 @@
-import { firstDeadline, firstWonBy, storedWait, type FirstBranch } from "@helmr/broker";
-import { HelmrError, newRunId } from "@helmr/core";
+import { HelmrError, firstDeadline, newRunId, storedWait, waitOutcome, type FirstBranch } from "@helmr/core";
 import type { z } from "zod";
 import { abandoned, type Execution, type Recorded } from "../execution.ts";
 import { toWaitOutcome, type FirstEntryBranch, type JournalEntry } from "../journal.ts";
@@ -152,13 +151,13 @@ async function live(
       if (watched.status === "ended") settled = watched.result;
       else stored.push({ key: b.key, kind: "run", run: b.n });
     } else if (b.k === "timer") {
-      if (b.dueAt <= Date.now()) settled = '{"ok":true}';
+      if (b.dueAt <= Date.now()) settled = waitOutcome.resolved();
       else stored.push({ key: b.key, kind: "timer", dueAt: b.dueAt });
     } else {
       stored.push({ key: b.key, kind: "input", stream: b.n, corr: b.c ?? "" });
     }
     if (settled !== null) {
-      const won = firstWonBy(b.key, settled);
+      const won = waitOutcome.wonBy(b.key, settled);
       await execution.write(() => engine.executions.writeJournal(run.id, execution.fence, position, "", won));
       return toWaitOutcome(JSON.parse(won));
     }
@@ -183,7 +182,7 @@ async function watchToken(execution: Execution, tokenId: string, position: numbe
   try {
     watched = await execution.write(() => execution.engine.tokens.watch(tokenId, execution.run.id, position));
   } catch (error) {
-    if (HelmrError.is(error) && error.status < 500) return JSON.stringify({ ok: false, error: { name: error.name, message: error.message, code: error.code } });
+    if (HelmrError.is(error) && error.status < 500) return waitOutcome.failed({ name: error.name, message: error.message, code: error.code });
     throw error;
   }
   if (watched.status === "waiting") return { timeoutAt: watched.timeoutAt };

@@ -1,5 +1,5 @@
-import { storedWait } from "@helmr/broker";
 import type { Redis } from "ioredis";
+import { storedWait, waitOutcome } from "@helmr/core";
 import type { z } from "zod";
 import { WaitTimeoutError } from "../../errors/index.ts";
 import { abandoned, type Execution } from "../execution.ts";
@@ -163,9 +163,9 @@ async function takeNext<T>(
         if (execution.isStopped || cancelled()) return abandoned();
         const left = deadline === null ? 1000 : Math.min(1000, deadline - Date.now());
         if (left <= 0) {
-          const timedOut = { ok: false, error: { name: "WaitTimeoutError", message: `no input on stream "${spec.stream}" in time` } };
-          await execution.journalAt(position, entry, JSON.stringify(timedOut));
-          return { ok: false, error: new WaitTimeoutError(timedOut.error.message) };
+          const message = `no input on stream "${spec.stream}" in time`;
+          await execution.journalAt(position, entry, waitOutcome.timedOut(message));
+          return { ok: false, error: new WaitTimeoutError(message) };
         }
         let arrived: Awaited<ReturnType<typeof engine.streams.awaitInputs>>;
         try {

@@ -1,4 +1,4 @@
-import { storedWait } from "@helmr/broker";
+import { storedWait } from "@helmr/core";
 import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";

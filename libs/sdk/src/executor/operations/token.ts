@@ -1,5 +1,5 @@
-import { storedWait, tokenWaitResult, type WatchOutcome } from "@helmr/broker";
-import { HelmrError, newTokenId, sessionTag, type CreateTokenBody, type CreatedToken } from "@helmr/core";
+import type { WatchOutcome } from "@helmr/broker";
+import { HelmrError, newTokenId, sessionTag, storedWait, waitOutcome, type CreateTokenBody, type CreatedToken } from "@helmr/core";
 import type { z } from "zod";
 import { abandoned, type Execution } from "../execution.ts";
 import { toWaitOutcome, type JournalEntry } from "../journal.ts";
@@ -7,11 +7,11 @@ import { WaitResult, type WaitOutcome } from "../wait-result.ts";
 import { journaledId } from "./journaled-id.ts";
 import { validateOutcome } from "./validate.ts";
 
-const TIMED_OUT = JSON.stringify({ ok: false, error: { name: "WaitTimeoutError", message: "the token timed out" } });
+const TIMED_OUT = waitOutcome.timedOut("the token timed out");
 
 /** The wait result of a token that was already settled when a wait reached it (token.wait, a waits.first branch). */
 export const settledTokenResult = (watched: Exclude<WatchOutcome, { status: "waiting" }>): string =>
-  watched.status === "timed_out" ? TIMED_OUT : tokenWaitResult(watched.status, watched.data);
+  watched.status === "timed_out" ? TIMED_OUT : waitOutcome.ofToken(watched.status, watched.data);
 
 /** tokens.create in a run: a replay gets the same token and, since secrets derive from the id, the same secrets. */
 export async function createToken(execution: Execution, body: CreateTokenBody): Promise<CreatedToken> {
