@@ -135,16 +135,18 @@ describe("batches of child runs", () => {
 
   it("children that all end before the parent parks: the park finds the batch complete and the parent resumes", async () => {
     stack = await startStack();
-    const hosting = await stack.startWorker({ tasks: [fanIn, member] });
     // Forces the interleaving: the parent's park waits until every child has completed.
-    const { executions } = hosting.engine;
-    const park = executions.park.bind(executions);
-    executions.park = async (runId, ...rest) => {
-      const journal = await stack.http("GET", `/api/v1/runs/${runId}/journal`);
-      const children = journal.body.data[0].value as string[];
-      for (const id of children) await runReaches(stack.client, id, "completed");
-      return park(runId, ...rest);
-    };
+    await stack.startWorker({
+      tasks: [fanIn, member],
+      hooks: {
+        racepoint: async (point, { runId }) => {
+          if (point !== "executions.beforePark") return;
+          const journal = await stack.http("GET", `/api/v1/runs/${runId}/journal`);
+          const children = journal.body.data[0].value as string[];
+          for (const id of children) await runReaches(stack.client, id, "completed");
+        },
+      },
+    });
     const { runId } = await stack.client.tasks.trigger("batch-parent", { count: 3 });
     const results = (await runReaches(stack.client, runId, "completed")).output as { output: number }[];
     expect(results.map((r) => r.output)).toEqual([0, 2, 4]);
@@ -152,12 +154,17 @@ describe("batches of child runs", () => {
 
   it("replaying the parent (no warm resume) finds the same children and triggers no second batch", async () => {
     stack = await startStack();
-    const hosting = await stack.startWorker({ tasks: [fanIn, member], ...REPLAY_ONLY });
-    // Counted: a replay after the batch resolved returns it from the journal, triggering nothing.
-    const { batches } = hosting.engine;
-    const trigger = batches.trigger.bind(batches);
+    // Counted: a replay after the batch resolved returns it from the journal, creating nothing.
     let triggers = 0;
-    batches.trigger = (...args) => (triggers++, trigger(...args));
+    await stack.startWorker({
+      tasks: [fanIn, member],
+      ...REPLAY_ONLY,
+      hooks: {
+        racepoint: (point) => {
+          if (point === "children.beforeCreate") triggers++;
+        },
+      },
+    });
     memberRuns.clear();
     const { runId, sessionId } = await stack.client.tasks.trigger("batch-parent", { count: 3, hold: true });
     await batchOf(runId);
@@ -182,25 +189,36 @@ describe("batches of child runs", () => {
     expect((await stack.client.runs.list({ session: session.id })).data).toHaveLength(3);
   });
 
-  it("a batch in one session is created in one step: a session closing meanwhile leaves all of it or none", async () => {
-    stack = await startStack();
+  it("a batch in one session is created in one step: a session closed as it is created leaves none of it, and nothing in the lists", async () => {
+    // The close lands after the batch's checks and before anything of it is written: the
+    // one script that creates every run refuses them all.
+    let closing: string | undefined;
+    stack = await startStack({
+      hooks: {
+        racepoint: async (point) => {
+          if (point === "batches.beforeCreate" && closing) await redis.hset(keys.session(closing), "status", "closed");
+        },
+      },
+    });
     const { engine } = stack;
     const { redis, keys } = engine.resources;
     await engine.tasks.register(["batch-atomic"]);
-    for (const delayMs of [0, 1, 2, 5, 10, 20, 50]) {
-      const { session } = await engine.sessions.create({});
-      const items = Array.from({ length: 300 }, (_, n) => ({ payload: { n }, sessionId: session.id }));
-      const triggered = engine.batches.trigger("batch-atomic", items).then(
-        () => "created",
-        (error: { code?: string }) => error.code,
-      );
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      await redis.hset(keys.session(session.id), "status", "closed");
-      const outcome = await triggered;
-      const runs = (await redis.hkeys(keys.session(session.id))).filter((field) => field.startsWith("a:")).length;
-      // Whenever the close landed, the batch is whole or absent: never some of its runs.
-      expect([outcome, runs]).toEqual(outcome === "created" ? ["created", 300] : ["session_closed", 0]);
-    }
+    const { session } = await engine.sessions.create({});
+    const items = Array.from({ length: 300 }, (_, n) => ({ payload: { n }, sessionId: session.id }));
+    closing = session.id;
+    await expect(engine.batches.trigger("batch-atomic", items)).rejects.toMatchObject({ code: "session_closed" });
+    expect((await redis.hkeys(keys.session(session.id))).filter((field) => field.startsWith("a:"))).toEqual([]);
+    expect((await stack.client.runs.list({ session: session.id })).data).toEqual([]);
+    expect(await redis.xlen(keys.shardOf(session.id).runsIndex())).toBe(0);
+
+    closing = undefined;
+    const { session: open } = await engine.sessions.create({});
+    const created = await engine.batches.trigger(
+      "batch-atomic",
+      items.map((item) => ({ ...item, sessionId: open.id })),
+    );
+    expect(created.filter((run) => !run.deduplicated)).toHaveLength(300);
+    expect((await redis.hkeys(keys.session(open.id))).filter((field) => field.startsWith("a:"))).toHaveLength(300);
   });
 
   it("the same batch again (a replay) creates none of it twice", async () => {

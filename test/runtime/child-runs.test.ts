@@ -236,14 +236,15 @@ describe("child runs", () => {
 
   it("a child that ends before the parent parks makes the wait return at once, without parking", async () => {
     stack = await startStack();
-    const hosting = await stack.startWorker({ tasks: [parent, worker] });
     // Forces the interleaving: the parent's look at its child waits until the child has completed.
-    const { children } = hosting.engine;
-    const watch = children.watch.bind(children);
-    children.watch = async (childRunId) => {
-      await runReaches(stack.client, childRunId, "completed");
-      return watch(childRunId);
-    };
+    await stack.startWorker({
+      tasks: [parent, worker],
+      hooks: {
+        racepoint: async (point, { runId }) => {
+          if (point === "children.beforeWatch") await runReaches(stack.client, runId!, "completed");
+        },
+      },
+    });
     const { runId } = await stack.client.tasks.trigger("child-parent", { n: 6 });
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ doubled: 12 });
     const events = (await stack.client.runs.events(runId)).data.map((e) => e.type);

@@ -1,5 +1,6 @@
 import { step, streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
@@ -27,19 +28,38 @@ const quick = task({ id: "hand-off-quick", run: async (p: { n: number }) => p.n 
 
 describe("several resumes per BullMQ job under load", () => {
   it("sends the resumes due while an add is on its way as one batch job, whose runs each resume once", async () => {
-    stack = await startStack();
+    // The first add is held at its racepoint until every other resume waits behind it.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let adds = 0;
+    let waiting = 0;
+    let holding = false;
+    stack = await startStack({
+      hooks: {
+        racepoint: async (point) => {
+          if (point === "dispatch.jobWaits") waiting++;
+          if (point === "dispatch.addGoing" && adds++ === 0 && holding) await held;
+        },
+      },
+    });
     executions = 0;
     const worker = await stack.startWorker({ tasks: [echo] });
     const runs = await Promise.all(Array.from({ length: 12 }, () => stack.engine.runs.trigger("batched-echo", { payload: {} })));
     for (const { runId } of runs) await runReaches(stack.client, runId, "waiting");
     // With no worker taking jobs, what the deliveries dispatched stays in the queue to look at.
     await worker.close();
-    await Promise.all(runs.map(({ sessionId }, i) => stack.engine.streams.deliver(sessionId, "reply", `m${i}`)));
+    holding = true;
+    adds = 0;
+    const delivered = Promise.all(runs.map(({ sessionId }, i) => stack.engine.streams.deliver(sessionId, "reply", `m${i}`)));
+    await eventually(() => waiting === runs.length - 1, { what: "every resume but the first to wait for the first one's add" });
+    release();
+    await delivered;
 
     const jobs = await stack.engine.resources.runsQueue.getJobs(["waiting"]);
     const batches = jobs.filter((job) => "batch" in job.data);
-    expect(jobs.length).toBeLessThan(runs.length);
-    expect(batches.length).toBeGreaterThan(0);
+    // The first run's job alone, then the eleven that waited for it in one batch.
+    expect(jobs.length).toBe(2);
+    expect(batches.map((job) => job.data.batch.length)).toEqual([runs.length - 1]);
     // Every run's job is there exactly once, under the id its run's state names.
     const entries = jobs.flatMap((job) => ("batch" in job.data ? job.data.batch : [{ runId: job.data.runId, jobId: job.id }]));
     const { redis, keys } = stack.engine.resources;

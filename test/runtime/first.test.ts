@@ -211,20 +211,23 @@ describe("waits.first", () => {
 describe("waits.first races (forced interleavings)", () => {
   it("an input delivered as the timeout's job starts wins; the timeout's job then finds the run taken and ends nothing", async () => {
     stack = await startStack();
-    const worker = await stack.startWorker({ tasks: [racer] });
-    const { runId, sessionId } = await stack.client.tasks.trigger("first-racer", { timeout: "300ms" });
-    await parkedOnFirst(runId);
-    // The wake-up job calls this right before its start script: the input lands in between.
-    const { tokens: tokenSystem } = worker.engine;
-    const settleDueTimeout = tokenSystem.settleDueTimeout.bind(tokenSystem);
+    // The input lands as the wake-up job starts, before its start script runs.
     let raced = false;
-    tokenSystem.settleDueTimeout = async (id, now) => {
-      if (id === runId && !raced) {
-        raced = true;
-        await stack.client.sessions.open(sessionId).input("first-reply").send("racer", { correlationId: "r" });
-      }
-      return settleDueTimeout(id, now);
-    };
+    let target: { runId: string; sessionId: string } | undefined;
+    await stack.startWorker({
+      tasks: [racer],
+      hooks: {
+        racepoint: async (point, { runId }) => {
+          const racing = target;
+          if (point !== "worker.beforeStart" || !racing || runId !== racing.runId || raced) return;
+          raced = true;
+          await stack.client.sessions.open(racing.sessionId).input("first-reply").send("racer", { correlationId: "r" });
+        },
+      },
+    });
+    target = await stack.client.tasks.trigger("first-racer", { timeout: "300ms" });
+    const { runId, sessionId } = target;
+    await parkedOnFirst(runId);
     await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, {
       what: "the run to reach its next wait",
     });
@@ -240,21 +243,23 @@ describe("waits.first races (forced interleavings)", () => {
 
   it("a timeout that resolves first: the input delivered right after it is buffered for the next wait, not lost or consumed by the loser", async () => {
     stack = await startStack();
-    const worker = await stack.startWorker({ tasks: [racer] });
-    const { runId, sessionId } = await stack.client.tasks.trigger("first-racer", { timeout: "300ms" });
-    await parkedOnFirst(runId);
     // The input lands right after the start script resolved the timeout, before the code runs on.
-    const { executions } = worker.engine;
-    const start = executions.start.bind(executions);
     let raced = false;
-    executions.start = async (id, ...rest) => {
-      const started = await start(id, ...rest);
-      if (id === runId && !raced && started.status === "run" && started.resumed) {
-        raced = true;
-        await stack.client.sessions.open(sessionId).input("first-reply").send("racer", { correlationId: "r" });
-      }
-      return started;
-    };
+    let target: { runId: string; sessionId: string } | undefined;
+    await stack.startWorker({
+      tasks: [racer],
+      hooks: {
+        racepoint: async (point, { runId }) => {
+          const racing = target;
+          if (point !== "worker.started" || !racing || runId !== racing.runId || raced) return;
+          raced = true;
+          await stack.client.sessions.open(racing.sessionId).input("first-reply").send("racer", { correlationId: "r" });
+        },
+      },
+    });
+    target = await stack.client.tasks.trigger("first-racer", { timeout: "300ms" });
+    const { runId } = target;
+    await parkedOnFirst(runId);
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ won: { key: "timeout", output: null }, next: "racer" });
     expect(raced).toBe(true);
   });

@@ -12,7 +12,21 @@ export type Racepoint =
   /** A worker took a runs-queue job and has not started its run. */
   | "worker.jobTaken"
   /** A run's code is about to create a child it will wait for (its id is journaled already). */
-  | "children.beforeCreate";
+  | "children.beforeCreate"
+  /** A batch in one session passed its checks, and nothing of it is written yet (batches.ts, createInSession; `runId` is its first run's). */
+  | "batches.beforeCreate"
+  /** A run's job is about to be added to a queue, alone or as the first of a batch (dispatch.ts, addBatch): jobs due meanwhile wait for it. */
+  | "dispatch.addGoing"
+  /** A run's job is due while an add to its queue for its task is on its way: it waits, and goes in the next add. */
+  | "dispatch.jobWaits"
+  /** A worker is about to start a run from a job that carried no claim (a wake-up, a redelivery): nothing of the start has run. */
+  | "worker.beforeStart"
+  /** A worker's start script (startExecution) has answered "run", and the run's code has not gone on yet. */
+  | "worker.started"
+  /** A run's code is about to park it (the parkRun script has not run). */
+  | "executions.beforePark"
+  /** A parent is about to look at its child's end before waiting on it (ChildrenSystem.watch; `runId` is the child's). */
+  | "children.beforeWatch";
 
 export interface RacepointDetail {
   runId?: string;

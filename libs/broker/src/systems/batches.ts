@@ -68,6 +68,7 @@ export class BatchesSystem {
   ): Promise<TriggerResult[]> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
+    await this.resources.hooks.racepoint?.("batches.beforeCreate", { runId: runIds[0] });
     if (parent) await this.resources.hooks.racepoint?.("children.beforeCreate", { runId: runIds[0] });
     // As a trigger does: the outbox entries and the id logs first (a listing skips ids whose run does not exist yet).
     const pipeline = addIntents(batch(redis), keys, runIds, now);

@@ -43,6 +43,7 @@ export class ChildrenSystem {
 
   /** Whether a child (or the run it continued as, and so on) has ended, and how. */
   async watch(childRunId: string): Promise<ChildOutcome> {
+    await this.resources.hooks.racepoint?.("children.beforeWatch", { runId: childRunId });
     const { result } = await this.endOf(childRunId);
     return result === null ? { status: "running" } : { status: "ended", result };
   }

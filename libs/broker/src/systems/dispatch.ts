@@ -184,20 +184,26 @@ export class DispatchSystem {
     const key = `${queue.qualifiedName}\n${job.taskId}`;
     const entry = { runId: job.runId, jobId, ...(job.start ? { start: job.start } : {}) };
     const lane = this.lanes.get(key);
-    if (lane) return new Promise((resolve, reject) => lane.waiting.push({ entry, resolve, reject }));
+    if (lane) {
+      const queued = new Promise<void>((resolve, reject) => lane.waiting.push({ entry, resolve, reject }));
+      void this.resources.hooks.racepoint?.("dispatch.jobWaits", { runId: job.runId, jobId });
+      return queued;
+    }
     const started: DispatchLane = { waiting: [] };
     this.lanes.set(key, started);
     return this.addBatch(queue, job.taskId, key, started, [entry]);
   }
 
   private addBatch(queue: Queue, taskId: string, key: string, lane: DispatchLane, entries: RunBatchJob["batch"]): Promise<void> {
-    const added =
+    const { racepoint } = this.resources.hooks;
+    const add = () =>
       entries.length === 1
         ? queue.add("run", { runId: entries[0].runId, taskId, ...(entries[0].start ? { start: entries[0].start } : {}) } satisfies RunJob, {
             ...runJobOptions(),
             jobId: entries[0].jobId,
           })
         : queue.add("runs", { taskId, batch: entries } satisfies RunBatchJob, { ...runJobOptions(), jobId: `batch-${randomBytes(8).toString("hex")}` });
+    const added = racepoint ? Promise.resolve(racepoint("dispatch.addGoing", { runId: entries[0].runId, jobId: entries[0].jobId })).then(add) : add();
     const done = added.then(() => {});
     // Whatever gathered meanwhile goes next, in one add.
     const next = () => {

@@ -261,6 +261,7 @@ export class ExecutionsSystem {
     warmWorker = "",
     now = Date.now(),
   ): Promise<string> {
+    await this.resources.hooks.racepoint?.("executions.beforePark", { runId });
     const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since, wait.kind);
     const { reply } = await callScriptAfter(pipeline, "parkRun", {
       keys: this.runKeys(runId),

@@ -91,16 +91,20 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
     let start: Awaited<ReturnType<typeof engine.executions.start>>;
     const startedAt = Date.now();
     const fromClaim = claim !== undefined && attemptsStarted <= 1;
+    const { racepoint } = engine.resources.hooks;
     try {
+      if (racepoint && !claim) await racepoint("worker.beforeStart", { runId, jobId });
       // A due timeout of a wait on a token is settled by the token first (a completion may
       // have landed just in time); a run resumed that way makes this job stale.
       if (!claim) await engine.tokens.settleDueTimeout(runId);
       // A claimed job starts at once from what it carries, the first time BullMQ hands it
       // out; handed out again (its worker died, or its processing failed), it starts the
       // usual way, which fences out whatever execution the claim began.
-      start = fromClaim
-        ? engine.executions.startFromClaim(claim)
-        : await engine.executions.start(runId, jobId, task.maxAttempts, claim !== undefined, { heldFence: held?.fence });
+      if (fromClaim) start = engine.executions.startFromClaim(claim);
+      else {
+        start = await engine.executions.start(runId, jobId, task.maxAttempts, claim !== undefined, { heldFence: held?.fence });
+        if (racepoint && start.status === "run") await racepoint("worker.started", { runId, jobId });
+      }
     } catch (error) {
       held?.abandon();
       // A job whose run is gone (never created, or deleted) has nothing to execute; retrying cannot help.
