@@ -16,7 +16,7 @@
   @error StaleExecution Cancelled
 ]]
 local runKey, sessionKey, streamKey = KEYS[1], KEYS[2], KEYS[3]
-local fence, position, now, runId = ARGV[1], ARGV[2], ARGV[5], ARGV[6]
+local fence, position, stream, data, now, runId, cap = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7] or "0")
 local rcall = redis.call
 
 -- @include "keyNames"
@@ -28,13 +28,13 @@ if guard ~= 0 then
   return guard
 end
 local entryId
-if tonumber(ARGV[7] or "0") > 0 then
+if cap > 0 then
   -- Approximate (~): Redis trims whole nodes only, so a cap costs nothing per append.
-  entryId = rcall("XADD", streamKey, "MAXLEN", "~", ARGV[7], "*", "d", ARGV[4], "r", runId, "at", now)
+  entryId = rcall("XADD", streamKey, "MAXLEN", "~", cap, "*", "d", data, "r", runId, "at", now)
 else
-  entryId = rcall("XADD", streamKey, "*", "d", ARGV[4], "r", runId, "at", now)
+  entryId = rcall("XADD", streamKey, "*", "d", data, "r", runId, "at", now)
 end
 -- The session hash counts each stream's entries in a field named like the stream's key.
-rcall("HINCRBY", sessionKey, KEY.outputStream .. ARGV[3], 1)
-journal(runKey, position, '{"k":"output","n":"' .. ARGV[3] .. '","v":"' .. entryId .. '"}')
+rcall("HINCRBY", sessionKey, KEY.outputStream .. stream, 1)
+journal(runKey, position, '{"k":"output","n":"' .. stream .. '","v":"' .. entryId .. '"}')
 return entryId

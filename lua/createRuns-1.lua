@@ -20,13 +20,11 @@ local rcall = redis.call
 -- @include "keyNames"
 -- @include "newRun"
 -- @include "claimStart"
+-- @include "sessionRefusal"
 
-local status = rcall("HGET", sessionKey, "status")
-if not status then
-  return -4
-end
-if status ~= "open" then
-  return -5
+local refused = sessionRefusal(sessionKey)
+if refused then
+  return refused
 end
 
 local reply = {}

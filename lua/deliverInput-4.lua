@@ -35,13 +35,11 @@ local rcall = redis.call
 -- @include "resumeRun"
 -- @include "firstWait"
 -- @include "waitOutcomes"
+-- @include "sessionRefusal"
 
-local status = rcall("HGET", sessionKey, "status")
-if not status then
-  return -4
-end
-if status ~= "open" then
-  return -5
+local refused = sessionRefusal(sessionKey)
+if refused then
+  return refused
 end
 if ARGV[6] == "1" then
   local pat = rcall("HMGET", publicTokenKey, "expiresAt", "maxUses", "uses")

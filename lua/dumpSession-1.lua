@@ -17,9 +17,10 @@ local rcall = redis.call
 
 -- @include "keyNames"
 -- @include "unconsumedBuffers"
+-- @include "sessionParts"
 
-local session = rcall("HGETALL", sessionKey)
-if #session == 0 then
+local session = readSession(sessionKey)
+if not session then
   return {}
 end
 
@@ -39,8 +40,7 @@ add(KEY.session, "hash", session)
 
 -- Input buffers, by key suffix; a set, since several inputs share one.
 local buffers = {}
-for i = 1, #session, 2 do
-  local kind, name = string.match(session[i], "^(%a+):(.*)$")
+forEachPart(session, function(kind, name)
   if kind == "a" or kind == "f" then
     local suffix = KEY.run .. name
     add(suffix, "hash", rcall("HGETALL", tagPrefix .. suffix))
@@ -56,7 +56,7 @@ for i = 1, #session, 2 do
   elseif kind == "pat" then
     add(KEY.publicToken .. name, "hash", rcall("HGETALL", tagPrefix .. KEY.publicToken .. name))
   end
-end
+end)
 for suffix in pairs(buffers) do
   add(suffix, "zset", zsetOf(suffix))
 end

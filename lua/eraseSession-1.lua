@@ -13,19 +13,19 @@
     tokens: {tokenId, createdAt, tags, idem} per token, flat; session: {externalId, tags, createdAt}
   @reply {}   the session does not exist
 ]]
-local sessionKey, tagPrefix = KEYS[1], ARGV[1]
+local sessionKey, tagPrefix, tag = KEYS[1], ARGV[1], string.match(KEYS[1], "{(.-)}")
 local rcall = redis.call
 
 -- @include "keyNames"
 -- @include "waitKeys"
 -- @include "unconsumedBuffers"
 -- @include "endWait"
+-- @include "sessionParts"
 
-local session = rcall("HGETALL", sessionKey)
-if #session == 0 then
+local session = readSession(sessionKey)
+if not session then
   return {}
 end
-local tag = string.match(sessionKey, "{(.-)}")
 
 local fields = {}
 for i = 1, #session, 2 do
@@ -35,8 +35,7 @@ local doomed, runs, tokens = {}, {}, {}
 local function doom(key)
   doomed[#doomed + 1] = key
 end
-for i = 1, #session, 2 do
-  local kind, name = string.match(session[i], "^(%a+):(.*)$")
+forEachPart(session, function(kind, name)
   if kind == "a" or kind == "f" then
     local runId = runIdIn(sessionKey, name)
     local runKey = tagPrefix .. KEY.run .. name
@@ -70,7 +69,7 @@ for i = 1, #session, 2 do
   elseif kind == "pat" then
     doom(tagPrefix .. KEY.publicToken .. name)
   end
-end
+end)
 for i = 1, #doomed, 500 do
   rcall("DEL", unpack(doomed, i, math.min(i + 499, #doomed)))
 end

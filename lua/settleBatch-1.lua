@@ -3,7 +3,7 @@
   once every child has ended and the parent waits on the batch. Idempotent: a child's end
   counts once (its notice may be told again), and a batch already resolved (its fields
   gone) takes nothing; nor does a parent that ended otherwise (its fields go then). The ends are fields of the parent's run hash ("b<pos>:<index>",
-  journalBatch-2.lua), so they go with it; resolving the batch deletes them.
+  writeJournal-2.lua), so they go with it; resolving the batch deletes them.
   @key run        the parent's run hash
   @arg position   the batch's journal position
   @arg index      the child's index in the batch ("" to only check whether the batch is complete: the parent has just parked)

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { streams, task, tokens } from "@helmr/sdk";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../harness/browser.ts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { runReaches } from "../harness/runs.ts";
@@ -13,22 +14,11 @@ import { startStack, type TestStack } from "../harness/stack.ts";
  * the page sends the decision with nothing but a public access token, and the parked run
  * resumes.
  */
-const CHROMIUM = process.env.HELMR_CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let browser: Browser;
 let stack: TestStack;
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 });
 afterAll(() => browser?.close());
 afterEach(() => stack?.close());

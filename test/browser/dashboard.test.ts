@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { streams, task, timers, tokens, waits } from "@helmr/sdk";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../harness/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { eventually } from "../harness/poll.ts";
@@ -13,17 +14,6 @@ import { startStack, type TestStack } from "../harness/stack.ts";
  * run from its session, see what it waits on, act on it from the page and watch it change
  * without a reload. Screenshots of the main pages go to test-output/dashboard/.
  */
-const CHROMIUM = process.env.HELMR_CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SHOTS = join(import.meta.dirname, "../../test-output/dashboard");
 
 const reply = streams.input("dash-reply", { schema: z.object({ text: z.string() }) });
@@ -56,7 +46,7 @@ let browser: Browser;
 let stack: TestStack;
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   stack = await startStack();
   await stack.startWorker({ tasks: [approval, conversation, held, firstOf, batchOf] });
 });

@@ -1,3 +1,4 @@
+import type { HelmrEngine } from "@helmr/broker";
 import type { RunRecord } from "@helmr/core";
 import type { HelmrClient } from "@helmr/sdk";
 import { eventually } from "./poll.ts";
@@ -19,3 +20,11 @@ export function runReachesWithin(timeoutMs: number, client: HelmrClient, runId: 
 }
 
 export const FINISHED: RunRecord["status"][] = ["completed", "failed", "cancelled"];
+
+/** A new session with `count` runs of `taskId` triggered in it through the engine (the model tests then drive each run by hand). */
+export async function sessionWithRuns(engine: HelmrEngine, taskId: string, count: number): Promise<{ sessionId: string; runIds: string[] }> {
+  const { session } = await engine.sessions.create({});
+  const runIds: string[] = [];
+  for (let i = 0; i < count; i++) runIds.push((await engine.runs.trigger(taskId, { sessionId: session.id })).runId);
+  return { sessionId: session.id, runIds };
+}

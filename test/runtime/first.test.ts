@@ -1,3 +1,4 @@
+import type { Racepoint } from "@helmr/broker";
 import { TokenFailedError, WaitTimeoutError, streams, task, timers, tokens, waits } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
@@ -208,30 +209,39 @@ describe("waits.first", () => {
   });
 });
 
+/**
+ * A racer parked on a waits.first of an input and a 300 ms timeout, on a worker that sends
+ * the input the first time it reaches `point` for that run.
+ */
+async function inputAt(point: Racepoint): Promise<{ runId: string; sessionId: string; raced: () => boolean }> {
+  stack = await startStack();
+  let raced = false;
+  let target: { runId: string; sessionId: string } | undefined;
+  await stack.startWorker({
+    tasks: [racer],
+    hooks: {
+      racepoint: async (reached, { runId }) => {
+        const racing = target;
+        if (reached !== point || !racing || runId !== racing.runId || raced) return;
+        raced = true;
+        await stack.client.sessions.open(racing.sessionId).input("first-reply").send("racer", { correlationId: "r" });
+      },
+    },
+  });
+  target = await stack.client.tasks.trigger("first-racer", { timeout: "300ms" });
+  await parkedOnFirst(target.runId);
+  return { ...target, raced: () => raced };
+}
+
 describe("waits.first races (forced interleavings)", () => {
   it("an input delivered as the timeout's job starts wins; the timeout's job then finds the run taken and ends nothing", async () => {
-    stack = await startStack();
     // The input lands as the wake-up job starts, before its start script runs.
-    let raced = false;
-    let target: { runId: string; sessionId: string } | undefined;
-    await stack.startWorker({
-      tasks: [racer],
-      hooks: {
-        racepoint: async (point, { runId }) => {
-          const racing = target;
-          if (point !== "worker.beforeStart" || !racing || runId !== racing.runId || raced) return;
-          raced = true;
-          await stack.client.sessions.open(racing.sessionId).input("first-reply").send("racer", { correlationId: "r" });
-        },
-      },
-    });
-    target = await stack.client.tasks.trigger("first-racer", { timeout: "300ms" });
-    const { runId, sessionId } = target;
-    await parkedOnFirst(runId);
+    const race = await inputAt("worker.beforeStart");
+    const { runId, sessionId } = race;
     await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, {
       what: "the run to reach its next wait",
     });
-    expect(raced).toBe(true);
+    expect(race.raced()).toBe(true);
     await stack.client.sessions.open(sessionId).input("first-reply").send("after", { correlationId: "r" });
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ won: { key: "reply", output: "racer" }, next: "after" });
     const inputs = (await stack.client.sessions.open(sessionId).input("first-reply").list()).data;
@@ -242,25 +252,10 @@ describe("waits.first races (forced interleavings)", () => {
   });
 
   it("a timeout that resolves first: the input delivered right after it is buffered for the next wait, not lost or consumed by the loser", async () => {
-    stack = await startStack();
     // The input lands right after the start script resolved the timeout, before the code runs on.
-    let raced = false;
-    let target: { runId: string; sessionId: string } | undefined;
-    await stack.startWorker({
-      tasks: [racer],
-      hooks: {
-        racepoint: async (point, { runId }) => {
-          const racing = target;
-          if (point !== "worker.started" || !racing || runId !== racing.runId || raced) return;
-          raced = true;
-          await stack.client.sessions.open(racing.sessionId).input("first-reply").send("racer", { correlationId: "r" });
-        },
-      },
-    });
-    target = await stack.client.tasks.trigger("first-racer", { timeout: "300ms" });
-    const { runId } = target;
-    await parkedOnFirst(runId);
+    const race = await inputAt("worker.started");
+    const { runId } = race;
     expect((await runReaches(stack.client, runId, "completed")).output).toEqual({ won: { key: "timeout", output: null }, next: "racer" });
-    expect(raced).toBe(true);
+    expect(race.raced()).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { storedWait, type FirstBranch } from "@helmr/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionWithRuns } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 /**
@@ -50,9 +51,7 @@ describe("waits.first against an in-memory model", () => {
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
         const { engine } = stack;
         const { redis, keys } = engine.resources;
-        const session = (await engine.sessions.create({})).session;
-        const runIds: string[] = [];
-        for (let i = 0; i < RUNS; i++) runIds.push((await engine.runs.trigger("first-model", { sessionId: session.id })).runId);
+        const { sessionId, runIds } = await sessionWithRuns(engine, "first-model", RUNS);
         const fences: string[] = [];
         const model: ModelRun[] = runIds.map(() => ({ state: "running", position: 0, won: [] }));
         const buffers: Record<Stream, number[]> = { fa: [], fb: [] };
@@ -109,7 +108,7 @@ describe("waits.first against an in-memory model", () => {
             }
           } else if (step.op === "deliver") {
             const value = nextValue++;
-            const outcome = await engine.streams.deliver(session.id, step.stream, value);
+            const outcome = await engine.streams.deliver(sessionId, step.stream, value);
             const winner = queues[step.stream][0];
             if (winner === undefined) {
               expect(outcome.status).toBe("buffered");
@@ -138,12 +137,12 @@ describe("waits.first against an in-memory model", () => {
         }
 
         // Nothing lost, nothing taken twice: each value was won once or is buffered, in order.
-        for (const s of STREAMS) expect(await engine.streams.bufferedInputs(session.id, s, "", 100)).toEqual(buffers[s]);
+        for (const s of STREAMS) expect(await engine.streams.bufferedInputs(sessionId, s, "", 100)).toEqual(buffers[s]);
         const received = model.flatMap((r) => r.won.filter((w) => w.includes(":")).map((w) => Number(w.split(":")[1])));
         expect([...received, ...buffers.fa, ...buffers.fb].sort((x, y) => x - y)).toEqual(Array.from({ length: nextValue - 1 }, (_, i) => i + 1));
         // The wait queues hold exactly the parked runs, in park order: losing branches let go.
         for (const s of STREAMS) {
-          const queue = await redis.hget(keys.session(session.id), `w:${s}|`);
+          const queue = await redis.hget(keys.session(sessionId), `w:${s}|`);
           expect(queue ? queue.split(" ") : []).toEqual(queues[s].map((i) => runIds[i].split("_")[1]));
         }
         for (let i = 0; i < RUNS; i++) expect((await redis.hget(keys.run(runIds[i]), "status")) === "waiting").toBe(model[i].state === "waiting");

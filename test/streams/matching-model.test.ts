@@ -2,6 +2,7 @@ import { WaitingIndex } from "@helmr/broker";
 import type { StoredWait } from "@helmr/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionWithRuns } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 /**
@@ -46,9 +47,7 @@ describe("input matching against an in-memory model", () => {
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
         const { engine } = stack;
         const { redis, keys } = engine.resources;
-        const session = (await engine.sessions.create({})).session;
-        const runIds: string[] = [];
-        for (let i = 0; i < RUNS; i++) runIds.push((await engine.runs.trigger("model", { sessionId: session.id })).runId);
+        const { sessionId, runIds } = await sessionWithRuns(engine, "model", RUNS);
         const fences: string[] = [];
         const positions = new Array(RUNS).fill(0);
         const model: ModelRun[] = runIds.map(() => ({ state: "running", received: [] }));
@@ -105,7 +104,7 @@ describe("input matching against an in-memory model", () => {
             }
           } else if (step.op === "deliver") {
             const value = nextValue++;
-            const outcome = await engine.streams.deliver(session.id, "s", value, step.corr || undefined);
+            const outcome = await engine.streams.deliver(sessionId, "s", value, step.corr || undefined);
             const winner = waiters[step.corr].shift();
             if (winner === undefined) {
               expect(outcome.status).toBe("buffered");
@@ -135,10 +134,10 @@ describe("input matching against an in-memory model", () => {
 
         // Nothing lost: every value is either buffered (in order) or received by exactly one run.
         for (const c of ["", "a", "b"] as Corr[]) {
-          const ids = await redis.zrange(keys.inputBuffer(session.id, "s", c), 0, -1);
+          const ids = await redis.zrange(keys.inputBuffer(sessionId, "s", c), 0, -1);
           const values = await Promise.all(
             ids.map(async (id) => {
-              const [[, fields]] = (await redis.xrange(keys.inputStream(session.id, "s"), id, id)) as [string, string[]][];
+              const [[, fields]] = (await redis.xrange(keys.inputStream(sessionId, "s"), id, id)) as [string, string[]][];
               return JSON.parse(fields[fields.indexOf("d") + 1]) as number;
             }),
           );
@@ -158,7 +157,7 @@ describe("input matching against an in-memory model", () => {
         expect(indexed.sort()).toEqual(runIds.filter((_, i) => model[i].state === "waiting").sort());
         // The wait queues (session hash fields, lua/includes/waitKeys.lua) hold exactly the parked runs, in park order.
         for (const c of ["", "a", "b"] as Corr[]) {
-          const queue = await redis.hget(keys.session(session.id), `w:s|${c}`);
+          const queue = await redis.hget(keys.session(sessionId), `w:s|${c}`);
           expect(queue ? queue.split(" ") : []).toEqual(waiters[c].map((i) => runIds[i].split("_")[1]));
         }
       }),

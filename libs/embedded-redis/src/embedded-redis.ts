@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join, resolve } from "node:path";
 import { freePort } from "./free-port.ts";
 import { ping } from "./ping.ts";
+import { serverArgs } from "./server-args.ts";
 
 export interface EmbeddedRedis {
   url: string;
@@ -65,34 +66,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   if (!redisServerInstalled()) throw new RedisNotInstalledError();
 
   const port = options.port ?? (await freePort());
-  const args = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    dir,
-    "--save",
-    "",
-    "--appendonly",
-    options.appendonly === false ? "no" : "yes",
-    "--appendfsync",
-    options.appendfsync ?? "everysec",
-    "--daemonize",
-    "no",
-    "--protected-mode",
-    "yes",
-    "--logfile",
-    join(dir, "redis.log"),
-    // Redis notices a blocked client's timeout on its hz tick; BullMQ wakes delayed jobs
-    // (Helmr's timers) that way, so hz 10 would make timers fire up to 100 ms late.
-    "--hz",
-    "100",
-    // Run hashes hold JSON values (payloads, waits) longer than Redis's default 64-byte
-    // listpack limit; above it a small hash turns into a hashtable several times its size.
-    "--hash-max-listpack-value",
-    "1024",
-  ];
+  const args = [...serverArgs(port, dir, options.appendonly !== false), "--appendfsync", options.appendfsync ?? "everysec"];
   // The password goes in on standard input, as a config file (`-`), never on the command line,
   // which every user of the machine can read in the process list.
   const child = spawn("redis-server", password ? ["-", ...args] : args, {

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { portsFree } from "./free-port.ts";
 import { ping } from "./ping.ts";
+import { serverArgs } from "./server-args.ts";
 
 export interface ClusterNode {
   port: number;
@@ -40,26 +41,7 @@ export async function startLocalCluster(options: {
     const nodeDir = join(dir, String(port));
     mkdirSync(nodeDir, { recursive: true });
     const args = [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      nodeDir,
-      "--save",
-      "",
-      "--appendonly",
-      options.appendonly ? "yes" : "no",
-      "--daemonize",
-      "no",
-      "--protected-mode",
-      "yes",
-      "--logfile",
-      join(nodeDir, "redis.log"),
-      "--hz",
-      "100",
-      "--hash-max-listpack-value",
-      "1024",
+      ...serverArgs(port, nodeDir, options.appendonly ?? false),
       "--cluster-enabled",
       "yes",
       "--cluster-config-file",

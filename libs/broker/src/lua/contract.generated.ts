@@ -26,7 +26,6 @@ export const SCRIPT_CONTRACTS = {
   extendLock: {"keys":["lock"],"args":["holder","ttl"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   failAttempt: {"keys":["run","session"],"args":["fence","err","retryable","maxAttempts","retryDelay","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["retry"],"fields":["jobId","runAt"]},{"tags":["failed"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   forgetUnattendedChanges: {"keys":["lock","state"],"args":["now","holder","ttl"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
-  journalBatch: {"keys":["run","session"],"args":["fence","position","entry","count","now","runId"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   parkRun: {"keys":["run","session"],"args":["fence","position","entry","wait","wakeAt","now","runId","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   readHistory: {"keys":["run"],"args":[],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["payload","chunks"]}]},"errors":[],"marks":"none"},
   readInputs: {"keys":["stream"],"args":["first","last"],"rest":null,"reply":{"type":"string"},"errors":[],"marks":"none"},
@@ -42,7 +41,7 @@ export const SCRIPT_CONTRACTS = {
   waitFirst: {"keys":["run","session"],"args":["fence","position","wait","wakeAt","now","runId","tagPrefix","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["won"],"fields":["key","result"]},{"tags":["parked"],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   waitForInput: {"keys":["run","session"],"args":["fence","position","entry","wait","timeoutAt","now","runId","tagPrefix","stream","corr","park","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["consumed"],"fields":["entryId","data"]},{"tags":["parked"],"fields":["timeoutJobId"]},{"tags":["empty"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   watchToken: {"keys":["token"],"args":["waiter","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]},{"tags":["waiting"],"fields":["timeoutAt"]}]},"errors":["TokenNotFound","TokenHasWaiter"],"marks":"unit"},
-  writeJournal: {"keys":["run","session"],"args":["fence","position","entry","result","now","runId"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
+  writeJournal: {"keys":["run","session"],"args":["fence","position","entry","result","now","runId","batchSize"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_CONTRACTS;
@@ -72,7 +71,6 @@ export interface ScriptKeyNames {
   extendLock: "lock";
   failAttempt: "run" | "session";
   forgetUnattendedChanges: "lock" | "state";
-  journalBatch: "run" | "session";
   parkRun: "run" | "session";
   readHistory: "run";
   readInputs: "stream";
@@ -116,7 +114,6 @@ export interface ScriptArgNames {
   extendLock: "holder" | "ttl";
   failAttempt: "fence" | "err" | "retryable" | "maxAttempts" | "retryDelay" | "now" | "runId";
   forgetUnattendedChanges: "now" | "holder" | "ttl";
-  journalBatch: "fence" | "position" | "entry" | "count" | "now" | "runId";
   parkRun: "fence" | "position" | "entry" | "wait" | "wakeAt" | "now" | "runId" | "warmWorker";
   readHistory: never;
   readInputs: "first" | "last";
@@ -132,7 +129,7 @@ export interface ScriptArgNames {
   waitFirst: "fence" | "position" | "wait" | "wakeAt" | "now" | "runId" | "tagPrefix" | "warmWorker";
   waitForInput: "fence" | "position" | "entry" | "wait" | "timeoutAt" | "now" | "runId" | "tagPrefix" | "stream" | "corr" | "park" | "warmWorker";
   watchToken: "waiter" | "now";
-  writeJournal: "fence" | "position" | "entry" | "result" | "now" | "runId";
+  writeJournal: "fence" | "position" | "entry" | "result" | "now" | "runId" | "batchSize";
 }
 
 /** The scripts that take a variadic tail of arguments. */
@@ -163,7 +160,6 @@ export interface ScriptReplies {
   extendLock: number;
   failAttempt: { kind: "retry"; jobId: string; runAt: string } | { kind: "failed" };
   forgetUnattendedChanges: number;
-  journalBatch: number;
   parkRun: { wakeJobId: string };
   readHistory: { payload: string; chunks: string[] };
   readInputs: string;

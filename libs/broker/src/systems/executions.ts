@@ -154,15 +154,23 @@ export class ExecutionsSystem {
 
   /** Journals a durable operation's result; `result` marks a wait resolved on the spot. */
   async writeJournal(runId: string, fence: string, position: number | string, entry: string, result = "", now = Date.now()): Promise<void> {
-    await callScript(this.resources.redis, "writeJournal", { keys: this.runKeys(runId), args: { fence, position, entry, result, now, runId }, subject: runId });
+    await callScript(this.resources.redis, "writeJournal", {
+      keys: this.runKeys(runId),
+      args: { fence, position, entry, result, now, runId, batchSize: "" },
+      subject: runId,
+    });
   }
 
   /**
    * Journals a batch of children the run will wait for, before any child exists, and starts
-   * counting their ends (lua/journalBatch-2.lua; systems/children.ts settles them).
+   * counting their ends (lua/writeJournal-2.lua; systems/children.ts settles them).
    */
   async journalBatch(runId: string, fence: string, position: number, entry: string, count: number, now = Date.now()): Promise<void> {
-    await callScript(this.resources.redis, "journalBatch", { keys: this.runKeys(runId), args: { fence, position, entry, count, now, runId }, subject: runId });
+    await callScript(this.resources.redis, "writeJournal", {
+      keys: this.runKeys(runId),
+      args: { fence, position, entry, result: "", now, runId, batchSize: count },
+      subject: runId,
+    });
   }
 
   /**
