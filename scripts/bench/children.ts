@@ -5,7 +5,7 @@ import { startRawBaseline, type RawBaseline } from "./scenarios/raw-bullmq.ts";
 import { Signal, now, row, summarize, type Summary } from "./stats.ts";
 
 /**
- * Issue 18's figures: a parent's triggerAndWait to the child's first line, the child's end
+ * A parent's triggerAndWait to the child's first line, the child's end
  * to the parent's resumed code, a batch of 1,000 children from the parent's call to its
  * resumed code, and waits.first against a plain input wait, each beside a raw BullMQ
  * handoff measured interleaved in the same run (one raw handoff before each probe).

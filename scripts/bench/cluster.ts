@@ -4,7 +4,7 @@ import { inputToResume, parkRuns, resumeThroughput, startBenchWorker } from "./s
 import { now, row, summarize, type Summary } from "./stats.ts";
 
 /**
- * Issue 16's comparison, in one run: the same workload on one Redis and on a 3-master
+ * The comparison, in one run: the same workload on one Redis and on a 3-master
  * Redis Cluster (AOF on, no replicas; dispatch over 6 runs queue shards): trigger → parked,
  * resumes per second under 64 senders, input → resumed one at a time, and the Redis CPU
  * each master spent per resume (INFO cpu), which should split over the masters.

@@ -7,7 +7,7 @@ import { startRawBaseline, type RawBaseline } from "./scenarios/raw-bullmq.ts";
 import { Signal, now, row, summarize, type Summary } from "./stats.ts";
 
 /**
- * Issue 14's figures: one long conversation (a chat-style task, one input at a time), input
+ * One long conversation (a chat-style task, one input at a time), input
  * to resumed code at turns 10, 1,000 and 10,000, warm (the worker that parked the run keeps
  * it) and cold (that worker restarted before the turn, so the run replays its journal),
  * Redis bytes per turn, and the worker's memory per parked run kept warm.

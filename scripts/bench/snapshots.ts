@@ -10,7 +10,7 @@ import { inputToResume, parkRuns, startBenchWorker } from "./scenarios/helmr-str
 import { row } from "./stats.ts";
 
 /**
- * Issue 6's figures: a full snapshot of many parked runs to S3 (s3rver on loopback), its
+ * A full snapshot of many parked runs to S3 (s3rver on loopback), its
  * time and bytes (s3rver in its own process); restoring it into an emptied Redis; and input-to-resume latency while
  * snapshots run next to while none does.
  */

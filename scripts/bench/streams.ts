@@ -18,7 +18,7 @@ import type { BenchContext } from "./context.ts";
 import { row, type Summary } from "./stats.ts";
 
 /**
- * Issue 3's figures: input to resumed code with 1,000 and with 100,000 other runs parked,
+ * Input to resumed code with 1,000 and with 100,000 other runs parked,
  * resumes per second, Redis memory per parked run, output appends per second and SSE
  * delivery latency, beside raw BullMQ measured in the same run.
  */

@@ -6,7 +6,7 @@ import { redisState } from "../harness/redis-state.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 /**
- * Generated bad requests against every route of the README's HTTP table (issue 11): each
+ * Generated bad requests against every route of the README's HTTP table: each
  * answers a 4xx in the one error shape (never a 5xx, never a hang) and leaves Redis exactly
  * as it was. Requests that are only odd (unknown query keys, say) may succeed, but still
  * write nothing: every route fuzzed here that writes is sent only requests that must fail.
@@ -151,7 +151,7 @@ const deep = (depth: number) => {
   return text;
 };
 
-/** One request a route must refuse: its body broken in one of the ways issue 11 lists. */
+/** One request a route must refuse: its body broken in one of the ways a client gets a body wrong. */
 function badBody(route: BodyRoute): fc.Arbitrary<{ headers: Record<string, string>; body: string; why: string }> {
   const json = (body: string, why: string) => ({ headers: { "content-type": "application/json" }, body, why });
   const valid = () => JSON.stringify(route.valid());

@@ -6,7 +6,7 @@ import { runReaches } from "../harness/runs.ts";
 import { redisState } from "../harness/redis-state.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
-/** One test per defect a probe found (issue 11); each fails on the code before its fix. */
+/** One test per defect a probe found; each fails on the code before its fix. */
 let stack: TestStack;
 const MAX_PAYLOAD = 4096;
 beforeEach(async () => {

@@ -32,7 +32,7 @@ async function scrape(url: string, bearer: string | null): Promise<{ status: num
   return { status: response.status, text: await response.text(), type: response.headers.get("content-type") };
 }
 
-/** Issue 17: GET /metrics on the API and on a worker's HELMR_METRICS_PORT, after a known workload. */
+/** GET /metrics on the API and on a worker's HELMR_METRICS_PORT, after a known workload. */
 describe("Prometheus metrics", () => {
   it("count a known workload on the API and on the worker, with help text, to a secret key or the metrics token", async () => {
     const metricsToken = `mt_${randomBytes(12).toString("hex")}`;

@@ -42,7 +42,7 @@ function templateOf(path: string): string | undefined {
   return Object.keys(document.paths).find((template) => new RegExp(`^${template.replace(/\{\w+\}/g, "[^/]+")}$`).test(bare));
 }
 
-/** Issue 17: GET /api/v1/openapi.json, generated from the routes' own zod schemas. */
+/** GET /api/v1/openapi.json, generated from the routes' own zod schemas. */
 describe("the OpenAPI document", () => {
   it("is a valid OpenAPI 3.1 document", async () => {
     expect(document.openapi).toBe("3.1.0");

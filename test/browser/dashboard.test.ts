@@ -10,7 +10,7 @@ import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 /**
- * The operators' dashboard (issue 17) in a real headless Chromium: sign in, find a parked
+ * The operators' dashboard in a real headless Chromium: sign in, find a parked
  * run from its session, see what it waits on, act on it from the page and watch it change
  * without a reload. Screenshots of the main pages go to test-output/dashboard/.
  */

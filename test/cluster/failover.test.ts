@@ -110,7 +110,7 @@ async function inputsAcrossAFailover(waitReplicas: number): Promise<{ completedW
   return { completedWith, lost };
 }
 
-/** Issue 16: a master killed with SIGKILL while inputs are being sent; its replica takes over. */
+/** A master killed with SIGKILL while inputs are being sent; its replica takes over. */
 describe("a failover while inputs are sent", () => {
   it("with HELMR_REDIS_WAIT_REPLICAS=1 loses nothing acknowledged: every run resumes with exactly its own input", async () => {
     const { completedWith, lost } = await inputsAcrossAFailover(1);

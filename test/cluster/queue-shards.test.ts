@@ -13,7 +13,7 @@ afterEach(() => stack?.close());
 const answer = streams.input<string>("shard-answer");
 const waiter = task({ id: "shard-waiter", run: async () => answer.wait().unwrap() });
 
-/** Issue 16: with HELMR_QUEUE_SHARDS, dispatch spreads over several runs queues, each in a slot of its own. */
+/** With HELMR_QUEUE_SHARDS, dispatch spreads over several runs queues, each in a slot of its own. */
 describe("runs queue shards", () => {
   it("dispatches runs over every shard by their session, and every run is started and resumed once", async () => {
     stack = await startStack({ queueShards: 4 });

@@ -9,7 +9,7 @@ const answer = streams.input<string>("resize-answer");
 const waiter = task({ id: "resize-waiter", run: async () => answer.wait().unwrap() });
 
 /**
- * Issue 16: a snapshot chain taken on a 3-master cluster with 3 shards restores into a Redis
+ * A snapshot chain taken on a 3-master cluster with 3 shards restores into a Redis
  * of another size and another shard count (a cluster has 3 masters at least): the runs are
  * listed in the order they were made, and resume.
  */

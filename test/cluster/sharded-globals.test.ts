@@ -28,7 +28,7 @@ async function allPages<T>(list: (cursor?: string) => Promise<Page<T>>): Promise
 }
 
 /**
- * Issue 16: with HELMR_QUEUE_SHARDS the global structures every resume or trigger writes
+ * With HELMR_QUEUE_SHARDS the global structures every resume or trigger writes
  * (id logs, outbox, waiting index, change marks, retention due index) come in a copy per
  * shard, and the lists over them stay ordered and paged with one cursor.
  */

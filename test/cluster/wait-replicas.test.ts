@@ -25,7 +25,7 @@ async function replicaOf(key: string): Promise<Redis> {
   return replica;
 }
 
-/** Issue 16: HELMR_REDIS_WAIT_REPLICAS answers 2xx only once replicas hold the write. */
+/** HELMR_REDIS_WAIT_REPLICAS answers 2xx only once replicas hold the write. */
 describe("HELMR_REDIS_WAIT_REPLICAS", () => {
   it("answers a trigger, an input and a token completion once the replica holds each", async () => {
     stack = await startStack({ waitReplicas: 1 });

@@ -8,7 +8,7 @@ import { eventually } from "../harness/poll.ts";
 import { REPO } from "../harness/processes.ts";
 
 /**
- * Helmr as a user meets it (issue 12): the packages are built and packed, installed with
+ * Helmr as a user meets it: the packages are built and packed, installed with
  * npm into a new project outside this repository, and used from there: a TypeScript tasks
  * file run by that project's `npx helmr dev`, an ESM and a CommonJS backend using the
  * client, the CLI, `tsc` over the user's code, and a browser bundle of the client.

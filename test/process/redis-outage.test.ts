@@ -9,7 +9,7 @@ import { helmr } from "../harness/cli.ts";
 import { eventually } from "../harness/poll.ts";
 import { testLogger } from "../harness/stack.ts";
 
-/** While Redis is gone the API says so with 503 (issue 11, defect 4), and recovers when it is back. */
+/** While Redis is gone the API says so with 503, and recovers when it is back. */
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {});

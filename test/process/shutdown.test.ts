@@ -8,7 +8,7 @@ import { eventually } from "../harness/poll.ts";
 import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
-/** Every process stops in time when told to (issue 11, defect 3), Redis up or down. */
+/** Every process stops in time when told to, Redis up or down. */
 const GRACE_MS = 1_000;
 const processes: HelmrProcess[] = [];
 const redises: EmbeddedRedis[] = [];

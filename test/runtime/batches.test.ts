@@ -8,7 +8,7 @@ import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 let stack: TestStack;
 afterEach(() => stack?.close());
 
-/** Issue 18: batches of child runs, from a run's code (batchTrigger, batchTriggerAndWait) and from the API. */
+/** Batches of child runs, from a run's code (batchTrigger, batchTriggerAndWait) and from the API. */
 const gate = streams.input<string>("batch-gate");
 /** How many times each member's code ran, by its n: a member that ran twice would show it. */
 const memberRuns = new Map<number, number>();

@@ -8,7 +8,7 @@ import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 let stack: TestStack;
 afterEach(() => stack?.close());
 
-/** Issue 18: a run's code triggers a child run and waits for it (triggerAndWait), or goes on (trigger). */
+/** A run's code triggers a child run and waits for it (triggerAndWait), or goes on (trigger). */
 const gate = streams.input<string>("child-gate");
 const worker = task({
   id: "child-worker",

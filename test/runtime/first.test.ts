@@ -8,7 +8,7 @@ import { REPLAY_ONLY, startStack, type TestStack } from "../harness/stack.ts";
 let stack: TestStack;
 afterEach(() => stack?.close());
 
-/** Issue 18: waits.first, one wait with several ways to end, exactly one of which wins. */
+/** `waits.first`: one wait with several ways to end, exactly one of which wins. */
 const replies = streams.input<string>("first-reply");
 const others = streams.input<string>("first-other");
 const quick = task({

@@ -13,7 +13,7 @@ import { startStack, type TestStack } from "../harness/stack.ts";
 
 /**
  * Replay that meets another operation than the journal recorded fails with an error naming
- * both, for every kind of durable operation (issue 13: a token wait used to read as
+ * both, for every kind of durable operation (a token wait once read as
  * `input stream "tok_…" tokenWait`). Each case journals one kind at position 0 and reaches
  * another there; the check comes before anything is written, so no run needs to exist.
  */

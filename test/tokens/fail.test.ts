@@ -23,7 +23,7 @@ const waiter = task({
   },
 });
 
-/** Issue 18: a token can be failed; the run waiting on it resumes with a TokenFailedError. */
+/** A token can be failed; the run waiting on it resumes with a TokenFailedError. */
 describe("failing a token", () => {
   for (const credential of ["secret key", "public access token", "callback URL"] as const) {
     it(`with its ${credential}: the waiting run resumes with a TokenFailedError carrying the message and code`, async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { inputArrivalMs } from "../../libs/sdk/src/worker/job-processor.ts";
 
-/** Issue 17: a resume by input is timed from the input's arrival, read off the result the resumed job carries. */
+/** A resume by input is timed from the input's arrival, read off the result the resumed job carries. */
 describe("inputArrivalMs", () => {
   it("reads the arrival from a resumed input's entry id, and nothing from other results", () => {
     expect(inputArrivalMs('{"ok":true,"output":{"text":"hi"},"entry":"1796237589509-3"}')).toBe(1796237589509);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it, inject } from "vitest";
 import { KEY_NAMES_FILE, keyNamesLua } from "../../scripts/build/lua-key-names.ts";
 import { REPO } from "../harness/processes.ts";
 
-/** The Lua scripts and keys.ts name keys from one list, and parse run ids as core does (issue 13). */
+/** The Lua scripts and keys.ts name keys from one list, and parse run ids as core does. */
 const LUA = join(REPO, "lua");
 const sources = [...readdirSync(LUA).map((f) => join(LUA, f)), ...readdirSync(join(LUA, "includes")).map((f) => join(LUA, "includes", f))]
   .filter((file) => file.endsWith(".lua") && file !== KEY_NAMES_FILE)

@@ -28,7 +28,7 @@ export interface Resources {
   /** The BullMQ key prefix; workers use the same one. */
   queuePrefix: string;
   redisUrl: string;
-  /** HELMR_SECRET: the key every handed-out secret is derived from (core/secrets.ts). */
+  /** HELMR_SECRET: the key every handed-out secret is derived from (libs/core/src/secrets.ts). */
   secret?: string;
   /** HELMR_PUBLIC_URL: the base of links Helmr hands out (callback URLs). */
   publicUrl?: string;
