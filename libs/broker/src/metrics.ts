@@ -1,6 +1,8 @@
 import type { Queue } from "bullmq";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Resources } from "./resources.ts";
+import type { Redis } from "ioredis";
+import type { Keys } from "./keys.ts";
+import type { WaitingIndex } from "./systems/waiting-index.ts";
 import { batch, execOrThrow } from "./pipelines.ts";
 import { masters } from "./redis-target.ts";
 
@@ -101,7 +103,7 @@ export class EngineMetrics {
   /** The runs queues to count jobs in (the shards', and live workers' own), set by the engine. */
   queuesToCount: () => Promise<Queue[]> = async () => [];
 
-  constructor(private readonly resources: Pick<Resources, "redis" | "keys" | "waiting">) {
+  constructor(private readonly resources: { redis: Redis; keys: Keys; waiting: WaitingIndex }) {
     const metrics = this;
     new Gauge({
       name: "helmr_waits",

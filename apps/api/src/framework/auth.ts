@@ -3,7 +3,6 @@ import type { Middleware } from "koa";
 import type { ApiState } from "./types.ts";
 
 /** Who is calling: a holder of a secret API key, or of a public access token (`pat_…`). */
-export type Principal = { kind: "secret" } | { kind: "public"; token: string };
 
 /**
  * Reads `Authorization: Bearer …`. A secret key (one of HELMR_API_KEYS) is compared in

@@ -1,6 +1,6 @@
 import { HelmrError, parseOrThrow } from "@helmr/core";
 import type { z } from "zod";
-import type { JsonBody } from "./json-body.ts";
+import type { JsonBody } from "./types.ts";
 import type { ApiContext } from "./types.ts";
 
 /**

@@ -1,10 +1,9 @@
 import { HelmrError, MAX_JSON_DEPTH, invalid } from "@helmr/core";
 import type { Middleware } from "koa";
 import getRawBody from "raw-body";
-import type { ApiContext, ApiState } from "./types.ts";
+import type { ApiContext, ApiState, JsonBody } from "./types.ts";
 
 /** A request's body: absent (no bytes, or only whitespace), or one parsed JSON value. */
-export type JsonBody = { present: false } | { present: true; value: unknown };
 
 /**
  * Gives each request a lazy reader of its JSON body (`ctx.state.readBody`), so a route reads

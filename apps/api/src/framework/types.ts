@@ -2,9 +2,13 @@ import type { HelmrEngine } from "@helmr/broker";
 import type { RouterContext } from "@koa/router";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import type { Principal } from "./auth.ts";
 import type { InputSchemas } from "./input-schemas.ts";
-import type { JsonBody } from "./json-body.ts";
+
+/** Who made a request: a secret key's holder, or a public access token's (framework/auth.ts). */
+export type Principal = { kind: "secret" } | { kind: "public"; token: string };
+
+/** A request's JSON body as the lazy reader gives it (framework/json-body.ts). */
+export type JsonBody = { present: false } | { present: true; value: unknown };
 
 export interface ApiDeps {
   engine: HelmrEngine;

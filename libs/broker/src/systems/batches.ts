@@ -5,7 +5,7 @@ import { appendToIdLog, removeFromIdLog } from "../paging.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf } from "./executions.ts";
+import { claimOf } from "../lua/claim.ts";
 import { addIntents } from "./outbox.ts";
 import type { RunsSystem } from "./runs.ts";
 

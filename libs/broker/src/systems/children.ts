@@ -2,7 +2,8 @@ import { HelmrError, conflict, isRunId, notFound, parseRunId, waitOutcome } from
 import { callScript, type ScriptReplies } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf } from "./executions.ts";
+import { parentNotice } from "./outbox.ts";
+import { claimOf } from "../lua/claim.ts";
 
 /**
  * Child runs: a run's code triggers another run (`triggerAndWait`, `trigger`) and may park
@@ -26,9 +27,6 @@ import { claimOf } from "./executions.ts";
  * finds the count complete (`settleBatch`).
  */
 
-/** The outbox intent of a child's notice to its parent (OutboxSweeper.runsOfIntent). */
-export const parentNotice = (childRunId: string): string => `${childRunId}:parent`;
-export const childOfNotice = (intent: string): string | null => (intent.endsWith(":parent") && isRunId(intent.slice(0, -7)) ? intent.slice(0, -7) : null);
 
 /** How a parent's wait on a child ends: the child's output, or its error. */
 export type ChildOutcome = { status: "running" } | { status: "ended"; result: string };

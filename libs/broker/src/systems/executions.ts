@@ -3,8 +3,7 @@ import { callScript, callScriptAfter, type ScriptCall } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "./history.ts";
 import { batch } from "../pipelines.ts";
-import { parentNotice } from "./children.ts";
-import { addIntents } from "./outbox.ts";
+import { addIntents, parentNotice } from "./outbox.ts";
 
 /** A run's payload (JSON text) and journal chunks, as a job or startExecution carries them. */
 export interface CarriedHistory {
@@ -322,28 +321,4 @@ export class ExecutionsSystem {
     const { keys } = this.resources;
     return { run: keys.run(runId), session: keys.session(parseRunId(runId).sessionId) };
   }
-}
-
-/** A claiming script's claim (lua/includes/claimStart.lua) as job data; undefined when it did not claim. */
-export function claimOf(reply: unknown): RunStart | undefined {
-  if (!Array.isArray(reply) || reply.length === 0) return undefined;
-  const [fence, attempt, activeMs, carried, payload, journal, position, result, parent] = reply as [
-    number,
-    string,
-    string,
-    string,
-    string,
-    string[],
-    string | number,
-    string,
-    string?,
-  ];
-  return {
-    fence: String(fence),
-    attempt: Number(attempt),
-    activeMs: Number(activeMs),
-    ...(carried === "1" ? { history: { payload, journal } } : {}),
-    ...(position !== "" ? { resumed: { position: Number(position), result } } : {}),
-    ...(parent ? { parent } : {}),
-  };
 }

@@ -3,7 +3,8 @@ import type { Resources } from "../resources.ts";
 import { OUTBOX_GRACE_MS, type DispatchSystem } from "./dispatch.ts";
 import { activeRunIds } from "./sessions.ts";
 import type { TokensSystem } from "./tokens.ts";
-import { childOfNotice, type ChildrenSystem } from "./children.ts";
+import type { ChildrenSystem } from "./children.ts";
+import { childOfNotice } from "./outbox.ts";
 
 /**
  * Closes the gap between a script that resolved a run and the enqueue of the run's job

@@ -1,3 +1,4 @@
+import { isRunId } from "@helmr/core";
 import type { ChainableCommander } from "ioredis";
 import type { Keys } from "../keys.ts";
 import { groupByKey } from "../shards.ts";
@@ -15,3 +16,7 @@ export function dropIntents(target: ChainableCommander, keys: Keys, intents: str
   for (const [outbox, ofShard] of groupByKey(intents, (intent) => keys.outboxOf(intent))) target.zrem(outbox, ...ofShard);
   return target;
 }
+
+/** The outbox intent of a child's notice to its parent (OutboxSweeper.runsOfIntent). */
+export const parentNotice = (childRunId: string): string => `${childRunId}:parent`;
+export const childOfNotice = (intent: string): string | null => (intent.endsWith(":parent") && isRunId(intent.slice(0, -7)) ? intent.slice(0, -7) : null);

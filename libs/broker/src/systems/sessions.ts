@@ -16,9 +16,9 @@ import { TAG_KEYS } from "../keys.ts";
 import { SESSION_FIELDS, hashOf, toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { callScript, callScriptAfter } from "../lua/index.ts";
-import { parentNotice, type ChildrenSystem } from "./children.ts";
+import type { ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { addIntents } from "./outbox.ts";
+import { addIntents, parentNotice } from "./outbox.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
 

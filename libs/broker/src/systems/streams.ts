@@ -4,7 +4,7 @@ import { callScript, type ScriptCall } from "../lua/index.ts";
 import { execOrThrow, batch, sentTogether } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf } from "./executions.ts";
+import { claimOf } from "../lua/claim.ts";
 
 type StreamEntry = [id: string, fields: string[]];
 

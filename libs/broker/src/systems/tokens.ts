@@ -25,7 +25,7 @@ import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog, skippingU
 import { toTokenRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf } from "./executions.ts";
+import { claimOf } from "../lua/claim.ts";
 import { batch } from "../pipelines.ts";
 
 /** How a token ended: completed with data, or failed with an error (`{ message, code? }`), each as JSON. */

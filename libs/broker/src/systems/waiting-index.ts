@@ -1,8 +1,8 @@
 import { WAIT_KINDS, WAIT_KIND_TABLE, type WaitKind } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import { callScript, queueScript } from "../lua/index.ts";
-import type { Resources } from "../resources.ts";
-import type { ShardKeys } from "../keys.ts";
+import type { Logger } from "pino";
+import type { Keys, ShardKeys } from "../keys.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import { groupByKey } from "../shards.ts";
 
@@ -43,7 +43,7 @@ export type WaitingPosition = Pick<WaitingEntry, "score" | "runId">;
  */
 export class WaitingIndex {
   constructor(
-    private readonly resources: Pick<Resources, "redis" | "keys" | "logger">,
+    private readonly resources: { redis: Redis; keys: Keys; logger: Logger },
     /** Smaller in tests, to split buckets often. */
     private readonly bucketSize = WAITING_BUCKET_SIZE,
   ) {}
