@@ -11,11 +11,11 @@ describe("the API's cache of published input schemas", () => {
     stack = await startStack();
     await stack.engine.streams.publishSchemas({ decision: JSON.stringify(z.toJSONSchema(z.object({ decision: z.enum(["yes", "no"]) }))) });
     const schemas = new InputSchemas(stack.engine, testLogger());
-    await expect(schemas.check("decision", { decision: "maybe" })).rejects.toMatchObject({ status: 422 });
+    await expect(schemas.check("decision", { decision: "maybe" })).rejects.toMatchObject({ kind: "invalid" });
     for (let i = 0; i < MAX_CACHED_STREAMS + 500; i++) await schemas.check(`made-up-${i}`, { anything: i });
     expect(schemas.cachedStreams).toBe(MAX_CACHED_STREAMS);
     // Forgotten on the way, the published schema is read again and still refuses.
-    await expect(schemas.check("decision", { decision: "maybe" })).rejects.toMatchObject({ status: 422 });
+    await expect(schemas.check("decision", { decision: "maybe" })).rejects.toMatchObject({ kind: "invalid" });
     await schemas.check("decision", { decision: "yes" });
   });
 });

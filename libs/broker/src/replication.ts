@@ -43,18 +43,22 @@ export class ReplicationGuard {
     if (this.replicas <= 0) return;
     if (this.before.some((node) => GONE.has(node.status))) {
       throw new HelmrError(
-        503,
+        "unavailable",
         "replication_timeout",
         "A Redis master this write may have gone to stopped answering before its replicas confirmed it (a failover?), so it may be lost; retry it (an idempotencyKey makes a retried trigger or token safe)",
       );
     }
     const nodes = new Set([...this.before, ...this.clients.flatMap((client) => masters(client))]);
     if (nodes.size === 0)
-      throw new HelmrError(503, "redis_unavailable", "Helmr knows no Redis Cluster master to confirm this write with right now (a failover?); retry shortly");
+      throw new HelmrError(
+        "unavailable",
+        "redis_unavailable",
+        "Helmr knows no Redis Cluster master to confirm this write with right now (a failover?); retry shortly",
+      );
     const acknowledged = Math.min(...(await Promise.all([...nodes].map((node) => waitOn(node, this.replicas)))));
     if (acknowledged < this.replicas) {
       throw new HelmrError(
-        503,
+        "unavailable",
         "replication_timeout",
         `The write was applied on the Redis primary, but ${acknowledged} of the ${this.replicas} replicas HELMR_REDIS_WAIT_REPLICAS asks for confirmed it within ${REPLICA_WAIT_MS} ms, so a failover could still lose it; check the replicas (INFO replication), or lower HELMR_REDIS_WAIT_REPLICAS`,
       );
@@ -75,7 +79,11 @@ function waitOn(node: Redis, replicas: number): Promise<number> {
     timer = setTimeout(
       () =>
         reject(
-          new HelmrError(503, "redis_unavailable", "A Redis master did not answer while confirming this write with its replicas (a failover?); retry shortly"),
+          new HelmrError(
+            "unavailable",
+            "redis_unavailable",
+            "A Redis master did not answer while confirming this write with its replicas (a failover?); retry shortly",
+          ),
         ),
       REPLICA_WAIT_MS + 1_000,
     );

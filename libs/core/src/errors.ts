@@ -2,19 +2,45 @@ import type { z } from "zod";
 import type { ErrorBody, ErrorIssue } from "./schemas/records.ts";
 
 /**
- * An error the API answers with a 4xx/5xx status. The broker throws these for outcomes a
- * caller must hear about (unknown id, closed session), so every layer maps them the same way.
+ * What went wrong, in the domain's words: the caller's request was malformed or invalid, it
+ * named something that does not exist (or no longer does), it conflicts with the state of
+ * what it names, the caller may not do it, or Helmr could not do it. The HTTP API alone
+ * turns a kind into a status (apps/api/src/framework/error-mapping.ts); the broker and the
+ * SDK never name one.
+ */
+export type ErrorKind =
+  | "malformed"
+  | "invalid"
+  | "unauthenticated"
+  | "forbidden"
+  | "not_found"
+  | "gone"
+  | "conflict"
+  | "too_large"
+  | "unsupported"
+  | "method_not_allowed"
+  | "unavailable"
+  | "internal";
+
+/**
+ * An outcome a caller must hear about (an unknown id, a closed session), with a stable
+ * `code` and a message that says what to do; every layer passes it on as it is.
  */
 export class HelmrError extends Error {
   override name = "HelmrError";
   constructor(
-    readonly status: number,
+    readonly kind: ErrorKind,
     readonly code: string,
     message: string,
     readonly issues?: ErrorIssue[],
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+
+  /** A refusal of what the caller asked (its input, or what it names), as opposed to Helmr failing to do it. */
+  get refused(): boolean {
+    return this.kind !== "internal" && this.kind !== "unavailable";
   }
 
   toBody(): ErrorBody {
@@ -27,11 +53,11 @@ export class HelmrError extends Error {
 }
 
 export const notFound = (what: string, id: string, hint?: string) =>
-  new HelmrError(404, `${what}_not_found`, `${capitalize(what)} ${id} was not found${hint ? `; ${hint}` : ""}`);
+  new HelmrError("not_found", `${what}_not_found`, `${capitalize(what)} ${id} was not found${hint ? `; ${hint}` : ""}`);
 
-export const conflict = (code: string, message: string) => new HelmrError(409, code, message);
+export const conflict = (code: string, message: string) => new HelmrError("conflict", code, message);
 
-export const invalid = (message: string, issues?: ErrorIssue[]) => new HelmrError(422, "validation_failed", message, issues);
+export const invalid = (message: string, issues?: ErrorIssue[]) => new HelmrError("invalid", "validation_failed", message, issues);
 
 /** A list cursor that no page of that list handed out. */
 export const invalidCursor = () =>

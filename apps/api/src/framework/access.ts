@@ -11,4 +11,5 @@ export function publicToken(ctx: ApiContext): string | null {
   return principal.kind === "public" ? principal.token : null;
 }
 
-export const publicTokenRefused = () => new HelmrError(403, "forbidden", "A public access token cannot be used here; it only allows what its scope names");
+export const publicTokenRefused = () =>
+  new HelmrError("forbidden", "forbidden", "A public access token cannot be used here; it only allows what its scope names");

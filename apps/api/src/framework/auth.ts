@@ -13,12 +13,12 @@ import type { ApiState } from "./types.ts";
 export function authenticate(apiKeys: string[]): Middleware<ApiState> {
   return async (ctx, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get("authorization"));
-    if (!match) throw new HelmrError(401, "unauthorized", "Missing `Authorization: Bearer <secret key>` header; use a key from HELMR_API_KEYS");
+    if (!match) throw new HelmrError("unauthenticated", "unauthorized", "Missing `Authorization: Bearer <secret key>` header; use a key from HELMR_API_KEYS");
     const given = match[1];
     if (given.startsWith("pat_")) {
       ctx.state.principal = { kind: "public", token: given };
     } else {
-      if (!matchesAnyKey(given, apiKeys)) throw new HelmrError(401, "unauthorized", "Invalid API key; use a key from HELMR_API_KEYS");
+      if (!matchesAnyKey(given, apiKeys)) throw new HelmrError("unauthenticated", "unauthorized", "Invalid API key; use a key from HELMR_API_KEYS");
       ctx.state.principal = { kind: "secret" };
     }
     await next();

@@ -18,7 +18,7 @@ export function dashboardFile(name: string): string {
       text = readFileSync(new URL(name, DIST), "utf8");
     } catch {
       throw new HelmrError(
-        404,
+        "not_found",
         "dashboard_not_built",
         "The dashboard is not built here: run `npm run build` (or `node scripts/build/dashboard.mjs`) in the Helmr repository",
       );

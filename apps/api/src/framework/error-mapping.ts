@@ -1,5 +1,5 @@
 import { isRedisUnavailable } from "@helmr/broker";
-import { HelmrError, type ErrorBody } from "@helmr/core";
+import { HelmrError, type ErrorBody, type ErrorKind } from "@helmr/core";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
 import { withHint } from "./hints.ts";
@@ -9,7 +9,9 @@ import type { ApiState } from "./types.ts";
 export const RETRY_AFTER_SECONDS = 2;
 
 export const redisUnavailable = (cause?: unknown) =>
-  new HelmrError(503, "redis_unavailable", `Helmr cannot reach Redis right now; nothing was done. Retry in ${RETRY_AFTER_SECONDS} s`, undefined, { cause });
+  new HelmrError("unavailable", "redis_unavailable", `Helmr cannot reach Redis right now; nothing was done. Retry in ${RETRY_AFTER_SECONDS} s`, undefined, {
+    cause,
+  });
 
 /**
  * Every failure leaves in the one error shape (CONTRIBUTING.md): HelmrErrors with the hint
@@ -23,18 +25,34 @@ export function errorMapping(logger: Logger): Middleware<ApiState> {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        respond(ctx, new HelmrError(404, "route_not_found", `No route ${ctx.method} ${ctx.path}; the API lives under /api/v1`));
+        respond(ctx, new HelmrError("not_found", "route_not_found", `No route ${ctx.method} ${ctx.path}; the API lives under /api/v1`));
       }
     } catch (error) {
       const mapped = toHelmrError(error, logger, ctx.state.requestId);
-      if (mapped.status === 503) ctx.set("retry-after", String(RETRY_AFTER_SECONDS));
+      if (mapped.kind === "unavailable") ctx.set("retry-after", String(RETRY_AFTER_SECONDS));
       respond(ctx, mapped);
     }
   };
 }
 
+/** The one place a kind of error becomes an HTTP status. */
+export const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  malformed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  gone: 410,
+  too_large: 413,
+  unsupported: 415,
+  invalid: 422,
+  internal: 500,
+  unavailable: 503,
+};
+
 function respond(ctx: Parameters<Middleware>[0], error: HelmrError): void {
-  ctx.status = error.status;
+  ctx.status = STATUS_OF_KIND[error.kind];
   ctx.body = error.toBody() satisfies ErrorBody;
 }
 
@@ -45,8 +63,13 @@ function toHelmrError(error: unknown, logger: Logger, requestId: string): HelmrE
     return redisUnavailable(error);
   }
   const http = error as { status?: number; message?: string; expose?: boolean };
-  if (http.status === 405) return new HelmrError(405, "method_not_allowed", http.message ?? "Method not allowed");
-  if (http.status && http.status >= 400 && http.status < 500 && http.expose) return new HelmrError(http.status, "bad_request", http.message ?? "Bad request");
+  if (http.status === 405) return new HelmrError("method_not_allowed", "method_not_allowed", http.message ?? "Method not allowed");
+  // Koa's own client errors (a body it could not read, say) keep their status's kind.
+  if (http.status && http.status >= 400 && http.status < 500 && http.expose)
+    return new HelmrError(kindOfStatus(http.status), "bad_request", http.message ?? "Bad request");
   logger.error({ err: error, requestId }, "unhandled error in request");
-  return new HelmrError(500, "internal_error", `Something went wrong on our side (request ${requestId})`);
+  return new HelmrError("internal", "internal_error", `Something went wrong on our side (request ${requestId})`);
 }
+
+const kindOfStatus = (status: number): ErrorKind =>
+  (Object.entries(STATUS_OF_KIND).find(([, value]) => value === status)?.[0] as ErrorKind | undefined) ?? "malformed";

@@ -4,5 +4,5 @@ import { API_HINTS, HelmrError } from "@helmr/core";
 export function withHint(error: HelmrError): HelmrError {
   const hint = API_HINTS[error.code];
   if (!hint || error.message.endsWith(hint)) return error;
-  return new HelmrError(error.status, error.code, `${error.message}; ${hint}`, error.issues, { cause: error.cause });
+  return new HelmrError(error.kind, error.code, `${error.message}; ${hint}`, error.issues, { cause: error.cause });
 }

@@ -22,7 +22,7 @@ export async function requiredJsonBody(ctx: ApiContext): Promise<unknown> {
 }
 
 const emptyBody = () =>
-  new HelmrError(400, "empty_body", "The request body is empty; send a JSON body with `content-type: application/json`. Nothing was stored.");
+  new HelmrError("malformed", "empty_body", "The request body is empty; send a JSON body with `content-type: application/json`. Nothing was stored.");
 
 export function parseQuery<S extends z.ZodType>(ctx: ApiContext, schema: S): z.infer<S> {
   return parseOrThrow(schema, { ...ctx.query }, "query");

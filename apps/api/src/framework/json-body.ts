@@ -27,7 +27,7 @@ async function readJsonBody(ctx: ApiContext, limitBytes: number): Promise<JsonBo
   if (declaredLength === "0" || (declaredLength === undefined && req.headers["transfer-encoding"] === undefined)) return { present: false };
   if (!ctx.request.is("application/json", "+json")) {
     throw new HelmrError(
-      415,
+      "unsupported",
       "unsupported_media_type",
       `The body is sent as ${ctx.get("content-type") || "no content type"}; send it as JSON with \`content-type: application/json\`. Nothing was stored.`,
     );
@@ -35,7 +35,7 @@ async function readJsonBody(ctx: ApiContext, limitBytes: number): Promise<JsonBo
   const charset = ctx.request.charset;
   if (charset && charset.toLowerCase() !== "utf-8" && charset.toLowerCase() !== "utf8") {
     throw new HelmrError(
-      415,
+      "unsupported",
       "unsupported_media_type",
       `The body is declared as charset ${charset}; send JSON as UTF-8 (\`content-type: application/json\` or \`; charset=utf-8\`). Nothing was stored.`,
     );
@@ -56,13 +56,13 @@ async function readText(ctx: ApiContext, limitBytes: number): Promise<string> {
   } catch (error) {
     const { type, message } = error as getRawBody.RawBodyError;
     if (type === "entity.too.large") throw payloadTooLarge();
-    throw new HelmrError(400, "bad_request", `The request body could not be read: ${message}`);
+    throw new HelmrError("malformed", "bad_request", `The request body could not be read: ${message}`);
   }
 }
 
 const payloadTooLarge = () =>
   new HelmrError(
-    413,
+    "too_large",
     "payload_too_large",
     "The request body is larger than the limit; keep payloads under the configured size (HELMR_MAX_PAYLOAD_BYTES). Nothing was stored.",
   );
@@ -103,7 +103,7 @@ function parseWithoutPrototypeKeys(text: string): unknown {
     });
   } catch (error) {
     const reason = error instanceof PrototypeKeyError ? `it has a "${error.key}" key, which is not allowed` : (error as Error).message;
-    throw new HelmrError(400, "invalid_json", `The request body is not valid JSON: ${reason}. Nothing was stored.`);
+    throw new HelmrError("malformed", "invalid_json", `The request body is not valid JSON: ${reason}. Nothing was stored.`);
   }
 }
 

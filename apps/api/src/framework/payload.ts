@@ -4,6 +4,10 @@ import { HelmrError } from "@helmr/core";
 export function checkPayloadSize(value: unknown, maxBytes: number, what: string): void {
   const bytes = Buffer.byteLength(JSON.stringify(value ?? null));
   if (bytes > maxBytes) {
-    throw new HelmrError(413, "payload_too_large", `${what} is ${bytes} bytes; the limit is ${maxBytes} (HELMR_MAX_PAYLOAD_BYTES). Nothing was stored.`);
+    throw new HelmrError(
+      "too_large",
+      "payload_too_large",
+      `${what} is ${bytes} bytes; the limit is ${maxBytes} (HELMR_MAX_PAYLOAD_BYTES). Nothing was stored.`,
+    );
   }
 }

@@ -18,7 +18,8 @@ export default defineRoute({
   },
   handler: async (ctx) => {
     const asset = Asset.safeParse(ctx.params.asset);
-    if (!asset.success) throw new HelmrError(404, "route_not_found", `The dashboard has no file ${ctx.params.asset}; it has ${Asset.options.join(" and ")}`);
+    if (!asset.success)
+      throw new HelmrError("not_found", "route_not_found", `The dashboard has no file ${ctx.params.asset}; it has ${Asset.options.join(" and ")}`);
     ctx.type = DASHBOARD_FILES[asset.data];
     ctx.set({ "content-security-policy": DASHBOARD_POLICY, "cache-control": "no-cache" });
     ctx.body = dashboardFile(asset.data);

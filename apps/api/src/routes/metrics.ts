@@ -18,7 +18,7 @@ export default defineRoute({
   },
   handler: async (ctx, { engine, apiKeys, metricsToken }) => {
     if (!bearerMatches(ctx.get("authorization"), metricsToken ? [...apiKeys, metricsToken] : apiKeys)) {
-      throw new HelmrError(401, "unauthorized", METRICS_UNAUTHORIZED);
+      throw new HelmrError("unauthenticated", "unauthorized", METRICS_UNAUTHORIZED);
     }
     ctx.set("content-type", engine.resources.metrics.contentType);
     ctx.body = await engine.resources.metrics.text();

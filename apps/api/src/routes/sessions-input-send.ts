@@ -31,7 +31,7 @@ export default defineRoute({
     if (granted) {
       const { scope } = granted;
       if (scope.session !== ctx.params.id || scope.stream !== stream || (scope.correlationId !== null && scope.correlationId !== body.correlationId)) {
-        throw new HelmrError(403, "forbidden", "This public access token does not allow sending to this session, stream or correlationId");
+        throw new HelmrError("forbidden", "forbidden", "This public access token does not allow sending to this session, stream or correlationId");
       }
     }
     checkPayloadSize(body.data, maxPayloadBytes, "The input's data");

@@ -26,7 +26,7 @@ export default defineRoute({
   handler: async (ctx, { engine, maxPayloadBytes }) => {
     const bearer = publicToken(ctx);
     if (bearer !== null && !engine.tokens.verifyPublicAccessToken(ctx.params.id, bearer)) {
-      throw new HelmrError(401, "unauthorized", "This public access token does not complete this token");
+      throw new HelmrError("unauthenticated", "unauthorized", "This public access token does not complete this token");
     }
     const body = await parseBody(ctx, CompleteTokenBody, { required: true });
     checkPayloadSize(body.data, maxPayloadBytes, "The completion data");

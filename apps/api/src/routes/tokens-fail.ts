@@ -26,7 +26,7 @@ export default defineRoute({
   handler: async (ctx, { engine }) => {
     const bearer = publicToken(ctx);
     if (bearer !== null && !engine.tokens.verifyPublicAccessToken(ctx.params.id, bearer)) {
-      throw new HelmrError(401, "unauthorized", "This public access token does not fail this token");
+      throw new HelmrError("unauthenticated", "unauthorized", "This public access token does not fail this token");
     }
     const body = await parseBody(ctx, FailTokenBody, { required: true });
     const failed = await engine.tokens.fail(ctx.params.id, body.error);

@@ -54,22 +54,22 @@ export function scriptError(code: number, id: string): Error {
       return conflict("token_timed_out", `Token ${id} timed out; it can no longer be completed`);
     case ScriptError.TokenDeleted:
       return new HelmrError(
-        410,
+        "gone",
         "token_deleted",
         `Token ${id} was created by this run, ended, and was deleted by retention (HELMR_TOKEN_RETENTION); a replay of the run cannot bring it back. Keep token retention longer than your runs stay parked`,
       );
     case ScriptError.TokenHasWaiter:
       return conflict("token_has_waiter", `Another run already waits on token ${id}; a token unblocks one run`);
     case ScriptError.PublicTokenInvalid:
-      return new HelmrError(401, "unauthorized", "This public access token has expired or is not valid");
+      return new HelmrError("unauthenticated", "unauthorized", "This public access token has expired or is not valid");
     case ScriptError.PublicTokenExhausted:
-      return new HelmrError(403, "token_exhausted", "This public access token has been used as many times as it allows (maxUses)");
+      return new HelmrError("forbidden", "token_exhausted", "This public access token has been used as many times as it allows (maxUses)");
     case ScriptError.StaleExecution:
     case ScriptError.Cancelled:
     case ScriptError.JournalConflict:
       return new ExecutionRefusedError(code, id);
     default:
-      return new HelmrError(500, "internal", `unexpected script result ${code} for ${id}`);
+      return new HelmrError("internal", "internal", `unexpected script result ${code} for ${id}`);
   }
 }
 

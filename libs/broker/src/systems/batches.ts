@@ -126,7 +126,7 @@ export class BatchesSystem {
   /** The error for a session the batch cannot use, naming the first item that asked for it. */
   private refusal(items: TriggerBody[], sessionId: string, error: HelmrError): HelmrError {
     const index = items.findIndex((item) => item.sessionId === sessionId);
-    return new HelmrError(error.status, error.code, `${error.message} (items[${index}].sessionId); no run of the batch was created`);
+    return new HelmrError(error.kind, error.code, `${error.message} (items[${index}].sessionId); no run of the batch was created`);
   }
 }
 

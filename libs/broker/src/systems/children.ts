@@ -27,7 +27,6 @@ import { claimOf } from "../lua/claim.ts";
  * finds the count complete (`settleBatch`).
  */
 
-
 /** How a parent's wait on a child ends: the child's output, or its error. */
 export type ChildOutcome = { status: "running" } | { status: "ended"; result: string };
 
@@ -54,7 +53,7 @@ export class ChildrenSystem {
   async settleParentOf(childRunId: string): Promise<{ parentRunId: string; childEnded: boolean } | null> {
     // A child erased meanwhile (its session deleted) has no end to tell: its erasure told the parent.
     const end = await this.endOf(childRunId).catch((error: unknown) => {
-      if (HelmrError.is(error) && error.status === 404) return null;
+      if (HelmrError.is(error) && error.kind === "not_found") return null;
       throw error;
     });
     if (!end?.parent) return null;

@@ -27,7 +27,7 @@ export interface VerifiedPublicToken {
   scope: StoredScope;
 }
 
-const unauthorized = () => new HelmrError(401, "unauthorized", "This public access token has expired or is not valid");
+const unauthorized = () => new HelmrError("unauthenticated", "unauthorized", "This public access token has expired or is not valid");
 
 /**
  * Scoped public access tokens that let a browser send input to one session stream
@@ -72,7 +72,7 @@ export class PublicTokensSystem {
 
   private signature(id: string): string {
     const secret = this.resources.secret;
-    if (!secret) throw new HelmrError(500, "not_configured", "HELMR_SECRET is not set, so Helmr cannot create or check public access tokens");
+    if (!secret) throw new HelmrError("internal", "not_configured", "HELMR_SECRET is not set, so Helmr cannot create or check public access tokens");
     return deriveSecret(secret, "input-send", id);
   }
 }

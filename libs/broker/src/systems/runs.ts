@@ -152,7 +152,7 @@ export class RunsSystem {
 
   /** Refuses a task no worker has registered. */
   async checkTask(taskId: string): Promise<void> {
-    if (!(await this.tasks.isRegistered(taskId))) throw new HelmrError(404, "task_not_found", `No worker has registered task "${taskId}"`);
+    if (!(await this.tasks.isRegistered(taskId))) throw new HelmrError("not_found", "task_not_found", `No worker has registered task "${taskId}"`);
   }
 
   /**
@@ -312,7 +312,7 @@ export class RunsSystem {
         () => {},
         (error) => {
           // A child that ended meanwhile, or is not created yet, is no failure to cancel it.
-          if (!(HelmrError.is(error) && (error.code === "run_finished" || error.status === 404)))
+          if (!(HelmrError.is(error) && (error.code === "run_finished" || error.kind === "not_found")))
             this.resources.logger.warn({ err: error, runId, child: id }, "could not cancel the child of a cancelled run");
         },
       ),

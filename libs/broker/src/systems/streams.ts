@@ -37,7 +37,7 @@ export class StreamsSystem {
       deliveries.inc({ outcome: delivered.status });
       return delivered;
     } catch (error) {
-      if (HelmrError.is(error) && error.status < 500) deliveries.inc({ outcome: "rejected" });
+      if (HelmrError.is(error) && error.refused) deliveries.inc({ outcome: "rejected" });
       throw error;
     }
   }

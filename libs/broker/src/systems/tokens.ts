@@ -100,7 +100,7 @@ export class TokensSystem {
 
   callbackUrl(tokenId: string): string {
     const base = this.resources.publicUrl;
-    if (!base) throw new HelmrError(500, "not_configured", "HELMR_PUBLIC_URL is not set, so Helmr cannot hand out callback URLs");
+    if (!base) throw new HelmrError("internal", "not_configured", "HELMR_PUBLIC_URL is not set, so Helmr cannot hand out callback URLs");
     return `${base.replace(/\/$/, "")}/api/v1/tokens/${tokenId}/callback/${deriveSecret(this.serverSecret(), "token-callback", tokenId)}`;
   }
 
@@ -167,7 +167,7 @@ export class TokensSystem {
       completions.inc({ outcome: completion.firstCompletion ? settled : "repeated" });
       return completion;
     } catch (error) {
-      if (HelmrError.is(error) && error.status < 500) completions.inc({ outcome: "rejected" });
+      if (HelmrError.is(error) && error.refused) completions.inc({ outcome: "rejected" });
       throw error;
     }
   }
@@ -267,7 +267,7 @@ export class TokensSystem {
       keys: { token: this.resources.keys.token(due.token) },
       args: { now },
     }).catch((error) => {
-      if (HelmrError.is(error) && error.status === 404) return null;
+      if (HelmrError.is(error) && error.kind === "not_found") return null;
       throw error;
     });
     if (settled?.kind !== "completed" && settled?.kind !== "failed") return false;
@@ -275,7 +275,7 @@ export class TokensSystem {
   }
 
   private serverSecret(): string {
-    if (!this.resources.secret) throw new HelmrError(500, "not_configured", "HELMR_SECRET is not set, so Helmr cannot create or check token secrets");
+    if (!this.resources.secret) throw new HelmrError("internal", "not_configured", "HELMR_SECRET is not set, so Helmr cannot create or check token secrets");
     return this.resources.secret;
   }
 }

@@ -108,7 +108,7 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
     } catch (error) {
       held?.abandon();
       // A job whose run is gone (never created, or deleted) has nothing to execute; retrying cannot help.
-      if (HelmrError.is(error) && error.status === 404) {
+      if (HelmrError.is(error) && error.kind === "not_found") {
         logger.warn({ jobId, runId }, "dropping a runs-queue job whose run does not exist");
         return;
       }

@@ -182,7 +182,7 @@ async function watchToken(execution: Execution, tokenId: string, position: numbe
   try {
     watched = await execution.write(() => execution.engine.tokens.watch(tokenId, execution.run.id, position));
   } catch (error) {
-    if (HelmrError.is(error) && error.status < 500) return waitOutcome.failed({ name: error.name, message: error.message, code: error.code });
+    if (HelmrError.is(error) && error.refused) return waitOutcome.failed({ name: error.name, message: error.message, code: error.code });
     throw error;
   }
   if (watched.status === "waiting") return { timeoutAt: watched.timeoutAt };

@@ -36,7 +36,7 @@ async function live(execution: Execution, position: number, tokenId: string, ent
     watched = await execution.write(() => engine.tokens.watch(tokenId, run.id, position));
   } catch (error) {
     // An unknown token or one another run waits on is the task's to handle, not a crash.
-    if (HelmrError.is(error) && error.status < 500) return { ok: false, error };
+    if (HelmrError.is(error) && error.refused) return { ok: false, error };
     throw error;
   }
   if (watched.status !== "waiting") {
