@@ -36,6 +36,8 @@ export interface Resources {
   idempotencyTtlMs: number;
   /** Replicas an acknowledged delivery, completion or trigger must reach first (replication.ts). */
   waitReplicas: number;
+  /** What a run's code may write: the largest output in bytes of JSON, and the entries an output stream keeps unless it says (0: no cap). */
+  limits: { maxPayloadBytes: number; outputMaxLength: number };
   /** The index of parked runs, shared by every system that parks or ends a wait. */
   waiting: WaitingIndex;
   /** This process's Prometheus metrics (metrics.ts). */
@@ -64,6 +66,8 @@ export interface ResourceOptions {
   queueShards?: number;
   /** HELMR_REDIS_WAIT_REPLICAS: replicas an acknowledged write must reach first (replication.ts; default 0). */
   waitReplicas?: number;
+  /** HELMR_MAX_PAYLOAD_BYTES and HELMR_OUTPUT_MAX_LENGTH (defaults 1 MiB and no cap). */
+  limits?: Partial<Resources["limits"]>;
 }
 
 export const RUNS_QUEUE = "runs";
@@ -104,6 +108,7 @@ export function createResources(options: ResourceOptions): Resources {
     publicUrl: options.publicUrl,
     idempotencyTtlMs,
     waitReplicas: options.waitReplicas ?? 0,
+    limits: { maxPayloadBytes: 1024 * 1024, outputMaxLength: 0, ...options.limits },
   };
 }
 

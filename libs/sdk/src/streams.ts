@@ -54,20 +54,19 @@ export const streams = {
   /**
    * An output stream. `maxLength` caps it for very long sessions: appends trim the oldest
    * entries beyond about that many (approximately, in Redis's whole nodes, so a cap costs
-   * nothing per append). Default HELMR_OUTPUT_MAX_LENGTH, else no cap.
+   * nothing per append). Default: the worker's HELMR_OUTPUT_MAX_LENGTH, else no cap.
    */
   output<T = unknown>(id: string, options: { schema?: z.ZodType<T>; maxLength?: number } = {}): OutputStream<T> {
     checkName(id);
-    const maxBytes = Number(process.env.HELMR_MAX_PAYLOAD_BYTES ?? 1024 * 1024);
-    const maxLength = options.maxLength ?? Number(process.env.HELMR_OUTPUT_MAX_LENGTH || 0);
-    if (!Number.isInteger(maxLength) || maxLength < 0)
+    const { maxLength } = options;
+    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0))
       throw new TypeError(`streams.output("${id}"): maxLength must be a whole number of entries (0 for no cap), not ${maxLength}`);
     return {
       id,
       append: (data: T) => {
         const execution = currentExecution(`${id}.append()`);
         const checked = options.schema ? options.schema.parse(data) : data;
-        return appendOutput(execution, id, checked, maxBytes, maxLength);
+        return appendOutput(execution, id, checked, maxLength);
       },
     };
   },

@@ -37,7 +37,7 @@ export default class Dev extends Command {
     const redis = await resolveRedis(settings);
     const api = await startApi(settings, { redisUrl: redis.url, apiKeys, secret, port: flags.port ?? settings.HELMR_PORT, host: settings.HELMR_HOST, logger });
     let worker: HelmrWorker | undefined;
-    if (tasks) worker = await startWorker(settings, { redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl });
+    if (tasks) worker = await startWorker({ redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl });
 
     const apiUrl = `${api.server.url}/api/v1`;
     const facts = {

@@ -29,7 +29,7 @@ export default class Worker extends Command {
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const tasks = await loadTaskModule(args.module);
     const redis = await resolveRedis(settings);
-    const worker = await startWorker(settings, { redisUrl: redis.url, tasks, concurrency: flags.concurrency, logger }).catch((error: Error) => {
+    const worker = await startWorker({ redisUrl: redis.url, tasks, concurrency: flags.concurrency, logger }).catch((error: Error) => {
       throw new Errors.CLIError(error.message, { exit: 1 });
     });
     if (!settings.HELMR_SECRET) {

@@ -71,32 +71,25 @@ export async function startApi(
   };
 }
 
-export function startWorker(
-  settings: Settings,
-  options: { redisUrl: string; tasks: Record<string, unknown>; concurrency?: number; logger: Logger; secret?: string; publicUrl?: string },
-): Promise<HelmrWorker> {
+/**
+ * A worker of the tasks: createWorker reads every other HELMR_* setting itself (with the
+ * server's schema, @helmr/config's workerSettings); what is passed here is what the command
+ * decides (the Redis it found or started, its --concurrency flag, a dev server's secret and URL).
+ */
+export function startWorker(options: {
+  redisUrl: string;
+  tasks: Record<string, unknown>;
+  concurrency?: number;
+  logger: Logger;
+  secret?: string;
+  publicUrl?: string;
+}): Promise<HelmrWorker> {
   return createWorker({
     tasks: options.tasks,
     redis: options.redisUrl,
-    prefix: settings.HELMR_PREFIX,
-    concurrency: options.concurrency ?? settings.HELMR_WORKER_CONCURRENCY,
-    lockDurationMs: settings.HELMR_LOCK_MS,
-    shutdownGraceMs: settings.HELMR_SHUTDOWN_GRACE_MS,
-    warmRuns: settings.HELMR_WARM_RUNS,
-    warmMs: settings.HELMR_WARM_MS,
-    idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
-    queueShards: settings.HELMR_QUEUE_SHARDS,
-    waitReplicas: settings.HELMR_REDIS_WAIT_REPLICAS,
-    metricsPort: settings.HELMR_METRICS_PORT,
-    metricsKeys: [...(settings.HELMR_METRICS_TOKEN ? [settings.HELMR_METRICS_TOKEN] : []), ...settings.HELMR_API_KEYS],
-    retention: {
-      runMs: parseDuration(settings.HELMR_RUN_RETENTION),
-      sessionMs: parseDuration(settings.HELMR_SESSION_RETENTION),
-      sessionIdleCloseMs: parseDuration(settings.HELMR_SESSION_IDLE_CLOSE),
-      tokenMs: parseDuration(settings.HELMR_TOKEN_RETENTION),
-    },
+    concurrency: options.concurrency,
     logger: options.logger,
-    secret: options.secret ?? settings.HELMR_SECRET,
-    publicUrl: options.publicUrl ?? settings.HELMR_PUBLIC_URL,
+    secret: options.secret,
+    publicUrl: options.publicUrl,
   });
 }

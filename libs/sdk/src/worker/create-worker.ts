@@ -13,8 +13,8 @@ import {
   WarmWorkers,
 } from "@helmr/broker";
 import { randomBytes } from "node:crypto";
-import { DEFAULTS } from "@helmr/config";
-import { parseDuration, redactRedisUrl } from "@helmr/core";
+import { loadSettings, workerSettings } from "@helmr/config";
+import { redactRedisUrl } from "@helmr/core";
 import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
@@ -88,19 +88,23 @@ export interface HelmrWorker {
 export async function createWorker(options: WorkerOptions): Promise<HelmrWorker> {
   const tasks = collectTasks(options.tasks);
   if (tasks.size === 0) throw new Error("createWorker: no tasks given (export tasks made with task({ id, run }) from the module)");
-  const redisUrl = options.redis ?? process.env.HELMR_REDIS_URL;
+  // The HELMR_* settings, checked by the server's schema (a bad value throws a ConfigError
+  // naming the variable); each option given here overrides its setting.
+  const settings = workerSettings(loadSettings());
+  const redisUrl = options.redis ?? settings.redisUrl;
   if (!redisUrl) throw new Error("createWorker: no Redis URL; pass { redis } or set HELMR_REDIS_URL");
-  const logger = options.logger ?? pino({ level: process.env.HELMR_LOG_LEVEL ?? "info" });
+  const logger = options.logger ?? pino({ level: settings.logLevel });
   const engine = createEngine({
     redisUrl,
-    prefix: options.prefix,
+    prefix: options.prefix ?? settings.prefix,
     logger,
     hooks: options.hooks,
-    secret: options.secret ?? process.env.HELMR_SECRET,
-    publicUrl: options.publicUrl ?? process.env.HELMR_PUBLIC_URL,
-    idempotencyTtlMs: options.idempotencyTtlMs ?? (process.env.HELMR_IDEMPOTENCY_TTL ? parseDuration(process.env.HELMR_IDEMPOTENCY_TTL) : undefined),
-    queueShards: options.queueShards ?? envInt("HELMR_QUEUE_SHARDS"),
-    waitReplicas: options.waitReplicas ?? envInt("HELMR_REDIS_WAIT_REPLICAS"),
+    secret: options.secret ?? settings.secret,
+    publicUrl: options.publicUrl ?? settings.publicUrl,
+    idempotencyTtlMs: options.idempotencyTtlMs ?? settings.idempotencyTtlMs,
+    queueShards: options.queueShards ?? settings.queueShards,
+    waitReplicas: options.waitReplicas ?? settings.waitReplicas,
+    limits: { maxPayloadBytes: settings.maxPayloadBytes, outputMaxLength: settings.outputMaxLength },
   });
   // Fail at once, saying why, rather than retrying quietly against a Redis that is not there.
   if (!(await engine.healthy(5_000))) {
@@ -117,15 +121,11 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   await engine.streams.publishSchemas(inputSchemasToPublish(logger));
 
   const active = new Set<Execution>();
-  const lockDuration = options.lockDurationMs ?? DEFAULTS.lockMs;
-  const concurrency = options.concurrency ?? DEFAULTS.workerConcurrency;
+  const lockDuration = options.lockDurationMs ?? settings.lockMs;
+  const concurrency = options.concurrency ?? settings.concurrency;
   const workerId = randomBytes(6).toString("base64url");
   const giveUp = (runIds: string[]) => void engine.warm.dropRuns(workerId, runIds).catch((error) => logger.debug({ err: error }, "could not drop warm marks"));
-  const warm = new WarmRuns(
-    options.warmRuns ?? envInt("HELMR_WARM_RUNS") ?? DEFAULTS.warmRuns,
-    options.warmMs ?? envInt("HELMR_WARM_MS") ?? DEFAULTS.warmMs,
-    giveUp,
-  );
+  const warm = new WarmRuns(options.warmRuns ?? settings.warmRuns, options.warmMs ?? settings.warmMs, giveUp);
   const processor = createProcessor({ engine, tasks, logger, active, warm, workerId });
   const bullConnection = connect(redisUrl, logger, "worker", { maxRetriesPerRequest: null });
   const workerOptions = {
@@ -156,7 +156,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
 
   const sweepEveryMs = options.sweepIntervalMs ?? 5_000;
   bullWorkers.push(
-    await startRetentionSweeps({ engine, connection: bullConnection, policy: retentionPolicy(options.retention), everyMs: sweepEveryMs, logger }),
+    await startRetentionSweeps({ engine, connection: bullConnection, policy: { ...settings.retention, ...options.retention }, everyMs: sweepEveryMs, logger }),
   );
   const sweepInterval = setInterval(() => {
     engine.outbox.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
@@ -184,7 +184,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
         await engine.warm.leave(workerId).catch(() => {});
       }
       const closed = Promise.all(bullWorkers.map((worker) => closeBullWorker(worker, redisAnswers)));
-      const grace = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
+      const grace = options.shutdownGraceMs ?? settings.shutdownGraceMs;
       if (!redisAnswers) {
         if (active.size)
           logger.warn(
@@ -209,9 +209,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       await engine.close();
     })());
 
-  const metricsPort = options.metricsPort ?? envInt("HELMR_METRICS_PORT");
-  const metricsKeys =
-    options.metricsKeys ?? [process.env.HELMR_METRICS_TOKEN ?? "", ...(process.env.HELMR_API_KEYS ?? "").split(",")].map((key) => key.trim()).filter(Boolean);
+  const metricsPort = options.metricsPort ?? settings.metricsPort;
+  const metricsKeys = options.metricsKeys ?? settings.metricsKeys;
   let metricsServer: MetricsServer | undefined;
   if (metricsPort !== undefined) {
     try {
@@ -224,19 +223,6 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   logger.info({ tasks: [...tasks.keys()], concurrency, metricsPort: metricsServer?.port }, "helmr worker started");
   return { engine, workerId, taskIds: [...tasks.keys()], metricsPort: metricsServer?.port, close };
 }
-
-/** The retention to sweep with: what was given, else the HELMR_* settings, else the defaults. */
-function retentionPolicy(given: Partial<RetentionPolicy> = {}): RetentionPolicy {
-  const setting = (name: string, fallback: string) => parseDuration(process.env[name] || fallback);
-  return {
-    runMs: given.runMs ?? setting("HELMR_RUN_RETENTION", DEFAULTS.runRetention),
-    sessionMs: given.sessionMs ?? setting("HELMR_SESSION_RETENTION", DEFAULTS.sessionRetention),
-    sessionIdleCloseMs: given.sessionIdleCloseMs ?? setting("HELMR_SESSION_IDLE_CLOSE", DEFAULTS.sessionIdleClose),
-    tokenMs: given.tokenMs ?? setting("HELMR_TOKEN_RETENTION", DEFAULTS.tokenRetention),
-  };
-}
-
-const envInt = (name: string): number | undefined => (process.env[name] === undefined || process.env[name] === "" ? undefined : Number(process.env[name]));
 
 /** How long a close waits, after the grace period, for handed-back executions to end. */
 const HAND_BACK_WAIT_MS = 2_000;

@@ -1,8 +1,12 @@
 import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 
-/** output.append: appends once per run; replay returns the journaled entry id. */
-export function appendOutput(execution: Execution, stream: string, data: unknown, maxBytes: number, maxLength = 0): Promise<string> {
+/**
+ * output.append: appends once per run; replay returns the journaled entry id. `maxLength` is
+ * the stream's own cap, else the worker's (HELMR_OUTPUT_MAX_LENGTH).
+ */
+export function appendOutput(execution: Execution, stream: string, data: unknown, maxLength?: number): Promise<string> {
+  const { maxPayloadBytes: maxBytes, outputMaxLength } = execution.engine.resources.limits;
   const op = execution.begin({ k: "output", n: stream });
   if (!op) return abandoned();
   if (op.recorded) return Promise.resolve((op.recorded.entry as Extract<JournalEntry, { k: "output" }>).v);
@@ -13,6 +17,6 @@ export function appendOutput(execution: Execution, stream: string, data: unknown
     );
   }
   return execution.track(
-    execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength)),
+    execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength ?? outputMaxLength)),
   );
 }
