@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { S3SnapshotStore, SnapshotService } from "@helmr/broker";
+import { S3SnapshotStore, SnapshotService } from "@helmr/broker/snapshots";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";

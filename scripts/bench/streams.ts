@@ -1,4 +1,4 @@
-import { markAttended } from "@helmr/broker";
+import { markAttended } from "@helmr/broker/snapshots";
 import { benchContext } from "./context.ts";
 import { rawBullmq, rawBullmqThroughput, startRawBaseline } from "./scenarios/raw-bullmq.ts";
 import {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileSnapshotStore } from "@helmr/broker";
+import { FileSnapshotStore } from "@helmr/broker/snapshots";
 import { step, streams, task, tokens } from "@helmr/sdk";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";

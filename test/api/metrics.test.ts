@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileSnapshotStore, SnapshotService } from "@helmr/broker";
+import { FileSnapshotStore, SnapshotService } from "@helmr/broker/snapshots";
 import { step, streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { S3SnapshotStore } from "@helmr/broker";
+import { S3SnapshotStore } from "@helmr/broker/snapshots";
 import S3rver from "s3rver";
 
 export interface TestS3 {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SnapshotService, markAttended, masters, redisClient, type SnapshotStore } from "@helmr/broker";
+import { masters, redisClient } from "@helmr/broker";
+import { SnapshotService, markAttended, type SnapshotStore } from "@helmr/broker/snapshots";
 import { startEmbeddedRedis, startLocalCluster } from "@helmr/embedded-redis";
 import type { Redis } from "ioredis";
 import { afterEach } from "vitest";

@@ -1,4 +1,5 @@
-import { S3SnapshotStore, SNAPSHOTS_QUEUE, SnapshotService, redisClient } from "@helmr/broker";
+import { redisClient } from "@helmr/broker";
+import { S3SnapshotStore, SNAPSHOTS_QUEUE, SnapshotService } from "@helmr/broker/snapshots";
 import { freePort } from "@helmr/embedded-redis";
 import { streams, task } from "@helmr/sdk";
 import { Queue } from "bullmq";

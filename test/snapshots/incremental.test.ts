@@ -1,5 +1,5 @@
 import { gunzipSync } from "node:zlib";
-import { SnapshotService } from "@helmr/broker";
+import { SnapshotService } from "@helmr/broker/snapshots";
 import { streams, task } from "@helmr/sdk";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";

@@ -28,6 +28,28 @@ function importsOf(file: string): string[] {
     .filter((target): target is string => target !== undefined && sources.has(target));
 }
 
+/**
+ * The files and the outside packages a file loads when it runs: its imports that are not
+ * type-only, lazy ones included (they load when the code reaches them), and theirs.
+ */
+function loadedBy(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const outside = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const text = readFileSync(join(REPO, file), "utf8");
+    for (const match of text.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?\sfrom\s+"([^"]+)"|^\s*import\s+"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/gm)) {
+      const specifier = match[1] ?? match[2] ?? match[3];
+      const target = specifier.startsWith(".") ? normalize(join(dirname(file), specifier)) : packages.get(specifier);
+      if (target && sources.has(target)) visit(target);
+      else if (!specifier.startsWith(".") && !specifier.startsWith("node:")) outside.add(specifier);
+    }
+  };
+  visit(entry);
+  return { files, packages: outside };
+}
+
 /** The strongly connected components of more than one file (Tarjan's algorithm): each is a circle. */
 function circles(graph: Map<string, string[]>): string[][] {
   const found: string[][] = [];
@@ -65,6 +87,23 @@ describe("imports", () => {
     const graph = new Map([...sources].map((file) => [file, importsOf(file)]));
     expect([...graph.values()].flat().length).toBeGreaterThan(500);
     expect(circles(graph)).toEqual([]);
+  });
+
+  it("leave a worker without the S3 client and the API: only what takes or restores snapshots loads them", () => {
+    for (const entry of ["libs/sdk/src/index.ts", "apps/cli/src/commands/worker.ts"]) {
+      const { files, packages: outside } = loadedBy(entry);
+      expect(files.size, entry).toBeGreaterThan(20);
+      expect(
+        [...outside].filter((name) => name.startsWith("@aws-sdk/")),
+        entry,
+      ).toEqual([]);
+      expect(
+        [...files].filter((file) => file.startsWith("apps/api/") || file.startsWith("libs/broker/src/snapshots/stores/")),
+        entry,
+      ).toEqual([]);
+    }
+    // The check sees them where they are loaded.
+    expect([...loadedBy("apps/cli/src/commands/server.ts").packages]).toContain("@aws-sdk/client-s3");
   });
 
   it("are found as circles when they are (the check itself)", () => {

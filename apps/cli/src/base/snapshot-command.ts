@@ -1,4 +1,4 @@
-import type { SnapshotService } from "@helmr/broker";
+import type { SnapshotService } from "@helmr/broker/snapshots";
 import { Command, Errors, type Interfaces } from "@oclif/core";
 import { settingsOrExit } from "../runtime/settings.ts";
 
@@ -29,7 +29,7 @@ export abstract class SnapshotCommand<T extends typeof Command> extends Command 
     const [{ createEngine }, { resolveRedis }, { createLogger }, { snapshotServiceFor }] = await Promise.all([
       import("@helmr/broker"),
       import("../runtime/redis.ts"),
-      import("../runtime/services.ts"),
+      import("../runtime/logger.ts"),
       import("../runtime/snapshots.ts"),
     ]);
     const logger = createLogger(settings, "warn");

@@ -22,10 +22,12 @@ export default class Dev extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Dev);
     const settings = settingsOrExit();
-    const [{ loadTaskModule }, { resolveRedis }, { createLogger, startApi, startWorker }] = await Promise.all([
+    const [{ loadTaskModule }, { resolveRedis }, { createLogger }, { startApi }, { startWorker }] = await Promise.all([
       import("../runtime/load-tasks.ts"),
       import("../runtime/redis.ts"),
+      import("../runtime/logger.ts"),
       import("../runtime/services.ts"),
+      import("../runtime/worker.ts"),
     ]);
     const logger = createLogger(settings, "warn");
     const shutdown = catchShutdownSignals((m) => this.log(m), settings.HELMR_SHUTDOWN_GRACE_MS);

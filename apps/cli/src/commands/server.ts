@@ -32,7 +32,11 @@ export default class Server extends Command {
         exit: 1,
       });
     }
-    const [{ resolveRedis }, { createLogger, startApi }] = await Promise.all([import("../runtime/redis.ts"), import("../runtime/services.ts")]);
+    const [{ resolveRedis }, { createLogger }, { startApi }] = await Promise.all([
+      import("../runtime/redis.ts"),
+      import("../runtime/logger.ts"),
+      import("../runtime/services.ts"),
+    ]);
     const logger = createLogger(settings);
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
     const redis = await resolveRedis(settings);

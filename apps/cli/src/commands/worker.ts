@@ -19,10 +19,11 @@ export default class Worker extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Worker);
-    const [{ loadTaskModule }, { resolveRedis }, { createLogger, startWorker }] = await Promise.all([
+    const [{ loadTaskModule }, { resolveRedis }, { createLogger }, { startWorker }] = await Promise.all([
       import("../runtime/load-tasks.ts"),
       import("../runtime/redis.ts"),
-      import("../runtime/services.ts"),
+      import("../runtime/logger.ts"),
+      import("../runtime/worker.ts"),
     ]);
     const settings = settingsOrExit();
     const logger = createLogger(settings);

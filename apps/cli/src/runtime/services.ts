@@ -1,16 +1,11 @@
 import { parseDuration } from "@helmr/core";
 import { startApiServer, type ApiServer } from "@helmr/api";
-import { LayoutMismatchError, createEngine, type HelmrEngine, type SnapshotService } from "@helmr/broker";
+import { LayoutMismatchError, createEngine, type HelmrEngine } from "@helmr/broker";
+import type { SnapshotService } from "@helmr/broker/snapshots";
 import type { Settings } from "@helmr/config";
-import { createWorker, type HelmrWorker } from "@helmr/sdk";
 import { Errors } from "@oclif/core";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { snapshotServiceFor } from "./snapshots.ts";
-
-export function createLogger(settings: Settings, fallbackLevel?: string): Logger {
-  const level = process.env.HELMR_LOG_LEVEL ? settings.HELMR_LOG_LEVEL : (fallbackLevel ?? settings.HELMR_LOG_LEVEL);
-  return pino({ level });
-}
 
 export interface ApiService {
   engine: HelmrEngine;
@@ -69,27 +64,4 @@ export async function startApi(
       await engine.close();
     },
   };
-}
-
-/**
- * A worker of the tasks: createWorker reads every other HELMR_* setting itself (with the
- * server's schema, @helmr/config's workerSettings); what is passed here is what the command
- * decides (the Redis it found or started, its --concurrency flag, a dev server's secret and URL).
- */
-export function startWorker(options: {
-  redisUrl: string;
-  tasks: Record<string, unknown>;
-  concurrency?: number;
-  logger: Logger;
-  secret?: string;
-  publicUrl?: string;
-}): Promise<HelmrWorker> {
-  return createWorker({
-    tasks: options.tasks,
-    redis: options.redisUrl,
-    concurrency: options.concurrency,
-    logger: options.logger,
-    secret: options.secret,
-    publicUrl: options.publicUrl,
-  });
 }

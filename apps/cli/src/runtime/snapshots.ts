@@ -1,5 +1,6 @@
 import { parseDuration } from "@helmr/core";
-import { SnapshotService, snapshotStoreFrom, type HelmrEngine } from "@helmr/broker";
+import type { HelmrEngine } from "@helmr/broker";
+import { SnapshotService, snapshotStoreFrom } from "@helmr/broker/snapshots";
 import type { Settings } from "@helmr/config";
 
 /** The snapshot service of a process, on the store the settings name (S3 or HELMR_DATA_DIR/snapshots). */

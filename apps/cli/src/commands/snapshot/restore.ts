@@ -1,4 +1,4 @@
-import type { RestoreResult } from "@helmr/broker";
+import type { RestoreResult } from "@helmr/broker/snapshots";
 import { isSnapshotId } from "@helmr/core";
 import { Args, Flags } from "@oclif/core";
 import { SingleBar } from "cli-progress";
