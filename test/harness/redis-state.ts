@@ -4,13 +4,14 @@ import type { Redis } from "ioredis";
 /**
  * Written on their own timers while a worker runs, saying nothing about a request: BullMQ's
  * stalled check, the retention sweeper's lock and cursors, the snapshot change marks it
- * drops where no snapshot is taken (and the lock it takes to), the maintenance queue's jobs;
+ * drops where no snapshot is taken (and the lock it takes to), the maintenance queue's jobs,
+ * the live workers' heartbeats (`workers`, warm-workers.ts);
  * and the marks a script's change sends after it answered (the change marks and the
  * retention due index, lua/run-script.ts), which may land after the response that
  * followed the change. What a request would write beside a mark (a session, a run, a token)
  * is compared still.
  */
-export const BACKGROUND_KEYS = /:stalled-check$|:retention:(lock|cursors)$|\{snapshot\}:lock$|:changes$|:due$|\}:maintenance:/;
+export const BACKGROUND_KEYS = /:stalled-check$|:retention:(lock|cursors)$|\{snapshot\}:lock$|:changes$|:due$|:workers$|\}:maintenance:/;
 
 /**
  * Every key a test's prefix owns, Helmr's (`<prefix>:…`) and BullMQ's (`{<prefix>}:…`), with
