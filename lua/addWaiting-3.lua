@@ -1,10 +1,10 @@
 --[[
-  Adds a parked run to the waiting-runs index (systems/waiting-index.ts): sorted sets of at
+  Adds a parked run to the waiting-runs index (waiting-index.ts): sorted sets of at
   most `size` members each ("buckets", which Redis keeps as compact listpacks while they
   stay under zset-max-listpack-entries), listed in a directory by the lowest score each may
   hold. Every member lies in the bucket whose range holds its score: [its start, the next
   bucket's start). That is what lets removeWaiting find a member from its score alone.
-  The score's fraction says what the run waits on (systems/waiting-index.ts), counted per
+  The score's fraction says what the run waits on (waiting-index.ts), counted per
   kind in `kinds` for the metrics.
   @key dir        directory (zset: bucket number -> start score)
   @key sequence   the bucket number sequence

@@ -1,6 +1,6 @@
 --[[
   Reads the data of a range of an input stream's entries for a replay, whose journal
-  references consumed inputs by entry id (libs/broker/src/systems/history.ts): one string,
+  references consumed inputs by entry id (libs/broker/src/history.ts): one string,
   "<id>\n<data>\n<id>\n<data>...", so a long conversation's inputs come back as one reply
   rather than as an array per entry. Data is JSON text, which holds no raw newline.
   @key stream     input stream

@@ -1,6 +1,6 @@
 --[[
   Takes runs out of the waiting-runs index (lua/addWaiting-3.lua), each by the time its
-  wait began: its score is that time plus the fraction of its kind (systems/waiting-index.ts),
+  wait began: its score is that time plus the fraction of its kind (waiting-index.ts),
   so each kind's score is tried; the entry found has its kind's count lowered. An emptied
   bucket leaves the directory, unless it is the newest (the next adds go there); its range
   then joins the previous bucket's.

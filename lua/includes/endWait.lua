@@ -2,7 +2,7 @@
 -- wait's journal position, which holds the rest).
 
 -- When a wait began: its caller takes the run out of the waiting-runs index with it
--- (systems/waiting-index.ts).
+-- (waiting-index.ts).
 local function sinceOfWait(wait)
   return wait and string.match(wait, '"since":(%d+)')
 end

@@ -38,7 +38,7 @@ end
 
 -- How a consumed input is journaled as its wait's result: "=<data>" when the data is no
 -- longer than the entry's id, otherwise "@<entry id>", since the stream holds the data and
--- a replay reads it from there (libs/broker/src/systems/history.ts).
+-- a replay reads it from there (libs/broker/src/history.ts).
 local function inputResult(data, entryId)
   if #data <= #entryId then
     return "=" .. data

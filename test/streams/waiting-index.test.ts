@@ -12,7 +12,7 @@ import { deleteAll } from "../harness/redis-state.ts";
  */
 type Op = { op: "add"; run: number; since: number; kind: WaitKind } | { op: "remove"; run: number } | { op: "stale"; run: number };
 type WaitKind = "input" | "token" | "timer" | "run" | "batch" | "first";
-/** The fraction of its score that says an entry's kind (systems/waiting-index.ts). */
+/** The fraction of its score that says an entry's kind (waiting-index.ts). */
 const FRACTION: Record<WaitKind, number> = { input: 0.25, token: 0.5, timer: 0.75, run: 0.875, batch: 0.9375, first: 0.96875 };
 
 const RUNS = 12;

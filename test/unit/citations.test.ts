@@ -72,6 +72,18 @@ describe("citations in docs and comments", () => {
     expect(checked).toBeGreaterThan(30);
   });
 
+  it("list every system of the broker in ARCHITECTURE.md, and systems/ holds only systems, each a class named <Name>System", () => {
+    const architecture = readFileSync(join(REPO, "ARCHITECTURE.md"), "utf8");
+    const systems = tracked.filter((file) => file.startsWith("libs/broker/src/systems/") && file.endsWith(".ts"));
+    expect(systems.length).toBeGreaterThan(10);
+    for (const file of systems) {
+      const classes = [...readFileSync(join(REPO, file), "utf8").matchAll(/^export class (\w+)/gm)].map((match) => match[1]);
+      expect(classes, file).toHaveLength(1);
+      expect(classes[0], file).toMatch(/^[A-Z]\w*System$/);
+      expect(architecture, `ARCHITECTURE.md names ${classes[0]}`).toContain(`\`${classes[0]}\``);
+    }
+  });
+
   it("say the reason rather than an issue's number (BENCHMARKS.md, a log of past sessions, aside)", () => {
     const citing = prose.filter(({ file, text }) => file !== "BENCHMARKS.md" && /\b[Ii]ssues? #?\d+\b/.test(text)).map(({ file }) => file);
     expect(citing).toEqual([]);

@@ -1,7 +1,7 @@
 import { settlesWithin } from "./closing.ts";
 import { closeConnection, createResources, type ResourceOptions, type Resources } from "./resources.ts";
 import { DispatchSystem } from "./systems/dispatch.ts";
-import { OutboxSweeper } from "./systems/outbox-sweeper.ts";
+import { OutboxSweeperSystem } from "./systems/outbox-sweeper.ts";
 import { ChildrenSystem } from "./systems/children.ts";
 import { BatchesSystem } from "./systems/batches.ts";
 import { ExecutionsSystem } from "./systems/executions.ts";
@@ -9,12 +9,12 @@ import { RunsSystem } from "./systems/runs.ts";
 import { SessionsSystem } from "./systems/sessions.ts";
 import { StreamsSystem } from "./systems/streams.ts";
 import { WaitsSystem } from "./systems/waits.ts";
-import { TaskRegistry } from "./systems/tasks.ts";
+import { TasksSystem } from "./systems/tasks.ts";
 import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
-import { WarmWorkers } from "./systems/warm-workers.ts";
+import { WarmWorkersSystem } from "./systems/warm-workers.ts";
 import { ErasureSystem } from "./systems/erasure.ts";
-import { RetentionSweeper } from "./systems/retention.ts";
+import { RetentionSystem } from "./systems/retention.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
 import { shardSpreadWarning } from "./shard-spread.ts";
 
@@ -41,7 +41,7 @@ export class LayoutMismatchError extends Error {
  */
 export class HelmrEngine {
   readonly dispatch: DispatchSystem;
-  readonly tasks: TaskRegistry;
+  readonly tasks: TasksSystem;
   readonly sessions: SessionsSystem;
   readonly runs: RunsSystem;
   readonly executions: ExecutionsSystem;
@@ -51,15 +51,15 @@ export class HelmrEngine {
   readonly children: ChildrenSystem;
   readonly batches: BatchesSystem;
   readonly publicTokens: PublicTokensSystem;
-  readonly outbox: OutboxSweeper;
-  readonly warm: WarmWorkers;
+  readonly outbox: OutboxSweeperSystem;
+  readonly warm: WarmWorkersSystem;
   readonly erasure: ErasureSystem;
-  readonly retention: RetentionSweeper;
+  readonly retention: RetentionSystem;
 
   constructor(readonly resources: Resources) {
-    this.warm = new WarmWorkers(resources);
+    this.warm = new WarmWorkersSystem(resources);
     this.dispatch = new DispatchSystem(resources, this.warm);
-    this.tasks = new TaskRegistry(resources);
+    this.tasks = new TasksSystem(resources);
     this.children = new ChildrenSystem(resources, this.dispatch);
     this.sessions = new SessionsSystem(resources, this.children, this.dispatch);
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children);
@@ -68,10 +68,10 @@ export class HelmrEngine {
     this.streams = new StreamsSystem(resources, this.dispatch);
     this.waits = new WaitsSystem(resources);
     this.tokens = new TokensSystem(resources, this.dispatch);
-    this.outbox = new OutboxSweeper(resources, this.dispatch, this.tokens, this.children);
+    this.outbox = new OutboxSweeperSystem(resources, this.dispatch, this.tokens, this.children);
     this.publicTokens = new PublicTokensSystem(resources);
     this.erasure = new ErasureSystem(resources, this.sessions, this.warm, this.children);
-    this.retention = new RetentionSweeper(resources, this.sessions, this.erasure);
+    this.retention = new RetentionSystem(resources, this.sessions, this.erasure);
     resources.metrics.queuesToCount = async () => [...resources.runsQueues, ...(await this.warm.liveQueues())];
   }
 

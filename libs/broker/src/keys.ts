@@ -256,7 +256,7 @@ export class ShardKeys {
   }
   /**
    * The shard's parked runs, oldest first: small sorted sets (score: parked at) under this
-   * prefix, listed in waitingDirectory() (systems/waiting-index.ts).
+   * prefix, listed in waitingDirectory() (waiting-index.ts).
    */
   waitingBuckets(): string {
     return `${this.base}waiting:`;

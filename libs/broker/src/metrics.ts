@@ -2,7 +2,7 @@ import type { Queue } from "bullmq";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Redis } from "ioredis";
 import type { Keys } from "./keys.ts";
-import type { WaitingIndex } from "./systems/waiting-index.ts";
+import type { WaitingIndex } from "./waiting-index.ts";
 import { batch, execOrThrow } from "./pipelines.ts";
 import { masters } from "./redis-target.ts";
 

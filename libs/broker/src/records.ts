@@ -1,5 +1,5 @@
 import { isoTime, parseOutcome, parseRunId, parseStoredWait, timedOut, toWaitingOn, waitKindOfEntry, type JournalEntry } from "@helmr/core";
-import { isInlineInput, isInputRef } from "./systems/history.ts";
+import { isInlineInput, isInputRef } from "./history.ts";
 import type { TokenRecord, TokenStatus } from "@helmr/core";
 import type { JournalOperation, RunError, RunEvent, RunRecord, RunStatus, SessionRecord } from "@helmr/core";
 

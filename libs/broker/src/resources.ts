@@ -9,7 +9,7 @@ import { redisClient } from "./redis-target.ts";
 import { Keys } from "./keys.ts";
 import { defineScripts } from "./lua/loader.ts";
 import { EngineMetrics } from "./metrics.ts";
-import { WaitingIndex } from "./systems/waiting-index.ts";
+import { WaitingIndex } from "./waiting-index.ts";
 import type { RacepointHook } from "./racepoints.ts";
 
 /** What every system shares, wired once in `createEngine` (CONTRIBUTING.md, broker core). */

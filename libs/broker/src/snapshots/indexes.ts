@@ -3,7 +3,7 @@ import { createdAtOfId, isTokenId, runIdIn } from "@helmr/core";
 import { TAG_KEYS, type Keys } from "../keys.ts";
 import { appendToIdLog } from "../paging.ts";
 import type { StoredWait } from "@helmr/core";
-import type { WaitingIndex } from "../systems/waiting-index.ts";
+import type { WaitingIndex } from "../waiting-index.ts";
 import type { UnitRecord } from "./units.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import { groupByKey } from "../shards.ts";

@@ -6,7 +6,7 @@ import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "../lua/claim.ts";
-import { addIntents } from "./outbox.ts";
+import { addIntents, dropIntents } from "../outbox.ts";
 import type { RunsSystem } from "./runs.ts";
 
 /** The most runs one batch triggers (`batchTrigger`, `POST /tasks/:taskId/batch-trigger`). */
@@ -77,8 +77,9 @@ export class BatchesSystem {
     const runs = runIds.map((runId, i) => [runId, JSON.stringify(items[i].payload ?? null), parent ? `${parent}|${i}` : ""]);
     // Take back what this attempt logged for runs it did not create: all of them when the session refused, those made before on a replay.
     const takeBack = async (results: unknown[], created: Set<string>) => {
-      const cleanup = this.dispatch.dropIntents(
+      const cleanup = dropIntents(
         batch(redis),
+        keys,
         runIds.filter((id) => !created.has(id)),
       );
       for (const [i, id] of runIds.entries()) if (!created.has(id)) removeFromIdLog(cleanup, keys.shardOf(sessionId).runsIndex(), String(results[logged + i]));

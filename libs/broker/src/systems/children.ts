@@ -2,7 +2,7 @@ import { HelmrError, conflict, isRunId, notFound, parseRunId, waitOutcome } from
 import { callScript, type ScriptReplies } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { parentNotice } from "./outbox.ts";
+import { parentNotice } from "../outbox.ts";
 import { claimOf } from "../lua/claim.ts";
 
 /**

@@ -5,8 +5,7 @@ import type { ChainableCommander, Redis } from "ioredis";
 import type { Resources } from "../resources.ts";
 import { ReplicationGuard } from "../replication.ts";
 import { groupByKey } from "../shards.ts";
-import { dropIntents } from "./outbox.ts";
-import { runJobOptions, type WarmWorkers } from "./warm-workers.ts";
+import { runJobOptions, type WarmWorkersSystem } from "./warm-workers.ts";
 
 /** A queue and task with an add on its way (DispatchSystem.addSoon): it exists only meanwhile. */
 interface DispatchLane {
@@ -33,7 +32,7 @@ export class DispatchSystem {
 
   constructor(
     private readonly resources: Resources,
-    private readonly warm: WarmWorkers,
+    private readonly warm: WarmWorkersSystem,
   ) {}
 
   /**
@@ -121,11 +120,6 @@ export class DispatchSystem {
       { runId },
       "could not confirm a run's job with the replicas for a minute after a failover; the outbox sweeper adds it if its entry survived",
     );
-  }
-
-  /** Takes intents out of their outboxes, queued on a pipeline. */
-  dropIntents(target: ChainableCommander, intents: string[]): ChainableCommander {
-    return dropIntents(target, this.resources.keys, intents);
   }
 
   /**

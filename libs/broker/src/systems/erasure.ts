@@ -4,7 +4,7 @@ import { removeIdsFromLogs } from "../paging.ts";
 import type { Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { SessionsSystem } from "./sessions.ts";
-import type { WarmWorkers } from "./warm-workers.ts";
+import type { WarmWorkersSystem } from "./warm-workers.ts";
 import { batch } from "../pipelines.ts";
 
 /**
@@ -21,7 +21,7 @@ export class ErasureSystem {
   constructor(
     private readonly resources: Resources,
     private readonly sessions: SessionsSystem,
-    private readonly warm: WarmWorkers,
+    private readonly warm: WarmWorkersSystem,
     private readonly children: ChildrenSystem,
   ) {}
 

@@ -1,9 +1,9 @@
 import { firstDeadline, parseRunId, type FirstWait, type InputWait, type RunStart, type StoredWait } from "@helmr/core";
 import { callScript, callScriptAfter, type ScriptCall } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
-import { parseJournal, resolveInputRefs } from "./history.ts";
+import { parseJournal, resolveInputRefs } from "../history.ts";
 import { batch } from "../pipelines.ts";
-import { addIntents, parentNotice } from "./outbox.ts";
+import { addIntents, parentNotice } from "../outbox.ts";
 
 /** A run's payload (JSON text) and journal chunks, as a job or startExecution carries them. */
 export interface CarriedHistory {

@@ -4,7 +4,7 @@ import { OUTBOX_GRACE_MS, type DispatchSystem } from "./dispatch.ts";
 import { activeRunIds } from "./sessions.ts";
 import type { TokensSystem } from "./tokens.ts";
 import type { ChildrenSystem } from "./children.ts";
-import { childOfNotice } from "./outbox.ts";
+import { childOfNotice } from "../outbox.ts";
 
 /**
  * Closes the gap between a script that resolved a run and the enqueue of the run's job
@@ -12,7 +12,7 @@ import { childOfNotice } from "./outbox.ts";
  * belong to a process that died, or was only slow, and their runs' jobs are ensured.
  * Workers sweep every few seconds (one at a time, under a lock).
  */
-export class OutboxSweeper {
+export class OutboxSweeperSystem {
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,

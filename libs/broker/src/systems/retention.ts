@@ -50,7 +50,7 @@ type Unit = { id: string; due: string; seen?: string };
  * from before it, a process that died between a script and its feed, a session that never
  * had a run), slowly.
  */
-export class RetentionSweeper {
+export class RetentionSystem {
   constructor(
     private readonly resources: Resources,
     private readonly sessions: SessionsSystem,

@@ -22,10 +22,10 @@ import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } fro
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { addIntents, parentNotice } from "./outbox.ts";
+import { addIntents, dropIntents, parentNotice } from "../outbox.ts";
 import { claimOf } from "../lua/claim.ts";
-import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "./history.ts";
-import type { TaskRegistry } from "./tasks.ts";
+import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "../history.ts";
+import type { TasksSystem } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
 
@@ -44,7 +44,7 @@ export class RunsSystem {
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
-    private readonly tasks: TaskRegistry,
+    private readonly tasks: TasksSystem,
     private readonly children: ChildrenSystem,
   ) {}
 
@@ -98,7 +98,7 @@ export class RunsSystem {
     if (intent.createSession) appendToIdLog(pipeline, logs.sessionsIndex(), sessionId);
     // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
     const takeBack = async (results: unknown[], refused: boolean) => {
-      const cleanup = this.dispatch.dropIntents(batch(redis), [runId]);
+      const cleanup = dropIntents(batch(redis), keys, [runId]);
       removeFromIdLog(cleanup, logs.runsIndex(), String(results[runLogged]));
       if (intent.createSession) removeFromIdLog(cleanup, logs.sessionsIndex(), String(results[sessionLogged]));
       if (refused && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
@@ -177,7 +177,7 @@ export class RunsSystem {
       args: { fence, newRunId: next, payload, now, runId, tagPrefix: keys.tagPrefix(sessionId) },
       subject: runId,
       onRefused: (results) => {
-        const cleanup = this.dispatch.dropIntents(batch(redis), [next]);
+        const cleanup = dropIntents(batch(redis), keys, [next]);
         removeFromIdLog(cleanup, keys.shardOf(next).runsIndex(), String(results[logged]));
         return cleanup.exec();
       },

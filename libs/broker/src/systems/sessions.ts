@@ -18,7 +18,7 @@ import type { Resources } from "../resources.ts";
 import { callScript, callScriptAfter } from "../lua/index.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { addIntents, parentNotice } from "./outbox.ts";
+import { addIntents, parentNotice } from "../outbox.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
 

@@ -11,7 +11,7 @@ export interface RegisteredTask {
  * so a typo never becomes a run that waits forever. Registration outlives the worker:
  * runs of a registered task queue up while its workers restart.
  */
-export class TaskRegistry {
+export class TasksSystem {
   /** Ids seen registered: registration is never undone, so a positive answer can be kept. */
   private readonly known = new Set<string>();
 

@@ -13,7 +13,7 @@ import {
 import type { Resources } from "../resources.ts";
 import { execOrThrow, batch } from "../pipelines.ts";
 import { activeRunIds } from "./sessions.ts";
-import type { WaitingPosition } from "./waiting-index.ts";
+import type { WaitingPosition } from "../waiting-index.ts";
 
 /**
  * Pending waits for operators. A run's wait lives in its hash (`wait`); the global index of

@@ -4,7 +4,7 @@ import { logDistinctErrors } from "../closing.ts";
 import { queueScript } from "../lua/index.ts";
 import { RUNS_QUEUE, type Resources } from "../resources.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
-import { addIntents, dropIntents } from "./outbox.ts";
+import { addIntents, dropIntents } from "../outbox.ts";
 
 /** How long a worker's heartbeat lasts: one not renewed for this long is gone. */
 export const WORKER_TTL_MS = 10_000;
@@ -29,7 +29,7 @@ const RESCUE_BATCH = 200;
  * the shared runs queue. What a worker's queue holds past the deadline, or once the worker
  * is gone, is moved to the shared queue (`rescue`), where any worker resumes it by replay.
  */
-export class WarmWorkers {
+export class WarmWorkersSystem {
   private readonly queues = new Map<string, Queue>();
   private live = new Set<string>();
   /** The tasks each live worker hosts, as of the live view. */
@@ -182,7 +182,7 @@ export class WarmWorkers {
   queueOf(workerId: string): Queue {
     let queue = this.queues.get(workerId);
     if (!queue) {
-      queue = new Queue(WarmWorkers.queueName(workerId), {
+      queue = new Queue(WarmWorkersSystem.queueName(workerId), {
         connection: this.resources.queueConnection,
         prefix: this.resources.keys.warmQueuePrefix(workerId),
         streams: { events: { maxLen: 10 } },

@@ -9,7 +9,7 @@ import type { WaitingOn, WaitingOnBranch } from "./shapes.ts";
  * `indexFraction`: a waiting-index entry's score is when its wait began (ms) plus this
  * fraction, so the index counts its entries per kind without reading the runs (the
  * metrics): fractions a double holds exactly at millisecond times, and that never reach the
- * next millisecond, so the order by time stays (libs/broker/src/systems/waiting-index.ts).
+ * next millisecond, so the order by time stays (libs/broker/src/waiting-index.ts).
  */
 export const WAIT_KIND_TABLE = {
   timer: { indexFraction: ".75" },

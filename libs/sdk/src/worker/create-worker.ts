@@ -10,7 +10,7 @@ import {
   type EngineHooks,
   type HelmrEngine,
   type RetentionPolicy,
-  WarmWorkers,
+  WarmWorkersSystem,
 } from "@helmr/broker";
 import { randomBytes } from "node:crypto";
 import { loadSettings, workerSettings } from "@helmr/config";
@@ -138,13 +138,13 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     // decides when to give up, so BullMQ must not fail the job first.
     maxStalledCount: 1_000,
   };
-  // Every shard of the shared runs queue, and this worker's own queue of warm resumes (WarmWorkers).
+  // Every shard of the shared runs queue, and this worker's own queue of warm resumes (WarmWorkersSystem).
   const bullWorkers = engine.resources.runsQueues.map(
     (_, shard) => new Worker(RUNS_QUEUE, processor, { ...workerOptions, prefix: engine.resources.keys.queuePrefix(shard) }),
   );
   // The own queue serves with warm resume off too: another worker hands it the jobs of tasks
   // only this one hosts, which sent back to the shared queue could go to that worker again and again.
-  bullWorkers.push(new Worker(WarmWorkers.queueName(workerId), processor, { ...workerOptions, prefix: engine.resources.keys.warmQueuePrefix(workerId) }));
+  bullWorkers.push(new Worker(WarmWorkersSystem.queueName(workerId), processor, { ...workerOptions, prefix: engine.resources.keys.warmQueuePrefix(workerId) }));
   for (const worker of bullWorkers) {
     worker.on("error", logDistinctErrors(logger, "worker error"));
     // Closing a BullMQ worker whose connections are still initializing drops their init

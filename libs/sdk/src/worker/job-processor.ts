@@ -1,4 +1,4 @@
-import { ExecutionRefusedError, WarmWorkers, runJobOptions, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
+import { ExecutionRefusedError, WarmWorkersSystem, runJobOptions, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
 import { HelmrError, RunBatchJob, RunJob, parseRunId } from "@helmr/core";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
@@ -28,7 +28,7 @@ export function createProcessor(deps: ProcessorDeps) {
   const { tasks, logger } = deps;
   const processRun = createRunProcessor(deps);
   const { racepoint } = deps.engine.resources.hooks;
-  const ownQueue = WarmWorkers.queueName(deps.workerId);
+  const ownQueue = WarmWorkersSystem.queueName(deps.workerId);
   const processJob = async (job: Job, token?: string): Promise<void> => {
     if (racepoint) await racepoint("worker.jobTaken", { jobId: job.id, warmWorker: job.queueName === ownQueue ? deps.workerId : "" });
     // Parsed by the schema its shape names: a failed parse (building its issues) costs more than the job's work.
@@ -46,7 +46,7 @@ export function createProcessor(deps: ProcessorDeps) {
       const data = single ? { runId: single.runId, taskId } : { taskId, batch: batch!.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
       // Straight to the own queue of a live worker that hosts the task, same job id (the
       // one its run's state names); if it is busy past the warm deadline, the rescue sends
-      // the job back to the shared queue (WarmWorkers).
+      // the job back to the shared queue (WarmWorkersSystem).
       const host = await deps.engine.warm.hostQueue(taskId, deps.workerId);
       if (host) {
         await host.add(job.name, data, { ...runJobOptions(), jobId: job.id });

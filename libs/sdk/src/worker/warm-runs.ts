@@ -14,7 +14,7 @@ export class WarmRuns {
   constructor(
     readonly maxRuns: number,
     readonly maxAgeMs: number,
-    /** Told the runs given up, so their resumes stop coming here (WarmWorkers.dropRuns). */
+    /** Told the runs given up, so their resumes stop coming here (WarmWorkersSystem.dropRuns). */
     private readonly onGiveUp: (runIds: string[]) => void = () => {},
   ) {}
 

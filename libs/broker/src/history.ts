@@ -1,8 +1,8 @@
 import { waitOutcome } from "@helmr/core";
 import type { Redis } from "ioredis";
-import type { Keys } from "../keys.ts";
-import { queueScript } from "../lua/index.ts";
-import { batch } from "../pipelines.ts";
+import type { Keys } from "./keys.ts";
+import { queueScript } from "./lua/index.ts";
+import { batch } from "./pipelines.ts";
 
 /**
  * A run's history (its journal and its events) as Redis keeps it: append-only lines in

@@ -1,7 +1,7 @@
 import { isRunId } from "@helmr/core";
 import type { ChainableCommander } from "ioredis";
-import type { Keys } from "../keys.ts";
-import { groupByKey } from "../shards.ts";
+import type { Keys } from "./keys.ts";
+import { groupByKey } from "./shards.ts";
 
 /**
  * Writes to the dispatch outbox (ARCHITECTURE.md invariant 3), each intent in its own
@@ -17,6 +17,6 @@ export function dropIntents(target: ChainableCommander, keys: Keys, intents: str
   return target;
 }
 
-/** The outbox intent of a child's notice to its parent (OutboxSweeper.runsOfIntent). */
+/** The outbox intent of a child's notice to its parent (OutboxSweeperSystem.runsOfIntent). */
 export const parentNotice = (childRunId: string): string => `${childRunId}:parent`;
 export const childOfNotice = (intent: string): string | null => (intent.endsWith(":parent") && isRunId(intent.slice(0, -7)) ? intent.slice(0, -7) : null);

@@ -1,10 +1,10 @@
 import { WAIT_KINDS, WAIT_KIND_TABLE, type WaitKind } from "@helmr/core";
 import type { ChainableCommander, Redis } from "ioredis";
-import { callScript, queueScript } from "../lua/index.ts";
+import { callScript, queueScript } from "./lua/index.ts";
 import type { Logger } from "pino";
-import type { Keys, ShardKeys } from "../keys.ts";
-import { batch, execOrThrow } from "../pipelines.ts";
-import { groupByKey } from "../shards.ts";
+import type { Keys, ShardKeys } from "./keys.ts";
+import { batch, execOrThrow } from "./pipelines.ts";
+import { groupByKey } from "./shards.ts";
 
 /**
  * Members per bucket: Redis's default zset-max-listpack-entries, below which a sorted set
