@@ -1,3 +1,4 @@
+import { executionBroker } from "@helmr/broker";
 import { newSessionId, newRunId } from "@helmr/core";
 import { NonDeterminismError } from "@helmr/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,7 +72,7 @@ const kinds: { recorded: JournalEntry; described: string; reachedAs?: string; re
 async function replayError(recorded: JournalEntry, reach: (execution: Execution) => unknown): Promise<unknown> {
   const sessionId = newSessionId();
   const run = { id: newRunId(sessionId), sessionId, taskId: "replayed", attempt: 1 };
-  const execution = new Execution(run, "1", new Map([["0", JSON.stringify(recorded)]]), stack.engine);
+  const execution = new Execution(run, "1", new Map([["0", JSON.stringify(recorded)]]), executionBroker(stack.engine));
   try {
     await reach(execution);
   } catch (error) {

@@ -106,6 +106,15 @@ describe("imports", () => {
     expect([...loadedBy("apps/cli/src/commands/server.ts").packages]).toContain("@aws-sdk/client-s3");
   });
 
+  it("let a run's code reach the broker through ExecutionBroker alone: the executor names no engine, system or Redis connection", () => {
+    const executor = [...sources].filter((file) => file.startsWith("libs/sdk/src/executor/"));
+    expect(executor.length).toBeGreaterThan(10);
+    for (const file of executor) {
+      const code = readFileSync(join(REPO, file), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+      expect(code, file).not.toMatch(/\bHelmrEngine\b|\.engine\b|\bresources\b|\bioredis\b/);
+    }
+  });
+
   it("are found as circles when they are (the check itself)", () => {
     const graph = new Map([
       ["a.ts", ["b.ts"]],

@@ -18,3 +18,5 @@ export { WaitingIndex, WAITING_BUCKET_SIZE, type WaitingEntry } from "./waiting-
 export { WarmWorkersSystem, WARM_DEADLINE_MS, WORKER_TTL_MS, runJobOptions } from "./systems/warm-workers.ts";
 export { RetentionSystem, type RetentionPolicy } from "./systems/retention.ts";
 export { EngineMetrics, METRICS_UNAUTHORIZED } from "./metrics.ts";
+export { executionBroker, type ExecutionBroker } from "./execution-broker.ts";
+export type { InputReader } from "./input-reader.ts";

@@ -5,8 +5,8 @@ import { execOrThrow, batch, sentTogether } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { claimOf } from "../lua/claim.ts";
-
-type StreamEntry = [id: string, fields: string[]];
+import { InputReader } from "../input-reader.ts";
+import { fieldsOf, type StreamEntry } from "../stream-entries.ts";
 
 /**
  * Session input and output streams. Input is delivered by one Lua script that appends it
@@ -151,23 +151,13 @@ export class StreamsSystem {
   }
 
   /**
-   * Waits (XREAD BLOCK, on a connection of the caller's) for input entries after `after`.
-   * Returns the last entry id and the correlationIds of the new entries, or null when the
-   * block timed out.
+   * A reader of one input stream's new entries (XREAD BLOCK), for a once() or on() that
+   * waits for input while its run keeps running. It opens a blocking connection of its
+   * own on first use (a blocked read would stall every other command on a shared one), and
+   * closes it with close().
    */
-  async awaitInputs(
-    blocking: Redis,
-    sessionId: string,
-    stream: string,
-    after: string,
-    blockMs: number,
-  ): Promise<{ lastId: string; correlationIds: string[] } | null> {
-    const read = (await blocking.xread("BLOCK", blockMs, "STREAMS", this.resources.keys.inputStream(sessionId, stream), after)) as
-      | [string, StreamEntry[]][]
-      | null;
-    if (!read) return null;
-    const entries = read[0][1];
-    return { lastId: entries[entries.length - 1][0], correlationIds: entries.map(([, fields]) => fieldsOf(fields).c ?? "") };
+  inputReader(sessionId: string, stream: string): InputReader {
+    return new InputReader(this.resources.redis, this.resources.keys.inputStream(sessionId, stream));
   }
 
   async requireSession(sessionId: string): Promise<void> {
@@ -191,12 +181,6 @@ async function readRange(redis: Redis, key: string, after: string | undefined, l
   const more = entries.length > limit;
   const page = more ? entries.slice(0, limit) : entries;
   return { entries: page, next: more ? page[page.length - 1][0] : null };
-}
-
-function fieldsOf(fields: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < fields.length; i += 2) out[fields[i]] = fields[i + 1];
-  return out;
 }
 
 function toOutputEntry([id, fields]: StreamEntry): OutputEntry {

@@ -1,4 +1,4 @@
-import { ExecutionRefusedError, ScriptError, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
+import { ExecutionRefusedError, ScriptError, type ExecutionBroker, type ExecutionStart } from "@helmr/broker";
 import type { StoredWait } from "@helmr/core";
 import { ConcurrentWaitError, NonDeterminismError } from "../errors/index.ts";
 import type { ExecutionOutcome } from "./contract.ts";
@@ -62,7 +62,8 @@ export class Execution {
     readonly run: RunIdentity,
     private currentFence: string,
     private readonly journal: Map<string, string>,
-    readonly engine: HelmrEngine,
+    /** All the execution may ask of the broker (executionBroker). */
+    readonly broker: ExecutionBroker,
     /** What the task's run function is called with. */
     readonly payload: unknown = null,
   ) {
@@ -161,7 +162,7 @@ export class Execution {
 
   /** Journals an operation at a position (with a wait's result when it resolved on the spot), fenced. */
   journalAt(position: number | string, entry: JournalEntry, result?: string): Promise<void> {
-    return this.write(() => this.engine.executions.writeJournal(this.run.id, this.fence, position, JSON.stringify(entry), result));
+    return this.write(() => this.broker.writeJournal(this.run.id, this.fence, position, JSON.stringify(entry), result));
   }
 
   /** The next position. */

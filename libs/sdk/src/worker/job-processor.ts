@@ -1,4 +1,12 @@
-import { ExecutionRefusedError, WarmWorkersSystem, runJobOptions, type ExecutionStart, type HelmrEngine } from "@helmr/broker";
+import {
+  ExecutionRefusedError,
+  WarmWorkersSystem,
+  executionBroker,
+  runJobOptions,
+  type ExecutionBroker,
+  type ExecutionStart,
+  type HelmrEngine,
+} from "@helmr/broker";
 import { HelmrError, RunBatchJob, RunJob, parseRunId } from "@helmr/core";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
@@ -81,6 +89,8 @@ export function createProcessor(deps: ProcessorDeps) {
 
 /** One run's job (`jobId`: the id its run's state names): start or resume the run, execute it, settle the outcome. */
 function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: ProcessorDeps) {
+  // What a run's code may ask of the broker, made once for every execution of this worker.
+  const broker = executionBroker(engine);
   const { metrics } = engine.resources;
   /** `dueAt`: when the job came due (added, plus its delay), for the trigger-to-start and resume latencies. */
   return async function processRun({ runId, taskId, start: claim }: RunJob, jobId: string, attemptsStarted: number, dueAt: number): Promise<void> {
@@ -130,7 +140,7 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
 
     const continued = held?.continueWarm(start) ?? false;
     if (held && !continued) held.abandon();
-    const execution = continued ? held! : await replayed(engine, runId, taskId, start);
+    const execution = continued ? held! : await replayed(engine, broker, runId, taskId, start);
     if (warm.enabled) execution.warmWorker = workerId;
     execution.parent = start.parent;
     // A run's first job is its trigger's; any later one a resume (an input, a token, a timer, a retry).
@@ -185,10 +195,10 @@ function runJobOf(data: unknown, logger: Logger) {
 }
 
 /** A new execution of the run that replays its journal: the history the start carried, or read now. */
-async function replayed(engine: HelmrEngine, runId: string, taskId: string, start: ExecutionStart): Promise<Execution> {
+async function replayed(engine: HelmrEngine, broker: ExecutionBroker, runId: string, taskId: string, start: ExecutionStart): Promise<Execution> {
   const history = await engine.executions.history(runId, start);
   const run = { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt: start.attempt };
-  return new Execution(run, start.fence, history.journal, engine, history.payload);
+  return new Execution(run, start.fence, history.journal, broker, history.payload);
 }
 
 /**

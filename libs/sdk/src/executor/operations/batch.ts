@@ -49,7 +49,7 @@ export function triggerBatch<Output>(
     if (!recorded)
       await execution.track(
         wait
-          ? execution.write(() => execution.engine.executions.journalBatch(execution.run.id, execution.fence, position, JSON.stringify(entry), runIds.length))
+          ? execution.write(() => execution.broker.journalBatch(execution.run.id, execution.fence, position, JSON.stringify(entry), runIds.length))
           : execution.journalAt(position, entry),
       );
     const bodies = items.map((item) => ({
@@ -58,14 +58,12 @@ export function triggerBatch<Output>(
       ...(item.idempotencyKey ? { idempotencyKey: item.idempotencyKey } : {}),
     }));
     // A replay triggers again: a crash may have come between the journal and the last trigger, and the same ids create nothing twice.
-    return execution.write(() =>
-      execution.engine.batches.trigger(taskId, bodies, Date.now(), { runIds, parent: wait ? `${execution.run.id}|${position}` : "" }),
-    );
+    return execution.write(() => execution.broker.triggerBatch(taskId, bodies, Date.now(), { runIds, parent: wait ? `${execution.run.id}|${position}` : "" }));
   })();
   if (!wait) {
     return created.then(async (triggered) => {
       await execution.write(() =>
-        execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", waitOutcome.ok(packTriggered(triggered, runIds))),
+        execution.broker.writeJournal(execution.run.id, execution.fence, position, "", waitOutcome.ok(packTriggered(triggered, runIds))),
       );
       return triggered;
     });
@@ -103,12 +101,12 @@ function checkItems(taskId: string, items: BatchItem<unknown>[]): void {
 }
 
 function park(execution: Execution, position: number, count: number): Promise<WaitOutcome<unknown>> {
-  const { engine, run } = execution;
+  const { broker, run } = execution;
   const wait = storedWait.batch(position, count);
   return execution.park(async (warmWorker) => {
-    const wakeJobId = await engine.executions.park(run.id, execution.fence, position, "", wait, null, warmWorker);
+    const wakeJobId = await broker.park(run.id, execution.fence, position, "", wait, null, warmWorker);
     // The last child may have ended before the park: its end found no parked parent.
-    await engine.children.settleBatch(run.id, position);
+    await broker.settleBatch(run.id, position);
     return { parked: wait, wakeJobId, wakeAt: 0 };
   });
 }

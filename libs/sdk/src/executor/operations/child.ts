@@ -47,7 +47,7 @@ export function triggerChild<T>(
   if (!wait) {
     return created.then(async (triggered) => {
       if ("refused" in triggered) throw triggered.refused;
-      await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", waitOutcome.ok(triggered)));
+      await execution.write(() => execution.broker.writeJournal(execution.run.id, execution.fence, position, "", waitOutcome.ok(triggered)));
       return triggered;
     });
   }
@@ -74,7 +74,7 @@ async function triggerOrRefusal(
   parent: string,
 ): Promise<TriggerResult | { refused: HelmrError }> {
   try {
-    return await execution.engine.runs.trigger(taskId, body, Date.now(), { runId: childRunId, parent });
+    return await execution.broker.trigger(taskId, body, Date.now(), { runId: childRunId, parent });
   } catch (error) {
     if (HelmrError.is(error) && error.code === "run_has_parent") return { refused: error };
     throw error;
@@ -88,13 +88,13 @@ async function refusedWait(execution: Execution, position: number, childRunId: s
     runId: childRunId,
     cause: { name: "HelmrError", message: refused.message },
   });
-  await execution.write(() => execution.engine.executions.writeJournal(execution.run.id, execution.fence, position, "", result));
+  await execution.write(() => execution.broker.writeJournal(execution.run.id, execution.fence, position, "", result));
   return toWaitOutcome(JSON.parse(result));
 }
 
 async function live(execution: Execution, position: number, childRunId: string): Promise<WaitOutcome<unknown>> {
-  const { engine, run } = execution;
-  const watched = await execution.write(() => engine.children.watch(childRunId));
+  const { broker, run } = execution;
+  const watched = await execution.write(() => broker.watchChild(childRunId));
   if (watched.status === "ended") {
     // Ended before the parent parked: the wait returns at once, as the resume would have.
     await execution.journalAt(position, { k: "child", n: childRunId, w: 1 }, watched.result);
@@ -102,9 +102,9 @@ async function live(execution: Execution, position: number, childRunId: string):
   }
   const wait = storedWait.run(position, childRunId);
   return execution.park(async (warmWorker) => {
-    const wakeJobId = await engine.executions.park(run.id, execution.fence, position, "", wait, null, warmWorker);
+    const wakeJobId = await broker.park(run.id, execution.fence, position, "", wait, null, warmWorker);
     // Ended between the watch and the park: its end found no parked parent.
-    await engine.children.settleParentOf(childRunId);
+    await broker.settleParentOf(childRunId);
     return { parked: wait, wakeJobId, wakeAt: 0 };
   });
 }

@@ -69,7 +69,7 @@ export function waitFirst<B extends Record<string, WaitBranch<unknown>>>(executi
  */
 async function releaseLosingTokens(execution: Execution, position: number, branches: Record<string, WaitBranch<unknown>>, winnerKey: string): Promise<void> {
   for (const [key, branch] of Object.entries(branches) as [string, BranchSpec][]) {
-    if (branch.branch === "token" && key !== winnerKey) await execution.engine.tokens.releaseWaiter(branch.tokenId, execution.run.id, position);
+    if (branch.branch === "token" && key !== winnerKey) await execution.broker.releaseTokenWaiter(branch.tokenId, execution.run.id, position);
   }
 }
 
@@ -121,7 +121,7 @@ async function live(
   branches: Record<string, WaitBranch<unknown>>,
   signature: string,
 ): Promise<WaitOutcome<unknown>> {
-  const { engine, run } = execution;
+  const { broker, run } = execution;
   const entry: FirstEntry = recorded
     ? (recorded.entry as FirstEntry)
     : { k: "first", n: signature, b: keys.map((key) => journaledBranch(key, branches[key] as BranchSpec, run.sessionId)) };
@@ -135,7 +135,7 @@ async function live(
       sessionId: spec.options.sessionId ?? run.sessionId,
       ...(spec.options.idempotencyKey ? { idempotencyKey: spec.options.idempotencyKey } : {}),
     };
-    await execution.write(() => engine.runs.trigger(spec.taskId, body, Date.now(), { runId: b.n, parent: `${run.id}|${position}` }));
+    await execution.write(() => broker.trigger(spec.taskId, body, Date.now(), { runId: b.n, parent: `${run.id}|${position}` }));
   }
 
   // A branch outside the session that has already ended ends the wait now, without parking.
@@ -147,7 +147,7 @@ async function live(
       if (typeof watched === "string") settled = watched;
       else stored.push({ key: b.key, kind: "token", token: b.n, timeoutAt: watched.timeoutAt });
     } else if (b.k === "child") {
-      const watched = await execution.write(() => engine.children.watch(b.n));
+      const watched = await execution.write(() => broker.watchChild(b.n));
       if (watched.status === "ended") settled = watched.result;
       else stored.push({ key: b.key, kind: "run", run: b.n });
     } else if (b.k === "timer") {
@@ -158,19 +158,19 @@ async function live(
     }
     if (settled !== null) {
       const won = waitOutcome.wonBy(b.key, settled);
-      await execution.write(() => engine.executions.writeJournal(run.id, execution.fence, position, "", won));
+      await execution.write(() => broker.writeJournal(run.id, execution.fence, position, "", won));
       return toWaitOutcome(JSON.parse(won));
     }
   }
 
   const wait = storedWait.first(position, stored);
   return execution.park(async (warmWorker) => {
-    const reached = await engine.executions.waitFirst(run.id, execution.fence, wait, Date.now(), warmWorker);
+    const reached = await broker.waitFirst(run.id, execution.fence, wait, Date.now(), warmWorker);
     if (reached.status === "won") return { resolved: toWaitOutcome(JSON.parse(reached.result)) };
     // A token completed or a child ended between the look and the park found no parked run.
     for (const b of stored) {
-      if (b.kind === "token") await engine.tokens.settleWaiter(b.token);
-      if (b.kind === "run") await engine.children.settleParentOf(b.run);
+      if (b.kind === "token") await broker.settleTokenWaiter(b.token);
+      if (b.kind === "run") await broker.settleParentOf(b.run);
     }
     return { parked: wait, wakeJobId: reached.wakeJobId, wakeAt: firstDeadline(stored) ?? 0 };
   });
@@ -178,9 +178,9 @@ async function live(
 
 /** Registers the run on a token; a token already settled (or unknown, or another run's) is that branch's result now. */
 async function watchToken(execution: Execution, tokenId: string, position: number): Promise<string | { timeoutAt: number }> {
-  let watched: Awaited<ReturnType<Execution["engine"]["tokens"]["watch"]>>;
+  let watched: Awaited<ReturnType<Execution["broker"]["watchToken"]>>;
   try {
-    watched = await execution.write(() => execution.engine.tokens.watch(tokenId, execution.run.id, position));
+    watched = await execution.write(() => execution.broker.watchToken(tokenId, execution.run.id, position));
   } catch (error) {
     if (HelmrError.is(error) && error.refused) return waitOutcome.failed({ name: error.name, message: error.message, code: error.code });
     throw error;

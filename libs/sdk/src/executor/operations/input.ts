@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { InputReader } from "@helmr/broker";
 import { storedWait, waitOutcome } from "@helmr/core";
 import type { z } from "zod";
 import { WaitTimeoutError } from "../../errors/index.ts";
@@ -32,7 +32,7 @@ function parkOnInput<T>(
   const wait = storedWait.input(position, spec.stream, spec.correlationId, timeoutAt);
   const entry = journaled ? "" : JSON.stringify({ ...streamEntry("input", spec), ...(timeoutAt ? { t: timeoutAt } : {}) });
   return execution.park(async (warmWorker) => {
-    const result = await execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, entry, wait, true, wait.since, warmWorker);
+    const result = await execution.broker.waitForInput(execution.run.id, execution.fence, position, entry, wait, true, wait.since, warmWorker);
     if (result.status === "consumed") return { resolved: { ok: true, output: JSON.parse(result.data) } };
     return { parked: wait, wakeJobId: result.status === "parked" ? result.timeoutJobId : "", wakeAt: timeoutAt ?? 0 };
   });
@@ -52,7 +52,7 @@ export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs
   const { position } = op;
   // Not tracked: a park must not wait for it. If the run parks first, its claim is refused
   // (the run is no longer running) and a replay reaches this once() again, live.
-  const reader = new BlockingReader(execution.engine.resources.redis);
+  const reader = execution.broker.inputReader(execution.run.sessionId, spec.stream);
   const release = execution.holdReader();
   const outcome = takeNext(execution, spec, String(position), entry, timeoutMs === null ? null : Date.now() + timeoutMs, reader);
   const done = () => {
@@ -88,7 +88,7 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
   // once, so code after on() cannot outrun them (off() on replay must not cut them short).
   let taken = 0;
   for (let past = execution.recorded(`${position}.0`); past?.result; past = execution.recorded(`${position}.${++taken}`)) deliver(past.result);
-  const reader = new BlockingReader(execution.engine.resources.redis);
+  const reader = execution.broker.inputReader(execution.run.sessionId, spec.stream);
   execution.abort.signal.addEventListener("abort", () => reader.close(), { once: true });
   const release = execution.holdReader();
   void (async () => {
@@ -119,21 +119,9 @@ export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, lim
   const op = execution.begin({ k: "peek", n: spec.stream, c: spec.correlationId });
   if (!op) return abandoned();
   if (op.recorded) return (op.recorded.entry as Extract<JournalEntry, { k: "peek" }>).v as T[];
-  const values = await execution.engine.streams.bufferedInputs(execution.run.sessionId, spec.stream, spec.correlationId, limit);
+  const values = await execution.broker.bufferedInputs(execution.run.sessionId, spec.stream, spec.correlationId, limit);
   await execution.journalAt(op.position, { k: "peek", n: spec.stream, ...(spec.correlationId ? { c: spec.correlationId } : {}), v: values });
   return values as T[];
-}
-
-/** A blocking connection for XREAD, opened on first use and held by one once() or on(). */
-class BlockingReader {
-  private connection?: Redis;
-  constructor(private readonly redis: Redis) {}
-  get(): Redis {
-    return (this.connection ??= this.redis.duplicate());
-  }
-  close(): void {
-    this.connection?.disconnect();
-  }
 }
 
 /**
@@ -147,17 +135,15 @@ async function takeNext<T>(
   position: string,
   entry: JournalEntry,
   deadline: number | null,
-  reader: BlockingReader,
+  reader: InputReader,
   cancelled = () => false,
 ): Promise<WaitOutcome<unknown>> {
-  const { engine, run } = execution;
+  const { broker, run } = execution;
   const wait = storedWait.input(Number.parseInt(position, 10), spec.stream, spec.correlationId);
   {
-    let lastSeen = await engine.streams.lastInputId(run.sessionId, spec.stream);
+    let lastSeen = await broker.lastInputId(run.sessionId, spec.stream);
     for (;;) {
-      const taken = await execution.write(() =>
-        execution.engine.executions.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false),
-      );
+      const taken = await execution.write(() => execution.broker.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false));
       if (taken.status === "consumed") return { ok: true, output: JSON.parse(taken.data) };
       for (;;) {
         if (execution.isStopped || cancelled()) return abandoned();
@@ -167,9 +153,9 @@ async function takeNext<T>(
           await execution.journalAt(position, entry, waitOutcome.timedOut(message));
           return { ok: false, error: new WaitTimeoutError(message) };
         }
-        let arrived: Awaited<ReturnType<typeof engine.streams.awaitInputs>>;
+        let arrived: Awaited<ReturnType<InputReader["next"]>>;
         try {
-          arrived = await engine.streams.awaitInputs(reader.get(), run.sessionId, spec.stream, lastSeen, Math.max(1, Math.round(left)));
+          arrived = await reader.next(lastSeen, Math.max(1, Math.round(left)));
         } catch (error) {
           // The reader is closed when the execution ends: that read is simply abandoned.
           if (execution.isStopped || cancelled()) return abandoned();

@@ -6,7 +6,7 @@ import type { JournalEntry } from "../journal.ts";
  * the stream's own cap, else the worker's (HELMR_OUTPUT_MAX_LENGTH).
  */
 export function appendOutput(execution: Execution, stream: string, data: unknown, maxLength?: number): Promise<string> {
-  const { maxPayloadBytes: maxBytes, outputMaxLength } = execution.engine.resources.limits;
+  const { maxPayloadBytes: maxBytes, outputMaxLength } = execution.broker.limits;
   const op = execution.begin({ k: "output", n: stream });
   if (!op) return abandoned();
   if (op.recorded) return Promise.resolve((op.recorded.entry as Extract<JournalEntry, { k: "output" }>).v);
@@ -17,6 +17,6 @@ export function appendOutput(execution: Execution, stream: string, data: unknown
     );
   }
   return execution.track(
-    execution.write(() => execution.engine.executions.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength ?? outputMaxLength)),
+    execution.write(() => execution.broker.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength ?? outputMaxLength)),
   );
 }

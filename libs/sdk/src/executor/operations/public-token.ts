@@ -6,5 +6,5 @@ import { journaledId } from "./journaled-id.ts";
 export async function createPublicToken(execution: Execution, body: CreatePublicTokenBody): Promise<PublicTokenRecord> {
   const id = await journaledId(execution, "publicToken", () => newPublicTokenId(body.scope.session));
   if (id === null) return abandoned();
-  return execution.engine.publicTokens.create(body, { id });
+  return execution.broker.createPublicToken(body, { id });
 }

@@ -29,7 +29,7 @@ function park(execution: Execution, position: number, dueAt: number, journaled: 
   const wait = storedWait.timer(position, dueAt);
   const entry = journaled ? "" : JSON.stringify({ k: "timer", dueAt } satisfies JournalEntry);
   return execution.park(async (warmWorker) => {
-    const wakeJobId = await execution.engine.executions.park(execution.run.id, execution.fence, position, entry, wait, dueAt, warmWorker);
+    const wakeJobId = await execution.broker.park(execution.run.id, execution.fence, position, entry, wait, dueAt, warmWorker);
     return { parked: wait, wakeJobId, wakeAt: dueAt };
   });
 }

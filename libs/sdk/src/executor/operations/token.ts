@@ -17,7 +17,7 @@ export const settledTokenResult = (watched: Exclude<WatchOutcome, { status: "wai
 export async function createToken(execution: Execution, body: CreateTokenBody): Promise<CreatedToken> {
   const tokenId = await journaledId(execution, "token", () => newTokenId(sessionTag(execution.run.sessionId)));
   if (tokenId === null) return abandoned();
-  return execution.engine.tokens.create(body, { tokenId, runId: execution.run.id });
+  return execution.broker.createToken(body, { tokenId, runId: execution.run.id });
 }
 
 /** token.wait / tokens.wait: the completion data, or { ok: false } on timeout. */
@@ -30,10 +30,10 @@ export function waitToken<T>(execution: Execution, tokenId: string, schema?: z.Z
 }
 
 async function live(execution: Execution, position: number, tokenId: string, entry: JournalEntry, journaled: boolean): Promise<WaitOutcome<unknown>> {
-  const { engine, run } = execution;
-  let watched: Awaited<ReturnType<typeof engine.tokens.watch>>;
+  const { broker, run } = execution;
+  let watched: Awaited<ReturnType<typeof broker.watchToken>>;
   try {
-    watched = await execution.write(() => engine.tokens.watch(tokenId, run.id, position));
+    watched = await execution.write(() => broker.watchToken(tokenId, run.id, position));
   } catch (error) {
     // An unknown token or one another run waits on is the task's to handle, not a crash.
     if (HelmrError.is(error) && error.refused) return { ok: false, error };
@@ -48,9 +48,9 @@ async function live(execution: Execution, position: number, tokenId: string, ent
   const wait = storedWait.token(position, tokenId, watched.timeoutAt);
   const parkedEntry = journaled ? "" : JSON.stringify({ ...entry, t: watched.timeoutAt });
   return execution.park(async (warmWorker) => {
-    const wakeJobId = await engine.executions.park(run.id, execution.fence, position, parkedEntry, wait, watched.timeoutAt, warmWorker);
+    const wakeJobId = await broker.park(run.id, execution.fence, position, parkedEntry, wait, watched.timeoutAt, warmWorker);
     // Completed between the watch and the park: its completion found no parked run.
-    await engine.tokens.settleWaiter(tokenId);
+    await broker.settleTokenWaiter(tokenId);
     return { parked: wait, wakeJobId, wakeAt: watched.timeoutAt };
   });
 }
