@@ -246,7 +246,7 @@ describe("batches of child runs", () => {
     const batchFields = async () => (await engine.resources.redis.hkeys(engine.resources.keys.run(runId))).filter((field) => /^b\d+:/.test(field));
     expect(await batchFields()).toEqual(["b0:n", "b0:d"]);
     await engine.executions.fail(runId, started.fence, JSON.stringify({ name: "Error", message: "gave up" }), { retryable: false, maxAttempts: 1, delayMs: 0 });
-    await engine.children.tellParent(`${runId}|0|1`, "run_0000000000000000_0000000000000000", '{"ok":true,"output":1}');
+    await engine.children.deliverParentNotice(`${runId}|0|1`, "run_0000000000000000_0000000000000000", '{"ok":true,"output":1}');
     expect(await batchFields()).toEqual([]);
   });
 

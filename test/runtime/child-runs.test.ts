@@ -104,7 +104,7 @@ describe("child runs", () => {
     stack = await startStack();
     const hosting = await stack.startWorker({ tasks: [parent, worker] });
     // The ending write marks the notice; this worker then "dies" before telling the parent.
-    hosting.engine.children.notifyParent = async () => {};
+    hosting.engine.children.sendParentNotice = async () => {};
     const { runId, sessionId } = await stack.client.tasks.trigger("child-parent", { n: 8, hold: true });
     const childRunId = await childOf(runId);
     await runReaches(stack.client, childRunId, "waiting");

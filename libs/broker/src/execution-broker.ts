@@ -22,7 +22,7 @@ export function executionBroker(engine: HelmrEngine) {
     trigger: runs.trigger.bind(runs),
     triggerBatch: batches.trigger.bind(batches),
     watchChild: children.watch.bind(children),
-    settleParentOf: children.settleParentOf.bind(children),
+    deliverParentNoticeOf: children.deliverParentNoticeOf.bind(children),
     settleBatch: children.settleBatch.bind(children),
     lastInputId: streams.lastInputId.bind(streams),
     bufferedInputs: streams.bufferedInputs.bind(streams),

@@ -18,5 +18,6 @@ export function dropIntents(target: ChainableCommander, keys: Keys, intents: str
 }
 
 /** The outbox intent of a child's notice to its parent (OutboxSweeperSystem.runsOfIntent). */
-export const parentNotice = (childRunId: string): string => `${childRunId}:parent`;
-export const childOfNotice = (intent: string): string | null => (intent.endsWith(":parent") && isRunId(intent.slice(0, -7)) ? intent.slice(0, -7) : null);
+export const parentNoticeIntent = (childRunId: string): string => `${childRunId}:parent`;
+export const childOfParentNoticeIntent = (intent: string): string | null =>
+  intent.endsWith(":parent") && isRunId(intent.slice(0, -7)) ? intent.slice(0, -7) : null;

@@ -2,24 +2,27 @@ import { HelmrError, conflict, isRunId, notFound, parseRunId, waitOutcome } from
 import { callScript, type ScriptReplies } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { parentNotice } from "../outbox.ts";
+import { parentNoticeIntent } from "../outbox.ts";
 import { claimOf } from "../lua/claim.ts";
 
 /**
  * Child runs: a run's code triggers another run (`triggerAndWait`, `trigger`) and may park
  * until it ends (a wait of kind "run"). The child's hash names its parent in `parent`
  * ("<run id>|<position of the wait>"; a child that continues as new passes it on, so the
- * parent waits for the end of the chain). When the child ends, whoever ended it tells the
- * parent (`notifyParent`): the worker that completed or failed it, which marked the
+ * parent waits for the end of the chain). When the child ends, its parent is sent a
+ * _parent notice_, the one name for that message here: delivered (`deliverParentNotice`,
+ * the scripts that end the parent's wait), marked ahead in the outbox as an intent
+ * (`parentNoticeIntent`), and sent (`sendParentNotice`: delivered, then the intent cleared)
+ * by whoever ended the child: the worker that completed or failed it, which marked the
  * notice in the dispatch outbox with the ending write (ExecutionsSystem.complete, fail),
  * or the canceller. The outbox sweeper tells the parent when that process died first. A
  * parent that parks after its child ended finds it ended (`watch`), and checks once more
- * after parking (`settleParentOf`), as token waits do.
+ * after parking (`deliverParentNoticeOf`), as token waits do.
  *
  * A child cancelled while it runs ends at its next durable operation: its notice, marked
  * when the cancel was asked for, stays until then. Closing a child's session cancels it and
  * tells a parent in another session the same way (SessionsSystem.end); erasing it tells the
- * parents of children still running first, since those will never end (`tellParentsOfErased`).
+ * parents of children still running first, since those will never end (`sendParentNoticesOfErased`).
  *
  * A batch's children (batchTriggerAndWait) name their index too ("<run id>|<position>|<i>"):
  * each end is counted in the parent's run hash (lua/settleBatch-1.lua) and the last one
@@ -50,14 +53,14 @@ export class ChildrenSystem {
    * Returns the parent's run id when there is one, so the sweeper can ensure its job, and
    * whether the child has ended (a child still running, cancel requested, tells it later).
    */
-  async settleParentOf(childRunId: string): Promise<{ parentRunId: string; childEnded: boolean } | null> {
+  async deliverParentNoticeOf(childRunId: string): Promise<{ parentRunId: string; childEnded: boolean } | null> {
     // A child erased meanwhile (its session deleted) has no end to tell: its erasure told the parent.
     const end = await this.endOf(childRunId).catch((error: unknown) => {
       if (HelmrError.is(error) && error.kind === "not_found") return null;
       throw error;
     });
     if (!end?.parent) return null;
-    if (end.result !== null) await this.tellParent(end.parent, childRunId, end.result);
+    if (end.result !== null) await this.deliverParentNotice(end.parent, childRunId, end.result);
     return { parentRunId: end.parent.split("|")[0], childEnded: end.result !== null };
   }
 
@@ -76,10 +79,10 @@ export class ChildrenSystem {
       );
       if (parent.split("|").length < 3) throw refusal;
       const cause = { name: "HelmrError", message: refusal.message };
-      return this.tellParent(parent, runId, waitOutcome.childFailed(runId, "waits for another parent", cause));
+      return this.deliverParentNotice(parent, runId, waitOutcome.childFailed(runId, "waits for another parent", cause));
     }
     const end = await this.endOf(runId);
-    if (end.result !== null) await this.tellParent(parent, runId, end.result);
+    if (end.result !== null) await this.deliverParentNotice(parent, runId, end.result);
   }
 
   /**
@@ -87,7 +90,7 @@ export class ChildrenSystem {
    * the parent still waits on it: a wait on that child, a waits.first branch, or the child's
    * place in a batch.
    */
-  async tellParent(parent: string, childRunId: string, result: string): Promise<void> {
+  async deliverParentNotice(parent: string, childRunId: string, result: string): Promise<void> {
     const [parentRunId, position, member] = parent.split("|");
     const { redis, keys } = this.resources;
     const run = keys.run(parentRunId);
@@ -110,8 +113,8 @@ export class ChildrenSystem {
    * A session about to be erased: its children still running will never end, so their
    * parents (in other sessions) are told now, as if each child had been cancelled.
    */
-  async tellParentsOfErased(children: { runId: string; parent: string }[]): Promise<void> {
-    for (const { runId, parent } of children) await this.tellParent(parent, runId, waitOutcome.ofChild(runId, "cancelled", null, null)!);
+  async sendParentNoticesOfErased(children: { runId: string; parent: string }[]): Promise<void> {
+    for (const { runId, parent } of children) await this.deliverParentNotice(parent, runId, waitOutcome.ofChild(runId, "cancelled", null, null)!);
   }
 
   /** After a parent parked on a batch: resumes it if every child has ended meanwhile. */
@@ -129,16 +132,16 @@ export class ChildrenSystem {
    * child that has not ended after all (a cancel requested while it runs) keeps its notice,
    * for its own end or the sweeper to tell.
    */
-  async notifyParent(childRunId: string, end?: { parent: string; result: string }): Promise<void> {
+  async sendParentNotice(childRunId: string, end?: { parent: string; result: string }): Promise<void> {
     const guard = this.dispatch.replicationGuard();
     if (end) {
       // The worker that just completed the child knows its end: no read of the child first.
-      await this.tellParent(end.parent, childRunId, end.result);
-      return this.dispatch.settleIntent(guard, parentNotice(childRunId), [end.parent.split("|")[0]]);
+      await this.deliverParentNotice(end.parent, childRunId, end.result);
+      return this.dispatch.settleIntent(guard, parentNoticeIntent(childRunId), [end.parent.split("|")[0]]);
     }
-    const notice = await this.settleParentOf(childRunId);
+    const notice = await this.deliverParentNoticeOf(childRunId);
     if (notice && !notice.childEnded) return;
-    await this.dispatch.settleIntent(guard, parentNotice(childRunId), notice ? [notice.parentRunId] : []);
+    await this.dispatch.settleIntent(guard, parentNoticeIntent(childRunId), notice ? [notice.parentRunId] : []);
   }
 
   /** Queues the resume a script that may resume the parent made (a wait on one child, or a batch's count), if it made one. */

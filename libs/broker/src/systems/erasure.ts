@@ -33,7 +33,7 @@ export class ErasureSystem {
     await this.sessions.end(sessionId, now);
     // Its children still running (their cancel was only requested) will never end now: their
     // parents elsewhere hear of it first, so an erasure cut short leaves no parent waiting.
-    await this.children.tellParentsOfErased(await this.sessions.childrenOfOtherSessions(sessionId));
+    await this.children.sendParentNoticesOfErased(await this.sessions.childrenOfOtherSessions(sessionId));
     if ((await this.eraseClosed([sessionId])) === 0) throw notFound("session", sessionId);
     this.resources.logger.info({ sessionId }, "session erased");
   }

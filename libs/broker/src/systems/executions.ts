@@ -3,7 +3,7 @@ import { callScript, callScriptAfter, type ScriptCall } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "../history.ts";
 import { batch } from "../pipelines.ts";
-import { addIntents, parentNotice } from "../outbox.ts";
+import { addIntents, parentNoticeIntent } from "../outbox.ts";
 
 /** A run's payload (JSON text) and journal chunks, as a job or startExecution carries them. */
 export interface CarriedHistory {
@@ -286,7 +286,7 @@ export class ExecutionsSystem {
    */
   async complete(runId: string, fence: string, output: string, parent?: string, now = Date.now()): Promise<void> {
     const call: ScriptCall<"completeRun"> = { keys: this.runKeys(runId), args: { fence, output, now, runId }, subject: runId };
-    if (parent) await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now), "completeRun", call);
+    if (parent) await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, [parentNoticeIntent(runId)], now), "completeRun", call);
     else await callScript(this.resources.redis, "completeRun", call);
   }
 
@@ -305,7 +305,7 @@ export class ExecutionsSystem {
       subject: runId,
     };
     const outcome = parent
-      ? (await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, [parentNotice(runId)], now), "failAttempt", call)).reply
+      ? (await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, [parentNoticeIntent(runId)], now), "failAttempt", call)).reply
       : await callScript(this.resources.redis, "failAttempt", call);
     return outcome.kind === "retry" ? { status: "retry", jobId: outcome.jobId, runAt: Number(outcome.runAt) } : { status: "failed" };
   }

@@ -4,7 +4,7 @@ import { OUTBOX_GRACE_MS, type DispatchSystem } from "./dispatch.ts";
 import { activeRunIds } from "./sessions.ts";
 import type { TokensSystem } from "./tokens.ts";
 import type { ChildrenSystem } from "./children.ts";
-import { childOfNotice } from "../outbox.ts";
+import { childOfParentNoticeIntent } from "../outbox.ts";
 
 /**
  * Closes the gap between a script that resolved a run and the enqueue of the run's job
@@ -28,9 +28,9 @@ export class OutboxSweeperSystem {
    * whose cancel was requested while it runs has not ended yet).
    */
   private async runsOfIntent(intent: string): Promise<string[] | null> {
-    const child = childOfNotice(intent);
+    const child = childOfParentNoticeIntent(intent);
     if (child) {
-      const notice = await this.children.settleParentOf(child);
+      const notice = await this.children.deliverParentNoticeOf(child);
       if (notice && !notice.childEnded) return null;
       return notice ? [notice.parentRunId] : [];
     }

@@ -22,7 +22,7 @@ import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } fro
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { addIntents, dropIntents, parentNotice } from "../outbox.ts";
+import { addIntents, dropIntents, parentNoticeIntent } from "../outbox.ts";
 import { claimOf } from "../lua/claim.ts";
 import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "../history.ts";
 import type { TasksSystem } from "./tasks.ts";
@@ -290,17 +290,17 @@ export class RunsSystem {
     // script leaves the parent's notice to the outbox sweeper (systems/children.ts).
     const {
       reply: { kind: outcome, waitedSince, parent, child, batch: batchAt, wakeJob, warmWorker },
-    } = await callScriptAfter(addIntents(batch(redis), keys, [parentNotice(runId)], now), "cancelRun", {
+    } = await callScriptAfter(addIntents(batch(redis), keys, [parentNoticeIntent(runId)], now), "cancelRun", {
       keys: { run: keys.run(runId), session: keys.session(sessionId) },
       args: { now, runId, reason, tagPrefix: keys.tagPrefix(sessionId) },
       subject: runId,
-      onRefused: async () => void this.dispatch.clearIntent(parentNotice(runId)),
+      onRefused: async () => void this.dispatch.clearIntent(parentNoticeIntent(runId)),
     });
     this.resources.waiting.remove(runId, waitedSince || undefined);
     if (wakeJob) void this.dispatch.removeJob(runId, wakeJob, warmWorker);
     // A child cancelled now tells its parent; one cancelled at its next durable operation keeps the notice marked ahead until it has ended.
-    if (parent && outcome !== "finished") await this.children.notifyParent(runId);
-    else void this.dispatch.clearIntent(parentNotice(runId));
+    if (parent && outcome !== "finished") await this.children.sendParentNotice(runId);
+    else void this.dispatch.clearIntent(parentNoticeIntent(runId));
     // A parent cancelled while it waits on children cancels them too, and so does one cancelled while it runs.
     const children = [
       ...(child ? child.split(" ") : []),

@@ -18,7 +18,7 @@ import type { Resources } from "../resources.ts";
 import { callScript, callScriptAfter } from "../lua/index.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { addIntents, parentNotice } from "../outbox.ts";
+import { addIntents, parentNoticeIntent } from "../outbox.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
 
@@ -131,7 +131,7 @@ export class SessionsSystem {
         addIntents(
           batch(redis),
           keys,
-          children.map((child) => parentNotice(child.runId)),
+          children.map((child) => parentNoticeIntent(child.runId)),
           now,
         ),
       );
@@ -141,7 +141,7 @@ export class SessionsSystem {
       this.resources.waiting.remove(ended[i], ended[i + 1]);
       if (ended[i + 2]) void this.dispatch.removeJob(ended[i], ended[i + 2], ended[i + 3]);
     }
-    for (const child of children) await this.children.notifyParent(child.runId);
+    for (const child of children) await this.children.sendParentNotice(child.runId);
     return closed.kind === "closed" ? closed.cancelledCount : 0;
   }
 

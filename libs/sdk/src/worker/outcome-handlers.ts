@@ -27,8 +27,8 @@ export function handleOutcome(c: OutcomeContext, outcome: Parameters<OutcomeHand
 }
 
 /** A child run's end resumes the parent waiting on it (broker systems/children.ts). */
-const tellParent = ({ engine, execution }: OutcomeContext): Promise<void> =>
-  execution.parent ? engine.children.notifyParent(execution.run.id) : Promise.resolve();
+const deliverParentNotice = ({ engine, execution }: OutcomeContext): Promise<void> =>
+  execution.parent ? engine.children.sendParentNotice(execution.run.id) : Promise.resolve();
 
 async function fail(c: OutcomeContext, error: unknown, retryable: boolean): Promise<void> {
   const { engine, task, execution, logger } = c;
@@ -41,7 +41,7 @@ async function fail(c: OutcomeContext, error: unknown, retryable: boolean): Prom
     { retryable, maxAttempts: task.maxAttempts, delayMs: task.retryDelayMs(attempt) },
     execution.parent,
   );
-  if (outcome.status === "failed") await tellParent(c);
+  if (outcome.status === "failed") await deliverParentNotice(c);
   if (outcome.status === "retry") await engine.dispatch.ensureJob({ runId, taskId }, outcome.jobId, outcome.runAt);
   if (outcome.status === "retry") metrics.runRetries.inc({ task: taskId });
   else metrics.runsFinished.inc({ task: taskId, status: "failed" });
@@ -61,7 +61,7 @@ const HANDLERS: Handlers = {
     }
     const { parent } = execution;
     await engine.executions.complete(runId, execution.fence, text, parent);
-    if (parent) await engine.children.notifyParent(runId, { parent, result: waitOutcome.ofChild(runId, "completed", text, null)! });
+    if (parent) await engine.children.sendParentNotice(runId, { parent, result: waitOutcome.ofChild(runId, "completed", text, null)! });
     engine.resources.metrics.runsFinished.inc({ task: taskId, status: "completed" });
   },
   async continued(c, { payload }) {
@@ -88,7 +88,7 @@ const HANDLERS: Handlers = {
   async refused(c, { reason }) {
     c.logger.debug({ runId: c.execution.run.id, reason }, "execution refused by Redis; it stops here");
     // A cancel requested while it ran ended it at this write (guardExecution).
-    if (reason === "cancelled") await tellParent(c);
+    if (reason === "cancelled") await deliverParentNotice(c);
   },
   async crashed(_c, { error }) {
     // Let BullMQ retry this job: its retry finds the run's state and carries on from it.

@@ -104,7 +104,7 @@ async function live(execution: Execution, position: number, childRunId: string):
   return execution.park(async (warmWorker) => {
     const wakeJobId = await broker.park(run.id, execution.fence, position, "", wait, null, warmWorker);
     // Ended between the watch and the park: its end found no parked parent.
-    await broker.settleParentOf(childRunId);
+    await broker.deliverParentNoticeOf(childRunId);
     return { parked: wait, wakeJobId, wakeAt: 0 };
   });
 }

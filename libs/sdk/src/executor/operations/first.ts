@@ -170,7 +170,7 @@ async function live(
     // A token completed or a child ended between the look and the park found no parked run.
     for (const b of stored) {
       if (b.kind === "token") await broker.settleTokenWaiter(b.token);
-      if (b.kind === "run") await broker.settleParentOf(b.run);
+      if (b.kind === "run") await broker.deliverParentNoticeOf(b.run);
     }
     return { parked: wait, wakeJobId: reached.wakeJobId, wakeAt: firstDeadline(stored) ?? 0 };
   });
