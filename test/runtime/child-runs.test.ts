@@ -61,7 +61,7 @@ async function childOf(parentRunId: string): Promise<string> {
   return eventually(
     async () => {
       const run = await stack.client.runs.retrieve(parentRunId);
-      return run.waitingOn?.kind === "run" ? run.waitingOn.runId : undefined;
+      return run.waitingOn?.kind === "run" ? run.waitingOn.childRunId : undefined;
     },
     { what: "the parent to wait on its child" },
   );

@@ -144,7 +144,7 @@ describe("waits.first", () => {
     const wait = await parkedOnFirst(runId);
     const child = wait.branches.find((b) => b.kind === "run");
     expect(child).toMatchObject({ key: "child", kind: "run" });
-    expect((await stack.client.runs.retrieve((child as { runId: string }).runId)).parentRunId).toBe(runId);
+    expect((await stack.client.runs.retrieve((child as { childRunId: string }).childRunId)).parentRunId).toBe(runId);
     await stack.client.sessions.open(sessionId).input("first-other").send("go", { correlationId: "child" });
     await eventually(async () => (await stack.client.runs.retrieve(runId)).waitingOn?.kind === "input" || undefined, {
       what: "the run to reach its next wait",
@@ -157,10 +157,10 @@ describe("waits.first", () => {
     stack = await startStack();
     await stack.startWorker({ tasks: [racer, quick] });
     const { runId } = await stack.client.tasks.trigger("first-racer", { child: true, hold: true });
-    const child = (await parkedOnFirst(runId)).branches.find((b) => b.kind === "run") as { runId: string };
-    await runReaches(stack.client, child.runId, "waiting");
+    const child = (await parkedOnFirst(runId)).branches.find((b) => b.kind === "run") as { childRunId: string };
+    await runReaches(stack.client, child.childRunId, "waiting");
     await stack.client.runs.cancel(runId);
-    expect((await runReaches(stack.client, child.runId, "cancelled")).status).toBe("cancelled");
+    expect((await runReaches(stack.client, child.childRunId, "cancelled")).status).toBe("cancelled");
   });
 
   it("a buffered input wins at once, without parking; an ended branch elsewhere would win over it", async () => {

@@ -54,8 +54,7 @@ describe("the kinds of wait", () => {
       expect(view.kind).toBe(kind);
       expect(describeWait(view), kind).toMatch(/\w/);
       const owner = { runId: "run_1", sessionId: "ses_1", taskId: "t", waitingSince: new Date(now).toISOString(), summary: describeWait(view) };
-      const record =
-        view.kind === "run" ? { kind: "run" as const, position: view.position, childRunId: view.runId, deadline: null, ...owner } : { ...view, ...owner };
+      const record = { ...view, ...owner };
       expect(WaitRecord.parse(record).summary).toBe(describeWait(record));
     }
     expect(describeWait(toWaitingOn(examples.first))).toBe(`the first of: reply (input "chat"), timeout (timer due ${new Date(now + 60_000).toISOString()})`);

@@ -83,8 +83,7 @@ export class WaitsSystem {
         waitingSince: new Date(stored.since).toISOString(),
         summary: describeWait(on),
       };
-      // A child's id is `childRunId` here: `runId` is the waiting run's.
-      waits.push(on.kind === "run" ? { kind: "run", position: on.position, childRunId: on.runId, deadline: null, ...owner } : { ...on, ...owner });
+      waits.push({ ...on, ...owner });
     });
     return waits;
   }

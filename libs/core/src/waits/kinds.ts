@@ -37,10 +37,7 @@ export interface DescribeOptions {
   deadlines?: boolean;
 }
 
-/** A wait on a child run names the child `runId` in a run's view and `childRunId` in GET /waits. */
-type DescribedWait = WaitingOn | (Omit<Extract<WaitingOn, { kind: "run" }>, "runId"> & { childRunId: string });
-
-export function describeWait(wait: DescribedWait, options: DescribeOptions = {}): string {
+export function describeWait(wait: WaitingOn, options: DescribeOptions = {}): string {
   const time = options.time ?? ((iso: string) => iso);
   const until = (deadline: string | null) => (deadline && options.deadlines !== false ? `, deadline ${time(deadline)}` : "");
   switch (wait.kind) {
@@ -51,7 +48,7 @@ export function describeWait(wait: DescribedWait, options: DescribeOptions = {})
     case "token":
       return `token ${wait.tokenId}${until(wait.deadline)}`;
     case "run":
-      return `child run ${"childRunId" in wait ? wait.childRunId : wait.runId}`;
+      return `child run ${wait.childRunId}`;
     case "batch":
       return `a batch of ${wait.count} child runs (journal position ${wait.position})`;
     case "first":
@@ -66,7 +63,7 @@ function describeBranch(branch: WaitingOnBranch, time: (iso: string) => string, 
     case "token":
       return `token ${branch.tokenId}${deadlines ? `, deadline ${time(branch.deadline)}` : ""}`;
     case "run":
-      return `child run ${branch.runId}`;
+      return `child run ${branch.childRunId}`;
     case "timer":
       return deadlines ? `timer due ${time(branch.deadline)}` : "timer";
   }

@@ -95,7 +95,7 @@ const TokenWait = z.strictObject({ kind: z.literal("token"), position: z.number(
 const RunWait = z.strictObject({
   kind: z.literal("run"),
   position: z.number().int(),
-  runId: z.string().describe("The child run it waits for"),
+  childRunId: z.string().describe("The child run it waits for"),
   deadline: Time.nullable(),
 });
 
@@ -110,7 +110,7 @@ const BranchKey = { key: z.string().describe("The branch's name in waits.first")
 const FirstBranchView = z.discriminatedUnion("kind", [
   z.strictObject({ ...BranchKey, kind: z.literal("input"), stream: z.string(), correlationId: z.string().nullable() }),
   z.strictObject({ ...BranchKey, kind: z.literal("token"), tokenId: z.string(), deadline: Time }),
-  z.strictObject({ ...BranchKey, kind: z.literal("run"), runId: z.string().describe("The child run the branch waits for") }),
+  z.strictObject({ ...BranchKey, kind: z.literal("run"), childRunId: z.string().describe("The child run the branch waits for") }),
   z.strictObject({ ...BranchKey, kind: z.literal("timer"), deadline: Time }),
 ]);
 const FirstWait = z.strictObject({
@@ -133,13 +133,11 @@ const WaitOwner = {
   waitingSince: Time,
   summary: z.string().describe('What the run waits on, in a line ("token tok_… until 2026-…")'),
 };
-/** A wait on a child run names the child `childRunId` here, since `runId` is the waiting run's. */
-const ChildWait = z.strictObject({ kind: z.literal("run"), position: z.number().int(), childRunId: z.string(), deadline: Time.nullable() });
 export const WaitRecord = z.discriminatedUnion("kind", [
   TimerWait.extend(WaitOwner),
   InputWait.extend(WaitOwner),
   TokenWait.extend(WaitOwner),
-  ChildWait.extend(WaitOwner),
+  RunWait.extend(WaitOwner),
   BatchWait.extend(WaitOwner),
   FirstWait.extend(WaitOwner),
 ]);
@@ -153,7 +151,7 @@ export function toWaitingOn(wait: StoredWait): WaitingOn {
     case "token":
       return { kind: "token", position: wait.pos, tokenId: wait.token, deadline: isoTime(wait.timeoutAt)! };
     case "run":
-      return { kind: "run", position: wait.pos, runId: wait.run, deadline: null };
+      return { kind: "run", position: wait.pos, childRunId: wait.run, deadline: null };
     case "batch":
       return { kind: "batch", position: wait.pos, count: wait.count, deadline: null };
     case "first":
@@ -167,7 +165,7 @@ function toBranchView(branch: FirstBranch): WaitingOnBranch {
   const { key } = branch;
   if (branch.kind === "input") return { key, kind: "input", stream: branch.stream, correlationId: branch.corr || null };
   if (branch.kind === "token") return { key, kind: "token", tokenId: branch.token, deadline: isoTime(branch.timeoutAt)! };
-  if (branch.kind === "run") return { key, kind: "run", runId: branch.run };
+  if (branch.kind === "run") return { key, kind: "run", childRunId: branch.run };
   return { key, kind: "timer", deadline: isoTime(branch.dueAt)! };
 }
 

@@ -121,7 +121,7 @@ function WaitingOn({ run, onDone }: { run: RunRecord; onDone: () => void }) {
           <>
             <dt>Child run</dt>
             <dd>
-              <a href={href("runs", wait.runId)}>{wait.runId}</a>
+              <a href={href("runs", wait.childRunId)}>{wait.childRunId}</a>
             </dd>
           </>
         )}
@@ -147,7 +147,7 @@ function WaitingOn({ run, onDone }: { run: RunRecord; onDone: () => void }) {
                   {branch.kind === "run" && (
                     <>
                       {" "}
-                      <a href={href("runs", branch.runId)}>{branch.runId}</a>
+                      <a href={href("runs", branch.childRunId)}>{branch.childRunId}</a>
                     </>
                   )}
                   {branch.kind === "timer" && <> due {time(branch.deadline)}</>}
