@@ -1,12 +1,13 @@
-// The dashboard (apps/api/dashboard) bundled for browsers: Preact and the pages into one
-// script and one stylesheet under apps/api/dashboard/dist, which the API serves at
-// /dashboard (routes/dashboard-*.ts) and the @helmr/api package ships. Runs before
-// `npm start`, `npm test` and in `npm run build`; it takes well under a second.
+// The dashboard (apps/dashboard, an app of its own) bundled for browsers: Preact and the
+// pages into one script and one stylesheet under apps/api/dashboard/dist, an asset of the
+// API, which serves it at /dashboard (routes/dashboard-*.ts) and ships it in the @helmr/api
+// package. Runs before `npm start`, `npm test` and in `npm run build`; it takes well under a
+// second.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { build } from "esbuild";
 
-const root = new URL("../../apps/api/dashboard/", import.meta.url);
-const dist = new URL("dist/", root);
+const root = new URL("../../apps/dashboard/", import.meta.url);
+const dist = new URL("../../apps/api/dashboard/dist/", import.meta.url);
 mkdirSync(dist, { recursive: true });
 await build({
   entryPoints: { app: new URL("src/main.tsx", root).pathname },

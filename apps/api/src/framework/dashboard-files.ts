@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { HelmrError } from "@helmr/core";
 
 /**
- * The dashboard's built files (scripts/build/dashboard.mjs writes them to
+ * The dashboard's built files (scripts/build/dashboard.mjs builds apps/dashboard into
  * apps/api/dashboard/dist; the package ships them). Read once, on first use, so a server
  * started before a build still serves the bundle once it exists.
  */

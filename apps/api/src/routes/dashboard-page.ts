@@ -2,7 +2,7 @@ import { DASHBOARD_POLICY, dashboardFile } from "../framework/dashboard-files.ts
 import { defineRoute } from "../framework/types.ts";
 
 /**
- * The operators' dashboard (apps/api/dashboard): a page that signs in with a secret key and
+ * The operators' dashboard (apps/dashboard): a page that signs in with a secret key and
  * then uses only the public API. Loading it needs no credential; everything it shows does.
  */
 export default defineRoute({
