@@ -32,8 +32,8 @@ rcall("HSET", sessionKey, "status", "closed", "closedAt", now, "updatedAt", now)
 local cancelled = 0
 local ended = {}
 for _, field in ipairs(rcall("HKEYS", sessionKey)) do
-  if string.sub(field, 1, 2) == "a:" then
-    local own = string.sub(field, 3)
+  if string.sub(field, 1, #PART.activeRun) == PART.activeRun then
+    local own = string.sub(field, #PART.activeRun + 1)
     local runId = runIdIn(sessionKey, own)
     local runKey = tagPrefix .. KEY.run .. own
     local outcome, since, wakeJob, warm = cancelIdleRun(runKey, sessionKey, runId, now, "session closed", tagPrefix)

@@ -40,20 +40,20 @@ add(KEY.session, "hash", session)
 
 -- Input buffers, by key suffix; a set, since several inputs share one.
 local buffers = {}
-forEachPart(session, function(kind, name)
-  if kind == "a" or kind == "f" then
+forEachPart(session, function(part, name)
+  if part == PART.activeRun or part == PART.finishedRun then
     local suffix = KEY.run .. name
     add(suffix, "hash", rcall("HGETALL", tagPrefix .. suffix))
-  elseif kind == "in" then
+  elseif part == KEY.inputStream then
     local consumedPairs = rcall("HGETALL", tagPrefix .. KEY.inputConsumed .. name)
     local entries = rcall("XRANGE", tagPrefix .. KEY.inputStream .. name, "-", "+")
     add(KEY.inputStream .. name, "stream", entries)
     add(KEY.inputConsumed .. name, "hash", consumedPairs)
     -- By suffix: the snapshot names keys without the tag prefix.
     unconsumedBuffers(buffers, "", name, entries, consumedPairs)
-  elseif kind == "out" then
+  elseif part == KEY.outputStream then
     add(KEY.outputStream .. name, "stream", rcall("XRANGE", tagPrefix .. KEY.outputStream .. name, "-", "+"))
-  elseif kind == "pat" then
+  elseif part == KEY.publicToken then
     add(KEY.publicToken .. name, "hash", rcall("HGETALL", tagPrefix .. KEY.publicToken .. name))
   end
 end)

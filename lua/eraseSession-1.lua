@@ -35,8 +35,8 @@ local doomed, runs, tokens = {}, {}, {}
 local function doom(key)
   doomed[#doomed + 1] = key
 end
-forEachPart(session, function(kind, name)
-  if kind == "a" or kind == "f" then
+forEachPart(session, function(part, name)
+  if part == PART.activeRun or part == PART.finishedRun then
     local runId = runIdIn(sessionKey, name)
     local runKey = tagPrefix .. KEY.run .. name
     local run = rcall("HMGET", runKey, "createdAt", "idem", "task", "dseq", "wait", "warm")
@@ -46,7 +46,7 @@ forEachPart(session, function(kind, name)
       runs[#runs + 1] = field
     end
     doom(runKey)
-  elseif kind == "tok" then
+  elseif part == PART.runToken then
     local tokenKey = tagPrefix .. KEY.token .. name
     local token = rcall("HMGET", tokenKey, "createdAt", "tags", "idem")
     if token[1] then
@@ -55,7 +55,7 @@ forEachPart(session, function(kind, name)
       end
       doom(tokenKey)
     end
-  elseif kind == "in" then
+  elseif part == KEY.inputStream then
     local consumedKey = tagPrefix .. KEY.inputConsumed .. name
     local buffers = {}
     unconsumedBuffers(buffers, tagPrefix, name, rcall("XRANGE", tagPrefix .. KEY.inputStream .. name, "-", "+"), rcall("HGETALL", consumedKey))
@@ -64,9 +64,9 @@ forEachPart(session, function(kind, name)
     end
     doom(tagPrefix .. KEY.inputStream .. name)
     doom(consumedKey)
-  elseif kind == "out" then
+  elseif part == KEY.outputStream then
     doom(tagPrefix .. KEY.outputStream .. name)
-  elseif kind == "pat" then
+  elseif part == KEY.publicToken then
     doom(tagPrefix .. KEY.publicToken .. name)
   end
 end)

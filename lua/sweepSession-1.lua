@@ -20,9 +20,10 @@ local rcall = redis.call
 
 -- @include "keyNames"
 -- @include "sessionRuns"
+-- @include "sessionParts"
 
-local session = rcall("HGETALL", sessionKey)
-if #session == 0 then
+local session = readSession(sessionKey)
+if not session then
   return {"gone", "", {}}
 end
 local fields = {}
@@ -38,17 +39,16 @@ local function dueAt(at)
 end
 
 local deleted, finishedLeft, active = {}, false, false
-for field in pairs(fields) do
-  local kind, own = string.match(field, "^(%a+):(.*)$")
-  if kind == "a" then
+forEachPart(session, function(part, own)
+  if part == PART.activeRun then
     active = true
-  elseif kind == "f" then
+  elseif part == PART.finishedRun then
     local runKey = tagPrefix .. KEY.run .. own
     local run = rcall("HMGET", runKey, "finishedAt", "createdAt", "task", "idem")
     local finishedAt = tonumber(run[1])
     if runMs > 0 and finishedAt and finishedAt <= now - runMs then
       rcall("DEL", runKey)
-      rcall("HDEL", sessionKey, field)
+      rcall("HDEL", sessionKey, part .. own)
       for _, value in ipairs({runIdIn(sessionKey, own), run[2] or "0", run[3] or "", run[4] or ""}) do
         deleted[#deleted + 1] = value
       end
@@ -59,7 +59,7 @@ for field in pairs(fields) do
       end
     end
   end
-end
+end)
 
 local verdict = "keep"
 if fields.status == "closed" and sessionMs > 0 and not active and not finishedLeft then
@@ -72,16 +72,14 @@ if fields.status == "closed" and sessionMs > 0 and not active and not finishedLe
 elseif fields.status == "open" and idleMs > 0 and not active then
   -- Its last change, input or output: the newest entry of each of its streams.
   local last = tonumber(fields.updatedAt) or tonumber(fields.createdAt) or 0
-  for field in pairs(fields) do
-    local kind, name = string.match(field, "^(%a+):(.*)$")
-    local stream = (kind == "in" and KEY.inputStream) or (kind == "out" and KEY.outputStream) or nil
-    if stream then
+  forEachPart(session, function(stream, name)
+    if stream == KEY.inputStream or stream == KEY.outputStream then
       local newest = rcall("XREVRANGE", tagPrefix .. stream .. name, "+", "-", "COUNT", 1)[1]
       if newest then
         last = math.max(last, tonumber(string.match(newest[1], "^(%d+)")))
       end
     end
-  end
+  end)
   if last <= now - idleMs then
     verdict = "close"
   else

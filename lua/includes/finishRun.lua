@@ -1,3 +1,4 @@
+-- @include "keyNames"
 -- @include "pushEvent"
 -- @include "activeTime"
 -- @include "endWait"
@@ -20,9 +21,9 @@ local function finishRun(runKey, sessionKey, runId, status, now, field, value, d
   rcall("HSET", runKey, unpack(fields))
   local since = endWait(runKey)
   rcall("HDEL", runKey, "cancel")
-  -- The session lists its runs as fields: a:<own> while active, f:<own> once finished.
-  rcall("HDEL", sessionKey, "a:" .. ownOfRun(runId))
-  rcall("HSET", sessionKey, "f:" .. ownOfRun(runId), "1")
+  -- The session lists its runs as fields: PART.activeRun while active, PART.finishedRun once finished.
+  rcall("HDEL", sessionKey, PART.activeRun .. ownOfRun(runId))
+  rcall("HSET", sessionKey, PART.finishedRun .. ownOfRun(runId), "1")
   pushEvent(runKey, status, now, run[1], detail)
   return since
 end

@@ -1,4 +1,4 @@
--- Generated from TAG_KEYS in libs/broker/src/keys.ts by scripts/build/lua-key-names.ts: do
+-- Generated from TAG_KEYS and SESSION_PARTS in libs/broker/src/keys.ts by scripts/build/lua-key-names.ts: do
 -- not edit by hand. A hash tag's keys by the name that follows its tag prefix
 -- (`<prefix>:{<tag>}:`); scripts build every key they are not given in KEYS from these.
 local KEY = {
@@ -10,4 +10,11 @@ local KEY = {
   outputStream  = "out:",
   publicToken   = "pat:",
   token         = "t:",
+}
+-- The fields of a session hash that name a run or token of the session (SESSION_PARTS),
+-- each followed by its own id part.
+local PART = {
+  activeRun   = "a:",
+  finishedRun = "f:",
+  runToken    = "tok:",
 }

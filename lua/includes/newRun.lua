@@ -1,3 +1,4 @@
+-- @include "keyNames"
 -- @include "pushEvent"
 -- @include "sessionRuns"
 -- Writes a new queued run of a session: its run hash, its entry in the session's runs, and
@@ -7,6 +8,6 @@ local function newRun(runKey, sessionKey, runId, taskId, payload, now, jobId, ex
   rcall("HSET", runKey, "task", taskId, "status", "queued",
     "attempt", "1", "fence", "0", "job", jobId, "dseq", "1", "runAt", "0", "payload", payload,
     "createdAt", now, "updatedAt", now, "activeMs", "0", unpack(extra))
-  rcall("HSET", sessionKey, "a:" .. ownOfRun(runId), "1", "updatedAt", now)
+  rcall("HSET", sessionKey, PART.activeRun .. ownOfRun(runId), "1", "updatedAt", now)
   pushEvent(runKey, "triggered", now, 1, detail)
 end

@@ -3,5 +3,5 @@
 -- createToken-2.lua), from the token's key `<prefix>:{<tag>}:t:<own>`; and the tag prefix.
 local function tokenField(tokenKey)
   local tagPrefix = string.match(tokenKey, "^.*}:")
-  return "tok:" .. string.sub(tokenKey, #tagPrefix + #KEY.token + 1), tagPrefix
+  return PART.runToken .. string.sub(tokenKey, #tagPrefix + #KEY.token + 1), tagPrefix
 end

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseRunId, newRunId, newSessionId } from "@helmr/core";
-import { Keys, TAG_KEYS } from "@helmr/broker";
+import { Keys, SESSION_PARTS, TAG_KEYS } from "@helmr/broker";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, inject } from "vitest";
 import { KEY_NAMES_FILE, keyNamesLua } from "../../scripts/build/lua-key-names.ts";
@@ -16,6 +16,13 @@ const sources = [...readdirSync(LUA).map((f) => join(LUA, f)), ...readdirSync(jo
 describe("key names in Lua", () => {
   it("come from lua/includes/keyNames.lua, which is generated from keys.ts's TAG_KEYS", () => {
     expect(readFileSync(KEY_NAMES_FILE, "utf8"), "run scripts/build/lua-key-names.ts after changing TAG_KEYS").toBe(keyNamesLua());
+  });
+
+  it("name a session's parts (its runs' and tokens' fields) from PART, never a literal of their own", () => {
+    for (const { file, text } of sources) {
+      const code = text.replace(/--\[\[[\s\S]*?\]\]/g, "").replace(/--.*$/gm, "");
+      for (const part of Object.values(SESSION_PARTS)) expect(code, `${file} writes ${part} itself`).not.toContain(`"${part}"`);
+    }
   });
 
   it("are never built from a literal of their own", () => {

@@ -27,6 +27,20 @@ export const TAG_KEYS = {
 } as const;
 
 /**
+ * The fields of a session hash that name a run or token of the session, each followed by
+ * its own id part (lua/includes/keyNames.lua's PART is generated from this too). A stream's
+ * entry count and a public token are named by their key's TAG_KEYS prefix instead.
+ */
+export const SESSION_PARTS = {
+  /** A run that has not finished. */
+  activeRun: "a:",
+  /** A run that finished (completed, failed, cancelled, continued), until retention deletes it. */
+  finishedRun: "f:",
+  /** A token one of its runs created under its tag ("deleted" once retention deleted it). */
+  runToken: "tok:",
+} as const;
+
+/**
  * The one place Redis key names are built (CONTRIBUTING.md). Every key of a session shares the
  * hash tag `{<session tag>}`, and run ids carry that tag, so each Lua script touches a
  * single slot (ARCHITECTURE.md, "Scaling out"). Global indexes (lists, external ids,

@@ -27,6 +27,7 @@ import { claimOf } from "../lua/claim.ts";
 import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "../history.ts";
 import type { TasksSystem } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
+import { SESSION_PARTS } from "../keys.ts";
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
@@ -204,7 +205,9 @@ export class RunsSystem {
     const { redis, keys } = this.resources;
     if (query.session !== undefined && !isSessionId(query.session)) return { data: [], nextCursor: null };
     const { session } = query;
-    const source = session ? hashFieldIds(redis, keys.session(session), ["a:", "f:"], (own) => runIdIn(session, own)) : idLog(redis, keys, "runsIndex");
+    const source = session
+      ? hashFieldIds(redis, keys.session(session), [SESSION_PARTS.activeRun, SESSION_PARTS.finishedRun], (own) => runIdIn(session, own))
+      : idLog(redis, keys, "runsIndex");
     const matches = (hash: Record<string, string>) =>
       Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
     const toRecord = skippingUnreadable(this.resources.logger, "run", (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null));

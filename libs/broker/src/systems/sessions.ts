@@ -12,7 +12,7 @@ import {
 } from "@helmr/core";
 import { execOrThrow, batch } from "../pipelines.ts";
 import { appendToIdLog, idLog, lexIndex, removeFromIdLog, skippingUnreadable } from "../paging.ts";
-import { TAG_KEYS } from "../keys.ts";
+import { SESSION_PARTS, TAG_KEYS } from "../keys.ts";
 import { SESSION_FIELDS, hashOf, toSessionRecord } from "../records.ts";
 import type { Resources } from "../resources.ts";
 import { callScript, callScriptAfter } from "../lua/index.ts";
@@ -160,7 +160,8 @@ export class SessionsSystem {
   }
 }
 
-/** The ids of a session's active runs, from its hash's fields (`a:<own>`, keys.ts). */
+/** The ids of a session's active runs, from its hash's fields (SESSION_PARTS.activeRun, keys.ts). */
 export function activeRunIds(sessionId: string, fields: string[]): string[] {
-  return fields.filter((f) => f.startsWith("a:")).map((f) => runIdIn(sessionId, f.slice(2)));
+  const prefix = SESSION_PARTS.activeRun;
+  return fields.filter((f) => f.startsWith(prefix)).map((f) => runIdIn(sessionId, f.slice(prefix.length)));
 }

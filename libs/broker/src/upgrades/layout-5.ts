@@ -1,6 +1,6 @@
 import { parseRunId, parseTokenId } from "@helmr/core";
 import type { Redis } from "ioredis";
-import type { Keys } from "../keys.ts";
+import { SESSION_PARTS, type Keys } from "../keys.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import { masters } from "../redis-target.ts";
 
@@ -37,7 +37,7 @@ export async function nameInSessions(redis: Redis, keys: Keys, tokens: { tokenId
   const ofSessions = tokens.flatMap(({ tokenId, runId }) => {
     if (!runId) return [];
     const { tag, sessionId } = parseRunId(runId);
-    return parseTokenId(tokenId).tag === tag ? [{ sessionKey: keys.session(sessionId), field: `tok:${parseTokenId(tokenId).own}` }] : [];
+    return parseTokenId(tokenId).tag === tag ? [{ sessionKey: keys.session(sessionId), field: SESSION_PARTS.runToken + parseTokenId(tokenId).own }] : [];
   });
   if (ofSessions.length === 0) return 0;
   const exists = (await execOrThrow(ofSessions.reduce((reads, { sessionKey }) => reads.exists(sessionKey), batch(redis)))) as number[];
