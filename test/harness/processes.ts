@@ -62,3 +62,23 @@ export function spawnHelmr(args: string[], env: Record<string, string>, cwd = RE
       ),
   };
 }
+
+/**
+ * A `helmr worker` of test/fixtures/tasks.ts on a test stack's Redis and prefix, its fixture
+ * log in `logFile`; added to `started`, which the test kills in its afterEach.
+ */
+export function startFixtureWorker(
+  stack: { redisUrl: string; prefix: string },
+  started: HelmrProcess[],
+  logFile: string,
+  env: Record<string, string> = {},
+): HelmrProcess {
+  const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
+    HELMR_REDIS_URL: stack.redisUrl,
+    HELMR_PREFIX: stack.prefix,
+    FIXTURE_LOG: logFile,
+    ...env,
+  });
+  started.push(worker);
+  return worker;
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fixtureLogFile as logFile, readFixtureLog as readLog } from "../harness/fixture-log.ts";
 import { eventually } from "../harness/poll.ts";
 import { runReaches, runReachesWithin } from "../harness/runs.ts";
-import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
+import { type HelmrProcess, startFixtureWorker } from "../harness/processes.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -13,13 +13,7 @@ afterEach(async () => {
 });
 
 async function startWorkerProcess(file: string, env: Record<string, string> = {}) {
-  const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
-    HELMR_REDIS_URL: stack.redisUrl,
-    HELMR_PREFIX: stack.prefix,
-    FIXTURE_LOG: file,
-    ...env,
-  });
-  processes.push(worker);
+  const worker = startFixtureWorker(stack, processes, file, env);
   const { pid } = await worker.json<{ pid: number }>();
   return { worker, pid };
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fixtureLogFile as logFile, readFixtureLog as readLog } from "../harness/fixture-log.ts";
 import { eventually } from "../harness/poll.ts";
 import { runReachesWithin } from "../harness/runs.ts";
-import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
+import { spawnHelmr, startFixtureWorker, type HelmrProcess } from "../harness/processes.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -12,16 +12,7 @@ afterEach(async () => {
   await stack?.close();
 });
 
-function startWorkerProcess(file: string) {
-  const worker = spawnHelmr(["worker", "test/fixtures/tasks.ts", "--json"], {
-    HELMR_REDIS_URL: stack.redisUrl,
-    HELMR_PREFIX: stack.prefix,
-    HELMR_LOCK_MS: "1000",
-    FIXTURE_LOG: file,
-  });
-  processes.push(worker);
-  return worker;
-}
+const startWorkerProcess = (file: string) => startFixtureWorker(stack, processes, file, { HELMR_LOCK_MS: "1000" });
 
 describe("worker processes killed with SIGKILL lose nothing", { timeout: 90_000 }, () => {
   it("a run parked on a timer resumes in a new worker after the old one was killed", async () => {
