@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { Time, isoTime } from "../schemas/time.ts";
 
-/**
- * Each kind of wait (kinds.ts) in its three shapes: as a parked run stores it, as the API
- * shows it, and as the run's journal records the operation that waits.
- */
+// Each kind of wait (kinds.ts) in its three shapes, in this order: as a parked run stores
+// it, as the API shows it, and as the run's journal records the operation that waits.
+
 /**
  * The wait a parked run records (its run hash's `wait` field, read by the Lua scripts that
  * end waits: lua/includes/waitKeys.lua, firstWait.lua): what resolves it, when it began
@@ -81,7 +80,7 @@ export function deadlineOf(wait: StoredWait): number | null {
   return null;
 }
 
-/** How the API shows a wait (GET /runs/:id `waitingOn`, GET /waits): readable names, ISO times. */
+// How the API shows a wait (GET /runs/:id `waitingOn`, GET /waits): readable names, ISO times.
 
 const TimerWait = z.strictObject({ kind: z.literal("timer"), position: z.number().int(), deadline: Time });
 const InputWait = z.strictObject({
