@@ -1,5 +1,6 @@
 import { notFound } from "@helmr/core";
 import { decodeReply, queueScript, type ScriptReplies } from "../lua/index.ts";
+import { deleteLookup } from "../lookups.ts";
 import { removeIdsFromLogs } from "../paging.ts";
 import type { Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
@@ -57,17 +58,14 @@ export class ErasureSystem {
     for (const { sessionId, session, runs, tokens } of erased) {
       for (const tag of session.tags) cleanup.zrem(keys.sessionsByTag(tag), sessionId);
       // Only mappings that still name what was erased (a key may have been taken over since).
-      if (session.externalId)
-        queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.sessionByExternalId(session.externalId) }, args: { id: sessionId, format: "" } });
+      if (session.externalId) deleteLookup(cleanup, keys.sessionByExternalId(session.externalId), sessionId);
       for (const run of runs) {
-        if (run.idem)
-          queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.runByIdempotencyKey(run.task, run.idem) }, args: { id: run.runId, format: "json" } });
+        if (run.idem) deleteLookup(cleanup, keys.runByIdempotencyKey(run.task, run.idem), run.runId, true);
         cleanup.zrem(keys.outboxOf(run.runId), run.runId);
       }
       for (const token of tokens) {
         for (const tag of token.tags) cleanup.zrem(keys.tokensByTag(tag), token.tokenId);
-        if (token.idem)
-          queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.tokenByIdempotencyKey(token.idem) }, args: { id: token.tokenId, format: "" } });
+        if (token.idem) deleteLookup(cleanup, keys.tokenByIdempotencyKey(token.idem), token.tokenId);
         cleanup.zrem(keys.outboxOf(token.tokenId), token.tokenId);
       }
       for (const unit of [sessionId, ...tokens.map((token) => token.tokenId)]) cleanup.sadd(keys.shardOf(unit).changes(), unit);

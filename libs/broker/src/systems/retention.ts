@@ -1,6 +1,7 @@
 import { isSessionId, isTokenId } from "@helmr/core";
 import type { ChainableCommander } from "ioredis";
 import { decodeReply, queueScript } from "../lua/index.ts";
+import { deleteLookup } from "../lookups.ts";
 import { removeIdsFromLogs } from "../paging.ts";
 import { forgetUnattendedChanges } from "../snapshots/lock.ts";
 import type { Resources } from "../resources.ts";
@@ -143,7 +144,7 @@ export class RetentionSystem {
       const { kind: verdict, next: nextDue, deleted } = decodeReply("sweepSession", reply);
       for (let j = 0; j < deleted.length; j += 4) {
         const [runId, createdAt, task, idem] = deleted.slice(j, j + 4);
-        if (idem) queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.runByIdempotencyKey(task, idem) }, args: { id: runId, format: "json" } });
+        if (idem) deleteLookup(cleanup, keys.runByIdempotencyKey(task, idem), runId, true);
         deletedRuns.push({ id: runId, createdAt: Number(createdAt) });
       }
       // A tombstone for each deleted run in the next incremental snapshot.
@@ -176,7 +177,7 @@ export class RetentionSystem {
   private cleanUpToken(cleanup: ChainableCommander, tokenId: string, tagsJson: string, idem: string): void {
     const { keys } = this.resources;
     for (const tag of JSON.parse(tagsJson) as string[]) cleanup.zrem(keys.tokensByTag(tag), tokenId);
-    if (idem) queueScript(cleanup, "deleteLookup", { keys: { lookup: keys.tokenByIdempotencyKey(idem) }, args: { id: tokenId, format: "" } });
+    if (idem) deleteLookup(cleanup, keys.tokenByIdempotencyKey(idem), tokenId);
     // A tombstone in the next incremental snapshot, so a restore does not bring it back.
     cleanup.sadd(keys.shardOf(tokenId).changes(), tokenId);
   }
