@@ -22,6 +22,7 @@ local rcall = redis.call
 -- @include "keyNames"
 -- @include "guardExecution"
 -- @include "history"
+-- @include "waitOutcomes"
 
 local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
@@ -36,5 +37,5 @@ else
 end
 -- The session hash counts each stream's entries in a field named like the stream's key.
 rcall("HINCRBY", sessionKey, KEY.outputStream .. stream, 1)
-journal(runKey, position, '{"k":"output","n":"' .. stream .. '","v":"' .. entryId .. '"}')
+journal(runKey, position, outputEntry(stream, entryId))
 return entryId

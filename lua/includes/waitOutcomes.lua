@@ -1,5 +1,5 @@
--- Generated from libs/core/src/waits/outcome.ts by scripts/build/lua-wait-outcomes.ts: do
--- not edit by hand. A wait's outcome as JSON text, built as TypeScript builds it.
+-- Generated from libs/core/src/waits/outcome.ts and shapes.ts by scripts/build/lua-wait-outcomes.ts:
+-- do not edit by hand. A wait's outcome as JSON text, built as TypeScript builds it.
 -- The names of the errors a wait ends with (the SDK's error classes).
 local WAIT_ERROR = {
   timedOut = "WaitTimeoutError",
@@ -28,4 +28,9 @@ end
 -- (an outcome's JSON): {"ok":true,"output":{"key":…,"ok":…,"output"|"error":…}}.
 local function wonBy(key, result)
   return '{"ok":true,"output":{"key":"' .. key .. '",' .. string.sub(result, 2) .. '}'
+end
+
+-- The journal entry of an append to output stream `stream` (a name that needs no JSON escaping) as entry `entryId`.
+local function outputEntry(stream, entryId)
+  return '{"k":"output","n":"' .. stream .. '","v":"' .. entryId .. '"}'
 end

@@ -1,10 +1,12 @@
-// Writes lua/includes/waitOutcomes.lua from the encoders in libs/core/src/waits/outcome.ts,
-// so the Lua scripts build a wait's outcome exactly as TypeScript does: each Lua function is
+// Writes lua/includes/waitOutcomes.lua from the encoders in libs/core/src/waits/outcome.ts
+// and shapes.ts, so the Lua scripts build a wait's outcome (and the journal entry of an
+// output append) exactly as TypeScript does: each Lua function is
 // the encoder's own output for placeholder arguments, cut where the placeholders fall. Run
 // after changing an encoder: `node --conditions=@helmr/source --import tsx scripts/build/lua-wait-outcomes.ts`;
 // test/unit/lua-keys.test.ts fails until the two agree.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { encodeEntry } from "../../libs/core/src/waits/shapes.ts";
 import { WAIT_ERRORS, waitOutcome } from "../../libs/core/src/waits/outcome.ts";
 
 /** A Lua expression that concatenates the template's text with the Lua expressions its placeholders stand for. */
@@ -28,8 +30,8 @@ function literal(text: string): string {
 export function waitOutcomesLua(): string {
   const errors = Object.entries(WAIT_ERRORS).map(([name, value]) => `  ${name} = ${JSON.stringify(value)},`);
   return [
-    "-- Generated from libs/core/src/waits/outcome.ts by scripts/build/lua-wait-outcomes.ts: do",
-    "-- not edit by hand. A wait's outcome as JSON text, built as TypeScript builds it.",
+    "-- Generated from libs/core/src/waits/outcome.ts and shapes.ts by scripts/build/lua-wait-outcomes.ts:",
+    "-- do not edit by hand. A wait's outcome as JSON text, built as TypeScript builds it.",
     "-- The names of the errors a wait ends with (the SDK's error classes).",
     "local WAIT_ERROR = {",
     ...errors,
@@ -55,6 +57,11 @@ export function waitOutcomesLua(): string {
     '-- (an outcome\'s JSON): {"ok":true,"output":{"key":…,"ok":…,"output"|"error":…}}.',
     "local function wonBy(key, result)",
     `  return ${concatenation(waitOutcome.wonBy("@KEY@", "{@REST@"), { "@KEY@": "key", "@REST@": "string.sub(result, 2)" })}`,
+    "end",
+    "",
+    "-- The journal entry of an append to output stream `stream` (a name that needs no JSON escaping) as entry `entryId`.",
+    "local function outputEntry(stream, entryId)",
+    `  return ${concatenation(encodeEntry({ kind: "output", stream: "@STREAM@", entryId: "@ENTRY@" }), { "@STREAM@": "stream", "@ENTRY@": "entryId" })}`,
     "end",
     "",
   ].join("\n");

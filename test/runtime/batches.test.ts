@@ -242,7 +242,7 @@ describe("batches of child runs", () => {
     const { runId } = await engine.runs.trigger("batch-orphaned", { payload: {} });
     const started = await engine.executions.start(runId, `${runId}-1`, 1);
     if (started.status !== "run") throw new Error("did not start");
-    await engine.executions.journalBatch(runId, started.fence, 0, JSON.stringify({ k: "batch", v: [], w: 1 }), 2);
+    await engine.executions.journalBatch(runId, started.fence, 0, { kind: "batch", childRunIds: [], waited: true }, 2);
     const batchFields = async () => (await engine.resources.redis.hkeys(engine.resources.keys.run(runId))).filter((field) => /^b\d+:/.test(field));
     expect(await batchFields()).toEqual(["b0:n", "b0:d"]);
     await engine.executions.fail(runId, started.fence, JSON.stringify({ name: "Error", message: "gave up" }), { retryable: false, maxAttempts: 1, delayMs: 0 });

@@ -42,8 +42,8 @@ describe("fencing: a run executes in at most one worker at a time", () => {
 
     // The current execution still writes normally.
     if (takeover.status !== "run") throw new Error("unreachable");
-    await stack.engine.executions.writeJournal(runId, takeover.fence, 0, JSON.stringify({ k: "step", n: "write", v: 1 }));
-    await expect(stack.engine.executions.writeJournal(runId, "1", 1, "{}")).rejects.toBeInstanceOf(ExecutionRefusedError);
+    await stack.engine.executions.writeJournal(runId, takeover.fence, 0, { kind: "step", stepId: "write", value: 1 });
+    await expect(stack.engine.executions.writeJournal(runId, "1", 1, { kind: "step", stepId: "stale" })).rejects.toBeInstanceOf(ExecutionRefusedError);
     await stack.engine.executions.complete(runId, takeover.fence, JSON.stringify("current result"));
     expect((await stack.client.runs.retrieve(runId)).output).toBe("current result");
   });
@@ -68,8 +68,8 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     expect(job!.data).toMatchObject({ runId, start: { fence: "1", attempt: 1, history: { payload: '{"n":1}', journal: [] } } });
     expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
 
-    await expect(stack.engine.executions.writeJournal(runId, "0", 0, "{}")).rejects.toBeInstanceOf(ExecutionRefusedError);
-    await stack.engine.executions.writeJournal(runId, "1", 0, JSON.stringify({ k: "step", n: "a", v: 1 }));
+    await expect(stack.engine.executions.writeJournal(runId, "0", 0, { kind: "step", stepId: "stale" })).rejects.toBeInstanceOf(ExecutionRefusedError);
+    await stack.engine.executions.writeJournal(runId, "1", 0, { kind: "step", stepId: "a", value: 1 });
     const run = await stack.client.runs.retrieve(runId);
     expect(run).toMatchObject({ status: "running", attempt: 1 });
     expect((await stack.client.runs.events(runId)).data.map((e) => e.type)).toEqual(["triggered", "started"]);
@@ -134,7 +134,7 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     const { runId } = await stack.client.tasks.trigger("orphan");
     const again = await stack.engine.executions.start(runId, `${runId}-1`, 3, true);
     expect(again).toMatchObject({ status: "run", fence: "2", attempt: 2 });
-    await expect(stack.engine.executions.writeJournal(runId, "1", 0, "{}")).rejects.toBeInstanceOf(ExecutionRefusedError);
+    await expect(stack.engine.executions.writeJournal(runId, "1", 0, { kind: "step", stepId: "stale" })).rejects.toBeInstanceOf(ExecutionRefusedError);
     await stack.engine.executions.complete(runId, "2", JSON.stringify("done"));
     expect(await stack.client.runs.retrieve(runId)).toMatchObject({ status: "completed", attempt: 2, output: "done" });
     const events = (await stack.client.runs.events(runId)).data;

@@ -112,8 +112,8 @@ describe("the stored layout's version", () => {
         ["resumed", 10],
         ["parked", 20],
       ]);
-      expect(events[2].detail).toMatchObject({ kind: "input", pos: 0, stream: "reply" });
-      expect(events[4].detail).toMatchObject({ kind: "input", pos: 2, stream: "reply" });
+      expect(events[2].detail).toMatchObject({ kind: "input", position: 0, stream: "reply" });
+      expect(events[4].detail).toMatchObject({ kind: "input", position: 2, stream: "reply" });
 
       let stepRuns = 0;
       const reply = streams.input<string>("reply");

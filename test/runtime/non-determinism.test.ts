@@ -1,5 +1,5 @@
 import { executionBroker } from "@helmr/broker";
-import { newSessionId, newRunId } from "@helmr/core";
+import { encodeEntry, newSessionId, newRunId } from "@helmr/core";
 import { NonDeterminismError } from "@helmr/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Execution } from "../../libs/sdk/src/executor/execution.ts";
@@ -31,48 +31,52 @@ const TOKEN = "tok_01M8SNBVR330JRN6_01M8SNBVR3Y0F9JA";
  * operation that reaches it.
  */
 const kinds: { recorded: JournalEntry; described: string; reachedAs?: string; reach: (execution: Execution) => unknown }[] = [
-  { recorded: { k: "step", n: "charge", v: 1 }, described: 'step "charge"', reach: (e) => runStep(e, "charge", () => 1) },
-  { recorded: { k: "timer", dueAt: 1 }, described: "a timer wait", reach: (e) => waitTimer(e, () => Date.now() + 60_000) },
+  { recorded: { kind: "step", stepId: "charge", value: 1 }, described: 'step "charge"', reach: (e) => runStep(e, "charge", () => 1) },
+  { recorded: { kind: "timer", dueAt: 1 }, described: "a timer wait", reach: (e) => waitTimer(e, () => Date.now() + 60_000) },
   {
-    recorded: { k: "input", n: "approval", c: "pr-7" },
+    recorded: { kind: "input", stream: "approval", correlationId: "pr-7" },
     described: 'a wait on input stream "approval" (correlationId "pr-7")',
     reach: (e) => waitInput(e, spec, null),
   },
   {
-    recorded: { k: "once", n: "approval", c: "pr-7" },
+    recorded: { kind: "once", stream: "approval", correlationId: "pr-7" },
     described: 'once() on input stream "approval" (correlationId "pr-7")',
     reach: (e) => onceInput(e, spec, null),
   },
   {
-    recorded: { k: "on", n: "approval", c: "pr-7" },
+    recorded: { kind: "on", stream: "approval", correlationId: "pr-7" },
     described: 'on() on input stream "approval" (correlationId "pr-7")',
     reach: (e) => onInput(e, spec, () => {}),
   },
   {
-    recorded: { k: "peek", n: "approval", c: "pr-7", v: [] },
+    recorded: { kind: "peek", stream: "approval", correlationId: "pr-7", values: [] },
     described: 'peek() of input stream "approval" (correlationId "pr-7")',
     reach: (e) => peekInput(e, spec, 10),
   },
-  { recorded: { k: "output", n: "events", v: "1-0" }, described: 'an append to output stream "events"', reach: (e) => appendOutput(e, "events", {}, 1 << 20) },
   {
-    recorded: { k: "token", n: TOKEN },
+    recorded: { kind: "output", stream: "events", entryId: "1-0" },
+    described: 'an append to output stream "events"',
+    reach: (e) => appendOutput(e, "events", {}, 1 << 20),
+  },
+  {
+    recorded: { kind: "token", tokenId: TOKEN },
     described: `tokens.create() (token ${TOKEN})`,
     reachedAs: "tokens.create()",
     reach: (e) => createToken(e, { timeout: "1h" }),
   },
   {
-    recorded: { k: "publicToken", n: "pin_01M8SNBVR330JRN6_01M8SNBVR3Y0F9JA" },
+    recorded: { kind: "publicToken", tokenId: "pin_01M8SNBVR330JRN6_01M8SNBVR3Y0F9JA" },
     described: "auth.createPublicToken()",
     reach: (e) => createPublicToken(e, { scope: { type: "session.input.send", session: newSessionId(), stream: "approval" } }),
   },
-  { recorded: { k: "tokenWait", n: TOKEN }, described: `a wait on token "${TOKEN}"`, reach: (e) => waitToken(e, TOKEN) },
+  { recorded: { kind: "tokenWait", tokenId: TOKEN }, described: `a wait on token "${TOKEN}"`, reach: (e) => waitToken(e, TOKEN) },
 ];
 
 /** What `reach` throws or rejects with, when the journal holds `recorded` at position 0. */
 async function replayError(recorded: JournalEntry, reach: (execution: Execution) => unknown): Promise<unknown> {
   const sessionId = newSessionId();
   const run = { id: newRunId(sessionId), sessionId, taskId: "replayed", attempt: 1 };
-  const execution = new Execution(run, "1", new Map([["0", JSON.stringify(recorded)]]), executionBroker(stack.engine));
+  const execution = new Execution(run, "1", new Map([["0", encodeEntry(recorded)]]), executionBroker(stack.engine));
   try {
     await reach(execution);
   } catch (error) {
@@ -85,7 +89,7 @@ describe("non-determinism on replay", () => {
   for (const [i, recordedKind] of kinds.entries()) {
     // Reach the next kind in the list where this one was recorded (and this one where the previous was).
     const reachedKind = kinds[(i + 1) % kinds.length];
-    it(`names ${recordedKind.recorded.k} when ${reachedKind.recorded.k} is reached in its place, and the other way round`, async () => {
+    it(`names ${recordedKind.recorded.kind} when ${reachedKind.recorded.kind} is reached in its place, and the other way round`, async () => {
       for (const [recorded, reached] of [
         [recordedKind, reachedKind],
         [reachedKind, recordedKind],
@@ -98,12 +102,12 @@ describe("non-determinism on replay", () => {
   }
 
   it("accepts the same operation with the same name and correlationId", async () => {
-    expect(await replayError({ k: "step", n: "charge", v: 1 }, (e) => runStep(e, "charge", () => 2))).toBeUndefined();
-    expect(await replayError({ k: "step", n: "charge", v: 1 }, (e) => runStep(e, "refund", () => 2))).toMatchObject({
+    expect(await replayError({ kind: "step", stepId: "charge", value: 1 }, (e) => runStep(e, "charge", () => 2))).toBeUndefined();
+    expect(await replayError({ kind: "step", stepId: "charge", value: 1 }, (e) => runStep(e, "refund", () => 2))).toMatchObject({
       recorded: 'step "charge"',
       reached: 'step "refund"',
     });
-    const otherCorrelation = await replayError({ k: "input", n: "approval", c: "pr-7" }, (e) =>
+    const otherCorrelation = await replayError({ kind: "input", stream: "approval", correlationId: "pr-7" }, (e) =>
       waitInput(e, { stream: "approval", correlationId: "pr-8" }, null),
     );
     expect(otherCorrelation).toMatchObject({ reached: 'a wait on input stream "approval" (correlationId "pr-8")' });

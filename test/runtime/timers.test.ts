@@ -29,7 +29,7 @@ describe("timer waits", () => {
     });
     expect(parked.waitingOn).toMatchObject({ kind: "timer", position: 1 });
     const parkedEvent = (await stack.client.runs.events(runId)).data.at(-1);
-    expect(parkedEvent).toMatchObject({ type: "parked", detail: { kind: "timer", pos: 1 } });
+    expect(parkedEvent).toMatchObject({ type: "parked", detail: { kind: "timer", position: 1 } });
     const run = await runReaches(stack.client, runId, "completed");
     expect((run.output as { slept: number }).slept).toBeGreaterThanOrEqual(400);
     const events = (await stack.client.runs.events(runId)).data;

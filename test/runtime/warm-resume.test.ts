@@ -62,7 +62,7 @@ describe("warm resume: a parked run continues in the worker that keeps it", () =
     }
     const events = (await stack.client.runs.events(runId)).data;
     expect(events.map((e) => e.type)).toEqual(["triggered", "started", ...Array(5).fill(["parked", "resumed"]).flat(), "completed"]);
-    expect(events[2].detail).toMatchObject({ kind: "input", pos: 0, stream: "message" });
+    expect(events[2].detail).toMatchObject({ kind: "input", position: 0, stream: "message" });
     expect(events[3].detail).toMatchObject({ kind: "input", entry: expect.stringMatching(/^\d+-\d+$/) });
   });
 

@@ -87,12 +87,12 @@ describe("waits.first against an in-memory model", () => {
             const pos = m!.position++;
             const token = await engine.tokens.create({ timeout: "2h" }, { runId: runIds[i] });
             m!.token = { id: token.id, completed: false };
-            await engine.executions.writeJournal(runIds[i], fences[i], pos, JSON.stringify({ k: "first", n: "model", b: [] }));
+            await engine.executions.writeJournal(runIds[i], fences[i], pos, { kind: "first", signature: "model", branches: [] });
             expect((await engine.tokens.watch(token.id, runIds[i], pos)).status).toBe("waiting");
             const branches: FirstBranch[] = [
-              { key: "a", kind: "input", stream: "fa", corr: "" },
-              { key: "b", kind: "input", stream: "fb", corr: "" },
-              { key: "tok", kind: "token", token: token.id, timeoutAt: Date.now() + 7_200_000 },
+              { key: "a", kind: "input", stream: "fa", correlationId: "" },
+              { key: "b", kind: "input", stream: "fb", correlationId: "" },
+              { key: "tok", kind: "token", tokenId: token.id, timeoutAt: Date.now() + 7_200_000 },
               { key: "t", kind: "timer", dueAt: Date.now() + 3_600_000 },
             ];
             const outcome = await engine.executions.waitFirst(runIds[i], fences[i], storedWait.first(pos, branches));

@@ -78,17 +78,17 @@ describe("input matching against an in-memory model", () => {
             const pos = positions[step.run]++;
             const wait: Extract<StoredWait, { kind: "input" }> = {
               kind: "input",
-              pos,
+              position: pos,
               since: Date.now(),
               stream: "s",
-              corr: step.corr,
+              correlationId: step.corr,
               ...(step.timeout ? { timeoutAt: Date.now() + 3_600_000 } : {}),
             };
             const outcome = await engine.executions.waitForInput(
               runIds[step.run],
               fences[step.run],
               pos,
-              JSON.stringify({ k: "input", n: "s", c: step.corr }),
+              { kind: "input", stream: "s", correlationId: step.corr },
               wait,
               true,
             );

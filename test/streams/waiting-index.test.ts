@@ -128,8 +128,8 @@ describe("waiting index", () => {
       const started = await engine.executions.start(runId, job!, 3);
       if (started.status !== "run") throw new Error("did not start");
       const corr = `c${i}`;
-      const wait = { kind: "input" as const, pos: 0, since: Date.now(), stream: "s", corr };
-      expect((await engine.executions.waitForInput(runId, started.fence, 0, JSON.stringify({ k: "input", n: "s", c: corr }), wait, true)).status).toBe(
+      const wait = { kind: "input" as const, position: 0, since: Date.now(), stream: "s", correlationId: corr };
+      expect((await engine.executions.waitForInput(runId, started.fence, 0, { kind: "input", stream: "s", correlationId: corr }, wait, true)).status).toBe(
         "parked",
       );
       parked.push({ runId, sessionId, fence: started.fence, corr });

@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
 import {
-  StoredWait,
+  type StoredWait,
   WAIT_ERRORS,
   WAIT_KINDS,
   WaitRecord,
   WaitingOn,
+  decodeEntry,
   describeWait,
+  encodeEntry,
+  encodeWait,
   parseOutcome,
+  parseStoredWait,
   storedWait,
   toWaitingOn,
   waitKindOfEntry,
@@ -31,25 +35,26 @@ const examples: Record<(typeof WAIT_KINDS)[number], StoredWait> = {
   batch: { ...storedWait.batch(5, 3), since: now },
   first: {
     ...storedWait.first(6, [
-      { key: "reply", kind: "input", stream: "chat", corr: "" },
+      { key: "reply", kind: "input", stream: "chat", correlationId: "" },
       { key: "timeout", kind: "timer", dueAt: now + 60_000 },
     ]),
     since: now,
   },
 };
 const entries: Record<(typeof WAIT_KINDS)[number], JournalEntry> = {
-  timer: { k: "timer", dueAt: now },
-  input: { k: "input", n: "chat" },
-  token: { k: "tokenWait", n: "tok_x" },
-  run: { k: "child", n: "run_child", w: 1 },
-  batch: { k: "batch", v: ["run_a"], w: 1 },
-  first: { k: "first", n: "reply,timeout", b: [] },
+  timer: { kind: "timer", dueAt: now },
+  input: { kind: "input", stream: "chat" },
+  token: { kind: "tokenWait", tokenId: "tok_x" },
+  run: { kind: "child", childRunId: "run_child", waited: true },
+  batch: { kind: "batch", childRunIds: ["run_a"], waited: true },
+  first: { kind: "first", signature: "reply,timeout", branches: [] },
 };
 
 describe("the kinds of wait", () => {
   it("each has a stored shape, a view the API's schema takes, and a line that names what it waits on", () => {
     for (const kind of WAIT_KINDS) {
-      const stored = StoredWait.parse(JSON.parse(JSON.stringify(examples[kind])));
+      const stored = parseStoredWait(encodeWait(examples[kind]))!;
+      expect(stored).toEqual(examples[kind]);
       const view = WaitingOn.parse(toWaitingOn(stored));
       expect(view.kind).toBe(kind);
       expect(describeWait(view), kind).toMatch(/\w/);
@@ -63,10 +68,74 @@ describe("the kinds of wait", () => {
 
   it("each is a journal entry that waits; steps, outputs and triggers not waited for are none", () => {
     for (const kind of WAIT_KINDS) expect(waitKindOfEntry(entries[kind])).toBe(kind);
-    expect(waitKindOfEntry({ k: "step", n: "s" })).toBeNull();
-    expect(waitKindOfEntry({ k: "output", n: "o", v: "1-0" })).toBeNull();
-    expect(waitKindOfEntry({ k: "child", n: "run_c" })).toBeNull();
-    expect(waitKindOfEntry({ k: "batch", v: [] })).toBeNull();
+    expect(waitKindOfEntry({ kind: "step", stepId: "s" })).toBeNull();
+    expect(waitKindOfEntry({ kind: "output", stream: "o", entryId: "1-0" })).toBeNull();
+    expect(waitKindOfEntry({ kind: "child", childRunId: "run_c" })).toBeNull();
+    expect(waitKindOfEntry({ kind: "batch", childRunIds: [] })).toBeNull();
+  });
+
+  it("is stored under the short names the Lua scripts read, and read back under readable ones", () => {
+    const wait = storedWait.first(6, [
+      { key: "reply", kind: "input", stream: "chat", correlationId: "c-1" },
+      { key: "approval", kind: "token", tokenId: "tok_x", timeoutAt: now },
+      { key: "child", kind: "run", childRunId: "run_c" },
+    ]);
+    const wire = JSON.parse(encodeWait({ ...wait, since: now }));
+    expect(wire).toEqual({
+      kind: "first",
+      pos: 6,
+      since: now,
+      branches: [
+        { key: "reply", kind: "input", stream: "chat", corr: "c-1" },
+        { key: "approval", kind: "token", token: "tok_x", timeoutAt: now },
+        { key: "child", kind: "run", run: "run_c" },
+      ],
+    });
+    expect(parseStoredWait(JSON.stringify(wire))).toEqual({ ...wait, since: now });
+  });
+});
+
+describe("a journal entry", () => {
+  const all: JournalEntry[] = [
+    { kind: "step", stepId: "charge", value: { amount: 0 } },
+    { kind: "step", stepId: "nothing" },
+    { kind: "timer", dueAt: now },
+    { kind: "input", stream: "chat", correlationId: "c-1", timeoutAt: now },
+    { kind: "once", stream: "chat" },
+    { kind: "on", stream: "chat", correlationId: "c-1" },
+    { kind: "peek", stream: "chat", values: [1, null] },
+    { kind: "output", stream: "events", entryId: "1-0" },
+    { kind: "token", tokenId: "tok_x" },
+    { kind: "publicToken", tokenId: "pin_x" },
+    { kind: "tokenWait", tokenId: "tok_x", timeoutAt: now },
+    { kind: "child", childRunId: "run_c", waited: true },
+    { kind: "batch", childRunIds: ["run_a", "run_b"] },
+    {
+      kind: "first",
+      signature: "reply=input:chat|,t=timer",
+      branches: [
+        { key: "reply", kind: "input", stream: "chat" },
+        { key: "t", kind: "timer", dueAt: now },
+        { key: "approval", kind: "tokenWait", tokenId: "tok_x" },
+        { key: "c", kind: "child", childRunId: "run_c" },
+      ],
+    },
+  ];
+
+  it("of every kind reads back as it was written", () => {
+    for (const entry of all) expect(decodeEntry(encodeEntry(entry))).toEqual(entry);
+  });
+
+  it("is stored under short names (every run stores one per operation), as runs stored it before the codec", () => {
+    expect(encodeEntry({ kind: "input", stream: "chat", correlationId: "c-1", timeoutAt: 5 })).toBe('{"k":"input","n":"chat","c":"c-1","t":5}');
+    expect(encodeEntry({ kind: "input", stream: "chat", correlationId: "" })).toBe('{"k":"input","n":"chat"}');
+    expect(encodeEntry({ kind: "batch", childRunIds: ["run_a"], waited: true })).toBe('{"k":"batch","v":["run_a"],"w":1}');
+    expect(decodeEntry('{"k":"first","n":"sig","b":[{"key":"a","k":"child","n":"run_c"}]}')).toEqual({
+      kind: "first",
+      signature: "sig",
+      branches: [{ key: "a", kind: "child", childRunId: "run_c" }],
+    });
+    expect(decodeEntry('{"k":"step","n":"s","v":null}')).toEqual({ kind: "step", stepId: "s", value: null });
   });
 });
 
@@ -98,7 +167,7 @@ describe("a wait's outcome", () => {
 
     it("is the same text TypeScript builds", async () => {
       const script = `${waitOutcomesLua()}
-return {OUTCOME_RESOLVED, okOutcome(ARGV[1]), okOutcome(ARGV[1], ARGV[2]), failedOutcome(WAIT_ERROR.timedOut, "the wait timed out"), wonBy("reply", okOutcome(ARGV[1]))}`;
+return {OUTCOME_RESOLVED, okOutcome(ARGV[1]), okOutcome(ARGV[1], ARGV[2]), failedOutcome(WAIT_ERROR.timedOut, "the wait timed out"), wonBy("reply", okOutcome(ARGV[1])), outputEntry("events", ARGV[2])}`;
       const data = '{"text":"hi"}';
       expect(await redis.eval(script, 0, data, "1-0")).toEqual([
         waitOutcome.resolved(),
@@ -106,6 +175,7 @@ return {OUTCOME_RESOLVED, okOutcome(ARGV[1]), okOutcome(ARGV[1], ARGV[2]), faile
         waitOutcome.okJson(data, "1-0"),
         waitOutcome.timedOut("the wait timed out"),
         waitOutcome.wonBy("reply", waitOutcome.okJson(data)),
+        encodeEntry({ kind: "output", stream: "events", entryId: "1-0" }),
       ]);
     });
   });

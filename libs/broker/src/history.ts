@@ -1,4 +1,4 @@
-import { waitOutcome } from "@helmr/core";
+import { decodeEntry, operationName, waitOutcome } from "@helmr/core";
 import type { Redis } from "ioredis";
 import type { Keys } from "./keys.ts";
 import { queueScript } from "./lua/index.ts";
@@ -94,7 +94,7 @@ export async function resolveInputRefs(redis: Redis, keys: Keys, sessionId: stri
     const entry = journal.get(field.slice(1));
     if (!entry) continue;
     let stream = streamOfEntry.get(entry);
-    if (stream === undefined) streamOfEntry.set(entry, (stream = (JSON.parse(entry) as { n: string }).n));
+    if (stream === undefined) streamOfEntry.set(entry, (stream = operationName(decodeEntry(entry))!));
     const id = value.slice(1);
     const refs = byStream.get(stream);
     if (!refs) byStream.set(stream, { fields: [field], first: id, last: id });

@@ -1,4 +1,15 @@
-import { isoTime, parseOutcome, parseRunId, parseStoredWait, timedOut, toWaitingOn, waitKindOfEntry, type JournalEntry } from "@helmr/core";
+import {
+  decodeEntry,
+  isoTime,
+  operationName,
+  parseOutcome,
+  parseRunId,
+  parseStoredWait,
+  timedOut,
+  toWaitingOn,
+  operationValue,
+  waitKindOfEntry,
+} from "@helmr/core";
 import { isInlineInput, isInputRef } from "./history.ts";
 import type { TokenRecord, TokenStatus } from "@helmr/core";
 import type { JournalOperation, RunError, RunEvent, RunRecord, RunStatus, SessionRecord } from "@helmr/core";
@@ -130,21 +141,23 @@ export function toRunEvents(lines: string[], createdAt: number, journal: Map<str
  * event's cause (the input entry when the journal names it, the token, the timer, or a
  * timeout), from the journal.
  */
-function waitEventDetail(type: "parked" | "resumed", pos: number, at: number, journal: Map<string, string>): Record<string, unknown> {
-  const text = journal.get(String(pos));
-  const entry = text ? (JSON.parse(text) as JournalEntry) : null;
-  const kind = (entry && waitKindOfEntry(entry)) ?? entry?.k ?? "unknown";
+function waitEventDetail(type: "parked" | "resumed", position: number, at: number, journal: Map<string, string>): Record<string, unknown> {
+  const text = journal.get(String(position));
+  const entry = text ? decodeEntry(text) : null;
+  const kind = (entry && waitKindOfEntry(entry)) ?? entry?.kind ?? "unknown";
   if (type === "parked") {
-    if (entry?.k === "timer") return { kind, pos, since: at, dueAt: entry.dueAt };
-    if (entry?.k === "tokenWait") return { kind, pos, since: at, token: entry.n, ...(entry.t ? { timeoutAt: entry.t } : {}) };
-    if (entry?.k === "input") return { kind, pos, since: at, stream: entry.n, corr: entry.c ?? "", ...(entry.t ? { timeoutAt: entry.t } : {}) };
-    return { kind, pos, since: at };
+    const began = { kind, position, since: at };
+    if (entry?.kind === "timer") return { ...began, dueAt: entry.dueAt };
+    if (entry?.kind === "tokenWait") return { ...began, tokenId: entry.tokenId, ...(entry.timeoutAt ? { timeoutAt: entry.timeoutAt } : {}) };
+    if (entry?.kind === "input")
+      return { ...began, stream: entry.stream, correlationId: entry.correlationId ?? "", ...(entry.timeoutAt ? { timeoutAt: entry.timeoutAt } : {}) };
+    return began;
   }
-  const result = journal.get(`r${pos}`) ?? "";
+  const result = journal.get(`r${position}`) ?? "";
   if (isInputRef(result)) return { kind, entry: result.slice(1) };
   if (isInlineInput(result)) return { kind };
   if (result && timedOut(result)) return { kind, timedOut: true };
-  return entry?.k === "tokenWait" ? { kind, token: entry.n } : { kind };
+  return entry?.kind === "tokenWait" ? { kind, tokenId: entry.tokenId } : { kind };
 }
 
 /** A token hash as the API shows it. A waiting token past its timeout reads as timed_out. */
@@ -165,7 +178,6 @@ export function toTokenRecord(tokenId: string, hash: Record<string, string>, now
   };
 }
 
-type JournalLine = JournalEntry & { n?: string; c?: string; v?: unknown; b?: unknown; t?: number };
 /**
  * A journal (by field, input references resolved: history.ts) as the API shows it: the
  * operations in the order they were journaled, each with its wait's result once it has one.
@@ -174,15 +186,16 @@ export function toJournalOperations(journal: Map<string, string>): JournalOperat
   const operations: JournalOperation[] = [];
   for (const [field, text] of journal) {
     if (field.charCodeAt(0) === 114 /* r */) continue;
-    const entry = JSON.parse(text) as JournalLine;
+    const entry = decodeEntry(text);
     const result = journal.get(`r${field}`);
-    const timeoutAt = entry.k === "timer" ? entry.dueAt : entry.t;
+    const timeoutAt = entry.kind === "timer" ? entry.dueAt : "timeoutAt" in entry ? entry.timeoutAt : undefined;
+    const value = operationValue(entry);
     operations.push({
       position: field,
-      kind: entry.k,
-      name: entry.n ?? null,
-      correlationId: entry.c ?? null,
-      ...(entry.v !== undefined ? { value: entry.v } : entry.b !== undefined ? { value: entry.b } : {}),
+      kind: entry.kind,
+      name: operationName(entry) ?? null,
+      correlationId: ("correlationId" in entry && entry.correlationId) || null,
+      ...(value !== undefined ? { value } : {}),
       deadline: timeoutAt ? iso(String(timeoutAt)) : null,
       result: result === undefined ? null : parseOutcome(result),
       pending: result === undefined && waitKindOfEntry(entry) !== null,

@@ -2,7 +2,7 @@ import type { ChainableCommander, Redis } from "ioredis";
 import { createdAtOfId, isTokenId, runIdIn } from "@helmr/core";
 import { TAG_KEYS, type Keys } from "../keys.ts";
 import { appendToIdLog } from "../paging.ts";
-import type { StoredWait } from "@helmr/core";
+import { parseStoredWait } from "@helmr/core";
 import type { WaitingIndex } from "../waiting-index.ts";
 import type { UnitRecord } from "./units.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
@@ -45,7 +45,7 @@ function indexSession(pipeline: ChainableCommander, keys: Keys, waiting: Waiting
       work.logged.runs.push(runId);
       if (run.idem) pipeline.set(keys.runByIdempotencyKey(run.task, run.idem), JSON.stringify({ sessionId, runId, createSession: false }));
       if (run.status === "waiting" && run.wait) {
-        const { since, kind } = JSON.parse(run.wait) as StoredWait;
+        const { since, kind } = parseStoredWait(run.wait)!;
         waiting.add(pipeline, runId, since, kind);
       }
       const expectsJob = run.status === "queued" || run.status === "running" || (run.status === "waiting" && run.job);

@@ -1,4 +1,14 @@
-import { firstDeadline, parseRunId, type FirstWait, type InputWait, type RunStart, type StoredWait } from "@helmr/core";
+import {
+  encodeEntry,
+  encodeWait,
+  firstDeadline,
+  parseRunId,
+  type FirstWait,
+  type InputWait,
+  type JournalEntry,
+  type RunStart,
+  type StoredWait,
+} from "@helmr/core";
 import { callScript, callScriptAfter, type ScriptCall } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "../history.ts";
@@ -152,10 +162,10 @@ export class ExecutionsSystem {
   }
 
   /** Journals a durable operation's result; `result` marks a wait resolved on the spot. */
-  async writeJournal(runId: string, fence: string, position: number | string, entry: string, result = "", now = Date.now()): Promise<void> {
+  async writeJournal(runId: string, fence: string, position: number | string, entry: JournalEntry | null, result = "", now = Date.now()): Promise<void> {
     await callScript(this.resources.redis, "writeJournal", {
       keys: this.runKeys(runId),
-      args: { fence, position, entry, result, now, runId, batchSize: "" },
+      args: { fence, position, entry: entry ? encodeEntry(entry) : "", result, now, runId, batchSize: "" },
       subject: runId,
     });
   }
@@ -164,10 +174,10 @@ export class ExecutionsSystem {
    * Journals a batch of children the run will wait for, before any child exists, and starts
    * counting their ends (lua/writeJournal-2.lua; systems/children.ts settles them).
    */
-  async journalBatch(runId: string, fence: string, position: number, entry: string, count: number, now = Date.now()): Promise<void> {
+  async journalBatch(runId: string, fence: string, position: number, entry: JournalEntry, count: number, now = Date.now()): Promise<void> {
     await callScript(this.resources.redis, "writeJournal", {
       keys: this.runKeys(runId),
-      args: { fence, position, entry, result: "", now, runId, batchSize: count },
+      args: { fence, position, entry: encodeEntry(entry), result: "", now, runId, batchSize: count },
       subject: runId,
     });
   }
@@ -184,7 +194,7 @@ export class ExecutionsSystem {
     const takeBack = async () => this.resources.waiting.remove(runId, wait.since);
     const { reply } = await callScriptAfter(pipeline, "waitFirst", {
       keys: this.runKeys(runId),
-      args: { fence, position: wait.pos, wait: JSON.stringify(wait), wakeAt: wakeAt ?? "", now, runId, tagPrefix, warmWorker },
+      args: { fence, position: wait.position, wait: encodeWait(wait), wakeAt: wakeAt ?? "", now, runId, tagPrefix, warmWorker },
       subject: runId,
       onRefused: takeBack,
     });
@@ -197,14 +207,14 @@ export class ExecutionsSystem {
    * Reaches an input wait at `position`: consumes the oldest buffered input of
    * (stream, correlationId) or, with `park`, parks the run behind earlier waits on it.
    * `position` may be a sub-position ("3.0") for the inputs an `on()` subscription takes.
-   * `entry` is "" when an earlier execution journaled it; `warmWorker` names the worker
+   * `entry` is null when an earlier execution journaled it; `warmWorker` names the worker
    * that keeps the parked execution in memory ("" for none).
    */
   async waitForInput(
     runId: string,
     fence: string,
     position: number | string,
-    entry: string,
+    entry: JournalEntry | null,
     wait: InputWait,
     park: boolean,
     now = Date.now(),
@@ -224,14 +234,14 @@ export class ExecutionsSystem {
       args: {
         fence,
         position,
-        entry,
-        wait: JSON.stringify(wait),
+        entry: entry ? encodeEntry(entry) : "",
+        wait: encodeWait(wait),
         timeoutAt: wait.timeoutAt ?? "",
         now,
         runId,
         tagPrefix,
         stream: wait.stream,
-        corr: wait.corr,
+        corr: wait.correlationId,
         park: park ? "1" : "0",
         warmWorker,
       },
@@ -255,14 +265,14 @@ export class ExecutionsSystem {
 
   /**
    * Parks the run; returns the id of the job that wakes it ("" when none is needed).
-   * `entry` is "" when an earlier execution journaled it; `warmWorker` names the worker
+   * `entry` is null when an earlier execution journaled it; `warmWorker` names the worker
    * that keeps the parked execution in memory ("" for none).
    */
   async park(
     runId: string,
     fence: string,
     position: number,
-    entry: string,
+    entry: JournalEntry | null,
     wait: StoredWait,
     wakeAt: number | null,
     warmWorker = "",
@@ -272,7 +282,7 @@ export class ExecutionsSystem {
     const pipeline = this.resources.waiting.add(batch(this.resources.redis), runId, wait.since, wait.kind);
     const { reply } = await callScriptAfter(pipeline, "parkRun", {
       keys: this.runKeys(runId),
-      args: { fence, position, entry, wait: JSON.stringify(wait), wakeAt: wakeAt === null ? "" : wakeAt, now, runId, warmWorker },
+      args: { fence, position, entry: entry ? encodeEntry(entry) : "", wait: encodeWait(wait), wakeAt: wakeAt === null ? "" : wakeAt, now, runId, warmWorker },
       subject: runId,
       onRefused: async () => this.resources.waiting.remove(runId, wait.since),
     });

@@ -1,4 +1,5 @@
 import {
+  decodeEntry,
   HelmrError,
   runIdIn,
   conflict,
@@ -263,7 +264,8 @@ export class RunsSystem {
   /** The children a batch at a journal position of the run triggered (its entry names them). */
   private async batchChildren(runId: string, position: string): Promise<string[]> {
     const entry = parseJournal(await readLog(this.resources.redis, this.resources.keys.run(runId), "j")).get(position);
-    return entry ? ((JSON.parse(entry) as { v?: string[] }).v ?? []) : [];
+    const batch = entry ? decodeEntry(entry) : null;
+    return batch?.kind === "batch" ? batch.childRunIds : [];
   }
 
   /**
@@ -276,10 +278,10 @@ export class RunsSystem {
     const pending: string[] = [];
     for (const [position, text] of journal) {
       if (position.startsWith("r") || journal.has(`r${position}`)) continue;
-      const entry = JSON.parse(text) as { k: string; n?: string; v?: string[]; w?: number; b?: { k: string; n?: string }[] };
-      if (entry.k === "child" && entry.w && entry.n) pending.push(entry.n);
-      if (entry.k === "batch" && entry.w) pending.push(...(entry.v ?? []));
-      if (entry.k === "first") pending.push(...(entry.b ?? []).filter((b) => b.k === "child" && b.n).map((b) => b.n!));
+      const entry = decodeEntry(text);
+      if (entry.kind === "child" && entry.waited) pending.push(entry.childRunId);
+      if (entry.kind === "batch" && entry.waited) pending.push(...entry.childRunIds);
+      if (entry.kind === "first") for (const branch of entry.branches) if (branch.kind === "child") pending.push(branch.childRunId);
     }
     return pending;
   }

@@ -264,14 +264,14 @@ export class TokensSystem {
     if (due?.kind !== "token" || now < due.timeoutAt) return false;
     // A token that is gone (erased with its session) decides nothing: the due job times the wait out.
     const settled = await callScript(this.resources.redis, "settleTokenTimeout", {
-      keys: { token: this.resources.keys.token(due.token) },
+      keys: { token: this.resources.keys.token(due.tokenId) },
       args: { now },
     }).catch((error) => {
       if (HelmrError.is(error) && error.kind === "not_found") return null;
       throw error;
     });
     if (settled?.kind !== "completed" && settled?.kind !== "failed") return false;
-    return this.resolveWaiter(due.token, runId, waitOutcome.ofToken(settled.kind, settled.data));
+    return this.resolveWaiter(due.tokenId, runId, waitOutcome.ofToken(settled.kind, settled.data));
   }
 
   private serverSecret(): string {

@@ -105,7 +105,7 @@ export type RunEvent = z.infer<typeof RunEvent>;
 export const JournalOperation = z.strictObject({
   position: z.string().describe('The operation\'s place in the run: "3", or "3.1" for one inside a subscription'),
   kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait, child, batch, first"),
-  name: z.string().nullable().describe("The step's name, the stream's, or the token's id"),
+  name: z.string().nullable().describe("What names the operation: a step's id, a stream, a token's id, a child's run id, a waits.first's branches in a line"),
   correlationId: z.string().nullable(),
   value: z
     .unknown()

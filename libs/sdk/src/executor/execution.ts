@@ -2,7 +2,7 @@ import { ExecutionRefusedError, ScriptError, type ExecutionBroker, type Executio
 import type { StoredWait } from "@helmr/core";
 import { ConcurrentWaitError, NonDeterminismError } from "../errors/index.ts";
 import type { ExecutionOutcome } from "./contract.ts";
-import { describeOperation, sameOperation, toWaitOutcome, type JournalEntry, type Operation } from "./journal.ts";
+import { decodeEntry, describeOperation, sameOperation, toWaitOutcome, type JournalEntry, type Operation } from "./journal.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
 /** What the journal holds at a position: the operation's entry, and a wait's result once it has one. */
@@ -162,7 +162,7 @@ export class Execution {
 
   /** Journals an operation at a position (with a wait's result when it resolved on the spot), fenced. */
   journalAt(position: number | string, entry: JournalEntry, result?: string): Promise<void> {
-    return this.write(() => this.broker.writeJournal(this.run.id, this.fence, position, JSON.stringify(entry), result));
+    return this.write(() => this.broker.writeJournal(this.run.id, this.fence, position, entry, result));
   }
 
   /** The next position. */
@@ -190,7 +190,7 @@ export class Execution {
     const entry = this.journal.get(String(position));
     if (entry === undefined) return undefined;
     const result = this.journal.get(`r${position}`);
-    return { entry: JSON.parse(entry) as JournalEntry, result: result === undefined ? undefined : toWaitOutcome(JSON.parse(result)) };
+    return { entry: decodeEntry(entry), result: result === undefined ? undefined : toWaitOutcome(JSON.parse(result)) };
   }
 
   /** Replay must meet the operation it recorded; anything else fails the run, even if caught. */
@@ -252,7 +252,7 @@ export class Execution {
       return abandoned();
     }
     const resumed = new Promise<WaitOutcome<T>>((resolve) => {
-      this.parkedWarm = { position: result.parked.pos, fence: this.fence, resolve: resolve as (outcome: WaitOutcome<unknown>) => void };
+      this.parkedWarm = { position: result.parked.position, fence: this.fence, resolve: resolve as (outcome: WaitOutcome<unknown>) => void };
     });
     this.stop(parked);
     return resumed;

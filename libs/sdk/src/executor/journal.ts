@@ -2,9 +2,9 @@ import { WAIT_ERRORS, type StoredOutcome } from "@helmr/core";
 import { ChildRunFailedError, RunCancelledError, TokenFailedError, WaitTimeoutError } from "../errors/index.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
-/** The journal entry's shape is core's (waits/shapes.ts), shared with the broker that shows it. */
+/** The journal entry and its codec are core's (waits/shapes.ts), shared with the broker that stores and shows it. */
 export type { FirstEntryBranch, JournalEntry, Operation, OperationKind } from "@helmr/core";
-export { describeOperation, sameOperation } from "@helmr/core";
+export { decodeEntry, describeOperation, sameOperation } from "@helmr/core";
 
 /** A stored wait result back into an outcome, with the error class its name stands for. */
 export function toWaitOutcome(stored: StoredOutcome): WaitOutcome<unknown> {

@@ -13,7 +13,7 @@ export interface BatchItem<Payload> extends ChildOptions {
 /** How one child of a batch ended, at its item's index: `{ ok, output | error }` and the child's id. */
 export type BatchRunResult<Output> = WaitOutcome<Output> & { runId: string };
 
-type BatchEntry = Extract<JournalEntry, { k: "batch" }>;
+type BatchEntry = Extract<JournalEntry, { kind: "batch" }>;
 
 /**
  * A batch of child runs triggered from a run's code, at one journal position: every
@@ -31,25 +31,25 @@ export function triggerBatch<Output>(
   wait: boolean,
 ): Promise<BatchRunResult<Output>[] | TriggerResult[]> {
   checkItems(taskId, items);
-  const op = execution.begin({ k: "batch" }, wait ? `a wait on a batch of ${items.length} runs of task ${taskId}` : undefined);
+  const op = execution.begin({ kind: "batch" }, wait ? `a wait on a batch of ${items.length} runs of task ${taskId}` : undefined);
   if (!op) return abandoned();
   const { position, recorded } = op;
   // Done before: the waited batch's outcomes, or the triggers' results (journaled once every child existed).
   if (recorded?.result) {
     const done = Promise.resolve(recorded.result);
-    const ids = (recorded.entry as BatchEntry).v;
+    const ids = (recorded.entry as BatchEntry).childRunIds;
     return wait
       ? done.then((settled) => perChild<Output>(settled, ids)).finally(() => execution.endWait())
       : done.then((settled) => unpackTriggered((settled as { ok: true; output: PackedTrigger[] }).output, ids));
   }
   const sessionOf = (item: BatchItem<unknown>) => item.sessionId ?? execution.run.sessionId;
-  const runIds = recorded ? (recorded.entry as BatchEntry).v : items.map((item) => newRunId(sessionOf(item)));
-  const entry: BatchEntry = { k: "batch", v: runIds, ...(wait ? { w: 1 as const } : {}) };
+  const runIds = recorded ? (recorded.entry as BatchEntry).childRunIds : items.map((item) => newRunId(sessionOf(item)));
+  const entry: BatchEntry = { kind: "batch", childRunIds: runIds, ...(wait ? { waited: true as const } : {}) };
   const created = (async () => {
     if (!recorded)
       await execution.track(
         wait
-          ? execution.write(() => execution.broker.journalBatch(execution.run.id, execution.fence, position, JSON.stringify(entry), runIds.length))
+          ? execution.write(() => execution.broker.journalBatch(execution.run.id, execution.fence, position, entry, runIds.length))
           : execution.journalAt(position, entry),
       );
     const bodies = items.map((item) => ({
@@ -63,7 +63,7 @@ export function triggerBatch<Output>(
   if (!wait) {
     return created.then(async (triggered) => {
       await execution.write(() =>
-        execution.broker.writeJournal(execution.run.id, execution.fence, position, "", waitOutcome.ok(packTriggered(triggered, runIds))),
+        execution.broker.writeJournal(execution.run.id, execution.fence, position, null, waitOutcome.ok(packTriggered(triggered, runIds))),
       );
       return triggered;
     });
@@ -104,7 +104,7 @@ function park(execution: Execution, position: number, count: number): Promise<Wa
   const { broker, run } = execution;
   const wait = storedWait.batch(position, count);
   return execution.park(async (warmWorker) => {
-    const wakeJobId = await broker.park(run.id, execution.fence, position, "", wait, null, warmWorker);
+    const wakeJobId = await broker.park(run.id, execution.fence, position, null, wait, null, warmWorker);
     // The last child may have ended before the park: its end found no parked parent.
     await broker.settleBatch(run.id, position);
     return { parked: wait, wakeJobId, wakeAt: 0 };

@@ -25,7 +25,7 @@ export function triggerChild<T>(
   wait: boolean,
 ): WaitResult<T> | Promise<TriggerResult> {
   const label = `a wait on a child run of task ${taskId}`;
-  const op = execution.begin({ k: "child" }, wait ? label : undefined);
+  const op = execution.begin({ kind: "child" }, wait ? label : undefined);
   if (!op) return wait ? new WaitResult<T>(abandoned()) : abandoned();
   const { position, recorded } = op;
   // Done before: a waited child's outcome, or the trigger's result (journaled once the child existed).
@@ -33,8 +33,10 @@ export function triggerChild<T>(
     if (!wait) return Promise.resolve((recorded.result as { ok: true; output: TriggerResult }).output);
     return new WaitResult<T>(Promise.resolve(recorded.result as WaitOutcome<T>).finally(() => execution.endWait()));
   }
-  const childRunId = recorded ? (recorded.entry as Extract<JournalEntry, { k: "child" }>).n : newRunId(options.sessionId ?? execution.run.sessionId);
-  const entry: JournalEntry = { k: "child", n: childRunId, ...(wait ? { w: 1 as const } : {}) };
+  const childRunId = recorded
+    ? (recorded.entry as Extract<JournalEntry, { kind: "child" }>).childRunId
+    : newRunId(options.sessionId ?? execution.run.sessionId);
+  const entry: JournalEntry = { kind: "child", childRunId, ...(wait ? { waited: true as const } : {}) };
   const sessionId = options.sessionId ?? execution.run.sessionId;
   const parent = wait ? `${execution.run.id}|${position}` : "";
   // A replay that finds the entry without a result triggers again: a crash may have come
@@ -47,7 +49,7 @@ export function triggerChild<T>(
   if (!wait) {
     return created.then(async (triggered) => {
       if ("refused" in triggered) throw triggered.refused;
-      await execution.write(() => execution.broker.writeJournal(execution.run.id, execution.fence, position, "", waitOutcome.ok(triggered)));
+      await execution.write(() => execution.broker.writeJournal(execution.run.id, execution.fence, position, null, waitOutcome.ok(triggered)));
       return triggered;
     });
   }
@@ -88,7 +90,7 @@ async function refusedWait(execution: Execution, position: number, childRunId: s
     runId: childRunId,
     cause: { name: "HelmrError", message: refused.message },
   });
-  await execution.write(() => execution.broker.writeJournal(execution.run.id, execution.fence, position, "", result));
+  await execution.write(() => execution.broker.writeJournal(execution.run.id, execution.fence, position, null, result));
   return toWaitOutcome(JSON.parse(result));
 }
 
@@ -97,12 +99,12 @@ async function live(execution: Execution, position: number, childRunId: string):
   const watched = await execution.write(() => broker.watchChild(childRunId));
   if (watched.status === "ended") {
     // Ended before the parent parked: the wait returns at once, as the resume would have.
-    await execution.journalAt(position, { k: "child", n: childRunId, w: 1 }, watched.result);
+    await execution.journalAt(position, { kind: "child", childRunId, waited: true }, watched.result);
     return toWaitOutcome(JSON.parse(watched.result));
   }
   const wait = storedWait.run(position, childRunId);
   return execution.park(async (warmWorker) => {
-    const wakeJobId = await broker.park(run.id, execution.fence, position, "", wait, null, warmWorker);
+    const wakeJobId = await broker.park(run.id, execution.fence, position, null, wait, null, warmWorker);
     // Ended between the watch and the park: its end found no parked parent.
     await broker.deliverParentNoticeOf(childRunId);
     return { parked: wait, wakeJobId, wakeAt: 0 };

@@ -32,7 +32,7 @@ export type FirstOutcome<B extends Record<string, WaitBranch<unknown>>> = {
 export const MAX_BRANCHES = 16;
 const BRANCH_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-type FirstEntry = Extract<JournalEntry, { k: "first" }>;
+type FirstEntry = Extract<JournalEntry, { kind: "first" }>;
 
 /**
  * waits.first: one blocking wait with several ways to end, at one journal position. The
@@ -49,7 +49,7 @@ type FirstEntry = Extract<JournalEntry, { k: "first" }>;
 export function waitFirst<B extends Record<string, WaitBranch<unknown>>>(execution: Execution, branches: B): Promise<FirstOutcome<B>> {
   const keys = checkBranches(branches);
   const signature = keys.map((key) => `${key}=${describeBranch(branches[key])}`).join(",");
-  const op = execution.begin({ k: "first", n: signature }, `waits.first(${keys.join(", ")})`);
+  const op = execution.begin({ kind: "first", signature }, `waits.first(${keys.join(", ")})`);
   if (!op) return abandoned();
   const { position, recorded } = op;
   const outcome = recorded?.result ? Promise.resolve(recorded.result) : live(execution, position, recorded, keys, branches, signature);
@@ -107,10 +107,10 @@ function describeBranch(branch: BranchSpec): string {
 }
 
 function journaledBranch(key: string, branch: BranchSpec, sessionIdOfRun: string): FirstEntryBranch {
-  if (branch.branch === "input") return { key, k: "input", n: branch.spec.stream, ...(branch.spec.correlationId ? { c: branch.spec.correlationId } : {}) };
-  if (branch.branch === "token") return { key, k: "tokenWait", n: branch.tokenId };
-  if (branch.branch === "run") return { key, k: "child", n: newRunId(branch.options.sessionId ?? sessionIdOfRun) };
-  return { key, k: "timer", dueAt: branch.dueAtIfNew() };
+  if (branch.branch === "input") return { key, kind: "input", stream: branch.spec.stream, correlationId: branch.spec.correlationId };
+  if (branch.branch === "token") return { key, kind: "tokenWait", tokenId: branch.tokenId };
+  if (branch.branch === "run") return { key, kind: "child", childRunId: newRunId(branch.options.sessionId ?? sessionIdOfRun) };
+  return { key, kind: "timer", dueAt: branch.dueAtIfNew() };
 }
 
 async function live(
@@ -124,41 +124,41 @@ async function live(
   const { broker, run } = execution;
   const entry: FirstEntry = recorded
     ? (recorded.entry as FirstEntry)
-    : { k: "first", n: signature, b: keys.map((key) => journaledBranch(key, branches[key] as BranchSpec, run.sessionId)) };
+    : { kind: "first", signature, branches: keys.map((key) => journaledBranch(key, branches[key] as BranchSpec, run.sessionId)) };
   if (!recorded) await execution.journalAt(position, entry);
   // Children are triggered after the entry names them (a replay triggers the same ids, which creates nothing twice).
-  for (const b of entry.b) {
-    if (b.k !== "child") continue;
+  for (const b of entry.branches) {
+    if (b.kind !== "child") continue;
     const spec = branches[b.key] as Extract<BranchSpec, { branch: "run" }>;
     const body = {
       payload: spec.payload,
       sessionId: spec.options.sessionId ?? run.sessionId,
       ...(spec.options.idempotencyKey ? { idempotencyKey: spec.options.idempotencyKey } : {}),
     };
-    await execution.write(() => broker.trigger(spec.taskId, body, Date.now(), { runId: b.n, parent: `${run.id}|${position}` }));
+    await execution.write(() => broker.trigger(spec.taskId, body, Date.now(), { runId: b.childRunId, parent: `${run.id}|${position}` }));
   }
 
   // A branch outside the session that has already ended ends the wait now, without parking.
   const stored: FirstBranch[] = [];
-  for (const b of entry.b) {
+  for (const b of entry.branches) {
     let settled: string | null = null;
-    if (b.k === "tokenWait") {
-      const watched = await watchToken(execution, b.n, position);
+    if (b.kind === "tokenWait") {
+      const watched = await watchToken(execution, b.tokenId, position);
       if (typeof watched === "string") settled = watched;
-      else stored.push({ key: b.key, kind: "token", token: b.n, timeoutAt: watched.timeoutAt });
-    } else if (b.k === "child") {
-      const watched = await execution.write(() => broker.watchChild(b.n));
+      else stored.push({ key: b.key, kind: "token", tokenId: b.tokenId, timeoutAt: watched.timeoutAt });
+    } else if (b.kind === "child") {
+      const watched = await execution.write(() => broker.watchChild(b.childRunId));
       if (watched.status === "ended") settled = watched.result;
-      else stored.push({ key: b.key, kind: "run", run: b.n });
-    } else if (b.k === "timer") {
+      else stored.push({ key: b.key, kind: "run", childRunId: b.childRunId });
+    } else if (b.kind === "timer") {
       if (b.dueAt <= Date.now()) settled = waitOutcome.resolved();
       else stored.push({ key: b.key, kind: "timer", dueAt: b.dueAt });
     } else {
-      stored.push({ key: b.key, kind: "input", stream: b.n, corr: b.c ?? "" });
+      stored.push({ key: b.key, kind: "input", stream: b.stream, correlationId: b.correlationId ?? "" });
     }
     if (settled !== null) {
       const won = waitOutcome.wonBy(b.key, settled);
-      await execution.write(() => broker.writeJournal(run.id, execution.fence, position, "", won));
+      await execution.write(() => broker.writeJournal(run.id, execution.fence, position, null, won));
       return toWaitOutcome(JSON.parse(won));
     }
   }
@@ -169,8 +169,8 @@ async function live(
     if (reached.status === "won") return { resolved: toWaitOutcome(JSON.parse(reached.result)) };
     // A token completed or a child ended between the look and the park found no parked run.
     for (const b of stored) {
-      if (b.kind === "token") await broker.settleTokenWaiter(b.token);
-      if (b.kind === "run") await broker.deliverParentNoticeOf(b.run);
+      if (b.kind === "token") await broker.settleTokenWaiter(b.tokenId);
+      if (b.kind === "run") await broker.deliverParentNoticeOf(b.childRunId);
     }
     return { parked: wait, wakeJobId: reached.wakeJobId, wakeAt: firstDeadline(stored) ?? 0 };
   });

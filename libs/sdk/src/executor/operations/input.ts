@@ -15,7 +15,7 @@ export interface InputSpec<T> {
 
 /** stream.wait: parks until an input on (stream, correlationId) arrives, or takes a buffered one. */
 export function waitInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
-  const op = execution.begin({ k: "input", n: spec.stream, c: spec.correlationId }, `a wait on input stream "${spec.stream}"`);
+  const op = execution.begin({ kind: "input", stream: spec.stream, correlationId: spec.correlationId }, `a wait on input stream "${spec.stream}"`);
   if (!op) return new WaitResult(abandoned());
   const outcome = op.recorded?.result ? Promise.resolve(op.recorded.result) : parkOnInput(execution, op.position, Boolean(op.recorded), spec, timeoutMs);
   return new WaitResult(outcome.then((o) => validateFor(o, spec)).finally(() => execution.endWait()));
@@ -30,7 +30,7 @@ function parkOnInput<T>(
 ): Promise<WaitOutcome<unknown>> {
   const timeoutAt = timeoutMs === null ? undefined : Date.now() + timeoutMs;
   const wait = storedWait.input(position, spec.stream, spec.correlationId, timeoutAt);
-  const entry = journaled ? "" : JSON.stringify({ ...streamEntry("input", spec), ...(timeoutAt ? { t: timeoutAt } : {}) });
+  const entry: JournalEntry | null = journaled ? null : { ...streamEntry("input", spec), ...(timeoutAt ? { timeoutAt } : {}) };
   return execution.park(async (warmWorker) => {
     const result = await execution.broker.waitForInput(execution.run.id, execution.fence, position, entry, wait, true, wait.since, warmWorker);
     if (result.status === "consumed") return { resolved: { ok: true, output: JSON.parse(result.data) } };
@@ -38,15 +38,15 @@ function parkOnInput<T>(
   });
 }
 
-/** A stream operation's entry as journaled: the correlationId only when there is one. */
-function streamEntry<K extends "input" | "once" | "on">(k: K, spec: InputSpec<unknown>): { k: K; n: string; c?: string } {
-  return { k, n: spec.stream, ...(spec.correlationId ? { c: spec.correlationId } : {}) };
+/** A stream operation's entry as journaled. */
+function streamEntry<K extends "input" | "once" | "on">(kind: K, spec: InputSpec<unknown>): { kind: K; stream: string; correlationId: string } {
+  return { kind, stream: spec.stream, correlationId: spec.correlationId };
 }
 
 /** stream.once: the next input while the run stays active (it does not park). */
 export function onceInput<T>(execution: Execution, spec: InputSpec<T>, timeoutMs: number | null): WaitResult<T> {
   const entry = streamEntry("once", spec);
-  const op = execution.begin({ ...entry, c: spec.correlationId });
+  const op = execution.begin(entry);
   if (!op) return new WaitResult(abandoned());
   if (op.recorded?.result) return new WaitResult(Promise.resolve(validateFor(op.recorded.result, spec)));
   const { position } = op;
@@ -76,7 +76,7 @@ export interface Subscription {
  */
 export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (data: T) => unknown): Subscription {
   const entry = streamEntry("on", spec);
-  const op = execution.begin({ ...entry, c: spec.correlationId });
+  const op = execution.begin(entry);
   if (!op) return { off: () => {} };
   const { position, recorded } = op;
   let active = true;
@@ -116,11 +116,11 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
 
 /** stream.peek: the buffered, unconsumed inputs, oldest first; journaled like a step. */
 export async function peekInput<T>(execution: Execution, spec: InputSpec<T>, limit: number): Promise<T[]> {
-  const op = execution.begin({ k: "peek", n: spec.stream, c: spec.correlationId });
+  const op = execution.begin({ kind: "peek", stream: spec.stream, correlationId: spec.correlationId });
   if (!op) return abandoned();
-  if (op.recorded) return (op.recorded.entry as Extract<JournalEntry, { k: "peek" }>).v as T[];
+  if (op.recorded) return (op.recorded.entry as Extract<JournalEntry, { kind: "peek" }>).values as T[];
   const values = await execution.broker.bufferedInputs(execution.run.sessionId, spec.stream, spec.correlationId, limit);
-  await execution.journalAt(op.position, { k: "peek", n: spec.stream, ...(spec.correlationId ? { c: spec.correlationId } : {}), v: values });
+  await execution.journalAt(op.position, { kind: "peek", stream: spec.stream, correlationId: spec.correlationId, values });
   return values as T[];
 }
 
@@ -143,7 +143,7 @@ async function takeNext<T>(
   {
     let lastSeen = await broker.lastInputId(run.sessionId, spec.stream);
     for (;;) {
-      const taken = await execution.write(() => execution.broker.waitForInput(execution.run.id, execution.fence, position, JSON.stringify(entry), wait, false));
+      const taken = await execution.write(() => execution.broker.waitForInput(execution.run.id, execution.fence, position, entry, wait, false));
       if (taken.status === "consumed") return { ok: true, output: JSON.parse(taken.data) };
       for (;;) {
         if (execution.isStopped || cancelled()) return abandoned();

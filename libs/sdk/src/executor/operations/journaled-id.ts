@@ -8,10 +8,10 @@ import type { JournalEntry } from "../journal.ts";
  * the same thing, never a second one. Null once the execution has ended.
  */
 export async function journaledId(execution: Execution, kind: "token" | "publicToken", makeId: () => string): Promise<string | null> {
-  const op = execution.begin({ k: kind });
+  const op = execution.begin({ kind });
   if (!op) return null;
-  if (op.recorded) return (op.recorded.entry as Extract<JournalEntry, { k: typeof kind }>).n;
+  if (op.recorded) return (op.recorded.entry as Extract<JournalEntry, { kind: typeof kind }>).tokenId;
   const id = makeId();
-  await execution.track(execution.journalAt(op.position, { k: kind, n: id }));
+  await execution.track(execution.journalAt(op.position, { kind, tokenId: id }));
   return id;
 }

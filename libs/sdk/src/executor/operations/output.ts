@@ -7,9 +7,9 @@ import type { JournalEntry } from "../journal.ts";
  */
 export function appendOutput(execution: Execution, stream: string, data: unknown, maxLength?: number): Promise<string> {
   const { maxPayloadBytes: maxBytes, outputMaxLength } = execution.broker.limits;
-  const op = execution.begin({ k: "output", n: stream });
+  const op = execution.begin({ kind: "output", stream });
   if (!op) return abandoned();
-  if (op.recorded) return Promise.resolve((op.recorded.entry as Extract<JournalEntry, { k: "output" }>).v);
+  if (op.recorded) return Promise.resolve((op.recorded.entry as Extract<JournalEntry, { kind: "output" }>).entryId);
   const text = JSON.stringify(data ?? null);
   if (Buffer.byteLength(text) > maxBytes) {
     return Promise.reject(

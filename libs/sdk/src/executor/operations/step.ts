@@ -1,20 +1,21 @@
 import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 
-type StepEntry = Extract<JournalEntry, { k: "step" }>;
+type StepEntry = Extract<JournalEntry, { kind: "step" }>;
 
 /** step.run: `fn` runs once per run; its JSON result is journaled and replayed. */
 export function runStep<T>(execution: Execution, name: string, fn: () => Promise<T> | T): Promise<T> {
-  const op = execution.begin({ k: "step", n: name });
+  const op = execution.begin({ kind: "step", stepId: name });
   if (!op) return abandoned();
-  if (op.recorded) return Promise.resolve((op.recorded.entry as StepEntry).v as T);
+  if (op.recorded) return Promise.resolve((op.recorded.entry as StepEntry).value as T);
   return execution.track(live(execution, op.position, name, fn));
 }
 
 async function live<T>(execution: Execution, position: number, name: string, fn: () => Promise<T> | T): Promise<T> {
   const value = await fn();
   // What replay will return: the value as JSON gives it back.
-  const entry = JSON.parse(JSON.stringify({ k: "step", n: name, ...(value === undefined ? {} : { v: value }) })) as StepEntry;
-  await execution.journalAt(position, entry);
-  return entry.v as T;
+  const text = JSON.stringify(value);
+  const replayed = text === undefined ? undefined : JSON.parse(text);
+  await execution.journalAt(position, { kind: "step", stepId: name, ...(replayed === undefined ? {} : { value: replayed }) });
+  return replayed as T;
 }

@@ -7,6 +7,8 @@ import { WaitResult, type WaitOutcome } from "../wait-result.ts";
 import { journaledId } from "./journaled-id.ts";
 import { validateOutcome } from "./validate.ts";
 
+type TokenWaitEntry = Extract<JournalEntry, { kind: "tokenWait" }>;
+
 const TIMED_OUT = waitOutcome.timedOut("the token timed out");
 
 /** The wait result of a token that was already settled when a wait reached it (token.wait, a waits.first branch). */
@@ -22,14 +24,14 @@ export async function createToken(execution: Execution, body: CreateTokenBody): 
 
 /** token.wait / tokens.wait: the completion data, or { ok: false } on timeout. */
 export function waitToken<T>(execution: Execution, tokenId: string, schema?: z.ZodType<T>): WaitResult<T> {
-  const entry: JournalEntry = { k: "tokenWait", n: tokenId };
+  const entry: TokenWaitEntry = { kind: "tokenWait", tokenId };
   const op = execution.begin(entry, `a wait on token ${tokenId}`);
   if (!op) return new WaitResult(abandoned());
   const outcome = op.recorded?.result ? Promise.resolve(op.recorded.result) : live(execution, op.position, tokenId, entry, Boolean(op.recorded));
   return new WaitResult(outcome.then((o) => validateOutcome(o, schema, `token ${tokenId}`)).finally(() => execution.endWait()));
 }
 
-async function live(execution: Execution, position: number, tokenId: string, entry: JournalEntry, journaled: boolean): Promise<WaitOutcome<unknown>> {
+async function live(execution: Execution, position: number, tokenId: string, entry: TokenWaitEntry, journaled: boolean): Promise<WaitOutcome<unknown>> {
   const { broker, run } = execution;
   let watched: Awaited<ReturnType<typeof broker.watchToken>>;
   try {
@@ -46,7 +48,7 @@ async function live(execution: Execution, position: number, tokenId: string, ent
     return toWaitOutcome(JSON.parse(result));
   }
   const wait = storedWait.token(position, tokenId, watched.timeoutAt);
-  const parkedEntry = journaled ? "" : JSON.stringify({ ...entry, t: watched.timeoutAt });
+  const parkedEntry = journaled ? null : { ...entry, timeoutAt: watched.timeoutAt };
   return execution.park(async (warmWorker) => {
     const wakeJobId = await broker.park(run.id, execution.fence, position, parkedEntry, wait, watched.timeoutAt, warmWorker);
     // Completed between the watch and the park: its completion found no parked run.
