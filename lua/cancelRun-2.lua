@@ -7,7 +7,7 @@
   @arg runId
   @arg reason
   @arg tagPrefix  the session's tag prefix
-  @reply {"cancelled"|"requested"|"finished", waitedSince, parent, child, batch, wakeJob, warmWorker}
+  @reply {"cancelled"|"requested"|"finished", waitedSince, parent, child, batch, wakeJob, warmWorker, version}
     waitedSince: when the wait the cancellation ended began, "" for none; the caller takes
     the run out of the waiting index; parent: the run's `parent`, to be told; child: the
     child run the cancelled run waited on, to be cancelled too, space-separated when a
@@ -27,7 +27,7 @@ if rcall("EXISTS", runKey) == 0 then
   return -1
 end
 local before = rcall("HMGET", runKey, "status", "wait", "parent")
-local outcome, since, wakeJob, warm = cancelIdleRun(runKey, sessionKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])
+local outcome, since, wakeJob, warm, version = cancelIdleRun(runKey, sessionKey, ARGV[2], ARGV[1], ARGV[3], ARGV[4])
 local child, batch = "", ""
 if outcome == "cancelled" and before[1] == "waiting" and before[2] then
   local wait = cjson.decode(before[2])
@@ -51,4 +51,4 @@ if outcome == "cancelled" and before[1] == "waiting" and before[2] then
     rcall("HDEL", runKey, unpack(fields))
   end
 end
-return {outcome, since or "", before[3] or "", child, batch, wakeJob or "", warm or ""}
+return {outcome, since or "", before[3] or "", child, batch, wakeJob or "", warm or "", version or ""}

@@ -7,9 +7,9 @@
   @arg now        (ms)
   @arg tagPrefix  key prefix of the session's tag ("helmr:{TAG}:")
   @reply {"closed", cancelledCount:integer, ended:list}
-    ended: {runId, waitedSince, wakeJob, warmWorker, ...}, the parked runs it cancelled, for
-    the caller to take out of the waiting index and to remove their wake-up jobs, "" for
-    none, from the queue of that worker or the shared one
+    ended: {runId, waitedSince, wakeJob, warmWorker, version, ...}, the parked runs it
+    cancelled, for the caller to take out of the waiting index and to remove their wake-up
+    jobs, "" for none, from the queue of that worker or their version's shared one
   @reply {"already"}
   @error SessionNotFound
   @marks retention
@@ -36,7 +36,7 @@ for _, field in ipairs(rcall("HKEYS", sessionKey)) do
     local own = string.sub(field, #PART.activeRun + 1)
     local runId = runIdIn(sessionKey, own)
     local runKey = tagPrefix .. KEY.run .. own
-    local outcome, since, wakeJob, warm = cancelIdleRun(runKey, sessionKey, runId, now, "session closed", tagPrefix)
+    local outcome, since, wakeJob, warm, version = cancelIdleRun(runKey, sessionKey, runId, now, "session closed", tagPrefix)
     if outcome ~= "finished" then
       cancelled = cancelled + 1
     end
@@ -45,6 +45,7 @@ for _, field in ipairs(rcall("HKEYS", sessionKey)) do
       table.insert(ended, since)
       table.insert(ended, wakeJob)
       table.insert(ended, warm)
+      table.insert(ended, version)
     end
   end
 end

@@ -30,11 +30,12 @@ local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-local taskId = rcall("HGET", runKey, "task")
+-- The new run goes on on the code the continued one ran.
+local taskId, version = unpack(rcall("HMGET", runKey, "task", "ver"))
 local newRunKey = tagPrefix .. KEY.run .. ownOfRun(newRunId)
 local jobId = newRunId .. "-1"
 local parent = rcall("HGET", runKey, "parent")
 local inherited = parent and {"continuedFrom", runId, "parent", parent} or {"continuedFrom", runId}
-newRun(newRunKey, sessionKey, newRunId, taskId, ARGV[3], now, jobId, inherited, '{"continuedFrom":"' .. runId .. '"}')
+newRun(newRunKey, sessionKey, newRunId, taskId, version or "", ARGV[3], now, jobId, inherited, '{"continuedFrom":"' .. runId .. '"}')
 finishRun(runKey, sessionKey, runId, "continued", now, "continuedAs", newRunId, '{"runId":"' .. newRunId .. '"}')
 return {jobId, taskId, claimStart(newRunKey)}

@@ -8,13 +8,14 @@
   @arg taskId
   @arg now        (ms)
   @arg tagPrefix  the session's tag prefix
+  @arg version    the version of the task code the runs start on ("" for none yet)
   @reply list     a pair per run in order: "created", claim (what its first job carries;
     claimStart) | "exists", status (created before: a replay of the batch)
   @error SessionNotFound SessionClosed
   @marks unit
 ]]
 local sessionKey = KEYS[1]
-local taskId, now, tagPrefix = ARGV[2], ARGV[3], ARGV[4]
+local taskId, now, tagPrefix, version = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local rcall = redis.call
 
 -- @include "keyNames"
@@ -36,7 +37,7 @@ for _, run in ipairs(cjson.decode(ARGV[1])) do
     reply[#reply + 1] = "exists"
     reply[#reply + 1] = existing
   else
-    newRun(runKey, sessionKey, runId, taskId, payload, now, runId .. "-1", parent ~= "" and {"parent", parent} or {}, nil)
+    newRun(runKey, sessionKey, runId, taskId, version, payload, now, runId .. "-1", parent ~= "" and {"parent", parent} or {}, nil)
     reply[#reply + 1] = "created"
     reply[#reply + 1] = claimStart(runKey)
   end

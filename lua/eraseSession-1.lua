@@ -9,7 +9,7 @@
   @key session    session hash
   @arg tagPrefix  the session's tag prefix
   @reply {runs:list, tokens:list, session:list}
-    runs: {runId, createdAt, idem, task, last job id, waitedSince, warm worker} per run, flat;
+    runs: {runId, createdAt, idem, task, last job id, waitedSince, warm worker, version} per run, flat;
     tokens: {tokenId, createdAt, tags, idem} per token, flat; session: {externalId, tags, createdAt}
   @reply {}   the session does not exist
 ]]
@@ -39,10 +39,10 @@ forEachPart(session, function(part, name)
   if part == PART.activeRun or part == PART.finishedRun then
     local runId = runIdIn(sessionKey, name)
     local runKey = tagPrefix .. KEY.run .. name
-    local run = rcall("HMGET", runKey, "createdAt", "idem", "task", "dseq", "wait", "warm")
+    local run = rcall("HMGET", runKey, "createdAt", "idem", "task", "dseq", "wait", "warm", "ver")
     -- Its last dispatched job (a cancel clears the run's `job`, not the job): <runId>-<dseq>.
     local job = run[4] and (runId .. "-" .. run[4]) or ""
-    for _, field in ipairs({runId, run[1] or "", run[2] or "", run[3] or "", job, sinceOfWait(run[5] or nil) or "", run[6] or ""}) do
+    for _, field in ipairs({runId, run[1] or "", run[2] or "", run[3] or "", job, sinceOfWait(run[5] or nil) or "", run[6] or "", run[7] or ""}) do
       runs[#runs + 1] = field
     end
     doom(runKey)

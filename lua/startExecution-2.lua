@@ -11,12 +11,15 @@
   @arg runId
   @arg claimed    "1" when the job carried a claim (claimStart)
   @arg heldFence  the fence the run parked with, when the calling worker holds it warm ("" for none)
+  @arg version    the version of the task code the calling worker runs ("" for none): a run
+    of another version is not started (a run with none yet takes this one)
   @reply {"run", fence:integer, attempt:integer, activeMs, carried, payload, chunks:list, waitedSince, resumedPosition:integer|string, resumedResult, parent}
     carried: "1" when payload and journal follow; not when the caller holds the run warm
     at the fence it parked with, which it then continues in memory. waitedSince: when the
     wait this start ended began, to take the run out of the waiting index, "" for none;
     the resumed wait's position and result, "" for none; parent: the run's parent, "" for none
-  @reply {"stale", status, expectedJob, runAt}
+  @reply {"stale", status, expectedJob, runAt, version}   version: the run's, whose queue its expected job goes to
+  @reply {"otherVersion", version}   the run runs on another version, whose workers alone may execute it
   @reply {"finished", status}
   @reply {"failed"}   the job was redelivered after its worker died, and no attempt is left
   @error RunNotFound
@@ -33,7 +36,7 @@ local rcall = redis.call
 -- @include "firstWait"
 -- @include "waitOutcomes"
 
-local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim", "fence")
+local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim", "fence", "ver")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
 if not status then
   return -1
@@ -41,8 +44,12 @@ end
 if status == "completed" or status == "failed" or status == "cancelled" or status == "continued" then
   return {"finished", status}
 end
+local version = run[10] or ""
 if expectedJob ~= jobId then
-  return {"stale", status, expectedJob or "", run[5] or "0"}
+  return {"stale", status, expectedJob or "", run[5] or "0", version}
+end
+if version ~= "" and version ~= ARGV[7] then
+  return {"otherVersion", version}
 end
 
 local since, resumedPos, resumedResult = nil, "", ""
@@ -84,6 +91,10 @@ elseif status == "running" or (status == "queued" and run[8] and ARGV[5] == "1")
 end
 
 local heldWarm = ARGV[6] ~= "" and ARGV[6] == run[9]
+if version == "" and ARGV[7] ~= "" then
+  -- A run triggered before any worker had a version runs on the first to start it.
+  rcall("HSET", runKey, "ver", ARGV[7])
+end
 local fence = rcall("HINCRBY", runKey, "fence", 1)
 rcall("HDEL", runKey, "claim")
 beginExecution(runKey, attempt, run[7], now)

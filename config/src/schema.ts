@@ -1,4 +1,4 @@
-import { isValidDuration, parseRedisUrl } from "@helmr/core";
+import { VersionName, isValidDuration, parseRedisUrl } from "@helmr/core";
 import { z } from "zod";
 
 /**
@@ -84,6 +84,8 @@ export const Settings = z.object({
   HELMR_REDIS_WAIT_REPLICAS: int(0, 16).default(0),
   HELMR_LOCK_MS: int(1000, 3_600_000).default(DEFAULTS.lockMs),
   HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(DEFAULTS.shutdownGraceMs),
+  /** The version of the task code a worker runs (unset: a fingerprint of that code; libs/sdk/src/worker/version.ts). */
+  HELMR_VERSION: optionalText.pipe(VersionName.optional()),
   /** Warm resume: parked runs a worker keeps in memory (0 turns it off), and for how long (ms) at most. */
   HELMR_WARM_RUNS: int(0, 1_000_000).default(DEFAULTS.warmRuns),
   HELMR_WARM_MS: int(0, 30 * 24 * 3_600_000).default(DEFAULTS.warmMs),

@@ -17,6 +17,8 @@ export interface WorkerSettings {
   shutdownGraceMs: number;
   warmRuns: number;
   warmMs: number;
+  /** Unset: the worker's version is a fingerprint of its task code. */
+  version?: string;
   idempotencyTtlMs: number;
   queueShards: number;
   waitReplicas: number;
@@ -42,6 +44,7 @@ export function workerSettings(settings: Settings): WorkerSettings {
     shutdownGraceMs: settings.HELMR_SHUTDOWN_GRACE_MS,
     warmRuns: settings.HELMR_WARM_RUNS,
     warmMs: settings.HELMR_WARM_MS,
+    version: settings.HELMR_VERSION,
     idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
     queueShards: settings.HELMR_QUEUE_SHARDS,
     waitReplicas: settings.HELMR_REDIS_WAIT_REPLICAS,

@@ -6,10 +6,11 @@
 -- resolved by the cancellation (ARCHITECTURE.md invariant 1), so a later timer, input or
 -- token finds nothing to resolve. Returns "cancelled", "requested" (running: the
 -- execution stops at its next durable operation) or "finished" (already terminal), and
--- for a wait it ended: when it began (endWait), its wake-up job ("" for none) and the worker
--- that kept the run warm ("" for none), so the caller removes that job from its queue.
+-- for a wait it ended: when it began (endWait), its wake-up job ("" for none), the worker
+-- that kept the run warm ("" for none) and the run's version (whose runs queue holds the job
+-- otherwise), so the caller removes that job from its queue.
 local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
-  local run = rcall("HMGET", runKey, "status", "wait", "job", "warm")
+  local run = rcall("HMGET", runKey, "status", "wait", "job", "warm", "ver")
   local status = run[1]
   if status == "running" then
     rcall("HSET", runKey, "cancel", "1", "updatedAt", now)
@@ -29,7 +30,7 @@ local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
   end
   local since = finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))
   if status == "waiting" then
-    return "cancelled", since, run[3] or "", run[4] or ""
+    return "cancelled", since, run[3] or "", run[4] or "", run[5] or ""
   end
-  return "cancelled", since, "", ""
+  return "cancelled", since, "", "", ""
 end

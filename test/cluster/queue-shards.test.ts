@@ -18,14 +18,15 @@ describe("runs queue shards", () => {
   it("dispatches runs over every shard by their session, and every run is started and resumed once", async () => {
     stack = await startStack({ queueShards: 4 });
     // Warm resume off: every resume goes through the shared (sharded) queues.
-    await stack.startWorker({ tasks: [waiter], warmRuns: 0 });
+    const worker = await stack.startWorker({ tasks: [waiter], warmRuns: 0 });
     const runs = await Promise.all(Array.from({ length: 24 }, () => stack.client.tasks.trigger("shard-waiter")));
     for (const { runId } of runs) await runReaches(stack.client, runId, "waiting");
     for (const [i, { sessionId }] of runs.entries()) await stack.client.sessions.open(sessionId).input("shard-answer").send(`answer ${i}`);
     for (const [i, { runId }] of runs.entries()) expect((await runReaches(stack.client, runId, "completed")).output).toBe(`answer ${i}`);
 
-    // Each shard's queue carried jobs (its BullMQ event stream says so), and their keys lie in four slots.
-    const { redis, keys, runsQueues } = stack.engine.resources;
+    // Each shard's queue of the runs' version carried jobs (its BullMQ event stream says so), and their keys lie in four slots.
+    const { redis, keys } = stack.engine.resources;
+    const runsQueues = stack.engine.resources.runsQueuesOf(worker.version);
     const added = await Promise.all(
       runsQueues.map(async (queue) => (await redis.xrange(`${queue.qualifiedName}:events`, "-", "+")).filter(([, fields]) => fields[1] === "added").length),
     );

@@ -49,13 +49,15 @@ describe("several resumes per BullMQ job under load", () => {
     // With no worker taking jobs, what the deliveries dispatched stays in the queue to look at.
     await worker.close();
     holding = true;
+    // Counted afresh: the triggers above may have waited for each other's adds too.
     adds = 0;
+    waiting = 0;
     const delivered = Promise.all(runs.map(({ sessionId }, i) => stack.engine.streams.deliver(sessionId, "reply", `m${i}`)));
     await eventually(() => waiting === runs.length - 1, { what: "every resume but the first to wait for the first one's add" });
     release();
     await delivered;
 
-    const jobs = await stack.engine.resources.runsQueue.getJobs(["waiting"]);
+    const jobs = await stack.engine.resources.runsQueuesOf(worker.version)[0].getJobs(["waiting"]);
     const batches = jobs.filter((job) => "batch" in job.data);
     // The first run's job alone, then the eleven that waited for it in one batch.
     expect(jobs.length).toBe(2);

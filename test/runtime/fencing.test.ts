@@ -21,12 +21,12 @@ describe("fencing: a run executes in at most one worker at a time", () => {
         return "stale result";
       },
     });
-    await stack.startWorker({ tasks: [slow] });
+    const worker = await stack.startWorker({ tasks: [slow] });
     const { runId } = await stack.client.tasks.trigger("slow");
     await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "running");
 
-    // Force the interleaving: BullMQ redelivers the stalled job, so another worker starts it.
-    const takeover = await stack.engine.executions.start(runId, `${runId}-1`, 3);
+    // Force the interleaving: BullMQ redelivers the stalled job, so another worker (of the run's version) starts it.
+    const takeover = await worker.engine.executions.start(runId, `${runId}-1`, 3);
     expect(takeover).toMatchObject({ status: "run", fence: "2", attempt: 2 });
     release();
 
@@ -93,8 +93,12 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     const reply = streams.input<string>("reply");
     const echo = task({ id: "echo-size", run: async (payload: { text: string }) => `${await reply.wait().unwrap()} ${payload.text.length}` });
     await stack.engine.tasks.register(["echo-size"]);
-    const { redis, keys, runsQueue } = stack.engine.resources;
-    const expectedJob = async (runId: string) => (await runsQueue.getJob((await redis.hget(keys.run(runId), "job"))!))!;
+    const { redis, keys, runsQueuesOf } = stack.engine.resources;
+    // On the runs queue of the run's version (the worker's that started it).
+    const expectedJob = async (runId: string) => {
+      const [jobId, version] = await redis.hmget(keys.run(runId), "job", "ver");
+      return (await runsQueuesOf(version ?? "")[0].getJob(jobId!))!;
+    };
 
     for (const text of ["small", "x".repeat(20_000)]) {
       const { runId, sessionId } = await stack.engine.runs.trigger("echo-size", { payload: { text } });
@@ -102,10 +106,11 @@ describe("fencing: a run executes in at most one worker at a time", () => {
       await eventually(async () => (await stack.client.runs.retrieve(runId)).status === "waiting");
       await worker.close();
 
+      const parkedWith = Number(await redis.hget(keys.run(runId), "fence"));
       expect(await stack.engine.streams.deliver(sessionId, "reply", "answer")).toMatchObject({ status: "resumed", runId });
       const job = await expectedJob(runId);
       // Claimed either way: the fence after the first execution's, and the wait's result as the code sees it.
-      expect(job.data.start).toMatchObject({ fence: "2", attempt: 1, resumed: { position: 0 } });
+      expect(job.data.start).toMatchObject({ fence: String(parkedWith + 1), attempt: 1, resumed: { position: 0 } });
       expect(JSON.parse(job.data.start.resumed.result)).toMatchObject({ ok: true, output: "answer" });
       if (text === "small") {
         // The journal holds the wait and its result: a short input inline (a longer one by its entry id).
@@ -151,11 +156,20 @@ describe("fencing: a run executes in at most one worker at a time", () => {
     expect(await stack.engine.executions.start(swept, `${swept}-1`, 3, false)).toMatchObject({ status: "run", fence: "2", attempt: 1 });
   });
 
-  it("tells a stale job which job the run expects instead", async () => {
+  it("tells a stale job which job the run expects instead, and on which version's queue", async () => {
     stack = await startStack();
     await stack.engine.tasks.register(["orphan"]);
     const { runId } = await stack.client.tasks.trigger("orphan");
-    expect(await stack.engine.executions.start(runId, `${runId}-7`, 3)).toEqual({ status: "stale", runStatus: "queued", expectedJob: `${runId}-1`, runAt: 0 });
+    expect(await stack.engine.executions.start(runId, `${runId}-7`, 3)).toEqual({
+      status: "stale",
+      runStatus: "queued",
+      expectedJob: `${runId}-1`,
+      runAt: 0,
+      version: "",
+    });
+    await stack.engine.versions.started("v2");
+    const { runId: versioned } = await stack.engine.runs.trigger("orphan", {}, Date.now(), { version: "v2" });
+    expect(await stack.engine.executions.start(versioned, `${versioned}-7`, 3)).toMatchObject({ status: "stale", version: "v2" });
   });
 });
 

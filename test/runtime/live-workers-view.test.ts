@@ -29,18 +29,18 @@ describe("a process's view of the live workers", () => {
     const admin = new Redis(redis.url);
     cleanup.push(async () => admin.disconnect());
     const runId = newRunId(newSessionId());
-    const shared = engine.resources.runsQueueOf(runId);
+    const shared = engine.resources.runsQueueOf(runId, "v1");
 
-    await engine.warm.heartbeat("w1", ["t"]);
-    expect(await engine.warm.queueFor("w1", runId)).toBe(engine.warm.queueOf("w1"));
+    await engine.warm.heartbeat("w1", { tasks: ["t"], version: "v1", startedAt: Date.now() });
+    expect(await engine.warm.queueFor("w1", runId, "v1")).toBe(engine.warm.queueOf("w1"));
 
     // The view is due for a refresh, and Redis stalls for 1.5 s before it answers.
     engine.warm.invalidateView();
     await admin.call("CLIENT", "PAUSE", "1500", "ALL");
-    expect(await engine.warm.queueFor("w1", runId)).toBe(shared);
+    expect(await engine.warm.queueFor("w1", runId, "v1")).toBe(shared);
 
     // A view that answers at once is trusted again.
     engine.warm.invalidateView();
-    expect(await engine.warm.queueFor("w1", runId)).toBe(engine.warm.queueOf("w1"));
+    expect(await engine.warm.queueFor("w1", runId, "v1")).toBe(engine.warm.queueOf("w1"));
   });
 });

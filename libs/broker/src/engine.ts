@@ -13,6 +13,7 @@ import { TasksSystem } from "./systems/tasks.ts";
 import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
 import { WarmWorkersSystem } from "./systems/warm-workers.ts";
+import { VersionsSystem } from "./systems/versions.ts";
 import { ErasureSystem } from "./systems/erasure.ts";
 import { RetentionSystem } from "./systems/retention.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
@@ -53,17 +54,19 @@ export class HelmrEngine {
   readonly publicTokens: PublicTokensSystem;
   readonly outbox: OutboxSweeperSystem;
   readonly warm: WarmWorkersSystem;
+  readonly versions: VersionsSystem;
   readonly erasure: ErasureSystem;
   readonly retention: RetentionSystem;
 
   constructor(readonly resources: Resources) {
     this.warm = new WarmWorkersSystem(resources);
+    this.versions = new VersionsSystem(resources, this.warm);
     this.dispatch = new DispatchSystem(resources, this.warm);
     this.tasks = new TasksSystem(resources);
     this.children = new ChildrenSystem(resources, this.dispatch);
     this.sessions = new SessionsSystem(resources, this.children, this.dispatch);
-    this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children);
-    this.batches = new BatchesSystem(resources, this.runs, this.dispatch);
+    this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children, this.versions);
+    this.batches = new BatchesSystem(resources, this.runs, this.dispatch, this.versions);
     this.executions = new ExecutionsSystem(resources);
     this.streams = new StreamsSystem(resources, this.dispatch);
     this.waits = new WaitsSystem(resources);
@@ -72,7 +75,7 @@ export class HelmrEngine {
     this.publicTokens = new PublicTokensSystem(resources);
     this.erasure = new ErasureSystem(resources, this.sessions, this.warm, this.children);
     this.retention = new RetentionSystem(resources, this.sessions, this.erasure);
-    resources.metrics.queuesToCount = async () => [...resources.runsQueues, ...(await this.warm.liveQueues())];
+    resources.metrics.queuesToCount = async () => [...resources.runsQueues, ...resources.versionQueues(), ...(await this.warm.liveQueues())];
   }
 
   /**
@@ -117,7 +120,8 @@ export class HelmrEngine {
 
   async close(): Promise<void> {
     await settlesWithin(this.warm.close(), 1_000);
-    await settlesWithin(Promise.all(this.resources.runsQueues.map((queue) => queue.close())), 1_000);
+    const queues = [...this.resources.runsQueues, ...this.resources.versionQueues()];
+    await settlesWithin(Promise.all(queues.map((queue) => queue.close())), 1_000);
     await closeConnection(this.resources.queueConnection);
     await closeConnection(this.resources.redis);
   }

@@ -1,4 +1,6 @@
+import type { TriggerBody } from "@helmr/core";
 import type { HelmrEngine } from "./engine.ts";
+import type { TriggerOptions } from "./systems/runs.ts";
 
 /**
  * What a running task's code may ask of the broker, and nothing else: the executor (libs/sdk,
@@ -7,6 +9,8 @@ import type { HelmrEngine } from "./engine.ts";
  */
 export function executionBroker(engine: HelmrEngine) {
   const { executions, tokens, children, runs, batches, streams, publicTokens } = engine;
+  // A run's children start on its version, which is this worker's (it executes no other).
+  const { version } = engine.resources;
   return {
     writeJournal: executions.writeJournal.bind(executions),
     journalBatch: executions.journalBatch.bind(executions),
@@ -19,8 +23,10 @@ export function executionBroker(engine: HelmrEngine) {
     settleTokenWaiter: tokens.settleWaiter.bind(tokens),
     releaseTokenWaiter: tokens.releaseWaiter.bind(tokens),
     createPublicToken: publicTokens.create.bind(publicTokens),
-    trigger: runs.trigger.bind(runs),
-    triggerBatch: batches.trigger.bind(batches),
+    trigger: (taskId: string, body: TriggerBody, now: number, options: Omit<TriggerOptions, "version">) =>
+      runs.trigger(taskId, body, now, { ...options, version }),
+    triggerBatch: (taskId: string, items: TriggerBody[], now: number, child: { runIds: string[]; parent: string }) =>
+      batches.trigger(taskId, items, now, { ...child, version }),
     watchChild: children.watch.bind(children),
     deliverParentNoticeOf: children.deliverParentNoticeOf.bind(children),
     settleBatch: children.settleBatch.bind(children),

@@ -1,5 +1,5 @@
 export { HelmrEngine, LAYOUT_VERSION, LayoutMismatchError, createEngine } from "./engine.ts";
-export { closeConnection, connect, RUNS_QUEUE, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
+export { closeConnection, connect, RUNS_QUEUE, versionQueueName, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
 export { Keys, SESSION_PARTS, TAG_KEYS } from "./keys.ts";
 export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";
 export type { Racepoint, RacepointDetail, RacepointHook } from "./racepoints.ts";

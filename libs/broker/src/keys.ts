@@ -182,9 +182,17 @@ export class Keys {
   workers(): string {
     return `${this.prefix}:workers`;
   }
-  /** The tasks each worker in workers() hosts (worker id to a JSON list), for handing on a job of a task another worker hosts. */
+  /** What each worker in workers() runs: worker id to JSON `{ tasks, version, startedAt }`, for handing on a job of a task or version another worker runs. */
   workerTasks(): string {
     return `${this.prefix}:workers:tasks`;
+  }
+  /** The versions of task code workers have started: version to JSON `{ firstStartedAt, lastStartedAt }` (systems/versions.ts). */
+  versions(): string {
+    return `${this.prefix}:versions`;
+  }
+  /** The version an operator promoted to current: JSON `{ version, at }` (systems/versions.ts). */
+  promotedVersion(): string {
+    return `${this.prefix}:versions:promoted`;
   }
   /** Held by the one process sweeping what passed its retention (systems/retention.ts). */
   retentionLock(): string {

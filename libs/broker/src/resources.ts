@@ -16,12 +16,21 @@ import type { RacepointHook } from "./racepoints.ts";
 export interface Resources {
   redis: Redis;
   keys: Keys;
-  /** The runs queues, one per shard (HELMR_QUEUE_SHARDS; shards.ts), index = shard. */
+  /**
+   * The runs queues of runs that have no version yet (any worker takes them), one per shard
+   * (HELMR_QUEUE_SHARDS; shards.ts), index = shard.
+   */
   runsQueues: Queue[];
-  /** The runs queue a run's jobs go to when no worker keeps it warm. */
-  runsQueueOf(runId: string): Queue;
-  /** Shard 0's runs queue: the one queue there is with one shard (a single Redis, the tests). Code that dispatches uses runsQueueOf. */
+  /** A version's runs queues, one per shard (made when first asked for); "" gives `runsQueues`. */
+  runsQueuesOf(version: string): Queue[];
+  /** The versions whose runs queues this process has made, besides `runsQueues`. */
+  versionQueues(): Queue[];
+  /** The runs queue a run's jobs go to when no worker keeps it warm: its version's, in its shard. */
+  runsQueueOf(runId: string, version: string): Queue;
+  /** Shard 0's runs queue of runs with no version. Code that dispatches uses runsQueueOf. */
   runsQueue: Queue;
+  /** The version of the task code this process executes (a worker's); "" for one that executes none (the API). */
+  version: string;
   /** The runs queue's own connection (BullMQ wants maxRetriesPerRequest: null there). */
   queueConnection: Redis;
   logger: Logger;
@@ -68,9 +77,14 @@ export interface ResourceOptions {
   waitReplicas?: number;
   /** HELMR_MAX_PAYLOAD_BYTES and HELMR_OUTPUT_MAX_LENGTH (defaults 1 MiB and no cap). */
   limits?: Partial<Resources["limits"]>;
+  /** The version of the task code this process executes (a worker's). */
+  version?: string;
 }
 
 export const RUNS_QUEUE = "runs";
+
+/** The name of a version's runs queues (every shard's has the same name, under its shard's prefix). */
+export const versionQueueName = (version: string): string => (version ? `${RUNS_QUEUE}-v-${version}` : RUNS_QUEUE);
 
 export function createResources(options: ResourceOptions): Resources {
   const prefix = options.prefix ?? DEFAULTS.prefix;
@@ -82,12 +96,25 @@ export function createResources(options: ResourceOptions): Resources {
   const queuePrefix = keys.queuePrefix();
   const queueConnection = connect(options.redisUrl, logger, "queue", { maxRetriesPerRequest: null });
   // Helmr keeps its own run events; BullMQ's event stream is only kept short.
-  const runsQueues = Array.from({ length: shards }, (_, shard) => {
-    const queue = new Queue(RUNS_QUEUE, { connection: queueConnection, prefix: keys.queuePrefix(shard), streams: { events: { maxLen: 100 } } });
-    queue.on("error", logDistinctErrors(logger, "runs queue error"));
-    return queue;
-  });
-  const runsQueueOf = (runId: string) => runsQueues[queueShardOf(runId, shards)];
+  const queuesOf = (version: string) =>
+    Array.from({ length: shards }, (_, shard) => {
+      const queue = new Queue(versionQueueName(version), {
+        connection: queueConnection,
+        prefix: keys.queuePrefix(shard),
+        streams: { events: { maxLen: 100 } },
+      });
+      queue.on("error", logDistinctErrors(logger, "runs queue error"));
+      return queue;
+    });
+  const runsQueues = queuesOf("");
+  const byVersion = new Map<string, Queue[]>();
+  const runsQueuesOf = (version: string) => {
+    if (!version) return runsQueues;
+    let queues = byVersion.get(version);
+    if (!queues) byVersion.set(version, (queues = queuesOf(version)));
+    return queues;
+  };
+  const runsQueueOf = (runId: string, version: string) => runsQueuesOf(version)[queueShardOf(runId, shards)];
   const waiting = new WaitingIndex({ redis, keys, logger });
   const metrics = new EngineMetrics({ redis, keys, waiting });
   const idempotencyTtlMs = options.idempotencyTtlMs ?? parseDuration(DEFAULTS.idempotencyTtl);
@@ -95,8 +122,11 @@ export function createResources(options: ResourceOptions): Resources {
     redis,
     keys,
     runsQueues,
+    runsQueuesOf,
+    versionQueues: () => [...byVersion.values()].flat(),
     runsQueueOf,
     runsQueue: runsQueues[0],
+    version: options.version ?? "",
     queueConnection,
     logger,
     queuePrefix,

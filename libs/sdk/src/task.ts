@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { Name, parseDuration, type Duration, type TriggerResult } from "@helmr/core";
 import { currentExecution } from "./executor/context.ts";
 import { triggerChild, type ChildOptions } from "./executor/operations/child.ts";
@@ -44,6 +45,8 @@ export interface TaskDefinition<Payload = any, Output = unknown> extends TaskOpt
   readonly kind: "helmr.task";
   readonly maxAttempts: number;
   readonly maxDurationMs: number | null;
+  /** The file whose code called task(), when the call stack names one: where a worker's version fingerprint starts (worker/version.ts). */
+  readonly definedIn?: string;
   retryDelayMs(attempt: number): number;
   /**
    * From a run's code: triggers a run of this task as a child and parks until it ends;
@@ -84,9 +87,11 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
   const minDelay = parseDuration(options.retry?.minDelay ?? "1s");
   const maxDelay = parseDuration(options.retry?.maxDelay ?? "1m");
   const factor = options.retry?.factor ?? 2;
+  const definedIn = callerFile();
   return {
     ...options,
     kind: "helmr.task",
+    ...(definedIn ? { definedIn } : {}),
     maxAttempts,
     maxDurationMs: options.maxDuration === undefined ? null : parseDuration(options.maxDuration),
     retryDelayMs: (attempt: number) => Math.min(maxDelay, Math.round(minDelay * factor ** Math.max(0, attempt - 1))),
@@ -99,6 +104,20 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
       triggerBatch<Output>(currentExecution(`${options.id}.batchTriggerAndWait()`), options.id, items, true),
     batchTrigger: (items: BatchItem<Payload>[]) => triggerBatch(currentExecution(`${options.id}.batchTrigger()`), options.id, items, false),
   };
+}
+
+/** The file of the code that called task(), from the call stack (a path, or a file: URL turned into one). */
+function callerFile(): string | undefined {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, task);
+  const frame = holder.stack?.split("\n")[1] ?? "";
+  const location = /\(?((?:file:\/\/|\/)[^()]+?):\d+:\d+\)?\s*$/.exec(frame)?.[1];
+  if (!location) return undefined;
+  try {
+    return location.startsWith("file://") ? fileURLToPath(location) : location;
+  } catch {
+    return undefined;
+  }
 }
 
 export function isTask(value: unknown): value is TaskDefinition {

@@ -1,4 +1,7 @@
-import type { RunStart } from "@helmr/core";
+import type { RunJob, RunStart } from "@helmr/core";
+
+/** A claim as lua/includes/claimStart.lua returns it (`claimOf`). */
+type ClaimReply = [number, string, string, string, string, string[], string | number, string, string?, string?];
 
 /**
  * A claiming script's claim (lua/includes/claimStart.lua: the field a reply's header types
@@ -7,17 +10,7 @@ import type { RunStart } from "@helmr/core";
  */
 export function claimOf(reply: unknown): RunStart | undefined {
   if (!Array.isArray(reply) || reply.length === 0) return undefined;
-  const [fence, attempt, activeMs, carried, payload, journal, position, result, parent] = reply as [
-    number,
-    string,
-    string,
-    string,
-    string,
-    string[],
-    string | number,
-    string,
-    string?,
-  ];
+  const [fence, attempt, activeMs, carried, payload, journal, position, result, parent] = reply as ClaimReply;
   return {
     fence: String(fence),
     attempt: Number(attempt),
@@ -26,4 +19,11 @@ export function claimOf(reply: unknown): RunStart | undefined {
     ...(position !== "" ? { resumed: { position: Number(position), result } } : {}),
     ...(parent ? { parent } : {}),
   };
+}
+
+/** The job of a run a script just queued and claimed: on the queue of the version the run runs on, starting from the claim. */
+export function jobOfClaim(runId: string, taskId: string, reply: unknown): RunJob {
+  const version = Array.isArray(reply) ? (reply as ClaimReply)[9] : undefined;
+  const start = claimOf(reply);
+  return { runId, taskId, ...(version ? { version } : {}), ...(start ? { start } : {}) };
 }

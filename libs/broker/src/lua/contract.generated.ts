@@ -7,14 +7,14 @@ export const SCRIPT_CONTRACTS = {
   adoptRun: {"keys":["run"],"args":["parent"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["adopted","already"],"fields":["status"]},{"tags":["other"],"fields":["status"]}]},"errors":["RunNotFound"],"marks":"none"},
   appendOutput: {"keys":["run","session","stream"],"args":["fence","position","streamName","data","now","runId","cap"],"rest":null,"reply":{"type":"string"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
   beginClaimed: {"keys":["run","session"],"args":["fence","startedAt","runId"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
-  cancelRun: {"keys":["run","session"],"args":["now","runId","reason","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["cancelled","requested","finished"],"fields":["waitedSince","parent","child","batch","wakeJob","warmWorker"]}]},"errors":["RunNotFound"],"marks":"retention"},
+  cancelRun: {"keys":["run","session"],"args":["now","runId","reason","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["cancelled","requested","finished"],"fields":["waitedSince","parent","child","batch","wakeJob","warmWorker","version"]}]},"errors":["RunNotFound"],"marks":"retention"},
   closeSession: {"keys":["session"],"args":["now","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["closed"],"fields":["cancelledCount","ended"]},{"tags":["already"],"fields":[]}]},"errors":["SessionNotFound"],"marks":"retention"},
   completeRun: {"keys":["run","session"],"args":["fence","output","now","runId"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   completeToken: {"keys":["token"],"args":["data","canon","now","outcome"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["waiter","completedAt"]},{"tags":["already"],"fields":["data","completedAt","waiter"]}]},"errors":["TokenNotFound","TokenCompletedOtherwise","TokenFailed","TokenTimedOut"],"marks":"retention"},
   continueRun: {"keys":["run","session"],"args":["fence","newRunId","payload","now","runId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","claim"]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   createPublicToken: {"keys":["token","session"],"args":["scope","maxUses","expiresAt","now","ownId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"unit"},
-  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
-  createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix","version"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createSession: {"keys":["session"],"args":["externalId","tags","metadata","now"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"retention"},
   createToken: {"keys":["token","session"],"args":["timeoutAt","tags","metadata","now","runId","idempotencyKey"],"rest":null,"reply":{"type":"integer"},"errors":["TokenDeleted"],"marks":"retention"},
   deleteLookup: {"keys":["lookup"],"args":["id","format"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
@@ -36,7 +36,7 @@ export const SCRIPT_CONTRACTS = {
   resolveWait: {"keys":["run"],"args":["target","result","now","runId","kind","childRunId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
   settleBatch: {"keys":["run"],"args":["position","index","result","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
   settleTokenTimeout: {"keys":["token"],"args":["now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]}]},"errors":["TokenNotFound"],"marks":"retention"},
-  startExecution: {"keys":["run","session"],"args":["jobId","now","maxAttempts","runId","claimed","heldFence"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["run"],"fields":["fence","attempt","activeMs","carried","payload","chunks","waitedSince","resumedPosition","resumedResult","parent"]},{"tags":["stale"],"fields":["status","expectedJob","runAt"]},{"tags":["finished"],"fields":["status"]},{"tags":["failed"],"fields":[]}]},"errors":["RunNotFound"],"marks":"none"},
+  startExecution: {"keys":["run","session"],"args":["jobId","now","maxAttempts","runId","claimed","heldFence","version"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["run"],"fields":["fence","attempt","activeMs","carried","payload","chunks","waitedSince","resumedPosition","resumedResult","parent"]},{"tags":["stale"],"fields":["status","expectedJob","runAt","version"]},{"tags":["otherVersion"],"fields":["version"]},{"tags":["finished"],"fields":["status"]},{"tags":["failed"],"fields":[]}]},"errors":["RunNotFound"],"marks":"none"},
   sweepSession: {"keys":["session"],"args":["now","runMs","sessionMs","idleMs","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["erase","close","keep","gone"],"fields":["next","deleted"]}]},"errors":[],"marks":"none"},
   waitFirst: {"keys":["run","session"],"args":["fence","position","wait","wakeAt","now","runId","tagPrefix","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["won"],"fields":["key","result"]},{"tags":["parked"],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   waitForInput: {"keys":["run","session"],"args":["fence","position","entry","wait","timeoutAt","now","runId","tagPrefix","stream","corr","park","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["consumed"],"fields":["entryId","data"]},{"tags":["parked"],"fields":["timeoutJobId"]},{"tags":["empty"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
@@ -101,8 +101,8 @@ export interface ScriptArgNames {
   completeToken: "data" | "canon" | "now" | "outcome";
   continueRun: "fence" | "newRunId" | "payload" | "now" | "runId" | "tagPrefix";
   createPublicToken: "scope" | "maxUses" | "expiresAt" | "now" | "ownId";
-  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent";
-  createRuns: "runs" | "taskId" | "now" | "tagPrefix";
+  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version";
+  createRuns: "runs" | "taskId" | "now" | "tagPrefix" | "version";
   createSession: "externalId" | "tags" | "metadata" | "now";
   createToken: "timeoutAt" | "tags" | "metadata" | "now" | "runId" | "idempotencyKey";
   deleteLookup: "id" | "format";
@@ -124,7 +124,7 @@ export interface ScriptArgNames {
   resolveWait: "target" | "result" | "now" | "runId" | "kind" | "childRunId" | "tagPrefix";
   settleBatch: "position" | "index" | "result" | "now" | "runId";
   settleTokenTimeout: "now";
-  startExecution: "jobId" | "now" | "maxAttempts" | "runId" | "claimed" | "heldFence";
+  startExecution: "jobId" | "now" | "maxAttempts" | "runId" | "claimed" | "heldFence" | "version";
   sweepSession: "now" | "runMs" | "sessionMs" | "idleMs" | "tagPrefix";
   waitFirst: "fence" | "position" | "wait" | "wakeAt" | "now" | "runId" | "tagPrefix" | "warmWorker";
   waitForInput: "fence" | "position" | "entry" | "wait" | "timeoutAt" | "now" | "runId" | "tagPrefix" | "stream" | "corr" | "park" | "warmWorker";
@@ -141,7 +141,7 @@ export interface ScriptReplies {
   adoptRun: { kind: "adopted" | "already"; status: string } | { kind: "other"; status: string };
   appendOutput: string;
   beginClaimed: number;
-  cancelRun: { kind: "cancelled" | "requested" | "finished"; waitedSince: string; parent: string; child: string; batch: string; wakeJob: string; warmWorker: string };
+  cancelRun: { kind: "cancelled" | "requested" | "finished"; waitedSince: string; parent: string; child: string; batch: string; wakeJob: string; warmWorker: string; version: string };
   closeSession: { kind: "closed"; cancelledCount: number; ended: string[] } | { kind: "already" };
   completeRun: number;
   completeToken: { kind: "completed" | "failed"; waiter: string; completedAt: string } | { kind: "already"; data: string; completedAt: string; waiter: string };
@@ -170,7 +170,7 @@ export interface ScriptReplies {
   resolveWait: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
   settleBatch: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
   settleTokenTimeout: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" };
-  startExecution: { kind: "run"; fence: number; attempt: number; activeMs: string; carried: string; payload: string; chunks: string[]; waitedSince: string; resumedPosition: number | string; resumedResult: string; parent: string } | { kind: "stale"; status: string; expectedJob: string; runAt: string } | { kind: "finished"; status: string } | { kind: "failed" };
+  startExecution: { kind: "run"; fence: number; attempt: number; activeMs: string; carried: string; payload: string; chunks: string[]; waitedSince: string; resumedPosition: number | string; resumedResult: string; parent: string } | { kind: "stale"; status: string; expectedJob: string; runAt: string; version: string } | { kind: "otherVersion"; version: string } | { kind: "finished"; status: string } | { kind: "failed" };
   sweepSession: { kind: "erase" | "close" | "keep" | "gone"; next: string; deleted: string[] };
   waitFirst: { kind: "won"; key: string; result: string } | { kind: "parked"; wakeJobId: string };
   waitForInput: { kind: "consumed"; entryId: string; data: string } | { kind: "parked"; timeoutJobId: string } | { kind: "empty" };

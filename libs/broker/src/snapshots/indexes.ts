@@ -13,7 +13,7 @@ export interface PendingWork {
   /** The ids of the id logs (paging.ts), written once every unit is back, oldest first. */
   logged: { sessions: string[]; runs: string[]; tokens: string[] };
   /** Runs that expect a job: queued or running ones now, waiting ones at their due time. */
-  jobs: { runId: string; taskId: string; jobId: string; runAt: number }[];
+  jobs: { runId: string; taskId: string; version: string; jobId: string; runAt: number }[];
   /** Completed tokens with a registered waiter, which may still wait on them. */
   settle: string[];
 }
@@ -49,7 +49,7 @@ function indexSession(pipeline: ChainableCommander, keys: Keys, waiting: Waiting
         waiting.add(pipeline, runId, since, kind);
       }
       const expectsJob = run.status === "queued" || run.status === "running" || (run.status === "waiting" && run.job);
-      if (expectsJob && run.job) work.jobs.push({ runId, taskId: run.task, jobId: run.job, runAt: Number(run.runAt ?? 0) });
+      if (expectsJob && run.job) work.jobs.push({ runId, taskId: run.task, version: run.ver ?? "", jobId: run.job, runAt: Number(run.runAt ?? 0) });
     }
   }
 }

@@ -92,7 +92,9 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
   await writeIdLogs(redis, keys, work.logged);
   await restoreGlobals(engine, chain[0]);
 
-  await inBatches(work.jobs, (job) => engine.dispatch.ensureJob({ runId: job.runId, taskId: job.taskId }, job.jobId, job.runAt));
+  await inBatches(work.jobs, (job) =>
+    engine.dispatch.ensureJob({ runId: job.runId, taskId: job.taskId, ...(job.version ? { version: job.version } : {}) }, job.jobId, job.runAt),
+  );
   let settledTokens = 0;
   await inBatches(work.settle, async (tokenId) => {
     if (await engine.tokens.settleWaiter(tokenId)) settledTokens++;
@@ -140,9 +142,11 @@ async function prepareTarget(engine: HelmrEngine, force: boolean): Promise<void>
       `Redis already holds Helmr data under the prefix "${keys.prefix}". Restore into an empty Redis (point HELMR_REDIS_URL at a new one), or pass --force to replace that data`,
     );
   }
+  // Every version's runs queues go too (BullMQ's keys are outside the prefix's pattern).
+  const versions = (await engine.versions.list()).map((known) => known.version);
   await deleteMatching(engine, keys.allKeysPattern());
   // obliterate pauses the queue before deleting it; resuming makes sure no pause outlives it.
-  for (const queue of engine.resources.runsQueues) {
+  for (const queue of ["", ...versions].flatMap((version) => engine.resources.runsQueuesOf(version))) {
     await queue.obliterate({ force: true });
     await queue.resume();
   }

@@ -5,9 +5,10 @@ import { appendToIdLog, removeFromIdLog } from "../paging.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf } from "../lua/claim.ts";
+import { jobOfClaim } from "../lua/claim.ts";
 import { addIntents, dropIntents } from "../outbox.ts";
 import type { RunsSystem } from "./runs.ts";
+import type { VersionsSystem } from "./versions.ts";
 
 /** The most runs one batch triggers (`batchTrigger`, `POST /tasks/:taskId/batch-trigger`). */
 export const MAX_BATCH_SIZE = MAX_BATCH_ITEMS;
@@ -35,23 +36,33 @@ export class BatchesSystem {
     private readonly resources: Resources,
     private readonly runs: RunsSystem,
     private readonly dispatch: DispatchSystem,
+    private readonly versions: VersionsSystem,
   ) {}
 
   /**
-   * Triggers a run for each item, in order. A run's code passes the ids it journaled and the
+   * Triggers a run for each item, in order. A run's code passes the ids it journaled, the
    * parent each run tells ("<run id>|<wait position>"; the run's index is added), or "" for a
-   * batch it does not wait for.
+   * batch it does not wait for, and its version, which the children start on (else the
+   * current one: systems/versions.ts).
    */
-  async trigger(taskId: string, items: TriggerBody[], now = Date.now(), child?: { runIds: string[]; parent: string }): Promise<TriggerResult[]> {
+  async trigger(
+    taskId: string,
+    items: TriggerBody[],
+    now = Date.now(),
+    child?: { runIds: string[]; parent: string; version?: string },
+  ): Promise<TriggerResult[]> {
     await this.check(taskId, items);
     const sessionId = items[0].sessionId;
+    const version = child?.version ?? (await this.versions.current());
     if (sessionId !== undefined && items.every((item) => item.sessionId === sessionId && item.idempotencyKey === undefined)) {
       const runIds = child?.runIds ?? items.map(() => newRunId(sessionId));
-      return this.createInSession(taskId, sessionId, items, runIds, child?.parent ?? "", now);
+      return this.createInSession(taskId, sessionId, items, runIds, child?.parent ?? "", version, now);
     }
     const results: TriggerResult[] = new Array(items.length);
     await forEachAtMost(FAN_OUT_AT_ONCE, items, async (item, i) => {
-      const options = child ? { runId: child.runIds[i], parent: child.parent ? `${child.parent}|${i}` : "", checked: true } : { checked: true };
+      const options = child
+        ? { runId: child.runIds[i], parent: child.parent ? `${child.parent}|${i}` : "", checked: true, version }
+        : { checked: true, version };
       results[i] = await this.runs.trigger(taskId, item, now, options);
     });
     return results;
@@ -64,6 +75,7 @@ export class BatchesSystem {
     items: TriggerBody[],
     runIds: string[],
     parent: string,
+    version: string,
     now: number,
   ): Promise<TriggerResult[]> {
     const { redis, keys } = this.resources;
@@ -87,7 +99,7 @@ export class BatchesSystem {
     };
     const { reply, results } = await callScriptAfter(pipeline, "createRuns", {
       keys: { session: keys.session(sessionId) },
-      args: { runs: JSON.stringify(runs), taskId, now, tagPrefix: keys.tagPrefix(sessionId) },
+      args: { runs: JSON.stringify(runs), taskId, now, tagPrefix: keys.tagPrefix(sessionId), version },
       subject: sessionId,
       onRefused: (results) => takeBack(results, new Set()),
     });
@@ -96,7 +108,7 @@ export class BatchesSystem {
     if (created.size < runIds.length) await takeBack(results, created);
     await forEachAtMost(FAN_OUT_AT_ONCE, runIds, async (runId, i) => {
       const outcome = outcomes[i];
-      if (outcome.created) await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(outcome.claim) }, `${runId}-1`);
+      if (outcome.created) await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, outcome.claim), `${runId}-1`);
       else await this.dispatch.ensureFromRunState(runId);
     });
     await guard.confirm();

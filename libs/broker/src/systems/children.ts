@@ -3,7 +3,7 @@ import { callScript, type ScriptReplies } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { parentNoticeIntent } from "../outbox.ts";
-import { claimOf } from "../lua/claim.ts";
+import { jobOfClaim } from "../lua/claim.ts";
 
 /**
  * Child runs: a run's code triggers another run (`triggerAndWait`, `trigger`) and may park
@@ -148,7 +148,7 @@ export class ChildrenSystem {
   private async queueResume(parentRunId: string, resumed: ScriptReplies["resolveWait"]): Promise<void> {
     if (!resumed) return;
     const { jobId, taskId, waitedSince, claim, warmWorker, supersededJob } = resumed;
-    await this.dispatch.ensureJobOfResumed({ runId: parentRunId, taskId, start: claimOf(claim) }, jobId, warmWorker, supersededJob);
+    await this.dispatch.ensureJobOfResumed(jobOfClaim(parentRunId, taskId, claim), jobId, warmWorker, supersededJob);
     this.resources.waiting.remove(parentRunId, waitedSince);
   }
 

@@ -86,7 +86,7 @@ export class DispatchSystem {
       void this.redispatchAfterFailover(job.runId);
       throw error;
     }
-    if (superseded) void this.removeJob(job.runId, superseded, warmWorker);
+    if (superseded) void this.removeJob(job.runId, job.version ?? "", superseded, warmWorker);
   }
 
   /**
@@ -95,8 +95,8 @@ export class DispatchSystem {
    * moved it to. A job a worker has taken (locked) stays and finds itself stale when it
    * runs; failing here only leaves the job to do that at its due time.
    */
-  async removeJob(runId: string, jobId: string, warmWorker = ""): Promise<void> {
-    const queues = [this.resources.runsQueueOf(runId), ...(warmWorker ? [this.warm.queueOf(warmWorker)] : [])];
+  async removeJob(runId: string, version: string, jobId: string, warmWorker = ""): Promise<void> {
+    const queues = [this.resources.runsQueueOf(runId, version), ...(warmWorker ? [this.warm.queueOf(warmWorker)] : [])];
     await Promise.all(queues.map((queue) => queue.remove(jobId))).catch((error) =>
       this.resources.logger.debug({ err: error, jobId }, "could not remove a superseded job; it runs stale at its due time"),
     );
@@ -155,16 +155,19 @@ export class DispatchSystem {
 
   /**
    * Adds a run's job: to the queue of the worker that keeps the run warm (`warmWorker`)
-   * while that worker is alive, otherwise to the shared runs queue (warm-workers.ts).
+   * while that worker is alive, otherwise to the shared runs queue of the run's version
+   * (`job.version`; warm-workers.ts), which only that version's workers take.
    */
   async ensureJob(job: RunJob, jobId: string, runAt: number, warmWorker = ""): Promise<void> {
     await this.resources.hooks.beforeDispatch?.(job.runId);
     const delay = Math.max(0, runAt - Date.now());
-    const queue = await this.warm.queueFor(warmWorker, job.runId);
+    const version = job.version ?? "";
+    const queue = await this.warm.queueFor(warmWorker, job.runId, version);
     if (delay > 0) await queue.add("run", job, { ...runJobOptions(), jobId, delay });
     else await this.addSoon(queue, job, jobId);
     const { racepoint } = this.resources.hooks;
-    if (racepoint && queue !== this.resources.runsQueueOf(job.runId)) await racepoint("dispatch.warmJobAdded", { runId: job.runId, jobId, warmWorker });
+    if (racepoint && queue !== this.resources.runsQueueOf(job.runId, version))
+      await racepoint("dispatch.warmJobAdded", { runId: job.runId, jobId, warmWorker });
   }
 
   /**
@@ -175,6 +178,7 @@ export class DispatchSystem {
    * Either way each run's state names its job's id, and its execution is fenced as always.
    */
   private addSoon(queue: Queue, job: RunJob, jobId: string): Promise<void> {
+    // A queue is one version's (or a warm worker's, which runs one), so a batch is of one version.
     const key = `${queue.qualifiedName}\n${job.taskId}`;
     const entry = { runId: job.runId, jobId, ...(job.start ? { start: job.start } : {}) };
     const lane = this.lanes.get(key);
@@ -185,18 +189,23 @@ export class DispatchSystem {
     }
     const started: DispatchLane = { waiting: [] };
     this.lanes.set(key, started);
-    return this.addBatch(queue, job.taskId, key, started, [entry]);
+    return this.addBatch(queue, job, key, started, [entry]);
   }
 
-  private addBatch(queue: Queue, taskId: string, key: string, lane: DispatchLane, entries: RunBatchJob["batch"]): Promise<void> {
+  private addBatch(queue: Queue, first: RunJob, key: string, lane: DispatchLane, entries: RunBatchJob["batch"]): Promise<void> {
     const { racepoint } = this.resources.hooks;
+    const { taskId } = first;
+    const version = first.version ? { version: first.version } : {};
     const add = () =>
       entries.length === 1
-        ? queue.add("run", { runId: entries[0].runId, taskId, ...(entries[0].start ? { start: entries[0].start } : {}) } satisfies RunJob, {
+        ? queue.add("run", { runId: entries[0].runId, taskId, ...version, ...(entries[0].start ? { start: entries[0].start } : {}) } satisfies RunJob, {
             ...runJobOptions(),
             jobId: entries[0].jobId,
           })
-        : queue.add("runs", { taskId, batch: entries } satisfies RunBatchJob, { ...runJobOptions(), jobId: `batch-${randomBytes(8).toString("hex")}` });
+        : queue.add("runs", { taskId, ...version, batch: entries } satisfies RunBatchJob, {
+            ...runJobOptions(),
+            jobId: `batch-${randomBytes(8).toString("hex")}`,
+          });
     const added = racepoint ? Promise.resolve(racepoint("dispatch.addGoing", { runId: entries[0].runId, jobId: entries[0].jobId })).then(add) : add();
     const done = added.then(() => {});
     // Whatever gathered meanwhile goes next, in one add.
@@ -209,7 +218,7 @@ export class DispatchSystem {
       }
       this.addBatch(
         queue,
-        taskId,
+        first,
         key,
         lane,
         waiting.map((w) => w.entry),
@@ -228,9 +237,9 @@ export class DispatchSystem {
 
   /** Ensures the job a run's state says it expects, if it expects one. */
   async ensureFromRunState(runId: string): Promise<boolean> {
-    const [status, jobId, runAt, taskId] = await this.resources.redis.hmget(this.resources.keys.run(runId), "status", "job", "runAt", "task");
+    const [status, jobId, runAt, taskId, version] = await this.resources.redis.hmget(this.resources.keys.run(runId), "status", "job", "runAt", "task", "ver");
     if ((status !== "queued" && status !== "waiting") || !jobId || !taskId) return false;
-    await this.ensureJob({ runId, taskId }, jobId, Number(runAt ?? 0));
+    await this.ensureJob({ runId, taskId, ...(version ? { version } : {}) }, jobId, Number(runAt ?? 0));
     return true;
   }
 }

@@ -98,7 +98,7 @@ export class ErasureSystem {
         .filter((run) => run.job)
         .map((run) =>
           this.resources
-            .runsQueueOf(run.runId)
+            .runsQueueOf(run.runId, run.version)
             .remove(run.job)
             .catch(() => 0),
         ),
@@ -119,7 +119,7 @@ export class ErasureSystem {
 function describe({ runs, tokens, session: [externalId, tags, createdAt] }: NonNullable<ScriptReplies["eraseSession"]>) {
   return {
     session: { externalId, tags: JSON.parse(tags) as string[], createdAt: Number(createdAt) },
-    runs: groups(runs, 7).map(([runId, createdAt, idem, task, job, waitedSince, warm]) => ({
+    runs: groups(runs, 8).map(([runId, createdAt, idem, task, job, waitedSince, warm, version]) => ({
       runId,
       createdAt: Number(createdAt),
       idem,
@@ -127,6 +127,7 @@ function describe({ runs, tokens, session: [externalId, tags, createdAt] }: NonN
       job,
       waitedSince,
       warm,
+      version,
     })),
     tokens: groups(tokens, 4).map(([tokenId, createdAt, tags, idem]) => ({ tokenId, createdAt: Number(createdAt), tags: JSON.parse(tags) as string[], idem })),
   };

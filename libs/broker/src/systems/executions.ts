@@ -51,7 +51,9 @@ export interface ExecutionStart {
 /** What `startExecution` decided for a job (lua/startExecution-2.lua). */
 export type StartOutcome =
   | ExecutionStart
-  | { status: "stale"; runStatus: string; expectedJob: string; runAt: number }
+  | { status: "stale"; runStatus: string; expectedJob: string; runAt: number; version: string }
+  /** The run runs on another version of the task code: only that version's workers may execute it. */
+  | { status: "otherVersion"; version: string }
   | { status: "finished"; runStatus: string }
   | { status: "failed" };
 
@@ -78,7 +80,7 @@ export class ExecutionsSystem {
     const now = options.now ?? Date.now();
     const start = await callScript(this.resources.redis, "startExecution", {
       keys: this.runKeys(runId),
-      args: { jobId, now, maxAttempts, runId, claimed: claimed ? "1" : "0", heldFence: options.heldFence ?? "" },
+      args: { jobId, now, maxAttempts, runId, claimed: claimed ? "1" : "0", heldFence: options.heldFence ?? "", version: this.resources.version },
       subject: runId,
     });
     switch (start.kind) {
@@ -96,7 +98,9 @@ export class ExecutionsSystem {
         };
       }
       case "stale":
-        return { status: "stale", runStatus: start.status, expectedJob: start.expectedJob, runAt: Number(start.runAt) };
+        return { status: "stale", runStatus: start.status, expectedJob: start.expectedJob, runAt: Number(start.runAt), version: start.version };
+      case "otherVersion":
+        return { status: "otherVersion", version: start.version };
       case "finished":
         return { status: "finished", runStatus: start.status };
       default:

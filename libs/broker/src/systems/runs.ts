@@ -22,9 +22,10 @@ import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRe
 import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
+import type { VersionsSystem } from "./versions.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { addIntents, dropIntents, parentNoticeIntent } from "../outbox.ts";
-import { claimOf } from "../lua/claim.ts";
+import { jobOfClaim } from "../lua/claim.ts";
 import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "../history.ts";
 import type { TasksSystem } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
@@ -40,6 +41,8 @@ export interface TriggerOptions {
   parent?: string;
   /** The task and the session were checked already (a batch checks them once for all its runs). */
   checked?: boolean;
+  /** The version of task code the run starts on: a run's code passes its own; by default the current one (systems/versions.ts). */
+  version?: string;
 }
 
 export class RunsSystem {
@@ -48,6 +51,7 @@ export class RunsSystem {
     private readonly dispatch: DispatchSystem,
     private readonly tasks: TasksSystem,
     private readonly children: ChildrenSystem,
+    private readonly versions: VersionsSystem,
   ) {}
 
   /**
@@ -89,6 +93,7 @@ export class RunsSystem {
     }
 
     if (options.parent) await this.resources.hooks.racepoint?.("children.beforeCreate", { runId });
+    const version = options.version ?? (await this.versions.current());
     // The id logs first: a listing skips ids whose run does not exist (yet).
     const pipeline = batch(redis);
     this.dispatch.markIntent(pipeline, runId, now);
@@ -117,6 +122,7 @@ export class RunsSystem {
         idempotencyKey: body.idempotencyKey ?? "",
         createSession: intent.createSession ? "1" : "0",
         parent: options.parent ?? "",
+        version,
       },
       subject: sessionId,
       onRefused: (results) => takeBack(results, true),
@@ -127,7 +133,7 @@ export class RunsSystem {
       await guard.confirm();
       return { sessionId, runId, deduplicated: true };
     }
-    await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(created.claim) }, `${runId}-1`);
+    await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, created.claim), `${runId}-1`);
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });
     if (options.parent) await this.cancelIfParentCancelled([runId], options.parent);
@@ -184,7 +190,7 @@ export class RunsSystem {
         return cleanup.exec();
       },
     });
-    await this.dispatch.ensureJob({ runId: next, taskId, start: claimOf(claim) }, jobId, 0);
+    await this.dispatch.ensureJob(jobOfClaim(next, taskId, claim), jobId, 0);
     void this.dispatch.clearIntent(next);
     return next;
   }
@@ -294,7 +300,7 @@ export class RunsSystem {
     // Marked ahead, as a child's ending write marks it: a canceller that dies after the
     // script leaves the parent's notice to the outbox sweeper (systems/children.ts).
     const {
-      reply: { kind: outcome, waitedSince, parent, child, batch: batchAt, wakeJob, warmWorker },
+      reply: { kind: outcome, waitedSince, parent, child, batch: batchAt, wakeJob, warmWorker, version },
     } = await callScriptAfter(addIntents(batch(redis), keys, [parentNoticeIntent(runId)], now), "cancelRun", {
       keys: { run: keys.run(runId), session: keys.session(sessionId) },
       args: { now, runId, reason, tagPrefix: keys.tagPrefix(sessionId) },
@@ -302,7 +308,7 @@ export class RunsSystem {
       onRefused: async () => void this.dispatch.clearIntent(parentNoticeIntent(runId)),
     });
     this.resources.waiting.remove(runId, waitedSince || undefined);
-    if (wakeJob) void this.dispatch.removeJob(runId, wakeJob, warmWorker);
+    if (wakeJob) void this.dispatch.removeJob(runId, version, wakeJob, warmWorker);
     // A child cancelled now tells its parent; one cancelled at its next durable operation keeps the notice marked ahead until it has ended.
     if (parent && outcome !== "finished") await this.children.sendParentNotice(runId);
     else void this.dispatch.clearIntent(parentNoticeIntent(runId));

@@ -137,9 +137,10 @@ export class SessionsSystem {
       );
     const closed = await callScript(redis, "closeSession", { keys: { session: keys.session(id) }, args: { now, tagPrefix: keys.tagPrefix(id) }, subject: id });
     const ended = closed.kind === "closed" ? closed.ended : [];
-    for (let i = 0; i < ended.length; i += 4) {
-      this.resources.waiting.remove(ended[i], ended[i + 1]);
-      if (ended[i + 2]) void this.dispatch.removeJob(ended[i], ended[i + 2], ended[i + 3]);
+    for (let i = 0; i < ended.length; i += 5) {
+      const [runId, waitedSince, wakeJob, warmWorker, version] = ended.slice(i, i + 5);
+      this.resources.waiting.remove(runId, waitedSince);
+      if (wakeJob) void this.dispatch.removeJob(runId, version, wakeJob, warmWorker);
     }
     for (const child of children) await this.children.sendParentNotice(child.runId);
     return closed.kind === "closed" ? closed.cancelledCount : 0;

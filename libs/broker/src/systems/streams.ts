@@ -4,7 +4,7 @@ import { callScript, type ScriptCall } from "../lua/index.ts";
 import { execOrThrow, batch, sentTogether } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf } from "../lua/claim.ts";
+import { jobOfClaim } from "../lua/claim.ts";
 import { InputReader } from "../input-reader.ts";
 import { fieldsOf, type StreamEntry } from "../stream-entries.ts";
 
@@ -87,7 +87,7 @@ export class StreamsSystem {
     });
     if (delivered.kind === "resumed") {
       const { runId, taskId, jobId, claim, warmWorker, supersededJob, waitedSince } = delivered;
-      await this.dispatch.ensureJobOfResumed({ runId, taskId, start: claimOf(claim) }, jobId, warmWorker, supersededJob);
+      await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, claim), jobId, warmWorker, supersededJob);
       this.resources.waiting.remove(runId, waitedSince);
       await this.dispatch.settleIntent(guard, intent, [runId]);
       return { entryId: delivered.entryId, status: "resumed", runId };

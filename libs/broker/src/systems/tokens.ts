@@ -25,7 +25,7 @@ import { appendToIdLog, idLog, lexIndex, pageRecords, removeFromIdLog, skippingU
 import { toTokenRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { claimOf } from "../lua/claim.ts";
+import { jobOfClaim } from "../lua/claim.ts";
 import { batch } from "../pipelines.ts";
 
 /** How a token ended: completed with data, or failed with an error (`{ message, code? }`), each as JSON. */
@@ -224,12 +224,7 @@ export class TokensSystem {
       args: { target: tokenId, result: waitResult, now, runId, kind: "token", childRunId: "", tagPrefix: keys.tagPrefix(parseRunId(runId).sessionId) },
     });
     if (!resumed) return false;
-    await this.dispatch.ensureJobOfResumed(
-      { runId, taskId: resumed.taskId, start: claimOf(resumed.claim) },
-      resumed.jobId,
-      resumed.warmWorker,
-      resumed.supersededJob,
-    );
+    await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, resumed.taskId, resumed.claim), resumed.jobId, resumed.warmWorker, resumed.supersededJob);
     this.resources.waiting.remove(runId, resumed.waitedSince);
     return true;
   }

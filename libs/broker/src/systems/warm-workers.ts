@@ -21,19 +21,32 @@ const FORGET_AFTER_MS = 60 * LIVE_VIEW_MS;
 /** Jobs looked at per worker queue and rescue. */
 const RESCUE_BATCH = 200;
 
+/** What a worker runs, as it registers: the tasks it hosts, the version of their code, and when it started. */
+export interface WorkerRegistration {
+  tasks: string[];
+  version: string;
+  startedAt: number;
+}
+
+/** A registry entry; one written before versions was a bare list of tasks. */
+function parseRegistration(json: string): WorkerRegistration {
+  const parsed = JSON.parse(json) as WorkerRegistration | string[];
+  return Array.isArray(parsed) ? { tasks: parsed, version: "", startedAt: 0 } : parsed;
+}
+
 /**
  * Where warm resumes go (libs/sdk/src/executor/ARCHITECTURE.md, "Warm resume"). Every
  * worker has a BullMQ queue of its own (`runs-w-<worker id>`) and a heartbeat in the
  * registry (`<prefix>:workers`, a sorted set: worker id to when its heartbeat runs out). A
  * resume of a run that a live worker keeps warm goes to that worker's queue, any other to
- * the shared runs queue. What a worker's queue holds past the deadline, or once the worker
+ * the shared runs queue of the run's version (the "shared queue" below). What a worker's queue holds past the deadline, or once the worker
  * is gone, is moved to the shared queue (`rescue`), where any worker resumes it by replay.
  */
 export class WarmWorkersSystem {
   private readonly queues = new Map<string, Queue>();
   private live = new Set<string>();
-  /** The tasks each live worker hosts, as of the live view. */
-  private hosted = new Map<string, string[]>();
+  /** What each worker runs (its tasks, their version), as of the live view. */
+  private hosted = new Map<string, WorkerRegistration>();
   private liveAt = 0;
   private refreshing?: Promise<void>;
 
@@ -51,11 +64,17 @@ export class WarmWorkersSystem {
     return `${RUNS_QUEUE}-w-${workerId}`;
   }
 
-  /** The queue a run's job goes to: its warm worker's while that worker is alive, else the run's shard of the shared runs queues. */
-  async queueFor(warmWorker: string, runId: string): Promise<Queue> {
-    if (!warmWorker) return this.resources.runsQueueOf(runId);
+  /** The queue a run's job goes to: its warm worker's while that worker is alive, else the run's shard of its version's runs queues. */
+  async queueFor(warmWorker: string, runId: string, version: string): Promise<Queue> {
+    if (!warmWorker) return this.resources.runsQueueOf(runId, version);
     await this.freshView();
-    return this.live.has(warmWorker) ? this.queueOf(warmWorker) : this.resources.runsQueueOf(runId);
+    return this.live.has(warmWorker) ? this.queueOf(warmWorker) : this.resources.runsQueueOf(runId, version);
+  }
+
+  /** The workers alive now and what each runs (systems/versions.ts). */
+  async liveWorkers(): Promise<(WorkerRegistration & { workerId: string })[]> {
+    await this.freshView();
+    return [...this.live].map((workerId) => ({ workerId, ...(this.hosted.get(workerId) ?? { tasks: [], version: "", startedAt: 0 }) }));
   }
 
   /** The own queues of the workers alive now (for the metrics' counts of queued and running runs). */
@@ -64,22 +83,25 @@ export class WarmWorkersSystem {
     return [...this.live].map((id) => this.queueOf(id));
   }
 
-  /** Renews a worker's heartbeat (and registers it, with the tasks it hosts, the first time). */
-  async heartbeat(workerId: string, tasks?: string[], now = Date.now()): Promise<void> {
+  /** Renews a worker's heartbeat (and registers it, with what it runs, the first time). */
+  async heartbeat(workerId: string, registration?: WorkerRegistration, now = Date.now()): Promise<void> {
     const { redis, keys } = this.resources;
-    if (tasks) await redis.hset(keys.workerTasks(), workerId, JSON.stringify(tasks));
+    if (registration) await redis.hset(keys.workerTasks(), workerId, JSON.stringify(registration));
     await redis.zadd(keys.workers(), now + WORKER_TTL_MS, workerId);
   }
 
   /**
-   * The own queue of a live worker (not `except`) that hosts a task, for a worker that
-   * took a job of a task it does not host to hand it on: sent back to the shared queue,
-   * the job could go to that same worker again and again (it may have many free slots,
-   * blocked on the queue before the host was). Null when no such worker is alive.
+   * The own queue of a live worker (not `except`) that hosts a task on a version, for a
+   * worker that took a job of a task it does not host to hand it on: sent back to the
+   * shared queue, the job could go to that same worker again and again (it may have many
+   * free slots, blocked on the queue before the host was). Null when no such worker is alive.
    */
-  async hostQueue(taskId: string, except: string): Promise<Queue | null> {
+  async hostQueue(taskId: string, version: string, except: string): Promise<Queue | null> {
     await this.freshView();
-    const hosts = [...this.live].filter((id) => id !== except && this.hosted.get(id)?.includes(taskId));
+    const hosts = [...this.live].filter((id) => {
+      const host = this.hosted.get(id);
+      return id !== except && host?.tasks.includes(taskId) && (!version || host.version === version);
+    });
     return hosts.length ? this.queueOf(hosts[Math.floor(Math.random() * hosts.length)]) : null;
   }
 
@@ -147,7 +169,7 @@ export class WarmWorkersSystem {
     await this.resources.hooks.racepoint?.("rescue.jobRemoved", { jobId: job.id, warmWorker: workerId });
     const delay = Math.max(0, job.timestamp + (job.opts.delay ?? 0) - Date.now());
     // Its first run's shard (a warm worker's batch may mix shards; every worker takes every shard).
-    await this.resources.runsQueueOf(intents[0]).add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
+    await this.resources.runsQueueOf(intents[0], data.version ?? "").add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
     await execOrThrow(dropIntents(batch(redis), keys, intents));
     return true;
   }
@@ -175,7 +197,7 @@ export class WarmWorkersSystem {
     const askedAt = Date.now();
     const [ids, tasks] = await Promise.all([redis.zrangebyscore(keys.workers(), askedAt, "+inf"), redis.hgetall(keys.workerTasks())]);
     this.live = Date.now() - askedAt > LIVE_VIEW_MS ? new Set() : new Set(ids);
-    this.hosted = new Map(Object.entries(tasks).map(([id, json]) => [id, JSON.parse(json) as string[]]));
+    this.hosted = new Map(Object.entries(tasks).map(([id, json]) => [id, parseRegistration(json)]));
     this.liveAt = askedAt;
   }
 

@@ -23,6 +23,8 @@ export const RunJob = z.strictObject({
   runId: z.string().min(1),
   taskId: z.string().min(1),
   start: RunStart.optional(),
+  /** The version of the task code the run runs on, whose queue the job is on; absent for a run that has none yet (any worker takes it). */
+  version: z.string().optional(),
   /**
    * A worker took this job and died before finishing it, and a rescue moved it to another
    * queue as a new BullMQ job (broker warm-workers.ts): it starts as a redelivered job does
@@ -40,6 +42,8 @@ export type RunJob = z.infer<typeof RunJob>;
  */
 export const RunBatchJob = z.strictObject({
   taskId: z.string().min(1),
+  /** As RunJob's: one version per batch, as one task. */
+  version: z.string().optional(),
   batch: z.array(z.strictObject({ runId: z.string().min(1), jobId: z.string().min(1), start: RunStart.optional() })).min(1),
   /** As RunJob's: the whole batch was taken by a worker that died. */
   redelivered: z.literal(true).optional(),

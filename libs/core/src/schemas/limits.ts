@@ -7,6 +7,9 @@ export const Name = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:\-/]*$/, "must start with a letter or digit and use only letters, digits and . _ : - /");
 
+/** A version of task code (HELMR_VERSION, a fingerprint): it names a runs queue, so short and plain. */
+export const VersionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits and . _ -, starting with a letter or digit");
+
 export const ExternalKey = z.string().min(1).max(256);
 export const Tags = z.array(z.string().min(1).max(64)).max(20);
 export const Metadata = z.record(z.string(), z.unknown());

@@ -80,6 +80,10 @@ export const RunRecord = z.strictObject({
   continuedAs: z.string().nullable().describe("The run this one continued as (ctx.continueAsNew), once it has"),
   continuedFrom: z.string().nullable().describe("The run this one continues"),
   parentRunId: z.string().nullable().describe("The run that triggered this one from its code (triggerAndWait, trigger)"),
+  version: z
+    .string()
+    .nullable()
+    .describe("The version of the task code the run runs on (null until a worker first starts a run triggered before any worker had a version)"),
   createdAt: Time,
   updatedAt: Time,
   startedAt: Time.nullable(),

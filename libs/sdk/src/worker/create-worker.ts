@@ -5,8 +5,8 @@ import {
   connect,
   createEngine,
   logDistinctErrors,
-  RUNS_QUEUE,
   settlesWithin,
+  versionQueueName,
   type EngineHooks,
   type HelmrEngine,
   type RetentionPolicy,
@@ -24,6 +24,7 @@ import { startRetentionSweeps } from "./retention-sweeps.ts";
 import { createProcessor } from "./job-processor.ts";
 import { serveMetrics, type MetricsServer } from "./metrics-server.ts";
 import { WarmRuns } from "./warm-runs.ts";
+import { workerVersion } from "./version.ts";
 
 /** How often a worker renews its heartbeat, rescues resumes stuck in other workers' queues and drops runs kept warm too long. */
 const WARM_JANITOR_MS = 1_000;
@@ -72,12 +73,20 @@ export interface WorkerOptions {
   secret?: string;
   /** Base URL of callback URLs; defaults to HELMR_PUBLIC_URL. */
   publicUrl?: string;
+  /**
+   * The version of the task code this worker runs (1-64 letters, digits and . _ -): a run
+   * runs on the version it started on, and only workers of that version execute it.
+   * Default HELMR_VERSION, else a fingerprint of the task code (worker/version.ts).
+   */
+  version?: string;
 }
 
 export interface HelmrWorker {
   engine: HelmrEngine;
   /** This worker's id: the name of its own queue of warm resumes, and of its heartbeat. */
   workerId: string;
+  /** The version of the task code it runs. */
+  version: string;
   taskIds: string[];
   /** Where GET /metrics is served, when metricsPort was given. */
   metricsPort?: number;
@@ -94,7 +103,9 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   const redisUrl = options.redis ?? settings.redisUrl;
   if (!redisUrl) throw new Error("createWorker: no Redis URL; pass { redis } or set HELMR_REDIS_URL");
   const logger = options.logger ?? pino({ level: settings.logLevel });
+  const { version, fingerprinted } = workerVersion(options.version ?? settings.version, tasks.values());
   const engine = createEngine({
+    version,
     redisUrl,
     prefix: options.prefix ?? settings.prefix,
     logger,
@@ -118,6 +129,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     throw error;
   }
   await engine.tasks.register([...tasks.keys()]);
+  const startedAt = Date.now();
+  await engine.versions.started(version, startedAt);
   await engine.streams.publishSchemas(inputSchemasToPublish(logger));
 
   const active = new Set<Execution>();
@@ -138,9 +151,13 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     // decides when to give up, so BullMQ must not fail the job first.
     maxStalledCount: 1_000,
   };
-  // Every shard of the shared runs queue, and this worker's own queue of warm resumes (WarmWorkersSystem).
-  const bullWorkers = engine.resources.runsQueues.map(
-    (_, shard) => new Worker(RUNS_QUEUE, processor, { ...workerOptions, prefix: engine.resources.keys.queuePrefix(shard) }),
+  // Every shard of its version's runs queues and of the queues of runs with no version yet
+  // (which it stamps with its own as it starts them), and this worker's own queue of warm
+  // resumes (WarmWorkersSystem).
+  const bullWorkers = [version, ""].flatMap((queued) =>
+    engine.resources.runsQueues.map(
+      (_, shard) => new Worker(versionQueueName(queued), processor, { ...workerOptions, prefix: engine.resources.keys.queuePrefix(shard) }),
+    ),
   );
   // The own queue serves with warm resume off too: another worker hands it the jobs of tasks
   // only this one hosts, which sent back to the shared queue could go to that worker again and again.
@@ -152,7 +169,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     await worker.waitUntilReady();
     worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
   }
-  await engine.warm.heartbeat(workerId, [...tasks.keys()]);
+  await engine.warm.heartbeat(workerId, { tasks: [...tasks.keys()], version, startedAt });
 
   const sweepEveryMs = options.sweepIntervalMs ?? 5_000;
   bullWorkers.push(
@@ -220,8 +237,12 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
       throw error;
     }
   }
-  logger.info({ tasks: [...tasks.keys()], concurrency, metricsPort: metricsServer?.port }, "helmr worker started");
-  return { engine, workerId, taskIds: [...tasks.keys()], metricsPort: metricsServer?.port, close };
+  const versionNote = fingerprinted === null ? "as given" : `a fingerprint of ${fingerprinted} task code files`;
+  logger.info(
+    { tasks: [...tasks.keys()], version, concurrency, metricsPort: metricsServer?.port },
+    `helmr worker started: version ${version} (${versionNote})`,
+  );
+  return { engine, workerId, version, taskIds: [...tasks.keys()], metricsPort: metricsServer?.port, close };
 }
 
 /** How long a close waits, after the grace period, for handed-back executions to end. */

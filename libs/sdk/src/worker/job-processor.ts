@@ -47,15 +47,23 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     const batch = "batch" in parsed.data ? parsed.data : undefined;
     const single = "batch" in parsed.data ? undefined : parsed.data;
-    const { taskId } = parsed.data;
+    const { taskId, version } = parsed.data;
+    if (version && version !== deps.engine.resources.version) {
+      // A job of another version's runs: only that version's workers may execute them.
+      await handToVersion(deps.engine, job, version);
+      return;
+    }
     if (!tasks.has(taskId)) {
       // Another worker hosts this task: hand the job on to it. Without its claims: that
       // worker sees the job handed out again and must not take a claim as an execution lost.
-      const data = single ? { runId: single.runId, taskId } : { taskId, batch: batch!.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
+      const versioned = version ? { version } : {};
+      const data = single
+        ? { runId: single.runId, taskId, ...versioned }
+        : { taskId, ...versioned, batch: batch!.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
       // Straight to the own queue of a live worker that hosts the task, same job id (the
       // one its run's state names); if it is busy past the warm deadline, the rescue sends
       // the job back to the shared queue (WarmWorkersSystem).
-      const host = await deps.engine.warm.hostQueue(taskId, deps.workerId);
+      const host = await deps.engine.warm.hostQueue(taskId, version ?? "", deps.workerId);
       if (host) {
         await host.add(job.name, data, { ...runJobOptions(), jobId: job.id });
         return;
@@ -72,7 +80,7 @@ export function createProcessor(deps: ProcessorDeps) {
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
     const settled = await Promise.allSettled(
-      batch!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, start }, jobId, attemptsStarted, dueAt)),
+      batch!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, ...(version ? { version } : {}), start }, jobId, attemptsStarted, dueAt)),
     );
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -93,14 +101,15 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
   const broker = executionBroker(engine);
   const { metrics } = engine.resources;
   /** `dueAt`: when the job came due (added, plus its delay), for the trigger-to-start and resume latencies. */
-  return async function processRun({ runId, taskId, start: claim }: RunJob, jobId: string, attemptsStarted: number, dueAt: number): Promise<void> {
+  return async function processRun({ runId, taskId, version, start: claim }: RunJob, jobId: string, attemptsStarted: number, dueAt: number): Promise<void> {
     const task = tasks.get(taskId)!;
     // The run's parked execution, if this worker keeps it: continued from its wait below,
     // unless the start shows the run went on without it.
     const held = warm.take(runId);
     let start: Awaited<ReturnType<typeof engine.executions.start>>;
     const startedAt = Date.now();
-    const fromClaim = claim !== undefined && attemptsStarted <= 1;
+    // A run with no version yet starts the usual way, which gives it this worker's.
+    const fromClaim = claim !== undefined && attemptsStarted <= 1 && version !== undefined;
     const { racepoint } = engine.resources.hooks;
     try {
       if (racepoint && !claim) await racepoint("worker.beforeStart", { runId, jobId });
@@ -112,7 +121,7 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
       // usual way, which fences out whatever execution the claim began.
       if (fromClaim) start = engine.executions.startFromClaim(claim);
       else {
-        start = await engine.executions.start(runId, jobId, task.maxAttempts, claim !== undefined, { heldFence: held?.fence });
+        start = await engine.executions.start(runId, jobId, task.maxAttempts, claim !== undefined && attemptsStarted > 1, { heldFence: held?.fence });
         if (racepoint && start.status === "run") await racepoint("worker.started", { runId, jobId });
       }
     } catch (error) {
@@ -129,8 +138,14 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
       if (held) warm.keep(held);
       // A leftover job, or one whose successor was never added: make sure the run's expected job exists.
       if ((start.runStatus === "queued" || start.runStatus === "waiting") && start.expectedJob) {
-        await engine.dispatch.ensureJob({ runId, taskId }, start.expectedJob, start.runAt);
+        await engine.dispatch.ensureJob({ runId, taskId, ...(start.version ? { version: start.version } : {}) }, start.expectedJob, start.runAt);
       }
+      return;
+    }
+    if (start.status === "otherVersion") {
+      // The run runs on other code (a job from before it had a version, or misrouted): its version's workers take it.
+      held?.abandon();
+      await engine.dispatch.ensureJob({ runId, taskId, version: start.version }, jobId, 0);
       return;
     }
     if (start.status !== "run") {
@@ -176,6 +191,16 @@ function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: P
       throw error;
     }
   };
+}
+
+/**
+ * Sends a job to the runs queues of the version its runs run on, same id and data (the runs'
+ * states name the id): they may wait there for a worker of that version to start.
+ */
+async function handToVersion(engine: HelmrEngine, job: Job, version: string): Promise<void> {
+  const data = job.data as RunJob | RunBatchJob;
+  const firstRunId = "batch" in data ? data.batch[0].runId : data.runId;
+  await engine.resources.runsQueueOf(firstRunId, version).add(job.name, data, { ...runJobOptions(), jobId: job.id });
 }
 
 const isBatchJob = (data: unknown): boolean => typeof data === "object" && data !== null && "batch" in data;

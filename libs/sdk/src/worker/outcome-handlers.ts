@@ -27,6 +27,9 @@ export function handleOutcome(c: OutcomeContext, outcome: Parameters<OutcomeHand
 }
 
 /** A child run's end resumes the parent waiting on it (broker systems/children.ts). */
+/** The next job of the run an execution ran: on this worker's version, the one the run runs on (startExecution checked it). */
+const nextJob = ({ engine, execution }: OutcomeContext) => ({ runId: execution.run.id, taskId: execution.run.taskId, version: engine.resources.version });
+
 const deliverParentNotice = ({ engine, execution }: OutcomeContext): Promise<void> =>
   execution.parent ? engine.children.sendParentNotice(execution.run.id) : Promise.resolve();
 
@@ -42,7 +45,7 @@ async function fail(c: OutcomeContext, error: unknown, retryable: boolean): Prom
     execution.parent,
   );
   if (outcome.status === "failed") await deliverParentNotice(c);
-  if (outcome.status === "retry") await engine.dispatch.ensureJob({ runId, taskId }, outcome.jobId, outcome.runAt);
+  if (outcome.status === "retry") await engine.dispatch.ensureJob(nextJob(c), outcome.jobId, outcome.runAt);
   if (outcome.status === "retry") metrics.runRetries.inc({ task: taskId });
   else metrics.runsFinished.inc({ task: taskId, status: "failed" });
   if (error instanceof NonDeterminismError) metrics.nonDeterminism.inc({ task: taskId });
@@ -79,12 +82,11 @@ const HANDLERS: Handlers = {
   },
   failed: (c, { error }) => fail(c, error, !isTerminalError(error)),
   timedOut: (c, { maxDurationMs }) => fail(c, new MaxDurationExceededError(maxDurationMs), false),
-  async parked({ engine, execution }, { wakeJobId, wakeAt, warm }) {
+  async parked(c, { wakeJobId, wakeAt, warm }) {
     // The wake-up of a run kept warm goes to this worker's own queue, like its other resumes.
-    const { id: runId, taskId } = execution.run;
-    if (wakeJobId) await engine.dispatch.ensureJob({ runId, taskId }, wakeJobId, wakeAt, warm ? execution.warmWorker : "");
+    if (wakeJobId) await c.engine.dispatch.ensureJob(nextJob(c), wakeJobId, wakeAt, warm ? c.execution.warmWorker : "");
   },
-  released: ({ engine, execution }, { jobId }) => engine.dispatch.ensureJob({ runId: execution.run.id, taskId: execution.run.taskId }, jobId, 0),
+  released: (c, { jobId }) => c.engine.dispatch.ensureJob(nextJob(c), jobId, 0),
   async refused(c, { reason }) {
     c.logger.debug({ runId: c.execution.run.id, reason }, "execution refused by Redis; it stops here");
     // A cancel requested while it ran ended it at this write (guardExecution).
