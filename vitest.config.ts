@@ -32,6 +32,7 @@ const CLUSTER_SUITES = [
   "test/runtime/child-runs.test.ts",
   "test/runtime/batches.test.ts",
   "test/runtime/first.test.ts",
+  "test/runtime/versions.test.ts",
   "test/api/erasure.test.ts",
   "test/streams/*.test.ts",
   "test/tokens/*.test.ts",
@@ -40,6 +41,7 @@ const CLUSTER_SUITES = [
   "test/process/cli-operator.test.ts",
   "test/process/cli-snapshot.test.ts",
   "test/process/server-and-worker.test.ts",
+  "test/process/deploys.test.ts",
   "test/cluster/*.test.ts",
 ];
 

@@ -21,6 +21,8 @@ import tokensFail from "./tokens-fail.ts";
 import tokensGet from "./tokens-get.ts";
 import tokensList from "./tokens-list.ts";
 import waitsList from "./waits-list.ts";
+import versionsList from "./versions-list.ts";
+import versionsPromote from "./versions-promote.ts";
 
 /** Every authenticated /api/v1 route; only those marked acceptsPublicToken take a public access token. */
 export const apiRoutes: RouteDefinition[] = [
@@ -40,6 +42,8 @@ export const apiRoutes: RouteDefinition[] = [
   runsJournal,
   runsCancel,
   waitsList,
+  versionsList,
+  versionsPromote,
   tokensCreate,
   tokensList,
   tokensGet,

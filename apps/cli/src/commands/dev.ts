@@ -17,6 +17,10 @@ export default class Dev extends Command {
   static override flags = {
     port: Flags.integer({ description: "API port (default HELMR_PORT, 3000; 0 picks a free one)", min: 0, max: 65535 }),
     json: Flags.boolean({ description: "print the startup facts as one JSON line instead of text" }),
+    "code-version": Flags.string({
+      description:
+        "the version of the task code this worker runs (default HELMR_VERSION, else a fingerprint of the code); runs stay on the version they started on",
+    }),
   };
 
   async run(): Promise<void> {
@@ -39,7 +43,8 @@ export default class Dev extends Command {
     const redis = await resolveRedis(settings);
     const api = await startApi(settings, { redisUrl: redis.url, apiKeys, secret, port: flags.port ?? settings.HELMR_PORT, host: settings.HELMR_HOST, logger });
     let worker: HelmrWorker | undefined;
-    if (tasks) worker = await startWorker({ redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl });
+    if (tasks)
+      worker = await startWorker({ redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl, version: flags["code-version"] });
 
     const apiUrl = `${api.server.url}/api/v1`;
     const facts = {
@@ -49,6 +54,7 @@ export default class Dev extends Command {
       redisUrl: redactRedisUrl(redis.url),
       embeddedRedis: redis.embedded,
       tasks: worker?.taskIds ?? [],
+      version: worker?.version ?? null,
     };
     this.log(flags.json ? JSON.stringify(facts) : banner(facts, settings.HELMR_DATA_DIR));
 
@@ -62,7 +68,7 @@ export default class Dev extends Command {
 }
 
 function banner(
-  facts: { apiUrl: string; dashboardUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[] },
+  facts: { apiUrl: string; dashboardUrl: string; apiKey: string; redisUrl: string; embeddedRedis: boolean; tasks: string[]; version: string | null },
   dataDir: string,
 ): string {
   const example = facts.tasks.includes("hello") ? "hello" : facts.tasks[0];
@@ -74,7 +80,7 @@ function banner(
     `    Dashboard ${facts.dashboardUrl}   (sign in with the API key)`,
     `    API key   ${facts.apiKey}   (development key, kept in ${dataDir}/dev-api-key)`,
     `    Redis     ${facts.redisUrl}${facts.embeddedRedis ? `   (embedded, AOF in ${dataDir}/redis)` : ""}`,
-    `    Tasks     ${facts.tasks.length ? facts.tasks.join(", ") : "none (pass a module: helmr dev ./tasks.ts)"}`,
+    `    Tasks     ${facts.tasks.length ? `${facts.tasks.join(", ")}   (version ${facts.version})` : "none (pass a module: helmr dev ./tasks.ts)"}`,
   ];
   if (example) {
     lines.push(

@@ -19,6 +19,8 @@ import TokenCreate from "./token/create.ts";
 import TokenGet from "./token/get.ts";
 import TokenList from "./token/list.ts";
 import WaitList from "./wait/list.ts";
+import VersionList from "./version/list.ts";
+import VersionPromote from "./version/promote.ts";
 import Worker from "./worker.ts";
 
 /** Every command, by id (oclif's explicit strategy: no directory scanning at startup). */
@@ -33,6 +35,8 @@ export const commands = {
   "run:events": RunEvents,
   "run:cancel": RunCancel,
   "wait:list": WaitList,
+  "version:list": VersionList,
+  "version:promote": VersionPromote,
   "token:list": TokenList,
   "token:get": TokenGet,
   "token:create": TokenCreate,

@@ -16,6 +16,7 @@ export function startWorker(options: {
   logger: Logger;
   secret?: string;
   publicUrl?: string;
+  version?: string;
 }): Promise<HelmrWorker> {
   return createWorker({
     tasks: options.tasks,
@@ -24,5 +25,6 @@ export function startWorker(options: {
     logger: options.logger,
     secret: options.secret,
     publicUrl: options.publicUrl,
+    version: options.version,
   });
 }

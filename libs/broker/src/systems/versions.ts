@@ -1,4 +1,4 @@
-import { notFound } from "@helmr/core";
+import { notFound, type VersionList } from "@helmr/core";
 import type { Resources } from "../resources.ts";
 import type { WarmWorkersSystem } from "./warm-workers.ts";
 
@@ -39,6 +39,23 @@ export class VersionsSystem {
     const firstStartedAt = known?.firstStartedAt ?? now;
     await redis.hset(keys.versions(), version, JSON.stringify({ firstStartedAt, lastStartedAt: now }));
     this.cached = undefined;
+  }
+
+  /** The versions as operators see them (GET /versions): which is current, which have live workers. */
+  async describe(): Promise<VersionList> {
+    const [known, live, promoted, current] = await Promise.all([this.list(), this.warm.liveWorkers(), this.promoted(), this.current()]);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      current: current || null,
+      data: known.map(({ version, firstStartedAt, lastStartedAt }) => ({
+        version,
+        current: version === current,
+        liveWorkers: live.filter((worker) => worker.version === version).length,
+        firstStartedAt: iso(firstStartedAt),
+        lastStartedAt: iso(lastStartedAt),
+        promotedAt: promoted?.version === version ? iso(promoted.at) : null,
+      })),
+    };
   }
 
   /** The versions workers have started, oldest first. */

@@ -91,6 +91,23 @@ export const RunRecord = z.strictObject({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
+/** A version of task code that workers have started (GET /versions). */
+export const VersionRecord = z.strictObject({
+  version: z.string(),
+  current: z.boolean().describe("Triggers from outside start on this version"),
+  liveWorkers: z.number().int().describe("Workers of this version alive now: only they execute its runs"),
+  firstStartedAt: Time.describe("When a worker of this version first started"),
+  lastStartedAt: Time.describe("When a worker of this version last started"),
+  promotedAt: Time.nullable().describe("When an operator made it current (helmr version promote), if it is the version promoted last"),
+});
+export type VersionRecord = z.infer<typeof VersionRecord>;
+
+export const VersionList = z.strictObject({
+  data: z.array(VersionRecord).describe("Oldest first"),
+  current: z.string().nullable().describe("The version triggers start on; null before any worker started"),
+});
+export type VersionList = z.infer<typeof VersionList>;
+
 export const SessionDetail = SessionRecord.extend({ runs: z.array(RunRecord), streams: SessionStreams });
 export type SessionDetail = z.infer<typeof SessionDetail>;
 

@@ -5,6 +5,7 @@ import { SessionsResource } from "./resources/sessions.ts";
 import { TasksResource } from "./resources/tasks.ts";
 import { TokensResource } from "./resources/tokens.ts";
 import { WaitsResource } from "./resources/waits.ts";
+import { VersionsResource } from "./resources/versions.ts";
 
 export interface HelmrClientOptions {
   /** The API's base URL; defaults to HELMR_API_URL where there is an environment. */
@@ -22,6 +23,7 @@ export class HelmrClient {
   readonly runs: RunsResource;
   readonly sessions: SessionsResource;
   readonly waits: WaitsResource;
+  readonly versions: VersionsResource;
   readonly tokens: TokensResource;
   readonly auth: AuthResource;
 
@@ -33,6 +35,7 @@ export class HelmrClient {
     this.runs = new RunsResource(http);
     this.sessions = new SessionsResource(http);
     this.waits = new WaitsResource(http);
+    this.versions = new VersionsResource(http);
     this.tokens = new TokensResource(http);
     this.auth = new AuthResource(http);
   }

@@ -1,0 +1,23 @@
+import { NoBody, VersionList } from "@helmr/core";
+import { parseBody } from "../framework/input.ts";
+import { defineRoute } from "../framework/types.ts";
+
+/**
+ * Makes a version current: triggers from outside start on it (a rollback, say) until a
+ * worker of some version starts after this. Runs already started stay on their versions.
+ */
+export default defineRoute({
+  method: "post",
+  path: "/versions/:version/promote",
+  doc: {
+    operationId: "promoteVersion",
+    summary: "Make a version current: triggers from outside start on it",
+    body: NoBody,
+    responses: { 200: VersionList },
+  },
+  handler: async (ctx, { engine }) => {
+    await parseBody(ctx, NoBody);
+    await engine.versions.promote(ctx.params.version);
+    ctx.body = await engine.versions.describe();
+  },
+});
