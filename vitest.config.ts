@@ -33,6 +33,7 @@ const CLUSTER_SUITES = [
   "test/runtime/batches.test.ts",
   "test/runtime/first.test.ts",
   "test/runtime/versions.test.ts",
+  "test/runtime/upgrades.test.ts",
   "test/api/erasure.test.ts",
   "test/streams/*.test.ts",
   "test/tokens/*.test.ts",

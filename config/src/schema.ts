@@ -19,6 +19,7 @@ export const DEFAULTS = {
   /** Parked runs a worker keeps in memory to resume without replay, and for how long (ms). */
   warmRuns: 1_000,
   warmMs: 600_000,
+  upgradeRate: 200,
   /** How long a trigger's or a token's idempotency key keeps naming its run or token. */
   idempotencyTtl: "24h",
   /** Retention: how long finished runs, closed sessions and ended tokens are kept ("0": for ever). */
@@ -86,6 +87,8 @@ export const Settings = z.object({
   HELMR_SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(DEFAULTS.shutdownGraceMs),
   /** The version of the task code a worker runs (unset: a fingerprint of that code; libs/sdk/src/worker/version.ts). */
   HELMR_VERSION: optionalText.pipe(VersionName.optional()),
+  /** Runs of older versions a worker checks per second, to move those its code replays cleanly (0 turns upgrading off). */
+  HELMR_UPGRADE_RATE: int(0, 100_000).default(DEFAULTS.upgradeRate),
   /** Warm resume: parked runs a worker keeps in memory (0 turns it off), and for how long (ms) at most. */
   HELMR_WARM_RUNS: int(0, 1_000_000).default(DEFAULTS.warmRuns),
   HELMR_WARM_MS: int(0, 30 * 24 * 3_600_000).default(DEFAULTS.warmMs),

@@ -19,6 +19,8 @@ export interface WorkerSettings {
   warmMs: number;
   /** Unset: the worker's version is a fingerprint of its task code. */
   version?: string;
+  /** Runs of older versions checked per second for an upgrade (0: none). */
+  upgradeRate: number;
   idempotencyTtlMs: number;
   queueShards: number;
   waitReplicas: number;
@@ -45,6 +47,7 @@ export function workerSettings(settings: Settings): WorkerSettings {
     warmRuns: settings.HELMR_WARM_RUNS,
     warmMs: settings.HELMR_WARM_MS,
     version: settings.HELMR_VERSION,
+    upgradeRate: settings.HELMR_UPGRADE_RATE,
     idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
     queueShards: settings.HELMR_QUEUE_SHARDS,
     waitReplicas: settings.HELMR_REDIS_WAIT_REPLICAS,

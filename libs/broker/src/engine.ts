@@ -60,8 +60,8 @@ export class HelmrEngine {
 
   constructor(readonly resources: Resources) {
     this.warm = new WarmWorkersSystem(resources);
-    this.versions = new VersionsSystem(resources, this.warm);
     this.dispatch = new DispatchSystem(resources, this.warm);
+    this.versions = new VersionsSystem(resources, this.warm, this.dispatch);
     this.tasks = new TasksSystem(resources);
     this.children = new ChildrenSystem(resources, this.dispatch);
     this.sessions = new SessionsSystem(resources, this.children, this.dispatch);

@@ -20,3 +20,6 @@ export { RetentionSystem, type RetentionPolicy } from "./systems/retention.ts";
 export { EngineMetrics, METRICS_UNAUTHORIZED } from "./metrics.ts";
 export { executionBroker, type ExecutionBroker } from "./execution-broker.ts";
 export type { InputReader } from "./input-reader.ts";
+export { forEachAtMost } from "./at-most.ts";
+export type { KnownVersion, RunPin } from "./systems/versions.ts";
+export type { WaitingPosition } from "./waiting-index.ts";

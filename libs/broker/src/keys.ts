@@ -194,6 +194,10 @@ export class Keys {
   promotedVersion(): string {
     return `${this.prefix}:versions:promoted`;
   }
+  /** Held (PX) by the one worker of a version walking the parked runs of older versions to upgrade them (libs/sdk/src/worker/upgrader.ts). */
+  upgradeSweepLock(version: string): string {
+    return `${this.prefix}:versions:sweep:${version}`;
+  }
   /** Held by the one process sweeping what passed its retention (systems/retention.ts). */
   retentionLock(): string {
     return `${this.prefix}:retention:lock`;

@@ -52,6 +52,7 @@ export const RUN_FIELDS = [
   "continuedFrom",
   "parent",
   "ver",
+  "pin",
   "createdAt",
   "updatedAt",
   "startedAt",
@@ -75,6 +76,12 @@ export function hashOf(fields: readonly string[], values: (string | null)[]): Re
 export const SESSION_FIELDS = ["status", "externalId", "tags", "metadata", "createdAt", "updatedAt", "closedAt"] as const;
 
 /** The run id and its session are not stored in the run hash: the id carries both. */
+/** A run's `pin` (pinRun-1.lua) as the API shows it. */
+function notUpgradedOf(json: string): RunRecord["notUpgraded"] {
+  const pin = JSON.parse(json) as { to: string; position: number | null; recorded: string; reached: string; at: number };
+  return { version: pin.to, position: pin.position, recorded: pin.recorded, reached: pin.reached, checkedAt: new Date(pin.at).toISOString() };
+}
+
 export function toRunRecord(runId: string, hash: Record<string, string>): RunRecord {
   return {
     id: runId,
@@ -91,6 +98,7 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
     continuedFrom: hash.continuedFrom || null,
     parentRunId: hash.parent ? hash.parent.split("|")[0] : null,
     version: hash.ver || null,
+    notUpgraded: hash.pin ? notUpgradedOf(hash.pin) : null,
     createdAt: iso(hash.createdAt)!,
     updatedAt: iso(hash.updatedAt)!,
     startedAt: iso(hash.startedAt),

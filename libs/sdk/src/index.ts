@@ -5,6 +5,7 @@ export { waits, type FirstOutcome, type WaitBranch } from "./waits.ts";
 export { streams, type InputStream, type OutputStream, type Subscription } from "./streams.ts";
 export { tokens, type TokenHandle, type TokenOptions } from "./tokens.ts";
 export { auth, type PublicTokenOptions } from "./auth.ts";
+export { versions } from "./versions.ts";
 export { WaitResult, type WaitOutcome } from "./executor/wait-result.ts";
 export type { BatchItem, BatchRunResult } from "./executor/operations/batch.ts";
 export type { ChildOptions } from "./executor/operations/child.ts";

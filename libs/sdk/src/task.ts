@@ -37,6 +37,12 @@ export interface TaskOptions<Payload, Output> {
   retry?: RetryOptions;
   /** Bound on active time (time parked does not count). */
   maxDuration?: Duration;
+  /**
+   * What a deploy does to this task's runs started on older code: "upgrade" (the default)
+   * moves each to the new code once the new code replays its journal operation for
+   * operation; "pinned" keeps every run on the code it started on, to the end.
+   */
+  versioning?: "upgrade" | "pinned";
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a task declared without a payload type takes any payload, as the user wrote it.
@@ -82,6 +88,8 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
   const id = Name.safeParse(options.id);
   if (!id.success) throw new TypeError(`task id ${JSON.stringify(options.id)} is invalid: ${id.error.issues[0]?.message}`);
   if (typeof options.run !== "function") throw new TypeError(`task "${options.id}" needs a run function`);
+  if (options.versioning !== undefined && options.versioning !== "upgrade" && options.versioning !== "pinned")
+    throw new TypeError(`task "${options.id}": versioning must be "upgrade" or "pinned", not ${JSON.stringify(options.versioning)}`);
   const maxAttempts = options.retry?.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError(`task "${options.id}": retry.maxAttempts must be an integer >= 1`);
   const minDelay = parseDuration(options.retry?.minDelay ?? "1s");

@@ -27,6 +27,7 @@ export const SCRIPT_CONTRACTS = {
   failAttempt: {"keys":["run","session"],"args":["fence","err","retryable","maxAttempts","retryDelay","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["retry"],"fields":["jobId","runAt"]},{"tags":["failed"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   forgetUnattendedChanges: {"keys":["lock","state"],"args":["now","holder","ttl"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   parkRun: {"keys":["run","session"],"args":["fence","position","entry","wait","wakeAt","now","runId","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
+  pinRun: {"keys":["run"],"args":["version","fence","pin"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   readHistory: {"keys":["run"],"args":[],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["payload","chunks"]}]},"errors":[],"marks":"none"},
   readInputs: {"keys":["stream"],"args":["first","last"],"rest":null,"reply":{"type":"string"},"errors":[],"marks":"none"},
   releaseExecution: {"keys":["run","session"],"args":["fence","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
@@ -38,6 +39,7 @@ export const SCRIPT_CONTRACTS = {
   settleTokenTimeout: {"keys":["token"],"args":["now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]}]},"errors":["TokenNotFound"],"marks":"retention"},
   startExecution: {"keys":["run","session"],"args":["jobId","now","maxAttempts","runId","claimed","heldFence","version"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["run"],"fields":["fence","attempt","activeMs","carried","payload","chunks","waitedSince","resumedPosition","resumedResult","parent"]},{"tags":["stale"],"fields":["status","expectedJob","runAt","version"]},{"tags":["otherVersion"],"fields":["version"]},{"tags":["finished"],"fields":["status"]},{"tags":["failed"],"fields":[]}]},"errors":["RunNotFound"],"marks":"none"},
   sweepSession: {"keys":["session"],"args":["now","runMs","sessionMs","idleMs","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["erase","close","keep","gone"],"fields":["next","deleted"]}]},"errors":[],"marks":"none"},
+  upgradeRun: {"keys":["run"],"args":["from","to","fence","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["upgraded"],"fields":["status","job","runAt"]},{"tags":["moved"],"fields":[]}]},"errors":[],"marks":"unit"},
   waitFirst: {"keys":["run","session"],"args":["fence","position","wait","wakeAt","now","runId","tagPrefix","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["won"],"fields":["key","result"]},{"tags":["parked"],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   waitForInput: {"keys":["run","session"],"args":["fence","position","entry","wait","timeoutAt","now","runId","tagPrefix","stream","corr","park","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["consumed"],"fields":["entryId","data"]},{"tags":["parked"],"fields":["timeoutJobId"]},{"tags":["empty"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   watchToken: {"keys":["token"],"args":["waiter","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]},{"tags":["waiting"],"fields":["timeoutAt"]}]},"errors":["TokenNotFound","TokenHasWaiter"],"marks":"unit"},
@@ -72,6 +74,7 @@ export interface ScriptKeyNames {
   failAttempt: "run" | "session";
   forgetUnattendedChanges: "lock" | "state";
   parkRun: "run" | "session";
+  pinRun: "run";
   readHistory: "run";
   readInputs: "stream";
   releaseExecution: "run" | "session";
@@ -83,6 +86,7 @@ export interface ScriptKeyNames {
   settleTokenTimeout: "token";
   startExecution: "run" | "session";
   sweepSession: "session";
+  upgradeRun: "run";
   waitFirst: "run" | "session";
   waitForInput: "run" | "session";
   watchToken: "token";
@@ -115,6 +119,7 @@ export interface ScriptArgNames {
   failAttempt: "fence" | "err" | "retryable" | "maxAttempts" | "retryDelay" | "now" | "runId";
   forgetUnattendedChanges: "now" | "holder" | "ttl";
   parkRun: "fence" | "position" | "entry" | "wait" | "wakeAt" | "now" | "runId" | "warmWorker";
+  pinRun: "version" | "fence" | "pin";
   readHistory: never;
   readInputs: "first" | "last";
   releaseExecution: "fence" | "now" | "runId";
@@ -126,6 +131,7 @@ export interface ScriptArgNames {
   settleTokenTimeout: "now";
   startExecution: "jobId" | "now" | "maxAttempts" | "runId" | "claimed" | "heldFence" | "version";
   sweepSession: "now" | "runMs" | "sessionMs" | "idleMs" | "tagPrefix";
+  upgradeRun: "from" | "to" | "fence" | "now";
   waitFirst: "fence" | "position" | "wait" | "wakeAt" | "now" | "runId" | "tagPrefix" | "warmWorker";
   waitForInput: "fence" | "position" | "entry" | "wait" | "timeoutAt" | "now" | "runId" | "tagPrefix" | "stream" | "corr" | "park" | "warmWorker";
   watchToken: "waiter" | "now";
@@ -161,6 +167,7 @@ export interface ScriptReplies {
   failAttempt: { kind: "retry"; jobId: string; runAt: string } | { kind: "failed" };
   forgetUnattendedChanges: number;
   parkRun: { wakeJobId: string };
+  pinRun: number;
   readHistory: { payload: string; chunks: string[] };
   readInputs: string;
   releaseExecution: { jobId: string };
@@ -172,6 +179,7 @@ export interface ScriptReplies {
   settleTokenTimeout: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" };
   startExecution: { kind: "run"; fence: number; attempt: number; activeMs: string; carried: string; payload: string; chunks: string[]; waitedSince: string; resumedPosition: number | string; resumedResult: string; parent: string } | { kind: "stale"; status: string; expectedJob: string; runAt: string; version: string } | { kind: "otherVersion"; version: string } | { kind: "finished"; status: string } | { kind: "failed" };
   sweepSession: { kind: "erase" | "close" | "keep" | "gone"; next: string; deleted: string[] };
+  upgradeRun: { kind: "upgraded"; status: string; job: string; runAt: string } | { kind: "moved" };
   waitFirst: { kind: "won"; key: string; result: string } | { kind: "parked"; wakeJobId: string };
   waitForInput: { kind: "consumed"; entryId: string; data: string } | { kind: "parked"; timeoutJobId: string } | { kind: "empty" };
   watchToken: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" } | { kind: "waiting"; timeoutAt: string };

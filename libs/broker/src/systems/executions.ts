@@ -138,6 +138,12 @@ export class ExecutionsSystem {
     return { payload: JSON.parse(carried.payload), journal: await this.resolvedJournal(runId, carried.chunks, start.resumed) };
   }
 
+  /** A run's payload and journal as they are now, for a replay that is not an execution (a dry replay checking other code). */
+  async historyNow(runId: string): Promise<RunHistory> {
+    const carried = await this.readHistory(runId);
+    return { payload: JSON.parse(carried.payload), journal: await this.resolvedJournal(runId, carried.chunks) };
+  }
+
   /** A run's journal by field (a position to its entry, "r<position>" to a wait's result), input references resolved. */
   async journal(runId: string): Promise<Map<string, string>> {
     return this.resolvedJournal(runId, (await this.readHistory(runId)).chunks);

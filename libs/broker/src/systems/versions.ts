@@ -1,5 +1,10 @@
 import { notFound, type VersionList } from "@helmr/core";
+import type { Queue } from "bullmq";
+import { callScript } from "../lua/index.ts";
+import { addIntents, dropIntents } from "../outbox.ts";
+import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
+import type { DispatchSystem } from "./dispatch.ts";
 import type { WarmWorkersSystem } from "./warm-workers.ts";
 
 /** How long a process trusts its answer to "which version is current" (as the live view of workers). */
@@ -30,6 +35,7 @@ export class VersionsSystem {
   constructor(
     private readonly resources: Resources,
     private readonly warm: WarmWorkersSystem,
+    private readonly dispatch: DispatchSystem,
   ) {}
 
   /** Records that a worker of `version` started (createWorker). */
@@ -96,6 +102,62 @@ export class VersionsSystem {
     this.cached = { version, at: askedAt };
     return version;
   }
+
+  /**
+   * Moves a run from version `from` to `to` (libs/sdk/src/worker/upgrader.ts decided it, by
+   * dry replay) if it is still as its replay read it, at `fence`; false when it went on
+   * meanwhile. A parked run's wake-up job and a queued run's job sit on the old version's
+   * runs queues: each moves to the new version's, under the run's outbox intent (a process
+   * that dies in between leaves the sweeper to add the job the run's state names, on its
+   * version). A queued run's job is taken off first: one a worker holds is being started,
+   * on the old version, and the run is left there.
+   */
+  async upgradeRun(runId: string, from: string, to: string, fence: string, now = Date.now()): Promise<boolean> {
+    const { redis, keys } = this.resources;
+    const [status, jobId] = await redis.hmget(keys.run(runId), "status", "job");
+    const oldQueue = this.resources.runsQueueOf(runId, from);
+    await execOrThrow(addIntents(batch(redis), keys, [runId], now));
+    try {
+      if (status === "queued" && jobId && (await oldQueue.getJob(jobId)) && !(await removed(oldQueue, jobId))) return false;
+      const moved = await callScript(redis, "upgradeRun", { keys: { run: keys.run(runId) }, args: { from, to, fence, now }, subject: runId });
+      if (moved.kind === "upgraded" && moved.status === "waiting" && moved.job) await removed(oldQueue, moved.job);
+      // The job the run's state names, on the queues of the version it is on now (a queued run's was taken off above either way).
+      if (moved.kind === "upgraded" || status === "queued") await this.dispatch.ensureFromRunState(runId);
+      return moved.kind === "upgraded";
+    } finally {
+      await execOrThrow(dropIntents(batch(redis), keys, [runId]));
+    }
+  }
+
+  /** Records why a run stays on its version (left alone if it went on meanwhile). */
+  async pinRun(runId: string, version: string, pin: RunPin): Promise<void> {
+    await callScript(this.resources.redis, "pinRun", {
+      keys: { run: this.resources.keys.run(runId) },
+      args: { version, fence: pin.fence, pin: JSON.stringify(pin) },
+      subject: runId,
+    });
+  }
+}
+
+/** A job taken off a queue; false when a worker holds it (it is being started). */
+async function removed(queue: Queue, jobId: string): Promise<boolean> {
+  try {
+    await queue.remove(jobId);
+    return !(await queue.getJob(jobId));
+  } catch {
+    return false;
+  }
+}
+
+/** Why a run stays on its version: the first operation a newer version's code does not meet, both sides named (pinRun-1.lua). */
+export interface RunPin {
+  /** The version whose code was checked. */
+  to: string;
+  fence: string;
+  position: number | null;
+  recorded: string;
+  reached: string;
+  at: number;
 }
 
 const latest = (candidates: { version: string; at: number }[]): string | undefined =>

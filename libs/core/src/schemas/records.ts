@@ -84,6 +84,16 @@ export const RunRecord = z.strictObject({
     .string()
     .nullable()
     .describe("The version of the task code the run runs on (null until a worker first starts a run triggered before any worker had a version)"),
+  notUpgraded: z
+    .strictObject({
+      version: z.string().describe("The newer version whose code was checked against the run's journal"),
+      position: z.number().int().nullable().describe("The journal position where they differ"),
+      recorded: z.string().describe("What the journal holds there"),
+      reached: z.string().describe("What the newer code does there"),
+      checkedAt: Time,
+    })
+    .nullable()
+    .describe("Why the run stays on its version: a newer version's code did not meet its journal (null: never checked, or it met it)"),
   createdAt: Time,
   updatedAt: Time,
   startedAt: Time.nullable(),
@@ -125,7 +135,7 @@ export type RunEvent = z.infer<typeof RunEvent>;
 /** One durable operation of a run's journal (GET /runs/:id/journal), in the order it ran. */
 export const JournalOperation = z.strictObject({
   position: z.string().describe('The operation\'s place in the run: "3", or "3.1" for one inside a subscription'),
-  kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait, child, batch, first"),
+  kind: z.string().describe("step, timer, input, once, on, peek, output, token, publicToken, tokenWait, child, batch, first, patch"),
   name: z.string().nullable().describe("What names the operation: a step's id, a stream, a token's id, a child's run id, a waits.first's branches in a line"),
   correlationId: z.string().nullable(),
   value: z

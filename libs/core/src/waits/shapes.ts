@@ -207,7 +207,9 @@ export type JournalEntry =
   | { kind: "tokenWait"; tokenId: string; timeoutAt?: number }
   | { kind: "child"; childRunId: string; waited?: true }
   | { kind: "batch"; childRunIds: string[]; waited?: true }
-  | { kind: "first"; signature: string; branches: FirstEntryBranch[] };
+  | { kind: "first"; signature: string; branches: FirstEntryBranch[] }
+  /** versions.patched(id) in an execution that took the patched path: replay gives true here, and false where the journal has no marker. */
+  | { kind: "patch"; patchId: string };
 
 /** A branch of waits.first as journaled: what it waits on, under its key (a timer's due time and a child's id fixed when first reached). */
 export type FirstEntryBranch = { key: string } & (
@@ -242,6 +244,7 @@ const WIRE_NAMES: { [K in OperationKind]: { [F in Exclude<keyof EntryOf<K>, "kin
   child: { childRunId: "n", waited: "w" },
   batch: { childRunIds: "v", waited: "w" },
   first: { signature: "n", branches: "b" },
+  patch: { patchId: "n" },
 };
 
 type Fields = Record<string, unknown>;
@@ -347,6 +350,8 @@ export function describeOperation(operation: Operation): string {
       return "a batch trigger";
     case "first":
       return id === undefined ? "waits.first()" : `waits.first(${id})`;
+    case "patch":
+      return `versions.patched(${id === undefined ? "" : JSON.stringify(id)})`;
   }
 }
 

@@ -23,7 +23,12 @@ export type ExecutionOutcome =
   /** The worker is shutting down and handed the run back to the queue as `jobId`. */
   | { kind: "released"; jobId: string }
   /** A write to Redis failed (not refused): the job is retried, and its retry finds the run's state. */
-  | { kind: "crashed"; error: unknown };
+  | { kind: "crashed"; error: unknown }
+  /**
+   * A dry replay (dry-replay.ts) reached where the code would go live: the journal's end, or
+   * its pending wait. `claimed`: how many positions the code had claimed by then.
+   */
+  | { kind: "replayed"; claimed: number };
 
 export type OutcomeKind = ExecutionOutcome["kind"];
 export type OutcomeHandlers = { [K in OutcomeKind]: (outcome: Extract<ExecutionOutcome, { kind: K }>) => Promise<void> };

@@ -2,7 +2,7 @@ import { ExecutionRefusedError, ScriptError, type ExecutionBroker, type Executio
 import type { StoredWait } from "@helmr/core";
 import { ConcurrentWaitError, NonDeterminismError } from "../errors/index.ts";
 import type { ExecutionOutcome } from "./contract.ts";
-import { decodeEntry, describeOperation, sameOperation, toWaitOutcome, type JournalEntry, type Operation } from "./journal.ts";
+import { decodeEntry, describeOperation, sameOperation, toWaitOutcome, type JournalEntry, type Operation, type OperationKind } from "./journal.ts";
 import type { WaitOutcome } from "./wait-result.ts";
 
 /** What the journal holds at a position: the operation's entry, and a wait's result once it has one. */
@@ -26,6 +26,9 @@ export interface RunIdentity {
  */
 export const abandoned = (): Promise<never> => new Promise<never>(() => {});
 
+/** The operations that journal a result beside their entry: until it is there, replay goes live at them. */
+const ENDS_WITH_RESULT = new Set<OperationKind>(["timer", "input", "once", "tokenWait", "child", "batch", "first"]);
+
 /**
  * One execution of a run: the replay core that every durable operation
  * (operations/*.ts) is built from. Positions are claimed synchronously, when an operation
@@ -47,6 +50,12 @@ export class Execution {
   warmWorker = "";
   /** The run that triggered this one from its code ("<run id>|<position>"), told when this run ends. */
   parent?: string;
+  /**
+   * A dry replay (dry-replay.ts): the code meets its journal and goes no further. Where it
+   * would go live (an operation the journal does not hold, a wait without its result, any
+   * write) the execution stops as `replayed`, and nothing is written.
+   */
+  dry = false;
   private settleInterruption!: (outcome: ExecutionOutcome) => void;
   private stopped = false;
   private wrote = false;
@@ -157,7 +166,21 @@ export class Execution {
     const position = waitLabel === undefined ? this.claim() : this.beginWait(waitLabel);
     const recorded = this.recorded(position);
     if (recorded) this.expect(position, recorded.entry, operation);
+    if (this.dry && (!recorded || (recorded.result === undefined && ENDS_WITH_RESULT.has(recorded.entry.kind)))) {
+      this.stop({ kind: "replayed", claimed: this.position });
+      return null;
+    }
     return { position, recorded };
+  }
+
+  /** How many positions the code has claimed so far (a dry replay met the journal when it claimed all of them). */
+  get claimed(): number {
+    return this.position;
+  }
+
+  /** What the journal holds at the next position, without claiming it (versions.patched looks before it takes one). */
+  peekNext(): Recorded | undefined {
+    return this.recorded(this.position);
   }
 
   /** Journals an operation at a position (with a wait's result when it resolved on the spot), fenced. */
@@ -207,6 +230,10 @@ export class Execution {
     // must not write: its outcome handler owns the run's next state. The code that asked
     // for the write is abandoned, so it waits forever rather than seeing an error.
     if (this.stopped) return abandoned();
+    if (this.dry) {
+      this.stop({ kind: "replayed", claimed: this.position });
+      return abandoned();
+    }
     this.wrote = true;
     try {
       return await operation();

@@ -25,6 +25,7 @@ import { createProcessor } from "./job-processor.ts";
 import { serveMetrics, type MetricsServer } from "./metrics-server.ts";
 import { WarmRuns } from "./warm-runs.ts";
 import { workerVersion } from "./version.ts";
+import { Upgrader } from "./upgrader.ts";
 
 /** How often a worker renews its heartbeat, rescues resumes stuck in other workers' queues and drops runs kept warm too long. */
 const WARM_JANITOR_MS = 1_000;
@@ -79,6 +80,12 @@ export interface WorkerOptions {
    * Default HELMR_VERSION, else a fingerprint of the task code (worker/version.ts).
    */
   version?: string;
+  /**
+   * Runs of older versions this worker checks per second, moving to its code those that
+   * replay cleanly on it (worker/upgrader.ts); 0 leaves every run on its version. Default
+   * HELMR_UPGRADE_RATE, else 200.
+   */
+  upgradeRate?: number;
 }
 
 export interface HelmrWorker {
@@ -170,6 +177,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
   }
   await engine.warm.heartbeat(workerId, { tasks: [...tasks.keys()], version, startedAt });
+  const upgrader = new Upgrader({ engine, tasks, version, workerId, logger, ratePerSecond: options.upgradeRate ?? settings.upgradeRate });
+  upgrader.start();
 
   const sweepEveryMs = options.sweepIntervalMs ?? 5_000;
   bullWorkers.push(
@@ -191,6 +200,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     (closing ??= (async () => {
       clearInterval(sweepInterval);
       clearInterval(warmInterval);
+      await settlesWithin(upgrader.stop(), HAND_BACK_WAIT_MS);
       const redisAnswers = await engine.healthy(500);
       // Resumes are sent elsewhere from now on: the runs kept here lose their marks, the
       // worker its heartbeat; what reaches this worker's queue meanwhile is moved to the

@@ -96,4 +96,8 @@ const HANDLERS: Handlers = {
     // Let BullMQ retry this job: its retry finds the run's state and carries on from it.
     throw error;
   },
+  async replayed() {
+    // Only a dry replay ends so (dry-replay.ts), and it is never a job's execution.
+    throw new Error("a dry replay's outcome reached a job's outcome handlers");
+  },
 };

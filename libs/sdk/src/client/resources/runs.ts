@@ -1,4 +1,4 @@
-import type { Page, RunEvent, RunRecord, RunStatus } from "@helmr/core";
+import type { JournalOperation, Page, RunEvent, RunRecord, RunStatus } from "@helmr/core";
 import type { HttpTransport } from "../http.ts";
 
 export interface RunListOptions {
@@ -18,6 +18,11 @@ export class RunsResource {
 
   list(options: RunListOptions = {}): Promise<Page<RunRecord>> {
     return this.http.request("GET", "/runs", { query: { ...options } });
+  }
+
+  /** The run's durable operations in the order they ran, each with its wait's result once it has one. */
+  journal(runId: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<JournalOperation>> {
+    return this.http.request("GET", `/runs/${encodeURIComponent(runId)}/journal`, { query: options });
   }
 
   events(runId: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<RunEvent>> {

@@ -88,6 +88,8 @@ export function onInput<T>(execution: Execution, spec: InputSpec<T>, handler: (d
   // once, so code after on() cannot outrun them (off() on replay must not cut them short).
   let taken = 0;
   for (let past = execution.recorded(`${position}.0`); past?.result; past = execution.recorded(`${position}.${++taken}`)) deliver(past.result);
+  // A dry replay checks the code, not what comes next: the subscription stops at its journal.
+  if (execution.dry) return { off: () => {} };
   const reader = execution.broker.inputReader(execution.run.sessionId, spec.stream);
   execution.abort.signal.addEventListener("abort", () => reader.close(), { once: true });
   const release = execution.holdReader();
