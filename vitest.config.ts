@@ -43,6 +43,7 @@ const CLUSTER_SUITES = [
   "test/process/cli-snapshot.test.ts",
   "test/process/server-and-worker.test.ts",
   "test/process/deploys.test.ts",
+  "test/process/replay-check.test.ts",
   "test/cluster/*.test.ts",
 ];
 

@@ -5,6 +5,7 @@ import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
+const METRICS_TOKEN = "metrics-token-for-upgrades-test";
 afterEach(() => stack?.close());
 
 /**
@@ -122,5 +123,40 @@ describe("a deploy moves the runs its code replays cleanly", () => {
     expect(await stack.client.runs.retrieve(pinned.runId)).toMatchObject({ status: "queued", version: "v1", notUpgraded: null });
     await start("v1", [approvalV1("v1"), task({ id: "u-pinned", versioning: "pinned", run: async () => `v1: ${await reply.wait().unwrap()}` })]);
     expect(await runReaches(stack.client, pinned.runId, "completed")).toMatchObject({ version: "v1", output: "v1: late" });
+  });
+
+  it("GET /versions and the metrics count each version's runs and why some stay, and say when the old version is drained", async () => {
+    stack = await startStack({ metricsToken: METRICS_TOKEN });
+    const v1 = await start("v1", [approvalV1("v1")]);
+    const parked = await parkRuns("u-approval", 2);
+    await v1.close();
+    await start("v2", [approvalWithStep("v2")]);
+    // The API's view of the current version is at most a second old.
+    const counted = async () => {
+      const versions = await stack.client.versions.list();
+      return versions.current === "v2" && versions.data.find((v) => v.version === "v1")?.notUpgraded.runs === 2 && versions.data;
+    };
+    const [old, current] = await eventually(counted, { what: "a walk to count v1's runs" });
+    expect(old).toMatchObject({ version: "v1", current: false, liveWorkers: 0, runs: { queued: 0, running: 0, waiting: 2 }, drained: false });
+    expect(old.notUpgraded.examples).toEqual(
+      expect.arrayContaining(
+        parked.map(({ runId }) => ({ runId, version: "v2", position: 0, recorded: 'a wait on input stream "reply"', reached: 'step "load-policy"' })),
+      ),
+    );
+    expect(current).toMatchObject({ version: "v2", current: true, liveWorkers: 1, drained: false });
+    const metrics = await (await fetch(`${stack.server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect(metrics).toContain('helmr_runs_by_version{version="v1",status="waiting"} 2');
+    expect(metrics).toMatch(/^helmr_versions_stranded 1$/m);
+
+    // A worker of v1 back finishes them (v2 stays current); once a walk finds none left, v1 is drained.
+    for (const { sessionId } of parked) await stack.client.sessions.open(sessionId).input("reply").send("done");
+    await start("v1", [approvalV1("v1")]);
+    for (const { runId } of parked) await runReaches(stack.client, runId, "completed");
+    expect((await stack.client.versions.list()).current).toBe("v2");
+    const drained = await eventually(async () => (await stack.client.versions.list()).data.find((v) => v.version === "v1" && v.drained), {
+      timeoutMs: 15_000,
+      what: "v1 to be drained",
+    });
+    expect(drained).toMatchObject({ runs: { queued: 0, running: 0, waiting: 0 }, liveWorkers: 1 });
   });
 });

@@ -21,5 +21,7 @@ export { EngineMetrics, METRICS_UNAUTHORIZED } from "./metrics.ts";
 export { executionBroker, type ExecutionBroker } from "./execution-broker.ts";
 export type { InputReader } from "./input-reader.ts";
 export { forEachAtMost } from "./at-most.ts";
-export type { KnownVersion, RunPin } from "./systems/versions.ts";
+export { CENSUS_EXAMPLES, type KnownVersion, type RunPin, type VersionCensus } from "./systems/versions.ts";
 export type { WaitingPosition } from "./waiting-index.ts";
+export { parkedRunsNow } from "./parked-runs.ts";
+export type { ReplayableRun } from "./snapshots/parked-runs.ts";

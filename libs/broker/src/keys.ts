@@ -194,6 +194,10 @@ export class Keys {
   promotedVersion(): string {
     return `${this.prefix}:versions:promoted`;
   }
+  /** What the last walk of the parked runs counted per version: JSON (systems/versions.ts, VersionCensus). */
+  versionCensus(): string {
+    return `${this.prefix}:versions:census`;
+  }
   /** Held (PX) by the one worker of a version walking the parked runs of older versions to upgrade them (libs/sdk/src/worker/upgrader.ts). */
   upgradeSweepLock(version: string): string {
     return `${this.prefix}:versions:sweep:${version}`;

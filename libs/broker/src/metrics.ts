@@ -1,3 +1,4 @@
+import type { VersionList } from "@helmr/core";
 import type { Queue } from "bullmq";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Redis } from "ioredis";
@@ -102,6 +103,8 @@ export class EngineMetrics {
 
   /** The runs queues to count jobs in (the shards', and live workers' own), set by the engine. */
   queuesToCount: () => Promise<Queue[]> = async () => [];
+  /** The versions of task code with their runs (VersionsSystem.describe), set by the engine. */
+  versionsToCount: () => Promise<VersionList["data"]> = async () => [];
 
   constructor(private readonly resources: { redis: Redis; keys: Keys; waiting: WaitingIndex }) {
     const metrics = this;
@@ -127,6 +130,29 @@ export class EngineMetrics {
         this.set({ state: "running" }, sum("active"));
         this.set({ state: "delayed" }, sum("delayed"));
         this.set({ state: "parked" }, await metrics.parkedRuns());
+      },
+    });
+    new Gauge({
+      name: "helmr_runs_by_version",
+      help: "Runs by the version of task code they run on and status: queued and running now, waiting (parked) as the last walk of the parked runs by an upgrading worker counted them",
+      labelNames: ["version", "status"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { version, runs } of await metrics.versionsToCount()) {
+          this.set({ version, status: "queued" }, runs.queued);
+          this.set({ version, status: "running" }, runs.running);
+          if (runs.waiting !== null) this.set({ version, status: "waiting" }, runs.waiting);
+        }
+      },
+    });
+    new Gauge({
+      name: "helmr_versions_stranded",
+      help: "Versions of task code that runs are pinned to and no live worker runs: their runs wait until a worker of the version starts",
+      registers: [this.registry],
+      async collect() {
+        const versions = await metrics.versionsToCount();
+        this.set(versions.filter(({ liveWorkers, runs }) => liveWorkers === 0 && runs.queued + runs.running + (runs.waiting ?? 0) > 0).length);
       },
     });
     new Gauge({

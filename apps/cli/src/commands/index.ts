@@ -22,12 +22,14 @@ import WaitList from "./wait/list.ts";
 import VersionList from "./version/list.ts";
 import VersionPromote from "./version/promote.ts";
 import Worker from "./worker.ts";
+import ReplayCheck from "./replay-check.ts";
 
 /** Every command, by id (oclif's explicit strategy: no directory scanning at startup). */
 export const commands = {
   dev: Dev,
   server: Server,
   worker: Worker,
+  "replay-check": ReplayCheck,
   "session:get": SessionGet,
   "session:list": SessionList,
   "run:list": RunList,

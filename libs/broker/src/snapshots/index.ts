@@ -7,3 +7,4 @@ export { RestoreRefusedError, type RestoreOptions, type RestoreResult } from "./
 export { SnapshotNotFoundError } from "./catalog.ts";
 export { isSnapshotId, type Manifest } from "./format.ts";
 export { FileSnapshotStore, S3SnapshotStore, StoreError, snapshotStoreFrom, type SnapshotStore } from "./stores/index.ts";
+export { parkedRunsInSnapshot, type ReplayableRun } from "./parked-runs.ts";

@@ -104,7 +104,7 @@ export async function restoreSnapshot(engine: HelmrEngine, store: SnapshotStore,
 }
 
 /** A unit from a snapshot taken in an older layout, as the current layout stores it (upgrades/). */
-function inCurrentLayout(unit: UnitRecord, manifest: Manifest): UnitRecord {
+export function inCurrentLayout(unit: UnitRecord, manifest: Manifest): UnitRecord {
   if (manifest.layout === LAYOUT_VERSION) return unit;
   if (manifest.layout > LAYOUT_VERSION) {
     throw new Error(
@@ -123,7 +123,7 @@ function inCurrentLayout(unit: UnitRecord, manifest: Manifest): UnitRecord {
   };
 }
 
-async function latestSnapshotId(store: SnapshotStore): Promise<string> {
+export async function latestSnapshotId(store: SnapshotStore): Promise<string> {
   const latest = (await listSnapshots(store)).at(-1);
   if (!latest) throw new SnapshotNotFoundError("there are no snapshots to restore; `helmr snapshot create` writes one");
   return latest.id;

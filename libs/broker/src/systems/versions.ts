@@ -16,18 +16,32 @@ export interface KnownVersion {
   /** When a worker of it first started, and last started (ms). */
   firstStartedAt: number;
   lastStartedAt: number;
+  /** When another version became current after it (a start, a promotion); absent while it may be current. */
+  supersededAt?: number;
 }
+
+/** What a walk of every parked run counted (libs/sdk/src/worker/upgrader.ts), per version. */
+export interface VersionCensus {
+  /** When the walk began, and ended (ms). */
+  startedAt: number;
+  at: number;
+  versions: Record<string, { waiting: number; notUpgraded: number; examples: VersionList["data"][number]["notUpgraded"]["examples"] }>;
+}
+
+/** Examples of runs not upgraded kept per version. */
+export const CENSUS_EXAMPLES = 3;
 
 /**
  * Versions of task code (libs/sdk/src/worker/version.ts names them). Every worker runs one,
  * and a run runs on the version it started on: a trigger from outside starts on the current
  * version, a child on its parent's, and only workers of a run's version execute it (its
- * jobs go to that version's runs queues: dispatch.ts). The current version is the most
- * recent of the versions live workers started with, each at its start, and the one an
- * operator promoted, at its promotion: a deploy makes its version current by starting, a
- * promotion (a rollback, say) holds until a worker of some version starts after it. With
- * no live worker, it is the version last started; before any, there is none ("": such a
- * run takes the version of the first worker that starts it).
+ * jobs go to that version's runs queues: dispatch.ts). The current version is the newest
+ * of the versions live workers run (by when a worker of each first started) and the one an
+ * operator promoted, at its promotion: a deploy makes its version current by starting (a
+ * worker of an older version started again to finish its runs does not), and a promotion
+ * (a rollback, say) holds until a new version's first worker starts after it. With no live
+ * worker, it is the newest version; before any, there is none ("": such a run takes the
+ * version of the first worker that starts it).
  */
 export class VersionsSystem {
   private cached?: { version: string; at: number };
@@ -38,30 +52,70 @@ export class VersionsSystem {
     private readonly dispatch: DispatchSystem,
   ) {}
 
-  /** Records that a worker of `version` started (createWorker). */
+  /** Records that a worker of `version` started (createWorker); the first one of a version supersedes the others. */
   async started(version: string, now = Date.now()): Promise<void> {
-    const { redis, keys } = this.resources;
     const known = await this.known(version);
-    const firstStartedAt = known?.firstStartedAt ?? now;
-    await redis.hset(keys.versions(), version, JSON.stringify({ firstStartedAt, lastStartedAt: now }));
+    if (!known) return this.makeCurrent({ version, firstStartedAt: now, lastStartedAt: now }, now);
+    await this.resources.redis.hset(this.resources.keys.versions(), version, stored({ ...known, lastStartedAt: now }));
+  }
+
+  /** Writes `entry` as the version that may be current now; every other one not superseded yet is, from `now`. */
+  private async makeCurrent(entry: KnownVersion, now: number): Promise<void> {
+    const { redis, keys } = this.resources;
+    const fields: string[] = [];
+    for (const other of await this.list()) {
+      if (other.version !== entry.version && other.supersededAt === undefined) fields.push(other.version, stored({ ...other, supersededAt: now }));
+    }
+    fields.push(entry.version, stored({ ...entry, supersededAt: undefined }));
+    await redis.hset(keys.versions(), ...fields);
     this.cached = undefined;
   }
 
-  /** The versions as operators see them (GET /versions): which is current, which have live workers. */
-  async describe(): Promise<VersionList> {
-    const [known, live, promoted, current] = await Promise.all([this.list(), this.warm.liveWorkers(), this.promoted(), this.current()]);
-    const iso = (ms: number) => new Date(ms).toISOString();
+  /** Records what a walk of every parked run counted (the upgrader, at the end of its walk). */
+  async recordCensus(census: VersionCensus): Promise<void> {
+    await this.resources.redis.set(this.resources.keys.versionCensus(), JSON.stringify(census));
+  }
+
+  private async census(): Promise<VersionCensus | null> {
+    const json = await this.resources.redis.get(this.resources.keys.versionCensus());
+    return json ? (JSON.parse(json) as VersionCensus) : null;
+  }
+
+  /** Queued and running runs of a version now: the jobs on its runs queues. */
+  private async queueCounts(version: string): Promise<{ queued: number; running: number }> {
+    const counts = await Promise.all(this.resources.runsQueuesOf(version).map((queue) => queue.getJobCounts("waiting", "prioritized", "active")));
     return {
-      current: current || null,
-      data: known.map(({ version, firstStartedAt, lastStartedAt }) => ({
-        version,
-        current: version === current,
-        liveWorkers: live.filter((worker) => worker.version === version).length,
-        firstStartedAt: iso(firstStartedAt),
-        lastStartedAt: iso(lastStartedAt),
-        promotedAt: promoted?.version === version ? iso(promoted.at) : null,
-      })),
+      queued: counts.reduce((sum, c) => sum + (c.waiting ?? 0) + (c.prioritized ?? 0), 0),
+      running: counts.reduce((sum, c) => sum + (c.active ?? 0), 0),
     };
+  }
+
+  /** The versions as operators see them (GET /versions): which is current, live workers, runs by status, which can stop. */
+  async describe(): Promise<VersionList> {
+    const [known, live, promoted, current, census] = await Promise.all([this.list(), this.warm.liveWorkers(), this.promoted(), this.current(), this.census()]);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const data = await Promise.all(
+      known.map(async ({ version, firstStartedAt, lastStartedAt, supersededAt }) => {
+        const { queued, running } = await this.queueCounts(version);
+        const counted = census?.versions[version];
+        const waiting = census ? (counted?.waiting ?? 0) : null;
+        // Drained: nothing queued or running now, and none parked as a walk begun after it stopped being current counted them.
+        const countedSince = census !== null && supersededAt !== undefined && census.startedAt > supersededAt;
+        return {
+          version,
+          current: version === current,
+          liveWorkers: live.filter((worker) => worker.version === version).length,
+          firstStartedAt: iso(firstStartedAt),
+          lastStartedAt: iso(lastStartedAt),
+          promotedAt: promoted?.version === version ? iso(promoted.at) : null,
+          runs: { queued, running, waiting },
+          notUpgraded: { runs: census ? (counted?.notUpgraded ?? 0) : null, examples: counted?.examples ?? [] },
+          countedAt: census ? iso(census.at) : null,
+          drained: version !== current && countedSince && queued === 0 && running === 0 && waiting === 0,
+        };
+      }),
+    );
+    return { current: current || null, data };
   }
 
   /** The versions workers have started, oldest first. */
@@ -79,9 +133,10 @@ export class VersionsSystem {
 
   /** Makes a version that workers have started current (`helmr version promote`); 404 for one never started. */
   async promote(version: string, now = Date.now()): Promise<void> {
-    if (!(await this.known(version))) throw notFound("version", version, "no worker has started with it (`helmr version list` shows the versions there are)");
+    const known = await this.known(version);
+    if (!known) throw notFound("version", version, "no worker has started with it (`helmr version list` shows the versions there are)");
     await this.resources.redis.set(this.resources.keys.promotedVersion(), JSON.stringify({ version, at: now }));
-    this.cached = undefined;
+    await this.makeCurrent(known, now);
   }
 
   /** The version an operator promoted last, and when; null when none was. */
@@ -95,10 +150,13 @@ export class VersionsSystem {
     if (this.cached && Date.now() - this.cached.at < CURRENT_VIEW_MS) return this.cached.version;
     const askedAt = Date.now();
     const [live, promoted] = await Promise.all([this.warm.liveWorkers(), this.promoted()]);
-    const candidates = live.filter((worker) => worker.version).map((worker) => ({ version: worker.version, at: worker.startedAt }));
+    const known = await this.list();
+    const firstStarted = new Map(known.map((each) => [each.version, each.firstStartedAt]));
+    const liveVersions = new Set(live.map((worker) => worker.version).filter((version) => firstStarted.has(version)));
+    const candidates = [...liveVersions].map((version) => ({ version, at: firstStarted.get(version)! }));
     if (promoted) candidates.push(promoted);
     let version = latest(candidates);
-    if (version === undefined) version = latest((await this.list()).map((known) => ({ version: known.version, at: known.lastStartedAt }))) ?? "";
+    if (version === undefined) version = latest(known.map((each) => ({ version: each.version, at: each.firstStartedAt }))) ?? "";
     this.cached = { version, at: askedAt };
     return version;
   }
@@ -159,6 +217,9 @@ export interface RunPin {
   reached: string;
   at: number;
 }
+
+/** A registry entry as stored (its name is the hash field). */
+const stored = ({ version: _, ...entry }: KnownVersion): string => JSON.stringify(entry);
 
 const latest = (candidates: { version: string; at: number }[]): string | undefined =>
   candidates.reduce<{ version: string; at: number } | undefined>((best, each) => (!best || each.at > best.at ? each : best), undefined)?.version;

@@ -109,6 +109,21 @@ export const VersionRecord = z.strictObject({
   firstStartedAt: Time.describe("When a worker of this version first started"),
   lastStartedAt: Time.describe("When a worker of this version last started"),
   promotedAt: Time.nullable().describe("When an operator made it current (helmr version promote), if it is the version promoted last"),
+  runs: z
+    .strictObject({
+      queued: z.number().int(),
+      running: z.number().int(),
+      waiting: z.number().int().nullable().describe("Parked, as of `countedAt` (null: not counted yet)"),
+    })
+    .describe("Its runs by status: queued and running now, parked as the last walk of the parked runs counted them"),
+  notUpgraded: z.strictObject({
+    runs: z.number().int().nullable().describe("Parked runs a newer version's code did not replay cleanly, as of `countedAt`"),
+    examples: z.array(
+      z.strictObject({ runId: z.string(), version: z.string(), position: z.number().int().nullable(), recorded: z.string(), reached: z.string() }),
+    ),
+  }),
+  countedAt: Time.nullable().describe("When the last walk of the parked runs (by an upgrading worker) ended"),
+  drained: z.boolean().describe("Not current, and no run is left on it (as of a walk begun after it stopped being current): its workers can stop"),
 });
 export type VersionRecord = z.infer<typeof VersionRecord>;
 

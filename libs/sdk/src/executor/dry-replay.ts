@@ -86,7 +86,7 @@ function positionsIn(journal: Map<string, string>): number {
 function dryBroker(wentLive: () => void): ExecutionBroker {
   const handlers: Partial<ExecutionBroker> = {
     limits: { maxPayloadBytes: Number.POSITIVE_INFINITY, outputMaxLength: 0 },
-    createToken: async (body: CreateTokenBody, options: { tokenId?: string }) => standInToken(options.tokenId ?? "", body),
+    createToken: async (body: CreateTokenBody, options?: { tokenId?: string }) => standInToken(options?.tokenId ?? "", body),
     createPublicToken: async (body: CreatePublicTokenBody) => standInPublicToken(body),
     releaseTokenWaiter: async () => {},
   };

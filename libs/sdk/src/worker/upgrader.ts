@@ -1,4 +1,4 @@
-import { forEachAtMost, type HelmrEngine, type WaitingPosition } from "@helmr/broker";
+import { CENSUS_EXAMPLES, forEachAtMost, type HelmrEngine, type RunPin, type VersionCensus, type WaitingPosition } from "@helmr/broker";
 import { parseRunId, type RunBatchJob, type RunJob } from "@helmr/core";
 import type { Logger } from "pino";
 import { dryReplay } from "../executor/dry-replay.ts";
@@ -6,8 +6,8 @@ import type { TaskDefinition } from "../task.ts";
 
 /** How often the upgrader looks for runs to move. */
 const TICK_MS = 1_000;
-/** After a walk of every parked run, how long until the next one (runs of older versions appear only as older code parks them). */
-const PASS_IDLE_MS = 60_000;
+/** After a walk of every parked run, the next waits as long as it took, within these bounds: walking costs at most half the rate. */
+const REST_MS = { min: 1_000, max: 60_000 };
 /** Runs checked at once. */
 const CHECKS_AT_ONCE = 8;
 /** How long the walk's lock lasts without renewal (it is renewed every tick). */
@@ -42,6 +42,8 @@ export class Upgrader {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private cursor?: WaitingPosition;
+  /** What the walk under way has counted (VersionsSystem.describe shows the last complete one). */
+  private census?: VersionCensus;
   private idleUntil = 0;
   private stopped = false;
 
@@ -107,8 +109,13 @@ export class Upgrader {
     return true;
   }
 
-  /** The next slice of the parked runs, from where the walk stopped; at the end, it rests before the next walk. */
+  /**
+   * The next slice of the parked runs, from where the walk stopped, counted per version as
+   * it goes; at the end the count is recorded, and the walk rests before the next one.
+   */
   private async walkParked(older: Set<string>, budget: number): Promise<void> {
+    if (!this.cursor || !this.census) this.census = { startedAt: Date.now(), at: 0, versions: {} };
+    const census = this.census;
     const slice: string[] = [];
     const entries = this.options.engine.resources.waiting.entries(this.cursor);
     for await (const batch of entries) {
@@ -119,35 +126,68 @@ export class Upgrader {
       }
       if (slice.length >= budget) break;
     }
-    if (slice.length < budget) {
-      this.cursor = undefined;
-      this.idleUntil = Date.now() + PASS_IDLE_MS;
-    }
-    await forEachAtMost(CHECKS_AT_ONCE, slice, (runId) => this.check(runId, older));
+    const ended = slice.length < budget;
+    await forEachAtMost(CHECKS_AT_ONCE, slice, (runId) => this.check(runId, older, census));
+    if (!ended) return;
+    this.cursor = undefined;
+    this.census = undefined;
+    const took = Date.now() - census.startedAt;
+    this.idleUntil = Date.now() + Math.min(REST_MS.max, Math.max(REST_MS.min, took));
+    await this.options.engine.versions.recordCensus({ ...census, at: Date.now() });
   }
 
-  /** Checks one run against this worker's code, and moves it or records why not. */
-  private async check(runId: string, older: Set<string>): Promise<void> {
+  /** Checks one run against this worker's code, and moves it or records why not; a parked run is counted in `census`. */
+  private async check(runId: string, older: Set<string>, census?: VersionCensus): Promise<void> {
     if (this.stopped) return;
+    const { engine, version } = this.options;
+    const [status, from, taskId, fence, attempt, pinJson] = await engine.resources.redis.hmget(
+      engine.resources.keys.run(runId),
+      "status",
+      "ver",
+      "task",
+      "fence",
+      "attempt",
+      "pin",
+    );
+    if (status !== "waiting" && status !== "queued") return;
+    let pin = pinJson ? (JSON.parse(pinJson) as RunPin) : null;
+    let on = from ?? "";
+    if (from && older.has(from) && taskId && fence !== null && !(pin && pin.to === version && pin.fence === fence)) {
+      const outcome = await this.replayOn(runId, from, taskId, fence, Number(attempt ?? 1));
+      if (outcome === "upgraded") [on, pin] = [version, null];
+      else if (outcome) pin = outcome;
+    }
+    if (census && status === "waiting") tally(census, runId, on, pin);
+  }
+
+  /** Dry-replays a run of an older version on this code: moves it ("upgraded"), or records and returns why not; null when its task is not to be moved. */
+  private async replayOn(runId: string, from: string, taskId: string, fence: string, attempt: number): Promise<"upgraded" | RunPin | null> {
     const { engine, tasks, version, logger } = this.options;
-    const { redis, keys } = engine.resources;
-    const [status, from, taskId, fence, attempt, pinJson] = await redis.hmget(keys.run(runId), "status", "ver", "task", "fence", "attempt", "pin");
-    if ((status !== "waiting" && status !== "queued") || !from || !older.has(from) || !taskId || fence === null) return;
     const task = tasks.get(taskId);
-    if (!task || task.versioning === "pinned") return;
-    const pin = pinJson ? (JSON.parse(pinJson) as { to: string; fence: string }) : null;
-    if (pin && pin.to === version && pin.fence === fence) return;
+    if (!task || task.versioning === "pinned") return null;
     const history = await engine.executions.historyNow(runId);
-    const run = { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt: Number(attempt ?? 1) };
-    const replay = await dryReplay(task, run, history.payload, history.journal);
+    const replay = await dryReplay(task, { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt }, history.payload, history.journal);
     if (replay.clean) {
-      if (await engine.versions.upgradeRun(runId, from, version, fence)) logger.debug({ runId, from, to: version }, "run moved to a newer version");
-      return;
+      if (!(await engine.versions.upgradeRun(runId, from, version, fence))) return null;
+      logger.debug({ runId, from, to: version }, "run moved to a newer version");
+      return "upgraded";
     }
     const { position, recorded, reached } = replay;
-    await engine.versions.pinRun(runId, from, { to: version, fence, position, recorded, reached, at: Date.now() });
+    const pin: RunPin = { to: version, fence, position, recorded, reached, at: Date.now() };
+    await engine.versions.pinRun(runId, from, pin);
     logger.info({ runId, from, version, position, recorded, reached }, "run stays on its version: the newer code does not meet its journal");
+    return pin;
   }
+}
+
+/** Counts a parked run under its version, and why it stays there if a newer version's code did not meet it. */
+function tally(census: VersionCensus, runId: string, version: string, pin: RunPin | null): void {
+  const counted = (census.versions[version] ??= { waiting: 0, notUpgraded: 0, examples: [] });
+  counted.waiting++;
+  if (!pin) return;
+  counted.notUpgraded++;
+  if (counted.examples.length < CENSUS_EXAMPLES)
+    counted.examples.push({ runId, version: pin.to, position: pin.position, recorded: pin.recorded, reached: pin.reached });
 }
 
 const runsOf = (data: RunJob | RunBatchJob): string[] => ("batch" in data ? data.batch.map((entry) => entry.runId) : [data.runId]);
