@@ -9,11 +9,12 @@ import { rawBullmq } from "./scenarios/raw-bullmq.ts";
 import { snapshotBenchmarks } from "./snapshots.ts";
 import { DELAY_MS, row } from "./stats.ts";
 import { streamBenchmarks } from "./streams.ts";
+import { upgradeBenchmarks } from "./upgrades.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -61,6 +62,10 @@ if (!only || only === "retention") {
 }
 if (!only || only === "cluster") {
   await clusterBenchmarks({ runs: Number(process.env.BENCH_CLUSTER_RUNS ?? 20_000), probes: Number(process.env.BENCH_PROBES_CLUSTER ?? 500) });
+  console.log("");
+}
+if (!only || only === "upgrades") {
+  await upgradeBenchmarks({ parked: Number(process.env.BENCH_UPGRADE_PARKED ?? 10_000) });
   console.log("");
 }
 if (!only || only === "snapshots") {

@@ -263,4 +263,23 @@ describe("the dashboard in Chromium", () => {
     expect((await stack.client.runs.retrieve(closing.runId)).status).toBe("cancelled");
     await page.close();
   });
+
+  it("shows each version with its workers and runs, and promotes one after a confirmation", async () => {
+    const [original] = stack.workers;
+    // A second version's worker, with the same tasks: it is current once the API sees it.
+    const next = await stack.startWorker({ tasks: [approval, conversation, held, firstOf, batchOf], version: "dash-v2" });
+    await eventually(async () => (await stack.client.versions.list()).current === "dash-v2", { what: "dash-v2 to be current" });
+    const page = await signedIn();
+    await page.locator("nav").getByRole("link", { name: "Versions" }).click();
+    const row = (version: string) => page.locator("tr", { has: page.locator("code", { hasText: version }) });
+    await expect.poll(() => row("dash-v2").textContent()).toMatch(/dash-v2\s*yes\s*1/);
+    expect(await row(original.version).textContent()).toMatch(new RegExp(`${original.version}\\s*1`));
+    await page.screenshot({ path: join(SHOTS, "versions.png"), fullPage: true });
+
+    await confirm(row(original.version), "Promote");
+    await expect.poll(() => row(original.version).textContent(), { timeout: 10_000 }).toMatch(/yes \(promoted\)/);
+    expect((await stack.client.versions.list()).current).toBe(original.version);
+    await next.close();
+    await page.close();
+  });
 });

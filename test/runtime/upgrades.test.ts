@@ -1,3 +1,4 @@
+import { masters } from "@helmr/broker";
 import { step, streams, task, timers, versions, type HelmrWorker, type TaskDefinition } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
@@ -158,5 +159,12 @@ describe("a deploy moves the runs its code replays cleanly", () => {
       what: "v1 to be drained",
     });
     expect(drained).toMatchObject({ runs: { queued: 0, running: 0, waiting: 0 }, liveWorkers: 1 });
+
+    // Its workers stop: the next walk retires it, and nothing of its queues is left in Redis.
+    await stack.workers.at(-1)!.close();
+    await eventually(async () => !(await stack.client.versions.list()).data.some((v) => v.version === "v1"), { timeoutMs: 15_000, what: "v1 to retire" });
+    const keysLike = async (pattern: string) => (await Promise.all(masters(stack.engine.resources.redis).map((node) => node.keys(pattern)))).flat();
+    expect(await keysLike(`{${stack.prefix}*runs-v-v1:*`), "no key of v1's queues").toEqual([]);
+    expect((await keysLike(`{${stack.prefix}*runs-v-v2:*`)).length).toBeGreaterThan(0);
   });
 });

@@ -10,6 +10,7 @@ import { Sessions } from "./pages/sessions.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { Tokens } from "./pages/tokens.tsx";
 import { Waits } from "./pages/waits.tsx";
+import { Versions } from "./pages/versions.tsx";
 import { href, useRoute, type Route } from "./router.ts";
 
 /** The dashboard: a sign-in, then one page per route (router.ts), all from the public API. */
@@ -44,6 +45,7 @@ const NAV: Array<[string, string]> = [
   ["runs", "Runs"],
   ["waits", "Waits"],
   ["tokens", "Tokens"],
+  ["versions", "Versions"],
 ];
 
 function page({ path, query }: Route) {
@@ -52,6 +54,7 @@ function page({ path, query }: Route) {
   if (section === "runs") return id ? <RunPage id={id} /> : <Runs query={query} />;
   if (section === "waits") return <Waits query={query} />;
   if (section === "tokens") return <Tokens query={query} />;
+  if (section === "versions") return <Versions />;
   return <Home />;
 }
 

@@ -25,6 +25,8 @@ export interface Resources {
   runsQueuesOf(version: string): Queue[];
   /** The versions whose runs queues this process has made, besides `runsQueues`. */
   versionQueues(): Queue[];
+  /** Closes and forgets a version's runs queues (a retired version's). */
+  forgetRunsQueuesOf(version: string): Promise<void>;
   /** The runs queue a run's jobs go to when no worker keeps it warm: its version's, in its shard. */
   runsQueueOf(runId: string, version: string): Queue;
   /** Shard 0's runs queue of runs with no version. Code that dispatches uses runsQueueOf. */
@@ -124,6 +126,11 @@ export function createResources(options: ResourceOptions): Resources {
     runsQueues,
     runsQueuesOf,
     versionQueues: () => [...byVersion.values()].flat(),
+    forgetRunsQueuesOf: async (version) => {
+      const queues = byVersion.get(version) ?? [];
+      byVersion.delete(version);
+      await Promise.all(queues.map((queue) => queue.close().catch(() => {})));
+    },
     runsQueueOf,
     runsQueue: runsQueues[0],
     version: options.version ?? "",

@@ -71,6 +71,20 @@ export class VersionsSystem {
     this.cached = undefined;
   }
 
+  /**
+   * Forgets the versions that are drained and that no live worker runs any more: their runs
+   * queues (BullMQ's keys, on every shard) and their entries go. Returns the versions retired.
+   */
+  async retireDrained(): Promise<string[]> {
+    const retired = (await this.describe()).data.filter((version) => version.drained && version.liveWorkers === 0).map((version) => version.version);
+    for (const version of retired) {
+      for (const queue of this.resources.runsQueuesOf(version)) await queue.obliterate({ force: true });
+      await this.resources.forgetRunsQueuesOf(version);
+      await this.resources.redis.hdel(this.resources.keys.versions(), version);
+    }
+    return retired;
+  }
+
   /** Records what a walk of every parked run counted (the upgrader, at the end of its walk). */
   async recordCensus(census: VersionCensus): Promise<void> {
     await this.resources.redis.set(this.resources.keys.versionCensus(), JSON.stringify(census));
@@ -178,7 +192,8 @@ export class VersionsSystem {
     try {
       if (status === "queued" && jobId && (await oldQueue.getJob(jobId)) && !(await removed(oldQueue, jobId))) return false;
       const moved = await callScript(redis, "upgradeRun", { keys: { run: keys.run(runId) }, args: { from, to, fence, now }, subject: runId });
-      if (moved.kind === "upgraded" && moved.status === "waiting" && moved.job) await removed(oldQueue, moved.job);
+      // A parked run's wake-up job, on the old version's queues or its warm worker's (one already taken finds itself stale, or hands itself on).
+      if (moved.kind === "upgraded" && moved.status === "waiting" && moved.job) await this.dispatch.removeJob(runId, from, moved.job, moved.warm);
       // The job the run's state names, on the queues of the version it is on now (a queued run's was taken off above either way).
       if (moved.kind === "upgraded" || status === "queued") await this.dispatch.ensureFromRunState(runId);
       return moved.kind === "upgraded";

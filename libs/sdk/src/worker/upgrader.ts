@@ -134,6 +134,8 @@ export class Upgrader {
     const took = Date.now() - census.startedAt;
     this.idleUntil = Date.now() + Math.min(REST_MS.max, Math.max(REST_MS.min, took));
     await this.options.engine.versions.recordCensus({ ...census, at: Date.now() });
+    const retired = await this.options.engine.versions.retireDrained();
+    if (retired.length) this.options.logger.info({ versions: retired }, "versions with no run left and no worker retired: their queues are gone");
   }
 
   /** Checks one run against this worker's code, and moves it or records why not; a parked run is counted in `census`. */
