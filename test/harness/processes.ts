@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterEach } from "vitest";
 import { eventually } from "./poll.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
@@ -81,4 +82,21 @@ export function startFixtureWorker(
   });
   started.push(worker);
   return worker;
+}
+
+/** Starts `helmr` processes for a test file's tests, each stopped (SIGTERM, and waited for) after every test. */
+export function startedPerTest(): (args: string[], env: Record<string, string>) => HelmrProcess {
+  const started: HelmrProcess[] = [];
+  afterEach(async () => {
+    for (const p of started.splice(0)) {
+      if (p.child.exitCode !== null) continue;
+      p.child.kill("SIGTERM");
+      await p.exited;
+    }
+  });
+  return (args, env) => {
+    const process = spawnHelmr(args, env);
+    started.push(process);
+    return process;
+  };
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { VersionList } from "@helmr/core";
 import { HelmrClient } from "@helmr/sdk";
-import { afterEach, describe, expect, it, inject } from "vitest";
+import { describe, expect, it, inject } from "vitest";
 import { helmr } from "../harness/cli.ts";
 import { eventually } from "../harness/poll.ts";
-import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
+import { startedPerTest, type HelmrProcess } from "../harness/processes.ts";
 import { runReachesWithin } from "../harness/runs.ts";
 
 /**
@@ -13,20 +13,7 @@ import { runReachesWithin } from "../harness/runs.ts";
  * step before the wait), the inputs arriving. Before versions, every one of these runs
  * failed with a NonDeterminismError.
  */
-const processes: HelmrProcess[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode !== null) continue;
-    p.child.kill("SIGTERM");
-    await p.exited;
-  }
-});
-
-function start(args: string[], env: Record<string, string>): HelmrProcess {
-  const process = spawnHelmr(args, env);
-  processes.push(process);
-  return process;
-}
+const start = startedPerTest();
 
 async function stop(process: HelmrProcess): Promise<void> {
   process.child.kill("SIGTERM");

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { HelmrClient } from "@helmr/sdk";
-import { afterEach, describe, expect, it, inject } from "vitest";
+import { describe, expect, it, inject } from "vitest";
 import { helmr } from "../harness/cli.ts";
 import { eventually } from "../harness/poll.ts";
-import { spawnHelmr, type HelmrProcess } from "../harness/processes.ts";
+import { startedPerTest } from "../harness/processes.ts";
 import { runReachesWithin } from "../harness/runs.ts";
 
 /**
@@ -11,14 +11,7 @@ import { runReachesWithin } from "../harness/runs.ts";
  * project gives: one Redis, or (project `cluster`) the `redis+cluster://` URL the README
  * documents, which both processes once refused while the in-process tests passed.
  */
-const processes: HelmrProcess[] = [];
-afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode !== null) continue;
-    p.child.kill("SIGTERM");
-    await p.exited;
-  }
-});
+const start = startedPerTest();
 
 function settings() {
   return {
@@ -27,12 +20,6 @@ function settings() {
     HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
     HELMR_SECRET: randomBytes(32).toString("base64url"),
   };
-}
-
-function start(args: string[], env: Record<string, string>): HelmrProcess {
-  const process = spawnHelmr(args, env);
-  processes.push(process);
-  return process;
 }
 
 /** Walks what a user does: a run parks on input and resumes, a token, a timer. */

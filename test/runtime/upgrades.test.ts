@@ -166,5 +166,10 @@ describe("a deploy moves the runs its code replays cleanly", () => {
     const keysLike = async (pattern: string) => (await Promise.all(masters(stack.engine.resources.redis).map((node) => node.keys(pattern)))).flat();
     expect(await keysLike(`{${stack.prefix}*runs-v-v1:*`), "no key of v1's queues").toEqual([]);
     expect((await keysLike(`{${stack.prefix}*runs-v-v2:*`)).length).toBeGreaterThan(0);
+    // A worker of the retired version started again is known as old: triggers stay on v2.
+    await start("v1", [approvalV1("v1")]);
+    const again = await eventually(async () => (await stack.client.versions.list()).data.find((v) => v.version === "v1"), { what: "v1 to be back" });
+    expect(again).toMatchObject({ current: false, liveWorkers: expect.any(Number) });
+    expect((await stack.client.versions.list()).current).toBe("v2");
   });
 });

@@ -18,7 +18,16 @@ export interface KnownVersion {
   lastStartedAt: number;
   /** When another version became current after it (a start, a promotion); absent while it may be current. */
   supersededAt?: number;
+  /**
+   * When it was retired (drained, no worker left: its queues are gone). Its entry stays a
+   * while, so a worker of it started again later is known as old and does not become
+   * current; a start revives it.
+   */
+  retiredAt?: number;
 }
+
+/** How long a retired version's entry is kept, so an old worker started again is still known as old. */
+const RETIRED_KEPT_MS = 30 * 24 * 3_600_000;
 
 /** What a walk of every parked run counted (libs/sdk/src/worker/upgrader.ts), per version. */
 export interface VersionCensus {
@@ -56,14 +65,14 @@ export class VersionsSystem {
   async started(version: string, now = Date.now()): Promise<void> {
     const known = await this.known(version);
     if (!known) return this.makeCurrent({ version, firstStartedAt: now, lastStartedAt: now }, now);
-    await this.resources.redis.hset(this.resources.keys.versions(), version, stored({ ...known, lastStartedAt: now }));
+    await this.resources.redis.hset(this.resources.keys.versions(), version, stored({ ...known, lastStartedAt: now, retiredAt: undefined }));
   }
 
   /** Writes `entry` as the version that may be current now; every other one not superseded yet is, from `now`. */
   private async makeCurrent(entry: KnownVersion, now: number): Promise<void> {
     const { redis, keys } = this.resources;
     const fields: string[] = [];
-    for (const other of await this.list()) {
+    for (const other of await this.list(true)) {
       if (other.version !== entry.version && other.supersededAt === undefined) fields.push(other.version, stored({ ...other, supersededAt: now }));
     }
     fields.push(entry.version, stored({ ...entry, supersededAt: undefined }));
@@ -72,16 +81,21 @@ export class VersionsSystem {
   }
 
   /**
-   * Forgets the versions that are drained and that no live worker runs any more: their runs
-   * queues (BullMQ's keys, on every shard) and their entries go. Returns the versions retired.
+   * Retires the versions that are drained and that no live worker runs any more: their runs
+   * queues (BullMQ's keys, on every shard) go, and their entries are marked; entries retired
+   * longer than RETIRED_KEPT_MS ago go too. Returns the versions retired now.
    */
-  async retireDrained(): Promise<string[]> {
+  async retireDrained(now = Date.now()): Promise<string[]> {
+    const { redis, keys } = this.resources;
     const retired = (await this.describe()).data.filter((version) => version.drained && version.liveWorkers === 0).map((version) => version.version);
     for (const version of retired) {
       for (const queue of this.resources.runsQueuesOf(version)) await queue.obliterate({ force: true });
       await this.resources.forgetRunsQueuesOf(version);
-      await this.resources.redis.hdel(this.resources.keys.versions(), version);
+      const known = await this.known(version);
+      if (known) await redis.hset(keys.versions(), version, stored({ ...known, retiredAt: now }));
     }
+    const forgotten = (await this.list(true)).filter((known) => known.retiredAt !== undefined && known.retiredAt < now - RETIRED_KEPT_MS);
+    if (forgotten.length) await redis.hdel(keys.versions(), ...forgotten.map((known) => known.version));
     return retired;
   }
 
@@ -133,10 +147,11 @@ export class VersionsSystem {
   }
 
   /** The versions workers have started, oldest first. */
-  async list(): Promise<KnownVersion[]> {
+  async list(withRetired = false): Promise<KnownVersion[]> {
     const entries = await this.resources.redis.hgetall(this.resources.keys.versions());
     return Object.entries(entries)
       .map(([version, json]) => ({ version, ...(JSON.parse(json) as Omit<KnownVersion, "version">) }))
+      .filter((known) => withRetired || known.retiredAt === undefined)
       .sort((a, b) => a.firstStartedAt - b.firstStartedAt || (a.version < b.version ? -1 : 1));
   }
 
@@ -148,7 +163,8 @@ export class VersionsSystem {
   /** Makes a version that workers have started current (`helmr version promote`); 404 for one never started. */
   async promote(version: string, now = Date.now()): Promise<void> {
     const known = await this.known(version);
-    if (!known) throw notFound("version", version, "no worker has started with it (`helmr version list` shows the versions there are)");
+    if (!known || known.retiredAt !== undefined)
+      throw notFound("version", version, "no worker runs it, or it was retired (`helmr version list` shows the versions there are)");
     await this.resources.redis.set(this.resources.keys.promotedVersion(), JSON.stringify({ version, at: now }));
     await this.makeCurrent(known, now);
   }
