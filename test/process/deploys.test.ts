@@ -73,6 +73,31 @@ describe("deploying new task code", { timeout: 180_000 }, () => {
     for (const [i, { runId }] of parked.entries()) expect((await runReachesWithin(20_000, client, runId, "completed")).output).toBe(`v1: yes ${i}`);
   });
 
+  it("moves the parked runs to a new version whose code replays them cleanly, named with --code-version", async () => {
+    const env = {
+      HELMR_REDIS_URL: inject("redisUrl"),
+      HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
+      HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
+      HELMR_SECRET: randomBytes(32).toString("base64url"),
+    };
+    const server = start(["server", "--port", "0", "--json"], env);
+    const { apiUrl } = await server.json<{ apiUrl: string }>(30_000);
+    const client = new HelmrClient({ baseUrl: apiUrl.replace(/\/api\/v1$/, ""), apiKey: env.HELMR_API_KEYS });
+    const old = start(["worker", "test/fixtures/deploy/v1.ts", "--code-version", "2026-12-01.1", "--json"], env);
+    expect((await old.json<{ version: string }>(30_000)).version).toBe("2026-12-01.1");
+    await eventually(async () => (await client.versions.list()).current === "2026-12-01.1", { what: "the first version to be current" });
+    const run = await client.tasks.trigger("deploy-approval", {});
+    await runReachesWithin(20_000, client, run.runId, "waiting");
+    await stop(old);
+
+    // The same durable operations in reworded code: its worker moves the run, which completes on it.
+    const next = start(["worker", "test/fixtures/deploy/v1-reworded.ts", "--code-version", "2026-12-08.1", "--json"], env);
+    expect((await next.json<{ version: string }>(30_000)).version).toBe("2026-12-08.1");
+    await eventually(async () => (await client.runs.retrieve(run.runId)).version === "2026-12-08.1", { timeoutMs: 20_000, what: "the run to move" });
+    await client.sessions.open(run.sessionId).input("decision").send("yes");
+    expect(await runReachesWithin(20_000, client, run.runId, "completed")).toMatchObject({ version: "2026-12-08.1", output: "v1 reworded: yes" });
+  });
+
   it("refuses a version that cannot name a queue, saying what one may be", async () => {
     const env = { HELMR_REDIS_URL: inject("redisUrl"), HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}` };
     const flag = start(["worker", "test/fixtures/deploy/v1.ts", "--code-version", "v 1"], env);

@@ -55,6 +55,13 @@ describe("helmr replay-check", { timeout: 120_000 }, () => {
     expect(reworded.code, reworded.stderr).toBe(0);
     expect((reworded.json() as Checked).groups).toEqual([expect.objectContaining({ version: worker.version, upgrade: 3, pinned: 0 })]);
 
+    // --task narrows the check to one task, which the module must define.
+    const narrowed = await helmr(["replay-check", "test/fixtures/deploy/v2.ts", "--task", "deploy-approval", "--json"], live);
+    expect((narrowed.json() as Checked).groups.map((group) => group.pinned)).toEqual([3]);
+    const unknownTask = await helmr(["replay-check", "test/fixtures/deploy/v2.ts", "--task", "nope"], live);
+    expect(unknownTask.code).toBe(1);
+    expect(unknownTask.stderr).toContain('defines no task "nope"');
+
     const neither = await helmr(["replay-check", "test/fixtures/deploy/v2.ts"], {});
     expect(neither.code).toBe(1);
     expect(neither.stderr).toContain("Set HELMR_REDIS_URL to check the runs parked in Redis");

@@ -168,8 +168,11 @@ export class WarmWorkersSystem {
     }
     await this.resources.hooks.racepoint?.("rescue.jobRemoved", { jobId: job.id, warmWorker: workerId });
     const delay = Math.max(0, job.timestamp + (job.opts.delay ?? 0) - Date.now());
-    // Its first run's shard (a warm worker's batch may mix shards; every worker takes every shard).
-    await this.resources.runsQueueOf(intents[0], data.version ?? "").add(job.name, data, { ...runJobOptions(), jobId: job.id, delay });
+    // The version its runs run on now (one may have moved to a newer one since the job was
+    // added), and its first run's shard (a warm worker's batch may mix shards; every worker takes every shard).
+    const version = (await redis.hget(keys.run(intents[0]), "ver")) || data.version || "";
+    const moved = { ...data, ...(version ? { version } : {}) };
+    await this.resources.runsQueueOf(intents[0], version).add(job.name, moved, { ...runJobOptions(), jobId: job.id, delay });
     await execOrThrow(dropIntents(batch(redis), keys, intents));
     return true;
   }
