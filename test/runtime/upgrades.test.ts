@@ -172,4 +172,27 @@ describe("a deploy moves the runs its code replays cleanly", () => {
     expect(again).toMatchObject({ current: false, liveWorkers: expect.any(Number) });
     expect((await stack.client.versions.list()).current).toBe("v2");
   });
+
+  it("checks at most HELMR_UPGRADE_RATE runs a second: each tick of the upgrader within its budget; none at 0", async () => {
+    stack = await startStack();
+    const v1 = await start("v1", [approvalV1("v1")]);
+    const parked = await parkRuns("u-approval", 7);
+    await v1.close();
+    // Upgrading off: a worker of v2 that checks nothing, beside one that checks 3 a tick.
+    const checkedBy = { off: 0, on: 0 };
+    const ticks: number[] = [];
+    const counting = (worker: keyof typeof checkedBy) => ({
+      racepoint: (point: string) => {
+        if (point === "upgrader.check") checkedBy[worker]++;
+        if (point === "upgrader.check" && worker === "on") ticks[ticks.length - 1]++;
+        if (point === "upgrader.tick" && worker === "on") ticks.push(0);
+      },
+    });
+    await stack.startWorker({ tasks: [approvalV1("v2")], version: "v2", upgradeRate: 0, hooks: counting("off") });
+    await stack.startWorker({ tasks: [approvalV1("v2")], version: "v2", upgradeRate: 3, hooks: counting("on") });
+    for (const { runId } of parked) await versionBecomes(runId, "v2");
+    expect(checkedBy).toEqual({ off: 0, on: 7 });
+    expect(Math.max(...ticks)).toBeLessThanOrEqual(3);
+    expect(ticks.filter((checks) => checks > 0).length).toBeGreaterThanOrEqual(3);
+  });
 });

@@ -26,7 +26,11 @@ export type Racepoint =
   /** A run's code is about to park it (the parkRun script has not run). */
   | "executions.beforePark"
   /** A parent is about to look at its child's end before waiting on it (ChildrenSystem.watch; `runId` is the child's). */
-  | "children.beforeWatch";
+  | "children.beforeWatch"
+  /** A worker's upgrader begins a tick: the checks of runs of older versions that follow share one budget (libs/sdk/src/worker/upgrader.ts). */
+  | "upgrader.tick"
+  /** A worker's upgrader is about to dry-replay a run of an older version against its code. */
+  | "upgrader.check";
 
 export interface RacepointDetail {
   runId?: string;

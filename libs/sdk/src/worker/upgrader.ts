@@ -69,6 +69,7 @@ export class Upgrader {
   private async tick(): Promise<void> {
     const older = await this.olderVersions();
     if (older.size === 0) return;
+    await this.options.engine.resources.hooks.racepoint?.("upgrader.tick", {});
     let budget = this.options.ratePerSecond;
     budget -= await this.checkStranded(older, budget);
     if (budget > 0 && Date.now() >= this.idleUntil && (await this.holdWalk())) await this.walkParked(older, budget);
@@ -167,6 +168,7 @@ export class Upgrader {
     const { engine, tasks, version, logger } = this.options;
     const task = tasks.get(taskId);
     if (!task || task.versioning === "pinned") return null;
+    await engine.resources.hooks.racepoint?.("upgrader.check", { runId });
     const history = await engine.executions.historyNow(runId);
     const replay = await dryReplay(task, { id: runId, sessionId: parseRunId(runId).sessionId, taskId, attempt }, history.payload, history.journal);
     if (replay.clean) {
