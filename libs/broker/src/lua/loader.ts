@@ -4,8 +4,14 @@ import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import type { Keys } from "../keys.ts";
 
-/** The package's `lua/` folder (in the repository, a link to the top-level `lua/`): one script per file, `verb-N.lua` for N keys. */
-export const LUA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../lua");
+/**
+ * The package's `lua/` folder: one script per file, `verb-N.lua` for N keys. Run from the
+ * TypeScript sources (the repository), the top-level `lua/` they are edited in: the
+ * package's `lua/` there is a link that `npm pack` swaps for a copy while it packs
+ * (scripts/build/lua-in-package.mjs), which an engine starting meanwhile must not read.
+ */
+const here = fileURLToPath(import.meta.url);
+export const LUA_DIR = resolve(dirname(here), here.endsWith(".ts") ? "../../../../lua" : "../../lua");
 
 const INCLUDE = /^--\s*@include\s+"([\w-]+)"\s*$/gm;
 
