@@ -22,18 +22,23 @@ async function stop(process: HelmrProcess): Promise<void> {
 
 const RUNS = 10;
 
+/** `helmr server` on a prefix of its own, the settings its workers share, and a client of it. */
+async function startServer() {
+  const env = {
+    HELMR_REDIS_URL: inject("redisUrl"),
+    HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
+    HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
+    HELMR_SECRET: randomBytes(32).toString("base64url"),
+  };
+  const server = start(["server", "--port", "0", "--json"], env);
+  const { apiUrl } = await server.json<{ apiUrl: string }>(30_000);
+  const baseUrl = apiUrl.replace(/\/api\/v1$/, "");
+  return { env, baseUrl, client: new HelmrClient({ baseUrl, apiKey: env.HELMR_API_KEYS }) };
+}
+
 describe("deploying new task code", { timeout: 180_000 }, () => {
   it("keeps runs parked under the old code on it: none fails, and an old worker back completes them", async () => {
-    const env = {
-      HELMR_REDIS_URL: inject("redisUrl"),
-      HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
-      HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
-      HELMR_SECRET: randomBytes(32).toString("base64url"),
-    };
-    const server = start(["server", "--port", "0", "--json"], env);
-    const { apiUrl } = await server.json<{ apiUrl: string }>(30_000);
-    const baseUrl = apiUrl.replace(/\/api\/v1$/, "");
-    const client = new HelmrClient({ baseUrl, apiKey: env.HELMR_API_KEYS });
+    const { env, baseUrl, client } = await startServer();
     const cli = { HELMR_API_URL: baseUrl, HELMR_API_KEY: env.HELMR_API_KEYS };
 
     // Version 1: its version is a fingerprint of its code, printed at start.
@@ -74,15 +79,7 @@ describe("deploying new task code", { timeout: 180_000 }, () => {
   });
 
   it("moves the parked runs to a new version whose code replays them cleanly, named with --code-version", async () => {
-    const env = {
-      HELMR_REDIS_URL: inject("redisUrl"),
-      HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
-      HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
-      HELMR_SECRET: randomBytes(32).toString("base64url"),
-    };
-    const server = start(["server", "--port", "0", "--json"], env);
-    const { apiUrl } = await server.json<{ apiUrl: string }>(30_000);
-    const client = new HelmrClient({ baseUrl: apiUrl.replace(/\/api\/v1$/, ""), apiKey: env.HELMR_API_KEYS });
+    const { env, client } = await startServer();
     const old = start(["worker", "test/fixtures/deploy/v1.ts", "--code-version", "2026-12-01.1", "--json"], env);
     expect((await old.json<{ version: string }>(30_000)).version).toBe("2026-12-01.1");
     await eventually(async () => (await client.versions.list()).current === "2026-12-01.1", { what: "the first version to be current" });
