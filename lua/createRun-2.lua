@@ -11,6 +11,7 @@
   @arg createSession   "1" to create the session when missing
   @arg parent     the parent's "<run id>|<position>" when a run's code triggered it ("" for none)
   @arg version    the version of the task code the run starts on ("" for none yet)
+  @arg flow       its concurrencyKey and priority (JSON, "" for none; systems/flow.ts)
   @reply {"created", claim:list}   claim: what the run's first job carries so its worker starts at once; claimStart
   @reply {"exists", status}   the same run id was created before
   @error SessionNotFound SessionClosed
@@ -18,7 +19,7 @@
 ]]
 local sessionKey, runKey = KEYS[1], KEYS[2]
 local runId, taskId, payload, now, jobId, idem = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local createSession, parent, version = ARGV[7], ARGV[8], ARGV[9]
+local createSession, parent, version, flow = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local rcall = redis.call
 
 -- @include "newRun"
@@ -40,7 +41,10 @@ elseif sessionStatus ~= "open" then
 end
 
 newRun(runKey, sessionKey, runId, taskId, version, payload, now, jobId, idem ~= "" and {"idem", idem} or {}, nil)
-if parent and parent ~= "" then
+if parent ~= "" then
   rcall("HSET", runKey, "parent", parent)
+end
+if flow ~= "" then
+  rcall("HSET", runKey, "flow", flow)
 end
 return {"created", claimStart(runKey)}

@@ -4,7 +4,7 @@
   exists afterwards, or, the session refusing, none was created.
   Run keys are built from `tagPrefix`: they share the session's hash tag.
   @key session    session hash (its runs are fields a:<own part of the run id>)
-  @arg runs       JSON array of the runs, each [run id, payload JSON, the parent's "<run id>|<wait position>|<index>" or ""]
+  @arg runs       JSON array of the runs, each [run id, payload JSON, the parent's "<run id>|<wait position>|<index>" or "", its flow JSON or ""]
   @arg taskId
   @arg now        (ms)
   @arg tagPrefix  the session's tag prefix
@@ -30,14 +30,19 @@ end
 
 local reply = {}
 for _, run in ipairs(cjson.decode(ARGV[1])) do
-  local runId, payload, parent = run[1], run[2], run[3]
+  local runId, payload, parent, flow = run[1], run[2], run[3], run[4] or ""
   local runKey = tagPrefix .. KEY.run .. ownOfRun(runId)
   local existing = rcall("HGET", runKey, "status")
   if existing then
     reply[#reply + 1] = "exists"
     reply[#reply + 1] = existing
   else
-    newRun(runKey, sessionKey, runId, taskId, version, payload, now, runId .. "-1", parent ~= "" and {"parent", parent} or {}, nil)
+    local extra = parent ~= "" and {"parent", parent} or {}
+    if flow ~= "" then
+      extra[#extra + 1] = "flow"
+      extra[#extra + 1] = flow
+    end
+    newRun(runKey, sessionKey, runId, taskId, version, payload, now, runId .. "-1", extra, nil)
     reply[#reply + 1] = "created"
     reply[#reply + 1] = claimStart(runKey)
   end

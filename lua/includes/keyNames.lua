@@ -18,3 +18,22 @@ local PART = {
   finishedRun = "f:",
   runToken    = "tok:",
 }
+-- Flow control's keys by the name that follows `<prefix>:{limits}:` (SLOT_KEYS).
+local SLOT = {
+  limits         = "limits",
+  codeLimits     = "limits:code",
+  setLimits      = "limits:set",
+  runs           = "runs",
+  leases         = "leases",
+  held           = "held",
+  heldByKey      = "held:",
+  queued         = "queued",
+  queuedByKey    = "queued:",
+  throttled      = "throttled",
+  throttledByKey = "throttled:",
+  queue          = "q:",
+  ready          = "ready:",
+  rate           = "rate:",
+  timers         = "timers",
+  sequence       = "seq",
+}

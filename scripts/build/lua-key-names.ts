@@ -1,10 +1,10 @@
-// Writes lua/includes/keyNames.lua from TAG_KEYS and SESSION_PARTS in libs/broker/src/keys.ts, so the Lua
+// Writes lua/includes/keyNames.lua from TAG_KEYS, SESSION_PARTS and SLOT_KEYS in libs/broker/src/keys.ts, so the Lua
 // scripts build key names from the same list as the TypeScript side. Run after changing
 // TAG_KEYS: `node --conditions=@helmr/source --import tsx scripts/build/lua-key-names.ts`;
 // test/unit/lua-keys.test.ts fails until the two agree.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SESSION_PARTS, TAG_KEYS } from "../../libs/broker/src/keys.ts";
+import { SESSION_PARTS, SLOT_KEYS, TAG_KEYS } from "../../libs/broker/src/keys.ts";
 
 const rowsOf = (table: Record<string, string>) => {
   const width = Math.max(...Object.keys(table).map((name) => name.length));
@@ -23,6 +23,10 @@ export function keyNamesLua(): string {
     "-- each followed by its own id part.",
     "local PART = {",
     ...rowsOf(SESSION_PARTS),
+    "}",
+    "-- Flow control's keys by the name that follows `<prefix>:{limits}:` (SLOT_KEYS).",
+    "local SLOT = {",
+    ...rowsOf(SLOT_KEYS),
     "}",
     "",
   ].join("\n");

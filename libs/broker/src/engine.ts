@@ -14,6 +14,7 @@ import { PublicTokensSystem } from "./systems/public-tokens.ts";
 import { TokensSystem } from "./systems/tokens.ts";
 import { WarmWorkersSystem } from "./systems/warm-workers.ts";
 import { VersionsSystem } from "./systems/versions.ts";
+import { FlowSystem } from "./systems/flow.ts";
 import { ErasureSystem } from "./systems/erasure.ts";
 import { RetentionSystem } from "./systems/retention.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
@@ -55,6 +56,7 @@ export class HelmrEngine {
   readonly outbox: OutboxSweeperSystem;
   readonly warm: WarmWorkersSystem;
   readonly versions: VersionsSystem;
+  readonly flow: FlowSystem;
   readonly erasure: ErasureSystem;
   readonly retention: RetentionSystem;
 
@@ -62,6 +64,7 @@ export class HelmrEngine {
     this.warm = new WarmWorkersSystem(resources);
     this.dispatch = new DispatchSystem(resources, this.warm);
     this.versions = new VersionsSystem(resources, this.warm, this.dispatch);
+    this.flow = new FlowSystem(resources, this.warm);
     this.tasks = new TasksSystem(resources);
     this.children = new ChildrenSystem(resources, this.dispatch);
     this.sessions = new SessionsSystem(resources, this.children, this.dispatch);

@@ -1,6 +1,6 @@
 export { HelmrEngine, LAYOUT_VERSION, LayoutMismatchError, createEngine } from "./engine.ts";
 export { closeConnection, connect, RUNS_QUEUE, versionQueueName, type EngineHooks, type Resources, type ResourceOptions } from "./resources.ts";
-export { Keys, SESSION_PARTS, TAG_KEYS } from "./keys.ts";
+export { Keys, SESSION_PARTS, SLOT_KEYS, TAG_KEYS } from "./keys.ts";
 export { isConnected, isRedisUnavailable, redisAnswers } from "./redis-availability.ts";
 export type { Racepoint, RacepointDetail, RacepointHook } from "./racepoints.ts";
 export { isCluster, masterOf, masters, redisClient } from "./redis-target.ts";
@@ -22,6 +22,7 @@ export { executionBroker, type ExecutionBroker } from "./execution-broker.ts";
 export type { InputReader } from "./input-reader.ts";
 export { forEachAtMost } from "./at-most.ts";
 export { CENSUS_EXAMPLES, type KnownVersion, type RunPin, type VersionCensus } from "./systems/versions.ts";
+export { FlowSystem, GRANT_LEASE_MS, type SlotOutcome, type SlotRequest } from "./systems/flow.ts";
 export type { WaitingPosition } from "./waiting-index.ts";
 export { parkedRunsNow } from "./parked-runs.ts";
 export type { ReplayableRun } from "./snapshots/parked-runs.ts";

@@ -27,6 +27,44 @@ export const TAG_KEYS = {
 } as const;
 
 /**
+ * Flow control's keys (systems/flow.ts), by the name that follows `<prefix>:{limits}:`: one
+ * hash tag, so one script checks a task's limit, its keys' limits and its rate at once.
+ * A scope is a task id; `<scope>|<key>` names one concurrencyKey of it ("" for none).
+ * lua/includes/keyNames.lua's SLOT is generated from this.
+ */
+export const SLOT_KEYS = {
+  /** Scope to the limits in force, JSON `{ limit, perKey, rate, periodMs, ratePerKey }` (each absent for none). */
+  limits: "limits",
+  /** Scope to the limits its task's code declares (written by workers as they start). */
+  codeLimits: "limits:code",
+  /** Scope to the limits set at runtime (PUT /tasks/:taskId/limits); a 0 there lifts the code's. */
+  setLimits: "limits:set",
+  /** Run id to its record while it waits for a slot or holds one: JSON (includes/slots.lua). */
+  runs: "runs",
+  /** Runs holding a slot by when their lease runs out. */
+  leases: "leases",
+  /** Scope to how many slots are held; + scope: key to how many. */
+  held: "held",
+  heldByKey: "held:",
+  /** Scope to how many runs wait for a slot; + scope: key to how many. */
+  queued: "queued",
+  queuedByKey: "queued:",
+  /** Scope to how many runs ever had to wait; + scope: key to how many since the key was last idle. */
+  throttled: "throttled",
+  throttledByKey: "throttled:",
+  /** + `<scope>|<key>`: the runs waiting for a slot, in order (resumes, then priority, then arrival). */
+  queue: "q:",
+  /** + scope: its keys with a waiter that may start, in turn (round robin within a rank). */
+  ready: "ready:",
+  /** + scope, or `<scope>|<key>` per key: when the last starts in the rate's period were. */
+  rate: "rate:",
+  /** Scopes (or `<scope>|<key>`) to look at again at a time: a rate's window opening, or more to grant. */
+  timers: "timers",
+  /** Numbers arrivals, turns and grants. */
+  sequence: "seq",
+} as const;
+
+/**
  * The fields of a session hash that name a run or token of the session, each followed by
  * its own id part (lua/includes/keyNames.lua's PART is generated from this too). A stream's
  * entry count and a public token are named by their key's TAG_KEYS prefix instead.
@@ -201,6 +239,14 @@ export class Keys {
   /** Held (PX) by the one worker of a version walking the parked runs of older versions to upgrade them (libs/sdk/src/worker/upgrader.ts). */
   upgradeSweepLock(version: string): string {
     return `${this.prefix}:versions:sweep:${version}`;
+  }
+  /** `<prefix>:{limits}:`: every flow-control key is this and a SLOT_KEYS name (systems/flow.ts). */
+  slotsBase(): string {
+    return `${this.prefix}:{limits}:`;
+  }
+  /** A flow-control key by its SLOT_KEYS name, with the scope (and key) it is of, if any. */
+  slots(name: keyof typeof SLOT_KEYS, scope = ""): string {
+    return this.slotsBase() + SLOT_KEYS[name] + scope;
   }
   /** Held by the one process sweeping what passed its retention (systems/retention.ts). */
   retentionLock(): string {

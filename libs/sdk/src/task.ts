@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { Name, parseDuration, type Duration, type TriggerResult } from "@helmr/core";
+import { Name, TaskLimits, parseDuration, type Duration, type TriggerResult } from "@helmr/core";
 import { currentExecution } from "./executor/context.ts";
 import { triggerChild, type ChildOptions } from "./executor/operations/child.ts";
 import { triggerBatch, type BatchItem, type BatchRunResult } from "./executor/operations/batch.ts";
@@ -43,6 +43,15 @@ export interface TaskOptions<Payload, Output> {
    * operation; "pinned" keeps every run on the code it started on, to the end.
    */
   versioning?: "upgrade" | "pinned";
+  /**
+   * Flow control: `limit` runs of this task executing at once across every worker, and
+   * `perKey` per concurrencyKey (a trigger option) under it. A parked run holds no slot; a
+   * run over a limit waits its turn, resumes first, then by priority. Changeable at runtime
+   * (`helmr task limits`, PUT /api/v1/tasks/:taskId/limits): these are the defaults.
+   */
+  concurrency?: { limit?: number; perKey?: number };
+  /** At most `limit` executions start in any window of `period` (per concurrencyKey with `perKey`); the rest wait their turn. */
+  rateLimit?: { limit: number; period: Duration; perKey?: boolean };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a task declared without a payload type takes any payload, as the user wrote it.
@@ -90,6 +99,11 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
   if (typeof options.run !== "function") throw new TypeError(`task "${options.id}" needs a run function`);
   if (options.versioning !== undefined && options.versioning !== "upgrade" && options.versioning !== "pinned")
     throw new TypeError(`task "${options.id}": versioning must be "upgrade" or "pinned", not ${JSON.stringify(options.versioning)}`);
+  const limits = TaskLimits.safeParse({ concurrency: options.concurrency, rateLimit: options.rateLimit });
+  if (!limits.success) {
+    const issue = limits.error.issues[0];
+    throw new TypeError(`task "${options.id}": ${issue?.path.join(".")} ${issue?.message}`);
+  }
   const maxAttempts = options.retry?.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError(`task "${options.id}": retry.maxAttempts must be an integer >= 1`);
   const minDelay = parseDuration(options.retry?.minDelay ?? "1s");

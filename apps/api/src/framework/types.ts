@@ -65,7 +65,7 @@ export interface RouteDoc {
 
 /** One route handler per file (CONTRIBUTING.md); routes/index.ts mounts them all. */
 export interface RouteDefinition {
-  method: "get" | "post" | "delete";
+  method: "get" | "post" | "put" | "delete";
   path: string;
   /** Also open to a public access token, which the handler checks against its scope. */
   acceptsPublicToken?: boolean;

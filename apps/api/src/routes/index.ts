@@ -15,6 +15,8 @@ import sessionsList from "./sessions-list.ts";
 import sessionsOutputRead from "./sessions-output-read.ts";
 import tasksTrigger from "./tasks-trigger.ts";
 import tasksBatchTrigger from "./tasks-batch-trigger.ts";
+import tasksGet from "./tasks-get.ts";
+import tasksLimitsSet from "./tasks-limits-set.ts";
 import tokensComplete from "./tokens-complete.ts";
 import tokensCreate from "./tokens-create.ts";
 import tokensFail from "./tokens-fail.ts";
@@ -36,6 +38,8 @@ export const apiRoutes: RouteDefinition[] = [
   sessionsOutputRead,
   tasksTrigger,
   tasksBatchTrigger,
+  tasksGet,
+  tasksLimitsSet,
   runsList,
   runsGet,
   runsEvents,

@@ -1,7 +1,7 @@
-import type { RunJob, RunStart } from "@helmr/core";
+import type { RunFlow, RunJob, RunStart } from "@helmr/core";
 
 /** A claim as lua/includes/claimStart.lua returns it (`claimOf`). */
-type ClaimReply = [number, string, string, string, string, string[], string | number, string, string?, string?];
+type ClaimReply = [number, string, string, string, string, string[], string | number, string, string?, string?, string?];
 
 /**
  * A claiming script's claim (lua/includes/claimStart.lua: the field a reply's header types
@@ -23,7 +23,7 @@ export function claimOf(reply: unknown): RunStart | undefined {
 
 /** The job of a run a script just queued and claimed: on the queue of the version the run runs on, starting from the claim. */
 export function jobOfClaim(runId: string, taskId: string, reply: unknown): RunJob {
-  const version = Array.isArray(reply) ? (reply as ClaimReply)[9] : undefined;
+  const [version, flow] = Array.isArray(reply) ? [(reply as ClaimReply)[9], (reply as ClaimReply)[10]] : [];
   const start = claimOf(reply);
-  return { runId, taskId, ...(version ? { version } : {}), ...(start ? { start } : {}) };
+  return { runId, taskId, ...(version ? { version } : {}), ...(start ? { start } : {}), flow: flow ? (JSON.parse(flow) as RunFlow) : {} };
 }

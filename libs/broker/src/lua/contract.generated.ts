@@ -3,6 +3,7 @@
 // shapes, the errors it may return and what a run of it marks (run-script.ts).
 
 export const SCRIPT_CONTRACTS = {
+  acquireSlot: {"keys":["runs"],"args":["base","runId","jobId","carrier","scope","key","rank","taskId","version","warmWorker","flow","leaseMs","grantLeaseMs","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["granted","throttled"],"fields":["dispatch","nextTimerAt"]},{"tags":["free"],"fields":[]},{"tags":["duplicate"],"fields":[]}]},"errors":[],"marks":"none"},
   addWaiting: {"keys":["dir","sequence","kinds"],"args":["member","score","prefix","size","kind","fractions"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   adoptRun: {"keys":["run"],"args":["parent"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["adopted","already"],"fields":["status"]},{"tags":["other"],"fields":["status"]}]},"errors":["RunNotFound"],"marks":"none"},
   appendOutput: {"keys":["run","session","stream"],"args":["fence","position","streamName","data","now","runId","cap"],"rest":null,"reply":{"type":"string"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
@@ -13,7 +14,7 @@ export const SCRIPT_CONTRACTS = {
   completeToken: {"keys":["token"],"args":["data","canon","now","outcome"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["waiter","completedAt"]},{"tags":["already"],"fields":["data","completedAt","waiter"]}]},"errors":["TokenNotFound","TokenCompletedOtherwise","TokenFailed","TokenTimedOut"],"marks":"retention"},
   continueRun: {"keys":["run","session"],"args":["fence","newRunId","payload","now","runId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","claim"]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   createPublicToken: {"keys":["token","session"],"args":["scope","maxUses","expiresAt","now","ownId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"unit"},
-  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version","flow"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix","version"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createSession: {"keys":["session"],"args":["externalId","tags","metadata","now"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"retention"},
   createToken: {"keys":["token","session"],"args":["timeoutAt","tags","metadata","now","runId","idempotencyKey"],"rest":null,"reply":{"type":"integer"},"errors":["TokenDeleted"],"marks":"retention"},
@@ -31,14 +32,18 @@ export const SCRIPT_CONTRACTS = {
   readHistory: {"keys":["run"],"args":[],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["payload","chunks"]}]},"errors":[],"marks":"none"},
   readInputs: {"keys":["stream"],"args":["first","last"],"rest":null,"reply":{"type":"string"},"errors":[],"marks":"none"},
   releaseExecution: {"keys":["run","session"],"args":["fence","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
+  releaseSlot: {"keys":["runs"],"args":["base","runId","jobId","grantLeaseMs","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["dispatch","nextTimerAt"]}]},"errors":[],"marks":"none"},
   releaseWaiter: {"keys":["token"],"args":["waiter"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"unit"},
   removeWaiting: {"keys":["dir","kinds"],"args":["prefix","fractions"],"rest":"pairs","reply":{"type":"integer"},"errors":[],"marks":"none"},
+  renewSlots: {"keys":["leases"],"args":["base","leaseMs","now"],"rest":"runIds","reply":{"type":"integer"},"errors":[],"marks":"none"},
   rescheduleDue: {"keys":["due"],"args":[],"rest":"moves","reply":{"type":"integer"},"errors":[],"marks":"none"},
   resolveWait: {"keys":["run"],"args":["target","result","now","runId","kind","childRunId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
+  setLimits: {"keys":["runs"],"args":["base","scope","source","limits","grantLeaseMs","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["dispatch","nextTimerAt","limits"]}]},"errors":[],"marks":"none"},
   settleBatch: {"keys":["run"],"args":["position","index","result","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
   settleTokenTimeout: {"keys":["token"],"args":["now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]}]},"errors":["TokenNotFound"],"marks":"retention"},
   startExecution: {"keys":["run","session"],"args":["jobId","now","maxAttempts","runId","claimed","heldFence","version"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["run"],"fields":["fence","attempt","activeMs","carried","payload","chunks","waitedSince","resumedPosition","resumedResult","parent"]},{"tags":["stale"],"fields":["status","expectedJob","runAt","version"]},{"tags":["otherVersion"],"fields":["version"]},{"tags":["finished"],"fields":["status"]},{"tags":["failed"],"fields":[]}]},"errors":["RunNotFound"],"marks":"none"},
   sweepSession: {"keys":["session"],"args":["now","runMs","sessionMs","idleMs","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["erase","close","keep","gone"],"fields":["next","deleted"]}]},"errors":[],"marks":"none"},
+  sweepSlots: {"keys":["runs"],"args":["base","grantLeaseMs","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["dispatch","nextTimerAt"]}]},"errors":[],"marks":"none"},
   upgradeRun: {"keys":["run"],"args":["from","to","fence","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["upgraded"],"fields":["status","job","runAt","warm"]},{"tags":["moved"],"fields":[]}]},"errors":[],"marks":"unit"},
   waitFirst: {"keys":["run","session"],"args":["fence","position","wait","wakeAt","now","runId","tagPrefix","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["won"],"fields":["key","result"]},{"tags":["parked"],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   waitForInput: {"keys":["run","session"],"args":["fence","position","entry","wait","timeoutAt","now","runId","tagPrefix","stream","corr","park","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["consumed"],"fields":["entryId","data"]},{"tags":["parked"],"fields":["timeoutJobId"]},{"tags":["empty"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
@@ -50,6 +55,7 @@ export type ScriptName = keyof typeof SCRIPT_CONTRACTS;
 
 /** The names of each script's KEYS. */
 export interface ScriptKeyNames {
+  acquireSlot: "runs";
   addWaiting: "dir" | "sequence" | "kinds";
   adoptRun: "run";
   appendOutput: "run" | "session" | "stream";
@@ -78,14 +84,18 @@ export interface ScriptKeyNames {
   readHistory: "run";
   readInputs: "stream";
   releaseExecution: "run" | "session";
+  releaseSlot: "runs";
   releaseWaiter: "token";
   removeWaiting: "dir" | "kinds";
+  renewSlots: "leases";
   rescheduleDue: "due";
   resolveWait: "run";
+  setLimits: "runs";
   settleBatch: "run";
   settleTokenTimeout: "token";
   startExecution: "run" | "session";
   sweepSession: "session";
+  sweepSlots: "runs";
   upgradeRun: "run";
   waitFirst: "run" | "session";
   waitForInput: "run" | "session";
@@ -95,6 +105,7 @@ export interface ScriptKeyNames {
 
 /** The names of each script's ARGV (a variadic tail is passed as `rest`). */
 export interface ScriptArgNames {
+  acquireSlot: "base" | "runId" | "jobId" | "carrier" | "scope" | "key" | "rank" | "taskId" | "version" | "warmWorker" | "flow" | "leaseMs" | "grantLeaseMs" | "now";
   addWaiting: "member" | "score" | "prefix" | "size" | "kind" | "fractions";
   adoptRun: "parent";
   appendOutput: "fence" | "position" | "streamName" | "data" | "now" | "runId" | "cap";
@@ -105,7 +116,7 @@ export interface ScriptArgNames {
   completeToken: "data" | "canon" | "now" | "outcome";
   continueRun: "fence" | "newRunId" | "payload" | "now" | "runId" | "tagPrefix";
   createPublicToken: "scope" | "maxUses" | "expiresAt" | "now" | "ownId";
-  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version";
+  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version" | "flow";
   createRuns: "runs" | "taskId" | "now" | "tagPrefix" | "version";
   createSession: "externalId" | "tags" | "metadata" | "now";
   createToken: "timeoutAt" | "tags" | "metadata" | "now" | "runId" | "idempotencyKey";
@@ -123,14 +134,18 @@ export interface ScriptArgNames {
   readHistory: never;
   readInputs: "first" | "last";
   releaseExecution: "fence" | "now" | "runId";
+  releaseSlot: "base" | "runId" | "jobId" | "grantLeaseMs" | "now";
   releaseWaiter: "waiter";
   removeWaiting: "prefix" | "fractions";
+  renewSlots: "base" | "leaseMs" | "now";
   rescheduleDue: never;
   resolveWait: "target" | "result" | "now" | "runId" | "kind" | "childRunId" | "tagPrefix";
+  setLimits: "base" | "scope" | "source" | "limits" | "grantLeaseMs" | "now";
   settleBatch: "position" | "index" | "result" | "now" | "runId";
   settleTokenTimeout: "now";
   startExecution: "jobId" | "now" | "maxAttempts" | "runId" | "claimed" | "heldFence" | "version";
   sweepSession: "now" | "runMs" | "sessionMs" | "idleMs" | "tagPrefix";
+  sweepSlots: "base" | "grantLeaseMs" | "now";
   upgradeRun: "from" | "to" | "fence" | "now";
   waitFirst: "fence" | "position" | "wait" | "wakeAt" | "now" | "runId" | "tagPrefix" | "warmWorker";
   waitForInput: "fence" | "position" | "entry" | "wait" | "timeoutAt" | "now" | "runId" | "tagPrefix" | "stream" | "corr" | "park" | "warmWorker";
@@ -139,10 +154,11 @@ export interface ScriptArgNames {
 }
 
 /** The scripts that take a variadic tail of arguments. */
-export type VariadicScript = "removeWaiting" | "rescheduleDue";
+export type VariadicScript = "removeWaiting" | "renewSlots" | "rescheduleDue";
 
 /** Each script's reply, decoded: a tuple's fields by name (a tagged tuple's tag as `kind`; an empty tuple as null). */
 export interface ScriptReplies {
+  acquireSlot: { kind: "granted" | "throttled"; dispatch: string[]; nextTimerAt: string } | { kind: "free" } | { kind: "duplicate" };
   addWaiting: number;
   adoptRun: { kind: "adopted" | "already"; status: string } | { kind: "other"; status: string };
   appendOutput: string;
@@ -171,14 +187,18 @@ export interface ScriptReplies {
   readHistory: { payload: string; chunks: string[] };
   readInputs: string;
   releaseExecution: { jobId: string };
+  releaseSlot: { dispatch: string[]; nextTimerAt: string };
   releaseWaiter: number;
   removeWaiting: number;
+  renewSlots: number;
   rescheduleDue: number;
   resolveWait: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
+  setLimits: { dispatch: string[]; nextTimerAt: string; limits: string };
   settleBatch: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
   settleTokenTimeout: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" };
   startExecution: { kind: "run"; fence: number; attempt: number; activeMs: string; carried: string; payload: string; chunks: string[]; waitedSince: string; resumedPosition: number | string; resumedResult: string; parent: string } | { kind: "stale"; status: string; expectedJob: string; runAt: string; version: string } | { kind: "otherVersion"; version: string } | { kind: "finished"; status: string } | { kind: "failed" };
   sweepSession: { kind: "erase" | "close" | "keep" | "gone"; next: string; deleted: string[] };
+  sweepSlots: { dispatch: string[]; nextTimerAt: string };
   upgradeRun: { kind: "upgraded"; status: string; job: string; runAt: string; warm: string } | { kind: "moved" };
   waitFirst: { kind: "won"; key: string; result: string } | { kind: "parked"; wakeJobId: string };
   waitForInput: { kind: "consumed"; entryId: string; data: string } | { kind: "parked"; timeoutJobId: string } | { kind: "empty" };

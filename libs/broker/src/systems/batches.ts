@@ -7,6 +7,7 @@ import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { jobOfClaim } from "../lua/claim.ts";
 import { addIntents, dropIntents } from "../outbox.ts";
+import { flowOfTrigger } from "./flow.ts";
 import type { RunsSystem } from "./runs.ts";
 import type { VersionsSystem } from "./versions.ts";
 
@@ -86,7 +87,7 @@ export class BatchesSystem {
     const pipeline = addIntents(batch(redis), keys, runIds, now);
     const logged = pipeline.length;
     for (const runId of runIds) appendToIdLog(pipeline, keys.shardOf(sessionId).runsIndex(), runId);
-    const runs = runIds.map((runId, i) => [runId, JSON.stringify(items[i].payload ?? null), parent ? `${parent}|${i}` : ""]);
+    const runs = runIds.map((runId, i) => [runId, JSON.stringify(items[i].payload ?? null), parent ? `${parent}|${i}` : "", flowOfTrigger(items[i])]);
     // Take back what this attempt logged for runs it did not create: all of them when the session refused, those made before on a replay.
     const takeBack = async (results: unknown[], created: Set<string>) => {
       const cleanup = dropIntents(

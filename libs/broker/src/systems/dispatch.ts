@@ -163,7 +163,9 @@ export class DispatchSystem {
     const delay = Math.max(0, runAt - Date.now());
     const version = job.version ?? "";
     const queue = await this.warm.queueFor(warmWorker, job.runId, version);
-    if (delay > 0) await queue.add("run", job, { ...runJobOptions(), jobId, delay });
+    // A run with a priority goes as a job of its own, which BullMQ takes after the jobs with none (0, the first).
+    const priority = job.flow?.priority;
+    if (delay > 0 || priority) await queue.add("run", job, { ...runJobOptions(), jobId, ...(delay > 0 ? { delay } : {}), ...(priority ? { priority } : {}) });
     else await this.addSoon(queue, job, jobId);
     const { racepoint } = this.resources.hooks;
     if (racepoint && queue !== this.resources.runsQueueOf(job.runId, version))
@@ -180,7 +182,7 @@ export class DispatchSystem {
   private addSoon(queue: Queue, job: RunJob, jobId: string): Promise<void> {
     // A queue is one version's (or a warm worker's, which runs one), so a batch is of one version.
     const key = `${queue.qualifiedName}\n${job.taskId}`;
-    const entry = { runId: job.runId, jobId, ...(job.start ? { start: job.start } : {}) };
+    const entry = { runId: job.runId, jobId, ...(job.start ? { start: job.start } : {}), ...(job.flow ? { flow: job.flow } : {}) };
     const lane = this.lanes.get(key);
     if (lane) {
       const queued = new Promise<void>((resolve, reject) => lane.waiting.push({ entry, resolve, reject }));
@@ -198,7 +200,7 @@ export class DispatchSystem {
     const version = first.version ? { version: first.version } : {};
     const add = () =>
       entries.length === 1
-        ? queue.add("run", { runId: entries[0].runId, taskId, ...version, ...(entries[0].start ? { start: entries[0].start } : {}) } satisfies RunJob, {
+        ? queue.add("run", runJobOf(taskId, version, entries[0]), {
             ...runJobOptions(),
             jobId: entries[0].jobId,
           })
@@ -237,9 +239,22 @@ export class DispatchSystem {
 
   /** Ensures the job a run's state says it expects, if it expects one. */
   async ensureFromRunState(runId: string): Promise<boolean> {
-    const [status, jobId, runAt, taskId, version] = await this.resources.redis.hmget(this.resources.keys.run(runId), "status", "job", "runAt", "task", "ver");
+    const [status, jobId, runAt, taskId, version, flow] = await this.resources.redis.hmget(
+      this.resources.keys.run(runId),
+      "status",
+      "job",
+      "runAt",
+      "task",
+      "ver",
+      "flow",
+    );
     if ((status !== "queued" && status !== "waiting") || !jobId || !taskId) return false;
-    await this.ensureJob({ runId, taskId, ...(version ? { version } : {}) }, jobId, Number(runAt ?? 0));
+    await this.ensureJob({ runId, taskId, ...(version ? { version } : {}), flow: flow ? JSON.parse(flow) : {} }, jobId, Number(runAt ?? 0));
     return true;
   }
+}
+
+/** A batch's one entry as the job of its own it then goes as. */
+function runJobOf(taskId: string, version: { version?: string }, { runId, start, flow }: RunBatchJob["batch"][number]): RunJob {
+  return { runId, taskId, ...version, ...(start ? { start } : {}), ...(flow ? { flow } : {}) };
 }

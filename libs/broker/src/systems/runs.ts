@@ -23,6 +23,7 @@ import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } fro
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { VersionsSystem } from "./versions.ts";
+import { flowOfTrigger } from "./flow.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { addIntents, dropIntents, parentNoticeIntent } from "../outbox.ts";
 import { jobOfClaim } from "../lua/claim.ts";
@@ -123,6 +124,7 @@ export class RunsSystem {
         createSession: intent.createSession ? "1" : "0",
         parent: options.parent ?? "",
         version,
+        flow: flowOfTrigger(body),
       },
       subject: sessionId,
       onRefused: (results) => takeBack(results, true),

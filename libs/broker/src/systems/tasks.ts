@@ -36,11 +36,18 @@ export class TasksSystem {
     return registered;
   }
 
+  async find(taskId: string): Promise<RegisteredTask | null> {
+    const text = await this.resources.redis.hget(this.resources.keys.tasks(), taskId);
+    return text ? registered(taskId, text) : null;
+  }
+
   async list(): Promise<RegisteredTask[]> {
     const all = await this.resources.redis.hgetall(this.resources.keys.tasks());
-    return Object.entries(all).map(([id, text]) => {
-      const { registeredAt, lastSeenAt } = JSON.parse(text) as { registeredAt: number; lastSeenAt: number };
-      return { id, registeredAt: new Date(registeredAt).toISOString(), lastSeenAt: new Date(lastSeenAt).toISOString() };
-    });
+    return Object.entries(all).map(([id, text]) => registered(id, text));
   }
+}
+
+function registered(id: string, text: string): RegisteredTask {
+  const { registeredAt, lastSeenAt } = JSON.parse(text) as { registeredAt: number; lastSeenAt: number };
+  return { id, registeredAt: new Date(registeredAt).toISOString(), lastSeenAt: new Date(lastSeenAt).toISOString() };
 }

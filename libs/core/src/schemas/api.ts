@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isValidDuration } from "../duration.ts";
 import { isStreamCursorAfter } from "../stream-ids.ts";
 import { WAIT_KINDS } from "../waits/kinds.ts";
-import { CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, StreamName, Tags } from "./limits.ts";
+import { ConcurrencyKey, CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, StreamName, Tags } from "./limits.ts";
 
 /** Request bodies and queries of /api/v1. The schema and its type share a name (CONTRIBUTING.md). */
 
@@ -13,10 +13,26 @@ export const CreateSessionBody = z.strictObject({
 });
 export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 
+/** The lowest priority a run may have: priorities go from 0 (the default, first) to this (last). */
+export const LOWEST_PRIORITY = 100;
+
+/** What a trigger says of how its run waits for a slot of its task's limits (broker systems/flow.ts). */
+export const FlowOptions = {
+  concurrencyKey: ConcurrencyKey.optional().describe("Runs of one key share the task's concurrency.perKey and rateLimit.perKey limits"),
+  priority: z
+    .number()
+    .int()
+    .min(0)
+    .max(LOWEST_PRIORITY)
+    .optional()
+    .describe(`0 (the default) to ${LOWEST_PRIORITY}: lower starts first, among runs waiting for a worker or for a slot of the task's limits`),
+};
+
 export const TriggerBody = z.strictObject({
   payload: z.unknown().optional(),
   sessionId: z.string().min(1).max(64).optional(),
   idempotencyKey: ExternalKey.optional(),
+  ...FlowOptions,
 });
 export type TriggerBody = z.infer<typeof TriggerBody>;
 
@@ -135,6 +151,31 @@ export const CreatePublicTokenBody = z.strictObject({
   expiresIn: DurationInput.optional(),
 });
 export type CreatePublicTokenBody = z.infer<typeof CreatePublicTokenBody>;
+
+const SlotCount = z.number().int().min(1).max(1_000_000);
+
+/**
+ * A task's limits (flow control, broker systems/flow.ts): as its code declares them
+ * (`task({ concurrency, rateLimit })`), and as PUT /tasks/:taskId/limits sets them at
+ * runtime, where a field left out follows the code and a null lifts the code's limit.
+ */
+export const TaskLimits = z.strictObject({
+  concurrency: z
+    .strictObject({
+      limit: SlotCount.nullable().optional().describe("Runs of the task executing at once, across every worker (parked runs do not count)"),
+      perKey: SlotCount.nullable().optional().describe("Runs executing at once per concurrencyKey, under limit"),
+    })
+    .optional(),
+  rateLimit: z
+    .strictObject({
+      limit: SlotCount.describe("Executions that may start in any window of period"),
+      period: DurationInput,
+      perKey: z.boolean().optional().describe("One window per concurrencyKey"),
+    })
+    .nullable()
+    .optional(),
+});
+export type TaskLimits = z.infer<typeof TaskLimits>;
 
 /** The body of a POST that takes none (cancel, close): absent, or `{}`. */
 export const NoBody = z.strictObject({});

@@ -18,11 +18,28 @@ export const RunStart = z.strictObject({
 });
 export type RunStart = z.infer<typeof RunStart>;
 
+/**
+ * What flow control needs of a run (a trigger's `concurrencyKey` and `priority`), carried by
+ * its jobs so a worker does not read the run for them (broker systems/flow.ts).
+ */
+export const RunFlow = z.strictObject({
+  key: z.string().optional(),
+  priority: z.number().int().min(0).optional(),
+});
+export type RunFlow = z.infer<typeof RunFlow>;
+
 /** The payload of every BullMQ job on the runs queue: "execute (or resume) this run". */
 export const RunJob = z.strictObject({
   runId: z.string().min(1),
   taskId: z.string().min(1),
   start: RunStart.optional(),
+  /**
+   * The run's job this BullMQ job carries when its own id is another: a slot granted to a run
+   * that waited for one (broker systems/flow.ts) is carried by `<job id>.g<grant>`.
+   */
+  jobId: z.string().min(1).optional(),
+  /** The run's concurrencyKey and priority, when the dispatch knew them (absent: the worker reads them if it needs them). */
+  flow: RunFlow.optional(),
   /** The version of the task code the run runs on, whose queue the job is on; absent for a run that has none yet (any worker takes it). */
   version: z.string().optional(),
   /**
@@ -44,7 +61,7 @@ export const RunBatchJob = z.strictObject({
   taskId: z.string().min(1),
   /** As RunJob's: one version per batch, as one task. */
   version: z.string().optional(),
-  batch: z.array(z.strictObject({ runId: z.string().min(1), jobId: z.string().min(1), start: RunStart.optional() })).min(1),
+  batch: z.array(z.strictObject({ runId: z.string().min(1), jobId: z.string().min(1), start: RunStart.optional(), flow: RunFlow.optional() })).min(1),
   /** As RunJob's: the whole batch was taken by a worker that died. */
   redelivered: z.literal(true).optional(),
 });

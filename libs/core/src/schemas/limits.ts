@@ -11,6 +11,8 @@ export const Name = z
 export const VersionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits and . _ -, starting with a letter or digit");
 
 export const ExternalKey = z.string().min(1).max(256);
+/** A run's concurrencyKey: a tenant, a customer, an account (flow control's per-key limits). */
+export const ConcurrencyKey = z.string().min(1).max(128);
 export const Tags = z.array(z.string().min(1).max(64)).max(20);
 export const Metadata = z.record(z.string(), z.unknown());
 

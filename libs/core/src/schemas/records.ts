@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { WaitingOn } from "../waits/shapes.ts";
-import { RunStatus, TokenStatus } from "./api.ts";
+import { RunStatus, TaskLimits, TokenStatus } from "./api.ts";
 import { Time } from "./time.ts";
 
 /**
@@ -132,6 +132,32 @@ export const VersionList = z.strictObject({
   current: z.string().nullable().describe("The version triggers start on; null before any worker started"),
 });
 export type VersionList = z.infer<typeof VersionList>;
+
+/** Limits as they read back: every limit named, null for none. */
+export const LimitsView = z.strictObject({
+  concurrency: z.strictObject({ limit: z.number().int().nullable(), perKey: z.number().int().nullable() }),
+  rateLimit: z.strictObject({ limit: z.number().int(), periodMs: z.number().int(), perKey: z.boolean() }).nullable(),
+});
+export type LimitsView = z.infer<typeof LimitsView>;
+
+/** A task workers have hosted, with its limits and how its runs stand against them (GET /tasks/:taskId). */
+export const TaskRecord = z.strictObject({
+  id: z.string(),
+  registeredAt: Time.describe("When a worker first hosted it"),
+  lastSeenAt: Time.describe("When a worker hosting it last started"),
+  limits: z.strictObject({
+    inForce: LimitsView.describe("What the slots apply now: set at runtime where set, else the code's"),
+    code: LimitsView.describe("What the task's code declares (the worker that started last)"),
+    set: TaskLimits.nullable().describe("What PUT /tasks/:taskId/limits set (a period in ms; null: nothing, the code's apply)"),
+  }),
+  running: z.number().int().describe("Runs holding a slot: executing, or granted one and about to start"),
+  queued: z.number().int().describe("Runs waiting for a slot"),
+  throttledTotal: z.number().int().describe("Runs that ever had to wait for a slot"),
+  keys: z
+    .array(z.strictObject({ key: z.string(), running: z.number().int(), queued: z.number().int(), throttled: z.number().int() }))
+    .describe('The busiest concurrencyKeys (at most 20), most runs first; "" is runs without one. throttled: since the key was last idle'),
+});
+export type TaskRecord = z.infer<typeof TaskRecord>;
 
 export const SessionDetail = SessionRecord.extend({ runs: z.array(RunRecord), streams: SessionStreams });
 export type SessionDetail = z.infer<typeof SessionDetail>;

@@ -14,7 +14,7 @@ import {
 } from "@helmr/broker";
 import { randomBytes } from "node:crypto";
 import { loadSettings, workerSettings } from "@helmr/config";
-import { redactRedisUrl } from "@helmr/core";
+import { redactRedisUrl, type TaskLimits } from "@helmr/core";
 import { Worker } from "bullmq";
 import { pino, type Logger } from "pino";
 import type { Execution } from "../executor/execution.ts";
@@ -26,6 +26,7 @@ import { serveMetrics, type MetricsServer } from "./metrics-server.ts";
 import { WarmRuns } from "./warm-runs.ts";
 import { workerVersion } from "./version.ts";
 import { Upgrader } from "./upgrader.ts";
+import { SlotGate } from "./slot-gate.ts";
 
 /** How often a worker renews its heartbeat, rescues resumes stuck in other workers' queues and drops runs kept warm too long. */
 const WARM_JANITOR_MS = 1_000;
@@ -146,7 +147,10 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   const workerId = randomBytes(6).toString("base64url");
   const giveUp = (runIds: string[]) => void engine.warm.dropRuns(workerId, runIds).catch((error) => logger.debug({ err: error }, "could not drop warm marks"));
   const warm = new WarmRuns(options.warmRuns ?? settings.warmRuns, options.warmMs ?? settings.warmMs, giveUp);
-  const processor = createProcessor({ engine, tasks, logger, active, warm, workerId });
+  // The limits the tasks' code declares are the defaults; those set at runtime stay in force over them.
+  for (const task of tasks.values()) await engine.flow.setLimits(task.id, "code", codeLimitsOf(task));
+  const gate = new SlotGate(engine, lockDuration, logger);
+  const processor = createProcessor({ engine, tasks, logger, active, warm, workerId, gate });
   const bullConnection = connect(redisUrl, logger, "worker", { maxRetriesPerRequest: null });
   const workerOptions = {
     connection: bullConnection,
@@ -177,6 +181,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, err: error }, "runs-queue job failed; BullMQ retries it"));
   }
   await engine.warm.heartbeat(workerId, { tasks: [...tasks.keys()], version, startedAt });
+  gate.start();
   const upgrader = new Upgrader({ engine, tasks, version, workerId, logger, ratePerSecond: options.upgradeRate ?? settings.upgradeRate });
   upgrader.start();
 
@@ -200,6 +205,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     (closing ??= (async () => {
       clearInterval(sweepInterval);
       clearInterval(warmInterval);
+      gate.stop();
       await settlesWithin(upgrader.stop(), HAND_BACK_WAIT_MS);
       const redisAnswers = await engine.healthy(500);
       // Resumes are sent elsewhere from now on: the runs kept here lose their marks, the
@@ -253,6 +259,12 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     `helmr worker started: version ${version} (${versionNote})`,
   );
   return { engine, workerId, version, taskIds: [...tasks.keys()], metricsPort: metricsServer?.port, close };
+}
+
+/** A task's limits as its code declares them; null for none. */
+function codeLimitsOf(task: TaskDefinition): TaskLimits | null {
+  if (!task.concurrency && !task.rateLimit) return null;
+  return { ...(task.concurrency ? { concurrency: task.concurrency } : {}), ...(task.rateLimit ? { rateLimit: task.rateLimit } : {}) };
 }
 
 /** How long a close waits, after the grace period, for handed-back executions to end. */

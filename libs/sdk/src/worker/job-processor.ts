@@ -16,6 +16,7 @@ import { Execution } from "../executor/execution.ts";
 import type { TaskDefinition } from "../task.ts";
 import { handleOutcome } from "./outcome-handlers.ts";
 import type { WarmRuns } from "./warm-runs.ts";
+import type { SlotGate } from "./slot-gate.ts";
 
 /** How long a job for a task this worker does not host waits, when no worker that hosts it has a queue of its own, before another worker may take it. */
 const FOREIGN_TASK_DELAY_MS = 1_000;
@@ -29,6 +30,8 @@ export interface ProcessorDeps {
   /** Parked executions this worker keeps in memory, and the id their resumes are sent to. */
   warm: WarmRuns;
   workerId: string;
+  /** Flow control: the slots a limited task's executions hold. */
+  gate: SlotGate;
 }
 
 /** Handles one job of the runs queues: start (or resume) its run, or each run of a batch, execute, settle the outcome. */
@@ -76,11 +79,14 @@ export function createProcessor(deps: ProcessorDeps) {
     const dueAt = job.timestamp + (job.opts.delay ?? 0);
     // A job a rescue moved after its worker died with it starts as BullMQ's own redelivery does.
     const attemptsStarted = parsed.data.redelivered ? job.attemptsStarted + 1 : job.attemptsStarted;
-    if (single) return processRun(single, job.id!, attemptsStarted, dueAt);
+    const carried = { carrier: job.id!, warmHere: job.queueName === ownQueue };
+    if (single) return processRun(single, single.jobId ?? job.id!, attemptsStarted, dueAt, carried);
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
     const settled = await Promise.allSettled(
-      batch!.batch.map(({ runId, jobId, start }) => processRun({ runId, taskId, ...(version ? { version } : {}), start }, jobId, attemptsStarted, dueAt)),
+      batch!.batch.map(({ runId, jobId, start, flow }) =>
+        processRun({ runId, taskId, ...(version ? { version } : {}), start, flow }, jobId, attemptsStarted, dueAt, carried),
+      ),
     );
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -95,8 +101,43 @@ export function createProcessor(deps: ProcessorDeps) {
   };
 }
 
-/** One run's job (`jobId`: the id its run's state names): start or resume the run, execute it, settle the outcome. */
-function createRunProcessor({ engine, tasks, logger, active, warm, workerId }: ProcessorDeps) {
+/** Where a run's job came from: the BullMQ job carrying it, and whether that came to this worker's own queue. */
+interface Carried {
+  carrier: string;
+  warmHere: boolean;
+}
+
+/**
+ * One run's job (`jobId`: the id its run's state names): of a limited task, only once its
+ * execution holds a slot (flow control), which goes when the execution parks or ends.
+ */
+function createRunProcessor(deps: ProcessorDeps) {
+  const { gate, workerId, logger } = deps;
+  const processRun = createUngatedProcessor(deps);
+  return async function processGatedRun(job: RunJob, jobId: string, attemptsStarted: number, dueAt: number, carried: Carried): Promise<void> {
+    const { runId, taskId, version, flow } = job;
+    const slot = await gate.enter({
+      runId,
+      jobId,
+      taskId,
+      version: version ?? "",
+      flow,
+      carrier: carried.carrier,
+      warmWorker: carried.warmHere ? workerId : "",
+    });
+    // In line for a slot: the slots dispatch its job again when its turn comes (systems/flow.ts).
+    if (slot === "waiting" || slot === "duplicate") return;
+    try {
+      await processRun(job, jobId, attemptsStarted, dueAt);
+    } finally {
+      if (slot === "held")
+        await gate.leave(runId, jobId).catch((error) => logger.warn({ err: error, runId }, "could not let a slot go; it goes when its lease runs out"));
+    }
+  };
+}
+
+/** One run's job: start or resume the run, execute it, settle the outcome. */
+function createUngatedProcessor({ engine, tasks, logger, active, warm, workerId }: ProcessorDeps) {
   // What a run's code may ask of the broker, made once for every execution of this worker.
   const broker = executionBroker(engine);
   const { metrics } = engine.resources;

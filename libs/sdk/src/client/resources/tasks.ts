@@ -1,4 +1,4 @@
-import type { BatchTriggerResult, TriggerBody, TriggerResult } from "@helmr/core";
+import type { BatchTriggerResult, TaskLimits, TaskRecord, TriggerBody, TriggerResult } from "@helmr/core";
 import type { HttpTransport } from "../http.ts";
 
 export interface TriggerOptions {
@@ -6,6 +6,10 @@ export interface TriggerOptions {
   sessionId?: string;
   /** The same key returns the first run instead of creating another. */
   idempotencyKey?: string;
+  /** Flow control: the key the task's per-key limits count the run under (a tenant, a customer). */
+  concurrencyKey?: string;
+  /** 0 (the default) to 100: lower starts first among runs waiting for a worker or for a slot of the task's limits. */
+  priority?: number;
 }
 
 export class TasksResource {
@@ -22,5 +26,18 @@ export class TasksResource {
    */
   batchTrigger(taskId: string, items: TriggerBody[]): Promise<BatchTriggerResult> {
     return this.http.request("POST", `/tasks/${encodeURIComponent(taskId)}/batch-trigger`, { body: { items } });
+  }
+
+  /** A task, its limits and how its runs stand against them: running, queued, throttled, per key. */
+  retrieve(taskId: string): Promise<TaskRecord> {
+    return this.http.request("GET", `/tasks/${encodeURIComponent(taskId)}`);
+  }
+
+  /**
+   * Sets a task's limits at runtime, over its code's: a field left out follows the code, a
+   * null lifts the code's limit, `{}` goes back to the code's. Applies at once, on every worker.
+   */
+  setLimits(taskId: string, limits: TaskLimits): Promise<TaskRecord> {
+    return this.http.request("PUT", `/tasks/${encodeURIComponent(taskId)}/limits`, { body: limits });
   }
 }

@@ -3,7 +3,7 @@ import { newRunId, parseRunId, storedWait, waitOutcome, type TriggerResult } fro
 import { abandoned, type Execution } from "../execution.ts";
 import { toWaitOutcome, type JournalEntry } from "../journal.ts";
 import type { WaitOutcome } from "../wait-result.ts";
-import type { ChildOptions } from "./child.ts";
+import { childBody, type ChildOptions } from "./child.ts";
 
 /** One run of a batch: its payload, and where it runs (by default the parent's session). */
 export interface BatchItem<Payload> extends ChildOptions {
@@ -52,11 +52,7 @@ export function triggerBatch<Output>(
           ? execution.write(() => execution.broker.journalBatch(execution.run.id, execution.fence, position, entry, runIds.length))
           : execution.journalAt(position, entry),
       );
-    const bodies = items.map((item) => ({
-      payload: item.payload,
-      sessionId: sessionOf(item),
-      ...(item.idempotencyKey ? { idempotencyKey: item.idempotencyKey } : {}),
-    }));
+    const bodies = items.map((item) => childBody(item.payload, sessionOf(item), item));
     // A replay triggers again: a crash may have come between the journal and the last trigger, and the same ids create nothing twice.
     return execution.write(() => execution.broker.triggerBatch(taskId, bodies, Date.now(), { runIds, parent: wait ? `${execution.run.id}|${position}` : "" }));
   })();

@@ -1,4 +1,5 @@
-import { HelmrError, WAIT_ERRORS, newRunId, storedWait, waitOutcome, type TriggerBody, type TriggerResult } from "@helmr/core";
+import { z } from "zod";
+import { FlowOptions, HelmrError, WAIT_ERRORS, newRunId, storedWait, waitOutcome, type TriggerBody, type TriggerResult } from "@helmr/core";
 import { abandoned, type Execution } from "../execution.ts";
 import { toWaitOutcome, type JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
@@ -7,6 +8,26 @@ export interface ChildOptions {
   /** The session the child runs in; by default the parent's, so it shares the conversation's streams. */
   sessionId?: string;
   idempotencyKey?: string;
+  /** Flow control: the key its task's per-key limits count it under. */
+  concurrencyKey?: string;
+  /** 0 (the default) to 100: lower starts first among runs waiting for a worker or a slot. */
+  priority?: number;
+}
+
+const ChildFlow = z.strictObject(FlowOptions);
+
+/** A child's trigger body: its payload and session, and the options given. */
+export function childBody(payload: unknown, sessionId: string, options: ChildOptions): TriggerBody {
+  const { idempotencyKey, concurrencyKey, priority } = options;
+  const flow = ChildFlow.safeParse({ concurrencyKey, priority });
+  if (!flow.success) throw new TypeError(`a child run's ${flow.error.issues[0]?.path.join(".")} ${flow.error.issues[0]?.message}`);
+  return {
+    payload,
+    sessionId,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(concurrencyKey !== undefined ? { concurrencyKey } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+  };
 }
 
 /**
@@ -43,7 +64,7 @@ export function triggerChild<T>(
   // between the journal and the trigger, and the same id creates nothing twice.
   const created = (async () => {
     if (!recorded) await execution.track(execution.journalAt(position, entry));
-    const body = { payload, sessionId, ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) };
+    const body = childBody(payload, sessionId, options);
     return execution.write(() => triggerOrRefusal(execution, taskId, body, childRunId, parent));
   })();
   if (!wait) {

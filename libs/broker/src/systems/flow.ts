@@ -1,0 +1,297 @@
+import { LOWEST_PRIORITY, parseDuration, type LimitsView, type RunFlow, type RunJob, type TaskLimits, type TaskRecord } from "@helmr/core";
+import { callScript } from "../lua/index.ts";
+import { batch, execOrThrow } from "../pipelines.ts";
+import type { Resources } from "../resources.ts";
+import { runJobOptions, type WarmWorkersSystem } from "./warm-workers.ts";
+
+/**
+ * Limits as the slots' scripts store them (lua/includes/slots.lua): each absent for none;
+ * at runtime, a 0 lifts the code's.
+ */
+export interface StoredLimits {
+  limit?: number;
+  perKey?: number;
+  rate?: number;
+  periodMs?: number;
+  ratePerKey?: boolean;
+}
+
+/** What a worker asks of the slots before it runs a job of a limited task. */
+export interface SlotRequest {
+  runId: string;
+  /** The run's job (its state names it). */
+  jobId: string;
+  /** The BullMQ job carrying it. */
+  carrier: string;
+  taskId: string;
+  version: string;
+  warmWorker: string;
+  flow: RunFlow;
+  /** A resume (or retry), which goes ahead of new starts. */
+  resume: boolean;
+  /** How long the slot lasts unrenewed: the worker's lock duration. */
+  leaseMs: number;
+}
+
+/** `held`: run the job; `waiting`: the run is in line, its job dispatched when its turn comes; `duplicate`: another BullMQ job is running it; `free`: no limits. */
+export type SlotOutcome = "held" | "waiting" | "duplicate" | "free";
+
+/** How long a run granted a slot may take to start before the slot goes to the next in line (its job may have been lost with the process adding it). */
+export const GRANT_LEASE_MS = 30_000;
+
+/**
+ * Flow control: concurrency limits per task and per concurrencyKey, rate limits, and the
+ * order runs wait in. A task's limits are a scope of **slots** under one hash tag
+ * (`{limits}`, keys.ts SLOT_KEYS), so one script checks them all at once, exactly, however
+ * many workers there are.
+ *
+ * An execution holds a slot from its start until it parks or ends: a worker takes one
+ * (acquireSlot) before it starts a job of a limited task, and lets it go after (releaseSlot).
+ * A run that finds none free waits in line, its BullMQ job done: resumes first, then by
+ * priority (0 first), then by arrival, the keys of a scope taking turns. A slot let go goes
+ * to the first in line at once (a **grant**), and the process that let it go dispatches
+ * that run's job, carried by a BullMQ job of its own (`<job id>.g<grant>`). Leases keep it
+ * exact when processes die: a held slot lasts one lock duration unless its worker renews
+ * it; a granted run that never started goes back to its place after GRANT_LEASE_MS. A rate
+ * limit counts starts in a sliding window; when it holds runs back, a timer brings the
+ * scope up again as the window opens (every worker sweeps the slots each second, and when
+ * the next timer is due).
+ */
+export class FlowSystem {
+  constructor(
+    private readonly resources: Resources,
+    private readonly warm: WarmWorkersSystem,
+  ) {}
+
+  /** A waiter's rank: resumes before new starts, then priority (0 first). */
+  static rankOf(resume: boolean, priority = 0): number {
+    return (resume ? 0 : LOWEST_PRIORITY + 1) + priority;
+  }
+
+  /** Takes a slot for a job, or puts its run in line; dispatches the runs the call granted slots to. */
+  async acquire(request: SlotRequest, now = Date.now()): Promise<{ outcome: SlotOutcome; nextTimerAt: number | null }> {
+    const reply = await callScript(this.resources.redis, "acquireSlot", {
+      keys: { runs: this.resources.keys.slots("runs") },
+      args: {
+        base: this.resources.keys.slotsBase(),
+        runId: request.runId,
+        jobId: request.jobId,
+        carrier: request.carrier,
+        scope: request.taskId,
+        key: request.flow.key ?? "",
+        rank: FlowSystem.rankOf(request.resume, request.flow.priority),
+        taskId: request.taskId,
+        version: request.version,
+        warmWorker: request.warmWorker,
+        flow: JSON.stringify(request.flow),
+        leaseMs: request.leaseMs,
+        grantLeaseMs: GRANT_LEASE_MS,
+        now,
+      },
+    });
+    if (reply.kind === "free" || reply.kind === "duplicate") return { outcome: reply.kind, nextTimerAt: null };
+    await this.dispatchGranted(reply.dispatch);
+    return { outcome: reply.kind === "granted" ? "held" : "waiting", nextTimerAt: timerOf(reply.nextTimerAt) };
+  }
+
+  /** Lets the slot a job's execution held go; dispatches the run it goes to. */
+  async release(runId: string, jobId: string, now = Date.now()): Promise<number | null> {
+    const reply = await callScript(this.resources.redis, "releaseSlot", {
+      keys: { runs: this.resources.keys.slots("runs") },
+      args: { base: this.resources.keys.slotsBase(), runId, jobId, grantLeaseMs: GRANT_LEASE_MS, now },
+    });
+    await this.dispatchGranted(reply.dispatch);
+    return timerOf(reply.nextTimerAt);
+  }
+
+  /** Renews the leases of the slots a worker's executions hold: `held` maps run ids to the jobs they run for. */
+  async renew(held: Map<string, string>, leaseMs: number, now = Date.now()): Promise<void> {
+    if (held.size === 0) return;
+    await callScript(this.resources.redis, "renewSlots", {
+      keys: { leases: this.resources.keys.slots("leases") },
+      args: { base: this.resources.keys.slotsBase(), leaseMs, now },
+      rest: [...held].flat(),
+    });
+  }
+
+  /** Lets go the slots whose leases ran out and looks again at the scopes whose timers came due; returns when to sweep next. */
+  async sweep(now = Date.now()): Promise<number | null> {
+    const reply = await callScript(this.resources.redis, "sweepSlots", {
+      keys: { runs: this.resources.keys.slots("runs") },
+      args: { base: this.resources.keys.slotsBase(), grantLeaseMs: GRANT_LEASE_MS, now },
+    });
+    await this.dispatchGranted(reply.dispatch);
+    return timerOf(reply.nextTimerAt);
+  }
+
+  /**
+   * Sets a task's limits: as its code declares them (a worker starting; null for none) or
+   * at runtime (`set`; null goes back to the code's). Runs in line that the limits in force
+   * now let start are dispatched. Returns the limits in force.
+   */
+  async setLimits(taskId: string, source: "code" | "set", limits: TaskLimits | null, now = Date.now()): Promise<LimitsView> {
+    const reply = await callScript(this.resources.redis, "setLimits", {
+      keys: { runs: this.resources.keys.slots("runs") },
+      args: {
+        base: this.resources.keys.slotsBase(),
+        scope: taskId,
+        source,
+        limits: limits === null ? "" : JSON.stringify(storedLimitsOf(limits)),
+        grantLeaseMs: GRANT_LEASE_MS,
+        now,
+      },
+    });
+    await this.dispatchGranted(reply.dispatch);
+    this.limitedAt = 0;
+    return limitsView(reply.limits ? (JSON.parse(reply.limits) as StoredLimits) : {});
+  }
+
+  /** Tasks with limits in force, read again at most once a second: a worker asks for each job. */
+  async isLimited(taskId: string, now = Date.now()): Promise<boolean> {
+    if (now - this.limitedAt > LIMITED_FOR_MS) {
+      this.limited = new Set(await this.resources.redis.hkeys(this.resources.keys.slots("limits")));
+      this.limitedAt = now;
+    }
+    return this.limited.has(taskId);
+  }
+  private limited = new Set<string>();
+  private limitedAt = 0;
+
+  /** A run's concurrencyKey and priority, from its state (for a job that does not carry them). */
+  async flowOfRun(runId: string): Promise<RunFlow> {
+    const text = await this.resources.redis.hget(this.resources.keys.run(runId), "flow");
+    return text ? (JSON.parse(text) as RunFlow) : {};
+  }
+
+  /** A task's limits and how its runs stand against them: the busiest keys first. */
+  async describe(task: { id: string; registeredAt: string; lastSeenAt: string }): Promise<TaskRecord> {
+    const { redis, keys } = this.resources;
+    const scope = task.id;
+    const reads = batch(redis);
+    reads.hget(keys.slots("limits"), scope);
+    reads.hget(keys.slots("codeLimits"), scope);
+    reads.hget(keys.slots("setLimits"), scope);
+    reads.hget(keys.slots("held"), scope);
+    reads.hget(keys.slots("queued"), scope);
+    reads.hget(keys.slots("throttled"), scope);
+    reads.hgetall(keys.slots("heldByKey", scope));
+    reads.hgetall(keys.slots("queuedByKey", scope));
+    reads.hgetall(keys.slots("throttledByKey", scope));
+    const [inForce, code, given, held, queued, throttled, heldByKey, queuedByKey, throttledByKey] = (await execOrThrow(reads)) as [
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+    ];
+    const names = new Set([...Object.keys(heldByKey), ...Object.keys(queuedByKey)]);
+    const byKey = [...names]
+      .map((key) => ({
+        key,
+        running: Number(heldByKey[key] ?? 0),
+        queued: Number(queuedByKey[key] ?? 0),
+        throttled: Number(throttledByKey[key] ?? 0),
+      }))
+      .sort((a, b) => b.running + b.queued - (a.running + a.queued) || a.key.localeCompare(b.key))
+      .slice(0, TOP_KEYS);
+    return {
+      ...task,
+      limits: {
+        inForce: limitsView(inForce ? JSON.parse(inForce) : {}),
+        code: limitsView(code ? JSON.parse(code) : {}),
+        set: given ? limitsGiven(JSON.parse(given)) : null,
+      },
+      running: Number(held ?? 0),
+      queued: Number(queued ?? 0),
+      throttledTotal: Number(throttled ?? 0),
+      keys: byKey,
+    };
+  }
+
+  /** Running, queued and throttled counts of every task with limits, for the metrics. */
+  async counts(): Promise<{ taskId: string; running: number; queued: number; throttled: number }[]> {
+    const { redis, keys } = this.resources;
+    const reads = batch(redis);
+    reads.hkeys(keys.slots("limits"));
+    reads.hgetall(keys.slots("held"));
+    reads.hgetall(keys.slots("queued"));
+    reads.hgetall(keys.slots("throttled"));
+    const [limited, held, queued, throttled] = (await execOrThrow(reads)) as [string[], ...Record<string, string>[]];
+    const tasks = new Set([...limited, ...Object.keys(held), ...Object.keys(queued), ...Object.keys(throttled)]);
+    return [...tasks].map((taskId) => ({
+      taskId,
+      running: Number(held[taskId] ?? 0),
+      queued: Number(queued[taskId] ?? 0),
+      throttled: Number(throttled[taskId] ?? 0),
+    }));
+  }
+
+  /**
+   * Adds the jobs of runs granted a slot, 7 fields each (lua/includes/slots.lua,
+   * dispatchList): to the worker keeping the run warm if it is alive, else to the runs
+   * queue of its version. Each grant's carrier has an id of its own, so it never meets the
+   * BullMQ job that found the run throttled (which may not have finished yet).
+   */
+  private async dispatchGranted(fields: string[]): Promise<void> {
+    for (let i = 0; i < fields.length; i += 7) {
+      const [runId, jobId, taskId, version, warmWorker, flowText, grant] = fields.slice(i, i + 7);
+      const flow = flowText ? (JSON.parse(flowText) as RunFlow) : {};
+      const job: RunJob = { runId, taskId, jobId, ...(version ? { version } : {}), flow };
+      const queue = await this.warm.queueFor(warmWorker, runId, version);
+      await queue.add("run", job, { ...runJobOptions(), jobId: `${jobId}.g${grant}`, ...(flow.priority ? { priority: flow.priority } : {}) });
+    }
+  }
+}
+
+/** How long a worker trusts its list of limited tasks: a limit set at runtime reaches it within this. */
+const LIMITED_FOR_MS = 1_000;
+/** The keys GET /tasks/:taskId lists. */
+const TOP_KEYS = 20;
+
+/** A trigger's concurrencyKey and priority as its run stores them (its `flow` field), "" for neither. */
+export function flowOfTrigger(body: { concurrencyKey?: string; priority?: number }): string {
+  if (body.concurrencyKey === undefined && !body.priority) return "";
+  const flow: RunFlow = { ...(body.concurrencyKey !== undefined ? { key: body.concurrencyKey } : {}), ...(body.priority ? { priority: body.priority } : {}) };
+  return JSON.stringify(flow);
+}
+
+const timerOf = (text: string): number | null => (text === "" ? null : Number(text));
+
+/** TaskLimits as the scripts store them: a null (a limit lifted at runtime) becomes 0. */
+export function storedLimitsOf(limits: TaskLimits): StoredLimits {
+  const stored: StoredLimits = {};
+  const { concurrency, rateLimit } = limits;
+  if (concurrency?.limit !== undefined) stored.limit = concurrency.limit ?? 0;
+  if (concurrency?.perKey !== undefined) stored.perKey = concurrency.perKey ?? 0;
+  if (rateLimit === null) stored.rate = 0;
+  else if (rateLimit) {
+    stored.rate = rateLimit.limit;
+    stored.periodMs = parseDuration(rateLimit.period);
+    if (rateLimit.perKey) stored.ratePerKey = true;
+  }
+  return stored;
+}
+
+/** Stored limits back as TaskLimits: what a runtime setting said (a 0, a lifted limit, as null). */
+export function limitsGiven(stored: StoredLimits): TaskLimits {
+  const given: TaskLimits = {};
+  if (stored.limit !== undefined || stored.perKey !== undefined)
+    given.concurrency = {
+      ...(stored.limit !== undefined ? { limit: stored.limit || null } : {}),
+      ...(stored.perKey !== undefined ? { perKey: stored.perKey || null } : {}),
+    };
+  if (stored.rate !== undefined)
+    given.rateLimit = stored.rate ? { limit: stored.rate, period: stored.periodMs ?? 0, ...(stored.ratePerKey ? { perKey: true } : {}) } : null;
+  return given;
+}
+
+export function limitsView(stored: StoredLimits): LimitsView {
+  return {
+    concurrency: { limit: stored.limit || null, perKey: stored.perKey || null },
+    rateLimit: stored.rate ? { limit: stored.rate, periodMs: stored.periodMs ?? 0, perKey: stored.ratePerKey ?? false } : null,
+  };
+}

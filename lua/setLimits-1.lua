@@ -1,0 +1,56 @@
+--[[
+  Sets a scope's limits as its task's code declares them (a worker starting) or as an
+  operator sets them at runtime, and puts in force the two merged: a limit set at runtime
+  wins over the code's, and a 0 there lifts the code's. Runs in line that the new limits
+  let start are granted at once.
+  @key runs       the slots' records (run id to JSON, includes/slots.lua)
+  @arg base       "<prefix>:{limits}:"
+  @arg scope
+  @arg source     "code" | "set"
+  @arg limits     JSON { limit, perKey, rate, periodMs, ratePerKey } ("" to forget them)
+  @arg grantLeaseMs
+  @arg now        (ms)
+  @reply {dispatch:list, nextTimerAt, limits}   limits: the ones now in force (JSON, "" for none)
+]]
+local runsKey = KEYS[1]
+local base, scope, source, given, grantLeaseMs, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local rcall = redis.call
+
+-- @include "slots"
+
+local sourceKey = base .. (source == "code" and SLOT.codeLimits or SLOT.setLimits)
+if given == "" then
+  rcall("HDEL", sourceKey, scope)
+else
+  rcall("HSET", sourceKey, scope, given)
+end
+
+local code = cjson.decode(rcall("HGET", base .. SLOT.codeLimits, scope) or "{}")
+local set = cjson.decode(rcall("HGET", base .. SLOT.setLimits, scope) or "{}")
+local merged, any = {}, false
+for _, field in ipairs({"limit", "perKey", "rate"}) do
+  local value = set[field] or code[field]
+  if value and value > 0 then
+    merged[field] = value
+    any = true
+  end
+end
+if merged.rate then
+  local from = set.rate and set or code
+  merged.periodMs = from.periodMs
+  merged.ratePerKey = from.ratePerKey or nil
+end
+local text = any and cjson.encode(merged) or ""
+if any then
+  rcall("HSET", base .. SLOT.limits, scope, text)
+else
+  rcall("HDEL", base .. SLOT.limits, scope)
+end
+
+-- Keys a changed per-key limit frees (or holds back) take their place in line anew.
+for _, key in ipairs(rcall("HKEYS", base .. SLOT.queuedByKey .. scope)) do
+  lineUp(base, scope, key, merged, false)
+end
+local granted = {}
+fill(base, scope, now, grantLeaseMs, granted)
+return {dispatchList(granted, nil), nextTimer(base), text}
