@@ -88,3 +88,166 @@ describe("concurrency limits", () => {
     for (const { runId } of runs) expect((await runReaches(stack.client, runId, "completed")).output).toBe("yes");
   });
 });
+
+/** A promise the test resolves: a run's code holds its slot until then. */
+function latch() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+describe("the order runs wait in", () => {
+  it("starts a resume ahead of new runs queued before it", async () => {
+    stack = await startStack();
+    const answer = streams.input<string>("answer");
+    const blocker = latch();
+    const order: string[] = [];
+    const single = task({
+      id: "single",
+      concurrency: { limit: 1 },
+      run: async (payload: { name: string; park?: boolean; block?: boolean }) => {
+        order.push(`${payload.name} started`);
+        if (payload.block) await blocker.opened;
+        if (payload.park) order.push(`${payload.name} resumed with ${await answer.wait().unwrap()}`);
+      },
+    });
+    await stack.startWorker({ tasks: [single] });
+    const parked = await stack.client.tasks.trigger("single", { name: "parked", park: true });
+    await runReaches(stack.client, parked.runId, "waiting");
+    const holder = await stack.client.tasks.trigger("single", { name: "holder", block: true });
+    await eventually(() => order.includes("holder started"));
+    const queued = await Promise.all(["new-1", "new-2"].map((name) => stack.client.tasks.trigger("single", { name })));
+    await eventually(async () => (await stack.client.tasks.retrieve("single")).queued === 2);
+    // The input comes after the new runs queued; its resume goes ahead of them all the same.
+    await stack.client.sessions.open(parked.sessionId).input("answer").send("go");
+    await eventually(async () => (await stack.client.tasks.retrieve("single")).queued === 3);
+    blocker.open();
+    for (const { runId } of [parked, holder, ...queued]) await runReaches(stack.client, runId, "completed");
+    expect(order).toEqual(["parked started", "holder started", "parked started", "parked resumed with go", "new-1 started", "new-2 started"]);
+  });
+
+  it("starts waiting runs by priority, 0 first, then in the order they came", async () => {
+    stack = await startStack();
+    const blocker = latch();
+    const started: string[] = [];
+    const single = task({
+      id: "by-priority",
+      concurrency: { limit: 1 },
+      run: async (payload: { name: string; block?: boolean }) => {
+        started.push(payload.name);
+        if (payload.block) await blocker.opened;
+      },
+    });
+    await stack.startWorker({ tasks: [single] });
+    const holder = await stack.client.tasks.trigger("by-priority", { name: "holder", block: true });
+    await eventually(() => started.includes("holder"));
+    const queued = [];
+    for (const [name, priority] of [
+      ["p50", 50],
+      ["p10-first", 10],
+      ["p30", 30],
+      ["p0", 0],
+      ["p10-second", 10],
+    ] as const) {
+      queued.push(await stack.client.tasks.trigger("by-priority", { name }, { priority }));
+      await eventually(async () => (await stack.client.tasks.retrieve("by-priority")).queued === queued.length);
+    }
+    blocker.open();
+    for (const { runId } of [holder, ...queued]) await runReaches(stack.client, runId, "completed");
+    expect(started).toEqual(["holder", "p0", "p10-first", "p10-second", "p30", "p50"]);
+  });
+});
+
+describe("rate limits", () => {
+  it("starts at most `limit` runs in any window of `period`, and runs every one", async () => {
+    stack = await startStack();
+    const starts: number[] = [];
+    const paced = task({
+      id: "paced",
+      rateLimit: { limit: 5, period: "1s" },
+      run: async () => {
+        starts.push(Date.now());
+      },
+    });
+    await stack.startWorker({ tasks: [paced], concurrency: 20 });
+    const runs = await Promise.all(Array.from({ length: 20 }, () => stack.client.tasks.trigger("paced", {})));
+    for (const { runId } of runs) await runReaches(stack.client, runId, "completed", 15_000);
+    expect(starts).toHaveLength(20);
+    starts.sort((a, b) => a - b);
+    // Starts are counted as slots are granted; a run's first line comes a few ms after.
+    for (let i = 5; i < starts.length; i++) expect(starts[i] - starts[i - 5], `start ${i}`).toBeGreaterThan(900);
+  });
+
+  it("paces each concurrencyKey on its own with perKey", async () => {
+    stack = await startStack();
+    const starts = new Map<string, number[]>();
+    const paced = task({
+      id: "paced-per-key",
+      rateLimit: { limit: 2, period: "1s", perKey: true },
+      run: async (payload: { tenant: string }) => {
+        starts.set(payload.tenant, [...(starts.get(payload.tenant) ?? []), Date.now()]);
+      },
+    });
+    await stack.startWorker({ tasks: [paced], concurrency: 20 });
+    const runs = await Promise.all(
+      ["a", "b", "c"].flatMap((tenant) => Array.from({ length: 4 }, () => stack.client.tasks.trigger("paced-per-key", { tenant }, { concurrencyKey: tenant }))),
+    );
+    for (const { runId } of runs) await runReaches(stack.client, runId, "completed", 15_000);
+    for (const [tenant, times] of starts) {
+      times.sort((a, b) => a - b);
+      expect(times, tenant).toHaveLength(4);
+      // Two a second per tenant: the third of each waits for its tenant's window, not the others'.
+      expect(times[2] - times[0], tenant).toBeGreaterThan(900);
+      expect(times[1] - times[0], tenant).toBeLessThan(900);
+    }
+  });
+});
+
+describe("limits at runtime", () => {
+  it("takes a limit set over the API at once, lets waiting runs start when raised, and goes back to the code's", async () => {
+    stack = await startStack();
+    const blocker = latch();
+    const running = gauge();
+    const tunable = task({
+      id: "tunable",
+      concurrency: { limit: 1 },
+      run: async () => {
+        running.enter();
+        await blocker.opened;
+        running.leave();
+      },
+    });
+    await stack.startWorker({ tasks: [tunable], concurrency: 10 });
+    const runs = await Promise.all(Array.from({ length: 5 }, () => stack.client.tasks.trigger("tunable", {})));
+    await eventually(async () => {
+      const now = await stack.client.tasks.retrieve("tunable");
+      return now.running === 1 && now.queued === 4;
+    });
+    const raised = await stack.client.tasks.setLimits("tunable", { concurrency: { limit: 3 } });
+    expect(raised.limits).toMatchObject({ inForce: { concurrency: { limit: 3 } }, code: { concurrency: { limit: 1 } }, set: { concurrency: { limit: 3 } } });
+    await eventually(async () => {
+      const now = await stack.client.tasks.retrieve("tunable");
+      return now.running === 3 && now.queued === 2;
+    });
+    const reset = await stack.client.tasks.setLimits("tunable", {});
+    expect(reset.limits).toMatchObject({ inForce: { concurrency: { limit: 1 } }, set: null });
+    blocker.open();
+    for (const { runId } of runs) await runReaches(stack.client, runId, "completed");
+    expect(running.mostTotal()).toBe(3);
+  });
+
+  it("refuses bad limits and unknown tasks with the error shape, changing nothing", async () => {
+    stack = await startStack();
+    const tunable = task({ id: "refusing", concurrency: { limit: 2 }, run: async () => {} });
+    await stack.startWorker({ tasks: [tunable] });
+    const bad = await stack.http("PUT", "/api/v1/tasks/refusing/limits", { body: { concurrency: { limit: 0 } } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error).toMatchObject({ code: "validation_failed" });
+    const badPeriod = await stack.http("PUT", "/api/v1/tasks/refusing/limits", { body: { rateLimit: { limit: 2, period: "soon" } } });
+    expect(badPeriod.status).toBe(422);
+    const unknown = await stack.http("PUT", "/api/v1/tasks/nobody/limits", { body: { concurrency: { limit: 2 } } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatchObject({ code: "task_not_found" });
+    expect((await stack.client.tasks.retrieve("refusing")).limits).toMatchObject({ inForce: { concurrency: { limit: 2 } }, set: null });
+  });
+});
