@@ -1,7 +1,7 @@
 import { streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
-import { runReaches } from "../harness/runs.ts";
+import { runReaches, runReachesWithin } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -171,7 +171,7 @@ describe("rate limits", () => {
     });
     await stack.startWorker({ tasks: [paced], concurrency: 20 });
     const runs = await Promise.all(Array.from({ length: 20 }, () => stack.client.tasks.trigger("paced", {})));
-    for (const { runId } of runs) await runReaches(stack.client, runId, "completed", 15_000);
+    for (const { runId } of runs) await runReachesWithin(15_000, stack.client, runId, "completed");
     expect(starts).toHaveLength(20);
     starts.sort((a, b) => a - b);
     // Starts are counted as slots are granted; a run's first line comes a few ms after.
@@ -192,7 +192,7 @@ describe("rate limits", () => {
     const runs = await Promise.all(
       ["a", "b", "c"].flatMap((tenant) => Array.from({ length: 4 }, () => stack.client.tasks.trigger("paced-per-key", { tenant }, { concurrencyKey: tenant }))),
     );
-    for (const { runId } of runs) await runReaches(stack.client, runId, "completed", 15_000);
+    for (const { runId } of runs) await runReachesWithin(15_000, stack.client, runId, "completed");
     for (const [tenant, times] of starts) {
       times.sort((a, b) => a - b);
       expect(times, tenant).toHaveLength(4);

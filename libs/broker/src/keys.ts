@@ -209,6 +209,10 @@ export class Keys {
   runByIdempotencyKey(taskId: string, key: string): string {
     return `${this.prefix}:idem:${taskId}|${key}`;
   }
+  /** The run a debounce key of a task stands for, JSON `{ sessionId, runId }`, until its delay after the last trigger (systems/runs.ts). */
+  debounce(taskId: string, key: string): string {
+    return `${this.prefix}:debounce:${taskId}|${key}`;
+  }
   /** JSON Schemas of input streams, published by workers (stream name to schema). */
   inputSchemas(): string {
     return `${this.prefix}:schemas:input`;

@@ -8,6 +8,7 @@ import {
   newRunId,
   newSessionId,
   notFound,
+  parseDuration,
   parseRunId,
   type JournalOperation,
   type Page,
@@ -17,7 +18,7 @@ import {
   type TriggerBody,
   type TriggerResult,
 } from "@helmr/core";
-import { callScriptAfter } from "../lua/index.ts";
+import { callScript, callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
@@ -46,6 +47,18 @@ export interface TriggerOptions {
   version?: string;
 }
 
+/** A debounce key's claim: the run it stands for (keys.ts, debounce). */
+interface DebounceClaim {
+  sessionId: string;
+  runId: string;
+}
+
+/** How a debounced trigger creates its run: in the session it claimed, starting later. */
+interface CreateOptions {
+  sessionId?: string;
+  startAt?: number;
+}
+
 export class RunsSystem {
   constructor(
     private readonly resources: Resources,
@@ -64,6 +77,62 @@ export class RunsSystem {
    * ("<run id>|<wait position>", systems/children.ts).
    */
   async trigger(taskId: string, body: TriggerBody, now = Date.now(), options: TriggerOptions = {}): Promise<TriggerResult> {
+    if (body.debounce) return this.triggerDebounced(taskId, body, now, options);
+    return this.create(taskId, body, now, options);
+  }
+
+  /**
+   * A debounced trigger: the first of a key claims it for a new run that starts `delay`
+   * later; each trigger with the same key before that run starts moves its start to
+   * `delay` after itself, with its payload, and returns the same run. The key names the run
+   * until then (PX), so one that comes after the run started gets a new run.
+   */
+  private async triggerDebounced(taskId: string, body: TriggerBody, now: number, options: TriggerOptions): Promise<TriggerResult> {
+    const { redis, keys } = this.resources;
+    const { debounce, ...rest } = body;
+    const delayMs = parseDuration(debounce!.delay);
+    const startAt = now + delayMs;
+    await this.checkTask(taskId);
+    const key = keys.debounce(taskId, debounce!.key);
+    const sessionId = body.sessionId ?? newSessionId();
+    const fresh: DebounceClaim = { sessionId, runId: options.runId ?? newRunId(sessionId) };
+    if ((await redis.set(key, JSON.stringify(fresh), "PX", delayMs, "NX")) === "OK")
+      return this.create(taskId, rest, now, { ...options, runId: fresh.runId, sessionId, startAt });
+    const text = await redis.get(key);
+    const claim: DebounceClaim = text ? JSON.parse(text) : fresh;
+    let moved = await this.moveStart(claim.runId, taskId, rest.payload, startAt, now);
+    if (moved === "missing") {
+      // The trigger that claimed the key has not created its run yet (or died first): create it, then move it.
+      await this.create(taskId, { ...rest, sessionId: undefined }, now, { ...options, runId: claim.runId, sessionId: claim.sessionId, startAt });
+      moved = await this.moveStart(claim.runId, taskId, rest.payload, startAt, now);
+    }
+    if (moved === "moved") {
+      await redis.set(key, JSON.stringify(claim), "PX", delayMs);
+      return { ...claim, deduplicated: true };
+    }
+    // The run of the key started: this trigger is a new run's first, and the key names it.
+    await redis.set(key, JSON.stringify(fresh), "PX", delayMs);
+    return this.create(taskId, rest, now, { ...options, runId: fresh.runId, sessionId, startAt });
+  }
+
+  /**
+   * Moves a run's first start to `startAt` with this payload, if it has not started
+   * (lua/debounceRun-1.lua): its job becomes a new delayed one, and the one before goes.
+   */
+  private async moveStart(runId: string, taskId: string, payload: unknown, startAt: number, now: number): Promise<"moved" | "started" | "missing"> {
+    const moved = await callScript(this.resources.redis, "debounceRun", {
+      keys: { run: this.resources.keys.run(runId) },
+      args: { runId, payload: JSON.stringify(payload ?? null), runAt: startAt, now },
+      subject: runId,
+    });
+    if (moved.kind !== "moved") return moved.kind;
+    const job = { runId, taskId, ...(moved.version ? { version: moved.version } : {}), flow: moved.flow ? JSON.parse(moved.flow) : {} };
+    await this.dispatch.ensureJob(job, moved.jobId, startAt);
+    void this.dispatch.removeJob(runId, moved.version, moved.supersededJob);
+    return "moved";
+  }
+
+  private async create(taskId: string, body: TriggerBody, now: number, options: TriggerOptions & CreateOptions): Promise<TriggerResult> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
     if (!options.checked) {
@@ -73,7 +142,7 @@ export class RunsSystem {
         throw notFound("session", body.sessionId);
     }
     const createSession = body.sessionId === undefined;
-    let intent = { sessionId: body.sessionId ?? newSessionId(), runId: "", createSession };
+    let intent = { sessionId: body.sessionId ?? options.sessionId ?? newSessionId(), runId: "", createSession };
     intent.runId = options.runId ?? newRunId(intent.sessionId);
 
     const idemKey = body.idempotencyKey === undefined ? undefined : keys.runByIdempotencyKey(taskId, body.idempotencyKey);
@@ -135,7 +204,9 @@ export class RunsSystem {
       await guard.confirm();
       return { sessionId, runId, deduplicated: true };
     }
-    await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, created.claim), `${runId}-1`);
+    // A debounced run starts later, from its state: a later trigger may give it another payload.
+    if (options.startAt !== undefined) await this.moveStart(runId, taskId, body.payload, options.startAt, now);
+    else await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, created.claim), `${runId}-1`);
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });
     if (options.parent) await this.cancelIfParentCancelled([runId], options.parent);

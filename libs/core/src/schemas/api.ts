@@ -13,6 +13,11 @@ export const CreateSessionBody = z.strictObject({
 });
 export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 
+/** A duration as ms or "30s", "10m", "1h30m", "2d", at most MAX_DURATION_MS (3650 days). */
+export const DurationInput = z
+  .union([z.number().int().min(0), z.string().min(1).max(32)])
+  .refine((v) => isValidDuration(v), 'must be milliseconds or a duration like "30s", "10m", "1h", at most 3650 days');
+
 /** The lowest priority a run may have: priorities go from 0 (the default, first) to this (last). */
 export const LOWEST_PRIORITY = 100;
 
@@ -33,6 +38,10 @@ export const TriggerBody = z.strictObject({
   sessionId: z.string().min(1).max(64).optional(),
   idempotencyKey: ExternalKey.optional(),
   ...FlowOptions,
+  debounce: z
+    .strictObject({ key: ExternalKey, delay: DurationInput })
+    .optional()
+    .describe("Triggers of the task with the same key within delay of the last one are one run, which starts delay after the last, with its payload"),
 });
 export type TriggerBody = z.infer<typeof TriggerBody>;
 
@@ -40,7 +49,11 @@ export type TriggerBody = z.infer<typeof TriggerBody>;
 export const MAX_BATCH_ITEMS = 1000;
 
 export const BatchTriggerBody = z.strictObject({
-  items: z.array(TriggerBody).min(1).max(MAX_BATCH_ITEMS).describe("One run each, in order; items without a sessionId get a new session each"),
+  items: z
+    .array(TriggerBody.omit({ debounce: true }))
+    .min(1)
+    .max(MAX_BATCH_ITEMS)
+    .describe("One run each, in order; items without a sessionId get a new session each"),
 });
 export type BatchTriggerBody = z.infer<typeof BatchTriggerBody>;
 
@@ -96,11 +109,6 @@ export const WaitListQuery = z.object({
   cursor: Cursor,
 });
 export type WaitListQuery = z.infer<typeof WaitListQuery>;
-
-/** A duration as ms or "30s", "10m", "1h30m", "2d", at most MAX_DURATION_MS (3650 days). */
-export const DurationInput = z
-  .union([z.number().int().min(0), z.string().min(1).max(32)])
-  .refine((v) => isValidDuration(v), 'must be milliseconds or a duration like "30s", "10m", "1h", at most 3650 days');
 
 export const CreateTokenBody = z.strictObject({
   timeout: DurationInput,

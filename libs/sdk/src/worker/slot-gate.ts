@@ -47,7 +47,7 @@ export class SlotGate {
     const { outcome, nextTimerAt } = await flowSystem.acquire({
       ...entry,
       flow,
-      resume: entry.jobId !== `${entry.runId}-1`,
+      resume: !isFirstStart(entry.runId, entry.jobId),
       leaseMs: this.leaseMs,
     });
     if (outcome === "held") this.held.set(entry.runId, entry.jobId);
@@ -99,4 +99,10 @@ export class SlotGate {
     handle.unref();
     this.timer = { at, handle };
   }
+}
+
+/** A run's first job: `<run id>-1`, or `<run id>-1.d<n>` once a debounce moved it (lua/debounceRun-1.lua). */
+function isFirstStart(runId: string, jobId: string): boolean {
+  const first = `${runId}-1`;
+  return jobId === first || jobId.startsWith(`${first}.`);
 }

@@ -1,4 +1,4 @@
-import type { BatchTriggerResult, TaskLimits, TaskRecord, TriggerBody, TriggerResult } from "@helmr/core";
+import type { BatchTriggerResult, Duration, TaskLimits, TaskRecord, TriggerBody, TriggerResult } from "@helmr/core";
 import type { HttpTransport } from "../http.ts";
 
 export interface TriggerOptions {
@@ -10,6 +10,11 @@ export interface TriggerOptions {
   concurrencyKey?: string;
   /** 0 (the default) to 100: lower starts first among runs waiting for a worker or for a slot of the task's limits. */
   priority?: number;
+  /**
+   * Triggers with the same key within `delay` of the last one are one run (the same run id
+   * comes back, `deduplicated: true`), which starts `delay` after the last, with its payload.
+   */
+  debounce?: { key: string; delay: Duration };
 }
 
 export class TasksResource {
