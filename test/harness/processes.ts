@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach } from "vitest";
+import { HelmrClient } from "@helmr/sdk";
+import { afterEach, inject } from "vitest";
 import { eventually } from "./poll.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
@@ -99,4 +101,18 @@ export function startedPerTest(): (args: string[], env: Record<string, string>) 
     started.push(process);
     return process;
   };
+}
+
+/** `helmr server` on a prefix of its own (started with a file's startedPerTest), the settings its workers share, and a client of it. */
+export async function startServerProcess(start: (args: string[], env: Record<string, string>) => HelmrProcess) {
+  const env = {
+    HELMR_REDIS_URL: inject("redisUrl"),
+    HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
+    HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
+    HELMR_SECRET: randomBytes(32).toString("base64url"),
+  };
+  const server = start(["server", "--port", "0", "--json"], env);
+  const { apiUrl } = await server.json<{ apiUrl: string }>(30_000);
+  const baseUrl = apiUrl.replace(/\/api\/v1$/, "");
+  return { env, baseUrl, client: new HelmrClient({ baseUrl, apiKey: env.HELMR_API_KEYS }) };
 }

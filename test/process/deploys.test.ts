@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { VersionList } from "@helmr/core";
-import { HelmrClient } from "@helmr/sdk";
 import { describe, expect, it, inject } from "vitest";
 import { helmr } from "../harness/cli.ts";
 import { eventually } from "../harness/poll.ts";
-import { startedPerTest, type HelmrProcess } from "../harness/processes.ts";
+import { startServerProcess, startedPerTest, type HelmrProcess } from "../harness/processes.ts";
 import { runReachesWithin } from "../harness/runs.ts";
 
 /**
@@ -22,19 +21,7 @@ async function stop(process: HelmrProcess): Promise<void> {
 
 const RUNS = 10;
 
-/** `helmr server` on a prefix of its own, the settings its workers share, and a client of it. */
-async function startServer() {
-  const env = {
-    HELMR_REDIS_URL: inject("redisUrl"),
-    HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
-    HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,
-    HELMR_SECRET: randomBytes(32).toString("base64url"),
-  };
-  const server = start(["server", "--port", "0", "--json"], env);
-  const { apiUrl } = await server.json<{ apiUrl: string }>(30_000);
-  const baseUrl = apiUrl.replace(/\/api\/v1$/, "");
-  return { env, baseUrl, client: new HelmrClient({ baseUrl, apiKey: env.HELMR_API_KEYS }) };
-}
+const startServer = () => startServerProcess(start);
 
 describe("deploying new task code", { timeout: 180_000 }, () => {
   it("keeps runs parked under the old code on it: none fails, and an old worker back completes them", async () => {

@@ -12,7 +12,7 @@ import {
 } from "@helmr/core";
 import { isInlineInput, isInputRef } from "./history.ts";
 import type { TokenRecord, TokenStatus } from "@helmr/core";
-import type { JournalOperation, RunError, RunEvent, RunRecord, RunStatus, SessionRecord } from "@helmr/core";
+import type { JournalOperation, RunError, RunEvent, RunFlow, RunRecord, RunStatus, SessionRecord } from "@helmr/core";
 
 /** Turns stored hashes and events into the shapes the API returns. */
 
@@ -51,6 +51,7 @@ export const RUN_FIELDS = [
   "continuedAs",
   "continuedFrom",
   "parent",
+  "flow",
   "ver",
   "pin",
   "createdAt",
@@ -82,6 +83,12 @@ function notUpgradedOf(json: string): RunRecord["notUpgraded"] {
   return { version: pin.to, position: pin.position, recorded: pin.recorded, reached: pin.reached, checkedAt: new Date(pin.at).toISOString() };
 }
 
+/** A run's `flow` field (systems/flow.ts, flowOfTrigger) as the API shows it. */
+function flowOf(json: string | undefined): Pick<RunRecord, "concurrencyKey" | "priority"> {
+  const flow = json ? (JSON.parse(json) as RunFlow) : {};
+  return { concurrencyKey: flow.key ?? null, priority: flow.priority ?? 0 };
+}
+
 export function toRunRecord(runId: string, hash: Record<string, string>): RunRecord {
   return {
     id: runId,
@@ -97,6 +104,7 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
     continuedAs: hash.continuedAs || null,
     continuedFrom: hash.continuedFrom || null,
     parentRunId: hash.parent ? hash.parent.split("|")[0] : null,
+    ...flowOf(hash.flow),
     version: hash.ver || null,
     notUpgraded: hash.pin ? notUpgradedOf(hash.pin) : null,
     createdAt: iso(hash.createdAt)!,

@@ -12,6 +12,8 @@ import SessionList from "./session/list.ts";
 import SnapshotCreate from "./snapshot/create.ts";
 import SnapshotList from "./snapshot/list.ts";
 import SnapshotRestore from "./snapshot/restore.ts";
+import TaskGet from "./task/get.ts";
+import TaskLimitsCommand from "./task/limits.ts";
 import TaskTrigger from "./task/trigger.ts";
 import TokenComplete from "./token/complete.ts";
 import TokenFail from "./token/fail.ts";
@@ -48,6 +50,8 @@ export const commands = {
   "input:list": InputList,
   "output:read": OutputRead,
   "task:trigger": TaskTrigger,
+  "task:get": TaskGet,
+  "task:limits": TaskLimitsCommand,
   "snapshot:create": SnapshotCreate,
   "snapshot:list": SnapshotList,
   "snapshot:restore": SnapshotRestore,

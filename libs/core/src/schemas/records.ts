@@ -80,6 +80,8 @@ export const RunRecord = z.strictObject({
   continuedAs: z.string().nullable().describe("The run this one continued as (ctx.continueAsNew), once it has"),
   continuedFrom: z.string().nullable().describe("The run this one continues"),
   parentRunId: z.string().nullable().describe("The run that triggered this one from its code (triggerAndWait, trigger)"),
+  concurrencyKey: z.string().nullable().describe("The key its task's per-key limits count it under"),
+  priority: z.number().int().describe("0 to 100: lower starts first among runs waiting for a worker or a slot"),
   version: z
     .string()
     .nullable()

@@ -18,6 +18,10 @@ export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
     payload: Flags.string({ description: "payload as JSON" }),
     session: Flags.string({ description: "run in this session (default: a new one)" }),
     "idempotency-key": Flags.string({ description: "the same key returns the first run" }),
+    "concurrency-key": Flags.string({ description: "the key the task's per-key limits count the run under (a tenant, a customer)" }),
+    priority: Flags.integer({ description: "0 (the default) to 100: lower starts first among runs waiting for a worker or a slot", min: 0, max: 100 }),
+    "debounce-key": Flags.string({ description: "triggers with this key within --debounce-delay of the last are one run", dependsOn: ["debounce-delay"] }),
+    "debounce-delay": Flags.string({ description: 'how long after the last trigger the run starts ("5s", "1m")', dependsOn: ["debounce-key"] }),
     wait: Flags.boolean({ description: "follow the run until it ends; exit 2 if it failed" }),
   };
 
@@ -26,6 +30,9 @@ export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
     const triggered = await this.client.tasks.trigger(this.args.taskId, payload, {
       sessionId: this.flags.session,
       idempotencyKey: this.flags["idempotency-key"],
+      concurrencyKey: this.flags["concurrency-key"],
+      priority: this.flags.priority,
+      ...(this.flags["debounce-key"] ? { debounce: { key: this.flags["debounce-key"], delay: this.flags["debounce-delay"]! } } : {}),
     });
     this.say(`${triggered.deduplicated ? "Already triggered" : "Triggered"} run ${triggered.runId} in session ${triggered.sessionId}.`);
     if (!this.flags.wait) return triggered;

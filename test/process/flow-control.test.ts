@@ -1,0 +1,76 @@
+import type { RunRecord, TaskRecord } from "@helmr/core";
+import { describe, expect, it } from "vitest";
+import { helmr } from "../harness/cli.ts";
+import { eventually } from "../harness/poll.ts";
+import { startServerProcess, startedPerTest } from "../harness/processes.ts";
+import { runReachesWithin } from "../harness/runs.ts";
+
+/** Flow control as a team runs it: `helmr server`, `helmr worker` processes, `helmr task` commands. */
+const start = startedPerTest();
+const FIXTURE = "test/fixtures/flow/tasks.ts";
+
+/** The most runs that were executing at one moment, from their start and end times. */
+function mostAtOnce(runs: RunRecord[]): number {
+  const edges = runs.flatMap((run) => [
+    { at: Date.parse(run.startedAt!), step: 1 },
+    { at: Date.parse(run.finishedAt!), step: -1 },
+  ]);
+  // An end and a start at the same millisecond: the end first (the slot went, then came back).
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let now = 0;
+  let most = 0;
+  for (const edge of edges) most = Math.max(most, (now += edge.step));
+  return most;
+}
+
+describe("flow control across worker processes", { timeout: 120_000 }, () => {
+  it("holds a task to its limit across two workers, uses all of it, and takes a new limit from `helmr task limits`", async () => {
+    const { env, baseUrl, client } = await startServerProcess(start);
+    const workers = [start(["worker", FIXTURE, "--json", "--concurrency", "10"], env), start(["worker", FIXTURE, "--json", "--concurrency", "10"], env)];
+    for (const worker of workers) await worker.json(30_000);
+    const runs = await Promise.all(Array.from({ length: 15 }, () => client.tasks.trigger("flow-limited", { ms: 200 })));
+    const ended = [];
+    for (const { runId } of runs) ended.push(await runReachesWithin(30_000, client, runId, "completed"));
+    expect(mostAtOnce(ended)).toBe(3);
+    expect(new Set(ended.map((run) => run.output)).size).toBe(2);
+
+    const cli = { HELMR_API_URL: baseUrl, HELMR_API_KEY: env.HELMR_API_KEYS };
+    const set = await helmr(["task", "limits", "flow-limited", "--concurrency", "5", "--json"], cli);
+    expect(set.code, set.stderr).toBe(0);
+    expect((JSON.parse(set.stdout) as TaskRecord).limits).toMatchObject({ inForce: { concurrency: { limit: 5 } }, code: { concurrency: { limit: 3 } } });
+    const more = await Promise.all(Array.from({ length: 15 }, () => client.tasks.trigger("flow-limited", { ms: 200 })));
+    const endedMore = [];
+    for (const { runId } of more) endedMore.push(await runReachesWithin(30_000, client, runId, "completed"));
+    expect(mostAtOnce(endedMore)).toBe(5);
+
+    const shown = await helmr(["task", "get", "flow-limited"], cli);
+    expect(shown.stdout).toMatch(/limits:\s+5 at once/);
+    expect(shown.stdout).toMatch(/from code:\s+3 at once/);
+    const bad = await helmr(["task", "limits", "flow-limited", "--concurrency", "0"], cli);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--concurrency takes a whole number of at least 1, or "none"');
+  });
+
+  it("gives back the slots of a worker killed with SIGKILL once its lock runs out, and every run completes", async () => {
+    const { env, client } = await startServerProcess(start);
+    const lock = { HELMR_LOCK_MS: "2000" };
+    const hanging = start(["worker", FIXTURE, "--json"], { ...env, ...lock, FLOW_HANG: "1" });
+    await hanging.json(30_000);
+    const held = await Promise.all(Array.from({ length: 2 }, () => client.tasks.trigger("flow-hangs", {})));
+    await eventually(async () => (await client.tasks.retrieve("flow-hangs")).running === 2, { what: "both slots held by the hanging worker" });
+    const queued = await Promise.all(Array.from({ length: 3 }, () => client.tasks.trigger("flow-hangs", {})));
+    await eventually(async () => (await client.tasks.retrieve("flow-hangs")).queued === 3, { what: "three runs waiting for a slot" });
+
+    const healthy = start(["worker", FIXTURE, "--json"], { ...env, ...lock });
+    const { pid } = await healthy.json<{ pid: number }>(30_000);
+    hanging.child.kill("SIGKILL");
+    await hanging.exited;
+    for (const { runId } of queued) expect((await runReachesWithin(30_000, client, runId, "completed")).output).toBe(pid);
+    // The runs the killed worker held are taken over as their next attempt.
+    for (const { runId } of held) expect(await runReachesWithin(30_000, client, runId, "completed")).toMatchObject({ output: pid, attempt: 2 });
+    const after = await client.tasks.retrieve("flow-hangs");
+    expect(after).toMatchObject({ running: 0, queued: 0 });
+    // The three that queued, and the two retried ones if their slots had gone to those first.
+    expect(after.throttledTotal).toBeGreaterThanOrEqual(3);
+  });
+});
