@@ -158,6 +158,32 @@ describe("the order runs wait in", () => {
   });
 });
 
+describe("fairness between keys", () => {
+  it("lets concurrencyKeys take turns: a key with a backlog does not hold back the others", async () => {
+    stack = await startStack();
+    const blocker = latch();
+    const started: string[] = [];
+    const shared = task({
+      id: "shared",
+      concurrency: { limit: 1 },
+      run: async (payload: { name: string; block?: boolean }) => {
+        started.push(payload.name);
+        if (payload.block) await blocker.opened;
+      },
+    });
+    await stack.startWorker({ tasks: [shared] });
+    const runs = [await stack.client.tasks.trigger("shared", { name: "noisy-0", block: true }, { concurrencyKey: "noisy" })];
+    await eventually(() => started.includes("noisy-0"));
+    for (let i = 1; i <= 5; i++) runs.push(await stack.client.tasks.trigger("shared", { name: `noisy-${i}` }, { concurrencyKey: "noisy" }));
+    for (const quiet of ["quiet-a", "quiet-b"]) runs.push(await stack.client.tasks.trigger("shared", { name: quiet }, { concurrencyKey: quiet }));
+    await eventually(async () => (await stack.client.tasks.retrieve("shared")).queued === 7);
+    blocker.open();
+    for (const { runId } of runs) await runReaches(stack.client, runId, "completed");
+    // The keys waiting take turns, in the order they came to wait: noisy, quiet-a, quiet-b, noisy, ...
+    expect(started).toEqual(["noisy-0", "noisy-1", "quiet-a", "quiet-b", "noisy-2", "noisy-3", "noisy-4", "noisy-5"]);
+  });
+});
+
 describe("rate limits", () => {
   it("starts at most `limit` runs in any window of `period`, and runs every one", async () => {
     stack = await startStack();

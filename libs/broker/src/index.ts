@@ -22,7 +22,7 @@ export { executionBroker, type ExecutionBroker } from "./execution-broker.ts";
 export type { InputReader } from "./input-reader.ts";
 export { forEachAtMost } from "./at-most.ts";
 export { CENSUS_EXAMPLES, type KnownVersion, type RunPin, type VersionCensus } from "./systems/versions.ts";
-export { FlowSystem, GRANT_LEASE_MS, type SlotOutcome, type SlotRequest } from "./systems/flow.ts";
+export { FlowSystem, GRANT_LEASE_MS, type SlotOutcome, type SlotRequest, type SlotsMoved } from "./systems/flow.ts";
 export type { WaitingPosition } from "./waiting-index.ts";
 export { parkedRunsNow } from "./parked-runs.ts";
 export type { ReplayableRun } from "./snapshots/parked-runs.ts";

@@ -36,6 +36,12 @@ export interface SlotRequest {
 /** `held`: run the job; `waiting`: the run is in line, its job dispatched when its turn comes; `duplicate`: another BullMQ job is running it; `free`: no limits. */
 export type SlotOutcome = "held" | "waiting" | "duplicate" | "free";
 
+/** What a script of the slots moved: the runs it granted a slot to (their jobs dispatched), and when the slots want a sweep next (null: no timer). */
+export interface SlotsMoved {
+  granted: string[];
+  nextTimerAt: number | null;
+}
+
 /** How long a run granted a slot may take to start before the slot goes to the next in line (its job may have been lost with the process adding it). */
 export const GRANT_LEASE_MS = 30_000;
 
@@ -69,7 +75,7 @@ export class FlowSystem {
   }
 
   /** Takes a slot for a job, or puts its run in line; dispatches the runs the call granted slots to. */
-  async acquire(request: SlotRequest, now = Date.now()): Promise<{ outcome: SlotOutcome; nextTimerAt: number | null }> {
+  async acquire(request: SlotRequest, now = Date.now()): Promise<{ outcome: SlotOutcome } & SlotsMoved> {
     const reply = await callScript(this.resources.redis, "acquireSlot", {
       keys: { runs: this.resources.keys.slots("runs") },
       args: {
@@ -89,19 +95,17 @@ export class FlowSystem {
         now,
       },
     });
-    if (reply.kind === "free" || reply.kind === "duplicate") return { outcome: reply.kind, nextTimerAt: null };
-    await this.dispatchGranted(reply.dispatch);
-    return { outcome: reply.kind === "granted" ? "held" : "waiting", nextTimerAt: timerOf(reply.nextTimerAt) };
+    if (reply.kind === "free" || reply.kind === "duplicate") return { outcome: reply.kind, granted: [], nextTimerAt: null };
+    return { outcome: reply.kind === "granted" ? "held" : "waiting", ...(await this.moved(reply)) };
   }
 
   /** Lets the slot a job's execution held go; dispatches the run it goes to. */
-  async release(runId: string, jobId: string, now = Date.now()): Promise<number | null> {
+  async release(runId: string, jobId: string, now = Date.now()): Promise<SlotsMoved> {
     const reply = await callScript(this.resources.redis, "releaseSlot", {
       keys: { runs: this.resources.keys.slots("runs") },
       args: { base: this.resources.keys.slotsBase(), runId, jobId, grantLeaseMs: GRANT_LEASE_MS, now },
     });
-    await this.dispatchGranted(reply.dispatch);
-    return timerOf(reply.nextTimerAt);
+    return this.moved(reply);
   }
 
   /** Renews the leases of the slots a worker's executions hold: `held` maps run ids to the jobs they run for. */
@@ -115,13 +119,12 @@ export class FlowSystem {
   }
 
   /** Lets go the slots whose leases ran out and looks again at the scopes whose timers came due; returns when to sweep next. */
-  async sweep(now = Date.now()): Promise<number | null> {
+  async sweep(now = Date.now()): Promise<SlotsMoved> {
     const reply = await callScript(this.resources.redis, "sweepSlots", {
       keys: { runs: this.resources.keys.slots("runs") },
       args: { base: this.resources.keys.slotsBase(), grantLeaseMs: GRANT_LEASE_MS, now },
     });
-    await this.dispatchGranted(reply.dispatch);
-    return timerOf(reply.nextTimerAt);
+    return this.moved(reply);
   }
 
   /**
@@ -230,6 +233,14 @@ export class FlowSystem {
     }));
   }
 
+  /** Dispatches what a script granted; what it granted, and when the slots want a sweep next. */
+  private async moved(reply: { dispatch: string[]; nextTimerAt: string }): Promise<SlotsMoved> {
+    await this.dispatchGranted(reply.dispatch);
+    const granted: string[] = [];
+    for (let i = 0; i < reply.dispatch.length; i += GRANT_FIELDS) granted.push(reply.dispatch[i]);
+    return { granted, nextTimerAt: reply.nextTimerAt === "" ? null : Number(reply.nextTimerAt) };
+  }
+
   /**
    * Adds the jobs of runs granted a slot, 7 fields each (lua/includes/slots.lua,
    * dispatchList): to the worker keeping the run warm if it is alive, else to the runs
@@ -237,8 +248,8 @@ export class FlowSystem {
    * BullMQ job that found the run throttled (which may not have finished yet).
    */
   private async dispatchGranted(fields: string[]): Promise<void> {
-    for (let i = 0; i < fields.length; i += 7) {
-      const [runId, jobId, taskId, version, warmWorker, flowText, grant] = fields.slice(i, i + 7);
+    for (let i = 0; i < fields.length; i += GRANT_FIELDS) {
+      const [runId, jobId, taskId, version, warmWorker, flowText, grant] = fields.slice(i, i + GRANT_FIELDS);
       const flow = flowText ? (JSON.parse(flowText) as RunFlow) : {};
       const job: RunJob = { runId, taskId, jobId, ...(version ? { version } : {}), flow };
       const queue = await this.warm.queueFor(warmWorker, runId, version);
@@ -259,7 +270,8 @@ export function flowOfTrigger(body: { concurrencyKey?: string; priority?: number
   return JSON.stringify(flow);
 }
 
-const timerOf = (text: string): number | null => (text === "" ? null : Number(text));
+/** The fields of a grant in a script's dispatch list (lua/includes/slots.lua, dispatchList). */
+const GRANT_FIELDS = 7;
 
 /** TaskLimits as the scripts store them: a null (a limit lifted at runtime) becomes 0. */
 export function storedLimitsOf(limits: TaskLimits): StoredLimits {

@@ -58,7 +58,7 @@ export class SlotGate {
   /** The execution that held a slot parked or ended: the slot goes to the next in line. */
   async leave(runId: string, jobId: string): Promise<void> {
     if (this.held.get(runId) === jobId) this.held.delete(runId);
-    this.sweepAt(await this.engine.flow.release(runId, jobId));
+    this.sweepAt((await this.engine.flow.release(runId, jobId)).nextTimerAt);
   }
 
   start(): void {
@@ -82,7 +82,7 @@ export class SlotGate {
   }
 
   private async sweep(): Promise<void> {
-    this.sweepAt(await this.engine.flow.sweep());
+    this.sweepAt((await this.engine.flow.sweep()).nextTimerAt);
   }
 
   /** Sweeps when the slots' next timer comes due (a rate's window opening), if sooner than the one set. */
