@@ -5,6 +5,7 @@ import { runReaches, runReachesWithin } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
+const METRICS_TOKEN = "metrics-reader";
 afterEach(() => stack?.close());
 
 /** Counts a task's executions in flight, by key, and the most seen at once. */
@@ -231,7 +232,7 @@ describe("rate limits", () => {
 
 describe("limits at runtime", () => {
   it("takes a limit set over the API at once, lets waiting runs start when raised, and goes back to the code's", async () => {
-    stack = await startStack();
+    stack = await startStack({ metricsToken: METRICS_TOKEN });
     const blocker = latch();
     const running = gauge();
     const tunable = task({
@@ -249,6 +250,10 @@ describe("limits at runtime", () => {
       const now = await stack.client.tasks.retrieve("tunable");
       return now.running === 1 && now.queued === 4;
     });
+    const metrics = await (await fetch(`${stack.server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect(metrics).toContain('helmr_task_running{task="tunable"} 1');
+    expect(metrics).toContain('helmr_task_queued{task="tunable"} 4');
+    expect(metrics).toContain('helmr_task_throttled_total{task="tunable"} 4');
     const raised = await stack.client.tasks.setLimits("tunable", { concurrency: { limit: 3 } });
     expect(raised.limits).toMatchObject({ inForce: { concurrency: { limit: 3 } }, code: { concurrency: { limit: 1 } }, set: { concurrency: { limit: 3 } } });
     await eventually(async () => {

@@ -79,6 +79,7 @@ export class HelmrEngine {
     this.erasure = new ErasureSystem(resources, this.sessions, this.warm, this.children);
     this.retention = new RetentionSystem(resources, this.sessions, this.erasure);
     resources.metrics.versionsToCount = async () => (await this.versions.describe()).data;
+    resources.metrics.flowToCount = () => this.flow.counts();
     resources.metrics.queuesToCount = async () => [...resources.runsQueues, ...resources.versionQueues(), ...(await this.warm.liveQueues())];
   }
 

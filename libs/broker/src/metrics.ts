@@ -105,6 +105,8 @@ export class EngineMetrics {
   queuesToCount: () => Promise<Queue[]> = async () => [];
   /** The versions of task code with their runs (VersionsSystem.describe), set by the engine. */
   versionsToCount: () => Promise<VersionList["data"]> = async () => [];
+  /** The tasks with limits and their runs against them (FlowSystem.counts), set by the engine. */
+  flowToCount: () => Promise<{ taskId: string; running: number; queued: number; throttled: number }[]> = async () => [];
 
   constructor(private readonly resources: { redis: Redis; keys: Keys; waiting: WaitingIndex }) {
     const metrics = this;
@@ -144,6 +146,36 @@ export class EngineMetrics {
           this.set({ version, status: "running" }, runs.running);
           if (runs.waiting !== null) this.set({ version, status: "waiting" }, runs.waiting);
         }
+      },
+    });
+    new Gauge({
+      name: "helmr_task_running",
+      help: "Runs of a task with limits holding a slot now: executing, or granted one and about to start (flow control)",
+      labelNames: ["task"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { taskId, running } of await metrics.flowToCount()) this.set({ task: taskId }, running);
+      },
+    });
+    new Gauge({
+      name: "helmr_task_queued",
+      help: "Runs of a task with limits waiting for a slot now (flow control)",
+      labelNames: ["task"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { taskId, queued } of await metrics.flowToCount()) this.set({ task: taskId }, queued);
+      },
+    });
+    new Counter({
+      name: "helmr_task_throttled_total",
+      help: "Runs of a task that had to wait for a slot of its limits, ever (counted in Redis, so every process reports the fleet's)",
+      labelNames: ["task"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { taskId, throttled } of await metrics.flowToCount()) if (throttled > 0) this.inc({ task: taskId }, throttled);
       },
     });
     new Gauge({
