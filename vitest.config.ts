@@ -44,6 +44,8 @@ const CLUSTER_SUITES = [
   "test/process/server-and-worker.test.ts",
   "test/process/deploys.test.ts",
   "test/process/replay-check.test.ts",
+  "test/flow/*.test.ts",
+  "test/process/flow-control.test.ts",
   "test/cluster/*.test.ts",
 ];
 

@@ -58,6 +58,7 @@ describe("slots against a model", () => {
         async (limit, perKey, ops) => {
           const engine = createEngine({ redisUrl: inject("redisUrl"), prefix: `t-${randomBytes(5).toString("hex")}`, logger: testLogger() });
           try {
+            await engine.ready();
             await check(engine, limit, perKey, ops);
           } finally {
             await engine.close();
