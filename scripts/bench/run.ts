@@ -10,11 +10,12 @@ import { snapshotBenchmarks } from "./snapshots.ts";
 import { DELAY_MS, row } from "./stats.ts";
 import { streamBenchmarks } from "./streams.ts";
 import { upgradeBenchmarks } from "./upgrades.ts";
+import { flowBenchmarks } from "./flow.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -66,6 +67,10 @@ if (!only || only === "cluster") {
 }
 if (!only || only === "upgrades") {
   await upgradeBenchmarks({ parked: Number(process.env.BENCH_UPGRADE_PARKED ?? 10_000) });
+  console.log("");
+}
+if (!only || only === "flow") {
+  await flowBenchmarks({ probes: Number(process.env.BENCH_FLOW_PROBES ?? 1000), noisy: Number(process.env.BENCH_FLOW_NOISY ?? 1000) });
   console.log("");
 }
 if (!only || only === "snapshots") {
