@@ -282,4 +282,36 @@ describe("the dashboard in Chromium", () => {
     await next.close();
     await page.close();
   });
+
+  it("shows a task's limits and its runs against them per key, and sets its limits after a confirmation", async () => {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const limited = task({ id: "dash-limited", concurrency: { limit: 1 }, run: () => opened });
+    const worker = await stack.startWorker({ tasks: [limited] });
+    const runs = await Promise.all(Array.from({ length: 3 }, () => stack.client.tasks.trigger("dash-limited", {}, { concurrencyKey: "acme" })));
+    await eventually(async () => (await stack.client.tasks.retrieve("dash-limited")).queued === 2, { what: "two runs waiting for the slot" });
+
+    const page = await signedIn();
+    await page.locator("nav").getByRole("link", { name: "Tasks" }).click();
+    const row = page.locator("tr", { has: page.getByRole("link", { name: "dash-limited" }) });
+    await expect.poll(() => row.textContent()).toMatch(/dash-limited\s*1 at once\s*1\s*2/);
+    await row.getByRole("link", { name: "dash-limited" }).click();
+    await page.getByRole("heading", { name: "Task dash-limited" }).waitFor();
+    const keys = page.locator("section", { has: page.getByRole("heading", { name: "Busiest keys" }) });
+    await expect.poll(() => keys.locator("tr", { hasText: "acme" }).textContent()).toMatch(/acme\s*1\s*2/);
+    await page.screenshot({ path: join(SHOTS, "task.png"), fullPage: true });
+
+    const form = page.getByRole("form", { name: "Set limits" });
+    await form.getByLabel("At once").fill("3");
+    await confirm(form, "Set limits");
+    await expect.poll(async () => (await stack.client.tasks.retrieve("dash-limited")).running, { timeout: 10_000 }).toBe(3);
+    expect((await stack.client.tasks.retrieve("dash-limited")).limits.set).toEqual({ concurrency: { limit: 3, perKey: null } });
+    await confirm(form, "Back to the code's");
+    await expect.poll(async () => (await stack.client.tasks.retrieve("dash-limited")).limits.set, { timeout: 10_000 }).toBeNull();
+
+    open();
+    for (const { runId } of runs) await runReaches(stack.client, runId, "completed");
+    await worker.close();
+    await page.close();
+  });
 });

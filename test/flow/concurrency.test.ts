@@ -159,6 +159,35 @@ describe("the order runs wait in", () => {
   });
 });
 
+describe("priority without limits", () => {
+  it("orders runs waiting for a free worker too: 0 (none) first, then by priority", async () => {
+    stack = await startStack();
+    const blocker = latch();
+    const started: string[] = [];
+    const open = task({
+      id: "open-priority",
+      run: async (payload: { name: string; block?: boolean }) => {
+        started.push(payload.name);
+        if (payload.block) await blocker.opened;
+      },
+    });
+    await stack.startWorker({ tasks: [open], concurrency: 1 });
+    const holder = await stack.client.tasks.trigger("open-priority", { name: "holder", block: true });
+    await eventually(() => started.includes("holder"));
+    const queued = [];
+    for (const [name, priority] of [
+      ["p50", 50],
+      ["p10", 10],
+      ["none", 0],
+    ] as const)
+      queued.push(await stack.client.tasks.trigger("open-priority", { name }, { priority }));
+    blocker.open();
+    for (const { runId } of [holder, ...queued]) await runReaches(stack.client, runId, "completed");
+    expect(started).toEqual(["holder", "none", "p10", "p50"]);
+    expect((await stack.client.runs.retrieve(queued[0].runId)).priority).toBe(50);
+  });
+});
+
 describe("fairness between keys", () => {
   it("lets concurrencyKeys take turns: a key with a backlog does not hold back the others", async () => {
     stack = await startStack();

@@ -57,6 +57,7 @@ function parseError(text: string): ErrorBody | null {
 export const api = {
   get: <T>(path: string) => request<T>("GET", `/api/v1${path}`),
   post: <T>(path: string, body?: unknown) => request<T>("POST", `/api/v1${path}`, body),
+  put: <T>(path: string, body: unknown) => request<T>("PUT", `/api/v1${path}`, body),
   /** Checks a key before it is stored: any authenticated read will do. */
   check: (key: string) => request<unknown>("GET", "/api/v1/waits?limit=1", undefined, key),
   /** The Prometheus text of GET /metrics (the secret key opens it). */

@@ -11,6 +11,7 @@ import { SignIn } from "./pages/sign-in.tsx";
 import { Tokens } from "./pages/tokens.tsx";
 import { Waits } from "./pages/waits.tsx";
 import { Versions } from "./pages/versions.tsx";
+import { TaskPage, Tasks } from "./pages/tasks.tsx";
 import { href, useRoute, type Route } from "./router.ts";
 
 /** The dashboard: a sign-in, then one page per route (router.ts), all from the public API. */
@@ -45,6 +46,7 @@ const NAV: Array<[string, string]> = [
   ["runs", "Runs"],
   ["waits", "Waits"],
   ["tokens", "Tokens"],
+  ["tasks", "Tasks"],
   ["versions", "Versions"],
 ];
 
@@ -54,6 +56,7 @@ function page({ path, query }: Route) {
   if (section === "runs") return id ? <RunPage id={id} /> : <Runs query={query} />;
   if (section === "waits") return <Waits query={query} />;
   if (section === "tokens") return <Tokens query={query} />;
+  if (section === "tasks") return id ? <TaskPage id={id} /> : <Tasks />;
   if (section === "versions") return <Versions />;
   return <Home />;
 }

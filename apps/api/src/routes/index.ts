@@ -16,6 +16,7 @@ import sessionsOutputRead from "./sessions-output-read.ts";
 import tasksTrigger from "./tasks-trigger.ts";
 import tasksBatchTrigger from "./tasks-batch-trigger.ts";
 import tasksGet from "./tasks-get.ts";
+import tasksList from "./tasks-list.ts";
 import tasksLimitsSet from "./tasks-limits-set.ts";
 import tokensComplete from "./tokens-complete.ts";
 import tokensCreate from "./tokens-create.ts";
@@ -38,6 +39,7 @@ export const apiRoutes: RouteDefinition[] = [
   sessionsOutputRead,
   tasksTrigger,
   tasksBatchTrigger,
+  tasksList,
   tasksGet,
   tasksLimitsSet,
   runsList,

@@ -1,23 +1,13 @@
-import type { LimitsView, TaskRecord } from "@helmr/core";
+import type { TaskRecord } from "@helmr/core";
+import { describeLimits } from "@helmr/core/limits-line";
 import { fields, table } from "./table.ts";
-
-/** A task's limits in a line: "3 at once, 1 per key; 5 per 1000 ms per key", or "none". */
-export function limitsLine(limits: LimitsView): string {
-  const { concurrency, rateLimit } = limits;
-  const parts = [
-    ...(concurrency.limit ? [`${concurrency.limit} at once`] : []),
-    ...(concurrency.perKey ? [`${concurrency.perKey} at once per key`] : []),
-    ...(rateLimit ? [`${rateLimit.limit} starts per ${rateLimit.periodMs} ms${rateLimit.perKey ? " per key" : ""}`] : []),
-  ];
-  return parts.length ? parts.join(", ") : "none";
-}
 
 /** A task as `helmr task get` and `helmr task limits` show it: its limits, its counts, its busiest keys. */
 export function describeTask(task: TaskRecord): string {
   const text = fields([
     ["task", task.id],
-    ["limits", limitsLine(task.limits.inForce)],
-    ["from code", limitsLine(task.limits.code)],
+    ["limits", describeLimits(task.limits.inForce)],
+    ["from code", describeLimits(task.limits.code)],
     ["set at runtime", task.limits.set ? JSON.stringify(task.limits.set) : "nothing (the code's apply)"],
     ["running", String(task.running)],
     ["queued", String(task.queued)],

@@ -25,5 +25,6 @@ export function claimOf(reply: unknown): RunStart | undefined {
 export function jobOfClaim(runId: string, taskId: string, reply: unknown): RunJob {
   const [version, flow] = Array.isArray(reply) ? [(reply as ClaimReply)[9], (reply as ClaimReply)[10]] : [];
   const start = claimOf(reply);
-  return { runId, taskId, ...(version ? { version } : {}), ...(start ? { start } : {}), flow: flow ? (JSON.parse(flow) as RunFlow) : {} };
+  // No flow with a claim means none: a worker reads the run's only for a job without either.
+  return { runId, taskId, ...(version ? { version } : {}), ...(start ? { start } : {}), ...(flow ? { flow: JSON.parse(flow) as RunFlow } : {}) };
 }

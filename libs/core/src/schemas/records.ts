@@ -161,6 +161,9 @@ export const TaskRecord = z.strictObject({
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 
+export const TaskList = z.strictObject({ data: z.array(TaskRecord).describe("By task id") });
+export type TaskList = z.infer<typeof TaskList>;
+
 export const SessionDetail = SessionRecord.extend({ runs: z.array(RunRecord), streams: SessionStreams });
 export type SessionDetail = z.infer<typeof SessionDetail>;
 

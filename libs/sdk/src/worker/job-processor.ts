@@ -115,13 +115,14 @@ function createRunProcessor(deps: ProcessorDeps) {
   const { gate, workerId, logger } = deps;
   const processRun = createUngatedProcessor(deps);
   return async function processGatedRun(job: RunJob, jobId: string, attemptsStarted: number, dueAt: number, carried: Carried): Promise<void> {
-    const { runId, taskId, version, flow } = job;
+    const { runId, taskId, version, flow, start } = job;
     const slot = await gate.enter({
       runId,
       jobId,
       taskId,
       version: version ?? "",
       flow,
+      claimed: start !== undefined,
       carrier: carried.carrier,
       warmWorker: carried.warmHere ? workerId : "",
     });

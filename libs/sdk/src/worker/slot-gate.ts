@@ -15,6 +15,8 @@ export interface GateEntry {
   version: string;
   /** Its flow, when the job carried it; read from the run otherwise. */
   flow: RunFlow | undefined;
+  /** The job carried a claim, which carries the flow when the run has one: none means none. */
+  claimed: boolean;
   /** This worker's id when the job came to its own queue (the run is warm here). */
   warmWorker: string;
 }
@@ -43,9 +45,15 @@ export class SlotGate {
   async enter(entry: GateEntry): Promise<SlotOutcome> {
     const { flow: flowSystem } = this.engine;
     if (!(await flowSystem.isLimited(entry.taskId))) return "free";
-    const flow = entry.flow ?? (await flowSystem.flowOfRun(entry.runId));
+    const flow = entry.flow ?? (entry.claimed ? {} : await flowSystem.flowOfRun(entry.runId));
+    const { runId, jobId, carrier, taskId, version, warmWorker } = entry;
     const { outcome, nextTimerAt } = await flowSystem.acquire({
-      ...entry,
+      runId,
+      jobId,
+      carrier,
+      taskId,
+      version,
+      warmWorker,
       flow,
       resume: !isFirstStart(entry.runId, entry.jobId),
       leaseMs: this.leaseMs,

@@ -1,4 +1,4 @@
-import type { BatchTriggerResult, Duration, TaskLimits, TaskRecord, TriggerBody, TriggerResult } from "@helmr/core";
+import type { BatchTriggerResult, Duration, TaskLimits, TaskList, TaskRecord, TriggerBody, TriggerResult } from "@helmr/core";
 import type { HttpTransport } from "../http.ts";
 
 export interface TriggerOptions {
@@ -31,6 +31,11 @@ export class TasksResource {
    */
   batchTrigger(taskId: string, items: TriggerBody[]): Promise<BatchTriggerResult> {
     return this.http.request("POST", `/tasks/${encodeURIComponent(taskId)}/batch-trigger`, { body: { items } });
+  }
+
+  /** Every task workers have hosted, with its limits and its runs' counts against them. */
+  list(): Promise<TaskList> {
+    return this.http.request("GET", "/tasks");
   }
 
   /** A task, its limits and how its runs stand against them: running, queued, throttled, per key. */
