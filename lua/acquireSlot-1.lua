@@ -21,7 +21,7 @@
   @arg now        (ms)
   @reply {"granted"|"throttled", dispatch:list, nextTimerAt}   dispatch: 7 fields a granted
     run (dispatchList); nextTimerAt: when the slots want a sweep next ("" for never)
-  @reply {"free"}        the scope has no limits: the run holds nothing
+  @reply {"free"}        the task has no limits (nor shared ones): the run holds nothing
   @reply {"duplicate"}   another BullMQ job carries the same job and is running it
 ]]
 local runsKey = KEYS[1]
@@ -56,7 +56,7 @@ if record then
   record.j, record.c, record.w = jobId, carrier, warmWorker
   rcall("HSET", runsKey, runId, cjson.encode(record))
 else
-  if not limits.limit and not limits.perKey and not limits.rate then
+  if not limits.limit and not limits.perKey and not limits.rate and not limits.named then
     return {"free"}
   end
   local place = string.format("%.0f", rank * SCORE_SPAN + nextSequence(base))

@@ -25,5 +25,5 @@ dropHolder(base, record)
 local limits = limitsOf(base, record.s)
 lineUp(base, record.s, record.k, limits, false)
 local granted = {}
-fill(base, record.s, now, grantLeaseMs, granted)
+fillAfter(base, record.s, record.n, now, grantLeaseMs, granted)
 return {dispatchList(granted, nil), nextTimer(base)}

@@ -7,7 +7,8 @@
   @arg base       "<prefix>:{limits}:"
   @arg scope
   @arg source     "code" | "set"
-  @arg limits     JSON { limit, perKey, rate, periodMs, ratePerKey } ("" to forget them)
+  @arg limits     JSON { limit, perKey, rate, periodMs, ratePerKey, named } ("" to forget them);
+    named: the shared limits ("@<name>" scopes) a task's code names, which only its code sets
   @arg grantLeaseMs
   @arg now        (ms)
   @reply {dispatch:list, nextTimerAt, limits}   limits: the ones now in force (JSON, "" for none)
@@ -25,6 +26,7 @@ else
   rcall("HSET", sourceKey, scope, given)
 end
 
+local before = limitsOf(base, scope)
 local code = cjson.decode(rcall("HGET", base .. SLOT.codeLimits, scope) or "{}")
 local set = cjson.decode(rcall("HGET", base .. SLOT.setLimits, scope) or "{}")
 local merged, any = {}, false
@@ -40,6 +42,22 @@ if merged.rate then
   merged.periodMs = from.periodMs
   merged.ratePerKey = from.ratePerKey or nil
 end
+if code.named and #code.named > 0 then
+  merged.named = code.named
+  any = true
+end
+
+-- The tasks that share a limit: those whose limits in force name it.
+local named = {}
+for _, name in ipairs(merged.named or {}) do
+  named[name] = true
+  rcall("ZADD", base .. SLOT.sharedBy .. name, "NX", 0, scope)
+end
+for _, name in ipairs(before.named or {}) do
+  if not named[name] then
+    rcall("ZREM", base .. SLOT.sharedBy .. name, scope)
+  end
+end
 local text = any and cjson.encode(merged) or ""
 if any then
   rcall("HSET", base .. SLOT.limits, scope, text)
@@ -52,5 +70,9 @@ for _, key in ipairs(rcall("HKEYS", base .. SLOT.queuedByKey .. scope)) do
   lineUp(base, scope, key, merged, false)
 end
 local granted = {}
-fill(base, scope, now, grantLeaseMs, granted)
+if isShared(scope) then
+  fillShared(base, scope, now, grantLeaseMs, granted)
+else
+  fill(base, scope, now, grantLeaseMs, granted)
+end
 return {dispatchList(granted, nil), nextTimer(base), text}

@@ -23,6 +23,11 @@ local function touch(scope)
     order[#order + 1] = scope
   end
 end
+local function touchAll(names)
+  for _, name in ipairs(names or {}) do
+    touch(name)
+  end
+end
 
 for _, runId in ipairs(rcall("ZRANGEBYSCORE", base .. SLOT.leases, "-inf", now, "LIMIT", 0, 100)) do
   local text = rcall("HGET", runsKey, runId)
@@ -31,6 +36,7 @@ for _, runId in ipairs(rcall("ZRANGEBYSCORE", base .. SLOT.leases, "-inf", now, 
   else
     local record = cjson.decode(text)
     local limits = limitsOf(base, record.s)
+    touchAll(record.n)
     if record.st == "g" then
       requeue(base, record, limits)
     else
@@ -51,8 +57,16 @@ for _, due in ipairs(rcall("ZRANGEBYSCORE", base .. SLOT.timers, "-inf", now, "L
   touch(scope)
 end
 
+-- Shared limits first: the tasks sharing one take turns at what it frees.
 local granted = {}
 for _, scope in ipairs(order) do
-  fill(base, scope, now, grantLeaseMs, granted)
+  if isShared(scope) then
+    fillShared(base, scope, now, grantLeaseMs, granted)
+  end
+end
+for _, scope in ipairs(order) do
+  if not isShared(scope) then
+    fill(base, scope, now, grantLeaseMs, granted)
+  end
 end
 return {dispatchList(granted, nil), nextTimer(base)}

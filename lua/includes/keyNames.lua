@@ -34,6 +34,7 @@ local SLOT = {
   queue          = "q:",
   ready          = "ready:",
   rate           = "rate:",
+  sharedBy       = "shared:",
   timers         = "timers",
   sequence       = "seq",
 }

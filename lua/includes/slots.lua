@@ -7,6 +7,9 @@
 --   being dispatched) | "r" running, sc its place in line (a string: exact beyond 2^32),
 --   t task, v version, w the worker keeping it warm, f the flow its jobs carry, g the grant
 --   number (a granted run's job is carried by `<job>.g<g>`).
+--   n the shared limits its slot also counts against (scopes "@<name>"), from its grant.
+-- A task's limits in force may name shared limits (`named`): a run starts only when each
+-- of them has room too, and a slot of one that goes lets the tasks sharing it take turns.
 -- A waiter's place is rank * SCORE_SPAN + arrival, rank 0.. being resumes before new
 -- starts, then priority (flow.ts, rankOf). A key's place in its scope's ready line is its
 -- head's rank * SCORE_SPAN + its turn, so keys of one rank take turns.
@@ -87,10 +90,47 @@ local function forgetIfIdle(base, scope, key)
   end
 end
 
+-- A run's slot counts against the shared limits its task names, from its grant until it goes.
+local function holdShared(base, shared, now)
+  for _, name in ipairs(shared or {}) do
+    rcall("HINCRBY", base .. SLOT.held, name, 1)
+    local its = limitsOf(base, name)
+    if its.rate then
+      local log = base .. SLOT.rate .. name
+      rcall("ZADD", log, now, nextSequence(base))
+      rcall("PEXPIRE", log, its.periodMs)
+    end
+  end
+end
+
+local function releaseShared(base, shared)
+  for _, name in ipairs(shared or {}) do
+    bump(base .. SLOT.held, name, -1)
+  end
+end
+
+-- True when a shared limit the task names holds its runs back (full, or its rate's window:
+-- then a timer for when it opens).
+local function sharedBlocked(base, limits, now)
+  for _, name in ipairs(limits.named or {}) do
+    local its = limitsOf(base, name)
+    if its.limit and tonumber(rcall("HGET", base .. SLOT.held, name) or "0") >= its.limit then
+      return true
+    end
+    local at = its.rate and rateBlockedUntil(base, name, nil, its, now)
+    if at then
+      rcall("ZADD", base .. SLOT.timers, at, name)
+      return true
+    end
+  end
+  return false
+end
+
 -- A holder lets its slot go (its execution parked or ended, or its lease ran out).
 local function dropHolder(base, record)
   rcall("HDEL", base .. SLOT.runs, record.r)
   rcall("ZREM", base .. SLOT.leases, record.r)
+  releaseShared(base, record.n)
   bump(base .. SLOT.held, record.s, -1)
   bump(base .. SLOT.heldByKey .. record.s, record.k, -1)
   forgetIfIdle(base, record.s, record.k)
@@ -100,6 +140,8 @@ end
 -- the dispatch of its job may have been lost with the process that was to add it.
 local function requeue(base, record, limits)
   rcall("ZREM", base .. SLOT.leases, record.r)
+  releaseShared(base, record.n)
+  record.n = nil
   bump(base .. SLOT.held, record.s, -1)
   bump(base .. SLOT.heldByKey .. record.s, record.k, -1)
   record.st = "w"
@@ -107,7 +149,7 @@ local function requeue(base, record, limits)
 end
 
 -- Gives the head waiter of a key a slot: its job is to be dispatched (`granted`).
-local function grant(base, scope, key, runId, now, grantLeaseMs, granted)
+local function grant(base, scope, key, runId, now, grantLeaseMs, granted, shared)
   rcall("ZREM", waitLine(base, scope, key), runId)
   local text = rcall("HGET", base .. SLOT.runs, runId)
   if not text then
@@ -116,6 +158,10 @@ local function grant(base, scope, key, runId, now, grantLeaseMs, granted)
   local record = cjson.decode(text)
   record.st = "g"
   record.g = nextSequence(base)
+  if shared and #shared > 0 then
+    record.n = shared
+    holdShared(base, shared, now)
+  end
   rcall("HSET", base .. SLOT.runs, runId, cjson.encode(record))
   rcall("ZADD", base .. SLOT.leases, now + grantLeaseMs, runId)
   bump(base .. SLOT.queued, scope, -1)
@@ -127,11 +173,12 @@ end
 
 -- Grants free slots of a scope to its waiters, in order: the ready line's first key (the
 -- best rank, then the longest without a turn), that key's head. Stops at the scope's
--- limit, its rate (a timer for when its window opens), or when nobody may start.
-local function fill(base, scope, now, grantLeaseMs, granted)
+-- limit, its rate (a timer for when its window opens), a shared limit it names, or when
+-- nobody may start; `once`: after one grant.
+local function fill(base, scope, now, grantLeaseMs, granted, once)
   local limits = limitsOf(base, scope)
   local ready = base .. SLOT.ready .. scope
-  for _ = 1, MAX_GRANTS do
+  for _ = 1, once and 1 or MAX_GRANTS do
     if limits.limit and tonumber(rcall("HGET", base .. SLOT.held, scope) or "0") >= limits.limit then
       return
     end
@@ -143,7 +190,7 @@ local function fill(base, scope, now, grantLeaseMs, granted)
       end
     end
     local key = rcall("ZRANGE", ready, 0, 0)[1]
-    if not key then
+    if not key or sharedBlocked(base, limits, now) then
       return
     end
     local runId = rcall("ZRANGE", waitLine(base, scope, key), 0, 0)[1]
@@ -154,7 +201,7 @@ local function fill(base, scope, now, grantLeaseMs, granted)
       rcall("ZADD", base .. SLOT.timers, keyBlockedUntil, scopeOf(scope, key))
       rcall("ZREM", ready, key)
     else
-      grant(base, scope, key, runId, now, grantLeaseMs, granted)
+      grant(base, scope, key, runId, now, grantLeaseMs, granted, limits.named)
       if limits.rate then
         local log = base .. SLOT.rate .. scopeOf(scope, limits.ratePerKey and key or nil)
         rcall("ZADD", log, now, nextSequence(base))
@@ -163,7 +210,44 @@ local function fill(base, scope, now, grantLeaseMs, granted)
       lineUp(base, scope, key, limits, true)
     end
   end
-  rcall("ZADD", base .. SLOT.timers, now, scope)
+  if not once then
+    rcall("ZADD", base .. SLOT.timers, now, scope)
+  end
+end
+
+-- A shared limit has room (a slot of it went, or it changed): the tasks that name it take
+-- turns at it, one grant at a time, the one served longest ago first.
+local function fillShared(base, name, now, grantLeaseMs, granted)
+  local tasks = base .. SLOT.sharedBy .. name
+  for _ = 1, MAX_GRANTS do
+    local served = false
+    for _, scope in ipairs(rcall("ZRANGE", tasks, 0, -1)) do
+      local before = #granted
+      fill(base, scope, now, grantLeaseMs, granted, true)
+      if #granted > before then
+        rcall("ZADD", tasks, nextSequence(base), scope)
+        served = true
+        break
+      end
+    end
+    if not served then
+      return
+    end
+  end
+  rcall("ZADD", base .. SLOT.timers, now, name)
+end
+
+-- What a slot that went frees: its shared limits' turns, then its own scope.
+local function fillAfter(base, scope, shared, now, grantLeaseMs, granted)
+  for _, name in ipairs(shared or {}) do
+    fillShared(base, name, now, grantLeaseMs, granted)
+  end
+  fill(base, scope, now, grantLeaseMs, granted)
+end
+
+-- A scope of a shared limit is "@<name>"; a task id never starts with "@".
+local function isShared(scope)
+  return string.sub(scope, 1, 1) == "@"
 end
 
 -- The grants as a flat list to dispatch, 7 fields each: run id, job id, task, version,

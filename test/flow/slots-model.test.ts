@@ -7,20 +7,22 @@ import { testLogger } from "../harness/stack.ts";
 
 /**
  * The slots' accounting (broker systems/flow.ts) against a small model, over random
- * sequences of what workers do: runs arrive (new, or resumed), granted runs start, running
- * runs park or end, workers die (their leases run out), grants go unstarted past their
- * lease. After every step the scripts and the model must agree on who holds a slot and who
- * waits, and the rules must hold: never more than `limit` held, nor `perKey` per key; no
- * slot idle while a run that may take it waits; within a key, runs go in order (resumes
- * first, then priority, then arrival); no run is granted over a better-ranked one that
+ * sequences of what workers do: runs of two tasks arrive (new, or resumed), granted runs
+ * start, running runs park or end, workers die (their leases run out), grants go unstarted
+ * past their lease. After every step the scripts and the model must agree on who holds a
+ * slot and who waits, and the rules must hold: never more than a task's `limit` held, nor
+ * `perKey` per key, nor the shared limit both tasks may name across them; no slot idle while
+ * a run that may take it waits; within a key, runs go in order (resumes first, then
+ * priority, then arrival); no run is granted over a better-ranked one of its task that
  * could have gone.
  */
 const KEYS = ["a", "b", "c"] as const;
 const LEASE_MS = 1_000;
-const SCOPE = "model-task";
+const TASKS = ["model-task", "model-other"] as const;
+const SHARED = "model-shared";
 
 type Op =
-  | { op: "arrive"; key: (typeof KEYS)[number]; priority: number; resume: boolean }
+  | { op: "arrive"; task: 0 | 1; key: (typeof KEYS)[number]; priority: number; resume: boolean }
   | { op: "start" }
   | { op: "end"; pick: number }
   | { op: "kill"; pick: number }
@@ -30,7 +32,13 @@ type Op =
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.record({ op: fc.constant("arrive" as const), key: fc.constantFrom(...KEYS), priority: fc.constantFrom(0, 0, 5, 50), resume: fc.boolean() }),
+    arbitrary: fc.record({
+      op: fc.constant("arrive" as const),
+      task: fc.constantFrom<0 | 1>(0, 1),
+      key: fc.constantFrom(...KEYS),
+      priority: fc.constantFrom(0, 0, 5, 50),
+      resume: fc.boolean(),
+    }),
   },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("start" as const) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("end" as const), pick: fc.nat() }) },
@@ -41,6 +49,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 interface ModelRun {
   id: string;
+  task: (typeof TASKS)[number];
   jobId: string;
   key: string;
   rank: number;
@@ -54,12 +63,13 @@ describe("slots against a model", () => {
       fc.asyncProperty(
         fc.integer({ min: 1, max: 4 }),
         fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+        fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
         fc.array(op, { minLength: 1, maxLength: 50 }),
-        async (limit, perKey, ops) => {
+        async (limit, perKey, shared, ops) => {
           const engine = createEngine({ redisUrl: inject("redisUrl"), prefix: `t-${randomBytes(5).toString("hex")}`, logger: testLogger() });
           try {
             await engine.ready();
-            await check(engine, limit, perKey, ops);
+            await check(engine, { limit, perKey, shared }, ops);
           } finally {
             await engine.close();
           }
@@ -70,10 +80,19 @@ describe("slots against a model", () => {
   });
 });
 
-async function check(engine: HelmrEngine, limit: number, perKey: number | undefined, ops: Op[]): Promise<void> {
+interface ModelLimits {
+  /** Each task's. */
+  limit: number;
+  perKey: number | undefined;
+  /** The limit both tasks share, if they name one. */
+  shared: number | undefined;
+}
+
+async function check(engine: HelmrEngine, { limit, perKey, shared }: ModelLimits, ops: Op[]): Promise<void> {
   const flow = engine.flow;
   let now = 1_700_000_000_000;
-  await flow.setLimits(SCOPE, "code", { concurrency: { limit, ...(perKey ? { perKey } : {}) } }, now);
+  if (shared) await flow.setShared(SHARED, "code", { concurrency: { limit: shared } }, now);
+  for (const task of TASKS) await flow.setLimits(task, "code", { concurrency: { limit, ...(perKey ? { perKey } : {}) } }, now, shared ? [SHARED] : []);
   const runs: ModelRun[] = [];
   const sessionId = newSessionId();
   /** Running runs by when their lease runs out; a dead worker's are never renewed. */
@@ -82,9 +101,13 @@ async function check(engine: HelmrEngine, limit: number, perKey: number | undefi
   let arrivals = 0;
 
   const inState = (state: ModelRun["state"]) => runs.filter((run) => run.state === state);
-  const holding = () => runs.filter((run) => run.state === "granted" || run.state === "running");
-  const heldUnder = (key: string) => holding().filter((run) => run.key === key).length;
-  const mayStart = (run: ModelRun) => run.state === "waiting" && holding().length < limit && (!perKey || heldUnder(run.key) < perKey);
+  const holdingAll = () => runs.filter((run) => run.state === "granted" || run.state === "running");
+  const holding = (task: string) => holdingAll().filter((run) => run.task === task);
+  const heldUnder = (task: string, key: string) => holding(task).filter((run) => run.key === key).length;
+  /** A waiting run whose key, task and shared limit all have room. */
+  const mayGo = (run: ModelRun) =>
+    (!perKey || heldUnder(run.task, run.key) < perKey) && holding(run.task).length < limit && (!shared || holdingAll().length < shared);
+  const mayStart = (run: ModelRun) => run.state === "waiting" && mayGo(run);
   const before = (a: ModelRun, b: ModelRun) => a.rank - b.rank || a.arrival - b.arrival;
   const pick = <T>(list: T[], n: number) => list[n % list.length];
   /** Before a sweep: grants not started within their lease go back to their places. */
@@ -101,9 +124,10 @@ async function check(engine: HelmrEngine, limit: number, perKey: number | undefi
       grantedAt.set(run.id, now);
     }
     for (const run of chosen) {
-      for (const left of inState("waiting")) {
+      for (const left of inState("waiting").filter((other) => other.task === run.task)) {
         if (left.key === run.key) expect(before(run, left), `${run.id} went before ${left.id} of its key`).toBeLessThan(0);
-        else if (!perKey || heldUnder(left.key) < perKey) expect(run.rank, `${run.id} went over ${left.id}, better ranked`).toBeLessThanOrEqual(left.rank);
+        else if (!perKey || heldUnder(left.task, left.key) < perKey)
+          expect(run.rank, `${run.id} went over ${left.id}, better ranked`).toBeLessThanOrEqual(left.rank);
       }
     }
   };
@@ -114,6 +138,7 @@ async function check(engine: HelmrEngine, limit: number, perKey: number | undefi
         const id = newRunId(sessionId);
         const run: ModelRun = {
           id,
+          task: TASKS[step.task],
           jobId: `${id}-${step.resume ? 2 : 1}`,
           key: step.key,
           rank: FlowSystem.rankOf(step.resume, step.priority),
@@ -126,7 +151,7 @@ async function check(engine: HelmrEngine, limit: number, perKey: number | undefi
             runId: id,
             jobId: run.jobId,
             carrier: run.jobId,
-            taskId: SCOPE,
+            taskId: run.task,
             version: "",
             warmWorker: "",
             flow: { key: step.key, priority: step.priority },
@@ -139,7 +164,8 @@ async function check(engine: HelmrEngine, limit: number, perKey: number | undefi
         if (reply.outcome === "held") {
           // It went ahead only if nobody who could go was before it.
           for (const left of inState("waiting"))
-            if (left !== run && (left.key === run.key || !perKey || heldUnder(left.key) < perKey)) expect(before(run, left)).toBeLessThan(0);
+            if (left !== run && left.task === run.task && (left.key === run.key || !perKey || heldUnder(left.task, left.key) < perKey))
+              expect(before(run, left)).toBeLessThan(0);
           run.state = "running";
           leases.set(id, now + LEASE_MS);
         } else expect(reply.outcome).toBe("waiting");
@@ -153,7 +179,7 @@ async function check(engine: HelmrEngine, limit: number, perKey: number | undefi
             runId: run.id,
             jobId: run.jobId,
             carrier: `${run.jobId}.g`,
-            taskId: SCOPE,
+            taskId: run.task,
             version: "",
             warmWorker: "",
             flow: { key: run.key },
@@ -215,18 +241,26 @@ async function check(engine: HelmrEngine, limit: number, perKey: number | undefi
     }
 
     // The rules, after every step.
-    expect(holding().length).toBeLessThanOrEqual(limit);
-    if (perKey) for (const key of KEYS) expect(heldUnder(key)).toBeLessThanOrEqual(perKey);
+    if (shared) {
+      expect(holdingAll().length).toBeLessThanOrEqual(shared);
+      expect((await flow.describeShared(SHARED))?.running ?? 0).toBe(holdingAll().length);
+    }
     for (const run of inState("waiting")) expect(mayStart(run), `${run.id} waits beside a free slot`).toBe(false);
-    const described = await flow.describe({ id: SCOPE, registeredAt: "", lastSeenAt: "" });
-    expect({ running: described.running, queued: described.queued }).toEqual({ running: holding().length, queued: inState("waiting").length });
-    for (const key of KEYS) {
-      const shown = described.keys.find((k) => k.key === key) ?? { running: 0, queued: 0 };
-      expect({ key, running: shown.running, queued: shown.queued }).toEqual({
-        key,
-        running: heldUnder(key),
-        queued: inState("waiting").filter((run) => run.key === key).length,
-      });
+    for (const task of TASKS) {
+      expect(holding(task).length).toBeLessThanOrEqual(limit);
+      if (perKey) for (const key of KEYS) expect(heldUnder(task, key)).toBeLessThanOrEqual(perKey);
+      const waiting = inState("waiting").filter((run) => run.task === task);
+      const described = await flow.describe({ id: task, registeredAt: "", lastSeenAt: "" });
+      expect({ task, running: described.running, queued: described.queued }).toEqual({ task, running: holding(task).length, queued: waiting.length });
+      for (const key of KEYS) {
+        const shown = described.keys.find((k) => k.key === key) ?? { running: 0, queued: 0 };
+        expect({ task, key, running: shown.running, queued: shown.queued }).toEqual({
+          task,
+          key,
+          running: heldUnder(task, key),
+          queued: waiting.filter((run) => run.key === key).length,
+        });
+      }
     }
   }
 }

@@ -28,8 +28,9 @@ export const TAG_KEYS = {
 
 /**
  * Flow control's keys (systems/flow.ts), by the name that follows `<prefix>:{limits}:`: one
- * hash tag, so one script checks a task's limit, its keys' limits and its rate at once.
- * A scope is a task id; `<scope>|<key>` names one concurrencyKey of it ("" for none).
+ * hash tag, so one script checks a task's limit, its keys' limits, its rate and the shared
+ * limits it names at once. A scope is a task id, or `@<name>` for a shared limit;
+ * `<scope>|<key>` names one concurrencyKey of a task ("" for none).
  * lua/includes/keyNames.lua's SLOT is generated from this.
  */
 export const SLOT_KEYS = {
@@ -58,6 +59,8 @@ export const SLOT_KEYS = {
   ready: "ready:",
   /** + scope, or `<scope>|<key>` per key: when the last starts in the rate's period were. */
   rate: "rate:",
+  /** + a shared limit's scope (`@<name>`): the tasks whose limits name it, by when each last had a turn at it. */
+  sharedBy: "shared:",
   /** Scopes (or `<scope>|<key>`) to look at again at a time: a rate's window opening, or more to grant. */
   timers: "timers",
   /** Numbers arrivals, turns and grants. */

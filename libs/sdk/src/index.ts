@@ -6,6 +6,7 @@ export { streams, type InputStream, type OutputStream, type Subscription } from 
 export { tokens, type TokenHandle, type TokenOptions } from "./tokens.ts";
 export { auth, type PublicTokenOptions } from "./auth.ts";
 export { versions } from "./versions.ts";
+export { limits, type SharedLimit } from "./limits.ts";
 export { WaitResult, type WaitOutcome } from "./executor/wait-result.ts";
 export type { BatchItem, BatchRunResult } from "./executor/operations/batch.ts";
 export type { ChildOptions } from "./executor/operations/child.ts";

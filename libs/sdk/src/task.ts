@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Name, TaskLimits, parseDuration, type Duration, type TriggerResult } from "@helmr/core";
 import { currentExecution } from "./executor/context.ts";
+import { isSharedLimit, type SharedLimit } from "./limits.ts";
 import { triggerChild, type ChildOptions } from "./executor/operations/child.ts";
 import { triggerBatch, type BatchItem, type BatchRunResult } from "./executor/operations/batch.ts";
 import type { WaitResult } from "./executor/wait-result.ts";
@@ -52,6 +53,11 @@ export interface TaskOptions<Payload, Output> {
   concurrency?: { limit?: number; perKey?: number };
   /** At most `limit` executions start in any window of `period` (per concurrencyKey with `perKey`); the rest wait their turn. */
   rateLimit?: { limit: number; period: Duration; perKey?: boolean };
+  /**
+   * Limits this task shares with others (`limits.define`): a run starts only when each has
+   * room too. A name stands for a limit another module defines, or one set at runtime.
+   */
+  limits?: (SharedLimit | string)[];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a task declared without a payload type takes any payload, as the user wrote it.
@@ -104,6 +110,9 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
     const issue = limits.error.issues[0];
     throw new TypeError(`task "${options.id}": ${issue?.path.join(".")} ${issue?.message}`);
   }
+  for (const shared of options.limits ?? [])
+    if (!isSharedLimit(shared) && (typeof shared !== "string" || !Name.safeParse(shared).success))
+      throw new TypeError(`task "${options.id}": limits takes limits.define(...) results or their names, not ${JSON.stringify(shared)}`);
   const maxAttempts = options.retry?.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError(`task "${options.id}": retry.maxAttempts must be an integer >= 1`);
   const minDelay = parseDuration(options.retry?.minDelay ?? "1s");

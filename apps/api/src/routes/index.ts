@@ -16,6 +16,8 @@ import sessionsOutputRead from "./sessions-output-read.ts";
 import tasksTrigger from "./tasks-trigger.ts";
 import tasksBatchTrigger from "./tasks-batch-trigger.ts";
 import tasksGet from "./tasks-get.ts";
+import limitsGet from "./limits-get.ts";
+import limitsSet from "./limits-set.ts";
 import tasksList from "./tasks-list.ts";
 import tasksLimitsSet from "./tasks-limits-set.ts";
 import tokensComplete from "./tokens-complete.ts";
@@ -42,6 +44,8 @@ export const apiRoutes: RouteDefinition[] = [
   tasksList,
   tasksGet,
   tasksLimitsSet,
+  limitsGet,
+  limitsSet,
   runsList,
   runsGet,
   runsEvents,

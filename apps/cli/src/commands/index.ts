@@ -25,6 +25,7 @@ import VersionList from "./version/list.ts";
 import VersionPromote from "./version/promote.ts";
 import Worker from "./worker.ts";
 import ReplayCheck from "./replay-check.ts";
+import Limit from "./limit.ts";
 
 /** Every command, by id (oclif's explicit strategy: no directory scanning at startup). */
 export const commands = {
@@ -32,6 +33,7 @@ export const commands = {
   server: Server,
   worker: Worker,
   "replay-check": ReplayCheck,
+  limit: Limit,
   "session:get": SessionGet,
   "session:list": SessionList,
   "run:list": RunList,

@@ -1,4 +1,14 @@
-import { LOWEST_PRIORITY, parseDuration, type LimitsView, type RunFlow, type RunJob, type TaskLimits, type TaskRecord } from "@helmr/core";
+import {
+  LOWEST_PRIORITY,
+  parseDuration,
+  type LimitsView,
+  type RunFlow,
+  type RunJob,
+  type SharedLimitRecord,
+  type SharedLimits,
+  type TaskLimits,
+  type TaskRecord,
+} from "@helmr/core";
 import { callScript } from "../lua/index.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
@@ -14,7 +24,12 @@ export interface StoredLimits {
   rate?: number;
   periodMs?: number;
   ratePerKey?: boolean;
+  /** A task's: the scopes of the shared limits its code names (sharedScope). */
+  named?: string[];
 }
+
+/** A shared limit's scope among the tasks': `@<name>` (a task id never starts with "@"). */
+export const sharedScope = (name: string): string => `@${name}`;
 
 /** What a worker asks of the slots before it runs a job of a limited task. */
 export interface SlotRequest {
@@ -132,14 +147,25 @@ export class FlowSystem {
    * at runtime (`set`; null goes back to the code's). Runs in line that the limits in force
    * now let start are dispatched. Returns the limits in force.
    */
-  async setLimits(taskId: string, source: "code" | "set", limits: TaskLimits | null, now = Date.now()): Promise<LimitsView> {
+  async setLimits(taskId: string, source: "code" | "set", limits: TaskLimits | null, now = Date.now(), shared: string[] = []): Promise<LimitsView> {
+    const stored =
+      limits === null && shared.length === 0 ? null : { ...storedLimitsOf(limits ?? {}), ...(shared.length ? { named: shared.map(sharedScope) } : {}) };
+    return this.setScope(taskId, source, stored, now);
+  }
+
+  /** Sets a shared limit's limits (`limits.define` in a worker's code, or at runtime). */
+  async setShared(name: string, source: "code" | "set", limits: SharedLimits | null, now = Date.now()): Promise<LimitsView> {
+    return this.setScope(sharedScope(name), source, limits === null ? null : storedLimitsOf(limits), now);
+  }
+
+  private async setScope(scope: string, source: "code" | "set", stored: StoredLimits | null, now: number): Promise<LimitsView> {
     const reply = await callScript(this.resources.redis, "setLimits", {
       keys: { runs: this.resources.keys.slots("runs") },
       args: {
         base: this.resources.keys.slotsBase(),
-        scope: taskId,
+        scope,
         source,
-        limits: limits === null ? "" : JSON.stringify(storedLimitsOf(limits)),
+        limits: stored === null ? "" : JSON.stringify(stored),
         grantLeaseMs: GRANT_LEASE_MS,
         now,
       },
@@ -201,17 +227,43 @@ export class FlowSystem {
       }))
       .sort((a, b) => b.running + b.queued - (a.running + a.queued) || a.key.localeCompare(b.key))
       .slice(0, TOP_KEYS);
+    const named = ((code ? JSON.parse(code) : {}) as StoredLimits).named ?? [];
     return {
       ...task,
       limits: {
         inForce: limitsView(inForce ? JSON.parse(inForce) : {}),
         code: limitsView(code ? JSON.parse(code) : {}),
         set: given ? limitsGiven(JSON.parse(given)) : null,
+        shared: named.map((scope) => scope.slice(1)),
       },
       running: Number(held ?? 0),
       queued: Number(queued ?? 0),
       throttledTotal: Number(throttled ?? 0),
       keys: byKey,
+    };
+  }
+
+  /** A shared limit, its runs against it and the tasks that name it; null for a name no code or operator set. */
+  async describeShared(name: string): Promise<SharedLimitRecord | null> {
+    const { redis, keys } = this.resources;
+    const scope = sharedScope(name);
+    const reads = batch(redis);
+    reads.hget(keys.slots("limits"), scope);
+    reads.hget(keys.slots("codeLimits"), scope);
+    reads.hget(keys.slots("setLimits"), scope);
+    reads.hget(keys.slots("held"), scope);
+    reads.zrange(keys.slots("sharedBy", scope), 0, -1);
+    const [inForce, code, given, held, tasks] = (await execOrThrow(reads)) as [string | null, string | null, string | null, string | null, string[]];
+    if (inForce === null && code === null && given === null && tasks.length === 0) return null;
+    return {
+      name,
+      limits: {
+        inForce: limitsView(inForce ? JSON.parse(inForce) : {}),
+        code: limitsView(code ? JSON.parse(code) : {}),
+        set: given ? (limitsGiven(JSON.parse(given)) as SharedLimits) : null,
+      },
+      running: Number(held ?? 0),
+      tasks: tasks.sort(),
     };
   }
 
@@ -224,7 +276,7 @@ export class FlowSystem {
     reads.hgetall(keys.slots("queued"));
     reads.hgetall(keys.slots("throttled"));
     const [limited, held, queued, throttled] = (await execOrThrow(reads)) as [string[], ...Record<string, string>[]];
-    const tasks = new Set([...limited, ...Object.keys(held), ...Object.keys(queued), ...Object.keys(throttled)]);
+    const tasks = new Set([...limited, ...Object.keys(held), ...Object.keys(queued), ...Object.keys(throttled)].filter((scope) => !scope.startsWith("@")));
     return [...tasks].map((taskId) => ({
       taskId,
       running: Number(held[taskId] ?? 0),
@@ -273,17 +325,17 @@ export function flowOfTrigger(body: { concurrencyKey?: string; priority?: number
 /** The fields of a grant in a script's dispatch list (lua/includes/slots.lua, dispatchList). */
 const GRANT_FIELDS = 7;
 
-/** TaskLimits as the scripts store them: a null (a limit lifted at runtime) becomes 0. */
-export function storedLimitsOf(limits: TaskLimits): StoredLimits {
+/** TaskLimits (or a shared limit's) as the scripts store them: a null (a limit lifted at runtime) becomes 0. */
+export function storedLimitsOf(limits: TaskLimits | SharedLimits): StoredLimits {
   const stored: StoredLimits = {};
   const { concurrency, rateLimit } = limits;
   if (concurrency?.limit !== undefined) stored.limit = concurrency.limit ?? 0;
-  if (concurrency?.perKey !== undefined) stored.perKey = concurrency.perKey ?? 0;
+  if (concurrency && "perKey" in concurrency && concurrency.perKey !== undefined) stored.perKey = concurrency.perKey ?? 0;
   if (rateLimit === null) stored.rate = 0;
   else if (rateLimit) {
     stored.rate = rateLimit.limit;
     stored.periodMs = parseDuration(rateLimit.period);
-    if (rateLimit.perKey) stored.ratePerKey = true;
+    if ("perKey" in rateLimit && rateLimit.perKey) stored.ratePerKey = true;
   }
   return stored;
 }

@@ -185,5 +185,21 @@ export const TaskLimits = z.strictObject({
 });
 export type TaskLimits = z.infer<typeof TaskLimits>;
 
+/**
+ * A limit several tasks share (`limits.define(name, …)`, `task({ limits: [...] })`): one
+ * provider's concurrency and rate, over every task that names it. Set at runtime with PUT
+ * /limits/:name, as a task's are.
+ */
+export const SharedLimits = z.strictObject({
+  concurrency: z
+    .strictObject({ limit: SlotCount.nullable().optional().describe("Runs of the tasks that name it executing at once, across every worker") })
+    .optional(),
+  rateLimit: z
+    .strictObject({ limit: SlotCount.describe("Executions that may start in any window of period"), period: DurationInput })
+    .nullable()
+    .optional(),
+});
+export type SharedLimits = z.infer<typeof SharedLimits>;
+
 /** The body of a POST that takes none (cancel, close): absent, or `{}`. */
 export const NoBody = z.strictObject({});

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { WaitingOn } from "../waits/shapes.ts";
-import { RunStatus, TaskLimits, TokenStatus } from "./api.ts";
+import { RunStatus, SharedLimits, TaskLimits, TokenStatus } from "./api.ts";
 import { Time } from "./time.ts";
 
 /**
@@ -151,6 +151,7 @@ export const TaskRecord = z.strictObject({
     inForce: LimitsView.describe("What the slots apply now: set at runtime where set, else the code's"),
     code: LimitsView.describe("What the task's code declares (the worker that started last)"),
     set: TaskLimits.nullable().describe("What PUT /tasks/:taskId/limits set (a period in ms; null: nothing, the code's apply)"),
+    shared: z.array(z.string()).describe("The shared limits its code names (GET /limits/:name): a run starts only when each has room too"),
   }),
   running: z.number().int().describe("Runs holding a slot: executing, or granted one and about to start"),
   queued: z.number().int().describe("Runs waiting for a slot"),
@@ -160,6 +161,19 @@ export const TaskRecord = z.strictObject({
     .describe('The busiest concurrencyKeys (at most 20), most runs first; "" is runs without one. throttled: since the key was last idle'),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
+
+/** A limit several tasks share, and its runs against it (GET /limits/:name). */
+export const SharedLimitRecord = z.strictObject({
+  name: z.string(),
+  limits: z.strictObject({
+    inForce: LimitsView.describe("What the slots apply now (perKey is always null)"),
+    code: LimitsView.describe("What limits.define declares in the code of the worker that started last"),
+    set: SharedLimits.nullable().describe("What PUT /limits/:name set (a period in ms; null: nothing)"),
+  }),
+  running: z.number().int().describe("Runs of the tasks that name it holding a slot now"),
+  tasks: z.array(z.string()).describe("The tasks whose code names it"),
+});
+export type SharedLimitRecord = z.infer<typeof SharedLimitRecord>;
 
 export const TaskList = z.strictObject({ data: z.array(TaskRecord).describe("By task id") });
 export type TaskList = z.infer<typeof TaskList>;

@@ -6,6 +6,7 @@ import { TasksResource } from "./resources/tasks.ts";
 import { TokensResource } from "./resources/tokens.ts";
 import { WaitsResource } from "./resources/waits.ts";
 import { VersionsResource } from "./resources/versions.ts";
+import { LimitsResource } from "./resources/limits.ts";
 
 export interface HelmrClientOptions {
   /** The API's base URL; defaults to HELMR_API_URL where there is an environment. */
@@ -24,6 +25,7 @@ export class HelmrClient {
   readonly sessions: SessionsResource;
   readonly waits: WaitsResource;
   readonly versions: VersionsResource;
+  readonly limits: LimitsResource;
   readonly tokens: TokensResource;
   readonly auth: AuthResource;
 
@@ -36,6 +38,7 @@ export class HelmrClient {
     this.sessions = new SessionsResource(http);
     this.waits = new WaitsResource(http);
     this.versions = new VersionsResource(http);
+    this.limits = new LimitsResource(http);
     this.tokens = new TokensResource(http);
     this.auth = new AuthResource(http);
   }

@@ -27,6 +27,7 @@ import { WarmRuns } from "./warm-runs.ts";
 import { workerVersion } from "./version.ts";
 import { Upgrader } from "./upgrader.ts";
 import { SlotGate } from "./slot-gate.ts";
+import type { SharedLimit } from "../limits.ts";
 
 /** How often a worker renews its heartbeat, rescues resumes stuck in other workers' queues and drops runs kept warm too long. */
 const WARM_JANITOR_MS = 1_000;
@@ -148,7 +149,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   const giveUp = (runIds: string[]) => void engine.warm.dropRuns(workerId, runIds).catch((error) => logger.debug({ err: error }, "could not drop warm marks"));
   const warm = new WarmRuns(options.warmRuns ?? settings.warmRuns, options.warmMs ?? settings.warmMs, giveUp);
   // The limits the tasks' code declares are the defaults; those set at runtime stay in force over them.
-  for (const task of tasks.values()) await engine.flow.setLimits(task.id, "code", codeLimitsOf(task));
+  for (const shared of sharedLimitsOf(tasks.values())) await engine.flow.setShared(shared.name, "code", shared);
+  for (const task of tasks.values()) await engine.flow.setLimits(task.id, "code", codeLimitsOf(task), Date.now(), sharedNamesOf(task));
   const gate = new SlotGate(engine, lockDuration, logger);
   const processor = createProcessor({ engine, tasks, logger, active, warm, workerId, gate });
   const bullConnection = connect(redisUrl, logger, "worker", { maxRetriesPerRequest: null });
@@ -260,6 +262,22 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   );
   return { engine, workerId, version, taskIds: [...tasks.keys()], metricsPort: metricsServer?.port, close };
 }
+
+/** The shared limits the tasks name by definition (limits.define); one name, one definition. */
+function sharedLimitsOf(tasks: Iterable<TaskDefinition>): SharedLimit[] {
+  const byName = new Map<string, SharedLimit>();
+  for (const task of tasks)
+    for (const shared of task.limits ?? []) {
+      if (typeof shared === "string") continue;
+      const known = byName.get(shared.name);
+      if (known && JSON.stringify(known) !== JSON.stringify(shared))
+        throw new Error(`createWorker: two limits.define("${shared.name}") differ; define each shared limit once and name it from every task`);
+      byName.set(shared.name, shared);
+    }
+  return [...byName.values()];
+}
+
+const sharedNamesOf = (task: TaskDefinition): string[] => (task.limits ?? []).map((shared) => (typeof shared === "string" ? shared : shared.name));
 
 /** A task's limits as its code declares them; null for none. */
 function codeLimitsOf(task: TaskDefinition): TaskLimits | null {

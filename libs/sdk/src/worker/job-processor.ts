@@ -61,8 +61,8 @@ export function createProcessor(deps: ProcessorDeps) {
       // worker sees the job handed out again and must not take a claim as an execution lost.
       const versioned = version ? { version } : {};
       const data = single
-        ? { runId: single.runId, taskId, ...versioned }
-        : { taskId, ...versioned, batch: batch!.batch.map(({ runId, jobId }) => ({ runId, jobId })) };
+        ? { runId: single.runId, taskId, ...versioned, ...(single.jobId ? { jobId: single.jobId } : {}), ...(single.flow ? { flow: single.flow } : {}) }
+        : { taskId, ...versioned, batch: batch!.batch.map(({ runId, jobId, flow }) => ({ runId, jobId, ...(flow ? { flow } : {}) })) };
       // Straight to the own queue of a live worker that hosts the task, same job id (the
       // one its run's state names); if it is busy past the warm deadline, the rescue sends
       // the job back to the shared queue (WarmWorkersSystem).

@@ -1,15 +1,8 @@
 import type { TaskLimits, TaskRecord } from "@helmr/core";
 import { Args, Flags } from "@oclif/core";
 import { ApiCommand } from "../../base/api-command.ts";
+import { countOrNone } from "../../format/limit-flags.ts";
 import { describeTask } from "../../format/task.ts";
-
-/** A count flag's value: a positive integer, or "none" (null: lift the code's limit). */
-function countOrNone(value: string, flag: string): number | null {
-  if (value === "none") return null;
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`${flag} takes a whole number of at least 1, or "none" to lift the code's limit; got "${value}"`);
-  return count;
-}
 
 export default class TaskLimitsCommand extends ApiCommand<typeof TaskLimitsCommand> {
   static override description =
