@@ -51,6 +51,27 @@ describe("flow control across worker processes", { timeout: 120_000 }, () => {
     expect(bad.stderr).toContain('--concurrency takes a whole number of at least 1, or "none"');
   });
 
+  it("holds two tasks to the limit they share across two workers, and takes a new one from `helmr limit`", async () => {
+    const { env, baseUrl, client } = await startServerProcess(start);
+    const workers = [start(["worker", FIXTURE, "--json", "--concurrency", "10"], env), start(["worker", FIXTURE, "--json", "--concurrency", "10"], env)];
+    for (const worker of workers) await worker.json(30_000);
+    const trigger = (taskId: string) => Promise.all(Array.from({ length: 6 }, () => client.tasks.trigger(taskId, { ms: 150 })));
+    const runs = [...(await trigger("flow-summarize")), ...(await trigger("flow-translate"))];
+    const ended = [];
+    for (const { runId } of runs) ended.push(await runReachesWithin(30_000, client, runId, "completed"));
+    expect(mostAtOnce(ended)).toBe(2);
+
+    const cli = { HELMR_API_URL: baseUrl, HELMR_API_KEY: env.HELMR_API_KEYS };
+    const set = await helmr(["limit", "flow-provider", "--concurrency", "4"], cli);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/in force:\s+4 at once/);
+    expect(set.stdout).toMatch(/tasks:\s+flow-summarize, flow-translate/);
+    const more = [...(await trigger("flow-summarize")), ...(await trigger("flow-translate"))];
+    const endedMore = [];
+    for (const { runId } of more) endedMore.push(await runReachesWithin(30_000, client, runId, "completed"));
+    expect(mostAtOnce(endedMore)).toBe(4);
+  });
+
   it("gives back the slots of a worker killed with SIGKILL once its lock runs out, and every run completes", async () => {
     const { env, client } = await startServerProcess(start);
     const lock = { HELMR_LOCK_MS: "2000" };

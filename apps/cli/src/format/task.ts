@@ -8,6 +8,7 @@ export function describeTask(task: TaskRecord): string {
     ["task", task.id],
     ["limits", describeLimits(task.limits.inForce)],
     ["from code", describeLimits(task.limits.code)],
+    ["shared", task.limits.shared.join(", ") || "none"],
     ["set at runtime", task.limits.set ? JSON.stringify(task.limits.set) : "nothing (the code's apply)"],
     ["running", String(task.running)],
     ["queued", String(task.queued)],

@@ -45,6 +45,8 @@ export function TaskPage({ id }: { id: string }) {
         <dd>{describeLimits(data.limits.inForce)}</dd>
         <dt>From its code</dt>
         <dd>{describeLimits(data.limits.code)}</dd>
+        <dt>Shared limits</dt>
+        <dd>{data.limits.shared.length ? data.limits.shared.join(", ") : "none"}</dd>
         <dt>Set at runtime</dt>
         <dd>{data.limits.set ? <code>{JSON.stringify(data.limits.set)}</code> : "nothing: the code's apply"}</dd>
         <dt>Running</dt>

@@ -76,7 +76,9 @@ export const GRANT_LEASE_MS = 30_000;
  * it; a granted run that never started goes back to its place after GRANT_LEASE_MS. A rate
  * limit counts starts in a sliding window; when it holds runs back, a timer brings the
  * scope up again as the window opens (every worker sweeps the slots each second, and when
- * the next timer is due).
+ * the next timer is due). A **shared limit** (`limits.define`, scope `@<name>`) caps the
+ * runs of every task that names it: a run starts only when each has room, and a slot of
+ * one that goes lets those tasks take turns at it.
  */
 export class FlowSystem {
   constructor(
