@@ -1,13 +1,14 @@
 -- @include "keyNames"
 -- Flow control's slots (libs/broker/src/systems/flow.ts has the whole story). Every key is
 -- `base` (`<prefix>:{limits}:`) and a SLOT name, so one script sees a task's limit, its
--- keys' limits and its rate together. A run in the slots has a record (SLOT.runs, JSON):
+-- keys' limits, its rate and its shared limits together. A run in the slots has a record
+-- (SLOT.runs, JSON):
 --   r run id, s scope (its task), k its concurrencyKey ("" for none), j the job it runs
 --   for, c the BullMQ job that carried that job, st "w" waiting | "g" granted (its job is
 --   being dispatched) | "r" running, sc its place in line (a string: exact beyond 2^32),
 --   t task, v version, w the worker keeping it warm, f the flow its jobs carry, g the grant
---   number (a granted run's job is carried by `<job>.g<g>`).
---   n the shared limits its slot also counts against (scopes "@<name>"), from its grant.
+--   number (a granted run's job is carried by `<job>.g<g>`), n the shared limits its slot
+--   also counts against (scopes "@<name>"), from its grant.
 -- A task's limits in force may name shared limits (`named`): a run starts only when each
 -- of them has room too, and a slot of one that goes lets the tasks sharing it take turns.
 -- A waiter's place is rank * SCORE_SPAN + arrival, rank 0.. being resumes before new
@@ -28,7 +29,7 @@ local function bump(hash, field, by)
   end
 end
 
--- The limits in force for a scope: { limit, perKey, rate, periodMs, ratePerKey }, each nil for none.
+-- The limits in force for a scope: { limit, perKey, rate, periodMs, ratePerKey, named }, each nil for none.
 local function limitsOf(base, scope)
   local text = rcall("HGET", base .. SLOT.limits, scope)
   return text and cjson.decode(text) or {}

@@ -2,7 +2,7 @@ import type { SharedLimitRecord, SharedLimits } from "@helmr/core";
 import { describeLimits } from "@helmr/core/limits-line";
 import { Args, Flags } from "@oclif/core";
 import { ApiCommand } from "../base/api-command.ts";
-import { countOrNone } from "../format/limit-flags.ts";
+import { countOrNone, rateLimitOf } from "../format/limit-flags.ts";
 import { fields } from "../format/table.ts";
 
 export default class Limit extends ApiCommand<typeof Limit> {
@@ -61,11 +61,8 @@ export default class Limit extends ApiCommand<typeof Limit> {
     );
     const limits: SharedLimits = { ...before };
     if (flags.concurrency !== undefined) limits.concurrency = { limit: countOrNone(flags.concurrency, "--concurrency") };
-    if (flags.rate !== undefined) {
-      const rate = countOrNone(flags.rate, "--rate");
-      if (rate !== null && !flags.period) throw new Error('--rate needs --period, the window it counts starts in ("1s", "1m")');
-      limits.rateLimit = rate === null ? null : { limit: rate, period: flags.period! };
-    }
+    const rateLimit = rateLimitOf(flags.rate, flags.period);
+    if (rateLimit !== undefined) limits.rateLimit = rateLimit;
     return limits;
   }
 }

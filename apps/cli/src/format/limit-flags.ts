@@ -5,3 +5,15 @@ export function countOrNone(value: string, flag: string): number | null {
   if (!Number.isInteger(count) || count < 1) throw new Error(`${flag} takes a whole number of at least 1, or "none" to lift the code's limit; got "${value}"`);
   return count;
 }
+
+/**
+ * `--rate N --period D` as a rate limit: undefined when `--rate` is not given, null for
+ * "none"; a rate without its period is refused with the fix.
+ */
+export function rateLimitOf(rate: string | undefined, period: string | undefined): { limit: number; period: string } | null | undefined {
+  if (rate === undefined) return undefined;
+  const limit = countOrNone(rate, "--rate");
+  if (limit === null) return null;
+  if (!period) throw new Error('--rate needs --period, the window it counts starts in ("1s", "1m")');
+  return { limit, period };
+}

@@ -1,7 +1,7 @@
 import type { TaskLimits, TaskRecord } from "@helmr/core";
 import { Args, Flags } from "@oclif/core";
 import { ApiCommand } from "../../base/api-command.ts";
-import { countOrNone } from "../../format/limit-flags.ts";
+import { countOrNone, rateLimitOf } from "../../format/limit-flags.ts";
 import { describeTask } from "../../format/task.ts";
 
 export default class TaskLimitsCommand extends ApiCommand<typeof TaskLimitsCommand> {
@@ -51,11 +51,8 @@ export default class TaskLimitsCommand extends ApiCommand<typeof TaskLimitsComma
     if (flags.concurrency !== undefined) concurrency.limit = countOrNone(flags.concurrency, "--concurrency");
     if (flags["per-key"] !== undefined) concurrency.perKey = countOrNone(flags["per-key"], "--per-key");
     const limits: TaskLimits = { ...before, ...(Object.keys(concurrency).length ? { concurrency } : {}) };
-    if (flags.rate !== undefined) {
-      const rate = countOrNone(flags.rate, "--rate");
-      if (rate !== null && !flags.period) throw new Error('--rate needs --period, the window it counts starts in ("1s", "1m")');
-      limits.rateLimit = rate === null ? null : { limit: rate, period: flags.period!, ...(flags["rate-per-key"] ? { perKey: true } : {}) };
-    }
+    const rateLimit = rateLimitOf(flags.rate, flags.period);
+    if (rateLimit !== undefined) limits.rateLimit = rateLimit && { ...rateLimit, ...(flags["rate-per-key"] ? { perKey: true } : {}) };
     return limits;
   }
 }
