@@ -61,6 +61,11 @@ else
   end
   local place = string.format("%.0f", rank * SCORE_SPAN + nextSequence(base))
   record = {r = runId, s = scope, k = key, j = jobId, c = carrier, st = "w", sc = place, t = taskId, v = version, w = warmWorker, f = flow}
+  -- Nobody in line and room everywhere: the slot is taken at once (as a grant and a start would).
+  if freeNow(base, scope, key, limits, now) then
+    takeSlot(base, record, limits, "r", leaseMs, now)
+    return {"granted", {}, nextTimer(base)}
+  end
   enqueue(base, record, limits)
   arrived = true
 end

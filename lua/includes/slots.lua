@@ -149,26 +149,38 @@ local function requeue(base, record, limits)
   enqueue(base, record, limits)
 end
 
+-- A record takes a slot of its scope and key (and of the shared limits its scope names),
+-- and a start in their rate windows; `state` "g" (granted: its job is to be dispatched) or
+-- "r" (running), its lease running out `leaseMs` from now.
+local function takeSlot(base, record, limits, state, leaseMs, now)
+  record.st = state
+  if limits.named and #limits.named > 0 then
+    record.n = limits.named
+    holdShared(base, limits.named, now)
+  end
+  rcall("HSET", base .. SLOT.runs, record.r, cjson.encode(record))
+  rcall("ZADD", base .. SLOT.leases, now + leaseMs, record.r)
+  rcall("HINCRBY", base .. SLOT.held, record.s, 1)
+  rcall("HINCRBY", base .. SLOT.heldByKey .. record.s, record.k, 1)
+  if limits.rate then
+    local log = base .. SLOT.rate .. scopeOf(record.s, limits.ratePerKey and record.k or nil)
+    rcall("ZADD", log, now, nextSequence(base))
+    rcall("PEXPIRE", log, limits.periodMs)
+  end
+end
+
 -- Gives the head waiter of a key a slot: its job is to be dispatched (`granted`).
-local function grant(base, scope, key, runId, now, grantLeaseMs, granted, shared)
+local function grant(base, scope, key, runId, now, grantLeaseMs, granted, limits)
   rcall("ZREM", waitLine(base, scope, key), runId)
   local text = rcall("HGET", base .. SLOT.runs, runId)
   if not text then
     return
   end
   local record = cjson.decode(text)
-  record.st = "g"
   record.g = nextSequence(base)
-  if shared and #shared > 0 then
-    record.n = shared
-    holdShared(base, shared, now)
-  end
-  rcall("HSET", base .. SLOT.runs, runId, cjson.encode(record))
-  rcall("ZADD", base .. SLOT.leases, now + grantLeaseMs, runId)
   bump(base .. SLOT.queued, scope, -1)
   bump(base .. SLOT.queuedByKey .. scope, key, -1)
-  rcall("HINCRBY", base .. SLOT.held, scope, 1)
-  rcall("HINCRBY", base .. SLOT.heldByKey .. scope, key, 1)
+  takeSlot(base, record, limits, "g", grantLeaseMs, now)
   granted[#granted + 1] = record
 end
 
@@ -202,18 +214,31 @@ local function fill(base, scope, now, grantLeaseMs, granted, once)
       rcall("ZADD", base .. SLOT.timers, keyBlockedUntil, scopeOf(scope, key))
       rcall("ZREM", ready, key)
     else
-      grant(base, scope, key, runId, now, grantLeaseMs, granted, limits.named)
-      if limits.rate then
-        local log = base .. SLOT.rate .. scopeOf(scope, limits.ratePerKey and key or nil)
-        rcall("ZADD", log, now, nextSequence(base))
-        rcall("PEXPIRE", log, limits.periodMs)
-      end
+      grant(base, scope, key, runId, now, grantLeaseMs, granted, limits)
       lineUp(base, scope, key, limits, true)
     end
   end
   if not once then
     rcall("ZADD", base .. SLOT.timers, now, scope)
   end
+end
+
+-- True when nobody waits for a slot of the scope and a run of this key may take one now:
+-- below the scope's and the key's limits, their rate windows and the shared limits'.
+local function freeNow(base, scope, key, limits, now)
+  if rcall("HGET", base .. SLOT.queued, scope) then
+    return false
+  end
+  if limits.limit and tonumber(rcall("HGET", base .. SLOT.held, scope) or "0") >= limits.limit then
+    return false
+  end
+  if limits.perKey and heldUnder(base, scope, key) >= limits.perKey then
+    return false
+  end
+  if limits.rate and rateBlockedUntil(base, scope, limits.ratePerKey and key or nil, limits, now) then
+    return false
+  end
+  return not sharedBlocked(base, limits, now)
 end
 
 -- A shared limit has room (a slot of it went, or it changed): the tasks that name it take
