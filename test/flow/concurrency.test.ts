@@ -1,6 +1,7 @@
 import { streams, task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
+import { allKeys } from "../harness/redis-state.ts";
 import { runReaches, runReachesWithin } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
@@ -256,6 +257,27 @@ describe("rate limits", () => {
       expect(times[2] - times[0], tenant).toBeGreaterThan(900);
       expect(times[1] - times[0], tenant).toBeLessThan(900);
     }
+  });
+});
+
+describe("the slots' keys", () => {
+  it("are gone once every run has ended, but for the limits and the counters of each task", async () => {
+    stack = await startStack();
+    const answer = streams.input<string>("answer");
+    const tenants = task({ id: "tenants", concurrency: { limit: 2, perKey: 1 }, run: async () => answer.wait().unwrap() });
+    const paced = task({ id: "paced-keys", rateLimit: { limit: 3, period: "300ms", perKey: true }, run: async () => {} });
+    await stack.startWorker({ tasks: [tenants, paced] });
+    const parked = await Promise.all(["a", "b", "c"].map((key) => stack.client.tasks.trigger("tenants", {}, { concurrencyKey: key })));
+    const quick = await Promise.all(Array.from({ length: 8 }, (_, i) => stack.client.tasks.trigger("paced-keys", {}, { concurrencyKey: `k${i % 2}` })));
+    for (const { runId } of parked) await runReaches(stack.client, runId, "waiting");
+    for (const { sessionId } of parked) await stack.client.sessions.open(sessionId).input("answer").send("done");
+    for (const { runId } of [...parked, ...quick]) await runReaches(stack.client, runId, "completed");
+
+    const { redis, keys } = stack.engine.resources;
+    const left = () => allKeys(redis, `${keys.slotsBase()}*`).then((found) => found.map((key) => key.slice(keys.slotsBase().length)).sort());
+    // Rate windows expire a period after their last start; the timers go as workers sweep them.
+    await eventually(async () => (await left()).every((name) => !name.startsWith("rate:") && name !== "timers"), { what: "the rate windows and timers to go" });
+    expect(await left()).toEqual(["limits", "limits:code", "seq", "throttled"]);
   });
 });
 

@@ -24,7 +24,7 @@ function mostAtOnce(runs: RunRecord[]): number {
 }
 
 describe("flow control across worker processes", { timeout: 120_000 }, () => {
-  it("holds a task to its limit across two workers, uses all of it, and takes a new limit from `helmr task limits`", async () => {
+  it("holds a task to its limit across two workers, uses all of it, takes a new limit from `helmr task limits`, and `helmr task trigger`'s flow flags", async () => {
     const { env, baseUrl, client } = await startServerProcess(start);
     const workers = [start(["worker", FIXTURE, "--json", "--concurrency", "10"], env), start(["worker", FIXTURE, "--json", "--concurrency", "10"], env)];
     for (const worker of workers) await worker.json(30_000);
@@ -49,6 +49,17 @@ describe("flow control across worker processes", { timeout: 120_000 }, () => {
     const bad = await helmr(["task", "limits", "flow-limited", "--concurrency", "0"], cli);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('--concurrency takes a whole number of at least 1, or "none"');
+
+    // A trigger's flow options from the CLI: its key and priority, and a debounce.
+    const trigger = (...flags: string[]) => helmr(["task", "trigger", "flow-limited", "--payload", '{"ms":1}', "--json", ...flags], cli);
+    const keyed = await trigger("--concurrency-key", "acme", "--priority", "5");
+    expect(keyed.code, keyed.stderr).toBe(0);
+    expect(await client.runs.retrieve(JSON.parse(keyed.stdout).runId)).toMatchObject({ concurrencyKey: "acme", priority: 5 });
+    // A delay longer than two CLI processes take to start: the second trigger comes within it.
+    const debounced = [await trigger("--debounce-key", "doc-1", "--debounce-delay", "1m"), await trigger("--debounce-key", "doc-1", "--debounce-delay", "1m")];
+    const [first, second] = debounced.map((result) => JSON.parse(result.stdout) as { runId: string; deduplicated: boolean });
+    expect(second).toMatchObject({ runId: first.runId, deduplicated: true });
+    expect((await client.runs.retrieve(first.runId)).status).toBe("queued");
   });
 
   it("holds two tasks to the limit they share across two workers, and takes a new one from `helmr limit`", async () => {

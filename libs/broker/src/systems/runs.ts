@@ -8,7 +8,6 @@ import {
   newRunId,
   newSessionId,
   notFound,
-  parseDuration,
   parseRunId,
   type JournalOperation,
   type Page,
@@ -18,13 +17,17 @@ import {
   type TriggerBody,
   type TriggerResult,
 } from "@helmr/core";
-import { callScript, callScriptAfter } from "../lua/index.ts";
+import { callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { VersionsSystem } from "./versions.ts";
 import { flowOfTrigger } from "./flow.ts";
+import { Debouncer } from "../debounce.ts";
+import type { CreateOptions, TriggerOptions } from "../trigger-options.ts";
+
+export type { TriggerOptions } from "../trigger-options.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { addIntents, dropIntents, parentNoticeIntent } from "../outbox.ts";
 import { jobOfClaim } from "../lua/claim.ts";
@@ -36,37 +39,18 @@ import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
 
-export interface TriggerOptions {
-  /** The run's id, when the caller chose it (a run's code journals its child's id first). */
-  runId?: string;
-  /** The run that waits for this one: "<run id>|<wait position>[|<index in a batch>]". */
-  parent?: string;
-  /** The task and the session were checked already (a batch checks them once for all its runs). */
-  checked?: boolean;
-  /** The version of task code the run starts on: a run's code passes its own; by default the current one (systems/versions.ts). */
-  version?: string;
-}
-
-/** A debounce key's claim: the run it stands for (keys.ts, debounce). */
-interface DebounceClaim {
-  sessionId: string;
-  runId: string;
-}
-
-/** How a debounced trigger creates its run: in the session it claimed, starting later. */
-interface CreateOptions {
-  sessionId?: string;
-  startAt?: number;
-}
-
 export class RunsSystem {
+  private readonly debounce: Debouncer;
+
   constructor(
     private readonly resources: Resources,
     private readonly dispatch: DispatchSystem,
     private readonly tasks: TasksSystem,
     private readonly children: ChildrenSystem,
     private readonly versions: VersionsSystem,
-  ) {}
+  ) {
+    this.debounce = new Debouncer(resources, dispatch, this);
+  }
 
   /**
    * Creates a run and queues its first job. With an idempotencyKey the run id is claimed
@@ -77,62 +61,12 @@ export class RunsSystem {
    * ("<run id>|<wait position>", systems/children.ts).
    */
   async trigger(taskId: string, body: TriggerBody, now = Date.now(), options: TriggerOptions = {}): Promise<TriggerResult> {
-    if (body.debounce) return this.triggerDebounced(taskId, body, now, options);
+    if (body.debounce) return this.debounce.trigger(taskId, body, now, options);
     return this.create(taskId, body, now, options);
   }
 
-  /**
-   * A debounced trigger: the first of a key claims it for a new run that starts `delay`
-   * later; each trigger with the same key before that run starts moves its start to
-   * `delay` after itself, with its payload, and returns the same run. The key names the run
-   * until then (PX), so one that comes after the run started gets a new run.
-   */
-  private async triggerDebounced(taskId: string, body: TriggerBody, now: number, options: TriggerOptions): Promise<TriggerResult> {
-    const { redis, keys } = this.resources;
-    const { debounce, ...rest } = body;
-    const delayMs = parseDuration(debounce!.delay);
-    const startAt = now + delayMs;
-    await this.checkTask(taskId);
-    const key = keys.debounce(taskId, debounce!.key);
-    const sessionId = body.sessionId ?? newSessionId();
-    const fresh: DebounceClaim = { sessionId, runId: options.runId ?? newRunId(sessionId) };
-    if ((await redis.set(key, JSON.stringify(fresh), "PX", delayMs, "NX")) === "OK")
-      return this.create(taskId, rest, now, { ...options, runId: fresh.runId, sessionId, startAt });
-    const text = await redis.get(key);
-    const claim: DebounceClaim = text ? JSON.parse(text) : fresh;
-    let moved = await this.moveStart(claim.runId, taskId, rest.payload, startAt, now);
-    if (moved === "missing") {
-      // The trigger that claimed the key has not created its run yet (or died first): create it, then move it.
-      await this.create(taskId, { ...rest, sessionId: undefined }, now, { ...options, runId: claim.runId, sessionId: claim.sessionId, startAt });
-      moved = await this.moveStart(claim.runId, taskId, rest.payload, startAt, now);
-    }
-    if (moved === "moved") {
-      await redis.set(key, JSON.stringify(claim), "PX", delayMs);
-      return { ...claim, deduplicated: true };
-    }
-    // The run of the key started: this trigger is a new run's first, and the key names it.
-    await redis.set(key, JSON.stringify(fresh), "PX", delayMs);
-    return this.create(taskId, rest, now, { ...options, runId: fresh.runId, sessionId, startAt });
-  }
-
-  /**
-   * Moves a run's first start to `startAt` with this payload, if it has not started
-   * (lua/debounceRun-1.lua): its job becomes a new delayed one, and the one before goes.
-   */
-  private async moveStart(runId: string, taskId: string, payload: unknown, startAt: number, now: number): Promise<"moved" | "started" | "missing"> {
-    const moved = await callScript(this.resources.redis, "debounceRun", {
-      keys: { run: this.resources.keys.run(runId) },
-      args: { runId, payload: JSON.stringify(payload ?? null), runAt: startAt, now },
-      subject: runId,
-    });
-    if (moved.kind !== "moved") return moved.kind;
-    const job = { runId, taskId, ...(moved.version ? { version: moved.version } : {}), flow: moved.flow ? JSON.parse(moved.flow) : {} };
-    await this.dispatch.ensureJob(job, moved.jobId, startAt);
-    void this.dispatch.removeJob(runId, moved.version, moved.supersededJob);
-    return "moved";
-  }
-
-  private async create(taskId: string, body: TriggerBody, now: number, options: TriggerOptions & CreateOptions): Promise<TriggerResult> {
+  /** Creates a run and queues its first job (trigger's work, less the debounce). */
+  async create(taskId: string, body: TriggerBody, now: number, options: TriggerOptions & CreateOptions): Promise<TriggerResult> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
     if (!options.checked) {
@@ -205,7 +139,7 @@ export class RunsSystem {
       return { sessionId, runId, deduplicated: true };
     }
     // A debounced run starts later, from its state: a later trigger may give it another payload.
-    if (options.startAt !== undefined) await this.moveStart(runId, taskId, body.payload, options.startAt, now);
+    if (options.startAt !== undefined) await this.debounce.moveStart(runId, taskId, body.payload, options.startAt, now);
     else await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, created.claim), `${runId}-1`);
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });

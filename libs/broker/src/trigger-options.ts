@@ -1,0 +1,17 @@
+/** How a trigger is made, besides its body (RunsSystem.trigger). */
+export interface TriggerOptions {
+  /** The run's id, when the caller chose it (a run's code journals its child's id first). */
+  runId?: string;
+  /** The run that waits for this one: "<run id>|<wait position>[|<index in a batch>]". */
+  parent?: string;
+  /** The task and the session were checked already (a batch checks them once for all its runs). */
+  checked?: boolean;
+  /** The version of task code the run starts on: a run's code passes its own; by default the current one (systems/versions.ts). */
+  version?: string;
+}
+
+/** How a debounced trigger creates its run: in the session it claimed, starting later. */
+export interface CreateOptions {
+  sessionId?: string;
+  startAt?: number;
+}
