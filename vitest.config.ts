@@ -28,6 +28,7 @@ const CLUSTER_SUITES = [
   "test/runtime/trigger.test.ts",
   "test/api/triggers-and-sessions.test.ts",
   "test/runtime/timers.test.ts",
+  "test/runtime/delayed-trigger.test.ts",
   "test/runtime/retention.test.ts",
   "test/runtime/child-runs.test.ts",
   "test/runtime/batches.test.ts",

@@ -8,9 +8,10 @@
 -- execution stops at its next durable operation) or "finished" (already terminal), and
 -- for a wait it ended: when it began (endWait), its wake-up job ("" for none), the worker
 -- that kept the run warm ("" for none) and the run's version (whose runs queue holds the job
--- otherwise), so the caller removes that job from its queue.
+-- otherwise), so the caller removes that job from its queue. A queued run's job due later
+-- (a delayed trigger's) is handed back the same way: it would sit in its queue until then.
 local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
-  local run = rcall("HMGET", runKey, "status", "wait", "job", "warm", "ver")
+  local run = rcall("HMGET", runKey, "status", "wait", "job", "warm", "ver", "runAt")
   local status = run[1]
   if status == "running" then
     rcall("HSET", runKey, "cancel", "1", "updatedAt", now)
@@ -29,7 +30,7 @@ local function cancelIdleRun(runKey, sessionKey, runId, now, reason, tagPrefix)
     end
   end
   local since = finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, cjson.encode({reason = reason}))
-  if status == "waiting" then
+  if status == "waiting" or tonumber(run[6] or "0") > tonumber(now) then
     return "cancelled", since, run[3] or "", run[4] or "", run[5] or ""
   end
   return "cancelled", since, "", "", ""

@@ -24,7 +24,7 @@ function mostAtOnce(runs: RunRecord[]): number {
 }
 
 describe("flow control across worker processes", { timeout: 120_000 }, () => {
-  it("holds a task to its limit across two workers, uses all of it, takes a new limit from `helmr task limits`, and `helmr task trigger`'s flow flags", async () => {
+  it("holds a task to its limit across two workers, uses all of it, takes a new limit from `helmr task limits`, and `helmr task trigger`'s flow and delay flags", async () => {
     const { env, baseUrl, client } = await startServerProcess(start);
     const workers = [start(["worker", FIXTURE, "--json", "--concurrency", "10"], env), start(["worker", FIXTURE, "--json", "--concurrency", "10"], env)];
     for (const worker of workers) await worker.json(30_000);
@@ -59,7 +59,10 @@ describe("flow control across worker processes", { timeout: 120_000 }, () => {
     const debounced = [await trigger("--debounce-key", "doc-1", "--debounce-delay", "1m"), await trigger("--debounce-key", "doc-1", "--debounce-delay", "1m")];
     const [first, second] = debounced.map((result) => JSON.parse(result.stdout) as { runId: string; deduplicated: boolean });
     expect(second).toMatchObject({ runId: first.runId, deduplicated: true });
-    expect((await client.runs.retrieve(first.runId)).status).toBe("queued");
+    expect((await client.runs.retrieve(first.runId)).status).toBe("delayed");
+    const delayed = await trigger("--delay", "1h");
+    expect(delayed.code, delayed.stderr).toBe(0);
+    expect((await client.runs.retrieve(JSON.parse(delayed.stdout).runId)).status).toBe("delayed");
   });
 
   it("holds two tasks to the limit they share across two workers, and takes a new one from `helmr limit`", async () => {

@@ -64,10 +64,10 @@ export class Debouncer {
 
   /**
    * Moves a run's first start to `startAt` with this payload, if it has not started
-   * (lua/debounceRun-1.lua): its job becomes a new delayed one, and the one before goes.
+   * (lua/delayStart-1.lua): its job becomes a new delayed one, and the one before goes.
    */
   async moveStart(runId: string, taskId: string, payload: unknown, startAt: number, now: number): Promise<"moved" | "started" | "missing"> {
-    const moved = await callScript(this.resources.redis, "debounceRun", {
+    const moved = await callScript(this.resources.redis, "delayStart", {
       keys: { run: this.resources.keys.run(runId) },
       args: { runId, payload: JSON.stringify(payload ?? null), runAt: startAt, now },
       subject: runId,

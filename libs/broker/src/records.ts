@@ -58,6 +58,7 @@ export const RUN_FIELDS = [
   "updatedAt",
   "startedAt",
   "finishedAt",
+  "runAt",
 ] as const;
 
 /** HMGET results of `fields` as a hash (missing fields left out). */
@@ -83,6 +84,15 @@ function notUpgradedOf(json: string): RunRecord["notUpgraded"] {
   return { version: pin.to, position: pin.position, recorded: pin.recorded, reached: pin.reached, checkedAt: new Date(pin.at).toISOString() };
 }
 
+/**
+ * A run's status as the API shows it: a queued run that never started and whose first job
+ * is due later (a delayed or debounced trigger) is `delayed`.
+ */
+export function statusOf(hash: Record<string, string>, now = Date.now()): RunStatus {
+  if (hash.status === "queued" && !hash.startedAt && Number(hash.runAt ?? 0) > now) return "delayed";
+  return hash.status as RunStatus;
+}
+
 /** A run's `flow` field (systems/flow.ts, flowOfTrigger) as the API shows it. */
 function flowOf(json: string | undefined): Pick<RunRecord, "concurrencyKey" | "priority"> {
   const flow = json ? (JSON.parse(json) as RunFlow) : {};
@@ -94,7 +104,7 @@ export function toRunRecord(runId: string, hash: Record<string, string>): RunRec
     id: runId,
     taskId: hash.task,
     sessionId: parseRunId(runId).sessionId,
-    status: hash.status as RunStatus,
+    status: statusOf(hash),
     attempt: Number(hash.attempt),
     payload: parseJson(hash.payload, null),
     output: parseJson(hash.output, null),

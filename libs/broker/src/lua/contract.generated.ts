@@ -18,7 +18,7 @@ export const SCRIPT_CONTRACTS = {
   createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix","version"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createSession: {"keys":["session"],"args":["externalId","tags","metadata","now"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"retention"},
   createToken: {"keys":["token","session"],"args":["timeoutAt","tags","metadata","now","runId","idempotencyKey"],"rest":null,"reply":{"type":"integer"},"errors":["TokenDeleted"],"marks":"retention"},
-  debounceRun: {"keys":["run"],"args":["runId","payload","runAt","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["moved"],"fields":["jobId","supersededJob","version","flow"]},{"tags":["started"],"fields":[]},{"tags":["missing"],"fields":[]}]},"errors":[],"marks":"unit"},
+  delayStart: {"keys":["run"],"args":["runId","payload","runAt","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["moved"],"fields":["jobId","supersededJob","version","flow"]},{"tags":["started"],"fields":[]},{"tags":["missing"],"fields":[]}]},"errors":[],"marks":"unit"},
   deleteLookup: {"keys":["lookup"],"args":["id","format"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   deleteToken: {"keys":["token"],"args":["cutoff","retention"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["deleted"],"fields":["tags","idempotencyKey","createdAt"]},{"tags":["keep"],"fields":["next"]},{"tags":["gone"],"fields":[]}]},"errors":[],"marks":"none"},
   deliverInput: {"keys":["session","stream","consumed","publicToken"],"args":["data","corr","now","tagPrefix","streamName","withPublicToken"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["resumed"],"fields":["entryId","runId","jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":["buffered"],"fields":["entryId"]}]},"errors":["SessionNotFound","SessionClosed","PublicTokenInvalid","PublicTokenExhausted"],"marks":"unit"},
@@ -71,7 +71,7 @@ export interface ScriptKeyNames {
   createRuns: "session";
   createSession: "session";
   createToken: "token" | "session";
-  debounceRun: "run";
+  delayStart: "run";
   deleteLookup: "lookup";
   deleteToken: "token";
   deliverInput: "session" | "stream" | "consumed" | "publicToken";
@@ -122,7 +122,7 @@ export interface ScriptArgNames {
   createRuns: "runs" | "taskId" | "now" | "tagPrefix" | "version";
   createSession: "externalId" | "tags" | "metadata" | "now";
   createToken: "timeoutAt" | "tags" | "metadata" | "now" | "runId" | "idempotencyKey";
-  debounceRun: "runId" | "payload" | "runAt" | "now";
+  delayStart: "runId" | "payload" | "runAt" | "now";
   deleteLookup: "id" | "format";
   deleteToken: "cutoff" | "retention";
   deliverInput: "data" | "corr" | "now" | "tagPrefix" | "streamName" | "withPublicToken";
@@ -176,7 +176,7 @@ export interface ScriptReplies {
   createRuns: unknown[];
   createSession: number;
   createToken: number;
-  debounceRun: { kind: "moved"; jobId: string; supersededJob: string; version: string; flow: string } | { kind: "started" } | { kind: "missing" };
+  delayStart: { kind: "moved"; jobId: string; supersededJob: string; version: string; flow: string } | { kind: "started" } | { kind: "missing" };
   deleteLookup: number;
   deleteToken: { kind: "deleted"; tags: string; idempotencyKey: string; createdAt: string } | { kind: "keep"; next: string } | { kind: "gone" };
   deliverInput: { kind: "resumed"; entryId: string; runId: string; jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | { kind: "buffered"; entryId: string };

@@ -8,6 +8,9 @@ import {
   newRunId,
   newSessionId,
   notFound,
+  invalid,
+  isValidDuration,
+  parseDuration,
   parseRunId,
   type JournalOperation,
   type Page,
@@ -19,7 +22,7 @@ import {
 } from "@helmr/core";
 import { callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
-import { RUN_FIELDS, hashOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
+import { RUN_FIELDS, hashOf, statusOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { VersionsSystem } from "./versions.ts";
@@ -61,7 +64,11 @@ export class RunsSystem {
    * ("<run id>|<wait position>", systems/children.ts).
    */
   async trigger(taskId: string, body: TriggerBody, now = Date.now(), options: TriggerOptions = {}): Promise<TriggerResult> {
-    if (body.debounce) return this.debounce.trigger(taskId, body, now, options);
+    if (body.debounce) {
+      if (body.delay !== undefined) throw invalid("A trigger takes a debounce or a delay, not both: the debounce's delay is when its run starts");
+      return this.debounce.trigger(taskId, body, now, options);
+    }
+    if (body.delay !== undefined) return this.create(taskId, body, now, { ...options, startAt: startOf(body.delay, now) });
     return this.create(taskId, body, now, options);
   }
 
@@ -138,7 +145,7 @@ export class RunsSystem {
       await guard.confirm();
       return { sessionId, runId, deduplicated: true };
     }
-    // A debounced run starts later, from its state: a later trigger may give it another payload.
+    // A delayed or debounced run starts later, from its state (a later trigger may give it another payload).
     if (options.startAt !== undefined) await this.debounce.moveStart(runId, taskId, body.payload, options.startAt, now);
     else await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, created.claim), `${runId}-1`);
     await this.dispatch.settleIntent(guard, runId, [runId]);
@@ -223,7 +230,7 @@ export class RunsSystem {
       ? hashFieldIds(redis, keys.session(session), [SESSION_PARTS.activeRun, SESSION_PARTS.finishedRun], (own) => runIdIn(session, own))
       : idLog(redis, keys, "runsIndex");
     const matches = (hash: Record<string, string>) =>
-      Boolean(hash.status) && (!query.status || hash.status === query.status) && (!query.task || hash.task === query.task);
+      Boolean(hash.status) && (!query.status || statusOf(hash) === query.status) && (!query.task || hash.task === query.task);
     const toRecord = skippingUnreadable(this.resources.logger, "run", (id, hash) => (matches(hash) ? toRunRecord(id, hash) : null));
     return pageRecords(redis, source, query, (id) => keys.run(id), toRecord, RUN_FIELDS);
   }
@@ -342,4 +349,9 @@ export class RunsSystem {
     }
     return { outcome, run };
   }
+}
+
+/** When a delayed trigger's run starts: at a time (ISO 8601), or a duration from now. */
+function startOf(delay: string | number, now: number): number {
+  return isValidDuration(delay) ? now + parseDuration(delay) : Date.parse(String(delay));
 }

@@ -42,6 +42,10 @@ export const TriggerBody = z.strictObject({
     .strictObject({ key: ExternalKey, delay: DurationInput })
     .optional()
     .describe("Triggers of the task with the same key within delay of the last one are one run, which starts delay after the last, with its payload"),
+  delay: z
+    .union([z.iso.datetime({ offset: true }), DurationInput])
+    .optional()
+    .describe('Start the run this much later ("10m", ms) or at this time (ISO 8601); it is `delayed` until then, and may be cancelled meanwhile'),
 });
 export type TriggerBody = z.infer<typeof TriggerBody>;
 
@@ -50,14 +54,15 @@ export const MAX_BATCH_ITEMS = 1000;
 
 export const BatchTriggerBody = z.strictObject({
   items: z
-    .array(TriggerBody.omit({ debounce: true }))
+    .array(TriggerBody.omit({ debounce: true, delay: true }))
     .min(1)
     .max(MAX_BATCH_ITEMS)
     .describe("One run each, in order; items without a sessionId get a new session each"),
 });
 export type BatchTriggerBody = z.infer<typeof BatchTriggerBody>;
 
-export const RunStatus = z.enum(["queued", "running", "waiting", "completed", "failed", "cancelled", "continued"]);
+/** A run's status; `delayed`: triggered with a `delay` (or a debounce) and not due yet. */
+export const RunStatus = z.enum(["delayed", "queued", "running", "waiting", "completed", "failed", "cancelled", "continued"]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const SessionListQuery = z.object({

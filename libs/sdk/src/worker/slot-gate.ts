@@ -109,7 +109,7 @@ export class SlotGate {
   }
 }
 
-/** A run's first job: `<run id>-1`, or `<run id>-1.d<n>` once a debounce moved it (lua/debounceRun-1.lua). */
+/** A run's first job: `<run id>-1`, or `<run id>-1.d<n>` once a delay or a debounce moved it (lua/delayStart-1.lua). */
 function isFirstStart(runId: string, jobId: string): boolean {
   const first = `${runId}-1`;
   return jobId === first || jobId.startsWith(`${first}.`);

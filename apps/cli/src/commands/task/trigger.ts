@@ -22,6 +22,7 @@ export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
     priority: Flags.integer({ description: "0 (the default) to 100: lower starts first among runs waiting for a worker or a slot", min: 0, max: 100 }),
     "debounce-key": Flags.string({ description: "triggers with this key within --debounce-delay of the last are one run", dependsOn: ["debounce-delay"] }),
     "debounce-delay": Flags.string({ description: 'how long after the last trigger the run starts ("5s", "1m")', dependsOn: ["debounce-key"] }),
+    delay: Flags.string({ description: 'start the run this much later ("10m", "2d") or at this time (ISO 8601)' }),
     wait: Flags.boolean({ description: "follow the run until it ends; exit 2 if it failed" }),
   };
 
@@ -32,6 +33,7 @@ export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
       idempotencyKey: this.flags["idempotency-key"],
       concurrencyKey: this.flags["concurrency-key"],
       priority: this.flags.priority,
+      ...(this.flags.delay !== undefined ? { delay: this.flags.delay } : {}),
       ...(this.flags["debounce-key"] ? { debounce: { key: this.flags["debounce-key"], delay: this.flags["debounce-delay"]! } } : {}),
     });
     this.say(`${triggered.deduplicated ? "Already triggered" : "Triggered"} run ${triggered.runId} in session ${triggered.sessionId}.`);

@@ -15,6 +15,8 @@ export interface TriggerOptions {
    * comes back, `deduplicated: true`), which starts `delay` after the last, with its payload.
    */
   debounce?: { key: string; delay: Duration };
+  /** Start the run this much later, or at this time: it is `delayed` until then, and may be cancelled meanwhile. */
+  delay?: Duration | Date;
 }
 
 export class TasksResource {

@@ -1,0 +1,51 @@
+import { task } from "@helmr/sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../harness/poll.ts";
+import { runReaches } from "../harness/runs.ts";
+import { startStack, type TestStack } from "../harness/stack.ts";
+
+let stack: TestStack;
+afterEach(() => stack?.close());
+
+describe("delayed triggers", () => {
+  it("keep a run delayed until its delay or its date, then run it", async () => {
+    stack = await startStack();
+    const startedAt = new Map<string, number>();
+    const later = task({ id: "later", run: async (payload: { name: string }) => void startedAt.set(payload.name, Date.now()) });
+    await stack.startWorker({ tasks: [later] });
+    const at = new Date(Date.now() + 1_200);
+    const triggeredAt = Date.now();
+    const byDuration = await stack.client.tasks.trigger("later", { name: "duration" }, { delay: "1s" });
+    const byDate = await stack.client.tasks.trigger("later", { name: "date" }, { delay: at });
+    expect((await stack.client.runs.retrieve(byDuration.runId)).status).toBe("delayed");
+    const listed = await stack.client.runs.list({ task: "later", status: "delayed" });
+    expect(listed.data.map((run) => run.id).sort()).toEqual([byDuration.runId, byDate.runId].sort());
+    for (const { runId } of [byDuration, byDate]) await runReaches(stack.client, runId, "completed");
+    expect(startedAt.get("duration")! - triggeredAt).toBeGreaterThanOrEqual(1_000);
+    expect(startedAt.get("date")!).toBeGreaterThanOrEqual(at.getTime());
+  });
+
+  it("can be cancelled while delayed: the run never starts and its job goes", async () => {
+    stack = await startStack();
+    let started = 0;
+    const later = task({ id: "later-cancelled", run: async () => void started++ });
+    await stack.startWorker({ tasks: [later] });
+    const { runId } = await stack.client.tasks.trigger("later-cancelled", {}, { delay: "1h" });
+    expect((await stack.client.runs.cancel(runId)).status).toBe("cancelled");
+    const queue = stack.engine.resources.runsQueueOf(runId, (await stack.client.runs.retrieve(runId)).version ?? "");
+    await eventually(async () => (await queue.getJobCounts("delayed")).delayed === 0, { what: "the delayed job to be removed" });
+    expect(started).toBe(0);
+  });
+
+  it("refuses a bad delay, and a delay beside a debounce, with the error shape", async () => {
+    stack = await startStack();
+    await stack.startWorker({ tasks: [task({ id: "later-refused", run: async () => {} })] });
+    const bad = await stack.http("POST", "/api/v1/tasks/later-refused/trigger", { body: { delay: "tomorrow" } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.issues[0].path).toBe("/delay");
+    const both = await stack.http("POST", "/api/v1/tasks/later-refused/trigger", { body: { delay: "1m", debounce: { key: "k", delay: "1m" } } });
+    expect(both.status).toBe(422);
+    expect(both.body.error.message).toContain("a debounce or a delay, not both");
+    expect((await stack.client.runs.list({ task: "later-refused" })).data).toEqual([]);
+  });
+});
