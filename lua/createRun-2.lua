@@ -12,6 +12,7 @@
   @arg parent     the parent's "<run id>|<position>" when a run's code triggered it ("" for none)
   @arg version    the version of the task code the run starts on ("" for none yet)
   @arg flow       its concurrencyKey and priority (JSON, "" for none; systems/flow.ts)
+  @arg expireAt   when it expires if it has not started (ms; "" for no ttl)
   @reply {"created", claim:list}   claim: what the run's first job carries so its worker starts at once; claimStart
   @reply {"exists", status}   the same run id was created before
   @error SessionNotFound SessionClosed
@@ -19,7 +20,7 @@
 ]]
 local sessionKey, runKey = KEYS[1], KEYS[2]
 local runId, taskId, payload, now, jobId, idem = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local createSession, parent, version, flow = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local createSession, parent, version, flow, expireAt = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 local rcall = redis.call
 
 -- @include "newRun"
@@ -46,5 +47,8 @@ if parent ~= "" then
 end
 if flow ~= "" then
   rcall("HSET", runKey, "flow", flow)
+end
+if expireAt ~= "" then
+  rcall("HSET", runKey, "expireAt", expireAt)
 end
 return {"created", claimStart(runKey)}

@@ -35,7 +35,7 @@ fields[#fields + 1] = batchFields .. "n"
 fields[#fields + 1] = batchFields .. "d"
 -- A parent that ended otherwise (it failed, or was cancelled while running) waits for
 -- nothing: the count goes, so its children's later ends leave nothing behind.
-if status == "completed" or status == "failed" or status == "cancelled" or status == "continued" then
+if status == "completed" or status == "failed" or status == "cancelled" or status == "continued" or status == "expired" then
   rcall("HDEL", runKey, unpack(fields))
   return {}
 end

@@ -20,7 +20,7 @@
     the resumed wait's position and result, "" for none; parent: the run's parent, "" for none
   @reply {"stale", status, expectedJob, runAt, version}   version: the run's, whose queue its expected job goes to
   @reply {"otherVersion", version}   the run runs on another version, whose workers alone may execute it
-  @reply {"finished", status}
+  @reply {"finished", status}   ended already, or expired now (a ttl passed before it started)
   @reply {"failed"}   the job was redelivered after its worker died, and no attempt is left
   @error RunNotFound
 ]]
@@ -35,13 +35,14 @@ local rcall = redis.call
 -- @include "history"
 -- @include "firstWait"
 -- @include "waitOutcomes"
+-- @include "expireIfDue"
 
 local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim", "fence", "ver")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
 if not status then
   return -1
 end
-if status == "completed" or status == "failed" or status == "cancelled" or status == "continued" then
+if status == "completed" or status == "failed" or status == "cancelled" or status == "continued" or status == "expired" then
   return {"finished", status}
 end
 local version = run[10] or ""
@@ -50,6 +51,11 @@ if expectedJob ~= jobId then
 end
 if version ~= "" and version ~= ARGV[7] then
   return {"otherVersion", version}
+end
+
+-- A run with a ttl that did not start in time never runs.
+if expireIfDue(runKey, sessionKey, runId, now) then
+  return {"finished", "expired"}
 end
 
 local since, resumedPos, resumedResult = nil, "", ""

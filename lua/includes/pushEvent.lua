@@ -8,7 +8,7 @@
 -- (waitEventDetail) expands it for the API.
 local EVENT_LETTERS = {
   triggered = "T", started = "S", parked = "P", resumed = "R",
-  retried = "Y", completed = "C", failed = "F", cancelled = "X", continued = "N",
+  retried = "Y", completed = "C", failed = "F", cancelled = "X", continued = "N", expired = "E",
 }
 -- One event line, newline included.
 local function eventLine(eventType, now, previousAt, attempt, detail)

@@ -1,7 +1,7 @@
 import { task } from "@helmr/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../harness/poll.ts";
-import { runReaches } from "../harness/runs.ts";
+import { runReaches, runReachesWithin } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
 
 let stack: TestStack;
@@ -47,5 +47,63 @@ describe("delayed triggers", () => {
     expect(both.status).toBe(422);
     expect(both.body.error.message).toContain("a debounce or a delay, not both");
     expect((await stack.client.runs.list({ task: "later-refused" })).data).toEqual([]);
+  });
+});
+
+describe("a run's ttl", () => {
+  it("expires a run that could not start in time (a limit of 1 held by another run): it never runs", async () => {
+    stack = await startStack();
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const started: string[] = [];
+    const single = task({
+      id: "single-ttl",
+      concurrency: { limit: 1 },
+      run: async (payload: { name: string }) => {
+        started.push(payload.name);
+        if (payload.name === "holder") await opened;
+      },
+    });
+    await stack.startWorker({ tasks: [single] });
+    const holder = await stack.client.tasks.trigger("single-ttl", { name: "holder" });
+    await eventually(() => started.includes("holder"));
+    const late = await stack.client.tasks.trigger("single-ttl", { name: "late" }, { ttl: "500ms" });
+    const expired = await runReachesWithin(10_000, stack.client, late.runId, "expired");
+    expect(expired.error).toMatchObject({ name: "RunExpiredError" });
+    expect((await stack.client.runs.events(late.runId)).data.map((event) => event.type)).toEqual(["triggered", "expired"]);
+    open();
+    await runReaches(stack.client, holder.runId, "completed");
+    // Its turn at the slot came after the holder ended: it found the run expired and let the slot go.
+    await eventually(async () => (await stack.client.tasks.retrieve("single-ttl")).queued === 0);
+    expect(started).toEqual(["holder"]);
+  });
+
+  it("fails the parent's wait on a child that expired, with a ChildRunFailedError saying so", async () => {
+    stack = await startStack();
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const busy = task({ id: "busy-child", concurrency: { limit: 1 }, run: async (payload: { hold: boolean }) => (payload.hold ? opened : undefined) });
+    const parent = task({
+      id: "ttl-parent",
+      run: async () => {
+        const outcome = await busy.triggerAndWait({ hold: false }, { ttl: "300ms" });
+        return outcome.ok ? "ran" : { name: outcome.error.name, cause: (outcome.error as { cause?: { name: string } }).cause?.name };
+      },
+    });
+    await stack.startWorker({ tasks: [busy, parent] });
+    const holder = await stack.client.tasks.trigger("busy-child", { hold: true });
+    await runReaches(stack.client, holder.runId, "running");
+    const { runId } = await stack.client.tasks.trigger("ttl-parent", {});
+    const run = await runReachesWithin(10_000, stack.client, runId, "completed");
+    expect(run.output).toEqual({ name: "ChildRunFailedError", cause: "RunExpiredError" });
+    open();
+  });
+
+  it("counts from a delay's end: a delayed run with a ttl runs when it comes due", async () => {
+    stack = await startStack();
+    const later = task({ id: "later-ttl", run: async () => "ran" });
+    await stack.startWorker({ tasks: [later] });
+    const { runId } = await stack.client.tasks.trigger("later-ttl", {}, { delay: "700ms", ttl: "5s" });
+    expect((await runReaches(stack.client, runId, "completed")).output).toBe("ran");
   });
 });

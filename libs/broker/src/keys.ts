@@ -333,6 +333,10 @@ export class ShardKeys {
   tokensIndex(): string {
     return `${this.base}tokens`;
   }
+  /** Runs triggered with a ttl, by when they expire if they have not started (RunsSystem.expireDue). */
+  expiries(): string {
+    return `${this.base}expiries`;
+  }
   /** Runs whose next job an API process is about to add (ARCHITECTURE.md invariant 3). */
   dispatchOutbox(): string {
     return `${this.base}outbox`;

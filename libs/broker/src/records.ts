@@ -135,6 +135,7 @@ const EVENT_TYPES: Record<string, RunEvent["type"]> = {
   F: "failed",
   X: "cancelled",
   N: "continued",
+  E: "expired",
 };
 
 /**

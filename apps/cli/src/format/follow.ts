@@ -1,7 +1,7 @@
 import type { RunEvent, RunRecord } from "@helmr/core";
 import type { HelmrClient } from "@helmr/sdk";
 
-const FINISHED = new Set(["completed", "failed", "cancelled", "continued"]);
+const FINISHED = new Set(["completed", "failed", "cancelled", "continued", "expired"]);
 const POLL_MS = 300;
 
 export function eventLine(event: RunEvent): string {

@@ -5,7 +5,7 @@ import { ConfirmAction, ErrorNote, Json, Loading, Section, Status, Table, parseJ
 import { ago, time, until } from "../format.ts";
 import { href } from "../router.ts";
 
-const FINISHED = ["completed", "failed", "cancelled", "continued"];
+const FINISHED = ["completed", "failed", "cancelled", "continued", "expired"];
 
 /** A run: what it is and waits on, its events as a timeline, its journal, and the actions on it; live until it finishes. */
 export function RunPage({ id }: { id: string }) {

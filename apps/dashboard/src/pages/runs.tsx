@@ -5,7 +5,7 @@ import { ErrorNote, Filters, Loading, Pager, Status, Table, usePolled } from "..
 import { time } from "../format.ts";
 import { href } from "../router.ts";
 
-const STATUSES = ["", "delayed", "queued", "running", "waiting", "completed", "failed", "cancelled", "continued"];
+const STATUSES = ["", "delayed", "queued", "running", "waiting", "completed", "failed", "cancelled", "continued", "expired"];
 
 export function RunsTable({ runs }: { runs: RunRecord[] }) {
   return (

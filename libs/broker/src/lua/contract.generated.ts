@@ -14,7 +14,7 @@ export const SCRIPT_CONTRACTS = {
   completeToken: {"keys":["token"],"args":["data","canon","now","outcome"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["waiter","completedAt"]},{"tags":["already"],"fields":["data","completedAt","waiter"]}]},"errors":["TokenNotFound","TokenCompletedOtherwise","TokenFailed","TokenTimedOut"],"marks":"retention"},
   continueRun: {"keys":["run","session"],"args":["fence","newRunId","payload","now","runId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","claim"]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   createPublicToken: {"keys":["token","session"],"args":["scope","maxUses","expiresAt","now","ownId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"unit"},
-  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version","flow"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version","flow","expireAt"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix","version"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createSession: {"keys":["session"],"args":["externalId","tags","metadata","now"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"retention"},
   createToken: {"keys":["token","session"],"args":["timeoutAt","tags","metadata","now","runId","idempotencyKey"],"rest":null,"reply":{"type":"integer"},"errors":["TokenDeleted"],"marks":"retention"},
@@ -25,6 +25,7 @@ export const SCRIPT_CONTRACTS = {
   dropWarm: {"keys":["run"],"args":["workerId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   dumpSession: {"keys":["session"],"args":["tagPrefix"],"rest":null,"reply":{"type":"list"},"errors":[],"marks":"none"},
   eraseSession: {"keys":["session"],"args":["tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["runs","tokens","session"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"none"},
+  expireRun: {"keys":["run","session"],"args":["runId","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["expired","kept"],"fields":["status","parent","job","version"]}]},"errors":[],"marks":"retention"},
   extendLock: {"keys":["lock"],"args":["holder","ttl"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   failAttempt: {"keys":["run","session"],"args":["fence","err","retryable","maxAttempts","retryDelay","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["retry"],"fields":["jobId","runAt"]},{"tags":["failed"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   forgetUnattendedChanges: {"keys":["lock","state"],"args":["now","holder","ttl"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
@@ -78,6 +79,7 @@ export interface ScriptKeyNames {
   dropWarm: "run";
   dumpSession: "session";
   eraseSession: "session";
+  expireRun: "run" | "session";
   extendLock: "lock";
   failAttempt: "run" | "session";
   forgetUnattendedChanges: "lock" | "state";
@@ -118,7 +120,7 @@ export interface ScriptArgNames {
   completeToken: "data" | "canon" | "now" | "outcome";
   continueRun: "fence" | "newRunId" | "payload" | "now" | "runId" | "tagPrefix";
   createPublicToken: "scope" | "maxUses" | "expiresAt" | "now" | "ownId";
-  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version" | "flow";
+  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version" | "flow" | "expireAt";
   createRuns: "runs" | "taskId" | "now" | "tagPrefix" | "version";
   createSession: "externalId" | "tags" | "metadata" | "now";
   createToken: "timeoutAt" | "tags" | "metadata" | "now" | "runId" | "idempotencyKey";
@@ -129,6 +131,7 @@ export interface ScriptArgNames {
   dropWarm: "workerId";
   dumpSession: "tagPrefix";
   eraseSession: "tagPrefix";
+  expireRun: "runId" | "now";
   extendLock: "holder" | "ttl";
   failAttempt: "fence" | "err" | "retryable" | "maxAttempts" | "retryDelay" | "now" | "runId";
   forgetUnattendedChanges: "now" | "holder" | "ttl";
@@ -183,6 +186,7 @@ export interface ScriptReplies {
   dropWarm: number;
   dumpSession: unknown[];
   eraseSession: { runs: string[]; tokens: string[]; session: string[] } | null;
+  expireRun: { kind: "expired" | "kept"; status: string; parent: string; job: string; version: string };
   extendLock: number;
   failAttempt: { kind: "retry"; jobId: string; runAt: string } | { kind: "failed" };
   forgetUnattendedChanges: number;

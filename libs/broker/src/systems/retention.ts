@@ -11,7 +11,7 @@ import { batch } from "../pipelines.ts";
 
 /** How long each kind of record is kept once it has ended, in ms; 0 keeps it for ever. */
 export interface RetentionPolicy {
-  /** A finished run (completed, failed, cancelled, continued), from when it finished. */
+  /** A finished run (completed, failed, cancelled, continued, expired), from when it finished. */
   runMs: number;
   /** A closed session, from when it closed, once none of its runs remain. */
   sessionMs: number;

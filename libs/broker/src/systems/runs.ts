@@ -20,7 +20,7 @@ import {
   type TriggerBody,
   type TriggerResult,
 } from "@helmr/core";
-import { callScriptAfter } from "../lua/index.ts";
+import { callScript, callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
 import { RUN_FIELDS, hashOf, statusOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
@@ -66,6 +66,7 @@ export class RunsSystem {
   async trigger(taskId: string, body: TriggerBody, now = Date.now(), options: TriggerOptions = {}): Promise<TriggerResult> {
     if (body.debounce) {
       if (body.delay !== undefined) throw invalid("A trigger takes a debounce or a delay, not both: the debounce's delay is when its run starts");
+      if (body.ttl !== undefined) throw invalid("A debounced trigger takes no ttl: each trigger moves its run's start");
       return this.debounce.trigger(taskId, body, now, options);
     }
     if (body.delay !== undefined) return this.create(taskId, body, now, { ...options, startAt: startOf(body.delay, now) });
@@ -114,9 +115,13 @@ export class RunsSystem {
     appendToIdLog(pipeline, logs.runsIndex(), runId);
     const sessionLogged = pipeline.length;
     if (intent.createSession) appendToIdLog(pipeline, logs.sessionsIndex(), sessionId);
+    // With a ttl, counted from when the run is due: the expiry sweep ends it then if it has not started.
+    const expireAt = body.ttl === undefined ? undefined : (options.startAt ?? now) + parseDuration(body.ttl);
+    if (expireAt !== undefined) pipeline.zadd(logs.expiries(), expireAt, runId);
     // Take back what this attempt logged: the run was refused, or a concurrent retry made it.
     const takeBack = async (results: unknown[], refused: boolean) => {
       const cleanup = dropIntents(batch(redis), keys, [runId]);
+      if (expireAt !== undefined && refused) cleanup.zrem(logs.expiries(), runId);
       removeFromIdLog(cleanup, logs.runsIndex(), String(results[runLogged]));
       if (intent.createSession) removeFromIdLog(cleanup, logs.sessionsIndex(), String(results[sessionLogged]));
       if (refused && claimedIdempotencyKey && idemKey) cleanup.del(idemKey);
@@ -135,6 +140,7 @@ export class RunsSystem {
         parent: options.parent ?? "",
         version,
         flow: flowOfTrigger(body),
+        expireAt: expireAt ?? "",
       },
       subject: sessionId,
       onRefused: (results) => takeBack(results, true),
@@ -145,13 +151,48 @@ export class RunsSystem {
       await guard.confirm();
       return { sessionId, runId, deduplicated: true };
     }
-    // A delayed or debounced run starts later, from its state (a later trigger may give it another payload).
+    // A delayed or debounced run starts later, from its state (a later trigger may give it
+    // another payload); one with a ttl starts without its claim, so startExecution sees it is due.
     if (options.startAt !== undefined) await this.debounce.moveStart(runId, taskId, body.payload, options.startAt, now);
-    else await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, created.claim), `${runId}-1`);
+    else {
+      const { start, ...unclaimed } = jobOfClaim(runId, taskId, created.claim);
+      await this.dispatch.ensureJobOfResumed(expireAt === undefined && start ? { ...unclaimed, start } : unclaimed, `${runId}-1`);
+    }
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });
     if (options.parent) await this.cancelIfParentCancelled([runId], options.parent);
     return { sessionId, runId, deduplicated: false };
+  }
+
+  /**
+   * Expires the runs whose ttl ran out before they started (lua/expireRun-2.lua), each
+   * shard's due entries a hundred at a time; a run that started, or ended, is only dropped
+   * from the index. A parent waiting for an expired child is told (a ChildRunFailedError).
+   * Every worker sweeps each second.
+   */
+  async expireDue(now = Date.now()): Promise<number> {
+    const { redis, keys } = this.resources;
+    let expired = 0;
+    for (const shard of keys.shards) {
+      const due = await redis.zrangebyscore(shard.expiries(), "-inf", now, "LIMIT", 0, 100);
+      for (const runId of due) {
+        const { sessionId } = parseRunId(runId);
+        const ended = await callScript(redis, "expireRun", {
+          keys: { run: keys.run(runId), session: keys.session(sessionId) },
+          args: { runId, now },
+          subject: runId,
+        });
+        if (ended.kind === "expired") {
+          expired++;
+          const taskId = await redis.hget(keys.run(runId), "task");
+          this.resources.metrics.runsFinished.inc({ task: taskId ?? "", status: "expired" });
+          if (ended.job) void this.dispatch.removeJob(runId, ended.version, ended.job);
+        }
+        if (ended.status === "expired" && ended.parent) await this.children.sendParentNotice(runId);
+        await redis.zrem(shard.expiries(), runId);
+      }
+    }
+    return expired;
   }
 
   /**

@@ -46,6 +46,7 @@ export const TriggerBody = z.strictObject({
     .union([z.iso.datetime({ offset: true }), DurationInput])
     .optional()
     .describe('Start the run this much later ("10m", ms) or at this time (ISO 8601); it is `delayed` until then, and may be cancelled meanwhile'),
+  ttl: DurationInput.optional().describe("A run not started this long after it was due (its trigger, or its delay's end) expires and never runs"),
 });
 export type TriggerBody = z.infer<typeof TriggerBody>;
 
@@ -54,15 +55,18 @@ export const MAX_BATCH_ITEMS = 1000;
 
 export const BatchTriggerBody = z.strictObject({
   items: z
-    .array(TriggerBody.omit({ debounce: true, delay: true }))
+    .array(TriggerBody.omit({ debounce: true, delay: true, ttl: true }))
     .min(1)
     .max(MAX_BATCH_ITEMS)
     .describe("One run each, in order; items without a sessionId get a new session each"),
 });
 export type BatchTriggerBody = z.infer<typeof BatchTriggerBody>;
 
-/** A run's status; `delayed`: triggered with a `delay` (or a debounce) and not due yet. */
-export const RunStatus = z.enum(["delayed", "queued", "running", "waiting", "completed", "failed", "cancelled", "continued"]);
+/**
+ * A run's status; `delayed`: triggered with a `delay` (or a debounce) and not due yet;
+ * `expired`: it had not started within its `ttl`, and never will.
+ */
+export const RunStatus = z.enum(["delayed", "queued", "running", "waiting", "completed", "failed", "cancelled", "continued", "expired"]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const SessionListQuery = z.object({

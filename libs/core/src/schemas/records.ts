@@ -181,7 +181,7 @@ export type TaskList = z.infer<typeof TaskList>;
 export const SessionDetail = SessionRecord.extend({ runs: z.array(RunRecord), streams: SessionStreams });
 export type SessionDetail = z.infer<typeof SessionDetail>;
 
-export const RunEventType = z.enum(["triggered", "started", "parked", "resumed", "retried", "completed", "failed", "cancelled", "continued"]);
+export const RunEventType = z.enum(["triggered", "started", "parked", "resumed", "retried", "completed", "failed", "cancelled", "continued", "expired"]);
 export type RunEventType = z.infer<typeof RunEventType>;
 
 export const RunEvent = z.strictObject({

@@ -75,6 +75,7 @@ export const waitOutcome = {
     if (status === "completed") return waitOutcome.okJson(output ?? "null");
     if (status === "failed") return waitOutcome.childFailed(runId, "failed", error ? (JSON.parse(error) as StoredError) : null);
     if (status === "cancelled") return waitOutcome.childFailed(runId, "was cancelled", { name: WAIT_ERRORS.cancelled, message: "the run was cancelled" });
+    if (status === "expired") return waitOutcome.childFailed(runId, "expired", error ? (JSON.parse(error) as StoredError) : null);
     return null;
   },
 

@@ -29,7 +29,7 @@ import { Upgrader } from "./upgrader.ts";
 import { SlotGate } from "./slot-gate.ts";
 import type { SharedLimit } from "../limits.ts";
 
-/** How often a worker renews its heartbeat, rescues resumes stuck in other workers' queues and drops runs kept warm too long. */
+/** How often a worker renews its heartbeat, rescues resumes stuck in other workers' queues, drops runs kept warm too long and expires runs past their ttl. */
 const WARM_JANITOR_MS = 1_000;
 
 export interface WorkerOptions {
@@ -199,6 +199,8 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
     warm.sweep();
     engine.warm.heartbeat(workerId).catch(() => {});
     engine.warm.rescue({ except: workerId }).catch((error) => logger.warn({ err: error }, "rescuing warm resumes failed"));
+    // Runs whose ttl ran out before they started expire on time, whatever holds them back.
+    engine.runs.expireDue().catch((error) => logger.warn({ err: error }, "expiring runs past their ttl failed"));
   }, WARM_JANITOR_MS);
   warmInterval.unref();
 

@@ -23,6 +23,7 @@ export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
     "debounce-key": Flags.string({ description: "triggers with this key within --debounce-delay of the last are one run", dependsOn: ["debounce-delay"] }),
     "debounce-delay": Flags.string({ description: 'how long after the last trigger the run starts ("5s", "1m")', dependsOn: ["debounce-key"] }),
     delay: Flags.string({ description: 'start the run this much later ("10m", "2d") or at this time (ISO 8601)' }),
+    ttl: Flags.string({ description: 'a run not started this long after it was due expires ("10m")' }),
     wait: Flags.boolean({ description: "follow the run until it ends; exit 2 if it failed" }),
   };
 
@@ -34,6 +35,7 @@ export default class TaskTrigger extends ApiCommand<typeof TaskTrigger> {
       concurrencyKey: this.flags["concurrency-key"],
       priority: this.flags.priority,
       ...(this.flags.delay !== undefined ? { delay: this.flags.delay } : {}),
+      ...(this.flags.ttl !== undefined ? { ttl: this.flags.ttl } : {}),
       ...(this.flags["debounce-key"] ? { debounce: { key: this.flags["debounce-key"], delay: this.flags["debounce-delay"]! } } : {}),
     });
     this.say(`${triggered.deduplicated ? "Already triggered" : "Triggered"} run ${triggered.runId} in session ${triggered.sessionId}.`);

@@ -17,6 +17,8 @@ export interface TriggerOptions {
   debounce?: { key: string; delay: Duration };
   /** Start the run this much later, or at this time: it is `delayed` until then, and may be cancelled meanwhile. */
   delay?: Duration | Date;
+  /** A run not started this long after it was due (its trigger, or its delay's end) expires and never runs. */
+  ttl?: Duration;
 }
 
 export class TasksResource {

@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { FlowOptions, HelmrError, WAIT_ERRORS, newRunId, storedWait, waitOutcome, type TriggerBody, type TriggerResult } from "@helmr/core";
+import {
+  DurationInput,
+  FlowOptions,
+  HelmrError,
+  WAIT_ERRORS,
+  type Duration,
+  newRunId,
+  storedWait,
+  waitOutcome,
+  type TriggerBody,
+  type TriggerResult,
+} from "@helmr/core";
 import { abandoned, type Execution } from "../execution.ts";
 import { toWaitOutcome, type JournalEntry } from "../journal.ts";
 import { WaitResult, type WaitOutcome } from "../wait-result.ts";
@@ -12,14 +23,16 @@ export interface ChildOptions {
   concurrencyKey?: string;
   /** 0 (the default) to 100: lower starts first among runs waiting for a worker or a slot. */
   priority?: number;
+  /** A child not started this long after its trigger expires and never runs: the wait on it fails with a ChildRunFailedError. */
+  ttl?: Duration;
 }
 
-const ChildFlow = z.strictObject(FlowOptions);
+const ChildFlow = z.strictObject({ ...FlowOptions, ttl: DurationInput.optional() });
 
 /** A child's trigger body: its payload and session, and the options given. */
 export function childBody(payload: unknown, sessionId: string, options: ChildOptions): TriggerBody {
-  const { idempotencyKey, concurrencyKey, priority } = options;
-  const flow = ChildFlow.safeParse({ concurrencyKey, priority });
+  const { idempotencyKey, concurrencyKey, priority, ttl } = options;
+  const flow = ChildFlow.safeParse({ concurrencyKey, priority, ttl });
   if (!flow.success) throw new TypeError(`a child run's ${flow.error.issues[0]?.path.join(".")} ${flow.error.issues[0]?.message}`);
   return {
     payload,
@@ -27,6 +40,7 @@ export function childBody(payload: unknown, sessionId: string, options: ChildOpt
     ...(idempotencyKey ? { idempotencyKey } : {}),
     ...(concurrencyKey !== undefined ? { concurrencyKey } : {}),
     ...(priority !== undefined ? { priority } : {}),
+    ...(ttl !== undefined ? { ttl } : {}),
   };
 }
 
