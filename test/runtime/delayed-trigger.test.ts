@@ -64,13 +64,15 @@ describe("a run's ttl", () => {
         if (payload.name === "holder") await opened;
       },
     });
-    await stack.startWorker({ tasks: [single] });
+    const worker = await stack.startWorker({ tasks: [single] });
     const holder = await stack.client.tasks.trigger("single-ttl", { name: "holder" });
     await eventually(() => started.includes("holder"));
     const late = await stack.client.tasks.trigger("single-ttl", { name: "late" }, { ttl: "500ms" });
     const expired = await runReachesWithin(10_000, stack.client, late.runId, "expired");
     expect(expired.error).toMatchObject({ name: "RunExpiredError" });
     expect((await stack.client.runs.events(late.runId)).data.map((event) => event.type)).toEqual(["triggered", "expired"]);
+    const metrics = await worker.engine.resources.metrics.registry.metrics();
+    expect(metrics).toContain('helmr_runs_finished_total{task="single-ttl",status="expired"} 1');
     open();
     await runReaches(stack.client, holder.runId, "completed");
     // Its turn at the slot came after the holder ended: it found the run expired and let the slot go.

@@ -182,14 +182,13 @@ export class RunsSystem {
           args: { runId, now },
           subject: runId,
         });
-        if (ended.kind === "expired") {
-          expired++;
-          const taskId = await redis.hget(keys.run(runId), "task");
-          this.resources.metrics.runsFinished.inc({ task: taskId ?? "", status: "expired" });
-          if (ended.job) void this.dispatch.removeJob(runId, ended.version, ended.job);
-        }
+        if (ended.kind === "expired" && ended.job) void this.dispatch.removeJob(runId, ended.version, ended.job);
         if (ended.status === "expired" && ended.parent) await this.children.sendParentNotice(runId);
-        await redis.zrem(shard.expiries(), runId);
+        // Counted once, by the sweep that takes the entry: a worker's start may have expired it first.
+        if ((await redis.zrem(shard.expiries(), runId)) === 1 && ended.status === "expired") {
+          expired++;
+          this.resources.metrics.runsFinished.inc({ task: (await redis.hget(keys.run(runId), "task")) ?? "", status: "expired" });
+        }
       }
     }
     return expired;
