@@ -108,7 +108,8 @@ describe("the order runs wait in", () => {
       id: "single",
       concurrency: { limit: 1 },
       run: async (payload: { name: string; park?: boolean; block?: boolean }) => {
-        order.push(`${payload.name} started`);
+        // A resume may replay the run's code or continue it warm: its first start is what counts.
+        if (!order.includes(`${payload.name} started`)) order.push(`${payload.name} started`);
         if (payload.block) await blocker.opened;
         if (payload.park) order.push(`${payload.name} resumed with ${await answer.wait().unwrap()}`);
       },
@@ -118,14 +119,18 @@ describe("the order runs wait in", () => {
     await runReaches(stack.client, parked.runId, "waiting");
     const holder = await stack.client.tasks.trigger("single", { name: "holder", block: true });
     await eventually(() => order.includes("holder started"));
-    const queued = await Promise.all(["new-1", "new-2"].map((name) => stack.client.tasks.trigger("single", { name })));
-    await eventually(async () => (await stack.client.tasks.retrieve("single")).queued === 2);
+    // One after the other, each in line before the next comes.
+    const queued = [];
+    for (const name of ["new-1", "new-2"]) {
+      queued.push(await stack.client.tasks.trigger("single", { name }));
+      await eventually(async () => (await stack.client.tasks.retrieve("single")).queued === queued.length);
+    }
     // The input comes after the new runs queued; its resume goes ahead of them all the same.
     await stack.client.sessions.open(parked.sessionId).input("answer").send("go");
     await eventually(async () => (await stack.client.tasks.retrieve("single")).queued === 3);
     blocker.open();
     for (const { runId } of [parked, holder, ...queued]) await runReaches(stack.client, runId, "completed");
-    expect(order).toEqual(["parked started", "holder started", "parked started", "parked resumed with go", "new-1 started", "new-2 started"]);
+    expect(order).toEqual(["parked started", "holder started", "parked resumed with go", "new-1 started", "new-2 started"]);
   });
 
   it("starts waiting runs by priority, 0 first, then in the order they came", async () => {
@@ -205,9 +210,13 @@ describe("fairness between keys", () => {
     await stack.startWorker({ tasks: [shared] });
     const runs = [await stack.client.tasks.trigger("shared", { name: "noisy-0", block: true }, { concurrencyKey: "noisy" })];
     await eventually(() => started.includes("noisy-0"));
-    for (let i = 1; i <= 5; i++) runs.push(await stack.client.tasks.trigger("shared", { name: `noisy-${i}` }, { concurrencyKey: "noisy" }));
-    for (const quiet of ["quiet-a", "quiet-b"]) runs.push(await stack.client.tasks.trigger("shared", { name: quiet }, { concurrencyKey: quiet }));
-    await eventually(async () => (await stack.client.tasks.retrieve("shared")).queued === 7);
+    // One after the other, each in line before the next comes.
+    const inLine = async (name: string, key: string) => {
+      runs.push(await stack.client.tasks.trigger("shared", { name }, { concurrencyKey: key }));
+      await eventually(async () => (await stack.client.tasks.retrieve("shared")).queued === runs.length - 1);
+    };
+    for (let i = 1; i <= 5; i++) await inLine(`noisy-${i}`, "noisy");
+    for (const quiet of ["quiet-a", "quiet-b"]) await inLine(quiet, quiet);
     blocker.open();
     for (const { runId } of runs) await runReaches(stack.client, runId, "completed");
     // The keys waiting take turns, in the order they came to wait: noisy, quiet-a, quiet-b, noisy, ...

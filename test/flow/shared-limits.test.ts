@@ -36,12 +36,13 @@ describe("limits shared by several tasks", () => {
     await stack.startWorker({ tasks: [summarize, translate], concurrency: 20 });
     const runs = [];
     for (let i = 0; i < 4; i++) runs.push(await stack.client.tasks.trigger("summarize", {}));
+    await eventually(async () => (await stack.client.tasks.retrieve("summarize")).queued === 2);
     for (let i = 0; i < 4; i++) runs.push(await stack.client.tasks.trigger("translate", {}));
-    await eventually(async () => (await stack.client.limits.retrieve("provider")).running === 2);
+    await eventually(async () => (await stack.client.tasks.retrieve("translate")).queued === 4);
     const shared = await stack.client.limits.retrieve("provider");
     expect(shared).toMatchObject({ name: "provider", tasks: ["summarize", "translate"], limits: { inForce: { concurrency: { limit: 2 } } } });
     expect((await stack.client.tasks.retrieve("summarize")).limits.shared).toEqual(["provider"]);
-    // Two slots, all taken by summarize's runs, which came first; translate's wait in their own line.
+    // Two slots, both taken by summarize's runs, which came first; translate's wait in their own line.
     expect(seen.started).toEqual(["summarize", "summarize"]);
 
     // Raised at runtime: the tasks take turns at the room it makes, the one served longest ago first.
