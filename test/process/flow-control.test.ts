@@ -47,7 +47,7 @@ describe("flow control across worker processes", { timeout: 120_000 }, () => {
     expect(shown.stdout).toMatch(/limits:\s+5 at once/);
     expect(shown.stdout).toMatch(/from code:\s+3 at once/);
     const bad = await helmr(["task", "limits", "flow-limited", "--concurrency", "0"], cli);
-    expect(bad.code).not.toBe(0);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--concurrency takes a whole number of at least 1, or "none"');
 
     // A trigger's flow options from the CLI: its key and priority, and a debounce.
@@ -80,6 +80,9 @@ describe("flow control across worker processes", { timeout: 120_000 }, () => {
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/in force:\s+4 at once/);
     expect(set.stdout).toMatch(/tasks:\s+flow-summarize, flow-translate/);
+    const noPeriod = await helmr(["limit", "flow-provider", "--rate", "5"], cli);
+    expect(noPeriod.code).toBe(2);
+    expect(noPeriod.stderr).toContain('--rate needs --period, the window it counts starts in ("1s", "1m")');
     const more = [...(await trigger("flow-summarize")), ...(await trigger("flow-translate"))];
     const endedMore = [];
     for (const { runId } of more) endedMore.push(await runReachesWithin(30_000, client, runId, "completed"));

@@ -27,13 +27,7 @@ export default class Limit extends ApiCommand<typeof Limit> {
     let shared: SharedLimitRecord;
     if (!changing) shared = await this.client.limits.retrieve(this.args.name);
     else {
-      let limits: SharedLimits = {};
-      try {
-        limits = flags.reset ? {} : await this.merged();
-      } catch (error) {
-        if (error instanceof Error && !("status" in error)) this.error(error.message, { exit: 2 });
-        throw error;
-      }
+      const limits: SharedLimits = flags.reset ? {} : await this.merged();
       shared = await this.client.limits.set(this.args.name, limits);
     }
     this.say(

@@ -1,8 +1,13 @@
+import { Errors } from "@oclif/core";
+
+/** A flag that says no limit the API would take: the command exits 2 with the fix, before it calls the API. */
+const refused = (message: string) => new Errors.CLIError(message, { exit: 2 });
+
 /** A count flag's value (`--concurrency`, `--rate`): a positive integer, or "none" (null: lift the code's limit). */
 export function countOrNone(value: string, flag: string): number | null {
   if (value === "none") return null;
   const count = Number(value);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`${flag} takes a whole number of at least 1, or "none" to lift the code's limit; got "${value}"`);
+  if (!Number.isInteger(count) || count < 1) throw refused(`${flag} takes a whole number of at least 1, or "none" to lift the code's limit; got "${value}"`);
   return count;
 }
 
@@ -14,6 +19,6 @@ export function rateLimitOf(rate: string | undefined, period: string | undefined
   if (rate === undefined) return undefined;
   const limit = countOrNone(rate, "--rate");
   if (limit === null) return null;
-  if (!period) throw new Error('--rate needs --period, the window it counts starts in ("1s", "1m")');
+  if (!period) throw refused('--rate needs --period, the window it counts starts in ("1s", "1m")');
   return { limit, period };
 }

@@ -31,13 +31,7 @@ export default class TaskLimitsCommand extends ApiCommand<typeof TaskLimitsComma
       this.say(describeTask(task));
       return task;
     }
-    let limits: TaskLimits = {};
-    try {
-      limits = flags.reset ? {} : await this.merged();
-    } catch (error) {
-      if (error instanceof Error && !("status" in error)) this.error(error.message, { exit: 2 });
-      throw error;
-    }
+    const limits: TaskLimits = flags.reset ? {} : await this.merged();
     const task = await this.client.tasks.setLimits(this.args.taskId, limits);
     this.say(describeTask(task));
     return task;
