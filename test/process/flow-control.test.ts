@@ -89,8 +89,8 @@ describe("flow control across worker processes", { timeout: 120_000 }, () => {
     expect(mostAtOnce(endedMore)).toBe(4);
   });
 
-  it("gives back the slots of a worker killed with SIGKILL once its lock runs out, and every run completes", async () => {
-    const { env, client } = await startServerProcess(start);
+  it("gives back the slots of a worker killed with SIGKILL once its lock runs out, and every run completes; `--ttl` expires one that cannot start", async () => {
+    const { env, baseUrl, client } = await startServerProcess(start);
     const lock = { HELMR_LOCK_MS: "2000" };
     const hanging = start(["worker", FIXTURE, "--json"], { ...env, ...lock, FLOW_HANG: "1" });
     await hanging.json(30_000);
@@ -98,6 +98,11 @@ describe("flow control across worker processes", { timeout: 120_000 }, () => {
     await eventually(async () => (await client.tasks.retrieve("flow-hangs")).running === 2, { what: "both slots held by the hanging worker" });
     const queued = await Promise.all(Array.from({ length: 3 }, () => client.tasks.trigger("flow-hangs", {})));
     await eventually(async () => (await client.tasks.retrieve("flow-hangs")).queued === 3, { what: "three runs waiting for a slot" });
+    // One with a ttl from the CLI: it cannot start while the slots are held, and expires.
+    const cli = { HELMR_API_URL: baseUrl, HELMR_API_KEY: env.HELMR_API_KEYS };
+    const short = await helmr(["task", "trigger", "flow-hangs", "--ttl", "1s", "--json"], cli);
+    expect(short.code, short.stderr).toBe(0);
+    expect(await runReachesWithin(30_000, client, JSON.parse(short.stdout).runId, "expired")).toMatchObject({ error: { name: "RunExpiredError" } });
 
     const healthy = start(["worker", FIXTURE, "--json"], { ...env, ...lock });
     const { pid } = await healthy.json<{ pid: number }>(30_000);

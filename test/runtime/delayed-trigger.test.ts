@@ -73,6 +73,9 @@ describe("a run's ttl", () => {
     expect((await stack.client.runs.events(late.runId)).data.map((event) => event.type)).toEqual(["triggered", "expired"]);
     const metrics = await worker.engine.resources.metrics.registry.metrics();
     expect(metrics).toContain('helmr_runs_finished_total{task="single-ttl",status="expired"} 1');
+    // The expiry index holds a run only until its time: the sweep that expired it took its entry.
+    const { redis, keys } = stack.engine.resources;
+    expect(await redis.zcard(keys.shardOf(late.runId).expiries())).toBe(0);
     open();
     await runReaches(stack.client, holder.runId, "completed");
     // Its turn at the slot came after the holder ended: it found the run expired and let the slot go.

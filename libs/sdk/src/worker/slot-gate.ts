@@ -45,8 +45,8 @@ export class SlotGate {
   async enter(entry: GateEntry): Promise<SlotOutcome> {
     const { flow: flowSystem } = this.engine;
     if (!(await flowSystem.isLimited(entry.taskId))) return "free";
-    const flow = entry.flow ?? (entry.claimed ? {} : await flowSystem.flowOfRun(entry.runId));
-    const { runId, jobId, carrier, taskId, version, warmWorker } = entry;
+    const { runId, jobId, carrier, taskId, version, warmWorker, claimed } = entry;
+    const flow = entry.flow ?? (claimed ? {} : await flowSystem.flowOfRun(runId));
     const { outcome, nextTimerAt } = await flowSystem.acquire({
       runId,
       jobId,
@@ -55,10 +55,10 @@ export class SlotGate {
       version,
       warmWorker,
       flow,
-      resume: !isFirstStart(entry.runId, entry.jobId),
+      resume: !isFirstStart(runId, jobId),
       leaseMs: this.leaseMs,
     });
-    if (outcome === "held") this.held.set(entry.runId, entry.jobId);
+    if (outcome === "held") this.held.set(runId, jobId);
     this.sweepAt(nextTimerAt);
     return outcome;
   }
