@@ -13,6 +13,7 @@
   @arg version    the version of the task code the run starts on ("" for none yet)
   @arg flow       its concurrencyKey and priority (JSON, "" for none; systems/flow.ts)
   @arg expireAt   when it expires if it has not started (ms; "" for no ttl)
+  @arg schedule   the schedule fire that started it (JSON, ctx.schedule; "" for none: systems/schedules.ts)
   @reply {"created", claim:list}   claim: what the run's first job carries so its worker starts at once; claimStart
   @reply {"exists", status}   the same run id was created before
   @error SessionNotFound SessionClosed
@@ -20,7 +21,7 @@
 ]]
 local sessionKey, runKey = KEYS[1], KEYS[2]
 local runId, taskId, payload, now, jobId, idem = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local createSession, parent, version, flow, expireAt = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local createSession, parent, version, flow, expireAt, schedule = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 local rcall = redis.call
 
 -- @include "newRun"
@@ -50,5 +51,8 @@ if flow ~= "" then
 end
 if expireAt ~= "" then
   rcall("HSET", runKey, "expireAt", expireAt)
+end
+if schedule ~= "" then
+  rcall("HSET", runKey, "sched", schedule)
 end
 return {"created", claimStart(runKey)}

@@ -8,9 +8,10 @@
   takes the returned ids out of the global structures after.
   @key session    session hash
   @arg tagPrefix  the session's tag prefix
-  @reply {runs:list, tokens:list, session:list}
+  @reply {runs:list, tokens:list, session:list, schedules:list}
     runs: {runId, createdAt, idem, task, last job id, waitedSince, warm worker, version} per run, flat;
-    tokens: {tokenId, createdAt, tags, idem} per token, flat; session: {externalId, tags, createdAt}
+    tokens: {tokenId, createdAt, tags, idem} per token, flat; session: {externalId, tags, createdAt};
+    schedules: the ids of the schedules whose runs run in the session (`sch:` fields), for the caller to delete
   @reply {}   the session does not exist
 ]]
 local sessionKey, tagPrefix, tag = KEYS[1], ARGV[1], string.match(KEYS[1], "{(.-)}")
@@ -31,7 +32,7 @@ local fields = {}
 for i = 1, #session, 2 do
   fields[session[i]] = session[i + 1]
 end
-local doomed, runs, tokens = {}, {}, {}
+local doomed, runs, tokens, schedules = {}, {}, {}, {}
 local function doom(key)
   doomed[#doomed + 1] = key
 end
@@ -68,10 +69,12 @@ forEachPart(session, function(part, name)
     doom(tagPrefix .. KEY.outputStream .. name)
   elseif part == KEY.publicToken then
     doom(tagPrefix .. KEY.publicToken .. name)
+  elseif part == PART.schedule then
+    schedules[#schedules + 1] = name
   end
 end)
 for i = 1, #doomed, 500 do
   rcall("DEL", unpack(doomed, i, math.min(i + 499, #doomed)))
 end
 rcall("DEL", sessionKey)
-return {runs, tokens, {fields.externalId or "", fields.tags or "[]", fields.createdAt or "0"}}
+return {runs, tokens, {fields.externalId or "", fields.tags or "[]", fields.createdAt or "0"}, schedules}

@@ -13,11 +13,12 @@
   @arg heldFence  the fence the run parked with, when the calling worker holds it warm ("" for none)
   @arg version    the version of the task code the calling worker runs ("" for none): a run
     of another version is not started (a run with none yet takes this one)
-  @reply {"run", fence:integer, attempt:integer, activeMs, carried, payload, chunks:list, waitedSince, resumedPosition:integer|string, resumedResult, parent}
+  @reply {"run", fence:integer, attempt:integer, activeMs, carried, payload, chunks:list, waitedSince, resumedPosition:integer|string, resumedResult, parent, schedule}
     carried: "1" when payload and journal follow; not when the caller holds the run warm
     at the fence it parked with, which it then continues in memory. waitedSince: when the
     wait this start ended began, to take the run out of the waiting index, "" for none;
-    the resumed wait's position and result, "" for none; parent: the run's parent, "" for none
+    the resumed wait's position and result, "" for none; parent: the run's parent, "" for none;
+    schedule: the schedule fire that started it (JSON, ctx.schedule), "" for none
   @reply {"stale", status, expectedJob, runAt, version}   version: the run's, whose queue its expected job goes to
   @reply {"otherVersion", version}   the run runs on another version, whose workers alone may execute it
   @reply {"finished", status}   ended already, or expired now (a ttl passed before it started)
@@ -104,8 +105,8 @@ end
 local fence = rcall("HINCRBY", runKey, "fence", 1)
 rcall("HDEL", runKey, "claim")
 beginExecution(runKey, attempt, run[7], now)
-local info = rcall("HMGET", runKey, "payload", "activeMs", "parent")
+local info = rcall("HMGET", runKey, "payload", "activeMs", "parent", "sched")
 if heldWarm then
-  return {"run", fence, attempt, info[2] or "0", "0", "", {}, since or "", resumedPos, resumedResult, info[3] or ""}
+  return {"run", fence, attempt, info[2] or "0", "0", "", {}, since or "", resumedPos, resumedResult, info[3] or "", info[4] or ""}
 end
-return {"run", fence, attempt, info[2] or "0", "1", info[1], readLog(runKey, "j"), since or "", resumedPos, resumedResult, info[3] or ""}
+return {"run", fence, attempt, info[2] or "0", "1", info[1], readLog(runKey, "j"), since or "", resumedPos, resumedResult, info[3] or "", info[4] or ""}

@@ -17,6 +17,7 @@ local PART = {
   activeRun   = "a:",
   finishedRun = "f:",
   runToken    = "tok:",
+  schedule    = "sch:",
 }
 -- Flow control's keys by the name that follows `<prefix>:{limits}:` (SLOT_KEYS).
 local SLOT = {

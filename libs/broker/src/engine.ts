@@ -17,6 +17,7 @@ import { VersionsSystem } from "./systems/versions.ts";
 import { FlowSystem } from "./systems/flow.ts";
 import { ErasureSystem } from "./systems/erasure.ts";
 import { RetentionSystem } from "./systems/retention.ts";
+import { SchedulesSystem } from "./systems/schedules.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
 import { shardSpreadWarning } from "./shard-spread.ts";
 
@@ -59,6 +60,7 @@ export class HelmrEngine {
   readonly flow: FlowSystem;
   readonly erasure: ErasureSystem;
   readonly retention: RetentionSystem;
+  readonly schedules: SchedulesSystem;
 
   constructor(readonly resources: Resources) {
     this.warm = new WarmWorkersSystem(resources);
@@ -76,7 +78,8 @@ export class HelmrEngine {
     this.tokens = new TokensSystem(resources, this.dispatch);
     this.outbox = new OutboxSweeperSystem(resources, this.dispatch, this.tokens, this.children);
     this.publicTokens = new PublicTokensSystem(resources);
-    this.erasure = new ErasureSystem(resources, this.sessions, this.warm, this.children);
+    this.schedules = new SchedulesSystem(resources, this.runs, this.versions);
+    this.erasure = new ErasureSystem(resources, this.sessions, this.warm, this.children, this.schedules);
     this.retention = new RetentionSystem(resources, this.sessions, this.erasure);
     resources.metrics.versionsToCount = async () => (await this.versions.describe()).data;
     resources.metrics.flowToCount = () => this.flow.counts();
@@ -125,6 +128,7 @@ export class HelmrEngine {
 
   async close(): Promise<void> {
     await settlesWithin(this.warm.close(), 1_000);
+    await settlesWithin(this.schedules.close(), 1_000);
     const queues = [...this.resources.runsQueues, ...this.resources.versionQueues()];
     await settlesWithin(Promise.all(queues.map((queue) => queue.close())), 1_000);
     await closeConnection(this.resources.queueConnection);

@@ -26,3 +26,5 @@ export { FlowSystem, GRANT_LEASE_MS, type SlotOutcome, type SlotRequest, type Sl
 export type { WaitingPosition } from "./waiting-index.ts";
 export { parkedRunsNow } from "./parked-runs.ts";
 export type { ReplayableRun } from "./snapshots/parked-runs.ts";
+export { SCHEDULES_QUEUE, SchedulesSystem, type DeclaredSchedule } from "./systems/schedules.ts";
+export { checkTiming, nextCronFire, nextFireTimes, DEFAULT_TIMEZONE, type ScheduleTiming } from "./schedule-times.ts";

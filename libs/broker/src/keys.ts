@@ -79,6 +79,8 @@ export const SESSION_PARTS = {
   finishedRun: "f:",
   /** A token one of its runs created under its tag ("deleted" once retention deleted it). */
   runToken: "tok:",
+  /** A schedule whose runs run in the session: erasing the session deletes it (systems/schedules.ts). */
+  schedule: "sch:",
 } as const;
 
 /**
@@ -254,6 +256,22 @@ export class Keys {
   /** A flow-control key by its SLOT_KEYS name, with the scope (and key) it is of, if any. */
   slots(name: keyof typeof SLOT_KEYS, scope = ""): string {
     return this.slotsBase() + SLOT_KEYS[name] + scope;
+  }
+  /**
+   * A schedules key (systems/schedules.ts), all under `<prefix>:{schedules}:`, so one
+   * transaction writes a schedule's record and its indexes together:
+   * records: id to the stored schedule (JSON); order: ids by when they were created (paging);
+   * dedup: a deduplicationKey to its schedule's id; fires: id to its last fire, JSON
+   * `{ runId, scheduledAt }`; declared: a version of task code to the schedules its code
+   * declares (JSON, written as its workers start); sync: held by the one process syncing the
+   * declared schedules.
+   */
+  schedules(name: "records" | "order" | "dedup" | "fires" | "declared" | "sync"): string {
+    return `${this.prefix}:{schedules}:${name}`;
+  }
+  /** BullMQ's key prefix for the schedules queue, whose job schedulers fire the schedules: a hash tag of its own. */
+  schedulesQueuePrefix(): string {
+    return `{${this.prefix}:schedules}`;
   }
   /** Held by the one process sweeping what passed its retention (systems/retention.ts). */
   retentionLock(): string {

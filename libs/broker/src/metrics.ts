@@ -29,6 +29,12 @@ export class EngineMetrics {
     labelNames: ["task"],
     registers: [this.registry],
   });
+  readonly scheduleFires = new Counter({
+    name: "helmr_schedule_fires_total",
+    help: "Schedule fires this worker took and started a run for (a fire handed out twice counts twice, and makes one run)",
+    labelNames: ["task"],
+    registers: [this.registry],
+  });
   readonly runsFinished = new Counter({
     name: "helmr_runs_finished_total",
     help: "Runs that ended in this process, by task and final status (completed, failed, cancelled, continued)",

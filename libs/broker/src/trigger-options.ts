@@ -8,6 +8,8 @@ export interface TriggerOptions {
   checked?: boolean;
   /** The version of task code the run starts on: a run's code passes its own; by default the current one (systems/versions.ts). */
   version?: string;
+  /** The schedule fire that starts the run (JSON of a ScheduleContext: ctx.schedule; systems/schedules.ts). */
+  schedule?: string;
 }
 
 /** How a debounced trigger creates its run: in the session it claimed, starting later. */

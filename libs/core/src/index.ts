@@ -9,6 +9,7 @@ export * from "./hints.ts";
 export * from "./schemas/limits.ts";
 export * from "./schemas/api.ts";
 export * from "./schemas/records.ts";
+export * from "./schemas/schedules.ts";
 export * from "./schemas/jobs.ts";
 export * from "./schemas/time.ts";
 export * from "./waits/index.ts";

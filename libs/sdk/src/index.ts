@@ -1,4 +1,4 @@
-export { task, isTask, type TaskDefinition, type TaskOptions, type TaskContext, type RetryOptions } from "./task.ts";
+export { task, isTask, type TaskDefinition, type TaskOptions, type TaskContext, type RetryOptions, type ScheduleFire } from "./task.ts";
 export { step } from "./step.ts";
 export { timers } from "./timers.ts";
 export { waits, type FirstOutcome, type WaitBranch } from "./waits.ts";
@@ -7,6 +7,7 @@ export { tokens, type TokenHandle, type TokenOptions } from "./tokens.ts";
 export { auth, type PublicTokenOptions } from "./auth.ts";
 export { versions } from "./versions.ts";
 export { limits, type SharedLimit } from "./limits.ts";
+export { schedules, type ScheduledTaskDefinition, type ScheduledTaskOptions } from "./schedules.ts";
 export { WaitResult, type WaitOutcome } from "./executor/wait-result.ts";
 export type { BatchItem, BatchRunResult } from "./executor/operations/batch.ts";
 export type { ChildOptions } from "./executor/operations/child.ts";

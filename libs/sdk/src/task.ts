@@ -30,6 +30,19 @@ export interface TaskContext<Payload = any> {
    * run replays nothing of the old one's history. Never returns.
    */
   continueAsNew(payload: Payload): Promise<never>;
+  /** The schedule fire that started this run (schedules.task, client.schedules); undefined for a run triggered otherwise. */
+  readonly schedule?: ScheduleFire;
+}
+
+/** A schedule's fire, as the run it started sees it (`ctx.schedule`). */
+export interface ScheduleFire {
+  /** The schedule's id: the task's id for one its code declares, `sched_...` for one created at runtime. */
+  id: string;
+  externalId: string | null;
+  /** The fire time this run is for: a fire that comes late (every worker was down) still names its own. */
+  scheduledAt: Date;
+  /** The schedule's fire before this one; null for its first. */
+  lastScheduledAt: Date | null;
 }
 
 export interface TaskOptions<Payload, Output> {
@@ -100,6 +113,18 @@ export interface TaskDefinition<Payload = any, Output = unknown> extends TaskOpt
 
 // biome-ignore lint/suspicious/noExplicitAny: a task declared without a payload type takes any payload, as the user wrote it.
 export function task<Payload = any, Output = unknown>(options: TaskOptions<Payload, Output>): TaskDefinition<Payload, Output> {
+  return defineTask(options, task);
+}
+
+/**
+ * task()'s work; `entry` is the function the user's code called (task, schedules.task), so
+ * the file that called it is found on the stack above it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: as task().
+export function defineTask<Payload = any, Output = unknown>(
+  options: TaskOptions<Payload, Output>,
+  entry: (...args: never) => unknown,
+): TaskDefinition<Payload, Output> {
   const id = Name.safeParse(options.id);
   if (!id.success) throw new TypeError(`task id ${JSON.stringify(options.id)} is invalid: ${id.error.issues[0]?.message}`);
   if (typeof options.run !== "function") throw new TypeError(`task "${options.id}" needs a run function`);
@@ -118,7 +143,7 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
   const minDelay = parseDuration(options.retry?.minDelay ?? "1s");
   const maxDelay = parseDuration(options.retry?.maxDelay ?? "1m");
   const factor = options.retry?.factor ?? 2;
-  const definedIn = callerFile();
+  const definedIn = callerFile(entry);
   return {
     ...options,
     kind: "helmr.task",
@@ -137,10 +162,10 @@ export function task<Payload = any, Output = unknown>(options: TaskOptions<Paylo
   };
 }
 
-/** The file of the code that called task(), from the call stack (a path, or a file: URL turned into one). */
-function callerFile(): string | undefined {
+/** The file of the code that called `entry` (task()), from the call stack (a path, or a file: URL turned into one). */
+function callerFile(entry: (...args: never) => unknown): string | undefined {
   const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder, task);
+  Error.captureStackTrace(holder, entry);
   const frame = holder.stack?.split("\n")[1] ?? "";
   const location = /\(?((?:file:\/\/|\/)[^()]+?):\d+:\d+\)?\s*$/.exec(frame)?.[1];
   if (!location) return undefined;

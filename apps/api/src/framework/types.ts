@@ -65,7 +65,7 @@ export interface RouteDoc {
 
 /** One route handler per file (CONTRIBUTING.md); routes/index.ts mounts them all. */
 export interface RouteDefinition {
-  method: "get" | "post" | "put" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   /** Also open to a public access token, which the handler checks against its scope. */
   acceptsPublicToken?: boolean;

@@ -5,6 +5,13 @@ import runsEvents from "./runs-events.ts";
 import runsGet from "./runs-get.ts";
 import runsJournal from "./runs-journal.ts";
 import runsList from "./runs-list.ts";
+import schedulesCreate from "./schedules-create.ts";
+import schedulesDelete from "./schedules-delete.ts";
+import schedulesGet from "./schedules-get.ts";
+import schedulesList from "./schedules-list.ts";
+import schedulesPause from "./schedules-pause.ts";
+import schedulesResume from "./schedules-resume.ts";
+import schedulesUpdate from "./schedules-update.ts";
 import sessionsClose from "./sessions-close.ts";
 import sessionsCreate from "./sessions-create.ts";
 import sessionsDelete from "./sessions-delete.ts";
@@ -52,6 +59,13 @@ export const apiRoutes: RouteDefinition[] = [
   runsJournal,
   runsCancel,
   waitsList,
+  schedulesCreate,
+  schedulesList,
+  schedulesGet,
+  schedulesUpdate,
+  schedulesDelete,
+  schedulesPause,
+  schedulesResume,
   versionsList,
   versionsPromote,
   tokensCreate,

@@ -4,7 +4,8 @@ import { defineRoute } from "../framework/types.ts";
 
 /**
  * Makes a version current: triggers from outside start on it (a rollback, say) until a
- * worker of some version starts after this. Runs already started stay on their versions.
+ * worker of some version starts after this, and so do the schedules its code declares. Runs
+ * already started stay on their versions.
  */
 export default defineRoute({
   method: "post",
@@ -18,6 +19,8 @@ export default defineRoute({
   handler: async (ctx, { engine }) => {
     await parseBody(ctx, NoBody);
     await engine.versions.promote(ctx.params.version);
+    // The schedules its code declares are the ones in force now.
+    await engine.schedules.syncDeclared();
     ctx.body = await engine.versions.describe();
   },
 });

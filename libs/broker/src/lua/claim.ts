@@ -1,7 +1,7 @@
 import type { RunFlow, RunJob, RunStart } from "@helmr/core";
 
 /** A claim as lua/includes/claimStart.lua returns it (`claimOf`). */
-type ClaimReply = [number, string, string, string, string, string[], string | number, string, string?, string?, string?];
+type ClaimReply = [number, string, string, string, string, string[], string | number, string, string?, string?, string?, string?];
 
 /**
  * A claiming script's claim (lua/includes/claimStart.lua: the field a reply's header types
@@ -10,7 +10,7 @@ type ClaimReply = [number, string, string, string, string, string[], string | nu
  */
 export function claimOf(reply: unknown): RunStart | undefined {
   if (!Array.isArray(reply) || reply.length === 0) return undefined;
-  const [fence, attempt, activeMs, carried, payload, journal, position, result, parent] = reply as ClaimReply;
+  const [fence, attempt, activeMs, carried, payload, journal, position, result, parent, , , schedule] = reply as ClaimReply;
   return {
     fence: String(fence),
     attempt: Number(attempt),
@@ -18,6 +18,7 @@ export function claimOf(reply: unknown): RunStart | undefined {
     ...(carried === "1" ? { history: { payload, journal } } : {}),
     ...(position !== "" ? { resumed: { position: Number(position), result } } : {}),
     ...(parent ? { parent } : {}),
+    ...(schedule ? { schedule } : {}),
   };
 }
 

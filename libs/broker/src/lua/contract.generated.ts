@@ -14,7 +14,7 @@ export const SCRIPT_CONTRACTS = {
   completeToken: {"keys":["token"],"args":["data","canon","now","outcome"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["waiter","completedAt"]},{"tags":["already"],"fields":["data","completedAt","waiter"]}]},"errors":["TokenNotFound","TokenCompletedOtherwise","TokenFailed","TokenTimedOut"],"marks":"retention"},
   continueRun: {"keys":["run","session"],"args":["fence","newRunId","payload","now","runId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","claim"]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   createPublicToken: {"keys":["token","session"],"args":["scope","maxUses","expiresAt","now","ownId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"unit"},
-  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version","flow","expireAt"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version","flow","expireAt","schedule"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix","version"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createSession: {"keys":["session"],"args":["externalId","tags","metadata","now"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"retention"},
   createToken: {"keys":["token","session"],"args":["timeoutAt","tags","metadata","now","runId","idempotencyKey"],"rest":null,"reply":{"type":"integer"},"errors":["TokenDeleted"],"marks":"retention"},
@@ -24,7 +24,7 @@ export const SCRIPT_CONTRACTS = {
   deliverInput: {"keys":["session","stream","consumed","publicToken"],"args":["data","corr","now","tagPrefix","streamName","withPublicToken"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["resumed"],"fields":["entryId","runId","jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":["buffered"],"fields":["entryId"]}]},"errors":["SessionNotFound","SessionClosed","PublicTokenInvalid","PublicTokenExhausted"],"marks":"unit"},
   dropWarm: {"keys":["run"],"args":["workerId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   dumpSession: {"keys":["session"],"args":["tagPrefix"],"rest":null,"reply":{"type":"list"},"errors":[],"marks":"none"},
-  eraseSession: {"keys":["session"],"args":["tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["runs","tokens","session"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"none"},
+  eraseSession: {"keys":["session"],"args":["tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["runs","tokens","session","schedules"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"none"},
   expireRun: {"keys":["run","session"],"args":["runId","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["expired","kept"],"fields":["status","parent","job","version"]}]},"errors":[],"marks":"retention"},
   extendLock: {"keys":["lock"],"args":["holder","ttl"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"none"},
   failAttempt: {"keys":["run","session"],"args":["fence","err","retryable","maxAttempts","retryDelay","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["retry"],"fields":["jobId","runAt"]},{"tags":["failed"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
@@ -43,7 +43,7 @@ export const SCRIPT_CONTRACTS = {
   setLimits: {"keys":["runs"],"args":["base","scope","source","limits","grantLeaseMs","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["dispatch","nextTimerAt","limits"]}]},"errors":[],"marks":"none"},
   settleBatch: {"keys":["run"],"args":["position","index","result","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
   settleTokenTimeout: {"keys":["token"],"args":["now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]}]},"errors":["TokenNotFound"],"marks":"retention"},
-  startExecution: {"keys":["run","session"],"args":["jobId","now","maxAttempts","runId","claimed","heldFence","version"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["run"],"fields":["fence","attempt","activeMs","carried","payload","chunks","waitedSince","resumedPosition","resumedResult","parent"]},{"tags":["stale"],"fields":["status","expectedJob","runAt","version"]},{"tags":["otherVersion"],"fields":["version"]},{"tags":["finished"],"fields":["status"]},{"tags":["failed"],"fields":[]}]},"errors":["RunNotFound"],"marks":"none"},
+  startExecution: {"keys":["run","session"],"args":["jobId","now","maxAttempts","runId","claimed","heldFence","version"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["run"],"fields":["fence","attempt","activeMs","carried","payload","chunks","waitedSince","resumedPosition","resumedResult","parent","schedule"]},{"tags":["stale"],"fields":["status","expectedJob","runAt","version"]},{"tags":["otherVersion"],"fields":["version"]},{"tags":["finished"],"fields":["status"]},{"tags":["failed"],"fields":[]}]},"errors":["RunNotFound"],"marks":"none"},
   sweepSession: {"keys":["session"],"args":["now","runMs","sessionMs","idleMs","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["erase","close","keep","gone"],"fields":["next","deleted"]}]},"errors":[],"marks":"none"},
   sweepSlots: {"keys":["runs"],"args":["base","grantLeaseMs","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["dispatch","nextTimerAt"]}]},"errors":[],"marks":"none"},
   upgradeRun: {"keys":["run"],"args":["from","to","fence","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["upgraded"],"fields":["status","job","runAt","warm"]},{"tags":["moved"],"fields":[]}]},"errors":[],"marks":"unit"},
@@ -120,7 +120,7 @@ export interface ScriptArgNames {
   completeToken: "data" | "canon" | "now" | "outcome";
   continueRun: "fence" | "newRunId" | "payload" | "now" | "runId" | "tagPrefix";
   createPublicToken: "scope" | "maxUses" | "expiresAt" | "now" | "ownId";
-  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version" | "flow" | "expireAt";
+  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version" | "flow" | "expireAt" | "schedule";
   createRuns: "runs" | "taskId" | "now" | "tagPrefix" | "version";
   createSession: "externalId" | "tags" | "metadata" | "now";
   createToken: "timeoutAt" | "tags" | "metadata" | "now" | "runId" | "idempotencyKey";
@@ -185,7 +185,7 @@ export interface ScriptReplies {
   deliverInput: { kind: "resumed"; entryId: string; runId: string; jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | { kind: "buffered"; entryId: string };
   dropWarm: number;
   dumpSession: unknown[];
-  eraseSession: { runs: string[]; tokens: string[]; session: string[] } | null;
+  eraseSession: { runs: string[]; tokens: string[]; session: string[]; schedules: string[] } | null;
   expireRun: { kind: "expired" | "kept"; status: string; parent: string; job: string; version: string };
   extendLock: number;
   failAttempt: { kind: "retry"; jobId: string; runAt: string } | { kind: "failed" };
@@ -204,7 +204,7 @@ export interface ScriptReplies {
   setLimits: { dispatch: string[]; nextTimerAt: string; limits: string };
   settleBatch: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
   settleTokenTimeout: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" };
-  startExecution: { kind: "run"; fence: number; attempt: number; activeMs: string; carried: string; payload: string; chunks: string[]; waitedSince: string; resumedPosition: number | string; resumedResult: string; parent: string } | { kind: "stale"; status: string; expectedJob: string; runAt: string; version: string } | { kind: "otherVersion"; version: string } | { kind: "finished"; status: string } | { kind: "failed" };
+  startExecution: { kind: "run"; fence: number; attempt: number; activeMs: string; carried: string; payload: string; chunks: string[]; waitedSince: string; resumedPosition: number | string; resumedResult: string; parent: string; schedule: string } | { kind: "stale"; status: string; expectedJob: string; runAt: string; version: string } | { kind: "otherVersion"; version: string } | { kind: "finished"; status: string } | { kind: "failed" };
   sweepSession: { kind: "erase" | "close" | "keep" | "gone"; next: string; deleted: string[] };
   sweepSlots: { dispatch: string[]; nextTimerAt: string };
   upgradeRun: { kind: "upgraded"; status: string; job: string; runAt: string; warm: string } | { kind: "moved" };

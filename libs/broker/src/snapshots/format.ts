@@ -32,8 +32,12 @@ export const Manifest = z.object({
   /** Compressed bytes of all parts. */
   bytes: z.number().int(),
   parts: z.array(z.object({ name: z.string(), units: z.number().int(), bytes: z.number().int() })),
-  /** Small global state: registered tasks and published input schemas. */
-  globals: z.object({ tasks: z.record(z.string(), z.string()), inputSchemas: z.record(z.string(), z.string()) }),
+  /** Small global state: registered tasks, published input schemas, and the schedules (id to stored record; none in older snapshots). */
+  globals: z.object({
+    tasks: z.record(z.string(), z.string()),
+    inputSchemas: z.record(z.string(), z.string()),
+    schedules: z.record(z.string(), z.string()).default({}),
+  }),
 });
 export type Manifest = z.infer<typeof Manifest>;
 

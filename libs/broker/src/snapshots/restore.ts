@@ -173,13 +173,23 @@ async function deleteMatching(engine: HelmrEngine, pattern: string): Promise<voi
   for await (const found of scanKeys(engine, pattern)) await deleteEach(engine.resources.redis, found);
 }
 
-/** Registered tasks and input schemas, unless a worker has published newer ones since. */
+/**
+ * Registered tasks, input schemas and schedules, unless a worker (or a user) has written
+ * newer ones since; the schedules then get their BullMQ schedulers (SchedulesSystem.reconcile).
+ */
 async function restoreGlobals(engine: HelmrEngine, newest: Manifest): Promise<void> {
   const { redis, keys } = engine.resources;
   const pipeline = batch(redis);
   for (const [field, value] of Object.entries(newest.globals.tasks)) pipeline.hsetnx(keys.tasks(), field, value);
   for (const [field, value] of Object.entries(newest.globals.inputSchemas)) pipeline.hsetnx(keys.inputSchemas(), field, value);
+  for (const [id, stored] of Object.entries(newest.globals.schedules)) {
+    pipeline.hsetnx(keys.schedules("records"), id, stored);
+    pipeline.zadd(keys.schedules("order"), 0, id);
+    const { dedup } = JSON.parse(stored) as { dedup?: string };
+    if (dedup) pipeline.hsetnx(keys.schedules("dedup"), dedup, id);
+  }
   await execOrThrow(pipeline);
+  await engine.schedules.reconcile();
 }
 
 async function inBatches<T>(items: T[], task: (item: T) => Promise<unknown>): Promise<void> {

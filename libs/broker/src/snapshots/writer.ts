@@ -210,7 +210,11 @@ export class SnapshotWriter {
       }
     }
     await flush();
-    const [tasks, inputSchemas] = await Promise.all([this.redis.hgetall(this.keys.tasks()), this.redis.hgetall(this.keys.inputSchemas())]);
+    const [tasks, inputSchemas, schedules] = await Promise.all([
+      this.redis.hgetall(this.keys.tasks()),
+      this.redis.hgetall(this.keys.inputSchemas()),
+      this.redis.hgetall(this.keys.schedules("records")),
+    ]);
     const manifest: Manifest = {
       version: SNAPSHOT_FORMAT_VERSION,
       layout: LAYOUT_VERSION,
@@ -223,7 +227,7 @@ export class SnapshotWriter {
       tokens,
       bytes: parts.reduce((sum, part) => sum + part.bytes, 0),
       parts,
-      globals: { tasks, inputSchemas },
+      globals: { tasks, inputSchemas, schedules },
     };
     await this.store.put(manifestName(id), Buffer.from(JSON.stringify(manifest, null, 2)));
     return manifest;

@@ -4,6 +4,7 @@ import { deleteLookup } from "../lookups.ts";
 import { removeIdsFromLogs } from "../paging.ts";
 import type { Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
+import type { SchedulesSystem } from "./schedules.ts";
 import type { SessionsSystem } from "./sessions.ts";
 import type { WarmWorkersSystem } from "./warm-workers.ts";
 import { batch } from "../pipelines.ts";
@@ -24,6 +25,7 @@ export class ErasureSystem {
     private readonly sessions: SessionsSystem,
     private readonly warm: WarmWorkersSystem,
     private readonly children: ChildrenSystem,
+    private readonly schedules: SchedulesSystem,
   ) {}
 
   /** Erases one session now, cancelling its runs first; 404 when there is no such session. */
@@ -71,6 +73,8 @@ export class ErasureSystem {
       for (const unit of [sessionId, ...tokens.map((token) => token.tokenId)]) cleanup.sadd(keys.shardOf(unit).changes(), unit);
     }
     await cleanup.exec();
+    // The schedules whose runs ran in an erased session go with it (they would only fail).
+    for (const { schedules } of erased) await this.schedules.removeAll(schedules);
     const runs = erased.flatMap((e) => e.runs);
     const tokens = erased.flatMap((e) => e.tokens);
     for (const run of runs) this.resources.waiting.remove(run.runId, run.waitedSince);
@@ -116,8 +120,9 @@ export class ErasureSystem {
 }
 
 /** What eraseSession-1.lua returns, named. */
-function describe({ runs, tokens, session: [externalId, tags, createdAt] }: NonNullable<ScriptReplies["eraseSession"]>) {
+function describe({ runs, tokens, session: [externalId, tags, createdAt], schedules }: NonNullable<ScriptReplies["eraseSession"]>) {
   return {
+    schedules,
     session: { externalId, tags: JSON.parse(tags) as string[], createdAt: Number(createdAt) },
     runs: groups(runs, 8).map(([runId, createdAt, idem, task, job, waitedSince, warm, version]) => ({
       runId,

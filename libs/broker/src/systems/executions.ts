@@ -46,6 +46,8 @@ export interface ExecutionStart {
   carried?: CarriedHistory;
   /** The run that triggered this one from its code ("<run id>|<position>"), told when it ends (systems/children.ts). */
   parent?: string;
+  /** The schedule fire that started the run (JSON of a ScheduleContext), for ctx.schedule. */
+  schedule?: string;
 }
 
 /** What `startExecution` decided for a job (lua/startExecution-2.lua). */
@@ -85,7 +87,7 @@ export class ExecutionsSystem {
     });
     switch (start.kind) {
       case "run": {
-        const { fence, attempt, activeMs, carried, payload, chunks, waitedSince, resumedPosition, resumedResult, parent } = start;
+        const { fence, attempt, activeMs, carried, payload, chunks, waitedSince, resumedPosition, resumedResult, parent, schedule } = start;
         this.resources.waiting.remove(runId, waitedSince);
         return {
           status: "run",
@@ -95,6 +97,7 @@ export class ExecutionsSystem {
           ...(resumedPosition !== "" ? { resumed: { position: Number(resumedPosition), result: resumedResult } } : {}),
           ...(carried === "1" ? { carried: { payload, chunks } } : {}),
           ...(parent ? { parent } : {}),
+          ...(schedule ? { schedule } : {}),
         };
       }
       case "stale":
@@ -123,6 +126,7 @@ export class ExecutionsSystem {
       ...(start.resumed ? { resumed: start.resumed } : {}),
       ...(start.history ? { carried: { payload: start.history.payload, chunks: start.history.journal } } : {}),
       ...(start.parent ? { parent: start.parent } : {}),
+      ...(start.schedule ? { schedule: start.schedule } : {}),
     };
   }
 

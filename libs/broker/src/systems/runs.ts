@@ -141,6 +141,7 @@ export class RunsSystem {
         version,
         flow: flowOfTrigger(body),
         expireAt: expireAt ?? "",
+        schedule: options.schedule ?? "",
       },
       subject: sessionId,
       onRefused: (results) => takeBack(results, true),

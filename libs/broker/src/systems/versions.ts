@@ -95,7 +95,11 @@ export class VersionsSystem {
       if (known) await redis.hset(keys.versions(), version, stored({ ...known, retiredAt: now }));
     }
     const forgotten = (await this.list(true)).filter((known) => known.retiredAt !== undefined && known.retiredAt < now - RETIRED_KEPT_MS);
-    if (forgotten.length) await redis.hdel(keys.versions(), ...forgotten.map((known) => known.version));
+    if (forgotten.length) {
+      await redis.hdel(keys.versions(), ...forgotten.map((known) => known.version));
+      // The schedules their code declared (systems/schedules.ts) go with them.
+      await redis.hdel(keys.schedules("declared"), ...forgotten.map((known) => known.version));
+    }
     return retired;
   }
 

@@ -15,6 +15,8 @@ export const RunStart = z.strictObject({
   resumed: z.strictObject({ position: z.number().int().min(0), result: z.string() }).optional(),
   /** The run that triggered this one from its code, "<run id>|<position>": its worker tells it when the run ends. */
   parent: z.string().optional(),
+  /** The schedule fire that started the run (JSON of a ScheduleContext): its code's ctx.schedule. */
+  schedule: z.string().optional(),
 });
 export type RunStart = z.infer<typeof RunStart>;
 

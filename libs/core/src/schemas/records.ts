@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { WaitingOn } from "../waits/shapes.ts";
 import { RunStatus, SharedLimits, TaskLimits, TokenStatus } from "./api.ts";
+import { ScheduleContext } from "./schedules.ts";
 import { Time } from "./time.ts";
 
 /**
@@ -82,6 +83,7 @@ export const RunRecord = z.strictObject({
   parentRunId: z.string().nullable().describe("The run that triggered this one from its code (triggerAndWait, trigger)"),
   concurrencyKey: z.string().nullable().describe("The key its task's per-key limits count it under"),
   priority: z.number().int().describe("0 to 100: lower starts first among runs waiting for a worker or a slot"),
+  schedule: ScheduleContext.nullable().describe("The schedule whose fire started it, and that fire's time"),
   version: z
     .string()
     .nullable()

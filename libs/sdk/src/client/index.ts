@@ -7,6 +7,7 @@ import { TokensResource } from "./resources/tokens.ts";
 import { WaitsResource } from "./resources/waits.ts";
 import { VersionsResource } from "./resources/versions.ts";
 import { LimitsResource } from "./resources/limits.ts";
+import { SchedulesResource } from "./resources/schedules.ts";
 
 export interface HelmrClientOptions {
   /** The API's base URL; defaults to HELMR_API_URL where there is an environment. */
@@ -26,6 +27,7 @@ export class HelmrClient {
   readonly waits: WaitsResource;
   readonly versions: VersionsResource;
   readonly limits: LimitsResource;
+  readonly schedules: SchedulesResource;
   readonly tokens: TokensResource;
   readonly auth: AuthResource;
 
@@ -39,6 +41,7 @@ export class HelmrClient {
     this.waits = new WaitsResource(http);
     this.versions = new VersionsResource(http);
     this.limits = new LimitsResource(http);
+    this.schedules = new SchedulesResource(http);
     this.tokens = new TokensResource(http);
     this.auth = new AuthResource(http);
   }

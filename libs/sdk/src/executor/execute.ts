@@ -1,4 +1,5 @@
-import type { TaskContext, TaskDefinition } from "../task.ts";
+import type { ScheduleContext } from "@helmr/core";
+import type { ScheduleFire, TaskContext, TaskDefinition } from "../task.ts";
 import type { ExecutionOutcome } from "./contract.ts";
 import { executionStorage } from "./context.ts";
 import { abandoned, type Execution } from "./execution.ts";
@@ -15,6 +16,9 @@ export function execute(task: TaskDefinition, execution: Execution, payload: unk
     get signal() {
       return execution.abort.signal;
     },
+    get schedule() {
+      return scheduleOf(execution.schedule);
+    },
     continueAsNew: (next) => {
       // Settled ones first (as a park does), then the execution ends with the new payload.
       void execution.settleInflight().then(() => execution.stop({ kind: "continued", payload: next }));
@@ -29,6 +33,13 @@ export function execute(task: TaskDefinition, execution: Execution, payload: unk
     }
   });
   return untilInterrupted(task, execution, activeMsBefore);
+}
+
+/** A run's schedule fire (RunStart.schedule) as its code sees it, with times as Dates. */
+function scheduleOf(json: string | undefined): ScheduleFire | undefined {
+  if (!json) return undefined;
+  const fire = JSON.parse(json) as ScheduleContext;
+  return { ...fire, scheduledAt: new Date(fire.scheduledAt), lastScheduledAt: fire.lastScheduledAt ? new Date(fire.lastScheduledAt) : null };
 }
 
 /**

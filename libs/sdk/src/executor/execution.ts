@@ -50,6 +50,8 @@ export class Execution {
   warmWorker = "";
   /** The run that triggered this one from its code ("<run id>|<position>"), told when this run ends. */
   parent?: string;
+  /** The schedule fire that started the run (JSON of a ScheduleContext, RunStart.schedule): ctx.schedule. */
+  schedule?: string;
   /**
    * A dry replay (dry-replay.ts): the code meets its journal and goes no further. Where it
    * would go live (an operation the journal does not hold, a wait without its result, any

@@ -21,6 +21,7 @@ import type { Execution } from "../executor/execution.ts";
 import { collectTasks, type TaskDefinition } from "../task.ts";
 import { inputSchemasToPublish } from "./publish-schemas.ts";
 import { startRetentionSweeps } from "./retention-sweeps.ts";
+import { startScheduleFires } from "./schedule-fires.ts";
 import { createProcessor } from "./job-processor.ts";
 import { serveMetrics, type MetricsServer } from "./metrics-server.ts";
 import { WarmRuns } from "./warm-runs.ts";
@@ -191,6 +192,7 @@ export async function createWorker(options: WorkerOptions): Promise<HelmrWorker>
   bullWorkers.push(
     await startRetentionSweeps({ engine, connection: bullConnection, policy: { ...settings.retention, ...options.retention }, everyMs: sweepEveryMs, logger }),
   );
+  bullWorkers.push(await startScheduleFires({ engine, connection: bullConnection, tasks: tasks.values(), version, logger }));
   const sweepInterval = setInterval(() => {
     engine.outbox.sweep().catch((error) => logger.warn({ err: error }, "outbox sweep failed"));
   }, sweepEveryMs);

@@ -200,6 +200,7 @@ function createUngatedProcessor({ engine, tasks, logger, active, warm, workerId 
     const execution = continued ? held! : await replayed(engine, broker, runId, taskId, start);
     if (warm.enabled) execution.warmWorker = workerId;
     execution.parent = start.parent;
+    execution.schedule = start.schedule;
     // A run's first job is its trigger's; any later one a resume (an input, a token, a timer, a retry).
     // A job BullMQ hands out again (its worker died, its processing failed) measures that, not dispatch.
     // An input's resume counts from the input's arrival (its entry id's time), so a job the
