@@ -119,6 +119,26 @@ describe("ARCHITECTURE.md invariant 6: after a total Redis loss, parked runs com
     expect((await runReaches(client, running.runId, "completed")).output).toBe("finished");
   });
 
+  it("restores schedules, which fire again once restored", async () => {
+    const s3 = await open.s3();
+    const stack = await open.snapshotStack(s3.store());
+    const fired: unknown[] = [];
+    const remind = task({ id: "snap-remind", run: async (payload: unknown) => void fired.push(payload) });
+    const worker = await stack.startWorker({ tasks: [remind] });
+    const schedule = await stack.client.schedules.create({ task: "snap-remind", every: "1s", externalId: "cust-1", payload: { n: 1 }, deduplicationKey: "d1" });
+    await stack.snapshots.create();
+    await worker.close();
+    await stack.loseData();
+    await stack.snapshots.restore();
+    expect(await stack.client.schedules.retrieve(schedule.id)).toMatchObject({ task: "snap-remind", every: 1000, externalId: "cust-1", status: "active" });
+    // Its BullMQ scheduler is back too, and its deduplicationKey still names it.
+    expect(await stack.engine.schedules.queue.getJobScheduler(schedule.id)).toBeTruthy();
+    expect((await stack.client.schedules.create({ task: "snap-remind", every: "2s", deduplicationKey: "d1" })).id).toBe(schedule.id);
+    await stack.startWorker({ tasks: [remind] });
+    await eventually(() => fired.length >= 1, { what: "a fire after the restore" });
+    expect(fired[0]).toEqual({ n: 1 });
+  });
+
   it("refuses to restore into a Redis that holds Helmr data, unless forced", async () => {
     const s3 = await open.s3();
     const stack = await open.snapshotStack(s3.store());

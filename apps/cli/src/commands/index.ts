@@ -7,6 +7,12 @@ import RunEvents from "./run/events.ts";
 import RunGet from "./run/get.ts";
 import RunList from "./run/list.ts";
 import Server from "./server.ts";
+import ScheduleCreate from "./schedule/create.ts";
+import ScheduleDelete from "./schedule/delete.ts";
+import ScheduleGet from "./schedule/get.ts";
+import ScheduleList from "./schedule/list.ts";
+import SchedulePause from "./schedule/pause.ts";
+import ScheduleResume from "./schedule/resume.ts";
 import SessionGet from "./session/get.ts";
 import SessionList from "./session/list.ts";
 import SnapshotCreate from "./snapshot/create.ts";
@@ -54,6 +60,12 @@ export const commands = {
   "task:trigger": TaskTrigger,
   "task:get": TaskGet,
   "task:limits": TaskLimitsCommand,
+  "schedule:list": ScheduleList,
+  "schedule:get": ScheduleGet,
+  "schedule:create": ScheduleCreate,
+  "schedule:pause": SchedulePause,
+  "schedule:resume": ScheduleResume,
+  "schedule:delete": ScheduleDelete,
   "snapshot:create": SnapshotCreate,
   "snapshot:list": SnapshotList,
   "snapshot:restore": SnapshotRestore,

@@ -10,7 +10,7 @@ import { Time } from "./time.ts";
  */
 
 /** 5 fields (minute first) or 6 (second first), as cron-parser reads them. */
-const Cron = z.string().min(9).max(128).describe('A cron expression: 5 fields, or 6 with seconds first ("*/10 * * * * *"); in `timezone`');
+const Cron = z.string().min(1).max(128).describe('A cron expression: 5 fields, or 6 with seconds first ("*/10 * * * * *"); in `timezone`');
 /** An IANA time zone name. */
 const TimeZone = z.string().min(1).max(64).describe('An IANA time zone ("Europe/Paris"); UTC when left out');
 const Every = DurationInput.describe('Fire every this long ("15m", ms), from when the schedule is created');
