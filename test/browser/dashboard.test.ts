@@ -314,4 +314,33 @@ describe("the dashboard in Chromium", () => {
     await worker.close();
     await page.close();
   });
+
+  it("lists schedules with their next fires, shows one's next fire times, and pauses, resumes and deletes it after a confirmation", async () => {
+    await stack.startWorker({ tasks: [task({ id: "dash-digest", run: async () => {} })] });
+    const schedule = await stack.client.schedules.create({ task: "dash-digest", cron: "0 9 * * 1-5", timezone: "Europe/Paris", externalId: "cust-9" });
+
+    const page = await signedIn();
+    await page.locator("nav").getByRole("link", { name: "Schedules" }).click();
+    const row = page.locator("tr", { has: page.getByRole("link", { name: schedule.id }) });
+    await expect.poll(() => row.textContent()).toMatch(/dash-digest\s*0 9 \* \* 1-5 \(Europe\/Paris\)\s*active\s*in .+cust-9/);
+    await row.getByRole("link", { name: schedule.id }).click();
+    await page.getByRole("heading", { name: `Schedule ${schedule.id}` }).waitFor();
+    const fires = page.locator("ol.next-fires li");
+    await expect.poll(() => fires.count()).toBe(5);
+    // The times shown are the schedule's, in the browser's zone.
+    const shown = await fires.first().textContent();
+    expect(shown).toContain(new Date(schedule.nextRuns[0]).toLocaleString());
+    await page.screenshot({ path: join(SHOTS, "schedule.png"), fullPage: true });
+
+    const actions = page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) });
+    await confirm(actions, "Pause");
+    await expect.poll(async () => (await stack.client.schedules.retrieve(schedule.id)).status).toBe("paused");
+    await page.getByText("None while paused.").waitFor();
+    await confirm(actions, "Resume");
+    await expect.poll(async () => (await stack.client.schedules.retrieve(schedule.id)).status).toBe("active");
+    await confirm(actions, "Delete");
+    await page.getByRole("heading", { name: "Schedules" }).waitFor();
+    expect((await stack.http("GET", `/api/v1/schedules/${schedule.id}`)).status).toBe(404);
+    await page.close();
+  });
 });

@@ -58,6 +58,7 @@ export const api = {
   get: <T>(path: string) => request<T>("GET", `/api/v1${path}`),
   post: <T>(path: string, body?: unknown) => request<T>("POST", `/api/v1${path}`, body),
   put: <T>(path: string, body: unknown) => request<T>("PUT", `/api/v1${path}`, body),
+  delete: (path: string) => request<unknown>("DELETE", `/api/v1${path}`),
   /** Checks a key before it is stored: any authenticated read will do. */
   check: (key: string) => request<unknown>("GET", "/api/v1/waits?limit=1", undefined, key),
   /** The Prometheus text of GET /metrics (the secret key opens it). */

@@ -12,6 +12,7 @@ import { Tokens } from "./pages/tokens.tsx";
 import { Waits } from "./pages/waits.tsx";
 import { Versions } from "./pages/versions.tsx";
 import { TaskPage, Tasks } from "./pages/tasks.tsx";
+import { SchedulePage, Schedules } from "./pages/schedules.tsx";
 import { href, useRoute, type Route } from "./router.ts";
 
 /** The dashboard: a sign-in, then one page per route (router.ts), all from the public API. */
@@ -47,6 +48,7 @@ const NAV: Array<[string, string]> = [
   ["waits", "Waits"],
   ["tokens", "Tokens"],
   ["tasks", "Tasks"],
+  ["schedules", "Schedules"],
   ["versions", "Versions"],
 ];
 
@@ -57,6 +59,7 @@ function page({ path, query }: Route) {
   if (section === "waits") return <Waits query={query} />;
   if (section === "tokens") return <Tokens query={query} />;
   if (section === "tasks") return id ? <TaskPage id={id} /> : <Tasks />;
+  if (section === "schedules") return id ? <SchedulePage id={id} /> : <Schedules />;
   if (section === "versions") return <Versions />;
   return <Home />;
 }
