@@ -133,6 +133,20 @@ const routes: Record<string, BodyRoute> = {
     },
     required: ["scope"],
   },
+  createSchedule: {
+    path: () => "/api/v1/schedules",
+    valid: () => ({ task: "echo", cron: "0 9 * * 1-5", timezone: "Europe/Paris", payload: { n: 1 }, externalId: "cust-1", deduplicationKey: "d" }),
+    badFields: {
+      task: badName,
+      cron: fc.oneof(fc.constantFrom("", "61 * * * *", "* * * *", "* * * * * * *", "0 0 31 2 *", "a b c d e", "0 25 * * *", "@sometimes"), notAString),
+      timezone: fc.oneof(fc.constantFrom("", "Mars/Olympus", "Europe/Pariss", "+25:00", "../x", "*"), notAString),
+      every: fc.constantFrom("1m", 60_000),
+      payload: oversized,
+      sessionId: fc.oneof(oddText, notAString, fc.constant("ses_0000000000000000")),
+      externalId: fc.oneof(notAString, fc.constant("")),
+    },
+    required: ["task"],
+  },
   callback: {
     path: () => `/api/v1/tokens/${ids.token}/callback/${ids.callbackSecret}`,
     valid: () => ({ approved: true }),
@@ -277,6 +291,10 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
     ["GET", (s) => `/api/v1/sessions/${ids.session}/output/${s}`, "name", true],
     ["GET", (s) => `/api/v1/tokens/${s}`, "id", true],
     ["POST", (s) => `/api/v1/tokens/${s}/complete`, "id", true],
+    ["GET", (s) => `/api/v1/schedules/${s}`, "id", true],
+    ["POST", (s) => `/api/v1/schedules/${s}/pause`, "id", true],
+    ["POST", (s) => `/api/v1/schedules/${s}/resume`, "id", true],
+    ["DELETE", (s) => `/api/v1/schedules/${s}`, "id", true],
     ["POST", (s) => `/api/v1/tokens/${s}/callback/${ids.callbackSecret}`, "id", false],
     ["POST", (s) => `/api/v1/tokens/${ids.token}/callback/${s}`, "id", false],
   ];
@@ -319,6 +337,7 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
     ["/api/v1/tokens", { status: oddText, tag: fc.integer({ min: 65, max: 200 }).map((n) => "t".repeat(n)), limit: badLimit, cursor: badCursor }],
     ["/api/v1/waits", { kind: oddText, session: fc.integer({ min: 65, max: 200 }).map((n) => "s".repeat(n)), limit: badLimit, cursor: badCursor }],
     ["/api/v1/runs/RUN/events", { limit: badLimit, cursor: badCursor }],
+    ["/api/v1/schedules", { task: badName, externalId: fc.integer({ min: 257, max: 400 }).map((n) => "e".repeat(n)), limit: badLimit, cursor: badCursor }],
     ["/api/v1/sessions/SESSION/input/approval", { after: badCursor, limit: badLimit }],
     ["/api/v1/sessions/SESSION/output/events", { after: badCursor, limit: badLimit }],
   ];
