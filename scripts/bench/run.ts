@@ -11,11 +11,12 @@ import { DELAY_MS, row } from "./stats.ts";
 import { streamBenchmarks } from "./streams.ts";
 import { upgradeBenchmarks } from "./upgrades.ts";
 import { flowBenchmarks } from "./flow.ts";
+import { scheduleBenchmarks } from "./schedules.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -71,6 +72,14 @@ if (!only || only === "upgrades") {
 }
 if (!only || only === "flow") {
   await flowBenchmarks({ probes: Number(process.env.BENCH_FLOW_PROBES ?? 1000), noisy: Number(process.env.BENCH_FLOW_NOISY ?? 1000) });
+  console.log("");
+}
+if (!only || only === "schedules") {
+  await scheduleBenchmarks({
+    count: Number(process.env.BENCH_SCHEDULES ?? 10_000),
+    probes: Number(process.env.BENCH_SCHEDULE_PROBES ?? 20),
+    seconds: Number(process.env.BENCH_SCHEDULE_SECONDS ?? 15),
+  });
   console.log("");
 }
 if (!only || only === "snapshots") {
