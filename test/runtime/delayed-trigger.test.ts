@@ -111,4 +111,43 @@ describe("a run's ttl", () => {
     const { runId } = await stack.client.tasks.trigger("later-ttl", {}, { delay: "700ms", ttl: "5s" });
     expect((await runReaches(stack.client, runId, "completed")).output).toBe("ran");
   });
+
+  it("times batch items and children: a delay and a ttl each, from the API and from a run's code", async () => {
+    stack = await startStack();
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const busy = task({ id: "busy-item", concurrency: { limit: 1 }, run: async (payload: { hold: boolean }) => (payload.hold ? opened : "ran") });
+    const later = task({ id: "later-item", run: async () => "ran" });
+    const parent = task({
+      id: "items-parent",
+      run: async () => {
+        // One session, no idempotency keys: the batch a run's code makes by default.
+        const [expired] = await busy.batchTriggerAndWait([{ payload: { hold: false }, ttl: "300ms" }]);
+        const delayed = await later.triggerAndWait({}, { delay: "400ms" });
+        return { expired: expired.ok ? "ran" : (expired.error as { cause?: { name: string } }).cause?.name, delayed: delayed.ok };
+      },
+    });
+    await stack.startWorker({ tasks: [busy, later, parent] });
+    const holder = await stack.client.tasks.trigger("busy-item", { hold: true });
+    await runReaches(stack.client, holder.runId, "running");
+
+    const { runs } = await stack.client.tasks.batchTrigger("later-item", [
+      { payload: {}, delay: "1h" },
+      { payload: {} },
+      { payload: {}, delay: "300ms", ttl: "1m" },
+    ]);
+    expect((await stack.client.runs.retrieve(runs[0].runId)).status).toBe("delayed");
+    await runReaches(stack.client, runs[1].runId, "completed");
+    const dueLater = await runReaches(stack.client, runs[2].runId, "completed");
+    expect(Date.parse(dueLater.startedAt!) - Date.parse(dueLater.createdAt)).toBeGreaterThanOrEqual(300);
+    const expiring = await stack.client.tasks.batchTrigger("busy-item", [{ payload: { hold: false }, ttl: "200ms" }]);
+    await runReachesWithin(10_000, stack.client, expiring.runs[0].runId, "expired");
+
+    const { runId } = await stack.client.tasks.trigger("items-parent", {});
+    const done = await runReachesWithin(15_000, stack.client, runId, "completed");
+    expect(done.output).toEqual({ expired: "RunExpiredError", delayed: true });
+    const children = (await stack.client.runs.list({ task: "later-item", session: done.sessionId })).data;
+    expect(Date.parse(children[0].startedAt!) - Date.parse(children[0].createdAt)).toBeGreaterThanOrEqual(400);
+    open();
+  });
 });

@@ -55,7 +55,11 @@ export class BatchesSystem {
     await this.check(taskId, items);
     const sessionId = items[0].sessionId;
     const version = child?.version ?? (await this.versions.current());
-    if (sessionId !== undefined && items.every((item) => item.sessionId === sessionId && item.idempotencyKey === undefined)) {
+    // A delayed or expiring run is created as a trigger creates it (RunsSystem.create), which times it.
+    const oneStep = items.every(
+      (item) => item.sessionId === sessionId && item.idempotencyKey === undefined && item.delay === undefined && item.ttl === undefined,
+    );
+    if (sessionId !== undefined && oneStep) {
       const runIds = child?.runIds ?? items.map(() => newRunId(sessionId));
       return this.createInSession(taskId, sessionId, items, runIds, child?.parent ?? "", version, now);
     }

@@ -18,6 +18,9 @@ export const DurationInput = z
   .union([z.number().int().min(0), z.string().min(1).max(32)])
   .refine((v) => isValidDuration(v), 'must be milliseconds or a duration like "30s", "10m", "1h", at most 3650 days');
 
+/** When a delayed trigger's run starts: a duration from the trigger, or a time (ISO 8601). */
+export const DelayInput = z.union([z.iso.datetime({ offset: true }), DurationInput]);
+
 /** The lowest priority a run may have: priorities go from 0 (the default, first) to this (last). */
 export const LOWEST_PRIORITY = 100;
 
@@ -42,10 +45,9 @@ export const TriggerBody = z.strictObject({
     .strictObject({ key: ExternalKey, delay: DurationInput })
     .optional()
     .describe("Triggers of the task with the same key within delay of the last one are one run, which starts delay after the last, with its payload"),
-  delay: z
-    .union([z.iso.datetime({ offset: true }), DurationInput])
-    .optional()
-    .describe('Start the run this much later ("10m", ms) or at this time (ISO 8601); it is `delayed` until then, and may be cancelled meanwhile'),
+  delay: DelayInput.optional().describe(
+    'Start the run this much later ("10m", ms) or at this time (ISO 8601); it is `delayed` until then, and may be cancelled meanwhile',
+  ),
   ttl: DurationInput.optional().describe("A run not started this long after it was due (its trigger, or its delay's end) expires and never runs"),
 });
 export type TriggerBody = z.infer<typeof TriggerBody>;
@@ -55,7 +57,7 @@ export const MAX_BATCH_ITEMS = 1000;
 
 export const BatchTriggerBody = z.strictObject({
   items: z
-    .array(TriggerBody.omit({ debounce: true, delay: true, ttl: true }))
+    .array(TriggerBody.omit({ debounce: true }))
     .min(1)
     .max(MAX_BATCH_ITEMS)
     .describe("One run each, in order; items without a sessionId get a new session each"),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  DelayInput,
   DurationInput,
   FlowOptions,
   HelmrError,
@@ -23,16 +24,19 @@ export interface ChildOptions {
   concurrencyKey?: string;
   /** 0 (the default) to 100: lower starts first among runs waiting for a worker or a slot. */
   priority?: number;
-  /** A child not started this long after its trigger expires and never runs: the wait on it fails with a ChildRunFailedError. */
+  /** Start the child this much later, or at this time: it is `delayed` until then (the parent, waiting on it, stays parked). */
+  delay?: Duration | Date;
+  /** A child not started this long after it was due expires and never runs: the wait on it fails with a ChildRunFailedError. */
   ttl?: Duration;
 }
 
-const ChildFlow = z.strictObject({ ...FlowOptions, ttl: DurationInput.optional() });
+const ChildFlow = z.strictObject({ ...FlowOptions, delay: DelayInput.optional(), ttl: DurationInput.optional() });
 
 /** A child's trigger body: its payload and session, and the options given. */
 export function childBody(payload: unknown, sessionId: string, options: ChildOptions): TriggerBody {
   const { idempotencyKey, concurrencyKey, priority, ttl } = options;
-  const flow = ChildFlow.safeParse({ concurrencyKey, priority, ttl });
+  const delay = options.delay instanceof Date ? options.delay.toISOString() : options.delay;
+  const flow = ChildFlow.safeParse({ concurrencyKey, priority, delay, ttl });
   if (!flow.success) throw new TypeError(`a child run's ${flow.error.issues[0]?.path.join(".")} ${flow.error.issues[0]?.message}`);
   return {
     payload,
@@ -40,6 +44,7 @@ export function childBody(payload: unknown, sessionId: string, options: ChildOpt
     ...(idempotencyKey ? { idempotencyKey } : {}),
     ...(concurrencyKey !== undefined ? { concurrencyKey } : {}),
     ...(priority !== undefined ? { priority } : {}),
+    ...(delay !== undefined ? { delay } : {}),
     ...(ttl !== undefined ? { ttl } : {}),
   };
 }
