@@ -27,6 +27,7 @@ type Op =
   | { op: "end"; pick: number }
   | { op: "kill"; pick: number }
   | { op: "abandonGrants" }
+  | { op: "withdraw"; pick: number }
   | { op: "renew" };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -44,6 +45,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant("end" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("kill" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("abandonGrants" as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("withdraw" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("renew" as const) }) },
 );
 
@@ -227,6 +229,16 @@ async function check(engine: HelmrEngine, { limit, perKey, shared }: ModelLimits
         for (const run of running) leases.set(run.id, now + LEASE_MS);
         expireGrants();
         granted((await flow.sweep(now)).granted);
+        break;
+      }
+      case "withdraw": {
+        // A run expires or is cancelled: one in line leaves it; one holding or granted a slot is left to its job.
+        const candidates = runs.filter((run) => run.state !== "gone");
+        if (candidates.length === 0) break;
+        const run = pick(candidates, step.pick);
+        const withdrawn = await flow.withdraw(run.id);
+        expect(withdrawn, `${run.id} withdrawn from ${run.state}`).toBe(run.state === "waiting");
+        if (withdrawn) run.state = "gone";
         break;
       }
       case "renew": {

@@ -71,16 +71,23 @@ describe("a run's ttl", () => {
     const expired = await runReachesWithin(10_000, stack.client, late.runId, "expired");
     expect(expired.error).toMatchObject({ name: "RunExpiredError" });
     expect((await stack.client.runs.events(late.runId)).data.map((event) => event.type)).toEqual(["triggered", "expired"]);
-    const metrics = await worker.engine.resources.metrics.registry.metrics();
-    expect(metrics).toContain('helmr_runs_finished_total{task="single-ttl",status="expired"} 1');
-    // The expiry index holds a run only until its time: the sweep that expired it took its entry.
+    // The expiry index holds a run only until its time: the sweep that expired it takes its entry, last.
     const { redis, keys } = stack.engine.resources;
-    expect(await redis.zcard(keys.shardOf(late.runId).expiries())).toBe(0);
+    await eventually(async () => (await redis.zcard(keys.shardOf(late.runId).expiries())) === 0, { what: "the expiry sweep to end" });
+    const counted = 'helmr_runs_finished_total{task="single-ttl",status="expired"} 1';
+    await eventually(async () => (await worker.engine.resources.metrics.registry.metrics()).includes(counted), { what: "the expiry counted" });
+    // It left the line for the slot as it expired: queued no more, and no turn to take.
+    expect((await stack.client.tasks.retrieve("single-ttl")).queued).toBe(0);
+    // So does a run cancelled while it waits.
+    const cancelled = await stack.client.tasks.trigger("single-ttl", { name: "cancelled" });
+    await eventually(async () => (await stack.client.tasks.retrieve("single-ttl")).queued === 1, { what: "a run in line" });
+    await stack.client.runs.cancel(cancelled.runId);
+    expect((await stack.client.tasks.retrieve("single-ttl")).queued).toBe(0);
     open();
     await runReaches(stack.client, holder.runId, "completed");
-    // Its turn at the slot came after the holder ended: it found the run expired and let the slot go.
-    await eventually(async () => (await stack.client.tasks.retrieve("single-ttl")).queued === 0);
-    expect(started).toEqual(["holder"]);
+    const next = await stack.client.tasks.trigger("single-ttl", { name: "next" });
+    await runReaches(stack.client, next.runId, "completed");
+    expect(started).toEqual(["holder", "next"]);
   });
 
   it("fails the parent's wait on a child that expired, with a ChildRunFailedError saying so", async () => {

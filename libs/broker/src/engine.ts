@@ -70,7 +70,7 @@ export class HelmrEngine {
     this.tasks = new TasksSystem(resources);
     this.children = new ChildrenSystem(resources, this.dispatch);
     this.sessions = new SessionsSystem(resources, this.children, this.dispatch);
-    this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children, this.versions);
+    this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children, this.versions, this.flow);
     this.batches = new BatchesSystem(resources, this.runs, this.dispatch, this.versions);
     this.executions = new ExecutionsSystem(resources);
     this.streams = new StreamsSystem(resources, this.dispatch);

@@ -50,6 +50,7 @@ export const SCRIPT_CONTRACTS = {
   waitFirst: {"keys":["run","session"],"args":["fence","position","wait","wakeAt","now","runId","tagPrefix","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["won"],"fields":["key","result"]},{"tags":["parked"],"fields":["wakeJobId"]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   waitForInput: {"keys":["run","session"],"args":["fence","position","entry","wait","timeoutAt","now","runId","tagPrefix","stream","corr","park","warmWorker"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["consumed"],"fields":["entryId","data"]},{"tags":["parked"],"fields":["timeoutJobId"]},{"tags":["empty"],"fields":[]}]},"errors":["StaleExecution","Cancelled"],"marks":"unit"},
   watchToken: {"keys":["token"],"args":["waiter","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]},{"tags":["waiting"],"fields":["timeoutAt"]}]},"errors":["TokenNotFound","TokenHasWaiter"],"marks":"unit"},
+  withdrawSlot: {"keys":["runs"],"args":["base","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["withdrawn"]}]},"errors":[],"marks":"none"},
   writeJournal: {"keys":["run","session"],"args":["fence","position","entry","result","now","runId","batchSize"],"rest":null,"reply":{"type":"integer"},"errors":["StaleExecution","Cancelled"],"marks":"none"},
 } as const;
 
@@ -104,6 +105,7 @@ export interface ScriptKeyNames {
   waitFirst: "run" | "session";
   waitForInput: "run" | "session";
   watchToken: "token";
+  withdrawSlot: "runs";
   writeJournal: "run" | "session";
 }
 
@@ -156,6 +158,7 @@ export interface ScriptArgNames {
   waitFirst: "fence" | "position" | "wait" | "wakeAt" | "now" | "runId" | "tagPrefix" | "warmWorker";
   waitForInput: "fence" | "position" | "entry" | "wait" | "timeoutAt" | "now" | "runId" | "tagPrefix" | "stream" | "corr" | "park" | "warmWorker";
   watchToken: "waiter" | "now";
+  withdrawSlot: "base" | "runId";
   writeJournal: "fence" | "position" | "entry" | "result" | "now" | "runId" | "batchSize";
 }
 
@@ -211,5 +214,6 @@ export interface ScriptReplies {
   waitFirst: { kind: "won"; key: string; result: string } | { kind: "parked"; wakeJobId: string };
   waitForInput: { kind: "consumed"; entryId: string; data: string } | { kind: "parked"; timeoutJobId: string } | { kind: "empty" };
   watchToken: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" } | { kind: "waiting"; timeoutAt: string };
+  withdrawSlot: { withdrawn: string };
   writeJournal: number;
 }

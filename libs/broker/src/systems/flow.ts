@@ -125,6 +125,19 @@ export class FlowSystem {
     return this.moved(reply);
   }
 
+  /**
+   * Takes a run that will never start (expired or cancelled while it waited) out of its
+   * line, so it counts as queued no more and takes no turn (lua/withdrawSlot-1.lua). A run
+   * holding or granted a slot is left to its job. True when it was in line.
+   */
+  async withdraw(runId: string): Promise<boolean> {
+    const { withdrawn } = await callScript(this.resources.redis, "withdrawSlot", {
+      keys: { runs: this.resources.keys.slots("runs") },
+      args: { base: this.resources.keys.slotsBase(), runId },
+    });
+    return withdrawn === "1";
+  }
+
   /** Renews the leases of the slots a worker's executions hold: `held` maps run ids to the jobs they run for. */
   async renew(held: Map<string, string>, leaseMs: number, now = Date.now()): Promise<void> {
     if (held.size === 0) return;

@@ -26,7 +26,7 @@ import { RUN_FIELDS, hashOf, statusOf, toJournalOperations, toRunEvents, toRunRe
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { VersionsSystem } from "./versions.ts";
-import { flowOfTrigger } from "./flow.ts";
+import { flowOfTrigger, type FlowSystem } from "./flow.ts";
 import { Debouncer } from "../debounce.ts";
 import type { CreateOptions, TriggerOptions } from "../trigger-options.ts";
 
@@ -51,6 +51,7 @@ export class RunsSystem {
     private readonly tasks: TasksSystem,
     private readonly children: ChildrenSystem,
     private readonly versions: VersionsSystem,
+    private readonly flow: FlowSystem,
   ) {
     this.debounce = new Debouncer(resources, dispatch, this);
   }
@@ -185,10 +186,13 @@ export class RunsSystem {
         });
         if (ended.kind === "expired" && ended.job) void this.dispatch.removeJob(runId, ended.version, ended.job);
         if (ended.status === "expired" && ended.parent) await this.children.sendParentNotice(runId);
-        // Counted once, by the sweep that takes the entry: a worker's start may have expired it first.
+        // One waiting for a slot of its task's limits leaves the line: it will never start.
+        if (ended.status === "expired") await this.flow.withdraw(runId);
+        // Counted once, by the sweep that takes the entry, which goes last (an empty index means the sweep is done): a worker's start may have expired it first.
+        const task = ended.status === "expired" ? ((await redis.hget(keys.run(runId), "task")) ?? "") : "";
         if ((await redis.zrem(shard.expiries(), runId)) === 1 && ended.status === "expired") {
           expired++;
-          this.resources.metrics.runsFinished.inc({ task: (await redis.hget(keys.run(runId), "task")) ?? "", status: "expired" });
+          this.resources.metrics.runsFinished.inc({ task, status: "expired" });
         }
       }
     }
@@ -383,6 +387,8 @@ export class RunsSystem {
         },
       ),
     );
+    // A queued run cancelled while it waited for a slot leaves the line.
+    if (outcome === "cancelled") await this.flow.withdraw(runId);
     const run = await this.retrieve(runId);
     if (outcome === "cancelled") this.resources.metrics.runsFinished.inc({ task: run.taskId, status: "cancelled" });
     if (outcome === "finished" && run.status !== "cancelled") {
