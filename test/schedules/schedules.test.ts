@@ -104,6 +104,9 @@ describe("schedules", () => {
     expect((await stack.engine.schedules.queue.getJobScheduler(created.id))?.next).toBe(next.getTime());
     const every = await stack.client.schedules.update(created.id, { every: "10m" });
     expect(every).toMatchObject({ cron: null, every: 600_000 });
+    // A new payload is read by the next fire: the timing, and an every's phase, stay.
+    const repaid = await stack.client.schedules.update(created.id, { payload: { v: 2 } });
+    expect(repaid).toMatchObject({ payload: { v: 2 }, nextRunAt: every.nextRunAt });
   });
 
   it("one schedule per customer: externalId to find them, deduplicationKey to create once", async () => {
@@ -131,6 +134,13 @@ describe("schedules", () => {
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ id: a.id, cron: "0 9 * * 1", payload: { who: "a2" } });
     expect((await stack.client.schedules.list()).data).toHaveLength(2);
+    // Creates racing with one new key make one schedule.
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () => stack.client.schedules.create({ task: "remind", every: "1h", deduplicationKey: "remind-c" })),
+    );
+    expect(new Set(racing.map((s) => s.id)).size).toBe(1);
+    expect((await stack.client.schedules.list()).data).toHaveLength(3);
+    await stack.client.schedules.delete(racing[0].id);
     // Paging walks them all.
     const first = await stack.client.schedules.list({ limit: 1 });
     const second = await stack.client.schedules.list({ limit: 1, cursor: first.nextCursor! });
@@ -204,6 +214,9 @@ describe("schedules", () => {
     await stack.startWorker({ version: "v3", tasks: [task({ id: "nightly", run })] });
     expect((await stack.http("GET", "/api/v1/schedules/nightly")).status).toBe(404);
     expect(await stack.engine.schedules.queue.getJobSchedulersCount()).toBe(0);
+    // Promoting a version (a rollback) brings its declarations back.
+    expect((await stack.http("POST", "/api/v1/versions/v2/promote", { body: {} })).status).toBe(200);
+    expect(await stack.client.schedules.retrieve("nightly")).toMatchObject({ cron: "0 4 * * *", type: "declared" });
   });
 
   it("go with the session they name when it is erased", async () => {

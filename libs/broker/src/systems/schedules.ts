@@ -110,12 +110,6 @@ export class SchedulesSystem {
       if (existing && (await this.stored(existing))) return { status: "updated", schedule: await this.replace(existing, body, now) };
     }
     const id = newScheduleId();
-    if (body.deduplicationKey !== undefined && !(await redis.hsetnx(keys.schedules("dedup"), body.deduplicationKey, id))) {
-      // Another create with the key won the race, or a schedule that was deleted left it behind.
-      const winner = (await redis.hget(keys.schedules("dedup"), body.deduplicationKey))!;
-      if (await this.stored(winner)) return { status: "updated", schedule: await this.replace(winner, body, now) };
-      await redis.hset(keys.schedules("dedup"), body.deduplicationKey, id);
-    }
     const stored: StoredSchedule = {
       task: body.task,
       ...storedTiming(timing),
@@ -126,7 +120,18 @@ export class SchedulesSystem {
       createdAt: now,
       updatedAt: now,
     };
+    // The record before its deduplicationKey: a create that loses the key to a concurrent one
+    // then finds the winner's record, takes its own back and updates the winner instead.
     await this.write(id, stored);
+    if (body.deduplicationKey !== undefined && !(await redis.hsetnx(keys.schedules("dedup"), body.deduplicationKey, id))) {
+      const winner = (await redis.hget(keys.schedules("dedup"), body.deduplicationKey))!;
+      if (winner !== id && (await this.stored(winner))) {
+        await this.forget(id, stored);
+        return { status: "updated", schedule: await this.replace(winner, body, now) };
+      }
+      // The key outlived its schedule (a process died deleting it): it names this one now.
+      await redis.hset(keys.schedules("dedup"), body.deduplicationKey, id);
+    }
     if (body.sessionId !== undefined) await redis.hset(keys.session(body.sessionId), SESSION_PARTS.schedule + id, "1");
     await this.arm(id, stored, now);
     return { status: "created", schedule: await this.retrieve(id) };
@@ -144,7 +149,7 @@ export class SchedulesSystem {
     if (body.payload !== undefined) next.payload = body.payload;
     if (body.externalId !== undefined) next.ext = body.externalId;
     await this.write(id, next);
-    if (!next.paused) await this.arm(id, next, now);
+    if (!next.paused && !sameTiming(stored, next)) await this.arm(id, next, now);
     return this.retrieve(id);
   }
 
@@ -167,7 +172,8 @@ export class SchedulesSystem {
     if (body.externalId === null) delete next.ext;
     else if (body.externalId !== undefined) next.ext = body.externalId;
     await this.write(id, next);
-    if (!next.paused) await this.arm(id, next, now);
+    // Fires read the payload as they come: only a new timing re-arms (an every's phase stays otherwise).
+    if (!next.paused && !sameTiming(stored, next)) await this.arm(id, next, now);
     return this.retrieve(id);
   }
 
@@ -194,14 +200,20 @@ export class SchedulesSystem {
     const stored = await this.mustExist(id);
     if (stored.declared && !options.force)
       throw conflict("schedule_declared", `Schedule ${id} is declared by task "${stored.task}"'s code: remove it there, and deploy (or pause it)`);
+    await this.forget(id, stored);
+    if (stored.session) await redis.hdel(keys.session(stored.session), SESSION_PARTS.schedule + id);
+    await this.queue.removeJobScheduler(id);
+  }
+
+  /** Deletes a schedule's record and its index entries (its deduplicationKey only while it names this one). */
+  private async forget(id: string, stored: StoredSchedule): Promise<void> {
+    const { redis, keys } = this.resources;
     const transaction = redis.multi();
     transaction.hdel(keys.schedules("records"), id);
     transaction.zrem(keys.schedules("order"), id);
     transaction.hdel(keys.schedules("fires"), id);
-    if (stored.dedup) transaction.hdel(keys.schedules("dedup"), stored.dedup);
     await execOrThrow(transaction);
-    if (stored.session) await redis.hdel(keys.session(stored.session), SESSION_PARTS.schedule + id);
-    await this.queue.removeJobScheduler(id);
+    if (stored.dedup && (await redis.hget(keys.schedules("dedup"), stored.dedup)) === id) await redis.hdel(keys.schedules("dedup"), stored.dedup);
   }
 
   /** Deletes schedules, declared or not, that may be gone already (those of an erased session). */
