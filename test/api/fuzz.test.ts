@@ -130,6 +130,15 @@ const routes: Record<string, BodyRoute> = {
       ),
       maxUses: fc.oneof(fc.constantFrom(0, -1, 1.5, 1e20, "3", null), fc.integer({ min: 1_000_001 })),
       expiresIn: badDuration,
+      // Scopes beside a scope, none, too many, of two sessions, of an unknown run, of a kind there is not.
+      scopes: fc.oneof(
+        fc.constant(null).map(() => [{ type: "session.read", session: ids.session }]),
+        fc.constant([]),
+        fc.constant(null).map(() => Array.from({ length: 9 }, () => ({ type: "session.read", session: ids.session }))),
+        fc.constantFrom("run_0000000000000000_0000000000000000", "nope", "").map((run) => [{ type: "run.read", run }]),
+        fc.constantFrom("session.write", "run.write", "*").map((type) => [{ type, session: ids.session }]),
+        notAString,
+      ),
     },
     required: ["scope"],
   },
@@ -291,6 +300,7 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
     ["GET", (s) => `/api/v1/sessions/${ids.session}/output/${s}`, "name", true],
     ["GET", (s) => `/api/v1/tokens/${s}`, "id", true],
     ["POST", (s) => `/api/v1/tokens/${s}/complete`, "id", true],
+    ["DELETE", (s) => `/api/v1/auth/public-tokens/${s}`, "id", true],
     ["GET", (s) => `/api/v1/schedules/${s}`, "id", true],
     ["POST", (s) => `/api/v1/schedules/${s}/pause`, "id", true],
     ["POST", (s) => `/api/v1/schedules/${s}/resume`, "id", true],

@@ -238,8 +238,10 @@ describe("CORS (defect 9)", () => {
     const allowOrigin = (r: { headers: Record<string, unknown> }) => r.headers["access-control-allow-origin"];
     const input = `/api/v1/sessions/${session.id}/input/approval`;
 
-    expect(allowOrigin(await rawRequest(url(input), { method: "GET", headers: { ...auth(), ...origin } }))).toBeUndefined();
-    expect(allowOrigin(await rawRequest(url(`/api/v1/sessions/${session.id}`), { method: "GET", headers: { ...auth(), ...origin } }))).toBeUndefined();
+    // Reading a session is a browser's call too (a session.read token); listing sessions is not.
+    expect(allowOrigin(await rawRequest(url(input), { method: "GET", headers: { ...auth(), ...origin } }))).toBe("*");
+    expect(allowOrigin(await rawRequest(url(`/api/v1/sessions/${session.id}`), { method: "GET", headers: { ...auth(), ...origin } }))).toBe("*");
+    expect(allowOrigin(await rawRequest(url("/api/v1/sessions"), { method: "GET", headers: { ...auth(), ...origin } }))).toBeUndefined();
     expect(
       allowOrigin(
         await rawRequest(url("/api/v1/tokens"), {
@@ -260,7 +262,9 @@ describe("CORS (defect 9)", () => {
     const allowed = await preflight(input, "POST");
     expect(allowed.status).toBe(204);
     expect(allowOrigin(allowed)).toBe("*");
-    expect(allowOrigin(await preflight(input, "GET"))).toBeUndefined();
+    expect(allowOrigin(await preflight(input, "GET"))).toBe("*");
+    expect(allowOrigin(await preflight(input, "DELETE"))).toBeUndefined();
+    expect(allowOrigin(await preflight("/api/v1/sessions", "GET"))).toBeUndefined();
     expect(allowOrigin(await preflight("/api/v1/tokens", "POST"))).toBeUndefined();
   });
 });

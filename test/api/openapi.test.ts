@@ -65,7 +65,9 @@ describe("the OpenAPI document", () => {
     expect([...documented].filter((route) => !served.has(route))).toEqual([]);
     // Credentials: the default is a secret key; the browser routes also take a public token; the open ones none.
     const security = (method: string, path: string) => document.paths[path][method].security.map((s) => Object.keys(s)[0]);
-    expect(security("get", "/api/v1/runs")).toEqual(["secretKey"]);
+    expect(security("get", "/api/v1/tokens")).toEqual(["secretKey"]);
+    expect(security("get", "/api/v1/runs")).toEqual(["secretKey", "publicAccessToken"]);
+    expect(security("delete", "/api/v1/auth/public-tokens/{id}")).toEqual(["secretKey"]);
     expect(security("post", "/api/v1/sessions/{id}/input/{stream}")).toEqual(["secretKey", "publicAccessToken"]);
     expect(security("post", "/api/v1/tokens/{id}/complete")).toEqual(["secretKey", "publicAccessToken"]);
     expect(security("get", "/metrics")).toEqual(["secretKey", "metricsToken"]);

@@ -12,6 +12,18 @@ import type { ApiState } from "./types.ts";
  */
 export function authenticate(apiKeys: string[]): Middleware<ApiState> {
   return async (ctx, next) => {
+    // EventSource cannot send headers: an event stream may carry a public access token (never a secret key) as ?access_token=.
+    const inQuery = ctx.get("authorization") === "" && ctx.get("accept").includes("text/event-stream") ? ctx.query.access_token : undefined;
+    if (typeof inQuery === "string") {
+      if (!inQuery.startsWith("pat_"))
+        throw new HelmrError(
+          "unauthenticated",
+          "unauthorized",
+          "Only a public access token may be given as ?access_token=; send a secret key in the Authorization header",
+        );
+      ctx.state.principal = { kind: "public", token: inQuery };
+      return next();
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get("authorization"));
     if (!match) throw new HelmrError("unauthenticated", "unauthorized", "Missing `Authorization: Bearer <secret key>` header; use a key from HELMR_API_KEYS");
     const given = match[1];

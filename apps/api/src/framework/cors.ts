@@ -3,11 +3,11 @@ import type { Middleware } from "koa";
 import type { ApiState, RouteDefinition } from "./types.ts";
 
 /**
- * Browsers call the routes a public access token may use directly: those routes, on their
- * own method only, get CORS headers (on errors too) and preflight answers, before
+ * Browsers call the routes a public access token may use directly (sending input, reading
+ * a session, its streams, runs and waits, completing a token): those routes, on their own
+ * method only, get CORS headers (on errors too) and preflight answers, before
  * authentication, since a preflight carries no credentials. Every other method and route
- * stays same-origin, including other methods on the same paths (the input history is a GET
- * on the input route's path and takes a secret key only).
+ * stays same-origin, including other methods on the same paths.
  */
 export function cors(routes: RouteDefinition[], prefix: string): Middleware<ApiState> {
   const allowed = routes.map((route) => ({ method: route.method.toUpperCase(), pattern: pathPattern(prefix + route.path) }));
@@ -17,8 +17,8 @@ export function cors(routes: RouteDefinition[], prefix: string): Middleware<ApiS
       const method = ctx.method === "OPTIONS" ? ctx.get("access-control-request-method").toUpperCase() : ctx.method;
       return isBrowserCall(method, ctx.path) ? "*" : "";
     },
-    allowMethods: ["POST"],
-    allowHeaders: ["authorization", "content-type"],
+    allowMethods: ["GET", "POST"],
+    allowHeaders: ["authorization", "content-type", "last-event-id"],
     maxAge: 600,
   }) as Middleware<ApiState>;
 }

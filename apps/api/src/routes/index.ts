@@ -1,5 +1,6 @@
 import type { RouteDefinition } from "../framework/types.ts";
 import authPublicTokens from "./auth-public-tokens.ts";
+import authPublicTokensRevoke from "./auth-public-tokens-revoke.ts";
 import runsCancel from "./runs-cancel.ts";
 import runsEvents from "./runs-events.ts";
 import runsGet from "./runs-get.ts";
@@ -74,6 +75,7 @@ export const apiRoutes: RouteDefinition[] = [
   tokensComplete,
   tokensFail,
   authPublicTokens,
+  authPublicTokensRevoke,
 ];
 
 export { default as approvePage } from "./approve-page.ts";

@@ -1,4 +1,4 @@
-import { HelmrError, SendInputBody, SendInputResult, StreamName } from "@helmr/core";
+import { HelmrError, type PublicScopeRecord, SendInputBody, SendInputResult, StreamName } from "@helmr/core";
 import { publicToken } from "../framework/access.ts";
 import { parseBody, parseParam } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
@@ -28,11 +28,13 @@ export default defineRoute({
     const granted = bearer === null ? null : await engine.publicTokens.verify(bearer);
     const stream = parseParam(ctx, "stream", StreamName);
     const body = await parseBody(ctx, SendInputBody, { required: true });
-    if (granted) {
-      const { scope } = granted;
-      if (scope.session !== ctx.params.id || scope.stream !== stream || (scope.correlationId !== null && scope.correlationId !== body.correlationId)) {
-        throw new HelmrError("forbidden", "forbidden", "This public access token does not allow sending to this session, stream or correlationId");
-      }
+    const allowed = (scope: PublicScopeRecord) =>
+      scope.type === "session.input.send" &&
+      scope.session === ctx.params.id &&
+      scope.stream === stream &&
+      (scope.correlationId === null || scope.correlationId === body.correlationId);
+    if (granted && !granted.scopes.some(allowed)) {
+      throw new HelmrError("forbidden", "forbidden", "This public access token does not allow sending to this session, stream or correlationId");
     }
     checkPayloadSize(body.data, maxPayloadBytes, "The input's data");
     await inputSchemas.check(stream, body.data);

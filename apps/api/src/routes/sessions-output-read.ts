@@ -1,3 +1,4 @@
+import { checkRead } from "../framework/access.ts";
 import { OutputEntry, pageOf, StreamCursor, StreamName, StreamReadQuery } from "@helmr/core";
 import { parseOrThrow } from "@helmr/core";
 import { parseParam, parseQuery } from "../framework/input.ts";
@@ -11,6 +12,7 @@ import { defineRoute } from "../framework/types.ts";
  */
 export default defineRoute({
   method: "get",
+  acceptsPublicToken: true,
   path: "/sessions/:id/output/:stream",
   doc: {
     operationId: "readOutput",
@@ -21,6 +23,7 @@ export default defineRoute({
     eventStream: "Each output entry as an event whose id is its entry id and whose data is the entry (OutputEntry); reconnect with Last-Event-ID",
   },
   handler: async (ctx, deps) => {
+    await checkRead(ctx, deps.engine, { session: ctx.params.id });
     const stream = parseParam(ctx, "stream", StreamName);
     const query = parseQuery(ctx, StreamReadQuery);
     if (ctx.get("accept").includes("text/event-stream")) {

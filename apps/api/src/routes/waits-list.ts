@@ -1,3 +1,4 @@
+import { checkRead } from "../framework/access.ts";
 import { pageOf, WaitListQuery, WaitRecord } from "@helmr/core";
 import { parseQuery } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
@@ -5,6 +6,7 @@ import { defineRoute } from "../framework/types.ts";
 /** Pending waits, oldest first: kind, stream, correlationId, run, since when, deadline. */
 export default defineRoute({
   method: "get",
+  acceptsPublicToken: true,
   path: "/waits",
   doc: {
     operationId: "listWaits",
@@ -13,6 +15,9 @@ export default defineRoute({
     responses: { 200: pageOf(WaitRecord) },
   },
   handler: async (ctx, { engine }) => {
-    ctx.body = await engine.waits.list(parseQuery(ctx, WaitListQuery));
+    const query = parseQuery(ctx, WaitListQuery);
+    // A public access token lists the waits of the one session it may read, named.
+    await checkRead(ctx, engine, { session: query.session });
+    ctx.body = await engine.waits.list(query);
   },
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isValidDuration } from "../duration.ts";
+import { isRunId, parseRunId } from "../ids.ts";
 import { isStreamCursorAfter } from "../stream-ids.ts";
 import { WAIT_KINDS } from "../waits/kinds.ts";
 import { ConcurrencyKey, CorrelationId, Cursor, ExternalKey, Metadata, Name, PageLimit, StreamName, Tags } from "./limits.ts";
@@ -164,12 +165,39 @@ export const InputSendScope = z.strictObject({
 });
 export type InputSendScope = z.infer<typeof InputSendScope>;
 
-export const CreatePublicTokenBody = z.strictObject({
-  scope: InputSendScope,
-  maxUses: z.number().int().min(1).max(1_000_000).optional(),
-  expiresIn: DurationInput.optional(),
-});
+/** Read one session: its record, output and input streams, runs, their events and its pending waits. */
+export const SessionReadScope = z.strictObject({ type: z.literal("session.read"), session: z.string().min(1).max(64) });
+export type SessionReadScope = z.infer<typeof SessionReadScope>;
+/** Read one run: its record and its events. */
+export const RunReadScope = z.strictObject({ type: z.literal("run.read"), run: z.string().min(1).max(80) });
+export type RunReadScope = z.infer<typeof RunReadScope>;
+
+export const PublicTokenScope = z.discriminatedUnion("type", [InputSendScope, SessionReadScope, RunReadScope]);
+export type PublicTokenScope = z.infer<typeof PublicTokenScope>;
+
+export const CreatePublicTokenBody = z
+  .strictObject({
+    scope: PublicTokenScope.optional().describe("What the token allows"),
+    scopes: z
+      .array(PublicTokenScope)
+      .min(1)
+      .max(8)
+      .optional()
+      .describe("Several scopes in one token, all of one session (a chat screen: session.read and session.input.send)"),
+    maxUses: z.number().int().min(1).max(1_000_000).optional().describe("How many inputs it may send (reads are not counted)"),
+    expiresIn: DurationInput.optional(),
+  })
+  .refine((body) => (body.scope === undefined) !== (body.scopes === undefined), { message: "takes a scope or scopes, one of them", path: ["scope"] });
 export type CreatePublicTokenBody = z.infer<typeof CreatePublicTokenBody>;
+
+/** A token's scopes, from a body that gives one or several. */
+export const scopesOf = (body: CreatePublicTokenBody): PublicTokenScope[] => body.scopes ?? [body.scope!];
+
+/** The session a scope is of: a run's is in its id. Undefined for a run id that is not one. */
+export function sessionOfScope(scope: PublicTokenScope): string | undefined {
+  if (scope.type !== "run.read") return scope.session;
+  return isRunId(scope.run) ? parseRunId(scope.run).sessionId : undefined;
+}
 
 const SlotCount = z.number().int().min(1).max(1_000_000);
 

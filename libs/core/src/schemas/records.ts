@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { WaitingOn } from "../waits/shapes.ts";
-import { RunStatus, SharedLimits, TaskLimits, TokenStatus } from "./api.ts";
+import { type PublicTokenScope, RunStatus, SharedLimits, TaskLimits, TokenStatus } from "./api.ts";
 import { ScheduleContext } from "./schedules.ts";
 import { Time } from "./time.ts";
 
@@ -266,9 +266,26 @@ export function tokenOutcome({ token, firstCompletion }: TokenCompletion): Token
 }
 
 /** A scoped public access token, as created (the only time its secret is shown). */
+/** A public access token's scope as stored and shown: a run's names its session too. */
+export const PublicScopeRecord = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("session.input.send"), session: z.string(), stream: z.string(), correlationId: z.string().nullable() }),
+  z.strictObject({ type: z.literal("session.read"), session: z.string() }),
+  z.strictObject({ type: z.literal("run.read"), run: z.string(), session: z.string() }),
+]);
+export type PublicScopeRecord = z.infer<typeof PublicScopeRecord>;
+
+/** A scope as a token stores and shows it, in `session` (the one its scopes are of). */
+export function publicScopeRecord(scope: PublicTokenScope, session: string): PublicScopeRecord {
+  if (scope.type === "session.input.send") return { type: scope.type, session, stream: scope.stream, correlationId: scope.correlationId ?? null };
+  if (scope.type === "session.read") return { type: scope.type, session };
+  return { type: scope.type, run: scope.run, session };
+}
+
 export const PublicTokenRecord = z.strictObject({
+  id: z.string().describe("Revoke it with DELETE /api/v1/auth/public-tokens/:id"),
   publicAccessToken: z.string(),
-  scope: z.strictObject({ type: z.literal("session.input.send"), session: z.string(), stream: z.string(), correlationId: z.string().nullable() }),
+  scope: PublicScopeRecord.describe("Its first scope (all of them in `scopes`)"),
+  scopes: z.array(PublicScopeRecord),
   maxUses: z.number().int().nullable(),
   expiresAt: Time.nullable(),
 });

@@ -1,5 +1,14 @@
 import type { ExecutionBroker } from "@helmr/broker";
-import { parseDuration, type CreatedToken, type CreatePublicTokenBody, type CreateTokenBody, type PublicTokenRecord } from "@helmr/core";
+import {
+  parseDuration,
+  publicScopeRecord,
+  scopesOf,
+  sessionOfScope,
+  type CreatedToken,
+  type CreatePublicTokenBody,
+  type CreateTokenBody,
+  type PublicTokenRecord,
+} from "@helmr/core";
 import { NonDeterminismError } from "../errors/index.ts";
 import type { TaskDefinition } from "../task.ts";
 import { execute } from "./execute.ts";
@@ -121,11 +130,6 @@ function standInToken(id: string, body: CreateTokenBody): CreatedToken {
 }
 
 function standInPublicToken(body: CreatePublicTokenBody): PublicTokenRecord {
-  const { scope } = body;
-  return {
-    publicAccessToken: "",
-    scope: { type: scope.type, session: scope.session, stream: scope.stream, correlationId: scope.correlationId ?? null },
-    maxUses: body.maxUses ?? null,
-    expiresAt: null,
-  };
+  const scopes = scopesOf(body).map((scope) => publicScopeRecord(scope, sessionOfScope(scope) ?? ""));
+  return { id: "", publicAccessToken: "", scope: scopes[0], scopes, maxUses: body.maxUses ?? null, expiresAt: null };
 }
