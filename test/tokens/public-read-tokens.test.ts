@@ -9,13 +9,14 @@ afterEach(() => stack?.close());
 
 const replies = streams.output<{ text: string }>("read-replies");
 const question = streams.input<{ text: string }>("read-question");
-/** A chat turn: waits for a question, answers on the output stream, parks for the next. */
+/** A chat: each question gets an answer on the output stream, then the run parks for the next. */
 const chat = task({
   id: "read-chat",
   run: async () => {
-    const asked = await question.wait().unwrap();
-    await replies.append({ text: `you said ${asked.text}` });
-    return question.wait().unwrap();
+    for (;;) {
+      const asked = await question.wait().unwrap();
+      await replies.append({ text: `you said ${asked.text}` });
+    }
   },
 });
 
@@ -116,9 +117,8 @@ describe("public access tokens that read", () => {
     expect(scopes.map((scope) => scope.type)).toEqual(["session.read", "session.input.send"]);
     const sent = await stack.http("POST", `/api/v1/sessions/${sessionId}/input/${question.id}`, { key: publicAccessToken, body: { data: { text: "again" } } });
     expect(sent.body).toMatchObject({ status: "resumed", runId });
-    await eventually(async () => (await get(`/runs/${runId}`, publicAccessToken)).body.status === "completed", {
-      what: "the run completed, read with the token",
-    });
+    const output = `/sessions/${sessionId}/output/${replies.id}`;
+    await eventually(async () => (await get(output, publicAccessToken)).body.data.length === 2, { what: "the answer, read with the token" });
     // Scopes of two sessions are refused: a token lives with one session.
     const mixed = await stack.http("POST", "/api/v1/auth/public-tokens", {
       body: {
@@ -191,7 +191,11 @@ describe("public access tokens that read", () => {
     const { publicAccessToken } = await stack.client.auth.createPublicToken({ scope: { type: "session.read", session: sessionId } });
     const path = `${stack.server.url}/api/v1/sessions/${sessionId}/output/${replies.id}`;
     const events = async (headers: Record<string, string>, count: number) => {
-      const response = await fetch(`${path}?access_token=${encodeURIComponent(publicAccessToken)}`, { headers: { accept: "text/event-stream", ...headers } });
+      const response = await fetch(`${path}?access_token=${encodeURIComponent(publicAccessToken)}`, {
+        headers: { accept: "text/event-stream", ...headers },
+        // An event that never comes fails the test, not the run.
+        signal: AbortSignal.timeout(10_000),
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get("access-control-allow-origin")).toBe("*");
       const reader = response.body!.getReader();

@@ -18,6 +18,7 @@ import { FlowSystem } from "./systems/flow.ts";
 import { ErasureSystem } from "./systems/erasure.ts";
 import { RetentionSystem } from "./systems/retention.ts";
 import { SchedulesSystem } from "./systems/schedules.ts";
+import { RepliesSystem } from "./systems/replies.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
 import { shardSpreadWarning } from "./shard-spread.ts";
 
@@ -61,6 +62,7 @@ export class HelmrEngine {
   readonly erasure: ErasureSystem;
   readonly retention: RetentionSystem;
   readonly schedules: SchedulesSystem;
+  readonly replies: RepliesSystem;
 
   constructor(readonly resources: Resources) {
     this.warm = new WarmWorkersSystem(resources);
@@ -79,6 +81,7 @@ export class HelmrEngine {
     this.outbox = new OutboxSweeperSystem(resources, this.dispatch, this.tokens, this.children);
     this.publicTokens = new PublicTokensSystem(resources);
     this.schedules = new SchedulesSystem(resources, this.runs, this.versions);
+    this.replies = new RepliesSystem(resources, this.runs, this.sessions);
     this.erasure = new ErasureSystem(resources, this.sessions, this.warm, this.children, this.schedules);
     this.retention = new RetentionSystem(resources, this.sessions, this.erasure);
     resources.metrics.versionsToCount = async () => (await this.versions.describe()).data;

@@ -1,4 +1,4 @@
-import { HelmrError, type PublicScopeRecord, SendInputBody, SendInputResult, StreamName } from "@helmr/core";
+import { HelmrError, parseDuration, type PublicScopeRecord, SendInputBody, SendInputResult, StreamName } from "@helmr/core";
 import { publicToken } from "../framework/access.ts";
 import { parseBody, parseParam } from "../framework/input.ts";
 import { checkPayloadSize } from "../framework/payload.ts";
@@ -10,6 +10,9 @@ import { defineRoute } from "../framework/types.ts";
  * stream's schema) runs before anything is stored or a public token's use is spent.
  * With a public access token (browsers; CORS is on): only its session, stream and, if it
  * names one, correlationId (else 403), at most maxUses times (then 403 token_exhausted).
+ * With `wait`, an input that resumed a run is answered once that run parks again or ends (or
+ * the wait ran out), with its state and the output it appended meanwhile: a chat turn in
+ * one request (systems/replies.ts).
  */
 export default defineRoute({
   method: "post",
@@ -36,10 +39,21 @@ export default defineRoute({
     if (granted && !granted.scopes.some(allowed)) {
       throw new HelmrError("forbidden", "forbidden", "This public access token does not allow sending to this session, stream or correlationId");
     }
+    // A reply shows the run and its output: a public token that asks for one must also read the session.
+    if (granted && body.wait !== undefined && !granted.scopes.some((scope) => scope.type === "session.read" && scope.session === ctx.params.id))
+      throw new HelmrError(
+        "forbidden",
+        "forbidden",
+        "A send with `wait` answers with the run and its output: the token needs a session.read scope of this session too",
+      );
     checkPayloadSize(body.data, maxPayloadBytes, "The input's data");
     await inputSchemas.check(stream, body.data);
+    const marks = body.wait === undefined ? null : await engine.replies.markOutput(ctx.params.id);
     const delivered = await engine.streams.deliver(ctx.params.id, stream, body.data, body.correlationId, { publicTokenId: granted?.id });
     ctx.status = 202;
-    ctx.body = delivered;
+    ctx.body =
+      marks && delivered.status === "resumed"
+        ? { ...delivered, reply: await engine.replies.afterTurn(ctx.params.id, delivered.runId, marks, parseDuration(body.wait!)) }
+        : delivered;
   },
 });

@@ -183,7 +183,7 @@ async function readRange(redis: Redis, key: string, after: string | undefined, l
   return { entries: page, next: more ? page[page.length - 1][0] : null };
 }
 
-function toOutputEntry([id, fields]: StreamEntry): OutputEntry {
+export function toOutputEntry([id, fields]: StreamEntry): OutputEntry {
   const f = fieldsOf(fields);
   return { id, data: JSON.parse(f.d), runId: f.r, at: new Date(Number(f.at)).toISOString() };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isValidDuration } from "../duration.ts";
+import { isValidDuration, parseDuration } from "../duration.ts";
 import { isRunId, parseRunId } from "../ids.ts";
 import { isStreamCursorAfter } from "../stream-ids.ts";
 import { WAIT_KINDS } from "../waits/kinds.ts";
@@ -95,9 +95,15 @@ export type IndexPageQuery = z.infer<typeof IndexPageQuery>;
 
 export const TaskIdParam = Name;
 
+/** The longest a send waits for the run it resumed to answer (`wait`). */
+export const MAX_REPLY_WAIT_MS = 60_000;
+
 export const SendInputBody = z.strictObject({
   data: z.unknown().refine((v) => v !== undefined, "is required (any JSON value)"),
   correlationId: CorrelationId.optional(),
+  wait: DurationInput.refine((v) => !isValidDuration(v) || parseDuration(v) <= MAX_REPLY_WAIT_MS, "is at most 60s")
+    .optional()
+    .describe("When the input resumes a run: answer once that run parks again or ends (or this long passed), with its state and its output meanwhile"),
 });
 export type SendInputBody = z.infer<typeof SendInputBody>;
 

@@ -58,12 +58,6 @@ export type InputEntry = z.infer<typeof InputEntry>;
 export const OutputEntry = z.strictObject({ id: z.string(), data: z.unknown(), runId: z.string(), at: Time });
 export type OutputEntry = z.infer<typeof OutputEntry>;
 
-export const SendInputResult = z.discriminatedUnion("status", [
-  z.strictObject({ entryId: z.string(), status: z.literal("resumed"), runId: z.string() }),
-  z.strictObject({ entryId: z.string(), status: z.literal("buffered") }),
-]);
-export type SendInputResult = z.infer<typeof SendInputResult>;
-
 export const RunError = z.strictObject({ name: z.string(), message: z.string(), stack: z.string().optional() });
 export type RunError = z.infer<typeof RunError>;
 
@@ -104,6 +98,25 @@ export const RunRecord = z.strictObject({
   finishedAt: Time.nullable(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
+
+/** What the run an input resumed did with it (a send with `wait`): its state when its turn ended, and its output meanwhile. */
+export const InputReply = z.strictObject({
+  run: RunRecord.describe("The run as its turn ended: parked again (waiting) or ended; still running or queued when the wait ran out"),
+  output: z.record(z.string(), z.array(OutputEntry)).describe("By output stream, the entries the run appended since the input, oldest first"),
+  timedOut: z.boolean().describe("The wait ran out before the run parked again or ended"),
+});
+export type InputReply = z.infer<typeof InputReply>;
+
+export const SendInputResult = z.discriminatedUnion("status", [
+  z.strictObject({
+    entryId: z.string(),
+    status: z.literal("resumed"),
+    runId: z.string(),
+    reply: InputReply.optional().describe("With `wait`: what the resumed run did, in the same request"),
+  }),
+  z.strictObject({ entryId: z.string(), status: z.literal("buffered") }),
+]);
+export type SendInputResult = z.infer<typeof SendInputResult>;
 
 /** A version of task code that workers have started (GET /versions). */
 export const VersionRecord = z.strictObject({

@@ -1,4 +1,4 @@
-import type { InputEntry, OutputEntry, Page, SendInputResult } from "@helmr/core";
+import type { Duration, InputEntry, OutputEntry, Page, SendInputResult } from "@helmr/core";
 import type { HttpTransport } from "../http.ts";
 import { readServerSentEvents } from "../sse.ts";
 
@@ -9,6 +9,12 @@ export interface SendOptions {
   correlationId?: string;
   /** A scoped public access token to send with instead of the client's API key (browsers). */
   publicAccessToken?: string;
+  /**
+   * When the input resumes a run, answer once that run parks again or ends (or this long
+   * passed, at most 60s): the result's `reply` holds the run and the output it appended
+   * meanwhile. A chat turn in one request.
+   */
+  wait?: Duration;
 }
 
 export class InputStreamHandle {
@@ -21,7 +27,11 @@ export class InputStreamHandle {
   /** Delivers input: it resumes the run waiting on (stream, correlationId), or is buffered for the next wait. */
   send(data: unknown, options: SendOptions = {}): Promise<SendInputResult> {
     return this.http.request("POST", path(this.sessionId, "input", this.stream), {
-      body: { data, ...(options.correlationId !== undefined ? { correlationId: options.correlationId } : {}) },
+      body: {
+        data,
+        ...(options.correlationId !== undefined ? { correlationId: options.correlationId } : {}),
+        ...(options.wait !== undefined ? { wait: options.wait } : {}),
+      },
       bearer: options.publicAccessToken,
     });
   }
