@@ -43,7 +43,7 @@ describe("DELETE /api/v1/sessions/:id erases a session", () => {
     await runReaches(client, other.runId, "waiting");
     const session = client.sessions.open(sessionId);
     await session.input("erase-answer").send("buffered for nobody", { correlationId: "nobody" });
-    await client.auth.createPublicToken({ scope: { type: "session.input.send", session: sessionId, stream: "erase-answer" } });
+    await client.auth.createPublicToken({ scope: { type: "session.input.send", session: sessionId, stream: "erase-answer" }, maxUses: 1 });
     const waitingOn = (await client.runs.retrieve(withToken.runId)).waitingOn!;
     const tokenId = waitingOn.kind === "token" ? waitingOn.tokenId : "";
     await stack.snapshots.create({ full: true });

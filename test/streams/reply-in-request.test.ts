@@ -75,7 +75,10 @@ describe("a reply in the same request (send with wait)", () => {
     const tooLong = await stack.http("POST", `/api/v1/sessions/${sessionId}/input/${question.id}`, { body: { data: { text: "x" }, wait: "2m" } });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.error.issues[0].path).toBe("/wait");
-    const sendOnly = await stack.client.auth.createPublicToken({ scope: { type: "session.input.send", session: sessionId, stream: question.id } });
+    const sendOnly = await stack.client.auth.createPublicToken({
+      scope: { type: "session.input.send", session: sessionId, stream: question.id },
+      unbounded: true,
+    });
     const refused = await stack.http("POST", `/api/v1/sessions/${sessionId}/input/${question.id}`, {
       key: sendOnly.publicAccessToken,
       body: { data: { text: "x" }, wait: "1s" },
@@ -87,6 +90,7 @@ describe("a reply in the same request (send with wait)", () => {
         { type: "session.input.send", session: sessionId, stream: question.id },
         { type: "session.read", session: sessionId },
       ],
+      unbounded: true,
     });
     const answered = await stack.http("POST", `/api/v1/sessions/${sessionId}/input/${question.id}`, {
       key: chatToken.publicAccessToken,

@@ -111,6 +111,7 @@ describe("public access tokens that read", () => {
           { type: "session.read", session: sessionId },
           { type: "session.input.send", session: sessionId, stream: question },
         ],
+        unbounded: true,
       },
       { client: stack.client },
     );
@@ -143,10 +144,19 @@ describe("public access tokens that read", () => {
     expect((await stack.http("DELETE", `/api/v1/auth/public-tokens/${revoked.id}`)).status).toBe(404);
     await eventually(async () => (await get(`/sessions/${session.id}`, expiring.publicAccessToken)).status === 401, { what: "the token to expire" });
     // A revoked input token sends nothing either.
-    const input = await stack.client.auth.createPublicToken({ scope: { type: "session.input.send", session: session.id, stream: "s" } });
+    const input = await stack.client.auth.createPublicToken({ scope: { type: "session.input.send", session: session.id, stream: "s" }, maxUses: 5 });
     await stack.client.auth.revokePublicToken(input.id);
     expect((await stack.http("POST", `/api/v1/sessions/${session.id}/input/s`, { key: input.publicAccessToken, body: { data: 1 } })).status).toBe(401);
     expect((await stack.client.sessions.open(session.id).input("s").list()).data).toEqual([]);
+    // An input token that could send anything for ever is asked for, not given by default; every token expires.
+    const unbounded = await stack.http("POST", "/api/v1/auth/public-tokens", {
+      body: { scope: { type: "session.input.send", session: session.id, stream: "s" } },
+    });
+    expect(unbounded.status).toBe(422);
+    expect(unbounded.body.error.issues[0].path).toBe("/maxUses");
+    const asked = await stack.client.auth.createPublicToken({ scope: { type: "session.input.send", session: session.id, stream: "s" }, unbounded: true });
+    expect(Date.parse(asked.expiresAt!) - Date.now()).toBeGreaterThan(23 * 3600_000);
+    expect(Date.parse(asked.expiresAt!) - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
     // Revoking takes a secret key.
     expect((await stack.http("DELETE", `/api/v1/auth/public-tokens/${expiring.id}`, { key: expiring.publicAccessToken })).status).toBe(403);
   });

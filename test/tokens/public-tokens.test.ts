@@ -74,11 +74,11 @@ describe("public access tokens for session input", () => {
     stack = await startStack();
     const session = await stack.client.sessions.create();
     const scope = { type: "session.input.send" as const, session: session.id, stream: "s" };
-    const expired = await stack.client.auth.createPublicToken({ scope, expiresIn: 1 });
-    const valid = await stack.client.auth.createPublicToken({ scope });
+    const expired = await stack.client.auth.createPublicToken({ scope, expiresIn: 1, unbounded: true });
+    const valid = await stack.client.auth.createPublicToken({ scope, unbounded: true });
     const completion = await stack.client.tokens.create({ timeout: "1h" });
     const [id, signature] = valid.publicAccessToken.split(".");
-    const forged = await stack.client.auth.createPublicToken({ scope });
+    const forged = await stack.client.auth.createPublicToken({ scope, unbounded: true });
     const candidates = [
       expired.publicAccessToken,
       `${id}.${signature.slice(0, -1)}${signature.endsWith("A") ? "B" : "A"}`,

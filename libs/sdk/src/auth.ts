@@ -15,7 +15,11 @@ export type PublicTokenScopeOption =
   | { type: "session.read"; session: string }
   | { type: "run.read"; run: string };
 
-export type PublicTokenOptions = { maxUses?: number; expiresIn?: Duration } & (
+/**
+ * `expiresIn` defaults to a day. An input scope with neither a correlationId nor maxUses is
+ * refused unless `unbounded: true` asks for it.
+ */
+export type PublicTokenOptions = { maxUses?: number; expiresIn?: Duration; unbounded?: true } & (
   | { scope: PublicTokenScopeOption; scopes?: undefined }
   | { scopes: PublicTokenScopeOption[]; scope?: undefined }
 );

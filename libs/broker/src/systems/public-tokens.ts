@@ -1,4 +1,5 @@
 import {
+  DEFAULT_PUBLIC_TOKEN_EXPIRY,
   HelmrError,
   INPUT_PAT_PREFIX,
   constantTimeEqual,
@@ -49,17 +50,23 @@ export class PublicTokensSystem {
     if (sessions.has(undefined)) throw invalid("A run.read scope names a run id (run_...)", [{ path: "/scope/run", message: "is not a run id" }]);
     if (sessions.size > 1) throw invalid("The scopes of one token name one session", [{ path: "/scopes", message: "name more than one session" }]);
     const session = [...sessions][0]!;
+    // An input token that names no correlationId and has no maxUses writes to its stream until it expires: only when asked for.
+    if (!body.unbounded && body.maxUses === undefined && scopes.some((scope) => scope.type === "session.input.send" && scope.correlationId === undefined))
+      throw invalid(
+        "A session.input.send scope without a correlationId and without maxUses lets whoever holds the token send to the stream until it expires: give one of them, or ask for it with unbounded: true",
+        [{ path: "/maxUses", message: "is required for an input scope without a correlationId, unless unbounded is true" }],
+      );
     const { redis, keys } = this.resources;
     if (!isSessionId(session) || !(await redis.exists(keys.session(session)))) {
       throw notFound("session", session, "a public token's scope must name an existing session");
     }
     for (const scope of scopes) if (scope.type === "run.read" && !(await redis.exists(keys.run(scope.run)))) throw notFound("run", scope.run);
     const id = options.id ?? newPublicTokenId(session);
-    const expiresAt = body.expiresIn === undefined ? null : now + parseDuration(body.expiresIn);
+    const expiresAt = now + parseDuration(body.expiresIn ?? DEFAULT_PUBLIC_TOKEN_EXPIRY);
     const stored = scopes.map((scope) => publicScopeRecord(scope, session));
     await callScript(redis, "createPublicToken", {
       keys: { token: keys.publicToken(id), session: keys.session(session) },
-      args: { scope: JSON.stringify(stored), maxUses: body.maxUses ?? "", expiresAt: expiresAt ?? "", now, ownId: parsePublicTokenId(id)!.own },
+      args: { scope: JSON.stringify(stored), maxUses: body.maxUses ?? "", expiresAt, now, ownId: parsePublicTokenId(id)!.own },
     });
     return {
       id,
@@ -67,7 +74,7 @@ export class PublicTokensSystem {
       scope: stored[0],
       scopes: stored,
       maxUses: body.maxUses ?? null,
-      expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
     };
   }
 

@@ -171,6 +171,9 @@ export const InputSendScope = z.strictObject({
 });
 export type InputSendScope = z.infer<typeof InputSendScope>;
 
+/** How long a public access token lasts when its creation does not say. */
+export const DEFAULT_PUBLIC_TOKEN_EXPIRY = "1d";
+
 /** Read one session: its record, output and input streams, runs, their events and its pending waits. */
 export const SessionReadScope = z.strictObject({ type: z.literal("session.read"), session: z.string().min(1).max(64) });
 export type SessionReadScope = z.infer<typeof SessionReadScope>;
@@ -191,7 +194,11 @@ export const CreatePublicTokenBody = z
       .optional()
       .describe("Several scopes in one token, all of one session (a chat screen: session.read and session.input.send)"),
     maxUses: z.number().int().min(1).max(1_000_000).optional().describe("How many inputs it may send (reads are not counted)"),
-    expiresIn: DurationInput.optional(),
+    expiresIn: DurationInput.optional().describe(`How long it lasts; ${DEFAULT_PUBLIC_TOKEN_EXPIRY} when left out`),
+    unbounded: z
+      .literal(true)
+      .optional()
+      .describe("Asks for an input scope with neither a correlationId nor maxUses: whoever holds the token may send to the stream until it expires"),
   })
   .refine((body) => (body.scope === undefined) !== (body.scopes === undefined), { message: "takes a scope or scopes, one of them", path: ["scope"] });
 export type CreatePublicTokenBody = z.infer<typeof CreatePublicTokenBody>;
