@@ -12,11 +12,12 @@ import { streamBenchmarks } from "./streams.ts";
 import { upgradeBenchmarks } from "./upgrades.ts";
 import { flowBenchmarks } from "./flow.ts";
 import { scheduleBenchmarks } from "./schedules.ts";
+import { replyBenchmarks } from "./reply.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules|reply runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -80,6 +81,10 @@ if (!only || only === "schedules") {
     probes: Number(process.env.BENCH_SCHEDULE_PROBES ?? 20),
     seconds: Number(process.env.BENCH_SCHEDULE_SECONDS ?? 15),
   });
+  console.log("");
+}
+if (!only || only === "reply") {
+  await replyBenchmarks({ turns: Number(process.env.BENCH_REPLY_TURNS ?? 500) });
   console.log("");
 }
 if (!only || only === "snapshots") {
