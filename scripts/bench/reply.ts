@@ -19,7 +19,7 @@ const chat = task({
 
 /**
  * A chat turn over HTTP with HelmrClient, from sending a question to holding its answer:
- * one send with `wait` (issue 30's reply in the same request), against a send and then
+ * one send with `wait` (a reply in the same request), against a send and then
  * reads of the output stream until the answer is there (what a client does without it),
  * turns interleaved one by one on one parked run each, in the same run.
  */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createEngine, type EngineHooks, type HelmrEngine } from "@helmr/broker";
-import { startApiServer, type ApiServer } from "@helmr/api";
+import { startApiServer, type ApiServer, type EventStreamLimits } from "@helmr/api";
 import { HelmrClient, createWorker, type HelmrWorker, type WorkerOptions } from "@helmr/sdk";
 import { pino } from "pino";
 import { inject } from "vitest";
@@ -48,6 +48,7 @@ export async function startStack(
     queueShards?: number;
     waitReplicas?: number;
     metricsToken?: string;
+    eventStreamLimits?: Partial<EventStreamLimits>;
   } = {},
 ): Promise<TestStack> {
   const redisUrl = options.redisUrl ?? inject("redisUrl");
@@ -67,7 +68,14 @@ export async function startStack(
   await engine.ready();
   const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;
   const server = await startApiServer(
-    { engine, logger, apiKeys: [apiKey], maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024, metricsToken: options.metricsToken },
+    {
+      engine,
+      logger,
+      apiKeys: [apiKey],
+      maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024,
+      metricsToken: options.metricsToken,
+      eventStreamLimits: options.eventStreamLimits,
+    },
     { port: 0, host: "127.0.0.1" },
   );
   // The URL is known once the server listens (port 0); callback URLs are built from it.

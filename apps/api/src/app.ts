@@ -1,3 +1,4 @@
+import { EventStreams } from "./framework/event-stream-limits.ts";
 import { readFileSync } from "node:fs";
 import Router from "@koa/router";
 import Koa from "koa";
@@ -39,6 +40,7 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
     inputSchemas: new InputSchemas(apiDeps.engine, apiDeps.logger),
     closing,
     openApiDocument: buildOpenApiDocument(documentedRoutes, apiVersion),
+    eventStreams: new EventStreams(apiDeps.eventStreamLimits),
   };
   // Errors after a response started (a client leaving an event stream) reach Koa, not our
   // error mapping; a client going away is normal, anything else is worth a warning.

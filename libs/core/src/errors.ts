@@ -19,6 +19,7 @@ export type ErrorKind =
   | "too_large"
   | "unsupported"
   | "method_not_allowed"
+  | "too_many"
   | "unavailable"
   | "internal";
 

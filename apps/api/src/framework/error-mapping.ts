@@ -29,7 +29,7 @@ export function errorMapping(logger: Logger): Middleware<ApiState> {
       }
     } catch (error) {
       const mapped = toHelmrError(error, logger, ctx.state.requestId);
-      if (mapped.kind === "unavailable") ctx.set("retry-after", String(RETRY_AFTER_SECONDS));
+      if (mapped.kind === "unavailable" || mapped.kind === "too_many") ctx.set("retry-after", String(RETRY_AFTER_SECONDS));
       respond(ctx, mapped);
     }
   };
@@ -47,6 +47,7 @@ export const STATUS_OF_KIND: Record<ErrorKind, number> = {
   too_large: 413,
   unsupported: 415,
   invalid: 422,
+  too_many: 429,
   internal: 500,
   unavailable: 503,
 };

@@ -30,6 +30,7 @@ export function streamRunEvents(ctx: ApiContext, deps: RouteDeps, runId: string,
           seen = look.join("|");
           const [page, run] = await Promise.all([engine.runs.events(runId, 200, String(next)), engine.runs.retrieve(runId)]);
           for (const event of page.data) events.send(String(next++), "run", { event, run });
+          await events.drained();
           if (FINAL.has(run.status) && page.nextCursor === null) return;
           if (page.nextCursor !== null) seen = "";
         }
@@ -64,6 +65,7 @@ export function streamSessionRuns(ctx: ApiContext, deps: RouteDeps, sessionId: s
           seen.set(run.id, state);
           events.send(String(sent++), "run", run);
         }
+        await events.drained();
         await pause(SESSION_LOOK_MS);
       }
     } catch (error) {

@@ -1,3 +1,4 @@
+import type { EventStreamLimits, EventStreams } from "./event-stream-limits.ts";
 import type { HelmrEngine } from "@helmr/broker";
 import type { RouterContext } from "@koa/router";
 import type { Logger } from "pino";
@@ -18,6 +19,8 @@ export interface ApiDeps {
   maxPayloadBytes: number;
   /** HELMR_METRICS_TOKEN: a bearer that opens GET /metrics only (a secret key opens it too). */
   metricsToken?: string;
+  /** Bounds on server-sent event streams (framework/sse.ts, EVENT_STREAM_LIMITS); tests make them small. */
+  eventStreamLimits?: Partial<EventStreamLimits>;
 }
 
 /** What the routes get: the deps, plus process-wide helpers built once in buildApp. */
@@ -27,6 +30,8 @@ export interface RouteDeps extends ApiDeps {
   closing: AbortSignal;
   /** GET /api/v1/openapi.json's body, built once from the routes' docs. */
   openApiDocument: Record<string, unknown>;
+  /** The event streams this process has open, counted against their limits. */
+  eventStreams: EventStreams;
 }
 
 export interface ApiState {

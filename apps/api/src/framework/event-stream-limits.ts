@@ -1,0 +1,54 @@
+import { HelmrError } from "@helmr/core";
+
+/**
+ * How far event streams go, per API process: open streams in all, and per credential (a
+ * public access token, or the secret keys together); how much one may have buffered for a
+ * client that does not read before it is dropped; how long one stays open without an event.
+ */
+export interface EventStreamLimits {
+  perProcess: number;
+  perCredential: number;
+  maxBufferedBytes: number;
+  idleMs: number;
+}
+
+export const EVENT_STREAM_LIMITS: EventStreamLimits = { perProcess: 10_000, perCredential: 20, maxBufferedBytes: 1 << 20, idleMs: 10 * 60_000 };
+
+/** The event streams a process has open, by credential: a stream over a limit is refused (429, Retry-After). */
+export class EventStreams {
+  readonly limits: EventStreamLimits;
+  private open = 0;
+  private readonly byCredential = new Map<string, number>();
+
+  constructor(limits: Partial<EventStreamLimits> = {}) {
+    this.limits = { ...EVENT_STREAM_LIMITS, ...limits };
+  }
+
+  /** Counts a new stream of `credential` in; the returned function counts it out. */
+  admit(credential: string): () => void {
+    const held = this.byCredential.get(credential) ?? 0;
+    if (this.open >= this.limits.perProcess)
+      throw new HelmrError(
+        "too_many",
+        "too_many_streams",
+        `This API process has ${this.open} event streams open, its most; retry later, or on another process`,
+      );
+    if (held >= this.limits.perCredential)
+      throw new HelmrError(
+        "too_many",
+        "too_many_streams",
+        `This credential has ${held} event streams open on this API process, its most (${this.limits.perCredential}); close one first`,
+      );
+    this.open++;
+    this.byCredential.set(credential, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.open--;
+      const left = (this.byCredential.get(credential) ?? 1) - 1;
+      if (left > 0) this.byCredential.set(credential, left);
+      else this.byCredential.delete(credential);
+    };
+  }
+}
