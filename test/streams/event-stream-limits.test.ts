@@ -55,8 +55,14 @@ describe("event stream limits", () => {
     expect(third.status).toBe(429);
     expect(third.headers.get("retry-after")).toBeTruthy();
     expect((await third.json()).error.code).toBe("too_many_streams");
-    // Another credential is counted apart.
-    expect((await fetch(url, { headers: { accept: "text/event-stream", authorization: `Bearer ${stack.apiKey}` } })).status).toBe(200);
+    // Another token is counted apart, and a secret key (a backend) only against the process's limit.
+    const other = await stack.client.auth.createPublicToken({ scope: { type: "session.read", session: session.id } });
+    const byOther = await fetch(url, { headers: { accept: "text/event-stream", authorization: `Bearer ${other.publicAccessToken}` } });
+    expect(byOther.status).toBe(200);
+    await byOther.body!.cancel();
+    const bySecret = await Promise.all([1, 2, 3].map(() => fetch(url, { headers: { accept: "text/event-stream", authorization: `Bearer ${stack.apiKey}` } })));
+    expect(bySecret.map((response) => response.status)).toEqual([200, 200, 200]);
+    for (const response of bySecret) await response.body!.cancel();
     await first.body!.cancel();
     await eventually(
       async () => {

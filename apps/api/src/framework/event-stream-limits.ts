@@ -1,8 +1,8 @@
 import { HelmrError } from "@helmr/core";
 
 /**
- * How far event streams go, per API process: open streams in all, and per credential (a
- * public access token, or the secret keys together); how much one may have buffered for a
+ * How far event streams go, per API process: open streams in all, and per public access
+ * token (a secret key is a backend's, bound by the process's limit alone); how much one may have buffered for a
  * client that does not read before it is dropped; how long one stays open without an event.
  */
 export interface EventStreamLimits {
@@ -24,28 +24,29 @@ export class EventStreams {
     this.limits = { ...EVENT_STREAM_LIMITS, ...limits };
   }
 
-  /** Counts a new stream of `credential` in; the returned function counts it out. */
-  admit(credential: string): () => void {
-    const held = this.byCredential.get(credential) ?? 0;
+  /** Counts a new stream of `credential` (a public token's id; null for a secret key) in; the returned function counts it out. */
+  admit(credential: string | null): () => void {
+    const held = credential === null ? 0 : (this.byCredential.get(credential) ?? 0);
     if (this.open >= this.limits.perProcess)
       throw new HelmrError(
         "too_many",
         "too_many_streams",
         `This API process has ${this.open} event streams open, its most; retry later, or on another process`,
       );
-    if (held >= this.limits.perCredential)
+    if (credential !== null && held >= this.limits.perCredential)
       throw new HelmrError(
         "too_many",
         "too_many_streams",
         `This credential has ${held} event streams open on this API process, its most (${this.limits.perCredential}); close one first`,
       );
     this.open++;
-    this.byCredential.set(credential, held + 1);
+    if (credential !== null) this.byCredential.set(credential, held + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.open--;
+      if (credential === null) return;
       const left = (this.byCredential.get(credential) ?? 1) - 1;
       if (left > 0) this.byCredential.set(credential, left);
       else this.byCredential.delete(credential);

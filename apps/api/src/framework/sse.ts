@@ -14,10 +14,10 @@ export interface EventStream {
   close(): void;
 }
 
-/** Who a stream counts against: a public access token by its id part, the secret keys together. */
-function credentialOf(ctx: ApiContext): string {
+/** The public access token a stream counts against, by its id part; null for a secret key (a backend, bound by the process's limit alone). */
+function credentialOf(ctx: ApiContext): string | null {
   const principal = ctx.state.principal;
-  return principal.kind === "public" ? principal.token.split(".")[0] : "secret";
+  return principal.kind === "public" ? principal.token.split(".")[0] : null;
 }
 
 /**
