@@ -6,7 +6,6 @@ import {
   newScheduleId,
   notFound,
   type Page,
-  parseDuration,
   type ScheduleContext,
   type ScheduleListQuery,
   type ScheduleRecord,
@@ -17,28 +16,13 @@ import { logDistinctErrors } from "../closing.ts";
 import { SESSION_PARTS } from "../keys.ts";
 import { execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
-import { checkTiming, DEFAULT_TIMEZONE, nextCronFire, nextFireTimes, type ScheduleTiming } from "../schedule-times.ts";
+import { checkTiming, nextCronFire } from "../schedule-times.ts";
+import { type LastFire, sameTiming, scheduleRecord, type StoredSchedule, storedTiming, timingOf, withoutTiming } from "../schedule-records.ts";
 import type { RunsSystem } from "./runs.ts";
 import type { VersionsSystem } from "./versions.ts";
 
 /** The BullMQ queue whose job schedulers fire the schedules (one scheduler a schedule, by its id). */
 export const SCHEDULES_QUEUE = "schedules";
-
-/** A schedule as stored in the records hash (systems/schedules.ts); absent fields are null or false. */
-interface StoredSchedule {
-  task: string;
-  cron?: string;
-  every?: number;
-  tz: string;
-  payload?: unknown;
-  ext?: string;
-  dedup?: string;
-  session?: string;
-  declared?: true;
-  paused?: true;
-  createdAt: number;
-  updatedAt: number;
-}
 
 /** A schedule a task's code declares (schedules.task), as a worker publishes it for its version. */
 export interface DeclaredSchedule {
@@ -46,12 +30,6 @@ export interface DeclaredSchedule {
   cron?: string;
   every?: number;
   timezone?: string;
-}
-
-/** What a schedule's last fire started. */
-interface LastFire {
-  runId: string;
-  scheduledAt: number;
 }
 
 /** How many fire times a schedule shows ahead (nextRuns). */
@@ -395,46 +373,7 @@ export class SchedulesSystem {
     const [nexts, fires] = await Promise.all([redis.zmscore(this.queue.keys.repeat, ...ids), redis.hmget(keys.schedules("fires"), ...ids)]);
     return schedules.map(([id, stored], i) => {
       const next = stored.paused || nexts[i] === null ? null : Number(nexts[i]);
-      const last = fires[i] ? (JSON.parse(fires[i]!) as LastFire) : null;
-      const timing = timingOf({ cron: stored.cron, every: stored.every, timezone: stored.tz });
-      const nextRuns = next === null ? [] : [next, ...nextFireTimes(timing, next, shown - 1)];
-      return {
-        id,
-        task: stored.task,
-        type: stored.declared ? "declared" : "imperative",
-        cron: stored.cron ?? null,
-        every: stored.every ?? null,
-        timezone: stored.tz,
-        payload: stored.payload ?? null,
-        externalId: stored.ext ?? null,
-        deduplicationKey: stored.dedup ?? null,
-        sessionId: stored.session ?? null,
-        status: stored.paused ? "paused" : "active",
-        nextRunAt: next === null ? null : new Date(next).toISOString(),
-        nextRuns: nextRuns.map((at) => new Date(at).toISOString()),
-        lastRun: last ? { runId: last.runId, scheduledAt: new Date(last.scheduledAt).toISOString() } : null,
-        createdAt: new Date(stored.createdAt).toISOString(),
-        updatedAt: new Date(stored.updatedAt).toISOString(),
-      } satisfies ScheduleRecord;
+      return scheduleRecord(id, stored, next, fires[i] ? (JSON.parse(fires[i]!) as LastFire) : null, shown);
     });
   }
-}
-
-/** A body's or a declaration's timing, the zone defaulting to UTC and `every` in ms. */
-function timingOf(source: { cron?: string; every?: string | number; timezone?: string }): ScheduleTiming {
-  const timezone = source.timezone ?? DEFAULT_TIMEZONE;
-  return source.cron !== undefined ? { cron: source.cron.trim(), timezone } : { every: parseDuration(source.every ?? 0), timezone };
-}
-
-function storedTiming(timing: ScheduleTiming): Pick<StoredSchedule, "cron" | "every" | "tz"> {
-  return timing.cron !== undefined ? { cron: timing.cron, tz: timing.timezone } : { every: timing.every, tz: timing.timezone };
-}
-
-function withoutTiming(stored: StoredSchedule): Omit<StoredSchedule, "cron" | "every" | "tz"> {
-  const { cron: _cron, every: _every, tz: _tz, ...rest } = stored;
-  return rest;
-}
-
-function sameTiming(stored: StoredSchedule, timing: Pick<StoredSchedule, "cron" | "every" | "tz">): boolean {
-  return stored.cron === timing.cron && stored.every === timing.every && stored.tz === timing.tz;
 }
