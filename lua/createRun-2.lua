@@ -42,17 +42,13 @@ elseif sessionStatus ~= "open" then
   return -5
 end
 
-newRun(runKey, sessionKey, runId, taskId, version, payload, now, jobId, idem ~= "" and {"idem", idem} or {}, nil)
-if parent ~= "" then
-  rcall("HSET", runKey, "parent", parent)
+-- The trigger's options the run stores, each only when given: written with the run, in one HSET.
+local extra = {}
+for _, field in ipairs({{"idem", idem}, {"parent", parent}, {"flow", flow}, {"expireAt", expireAt}, {"sched", schedule}}) do
+  if field[2] ~= "" then
+    extra[#extra + 1] = field[1]
+    extra[#extra + 1] = field[2]
+  end
 end
-if flow ~= "" then
-  rcall("HSET", runKey, "flow", flow)
-end
-if expireAt ~= "" then
-  rcall("HSET", runKey, "expireAt", expireAt)
-end
-if schedule ~= "" then
-  rcall("HSET", runKey, "sched", schedule)
-end
+newRun(runKey, sessionKey, runId, taskId, version, payload, now, jobId, extra, nil)
 return {"created", claimStart(runKey)}

@@ -1,3 +1,5 @@
+import { isValidDuration, parseDuration } from "@helmr/core";
+
 /** How a trigger is made, besides its body (RunsSystem.trigger). */
 export interface TriggerOptions {
   /** The run's id, when the caller chose it (a run's code journals its child's id first). */
@@ -16,4 +18,9 @@ export interface TriggerOptions {
 export interface CreateOptions {
   sessionId?: string;
   startAt?: number;
+}
+
+/** When a delayed trigger's run starts: at a time (ISO 8601), or a duration from now. */
+export function startOf(delay: string | number, now: number): number {
+  return isValidDuration(delay) ? now + parseDuration(delay) : Date.parse(String(delay));
 }

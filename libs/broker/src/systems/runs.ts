@@ -9,7 +9,6 @@ import {
   newSessionId,
   notFound,
   invalid,
-  isValidDuration,
   parseDuration,
   parseRunId,
   type JournalOperation,
@@ -28,7 +27,7 @@ import type { ChildrenSystem } from "./children.ts";
 import type { VersionsSystem } from "./versions.ts";
 import { flowOfTrigger, type FlowSystem } from "./flow.ts";
 import { Debouncer } from "../debounce.ts";
-import type { CreateOptions, TriggerOptions } from "../trigger-options.ts";
+import { startOf, type CreateOptions, type TriggerOptions } from "../trigger-options.ts";
 
 export type { TriggerOptions } from "../trigger-options.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -396,9 +395,4 @@ export class RunsSystem {
     }
     return { outcome, run };
   }
-}
-
-/** When a delayed trigger's run starts: at a time (ISO 8601), or a duration from now. */
-function startOf(delay: string | number, now: number): number {
-  return isValidDuration(delay) ? now + parseDuration(delay) : Date.parse(String(delay));
 }
