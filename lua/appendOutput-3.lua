@@ -2,6 +2,10 @@
   Appends to a session output stream and journals the entry id in one step, so a
   replayed run never appends twice.
   The session's count of the stream's entries counts every append, trimmed ones too.
+  Publishes the stream's key on the channel of that name: API processes following the
+  stream (their one subscriber connection) read on from their cursor when told. The
+  message carries nothing; what was appended is read from the stream, so a message lost
+  costs latency, never an entry.
   @key run        run hash (its journal and events are fields of it)
   @key session    session hash (its runs are fields of it; it also counts entries per stream)
   @key stream     output stream
@@ -38,4 +42,5 @@ end
 -- The session hash counts each stream's entries in a field named like the stream's key.
 rcall("HINCRBY", sessionKey, KEY.outputStream .. stream, 1)
 journal(runKey, position, outputEntry(stream, entryId))
+rcall("PUBLISH", streamKey, "")
 return entryId

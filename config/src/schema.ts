@@ -1,4 +1,4 @@
-import { VersionName, isValidDuration, parseRedisUrl } from "@helmr/core";
+import { VersionName, isValidDuration, parseDuration, parseRedisUrl } from "@helmr/core";
 import { z } from "zod";
 
 /**
@@ -31,6 +31,13 @@ export const DEFAULTS = {
 
 /** A duration setting like "30d"; "0" turns what it bounds off. */
 const duration = (fallback: string) => z.string().default(fallback).refine(isValidDuration, 'must be a duration like "30d", "12h" or "90m" ("0" turns it off)');
+
+/** A duration setting like "30s" that cannot be turned off. */
+const positiveDuration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((text) => isValidDuration(text) && parseDuration(text) > 0, 'must be a duration like "30s", "10m" or "1h", more than 0');
 
 const optionalText = z
   .string()
@@ -105,6 +112,15 @@ export const Settings = z.object({
   HELMR_MAX_PAYLOAD_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   /** The default cap of output streams (streams.output's maxLength): about this many entries are kept; 0: no cap. */
   HELMR_OUTPUT_MAX_LENGTH: int(0, 1_000_000_000).default(0),
+  // Event streams (apps/api/src/framework/event-stream-limits.ts), per API process.
+  HELMR_STREAMS_PER_PROCESS: int(1, 1_000_000).default(10_000),
+  /** Per public access token; a secret key counts against the process's bound only. */
+  HELMR_STREAMS_PER_TOKEN: int(1, 1_000_000).default(20),
+  /** A client that takes nothing for this long while events wait for it is dropped. */
+  HELMR_STREAMS_STALL: positiveDuration("30s"),
+  HELMR_STREAMS_MAX_BUFFERED_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  /** A stream with no event for this long ends (the client reconnects). */
+  HELMR_STREAMS_IDLE: positiveDuration("10m"),
   HELMR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
   // Snapshots (libs/broker/src/snapshots): to S3 when HELMR_S3_BUCKET is set, else under

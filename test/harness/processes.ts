@@ -103,9 +103,10 @@ export function startedPerTest(): (args: string[], env: Record<string, string>) 
   };
 }
 
-/** `helmr server` on a prefix of its own (started with a file's startedPerTest), the settings its workers share, and a client of it. */
-export async function startServerProcess(start: (args: string[], env: Record<string, string>) => HelmrProcess) {
+/** `helmr server` on a prefix of its own (started with a file's startedPerTest) with `settings` besides, the settings its workers share, and a client of it. */
+export async function startServerProcess(start: (args: string[], env: Record<string, string>) => HelmrProcess, settings: Record<string, string> = {}) {
   const env = {
+    ...settings,
     HELMR_REDIS_URL: inject("redisUrl"),
     HELMR_PREFIX: `t-${randomBytes(5).toString("hex")}`,
     HELMR_API_KEYS: `sk_test_${randomBytes(16).toString("hex")}`,

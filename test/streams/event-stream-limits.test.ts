@@ -17,6 +17,12 @@ const flooder = task({
   },
 });
 
+/** The API's open event streams, from its metrics. */
+async function streamsOpen(stack: TestStack): Promise<number> {
+  const text = await (await fetch(`${stack.server.url}/metrics`, { headers: { authorization: `Bearer ${stack.apiKey}` } })).text();
+  return Number(/^helmr_api_event_streams (\S+)$/m.exec(text)?.[1]);
+}
+
 /** An event stream request whose body is not read until `read()`: a client that has stopped reading. */
 function stalledStream(url: string, headers: Record<string, string>) {
   return new Promise<{ status: number; retryAfter?: string; read: () => Promise<string> }>((resolve, reject) => {
@@ -75,20 +81,34 @@ describe("event stream limits", () => {
     await second.body!.cancel();
   });
 
-  it("drops a client that stops reading once too much waits for it, saying why, and keeps nothing more for it", async () => {
-    stack = await startStack({ eventStreamLimits: { maxBufferedBytes: 256 * 1024 } });
+  it("drops a client that takes nothing for its stall time, saying why, after pausing it", async () => {
+    stack = await startStack({ eventStreamLimits: { stallMs: 300 } });
     await stack.startWorker({ tasks: [flooder] });
     const session = await stack.client.sessions.create();
     const stalled = await stalledStream(`${stack.server.url}/api/v1/sessions/${session.id}/output/${flood.id}`, { authorization: `Bearer ${stack.apiKey}` });
     expect(stalled.status).toBe(200);
-    // 400 entries of 32 KB: far more than the socket and the bound hold.
+    // 400 entries of 32 KB: far more than the socket holds.
     const { runId } = await stack.client.tasks.trigger("limits-flooder", { count: 400, size: 32 * 1024 }, { sessionId: session.id });
     await runReaches(stack.client, runId, "completed");
+    await eventually(async () => (await streamsOpen(stack)) === 0, { what: "the stalled stream dropped" });
     const text = await stalled.read();
-    expect(text).toMatch(/event: dropped\ndata: \{"reason":"the client read too slowly/);
+    expect(text).toMatch(/event: dropped\ndata: \{"reason":"the client took nothing for 300 ms/);
     const received = (text.match(/^event: output$/gm) ?? []).length;
     expect(received).toBeGreaterThan(0);
     expect(received).toBeLessThan(400);
+  });
+
+  it("drops a client once more than its bound waits for it", async () => {
+    stack = await startStack({ eventStreamLimits: { maxBufferedBytes: 256 * 1024 } });
+    await stack.startWorker({ tasks: [flooder] });
+    const session = await stack.client.sessions.create();
+    const { runId } = await stack.client.tasks.trigger("limits-flooder", { count: 3, size: 300 * 1024 }, { sessionId: session.id });
+    await runReaches(stack.client, runId, "completed");
+    const stalled = await stalledStream(`${stack.server.url}/api/v1/sessions/${session.id}/output/${flood.id}`, { authorization: `Bearer ${stack.apiKey}` });
+    await eventually(async () => (await streamsOpen(stack)) === 0, { what: "the stream dropped" });
+    const text = await stalled.read();
+    expect(text).toMatch(/event: dropped\ndata: \{"reason":"the client read too slowly \(over 262144 bytes waiting\)/);
+    expect((text.match(/^event: output$/gm) ?? []).length).toBe(1);
   });
 
   it("ends a stream with no event for its idle time, saying so", async () => {

@@ -8,6 +8,8 @@ import { cors } from "./framework/cors.ts";
 import { errorMapping } from "./framework/error-mapping.ts";
 import { InputSchemas } from "./framework/input-schemas.ts";
 import { jsonBodies } from "./framework/json-body.ts";
+import { OutputFanout } from "./framework/output-fanout.ts";
+import { SharedLooks } from "./framework/shared-looks.ts";
 import { requestLogging } from "./framework/logging.ts";
 import { redisGate } from "./framework/redis-gate.ts";
 import { requestId } from "./framework/request-id.ts";
@@ -41,7 +43,18 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
     closing,
     openApiDocument: buildOpenApiDocument(documentedRoutes, apiVersion),
     eventStreams: new EventStreams(apiDeps.eventStreamLimits),
+    outputFanout: new OutputFanout(apiDeps.engine, apiDeps.logger),
+    sharedLooks: new SharedLooks(),
   };
+  apiDeps.engine.resources.metrics.eventStreamsToCount = () => ({
+    open: deps.eventStreams.count,
+    outputFeeds: deps.outputFanout.size.feeds,
+    looks: deps.sharedLooks.size,
+  });
+  closing.addEventListener("abort", () => {
+    deps.outputFanout.close();
+    deps.sharedLooks.close();
+  });
   // Errors after a response started (a client leaving an event stream) reach Koa, not our
   // error mapping; a client going away is normal, anything else is worth a warning.
   app.on("error", (error: Error & { code?: string }) => {

@@ -114,8 +114,32 @@ export class EngineMetrics {
   /** The tasks with limits and their runs against them (FlowSystem.counts), set by the engine. */
   flowToCount: () => Promise<{ taskId: string; running: number; queued: number; throttled: number }[]> = async () => [];
 
+  /** An API process's event streams (set by the API): open ones, and what they follow, each read once for all of them. */
+  eventStreamsToCount: () => { open: number; outputFeeds: number; looks: number } | null = () => null;
+
   constructor(private readonly resources: { redis: Redis; keys: Keys; waiting: WaitingIndex }) {
     const metrics = this;
+    new Gauge({
+      name: "helmr_api_event_streams",
+      help: "Server-sent event streams this API process has open (live output, runs and sessions)",
+      registers: [this.registry],
+      collect() {
+        const counts = metrics.eventStreamsToCount();
+        if (counts) this.set(counts.open);
+      },
+    });
+    new Gauge({
+      name: "helmr_api_event_stream_feeds",
+      help: "What this API process's event streams follow, each read once for all its clients: output streams (kind=output), runs and sessions (kind=look)",
+      labelNames: ["kind"],
+      registers: [this.registry],
+      collect() {
+        const counts = metrics.eventStreamsToCount();
+        if (!counts) return;
+        this.set({ kind: "output" }, counts.outputFeeds);
+        this.set({ kind: "look" }, counts.looks);
+      },
+    });
     new Gauge({
       name: "helmr_waits",
       help: "Parked runs by what they wait on (input, token, timer), counted by the waiting index as runs park and resume (runs parked before it kept counts, in data of layout 3, are not counted here)",

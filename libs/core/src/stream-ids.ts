@@ -26,3 +26,12 @@ export function isStreamCursorBefore(text: string): boolean {
   const id = parts(text);
   return id !== null && !(id[0] === 0n && id[1] === 0n);
 }
+
+/** Orders two entry ids as Redis does: negative when `a` comes first, 0 when they are the same, positive after. */
+export function compareStreamIds(a: string, b: string): number {
+  const x = parts(a);
+  const y = parts(b);
+  if (!x || !y) throw new Error(`not a stream entry id: ${x ? b : a}`);
+  const [high, low] = x[0] === y[0] ? [x[1], y[1]] : [x[0], y[0]];
+  return high === low ? 0 : high < low ? -1 : 1;
+}

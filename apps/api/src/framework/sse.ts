@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
+import { OUTPUT_PAGE, type OutputSubscriber, outputEventFrame } from "./output-fanout.ts";
 import type { ApiContext, RouteDeps } from "./types.ts";
 
-const BLOCK_MS = 5_000;
 const HEARTBEAT_MS = 15_000;
 
 /** A server-sent event stream this response writes: events, until the client goes away or the server shuts down. */
@@ -9,6 +9,8 @@ export interface EventStream {
   readonly open: boolean;
   /** Writes an event; false when the client has not taken what was written before (wait for `drained`). */
   send(id: string, event: string, data: unknown): boolean;
+  /** Writes an event already written out (`id: ...\nevent: ...\ndata: ...\n\n`): one text shared by every client of a fan-out. */
+  sendFrame(frame: string): boolean;
   /** Resolves once the client took what was buffered, or the stream closed. */
   drained(): Promise<void>;
   close(): void;
@@ -24,14 +26,15 @@ function credentialOf(ctx: ApiContext): string | null {
  * Turns the response into an event stream (headers, a retry hint, a heartbeat comment every
  * 15 s), counted against the process's and the credential's limits (429 beyond them),
  * closed when the client goes away, the server shuts down, or its writer is done. A client
- * that does not read is never buffered for without bound: past `maxBufferedBytes` the
- * stream ends with a `dropped` event saying so; a stream with no event for `idleMs` ends
- * with an `idle` event. Either way the client reconnects with Last-Event-ID and misses
- * nothing. `onClose` frees what the writer holds.
+ * that does not read is paused, never buffered for: its writer waits for `drained()`
+ * (what it has not sent stays in Redis); one that takes nothing for `stallMs`, or has more
+ * than `maxBufferedBytes` waiting, is dropped with a `dropped` event saying why, and a
+ * stream with no event for `idleMs` ends with an `idle` event. Either way the client
+ * reconnects with Last-Event-ID and misses nothing. `onClose` frees what the writer holds.
  */
 export function openEventStream(ctx: ApiContext, deps: RouteDeps, onClose: () => void = () => {}): EventStream {
   const release = deps.eventStreams.admit(credentialOf(ctx));
-  const { maxBufferedBytes, idleMs } = deps.eventStreams.limits;
+  const { maxBufferedBytes, idleMs, stallMs } = deps.eventStreams.limits;
   const body = new PassThrough();
   ctx.status = 200;
   ctx.set({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
@@ -39,11 +42,13 @@ export function openEventStream(ctx: ApiContext, deps: RouteDeps, onClose: () =>
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
   let open = true;
+  let stalled: NodeJS.Timeout | undefined;
   const close = () => {
     if (!open) return;
     open = false;
     clearInterval(heartbeat);
     clearTimeout(idle);
+    clearTimeout(stalled);
     deps.closing.removeEventListener("abort", close);
     release();
     onClose();
@@ -52,63 +57,89 @@ export function openEventStream(ctx: ApiContext, deps: RouteDeps, onClose: () =>
   const last = (event: string, reason: string) => {
     body.write(`event: ${event}\ndata: ${JSON.stringify({ reason })}\n\n`);
     close();
+    // A client that reads nothing would hold the socket and what waits for it: it gets a
+    // moment to read the reason, then the connection goes.
+    const cutOff = setTimeout(() => ctx.res.destroy(), 5_000).unref();
+    ctx.res.once("close", () => clearTimeout(cutOff));
   };
   const idleAfter = () => setTimeout(() => last("idle", `no event for ${idleMs} ms: reconnect with Last-Event-ID to go on`), idleMs);
   let idle = idleAfter();
   const heartbeat = setInterval(() => body.write(": keep-alive\n\n"), HEARTBEAT_MS);
   ctx.req.on("close", close);
   deps.closing.addEventListener("abort", close);
+  body.on("drain", () => {
+    clearTimeout(stalled);
+    stalled = undefined;
+  });
   body.write("retry: 1000\n\n");
+  function sendFrame(frame: string): boolean {
+    if (!open) return false;
+    clearTimeout(idle);
+    idle = idleAfter();
+    const taken = body.write(frame);
+    if (body.writableLength + ctx.res.writableLength > maxBufferedBytes) {
+      last("dropped", `the client read too slowly (over ${maxBufferedBytes} bytes waiting): reconnect with Last-Event-ID to go on`);
+      return false;
+    }
+    return taken;
+  }
   return {
     get open() {
       return open;
     },
-    send: (id, event, data) => {
-      if (!open) return false;
-      clearTimeout(idle);
-      idle = idleAfter();
-      const taken = body.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      if (body.writableLength + ctx.res.writableLength > maxBufferedBytes) {
-        last("dropped", `the client read too slowly (over ${maxBufferedBytes} bytes waiting): reconnect with Last-Event-ID to go on`);
-        return false;
-      }
-      return taken;
+    send: (id, event, data) => sendFrame(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    sendFrame,
+    drained: () => {
+      if (!open || !body.writableNeedDrain) return Promise.resolve();
+      stalled ??= setTimeout(() => last("dropped", `the client took nothing for ${stallMs} ms: reconnect with Last-Event-ID to go on`), stallMs);
+      return new Promise<void>((resolve) => {
+        const done = () => (body.off("drain", done), body.off("close", done), deps.closing.removeEventListener("abort", done), resolve());
+        body.once("drain", done);
+        body.once("close", done);
+        deps.closing.addEventListener("abort", done);
+      });
     },
-    drained: () =>
-      open && body.writableNeedDrain
-        ? new Promise<void>((resolve) => {
-            const done = () => (body.off("drain", done), deps.closing.removeEventListener("abort", done), resolve());
-            body.once("drain", done);
-            body.once("close", done);
-            deps.closing.addEventListener("abort", done);
-          })
-        : Promise.resolve(),
     close,
   };
 }
 
 /**
  * Streams a session output stream as server-sent events: entries after `after`, then live
- * ones (XREAD BLOCK on a connection of this response's own). Each event's id is the entry
- * id.
+ * ones. The client reads what it has not seen from Redis at its own pace (an XREAD of a
+ * page, then waiting until the socket drains), and once it has read everything joins the
+ * process's fan-out (framework/output-fanout.ts), which feeds it live until it falls behind
+ * and reads from Redis again. Each event's id is the entry id.
  */
 export function streamOutputEvents(ctx: ApiContext, deps: RouteDeps, sessionId: string, stream: string, after: string): void {
-  const blocking = deps.engine.resources.redis.duplicate();
-  const events = openEventStream(ctx, deps, () => blocking.disconnect());
+  let wake = () => {};
+  const subscriber: OutputSubscriber = {
+    cursor: after,
+    take: (entry, frame) => {
+      subscriber.cursor = entry.id;
+      return events.sendFrame(frame);
+    },
+    fellBehind: () => wake(),
+  };
+  const events = openEventStream(ctx, deps, () => {
+    deps.outputFanout.leave(sessionId, stream, subscriber);
+    wake();
+  });
   void (async () => {
-    let cursor = after;
     try {
       while (events.open) {
-        const entries = await deps.engine.streams.tailOutput(blocking, sessionId, stream, cursor, BLOCK_MS);
-        for (const entry of entries) {
-          events.send(entry.id, "output", entry);
-          cursor = entry.id;
-        }
-        // Read no faster than the client takes: what it has not taken stays in Redis, not here.
+        const entries = await deps.engine.streams.outputAfter(sessionId, stream, subscriber.cursor, OUTPUT_PAGE);
+        // Read no faster than the client takes: what it has not taken stays in Redis, not
+        // here (the rest of a page is read again once the client drained).
+        const taken = entries.findIndex((entry) => !subscriber.take(entry, outputEventFrame(entry)));
+        await events.drained();
+        if (taken >= 0 || entries.length === OUTPUT_PAGE || !events.open || !deps.outputFanout.join(sessionId, stream, subscriber)) continue;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
         await events.drained();
       }
     } catch (error) {
-      if (events.open) deps.logger.warn({ err: error, sessionId, stream }, "output stream tail failed; closing the event stream");
+      if (events.open) deps.logger.warn({ err: error, sessionId, stream }, "reading an output stream failed; closing the event stream");
     } finally {
       events.close();
     }

@@ -4,6 +4,8 @@ import type { RouterContext } from "@koa/router";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { InputSchemas } from "./input-schemas.ts";
+import type { OutputFanout } from "./output-fanout.ts";
+import type { SharedLooks } from "./shared-looks.ts";
 
 /** Who made a request: a secret key's holder, or a public access token's (framework/auth.ts). */
 export type Principal = { kind: "secret" } | { kind: "public"; token: string };
@@ -19,7 +21,7 @@ export interface ApiDeps {
   maxPayloadBytes: number;
   /** HELMR_METRICS_TOKEN: a bearer that opens GET /metrics only (a secret key opens it too). */
   metricsToken?: string;
-  /** Bounds on server-sent event streams (framework/sse.ts, EVENT_STREAM_LIMITS); tests make them small. */
+  /** Bounds on server-sent event streams (framework/sse.ts, EVENT_STREAM_LIMITS; HELMR_STREAMS_* in `helmr server`). */
   eventStreamLimits?: Partial<EventStreamLimits>;
 }
 
@@ -32,6 +34,10 @@ export interface RouteDeps extends ApiDeps {
   openApiDocument: Record<string, unknown>;
   /** The event streams this process has open, counted against their limits. */
   eventStreams: EventStreams;
+  /** Output streams read once for every event stream of this process that follows them. */
+  outputFanout: OutputFanout;
+  /** Runs and sessions looked at once per interval for every event stream following them. */
+  sharedLooks: SharedLooks;
 }
 
 export interface ApiState {

@@ -38,6 +38,13 @@ export async function startApi(
         apiKeys: options.apiKeys,
         maxPayloadBytes: settings.HELMR_MAX_PAYLOAD_BYTES,
         metricsToken: settings.HELMR_METRICS_TOKEN,
+        eventStreamLimits: {
+          perProcess: settings.HELMR_STREAMS_PER_PROCESS,
+          perCredential: settings.HELMR_STREAMS_PER_TOKEN,
+          stallMs: parseDuration(settings.HELMR_STREAMS_STALL),
+          maxBufferedBytes: settings.HELMR_STREAMS_MAX_BUFFERED_BYTES,
+          idleMs: parseDuration(settings.HELMR_STREAMS_IDLE),
+        },
       },
       { port: options.port, host: options.host },
     );

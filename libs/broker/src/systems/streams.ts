@@ -125,13 +125,13 @@ export class StreamsSystem {
   }
 
   /**
-   * Waits (XREAD BLOCK) for output entries after `after`, on a connection of the caller's
-   * (a blocked connection serves no one else). Returns [] when the block times out.
+   * Output entries after `after`, at most `count`, oldest first: an XREAD that does not
+   * block, on the shared connection. Event streams read with it: the one that follows a
+   * stream for every subscriber of an API process, and a subscriber catching up on its own.
    */
-  async tailOutput(blocking: Redis, sessionId: string, stream: string, after: string, blockMs: number): Promise<OutputEntry[]> {
-    const result = (await blocking.xread("COUNT", 100, "BLOCK", blockMs, "STREAMS", this.resources.keys.outputStream(sessionId, stream), after)) as
-      | [string, StreamEntry[]][]
-      | null;
+  async outputAfter(sessionId: string, stream: string, after: string, count: number): Promise<OutputEntry[]> {
+    const key = this.resources.keys.outputStream(sessionId, stream);
+    const result = (await this.resources.redis.xread("COUNT", count, "STREAMS", key, after)) as [string, StreamEntry[]][] | null;
     return result ? result[0][1].map(toOutputEntry) : [];
   }
 
