@@ -25,8 +25,19 @@ export interface HelmrProcess {
  * a test can signal the whole group.
  */
 export function spawnHelmr(args: string[], env: Record<string, string>, cwd = REPO, options: { processGroup?: boolean } = {}): HelmrProcess {
-  const child = spawn(process.execPath, [HELMR_BIN, ...args], {
-    cwd,
+  return spawnCommand(process.execPath, [HELMR_BIN, ...args], env, { cwd, ...options, label: `helmr ${args.join(" ")}` });
+}
+
+/** Runs any command as spawnHelmr runs `helmr` (a clean environment plus `env`, a data dir of its own): `npm start`, say. */
+export function spawnCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; processGroup?: boolean; label?: string } = {},
+): HelmrProcess {
+  const label = options.label ?? [command, ...args].join(" ");
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? REPO,
     detached: options.processGroup ?? false,
     // A data dir of its own unless the test names one: nothing a process writes (snapshots, an embedded Redis) lands in the repository.
     env: {
@@ -51,7 +62,7 @@ export function spawnHelmr(args: string[], env: Record<string, string>, cwd = RE
     json: <T>(timeoutMs = 20_000) =>
       eventually(
         () => {
-          if (child.exitCode !== null) throw new Error(`helmr ${args.join(" ")} exited ${child.exitCode}: ${err || out}`);
+          if (child.exitCode !== null) throw new Error(`${label} exited ${child.exitCode}: ${err || out}`);
           for (const line of out.split("\n")) {
             if (!line.startsWith("{")) continue;
             const parsed = JSON.parse(line) as T & { level?: unknown; msg?: unknown };
@@ -61,7 +72,7 @@ export function spawnHelmr(args: string[], env: Record<string, string>, cwd = RE
           }
           return undefined;
         },
-        { timeoutMs, what: `helmr ${args.join(" ")} to print its facts` },
+        { timeoutMs, what: `${label} to print its facts` },
       ),
   };
 }

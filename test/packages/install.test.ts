@@ -11,10 +11,11 @@ import { REPO } from "../harness/processes.ts";
  * Helmr as a user meets it: the packages are built and packed, installed with
  * npm into a new project outside this repository, and used from there: a TypeScript tasks
  * file run by that project's `npx helmr dev`, an ESM and a CommonJS backend using the
- * client, the CLI, `tsc` over the user's code, and a browser bundle of the client.
+ * client, the CLI, `tsc` over the user's code, a browser bundle of the client, and a React
+ * screen on @helmr/react (type-checked, bundled, rendered).
  */
 const run = promisify(execFile);
-const PACKAGES = ["libs/core", "config", "libs/embedded-redis", "libs/broker", "libs/sdk", "apps/api", "apps/cli"];
+const PACKAGES = ["libs/core", "config", "libs/embedded-redis", "libs/broker", "libs/sdk", "libs/react", "apps/api", "apps/cli"];
 const INSTALL_TIMEOUT_MS = 240_000;
 
 let project: string;
@@ -51,8 +52,15 @@ beforeAll(async () => {
     JSON.stringify({
       name: "user-app",
       private: true,
-      dependencies: { "@helmr/sdk": tarball("sdk"), "@helmr/cli": tarball("cli"), zod: "^4.1.0" },
-      devDependencies: { typescript: "^5.9.3", "@types/node": "^20.19.0" },
+      dependencies: {
+        "@helmr/sdk": tarball("sdk"),
+        "@helmr/cli": tarball("cli"),
+        "@helmr/react": tarball("react"),
+        react: "^19.2.0",
+        "react-dom": "^19.2.0",
+        zod: "^4.1.0",
+      },
+      devDependencies: { typescript: "^5.9.3", "@types/node": "^20.19.0", "@types/react": "^19.2.0", "@types/react-dom": "^19.2.0" },
       overrides: Object.fromEntries(internal.map((name) => [`@helmr/${name}`, tarball(name)])),
     }),
   );
@@ -74,8 +82,8 @@ function writeUserCode(): void {
     `import { step, streams, task, timers, tokens } from "@helmr/sdk";
 import { z } from "zod";
 
-const approval = streams.input("approval", { schema: z.object({ approved: z.boolean(), by: z.string() }) });
-const events = streams.output("events");
+export const approval = streams.input("approval", { schema: z.object({ approved: z.boolean(), by: z.string() }) });
+export const events = streams.output<{ type: string; doc?: string; tokenId?: string }>("events");
 
 export const review = task({
   id: "review",
@@ -131,6 +139,42 @@ main().catch((error) => {
     join(project, "browser.js"),
     `import { HelmrClient } from "@helmr/sdk/client";\nwindow.client = new HelmrClient({ baseUrl: location.origin });\n`,
   );
+  // A browser screen: the session's output typed from the task's stream, its runs and a send.
+  writeFileSync(
+    join(project, "screen.tsx"),
+    `import { HelmrProvider, type StreamData, useOutput, useRun, useSession } from "@helmr/react";
+import type { approval, events } from "./tasks.ts";
+
+export function Screen({ sessionId, runId }: { sessionId: string; runId: string }) {
+  const session = useSession(sessionId);
+  const output = useOutput<StreamData<typeof events>>(sessionId, "events");
+  const { run } = useRun(runId);
+  const asked = output.entries.filter((entry) => entry.data.type === "asked").length;
+  return (
+    <div>
+      <p id="runs">{\`\${session.runs.length} runs, \${asked} asked, \${run?.status ?? "unknown"}\`}</p>
+      <button type="button" onClick={() => void session.send<StreamData<typeof approval>>("approval", { approved: true, by: "ada" }, { correlationId: "doc" })}>approve</button>
+    </div>
+  );
+}
+
+export function App(props: { sessionId: string; runId: string }) {
+  return (
+    <HelmrProvider baseUrl="http://127.0.0.1:1" accessToken="pat_example">
+      <Screen {...props} />
+    </HelmrProvider>
+  );
+}
+`,
+  );
+  writeFileSync(
+    join(project, "render.mjs"),
+    `import { createElement } from "react";
+import { renderToString } from "react-dom/server";
+import { App } from "./screen.js";
+console.log(renderToString(createElement(App, { sessionId: "ses_1", runId: "run_1" })));
+`,
+  );
   writeFileSync(
     join(project, "tsconfig.json"),
     JSON.stringify({
@@ -144,8 +188,10 @@ main().catch((error) => {
         allowJs: true,
         checkJs: true,
         types: ["node"],
+        jsx: "react-jsx",
+        allowImportingTsExtensions: true,
       },
-      files: ["tasks.ts", "backend.mjs"],
+      files: ["tasks.ts", "backend.mjs", "screen.tsx"],
     }),
   );
 }
@@ -209,5 +255,15 @@ describe("Helmr installed from its packed packages into a project of its own", (
     const bundle = await inProject(esbuild, ["browser.js", "--bundle", "--platform=browser", "--format=esm", "--log-level=error"]);
     expect(bundle).toMatch(/HelmrClient = class/);
     expect(bundle).not.toMatch(/from\s*"node:|require\("node:/);
+  });
+
+  it("bundles a React screen on @helmr/react for a browser, and renders it with the user's React", async () => {
+    const esbuild = join(REPO, "node_modules/.bin/esbuild");
+    const bundle = await inProject(esbuild, ["screen.tsx", "--bundle", "--platform=browser", "--format=esm", "--jsx=automatic", "--log-level=error"]);
+    expect(bundle).toMatch(/HelmrClient = class/);
+    expect(bundle).not.toMatch(/from\s*"node:|require\("node:/);
+    // Compiled to JavaScript the way the user's build would, then rendered on the server: the hooks' first state.
+    await inProject(esbuild, ["screen.tsx", "--format=esm", "--jsx=automatic", "--outfile=screen.js", "--log-level=error"]);
+    expect(await inProject("node", ["render.mjs"])).toContain("0 runs, 0 asked, unknown");
   });
 });

@@ -1,5 +1,6 @@
 import { step, streams, task, timers, tokens, waits } from "@helmr/sdk";
 import { z } from "zod";
+import { CHAT_TURNS, ChatQuestion, type ChatLine, ReviewDecision, type ReviewEvent } from "./shapes.ts";
 
 /** Says hello; the greeting is built in a step, so a retry or replay never builds it twice. */
 export const hello = task({
@@ -21,10 +22,8 @@ export const reminder = task({
 });
 
 /** The spec's human-input flow: a review decision arrives on a session stream, matched by correlationId. */
-export const approval = streams.input("approval", {
-  schema: z.object({ decision: z.enum(["approve", "reject", "edit"]), note: z.string().optional() }),
-});
-const reviewEvents = streams.output("events");
+export const approval = streams.input("approval", { schema: ReviewDecision });
+export const reviewEvents = streams.output<ReviewEvent>("events");
 
 export const publishReview = task({
   id: "publish-review",
@@ -84,5 +83,27 @@ export const wordCounts = task({
     const texts = payload?.texts ?? ["one two", "three four five"];
     const counts = await countWords.batchTriggerAndWait(texts.map((text) => ({ payload: { text } })));
     return counts.map((count) => (count.ok ? count.output : null));
+  },
+});
+
+/**
+ * A chat (the example app's chat screen): waits for a question, writes it and then the
+ * answer word by word to the "chat" output stream, and waits for the next, CHAT_TURNS
+ * times. Each append is journaled, so a retried or replayed run never writes a word twice.
+ */
+export const question = streams.input("question", { schema: ChatQuestion });
+export const chatLines = streams.output<ChatLine>("chat");
+
+export const assistant = task({
+  id: "assistant",
+  run: async (_payload: unknown) => {
+    for (let turn = 1; turn <= CHAT_TURNS; turn++) {
+      const { text } = await question.wait().unwrap();
+      await chatLines.append({ turn, role: "user", text });
+      const words = `You asked: "${text}". Here is the answer, streamed word by word from the run.`.split(" ");
+      for (const [i, word] of words.entries()) await chatLines.append({ turn, role: "assistant", delta: i === 0 ? word : ` ${word}` });
+      await chatLines.append({ turn, role: "assistant", done: true });
+    }
+    return { turns: CHAT_TURNS };
   },
 });

@@ -14,6 +14,8 @@ export interface HelmrClientOptions {
   baseUrl?: string;
   /** A secret API key; defaults to HELMR_API_KEY. Leave it out in browsers. */
   apiKey?: string;
+  /** A public access token (auth.createPublicToken) to call with instead: what a browser holds. */
+  accessToken?: string;
   fetch?: typeof fetch;
 }
 
@@ -34,7 +36,7 @@ export class HelmrClient {
   constructor(options: HelmrClientOptions = {}) {
     const baseUrl = options.baseUrl ?? env("HELMR_API_URL");
     if (!baseUrl) throw new Error("HelmrClient needs a baseUrl (or HELMR_API_URL)");
-    const http = new HttpTransport(baseUrl, options.apiKey ?? env("HELMR_API_KEY"), options.fetch ?? globalThis.fetch.bind(globalThis));
+    const http = new HttpTransport(baseUrl, options.accessToken ?? options.apiKey ?? env("HELMR_API_KEY"), options.fetch ?? globalThis.fetch.bind(globalThis));
     this.tasks = new TasksResource(http);
     this.runs = new RunsResource(http);
     this.sessions = new SessionsResource(http);
@@ -51,5 +53,6 @@ export { HelmrApiError, HelmrConnectionError } from "./errors.ts";
 export { SessionHandle } from "./resources/sessions.ts";
 export { InputStreamHandle, OutputStreamHandle, type SendOptions } from "./resources/streams.ts";
 export type { TriggerOptions } from "./resources/tasks.ts";
-export type { RunListOptions } from "./resources/runs.ts";
+export type { RunListOptions, RunUpdate } from "./resources/runs.ts";
 export type { SessionListOptions } from "./resources/sessions.ts";
+export type { OutputEntry, RunEvent, RunRecord, SendInputResult, SessionDetail, WaitRecord } from "@helmr/core";

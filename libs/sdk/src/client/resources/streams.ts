@@ -69,9 +69,13 @@ export class OutputStreamHandle {
         }
       } catch (error) {
         if (options.signal?.aborted) return;
-        if ((error as { status?: number }).status && (error as { status: number }).status < 500) throw error;
+        const status = (error as { status?: number }).status;
+        if (status !== undefined && status < 500 && status !== 429) throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500);
+        options.signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
     }
   }
 }
