@@ -2,10 +2,11 @@
   Appends to a session output stream and journals the entry id in one step, so a
   replayed run never appends twice.
   The session's count of the stream's entries counts every append, trimmed ones too.
-  Publishes the stream's key on the channel of that name: API processes following the
-  stream (their one subscriber connection) read on from their cursor when told. The
-  message carries nothing; what was appended is read from the stream, so a message lost
-  costs latency, never an entry.
+  Publishes each append on the channel named like the stream's key, for API processes
+  following the stream (their one subscriber connection): "<previous id> <id> <runId>
+  <now> <data>", the data left out past 16 KiB. A follower whose cursor is the previous id
+  gives the entry out from the message; any other reads the stream from its cursor. What
+  was appended is always in the stream, so a message lost costs latency, never an entry.
   @key run        run hash (its journal and events are fields of it)
   @key session    session hash (its runs are fields of it; it also counts entries per stream)
   @key stream     output stream
@@ -32,6 +33,7 @@ local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
+local previous = rcall("XREVRANGE", streamKey, "+", "-", "COUNT", 1)[1]
 local entryId
 if cap > 0 then
   -- Approximate (~): Redis trims whole nodes only, so a cap costs nothing per append.
@@ -42,5 +44,9 @@ end
 -- The session hash counts each stream's entries in a field named like the stream's key.
 rcall("HINCRBY", sessionKey, KEY.outputStream .. stream, 1)
 journal(runKey, position, outputEntry(stream, entryId))
-rcall("PUBLISH", streamKey, "")
+local message = (previous and previous[1] or "0-0") .. " " .. entryId .. " " .. runId .. " " .. now
+if #data <= 16384 then
+  message = message .. " " .. data
+end
+rcall("PUBLISH", streamKey, message)
 return entryId

@@ -13,11 +13,12 @@ import { upgradeBenchmarks } from "./upgrades.ts";
 import { flowBenchmarks } from "./flow.ts";
 import { scheduleBenchmarks } from "./schedules.ts";
 import { replyBenchmarks } from "./reply.ts";
+import { subscriberBenchmarks } from "./subscribers.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules|reply runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules|reply|subscribers runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -85,6 +86,10 @@ if (!only || only === "schedules") {
 }
 if (!only || only === "reply") {
   await replyBenchmarks({ turns: Number(process.env.BENCH_REPLY_TURNS ?? 500) });
+  console.log("");
+}
+if (!only || only === "subscribers") {
+  await subscriberBenchmarks({ entries: Number(process.env.BENCH_SUBSCRIBER_ENTRIES ?? 200), sizes: [1_000, 5_000] });
   console.log("");
 }
 if (!only || only === "snapshots") {

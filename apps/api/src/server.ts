@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildApp } from "./app.ts";
@@ -15,6 +16,8 @@ export interface ApiServer {
 
 export async function startApiServer(deps: ApiDeps, options: { port: number; host: string }): Promise<ApiServer> {
   const closing = new AbortController();
+  // Every open event stream listens for the shutdown: thousands of listeners are expected.
+  setMaxListeners(0, closing.signal);
   const app = buildApp(deps, closing.signal);
   const server: Server = app.listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {

@@ -183,6 +183,10 @@ export interface BenchApi {
   client: HelmrClient;
   get(path: string): Promise<number>;
   post(path: string, body: unknown): Promise<number>;
+  baseUrl: string;
+  apiKey: string;
+  /** The API's process, when it runs in one of its own (withApiProcess): its memory is measured there. */
+  serverPid?: number;
 }
 
 const BENCH_API_KEY = "sk_bench_000000000000000000";
@@ -201,7 +205,7 @@ export async function withApi<T>(ctx: BenchContext, fn: (api: BenchApi) => Promi
 }
 
 /** The API as deployed: `helmr server` in a process of its own, the sender and the worker in this one. */
-export async function withApiProcess<T>(ctx: BenchContext, fn: (api: BenchApi) => Promise<T>): Promise<T> {
+export async function withApiProcess<T>(ctx: BenchContext, fn: (api: BenchApi) => Promise<T>, settings: Record<string, string> = {}): Promise<T> {
   const bin = join(import.meta.dirname, "../../../apps/cli/bin/run.js");
   const env = {
     ...process.env,
@@ -211,22 +215,23 @@ export async function withApiProcess<T>(ctx: BenchContext, fn: (api: BenchApi) =
     HELMR_SECRET: "bench-secret-bench-secret-bench-secret",
     HELMR_SNAPSHOT_INTERVAL: "0",
     HELMR_LOG_LEVEL: "warn",
+    ...settings,
   };
   const server = spawn(process.execPath, [bin, "server", "--port", "0", "--json"], { env, stdio: ["ignore", "pipe", "inherit"] });
   try {
     const [line] = (await once(createInterface({ input: server.stdout! }), "line")) as [string];
     const { apiUrl } = JSON.parse(line) as { apiUrl: string };
-    return await withClients(apiUrl.replace(/\/api\/v1$/, ""), fn);
+    return await withClients(apiUrl.replace(/\/api\/v1$/, ""), fn, server.pid);
   } finally {
     server.kill("SIGTERM");
     await once(server, "exit");
   }
 }
 
-async function withClients<T>(baseUrl: string, fn: (api: BenchApi) => Promise<T>): Promise<T> {
+async function withClients<T>(baseUrl: string, fn: (api: BenchApi) => Promise<T>, serverPid?: number): Promise<T> {
   const bare = keepAliveClient(baseUrl, BENCH_API_KEY);
   try {
-    return await fn({ client: new HelmrClient({ baseUrl, apiKey: BENCH_API_KEY }), ...bare });
+    return await fn({ client: new HelmrClient({ baseUrl, apiKey: BENCH_API_KEY }), ...bare, baseUrl, apiKey: BENCH_API_KEY, serverPid });
   } finally {
     bare.close();
   }

@@ -13,11 +13,12 @@ export interface OutputSubscriber {
   /** The id of the last entry it was given; entries at or before it are not given again. */
   cursor: string;
   /**
-   * Takes one entry the fan-out read, with its event already written out (`frame`, the same
-   * text for every subscriber). False when the client has not taken what it was sent before:
-   * the fan-out stops feeding it (`fellBehind`).
+   * Takes entries the fan-out read, already written out as events (`frames`, the same text
+   * for every subscriber at the same cursor), the last of them `lastId`. False when the
+   * client has not taken what it was sent before: the fan-out stops feeding it
+   * (`fellBehind`).
    */
-  take(entry: OutputEntry, frame: string): boolean;
+  take(lastId: string, frames: string): boolean;
   /** No longer fed live: it reads on from its cursor at its own pace, then joins again. */
   fellBehind(): void;
 }
@@ -25,6 +26,8 @@ export interface OutputSubscriber {
 /** One output stream as this process follows it: read once for all its live subscribers. */
 class Feed {
   readonly live = new Set<OutputSubscriber>();
+  /** Entries heard from append messages, given out together once this turn of the event loop has read every message that came. */
+  heard: OutputEntry[] = [];
   reading = false;
   readAgain = false;
   constructor(
@@ -123,17 +126,47 @@ export class OutputFanout {
   private subscriberConnection(): Redis {
     if (!this.subscriber) {
       const connection = this.engine.resources.redis.duplicate();
-      connection.on("message", (channel: string) => {
+      connection.on("message", (channel: string, message: string) => {
         const feed = this.feeds.get(channel);
-        if (feed) void this.read(feed);
+        if (feed) this.heard(feed, message);
       });
-      // ioredis subscribes again after a reconnect; what was appended meanwhile had no listener.
-      connection.on("ready", () => this.readAll());
+      // After a reconnect: subscribe to every followed stream again (ioredis renews only the
+      // subscriptions that had succeeded), and read what was appended while no one listened.
+      connection.on("ready", () => {
+        if (this.feeds.size) connection.subscribe(...this.feeds.keys()).catch(() => {});
+        this.readAll();
+      });
       connection.on("error", () => {}); // the shared connection reports Redis being away
       this.subscriber = connection;
     }
     this.sweep ??= setInterval(() => this.readAll(), SWEEP_MS).unref();
     return this.subscriber;
+  }
+
+  /**
+   * An append's message (lua/appendOutput-3.lua): the entry is given out from it when it
+   * follows the feed's cursor and carries its data, saving a read; otherwise (a message
+   * missed, a read under way, a large entry) the stream is read from the cursor. Entries
+   * heard in one turn of the event loop go out together: when appends come faster than the
+   * clients are written to, each client gets one write for all that came meanwhile.
+   */
+  private heard(feed: Feed, message: string): void {
+    const appended = appendedEntry(message);
+    const last = feed.heard.at(-1)?.id ?? feed.cursor;
+    if (appended && !feed.reading && appended.previousId === last) {
+      feed.heard.push(appended.entry);
+      if (feed.heard.length === 1) setImmediate(() => this.giveOutHeard(feed));
+      return;
+    }
+    if (appended && compareStreamIds(appended.entry.id, last) <= 0) return;
+    void this.read(feed);
+  }
+
+  private giveOutHeard(feed: Feed): void {
+    // A read may have given some out meanwhile: only what is past the feed's cursor goes.
+    const entries = feed.heard.filter((entry) => compareStreamIds(entry.id, feed.cursor) > 0);
+    feed.heard = [];
+    if (entries.length > 0 && this.feeds.get(feed.key) === feed) this.giveOut(feed, entries);
   }
 
   private readAll(): void {
@@ -162,13 +195,20 @@ export class OutputFanout {
     }
   }
 
+  /**
+   * One write per client for what one read found (in writes of up to 64 KiB): when a feed
+   * falls behind (many clients, fast appends), its reads take more entries each, so the cost
+   * per entry falls as the load rises.
+   */
   private giveOut(feed: Feed, entries: OutputEntry[]): void {
     feed.cursor = entries[entries.length - 1].id;
-    const frames = entries.map((entry) => outputEventFrame(entry));
+    const writes = writesOf(entries);
     for (const subscriber of feed.live) {
-      for (let i = 0; i < entries.length; i++) {
-        if (compareStreamIds(entries[i].id, subscriber.cursor) <= 0) continue;
-        if (subscriber.take(entries[i], frames[i])) continue;
+      for (const write of writes) {
+        if (compareStreamIds(write.lastId, subscriber.cursor) <= 0) continue;
+        // A client that read some of these itself (it joined ahead of the feed) gets the rest.
+        const text = compareStreamIds(write.entries[0].id, subscriber.cursor) > 0 ? write.text : framesAfter(write.entries, subscriber.cursor);
+        if (subscriber.take(write.lastId, text)) continue;
         feed.live.delete(subscriber);
         subscriber.fellBehind();
         break;
@@ -176,6 +216,56 @@ export class OutputFanout {
     }
     if (feed.live.size === 0) this.stop(feed);
   }
+}
+
+/** An append's message as an entry, with the id before it; null when it carries no data (a large entry). */
+function appendedEntry(message: string): { previousId: string; entry: OutputEntry } | null {
+  const parts: string[] = [];
+  let at = 0;
+  for (let i = 0; i < 4; i++) {
+    const space = message.indexOf(" ", at);
+    if (space < 0) return null;
+    parts.push(message.slice(at, space));
+    at = space + 1;
+  }
+  const [previousId, id, runId, now] = parts;
+  return { previousId, entry: { id, data: JSON.parse(message.slice(at)), runId, at: new Date(Number(now)).toISOString() } };
+}
+
+const WRITE_BYTES = 64 * 1024;
+
+interface Write {
+  entries: OutputEntry[];
+  lastId: string;
+  text: string;
+}
+
+/** Entries as events, in runs of up to WRITE_BYTES of text (at least one entry each). */
+function writesOf(entries: OutputEntry[]): Write[] {
+  const writes: Write[] = [];
+  let current: { entries: OutputEntry[]; frames: string[]; bytes: number } | undefined;
+  const flush = () => {
+    if (!current) return;
+    writes.push({ entries: current.entries, lastId: current.entries[current.entries.length - 1].id, text: current.frames.join("") });
+    current = undefined;
+  };
+  for (const entry of entries) {
+    const frame = outputEventFrame(entry);
+    if (current && current.bytes + frame.length > WRITE_BYTES) flush();
+    current ??= { entries: [], frames: [], bytes: 0 };
+    current.entries.push(entry);
+    current.frames.push(frame);
+    current.bytes += frame.length;
+  }
+  flush();
+  return writes;
+}
+
+function framesAfter(entries: OutputEntry[], cursor: string): string {
+  return entries
+    .filter((entry) => compareStreamIds(entry.id, cursor) > 0)
+    .map((entry) => outputEventFrame(entry))
+    .join("");
 }
 
 /** An output entry as a server-sent event: its id is the entry id. */

@@ -1,4 +1,3 @@
-import { PassThrough } from "node:stream";
 import { OUTPUT_PAGE, type OutputSubscriber, outputEventFrame } from "./output-fanout.ts";
 import type { ApiContext, RouteDeps } from "./types.ts";
 
@@ -9,7 +8,7 @@ export interface EventStream {
   readonly open: boolean;
   /** Writes an event; false when the client has not taken what was written before (wait for `drained`). */
   send(id: string, event: string, data: unknown): boolean;
-  /** Writes an event already written out (`id: ...\nevent: ...\ndata: ...\n\n`): one text shared by every client of a fan-out. */
+  /** Writes events already written out (`id: ...\nevent: ...\ndata: ...\n\n`, one or more): one text shared by every client of a fan-out. */
   sendFrame(frame: string): boolean;
   /** Resolves once the client took what was buffered, or the stream closed. */
   drained(): Promise<void>;
@@ -35,10 +34,12 @@ function credentialOf(ctx: ApiContext): string | null {
 export function openEventStream(ctx: ApiContext, deps: RouteDeps, onClose: () => void = () => {}): EventStream {
   const release = deps.eventStreams.admit(credentialOf(ctx));
   const { maxBufferedBytes, idleMs, stallMs } = deps.eventStreams.limits;
-  const body = new PassThrough();
+  // Written to the socket's response directly, not through a body stream Koa pipes: with
+  // thousands of clients of one session, each event is one write per client, not three.
+  const res = ctx.res;
+  ctx.respond = false;
   ctx.status = 200;
-  ctx.set({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
-  ctx.body = body;
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
   let open = true;
@@ -52,32 +53,32 @@ export function openEventStream(ctx: ApiContext, deps: RouteDeps, onClose: () =>
     deps.closing.removeEventListener("abort", close);
     release();
     onClose();
-    body.end();
+    res.end();
   };
   const last = (event: string, reason: string) => {
-    body.write(`event: ${event}\ndata: ${JSON.stringify({ reason })}\n\n`);
+    res.write(`event: ${event}\ndata: ${JSON.stringify({ reason })}\n\n`);
     close();
     // A client that reads nothing would hold the socket and what waits for it: it gets a
     // moment to read the reason, then the connection goes.
-    const cutOff = setTimeout(() => ctx.res.destroy(), 5_000).unref();
-    ctx.res.once("close", () => clearTimeout(cutOff));
+    const cutOff = setTimeout(() => res.destroy(), 5_000).unref();
+    res.once("close", () => clearTimeout(cutOff));
   };
   const idleAfter = () => setTimeout(() => last("idle", `no event for ${idleMs} ms: reconnect with Last-Event-ID to go on`), idleMs);
   let idle = idleAfter();
-  const heartbeat = setInterval(() => body.write(": keep-alive\n\n"), HEARTBEAT_MS);
-  ctx.req.on("close", close);
+  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+  res.once("close", close);
   deps.closing.addEventListener("abort", close);
-  body.on("drain", () => {
+  res.on("drain", () => {
     clearTimeout(stalled);
     stalled = undefined;
   });
-  body.write("retry: 1000\n\n");
+  res.write("retry: 1000\n\n");
   function sendFrame(frame: string): boolean {
     if (!open) return false;
     clearTimeout(idle);
     idle = idleAfter();
-    const taken = body.write(frame);
-    if (body.writableLength + ctx.res.writableLength > maxBufferedBytes) {
+    const taken = res.write(frame);
+    if (res.writableLength > maxBufferedBytes) {
       last("dropped", `the client read too slowly (over ${maxBufferedBytes} bytes waiting): reconnect with Last-Event-ID to go on`);
       return false;
     }
@@ -90,12 +91,12 @@ export function openEventStream(ctx: ApiContext, deps: RouteDeps, onClose: () =>
     send: (id, event, data) => sendFrame(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
     sendFrame,
     drained: () => {
-      if (!open || !body.writableNeedDrain) return Promise.resolve();
+      if (!open || !res.writableNeedDrain) return Promise.resolve();
       stalled ??= setTimeout(() => last("dropped", `the client took nothing for ${stallMs} ms: reconnect with Last-Event-ID to go on`), stallMs);
       return new Promise<void>((resolve) => {
-        const done = () => (body.off("drain", done), body.off("close", done), deps.closing.removeEventListener("abort", done), resolve());
-        body.once("drain", done);
-        body.once("close", done);
+        const done = () => (res.off("drain", done), res.off("close", done), deps.closing.removeEventListener("abort", done), resolve());
+        res.once("drain", done);
+        res.once("close", done);
         deps.closing.addEventListener("abort", done);
       });
     },
@@ -114,9 +115,9 @@ export function streamOutputEvents(ctx: ApiContext, deps: RouteDeps, sessionId: 
   let wake = () => {};
   const subscriber: OutputSubscriber = {
     cursor: after,
-    take: (entry, frame) => {
-      subscriber.cursor = entry.id;
-      return events.sendFrame(frame);
+    take: (lastId, frames) => {
+      subscriber.cursor = lastId;
+      return events.sendFrame(frames);
     },
     fellBehind: () => wake(),
   };
@@ -130,9 +131,9 @@ export function streamOutputEvents(ctx: ApiContext, deps: RouteDeps, sessionId: 
         const entries = await deps.engine.streams.outputAfter(sessionId, stream, subscriber.cursor, OUTPUT_PAGE);
         // Read no faster than the client takes: what it has not taken stays in Redis, not
         // here (the rest of a page is read again once the client drained).
-        const taken = entries.findIndex((entry) => !subscriber.take(entry, outputEventFrame(entry)));
+        const refusedAt = entries.findIndex((entry) => !subscriber.take(entry.id, outputEventFrame(entry)));
         await events.drained();
-        if (taken >= 0 || entries.length === OUTPUT_PAGE || !events.open || !deps.outputFanout.join(sessionId, stream, subscriber)) continue;
+        if (refusedAt >= 0 || entries.length === OUTPUT_PAGE || !events.open || !deps.outputFanout.join(sessionId, stream, subscriber)) continue;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
