@@ -30,7 +30,7 @@ describe("the helmr binary", { timeout: 90_000 }, () => {
     const dashboard = await fetch(facts.dashboardUrl);
     expect(dashboard.status).toBe(200);
     expect(await dashboard.text()).toContain('<script type="module" src="/dashboard/app.js">');
-    expect([...facts.tasks].sort()).toEqual(["count-words", "hello", "publish-review", "release", "reminder", "support-ticket", "word-counts"]);
+    expect([...facts.tasks].sort()).toEqual(["assistant", "count-words", "hello", "publish-review", "release", "reminder", "support-ticket", "word-counts"]);
 
     const headers = { authorization: `Bearer ${facts.apiKey}`, "content-type": "application/json" };
     const trigger = await fetch(`${facts.apiUrl}/tasks/hello/trigger`, { method: "POST", headers, body: JSON.stringify({ payload: { name: "Ada" } }) });
