@@ -18,6 +18,8 @@ const sourceAliases = PACKAGES.flatMap((dir) => {
     replacement: resolve(import.meta.dirname, dir, targets["@helmr/source"]),
   }));
 });
+// The SDK's own `#default-send` import (package.json "imports"), on its Node side: tests run in Node.
+sourceAliases.push({ find: /^#default-send$/, replacement: resolve(import.meta.dirname, "libs/sdk/src/client/send-node.ts") });
 
 /**
  * The suites that also run against a Redis Cluster (3 masters, a replica each), as the

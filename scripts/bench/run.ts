@@ -14,11 +14,12 @@ import { flowBenchmarks } from "./flow.ts";
 import { scheduleBenchmarks } from "./schedules.ts";
 import { replyBenchmarks } from "./reply.ts";
 import { subscriberBenchmarks } from "./subscribers.ts";
+import { roundTripTraces } from "./round-trips.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules|reply|subscribers runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules|reply|subscribers|round-trips runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -90,6 +91,10 @@ if (!only || only === "reply") {
 }
 if (!only || only === "subscribers") {
   await subscriberBenchmarks({ entries: Number(process.env.BENCH_SUBSCRIBER_ENTRIES ?? 200), sizes: [1_000, 5_000] });
+  console.log("");
+}
+if (!only || only === "round-trips") {
+  await roundTripTraces();
   console.log("");
 }
 if (!only || only === "snapshots") {

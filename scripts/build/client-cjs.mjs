@@ -1,6 +1,7 @@
-// @helmr/sdk/client as CommonJS, for `require("@helmr/sdk/client")` in Node and for bundlers
-// that want CommonJS. It uses fetch only and type-only imports of @helmr/core, so the
-// bundle is the client's own code. tsc builds the ESM side (dist/client/).
+// @helmr/sdk/client as CommonJS, for `require("@helmr/sdk/client")` in Node. It takes the
+// "node" side of its `#default-send` import (node:http) and type-only imports of
+// @helmr/core, so the bundle is the client's own code. tsc builds the ESM side
+// (dist/client/).
 import { build } from "esbuild";
 
 await build({
@@ -10,7 +11,8 @@ await build({
   format: "cjs",
   platform: "neutral",
   target: "es2022",
-  conditions: ["@helmr/source"],
+  conditions: ["@helmr/source", "node"],
+  external: ["node:*"],
   mainFields: ["module", "main"],
   logLevel: "warning",
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpTransport } from "../../libs/sdk/src/client/http.ts";
 import { readServerSentEvents, type ServerSentEvent } from "../../libs/sdk/src/client/sse.ts";
+import { sendWithFetch } from "../../libs/sdk/src/client/send.ts";
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -19,7 +20,7 @@ async function eventStream(body: string): Promise<string> {
 }
 
 async function readAll(body: string): Promise<ServerSentEvent[]> {
-  const http = new HttpTransport(await eventStream(body), undefined, fetch);
+  const http = new HttpTransport(await eventStream(body), undefined, fetch, sendWithFetch(fetch));
   const events: ServerSentEvent[] = [];
   for await (const event of readServerSentEvents(http, "/stream", undefined)) events.push(event);
   return events;

@@ -1,5 +1,6 @@
 import type { ErrorBody } from "@helmr/core";
 import { HelmrApiError, HelmrConnectionError } from "./errors.ts";
+import type { Answer, Send } from "./send.ts";
 
 export interface RequestOptions {
   body?: unknown;
@@ -9,7 +10,10 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** fetch, JSON and the one error shape; nothing Node-specific, so it runs in browsers. */
+/**
+ * JSON calls (through `send`: Node's http in Node, fetch elsewhere), event streams (through
+ * fetch) and the one error shape.
+ */
 export class HttpTransport {
   /** The API's root under baseUrl, kept with baseUrl's own path (a gateway's `/helmr`, say). */
   private readonly apiRoot: string;
@@ -18,6 +22,7 @@ export class HttpTransport {
     readonly baseUrl: string,
     private readonly apiKey: string | undefined,
     private readonly fetchImpl: typeof fetch,
+    private readonly send: Send,
   ) {
     const base = new URL(baseUrl);
     this.apiRoot = `${base.origin}${base.pathname.replace(/\/+$/, "")}/api/v1`;
@@ -45,22 +50,23 @@ export class HttpTransport {
     const bearer = options.bearer ?? this.apiKey;
     if (bearer) headers.authorization = `Bearer ${bearer}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
-    let response: Response;
+    let answer: Answer;
     try {
-      response = await this.fetchImpl(this.url(path, options.query), {
+      answer = await this.send(
         method,
+        this.url(path, options.query),
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: options.signal,
-      });
+        options.body === undefined ? undefined : JSON.stringify(options.body),
+        options.signal,
+      );
     } catch (error) {
       throw new HelmrConnectionError(`could not reach the Helmr API at ${this.baseUrl}: ${(error as Error).message}`, { cause: error });
     }
-    const text = await response.text();
+    const { status, text } = answer;
     const body = text ? safeJson(text) : undefined;
-    if (!response.ok) {
+    if (status < 200 || status > 299) {
       const error = (body as ErrorBody | undefined)?.error;
-      throw new HelmrApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`, error?.issues);
+      throw new HelmrApiError(status, error?.code ?? "http_error", error?.message ?? `HTTP ${status}`, error?.issues);
     }
     return body as T;
   }

@@ -1,4 +1,6 @@
+import { defaultSend } from "#default-send";
 import { HttpTransport } from "./http.ts";
+import { sendWithFetch } from "./send.ts";
 import { AuthResource } from "./resources/auth.ts";
 import { RunsResource } from "./resources/runs.ts";
 import { SessionsResource } from "./resources/sessions.ts";
@@ -16,12 +18,13 @@ export interface HelmrClientOptions {
   apiKey?: string;
   /** A public access token (auth.createPublicToken) to call with instead: what a browser holds. */
   accessToken?: string;
+  /** A fetch to make every call with (a browser's is the default there; in Node the client uses node:http unless given one). */
   fetch?: typeof fetch;
 }
 
 const env = (name: string): string | undefined => (typeof process !== "undefined" ? process.env?.[name] : undefined);
 
-/** The Helmr API over fetch only, so the same client works in Node and in browsers. */
+/** The Helmr API over HTTP: node:http in Node, fetch in browsers (one client for both). */
 export class HelmrClient {
   readonly tasks: TasksResource;
   readonly runs: RunsResource;
@@ -36,7 +39,9 @@ export class HelmrClient {
   constructor(options: HelmrClientOptions = {}) {
     const baseUrl = options.baseUrl ?? env("HELMR_API_URL");
     if (!baseUrl) throw new Error("HelmrClient needs a baseUrl (or HELMR_API_URL)");
-    const http = new HttpTransport(baseUrl, options.accessToken ?? options.apiKey ?? env("HELMR_API_KEY"), options.fetch ?? globalThis.fetch.bind(globalThis));
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    const send = options.fetch ? sendWithFetch(options.fetch) : defaultSend();
+    const http = new HttpTransport(baseUrl, options.accessToken ?? options.apiKey ?? env("HELMR_API_KEY"), fetchImpl, send);
     this.tasks = new TasksResource(http);
     this.runs = new RunsResource(http);
     this.sessions = new SessionsResource(http);
