@@ -14,6 +14,7 @@
   @arg flow       its concurrencyKey and priority (JSON, "" for none; systems/flow.ts)
   @arg expireAt   when it expires if it has not started (ms; "" for no ttl)
   @arg schedule   the schedule fire that started it (JSON, ctx.schedule; "" for none: systems/schedules.ts)
+  @arg replayOf   the run it replays (POST /runs/:id/replay; "" for none)
   @reply {"created", claim:list}   claim: what the run's first job carries so its worker starts at once; claimStart
   @reply {"exists", status}   the same run id was created before
   @error SessionNotFound SessionClosed
@@ -21,7 +22,7 @@
 ]]
 local sessionKey, runKey = KEYS[1], KEYS[2]
 local runId, taskId, payload, now, jobId, idem = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local createSession, parent, version, flow, expireAt, schedule = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local createSession, parent, version, flow, expireAt, schedule, replayOf = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 local rcall = redis.call
 
 -- @include "newRun"
@@ -44,7 +45,7 @@ end
 
 -- The trigger's options the run stores, each only when given: written with the run, in one HSET.
 local extra = {}
-for _, field in ipairs({{"idem", idem}, {"parent", parent}, {"flow", flow}, {"expireAt", expireAt}, {"sched", schedule}}) do
+for _, field in ipairs({{"idem", idem}, {"parent", parent}, {"flow", flow}, {"expireAt", expireAt}, {"sched", schedule}, {"replayOf", replayOf}}) do
   if field[2] ~= "" then
     extra[#extra + 1] = field[1]
     extra[#extra + 1] = field[2]

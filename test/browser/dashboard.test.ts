@@ -241,7 +241,7 @@ describe("the dashboard in Chromium", () => {
     await page.close();
   });
 
-  it("cancels a parked run from its page, and closes a session from its page, each after a confirmation", async () => {
+  it("cancels a parked run from its page, replays it, and closes a session from its page, each after a confirmation", async () => {
     const parked = await stack.client.tasks.trigger("dash-conversation", { ticket: "to-cancel" });
     const closing = await stack.client.tasks.trigger("dash-conversation", { ticket: "to-close" });
     await runReaches(stack.client, parked.runId, "waiting");
@@ -256,6 +256,13 @@ describe("the dashboard in Chromium", () => {
     await confirm(actions, "Cancel run");
     await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("cancelled");
     expect((await stack.client.runs.retrieve(parked.runId)).status).toBe("cancelled");
+    // A finished run's page replays it: the page moves to the new run, which names the first.
+    await confirm(actions, "Replay run");
+    await expect.poll(() => page.url(), { timeout: 10_000 }).not.toContain(parked.runId);
+    const replayId = decodeURIComponent(new URL(page.url()).hash.replace("#/runs/", ""));
+    await expect.poll(() => page.locator("dl.facts").first().textContent(), { timeout: 10_000 }).toContain(`Replays${parked.runId}`);
+    expect(await stack.client.runs.retrieve(replayId)).toMatchObject({ taskId: "dash-conversation", payload: { ticket: "to-cancel" }, replayOf: parked.runId });
+    await stack.client.runs.cancel(replayId);
 
     await page.goto(`${stack.server.url}/dashboard#/sessions/${closing.sessionId}`);
     await confirm(page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) }), "Close session");

@@ -109,6 +109,15 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     expect(runs.stdout).toMatch(new RegExp(`${runId} +op-nap +waiting +1 +\\d+s ago`));
     const cancelled = await cli("run", "cancel", runId, "--json");
     expect(cancelled.json()).toMatchObject({ id: runId, status: "cancelled", cancellation: "cancelled" });
+    // Replayed from the CLI: a new run of the task with its payload, in the session named, that names the first.
+    const replayed = await cli("run", "replay", runId, "--session", sessionId);
+    const [, again] = new RegExp(`^Replayed ${runId} as (run_\\S+) \\(session ${sessionId}\\)\\.$`, "m").exec(replayed.stdout) ?? [];
+    expect(again).toBeDefined();
+    await runReaches(stack.client, again, "waiting");
+    const shown = (await cli("run", "get", again)).stdout;
+    expect(shown).toMatch(new RegExp(`replays:\\s+${runId}`));
+    expect(shown).toMatch(/payload:\s+\{"ms":3600000\}/);
+    await stack.client.runs.cancel(again);
   });
 
   it("says what a waits.first waits on, in run get and wait list", async () => {

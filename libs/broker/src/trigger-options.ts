@@ -12,6 +12,8 @@ export interface TriggerOptions {
   version?: string;
   /** The schedule fire that starts the run (JSON of a ScheduleContext: ctx.schedule; systems/schedules.ts). */
   schedule?: string;
+  /** The run this one replays (POST /runs/:id/replay): the new run names it. */
+  replayOf?: string;
 }
 
 /** How a debounced trigger creates its run: in the session it claimed, starting later. */

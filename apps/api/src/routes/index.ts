@@ -6,6 +6,7 @@ import runsEvents from "./runs-events.ts";
 import runsGet from "./runs-get.ts";
 import runsJournal from "./runs-journal.ts";
 import runsList from "./runs-list.ts";
+import runsReplay from "./runs-replay.ts";
 import schedulesCreate from "./schedules-create.ts";
 import schedulesDelete from "./schedules-delete.ts";
 import schedulesGet from "./schedules-get.ts";
@@ -58,6 +59,7 @@ export const apiRoutes: RouteDefinition[] = [
   runsGet,
   runsEvents,
   runsJournal,
+  runsReplay,
   runsCancel,
   waitsList,
   schedulesCreate,

@@ -3,6 +3,7 @@ import InputList from "./input/list.ts";
 import InputSend from "./input/send.ts";
 import OutputRead from "./output/read.ts";
 import RunCancel from "./run/cancel.ts";
+import RunReplay from "./run/replay.ts";
 import RunEvents from "./run/events.ts";
 import RunGet from "./run/get.ts";
 import RunList from "./run/list.ts";
@@ -46,6 +47,7 @@ export const commands = {
   "run:get": RunGet,
   "run:events": RunEvents,
   "run:cancel": RunCancel,
+  "run:replay": RunReplay,
   "wait:list": WaitList,
   "version:list": VersionList,
   "version:promote": VersionPromote,

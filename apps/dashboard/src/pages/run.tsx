@@ -44,6 +44,14 @@ export function RunPage({ id }: { id: string }) {
             </dd>
           </>
         )}
+        {run.replayOf && (
+          <>
+            <dt>Replays</dt>
+            <dd>
+              <a href={href("runs", run.replayOf)}>{run.replayOf}</a>
+            </dd>
+          </>
+        )}
         {run.continuedFrom && (
           <>
             <dt>Continues</dt>
@@ -80,8 +88,8 @@ export function RunPage({ id }: { id: string }) {
       )}
       <Section title="Timeline">{events.data ? <Timeline events={events.data.data} /> : <Loading />}</Section>
       <Section title="Journal">{journal.data ? <Journal operations={journal.data.data} /> : <Loading />}</Section>
-      {live && (
-        <Section title="Actions">
+      <Section title="Actions">
+        {live ? (
           <ConfirmAction
             label="Cancel run"
             question="Cancel this run?"
@@ -91,8 +99,18 @@ export function RunPage({ id }: { id: string }) {
             }}
             onDone={reload}
           />
-        </Section>
-      )}
+        ) : (
+          <ConfirmAction
+            label="Replay run"
+            question="Run this task again with this payload, as a new run?"
+            run={async () => {
+              const replayed = await api.post<{ runId: string }>(`${path}/replay`);
+              location.hash = href("runs", replayed.runId);
+              return `Replayed as ${replayed.runId}.`;
+            }}
+          />
+        )}
+      </Section>
     </>
   );
 }

@@ -154,7 +154,9 @@ interface Mark {
 function invoke(target: Redis | ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): unknown {
   type Functions = Record<string, ((...a: unknown[]) => unknown) | undefined>;
   // A pipeline made without the scripts (pipelines.ts, batch) runs one through its connection's function, called on the pipeline.
-  const pipelineOf = (target as unknown as { isPipeline?: boolean; redis?: Functions }).isPipeline ? (target as unknown as { redis: Functions }).redis : undefined;
+  const pipelineOf = (target as unknown as { isPipeline?: boolean; redis?: Functions }).isPipeline
+    ? (target as unknown as { redis: Functions }).redis
+    : undefined;
   const command = (target as unknown as Functions)[name] ?? pipelineOf?.[name];
   if (typeof command !== "function") throw new Error(`Lua script ${name} is not defined on this connection`);
   return command.call(target, ...keys, ...args.map(String));

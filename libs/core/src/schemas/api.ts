@@ -53,6 +53,12 @@ export const TriggerBody = z.strictObject({
 });
 export type TriggerBody = z.infer<typeof TriggerBody>;
 
+/** POST /runs/:id/replay: where the new run goes (a new session when left out). */
+export const ReplayRunBody = z.strictObject({
+  sessionId: z.string().min(1).max(64).optional().describe("An open session to run it in; a new session when left out"),
+});
+export type ReplayRunBody = z.infer<typeof ReplayRunBody>;
+
 /** The most items one batch trigger takes (the broker's MAX_BATCH_SIZE). */
 export const MAX_BATCH_ITEMS = 1000;
 

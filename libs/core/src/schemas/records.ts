@@ -78,6 +78,7 @@ export const RunRecord = z.strictObject({
   concurrencyKey: z.string().nullable().describe("The key its task's per-key limits count it under"),
   priority: z.number().int().describe("0 to 100: lower starts first among runs waiting for a worker or a slot"),
   schedule: ScheduleContext.nullable().describe("The schedule whose fire started it, and that fire's time"),
+  replayOf: z.string().nullable().describe("The run this one replays (POST /runs/:id/replay): the same task and payload"),
   version: z
     .string()
     .nullable()

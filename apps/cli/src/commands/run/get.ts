@@ -6,7 +6,7 @@ import { relative } from "../../format/time.ts";
 import { describeWait } from "../../format/waits.ts";
 
 export default class RunGet extends ApiCommand<typeof RunGet> {
-  static override description = "Show a run: status, attempt, what it waits on, the runs it continues or continued as, output or error.";
+  static override description = "Show a run: status, attempt, what it waits on, the runs it continues, continued as or replays, output or error.";
   static override examples = ["<%= config.bin %> run get run_01J9Z8K3M4N5P6Q7_01J9Z8K3M4N5P6Q8"];
   static override args = { id: Args.string({ description: "run id", required: true }) };
 
@@ -22,6 +22,7 @@ export default class RunGet extends ApiCommand<typeof RunGet> {
         ["waiting on", run.waitingOn ? describeWait(run.waitingOn) : null],
         ["continues", run.continuedFrom],
         ["continued as", run.continuedAs],
+        ["replays", run.replayOf],
         ["created", relative(run.createdAt)],
         ["finished", relative(run.finishedAt)],
         ["payload", JSON.stringify(run.payload)],

@@ -1,4 +1,4 @@
-import type { JournalOperation, Page, RunEvent, RunRecord, RunStatus } from "@helmr/core";
+import type { JournalOperation, Page, RunEvent, RunRecord, RunStatus, TriggerResult } from "@helmr/core";
 import type { HttpTransport } from "../http.ts";
 import { readServerSentEvents } from "../sse.ts";
 
@@ -93,6 +93,11 @@ export class RunsResource {
       }
       await pause(options.signal);
     }
+  }
+
+  /** A new run of the run's task with its payload, in a new session (or `sessionId`); the new run's `replayOf` names this one. */
+  replay(runId: string, options: { sessionId?: string } = {}): Promise<TriggerResult> {
+    return this.http.request("POST", `/runs/${encodeURIComponent(runId)}/replay`, { body: options });
   }
 
   cancel(runId: string): Promise<RunRecord & { cancellation: "cancelled" | "requested" | "finished" }> {
