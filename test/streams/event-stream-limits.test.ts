@@ -17,6 +17,10 @@ const flooder = task({
   },
 });
 
+const nudge = streams.input("limits-nudge");
+/** Parks until nudged: a run whose event stream stays open. */
+const parked = task({ id: "limits-parked", run: async () => nudge.wait().unwrap() });
+
 /** The API's open event streams, from its metrics. */
 async function streamsOpen(stack: TestStack): Promise<number> {
   const text = await (await fetch(`${stack.server.url}/metrics`, { headers: { authorization: `Bearer ${stack.apiKey}` } })).text();
@@ -109,6 +113,26 @@ describe("event stream limits", () => {
     const text = await stalled.read();
     expect(text).toMatch(/event: dropped\ndata: \{"reason":"the client read too slowly \(over 262144 bytes waiting\)/);
     expect((text.match(/^event: output$/gm) ?? []).length).toBe(1);
+  });
+
+  it("follows nothing for a stream it refused, and stops looking at a run once its last stream closes", async () => {
+    stack = await startStack({ eventStreamLimits: { perCredential: 1 } });
+    await stack.startWorker({ tasks: [parked] });
+    const { runId } = await stack.client.tasks.trigger("limits-parked", {});
+    await runReaches(stack.client, runId, "waiting");
+    const { publicAccessToken } = await stack.client.auth.createPublicToken({ scope: { type: "run.read", run: runId } });
+    const url = `${stack.server.url}/api/v1/runs/${runId}?access_token=${encodeURIComponent(publicAccessToken)}`;
+    const open = () => fetch(url, { headers: { accept: "text/event-stream" }, signal: AbortSignal.timeout(10_000) });
+    const looks = async () => {
+      const text = await (await fetch(`${stack.server.url}/metrics`, { headers: { authorization: `Bearer ${stack.apiKey}` } })).text();
+      return Number(/^helmr_api_event_stream_feeds\{kind="look"\} (\S+)$/m.exec(text)?.[1]);
+    };
+    const first = await open();
+    expect(first.status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await open()).status).toBe(429);
+    expect(await looks()).toBe(1);
+    await first.body!.cancel();
+    await eventually(async () => (await looks()) === 0, { what: "no run looked at once its one stream closed" });
   });
 
   it("ends a stream with no event for its idle time, saying so", async () => {

@@ -115,6 +115,8 @@ export class OutputFanout {
   }
 
   private stop(feed: Feed): void {
+    // A client dropped while the feed gives out leaves (and may stop it) before giveOut does.
+    if (this.feeds.get(feed.key) !== feed) return;
     this.feeds.delete(feed.key);
     this.subscriber?.unsubscribe(feed.key).catch(() => {});
     if (this.feeds.size === 0) {
@@ -229,7 +231,11 @@ function appendedEntry(message: string): { previousId: string; entry: OutputEntr
     at = space + 1;
   }
   const [previousId, id, runId, now] = parts;
-  return { previousId, entry: { id, data: JSON.parse(message.slice(at)), runId, at: new Date(Number(now)).toISOString() } };
+  try {
+    return { previousId, entry: { id, data: JSON.parse(message.slice(at)), runId, at: new Date(Number(now)).toISOString() } };
+  } catch {
+    return null; // not a message of this version's appendOutput: the stream is read instead
+  }
 }
 
 const WRITE_BYTES = 64 * 1024;

@@ -17,13 +17,16 @@ const FINAL = new Set<RunRecord["status"]>(["completed", "failed", "cancelled", 
  */
 export function streamRunEvents(ctx: ApiContext, deps: RouteDeps, runId: string, lastSeen: number): void {
   const { engine } = deps;
+  // The stream first: one refused (429) follows nothing.
+  let stop = () => {};
+  const events = openEventStream(ctx, deps, () => stop());
   const following = deps.sharedLooks.follow(
     `run:${runId}`,
     RUN_LOOK_MS,
     () => engine.resources.redis.hmget(engine.resources.keys.run(runId), "status", "fence", "updatedAt", "attempt"),
     (look) => look.join("|"),
   );
-  const events = openEventStream(ctx, deps, () => following.close());
+  stop = () => following.close();
   void (async () => {
     let next = lastSeen + 1;
     let version = 0;
@@ -60,13 +63,16 @@ export function streamRunEvents(ctx: ApiContext, deps: RouteDeps, runId: string,
  */
 export function streamSessionRuns(ctx: ApiContext, deps: RouteDeps, sessionId: string): void {
   const { engine } = deps;
+  // The stream first: one refused (429) follows nothing.
+  let stop = () => {};
+  const events = openEventStream(ctx, deps, () => stop());
   const following = deps.sharedLooks.follow(
     `session:${sessionId}`,
     SESSION_LOOK_MS,
     async () => (await engine.runs.list({ session: sessionId, limit: 100 })).data.reverse(),
     (runs) => runs.map(stateOf).join(","),
   );
-  const events = openEventStream(ctx, deps, () => following.close());
+  stop = () => following.close();
   void (async () => {
     const seenStates = new Map<string, string>();
     let sent = 0;
