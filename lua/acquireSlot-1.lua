@@ -56,7 +56,7 @@ if record then
   record.j, record.c, record.w = jobId, carrier, warmWorker
   rcall("HSET", runsKey, runId, cjson.encode(record))
 else
-  if not limits.limit and not limits.perKey and not limits.rate and not limits.named then
+  if not limits.limit and not limits.perKey and not limits.rate and not limits.named and not limits.paused then
     return {"free"}
   end
   local place = string.format("%.0f", rank * SCORE_SPAN + nextSequence(base))

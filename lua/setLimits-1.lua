@@ -1,14 +1,16 @@
 --[[
   Sets a scope's limits as its task's code declares them (a worker starting) or as an
   operator sets them at runtime, and puts in force the two merged: a limit set at runtime
-  wins over the code's, and a 0 there lifts the code's. Runs in line that the new limits
-  let start are granted at once.
+  wins over the code's, and a 0 there lifts the code's. A paused task (source "pause")
+  has `paused` in force besides: no run of it takes a slot until it is resumed. Runs in
+  line that the new limits let start are granted at once.
   @key runs       the slots' records (run id to JSON, includes/slots.lua)
   @arg base       "<prefix>:{limits}:"
   @arg scope
-  @arg source     "code" | "set"
+  @arg source     "code" | "set" | "pause"
   @arg limits     JSON { limit, perKey, rate, periodMs, ratePerKey, named } ("" to forget them);
-    named: the shared limits ("@<name>" scopes) a task's code names, which only its code sets
+    named: the shared limits ("@<name>" scopes) a task's code names, which only its code sets;
+    for "pause": when it was paused (ms), or "" to resume it
   @arg grantLeaseMs
   @arg now        (ms)
   @reply {dispatch:list, nextTimerAt, limits}   limits: the ones now in force (JSON, "" for none)
@@ -19,7 +21,7 @@ local rcall = redis.call
 
 -- @include "slots"
 
-local sourceKey = base .. (source == "code" and SLOT.codeLimits or SLOT.setLimits)
+local sourceKey = base .. (source == "code" and SLOT.codeLimits or source == "pause" and SLOT.paused or SLOT.setLimits)
 if given == "" then
   rcall("HDEL", sourceKey, scope)
 else
@@ -44,6 +46,10 @@ if merged.rate then
 end
 if code.named and #code.named > 0 then
   merged.named = code.named
+  any = true
+end
+if rcall("HEXISTS", base .. SLOT.paused, scope) == 1 then
+  merged.paused = true
   any = true
 end
 

@@ -24,6 +24,7 @@ local SLOT = {
   limits         = "limits",
   codeLimits     = "limits:code",
   setLimits      = "limits:set",
+  paused         = "paused",
   runs           = "runs",
   leases         = "leases",
   held           = "held",

@@ -190,6 +190,10 @@ end
 -- nobody may start; `once`: after one grant.
 local function fill(base, scope, now, grantLeaseMs, granted, once)
   local limits = limitsOf(base, scope)
+  -- A paused task grants nothing; its resume fills again.
+  if limits.paused then
+    return
+  end
   local ready = base .. SLOT.ready .. scope
   for _ = 1, once and 1 or MAX_GRANTS do
     if limits.limit and tonumber(rcall("HGET", base .. SLOT.held, scope) or "0") >= limits.limit then
@@ -226,7 +230,7 @@ end
 -- True when nobody waits for a slot of the scope and a run of this key may take one now:
 -- below the scope's and the key's limits, their rate windows and the shared limits'.
 local function freeNow(base, scope, key, limits, now)
-  if rcall("HGET", base .. SLOT.queued, scope) then
+  if limits.paused or rcall("HGET", base .. SLOT.queued, scope) then
     return false
   end
   if limits.limit and tonumber(rcall("HGET", base .. SLOT.held, scope) or "0") >= limits.limit then

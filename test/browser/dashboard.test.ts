@@ -316,6 +316,14 @@ describe("the dashboard in Chromium", () => {
     await confirm(form, "Back to the code's");
     await expect.poll(async () => (await stack.client.tasks.retrieve("dash-limited")).limits.set, { timeout: 10_000 }).toBeNull();
 
+    // Paused from its page (and shown so), then resumed.
+    const pausing = page.locator("section", { has: page.getByRole("heading", { name: "Pause" }) });
+    await confirm(pausing, "Pause task");
+    await expect.poll(async () => (await stack.client.tasks.retrieve("dash-limited")).pausedAt, { timeout: 10_000 }).not.toBeNull();
+    await expect.poll(() => page.locator("dl.facts").textContent(), { timeout: 10_000 }).toContain("none of its runs starts or resumes");
+    await confirm(pausing, "Resume task");
+    await expect.poll(async () => (await stack.client.tasks.retrieve("dash-limited")).pausedAt, { timeout: 10_000 }).toBeNull();
+
     open();
     for (const { runId } of runs) await runReaches(stack.client, runId, "completed");
     await worker.close();

@@ -120,6 +120,19 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     await stack.client.runs.cancel(again);
   });
 
+  it("pauses a task and resumes it: a run triggered meanwhile waits, then completes", async () => {
+    const paused = await cli("task", "pause", "op-fast");
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toMatch(/^Paused op-fast: its runs wait until `helmr task resume op-fast`\./m);
+    expect(paused.stdout).toMatch(/paused:\s+since \S+: none of its runs starts or resumes/);
+    const { runId } = await stack.client.tasks.trigger("op-fast");
+    await eventually(async () => (await stack.client.tasks.retrieve("op-fast")).queued === 1, { what: "the run in line" });
+    expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
+    const resumed = await cli("task", "resume", "op-fast", "--json");
+    expect(resumed.json()).toMatchObject({ id: "op-fast", pausedAt: null });
+    await runReaches(stack.client, runId, "completed");
+  });
+
   it("says what a waits.first waits on, in run get and wait list", async () => {
     const { runId, sessionId } = await stack.client.tasks.trigger("op-first");
     await runReaches(stack.client, runId, "waiting");

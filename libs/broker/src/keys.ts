@@ -40,6 +40,8 @@ export const SLOT_KEYS = {
   codeLimits: "limits:code",
   /** Scope to the limits set at runtime (PUT /tasks/:taskId/limits); a 0 there lifts the code's. */
   setLimits: "limits:set",
+  /** Task to when it was paused (POST /tasks/:taskId/pause): its runs start and resume nothing until it is resumed. */
+  paused: "paused",
   /** Run id to its record while it waits for a slot or holds one: JSON (includes/slots.lua). */
   runs: "runs",
   /** Runs holding a slot by when their lease runs out. */

@@ -112,7 +112,7 @@ export class EngineMetrics {
   /** The versions of task code with their runs (VersionsSystem.describe), set by the engine. */
   versionsToCount: () => Promise<VersionList["data"]> = async () => [];
   /** The tasks with limits and their runs against them (FlowSystem.counts), set by the engine. */
-  flowToCount: () => Promise<{ taskId: string; running: number; queued: number; throttled: number }[]> = async () => [];
+  flowToCount: () => Promise<{ taskId: string; running: number; queued: number; throttled: number; paused: boolean }[]> = async () => [];
 
   /** An API process's event streams (set by the API): open ones, and what they follow, each read once for all of them. */
   eventStreamsToCount: () => { open: number; outputFeeds: number; looks: number } | null = () => null;
@@ -196,6 +196,16 @@ export class EngineMetrics {
       async collect() {
         this.reset();
         for (const { taskId, queued } of await metrics.flowToCount()) this.set({ task: taskId }, queued);
+      },
+    });
+    new Gauge({
+      name: "helmr_task_paused",
+      help: "1 for a task paused (POST /tasks/:taskId/pause): none of its runs starts or resumes until it is resumed",
+      labelNames: ["task"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { taskId, paused } of await metrics.flowToCount()) if (paused) this.set({ task: taskId }, 1);
       },
     });
     new Counter({

@@ -29,6 +29,8 @@ import limitsGet from "./limits-get.ts";
 import limitsSet from "./limits-set.ts";
 import tasksList from "./tasks-list.ts";
 import tasksLimitsSet from "./tasks-limits-set.ts";
+import tasksPause from "./tasks-pause.ts";
+import tasksResume from "./tasks-resume.ts";
 import tokensComplete from "./tokens-complete.ts";
 import tokensCreate from "./tokens-create.ts";
 import tokensFail from "./tokens-fail.ts";
@@ -53,6 +55,8 @@ export const apiRoutes: RouteDefinition[] = [
   tasksList,
   tasksGet,
   tasksLimitsSet,
+  tasksPause,
+  tasksResume,
   limitsGet,
   limitsSet,
   runsList,

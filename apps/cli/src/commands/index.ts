@@ -21,6 +21,8 @@ import SnapshotList from "./snapshot/list.ts";
 import SnapshotRestore from "./snapshot/restore.ts";
 import TaskGet from "./task/get.ts";
 import TaskLimitsCommand from "./task/limits.ts";
+import TaskPause from "./task/pause.ts";
+import TaskResume from "./task/resume.ts";
 import TaskTrigger from "./task/trigger.ts";
 import TokenComplete from "./token/complete.ts";
 import TokenFail from "./token/fail.ts";
@@ -62,6 +64,8 @@ export const commands = {
   "task:trigger": TaskTrigger,
   "task:get": TaskGet,
   "task:limits": TaskLimitsCommand,
+  "task:pause": TaskPause,
+  "task:resume": TaskResume,
   "schedule:list": ScheduleList,
   "schedule:get": ScheduleGet,
   "schedule:create": ScheduleCreate,

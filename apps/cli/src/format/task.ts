@@ -6,6 +6,7 @@ import { fields, table } from "./table.ts";
 export function describeTask(task: TaskRecord): string {
   const text = fields([
     ["task", task.id],
+    ["paused", task.pausedAt ? `since ${task.pausedAt}: none of its runs starts or resumes (helmr task resume ${task.id})` : "no"],
     ["limits", describeLimits(task.limits.inForce)],
     ["from code", describeLimits(task.limits.code)],
     ["shared", task.limits.shared.join(", ") || "none"],

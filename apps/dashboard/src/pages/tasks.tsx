@@ -3,7 +3,7 @@ import { describeLimits } from "@helmr/core/limits-line";
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
 import { ConfirmAction, ErrorNote, Loading, Section, Table, usePolled } from "../components.tsx";
-import { ago } from "../format.ts";
+import { ago, time } from "../format.ts";
 import { href } from "../router.ts";
 
 /** The tasks workers host, with their limits and their runs against them (README, "Flow control"). */
@@ -21,6 +21,7 @@ export function Tasks() {
         empty="No worker has started yet."
         columns={[
           ["Task", (t) => <a href={href("tasks", t.id)}>{t.id}</a>],
+          ["Paused", (t) => (t.pausedAt ? <span class="status bad">paused</span> : "")],
           ["Limits", (t) => describeLimits(t.limits.inForce)],
           ["Running", (t) => String(t.running)],
           ["Queued", (t) => String(t.queued)],
@@ -41,6 +42,8 @@ export function TaskPage({ id }: { id: string }) {
       <h1>Task {data.id}</h1>
       <ErrorNote error={error} />
       <dl class="facts">
+        <dt>Paused</dt>
+        <dd>{data.pausedAt ? `since ${time(data.pausedAt)}: none of its runs starts or resumes` : "no"}</dd>
         <dt>Limits in force</dt>
         <dd>{describeLimits(data.limits.inForce)}</dd>
         <dt>From its code</dt>
@@ -68,6 +71,23 @@ export function TaskPage({ id }: { id: string }) {
             ["Throttled since idle", (k) => String(k.throttled)],
           ]}
         />
+      </Section>
+      <Section title="Pause">
+        {data.pausedAt ? (
+          <ConfirmAction
+            label="Resume task"
+            question="Resume this task? The runs that waited start as its limits let them."
+            run={async () => (await api.post(`/tasks/${encodeURIComponent(data.id)}/resume`), "Resumed.")}
+            onDone={reload}
+          />
+        ) : (
+          <ConfirmAction
+            label="Pause task"
+            question="Pause this task on every worker? None of its runs will start or resume; triggers and inputs are taken and wait."
+            run={async () => (await api.post(`/tasks/${encodeURIComponent(data.id)}/pause`), "Paused.")}
+            onDone={reload}
+          />
+        )}
       </Section>
       <Section title="Set limits">
         <SetLimits task={data} onDone={reload} />

@@ -168,6 +168,31 @@ export class FlowSystem {
     return this.setScope(taskId, source, stored, now);
   }
 
+  /**
+   * Pauses a task, or resumes it: paused, none of its runs takes a slot, so none starts or
+   * resumes (triggers and inputs are taken; their runs wait in line, resumes first), while
+   * what runs now goes on; resumed, the runs in line start as its limits let them. A pause
+   * returns once every worker has it: a worker trusts its list of limited tasks for
+   * LIMITED_FOR_MS (isLimited), so from then on each one reads it again, pause included,
+   * before it starts anything.
+   */
+  async pause(taskId: string, paused: boolean, now = Date.now()): Promise<void> {
+    const reply = await callScript(this.resources.redis, "setLimits", {
+      keys: { runs: this.resources.keys.slots("runs") },
+      args: {
+        base: this.resources.keys.slotsBase(),
+        scope: taskId,
+        source: "pause",
+        limits: paused ? String(now) : "",
+        grantLeaseMs: GRANT_LEASE_MS,
+        now,
+      },
+    });
+    await this.dispatchGranted(reply.dispatch);
+    this.limitedAt = 0;
+    if (paused) await new Promise((resolve) => setTimeout(resolve, LIMITED_FOR_MS + PAUSE_MARGIN_MS));
+  }
+
   /** Sets a shared limit's limits (`limits.define` in a worker's code, or at runtime). */
   async setShared(name: string, source: "code" | "set", limits: SharedLimits | null, now = Date.now()): Promise<LimitsView> {
     return this.setScope(sharedScope(name), source, limits === null ? null : storedLimitsOf(limits), now);
@@ -221,7 +246,8 @@ export class FlowSystem {
     reads.hgetall(keys.slots("heldByKey", scope));
     reads.hgetall(keys.slots("queuedByKey", scope));
     reads.hgetall(keys.slots("throttledByKey", scope));
-    const [inForce, code, given, held, queued, throttled, heldByKey, queuedByKey, throttledByKey] = (await execOrThrow(reads)) as [
+    reads.hget(keys.slots("paused"), scope);
+    const [inForce, code, given, held, queued, throttled, heldByKey, queuedByKey, throttledByKey, pausedAt] = (await execOrThrow(reads)) as [
       string | null,
       string | null,
       string | null,
@@ -231,6 +257,7 @@ export class FlowSystem {
       Record<string, string>,
       Record<string, string>,
       Record<string, string>,
+      string | null,
     ];
     const names = new Set([...Object.keys(heldByKey), ...Object.keys(queuedByKey)]);
     const byKey = [...names]
@@ -255,6 +282,7 @@ export class FlowSystem {
       queued: Number(queued ?? 0),
       throttledTotal: Number(throttled ?? 0),
       keys: byKey,
+      pausedAt: pausedAt ? new Date(Number(pausedAt)).toISOString() : null,
     };
   }
 
@@ -282,21 +310,23 @@ export class FlowSystem {
     };
   }
 
-  /** Running, queued and throttled counts of every task with limits, for the metrics. */
-  async counts(): Promise<{ taskId: string; running: number; queued: number; throttled: number }[]> {
+  /** Running, queued and throttled counts of every task with limits, and whether it is paused, for the metrics. */
+  async counts(): Promise<{ taskId: string; running: number; queued: number; throttled: number; paused: boolean }[]> {
     const { redis, keys } = this.resources;
     const reads = batch(redis);
     reads.hkeys(keys.slots("limits"));
     reads.hgetall(keys.slots("held"));
     reads.hgetall(keys.slots("queued"));
     reads.hgetall(keys.slots("throttled"));
-    const [limited, held, queued, throttled] = (await execOrThrow(reads)) as [string[], ...Record<string, string>[]];
+    reads.hgetall(keys.slots("paused"));
+    const [limited, held, queued, throttled, paused] = (await execOrThrow(reads)) as [string[], ...Record<string, string>[]];
     const tasks = new Set([...limited, ...Object.keys(held), ...Object.keys(queued), ...Object.keys(throttled)].filter((scope) => !scope.startsWith("@")));
     return [...tasks].map((taskId) => ({
       taskId,
       running: Number(held[taskId] ?? 0),
       queued: Number(queued[taskId] ?? 0),
       throttled: Number(throttled[taskId] ?? 0),
+      paused: paused[taskId] !== undefined,
     }));
   }
 
@@ -327,6 +357,8 @@ export class FlowSystem {
 
 /** How long a worker trusts its list of limited tasks: a limit set at runtime reaches it within this. */
 const LIMITED_FOR_MS = 1_000;
+/** A pause waits this much more than LIMITED_FOR_MS, for timers firing late on a busy worker. */
+const PAUSE_MARGIN_MS = 200;
 /** The keys GET /tasks/:taskId lists. */
 const TOP_KEYS = 20;
 

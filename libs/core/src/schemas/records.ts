@@ -175,6 +175,9 @@ export const TaskRecord = z.strictObject({
   keys: z
     .array(z.strictObject({ key: z.string(), running: z.number().int(), queued: z.number().int(), throttled: z.number().int() }))
     .describe('The busiest concurrencyKeys (at most 20), most runs first; "" is runs without one. throttled: since the key was last idle'),
+  pausedAt: Time.nullable().describe(
+    "When it was paused (POST /tasks/:taskId/pause): none of its runs starts or resumes until it is resumed; null: not paused",
+  ),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 

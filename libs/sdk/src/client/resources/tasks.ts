@@ -54,4 +54,14 @@ export class TasksResource {
   setLimits(taskId: string, limits: TaskLimits): Promise<TaskRecord> {
     return this.http.request("PUT", `/tasks/${encodeURIComponent(taskId)}/limits`, { body: limits });
   }
+
+  /** Pauses a task: none of its runs starts or resumes (triggers and inputs are taken and wait) until it is resumed. */
+  pause(taskId: string): Promise<TaskRecord> {
+    return this.http.request("POST", `/tasks/${encodeURIComponent(taskId)}/pause`);
+  }
+
+  /** Resumes a paused task: the runs that waited start as its limits let them. */
+  resume(taskId: string): Promise<TaskRecord> {
+    return this.http.request("POST", `/tasks/${encodeURIComponent(taskId)}/resume`);
+  }
 }
