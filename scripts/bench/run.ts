@@ -5,7 +5,7 @@ import { conversationBenchmarks } from "./conversation.ts";
 import { childBenchmarks } from "./children.ts";
 import { retentionSoak } from "./retention.ts";
 import { helmrRuns } from "./scenarios/helmr-runs.ts";
-import { rawBullmq } from "./scenarios/raw-bullmq.ts";
+import { rawBullmq, startRawBaseline } from "./scenarios/raw-bullmq.ts";
 import { snapshotBenchmarks } from "./snapshots.ts";
 import { DELAY_MS, row } from "./stats.ts";
 import { streamBenchmarks } from "./streams.ts";
@@ -31,9 +31,13 @@ if (!only || only === "runs") {
   try {
     console.log(`${RUNS} runs, ${TIMER_RUNS} timers due ${DELAY_MS} ms ahead`);
     const raw = await rawBullmq(ctx.redisUrl, RUNS, TIMER_RUNS);
-    const helmr = await helmrRuns(ctx, RUNS, TIMER_RUNS);
+    const baseline = await startRawBaseline(ctx.redisUrl);
+    const helmr = await helmrRuns(ctx, RUNS, TIMER_RUNS, baseline);
+    await baseline.close();
     console.log(row("raw BullMQ: add -> handler", raw.handoff));
+    console.log(row("raw BullMQ: add -> handler, interleaved", helmr.rawInterleaved!));
     console.log(row("Helmr: trigger -> task's first line", helmr.trigger, raw.handoff));
+    console.log(row("Helmr: trigger -> task's first line", helmr.trigger, helmr.rawInterleaved!, "interleaved raw"));
     console.log(row("raw BullMQ: delayed job due -> handler", raw.delayed));
     console.log(row("Helmr: timer due -> resumed code", helmr.timer, raw.delayed));
   } finally {

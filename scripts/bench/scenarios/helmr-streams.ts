@@ -99,8 +99,8 @@ export async function inputToResume(
 }
 
 /**
- * The same over HTTP, as an app server would send it: through HelmrClient (fetch), or
- * through a bare keep-alive node:http client (fetch's own cost in this process is large).
+ * The same over HTTP, as an app server would send it: through HelmrClient, or through a
+ * bare keep-alive node:http client.
  */
 export async function httpInputToResume(api: BenchApi, probes: { sessionId: string; corr: string }[], via: "fetch" | "node:http"): Promise<Summary> {
   const samples: number[] = [];

@@ -22,8 +22,6 @@ export default defineRoute({
     await parseBody(ctx, NoBody);
     const task = await engine.tasks.find(taskId);
     if (!task) throw notFound("task", taskId);
-    const record = await engine.flow.describe(task);
-    if ((record.pausedAt !== null) !== true) await engine.flow.pause(taskId, true);
-    ctx.body = await engine.flow.describe(task);
+    ctx.body = await engine.flow.setPaused(task, true);
   },
 });

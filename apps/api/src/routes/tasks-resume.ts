@@ -21,8 +21,6 @@ export default defineRoute({
     await parseBody(ctx, NoBody);
     const task = await engine.tasks.find(taskId);
     if (!task) throw notFound("task", taskId);
-    const record = await engine.flow.describe(task);
-    if ((record.pausedAt !== null) !== false) await engine.flow.pause(taskId, false);
-    ctx.body = await engine.flow.describe(task);
+    ctx.body = await engine.flow.setPaused(task, false);
   },
 });

@@ -168,6 +168,12 @@ export class FlowSystem {
     return this.setScope(taskId, source, stored, now);
   }
 
+  /** Pauses or resumes a task (pause) unless it is so already, keeping when it was first paused; returns it as it is then. */
+  async setPaused(task: { id: string; registeredAt: string; lastSeenAt: string }, paused: boolean): Promise<TaskRecord> {
+    if (((await this.describe(task)).pausedAt !== null) !== paused) await this.pause(task.id, paused);
+    return this.describe(task);
+  }
+
   /**
    * Pauses a task, or resumes it: paused, none of its runs takes a slot, so none starts or
    * resumes (triggers and inputs are taken; their runs wait in line, resumes first), while
