@@ -62,6 +62,8 @@ describe("pausing a task", () => {
     expect(await runReaches(stack.client, parked.runId, "completed")).toMatchObject({ output: { ok: true } });
     await runReaches(stack.client, probe.runId, "waiting");
     await stack.client.runs.cancel(probe.runId);
+    // Nothing of the pauses is left in Redis.
+    expect(await stack.engine.resources.redis.exists(stack.engine.resources.keys.slots("paused"))).toBe(0);
     // Its limits stay as they were: the code's.
     expect((await stack.client.tasks.retrieve("pause-work")).limits.inForce.concurrency.limit).toBe(2);
     expect(await queuedOf("pause-work")).toBe(0);

@@ -95,7 +95,7 @@ export function statusOf(hash: Record<string, string>, now = Date.now()): RunSta
   return hash.status as RunStatus;
 }
 
-/** A run's `flow` field (systems/flow.ts, flowOfTrigger) as the API shows it. */
+/** A run's `flow` field (stored-limits.ts, flowOfTrigger) as the API shows it. */
 function flowOf(json: string | undefined): Pick<RunRecord, "concurrencyKey" | "priority"> {
   const flow = json ? (JSON.parse(json) as RunFlow) : {};
   return { concurrencyKey: flow.key ?? null, priority: flow.priority ?? 0 };

@@ -7,7 +7,7 @@ import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { jobOfClaim } from "../lua/claim.ts";
 import { addIntents, dropIntents } from "../outbox.ts";
-import { flowOfTrigger } from "./flow.ts";
+import { flowOfTrigger } from "../stored-limits.ts";
 import type { RunsSystem } from "./runs.ts";
 import type { VersionsSystem } from "./versions.ts";
 

@@ -26,7 +26,8 @@ import { RUN_FIELDS, hashOf, statusOf, toJournalOperations, toRunEvents, toRunRe
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { VersionsSystem } from "./versions.ts";
-import { flowOfTrigger, type FlowSystem } from "./flow.ts";
+import type { FlowSystem } from "./flow.ts";
+import { flowOfTrigger } from "../stored-limits.ts";
 import { Debouncer } from "../debounce.ts";
 import { startOf, type CreateOptions, type TriggerOptions } from "../trigger-options.ts";
 
