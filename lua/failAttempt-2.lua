@@ -25,8 +25,10 @@ local guard = guardExecution(runKey, sessionKey, runId, fence, now)
 if guard ~= 0 then
   return guard
 end
-local attempt = tonumber(rcall("HGET", runKey, "attempt"))
-if ARGV[3] == "1" and attempt < tonumber(ARGV[4]) then
+local counts = rcall("HMGET", runKey, "attempt", "aBase")
+local attempt = tonumber(counts[1])
+-- Attempts are counted from the last retry an operator asked for (retryRun), if any.
+if ARGV[3] == "1" and attempt - tonumber(counts[2] or "0") < tonumber(ARGV[4]) then
   local runAt = tostring(tonumber(now) + tonumber(ARGV[5]))
   local job = runId .. "-" .. rcall("HINCRBY", runKey, "dseq", 1)
   rcall("HSET", runKey, "status", "queued", "attempt", attempt + 1, "job", job, "runAt", runAt,

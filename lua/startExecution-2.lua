@@ -38,7 +38,7 @@ local rcall = redis.call
 -- @include "waitOutcomes"
 -- @include "expireIfDue"
 
-local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim", "fence", "ver")
+local run = rcall("HMGET", runKey, "status", "job", "attempt", "wait", "runAt", "cancel", "execAttempt", "claim", "fence", "ver", "aBase")
 local status, expectedJob, attempt = run[1], run[2], tonumber(run[3] or "1")
 if not status then
   return -1
@@ -87,7 +87,7 @@ elseif status == "running" or (status == "queued" and run[8] and ARGV[5] == "1")
     finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, '{"reason":"cancel requested"}')
     return {"finished", "cancelled"}
   end
-  if attempt >= maxAttempts then
+  if attempt - tonumber(run[11] or "0") >= maxAttempts then
     local err = '{"name":"WorkerLostError","message":"the worker executing the run stopped responding and no attempts are left"}'
     finishRun(runKey, sessionKey, runId, "failed", now, "error", err, err)
     return {"failed"}

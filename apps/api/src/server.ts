@@ -19,6 +19,8 @@ export async function startApiServer(deps: ApiDeps, options: { port: number; hos
   // Every open event stream listens for the shutdown: thousands of listeners are expected.
   setMaxListeners(0, closing.signal);
   const app = buildApp(deps, closing.signal);
+  // API processes carry out bulk actions (the engine stops taking them as it closes).
+  await deps.engine.bulkActions.serve();
   const server: Server = app.listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

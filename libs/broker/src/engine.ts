@@ -19,6 +19,8 @@ import { ErasureSystem } from "./systems/erasure.ts";
 import { RetentionSystem } from "./systems/retention.ts";
 import { SchedulesSystem } from "./systems/schedules.ts";
 import { RepliesSystem } from "./systems/replies.ts";
+import { RecoverySystem } from "./systems/recovery.ts";
+import { BulkActionsSystem } from "./systems/bulk-actions.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
 import { shardSpreadWarning } from "./shard-spread.ts";
 
@@ -63,6 +65,8 @@ export class HelmrEngine {
   readonly retention: RetentionSystem;
   readonly schedules: SchedulesSystem;
   readonly replies: RepliesSystem;
+  readonly recovery: RecoverySystem;
+  readonly bulkActions: BulkActionsSystem;
 
   constructor(readonly resources: Resources) {
     this.warm = new WarmWorkersSystem(resources);
@@ -73,6 +77,8 @@ export class HelmrEngine {
     this.children = new ChildrenSystem(resources, this.dispatch);
     this.sessions = new SessionsSystem(resources, this.children, this.dispatch);
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children, this.versions, this.flow);
+    this.recovery = new RecoverySystem(resources, this.runs, this.dispatch);
+    this.bulkActions = new BulkActionsSystem(resources, this.runs, this.recovery);
     this.batches = new BatchesSystem(resources, this.runs, this.dispatch, this.versions);
     this.executions = new ExecutionsSystem(resources);
     this.streams = new StreamsSystem(resources, this.dispatch);
@@ -132,6 +138,7 @@ export class HelmrEngine {
   async close(): Promise<void> {
     await settlesWithin(this.warm.close(), 1_000);
     await settlesWithin(this.schedules.close(), 1_000);
+    await this.bulkActions.close();
     const queues = [...this.resources.runsQueues, ...this.resources.versionQueues()];
     await settlesWithin(Promise.all(queues.map((queue) => queue.close())), 1_000);
     await closeConnection(this.resources.queueConnection);

@@ -275,6 +275,18 @@ export class Keys {
   schedulesQueuePrefix(): string {
     return `{${this.prefix}:schedules}`;
   }
+  /**
+   * A bulk action's record (a hash), or `order`, the bulk actions by when they began (a
+   * sorted set), all under `{bulk}` (systems/bulk-actions.ts). A finished record expires a
+   * week later; `order` drops entries older than that as actions begin.
+   */
+  bulkActions(name: "order" | `a:${string}`): string {
+    return `${this.prefix}:{bulk}:${name}`;
+  }
+  /** BullMQ's key prefix for the queue that carries bulk actions' jobs: a hash tag of its own. */
+  bulkActionsQueuePrefix(): string {
+    return `{${this.prefix}:bulk}`;
+  }
   /** Held by the one process sweeping what passed its retention (systems/retention.ts). */
   retentionLock(): string {
     return `${this.prefix}:retention:lock`;

@@ -30,7 +30,9 @@ export type Racepoint =
   /** A worker's upgrader begins a tick: the checks of runs of older versions that follow share one budget (libs/sdk/src/worker/upgrader.ts). */
   | "upgrader.tick"
   /** A worker's upgrader is about to dry-replay a run of an older version against its code. */
-  | "upgrader.check";
+  | "upgrader.check"
+  /** A bulk action's job wrote a page's counts and the cursor after it (systems/bulk-actions.ts; `jobId` is the action's id). */
+  | "bulkActions.afterPage";
 
 export interface RacepointDetail {
   runId?: string;

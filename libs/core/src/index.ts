@@ -10,6 +10,7 @@ export * from "./schemas/limits.ts";
 export * from "./schemas/api.ts";
 export * from "./schemas/records.ts";
 export * from "./schemas/schedules.ts";
+export * from "./schemas/bulk-actions.ts";
 export * from "./schemas/jobs.ts";
 export * from "./schemas/time.ts";
 export * from "./waits/index.ts";

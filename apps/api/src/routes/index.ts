@@ -7,6 +7,11 @@ import runsGet from "./runs-get.ts";
 import runsJournal from "./runs-journal.ts";
 import runsList from "./runs-list.ts";
 import runsReplay from "./runs-replay.ts";
+import runsRetry from "./runs-retry.ts";
+import runsBulkCancel from "./runs-bulk-cancel.ts";
+import runsBulkReplay from "./runs-bulk-replay.ts";
+import bulkActionsGet from "./bulk-actions-get.ts";
+import bulkActionsList from "./bulk-actions-list.ts";
 import schedulesCreate from "./schedules-create.ts";
 import schedulesDelete from "./schedules-delete.ts";
 import schedulesGet from "./schedules-get.ts";
@@ -59,12 +64,17 @@ export const apiRoutes: RouteDefinition[] = [
   tasksResume,
   limitsGet,
   limitsSet,
+  runsBulkCancel,
+  runsBulkReplay,
   runsList,
   runsGet,
   runsEvents,
   runsJournal,
   runsReplay,
+  runsRetry,
   runsCancel,
+  bulkActionsList,
+  bulkActionsGet,
   waitsList,
   schedulesCreate,
   schedulesList,

@@ -20,6 +20,6 @@ export default defineRoute({
   handler: async (ctx, { engine }) => {
     const body = await parseBody(ctx, ReplayRunBody);
     ctx.status = 201;
-    ctx.body = await engine.runs.replay(ctx.params.id, body);
+    ctx.body = await engine.recovery.replay(ctx.params.id, body);
   },
 });

@@ -40,6 +40,7 @@ export const SCRIPT_CONTRACTS = {
   renewSlots: {"keys":["leases"],"args":["base","leaseMs","now"],"rest":"runIds","reply":{"type":"integer"},"errors":[],"marks":"none"},
   rescheduleDue: {"keys":["due"],"args":[],"rest":"moves","reply":{"type":"integer"},"errors":[],"marks":"none"},
   resolveWait: {"keys":["run"],"args":["target","result","now","runId","kind","childRunId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
+  retryRun: {"keys":["run","session"],"args":["now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["retried"],"fields":["jobId","version"]}]},"errors":["RunNotFound","SessionNotFound","SessionClosed","RunNotFailed","RunHasParent"],"marks":"retention"},
   setLimits: {"keys":["runs"],"args":["base","scope","source","limits","grantLeaseMs","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["dispatch","nextTimerAt","limits"]}]},"errors":[],"marks":"none"},
   settleBatch: {"keys":["run"],"args":["position","index","result","now","runId"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","waitedSince","claim","warmWorker","supersededJob"]},{"tags":[],"fields":[]}]},"errors":[],"marks":"unit"},
   settleTokenTimeout: {"keys":["token"],"args":["now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["data"]},{"tags":["timed_out"],"fields":[]}]},"errors":["TokenNotFound"],"marks":"retention"},
@@ -95,6 +96,7 @@ export interface ScriptKeyNames {
   renewSlots: "leases";
   rescheduleDue: "due";
   resolveWait: "run";
+  retryRun: "run" | "session";
   setLimits: "runs";
   settleBatch: "run";
   settleTokenTimeout: "token";
@@ -148,6 +150,7 @@ export interface ScriptArgNames {
   renewSlots: "base" | "leaseMs" | "now";
   rescheduleDue: never;
   resolveWait: "target" | "result" | "now" | "runId" | "kind" | "childRunId" | "tagPrefix";
+  retryRun: "now" | "runId";
   setLimits: "base" | "scope" | "source" | "limits" | "grantLeaseMs" | "now";
   settleBatch: "position" | "index" | "result" | "now" | "runId";
   settleTokenTimeout: "now";
@@ -204,6 +207,7 @@ export interface ScriptReplies {
   renewSlots: number;
   rescheduleDue: number;
   resolveWait: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
+  retryRun: { kind: "retried"; jobId: string; version: string };
   setLimits: { dispatch: string[]; nextTimerAt: string; limits: string };
   settleBatch: { jobId: string; taskId: string; waitedSince: string; claim: string[]; warmWorker: string; supersededJob: string } | null;
   settleTokenTimeout: { kind: "completed" | "failed"; data: string } | { kind: "timed_out" };

@@ -16,6 +16,8 @@ export enum ScriptError {
   PublicTokenExhausted = -12,
   TokenFailed = -13,
   TokenDeleted = -14,
+  RunNotFailed = -15,
+  RunHasParent = -16,
 }
 
 /** Thrown into an execution whose writes Redis refused; the executor stops quietly. */
@@ -57,6 +59,13 @@ export function scriptError(code: number, id: string): Error {
         "gone",
         "token_deleted",
         `Token ${id} was created by this run, ended, and was deleted by retention (HELMR_TOKEN_RETENTION); a replay of the run cannot bring it back. Keep token retention longer than your runs stay parked`,
+      );
+    case ScriptError.RunNotFailed:
+      return conflict("run_not_failed", `Run ${id} has not failed; only a failed run can be retried (replay runs any run again as a new run)`);
+    case ScriptError.RunHasParent:
+      return conflict(
+        "run_has_parent",
+        `Run ${id} is a child run: its parent was told of its failure and went on with it, so a retry's end would reach no one. Replay it, or retry the parent`,
       );
     case ScriptError.TokenHasWaiter:
       return conflict("token_has_waiter", `Another run already waits on token ${id}; a token unblocks one run`);

@@ -14,7 +14,6 @@ import {
   type JournalOperation,
   type Page,
   type RunEvent,
-  type RunFlow,
   type RunListQuery,
   type RunRecord,
   type TriggerBody,
@@ -266,25 +265,6 @@ export class RunsSystem {
     const run = await this.find(runId);
     if (!run) throw notFound("run", runId, "it may have passed its retention, or its session was erased (`helmr run list` shows the runs there are)");
     return run;
-  }
-
-  /**
-   * A new run of a run's task with its payload, concurrencyKey and priority, on the
-   * current version, in a new session or the one given; it names the run it replays
-   * (`replayOf`), which stays as it was. For a run that failed on a bug since fixed, or
-   * ended before a downstream came back.
-   */
-  async replay(runId: string, options: { sessionId?: string } = {}, now = Date.now()): Promise<TriggerResult> {
-    const [task, payload, flow] = isRunId(runId) ? await this.resources.redis.hmget(this.resources.keys.run(runId), "task", "payload", "flow") : [null];
-    if (!task) throw notFound("run", runId, "it may have passed its retention, or its session was erased");
-    const { key: concurrencyKey, priority } = flow ? (JSON.parse(flow) as RunFlow) : {};
-    const body: TriggerBody = {
-      payload: JSON.parse(payload ?? "null"),
-      ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
-      ...(concurrencyKey !== undefined ? { concurrencyKey } : {}),
-      ...(priority !== undefined ? { priority } : {}),
-    };
-    return this.create(task, body, now, { replayOf: runId });
   }
 
   /** Newest first; status and task filters are applied while paging (paging.ts). */

@@ -10,6 +10,7 @@ import { WaitsResource } from "./resources/waits.ts";
 import { VersionsResource } from "./resources/versions.ts";
 import { LimitsResource } from "./resources/limits.ts";
 import { SchedulesResource } from "./resources/schedules.ts";
+import { BulkActionsResource } from "./resources/bulk-actions.ts";
 
 export interface HelmrClientOptions {
   /** The API's base URL; defaults to HELMR_API_URL where there is an environment. */
@@ -33,6 +34,7 @@ export class HelmrClient {
   readonly versions: VersionsResource;
   readonly limits: LimitsResource;
   readonly schedules: SchedulesResource;
+  readonly bulkActions: BulkActionsResource;
   readonly tokens: TokensResource;
   readonly auth: AuthResource;
 
@@ -49,6 +51,7 @@ export class HelmrClient {
     this.versions = new VersionsResource(http);
     this.limits = new LimitsResource(http);
     this.schedules = new SchedulesResource(http);
+    this.bulkActions = new BulkActionsResource(http);
     this.tokens = new TokensResource(http);
     this.auth = new AuthResource(http);
   }
@@ -60,4 +63,14 @@ export { InputStreamHandle, OutputStreamHandle, type SendOptions } from "./resou
 export type { TriggerOptions } from "./resources/tasks.ts";
 export type { RunListOptions, RunUpdate } from "./resources/runs.ts";
 export type { SessionListOptions } from "./resources/sessions.ts";
-export type { OutputEntry, RunEvent, RunRecord, SendInputResult, SessionDetail, WaitRecord } from "@helmr/core";
+export type {
+  BulkActionRecord,
+  BulkDryRun,
+  OutputEntry,
+  RunEvent,
+  RunFilter,
+  RunRecord,
+  SendInputResult,
+  SessionDetail,
+  WaitRecord,
+} from "@helmr/core";

@@ -1,4 +1,4 @@
-import type { JournalOperation, Page, RunEvent, RunRecord, RunStatus, TriggerResult } from "@helmr/core";
+import type { BulkActionRecord, BulkDryRun, JournalOperation, Page, RunEvent, RunFilter, RunRecord, RunStatus, TriggerResult } from "@helmr/core";
 import type { HttpTransport } from "../http.ts";
 import { readServerSentEvents } from "../sse.ts";
 
@@ -102,5 +102,24 @@ export class RunsResource {
 
   cancel(runId: string): Promise<RunRecord & { cancellation: "cancelled" | "requested" | "finished" }> {
     return this.http.request("POST", `/runs/${encodeURIComponent(runId)}/cancel`);
+  }
+
+  /** A failed run again from its last good step: the same run, a new attempt, its journal kept. */
+  retry(runId: string): Promise<RunRecord> {
+    return this.http.request("POST", `/runs/${encodeURIComponent(runId)}/retry`);
+  }
+
+  /** Cancels every run the filter selects that has not ended, as a job (`bulkActions.retrieve` follows it); `dryRun` only counts them. */
+  bulkCancel(filter: RunFilter, options: { dryRun: true; reason?: string }): Promise<BulkDryRun>;
+  bulkCancel(filter: RunFilter, options?: { dryRun?: false; reason?: string }): Promise<BulkActionRecord>;
+  bulkCancel(filter: RunFilter, options: { dryRun?: boolean; reason?: string } = {}): Promise<BulkDryRun | BulkActionRecord> {
+    return this.http.request("POST", "/runs/bulk-cancel", { body: { filter, ...options } });
+  }
+
+  /** Replays every run the filter selects as a new run each, as a job; `dryRun` only counts them. */
+  bulkReplay(filter: RunFilter, options: { dryRun: true }): Promise<BulkDryRun>;
+  bulkReplay(filter: RunFilter, options?: { dryRun?: false }): Promise<BulkActionRecord>;
+  bulkReplay(filter: RunFilter, options: { dryRun?: boolean } = {}): Promise<BulkDryRun | BulkActionRecord> {
+    return this.http.request("POST", "/runs/bulk-replay", { body: { filter, ...options } });
   }
 }
