@@ -29,6 +29,8 @@ sourceAliases.push({ find: /^#default-send$/, replacement: resolve(import.meta.d
 const CLUSTER_SUITES = [
   "test/runtime/trigger.test.ts",
   "test/runtime/replay-run.test.ts",
+  "test/runtime/retry-run.test.ts",
+  "test/runtime/bulk-actions.test.ts",
   "test/api/triggers-and-sessions.test.ts",
   "test/runtime/timers.test.ts",
   "test/runtime/delayed-trigger.test.ts",

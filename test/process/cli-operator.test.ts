@@ -133,6 +133,38 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     await runReaches(stack.client, runId, "completed");
   });
 
+  it("cancels runs by filter with a dry run first and a progress bar, and retries a failed run", async () => {
+    const parked = await stack.client.tasks.batchTrigger(
+      "op-review",
+      ["b1", "b2", "b3"].map((corr) => ({ payload: { corr } })),
+    );
+    for (const { runId } of parked.runs) await runReaches(stack.client, runId, "waiting");
+    const dry = await cli("run", "bulk-cancel", "--task", "op-review", "--status", "waiting", "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^3 runs would be cancelled, such as run_\S+, run_\S+, run_\S+\. Nothing was changed\./m);
+    const bulk = await cli("run", "bulk-cancel", "--task", "op-review", "--status", "waiting", "--reason", "cleanup");
+    expect(bulk.code).toBe(0);
+    // Not a terminal: a line per change of the bar, the last one full.
+    expect(bulk.stderr.trim().split("\n").at(-1)).toBe(`[${"#".repeat(30)}] 3/3 cancelled 3, skipped 0, failed 0`);
+    expect(bulk.stdout).toMatch(/^Done: 3 cancelled, 0 skipped, 0 failed\./m);
+    for (const { runId } of parked.runs) expect((await stack.client.runs.retrieve(runId)).status).toBe("cancelled");
+    const [latest] = await stack.client.bulkActions.list();
+    const status = await cli("run", "bulk-status", latest.id, "--json");
+    expect(status.json()).toMatchObject({ id: latest.id, action: "cancel", status: "completed", total: 3, succeeded: 3 });
+    const refused = await cli("run", "bulk-cancel", "--status", "completed");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\/filter\/status: is completed, which no run can be cancelled in/);
+
+    const { runId } = await stack.client.tasks.trigger("op-fail");
+    await runReaches(stack.client, runId, "failed");
+    const retried = await cli("run", "retry", runId);
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toMatch(new RegExp(`^Retrying ${runId} as attempt 2, from its last good step\\.`, "m"));
+    await eventually(async () => (await stack.client.runs.retrieve(runId)).attempt === 2 && (await stack.client.runs.retrieve(runId)).status === "failed", {
+      what: "the retried run to fail again",
+    });
+  });
+
   it("says what a waits.first waits on, in run get and wait list", async () => {
     const { runId, sessionId } = await stack.client.tasks.trigger("op-first");
     await runReaches(stack.client, runId, "waiting");

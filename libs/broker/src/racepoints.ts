@@ -31,8 +31,8 @@ export type Racepoint =
   | "upgrader.tick"
   /** A worker's upgrader is about to dry-replay a run of an older version against its code. */
   | "upgrader.check"
-  /** A bulk action's job wrote a page's counts and the cursor after it (systems/bulk-actions.ts; `jobId` is the action's id). */
-  | "bulkActions.afterPage";
+  /** A bulk action's job did a page's runs and is about to write their counts and the cursor after them (systems/bulk-actions.ts; `jobId` is the action's id). */
+  | "bulkActions.pageDone";
 
 export interface RacepointDetail {
   runId?: string;

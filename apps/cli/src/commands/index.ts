@@ -4,6 +4,10 @@ import InputSend from "./input/send.ts";
 import OutputRead from "./output/read.ts";
 import RunCancel from "./run/cancel.ts";
 import RunReplay from "./run/replay.ts";
+import RunRetry from "./run/retry.ts";
+import RunBulkCancel from "./run/bulk-cancel.ts";
+import RunBulkReplay from "./run/bulk-replay.ts";
+import RunBulkStatus from "./run/bulk-status.ts";
 import RunEvents from "./run/events.ts";
 import RunGet from "./run/get.ts";
 import RunList from "./run/list.ts";
@@ -50,6 +54,10 @@ export const commands = {
   "run:events": RunEvents,
   "run:cancel": RunCancel,
   "run:replay": RunReplay,
+  "run:retry": RunRetry,
+  "run:bulk-cancel": RunBulkCancel,
+  "run:bulk-replay": RunBulkReplay,
+  "run:bulk-status": RunBulkStatus,
   "wait:list": WaitList,
   "version:list": VersionList,
   "version:promote": VersionPromote,

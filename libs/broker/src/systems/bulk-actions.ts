@@ -7,7 +7,6 @@ import {
   invalid,
   isoTime,
   newBulkActionId,
-  notFound,
   type RunFilter,
 } from "@helmr/core";
 import { Queue, Worker } from "bullmq";
@@ -110,7 +109,7 @@ export class BulkActionsSystem {
 
   async retrieve(id: string): Promise<BulkActionRecord> {
     const record = /^bulk_[0-9A-Z]{16}$/.test(id) ? recordOf(id, await this.resources.redis.hgetall(this.resources.keys.bulkActions(`a:${id}`))) : null;
-    if (!record) throw notFound("bulk action", id, "a finished action is kept for a week");
+    if (!record) throw new HelmrError("not_found", "bulk_action_not_found", `Bulk action ${id} was not found; a finished action is kept for a week`);
     return record;
   }
 
@@ -184,6 +183,7 @@ export class BulkActionsSystem {
         });
         counts[outcome]++;
       });
+      await this.resources.hooks.racepoint?.("bulkActions.pageDone", { jobId: id });
       await redis
         .multi()
         .hincrby(key, "processed", page.ids.length)
@@ -192,7 +192,6 @@ export class BulkActionsSystem {
         .hincrby(key, "failed", counts.failed)
         .hset(key, "errors", JSON.stringify(errors), "cursor", page.cursor ?? "")
         .exec();
-      await this.resources.hooks.racepoint?.("bulkActions.afterPage", { jobId: id });
     }
     await this.finish(id, "completed");
   }
