@@ -138,7 +138,7 @@ export class HelmrEngine {
   async close(): Promise<void> {
     await settlesWithin(this.warm.close(), 1_000);
     await settlesWithin(this.schedules.close(), 1_000);
-    await this.bulkActions.close();
+    await this.bulkActions.close(await this.healthy(500));
     const queues = [...this.resources.runsQueues, ...this.resources.versionQueues()];
     await settlesWithin(Promise.all(queues.map((queue) => queue.close())), 1_000);
     await closeConnection(this.resources.queueConnection);

@@ -142,19 +142,9 @@ export class BulkActionsSystem {
     await this.worker.waitUntilReady();
   }
 
-  /** Ends the action in hand within the grace when Redis answers, at once when it does not. */
-  async close(): Promise<void> {
-    if (this.worker)
-      await settlesWithin(
-        closeBullWorker(
-          this.worker,
-          await this.resources.redis.ping().then(
-            () => true,
-            () => false,
-          ),
-        ),
-        5_000,
-      );
+  /** Lets the page in hand finish (for 5 s at most) when Redis answers; stops at once when it does not (the job is taken again). */
+  async close(redisAnswers: boolean): Promise<void> {
+    if (this.worker) await settlesWithin(closeBullWorker(this.worker, redisAnswers), 5_000);
     await settlesWithin(this.queueOfActions?.close() ?? Promise.resolve(), 1_000);
     if (this.workerConnection) await closeConnection(this.workerConnection);
   }
