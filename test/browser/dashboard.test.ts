@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { streams, task, timers, tokens, waits } from "@helmr/sdk";
+import { NonRetriableError, step, streams, task, timers, tokens, waits } from "@helmr/sdk";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../harness/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,6 +40,17 @@ const firstOf = task({
   id: "dash-first",
   run: async () => waits.first({ reply: reply.waitFor({ correlationId: "first" }), timeout: timers.after("1h") }),
 });
+const bulkHeld = task({ id: "dash-bulk", run: async () => reply.wait({ correlationId: "bulk" }).unwrap() });
+/** Fails until `downstream.up`; its first step succeeds once and must not run again on a retry. */
+const downstream = { up: false, prepared: 0 };
+const flaky = task({
+  id: "dash-flaky",
+  run: async () => {
+    await step.run("prepare", () => ++downstream.prepared);
+    if (!downstream.up) throw new NonRetriableError("downstream is down");
+    return "done";
+  },
+});
 const batchOf = task({ id: "dash-batch", run: async () => held.batchTriggerAndWait([{ payload: {} }, { payload: {} }]) });
 
 let browser: Browser;
@@ -48,7 +59,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
   stack = await startStack();
-  await stack.startWorker({ tasks: [approval, conversation, held, firstOf, batchOf] });
+  await stack.startWorker({ tasks: [approval, conversation, held, firstOf, batchOf, bulkHeld, flaky] });
 });
 afterAll(async () => {
   await browser?.close();
@@ -268,6 +279,39 @@ describe("the dashboard in Chromium", () => {
     await confirm(page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) }), "Close session");
     await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("closed");
     expect((await stack.client.runs.retrieve(closing.runId)).status).toBe("cancelled");
+    await page.close();
+  });
+
+  it("cancels the runs a filter selects after counting them, and retries a failed run from its last good step", async () => {
+    const bulk = await stack.client.tasks.batchTrigger("dash-bulk", [{}, {}, {}]);
+    for (const { runId } of bulk.runs) await runReaches(stack.client, runId, "waiting");
+    const page = await signedIn();
+    await page.locator("nav").getByRole("link", { name: "Runs" }).click();
+    await page.getByLabel("Task").fill("dash-bulk");
+    await page.getByLabel("Status").selectOption("waiting");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect.poll(() => page.url()).toContain("status=waiting");
+    expect(await page.getByLabel("Status").inputValue()).toBe("waiting");
+    const section = page.locator("section", { has: page.getByRole("heading", { name: "Bulk action" }) });
+    await section.getByRole("button", { name: "Count runs" }).click();
+    await expect.poll(() => section.locator(".bulk-count").textContent()).toBe("3 runs would be cancelled.");
+    for (const { runId } of bulk.runs) expect((await stack.client.runs.retrieve(runId)).status).toBe("waiting");
+    await confirm(section, "Cancel 3 runs");
+    await expect
+      .poll(() => section.locator(".bulk-progress-text").textContent(), { timeout: 10_000 })
+      .toBe("completed: 3/3 (3 cancelled, 0 skipped, 0 failed)");
+    for (const { runId } of bulk.runs) expect((await stack.client.runs.retrieve(runId)).status).toBe("cancelled");
+    await page.screenshot({ path: join(SHOTS, "bulk-action.png"), fullPage: true });
+
+    downstream.up = false;
+    const { runId } = await stack.client.tasks.trigger("dash-flaky", {});
+    await runReaches(stack.client, runId, "failed");
+    downstream.up = true;
+    await page.goto(`${stack.server.url}/dashboard#/runs/${runId}`);
+    await confirm(page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) }), "Retry from last good step");
+    await expect.poll(() => page.locator("h1 .status").textContent(), { timeout: 10_000 }).toBe("completed");
+    expect(await stack.client.runs.retrieve(runId)).toMatchObject({ status: "completed", attempt: 2, output: "done" });
+    expect(downstream.prepared).toBe(1);
     await page.close();
   });
 

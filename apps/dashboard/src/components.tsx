@@ -218,9 +218,10 @@ export function Filters({
         <label key={name}>
           {label}{" "}
           {options ? (
-            <select name={name} defaultValue={value}>
+            // Preact leaves a select's defaultValue unapplied: the route's option is marked selected instead.
+            <select name={name}>
               {options.map((option) => (
-                <option key={option} value={option}>
+                <option key={option} value={option} selected={option === value}>
                   {option || "any"}
                 </option>
               ))}

@@ -100,15 +100,28 @@ export function RunPage({ id }: { id: string }) {
             onDone={reload}
           />
         ) : (
-          <ConfirmAction
-            label="Replay run"
-            question="Run this task again with this payload, as a new run?"
-            run={async () => {
-              const replayed = await api.post<{ runId: string }>(`${path}/replay`);
-              location.hash = href("runs", replayed.runId);
-              return `Replayed as ${replayed.runId}.`;
-            }}
-          />
+          <>
+            {run.status === "failed" && !run.parentRunId && (
+              <ConfirmAction
+                label="Retry from last good step"
+                question="Run this run again as a new attempt, keeping the steps that succeeded?"
+                run={async () => {
+                  const retried = await api.post<RunRecord>(`${path}/retry`);
+                  return `Retrying as attempt ${retried.attempt}.`;
+                }}
+                onDone={reload}
+              />
+            )}
+            <ConfirmAction
+              label="Replay run"
+              question="Run this task again with this payload, as a new run?"
+              run={async () => {
+                const replayed = await api.post<{ runId: string }>(`${path}/replay`);
+                location.hash = href("runs", replayed.runId);
+                return `Replayed as ${replayed.runId}.`;
+              }}
+            />
+          </>
         )}
       </Section>
     </>

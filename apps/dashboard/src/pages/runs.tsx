@@ -1,9 +1,10 @@
-import type { Page, RunRecord } from "@helmr/core";
+import type { Page, RunFilter, RunRecord } from "@helmr/core";
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
 import { ErrorNote, Filters, Loading, Pager, Status, Table, usePolled } from "../components.tsx";
 import { time } from "../format.ts";
 import { href } from "../router.ts";
+import { BulkActions } from "./bulk-actions.tsx";
 
 const STATUSES = ["", "delayed", "queued", "running", "waiting", "completed", "failed", "cancelled", "continued", "expired"];
 
@@ -47,6 +48,7 @@ export function Runs({ query }: { query: URLSearchParams }) {
       <ErrorNote error={error} />
       {data ? <RunsTable runs={data.data} /> : <Loading />}
       {data && <Pager nextCursor={data.nextCursor} cursors={cursors} setCursors={setCursors} />}
+      <BulkActions key={`${status}|${task}`} filter={{ ...(status ? { status: status as RunFilter["status"] } : {}), ...(task ? { task } : {}) }} />
     </>
   );
 }
