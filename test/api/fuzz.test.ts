@@ -97,6 +97,30 @@ const routes: Record<string, BodyRoute> = {
     },
     required: [],
   },
+  bulkCancel: {
+    path: () => "/api/v1/runs/bulk-cancel",
+    valid: () => ({ filter: { task: "echo" }, reason: "fuzz" }),
+    badFields: {
+      filter: fc.oneof(
+        fc.constant({}),
+        notAString.filter((v) => v === null || typeof v !== "object" || Array.isArray(v)),
+        fc.record({ status: fc.constantFrom("completed", "failed", "sleeping", "") }),
+        fc.record({ createdBefore: oddText }),
+        fc.record({ task: badName }),
+      ),
+      reason: fc.oneof(notAString, fc.constant(""), fc.integer({ min: 501, max: 900 }).map((n) => "r".repeat(n))),
+    },
+    required: ["filter"],
+  },
+  bulkReplay: {
+    path: () => "/api/v1/runs/bulk-replay",
+    valid: () => ({ filter: { task: "echo" } }),
+    badFields: {
+      filter: fc.oneof(fc.constant({}), fc.record({ version: fc.constantFrom("", " v", "v/1") }), fc.record({ createdAfter: oddText }), fc.record({ owner: fc.string() })),
+      dryRun: fc.oneof(fc.constantFrom("yes", 1, null), fc.object({ maxDepth: 0 })),
+    },
+    required: ["filter"],
+  },
   closeSession: { path: () => `/api/v1/sessions/${ids.session}/close`, valid: () => ({}), badFields: {}, required: [] },
   cancelRun: { path: () => `/api/v1/runs/${ids.run}/cancel`, valid: () => ({}), badFields: {}, required: [] },
   sendInput: {
@@ -290,6 +314,9 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
     ["GET", (s) => `/api/v1/runs/${s}`, "id", true],
     ["GET", (s) => `/api/v1/runs/${s}/events`, "id", true],
     ["POST", (s) => `/api/v1/runs/${s}/cancel`, "id", true],
+    ["POST", (s) => `/api/v1/runs/${s}/retry`, "id", true],
+    ["POST", (s) => `/api/v1/runs/${s}/replay`, "id", true],
+    ["GET", (s) => `/api/v1/bulk-actions/${s}`, "id", true],
     ["GET", (s) => `/api/v1/sessions/${s}`, "id", true],
     ["POST", (s) => `/api/v1/sessions/${s}/close`, "id", true],
     ["POST", (s) => `/api/v1/sessions/${s}/input/approval`, "id", true],
