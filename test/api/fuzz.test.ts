@@ -108,7 +108,11 @@ const routes: Record<string, BodyRoute> = {
         fc.record({ createdBefore: oddText }),
         fc.record({ task: badName }),
       ),
-      reason: fc.oneof(notAString, fc.constant(""), fc.integer({ min: 501, max: 900 }).map((n) => "r".repeat(n))),
+      reason: fc.oneof(
+        notAString,
+        fc.constant(""),
+        fc.integer({ min: 501, max: 900 }).map((n) => "r".repeat(n)),
+      ),
     },
     required: ["filter"],
   },
@@ -116,7 +120,12 @@ const routes: Record<string, BodyRoute> = {
     path: () => "/api/v1/runs/bulk-replay",
     valid: () => ({ filter: { task: "echo" } }),
     badFields: {
-      filter: fc.oneof(fc.constant({}), fc.record({ version: fc.constantFrom("", " v", "v/1") }), fc.record({ createdAfter: oddText }), fc.record({ owner: fc.string() })),
+      filter: fc.oneof(
+        fc.constant({}),
+        fc.record({ version: fc.constantFrom("", " v", "v/1") }),
+        fc.record({ createdAfter: oddText }),
+        fc.record({ owner: fc.string() }),
+      ),
       dryRun: fc.oneof(fc.constantFrom("yes", 1, null), fc.object({ maxDepth: 0 })),
     },
     required: ["filter"],

@@ -49,6 +49,8 @@ export async function startStack(
     waitReplicas?: number;
     metricsToken?: string;
     eventStreamLimits?: Partial<EventStreamLimits>;
+    /** Webhook delivery settings; tests allow loopback endpoints and retry fast unless they say. */
+    webhooks?: { allowPrivate?: boolean; retryBaseMs?: number; disableAfter?: number };
   } = {},
 ): Promise<TestStack> {
   const redisUrl = options.redisUrl ?? inject("redisUrl");
@@ -64,6 +66,7 @@ export async function startStack(
     idempotencyTtlMs: options.idempotencyTtlMs,
     queueShards: options.queueShards,
     waitReplicas: options.waitReplicas,
+    webhooks: { allowPrivate: true, retryBaseMs: 200, ...options.webhooks },
   });
   await engine.ready();
   const apiKey = `sk_test_${randomBytes(16).toString("hex")}`;

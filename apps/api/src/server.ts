@@ -19,8 +19,9 @@ export async function startApiServer(deps: ApiDeps, options: { port: number; hos
   // Every open event stream listens for the shutdown: thousands of listeners are expected.
   setMaxListeners(0, closing.signal);
   const app = buildApp(deps, closing.signal);
-  // API processes carry out bulk actions (the engine stops taking them as it closes).
+  // API processes carry out bulk actions and deliver webhooks (the engine stops both as it closes).
   await deps.engine.bulkActions.serve();
+  await deps.engine.webhooks.serve();
   const server: Server = app.listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

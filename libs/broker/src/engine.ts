@@ -21,6 +21,7 @@ import { SchedulesSystem } from "./systems/schedules.ts";
 import { RepliesSystem } from "./systems/replies.ts";
 import { RecoverySystem } from "./systems/recovery.ts";
 import { BulkActionsSystem } from "./systems/bulk-actions.ts";
+import { WebhooksSystem } from "./systems/webhooks.ts";
 import { upgradeLayout } from "./upgrades/index.ts";
 import { shardSpreadWarning } from "./shard-spread.ts";
 
@@ -67,6 +68,7 @@ export class HelmrEngine {
   readonly replies: RepliesSystem;
   readonly recovery: RecoverySystem;
   readonly bulkActions: BulkActionsSystem;
+  readonly webhooks: WebhooksSystem;
 
   constructor(readonly resources: Resources) {
     this.warm = new WarmWorkersSystem(resources);
@@ -79,6 +81,7 @@ export class HelmrEngine {
     this.runs = new RunsSystem(resources, this.dispatch, this.tasks, this.children, this.versions, this.flow);
     this.recovery = new RecoverySystem(resources, this.runs, this.dispatch);
     this.bulkActions = new BulkActionsSystem(resources, this.runs, this.recovery);
+    this.webhooks = new WebhooksSystem(resources);
     this.batches = new BatchesSystem(resources, this.runs, this.dispatch, this.versions);
     this.executions = new ExecutionsSystem(resources);
     this.streams = new StreamsSystem(resources, this.dispatch);
@@ -138,7 +141,9 @@ export class HelmrEngine {
   async close(): Promise<void> {
     await settlesWithin(this.warm.close(), 1_000);
     await settlesWithin(this.schedules.close(), 1_000);
-    await this.bulkActions.close(await this.healthy(500));
+    const redisAnswers = await this.healthy(500);
+    await this.bulkActions.close(redisAnswers);
+    await this.webhooks.close(redisAnswers);
     const queues = [...this.resources.runsQueues, ...this.resources.versionQueues()];
     await settlesWithin(Promise.all(queues.map((queue) => queue.close())), 1_000);
     await closeConnection(this.resources.queueConnection);

@@ -283,6 +283,18 @@ export class Keys {
   bulkActions(name: "order" | `a:${string}`): string {
     return `${this.prefix}:{bulk}:${name}`;
   }
+  /**
+   * Webhook endpoints, under `{webhooks}` (systems/webhooks.ts): `endpoints`, id → the
+   * endpoint (JSON); `failures`, id → failed deliveries in a row; `disabled`, id → when it
+   * was disabled; `log:<id>`, its last deliveries (a list, newest first).
+   */
+  webhooks(name: "endpoints" | "failures" | "disabled" | `log:${string}`): string {
+    return `${this.prefix}:{webhooks}:${name}`;
+  }
+  /** BullMQ's key prefix for the queue of webhook deliveries: a hash tag of its own. */
+  webhooksQueuePrefix(): string {
+    return `{${this.prefix}:webhooks}`;
+  }
   /** BullMQ's key prefix for the queue that carries bulk actions' jobs: a hash tag of its own. */
   bulkActionsQueuePrefix(): string {
     return `{${this.prefix}:bulk}`;

@@ -21,3 +21,8 @@ export function dropIntents(target: ChainableCommander, keys: Keys, intents: str
 export const parentNoticeIntent = (childRunId: string): string => `${childRunId}:parent`;
 export const childOfParentNoticeIntent = (intent: string): string | null =>
   intent.endsWith(":parent") && isRunId(intent.slice(0, -7)) ? intent.slice(0, -7) : null;
+
+/** The outbox intent of a run's end as a webhook event, marked ahead of the ending write (webhook-events.ts). */
+export const runEndEventIntent = (runId: string): string => `${runId}:hook`;
+export const runOfRunEndEventIntent = (intent: string): string | null =>
+  intent.endsWith(":hook") && isRunId(intent.slice(0, -5)) ? intent.slice(0, -5) : null;

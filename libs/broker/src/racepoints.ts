@@ -32,7 +32,9 @@ export type Racepoint =
   /** A worker's upgrader is about to dry-replay a run of an older version against its code. */
   | "upgrader.check"
   /** A bulk action's job did a page's runs and is about to write their counts and the cursor after them (systems/bulk-actions.ts; `jobId` is the action's id). */
-  | "bulkActions.pageDone";
+  | "bulkActions.pageDone"
+  /** A run's ending write is done and its end is about to be emitted to webhooks (its outbox mark still set). */
+  | "webhooks.beforeEmit";
 
 export interface RacepointDetail {
   runId?: string;

@@ -4,6 +4,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { logDistinctErrors } from "./closing.ts";
+import { WebhookEvents, type WebhookDeliveryPolicy } from "./webhook-events.ts";
 import { queueShardOf } from "./shards.ts";
 import { redisClient } from "./redis-target.ts";
 import { Keys } from "./keys.ts";
@@ -55,6 +56,10 @@ export interface Resources {
   metrics: EngineMetrics;
   /** Injected in tests to force interleavings (CONTRIBUTING.md: races are forced, not hoped for). */
   hooks: EngineHooks;
+  /** Events out to webhook endpoints (webhook-events.ts). */
+  webhookEvents: WebhookEvents;
+  /** HELMR_WEBHOOKS_ALLOW_PRIVATE: webhooks may go to loopback and private addresses (webhook-targets.ts). */
+  webhooksAllowPrivate: boolean;
 }
 
 export interface EngineHooks {
@@ -66,6 +71,8 @@ export interface EngineHooks {
 
 export interface ResourceOptions {
   redisUrl: string;
+  /** Webhook deliveries: the first retry's delay, failures in a row that disable an endpoint; whether private addresses are allowed (HELMR_WEBHOOKS_ALLOW_PRIVATE). */
+  webhooks?: Partial<WebhookDeliveryPolicy> & { allowPrivate?: boolean };
   prefix?: string;
   logger?: Logger;
   hooks?: EngineHooks;
@@ -141,6 +148,11 @@ export function createResources(options: ResourceOptions): Resources {
     waiting,
     metrics,
     hooks: options.hooks ?? {},
+    webhookEvents: new WebhookEvents(redis, keys, queueConnection, logger, {
+      retryBaseMs: options.webhooks?.retryBaseMs ?? 5_000,
+      disableAfter: options.webhooks?.disableAfter ?? 50,
+    }),
+    webhooksAllowPrivate: options.webhooks?.allowPrivate ?? false,
     secret: options.secret,
     publicUrl: options.publicUrl,
     idempotencyTtlMs,

@@ -99,6 +99,7 @@ export function parseTokenId(tokenId: string): { own: string; tag: string } {
 /** A snapshot's id (broker snapshots/format.ts): here so the CLI checks one without loading the broker. */
 /** A schedule created at runtime (one a task's code declares has the task's id). */
 export const newScheduleId = (): string => `sched_${sortablePart()}`;
+export const newWebhookId = (): string => `wh_${sortablePart()}`;
 export const newBulkActionId = (): string => `bulk_${sortablePart()}`;
 
 export const isSnapshotId = (id: string): boolean => /^snp_[0-9A-Z]{16}$/.test(id);

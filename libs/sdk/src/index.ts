@@ -14,3 +14,4 @@ export type { ChildOptions } from "./executor/operations/child.ts";
 export { createWorker, type WorkerOptions, type HelmrWorker } from "./worker/create-worker.ts";
 export * from "./errors/index.ts";
 export * from "./client/index.ts";
+export * from "./webhooks.ts";

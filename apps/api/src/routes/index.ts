@@ -12,6 +12,11 @@ import runsBulkCancel from "./runs-bulk-cancel.ts";
 import runsBulkReplay from "./runs-bulk-replay.ts";
 import bulkActionsGet from "./bulk-actions-get.ts";
 import bulkActionsList from "./bulk-actions-list.ts";
+import webhooksCreate from "./webhooks-create.ts";
+import webhooksList from "./webhooks-list.ts";
+import webhooksGet from "./webhooks-get.ts";
+import webhooksDelete from "./webhooks-delete.ts";
+import webhooksEnable from "./webhooks-enable.ts";
 import schedulesCreate from "./schedules-create.ts";
 import schedulesDelete from "./schedules-delete.ts";
 import schedulesGet from "./schedules-get.ts";
@@ -75,6 +80,11 @@ export const apiRoutes: RouteDefinition[] = [
   runsCancel,
   bulkActionsList,
   bulkActionsGet,
+  webhooksCreate,
+  webhooksList,
+  webhooksGet,
+  webhooksDelete,
+  webhooksEnable,
   waitsList,
   schedulesCreate,
   schedulesList,

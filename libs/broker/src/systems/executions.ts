@@ -8,6 +8,7 @@ import {
   type JournalEntry,
   type RunStart,
   type StoredWait,
+  toWaitingOn,
 } from "@helmr/core";
 import { callScript, callScriptAfter, type ScriptCall } from "../lua/index.ts";
 import type { Resources } from "../resources.ts";
@@ -212,9 +213,21 @@ export class ExecutionsSystem {
       subject: runId,
       onRefused: takeBack,
     });
-    if (reply.kind === "parked") return { status: "parked", wakeJobId: reply.wakeJobId };
+    if (reply.kind === "parked") {
+      await this.emitWaitCreated(runId, fence, wait.position, wait, now);
+      return { status: "parked", wakeJobId: reply.wakeJobId };
+    }
     await takeBack();
     return { status: "won", key: reply.key, result: reply.result };
+  }
+
+  /** A parked wait, to webhooks hearing wait.created (one event per park: the fence names the execution). */
+  private async emitWaitCreated(runId: string, fence: string, position: number | string, wait: StoredWait, now: number): Promise<void> {
+    if (!(await this.resources.webhookEvents.heard(["wait.created"]))) return;
+    const data = { runId, sessionId: parseRunId(runId).sessionId, position, wait: toWaitingOn(wait) };
+    await this.resources.webhookEvents
+      .emit("wait.created", `evt_${runId}_wait_${position}_${fence}`, data, now)
+      .catch((error) => this.resources.logger.warn({ err: error, runId }, "could not emit a wait to webhooks"));
   }
 
   /**
@@ -262,7 +275,10 @@ export class ExecutionsSystem {
       subject: runId,
       onRefused: takeBack,
     });
-    if (reply.kind === "parked") return { status: "parked", timeoutJobId: reply.timeoutJobId };
+    if (reply.kind === "parked") {
+      await this.emitWaitCreated(runId, fence, position, wait, now);
+      return { status: "parked", timeoutJobId: reply.timeoutJobId };
+    }
     await takeBack();
     return reply.kind === "consumed" ? { status: "consumed", entryId: reply.entryId, data: reply.data } : { status: "empty" };
   }
@@ -300,6 +316,7 @@ export class ExecutionsSystem {
       subject: runId,
       onRefused: async () => this.resources.waiting.remove(runId, wait.since),
     });
+    await this.emitWaitCreated(runId, fence, position, wait, now);
     return reply.wakeJobId;
   }
 
@@ -310,8 +327,19 @@ export class ExecutionsSystem {
    */
   async complete(runId: string, fence: string, output: string, parent?: string, now = Date.now()): Promise<void> {
     const call: ScriptCall<"completeRun"> = { keys: this.runKeys(runId), args: { fence, output, now, runId }, subject: runId };
-    if (parent) await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, [parentNoticeIntent(runId)], now), "completeRun", call);
+    const events = await this.resources.webhookEvents.runEndIntents(runId);
+    const intents = [...(parent ? [parentNoticeIntent(runId)] : []), ...events];
+    if (intents.length) await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, intents, now), "completeRun", call);
     else await callScript(this.resources.redis, "completeRun", call);
+    if (events.length) await this.emitRunEnd(runId);
+  }
+
+  /** Emits a run's end to webhooks; failing, it leaves the outbox mark for the sweeper. */
+  private async emitRunEnd(runId: string): Promise<void> {
+    await this.resources.hooks.racepoint?.("webhooks.beforeEmit", { runId });
+    await this.resources.webhookEvents
+      .emitRunEnd(runId)
+      .catch((error) => this.resources.logger.warn({ err: error, runId }, "could not emit a run's end to webhooks; the outbox sweeper will"));
   }
 
   /** Fails an attempt; a child run (`parent`) marks its parent's notice first, as complete does. */
@@ -328,9 +356,13 @@ export class ExecutionsSystem {
       args: { fence, err: error, retryable: retry.retryable ? "1" : "0", maxAttempts: retry.maxAttempts, retryDelay: retry.delayMs, now, runId },
       subject: runId,
     };
-    const outcome = parent
-      ? (await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, [parentNoticeIntent(runId)], now), "failAttempt", call)).reply
+    const events = await this.resources.webhookEvents.runEndIntents(runId);
+    const intents = [...(parent ? [parentNoticeIntent(runId)] : []), ...events];
+    const outcome = intents.length
+      ? (await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, intents, now), "failAttempt", call)).reply
       : await callScript(this.resources.redis, "failAttempt", call);
+    // A retry queued clears the mark: the run has not ended.
+    if (events.length) await this.emitRunEnd(runId);
     return outcome.kind === "retry" ? { status: "retry", jobId: outcome.jobId, runAt: Number(outcome.runAt) } : { status: "failed" };
   }
 

@@ -4,7 +4,7 @@ import { OUTBOX_GRACE_MS, type DispatchSystem } from "./dispatch.ts";
 import { activeRunIds } from "./sessions.ts";
 import type { TokensSystem } from "./tokens.ts";
 import type { ChildrenSystem } from "./children.ts";
-import { childOfParentNoticeIntent } from "../outbox.ts";
+import { childOfParentNoticeIntent, runOfRunEndEventIntent } from "../outbox.ts";
 
 /**
  * Closes the gap between a script that resolved a run and the enqueue of the run's job
@@ -24,10 +24,12 @@ export class OutboxSweeperSystem {
    * An intent is a run id (a trigger), `<sessionId>:<nonce>` (an input delivery, whose
    * run is only known once the script ran: every active run of the session is checked), or
    * a token id (a completion: its waiting run is resolved), or `<runId>:parent` (a child
-   * run ended: its parent is resumed). Null: the intent stays for a later sweep (a child
+   * run ended: its parent is resumed), or `<runId>:hook` (a run's end, to webhooks). Null: the intent stays for a later sweep (a child
    * whose cancel was requested while it runs has not ended yet).
    */
   private async runsOfIntent(intent: string): Promise<string[] | null> {
+    const ended = runOfRunEndEventIntent(intent);
+    if (ended) return (await this.resources.webhookEvents.emitRunEnd(ended, { keepUnended: true, fresh: true })) ? [] : null;
     const child = childOfParentNoticeIntent(intent);
     if (child) {
       const notice = await this.children.deliverParentNoticeOf(child);

@@ -32,13 +32,14 @@ import { startOf, type CreateOptions, type TriggerOptions } from "../trigger-opt
 
 export type { TriggerOptions } from "../trigger-options.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { addIntents, dropIntents, parentNoticeIntent } from "../outbox.ts";
+import { addIntents, dropIntents, parentNoticeIntent, runEndEventIntent } from "../outbox.ts";
 import { jobOfClaim } from "../lua/claim.ts";
 import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "../history.ts";
 import type { TasksSystem } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
 import { SESSION_PARTS } from "../keys.ts";
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
+import { RUN_END_TYPES } from "../webhook-events.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
 
@@ -186,6 +187,7 @@ export class RunsSystem {
           subject: runId,
         });
         if (ended.kind === "expired" && ended.job) void this.dispatch.removeJob(runId, ended.version, ended.job);
+        if (ended.kind === "expired") await this.emitRunEnd(runId);
         if (ended.status === "expired" && ended.parent) await this.children.sendParentNotice(runId);
         // One waiting for a slot of its task's limits leaves the line: it will never start.
         if (ended.status === "expired") await this.flow.withdraw(runId);
@@ -216,6 +218,14 @@ export class RunsSystem {
         () => {},
       ),
     );
+  }
+
+  /** Emits a run's end to webhooks, when an endpoint hears it; failing, the sweeper emits it from the outbox mark. */
+  private async emitRunEnd(runId: string): Promise<void> {
+    if (!(await this.resources.webhookEvents.heard(RUN_END_TYPES))) return;
+    await this.resources.webhookEvents
+      .emitRunEnd(runId)
+      .catch((error) => this.resources.logger.warn({ err: error, runId }, "could not emit a run's end to webhooks"));
   }
 
   /** Refuses a task no worker has registered. */
@@ -361,12 +371,19 @@ export class RunsSystem {
     // script leaves the parent's notice to the outbox sweeper (systems/children.ts).
     const {
       reply: { kind: outcome, waitedSince, parent, child, batch: batchAt, wakeJob, warmWorker, version },
-    } = await callScriptAfter(addIntents(batch(redis), keys, [parentNoticeIntent(runId)], now), "cancelRun", {
-      keys: { run: keys.run(runId), session: keys.session(sessionId) },
-      args: { now, runId, reason, tagPrefix: keys.tagPrefix(sessionId) },
-      subject: runId,
-      onRefused: async () => void this.dispatch.clearIntent(parentNoticeIntent(runId)),
-    });
+    } = await callScriptAfter(
+      addIntents(batch(redis), keys, [parentNoticeIntent(runId), ...(await this.resources.webhookEvents.runEndIntents(runId))], now),
+      "cancelRun",
+      {
+        keys: { run: keys.run(runId), session: keys.session(sessionId) },
+        args: { now, runId, reason, tagPrefix: keys.tagPrefix(sessionId) },
+        subject: runId,
+        onRefused: async () => void this.dispatch.clearIntent(parentNoticeIntent(runId)),
+      },
+    );
+    // Cancelled now: its end goes out. Requested: the mark stays until the run ends (the sweeper looks). Finished before: it went out then.
+    if (outcome === "cancelled") await this.emitRunEnd(runId);
+    else if (outcome === "finished") void this.dispatch.clearIntent(runEndEventIntent(runId));
     this.resources.waiting.remove(runId, waitedSince || undefined);
     if (wakeJob) void this.dispatch.removeJob(runId, version, wakeJob, warmWorker);
     // A child cancelled now tells its parent; one cancelled at its next durable operation keeps the notice marked ahead until it has ended.

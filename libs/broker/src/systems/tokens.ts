@@ -192,6 +192,8 @@ export class TokensSystem {
     const waitingRun = waiter ? waiter.split("|")[0] : undefined;
     if (waitingRun) await this.resolveWaiter(tokenId, waitingRun, waitOutcome.ofToken(settled, storedData));
     await this.dispatch.settleIntent(guard, tokenId, waitingRun ? [waitingRun] : []);
+    if (first && settled === "completed")
+      await this.emit("token.completed", tokenId, { tokenId, data: JSON.parse(storedData), waitingRunId: waitingRun ?? null }, now);
     return { token: await this.retrieve(tokenId), firstCompletion: first };
   }
 
@@ -265,8 +267,17 @@ export class TokensSystem {
       if (HelmrError.is(error) && error.kind === "not_found") return null;
       throw error;
     });
+    if (settled?.kind === "timed_out") await this.emit("token.timed_out", due.tokenId, { tokenId: due.tokenId, waitingRunId: runId }, now);
     if (settled?.kind !== "completed" && settled?.kind !== "failed") return false;
     return this.resolveWaiter(due.tokenId, runId, waitOutcome.ofToken(settled.kind, settled.data));
+  }
+
+  /** A token's event to webhooks (one per token and kind: its id names both). */
+  private async emit(type: "token.completed" | "token.timed_out", tokenId: string, data: Record<string, unknown>, now: number): Promise<void> {
+    if (!(await this.resources.webhookEvents.heard([type]))) return;
+    await this.resources.webhookEvents
+      .emit(type, `evt_${tokenId}_${type.slice(6)}`, data, now)
+      .catch((error) => this.resources.logger.warn({ err: error, tokenId }, "could not emit a token's event to webhooks"));
   }
 
   private serverSecret(): string {

@@ -11,6 +11,7 @@ import { VersionsResource } from "./resources/versions.ts";
 import { LimitsResource } from "./resources/limits.ts";
 import { SchedulesResource } from "./resources/schedules.ts";
 import { BulkActionsResource } from "./resources/bulk-actions.ts";
+import { WebhooksResource } from "./resources/webhooks.ts";
 
 export interface HelmrClientOptions {
   /** The API's base URL; defaults to HELMR_API_URL where there is an environment. */
@@ -35,6 +36,7 @@ export class HelmrClient {
   readonly limits: LimitsResource;
   readonly schedules: SchedulesResource;
   readonly bulkActions: BulkActionsResource;
+  readonly webhooks: WebhooksResource;
   readonly tokens: TokensResource;
   readonly auth: AuthResource;
 
@@ -52,6 +54,7 @@ export class HelmrClient {
     this.limits = new LimitsResource(http);
     this.schedules = new SchedulesResource(http);
     this.bulkActions = new BulkActionsResource(http);
+    this.webhooks = new WebhooksResource(http);
     this.tokens = new TokensResource(http);
     this.auth = new AuthResource(http);
   }
@@ -73,4 +76,6 @@ export type {
   SendInputResult,
   SessionDetail,
   WaitRecord,
+  WebhookEvent,
+  WebhookRecord,
 } from "@helmr/core";
