@@ -43,6 +43,7 @@ const CLUSTER_SUITES = [
   "test/api/erasure.test.ts",
   "test/streams/*.test.ts",
   "test/tokens/*.test.ts",
+  "test/webhooks/*.test.ts",
   "test/snapshots/*.test.ts",
   "test/process/cli.test.ts",
   "test/process/cli-operator.test.ts",

@@ -123,6 +123,17 @@ export const Settings = z.object({
   HELMR_STREAMS_IDLE: positiveDuration("10m"),
   HELMR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
+  // Webhooks out (libs/broker/src/systems/webhooks.ts), delivered by API processes.
+  /** Whether webhooks may go to loopback, private and link-local addresses (`helmr dev` allows them). */
+  HELMR_WEBHOOKS_ALLOW_PRIVATE: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false")
+    .transform((text) => text === "true"),
+  /** The first retry of a failed delivery comes this long after it; each next one twice as long after the one before. */
+  HELMR_WEBHOOKS_RETRY: positiveDuration("5s"),
+  /** Failed deliveries in a row that disable an endpoint. */
+  HELMR_WEBHOOKS_DISABLE_AFTER: int(1, 1_000_000).default(50),
+
   // Snapshots (libs/broker/src/snapshots): to S3 when HELMR_S3_BUCKET is set, else under
   // HELMR_DATA_DIR/snapshots in the same format.
   HELMR_S3_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional()),

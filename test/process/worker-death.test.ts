@@ -4,6 +4,8 @@ import { eventually } from "../harness/poll.ts";
 import { REPO } from "../harness/processes.ts";
 import { runReaches, runReachesWithin } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import { startWebhookReceiver } from "../harness/webhook-receiver.ts";
+import { crashChild } from "../fixtures/tasks.ts";
 
 /**
  * A worker SIGKILLed at each point where a warm resume's job could be lost with it
@@ -145,5 +147,28 @@ describe.concurrent("a worker killed where a warm resume could be lost", { timeo
     expect((await stack.client.runs.retrieve(run.runId)).status).toBe("queued");
     await test.worker();
     expect((await runReachesWithin(RECOVERY_MS, stack.client, run.runId, "completed")).output).toBe("yes c");
+  });
+
+  it("dies after a run's end and before its webhook: the outbox sweeper sends it, once", async ({ expect, onTestFinished }) => {
+    const test = scenario(onTestFinished);
+    const receiver = await startWebhookReceiver();
+    onTestFinished(() => receiver.close());
+    const stack = await test.start();
+    const { id } = await stack.client.webhooks.create({ url: receiver.url, events: ["run.completed"] });
+    const dying = await test.worker({ DIE_AT: "webhooks.beforeEmit" });
+    const run = await stack.client.tasks.trigger("crash-child", { n: 41 });
+    await dying.exited;
+    expect((await stack.client.runs.retrieve(run.runId)).status).toBe("completed");
+    expect(receiver.received).toHaveLength(0);
+    // Any live worker sweeps the outbox: the mark the dead one left is its end's event.
+    await stack.startWorker({ tasks: [crashChild] });
+    const outbox = stack.engine.resources.keys.outboxOf(`${run.runId}:hook`);
+    await eventually(async () => (await stack.engine.resources.redis.zscore(outbox, `${run.runId}:hook`)) === null, {
+      timeoutMs: RECOVERY_MS,
+      what: "the sweeper to take the run's end mark",
+    });
+    await eventually(async () => (await stack.client.webhooks.retrieve(id)).deliveries.length === 1, { what: "the delivery" });
+    expect(receiver.received).toHaveLength(1);
+    expect(JSON.parse(receiver.received[0].body)).toMatchObject({ type: "run.completed", data: { runId: run.runId, output: 42 } });
   });
 });

@@ -41,7 +41,19 @@ export default class Dev extends Command {
     const secret = settings.HELMR_SECRET ?? devCredential(settings.HELMR_DATA_DIR, "dev-secret", makeDevSecret);
 
     const redis = await resolveRedis(settings);
-    const api = await startApi(settings, { redisUrl: redis.url, apiKeys, secret, port: flags.port ?? settings.HELMR_PORT, host: settings.HELMR_HOST, logger });
+    // On a laptop, webhooks go to a local receiver unless the setting says otherwise.
+    const devSettings = {
+      ...settings,
+      HELMR_WEBHOOKS_ALLOW_PRIVATE: process.env.HELMR_WEBHOOKS_ALLOW_PRIVATE === undefined || settings.HELMR_WEBHOOKS_ALLOW_PRIVATE,
+    };
+    const api = await startApi(devSettings, {
+      redisUrl: redis.url,
+      apiKeys,
+      secret,
+      port: flags.port ?? settings.HELMR_PORT,
+      host: settings.HELMR_HOST,
+      logger,
+    });
     let worker: HelmrWorker | undefined;
     if (tasks)
       worker = await startWorker({ redisUrl: redis.url, tasks, logger, secret, publicUrl: api.engine.resources.publicUrl, version: flags["code-version"] });

@@ -27,6 +27,11 @@ export async function startApi(
     idempotencyTtlMs: parseDuration(settings.HELMR_IDEMPOTENCY_TTL),
     queueShards: settings.HELMR_QUEUE_SHARDS,
     waitReplicas: settings.HELMR_REDIS_WAIT_REPLICAS,
+    webhooks: {
+      allowPrivate: settings.HELMR_WEBHOOKS_ALLOW_PRIVATE,
+      retryBaseMs: parseDuration(settings.HELMR_WEBHOOKS_RETRY),
+      disableAfter: settings.HELMR_WEBHOOKS_DISABLE_AFTER,
+    },
   });
   let server: ApiServer;
   try {
