@@ -18,6 +18,8 @@ export interface StoredEndpoint {
   events: WebhookEventType[];
   secret?: string;
   createdAt: number;
+  /** When it was last enabled after being disabled: what was emitted before then is not delivered. */
+  enabledAt?: number;
   disabledAt?: number;
 }
 
@@ -27,6 +29,8 @@ export interface DeliveryJob {
   eventId: string;
   type: WebhookEventType;
   body: string;
+  /** When it was emitted (ms). */
+  emittedAt: number;
 }
 
 /** Attempts a delivery gets: the last of them comes about 40 minutes after the first, with the default policy. */
@@ -162,7 +166,7 @@ export class WebhookEvents {
     await this.queue.addBulk(
       endpoints.map((endpoint) => ({
         name: type,
-        data: { endpointId: endpoint.id, eventId, type, body } satisfies DeliveryJob,
+        data: { endpointId: endpoint.id, eventId, type, body, emittedAt: Date.now() } satisfies DeliveryJob,
         opts: {
           jobId: `${eventId}.${endpoint.id}`,
           attempts: WEBHOOK_ATTEMPTS,

@@ -83,10 +83,19 @@ export class WebhooksSystem {
     if (removed === 0) throw notFound(id);
   }
 
-  /** Turns a disabled endpoint back on, its count of failures in a row at zero. */
+  /**
+   * Turns a disabled endpoint back on, its count of failures in a row at zero. What was
+   * emitted before (while it was disabled, or still being retried) is not delivered.
+   */
   async enable(id: string): Promise<WebhookRecord> {
-    await this.stored(id);
-    await this.resources.redis.multi().hdel(this.resources.keys.webhooks("disabled"), id).hdel(this.resources.keys.webhooks("failures"), id).exec();
+    const { id: _, disabledAt: __, ...endpoint } = await this.stored(id);
+    const { redis, keys } = this.resources;
+    await redis
+      .multi()
+      .hset(keys.webhooks("endpoints"), id, JSON.stringify({ ...endpoint, enabledAt: Date.now() }))
+      .hdel(keys.webhooks("disabled"), id)
+      .hdel(keys.webhooks("failures"), id)
+      .exec();
     this.events.forget();
     return this.retrieve(id);
   }
@@ -114,9 +123,9 @@ export class WebhooksSystem {
 
   /** One attempt of one delivery: a failure throws, so BullMQ tries again after its backoff. */
   private async deliver(job: Job<DeliveryJob>): Promise<void> {
-    const { endpointId, eventId, type, body } = job.data;
+    const { endpointId, eventId, type, body, emittedAt } = job.data;
     const endpoint = await this.stored(endpointId).catch(() => null);
-    if (!endpoint || endpoint.disabledAt) return;
+    if (!endpoint || endpoint.disabledAt || emittedAt < (endpoint.enabledAt ?? 0)) return;
     const attempt = job.attemptsMade + 1;
     const timestamp = Math.floor(Date.now() / 1000);
     let statusCode: number | null = null;
