@@ -46,7 +46,6 @@ const CLUSTER_SUITES = [
   "test/webhooks/*.test.ts",
   "test/snapshots/*.test.ts",
   "test/process/cli.test.ts",
-  "test/process/cli-operator.test.ts",
   "test/process/cli-snapshot.test.ts",
   "test/process/server-and-worker.test.ts",
   "test/process/deploys.test.ts",

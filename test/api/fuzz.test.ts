@@ -130,6 +130,21 @@ const routes: Record<string, BodyRoute> = {
     },
     required: ["filter"],
   },
+  createWebhook: {
+    path: () => "/api/v1/webhooks",
+    valid: () => ({ url: "https://example.com/hooks", events: ["run.failed"] }),
+    badFields: {
+      url: fc.oneof(notAString, fc.constantFrom("", "file:///etc/passwd", "ftp://example.com/x", "not a url", "https://u:p@example.com/")),
+      events: fc.oneof(
+        notAString.filter((v) => !Array.isArray(v)),
+        fc.constant([]),
+        fc.constant(["run.exploded"]),
+        fc.array(fc.constant("run.failed"), { minLength: 8, maxLength: 9 }),
+      ),
+      secret: fc.oneof(notAString, fc.constantFrom("", "hunter2", "whsec_", "whsec_short")),
+    },
+    required: ["url", "events"],
+  },
   closeSession: { path: () => `/api/v1/sessions/${ids.session}/close`, valid: () => ({}), badFields: {}, required: [] },
   cancelRun: { path: () => `/api/v1/runs/${ids.run}/cancel`, valid: () => ({}), badFields: {}, required: [] },
   sendInput: {
@@ -326,6 +341,9 @@ describe("fuzzed bad requests get a 4xx in the one error shape and change nothin
     ["POST", (s) => `/api/v1/runs/${s}/retry`, "id", true],
     ["POST", (s) => `/api/v1/runs/${s}/replay`, "id", true],
     ["GET", (s) => `/api/v1/bulk-actions/${s}`, "id", true],
+    ["GET", (s) => `/api/v1/webhooks/${s}`, "id", true],
+    ["DELETE", (s) => `/api/v1/webhooks/${s}`, "id", true],
+    ["POST", (s) => `/api/v1/webhooks/${s}/enable`, "id", true],
     ["GET", (s) => `/api/v1/sessions/${s}`, "id", true],
     ["POST", (s) => `/api/v1/sessions/${s}/close`, "id", true],
     ["POST", (s) => `/api/v1/sessions/${s}/input/approval`, "id", true],

@@ -125,6 +125,9 @@ describe("bulk actions", () => {
     const dry = await stack.client.runs.bulkCancel({ tag: "tenant:acme" }, { dryRun: true });
     expect(new Set(dry.sample)).toEqual(new Set(inTagged.runs.map((run) => run.runId)));
     expect(dry.sample).not.toContain(later.runId);
+    // An action that selects nothing ends at once.
+    const none = await stack.client.runs.bulkCancel({ session: "no-such-session" });
+    expect(await actionEnds(none.id)).toMatchObject({ status: "completed", total: 0, processed: 0 });
   });
 
   it("refuses a filter that names nothing, a status a cancel cannot reach and bad fields, with 422, and answers 404 for an unknown action", async () => {

@@ -33,7 +33,11 @@ export interface SelectedPage {
 export async function* selectRuns(resources: Resources, selection: Selection, cursor?: string, pageSize = 200): AsyncGenerator<SelectedPage> {
   const { redis, keys } = resources;
   const { filter } = selection;
-  if (filter.session !== undefined && !isSessionId(filter.session)) return;
+  // No such session: one empty last page (a walk always ends with one).
+  if (filter.session !== undefined && !isSessionId(filter.session)) {
+    yield { ids: [], cursor: null };
+    return;
+  }
   const session = filter.session;
   const source: IdSource = session
     ? hashFieldIds(redis, keys.session(session), [SESSION_PARTS.activeRun, SESSION_PARTS.finishedRun], (own) => runIdIn(session, own))

@@ -1,10 +1,17 @@
-import type { BulkActionRecord } from "@helmr/core";
+import type { BulkActionRecord, BulkDryRun } from "@helmr/core";
 import type { Command } from "@oclif/core";
 import { followProgress } from "../format/bulk.ts";
 import { ApiCommand } from "./api-command.ts";
 
 /** A command that starts or follows a bulk action. */
 export abstract class BulkCommand<T extends typeof Command> extends ApiCommand<T> {
+  /** Says what a dry run counted. */
+  protected sayCounted(dry: BulkDryRun): BulkDryRun {
+    const done = dry.action === "cancel" ? "cancelled" : "replayed";
+    this.say(`${dry.count} runs would be ${done}${dry.sample.length ? `, such as ${dry.sample.slice(0, 3).join(", ")}` : ""}. Nothing was changed.`);
+    return dry;
+  }
+
   /**
    * Follows the action to its end with a progress bar on stderr (none with --json), or
    * returns it as it is with `detach`; a failed action exits 1.

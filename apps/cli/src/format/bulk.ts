@@ -35,7 +35,8 @@ const BAR_WIDTH = 30;
 /** One line of progress: a bar of what is done out of what was selected, and how it went. */
 export function progressLine(action: BulkActionRecord): string {
   const { total, processed } = action;
-  const done = total ? Math.min(1, processed / total) : action.status === "running" ? 0 : 1;
+  // Runs that ended between the count and the walk are not reached: an action that ended is done.
+  const done = action.status !== "running" ? 1 : total ? Math.min(1, processed / total) : 0;
   const filled = Math.round(done * BAR_WIDTH);
   const counts = `${action.action === "cancel" ? "cancelled" : "replayed"} ${action.succeeded}, skipped ${action.skipped}, failed ${action.failed}`;
   return `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${processed}/${total ?? "?"} ${counts}`;

@@ -10,7 +10,7 @@ import {
   type RunFilter,
 } from "@helmr/core";
 import { Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import { closeBullWorker, logDistinctErrors, settlesWithin } from "../closing.ts";
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
 import { closeConnection, connect, type Resources } from "../resources.ts";
@@ -174,16 +174,16 @@ export class BulkActionsSystem {
         counts[outcome]++;
       });
       await this.resources.hooks.racepoint?.("bulkActions.pageDone", { jobId: id });
-      await redis
+      const progress = redis
         .multi()
         .hincrby(key, "processed", page.ids.length)
         .hincrby(key, "succeeded", counts.succeeded)
         .hincrby(key, "skipped", counts.skipped)
         .hincrby(key, "failed", counts.failed)
-        .hset(key, "errors", JSON.stringify(errors), "cursor", page.cursor ?? "")
-        .exec();
+        .hset(key, "errors", JSON.stringify(errors), "cursor", page.cursor ?? "");
+      // The last page ends the action in the same transaction: a job taken again after it finds it done.
+      await (page.cursor === null ? this.finishing(progress, key, "completed") : progress).exec();
     }
-    await this.finish(id, "completed");
   }
 
   private async apply(id: string, action: BulkActionKind, runId: string, reason: string | undefined): Promise<Outcome> {
@@ -198,9 +198,14 @@ export class BulkActionsSystem {
     }
   }
 
-  private async finish(id: string, status: "completed" | "failed", now = Date.now()): Promise<void> {
+  private async finish(id: string, status: "completed" | "failed"): Promise<void> {
     const key = this.resources.keys.bulkActions(`a:${id}`);
-    await this.resources.redis.multi().hset(key, "status", status, "finishedAt", now).pexpire(key, KEEP_MS).exec();
+    await this.finishing(this.resources.redis.multi(), key, status).exec();
+  }
+
+  private finishing<T extends ChainableCommander>(transaction: T, key: string, status: "completed" | "failed"): T {
+    transaction.hset(key, "status", status, "finishedAt", Date.now()).pexpire(key, KEEP_MS);
+    return transaction;
   }
 }
 

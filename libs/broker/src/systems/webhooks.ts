@@ -62,7 +62,7 @@ export class WebhooksSystem {
 
   async list(): Promise<WebhookRecord[]> {
     const endpoints = await this.events.endpoints(true);
-    return Promise.all(endpoints.sort((a, b) => b.createdAt - a.createdAt).map((endpoint) => this.recordOf(endpoint)));
+    return Promise.all([...endpoints].sort((a, b) => b.createdAt - a.createdAt).map((endpoint) => this.recordOf(endpoint)));
   }
 
   async retrieve(id: string): Promise<WebhookRecord> {

@@ -15,9 +15,7 @@ export default class RunBulkCancel extends BulkCommand<typeof RunBulkCancel> {
   async run(): Promise<BulkDryRun | BulkActionRecord> {
     const filter = filterOf(this.flags);
     if (this.flags["dry-run"]) {
-      const dry = await this.client.runs.bulkCancel(filter, { dryRun: true });
-      this.say(`${dry.count} runs would be cancelled${dry.sample.length ? `, such as ${dry.sample.slice(0, 3).join(", ")}` : ""}. Nothing was changed.`);
-      return dry;
+      return this.sayCounted(await this.client.runs.bulkCancel(filter, { dryRun: true }));
     }
     return this.followAction(await this.client.runs.bulkCancel(filter, this.flags.reason ? { reason: this.flags.reason } : {}), this.flags.detach);
   }

@@ -11,9 +11,7 @@ export default class RunBulkReplay extends BulkCommand<typeof RunBulkReplay> {
   async run(): Promise<BulkDryRun | BulkActionRecord> {
     const filter = filterOf(this.flags);
     if (this.flags["dry-run"]) {
-      const dry = await this.client.runs.bulkReplay(filter, { dryRun: true });
-      this.say(`${dry.count} runs would be replayed${dry.sample.length ? `, such as ${dry.sample.slice(0, 3).join(", ")}` : ""}. Nothing was changed.`);
-      return dry;
+      return this.sayCounted(await this.client.runs.bulkReplay(filter, { dryRun: true }));
     }
     return this.followAction(await this.client.runs.bulkReplay(filter), this.flags.detach);
   }
