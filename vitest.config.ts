@@ -31,6 +31,7 @@ const CLUSTER_SUITES = [
   "test/runtime/replay-run.test.ts",
   "test/runtime/retry-run.test.ts",
   "test/runtime/bulk-actions.test.ts",
+  "test/runtime/continue-as-new.test.ts",
   "test/api/triggers-and-sessions.test.ts",
   "test/runtime/timers.test.ts",
   "test/runtime/delayed-trigger.test.ts",
