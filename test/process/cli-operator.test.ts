@@ -2,13 +2,14 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NonRetriableError, streams, task, timers, tokens, waits } from "@helmr/sdk";
+import { NonRetriableError, streams, task, timers, tokens, verifyWebhook, waits } from "@helmr/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helmr } from "../harness/cli.ts";
 import { eventually } from "../harness/poll.ts";
 import { HELMR_BIN, REPO } from "../harness/processes.ts";
 import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import { startWebhookReceiver } from "../harness/webhook-receiver.ts";
 
 const approval = streams.input<{ decision: string }>("op-approval");
 const go = streams.input("op-go");
@@ -165,6 +166,38 @@ describe("helmr operator commands (--json prints what run() returns)", PROCESS_T
     });
   });
 
+  it("adds a webhook endpoint, shows its deliveries, and deletes it", async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const created = await cli("webhook", "create", "--url", receiver.url, "--event", "token.completed", "--json");
+      expect(created.code).toBe(0);
+      const { id, secret } = created.json();
+      expect(secret).toMatch(/^whsec_/);
+      // Completed through the API, whose process emits it (and knows the endpoint at once).
+      const token = await stack.client.tokens.create({ timeout: "1h" });
+      await stack.client.tokens.complete(token.id, { ok: 1 });
+      await eventually(() => receiver.received.length === 1, { what: "the delivery" });
+      expect(verifyWebhook(secret, receiver.received[0].headers as Record<string, string>, receiver.received[0].body)).toMatchObject({
+        type: "token.completed",
+        data: { tokenId: token.id, data: { ok: 1 } },
+      });
+      const shown = await eventually(async () => {
+        const get = await cli("webhook", "get", id);
+        return get.stdout.includes("delivered") && get;
+      });
+      expect(shown.stdout).toMatch(/state:\s+enabled/);
+      expect(shown.stdout).toMatch(/token\.completed\s+evt_tok_\S+\s+1\s+delivered\s+200/);
+      expect(shown.stdout).not.toContain(secret.slice(6));
+      expect((await cli("webhook", "list")).stdout).toMatch(new RegExp(`${id}\\s+${receiver.url.replace(/[./]/g, "\\$&")}\\s+token\\.completed\\s+enabled`));
+      expect((await cli("webhook", "delete", id)).stdout).toBe(`Webhook ${id} deleted.\n`);
+      const gone = await cli("webhook", "get", id);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toMatch(/Webhook wh_\S+ was not found\n.*Run `helmr webhook list` to see ids\./);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it("says what a waits.first waits on, in run get and wait list", async () => {
     const { runId, sessionId } = await stack.client.tasks.trigger("op-first");
     await runReaches(stack.client, runId, "waiting");
@@ -294,6 +327,7 @@ describe("helmr errors say what to do next", PROCESS_TESTS, () => {
 
   it("lists server, worker, dev and the operator topics in --help", async () => {
     const help = await cli("--help");
-    for (const word of ["server", "worker", "dev", "session", "run", "wait", "token", "input", "output", "task"]) expect(help.stdout).toContain(word);
+    for (const word of ["server", "worker", "dev", "session", "run", "wait", "token", "input", "output", "task", "webhook"])
+      expect(help.stdout).toContain(word);
   });
 });

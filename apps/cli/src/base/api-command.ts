@@ -10,6 +10,7 @@ const CLI_HINTS: Record<string, string> = {
   run_not_found: "Run `helmr run list` to see ids.",
   session_not_found: "Run `helmr session list` to see ids.",
   token_not_found: "Run `helmr token list` to see ids.",
+  webhook_not_found: "Run `helmr webhook list` to see ids.",
   task_not_found: "Start a worker whose module exports the task: `helmr worker ./tasks.ts`.",
   unauthorized: "Set HELMR_API_KEY (or --api-key) to one of the server's HELMR_API_KEYS.",
 };

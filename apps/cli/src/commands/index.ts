@@ -13,6 +13,11 @@ import RunGet from "./run/get.ts";
 import RunList from "./run/list.ts";
 import Server from "./server.ts";
 import ScheduleCreate from "./schedule/create.ts";
+import WebhookCreate from "./webhook/create.ts";
+import WebhookDelete from "./webhook/delete.ts";
+import WebhookEnable from "./webhook/enable.ts";
+import WebhookGet from "./webhook/get.ts";
+import WebhookList from "./webhook/list.ts";
 import ScheduleDelete from "./schedule/delete.ts";
 import ScheduleGet from "./schedule/get.ts";
 import ScheduleList from "./schedule/list.ts";
@@ -75,6 +80,11 @@ export const commands = {
   "task:pause": TaskPause,
   "task:resume": TaskResume,
   "schedule:list": ScheduleList,
+  "webhook:create": WebhookCreate,
+  "webhook:list": WebhookList,
+  "webhook:get": WebhookGet,
+  "webhook:delete": WebhookDelete,
+  "webhook:enable": WebhookEnable,
   "schedule:get": ScheduleGet,
   "schedule:create": ScheduleCreate,
   "schedule:pause": SchedulePause,

@@ -24,7 +24,7 @@ const DELIVERY_TIMEOUT_MS = 10_000;
 /** Deliveries sent at once by one process. */
 const DELIVERIES_AT_ONCE = 16;
 
-const notFound = (id: string) => new HelmrError("not_found", "webhook_not_found", `Webhook ${id} was not found; \`GET /api/v1/webhooks\` lists them`);
+const notFound = (id: string) => new HelmrError("not_found", "webhook_not_found", `Webhook ${id} was not found`);
 
 /**
  * Webhook endpoints and their deliveries (Standard Webhooks). Endpoints are records under
