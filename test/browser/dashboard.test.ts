@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { NonRetriableError, step, streams, task, timers, tokens, waits } from "@helmr/sdk";
+import { NonRetriableError, step, streams, task, verifyWebhook, timers, tokens, waits } from "@helmr/sdk";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../harness/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { z } from "zod";
 import { eventually } from "../harness/poll.ts";
 import { runReaches } from "../harness/runs.ts";
 import { startStack, type TestStack } from "../harness/stack.ts";
+import { startWebhookReceiver } from "../harness/webhook-receiver.ts";
 
 /**
  * The operators' dashboard in a real headless Chromium: sign in, find a parked
@@ -313,6 +314,42 @@ describe("the dashboard in Chromium", () => {
     expect(await stack.client.runs.retrieve(runId)).toMatchObject({ status: "completed", attempt: 2, output: "done" });
     expect(downstream.prepared).toBe(1);
     await page.close();
+  });
+
+  it("adds a webhook endpoint showing its secret once, shows its deliveries, and deletes it", async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const page = await signedIn();
+      await page.locator("nav").getByRole("link", { name: "Webhooks" }).click();
+      const form = page.getByRole("form", { name: "Add an endpoint" });
+      await form.getByLabel("URL").fill(receiver.url);
+      await form.getByLabel("token.completed").check();
+      await confirm(form, "Add endpoint");
+      const secret = (await page.locator(".secret code").textContent())!;
+      expect(secret).toMatch(/^whsec_/);
+      const link = page.locator("table a", { hasText: "wh_" });
+      await link.waitFor();
+      const id = (await link.textContent())!;
+
+      const token = await stack.client.tokens.create({ timeout: "1h" });
+      await stack.client.tokens.complete(token.id, { approved: true });
+      await eventually(() => receiver.received.length === 1, { what: "the delivery" });
+      expect(verifyWebhook(secret, receiver.received[0].headers as Record<string, string>, receiver.received[0].body)).toMatchObject({
+        type: "token.completed",
+      });
+
+      await link.click();
+      const deliveries = page.locator("section", { has: page.getByRole("heading", { name: "Deliveries" }) });
+      await expect.poll(() => deliveries.locator("tbody tr").first().textContent(), { timeout: 10_000 }).toMatch(/token\.completed.*evt_tok_.*1delivered200/);
+      expect(await page.content()).not.toContain(secret.slice(6));
+      await page.screenshot({ path: join(SHOTS, "webhook.png"), fullPage: true });
+      await confirm(page.locator("section", { has: page.getByRole("heading", { name: "Actions" }) }), "Delete endpoint");
+      await page.getByRole("heading", { name: "Webhooks" }).waitFor();
+      await expect.poll(async () => (await stack.client.webhooks.list()).map((webhook) => webhook.id)).not.toContain(id);
+      await page.close();
+    } finally {
+      await receiver.close();
+    }
   });
 
   it("shows each version with its workers and runs, and promotes one after a confirmation", async () => {

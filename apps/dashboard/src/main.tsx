@@ -13,6 +13,7 @@ import { Waits } from "./pages/waits.tsx";
 import { Versions } from "./pages/versions.tsx";
 import { TaskPage, Tasks } from "./pages/tasks.tsx";
 import { SchedulePage, Schedules } from "./pages/schedules.tsx";
+import { WebhookPage, Webhooks } from "./pages/webhooks.tsx";
 import { href, useRoute, type Route } from "./router.ts";
 
 /** The dashboard: a sign-in, then one page per route (router.ts), all from the public API. */
@@ -50,6 +51,7 @@ const NAV: Array<[string, string]> = [
   ["tasks", "Tasks"],
   ["schedules", "Schedules"],
   ["versions", "Versions"],
+  ["webhooks", "Webhooks"],
 ];
 
 function page({ path, query }: Route) {
@@ -61,6 +63,7 @@ function page({ path, query }: Route) {
   if (section === "tasks") return id ? <TaskPage id={id} /> : <Tasks />;
   if (section === "schedules") return id ? <SchedulePage id={id} /> : <Schedules />;
   if (section === "versions") return <Versions />;
+  if (section === "webhooks") return id ? <WebhookPage id={id} /> : <Webhooks />;
   return <Home />;
 }
 

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { Time } from "./time.ts";
+import { WEBHOOK_EVENTS } from "../webhook-event-types.ts";
 
 /**
  * Webhooks out: endpoints that hear Helmr's events, signed by the Standard Webhooks spec
  * (broker systems/webhooks.ts). The URL's host is checked by the broker (422 at `/url`).
  */
 
-export const WEBHOOK_EVENTS = ["run.completed", "run.failed", "run.cancelled", "run.expired", "wait.created", "token.timed_out", "token.completed"] as const;
+export { WEBHOOK_EVENTS };
 export const WebhookEventType = z.enum(WEBHOOK_EVENTS);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
 
