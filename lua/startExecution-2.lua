@@ -21,7 +21,8 @@
     schedule: the schedule fire that started it (JSON, ctx.schedule), "" for none
   @reply {"stale", status, expectedJob, runAt, version}   version: the run's, whose queue its expected job goes to
   @reply {"otherVersion", version}   the run runs on another version, whose workers alone may execute it
-  @reply {"finished", status}   ended already, or expired now (a ttl passed before it started)
+  @reply {"finished", status, endedNow}   ended already ("0"), or now ("1": expired, a ttl passed
+    before it started; cancelled, a cancel was requested of the execution that died)
   @reply {"failed"}   the job was redelivered after its worker died, and no attempt is left
   @error RunNotFound
 ]]
@@ -44,7 +45,7 @@ if not status then
   return -1
 end
 if status == "completed" or status == "failed" or status == "cancelled" or status == "continued" or status == "expired" then
-  return {"finished", status}
+  return {"finished", status, "0"}
 end
 local version = run[10] or ""
 if expectedJob ~= jobId then
@@ -56,7 +57,7 @@ end
 
 -- A run with a ttl that did not start in time never runs.
 if expireIfDue(runKey, sessionKey, runId, now) then
-  return {"finished", "expired"}
+  return {"finished", "expired", "1"}
 end
 
 local since, resumedPos, resumedResult = nil, "", ""
@@ -85,7 +86,7 @@ elseif status == "running" or (status == "queued" and run[8] and ARGV[5] == "1")
   -- died after starting from the job's claim and before its first write.
   if run[6] == "1" then
     finishRun(runKey, sessionKey, runId, "cancelled", now, nil, nil, '{"reason":"cancel requested"}')
-    return {"finished", "cancelled"}
+    return {"finished", "cancelled", "1"}
   end
   if attempt - tonumber(run[11] or "0") >= maxAttempts then
     local err = '{"name":"WorkerLostError","message":"the worker executing the run stopped responding and no attempts are left"}'

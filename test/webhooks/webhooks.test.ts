@@ -171,6 +171,27 @@ describe("webhooks out", () => {
     expect(events().find((event) => event.type === "token.timed_out").data).toMatchObject({ tokenId: timedOutToken, waitingRunId: timingOut.runId });
   });
 
+  it("sends run.cancelled for a cancel and for a session's close, and run.expired for a ttl that ran out", async () => {
+    stack = await startStack();
+    receiver = await startWebhookReceiver();
+    await stack.engine.tasks.register(["hook-never-runs"]);
+    await stack.client.webhooks.create({ url: receiver.url, events: ["run.cancelled", "run.expired"] });
+    await stack.startWorker({ tasks: [waitsForApproval] });
+    const cancelled = await stack.client.tasks.trigger("hook-waits", {});
+    const closing = await stack.client.tasks.trigger("hook-waits", {});
+    await runReaches(stack.client, cancelled.runId, "waiting");
+    await runReaches(stack.client, closing.runId, "waiting");
+    await stack.client.runs.cancel(cancelled.runId);
+    await stack.client.sessions.close(closing.sessionId);
+    const expiring = await stack.client.tasks.trigger("hook-never-runs", {}, { ttl: "200ms" });
+    await eventually(() => events().length === 3, { timeoutMs: 15_000, what: "three run ends" });
+    const ends = Object.fromEntries(events().map((event) => [event.data.runId, event.type]));
+    expect(ends).toEqual({ [cancelled.runId]: "run.cancelled", [closing.runId]: "run.cancelled", [expiring.runId]: "run.expired" });
+    // Every mark in the outbox was cleared.
+    const outbox = stack.engine.resources.keys.outboxOf(cancelled.runId);
+    expect((await stack.engine.resources.redis.zrange(outbox, 0, -1)).filter((intent) => intent.endsWith(":hook"))).toEqual([]);
+  });
+
   it("refuses URLs outside http(s), internal addresses unless allowed, and bad bodies, storing nothing; deletes an endpoint", async () => {
     stack = await startStack({ webhooks: { allowPrivate: false } });
     const before = await redisState(stack.engine.resources.redis, stack.prefix);

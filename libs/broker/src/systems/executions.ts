@@ -15,6 +15,7 @@ import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "../history.ts";
 import { batch } from "../pipelines.ts";
 import { addIntents, parentNoticeIntent } from "../outbox.ts";
+import { RUN_END_TYPES } from "../webhook-events.ts";
 
 /** A run's payload (JSON text) and journal chunks, as a job or startExecution carries them. */
 export interface CarriedHistory {
@@ -106,8 +107,11 @@ export class ExecutionsSystem {
       case "otherVersion":
         return { status: "otherVersion", version: start.version };
       case "finished":
+        // Ended by this start (expired, or the cancel its dead execution never met): no outbox mark went ahead of it, so a crash right here loses the event.
+        if (start.endedNow === "1") await this.emitRunEndIfHeard(runId);
         return { status: "finished", runStatus: start.status };
       default:
+        await this.emitRunEndIfHeard(runId);
         return { status: "failed" };
     }
   }
@@ -332,6 +336,10 @@ export class ExecutionsSystem {
     if (intents.length) await callScriptAfter(addIntents(batch(this.resources.redis), this.resources.keys, intents, now), "completeRun", call);
     else await callScript(this.resources.redis, "completeRun", call);
     if (events.length) await this.emitRunEnd(runId);
+  }
+
+  private async emitRunEndIfHeard(runId: string): Promise<void> {
+    if (await this.resources.webhookEvents.heard(RUN_END_TYPES)) await this.emitRunEnd(runId);
   }
 
   /** Emits a run's end to webhooks; failing, it leaves the outbox mark for the sweeper. */

@@ -18,7 +18,8 @@ import type { Resources } from "../resources.ts";
 import { callScript, callScriptAfter } from "../lua/index.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { DispatchSystem } from "./dispatch.ts";
-import { addIntents, parentNoticeIntent } from "../outbox.ts";
+import { addIntents, parentNoticeIntent, runEndEventIntent } from "../outbox.ts";
+import { RUN_END_TYPES } from "../webhook-events.ts";
 
 export type CreateSessionOutcome = { status: "created"; session: SessionRecord } | { status: "existing"; session: SessionRecord };
 
@@ -126,15 +127,10 @@ export class SessionsSystem {
     if (!isSessionId(id)) throw notFound("session", id);
     const { redis, keys } = this.resources;
     const children = await this.childrenOfOtherSessions(id);
-    if (children.length)
-      await execOrThrow(
-        addIntents(
-          batch(redis),
-          keys,
-          children.map((child) => parentNoticeIntent(child.runId)),
-          now,
-        ),
-      );
+    // The runs it may end, marked ahead when webhooks hear run ends (as a cancel's).
+    const active = (await this.resources.webhookEvents.heard(RUN_END_TYPES)) ? activeRunIds(id, await redis.hkeys(keys.session(id))) : [];
+    const intents = [...children.map((child) => parentNoticeIntent(child.runId)), ...active.map(runEndEventIntent)];
+    if (intents.length) await execOrThrow(addIntents(batch(redis), keys, intents, now));
     const closed = await callScript(redis, "closeSession", { keys: { session: keys.session(id) }, args: { now, tagPrefix: keys.tagPrefix(id) }, subject: id });
     const ended = closed.kind === "closed" ? closed.ended : [];
     for (let i = 0; i < ended.length; i += 5) {
@@ -143,6 +139,11 @@ export class SessionsSystem {
       if (wakeJob) void this.dispatch.removeJob(runId, version, wakeJob, warmWorker);
     }
     for (const child of children) await this.children.sendParentNotice(child.runId);
+    // A running one ends at its next durable operation: its mark stays for the sweeper until then.
+    for (const runId of active)
+      await this.resources.webhookEvents
+        .emitRunEnd(runId, { keepUnended: true })
+        .catch((error) => this.resources.logger.warn({ err: error, runId }, "could not emit a run's end to webhooks; the outbox sweeper will"));
     return closed.kind === "closed" ? closed.cancelledCount : 0;
   }
 
