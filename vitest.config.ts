@@ -49,6 +49,7 @@ const CLUSTER_SUITES = [
   "test/process/cli.test.ts",
   "test/process/cli-snapshot.test.ts",
   "test/process/server-and-worker.test.ts",
+  "test/process/tracing.test.ts",
   "test/process/deploys.test.ts",
   "test/process/replay-check.test.ts",
   "test/flow/*.test.ts",

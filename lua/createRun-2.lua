@@ -15,6 +15,7 @@
   @arg expireAt   when it expires if it has not started (ms; "" for no ttl)
   @arg schedule   the schedule fire that started it (JSON, ctx.schedule; "" for none: systems/schedules.ts)
   @arg replayOf   the run it replays (POST /runs/:id/replay; "" for none)
+  @arg traceparent  the trigger's span (W3C traceparent) every execution of the run is traced under ("" when not traced: broker tracing.ts)
   @reply {"created", claim:list}   claim: what the run's first job carries so its worker starts at once; claimStart
   @reply {"exists", status}   the same run id was created before
   @error SessionNotFound SessionClosed
@@ -22,7 +23,7 @@
 ]]
 local sessionKey, runKey = KEYS[1], KEYS[2]
 local runId, taskId, payload, now, jobId, idem = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local createSession, parent, version, flow, expireAt, schedule, replayOf = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+local createSession, parent, version, flow, expireAt, schedule, replayOf, traceparent = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14]
 local rcall = redis.call
 
 -- @include "newRun"
@@ -45,7 +46,7 @@ end
 
 -- The trigger's options the run stores, each only when given: written with the run, in one HSET.
 local extra = {}
-for _, field in ipairs({{"idem", idem}, {"parent", parent}, {"flow", flow}, {"expireAt", expireAt}, {"sched", schedule}, {"replayOf", replayOf}}) do
+for _, field in ipairs({{"idem", idem}, {"parent", parent}, {"flow", flow}, {"expireAt", expireAt}, {"sched", schedule}, {"replayOf", replayOf}, {"tp", traceparent}}) do
   if field[2] ~= "" then
     extra[#extra + 1] = field[1]
     extra[#extra + 1] = field[2]

@@ -9,13 +9,14 @@
   @arg now        (ms)
   @arg tagPrefix  the session's tag prefix
   @arg version    the version of the task code the runs start on ("" for none yet)
+  @arg traceparent  the batch trigger's span (W3C traceparent) the runs are traced under ("" when not traced)
   @reply list     a pair per run in order: "created", claim (what its first job carries;
     claimStart) | "exists", status (created before: a replay of the batch)
   @error SessionNotFound SessionClosed
   @marks unit
 ]]
 local sessionKey = KEYS[1]
-local taskId, now, tagPrefix, version = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local taskId, now, tagPrefix, version, traceparent = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local rcall = redis.call
 
 -- @include "keyNames"
@@ -38,6 +39,10 @@ for _, run in ipairs(cjson.decode(ARGV[1])) do
     reply[#reply + 1] = existing
   else
     local extra = parent ~= "" and {"parent", parent} or {}
+    if traceparent ~= "" then
+      extra[#extra + 1] = "tp"
+      extra[#extra + 1] = traceparent
+    end
     if flow ~= "" then
       extra[#extra + 1] = "flow"
       extra[#extra + 1] = flow

@@ -13,6 +13,7 @@ import { SharedLooks } from "./framework/shared-looks.ts";
 import { requestLogging } from "./framework/logging.ts";
 import { redisGate } from "./framework/redis-gate.ts";
 import { requestId } from "./framework/request-id.ts";
+import { requestTracing } from "./framework/tracing.ts";
 import { securityHeaders } from "./framework/security-headers.ts";
 import type { ApiDeps, ApiState, RouteDefinition, RouteDeps } from "./framework/types.ts";
 import { buildOpenApiDocument, type DocumentedRoute } from "./openapi/document.ts";
@@ -67,6 +68,7 @@ export function buildApp(apiDeps: ApiDeps, closing: AbortSignal = new AbortContr
   // authenticated ones. Routes under /api/v1 answer 503 at once while Redis is down.
   app.use(securityHeaders());
   app.use(requestId());
+  app.use(requestTracing());
   app.use(requestLogging(deps.logger));
   app.use(errorMapping(deps.logger));
   app.use(cors(browserRoutes, API_PREFIX));

@@ -28,3 +28,4 @@ export { parkedRunsNow } from "./parked-runs.ts";
 export type { ReplayableRun } from "./snapshots/parked-runs.ts";
 export { SCHEDULES_QUEUE, SchedulesSystem, type DeclaredSchedule } from "./systems/schedules.ts";
 export { checkTiming, nextCronFire, nextFireTimes, DEFAULT_TIMEZONE, type ScheduleTiming } from "./schedule-times.ts";
+export { activeTraceparent, contextOfTraceparent, inSpan, linkTo, TRACE_FIELD, traceparentOf, tracer, tracingOn } from "./tracing.ts";

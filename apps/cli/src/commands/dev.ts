@@ -35,6 +35,8 @@ export default class Dev extends Command {
     ]);
     const logger = createLogger(settings, "warn");
     const shutdown = catchShutdownSignals((m) => this.log(m), settings.HELMR_SHUTDOWN_GRACE_MS);
+    // One process runs both: its spans name it helmr-api unless OTEL_SERVICE_NAME says otherwise.
+    const tracing = await (await import("../runtime/tracing.ts")).startTracing("helmr-api");
     const tasks = args.module ? await loadTaskModule(args.module) : undefined;
     const apiKey = settings.HELMR_API_KEYS[0] ?? devCredential(settings.HELMR_DATA_DIR, DEV_API_KEY_FILE, makeDevApiKey);
     const apiKeys = settings.HELMR_API_KEYS.length ? settings.HELMR_API_KEYS : [apiKey];
@@ -75,6 +77,7 @@ export default class Dev extends Command {
     await shutdown.stopWith(async () => {
       await Promise.all([api.close(), worker?.close()]);
       await redis.stop();
+      await tracing?.shutdown();
     });
   }
 }

@@ -39,6 +39,8 @@ export default class Server extends Command {
     ]);
     const logger = createLogger(settings);
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
+    // Registered before anything starts, so every span has somewhere to go.
+    const tracing = await (await import("../runtime/tracing.ts")).startTracing("helmr-api");
     const redis = await resolveRedis(settings);
     const api = await startApi(settings, {
       redisUrl: redis.url,
@@ -53,6 +55,7 @@ export default class Server extends Command {
     await shutdown.stopWith(async () => {
       await api.close();
       await redis.stop();
+      await tracing?.shutdown();
     });
   }
 }

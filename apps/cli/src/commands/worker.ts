@@ -36,6 +36,8 @@ export default class Worker extends Command {
     const settings = settingsOrExit();
     const logger = createLogger(settings);
     const shutdown = catchShutdownSignals((m) => logger.info(m), settings.HELMR_SHUTDOWN_GRACE_MS);
+    // Registered before anything starts, so every span has somewhere to go.
+    const tracing = await (await import("../runtime/tracing.ts")).startTracing("helmr-worker");
     const tasks = await loadTaskModule(args.module);
     const redis = await resolveRedis(settings);
     const worker = await startWorker({ redisUrl: redis.url, tasks, concurrency: flags.concurrency, version: flags["code-version"], logger }).catch(
@@ -56,6 +58,7 @@ export default class Worker extends Command {
     await shutdown.stopWith(async () => {
       await worker.close();
       await redis.stop();
+      await tracing?.shutdown();
     });
   }
 }

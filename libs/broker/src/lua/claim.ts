@@ -29,3 +29,8 @@ export function jobOfClaim(runId: string, taskId: string, reply: unknown): RunJo
   // No flow with a claim means none: a worker reads the run's only for a job without either.
   return { runId, taskId, ...(version ? { version } : {}), ...(start ? { start } : {}), ...(flow ? { flow: JSON.parse(flow) as RunFlow } : {}) };
 }
+
+/** A run's first job, carrying the run's traceparent (its worker then need not read it); unchanged when not traced. */
+export function withTraceParent(job: RunJob, traceparent: string): RunJob {
+  return traceparent ? { ...job, trace: { parent: traceparent } } : job;
+}

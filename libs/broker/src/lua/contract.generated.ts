@@ -14,8 +14,8 @@ export const SCRIPT_CONTRACTS = {
   completeToken: {"keys":["token"],"args":["data","canon","now","outcome"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["completed","failed"],"fields":["waiter","completedAt"]},{"tags":["already"],"fields":["data","completedAt","waiter"]}]},"errors":["TokenNotFound","TokenCompletedOtherwise","TokenFailed","TokenTimedOut"],"marks":"retention"},
   continueRun: {"keys":["run","session"],"args":["fence","newRunId","payload","now","runId","tagPrefix"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":[],"fields":["jobId","taskId","claim"]}]},"errors":["StaleExecution","Cancelled"],"marks":"retention"},
   createPublicToken: {"keys":["token","session"],"args":["scope","maxUses","expiresAt","now","ownId"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"unit"},
-  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version","flow","expireAt","schedule","replayOf"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
-  createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix","version"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createRun: {"keys":["session","run"],"args":["runId","taskId","payload","now","jobId","idempotencyKey","createSession","parent","version","flow","expireAt","schedule","replayOf","traceparent"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["created"],"fields":["claim"]},{"tags":["exists"],"fields":["status"]}]},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
+  createRuns: {"keys":["session"],"args":["runs","taskId","now","tagPrefix","version","traceparent"],"rest":null,"reply":{"type":"list"},"errors":["SessionNotFound","SessionClosed"],"marks":"unit"},
   createSession: {"keys":["session"],"args":["externalId","tags","metadata","now"],"rest":null,"reply":{"type":"integer"},"errors":[],"marks":"retention"},
   createToken: {"keys":["token","session"],"args":["timeoutAt","tags","metadata","now","runId","idempotencyKey"],"rest":null,"reply":{"type":"integer"},"errors":["TokenDeleted"],"marks":"retention"},
   delayStart: {"keys":["run"],"args":["runId","payload","runAt","now"],"rest":null,"reply":{"type":"tuple","variants":[{"tags":["moved"],"fields":["jobId","supersededJob","version","flow"]},{"tags":["started"],"fields":[]},{"tags":["missing"],"fields":[]}]},"errors":[],"marks":"unit"},
@@ -124,8 +124,8 @@ export interface ScriptArgNames {
   completeToken: "data" | "canon" | "now" | "outcome";
   continueRun: "fence" | "newRunId" | "payload" | "now" | "runId" | "tagPrefix";
   createPublicToken: "scope" | "maxUses" | "expiresAt" | "now" | "ownId";
-  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version" | "flow" | "expireAt" | "schedule" | "replayOf";
-  createRuns: "runs" | "taskId" | "now" | "tagPrefix" | "version";
+  createRun: "runId" | "taskId" | "payload" | "now" | "jobId" | "idempotencyKey" | "createSession" | "parent" | "version" | "flow" | "expireAt" | "schedule" | "replayOf" | "traceparent";
+  createRuns: "runs" | "taskId" | "now" | "tagPrefix" | "version" | "traceparent";
   createSession: "externalId" | "tags" | "metadata" | "now";
   createToken: "timeoutAt" | "tags" | "metadata" | "now" | "runId" | "idempotencyKey";
   delayStart: "runId" | "payload" | "runAt" | "now";

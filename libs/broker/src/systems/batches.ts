@@ -2,6 +2,8 @@ import { HelmrError, MAX_BATCH_ITEMS, conflict, invalid, isSessionId, newRunId, 
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
 import { callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, removeFromIdLog } from "../paging.ts";
+import { activeTraceparent, inSpan, tracingOn } from "../tracing.ts";
+import { withTraceParent } from "../lua/claim.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -83,6 +85,23 @@ export class BatchesSystem {
     version: string,
     now: number,
   ): Promise<TriggerResult[]> {
+    if (!tracingOn()) return this.createTracedInSession(taskId, sessionId, items, runIds, parent, version, now, "");
+    return inSpan(`helmr.batch_trigger ${taskId}`, { "helmr.task": taskId, "helmr.session_id": sessionId, "helmr.batch_size": items.length }, () =>
+      this.createTracedInSession(taskId, sessionId, items, runIds, parent, version, now, activeTraceparent() ?? ""),
+    );
+  }
+
+  /** createInSession, the runs traced under `traceparent` ("" for none). */
+  private async createTracedInSession(
+    taskId: string,
+    sessionId: string,
+    items: TriggerBody[],
+    runIds: string[],
+    parent: string,
+    version: string,
+    now: number,
+    traceparent: string,
+  ): Promise<TriggerResult[]> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
     await this.resources.hooks.racepoint?.("batches.beforeCreate", { runId: runIds[0] });
@@ -104,7 +123,7 @@ export class BatchesSystem {
     };
     const { reply, results } = await callScriptAfter(pipeline, "createRuns", {
       keys: { session: keys.session(sessionId) },
-      args: { runs: JSON.stringify(runs), taskId, now, tagPrefix: keys.tagPrefix(sessionId), version },
+      args: { runs: JSON.stringify(runs), taskId, now, tagPrefix: keys.tagPrefix(sessionId), version, traceparent },
       subject: sessionId,
       onRefused: (results) => takeBack(results, new Set()),
     });
@@ -113,7 +132,7 @@ export class BatchesSystem {
     if (created.size < runIds.length) await takeBack(results, created);
     await forEachAtMost(FAN_OUT_AT_ONCE, runIds, async (runId, i) => {
       const outcome = outcomes[i];
-      if (outcome.created) await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, outcome.claim), `${runId}-1`);
+      if (outcome.created) await this.dispatch.ensureJobOfResumed(withTraceParent(jobOfClaim(runId, taskId, outcome.claim), traceparent), `${runId}-1`);
       else await this.dispatch.ensureFromRunState(runId);
     });
     await guard.confirm();

@@ -148,7 +148,10 @@ export class ChildrenSystem {
   private async queueResume(parentRunId: string, resumed: ScriptReplies["resolveWait"]): Promise<void> {
     if (!resumed) return;
     const { jobId, taskId, waitedSince, claim, warmWorker, supersededJob } = resumed;
-    await this.dispatch.ensureJobOfResumed(jobOfClaim(parentRunId, taskId, claim), jobId, warmWorker, supersededJob);
+    await this.dispatch.ensureJobOfResumed(jobOfClaim(parentRunId, taskId, claim), jobId, warmWorker, supersededJob, {
+      since: waitedSince,
+      wait: { kind: "child" },
+    });
     this.resources.waiting.remove(parentRunId, waitedSince);
   }
 

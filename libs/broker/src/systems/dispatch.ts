@@ -5,6 +5,7 @@ import type { ChainableCommander, Redis } from "ioredis";
 import type { Resources } from "../resources.ts";
 import { ReplicationGuard } from "../replication.ts";
 import { groupByKey } from "../shards.ts";
+import { activeTraceparent, tracingOn } from "../tracing.ts";
 import { runJobOptions, type WarmWorkersSystem } from "./warm-workers.ts";
 
 /** A queue and task with an add on its way (DispatchSystem.addSoon): it exists only meanwhile. */
@@ -77,11 +78,12 @@ export class DispatchSystem {
    * failed or been lost with that master too), this process adds it again until it sticks.
    * `superseded`: the resumed wait's own wake-up job (its timer or timeout), removed once
    * the resume's job is in: left, it would sit delayed until its due time, days maybe,
-   * only to find its run gone on.
+   * only to find its run gone on. `resumed`: the wait it ended, which a traced dispatch
+   * hands the execution (the span of its parked interval, the link to this request).
    */
-  async ensureJobOfResumed(job: RunJob, jobId: string, warmWorker?: string, superseded = ""): Promise<void> {
+  async ensureJobOfResumed(job: RunJob, jobId: string, warmWorker?: string, superseded = "", resumed?: ResumeTrace): Promise<void> {
     try {
-      await this.ensureJob(job, jobId, 0, warmWorker);
+      await this.ensureJob(resumed && tracingOn() ? withResumeTrace(job, resumed) : job, jobId, 0, warmWorker);
     } catch (error) {
       void this.redispatchAfterFailover(job.runId);
       throw error;
@@ -182,7 +184,13 @@ export class DispatchSystem {
   private addSoon(queue: Queue, job: RunJob, jobId: string): Promise<void> {
     // A queue is one version's (or a warm worker's, which runs one), so a batch is of one version.
     const key = `${queue.qualifiedName}\n${job.taskId}`;
-    const entry = { runId: job.runId, jobId, ...(job.start ? { start: job.start } : {}), ...(job.flow ? { flow: job.flow } : {}) };
+    const entry = {
+      runId: job.runId,
+      jobId,
+      ...(job.start ? { start: job.start } : {}),
+      ...(job.flow ? { flow: job.flow } : {}),
+      ...(job.trace ? { trace: job.trace } : {}),
+    };
     const lane = this.lanes.get(key);
     if (lane) {
       const queued = new Promise<void>((resolve, reject) => lane.waiting.push({ entry, resolve, reject }));
@@ -255,6 +263,18 @@ export class DispatchSystem {
 }
 
 /** A batch's one entry as the job of its own it then goes as. */
-function runJobOf(taskId: string, version: { version?: string }, { runId, start, flow }: RunBatchJob["batch"][number]): RunJob {
-  return { runId, taskId, ...version, ...(start ? { start } : {}), ...(flow ? { flow } : {}) };
+function runJobOf(taskId: string, version: { version?: string }, { runId, start, flow, trace }: RunBatchJob["batch"][number]): RunJob {
+  return { runId, taskId, ...version, ...(start ? { start } : {}), ...(flow ? { flow } : {}), ...(trace ? { trace } : {}) };
+}
+
+/** The wait a resume ended: when it began (ms), and what it waited on (kind, stream, correlationId, token, child run). */
+export interface ResumeTrace {
+  since: string | number;
+  wait: Record<string, string>;
+}
+
+/** A resume's job with what its execution's spans need: the request it came from, and the wait it ended. */
+function withResumeTrace(job: RunJob, { since, wait }: ResumeTrace): RunJob {
+  const link = activeTraceparent();
+  return { ...job, trace: { ...job.trace, ...(link ? { link } : {}), ...(since !== "" ? { waitedSince: Number(since) } : {}), wait } };
 }

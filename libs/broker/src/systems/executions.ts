@@ -50,6 +50,8 @@ export interface ExecutionStart {
   parent?: string;
   /** The schedule fire that started the run (JSON of a ScheduleContext), for ctx.schedule. */
   schedule?: string;
+  /** When the wait this start resumed began (ms): a timer's or a timeout's, which the start itself resolved (for its trace). */
+  waitedSince?: number;
 }
 
 /** What `startExecution` decided for a job (lua/startExecution-2.lua). */
@@ -100,6 +102,7 @@ export class ExecutionsSystem {
           ...(carried === "1" ? { carried: { payload, chunks } } : {}),
           ...(parent ? { parent } : {}),
           ...(schedule ? { schedule } : {}),
+          ...(waitedSince !== "" && resumedPosition !== "" ? { waitedSince: Number(waitedSince) } : {}),
         };
       }
       case "stale":

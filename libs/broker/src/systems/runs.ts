@@ -33,7 +33,9 @@ import { startOf, type CreateOptions, type TriggerOptions } from "../trigger-opt
 export type { TriggerOptions } from "../trigger-options.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { addIntents, dropIntents, parentNoticeIntent, runEndEventIntent } from "../outbox.ts";
-import { jobOfClaim } from "../lua/claim.ts";
+import { jobOfClaim, withTraceParent } from "../lua/claim.ts";
+import { activeTraceparent, inSpan, tracingOn } from "../tracing.ts";
+import { trace } from "@opentelemetry/api";
 import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "../history.ts";
 import type { TasksSystem } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
@@ -75,8 +77,26 @@ export class RunsSystem {
     return this.create(taskId, body, now, options);
   }
 
-  /** Creates a run and queues its first job (trigger's work, less the debounce). */
+  /** Creates a run and queues its first job (trigger's work, less the debounce), in a span of its own when tracing: the run's trace. */
   async create(taskId: string, body: TriggerBody, now: number, options: TriggerOptions & CreateOptions): Promise<TriggerResult> {
+    if (!tracingOn()) return this.createTraced(taskId, body, now, options, "");
+    return inSpan(`helmr.trigger ${taskId}`, { "helmr.task": taskId }, async () => {
+      const created = await this.createTraced(taskId, body, now, options, activeTraceparent() ?? "");
+      trace
+        .getActiveSpan()
+        ?.setAttributes({ "helmr.run_id": created.runId, "helmr.session_id": created.sessionId, "helmr.deduplicated": created.deduplicated });
+      return created;
+    });
+  }
+
+  /** create, the run traced under `traceparent` ("" for none). */
+  private async createTraced(
+    taskId: string,
+    body: TriggerBody,
+    now: number,
+    options: TriggerOptions & CreateOptions,
+    traceparent: string,
+  ): Promise<TriggerResult> {
     const { redis, keys } = this.resources;
     const guard = this.dispatch.replicationGuard();
     if (!options.checked) {
@@ -145,6 +165,7 @@ export class RunsSystem {
         expireAt: expireAt ?? "",
         schedule: options.schedule ?? "",
         replayOf: options.replayOf ?? "",
+        traceparent,
       },
       subject: sessionId,
       onRefused: (results) => takeBack(results, true),
@@ -160,7 +181,7 @@ export class RunsSystem {
     if (options.startAt !== undefined) await this.debounce.moveStart(runId, taskId, body.payload, options.startAt, now);
     else {
       const { start, ...unclaimed } = jobOfClaim(runId, taskId, created.claim);
-      await this.dispatch.ensureJobOfResumed(expireAt === undefined && start ? { ...unclaimed, start } : unclaimed, `${runId}-1`);
+      await this.dispatch.ensureJobOfResumed(withTraceParent(expireAt === undefined && start ? { ...unclaimed, start } : unclaimed, traceparent), `${runId}-1`);
     }
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });

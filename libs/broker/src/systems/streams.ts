@@ -87,7 +87,8 @@ export class StreamsSystem {
     });
     if (delivered.kind === "resumed") {
       const { runId, taskId, jobId, claim, warmWorker, supersededJob, waitedSince } = delivered;
-      await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, claim), jobId, warmWorker, supersededJob);
+      const wait = { kind: "input", stream, ...(correlationId ? { correlationId } : {}) };
+      await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, claim), jobId, warmWorker, supersededJob, { since: waitedSince, wait });
       this.resources.waiting.remove(runId, waitedSince);
       await this.dispatch.settleIntent(guard, intent, [runId]);
       return { entryId: delivered.entryId, status: "resumed", runId };

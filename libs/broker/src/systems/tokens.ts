@@ -226,7 +226,10 @@ export class TokensSystem {
       args: { target: tokenId, result: waitResult, now, runId, kind: "token", childRunId: "", tagPrefix: keys.tagPrefix(parseRunId(runId).sessionId) },
     });
     if (!resumed) return false;
-    await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, resumed.taskId, resumed.claim), resumed.jobId, resumed.warmWorker, resumed.supersededJob);
+    await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, resumed.taskId, resumed.claim), resumed.jobId, resumed.warmWorker, resumed.supersededJob, {
+      since: resumed.waitedSince,
+      wait: { kind: "token", token: tokenId },
+    });
     this.resources.waiting.remove(runId, resumed.waitedSince);
     return true;
   }

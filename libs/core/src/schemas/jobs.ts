@@ -30,6 +30,15 @@ export const RunFlow = z.strictObject({
 });
 export type RunFlow = z.infer<typeof RunFlow>;
 
+/** What a job carries for its execution's spans, when its dispatcher traced (RunJob's `trace`). */
+export const RunTrace = z.strictObject({
+  parent: z.string().optional(),
+  link: z.string().optional(),
+  waitedSince: z.number().optional(),
+  wait: z.record(z.string(), z.string()).optional(),
+});
+export type RunTrace = z.infer<typeof RunTrace>;
+
 /** The payload of every BullMQ job on the runs queue: "execute (or resume) this run". */
 export const RunJob = z.strictObject({
   runId: z.string().min(1),
@@ -50,6 +59,13 @@ export const RunJob = z.strictObject({
    * (startExecution, which fences out what the claim began), never from its claim again.
    */
   redelivered: z.literal(true).optional(),
+  /**
+   * Tracing (broker tracing.ts), when the dispatcher traced: `parent`, the run's traceparent
+   * (a first job carries it, so its worker need not read the run); `link`, the request that
+   * resumed it; `waitedSince` and `wait` (kind, stream, correlationId, token, child run), the
+   * wait it resumes, for the span of its parked interval.
+   */
+  trace: RunTrace.optional(),
 });
 export type RunJob = z.infer<typeof RunJob>;
 
@@ -63,7 +79,11 @@ export const RunBatchJob = z.strictObject({
   taskId: z.string().min(1),
   /** As RunJob's: one version per batch, as one task. */
   version: z.string().optional(),
-  batch: z.array(z.strictObject({ runId: z.string().min(1), jobId: z.string().min(1), start: RunStart.optional(), flow: RunFlow.optional() })).min(1),
+  batch: z
+    .array(
+      z.strictObject({ runId: z.string().min(1), jobId: z.string().min(1), start: RunStart.optional(), flow: RunFlow.optional(), trace: RunTrace.optional() }),
+    )
+    .min(1),
   /** As RunJob's: the whole batch was taken by a worker that died. */
   redelivered: z.literal(true).optional(),
 });

@@ -8,6 +8,7 @@ import {
   type HelmrEngine,
 } from "@helmr/broker";
 import { HelmrError, RunBatchJob, RunJob, parseRunId } from "@helmr/core";
+import { context } from "@opentelemetry/api";
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { ExecutionOutcome } from "../executor/contract.ts";
@@ -15,6 +16,7 @@ import { execute, untilInterrupted } from "../executor/execute.ts";
 import { Execution } from "../executor/execution.ts";
 import type { TaskDefinition } from "../task.ts";
 import { handleOutcome } from "./outcome-handlers.ts";
+import { startExecutionSpan } from "./execution-span.ts";
 import type { WarmRuns } from "./warm-runs.ts";
 import type { SlotGate } from "./slot-gate.ts";
 
@@ -84,8 +86,8 @@ export function createProcessor(deps: ProcessorDeps) {
     // The runs of a batch execute side by side; if one fails to, BullMQ retries the batch,
     // and the runs that got through find their job stale or their run finished.
     const settled = await Promise.allSettled(
-      batch!.batch.map(({ runId, jobId, start, flow }) =>
-        processRun({ runId, taskId, ...(version ? { version } : {}), start, flow }, jobId, attemptsStarted, dueAt, carried),
+      batch!.batch.map(({ runId, jobId, start, flow, trace }) =>
+        processRun({ runId, taskId, ...(version ? { version } : {}), start, flow, ...(trace ? { trace } : {}) }, jobId, attemptsStarted, dueAt, carried),
       ),
     );
     const failed = settled.find((outcome) => outcome.status === "rejected");
@@ -143,7 +145,8 @@ function createUngatedProcessor({ engine, tasks, logger, active, warm, workerId 
   const broker = executionBroker(engine);
   const { metrics } = engine.resources;
   /** `dueAt`: when the job came due (added, plus its delay), for the trigger-to-start and resume latencies. */
-  return async function processRun({ runId, taskId, version, start: claim }: RunJob, jobId: string, attemptsStarted: number, dueAt: number): Promise<void> {
+  return async function processRun(job: RunJob, jobId: string, attemptsStarted: number, dueAt: number): Promise<void> {
+    const { runId, taskId, version, start: claim } = job;
     const task = tasks.get(taskId)!;
     // The run's parked execution, if this worker keeps it: continued from its wait below,
     // unless the start shows the run went on without it.
@@ -217,12 +220,17 @@ function createUngatedProcessor({ engine, tasks, logger, active, warm, workerId 
       const { fence } = start;
       setImmediate(() => !execution.isStopped && !execution.hasWritten && engine.executions.beginClaimed(runId, fence, startedAt));
     }
+    const traced = await startExecutionSpan(engine, job, start, continued);
+    const run = () => (continued ? untilInterrupted(task, execution, start.activeMs) : execute(task, execution, execution.payload, start.activeMs));
     let outcome: ExecutionOutcome;
     try {
-      outcome = continued ? await untilInterrupted(task, execution, start.activeMs) : await execute(task, execution, execution.payload, start.activeMs);
+      // Traced, the run's code runs in its execution's span: its steps, output and children are the span's children.
+      outcome = traced ? await context.with(traced.context, run) : await run();
+      traced?.span.setAttribute("helmr.outcome", outcome.kind);
     } finally {
       active.delete(execution);
       metrics.concurrencyInUse.set(active.size);
+      traced?.span.end();
     }
     // Kept before anything else is awaited: the run's resume may already be on its way here.
     if (outcome.kind === "parked" && outcome.warm) warm.keep(execution);

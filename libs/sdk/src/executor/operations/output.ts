@@ -1,3 +1,4 @@
+import { inSpan } from "@helmr/broker";
 import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 
@@ -16,7 +17,7 @@ export function appendOutput(execution: Execution, stream: string, data: unknown
       new RangeError(`output on stream "${stream}" is ${Buffer.byteLength(text)} bytes; the limit is ${maxBytes} (HELMR_MAX_PAYLOAD_BYTES)`),
     );
   }
-  return execution.track(
-    execution.write(() => execution.broker.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength ?? outputMaxLength)),
-  );
+  const append = () =>
+    execution.write(() => execution.broker.appendOutput(execution.run.id, execution.fence, op.position, stream, text, maxLength ?? outputMaxLength));
+  return execution.track(inSpan(`helmr.output.append ${stream}`, { "helmr.stream": stream, "helmr.position": op.position }, append));
 }

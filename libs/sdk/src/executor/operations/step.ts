@@ -1,3 +1,4 @@
+import { inSpan } from "@helmr/broker";
 import { abandoned, type Execution } from "../execution.ts";
 import type { JournalEntry } from "../journal.ts";
 
@@ -8,7 +9,8 @@ export function runStep<T>(execution: Execution, name: string, fn: () => Promise
   const op = execution.begin({ kind: "step", stepId: name });
   if (!op) return abandoned();
   if (op.recorded) return Promise.resolve((op.recorded.entry as StepEntry).value as T);
-  return execution.track(live(execution, op.position, name, fn));
+  // Traced, a step that runs (not one replay returns) is a span of the execution's.
+  return execution.track(inSpan(`helmr.step ${name}`, { "helmr.step": name, "helmr.position": op.position }, () => live(execution, op.position, name, fn)));
 }
 
 async function live<T>(execution: Execution, position: number, name: string, fn: () => Promise<T> | T): Promise<T> {
