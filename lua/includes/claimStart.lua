@@ -31,14 +31,15 @@ end
 -- ("<run id>|<position>" of the run that triggered it from its code, "" for none: its
 -- worker tells the parent when it ends), version (of the task code the run runs on, whose
 -- queue the job goes to; "" for none yet), flow (its concurrencyKey and priority, JSON; ""
--- for none), schedule (the schedule fire that started it, JSON: ctx.schedule; "" for none)}.
+-- for none), schedule (the schedule fire that started it, JSON: ctx.schedule; "" for none),
+-- traceparent (the trigger's span its executions are traced under; "" when not traced)}.
 local function claimOf(runKey, fence, attempt, activeMs, payload, warm, resumedPos, resumedResult)
   local carried, carriedPayload, chunks = "0", "", {}
   if not warm then
     carried, carriedPayload, chunks = claimedHistory(runKey, payload)
   end
-  local run = rcall("HMGET", runKey, "parent", "ver", "flow", "sched")
-  return {fence, attempt or "1", activeMs or "0", carried, carriedPayload, chunks, resumedPos or "", resumedResult or "", run[1] or "", run[2] or "", run[3] or "", run[4] or ""}
+  local run = rcall("HMGET", runKey, "parent", "ver", "flow", "sched", "tp")
+  return {fence, attempt or "1", activeMs or "0", carried, carriedPayload, chunks, resumedPos or "", resumedResult or "", run[1] or "", run[2] or "", run[3] or "", run[4] or "", run[5] or ""}
 end
 
 -- Claims the first execution of a run just created (createRun, continueRun).

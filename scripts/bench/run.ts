@@ -15,11 +15,12 @@ import { scheduleBenchmarks } from "./schedules.ts";
 import { replyBenchmarks } from "./reply.ts";
 import { subscriberBenchmarks } from "./subscribers.ts";
 import { roundTripTraces } from "./round-trips.ts";
+import { tracingBenchmarks } from "./tracing.ts";
 
 /**
  * `npm run bench`: Helmr next to raw BullMQ, in one run, against one private Redis with
  * AOF on. Not part of the test suite: timings on shared machines are noisy, so figures are
- * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules|reply|subscribers|round-trips runs one group.
+ * printed and compared, never asserted. BENCH_ONLY=runs|streams|conversation|children|retention|snapshots|cluster|upgrades|flow|schedules|reply|subscribers|round-trips|tracing runs one group.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3000);
 const TIMER_RUNS = Number(process.env.BENCH_TIMER_RUNS ?? 500);
@@ -95,6 +96,10 @@ if (!only || only === "reply") {
 }
 if (!only || only === "subscribers") {
   await subscriberBenchmarks({ entries: Number(process.env.BENCH_SUBSCRIBER_ENTRIES ?? 200), sizes: [1_000, 5_000] });
+  console.log("");
+}
+if (!only || only === "tracing") {
+  await tracingBenchmarks({ turns: Number(process.env.BENCH_TRACING_TURNS ?? 1000) });
   console.log("");
 }
 if (!only || only === "round-trips") {

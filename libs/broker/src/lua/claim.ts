@@ -1,7 +1,7 @@
 import type { RunFlow, RunJob, RunStart } from "@helmr/core";
 
 /** A claim as lua/includes/claimStart.lua returns it (`claimOf`). */
-type ClaimReply = [number, string, string, string, string, string[], string | number, string, string?, string?, string?, string?];
+type ClaimReply = [number, string, string, string, string, string[], string | number, string, string?, string?, string?, string?, string?];
 
 /**
  * A claiming script's claim (lua/includes/claimStart.lua: the field a reply's header types
@@ -24,13 +24,16 @@ export function claimOf(reply: unknown): RunStart | undefined {
 
 /** The job of a run a script just queued and claimed: on the queue of the version the run runs on, starting from the claim. */
 export function jobOfClaim(runId: string, taskId: string, reply: unknown): RunJob {
-  const [version, flow] = Array.isArray(reply) ? [(reply as ClaimReply)[9], (reply as ClaimReply)[10]] : [];
+  const [version, flow, traceparent] = Array.isArray(reply) ? [(reply as ClaimReply)[9], (reply as ClaimReply)[10], (reply as ClaimReply)[12]] : [];
   const start = claimOf(reply);
   // No flow with a claim means none: a worker reads the run's only for a job without either.
-  return { runId, taskId, ...(version ? { version } : {}), ...(start ? { start } : {}), ...(flow ? { flow: JSON.parse(flow) as RunFlow } : {}) };
-}
-
-/** A run's first job, carrying the run's traceparent (its worker then need not read it); unchanged when not traced. */
-export function withTraceParent(job: RunJob, traceparent: string): RunJob {
-  return traceparent ? { ...job, trace: { parent: traceparent } } : job;
+  // A traced run's claim names its trace, so its worker need not read it (tracing.ts).
+  return {
+    runId,
+    taskId,
+    ...(version ? { version } : {}),
+    ...(start ? { start } : {}),
+    ...(flow ? { flow: JSON.parse(flow) as RunFlow } : {}),
+    ...(traceparent ? { trace: { parent: traceparent } } : {}),
+  };
 }

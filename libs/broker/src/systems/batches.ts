@@ -3,7 +3,6 @@ import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
 import { callScriptAfter } from "../lua/index.ts";
 import { appendToIdLog, removeFromIdLog } from "../paging.ts";
 import { activeTraceparent, inSpan, tracingOn } from "../tracing.ts";
-import { withTraceParent } from "../lua/claim.ts";
 import { batch, execOrThrow } from "../pipelines.ts";
 import type { Resources } from "../resources.ts";
 import type { DispatchSystem } from "./dispatch.ts";
@@ -132,7 +131,7 @@ export class BatchesSystem {
     if (created.size < runIds.length) await takeBack(results, created);
     await forEachAtMost(FAN_OUT_AT_ONCE, runIds, async (runId, i) => {
       const outcome = outcomes[i];
-      if (outcome.created) await this.dispatch.ensureJobOfResumed(withTraceParent(jobOfClaim(runId, taskId, outcome.claim), traceparent), `${runId}-1`);
+      if (outcome.created) await this.dispatch.ensureJobOfResumed(jobOfClaim(runId, taskId, outcome.claim), `${runId}-1`);
       else await this.dispatch.ensureFromRunState(runId);
     });
     await guard.confirm();

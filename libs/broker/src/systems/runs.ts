@@ -33,7 +33,7 @@ import { startOf, type CreateOptions, type TriggerOptions } from "../trigger-opt
 export type { TriggerOptions } from "../trigger-options.ts";
 import type { DispatchSystem } from "./dispatch.ts";
 import { addIntents, dropIntents, parentNoticeIntent, runEndEventIntent } from "../outbox.ts";
-import { jobOfClaim, withTraceParent } from "../lua/claim.ts";
+import { jobOfClaim } from "../lua/claim.ts";
 import { activeTraceparent, inSpan, tracingOn } from "../tracing.ts";
 import { trace } from "@opentelemetry/api";
 import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "../history.ts";
@@ -181,7 +181,7 @@ export class RunsSystem {
     if (options.startAt !== undefined) await this.debounce.moveStart(runId, taskId, body.payload, options.startAt, now);
     else {
       const { start, ...unclaimed } = jobOfClaim(runId, taskId, created.claim);
-      await this.dispatch.ensureJobOfResumed(withTraceParent(expireAt === undefined && start ? { ...unclaimed, start } : unclaimed, traceparent), `${runId}-1`);
+      await this.dispatch.ensureJobOfResumed(expireAt === undefined && start ? { ...unclaimed, start } : unclaimed, `${runId}-1`);
     }
     await this.dispatch.settleIntent(guard, runId, [runId]);
     this.resources.metrics.runsTriggered.inc({ task: taskId });
