@@ -1,6 +1,5 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { createWorker, streams, task } from "@helmr/sdk";
+import { spawn } from "node:child_process";
+import { createWorker, type HelmrClient, streams, task } from "@helmr/sdk";
 import { context, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
@@ -9,7 +8,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { pino } from "pino";
 import { benchContext } from "./context.ts";
-import { withApi } from "./scenarios/helmr-streams.ts";
+import { withApi, withApiProcess } from "./scenarios/helmr-streams.ts";
 import { now, row, summarize } from "./stats.ts";
 
 const question = streams.input<{ n: number }>("bench-traced-question");
@@ -24,6 +23,10 @@ const traced = task({
     }
   },
 });
+
+/** An OTLP receiver that takes every export and drops it; prints its port. */
+const RECEIVER = `const server = require("node:http").createServer((request, response) => { request.resume(); request.on("end", () => response.end()); });
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
 
 /** Tracing as `helmr server`/`helmr worker` turn it on (apps/cli/src/runtime/tracing.ts), exporting to `url`; off again with `stop`. */
 function tracingTo(url: string) {
@@ -47,55 +50,63 @@ function tracingTo(url: string) {
   };
 }
 
+type Clients = Record<"off" | "on", HelmrClient>;
+
 /**
  * Input over HTTP (HelmrClient) → the parked run's code going on, with tracing off and on,
  * alternating in blocks of 20 turns in one run: off is how every other figure here is
  * taken; on exports every span (the request's, the wait's, the execution's) by OTLP
- * protobuf to a receiver in this process that takes and drops them.
+ * protobuf to a collector in a process of its own that takes and drops them. Twice: the
+ * API in this process with the worker (the tracing toggled for both), and as deployed, two
+ * `helmr server` processes, one started with the OTEL_* settings (the worker here toggled).
  */
 export async function tracingBenchmarks({ turns }: { turns: number }): Promise<void> {
-  const receiver = createServer((request, response) => {
-    request.resume();
-    request.on("end", () => response.end());
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  const tracing = tracingTo(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}`);
+  // The collector in a process of its own: its work is not the traced process's.
+  const collector = spawn(process.execPath, ["-e", RECEIVER], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<string>((resolve) => collector.stdout.once("data", (data) => resolve(String(data).trim())));
+  const collectorUrl = `http://127.0.0.1:${port}`;
+  const tracing = tracingTo(collectorUrl);
   const ctx = await benchContext();
   try {
     await ctx.engine.ready();
     const worker = await createWorker({ tasks: [traced], redis: ctx.redisUrl, prefix: ctx.prefix, concurrency: 50, logger: pino({ level: "warn" }) });
-    await withApi(ctx, async ({ client }) => {
-      const samples = { off: [] as number[], on: [] as number[] };
-      // A run per mode, so each is triggered (and its trace begun) the way it is then measured.
-      const sessionOf = async (on: boolean) => {
-        if (on) tracing.start();
-        const { sessionId, runId } = await client.tasks.trigger("bench-traced", {});
-        while ((await client.runs.retrieve(runId)).status !== "waiting") await new Promise((resolve) => setTimeout(resolve, 5));
-        if (on) tracing.stop();
-        return client.sessions.open(sessionId).input(question.id);
-      };
-      const inputs = { off: await sessionOf(false), on: await sessionOf(true) };
-      for (let n = 0; n < turns * 2 + 40; n++) {
-        const mode = Math.floor(n / 20) % 2 === 0 ? "off" : "on";
-        if (mode === "on") tracing.start();
-        const going = new Promise<void>((resolve) => resumed.set(n, resolve));
-        const t0 = now();
-        await inputs[mode].send({ n });
-        await going;
-        const t1 = now();
-        resumed.delete(n);
-        if (mode === "on") tracing.stop();
-        if (n >= 40) samples[mode].push(t1 - t0);
-      }
-      const off = summarize(samples.off);
-      console.log(`Tracing: input over HTTP (HelmrClient) → resumed, ${turns} turns each way, alternating in blocks of 20`);
-      console.log(row("tracing off (no tracer provider)", off));
-      console.log(row("tracing on (OTLP protobuf to a local receiver)", summarize(samples.on), off, "off"));
-    });
+    console.log(`Tracing: input over HTTP (HelmrClient) → resumed, ${turns} turns each way, alternating in blocks of 20`);
+    await withApi(ctx, ({ client }) => measure("API in this process", { off: client, on: client }, tracing, turns));
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl };
+    await withApiProcess(ctx, ({ client: off }) => withApiProcess(ctx, ({ client: on }) => measure("helmr server apart", { off, on }, tracing, turns), otel));
     await worker.close();
   } finally {
     await ctx.close();
     await tracing.shutdown();
-    receiver.close();
+    collector.kill();
   }
+}
+
+async function measure(label: string, clients: Clients, tracing: ReturnType<typeof tracingTo>, turns: number): Promise<void> {
+  const samples = { off: [] as number[], on: [] as number[] };
+  // A run per mode, triggered (and its trace begun) the way it is then measured.
+  const inputOf = async (mode: "off" | "on") => {
+    if (mode === "on") tracing.start();
+    const client = clients[mode];
+    const { sessionId, runId } = await client.tasks.trigger("bench-traced", {});
+    while ((await client.runs.retrieve(runId)).status !== "waiting") await new Promise((resolve) => setTimeout(resolve, 5));
+    if (mode === "on") tracing.stop();
+    return client.sessions.open(sessionId).input(question.id);
+  };
+  const inputs = { off: await inputOf("off"), on: await inputOf("on") };
+  for (let n = 0; n < turns * 2 + 40; n++) {
+    const mode = Math.floor(n / 20) % 2 === 0 ? "off" : "on";
+    if (mode === "on") tracing.start();
+    const going = new Promise<void>((resolve) => resumed.set(n, resolve));
+    const t0 = now();
+    await inputs[mode].send({ n });
+    await going;
+    const t1 = now();
+    resumed.delete(n);
+    if (mode === "on") tracing.stop();
+    if (n >= 40) samples[mode].push(t1 - t0);
+  }
+  const off = summarize(samples.off);
+  console.log(row(`${label}: tracing off (no tracer provider)`, off));
+  console.log(row(`${label}: tracing on (OTLP protobuf)`, summarize(samples.on), off, "off"));
 }

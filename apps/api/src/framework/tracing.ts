@@ -11,7 +11,8 @@ import type { Middleware } from "koa";
 export function requestTracing(): Middleware {
   return async (ctx, next) => {
     if (!tracingOn()) return next();
-    const parent = propagation.extract(context.active(), ctx.headers);
+    // Only a request that carries a trace has one to continue.
+    const parent = ctx.headers.traceparent ? propagation.extract(context.active(), ctx.headers) : context.active();
     const span = tracer().startSpan(
       `${ctx.method} ${ctx.path}`,
       { kind: SpanKind.SERVER, attributes: { "http.request.method": ctx.method, "url.path": ctx.path } },

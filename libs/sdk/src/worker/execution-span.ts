@@ -1,6 +1,6 @@
 import { type ExecutionStart, type HelmrEngine, contextOfTraceparent, linkTo, TRACE_FIELD, tracer, tracingOn } from "@helmr/broker";
 import type { RunJob } from "@helmr/core";
-import { type Context, context, type Span, SpanKind, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, context, type Span, SpanKind, trace } from "@opentelemetry/api";
 
 /**
  * The spans of one execution (broker tracing.ts), when this process traces: the execution,
@@ -22,13 +22,10 @@ export async function startExecutionSpan(
   const links = linkTo(job.trace?.link);
   const waitedSince = job.trace?.waitedSince ?? start.waitedSince;
   if (start.resumed && waitedSince !== undefined) {
-    const wait = Object.fromEntries(Object.entries(job.trace?.wait ?? { kind: "timer" }).map(([key, value]) => [`helmr.wait.${key}`, value]));
-    const span = tracer().startSpan(
-      `helmr.wait ${job.trace?.wait?.kind ?? "timer"}`,
-      { startTime: waitedSince, links, attributes: { "helmr.run_id": job.runId, "helmr.wait.position": start.resumed.position, ...wait } },
-      parent,
-    );
-    span.end();
+    const wait = job.trace?.wait ?? { kind: "timer" };
+    const attributes: Attributes = { "helmr.run_id": job.runId, "helmr.wait.position": start.resumed.position };
+    for (const key in wait) attributes[`helmr.wait.${key}`] = wait[key];
+    tracer().startSpan(`helmr.wait ${wait.kind}`, { startTime: waitedSince, links, attributes }, parent).end();
   }
   const span = tracer().startSpan(
     `helmr.execute ${job.taskId}`,
