@@ -50,6 +50,7 @@ const CLUSTER_SUITES = [
   "test/process/cli-snapshot.test.ts",
   "test/process/server-and-worker.test.ts",
   "test/process/tracing.test.ts",
+  "test/process/webhook-outbox.test.ts",
   "test/process/deploys.test.ts",
   "test/process/replay-check.test.ts",
   "test/flow/*.test.ts",
