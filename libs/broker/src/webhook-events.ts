@@ -158,6 +158,17 @@ export class WebhookEvents {
     return true;
   }
 
+  /**
+   * Emits a run's end when an endpoint hears run ends. A failure is logged, not thrown: the
+   * run's end is written, and a mark set ahead of it leaves the event to the outbox sweeper.
+   */
+  async emitRunEndIfHeard(runId: string): Promise<void> {
+    if (!(await this.heard(RUN_END_TYPES))) return;
+    await this.emitRunEnd(runId).catch((error) =>
+      this.logger.warn({ err: error, runId }, "could not emit a run's end to webhooks; a mark set ahead of it is left to the outbox sweeper"),
+    );
+  }
+
   /** Queues one delivery of the event to each enabled endpoint that hears it. */
   async emit(type: WebhookEventType, eventId: string, data: Record<string, unknown>, at = Date.now(), fresh = false): Promise<void> {
     const endpoints = (await this.endpoints(fresh)).filter((endpoint) => !endpoint.disabledAt && endpoint.events.includes(type));

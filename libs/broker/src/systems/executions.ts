@@ -15,7 +15,6 @@ import type { Resources } from "../resources.ts";
 import { parseJournal, resolveInputRefs } from "../history.ts";
 import { batch } from "../pipelines.ts";
 import { addIntents, parentNoticeIntent } from "../outbox.ts";
-import { RUN_END_TYPES } from "../webhook-events.ts";
 
 /** A run's payload (JSON text) and journal chunks, as a job or startExecution carries them. */
 export interface CarriedHistory {
@@ -111,10 +110,10 @@ export class ExecutionsSystem {
         return { status: "otherVersion", version: start.version };
       case "finished":
         // Ended by this start (expired, or the cancel its dead execution never met): no outbox mark went ahead of it, so a crash right here loses the event.
-        if (start.endedNow === "1") await this.emitRunEndIfHeard(runId);
+        if (start.endedNow === "1") await this.resources.webhookEvents.emitRunEndIfHeard(runId);
         return { status: "finished", runStatus: start.status };
       default:
-        await this.emitRunEndIfHeard(runId);
+        await this.resources.webhookEvents.emitRunEndIfHeard(runId);
         return { status: "failed" };
     }
   }
@@ -341,16 +340,10 @@ export class ExecutionsSystem {
     if (events.length) await this.emitRunEnd(runId);
   }
 
-  private async emitRunEndIfHeard(runId: string): Promise<void> {
-    if (await this.resources.webhookEvents.heard(RUN_END_TYPES)) await this.emitRunEnd(runId);
-  }
-
-  /** Emits a run's end to webhooks; failing, it leaves the outbox mark for the sweeper. */
+  /** Emits the end a write marked ahead in the outbox (webhook-events.ts), after the racepoint tests kill a worker at. */
   private async emitRunEnd(runId: string): Promise<void> {
     await this.resources.hooks.racepoint?.("webhooks.beforeEmit", { runId });
-    await this.resources.webhookEvents
-      .emitRunEnd(runId)
-      .catch((error) => this.resources.logger.warn({ err: error, runId }, "could not emit a run's end to webhooks; the outbox sweeper will"));
+    await this.resources.webhookEvents.emitRunEndIfHeard(runId);
   }
 
   /** Fails an attempt; a child run (`parent`) marks its parent's notice first, as complete does. */

@@ -20,8 +20,9 @@ import {
   type TriggerResult,
 } from "@helmr/core";
 import { callScript, callScriptAfter } from "../lua/index.ts";
-import { appendToIdLog, hashFieldIds, idLog, indexCursorStart, indexPage, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
-import { RUN_FIELDS, hashOf, statusOf, toJournalOperations, toRunEvents, toRunRecord } from "../records.ts";
+import { runEventsPage, runJournalPage } from "../run-pages.ts";
+import { appendToIdLog, hashFieldIds, idLog, pageRecords, removeFromIdLog, skippingUnreadable } from "../paging.ts";
+import { RUN_FIELDS, hashOf, statusOf, toRunRecord } from "../records.ts";
 import { claimIdempotencyKey, type Resources } from "../resources.ts";
 import type { ChildrenSystem } from "./children.ts";
 import type { VersionsSystem } from "./versions.ts";
@@ -36,12 +37,11 @@ import { addIntents, dropIntents, parentNoticeIntent, runEndEventIntent } from "
 import { jobOfClaim } from "../lua/claim.ts";
 import { activeTraceparent, inSpan, tracingOn } from "../tracing.ts";
 import { trace } from "@opentelemetry/api";
-import { linesOf, parseJournal, readLog, readLogUntil, resolveInputRefs } from "../history.ts";
+import { parseJournal, readLog } from "../history.ts";
 import type { TasksSystem } from "./tasks.ts";
 import { batch } from "../pipelines.ts";
 import { SESSION_PARTS } from "../keys.ts";
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
-import { RUN_END_TYPES } from "../webhook-events.ts";
 
 export type CancelOutcome = "cancelled" | "requested" | "finished";
 
@@ -208,7 +208,7 @@ export class RunsSystem {
           subject: runId,
         });
         if (ended.kind === "expired" && ended.job) void this.dispatch.removeJob(runId, ended.version, ended.job);
-        if (ended.kind === "expired") await this.emitRunEnd(runId);
+        if (ended.kind === "expired") await this.resources.webhookEvents.emitRunEndIfHeard(runId);
         if (ended.status === "expired" && ended.parent) await this.children.sendParentNotice(runId);
         // One waiting for a slot of its task's limits leaves the line: it will never start.
         if (ended.status === "expired") await this.flow.withdraw(runId);
@@ -239,14 +239,6 @@ export class RunsSystem {
         () => {},
       ),
     );
-  }
-
-  /** Emits a run's end to webhooks, when an endpoint hears it; failing, the sweeper emits it from the outbox mark. */
-  private async emitRunEnd(runId: string): Promise<void> {
-    if (!(await this.resources.webhookEvents.heard(RUN_END_TYPES))) return;
-    await this.resources.webhookEvents
-      .emitRunEnd(runId)
-      .catch((error) => this.resources.logger.warn({ err: error, runId }, "could not emit a run's end to webhooks"));
   }
 
   /** Refuses a task no worker has registered. */
@@ -315,47 +307,13 @@ export class RunsSystem {
   /** A run's events, oldest first; the cursor is the index of the next event. */
   async events(runId: string, limit = 200, cursor?: string): Promise<Page<RunEvent>> {
     await this.retrieve(runId);
-    const start = indexCursorStart(cursor);
-    // Events are lines of the run's event log; a wait's events name their journal position (history.ts).
-    const runKey = this.resources.keys.run(runId);
-    const { redis } = this.resources;
-    const [eventChunks, journalChunks, createdAt] = await Promise.all([
-      readLog(redis, runKey, "e"),
-      readLog(redis, runKey, "j"),
-      redis.hget(runKey, "createdAt"),
-    ]);
-    const journal = parseJournal(journalChunks);
-    const events = toRunEvents(linesOf(eventChunks), Number(createdAt), journal);
-    return indexPage(events, start, limit);
+    return runEventsPage(this.resources, runId, limit, cursor);
   }
 
-  /**
-   * A run's journal, in the order its durable operations ran: each operation with its
-   * position, its kind and what it named, and a wait's result once it has one (inputs
-   * referenced by entry id are read back from their streams, as a replay reads them).
-   */
+  /** A run's journal, in the order its durable operations ran (run-pages.ts). */
   async journal(runId: string, limit = 200, cursor?: string): Promise<Page<JournalOperation>> {
     await this.retrieve(runId);
-    const start = indexCursorStart(cursor);
-    const { redis, keys } = this.resources;
-    // Read as far as one operation past the page (which also says whether another page
-    // follows): a wait's result is journaled before the next operation, so the page's
-    // operations have theirs by then. Only the page's inputs are read back.
-    const operations = new Set<string>();
-    const enough = (chunk: string) => {
-      for (const line of linesOf([chunk])) if (line.charCodeAt(0) !== 114 /* r */) operations.add(line.slice(0, line.indexOf(" ")));
-      return operations.size > start + limit;
-    };
-    const journal = parseJournal(await readLogUntil(redis, keys.run(runId), "j", enough));
-    const positions = [...journal.keys()].filter((field) => field.charCodeAt(0) !== 114 /* r */);
-    const page = new Map<string, string>();
-    for (const position of positions.slice(start, start + limit)) {
-      page.set(position, journal.get(position)!);
-      const result = journal.get(`r${position}`);
-      if (result !== undefined) page.set(`r${position}`, result);
-    }
-    await resolveInputRefs(redis, keys, parseRunId(runId).sessionId, page);
-    return { data: toJournalOperations(page), nextCursor: positions.length > start + limit ? String(start + limit) : null };
+    return runJournalPage(this.resources, runId, limit, cursor);
   }
 
   /** The children a batch at a journal position of the run triggered (its entry names them). */
@@ -403,7 +361,7 @@ export class RunsSystem {
       },
     );
     // Cancelled now: its end goes out. Requested: the mark stays until the run ends (the sweeper looks). Finished before: it went out then.
-    if (outcome === "cancelled") await this.emitRunEnd(runId);
+    if (outcome === "cancelled") await this.resources.webhookEvents.emitRunEndIfHeard(runId);
     else if (outcome === "finished") void this.dispatch.clearIntent(runEndEventIntent(runId));
     this.resources.waiting.remove(runId, waitedSince || undefined);
     if (wakeJob) void this.dispatch.removeJob(runId, version, wakeJob, warmWorker);
