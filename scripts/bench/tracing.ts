@@ -1,12 +1,8 @@
 import { spawn } from "node:child_process";
 import { createWorker, type HelmrClient, streams, task } from "@helmr/sdk";
-import { context, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { pino } from "pino";
+// Tracing as `helmr server` and `helmr worker` set it up from the OTEL_* settings.
+import { type Tracing, tracingFor } from "../../apps/cli/src/runtime/tracing.ts";
 import { benchContext } from "./context.ts";
 import { withApi, withApiProcess } from "./scenarios/helmr-streams.ts";
 import { now, row, summarize } from "./stats.ts";
@@ -28,28 +24,6 @@ const traced = task({
 const RECEIVER = `const server = require("node:http").createServer((request, response) => { request.resume(); request.on("end", () => response.end()); });
 server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
 
-/** Tracing as `helmr server`/`helmr worker` turn it on (apps/cli/src/runtime/tracing.ts), exporting to `url`; off again with `stop`. */
-function tracingTo(url: string) {
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ "service.name": "helmr-bench" }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${url}/v1/traces` }) })],
-  });
-  const contexts = new AsyncLocalStorageContextManager();
-  return {
-    start() {
-      context.setGlobalContextManager(contexts.enable());
-      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-      trace.setGlobalTracerProvider(provider);
-    },
-    stop() {
-      trace.disable();
-      propagation.disable();
-      context.disable();
-    },
-    shutdown: () => provider.shutdown(),
-  };
-}
-
 type Clients = Record<"off" | "on", HelmrClient>;
 
 /**
@@ -65,7 +39,7 @@ export async function tracingBenchmarks({ turns }: { turns: number }): Promise<v
   const collector = spawn(process.execPath, ["-e", RECEIVER], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<string>((resolve) => collector.stdout.once("data", (data) => resolve(String(data).trim())));
   const collectorUrl = `http://127.0.0.1:${port}`;
-  const tracing = tracingTo(collectorUrl);
+  const tracing = (await tracingFor("helmr-bench", { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl }))!;
   const ctx = await benchContext();
   try {
     await ctx.engine.ready();
@@ -82,28 +56,28 @@ export async function tracingBenchmarks({ turns }: { turns: number }): Promise<v
   }
 }
 
-async function measure(label: string, clients: Clients, tracing: ReturnType<typeof tracingTo>, turns: number): Promise<void> {
+async function measure(label: string, clients: Clients, tracing: Tracing, turns: number): Promise<void> {
   const samples = { off: [] as number[], on: [] as number[] };
   // A run per mode, triggered (and its trace begun) the way it is then measured.
   const inputOf = async (mode: "off" | "on") => {
-    if (mode === "on") tracing.start();
+    if (mode === "on") tracing.register();
     const client = clients[mode];
     const { sessionId, runId } = await client.tasks.trigger("bench-traced", {});
     while ((await client.runs.retrieve(runId)).status !== "waiting") await new Promise((resolve) => setTimeout(resolve, 5));
-    if (mode === "on") tracing.stop();
+    if (mode === "on") tracing.unregister();
     return client.sessions.open(sessionId).input(question.id);
   };
   const inputs = { off: await inputOf("off"), on: await inputOf("on") };
   for (let n = 0; n < turns * 2 + 40; n++) {
     const mode = Math.floor(n / 20) % 2 === 0 ? "off" : "on";
-    if (mode === "on") tracing.start();
+    if (mode === "on") tracing.register();
     const going = new Promise<void>((resolve) => resumed.set(n, resolve));
     const t0 = now();
     await inputs[mode].send({ n });
     await going;
     const t1 = now();
     resumed.delete(n);
-    if (mode === "on") tracing.stop();
+    if (mode === "on") tracing.unregister();
     if (n >= 40) samples[mode].push(t1 - t0);
   }
   const off = summarize(samples.off);

@@ -14,33 +14,55 @@ import { Errors } from "@oclif/core";
  * names it. Off, nothing is registered and Helmr's spans cost nothing (broker tracing.ts).
  */
 export interface Tracing {
+  /** Makes it this process's tracer provider, context manager and propagator. */
+  register(): void;
+  /** Takes them away again (nothing traced, as before `register`). */
+  unregister(): void;
   /** Sends what is still buffered, for `waitMs` at most. */
   shutdown(waitMs?: number): Promise<void>;
 }
 
+/** Registers tracing from the OTEL_* settings, when they turn it on. */
 export async function startTracing(serviceName: "helmr-api" | "helmr-worker", env: NodeJS.ProcessEnv = process.env): Promise<Tracing | undefined> {
+  const tracing = await tracingFor(serviceName, env);
+  tracing?.register();
+  return tracing;
+}
+
+/** Tracing as the OTEL_* settings describe it, not registered yet; undefined when they turn it off. */
+export async function tracingFor(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Tracing | undefined> {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint || env.OTEL_TRACES_EXPORTER === "none" || env.OTEL_SDK_DISABLED === "true") return undefined;
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || "http/protobuf";
-  const exporter = await exporterFor(protocol);
+  const exporter = await exporterFor(protocol, env);
   const detected = await detectResources({ detectors: [envDetector] });
   const resource = resourceFromAttributes({ "service.name": env.OTEL_SERVICE_NAME || serviceName }).merge(detected);
   const provider = new TracerProvider({
     resource,
     spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: positive(env.OTEL_BSP_SCHEDULE_DELAY) })],
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
+  const contexts = new AsyncLocalStorageContextManager();
   return {
+    register() {
+      context.setGlobalContextManager(contexts.enable());
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+      trace.setGlobalTracerProvider(provider);
+    },
+    unregister() {
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
     shutdown: (waitMs = 5_000) => Promise.race([provider.shutdown(), new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())]).catch(() => {}),
   };
 }
 
 const positive = (text: string | undefined) => (text && Number(text) > 0 ? Number(text) : undefined);
 
-async function exporterFor(protocol: string): Promise<SpanExporter> {
-  if (protocol === "http/json") return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
-  if (protocol === "http/protobuf") return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter();
+/** The OTLP exporter of the protocol; its endpoint and headers from `env` (the exporters read process.env themselves for the rest). */
+async function exporterFor(protocol: string, env: NodeJS.ProcessEnv): Promise<SpanExporter> {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/$/, "")}/v1/traces`;
+  if (protocol === "http/json") return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter({ url: traces });
+  if (protocol === "http/protobuf") return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter({ url: traces });
   throw new Errors.CLIError(`OTEL_EXPORTER_OTLP_PROTOCOL "${protocol}" is not supported: set it to http/protobuf (the default) or http/json`, { exit: 1 });
 }
