@@ -82,7 +82,10 @@ describe("traces from helmr server and helmr worker", () => {
         .map((execution) => execution.parentSpanId)
         .sort(),
     ).toEqual([childTrigger.spanId, batchTrigger.spanId, batchTrigger.spanId].sort());
-    expect(named("helmr.wait child").map((wait) => wait.parentSpanId)).toEqual([trigger.spanId]);
+    // The wait for the child (and the batch's, unless its children all ended before the run parked) under the run's trigger.
+    const childWaits = named("helmr.wait child");
+    expect(childWaits.length).toBeGreaterThanOrEqual(1);
+    for (const wait of childWaits) expect(wait.parentSpanId).toBe(trigger.spanId);
   });
 
   it("exports protobuf unless told http/json, and names the service by OTEL_SERVICE_NAME", async () => {
