@@ -54,9 +54,7 @@ const CLUSTER_SUITES = [
   "test/process/deploys.test.ts",
   "test/process/replay-check.test.ts",
   "test/flow/*.test.ts",
-  "test/process/flow-control.test.ts",
   "test/schedules/*.test.ts",
-  "test/process/schedules.test.ts",
   "test/cluster/*.test.ts",
 ];
 
