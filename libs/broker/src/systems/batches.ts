@@ -33,6 +33,18 @@ export const MAX_BATCH_SIZE = MAX_BATCH_ITEMS;
  * crash or a session closed in between, is finished by doing it again, which creates each
  * run once.
  */
+/** A batch whose runs are all in one session, created by one script (createInSession). */
+interface InSessionBatch {
+  taskId: string;
+  sessionId: string;
+  items: TriggerBody[];
+  runIds: string[];
+  /** The parent's "<run id>|<wait position>" ("" for none): each run's adds its index. */
+  parent: string;
+  version: string;
+  now: number;
+}
+
 export class BatchesSystem {
   constructor(
     private readonly resources: Resources,
@@ -62,7 +74,7 @@ export class BatchesSystem {
     );
     if (sessionId !== undefined && oneStep) {
       const runIds = child?.runIds ?? items.map(() => newRunId(sessionId));
-      return this.createInSession(taskId, sessionId, items, runIds, child?.parent ?? "", version, now);
+      return this.createInSession({ taskId, sessionId, items, runIds, parent: child?.parent ?? "", version, now });
     }
     const results: TriggerResult[] = new Array(items.length);
     await forEachAtMost(FAN_OUT_AT_ONCE, items, async (item, i) => {
@@ -74,31 +86,18 @@ export class BatchesSystem {
     return results;
   }
 
-  /** Creates a batch's runs in one session in one script, all or none, then queues their first jobs. */
-  private async createInSession(
-    taskId: string,
-    sessionId: string,
-    items: TriggerBody[],
-    runIds: string[],
-    parent: string,
-    version: string,
-    now: number,
-  ): Promise<TriggerResult[]> {
-    if (!tracingOn()) return this.createTracedInSession(taskId, sessionId, items, runIds, parent, version, now, "");
+  /** Creates a batch's runs in one session in one script, all or none, then queues their first jobs; traced, under a span of the batch's. */
+  private async createInSession(batchOf: InSessionBatch): Promise<TriggerResult[]> {
+    if (!tracingOn()) return this.createTracedInSession(batchOf, "");
+    const { taskId, sessionId, items } = batchOf;
     return inSpan(`helmr.batch_trigger ${taskId}`, { "helmr.task": taskId, "helmr.session_id": sessionId, "helmr.batch_size": items.length }, () =>
-      this.createTracedInSession(taskId, sessionId, items, runIds, parent, version, now, activeTraceparent() ?? ""),
+      this.createTracedInSession(batchOf, activeTraceparent() ?? ""),
     );
   }
 
   /** createInSession, the runs traced under `traceparent` ("" for none). */
   private async createTracedInSession(
-    taskId: string,
-    sessionId: string,
-    items: TriggerBody[],
-    runIds: string[],
-    parent: string,
-    version: string,
-    now: number,
+    { taskId, sessionId, items, runIds, parent, version, now }: InSessionBatch,
     traceparent: string,
   ): Promise<TriggerResult[]> {
     const { redis, keys } = this.resources;
