@@ -1,4 +1,4 @@
-import { TaskIdParam, TaskRecord, notFound } from "@helmr/core";
+import { TaskIdParam, TaskRecord } from "@helmr/core";
 import { parseParam } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
 
@@ -14,8 +14,7 @@ export default defineRoute({
   },
   handler: async (ctx, { engine }) => {
     const taskId = parseParam(ctx, "taskId", TaskIdParam);
-    const task = await engine.tasks.find(taskId);
-    if (!task) throw notFound("task", taskId);
+    const task = await engine.tasks.retrieve(taskId);
     ctx.body = await engine.flow.describe(task);
   },
 });

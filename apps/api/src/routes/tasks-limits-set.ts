@@ -1,4 +1,4 @@
-import { TaskIdParam, TaskLimits, TaskRecord, notFound } from "@helmr/core";
+import { TaskIdParam, TaskLimits, TaskRecord } from "@helmr/core";
 import { parseBody, parseParam } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
 
@@ -19,8 +19,7 @@ export default defineRoute({
   handler: async (ctx, { engine }) => {
     const taskId = parseParam(ctx, "taskId", TaskIdParam);
     const limits = await parseBody(ctx, TaskLimits);
-    const task = await engine.tasks.find(taskId);
-    if (!task) throw notFound("task", taskId);
+    const task = await engine.tasks.retrieve(taskId);
     const nothingSet = limits.concurrency === undefined && limits.rateLimit === undefined;
     await engine.flow.setLimits(taskId, "set", nothingSet ? null : limits);
     ctx.body = await engine.flow.describe(task);

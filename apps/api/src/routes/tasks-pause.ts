@@ -1,4 +1,4 @@
-import { NoBody, TaskIdParam, TaskRecord, notFound } from "@helmr/core";
+import { NoBody, TaskIdParam, TaskRecord } from "@helmr/core";
 import { parseBody, parseParam } from "../framework/input.ts";
 import { defineRoute } from "../framework/types.ts";
 
@@ -20,8 +20,7 @@ export default defineRoute({
   handler: async (ctx, { engine }) => {
     const taskId = parseParam(ctx, "taskId", TaskIdParam);
     await parseBody(ctx, NoBody);
-    const task = await engine.tasks.find(taskId);
-    if (!task) throw notFound("task", taskId);
+    const task = await engine.tasks.retrieve(taskId);
     ctx.body = await engine.flow.setPaused(task, true);
   },
 });

@@ -9,11 +9,12 @@ import {
   newBulkActionId,
   type RunFilter,
 } from "@helmr/core";
-import { Queue, Worker } from "bullmq";
-import type { ChainableCommander, Redis } from "ioredis";
-import { closeBullWorker, logDistinctErrors, settlesWithin } from "../closing.ts";
+import { Queue } from "bullmq";
+import type { ChainableCommander } from "ioredis";
+import { logDistinctErrors, settlesWithin } from "../closing.ts";
 import { FAN_OUT_AT_ONCE, forEachAtMost } from "../at-most.ts";
-import { closeConnection, connect, type Resources } from "../resources.ts";
+import { type OwnWorker, startOwnWorker } from "../own-worker.ts";
+import type { Resources } from "../resources.ts";
 import { type Selection, selectRuns } from "../run-selection.ts";
 import type { RecoverySystem } from "./recovery.ts";
 import type { RunsSystem } from "./runs.ts";
@@ -49,8 +50,7 @@ type Outcome = "succeeded" | "skipped" | "failed";
  */
 export class BulkActionsSystem {
   private queueOfActions?: Queue;
-  private worker?: Worker;
-  private workerConnection?: Redis;
+  private served?: OwnWorker<{ id: string }>;
 
   constructor(
     private readonly resources: Resources,
@@ -125,28 +125,26 @@ export class BulkActionsSystem {
 
   /** Takes bulk actions' jobs in this process (API processes do), one at a time. */
   async serve(): Promise<void> {
-    if (this.worker) return;
-    const { redisUrl, logger, keys } = this.resources;
-    this.workerConnection = connect(redisUrl, logger, "bulk-actions", { maxRetriesPerRequest: null });
-    this.worker = new Worker(BULK_ACTIONS_QUEUE, (job) => this.execute(job.data.id as string), {
-      connection: this.workerConnection,
+    if (this.served) return;
+    const { logger, keys } = this.resources;
+    this.served = await startOwnWorker<{ id: string }>(this.resources, {
+      queue: BULK_ACTIONS_QUEUE,
       prefix: keys.bulkActionsQueuePrefix(),
+      role: "bulk-actions",
+      process: (job) => this.execute(job.data.id),
       concurrency: 1,
     });
-    this.worker.on("error", logDistinctErrors(logger, "bulk actions worker error"));
-    this.worker.on("failed", (job, error) => {
+    this.served.worker.on("failed", (job, error) => {
       if (!job || job.attemptsMade < JOB_ATTEMPTS) return;
       logger.error({ err: error, bulkAction: job.data.id }, "a bulk action failed; the runs it reached stay as it left them");
       void this.finish(job.data.id, "failed").catch(() => {});
     });
-    await this.worker.waitUntilReady();
   }
 
   /** Lets the page in hand finish (for 5 s at most) when Redis answers; stops at once when it does not (the job is taken again). */
   async close(redisAnswers: boolean): Promise<void> {
-    if (this.worker) await settlesWithin(closeBullWorker(this.worker, redisAnswers), 5_000);
+    await this.served?.close(redisAnswers);
     await settlesWithin(this.queueOfActions?.close() ?? Promise.resolve(), 1_000);
-    if (this.workerConnection) await closeConnection(this.workerConnection);
   }
 
   /** Runs an action's job from where its record says it is. */

@@ -1,3 +1,4 @@
+import { notFound } from "@helmr/core";
 import type { Resources } from "../resources.ts";
 
 export interface RegisteredTask {
@@ -39,6 +40,13 @@ export class TasksSystem {
   async find(taskId: string): Promise<RegisteredTask | null> {
     const text = await this.resources.redis.hget(this.resources.keys.tasks(), taskId);
     return text ? registered(taskId, text) : null;
+  }
+
+  /** A task some worker hosted; not found (404) otherwise. */
+  async retrieve(taskId: string): Promise<RegisteredTask> {
+    const task = await this.find(taskId);
+    if (!task) throw notFound("task", taskId);
+    return task;
   }
 
   async list(): Promise<RegisteredTask[]> {

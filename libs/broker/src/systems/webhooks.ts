@@ -10,10 +10,10 @@ import {
   type WebhookDelivery,
   type WebhookRecord,
 } from "@helmr/core";
-import { type Job, Worker } from "bullmq";
-import type { Redis } from "ioredis";
-import { closeBullWorker, logDistinctErrors, settlesWithin } from "../closing.ts";
-import { closeConnection, connect, type Resources } from "../resources.ts";
+import type { Job } from "bullmq";
+import { settlesWithin } from "../closing.ts";
+import { type OwnWorker, startOwnWorker } from "../own-worker.ts";
+import type { Resources } from "../resources.ts";
 import { type DeliveryJob, type StoredEndpoint, WEBHOOK_ATTEMPTS, WEBHOOKS_QUEUE } from "../webhook-events.ts";
 import { checkWebhookTarget } from "../webhook-targets.ts";
 
@@ -36,8 +36,7 @@ const notFound = (id: string) => new HelmrError("not_found", "webhook_not_found"
  * in a row is disabled until enabled again.
  */
 export class WebhooksSystem {
-  private worker?: Worker;
-  private workerConnection?: Redis;
+  private served?: OwnWorker<DeliveryJob>;
 
   constructor(private readonly resources: Resources) {}
 
@@ -102,23 +101,19 @@ export class WebhooksSystem {
 
   /** Delivers webhooks from this process (API processes do). */
   async serve(): Promise<void> {
-    if (this.worker) return;
-    const { redisUrl, logger, keys } = this.resources;
-    this.workerConnection = connect(redisUrl, logger, "webhooks", { maxRetriesPerRequest: null });
-    this.worker = new Worker(WEBHOOKS_QUEUE, (job: Job<DeliveryJob>) => this.deliver(job), {
-      connection: this.workerConnection,
-      prefix: keys.webhooksQueuePrefix(),
+    this.served ??= await startOwnWorker<DeliveryJob>(this.resources, {
+      queue: WEBHOOKS_QUEUE,
+      prefix: this.resources.keys.webhooksQueuePrefix(),
+      role: "webhooks",
+      process: (job) => this.deliver(job),
       concurrency: DELIVERIES_AT_ONCE,
       settings: { backoffStrategy: (attemptsMade: number) => this.retryDelay(attemptsMade) },
     });
-    this.worker.on("error", logDistinctErrors(logger, "webhooks worker error"));
-    await this.worker.waitUntilReady();
   }
 
   async close(redisAnswers: boolean): Promise<void> {
-    if (this.worker) await settlesWithin(closeBullWorker(this.worker, redisAnswers), 5_000);
+    await this.served?.close(redisAnswers);
     await settlesWithin(this.events.close(), 1_000);
-    if (this.workerConnection) await closeConnection(this.workerConnection);
   }
 
   /** One attempt of one delivery: a failure throws, so BullMQ tries again after its backoff. */
