@@ -68,6 +68,10 @@ describe("bulk actions", () => {
     // Runs the filter did not name are left alone.
     for (const { runId } of others.runs) expect((await stack.client.runs.retrieve(runId)).status).toBe("queued");
     expect((await stack.client.bulkActions.list()).map((action) => action.id)).toEqual([started.id]);
+    // A finished action's record is deleted a week on, by its expiry.
+    const ttl = await stack.engine.resources.redis.pttl(stack.engine.resources.keys.bulkActions(`a:${started.id}`));
+    expect(ttl).toBeGreaterThan(6 * 24 * 3_600_000);
+    expect(ttl).toBeLessThanOrEqual(7 * 24 * 3_600_000);
 
     // Nothing left to cancel: a second action selects nothing.
     expect(await stack.client.runs.bulkCancel({ task: "bulk-queued" }, { dryRun: true })).toMatchObject({ count: 0 });
